@@ -1,0 +1,452 @@
+//===- QCOps.td - qc operations ----------------------------*- tablegen -*-===//
+#ifndef QC_DIALECT_QC_IR_QCOPS_TD
+#define QC_DIALECT_QC_IR_QCOPS_TD
+
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "qc/Dialect/QC/IR/QCAttrs.td"
+include "qc/Dialect/QC/IR/QCDialect.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def QC_QuantElement : Type<
+    CPred<"::llvm::isa<::mlir::quant::UniformQuantizedType, "
+          "::mlir::quant::UniformQuantizedPerAxisType>($_self)">,
+    "uniform quantized element (!quant.uniform)">;
+
+def QC_QuantTensor : RankedTensorOf<[QC_QuantElement]> {
+  let summary = "ranked tensor of !quant.uniform elements";
+}
+def QC_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+
+def QC_ClampAttr : ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>;
+
+//===----------------------------------------------------------------------===//
+// Shared classes
+//===----------------------------------------------------------------------===//
+
+// Ops whose integer result is produced by a fixed-point requantization of an
+// i32 value followed by the output zero point, an optional clamp and
+// saturation to the storage range of the result type.
+class QC_RequantizingOp<string mnemonic, list<Trait> traits = []>
+    : QC_Op<mnemonic, !listconcat(traits, [Pure])> {
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fake quantization and boundaries
+//===----------------------------------------------------------------------===//
+
+def QC_FakeQuantOp : QC_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
+  let summary = "Quantize and dequantize in float (QAT fake quantization)";
+  let description = [{
+    Rounds each element to the grid of a uniform quantized type and back:
+
+    ```
+    q = clamp(round(x / s) + z, qmin, qmax)      // round = $rounding
+    y = (q - z) * s
+    ```
+
+    The parameters come in one of two forms:
+
+    * `to !quant.uniform<...>`: scale and zero point per tensor or per axis;
+      the storage type gives the bit width (2..16), signedness and an
+      optional narrow range (`i8<-127:127>`).
+    * `min`/`max` (one value, or one per slice of `axis`) with `num_bits`,
+      `is_unsigned` and `narrow_range`: TensorFlow's `FakeQuantWithMinMax`
+      semantics. The range is first nudged so that 0.0 is exactly
+      representable (`docs/Numerics.md`); canonicalization rewrites this
+      form into the equivalent `to !quant.uniform` form.
+
+    The op is not removed by canonicalization: `--qc-fold-fake-quant` turns it
+    into integer computation.
+
+    Verifier rules: exactly one of the two forms; scales finite and > 0;
+    zero points inside the storage range; `min <= 0 <= max` after nudging is
+    not required but `min < max`; bit width in [2, 16]; a per-axis axis
+    inside the rank with one parameter per slice; the expressed type equal to
+    the element type of the operand.
+
+    ```mlir
+    %0 = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:-3> : tensor<4x8xf32>
+    %1 = qc.fake_quant %w to !quant.uniform<i8<-127:127>:f32:1, {0.1, 0.2}> : tensor<8x2xf32>
+    %2 = qc.fake_quant %x {min = array<f64: -1.0>, max = array<f64: 2.0>, num_bits = 8 : i64} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       OptionalAttr<TypeAttr>:$qtype,
+                       OptionalAttr<DenseF64ArrayAttr>:$min,
+                       OptionalAttr<DenseF64ArrayAttr>:$max,
+                       OptionalAttr<I64Attr>:$axis,
+                       DefaultValuedAttr<I64Attr, "8">:$num_bits,
+                       UnitAttr:$is_unsigned,
+                       UnitAttr:$narrow_range,
+                       DefaultValuedAttr<QC_RoundingModeAttr,
+                                         "::mlir::qc::RoundingMode::HalfEven">:$rounding);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`to` $qtype^)? (`rounding` $rounding^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// The quantized element type this op rounds to; for the min/max form the
+    /// nudged equivalent. Null if the op is invalid.
+    ::mlir::quant::QuantizedType getQuantizedType();
+  }];
+}
+
+def QC_QuantizeOp : QC_Op<"quantize", [Pure]> {
+  let summary = "Convert float values to a quantized type";
+  let description = [{
+    `q = clamp(round(x / s) + z, qmin, qmax)` per element, with `s`/`z` of the
+    result element type (per tensor or per axis), `round` given by
+    `$rounding` and the quotient computed in the expressed float type.
+
+    Verifier rules: same shape; the result's expressed type equals the
+    operand's element type; per-axis parameters match the axis size.
+
+    ```mlir
+    %q = qc.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.1:2>>
+    ```
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       DefaultValuedAttr<QC_RoundingModeAttr,
+                                         "::mlir::qc::RoundingMode::HalfEven">:$rounding);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = [{
+    $input (`rounding` $rounding^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def QC_DequantizeOp : QC_Op<"dequantize", [Pure]> {
+  let summary = "Convert quantized values to float";
+  let description = [{
+    `x = (q - z) * s` per element, computed in the expressed type. Exact for
+    every storage value (no rounding beyond the float multiply).
+
+    Verifier rules: same shape; result element type equals the operand's
+    expressed type.
+
+    ```mlir
+    %x = qc.dequantize %q : tensor<4x!quant.uniform<i8:f32, 0.1:2>> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  }
+
+def QC_RequantizeOp : QC_RequantizingOp<"requantize"> {
+  let summary = "Change the quantization parameters of a tensor in integers";
+  let description = [{
+    `y = sat(requant(q - z_in, s_in / s_out) + z_out)` per element, where
+    `requant` applies the compile-time fixed-point multiplier of `$profile`
+    (`docs/Numerics.md`). Per-axis inputs requantize per slice; the result may
+    be per-tensor or per-axis on the same axis. An optional `clamp [lo, hi]`
+    (storage codes of the result) narrows the saturation range.
+
+    Verifier rules: same shape; same expressed type; clamp inside the storage
+    range with lo <= hi.
+
+    ```mlir
+    %r = qc.requantize %q : tensor<4x!quant.uniform<i8:f32, 0.1:2>> -> tensor<4x!quant.uniform<i8:f32, 0.3:-1>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input,
+                       DefaultValuedAttr<QC_RequantProfileAttr,
+                           "::mlir::qc::RequantProfile::DoubleRound">:$profile,
+                       OptionalAttr<QC_ClampAttr>:$clamp);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = [{
+    $input (`profile` $profile^)? (`clamp` $clamp^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Integer compute ops
+//===----------------------------------------------------------------------===//
+
+def QC_MatmulOp : QC_RequantizingOp<"matmul"> {
+  let summary = "Quantized matrix multiplication / fully connected layer";
+  let description = [{
+    For `lhs : [M, K]` (per-tensor `s_a`, `z_a`), `rhs : [K, N]` (per-tensor or
+    per-axis on axis 1: `s_b[n]`, `z_b[n]`) and an optional `bias : [N]` with
+    i32 storage and scale `s_a * s_b[n]` (zero point 0):
+
+    ```
+    acc[m, n] = sum_k (a[m, k] - z_a) * (b[k, n] - z_b[n]) + bias[n]     (i32)
+    y[m, n]   = sat(clamp(requant(acc[m, n], s_a * s_b[n] / s_y) + z_y))
+    ```
+
+    `requant` is the fixed-point multiply of `$profile`; `clamp [lo, hi]`
+    (storage codes of the result, e.g. a fused ReLU) narrows the saturation
+    range. All arithmetic is integer; i32 sums wrap modulo 2^32 (the result is
+    exact whenever the true sum fits in i32, which the verifier guarantees).
+
+    Verifier rules: ranks 2/2/1; `K` and `N` agree; lhs and result per-tensor;
+    rhs per-tensor or per-axis on axis 1 with `N` parameters; bias storage
+    i32 with zero point 0 and scale `s_a * s_b[n]` (relative error <= 1e-6);
+    expressed types agree; `K * max|a - z_a| * max|b - z_b| <= 2^31 - 1` (no
+    possible i32 accumulator overflow); clamp inside the result storage range.
+
+    ```mlir
+    %y = qc.matmul %a, %b bias %bias clamp [0, 127]
+        : tensor<4x16x!quant.uniform<i8:f32, 0.1:3>>,
+          tensor<16x8x!quant.uniform<i8:f32, 0.02>>,
+          tensor<8x!quant.uniform<i32:f32, 0.002>>
+        -> tensor<4x8x!quant.uniform<i8:f32, 0.25:-5>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$lhs, QC_QuantTensor:$rhs,
+                       Optional<QC_QuantTensor>:$bias,
+                       DefaultValuedAttr<QC_RequantProfileAttr,
+                           "::mlir::qc::RequantProfile::DoubleRound">:$profile,
+                       OptionalAttr<QC_ClampAttr>:$clamp);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)? (`profile` $profile^)? (`clamp` $clamp^)? attr-dict
+    `:` type($lhs) `,` type($rhs) (`,` type($bias)^)? `->` type($result)
+  }];
+}
+
+def QC_Conv2DOp : QC_RequantizingOp<"conv2d"> {
+  let summary = "Quantized 2-D convolution (NHWC input, HWCF filter, groups)";
+  let description = [{
+    Layout: input `[N, H, W, C]`, filter `[KH, KW, C / groups, F]`, bias
+    `[F]`, result `[N, OH, OW, F]`; output channel `f` belongs to group
+    `g = f / (F / groups)`. Depthwise convolution is `groups = C` (channel
+    multiplier `F / C`). `padding = [top, bottom, left, right]`; padded input
+    positions hold the input zero point, i.e. the real value 0.
+
+    ```
+    acc[n, oh, ow, f] = bias[f] + sum_{kh, kw, c}
+        (x[n, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, g*C/groups + c] - z_x)
+      * (w[kh, kw, c, f] - z_w[f])
+    y = sat(clamp(requant(acc, s_x * s_w[f] / s_y) + z_y))
+    OH = (H + pt + pb - dh*(KH-1) - 1) / sh + 1   (same for OW)
+    ```
+
+    Verifier rules: ranks 4/4/1; strides and dilations positive, padding
+    non-negative; `groups` divides `C` and `F`; filter depth `C / groups`;
+    result shape as above; filter per-tensor or per-axis on axis 3; bias i32
+    with scale `s_x * s_w[f]`; no possible i32 accumulator overflow for
+    `KH*KW*C/groups` products; clamp inside the result storage range.
+
+    ```mlir
+    %y = qc.conv2d %x, %w bias %b {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
+        : tensor<1x8x8x3x!quant.uniform<i8:f32, 0.1>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>,
+          tensor<4x!quant.uniform<i32:f32, 0.005>> -> tensor<1x4x4x4x!quant.uniform<i8:f32, 0.2:1>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input, QC_QuantTensor:$filter,
+                       Optional<QC_QuantTensor>:$bias,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       DefaultValuedAttr<QC_RequantProfileAttr,
+                           "::mlir::qc::RequantProfile::DoubleRound">:$profile,
+                       OptionalAttr<QC_ClampAttr>:$clamp);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`bias` $bias^)? (`profile` $profile^)? (`clamp` $clamp^)? attr-dict
+    `:` type($input) `,` type($filter) (`,` type($bias)^)? `->` type($result)
+  }];
+}
+
+class QC_ElementwiseBinaryOp<string mnemonic>
+    : QC_RequantizingOp<mnemonic, [Commutative]> {
+  let arguments = (ins QC_QuantTensor:$lhs, QC_QuantTensor:$rhs,
+                       DefaultValuedAttr<QC_RequantProfileAttr,
+                           "::mlir::qc::RequantProfile::DoubleRound">:$profile,
+                       OptionalAttr<QC_ClampAttr>:$clamp);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`profile` $profile^)? (`clamp` $clamp^)? attr-dict
+    `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def QC_AddOp : QC_ElementwiseBinaryOp<"add"> {
+  let summary = "Quantized elementwise addition";
+  let description = [{
+    TFLite's integer addition: both inputs are brought to a common scale
+    `2 * max(s_a, s_b)` with `L` extra bits of headroom (`L = 20` for 8-bit and
+    4-bit storage, `L = 15` for 16-bit), added, then requantized:
+
+    ```
+    a' = requant((a - z_a) << L, s_a / (2 max(s_a, s_b)))
+    b' = requant((b - z_b) << L, s_b / (2 max(s_a, s_b)))
+    y  = sat(clamp(requant(a' + b', 2 max(s_a, s_b) / (2^L s_y)) + z_y))
+    ```
+
+    Verifier rules: per-tensor quantized types with equal shapes and
+    expressed types; clamp inside the result storage range.
+
+    ```mlir
+    %y = qc.add %a, %b : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i8:f32, 0.2:1>>
+                      -> tensor<4x!quant.uniform<i8:f32, 0.3:-2>>
+    ```
+  }];
+}
+
+def QC_MulOp : QC_ElementwiseBinaryOp<"mul"> {
+  let summary = "Quantized elementwise multiplication";
+  let description = [{
+    ```
+    y = sat(clamp(requant((a - z_a) * (b - z_b), s_a * s_b / s_y) + z_y))
+    ```
+
+    Verifier rules: per-tensor quantized types with equal shapes and
+    expressed types; clamp inside the result storage range.
+
+    ```mlir
+    %y = qc.mul %a, %b : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i8:f32, 0.2:1>>
+                      -> tensor<4x!quant.uniform<i8:f32, 0.05>>
+    ```
+  }];
+}
+
+def QC_ClampOp : QC_Op<"clamp", [Pure, SameOperandsAndResultType]> {
+  let summary = "Clamp storage codes (ReLU / ReLU6 in the quantized domain)";
+  let description = [{
+    `y = min(max(q, min), max)` on storage codes; parameters unchanged.
+    ReLU is `min = z`, ReLU6 additionally `max = z + round(6 / s)`.
+
+    Verifier rules: `min <= max`, both inside the storage range; per-tensor
+    or per-axis types are both allowed.
+
+    ```mlir
+    %y = qc.clamp %x min 3 max 127 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input, I64Attr:$min, I64Attr:$max);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = "$input `min` $min `max` $max attr-dict `:` type($input)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+class QC_Pool2DOp<string mnemonic> : QC_Op<mnemonic, [Pure]> {
+  let arguments = (ins QC_QuantTensor:$input,
+                       ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>:$kernel,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def QC_MaxPool2DOp : QC_Pool2DOp<"max_pool2d"> {
+  let summary = "Quantized 2-D max pooling (NHWC)";
+  let description = [{
+    `y[n, oh, ow, c] = max over the window of x`, padded positions ignored.
+    Output shape as for `qc.conv2d` with dilation 1. Parameters are unchanged
+    (max commutes with the monotone dequantization).
+
+    Verifier rules: rank 4; kernel and strides positive, padding non-negative
+    and smaller than the kernel; result shape; identical per-tensor types.
+
+    ```mlir
+    %y = qc.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+        : tensor<1x4x4x8x!quant.uniform<i8:f32, 0.1>> -> tensor<1x2x2x8x!quant.uniform<i8:f32, 0.1>>
+    ```
+  }];
+}
+
+def QC_AvgPool2DOp : QC_Pool2DOp<"avg_pool2d"> {
+  let summary = "Quantized 2-D average pooling (NHWC)";
+  let description = [{
+    TFLite's integer average: the sum of the codes of the valid (non-padded)
+    window elements divided by their count `n`, rounded half away from zero:
+
+    ```
+    s = sum x[...]   (i32);   y = s >= 0 ? (s + n/2) / n : (s - n/2) / n
+    ```
+
+    (C division truncating toward zero). Parameters are unchanged.
+
+    Verifier rules: as for `qc.max_pool2d`.
+
+    ```mlir
+    %y = qc.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+        : tensor<1x4x4x8x!quant.uniform<i8:f32, 0.1:4>> -> tensor<1x2x2x8x!quant.uniform<i8:f32, 0.1:4>>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops that keep the quantization parameters
+//===----------------------------------------------------------------------===//
+
+def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
+  let summary = "Reshape a quantized tensor, keeping its parameters";
+  let description = [{
+    Row-major reshape of a statically shaped per-tensor quantized tensor.
+
+    Verifier rules: static shapes with equal element counts; identical
+    per-tensor element types.
+
+    ```mlir
+    %y = qc.reshape %x : tensor<2x8x!quant.uniform<i8:f32, 0.1>> -> tensor<16x!quant.uniform<i8:f32, 0.1>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
+  let summary = "Permute the dimensions of a quantized tensor";
+  let description = [{
+    `y[j_0, ..., j_(r-1)] = x[i_0, ..., i_(r-1)]` with `j_d = i_permutation[d]`: result dim
+    `d` is operand dim `permutation[d]`. A per-axis axis moves with its
+    dimension.
+
+    Verifier rules: `permutation` is a permutation of the rank; result shape
+    is the permuted shape; parameters equal (axis permuted).
+
+    ```mlir
+    %y = qc.transpose %x [1, 0] : tensor<2x8x!quant.uniform<i8:f32, 0.1>> -> tensor<8x2x!quant.uniform<i8:f32, 0.1>>
+    ```
+  }];
+  let arguments = (ins QC_QuantTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def QC_ConcatOp : QC_Op<"concat", [Pure]> {
+  let summary = "Concatenate quantized tensors with identical parameters";
+  let description = [{
+    Concatenation along `axis`. All operands and the result share one
+    per-tensor quantized element type (`--qc-fold-fake-quant` inserts
+    `qc.requantize` where producers disagree).
+
+    Verifier rules: at least one operand; equal ranks; `axis` in range; other
+    dimensions equal; result dimension `axis` is the sum; identical
+    per-tensor element types.
+
+    ```mlir
+    %y = qc.concat %a, %b axis 1 : (tensor<2x3x!quant.uniform<i8:f32, 0.1>>, tensor<2x5x!quant.uniform<i8:f32, 0.1>>)
+                                 -> tensor<2x8x!quant.uniform<i8:f32, 0.1>>
+    ```
+  }];
+  let arguments = (ins Variadic<QC_QuantTensor>:$inputs, I64Attr:$axis);
+  let results = (outs QC_QuantTensor:$result);
+  let assemblyFormat = "$inputs `axis` $axis attr-dict `:` functional-type($inputs, $result)";
+  let hasVerifier = 1;
+}
+
+#endif // QC_DIALECT_QC_IR_QCOPS_TD

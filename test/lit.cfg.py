@@ -1,0 +1,39 @@
+# lit configuration for qc's regression and integration tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "QC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py", ".test", ".c"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py",
+                   "Inputs", "lit.local.cfg"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.qc_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%qc_src_root", config.qc_src_root))
+config.substitutions.append(("%qc_obj_root", config.qc_obj_root))
+config.substitutions.append(("%qc_lib_dir", config.qc_lib_dir))
+config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
+# Debian's interpreter has numpy; the first python3 on PATH may not.
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
+                                     "VK_ICD_FILENAMES", "VK_DRIVER_FILES"])
+llvm_config.use_default_substitutions()
+
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.join(config.qc_src_root, "python"),
+     config.environment.get("PYTHONPATH", "")])
+
+tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
+tools = [ToolSubst("qc-opt", unresolved="fatal")]
+for optional in ["qc-run", "qc-translate"]:
+    tools.append(ToolSubst(optional, unresolved="ignore"))
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+for tool in ["spirv-val"]:
+    if lit.util.which(tool):
+        config.available_features.add(tool)
