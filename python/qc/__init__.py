@@ -1,0 +1,1 @@
+"""qc: Python side of the qc quantization compiler (numpy reference numerics)."""
