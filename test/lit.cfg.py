@@ -24,6 +24,9 @@ config.substitutions.append(("%python", config.python_executable))
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
                                      "VK_ICD_FILENAMES", "VK_DRIVER_FILES"])
 llvm_config.use_default_substitutions()
+# FileCheck, not, count, split-file come from LLVM 22 even when another LLVM is on PATH.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.qc_tools_dir, append_path=True)
 
 config.environment["PYTHONPATH"] = os.pathsep.join(
     [os.path.join(config.qc_src_root, "python"),
