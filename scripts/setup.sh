@@ -33,10 +33,8 @@ if ((${#missing[@]})); then
     sudo=sudo
   fi
   export DEBIAN_FRONTEND=noninteractive
-  # Refresh the index only when a package is unknown to it (fresh images have none).
-  if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-    $sudo apt-get update -q
-  fi
+  # The index of a fresh image may be empty or lack bookworm-security (LLVM 22).
+  $sudo apt-get update -q
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
