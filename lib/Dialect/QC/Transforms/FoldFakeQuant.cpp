@@ -40,18 +40,22 @@ DetachedOps::~DetachedOps() {
     op->erase();
 }
 
-LogicalResult DetachedOps::verify(Operation *op, std::string &reason) {
-  // Only diagnostics of this op are captured: other functions may be
-  // processed (and emit remarks) on other threads at the same time.
-  Location loc = op->getLoc();
-  ScopedDiagnosticHandler handler(op->getContext(), [&](Diagnostic &diag) {
-    if (diag.getLocation() != loc)
+LogicalResult DetachedOps::verify(std::string &reason) {
+  for (Operation *op : ops) {
+    // Only diagnostics of this op are captured: other functions may be
+    // processed (and emit remarks) on other threads at the same time.
+    Location loc = op->getLoc();
+    ScopedDiagnosticHandler handler(op->getContext(), [&](Diagnostic &diag) {
+      if (diag.getLocation() != loc)
+        return failure();
+      if (reason.empty())
+        reason = diag.str();
+      return success();
+    });
+    if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
       return failure();
-    if (reason.empty())
-      reason = diag.str();
-    return success();
-  });
-  return mlir::verify(op, /*verifyRecursively=*/false);
+  }
+  return success();
 }
 
 void DetachedOps::commit(RewriterBase &rewriter) {
@@ -241,7 +245,7 @@ struct QuantizeOfDequantizeToRequantize final : OpRewritePattern<QuantizeOp> {
         op.getLoc(), op.getType(), source,
         RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
     std::string reason;
-    if (failed(ops.verify(requantize, reason)))
+    if (failed(ops.verify(reason)))
       return rewriter.notifyMatchFailure(op, reason);
     ops.commit(rewriter);
     rewriter.replaceOp(op, requantize.getResult());

@@ -382,13 +382,41 @@ static LogicalResult commitOrExplain(PatternRewriter &rewriter, DetachedOps &ops
                                      Operation *created, Operation *anchor,
                                      Operation *floatOp, const FoldContext &ctx) {
   std::string reason;
-  if (failed(ops.verify(created, reason))) {
+  if (failed(ops.verify(reason))) {
     ctx.noteFloat(floatOp, reason);
     return rewriter.notifyMatchFailure(anchor, reason);
   }
   ops.commit(rewriter);
   rewriter.replaceOp(anchor, created->getResults());
   return success();
+}
+
+/// `value` with a new static shape that only adds or drops unit dimensions:
+/// a re-emitted constant when it is one (a per-axis `oldAxis` becomes
+/// `newAxis`; any other axis fails), otherwise qc.reshape, which keeps
+/// per-tensor parameters only.
+static FailureOr<Value> reshapeQuantized(DetachedOps &ops, Location loc, Value value,
+                                         ArrayRef<int64_t> shape, int64_t oldAxis,
+                                         int64_t newAxis) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.hasStaticShape())
+    return failure();
+  QuantizedType qtype = getQuantizedElementType(type);
+  if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
+    DenseIntElementsAttr codes = getQuantizedConstant(value);
+    if (!codes || perAxis.getQuantizedDimension() != oldAxis)
+      return failure();
+    auto moved = UniformQuantizedPerAxisType::get(
+        perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
+        perAxis.getScales(), perAxis.getZeroPoints(), newAxis,
+        perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+    SmallVector<int64_t> values;
+    for (const APInt &v : codes.getValues<APInt>())
+      values.push_back(moved.isSigned() ? v.getSExtValue()
+                                        : static_cast<int64_t>(v.getZExtValue()));
+    return buildQuantizedConstant(ops, loc, shape, moved, values);
+  }
+  return ops.create<ReshapeOp>(loc, RankedTensorType::get(shape, qtype), value).getResult();
 }
 
 namespace {
@@ -498,6 +526,8 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     Operation *def = chain.getDefiningOp();
     if (!def || !chain.hasOneUse())
       return rewriter.notifyMatchFailure(op, "no single-use producer");
+    if (op.getType().getRank() == 0)
+      return rewriter.notifyMatchFailure(op, "rank-0 result");
     int64_t channels = op.getType().getShape().back();
     if (ShapedType::isDynamic(channels))
       return rewriter.notifyMatchFailure(op, "dynamic channel count");
@@ -510,7 +540,7 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
             std::tuple{add->rhs, add->lhs, add->rhsMap, add->lhsMap}}) {
         Operation *producer = main.getDefiningOp();
         if (!mainMap.isIdentity() || !producer || !main.hasOneUse() ||
-            !isa<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp,
+            !isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
                  linalg::DepthwiseConv2DNhwcHwcOp>(producer))
           continue;
         if ((bias = getChannelVector(other, otherMap, channels))) {
@@ -524,11 +554,23 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     }
 
     auto linalgOp = dyn_cast<linalg::LinalgOp>(def);
-    if (!linalgOp || !isa<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp,
+    if (!linalgOp || !isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
                           linalg::DepthwiseConv2DNhwcHwcOp>(def))
       return rewriter.notifyMatchFailure(op, "producer is not a supported contraction");
     if (auto matmul = dyn_cast<linalg::MatmulOp>(def); matmul && matmul.hasUserDefinedMaps())
       return rewriter.notifyMatchFailure(op, "matmul with transposed/broadcast maps");
+    bool isBatched = isa<linalg::BatchMatmulOp>(def);
+    if (isBatched) {
+      auto batched = cast<linalg::BatchMatmulOp>(def);
+      if (batched.hasUserDefinedMaps())
+        return rewriter.notifyMatchFailure(op, "batch_matmul with user-defined maps");
+      if (op.getType().getRank() != 3 || op.getType().getDimSize(0) != 1 ||
+          !op.getType().hasStaticShape()) {
+        ctx.noteFloat(def, "qc.matmul has no batch dimension: only a static "
+                           "batch of 1 is folded");
+        return rewriter.notifyMatchFailure(op, "batch is not a static 1");
+      }
+    }
 
     // The init is either zero or a broadcast bias (torch-mlir conv, tosa).
     Value init = linalgOp.getDpsInitOperand(0)->get();
@@ -551,7 +593,7 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     Value weight = linalgOp.getDpsInputOperand(1)->get();
     SmallVector<int64_t> padding = {0, 0, 0, 0};
     if (auto pad = input.getDefiningOp<tensor::PadOp>();
-        pad && !isa<linalg::MatmulOp>(def)) {
+        pad && !isa<linalg::MatmulOp, linalg::BatchMatmulOp>(def)) {
       double padValue = 0.0;
       std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
       if (!p || padValue != 0.0)
@@ -577,14 +619,34 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
 
     DetachedOps ops(getContext());
     Location loc = def->getLoc();
+    // qc.conv2d with groups = C wants the depthwise filter [KH, KW, C] as
+    // [KH, KW, 1, C]; qc.matmul wants the batch of 1 dropped.
     if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(def)) {
-      FailureOr<Value> filter = buildDepthwiseFilter(ops, loc, qWeight);
+      auto type = cast<RankedTensorType>(qWeight.getType());
+      FailureOr<Value> filter = reshapeQuantized(
+          ops, loc, qWeight,
+          {type.getDimSize(0), type.getDimSize(1), 1, type.getDimSize(2)}, 2, 3);
       if (failed(filter)) {
         ctx.noteFloat(def, "a depthwise filter that is not a constant must be "
                            "quantized per tensor");
         return rewriter.notifyMatchFailure(op, "unsupported depthwise filter");
       }
       qWeight = *filter;
+    }
+    if (isBatched) {
+      auto lhsType = cast<RankedTensorType>(qInput.getType());
+      auto rhsType = cast<RankedTensorType>(qWeight.getType());
+      FailureOr<Value> lhs = reshapeQuantized(
+          ops, loc, qInput, lhsType.getShape().drop_front(), /*oldAxis=*/-1, 0);
+      FailureOr<Value> rhs = reshapeQuantized(
+          ops, loc, qWeight, rhsType.getShape().drop_front(), 2, 1);
+      if (failed(lhs) || failed(rhs)) {
+        ctx.noteFloat(def, "a batch_matmul operand that is not a constant must "
+                           "be quantized per tensor to drop the batch");
+        return rewriter.notifyMatchFailure(op, "unsupported batch_matmul operand");
+      }
+      qInput = *lhs;
+      qWeight = *rhs;
     }
 
     Value biasValue;
@@ -605,6 +667,12 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     if (isa<linalg::MatmulOp>(def)) {
       created = ops.create<MatmulOp>(loc, op.getType(), qInput, qWeight, biasValue,
                                      profile, clamp);
+    } else if (isBatched) {
+      auto flatType = RankedTensorType::get(op.getType().getShape().drop_front(),
+                                            op.getType().getElementType());
+      auto matmul = ops.create<MatmulOp>(loc, flatType, qInput, qWeight, biasValue,
+                                         profile, clamp);
+      created = ops.create<ReshapeOp>(loc, op.getType(), matmul.getResult());
     } else {
       auto [strides, dilations] = getWindow(def);
       int64_t groups = isa<linalg::DepthwiseConv2DNhwcHwcOp>(def)
@@ -634,35 +702,113 @@ private:
     return {read(depthwise.getStrides()), read(depthwise.getDilations())};
   }
 
-  /// qc.conv2d with groups = C wants the depthwise filter [KH, KW, C] as
-  /// [KH, KW, 1, C]: a new constant when it is one (the per-axis axis moves
-  /// from 2 to 3), otherwise a qc.reshape (per tensor only).
-  static FailureOr<Value> buildDepthwiseFilter(DetachedOps &ops, Location loc,
-                                               Value filter) {
-    auto type = cast<RankedTensorType>(filter.getType());
-    if (type.getRank() != 3 || !type.hasStaticShape())
-      return failure();
-    SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1), 1,
-                                  type.getDimSize(2)};
-    QuantizedType qtype = getQuantizedElementType(type);
-    if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
-      DenseIntElementsAttr codes = getQuantizedConstant(filter);
-      if (!codes || perAxis.getQuantizedDimension() != 2)
-        return failure();
-      auto moved = UniformQuantizedPerAxisType::get(
-          perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
-          perAxis.getScales(), perAxis.getZeroPoints(), 3,
-          perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
-      SmallVector<int64_t> values;
-      for (const APInt &v : codes.getValues<APInt>())
-        values.push_back(moved.isSigned() ? v.getSExtValue()
-                                          : static_cast<int64_t>(v.getZExtValue()));
-      return buildQuantizedConstant(ops, loc, shape, moved, values);
-    }
-    return ops.create<ReshapeOp>(loc, RankedTensorType::get(shape, qtype), filter)
-        .getResult();
-  }
+  FoldContext ctx;
+};
 
+//===----------------------------------------------------------------------===//
+// quantize(sum-pool(dequantize(q)) / (KH * KW)): qc.avg_pool2d
+//===----------------------------------------------------------------------===//
+
+/// A multiplication by a constant, as a division `x / c` (factor 1 / c) or a
+/// product `x * c`, on whole tensors or in an elementwise linalg.generic.
+/// Returns the scaled input.
+static Value matchScaleByConstant(Operation *op, double &factor) {
+  if (!op || op->getNumResults() != 1)
+    return nullptr;
+  auto fromPair = [&](Operation *scalar, Value input) -> Value {
+    if (isa<arith::DivFOp>(scalar)) {
+      std::optional<double> c = getScalarFloatConstant(scalar->getOperand(1));
+      if (!c || scalar->getOperand(0) != input || *c == 0.0)
+        return nullptr;
+      factor = 1.0 / *c;
+      return input;
+    }
+    if (isa<arith::MulFOp>(scalar)) {
+      Value a = scalar->getOperand(0), b = scalar->getOperand(1);
+      std::optional<double> c = getScalarFloatConstant(b == input ? a : b);
+      if (!c || (a != input && b != input))
+        return nullptr;
+      factor = *c;
+      return input;
+    }
+    return nullptr;
+  };
+  if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+    if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+        !isAllParallel(generic) ||
+        !llvm::all_of(generic.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }))
+      return nullptr;
+    Block *body = generic.getBody();
+    Operation *scalar =
+        cast<linalg::YieldOp>(body->getTerminator()).getOperand(0).getDefiningOp();
+    if (!scalar || scalar->getBlock() != body ||
+        !fromPair(scalar, body->getArgument(0)))
+      return nullptr;
+    return generic.getDpsInputOperand(0)->get();
+  }
+  if (isa<arith::DivFOp, arith::MulFOp>(op) &&
+      isa<RankedTensorType>(op->getResult(0).getType())) {
+    Value a = op->getOperand(0);
+    Value input = getScalarFloatConstant(a) ? op->getOperand(1) : a;
+    return fromPair(op, input);
+  }
+  return nullptr;
+}
+
+/// torch-mlir's avg_pool2d without padding: a sum pool divided by the window
+/// size. Becomes qc.avg_pool2d (TFLite's rounded integer average) with the
+/// input's parameters, then a requantize if the output's differ.
+struct AvgPoolToQC final : OpRewritePattern<QuantizeOp> {
+  AvgPoolToQC(MLIRContext *context, const FoldContext &ctx)
+      : OpRewritePattern(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    double factor = 0.0;
+    Operation *scaleOp = op.getInput().getDefiningOp();
+    Value sum = matchScaleByConstant(scaleOp, factor);
+    if (!sum || !op.getInput().hasOneUse() || !sum.hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not quantize(sum / constant)");
+    auto pool = sum.getDefiningOp<linalg::PoolingNhwcSumOp>();
+    if (!pool || pool->getNumResults() != 1)
+      return rewriter.notifyMatchFailure(op, "not a linalg.pooling_nhwc_sum");
+    Value source = getDequantizedSource(pool.getInputs()[0]);
+    if (!source)
+      return rewriter.notifyMatchFailure(op, "pool input is not dequantized");
+    auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
+    if (window.getRank() != 2 || !window.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "window shape is not static 2-D");
+    if (!isZeroInit(pool.getOutputs()[0])) {
+      ctx.noteFloat(pool, "the sum pool does not start from zero");
+      return rewriter.notifyMatchFailure(op, "non-zero init");
+    }
+    SmallVector<int64_t> dilations, strides;
+    for (const APInt &v : pool.getDilations().getValues<APInt>())
+      dilations.push_back(v.getSExtValue());
+    for (const APInt &v : pool.getStrides().getValues<APInt>())
+      strides.push_back(v.getSExtValue());
+    if (llvm::any_of(dilations, [](int64_t d) { return d != 1; })) {
+      ctx.noteFloat(pool, "qc.avg_pool2d has no dilation");
+      return rewriter.notifyMatchFailure(op, "dilated pooling");
+    }
+    double count = static_cast<double>(window.getNumElements());
+    if (std::abs(factor * count - 1.0) > 1e-6) {
+      ctx.noteFloat(scaleOp, "the divisor is not the window size, so this is "
+                             "not an average");
+      return rewriter.notifyMatchFailure(op, "divisor is not the window size");
+    }
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    auto poolType = op.getType().clone(sourceType.getElementType());
+    DetachedOps ops(getContext());
+    Operation *created = ops.create<AvgPool2DOp>(
+        pool.getLoc(), poolType, source, rewriter.getDenseI64ArrayAttr(window.getShape()),
+        rewriter.getDenseI64ArrayAttr(strides), rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}));
+    if (poolType != op.getType())
+      created = ops.create<RequantizeOp>(
+          op.getLoc(), op.getType(), created->getResult(0),
+          RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+    return commitOrExplain(rewriter, ops, created, op, pool, ctx);
+  }
   FoldContext ctx;
 };
 
@@ -694,7 +840,7 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
             concat.getLoc(), wanted, source,
             RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
         std::string reason;
-        if (failed(ops.verify(requantize, reason))) {
+        if (failed(ops.verify(reason))) {
           ctx.noteFloat(concat, reason);
           return rewriter.notifyMatchFailure(op, reason);
         }
@@ -718,7 +864,7 @@ static LogicalResult sinkDequantize(PatternRewriter &rewriter, DetachedOps &ops,
                                     Operation *created, Operation *floatOp,
                                     const FoldContext &ctx) {
   std::string reason;
-  if (failed(ops.verify(created, reason))) {
+  if (failed(ops.verify(reason))) {
     ctx.noteFloat(floatOp, reason);
     return rewriter.notifyMatchFailure(floatOp, reason);
   }
@@ -871,7 +1017,8 @@ struct SinkDequantizeThroughMaxPool final : OpRewritePattern<linalg::PoolingNhwc
 void fold::populateComputePatterns(RewritePatternSet &patterns,
                                      const FoldContext &ctx) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<ClampOfDequantize, ElementwiseBinaryToQC, ContractionToQC, ConcatToQC>(
+  patterns.add<ClampOfDequantize, ElementwiseBinaryToQC, ContractionToQC, AvgPoolToQC,
+               ConcatToQC>(
       context, ctx);
 }
 

@@ -58,9 +58,9 @@ public:
     return op;
   }
 
-  /// Runs the verifier of `op` (not recursively); on failure returns the
-  /// verifier's message in `reason`.
-  LogicalResult verify(Operation *op, std::string &reason);
+  /// Runs the verifier of every op created so far (not recursively); on
+  /// failure returns the first verifier message in `reason`.
+  LogicalResult verify(std::string &reason);
   void commit(RewriterBase &rewriter);
 
 private:
