@@ -132,3 +132,37 @@ func.func @weight_rounding(%x: tensor<1x2xf32>) -> tensor<1x1xf32> {
   %y = qc.fake_quant %mm to !quant.uniform<i8:f32, 0.1> : tensor<1x1xf32>
   return %y : tensor<1x1xf32>
 }
+
+// -----
+
+// batch_matmul with a static batch of 1 (torch-mlir's bmm, tosa.matmul
+// lowered to linalg): the batch is dropped with qc.reshape on the
+// activation, the per-channel constant weight is re-emitted as [K, N] (axis
+// 2 -> 1), and the [M, N] result is reshaped back.
+
+// CHECK-LABEL: func.func @batch_matmul_batch1
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<3x2xi8>
+// CHECK:         %[[Q:.*]] = qc.quantize %{{.*}} -> tensor<1x4x3x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[L:.*]] = qc.reshape %[[Q]] : {{.*}} -> tensor<4x3x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[WQ:.*]] = quant.scast %[[W]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32:1, {1.000000e-01,2.000000e-01}>>
+// CHECK:         %[[M:.*]] = qc.matmul %[[L]], %[[WQ]] bias %{{.*}} : {{.*}} -> tensor<4x2x!quant.uniform<i8:f32, 5.000000e-01>>
+// CHECK:         %[[R:.*]] = qc.reshape %[[M]] : {{.*}} -> tensor<1x4x2x!quant.uniform<i8:f32, 5.000000e-01>>
+// CHECK:         qc.dequantize %[[R]]
+// CHECK-NOT:     linalg
+func.func @batch_matmul_batch1(%x: tensor<1x4x3xf32>) -> tensor<1x4x2xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x4x3xf32>
+  %w = arith.constant dense<[[[1.0, 2.0], [0.5, -2.0], [0.0, 4.0]]]> : tensor<1x3x2xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32:2, {0.1, 0.2}> : tensor<1x3x2xf32>
+  %zero = arith.constant dense<0.0> : tensor<1x4x2xf32>
+  %mm = linalg.batch_matmul ins(%xq, %wq : tensor<1x4x3xf32>, tensor<1x3x2xf32>) outs(%zero : tensor<1x4x2xf32>) -> tensor<1x4x2xf32>
+  %b = arith.constant dense<[[[0.5, 1.0]]]> : tensor<1x1x2xf32>
+  %e = tensor.empty() : tensor<1x4x2xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (0, 0, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%mm, %b : tensor<1x4x2xf32>, tensor<1x1x2xf32>) outs(%e : tensor<1x4x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %r = arith.addf %a, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x2xf32>
+  %y = qc.fake_quant %s to !quant.uniform<i8:f32, 0.5> : tensor<1x4x2xf32>
+  return %y : tensor<1x4x2xf32>
+}

@@ -254,8 +254,27 @@ struct QuantizeOfDequantizeToRequantize final : OpRewritePattern<QuantizeOp> {
   FoldContext ctx;
 };
 
+/// Whether every real value of `inner` (per slice) is representable in
+/// `outer`'s range, so that saturating to `outer` is a no-op.
+static bool coversRealRange(RankedTensorType outer, RankedTensorType inner) {
+  QuantizedType o = getQuantizedElementType(outer), i = getQuantizedElementType(inner);
+  SmallVector<double> os = getScales(o), is = getScales(i);
+  SmallVector<int64_t> oz = getZeroPoints(o), iz = getZeroPoints(i);
+  size_t n = std::max(os.size(), is.size());
+  for (size_t c = 0; c < n; ++c) {
+    size_t oc = os.size() == 1 ? 0 : c, ic = is.size() == 1 ? 0 : c;
+    double lo = (i.getStorageTypeMin() - iz[ic]) * is[ic];
+    double hi = (i.getStorageTypeMax() - iz[ic]) * is[ic];
+    if (lo < (o.getStorageTypeMin() - oz[oc]) * os[oc] ||
+        hi > (o.getStorageTypeMax() - oz[oc]) * os[oc])
+      return false;
+  }
+  return true;
+}
+
 /// requantize(requantize(q)) without an inner clamp is one change of
-/// parameters; a single rounding is also the more accurate one.
+/// parameters when the intermediate type does not saturate; a single
+/// rounding is also the more accurate one.
 struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RequantizeOp op,
@@ -271,6 +290,9 @@ struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
     if (inAxis && outAxis &&
         inAxis.getQuantizedDimension() != outAxis.getQuantizedDimension())
       return rewriter.notifyMatchFailure(op, "per-axis axes differ");
+    if (!coversRealRange(inner.getType(), inner.getInput().getType()))
+      return rewriter.notifyMatchFailure(
+          op, "the intermediate type saturates values of the input");
     rewriter.modifyOpInPlace(op, [&] { op.getInputMutable().assign(inner.getInput()); });
     return success();
   }
