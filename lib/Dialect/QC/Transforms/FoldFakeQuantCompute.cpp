@@ -557,13 +557,18 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     if (!linalgOp || !isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
                           linalg::DepthwiseConv2DNhwcHwcOp>(def))
       return rewriter.notifyMatchFailure(op, "producer is not a supported contraction");
+    auto reject = [&](StringRef reason) {
+      ctx.noteFloat(def, reason);
+      return rewriter.notifyMatchFailure(op, reason);
+    };
     if (auto matmul = dyn_cast<linalg::MatmulOp>(def); matmul && matmul.hasUserDefinedMaps())
-      return rewriter.notifyMatchFailure(op, "matmul with transposed/broadcast maps");
+      return reject("user-defined (transposing or broadcasting) indexing maps are "
+                    "not the [M, K] x [K, N] form of qc.matmul");
     bool isBatched = isa<linalg::BatchMatmulOp>(def);
     if (isBatched) {
       auto batched = cast<linalg::BatchMatmulOp>(def);
       if (batched.hasUserDefinedMaps())
-        return rewriter.notifyMatchFailure(op, "batch_matmul with user-defined maps");
+        return reject("user-defined indexing maps are not the form of qc.matmul");
       if (op.getType().getRank() != 3 || op.getType().getDimSize(0) != 1 ||
           !op.getType().hasStaticShape()) {
         ctx.noteFloat(def, "qc.matmul has no batch dimension: only a static "
@@ -580,8 +585,8 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
       std::optional<SmallVector<double>> initBias =
           getChannelVector(init, identity, channels);
       if (!initBias)
-        return rewriter.notifyMatchFailure(
-            op, "accumulator init is neither zero nor a per-channel constant");
+        return reject("the accumulator init is neither zero nor a per-channel "
+                      "constant bias");
       if (!bias)
         bias = std::move(initBias);
       else
@@ -597,13 +602,13 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
       double padValue = 0.0;
       std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
       if (!p || padValue != 0.0)
-        return rewriter.notifyMatchFailure(op, "input pad is not a zero pad of H and W");
+        return reject("the input pad is not a constant zero pad of H and W");
       padding = *p;
       input = pad.getSource();
     }
     Value qInput = getDequantizedSource(input), qWeight = getDequantizedSource(weight);
     if (!qInput || !qWeight)
-      return rewriter.notifyMatchFailure(op, "operands are not dequantized tensors");
+      return reject("an operand is not quantized (no fake_quant or dequantize)");
 
     QuantizedType resultType = getQuantizedElementType(op.getType());
     DenseI64ArrayAttr clamp;
