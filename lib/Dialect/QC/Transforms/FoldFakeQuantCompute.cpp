@@ -359,18 +359,31 @@ static FailureOr<Value> buildBias(DetachedOps &ops, Location loc,
   auto i32 = IntegerType::get(context, 32);
   Type expressed = inputType.getExpressedType();
   int64_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
-  QuantizedType biasType;
-  if (scales.size() == 1)
-    biasType = UniformQuantizedType::get(quant::QuantizationFlags::Signed, i32, expressed,
-                                         scales[0], 0, lo, hi);
-  else
-    biasType = UniformQuantizedPerAxisType::get(
-        quant::QuantizationFlags::Signed, i32, expressed, scales,
-        SmallVector<int64_t>(scales.size(), 0), 0, lo, hi);
   if (scales.size() != 1 && static_cast<int64_t>(scales.size()) != channels) {
     reason = "per-channel weight scales do not match the bias size";
     return failure();
   }
+  // getChecked: s_in * s_w may leave the expressed type's range (e.g. below
+  // the smallest f32), which makes the bias type itself invalid.
+  auto emitError = [&]() {
+    return mlir::emitError(UnknownLoc::get(context)) << "bias type: ";
+  };
+  ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+    if (!isa<UnknownLoc>(diag.getLocation()))
+      return failure();
+    reason = diag.str();
+    return success();
+  });
+  QuantizedType biasType;
+  if (scales.size() == 1)
+    biasType = UniformQuantizedType::getChecked(emitError, quant::QuantizationFlags::Signed,
+                                                i32, expressed, scales[0], 0, lo, hi);
+  else
+    biasType = UniformQuantizedPerAxisType::getChecked(
+        emitError, quant::QuantizationFlags::Signed, i32, expressed, scales,
+        SmallVector<int64_t>(scales.size(), 0), 0, lo, hi);
+  if (!biasType)
+    return failure();
   SmallVector<int64_t> codes =
       quantizeElements(bias, {channels}, biasType, RoundingMode::HalfEven);
   return buildQuantizedConstant(ops, loc, {channels}, biasType, codes);
