@@ -30,7 +30,7 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
      config.environment.get("PYTHONPATH", "")])
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
-tools = [ToolSubst("qc-opt", unresolved="fatal")]
+tools = [ToolSubst("qc-opt", unresolved="fatal"), ToolSubst("not", unresolved="fatal")]
 for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
