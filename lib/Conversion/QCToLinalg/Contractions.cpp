@@ -293,8 +293,8 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
 
     // The contraction of the raw codes.
     Value product;
-    Value zeros = createFilledTensor(rewriter, loc, {batch, oh, ow, filters}, i32, 0);
     if (xSigned && wSigned && groups == 1) {
+      Value zeros = createFilledTensor(rewriter, loc, {batch, oh, ow, filters}, i32, 0);
       product = linalg::Conv2DNhwcHwcfOp::create(
                     rewriter, loc, TypeRange{zeros.getType()}, ValueRange{x, w},
                     ValueRange{zeros}, i64Pair(rewriter, strides),
