@@ -52,8 +52,24 @@ class QType:
         return rng.integers(self.qmin, self.qmax + 1, size=shape, dtype=np.int64)
 
 
+class F32:
+    """The float side of qc.quantize / qc.dequantize. Results are compared
+    through their bit patterns (arith.bitcast to i32), so bit-exactly."""
+    storage, bits, signed, is_float = "f32", 32, True, True
+
+    def tensor(self, shape):
+        return "tensor<%sf32>" % "".join("%dx" % d for d in shape)
+
+    storage_tensor = tensor
+
+
 def _dense(values, bits, signed):
     """A dense<...> literal of storage codes (unsigned codes as bit patterns)."""
+    if np.asarray(values).dtype == np.float32:
+        v = np.asarray(values)
+        body = np.array2string(v, separator=",", threshold=1 << 30, max_line_width=1 << 30,
+                               formatter={"float_kind": lambda x: "%.9e" % x})
+        return "dense<%s>" % body.replace("\n", "")
     v = np.asarray(values, dtype=np.int64)
     if not signed:
         v = np.where(v >= (1 << (bits - 1)), v - (1 << bits), v)
@@ -75,7 +91,8 @@ class Case:
         self._tmp = 0
 
     def arg(self, values, qtype):
-        self.args.append((np.asarray(values, dtype=np.int64), qtype))
+        dtype = np.float32 if getattr(qtype, "is_float", False) else np.int64
+        self.args.append((np.asarray(values, dtype=dtype), qtype))
         return "%%arg%d" % (len(self.args) - 1)
 
     def const(self, values, qtype):
@@ -116,6 +133,9 @@ def build_module(cases):
             main.append("  %s_m = memref.get_global %s : %s" % (v, g, mem))
             main.append("  %s_t = bufferization.to_tensor %s_m restrict : %s to %s" % (
                 v, v, mem, q.storage_tensor(values.shape)))
+            if getattr(q, "is_float", False):
+                operands.append(v + "_t")
+                continue
             main.append("  %s = quant.scast %s_t : %s to %s" % (
                 v, v, q.storage_tensor(values.shape), q.tensor(values.shape)))
             operands.append(v)
@@ -124,20 +144,28 @@ def build_module(cases):
         main.append("  %s = call @%s(%s) : (%s) -> %s" % (
             r, c.name, ", ".join(operands),
             ", ".join(q.tensor(v.shape) for v, q in c.args), qt.tensor(shape)))
-        main.append("  %s_s = quant.scast %s : %s to %s" % (r, r, qt.tensor(shape),
-                                                            qt.storage_tensor(shape)))
+        is_float = getattr(qt, "is_float", False)
+        if is_float:
+            main.append("  %s_s = tensor.cast %s : %s to %s" % (r, r, qt.tensor(shape),
+                                                               qt.tensor(shape)))
+        else:
+            main.append("  %s_s = quant.scast %s : %s to %s" % (r, r, qt.tensor(shape),
+                                                                qt.storage_tensor(shape)))
         rank = len(shape)
         dims = ", ".join("d%d" % i for i in range(rank))
-        ext = "arith.extsi" if qt.signed else "arith.extui"
+        ext = "arith.bitcast" if is_float else "arith.extsi" if qt.signed else "arith.extui"
         i32 = "tensor<%si32>" % "".join("%dx" % d for d in shape)
         main.append("  %s_e = tensor.empty() : %s" % (r, i32))
         main.append(
             "  %s_w = linalg.generic {indexing_maps = [affine_map<(%s) -> (%s)>, "
-            "affine_map<(%s) -> (%s)>], iterator_types = [%s]} ins(%s_s : %s) outs(%s_e : %s) {\n"
+            "affine_map<(%s) -> (%s)>], iterator_types = [%s]} ins(%s_s : %s) outs(%s_e : %s)%s {\n"
             "  ^bb0(%%x: %s, %%o: i32):\n    %%y = %s %%x : %s to i32\n    linalg.yield %%y : i32\n"
             "  } -> %s" % (r, dims, dims, dims, dims,
                            ", ".join(['"parallel"'] * rank), r, qt.storage_tensor(shape),
-                           r, i32, qt.storage, ext, qt.storage, i32))
+                           r, i32,
+                           # Reading float bits for printing is a boundary too.
+                           " attrs = {qc.float_boundary}" if is_float else "",
+                           qt.storage, ext, qt.storage, i32))
         mem = "memref<%si32>" % "".join("%dx" % d for d in shape)
         main.append("  %s_b = bufferization.to_buffer %s_w : %s to %s" % (r, r, i32, mem))
         main.append("  %s_u = memref.cast %s_b : %s to memref<*xi32>" % (r, r, mem))
@@ -304,6 +332,37 @@ def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 
     return c
 
 
+def quantize_case(name, rng, shape, yq, mode=ref.HALF_EVEN, ties=False):
+    c = Case(name)
+    if ties:
+        # Multiples of s/2 with a power-of-two scale: every quotient is exact,
+        # half of them ties.
+        x = (rng.integers(-300, 300, size=shape) * (yq.scales[0] / 2)).astype(np.float32)
+    else:
+        x = rng.uniform(-20, 20, size=shape).astype(np.float32)
+    rounding = "" if mode == ref.HALF_EVEN else " rounding <%s>" % mode
+    c.body.append("%%r = qc.quantize %s%s : %s -> %s" % (
+        c.arg(x, F32()), rounding, F32().tensor(shape), yq.tensor(shape)))
+    c.result = (yq, shape)
+    c.expected = ref.quantize(x, yq.scales if yq.axis is not None else yq.scales[0],
+                              yq.zps if yq.axis is not None else yq.zps[0], yq.qmin,
+                              yq.qmax, mode, axis=yq.axis, float_type=np.float32)
+    return c
+
+
+def dequantize_case(name, rng, shape, xq):
+    c = Case(name)
+    q = xq.random(rng, shape)
+    c.body.append("%%r = qc.dequantize %s : %s -> %s" % (
+        c.arg(q, xq), xq.tensor(shape), F32().tensor(shape)))
+    c.result = (F32(), shape)
+    real = ref.dequantize(q, xq.scales if xq.axis is not None else xq.scales[0],
+                          xq.zps if xq.axis is not None else xq.zps[0], axis=xq.axis,
+                          float_type=np.float32)
+    c.expected = real.view(np.int32).astype(np.int64)
+    return c
+
+
 def shape_cases(rng):
     q = QType(0.1, 3)
     cases = []
@@ -423,4 +482,15 @@ def all_cases(seed=0):
     cases.append(pool_case("avgpool_u8", rng, "avg", (1, 5, 5, 2), QType(0.1, 0, signed=False),
                            (2, 3), (1, 2), (1, 0, 0, 2)))
     cases.extend(shape_cases(rng))
+
+    # Float boundaries, bit-exact in float32: every rounding mode on exact
+    # ties, per-axis parameters, unsigned storage.
+    for mode in (ref.HALF_EVEN, ref.HALF_AWAY, ref.HALF_UP):
+        cases.append(quantize_case("quantize_ties_" + mode, rng, (4, 16), QType(0.5, 3),
+                                   mode, ties=True))
+    cases.append(quantize_case("quantize_pc_u8", rng, (5, 3),
+                               QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
+    cases.append(dequantize_case("dequantize", rng, (3, 17), QType(0.07, -3)))
+    cases.append(dequantize_case("dequantize_pc_u8", rng, (2, 3),
+                                 QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
     return cases
