@@ -429,6 +429,8 @@ def all_cases(seed=0):
                              QType(0.02, -3), QType(sy, -1), const_weights=True))
     cases.append(matmul_case("mm_i8_u8_arg", rng, 3, 17, 5, QType(0.05, 1),
                              QType(0.02, 130, signed=False), QType(sy, 2)))
+    cases.append(matmul_case("mm_i4", rng, 3, 17, 5, QType(0.5, 1, bits=4), QType(0.25, 0, bits=4),
+                             QType(spread_scale(0.5, 0.25, 17) / 8, -1)))
     cases.append(matmul_case("mm_i16", rng, 3, 1, 5, QType(0.001, 10, bits=16),
                              QType(0.002, 0, bits=16), QType(0.005, -3, bits=16)))
 
