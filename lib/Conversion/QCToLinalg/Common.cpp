@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::qc;
 using namespace mlir::qc::lowering;
@@ -167,10 +169,12 @@ Value lowering::getParam(OpBuilder &b, Location loc, ValueRange args,
 // Output stage
 //===----------------------------------------------------------------------===//
 
-OutputStage OutputStage::get(QuantizedType resultType,
-                             ArrayRef<double> realMultipliers,
-                             std::optional<ArrayRef<int64_t>> clamp,
-                             RequantProfile profile) {
+std::optional<OutputStage> OutputStage::get(QuantizedType resultType,
+                                            ArrayRef<double> realMultipliers,
+                                            std::optional<ArrayRef<int64_t>> clamp,
+                                            RequantProfile profile) {
+  if (!llvm::all_of(realMultipliers, [](double m) { return std::isfinite(m); }))
+    return std::nullopt;
   OutputStage stage;
   stage.profile = profile;
   stage.storageType = getStorageType(resultType);

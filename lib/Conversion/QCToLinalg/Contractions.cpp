@@ -129,6 +129,11 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     SmallVector<double> sb = broadcastTo(getScales(bType), n), real;
     for (double s : sb)
       real.push_back(sa * s / sy); // as python/qc/reference.py computes it
+    std::optional<OutputStage> stage =
+        OutputStage::get(yType, real, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value a = adaptor.getLhs(), b = adaptor.getRhs();
 
@@ -195,7 +200,6 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
                                         buildColumnSums, biasCodes, adaptor.getBias());
 
     // One generic: corrections, requantization, clamp, zero point, truncation.
-    OutputStage stage = OutputStage::get(yType, real, op.getClamp(), op.getProfile());
     GenericBuilder generic(rewriter, loc, 2);
     unsigned productArg = generic.addInput(product, {0, 1});
     std::optional<unsigned> rowArg;
@@ -205,9 +209,9 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
       zbParam = generic.addParam(zb, 1);
     }
     auto channelTerm = addChannelTerm(generic, term, 1);
-    OutputStageParams params = addOutputStage(generic, stage, 1);
+    OutputStageParams params = addOutputStage(generic, *stage, 1);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, {m, n}, stage.storageType), {0, 1},
+        tensor::EmptyOp::create(rewriter, loc, {m, n}, stage->storageType), {0, 1},
         {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange args) {
           Value acc = args[productArg];
           if (rowArg)
@@ -263,6 +267,11 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
     SmallVector<double> sw = broadcastTo(getScales(wType), filters), real;
     for (double s : sw)
       real.push_back(sx * s / sy);
+    std::optional<OutputStage> stage =
+        OutputStage::get(yType, real, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
     bool xSigned = xType.isSigned(), wSigned = wType.isSigned();
 
     // Padding holds the input zero point: the real value 0.
@@ -389,7 +398,6 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
         buildChannelTerm(rewriter, loc, filters, kh * kw * cg, zx, zw, filterSums,
                          buildFilterSums, biasCodes, adaptor.getBias());
 
-    OutputStage stage = OutputStage::get(yType, real, op.getClamp(), op.getProfile());
     GenericBuilder generic(rewriter, loc, 4);
     unsigned productArg = generic.addInput(product, {0, 1, 2, 3});
     std::optional<unsigned> windowArg;
@@ -407,9 +415,9 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
       zwParam = generic.addParam(zw, 3);
     }
     auto channelTerm = addChannelTerm(generic, term, 3);
-    OutputStageParams params = addOutputStage(generic, stage, 3);
+    OutputStageParams params = addOutputStage(generic, *stage, 3);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), stage.storageType),
+        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), stage->storageType),
         {0, 1, 2, 3}, {kPar, kPar, kPar, kPar},
         [&](OpBuilder &nb, Location l, ValueRange args) {
           Value acc = args[productArg];

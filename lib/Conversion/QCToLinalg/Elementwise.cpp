@@ -63,17 +63,21 @@ struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
     SmallVector<double> real;
     for (int64_t c = 0; c < channels; ++c)
       real.push_back(inScales[c] / outScales[c]);
-    OutputStage stage = OutputStage::get(outType, real, op.getClamp(), op.getProfile());
+    std::optional<OutputStage> stage =
+        OutputStage::get(outType, real, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
 
     int64_t rank = type.getRank();
     unsigned channelDim = axis.value_or(0);
     GenericBuilder generic(rewriter, loc, rank);
     unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));
     ParamRef inZero = generic.addParam(getZeroPoints(inType), channelDim);
-    OutputStageParams params = addOutputStage(generic, stage, channelDim);
+    OutputStageParams params = addOutputStage(generic, *stage, channelDim);
     bool isSigned = inType.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, stage.storageType), allDims(rank),
+        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
         allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = extendToI32(b, l, args[input], isSigned);
           x = arith::SubIOp::create(b, l, x, getParam(b, l, args, inZero));
@@ -106,21 +110,26 @@ struct AddOpLowering final : OpConversionPattern<AddOp> {
     int64_t leftShift = widest > 8 ? 15 : 20;
     // The same double expressions as python/qc/reference.py add().
     double twiceMax = 2.0 * std::max(sa, sb);
-    numerics::QuantizedMultiplier ma = numerics::quantizeMultiplier(sa / twiceMax);
-    numerics::QuantizedMultiplier mb = numerics::quantizeMultiplier(sb / twiceMax);
     double outReal =
         twiceMax / (static_cast<double>(int64_t{1} << leftShift) * sy);
-    OutputStage stage = OutputStage::get(yType, {outReal}, op.getClamp(), op.getProfile());
+    std::optional<OutputStage> stage =
+        OutputStage::get(yType, {outReal}, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
+    // Both input multipliers are in (0, 1/2].
+    numerics::QuantizedMultiplier ma = numerics::quantizeMultiplier(sa / twiceMax);
+    numerics::QuantizedMultiplier mb = numerics::quantizeMultiplier(sb / twiceMax);
     RequantProfile profile = op.getProfile();
 
     int64_t rank = type.getRank();
     GenericBuilder generic(rewriter, loc, rank);
     unsigned lhs = generic.addInput(adaptor.getLhs(), allDims(rank));
     unsigned rhs = generic.addInput(adaptor.getRhs(), allDims(rank));
-    OutputStageParams params = addOutputStage(generic, stage, 0);
+    OutputStageParams params = addOutputStage(generic, *stage, 0);
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, stage.storageType), allDims(rank),
+        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
         allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Type i32 = b.getI32Type();
           auto rescale = [&](Value storage, bool isSigned, int64_t zero,
@@ -156,16 +165,20 @@ struct MulOpLowering final : OpConversionPattern<MulOp> {
     QuantizedType yType = getQuantizedElementType(type);
     double real = getScales(aType)[0] * getScales(bType)[0] / getScales(yType)[0];
     int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
-    OutputStage stage = OutputStage::get(yType, {real}, op.getClamp(), op.getProfile());
+    std::optional<OutputStage> stage =
+        OutputStage::get(yType, {real}, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
 
     int64_t rank = type.getRank();
     GenericBuilder generic(rewriter, loc, rank);
     unsigned lhs = generic.addInput(adaptor.getLhs(), allDims(rank));
     unsigned rhs = generic.addInput(adaptor.getRhs(), allDims(rank));
-    OutputStageParams params = addOutputStage(generic, stage, 0);
+    OutputStageParams params = addOutputStage(generic, *stage, 0);
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, stage.storageType), allDims(rank),
+        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
         allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Type i32 = b.getI32Type();
           Value a = arith::SubIOp::create(b, l, extendToI32(b, l, args[lhs], aSigned),

@@ -115,7 +115,9 @@ struct OutputStage {
 
   /// `realMultipliers` and the result zero points broadcast along the
   /// channel loop; `clamp` narrows the storage range of `resultType`.
-  static OutputStage get(quant::QuantizedType resultType,
+  /// Nothing when a real multiplier is not finite (scales whose quotient
+  /// overflows a double).
+  static std::optional<OutputStage> get(quant::QuantizedType resultType,
                          ArrayRef<double> realMultipliers,
                          std::optional<ArrayRef<int64_t>> clamp,
                          RequantProfile profile);

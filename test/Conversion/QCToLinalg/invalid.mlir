@@ -30,3 +30,24 @@ func.func @unknown_user(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>, %i: index) ->
   %e = tensor.extract %x[%i] : tensor<4x!quant.uniform<i8:f32, 0.1>>
   return %e : !quant.uniform<i8:f32, 0.1>
 }
+
+// -----
+
+// NOTE: a real multiplier that overflows a double has no fixed-point form.
+func.func @multiplier_overflow(%a: tensor<4x!quant.uniform<i8:f64, 1.0e200>>, %b: tensor<4x!quant.uniform<i8:f64, 1.0e200>>)
+    -> tensor<4x!quant.uniform<i8:f64, 1.0>> {
+  // expected-error@+1 {{failed to legalize operation 'qc.mul'}}
+  %y = qc.mul %a, %b : tensor<4x!quant.uniform<i8:f64, 1.0e200>>, tensor<4x!quant.uniform<i8:f64, 1.0e200>>
+                    -> tensor<4x!quant.uniform<i8:f64, 1.0>>
+  return %y : tensor<4x!quant.uniform<i8:f64, 1.0>>
+}
+
+// -----
+
+// NOTE: qc.fake_quant is float QAT semantics; --qc-fold-fake-quant removes it
+// before lowering.
+func.func @fake_quant_left(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{failed to legalize operation 'qc.fake_quant'}}
+  %y = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:-3> : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
