@@ -31,6 +31,10 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("qc-opt", unresolved="fatal")]
+# LLVM's test utilities and binary tools live in llvm_tools_dir, which need
+# not be on PATH.
+for utility in ["not", "count", "split-file", "llvm-nm", "llvm-objdump"]:
+    tools.append(ToolSubst(utility, unresolved="fatal"))
 for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
