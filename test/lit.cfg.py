@@ -38,6 +38,13 @@ for utility in ["not", "count", "split-file", "llvm-nm", "llvm-objdump"]:
 for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+# A C compiler links qc-translate's objects into C programs.
+for clang in ["clang-22", "clang"]:
+    if lit.util.which(clang, config.llvm_tools_dir) or lit.util.which(clang):
+        config.available_features.add("c-compiler")
+        config.substitutions.append(
+            ("%cc", lit.util.which(clang, config.llvm_tools_dir) or lit.util.which(clang)))
+        break
 for tool in ["spirv-val"]:
     if lit.util.which(tool):
         config.available_features.add(tool)
