@@ -31,7 +31,7 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("qc-opt", unresolved="fatal")]
-for optional in ["qc-run", "qc-translate"]:
+for optional in ["qc-run", "qc-translate", "qc-vulkan-bundle", "qc-vulkan-run"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 for tool in ["spirv-val"]:

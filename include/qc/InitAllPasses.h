@@ -4,12 +4,16 @@
 
 #include "mlir/InitAllPasses.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/GPU/Passes.h"
+#include "qc/Pipelines/SPIRVPipeline.h"
 
 namespace mlir::qc {
 /// Registers qc's passes and pipelines and every upstream pass.
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerQCPasses();
+  registerQCGPUPasses();
+  registerQCSPIRVPipelines();
 }
 } // namespace mlir::qc
 
