@@ -40,6 +40,9 @@ SmallVector<std::string> qc::SPIRVPipelineOptions::effectiveExtensions() const {
 }
 
 void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
+  // Elementwise arith on tensors (e.g. a bias add left by the lowering) would
+  // stay unbufferizable; as linalg.generic it becomes a kernel like the rest.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   // The host passes dense row-major buffers: no strided layouts at the

@@ -379,9 +379,11 @@ mlir::qc::compileToVulkanBundle(ModuleOp module, StringRef entry,
     std::string pipeline;
     llvm::raw_string_ostream os(pipeline);
     options.print(os);
+    // print() wraps the options in braces; the command line takes them bare.
+    StringRef bare = StringRef(pipeline).trim().drop_front().drop_back().trim();
     return module.emitError("qc-spirv-pipeline failed; reproduce with: "
                             "qc-opt --qc-spirv-pipeline=\"")
-           << os.str() << "\" on the input";
+           << bare << "\" on the input";
   }
   return buildVulkanBundle(module, entry, numInputs, options);
 }
