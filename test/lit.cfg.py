@@ -24,14 +24,20 @@ config.substitutions.append(("%python", config.python_executable))
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
                                      "VK_ICD_FILENAMES", "VK_DRIVER_FILES"])
 llvm_config.use_default_substitutions()
+# FileCheck, not, count, split-file come from LLVM 22 even when another LLVM is on PATH.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.qc_tools_dir, append_path=True)
 
 config.environment["PYTHONPATH"] = os.pathsep.join(
     [os.path.join(config.qc_src_root, "python"),
      config.environment.get("PYTHONPATH", "")])
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
-tools = [ToolSubst("qc-opt", unresolved="fatal")]
-for optional in ["qc-run", "qc-translate", "qc-vulkan-bundle", "qc-vulkan-run"]:
+tools = [ToolSubst("qc-opt", unresolved="fatal"),
+         ToolSubst("qc-numerics-check", unresolved="fatal"),
+         ToolSubst("qc-vulkan-bundle", unresolved="fatal"),
+         ToolSubst("qc-vulkan-run", unresolved="fatal")]
+for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 # Negative tests need LLVM's `not` (use_default_substitutions only maps it when

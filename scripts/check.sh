@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the whole qc test suite (lit: dialect, passes, pipelines, CPU and Vulkan
+# execution, Python and C API tests) and ends with one "N passed, N failed" line.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${QC_BUILD_DIR:-$root/build}"
+"$root/scripts/setup.sh" || exit 1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+ninja -C "$build" check-qc 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+count() { grep -E "^ *$1: +[0-9]+" "$log" | awk '{print $2}' | tail -1; }
+passed=$(( $(count Passed || true) + 0 ))
+failed=$(( $(count Failed || true) + $(count Unresolved || true) + $(count "Timed Out" || true) + 0 ))
+if (( status != 0 && failed == 0 )); then failed=1; fi
+echo "check: $passed passed, $failed failed"
+exit "$status"
