@@ -818,6 +818,9 @@ Expected<std::unique_ptr<Program>> Runtime::load(const Bundle &bundle) {
     return std::move(err);
   if (Error err = impl->createKernels())
     return std::move(err);
+  // Stop before recording: pipelines the layer rejected may not be usable.
+  if (Error err = impl->validationResult())
+    return std::move(err);
   if (Error err = impl->record())
     return std::move(err);
   if (Error err = impl->validationResult())
