@@ -11,8 +11,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
-#include "qc/Runtime/Vulkan/VulkanRuntime.h"
-#include "qc/Target/SPIRV/VulkanBundle.h"
+#include "qc/Target/SPIRV/VulkanExecutor.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -230,20 +229,18 @@ int main(int argc, char **argv) {
   ::qc::vulkan::RuntimeOptions runtimeOptions;
   runtimeOptions.device = device;
   runtimeOptions.validation = validation;
-  auto runtime = ::qc::vulkan::Runtime::create(runtimeOptions);
-  if (!runtime)
-    return die(llvm::toString(runtime.takeError()));
-  auto program = (*runtime)->load(bundle);
-  if (!program)
-    return die(llvm::toString(program.takeError()));
+  auto executor = mlir::qc::VulkanExecutor::fromBundle(std::move(bundle),
+                                                 runtimeOptions);
+  if (!executor)
+    return die(llvm::toString(executor.takeError()));
   std::vector<double> times;
   std::vector<HostTensor> results;
   for (unsigned i = 0; i < repeat; ++i) {
-    auto ran = (*program)->run(args);
+    auto ran = (*executor)->run(args);
     if (!ran)
       return die(llvm::toString(ran.takeError()));
     results = std::move(*ran);
-    times.push_back((*program)->lastDeviceSeconds());
+    times.push_back((*executor)->lastDeviceSeconds());
   }
   for (auto [path, tensor] : llvm::zip(outputs, results))
     if (llvm::Error err = writeNpy(path, tensor))
@@ -252,7 +249,7 @@ int main(int argc, char **argv) {
     std::sort(times.begin(), times.end());
     llvm::outs() << llvm::formatv(
         "device: {0}\nruns: {1}  min: {2:f3} ms  median: {3:f3} ms\n",
-        (*runtime)->deviceDescription(), repeat, times.front() * 1e3,
+        (*executor)->deviceDescription(), repeat, times.front() * 1e3,
         times[times.size() / 2] * 1e3);
   }
   return 0;
