@@ -3,18 +3,20 @@
 // RUN: qc-opt %s --qc-spirv-bufferize --qc-spirv-map-to-gpu | FileCheck %s --check-prefix=GPU
 
 // 37x29 is not a multiple of the 8x8 tile: a guarded kernel still exists, with
-// a 5x4 grid, and the accumulator is carried by the k loop (no load or store
-// of the output inside it).
+// a 4x5 grid (x runs along the 29 contiguous columns), and the accumulator is
+// carried by the k loop (no load or store of the output inside it).
 // GPU-LABEL: func.func @main
 // GPU-SAME:    %[[A:.*]]: memref<37x53xi8>, %[[B:.*]]: memref<53x29xi8>, %[[C:.*]]: memref<37x29xi32>
 // GPU-DAG:     %[[C5:.*]] = arith.constant 5 : index
 // GPU-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // GPU-DAG:     %[[C8:.*]] = arith.constant 8 : index
-// GPU:         gpu.launch_func @main_kernel::@main_kernel blocks in (%[[C5]], %[[C4]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[C]] : memref<37x29xi32>)
-// GPU:         gpu.launch_func @main_kernel_0::@main_kernel blocks in (%[[C5]], %[[C4]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[C]] : memref<37x29xi32>, %[[A]] : memref<37x53xi8>, %[[B]] : memref<53x29xi8>)
+// GPU:         gpu.launch_func @main_kernel::@main_kernel blocks in (%[[C4]], %[[C5]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[C]] : memref<37x29xi32>)
+// GPU:         gpu.launch_func @main_kernel_0::@main_kernel blocks in (%[[C4]], %[[C5]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[C]] : memref<37x29xi32>, %[[A]] : memref<37x53xi8>, %[[B]] : memref<53x29xi8>)
 // GPU:       gpu.module @main_kernel_0
+// GPU:         %[[TX:.*]] = gpu.thread_id x
+// GPU:         %[[COL:.*]] = arith.addi %[[TX]]
 // GPU:         scf.if
-// GPU:           %[[INIT:.*]] = memref.load
+// GPU:           %[[INIT:.*]] = memref.load %{{.*}}[%{{.*}}, %[[COL]]] : memref<37x29xi32>
 // GPU:           %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (i32)
 // GPU-NOT:         memref.store
 // GPU:             scf.yield

@@ -39,6 +39,25 @@ def QCPromoteLoopAccumulators : Pass<"qc-promote-loop-accumulators"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def QCReverseParallelDims : Pass<"qc-reverse-parallel-dims"> {
+  let summary = "Reverse the dimensions of outermost scf.parallel loops so the "
+                "innermost (contiguous) dimension maps to gpu x";
+  let description = [{
+    `gpu-map-parallel-loops` maps a loop's first dimension to the x of blocks
+    and threads, and `scf-parallel-loop-tiling` tiles the first dimensions. For
+    linalg on row-major buffers the first dimension is the outermost one: an
+    output row per x, so neighbouring invocations write addresses one row
+    apart, and a convolution's tiles land on N and H (N is often 1). Reversing
+    the dimensions (legal: iterations of scf.parallel are independent) makes x
+    the contiguous dimension, and the tile covers the two innermost ones
+    (matmul: N, M; conv NHWC: F, W).
+
+    Only outermost scf.parallel ops without reductions and with more than one
+    dimension are changed; each is reversed exactly once.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 def QCAttachSPIRVTargetEnv : Pass<"qc-attach-spirv-target-env", "mlir::ModuleOp"> {
   let summary = "Attach an explicit, validated spirv.target_env to every gpu.module";
   let description = [{

@@ -20,9 +20,9 @@ struct SPIRVPipelineOptions
     : public PassPipelineOptions<SPIRVPipelineOptions> {
   ListOption<int64_t> tileSizes{
       *this, "tile-sizes",
-      llvm::cl::desc("Workgroup tile of the outermost parallel loop dims; a "
-                     "tile is one workgroup, one element per invocation "
-                     "(product at most 1024)"),
+      llvm::cl::desc("Workgroup tile (x, y, ...) over the innermost parallel "
+                     "loop dims, innermost first; a tile is one workgroup, "
+                     "one element per invocation"),
       llvm::cl::list_init<int64_t>({8, 8})};
   Option<std::string> version{*this, "spirv-version",
                               llvm::cl::desc("SPIR-V version (v1.0 ... v1.6)"),
