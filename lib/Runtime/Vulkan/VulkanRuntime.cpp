@@ -191,6 +191,8 @@ struct Runtime::Impl {
       dlclose(library);
   }
 
+  std::vector<std::string> masked;
+
   Error init(const RuntimeOptions &options);
   Error pickDevice(StringRef selector);
   Error createDevice();
@@ -280,6 +282,19 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
     VK_CHECK(vkCreateDebugUtilsMessengerEXT, instance, &messengerInfo, nullptr,
              &messenger);
   }
+  masked = options.maskedFeatures;
+  if (const char *fromEnv = std::getenv("QC_VULKAN_MASK_FEATURES")) {
+    SmallVector<StringRef> names;
+    StringRef(fromEnv).split(names, ',', -1, /*KeepEmpty=*/false);
+    for (StringRef name : names)
+      masked.push_back(name.trim().str());
+  }
+  for (const std::string &name : masked)
+    if (!is_contained({"shaderInt8", "shaderInt16", "shaderInt64",
+                       "storageBuffer8BitAccess", "storageBuffer16BitAccess",
+                       "shaderIntegerDotProduct"},
+                      StringRef(name)))
+      return error("cannot mask unknown feature '" + name + "'");
   std::string selector = options.device;
   if (selector.empty())
     if (const char *fromEnv = std::getenv("QC_VULKAN_DEVICE"))
@@ -402,6 +417,22 @@ Error Runtime::Impl::createDevice() {
   features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   features.pNext = chain;
   vk.vkGetPhysicalDeviceFeatures2(physical, &features);
+
+  // A masked feature is neither enabled nor reported as available.
+  auto unmasked = [&](StringRef name, VkBool32 supported) -> VkBool32 {
+    return supported && !is_contained(masked, name);
+  };
+  features.features.shaderInt16 =
+      unmasked("shaderInt16", features.features.shaderInt16);
+  features.features.shaderInt64 =
+      unmasked("shaderInt64", features.features.shaderInt64);
+  storage8.storageBuffer8BitAccess =
+      unmasked("storageBuffer8BitAccess", storage8.storageBuffer8BitAccess);
+  storage16.storageBuffer16BitAccess =
+      unmasked("storageBuffer16BitAccess", storage16.storageBuffer16BitAccess);
+  int8.shaderInt8 = unmasked("shaderInt8", int8.shaderInt8);
+  dot.shaderIntegerDotProduct =
+      unmasked("shaderIntegerDotProduct", dot.shaderIntegerDotProduct);
 
   VkPhysicalDeviceFeatures2 enable{};
   enable.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
@@ -578,7 +609,8 @@ Error Program::Impl::checkSupport() {
           return error("kernel '" + kernel.name + "' needs SPIR-V capability " +
                        cap + " but device '" + device + "' lacks feature " +
                        need.feature +
-                       " (compile with --portable for such devices)");
+                       " (compile with the qc-spirv-pipeline option 'portable' for such "
+                       "devices)");
     }
     uint64_t invocations = 1;
     for (int i = 0; i < 3; ++i) {

@@ -3,6 +3,9 @@
 // runs the i64 arithmetic as emulated i32 pairs and the i8 buffers as words.
 // RUN: %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/d -- qc-vulkan-run %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/p -- qc-vulkan-run %s --options=portable | FileCheck %s
+// The portable bundle also runs with every 8/16/64-bit integer feature masked
+// off, under the validation layer (a device without them).
+// RUN: env QC_VULKAN_MASK_FEATURES=shaderInt8,shaderInt16,shaderInt64,storageBuffer8BitAccess,storageBuffer16BitAccess %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/m -- qc-vulkan-run %s --options=portable --validation | FileCheck %s
 // CHECK: PASS matmul_requant_37x53x29
 
 #id = affine_map<(d0, d1) -> (d0, d1)>

@@ -39,3 +39,10 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
   %r = func.call @helper(%a) : (tensor<5x7xi8>) -> tensor<5x7xi8>
   return %r : tensor<5x7xi8>
 }
+
+// A device without 8-bit storage (masked on this one): the default bundle is
+// refused before anything runs; an unknown feature name is refused too.
+// RUN: env QC_VULKAN_MASK_FEATURES=storageBuffer8BitAccess not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=FEATURE
+// FEATURE: error: Vulkan: kernel 'main_kernel_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
+// RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
+// MASK: error: Vulkan: cannot mask unknown feature 'int8'

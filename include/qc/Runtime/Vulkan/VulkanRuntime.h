@@ -23,6 +23,12 @@ struct RuntimeOptions {
   /// Enable VK_LAYER_KHRONOS_validation and fail a run on any validation
   /// warning or error. Also turned on by QC_VULKAN_VALIDATION=1.
   bool validation = false;
+  /// Device features to treat as unsupported even if the device has them
+  /// (shaderInt8, shaderInt16, shaderInt64, storageBuffer8BitAccess,
+  /// storageBuffer16BitAccess, shaderIntegerDotProduct), e.g. to check on a
+  /// capable device that a bundle runs on a device without them. Also read
+  /// from QC_VULKAN_MASK_FEATURES (comma-separated).
+  std::vector<std::string> maskedFeatures;
 };
 
 class Program;
