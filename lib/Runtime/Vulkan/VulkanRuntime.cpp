@@ -609,8 +609,8 @@ Error Program::Impl::checkSupport() {
           return error("kernel '" + kernel.name + "' needs SPIR-V capability " +
                        cap + " but device '" + device + "' lacks feature " +
                        need.feature +
-                       " (compile with the qc-spirv-pipeline option 'portable' for such "
-                       "devices)");
+                       " (compile with the qc-spirv-pipeline option "
+                       "'portable' for such devices)");
     }
     uint64_t invocations = 1;
     for (int i = 0; i < 3; ++i) {
