@@ -40,9 +40,6 @@ tools = [ToolSubst("qc-opt", unresolved="fatal"),
 for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
-# Negative tests need LLVM's `not` (use_default_substitutions only maps it when
-# lit itself comes from an LLVM build tree).
-llvm_config.add_tool_substitutions(["not"], [config.llvm_tools_dir])
 for tool in ["spirv-val"]:
     if lit.util.which(tool):
         config.available_features.add(tool)
