@@ -1,5 +1,6 @@
 //===- SPIRVPipeline.cpp - linalg on integers to SPIR-V kernels -----------===//
 #include "qc/Pipelines/SPIRVPipeline.h"
+#include "qc/Conversion/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
@@ -101,6 +102,8 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
 
 void qc::buildQCSPIRVPipeline(OpPassManager &pm,
                               const SPIRVPipelineOptions &options) {
+  // qc ops (if any) become integer linalg; a no-op on linalg input.
+  pm.addPass(createQCLowerToLinalg());
   buildQCSPIRVBufferizePipeline(pm);
   buildQCSPIRVMapToGPUPipeline(pm, options);
   buildQCSPIRVConvertPipeline(pm, options);
