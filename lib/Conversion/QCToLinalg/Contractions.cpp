@@ -351,11 +351,37 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
           rewriter, loc, grouped, ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
     }
 
-    // Window sums of the (padded) input per group, for a non-zero filter zero
-    // point: loops (n, oh, ow, g, kh, kw, c).
+    // Window sums of the (padded) input per group, [N, OH, OW, G], for a
+    // non-zero filter zero point. Signed codes use linalg.pooling_nhwc_sum
+    // (which sign-extends) so that the backends vectorize it like the
+    // convolution; the per-channel sums are the group sums for depthwise and
+    // are reduced over C for groups = 1.
     bool needWindowSums = llvm::any_of(zw, [](int64_t z) { return z != 0; });
     Value windowSums;
-    if (needWindowSums) {
+    if (needWindowSums && xSigned && (cg == 1 || groups == 1)) {
+      Value init = createFilledTensor(rewriter, loc, {batch, oh, ow, channels}, i32, 0);
+      Value window =
+          tensor::EmptyOp::create(rewriter, loc, {kh, kw}, xPadded.getElementType());
+      windowSums = linalg::PoolingNhwcSumOp::create(
+                       rewriter, loc, TypeRange{init.getType()}, ValueRange{x, window},
+                       ValueRange{init}, i64Pair(rewriter, strides),
+                       i64Pair(rewriter, dilations))
+                       .getResult(0);
+      if (groups == 1 && channels != 1) {
+        GenericBuilder generic(rewriter, loc, 4);
+        unsigned sums = generic.addInput(windowSums, {0, 1, 2, 3});
+        Value total = generic.build(
+            createFilledTensor(rewriter, loc, {batch, oh, ow}, i32, 0), {0, 1, 2},
+            {kPar, kPar, kPar, kRed},
+            [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+              return arith::AddIOp::create(nb, l, args[1], args[sums]);
+            });
+        windowSums = tensor::ExpandShapeOp::create(
+            rewriter, loc, RankedTensorType::get({batch, oh, ow, 1}, i32), total,
+            ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      }
+    } else if (needWindowSums) {
+      // Loops (n, oh, ow, g, kh, kw, c).
       GenericBuilder generic(rewriter, loc, 7);
       unsigned xArg = generic.addInput(groupedInput(), windowExprs(0, 1, 2, 3, 6, 4, 5, 7));
       // Only its shape matters: it gives the window loops their bounds, as

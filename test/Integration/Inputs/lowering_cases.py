@@ -447,6 +447,10 @@ def all_cases(seed=0):
     cases.append(conv2d_case("conv_dw_m2", rng, (1, 5, 7, 3), (3, 2, 1, 6), xq, QType(0.03, 0),
                              yq, strides=(2, 1), padding=(1, 0, 0, 1), groups=3,
                              const_weights=True))
+    cases.append(conv2d_case("conv_dw_m2_pc", rng, (1, 5, 7, 3), (3, 2, 1, 6), xq,
+                             QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
+                             yq, strides=(2, 1), padding=(1, 0, 0, 1), dilations=(1, 2),
+                             groups=3))
     cases.append(conv2d_case("conv_g2", rng, (1, 5, 5, 4), (3, 3, 2, 6), xq,
                              QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
                              yq, padding=(1, 1, 1, 1), groups=2, profile=S))
