@@ -57,7 +57,8 @@ SmallVector<int64_t> broadcastTo(ArrayRef<int64_t> values, int64_t count);
 SmallVector<double> broadcastTo(ArrayRef<double> values, int64_t count);
 
 /// The storage codes of a quantized tensor that is a compile-time constant
-/// (arith.constant behind quant.scast and qc.reshape), in row-major order,
+/// (arith.constant behind quant.scast, qc.reshape and qc.transpose), in
+/// row-major order,
 /// extended by the signedness of `type`. `converted` is the value the
 /// conversion maps `original` to.
 std::optional<SmallVector<int64_t>> getConstantCodes(Value original,

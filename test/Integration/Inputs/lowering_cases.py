@@ -200,13 +200,22 @@ def _profile_text(profile):
 
 
 def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
-                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None):
+                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None, transposed=False):
+    """`transposed`: the constant weights are stored [N, K] and reach the
+    matmul through qc.transpose (folded at compile time)."""
     c = Case(name)
     a = aq.random(rng, (m, k))
     b = bq.random(rng, (k, n))
     bias_scales = aq.scales[0] * bq.scales
     a_name = c.arg(a, aq)
-    b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
+    if transposed:
+        tq = QType(bq.scales, bq.zps, bq.bits, bq.signed, None if bq.axis is None else 0)
+        stored = c.const(b.T, tq)
+        b_name = stored + "_t"
+        c.body.append("%s = qc.transpose %s [1, 0] : %s -> %s" % (
+            b_name, stored, tq.tensor((n, k)), bq.tensor((k, n))))
+    else:
+        b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
     operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((m, k)), bq.tensor((k, n)))
     bias_values = None
     if bias:
@@ -414,6 +423,8 @@ def all_cases(seed=0):
         cases.append(matmul_case("mm_pc_arg_" + profile, rng, 5, 17, nq, QType(0.05, -7), bq,
                                  QType(spread_scale(0.05, 0.03, 17), 4), profile=profile,
                                  clamp=(-20, 100)))
+    cases.append(matmul_case("mm_pc_transposed", rng, 3, 17, nq, QType(0.05, 5), bq,
+                             QType(spread_scale(0.05, 0.03, 17), 4), transposed=True))
     # Saturation at both ends (tiny output scale) and a real multiplier > 1.
     for profile in (D, S):
         cases.append(matmul_case("mm_sat_" + profile, rng, 4, 17, 5, QType(0.5, 1), QType(0.5, 0),
