@@ -63,6 +63,14 @@ class F32:
     storage_tensor = tensor
 
 
+def _storage_array(values, qtype):
+    if getattr(qtype, "is_float", False):
+        return np.asarray(values, dtype=np.float32)
+    width = 8 if qtype.bits <= 8 else 16 if qtype.bits <= 16 else 32
+    dtype = np.dtype("%s%d" % ("int" if qtype.signed else "uint", width))
+    return np.asarray(values).astype(dtype)
+
+
 def _dense(values, bits, signed):
     """A dense<...> literal of storage codes (unsigned codes as bit patterns)."""
     if np.asarray(values).dtype == np.float32:
@@ -104,6 +112,19 @@ class Case:
         self.body.append("%s = quant.scast %s_s : %s to %s" % (
             name, name, qtype.storage_tensor(values.shape), qtype.tensor(values.shape)))
         return name
+
+    def storage_inputs(self):
+        """The arguments as numpy arrays of their storage dtype (int8, uint8,
+        int16, ..., float32), e.g. to write .npy files for a runner."""
+        return [_storage_array(v, q) for v, q in self.args]
+
+    def storage_expected(self):
+        """The expected result in its storage dtype (float32 results as
+        float32, rebuilt from the compared bit patterns)."""
+        q, _ = self.result
+        if getattr(q, "is_float", False):
+            return np.asarray(self.expected, dtype=np.int64).astype(np.int32).view(np.float32)
+        return _storage_array(self.expected, q)
 
     def func_text(self):
         params = ", ".join("%%arg%d: %s" % (i, q.tensor(v.shape))
@@ -200,7 +221,8 @@ def _profile_text(profile):
 
 
 def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
-                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None, transposed=False):
+                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None, transposed=False,
+                bias_values=None):
     """`transposed`: the constant weights are stored [N, K] and reach the
     matmul through qc.transpose (folded at compile time)."""
     c = Case(name)
@@ -217,10 +239,10 @@ def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
     else:
         b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
     operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((m, k)), bq.tensor((k, n)))
-    bias_values = None
     if bias:
         bias_q = QType(bias_scales, 0, bits=32, axis=0 if bq.axis is not None else None)
-        bias_values = rng.integers(-5000, 5000, size=(n,))
+        if bias_values is None:
+            bias_values = rng.integers(-5000, 5000, size=(n,))
         bias_name = c.const(bias_values, bias_q) if const_bias else c.arg(bias_values, bias_q)
         operands += " bias " + bias_name
         types += ", " + bias_q.tensor((n,))
@@ -429,6 +451,20 @@ def all_cases(seed=0):
     for profile in (D, S):
         cases.append(matmul_case("mm_sat_" + profile, rng, 4, 17, 5, QType(0.5, 1), QType(0.5, 0),
                                  QType(0.1, 0), profile=profile))
+    # Accumulators at the ends of i32 (the bias dominates and the sum wraps)
+    # through the extreme shifts 30 and -31, in both profiles: the edges of
+    # the left shift, SaturatingRoundingDoublingHighMul and the 64-bit
+    # single rounding.
+    edge_bias = np.concatenate([[ref.INT32_MIN, ref.INT32_MAX, ref.INT32_MIN + 1, ref.INT32_MAX - 1,
+                                 -1, 0, 1],
+                                rng.integers(ref.INT32_MIN, ref.INT32_MAX, size=10, endpoint=True)])
+    sa, sb = 0.5, 0.25
+    for label, real in (("shift30", 2.0 ** 29.5), ("shiftm31", 1.5 * 2.0 ** -32),
+                        ("shift0", 0.75)):
+        for profile in (D, S):
+            cases.append(matmul_case("mm_edge_%s_%s" % (label, profile), rng, 3, 2, len(edge_bias),
+                                     QType(sa, 1), QType(sb, -1), QType(sa * sb / real, 0, bits=16),
+                                     profile=profile, bias_values=edge_bias))
     # A multiplier below 2^-32 flushes to zero: the output is the zero point.
     cases.append(matmul_case("mm_flush", rng, 2, 3, 4, QType(1e-6, 0), QType(1e-6, 0),
                              QType(1.0, 7), bias=False))
