@@ -457,10 +457,15 @@ def all_cases(seed=0):
     # single rounding.
     edge_bias = np.concatenate([[ref.INT32_MIN, ref.INT32_MAX, ref.INT32_MIN + 1, ref.INT32_MAX - 1,
                                  -1, 0, 1],
-                                rng.integers(ref.INT32_MIN, ref.INT32_MAX, size=10, endpoint=True)])
+                                rng.integers(ref.INT32_MIN, ref.INT32_MAX, size=57, endpoint=True),
+                                rng.integers(-1 << 20, 1 << 20, size=16)])
     sa, sb = 0.5, 0.25
+    # Extreme shifts, frexp boundaries (exact powers of two) and the flush
+    # threshold 2^-32, plus a few arbitrary multipliers.
     for label, real in (("shift30", 2.0 ** 29.5), ("shiftm31", 1.5 * 2.0 ** -32),
-                        ("shift0", 0.75)):
+                        ("shift0", 0.75), ("pow2_m32", 2.0 ** -32), ("pow2_m31", 2.0 ** -31),
+                        ("one", 1.0), ("half", 0.5), ("r37em6", 3.7e-6), ("r1234", 123.4),
+                        ("r0333", 1.0 / 3.0)):
         for profile in (D, S):
             cases.append(matmul_case("mm_edge_%s_%s" % (label, profile), rng, 3, 2, len(edge_bias),
                                      QType(sa, 1), QType(sb, -1), QType(sa * sb / real, 0, bits=16),
