@@ -527,6 +527,13 @@ def all_cases(seed=0):
     cases.append(requantize_case("requant_pc", rng, (3, 4),
                                  QType([0.1, 0.2, 0.3, 0.05], [1, 2, -3, 0], axis=1),
                                  QType(0.07, 5), profile=S, clamp=(0, 120)))
+    cases.append(requantize_case("requant_u16_i8", rng, shape, QType(0.001, 32768, bits=16, signed=False),
+                                 QType(0.2, -3)))
+    cases.append(requantize_case("requant_i8_u16", rng, shape, QType(0.1, 3),
+                                 QType(0.0007, 30000, bits=16, signed=False), profile=S))
+    cases.append(add_case("add_u16", rng, shape, QType(0.001, 40000, bits=16, signed=False),
+                          QType(0.002, 100, bits=16, signed=False),
+                          QType(0.0025, 32768, bits=16, signed=False)))
     cases.append(clamp_case("clamp", rng, shape, QType(0.1, 3), 3, 90))
     cases.append(clamp_case("clamp_u8", rng, shape, QType(0.1, 128, signed=False), 128, 250))
 
