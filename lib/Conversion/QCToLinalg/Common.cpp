@@ -53,6 +53,14 @@ Value lowering::createFilledTensor(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, fill, empty).getResult(0);
 }
 
+Value lowering::createFilledTensor(OpBuilder &b, Location loc,
+                                   ArrayRef<OpFoldResult> sizes, Type elementType,
+                                   int64_t value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  Value fill = createIntConstant(b, loc, elementType, value);
+  return linalg::FillOp::create(b, loc, fill, empty).getResult(0);
+}
+
 Value lowering::padSpatial(OpBuilder &b, Location loc, Value input,
                            ArrayRef<int64_t> padding, Value padValue) {
   if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))

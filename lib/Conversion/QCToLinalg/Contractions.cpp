@@ -114,12 +114,12 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType lhsType = op.getLhs().getType(), rhsType = op.getRhs().getType(),
                      resultType = op.getResult().getType();
-    if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    // M may be dynamic; K and N size compile-time constants.
+    if (lhsType.isDynamicDim(1) || !rhsType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic K or N is not supported");
     Location loc = op.getLoc();
     Type i32 = rewriter.getI32Type();
-    int64_t m = lhsType.getDimSize(0), k = lhsType.getDimSize(1),
-            n = rhsType.getDimSize(1);
+    int64_t k = lhsType.getDimSize(1), n = rhsType.getDimSize(1);
     QuantizedType aType = getQuantizedElementType(lhsType);
     QuantizedType bType = getQuantizedElementType(rhsType);
     QuantizedType yType = getQuantizedElementType(resultType);
@@ -136,9 +136,11 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
           op, "the requantization multiplier overflows a double");
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value a = adaptor.getLhs(), b = adaptor.getRhs();
+    OpFoldResult rows = tensor::getMixedSize(rewriter, loc, a, 0);
+    OpFoldResult cols = rewriter.getIndexAttr(n);
 
     // The contraction of the raw codes.
-    Value zeros = createFilledTensor(rewriter, loc, {m, n}, i32, 0);
+    Value zeros = createFilledTensor(rewriter, loc, {rows, cols}, i32, 0);
     Value product;
     if (aSigned == bSigned) {
       auto cast = linalg::TypeFnAttr::get(
@@ -165,7 +167,7 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     if (needRowSums) {
       GenericBuilder generic(rewriter, loc, 2);
       unsigned lhs = generic.addInput(a, {0, 1});
-      rowSums = generic.build(createFilledTensor(rewriter, loc, {m}, i32, 0), {0},
+      rowSums = generic.build(createFilledTensor(rewriter, loc, {rows}, i32, 0), {0},
                               {kPar, kRed},
                               [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
                                 return arith::AddIOp::create(
@@ -211,7 +213,7 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     auto channelTerm = addChannelTerm(generic, term, 1);
     OutputStageParams params = addOutputStage(generic, *stage, 1);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, {m, n}, stage->storageType), {0, 1},
+        tensor::EmptyOp::create(rewriter, loc, {rows, cols}, stage->storageType), {0, 1},
         {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange args) {
           Value acc = args[productArg];
           if (rowArg)

@@ -43,6 +43,9 @@ Value createI32Vector(OpBuilder &b, Location loc, ArrayRef<int64_t> values);
 /// tensor.empty of a static shape filled with `value`.
 Value createFilledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                          Type elementType, int64_t value);
+/// tensor.empty of static or dynamic sizes filled with `value`.
+Value createFilledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                         Type elementType, int64_t value);
 
 /// tensor.pad of an NHWC tensor by `padding` = [top, bottom, left, right]
 /// with the scalar `padValue`; the input itself when nothing is padded.

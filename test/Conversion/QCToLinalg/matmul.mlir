@@ -154,3 +154,20 @@ func.func @matmul_const_transposed(%a: tensor<3x2x!quant.uniform<i8:f32, 0.1:2>>
                        -> tensor<3x2x!quant.uniform<i8:f32, 0.05>>
   return %y : tensor<3x2x!quant.uniform<i8:f32, 0.05>>
 }
+
+// -----
+
+// A dynamic M sizes the accumulators and row sums from the lhs.
+// CHECK-LABEL: func.func @matmul_dynamic_rows
+// CHECK-SAME: (%[[A:.*]]: tensor<?x16xi8>, %{{.*}}: tensor<16x8xi8>) -> tensor<?x8xi8>
+// CHECK: %[[M:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x16xi8>
+// CHECK: tensor.empty(%[[M]]) : tensor<?x8xi32>
+// CHECK: linalg.matmul {{.*}} -> tensor<?x8xi32>
+// CHECK: tensor.empty(%[[M]]) : tensor<?xi32>
+// CHECK: tensor.empty(%[[M]]) : tensor<?x8xi8>
+func.func @matmul_dynamic_rows(%a: tensor<?x16x!quant.uniform<i8:f32, 0.1:1>>, %b: tensor<16x8x!quant.uniform<i8:f32, 0.02:1>>)
+    -> tensor<?x8x!quant.uniform<i8:f32, 0.25>> {
+  %y = qc.matmul %a, %b : tensor<?x16x!quant.uniform<i8:f32, 0.1:1>>, tensor<16x8x!quant.uniform<i8:f32, 0.02:1>>
+                       -> tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+  return %y : tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+}

@@ -15,6 +15,16 @@ import numpy as np
 from qc import reference as ref
 
 
+def _dims(shape):
+    """The dimension list of a tensor type; negative sizes are dynamic."""
+    return "".join("?x" if d < 0 else "%dx" % d for d in shape)
+
+
+def dynamic_rows(shape):
+    """`shape` with a dynamic first dimension."""
+    return (-1,) + tuple(shape[1:])
+
+
 def _float(x):
     """A float literal MLIR parses back to the same double."""
     return "%.17e" % float(x)
@@ -43,10 +53,10 @@ class QType:
         return "!quant.uniform<%s:%s:%d, {%s}>" % (kind, self.expressed, self.axis, params)
 
     def tensor(self, shape):
-        return "tensor<%s%s>" % ("".join("%dx" % d for d in shape), self.mlir())
+        return "tensor<%s%s>" % (_dims(shape), self.mlir())
 
     def storage_tensor(self, shape):
-        return "tensor<%s%s>" % ("".join("%dx" % d for d in shape), self.storage)
+        return "tensor<%s%s>" % (_dims(shape), self.storage)
 
     def random(self, rng, shape):
         return rng.integers(self.qmin, self.qmax + 1, size=shape, dtype=np.int64)
@@ -58,7 +68,7 @@ class F32:
     storage, bits, signed, is_float = "f32", 32, True, True
 
     def tensor(self, shape):
-        return "tensor<%sf32>" % "".join("%dx" % d for d in shape)
+        return "tensor<%sf32>" % _dims(shape)
 
     storage_tensor = tensor
 
@@ -97,6 +107,18 @@ class Case:
         self.result = None  # (QType, shape)
         self.expected = None
         self._tmp = 0
+        # Arguments (by index) and result whose first dimension is dynamic in
+        # the function signature; @main casts the static inputs to them.
+        self.dynamic_args = set()
+        self.dynamic_result = False
+
+    def arg_type(self, i):
+        values, q = self.args[i]
+        return q.tensor(dynamic_rows(values.shape) if i in self.dynamic_args else values.shape)
+
+    def result_shape(self):
+        shape = self.result[1]
+        return dynamic_rows(shape) if self.dynamic_result else shape
 
     def arg(self, values, qtype):
         dtype = np.float32 if getattr(qtype, "is_float", False) else np.int64
@@ -127,12 +149,11 @@ class Case:
         return _storage_array(self.expected, q)
 
     def func_text(self):
-        params = ", ".join("%%arg%d: %s" % (i, q.tensor(v.shape))
-                           for i, (v, q) in enumerate(self.args))
-        qt, shape = self.result
-        lines = ["func.func @%s(%s) -> %s {" % (self.name, params, qt.tensor(shape))]
+        params = ", ".join("%%arg%d: %s" % (i, self.arg_type(i)) for i in range(len(self.args)))
+        qt = self.result[0]
+        lines = ["func.func @%s(%s) -> %s {" % (self.name, params, qt.tensor(self.result_shape()))]
         lines += ["  " + l for l in self.body]
-        lines.append("  return %%r : %s" % qt.tensor(shape))
+        lines.append("  return %%r : %s" % qt.tensor(self.result_shape()))
         lines.append("}")
         return "\n".join(lines)
 
@@ -157,18 +178,29 @@ def build_module(cases):
             if getattr(q, "is_float", False):
                 operands.append(v + "_t")
                 continue
-            main.append("  %s = quant.scast %s_t : %s to %s" % (
-                v, v, q.storage_tensor(values.shape), q.tensor(values.shape)))
+            storage = q.storage_tensor(values.shape)
+            if i in c.dynamic_args:
+                dynamic = q.storage_tensor(dynamic_rows(values.shape))
+                main.append("  %s_d = tensor.cast %s_t : %s to %s" % (v, v, storage, dynamic))
+                main.append("  %s = quant.scast %s_d : %s to %s" % (v, v, dynamic, c.arg_type(i)))
+            else:
+                main.append("  %s = quant.scast %s_t : %s to %s" % (v, v, storage, c.arg_type(i)))
             operands.append(v)
         qt, shape = c.result
         r = "%%%s_r" % c.name
         main.append("  %s = call @%s(%s) : (%s) -> %s" % (
             r, c.name, ", ".join(operands),
-            ", ".join(q.tensor(v.shape) for v, q in c.args), qt.tensor(shape)))
+            ", ".join(c.arg_type(i) for i in range(len(c.args))), qt.tensor(c.result_shape())))
         is_float = getattr(qt, "is_float", False)
         if is_float:
             main.append("  %s_s = tensor.cast %s : %s to %s" % (r, r, qt.tensor(shape),
                                                                qt.tensor(shape)))
+        elif c.dynamic_result:
+            dynamic = qt.storage_tensor(c.result_shape())
+            main.append("  %s_q = quant.scast %s : %s to %s" % (r, r, qt.tensor(c.result_shape()),
+                                                                dynamic))
+            main.append("  %s_s = tensor.cast %s_q : %s to %s" % (r, r, dynamic,
+                                                                 qt.storage_tensor(shape)))
         else:
             main.append("  %s_s = quant.scast %s : %s to %s" % (r, r, qt.tensor(shape),
                                                                 qt.storage_tensor(shape)))
@@ -222,12 +254,13 @@ def _profile_text(profile):
 
 def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
                 const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None, transposed=False,
-                bias_values=None):
+                bias_values=None, dynamic=False):
     """`transposed`: the constant weights are stored [N, K] and reach the
     matmul through qc.transpose (folded at compile time)."""
     c = Case(name)
     a = aq.random(rng, (m, k))
     b = bq.random(rng, (k, n))
+    rows = -1 if dynamic else m
     bias_scales = aq.scales[0] * bq.scales
     a_name = c.arg(a, aq)
     if transposed:
@@ -238,7 +271,7 @@ def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
             b_name, stored, tq.tensor((n, k)), bq.tensor((k, n))))
     else:
         b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
-    operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((m, k)), bq.tensor((k, n)))
+    operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((rows, k)), bq.tensor((k, n)))
     if bias:
         bias_q = QType(bias_scales, 0, bits=32, axis=0 if bq.axis is not None else None)
         if bias_values is None:
@@ -247,8 +280,11 @@ def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
         operands += " bias " + bias_name
         types += ", " + bias_q.tensor((n,))
     c.body.append("%%r = qc.matmul %s%s%s : %s -> %s" % (
-        operands, _profile_text(profile), _clamp_text(clamp), types, yq.tensor((m, n))))
+        operands, _profile_text(profile), _clamp_text(clamp), types, yq.tensor((rows, n))))
     c.result = (yq, (m, n))
+    if dynamic:
+        c.dynamic_args.add(0)
+        c.dynamic_result = True
     acc = ref.matmul(a, aq.zps[0], b, bq.zps, bias_values)
     real = aq.scales[0] * bq.scales / yq.scales[0]
     if bq.axis is None:
@@ -289,13 +325,18 @@ def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
     return c
 
 
-def add_case(name, rng, shape, aq, bq, yq, profile=ref.DOUBLE_ROUND, clamp=None):
+def add_case(name, rng, shape, aq, bq, yq, profile=ref.DOUBLE_ROUND, clamp=None,
+             dynamic=False):
     c = Case(name)
     a, b = aq.random(rng, shape), bq.random(rng, shape)
+    tshape = dynamic_rows(shape) if dynamic else shape
     c.body.append("%%r = qc.add %s, %s%s%s : %s, %s -> %s" % (
         c.arg(a, aq), c.arg(b, bq), _profile_text(profile), _clamp_text(clamp),
-        aq.tensor(shape), bq.tensor(shape), yq.tensor(shape)))
+        aq.tensor(tshape), bq.tensor(tshape), yq.tensor(tshape)))
     c.result = (yq, shape)
+    if dynamic:
+        c.dynamic_args.update((0, 1))
+        c.dynamic_result = True
     c.expected = ref.add(a, aq.scales[0], aq.zps[0], b, bq.scales[0], bq.zps[0],
                          yq.scales[0], yq.zps[0], yq.qmin, yq.qmax,
                          bits=max(aq.bits, bq.bits), profile=profile, clamp=clamp)
@@ -447,6 +488,9 @@ def all_cases(seed=0):
                                  clamp=(-20, 100)))
     cases.append(matmul_case("mm_pc_transposed", rng, 3, 17, nq, QType(0.05, 5), bq,
                              QType(spread_scale(0.05, 0.03, 17), 4), transposed=True))
+    cases.append(matmul_case("mm_dynamic_rows", rng, 9, 17, nq, QType(0.05, -7), bq,
+                             QType(spread_scale(0.05, 0.03, 17), 4), const_weights=True,
+                             dynamic=True))
     # Saturation at both ends (tiny output scale) and a real multiplier > 1.
     for profile in (D, S):
         cases.append(matmul_case("mm_sat_" + profile, rng, 4, 17, 5, QType(0.5, 1), QType(0.5, 0),
@@ -517,6 +561,8 @@ def all_cases(seed=0):
                               QType(0.15, 1), profile=profile))
         cases.append(mul_case("mul_" + profile, rng, shape, QType(0.1, 3), QType(0.07, -4),
                               QType(spread_scale(0.1, 0.07, 1), 1), profile=profile))
+    cases.append(add_case("add_dynamic_rows", rng, (7, 5), QType(0.1, 3), QType(0.07, -4),
+                          QType(0.15, 1), dynamic=True))
     cases.append(add_case("add_clamp_sat", rng, shape, QType(0.1, 0), QType(0.1, 0),
                           QType(0.02, -10), clamp=(-10, 100)))
     cases.append(add_case("add_i16", rng, shape, QType(0.001, 0, bits=16), QType(0.002, 5, bits=16),
