@@ -113,3 +113,20 @@ func.func @conv_unsigned_per_channel(%x: tensor<1x3x3x2x!quant.uniform<u8:f32, 0
         -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.05:128>>
   return %y : tensor<1x2x2x2x!quant.uniform<u8:f32, 0.05:128>>
 }
+
+// -----
+
+// A dynamic batch sizes every intermediate from the input.
+// CHECK-LABEL: func.func @conv_dynamic_batch
+// CHECK-SAME: (%[[X:.*]]: tensor<?x5x5x4xi8>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x5x4xi8>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x3x3x6xi32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<?x3x3x6xi32>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x3x3x6xi8>
+func.func @conv_dynamic_batch(%x: tensor<?x5x5x4x!quant.uniform<i8:f32, 0.1:3>>,
+                              %w: tensor<3x3x4x6x!quant.uniform<i8:f32, 0.05>>)
+    -> tensor<?x3x3x6x!quant.uniform<i8:f32, 0.2>> {
+  %y = qc.conv2d %x, %w : tensor<?x5x5x4x!quant.uniform<i8:f32, 0.1:3>>, tensor<3x3x4x6x!quant.uniform<i8:f32, 0.05>>
+                       -> tensor<?x3x3x6x!quant.uniform<i8:f32, 0.2>>
+  return %y : tensor<?x3x3x6x!quant.uniform<i8:f32, 0.2>>
+}

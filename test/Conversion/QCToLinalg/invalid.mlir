@@ -2,15 +2,15 @@
 
 // NOTE: dynamic shapes are lowered only where they cost nothing at compile
 // time (any dimension of the elementwise ops except a per-axis one, M of
-// qc.matmul); convolutions and pooling need static shapes for their window
-// arithmetic. The full conversion reports the op instead of leaving it half
-// converted.
-func.func @dynamic_conv(%x: tensor<?x8x8x3x!quant.uniform<i8:f32, 0.1>>, %w: tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>)
-    -> tensor<?x6x6x4x!quant.uniform<i8:f32, 0.2>> {
+// qc.matmul, the batch of convolutions and pooling); the window arithmetic
+// needs static spatial sizes. The full conversion reports the op instead of
+// leaving it half converted.
+func.func @dynamic_height(%x: tensor<1x?x8x3x!quant.uniform<i8:f32, 0.1>>, %w: tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>)
+    -> tensor<1x?x6x4x!quant.uniform<i8:f32, 0.2>> {
   // expected-error@+1 {{failed to legalize operation 'qc.conv2d'}}
-  %y = qc.conv2d %x, %w : tensor<?x8x8x3x!quant.uniform<i8:f32, 0.1>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>
-                       -> tensor<?x6x6x4x!quant.uniform<i8:f32, 0.2>>
-  return %y : tensor<?x6x6x4x!quant.uniform<i8:f32, 0.2>>
+  %y = qc.conv2d %x, %w : tensor<1x?x8x3x!quant.uniform<i8:f32, 0.1>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>
+                       -> tensor<1x?x6x4x!quant.uniform<i8:f32, 0.2>>
+  return %y : tensor<1x?x6x4x!quant.uniform<i8:f32, 0.2>>
 }
 
 // -----

@@ -295,14 +295,16 @@ def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
 
 def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
                 padding=(0, 0, 0, 0), dilations=(1, 1), groups=1, bias=True,
-                const_weights=False, profile=ref.DOUBLE_ROUND, clamp=None):
+                const_weights=False, profile=ref.DOUBLE_ROUND, clamp=None, dynamic=False):
     c = Case(name)
     x = xq.random(rng, x_shape)
     w = wq.random(rng, w_shape)
     f = w_shape[3]
     x_name = c.arg(x, xq)
     w_name = c.const(w, wq) if const_weights else c.arg(w, wq)
-    operands, types = "%s, %s" % (x_name, w_name), "%s, %s" % (xq.tensor(x_shape), wq.tensor(w_shape))
+    x_type_shape = dynamic_rows(x_shape) if dynamic else x_shape
+    operands, types = "%s, %s" % (x_name, w_name), "%s, %s" % (xq.tensor(x_type_shape),
+                                                               wq.tensor(w_shape))
     bias_values = None
     if bias:
         bias_q = QType(xq.scales[0] * wq.scales, 0, bits=32,
@@ -316,8 +318,12 @@ def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
             "dilations = array<i64: %d, %d>, groups = %d : i64}" % (
                 tuple(strides) + tuple(padding) + tuple(dilations) + (groups,))
     c.body.append("%%r = qc.conv2d %s%s%s %s : %s -> %s" % (
-        operands, _profile_text(profile), _clamp_text(clamp), attrs, types, yq.tensor(y_shape)))
+        operands, _profile_text(profile), _clamp_text(clamp), attrs, types,
+        yq.tensor(dynamic_rows(y_shape) if dynamic else y_shape)))
     c.result = (yq, y_shape)
+    if dynamic:
+        c.dynamic_args.add(0)
+        c.dynamic_result = True
     real = xq.scales[0] * wq.scales / yq.scales[0]
     if wq.axis is None:
         real = real[0]
@@ -390,16 +396,22 @@ def clamp_case(name, rng, shape, xq, lo, hi):
     return c
 
 
-def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
+def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 0, 0, 0),
+              dynamic=False):
     c = Case(name)
     x = xq.random(rng, x_shape)
     fn = ref.max_pool2d if kind == "max" else ref.avg_pool2d
     expected = fn(x, kernel, strides, padding)
     attrs = "{kernel = array<i64: %d, %d>, strides = array<i64: %d, %d>, " \
             "padding = array<i64: %d, %d, %d, %d>}" % (tuple(kernel) + tuple(strides) + tuple(padding))
+    shape_of = dynamic_rows if dynamic else tuple
     c.body.append("%%r = qc.%s_pool2d %s %s : %s -> %s" % (
-        kind, c.arg(x, xq), attrs, xq.tensor(x_shape), xq.tensor(expected.shape)))
+        kind, c.arg(x, xq), attrs, xq.tensor(shape_of(x_shape)),
+        xq.tensor(shape_of(expected.shape))))
     c.result = (xq, expected.shape)
+    if dynamic:
+        c.dynamic_args.add(0)
+        c.dynamic_result = True
     c.expected = expected
     return c
 
@@ -550,6 +562,11 @@ def all_cases(seed=0):
     cases.append(conv2d_case("conv_g2", rng, (1, 5, 5, 4), (3, 3, 2, 6), xq,
                              QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
                              yq, padding=(1, 1, 1, 1), groups=2, profile=S))
+    cases.append(conv2d_case("conv_dynamic_batch", rng, (3, 6, 5, 2), (3, 3, 2, 3), xq,
+                             QType(0.02, 2), yq, strides=(2, 1), padding=(1, 1, 0, 2),
+                             const_weights=True, dynamic=True))
+    cases.append(conv2d_case("conv_g2_dynamic_batch", rng, (2, 5, 5, 4), (3, 3, 2, 6), xq,
+                             QType(0.02, -1), yq, padding=(1, 1, 1, 1), groups=2, dynamic=True))
     cases.append(conv2d_case("conv_u8", rng, (1, 5, 5, 3), (2, 2, 3, 2),
                              QType(0.05, 128, signed=False), QType(0.02, 3), QType(spread_scale(0.05, 0.02, 12), 120, signed=False),
                              padding=(1, 0, 1, 0)))
@@ -592,6 +609,11 @@ def all_cases(seed=0):
                            (2, 2), (1, 1, 1, 0)))
     cases.append(pool_case("avgpool_u8", rng, "avg", (1, 5, 5, 2), QType(0.1, 0, signed=False),
                            (2, 3), (1, 2), (1, 0, 0, 2)))
+    cases.append(pool_case("maxpool_dynamic_batch", rng, "max", (3, 5, 5, 2), QType(0.1, 0),
+                           (2, 2), (2, 2), (0, 1, 0, 1), dynamic=True))
+    cases.append(pool_case("avgpool_dynamic_batch", rng, "avg", (3, 5, 5, 2),
+                           QType(0.1, 0, signed=False), (3, 3), (2, 2), (1, 1, 1, 1),
+                           dynamic=True))
     cases.extend(shape_cases(rng))
 
     # Float boundaries, bit-exact in float32: every rounding mode on exact
