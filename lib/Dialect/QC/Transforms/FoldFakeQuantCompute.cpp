@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cmath>
@@ -124,6 +125,19 @@ static bool isAllParallel(linalg::LinalgOp op) {
 static Value matchClampOp(Operation *op, ClampRange &range) {
   if (!op || op->getNumResults() != 1)
     return nullptr;
+  if (auto clamp = dyn_cast<tosa::ClampOp>(op)) {
+    auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+    auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+    if (!lo || !hi)
+      return nullptr;
+    ClampRange local = range;
+    local.lo = std::max(local.lo, lo.getValueAsDouble());
+    local.hi = std::min(local.hi, hi.getValueAsDouble());
+    if (local.lo > local.hi)
+      return nullptr;
+    range = local;
+    return clamp.getInput();
+  }
   if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
     if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
         !isAllParallel(generic) ||
@@ -200,6 +214,29 @@ static std::optional<BinaryMatch> matchBinary(Operation *op, BinaryKind kind) {
   if ((isAdd && isa<arith::AddFOp, linalg::AddOp>(op)) ||
       (!isAdd && isa<arith::MulFOp, linalg::MulOp>(op)))
     return BinaryMatch{op->getOperand(0), op->getOperand(1), identity, identity};
+  // TOSA broadcasts size-1 dimensions of equal-rank operands; tosa.mul's
+  // shift only applies to integers and must be 0 here.
+  if (auto mul = dyn_cast<tosa::MulOp>(op);
+      mul && (isAdd || !matchPattern(mul.getShift(), m_Zero())))
+    return std::nullopt;
+  if ((isAdd && isa<tosa::AddOp>(op)) || (!isAdd && isa<tosa::MulOp>(op))) {
+    auto broadcastMap = [&](Value operand) -> AffineMap {
+      auto type = dyn_cast<RankedTensorType>(operand.getType());
+      if (!type || type.getRank() != resultType.getRank())
+        return AffineMap();
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0, e = type.getRank(); d < e; ++d)
+        exprs.push_back(type.getDimSize(d) == 1 && resultType.getDimSize(d) != 1
+                            ? getAffineConstantExpr(0, op->getContext())
+                            : getAffineDimExpr(d, op->getContext()));
+      return AffineMap::get(type.getRank(), 0, exprs, op->getContext());
+    };
+    AffineMap lhsMap = broadcastMap(op->getOperand(0));
+    AffineMap rhsMap = broadcastMap(op->getOperand(1));
+    if (!lhsMap || !rhsMap)
+      return std::nullopt;
+    return BinaryMatch{op->getOperand(0), op->getOperand(1), lhsMap, rhsMap};
+  }
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
       !isAllParallel(generic) ||
@@ -404,6 +441,19 @@ static LogicalResult commitOrExplain(PatternRewriter &rewriter, DetachedOps &ops
   return success();
 }
 
+/// The element type of a transpose's result: result dim d is operand dim
+/// perm[d], and a per-axis axis moves with its dimension.
+static QuantizedType permuteQuantizedType(QuantizedType qtype, ArrayRef<int64_t> perm) {
+  auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype);
+  if (!perAxis)
+    return qtype;
+  int64_t axis = llvm::find(perm, perAxis.getQuantizedDimension()) - perm.begin();
+  return UniformQuantizedPerAxisType::get(
+      perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
+      perAxis.getScales(), perAxis.getZeroPoints(), axis, perAxis.getStorageTypeMin(),
+      perAxis.getStorageTypeMax());
+}
+
 /// `value` with a new static shape that only adds or drops unit dimensions:
 /// a re-emitted constant when it is one (a per-axis `oldAxis` becomes
 /// `newAxis`; any other axis fails), otherwise qc.reshape, which keeps
@@ -527,6 +577,163 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
 // qc.matmul / qc.conv2d
 //===----------------------------------------------------------------------===//
 
+enum class ContractionKind { Matmul, BatchMatmul, Conv, TosaConv, Depthwise };
+
+/// A float contraction in qc's terms. `weight` is still in the op's own
+/// layout (see ContractionKind); `initBias` is a bias the op itself adds
+/// (a broadcast accumulator init, or TOSA's bias operand).
+struct ContractionParts {
+  ContractionKind kind = ContractionKind::Matmul;
+  Value input, weight;
+  std::optional<SmallVector<double>> initBias;
+  SmallVector<int64_t> strides = {1, 1}, padding = {0, 0, 0, 0}, dilations = {1, 1};
+};
+
+} // namespace
+
+static bool isSupportedContraction(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
+             linalg::DepthwiseConv2DNhwcHwcOp, tosa::MatMulOp, tosa::Conv2DOp,
+             tosa::DepthwiseConv2DOp>(op);
+}
+
+static SmallVector<int64_t> readInts(DenseIntElementsAttr attr) {
+  SmallVector<int64_t> values;
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(v.getSExtValue());
+  return values;
+}
+
+/// TOSA carries zero points as operands; in the float graph they must be 0.
+static bool isZeroPoint(Value zp) {
+  std::optional<double> value = getScalarFloatConstant(zp);
+  return value && *value == 0.0;
+}
+
+/// A per-channel bias operand of TOSA: [F] or a broadcast [1]; all zeros is
+/// no bias.
+static std::optional<SmallVector<double>> getTosaBias(Value bias, int64_t channels,
+                                                      bool &isBias) {
+  std::optional<SmallVector<double>> values = getFloatConstantValues(bias);
+  if (!values)
+    return std::nullopt;
+  if (values->size() == 1)
+    values->assign(channels, values->front());
+  if (static_cast<int64_t>(values->size()) != channels)
+    return std::nullopt;
+  isBias = llvm::any_of(*values, [](double v) { return v != 0.0; });
+  return values;
+}
+
+/// Fills `parts` from a supported contraction whose result has `channels`
+/// output channels, or says why it has no qc form.
+static LogicalResult matchContraction(Operation *def, int64_t channels,
+                                      ContractionParts &parts, std::string &reason) {
+  auto fail = [&](StringRef why) {
+    reason = why.str();
+    return failure();
+  };
+  auto resultType = cast<RankedTensorType>(def->getResult(0).getType());
+  auto checkBatchOne = [&]() {
+    return resultType.getRank() == 3 && resultType.hasStaticShape() &&
+           resultType.getDimSize(0) == 1;
+  };
+  if (auto op = dyn_cast<tosa::MatMulOp>(def)) {
+    if (!isZeroPoint(op.getAZp()) || !isZeroPoint(op.getBZp()))
+      return fail("float tosa.matmul with non-zero zero points");
+    if (!checkBatchOne())
+      return fail("qc.matmul has no batch dimension: only a static batch of 1 is "
+                  "folded");
+    parts.kind = ContractionKind::BatchMatmul;
+    parts.input = op.getA();
+    parts.weight = op.getB();
+    return success();
+  }
+  if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(def)) {
+    auto get = [&](auto op) {
+      parts.input = op.getInput();
+      parts.weight = op.getWeight();
+      parts.padding = SmallVector<int64_t>(op.getPad());
+      parts.strides = SmallVector<int64_t>(op.getStride());
+      parts.dilations = SmallVector<int64_t>(op.getDilation());
+      return std::tuple{op.getBias(), op.getInputZp(), op.getWeightZp()};
+    };
+    auto [bias, inputZp, weightZp] = isa<tosa::Conv2DOp>(def)
+                                         ? get(cast<tosa::Conv2DOp>(def))
+                                         : get(cast<tosa::DepthwiseConv2DOp>(def));
+    if (!isZeroPoint(inputZp) || !isZeroPoint(weightZp))
+      return fail("float TOSA convolution with non-zero zero points");
+    bool isBias = false;
+    std::optional<SmallVector<double>> values = getTosaBias(bias, channels, isBias);
+    if (!values)
+      return fail("the bias operand is not a per-channel constant");
+    if (isBias)
+      parts.initBias = std::move(values);
+    if (isa<tosa::Conv2DOp>(def)) {
+      parts.kind = ContractionKind::TosaConv;
+      return success();
+    }
+    // [KH, KW, C, M]: only a channel multiplier of 1 keeps the channel order
+    // of qc's grouped filter.
+    auto weightType = cast<RankedTensorType>(parts.weight.getType());
+    if (weightType.getDimSize(3) != 1)
+      return fail("depthwise channel multiplier other than 1");
+    parts.kind = ContractionKind::Depthwise;
+    return success();
+  }
+
+  auto linalgOp = cast<linalg::LinalgOp>(def);
+  if (auto op = dyn_cast<linalg::MatmulOp>(def)) {
+    if (op.hasUserDefinedMaps())
+      return fail("user-defined (transposing or broadcasting) indexing maps are "
+                  "not the [M, K] x [K, N] form of qc.matmul");
+    parts.kind = ContractionKind::Matmul;
+  } else if (auto op = dyn_cast<linalg::BatchMatmulOp>(def)) {
+    if (op.hasUserDefinedMaps())
+      return fail("user-defined indexing maps are not the form of qc.matmul");
+    if (!checkBatchOne())
+      return fail("qc.matmul has no batch dimension: only a static batch of 1 is "
+                  "folded");
+    parts.kind = ContractionKind::BatchMatmul;
+  } else if (auto op = dyn_cast<linalg::Conv2DNhwcHwcfOp>(def)) {
+    parts.kind = ContractionKind::Conv;
+    parts.strides = readInts(op.getStrides());
+    parts.dilations = readInts(op.getDilations());
+  } else {
+    auto depthwise = cast<linalg::DepthwiseConv2DNhwcHwcOp>(def);
+    parts.kind = ContractionKind::Depthwise;
+    parts.strides = readInts(depthwise.getStrides());
+    parts.dilations = readInts(depthwise.getDilations());
+  }
+  parts.input = linalgOp.getDpsInputOperand(0)->get();
+  parts.weight = linalgOp.getDpsInputOperand(1)->get();
+
+  // The accumulator init is zero or a broadcast bias (torch-mlir's conv).
+  Value init = linalgOp.getDpsInitOperand(0)->get();
+  if (!isZeroInit(init)) {
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(
+        cast<RankedTensorType>(init.getType()).getRank(), def->getContext());
+    parts.initBias = getChannelVector(init, identity, channels);
+    if (!parts.initBias)
+      return fail("the accumulator init is neither zero nor a per-channel constant "
+                  "bias");
+  }
+  // A zero pad of H and W before a convolution is qc.conv2d's padding.
+  if (auto pad = parts.input.getDefiningOp<tensor::PadOp>();
+      pad && (parts.kind == ContractionKind::Conv ||
+              parts.kind == ContractionKind::Depthwise)) {
+    double padValue = 0.0;
+    std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
+    if (!p || padValue != 0.0)
+      return fail("the input pad is not a constant zero pad of H and W");
+    parts.padding = *p;
+    parts.input = pad.getSource();
+  }
+  return success();
+}
+
+namespace {
+
 struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
   ContractionToQC(MLIRContext *context, const FoldContext &ctx)
       : OpRewritePattern(context), ctx(ctx) {}
@@ -545,7 +752,7 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     if (ShapedType::isDynamic(channels))
       return rewriter.notifyMatchFailure(op, "dynamic channel count");
 
-    // A bias added after the contraction (torch-mlir, ONNX importers).
+    // A bias added after the contraction (torch-mlir, ONNX importers, TOSA).
     std::optional<SmallVector<double>> bias;
     if (std::optional<BinaryMatch> add = matchBinary(def, BinaryKind::Add)) {
       for (auto [main, other, mainMap, otherMap] :
@@ -553,8 +760,7 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
             std::tuple{add->rhs, add->lhs, add->rhsMap, add->lhsMap}}) {
         Operation *producer = main.getDefiningOp();
         if (!mainMap.isIdentity() || !producer || !main.hasOneUse() ||
-            !isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
-                 linalg::DepthwiseConv2DNhwcHwcOp>(producer))
+            !isSupportedContraction(producer))
           continue;
         if ((bias = getChannelVector(other, otherMap, channels))) {
           def = producer;
@@ -565,61 +771,26 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
         return rewriter.notifyMatchFailure(
             op, "add is neither a bias add of a contraction nor handled here");
     }
-
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(def);
-    if (!linalgOp || !isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
-                          linalg::DepthwiseConv2DNhwcHwcOp>(def))
+    if (!isSupportedContraction(def))
       return rewriter.notifyMatchFailure(op, "producer is not a supported contraction");
+
     auto reject = [&](StringRef reason) {
       ctx.noteFloat(def, reason);
       return rewriter.notifyMatchFailure(op, reason);
     };
-    if (auto matmul = dyn_cast<linalg::MatmulOp>(def); matmul && matmul.hasUserDefinedMaps())
-      return reject("user-defined (transposing or broadcasting) indexing maps are "
-                    "not the [M, K] x [K, N] form of qc.matmul");
-    bool isBatched = isa<linalg::BatchMatmulOp>(def);
-    if (isBatched) {
-      auto batched = cast<linalg::BatchMatmulOp>(def);
-      if (batched.hasUserDefinedMaps())
-        return reject("user-defined indexing maps are not the form of qc.matmul");
-      if (op.getType().getRank() != 3 || op.getType().getDimSize(0) != 1 ||
-          !op.getType().hasStaticShape()) {
-        ctx.noteFloat(def, "qc.matmul has no batch dimension: only a static "
-                           "batch of 1 is folded");
-        return rewriter.notifyMatchFailure(op, "batch is not a static 1");
-      }
-    }
-
-    // The init is either zero or a broadcast bias (torch-mlir conv, tosa).
-    Value init = linalgOp.getDpsInitOperand(0)->get();
-    if (!isZeroInit(init)) {
-      AffineMap identity = AffineMap::getMultiDimIdentityMap(
-          cast<RankedTensorType>(init.getType()).getRank(), getContext());
-      std::optional<SmallVector<double>> initBias =
-          getChannelVector(init, identity, channels);
-      if (!initBias)
-        return reject("the accumulator init is neither zero nor a per-channel "
-                      "constant bias");
+    ContractionParts parts;
+    std::string reason;
+    if (failed(matchContraction(def, channels, parts, reason)))
+      return reject(reason);
+    if (parts.initBias) {
       if (!bias)
-        bias = std::move(initBias);
+        bias = std::move(parts.initBias);
       else
-        for (auto [b, i] : llvm::zip_equal(*bias, *initBias))
+        for (auto [b, i] : llvm::zip_equal(*bias, *parts.initBias))
           b += i;
     }
-
-    Value input = linalgOp.getDpsInputOperand(0)->get();
-    Value weight = linalgOp.getDpsInputOperand(1)->get();
-    SmallVector<int64_t> padding = {0, 0, 0, 0};
-    if (auto pad = input.getDefiningOp<tensor::PadOp>();
-        pad && !isa<linalg::MatmulOp, linalg::BatchMatmulOp>(def)) {
-      double padValue = 0.0;
-      std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
-      if (!p || padValue != 0.0)
-        return reject("the input pad is not a constant zero pad of H and W");
-      padding = *p;
-      input = pad.getSource();
-    }
-    Value qInput = getDequantizedSource(input), qWeight = getDequantizedSource(weight);
+    Value qInput = getDequantizedSource(parts.input);
+    Value qWeight = getDequantizedSource(parts.weight);
     if (!qInput || !qWeight)
       return reject("an operand is not quantized (no fake_quant or dequantize)");
 
@@ -627,97 +798,108 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     DenseI64ArrayAttr clamp;
     if (peeled) {
       auto codes = getClampCodes(range, resultType, op.getRounding());
-      if (!codes) {
-        ctx.noteFloat(def, "a clamp on a per-axis quantized result has no single "
-                           "integer range");
-        return rewriter.notifyMatchFailure(op, "per-axis clamp");
-      }
+      if (!codes)
+        return reject("a clamp on a per-axis quantized result has no single integer "
+                      "range");
       clamp = getClampAttr(getContext(), *codes, resultType);
     }
 
     DetachedOps ops(getContext());
     Location loc = def->getLoc();
-    // qc.conv2d with groups = C wants the depthwise filter [KH, KW, C] as
-    // [KH, KW, 1, C]; qc.matmul wants the batch of 1 dropped.
-    if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(def)) {
-      auto type = cast<RankedTensorType>(qWeight.getType());
-      FailureOr<Value> filter = reshapeQuantized(
-          ops, loc, qWeight,
-          {type.getDimSize(0), type.getDimSize(1), 1, type.getDimSize(2)}, 2, 3);
-      if (failed(filter)) {
-        ctx.noteFloat(def, "a depthwise filter that is not a constant must be "
-                           "quantized per tensor");
-        return rewriter.notifyMatchFailure(op, "unsupported depthwise filter");
-      }
-      qWeight = *filter;
-    }
-    if (isBatched) {
-      auto lhsType = cast<RankedTensorType>(qInput.getType());
-      auto rhsType = cast<RankedTensorType>(qWeight.getType());
-      FailureOr<Value> lhs = reshapeQuantized(
-          ops, loc, qInput, lhsType.getShape().drop_front(), /*oldAxis=*/-1, 0);
-      FailureOr<Value> rhs = reshapeQuantized(
-          ops, loc, qWeight, rhsType.getShape().drop_front(), 2, 1);
-      if (failed(lhs) || failed(rhs)) {
-        ctx.noteFloat(def, "a batch_matmul operand that is not a constant must "
-                           "be quantized per tensor to drop the batch");
-        return rewriter.notifyMatchFailure(op, "unsupported batch_matmul operand");
-      }
-      qInput = *lhs;
-      qWeight = *rhs;
-    }
+    if (failed(toQCLayout(ops, loc, parts.kind, qInput, qWeight, reason)))
+      return reject(reason);
 
     Value biasValue;
     if (bias) {
-      std::string reason;
       FailureOr<Value> built = buildBias(ops, loc, *bias,
                                          getQuantizedElementType(qInput.getType()),
                                          getQuantizedElementType(qWeight.getType()), reason);
-      if (failed(built)) {
-        ctx.noteFloat(def, reason);
-        return rewriter.notifyMatchFailure(op, reason);
-      }
+      if (failed(built))
+        return reject(reason);
       biasValue = *built;
     }
 
     auto profile = RequantProfileAttr::get(getContext(), ctx.profile);
     Operation *created;
-    if (isa<linalg::MatmulOp>(def)) {
+    if (parts.kind == ContractionKind::Matmul) {
       created = ops.create<MatmulOp>(loc, op.getType(), qInput, qWeight, biasValue,
                                      profile, clamp);
-    } else if (isBatched) {
+    } else if (parts.kind == ContractionKind::BatchMatmul) {
       auto flatType = RankedTensorType::get(op.getType().getShape().drop_front(),
                                             op.getType().getElementType());
       auto matmul = ops.create<MatmulOp>(loc, flatType, qInput, qWeight, biasValue,
                                          profile, clamp);
       created = ops.create<ReshapeOp>(loc, op.getType(), matmul.getResult());
     } else {
-      auto [strides, dilations] = getWindow(def);
-      int64_t groups = isa<linalg::DepthwiseConv2DNhwcHwcOp>(def)
+      int64_t groups = parts.kind == ContractionKind::Depthwise
                            ? cast<RankedTensorType>(qInput.getType()).getDimSize(3)
                            : 1;
       created = ops.create<Conv2DOp>(
           loc, op.getType(), qInput, qWeight, biasValue,
-          DenseI64ArrayAttr::get(getContext(), strides),
-          DenseI64ArrayAttr::get(getContext(), padding),
-          DenseI64ArrayAttr::get(getContext(), dilations),
+          DenseI64ArrayAttr::get(getContext(), parts.strides),
+          DenseI64ArrayAttr::get(getContext(), parts.padding),
+          DenseI64ArrayAttr::get(getContext(), parts.dilations),
           rewriter.getI64IntegerAttr(groups), profile, clamp);
     }
     return commitOrExplain(rewriter, ops, created, op, def, ctx);
   }
 
 private:
-  static std::pair<SmallVector<int64_t>, SmallVector<int64_t>> getWindow(Operation *op) {
-    auto read = [](DenseIntElementsAttr attr) {
-      SmallVector<int64_t> values;
-      for (const APInt &v : attr.getValues<APInt>())
-        values.push_back(v.getSExtValue());
-      return values;
+  /// Brings the quantized operands to the layouts of qc.matmul ([M, K] x
+  /// [K, N]) and qc.conv2d (NHWC x [KH, KW, C / groups, F]).
+  static LogicalResult toQCLayout(DetachedOps &ops, Location loc, ContractionKind kind,
+                                  Value &input, Value &weight, std::string &reason) {
+    auto fail = [&](StringRef why) {
+      reason = why.str();
+      return failure();
     };
-    if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
-      return {read(conv.getStrides()), read(conv.getDilations())};
-    auto depthwise = cast<linalg::DepthwiseConv2DNhwcHwcOp>(op);
-    return {read(depthwise.getStrides()), read(depthwise.getDilations())};
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    switch (kind) {
+    case ContractionKind::Matmul:
+    case ContractionKind::Conv:
+      return success();
+    case ContractionKind::TosaConv: {
+      // TOSA's [F, KH, KW, C] to HWCF; a per-axis axis moves with its dim.
+      if (weightType.getRank() != 4)
+        return fail("the filter is not rank 4");
+      SmallVector<int64_t> perm = {1, 2, 3, 0};
+      QuantizedType qtype = permuteQuantizedType(getQuantizedElementType(weightType), perm);
+      auto shape = weightType.getShape();
+      auto type = RankedTensorType::get({shape[1], shape[2], shape[3], shape[0]}, qtype);
+      weight = ops.create<TransposeOp>(loc, type, weight,
+                                       DenseI64ArrayAttr::get(loc.getContext(), perm))
+                   .getResult();
+      return success();
+    }
+    case ContractionKind::Depthwise: {
+      // [KH, KW, C] (linalg) or [KH, KW, C, 1] (TOSA) to [KH, KW, 1, C].
+      if (weightType.getRank() < 3)
+        return fail("the depthwise filter has rank < 3");
+      FailureOr<Value> filter = reshapeQuantized(
+          ops, loc, weight,
+          {weightType.getDimSize(0), weightType.getDimSize(1), 1, weightType.getDimSize(2)},
+          2, 3);
+      if (failed(filter))
+        return fail("a depthwise filter that is not a constant must be quantized "
+                    "per tensor");
+      weight = *filter;
+      return success();
+    }
+    case ContractionKind::BatchMatmul: {
+      auto inputType = cast<RankedTensorType>(input.getType());
+      FailureOr<Value> lhs = reshapeQuantized(
+          ops, loc, input, inputType.getShape().drop_front(), /*oldAxis=*/-1, 0);
+      FailureOr<Value> rhs =
+          reshapeQuantized(ops, loc, weight, weightType.getShape().drop_front(), 2, 1);
+      if (failed(lhs) || failed(rhs))
+        return fail("a batched operand that is not a constant must be quantized per "
+                    "tensor to drop the batch");
+      input = *lhs;
+      weight = *rhs;
+      return success();
+    }
+    }
+    return failure();
   }
 
   FoldContext ctx;
@@ -830,6 +1012,39 @@ struct AvgPoolToQC final : OpRewritePattern<QuantizeOp> {
   FoldContext ctx;
 };
 
+/// tosa.avg_pool2d divides by the number of valid (non-padded) elements,
+/// exactly what qc.avg_pool2d does in integers.
+struct TosaAvgPoolToQC final : OpRewritePattern<QuantizeOp> {
+  TosaAvgPoolToQC(MLIRContext *context, const FoldContext &ctx)
+      : OpRewritePattern(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto pool = op.getInput().getDefiningOp<tosa::AvgPool2dOp>();
+    if (!pool || !pool->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not quantize(single-use tosa.avg_pool2d)");
+    Value source = getDequantizedSource(pool.getInput());
+    if (!source)
+      return rewriter.notifyMatchFailure(op, "pool input is not dequantized");
+    if (!isZeroPoint(pool.getInputZp()) || !isZeroPoint(pool.getOutputZp())) {
+      ctx.noteFloat(pool, "float tosa.avg_pool2d with non-zero zero points");
+      return rewriter.notifyMatchFailure(op, "non-zero zero points");
+    }
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    auto poolType = op.getType().clone(sourceType.getElementType());
+    DetachedOps ops(getContext());
+    Operation *created = ops.create<AvgPool2DOp>(
+        pool.getLoc(), poolType, source, rewriter.getDenseI64ArrayAttr(pool.getKernel()),
+        rewriter.getDenseI64ArrayAttr(pool.getStride()),
+        rewriter.getDenseI64ArrayAttr(pool.getPad()));
+    if (poolType != op.getType())
+      created = ops.create<RequantizeOp>(
+          op.getLoc(), op.getType(), created->getResult(0),
+          RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+    return commitOrExplain(rewriter, ops, created, op, pool, ctx);
+  }
+  FoldContext ctx;
+};
+
 //===----------------------------------------------------------------------===//
 // quantize(concat(dequantize(q_i))) with disagreeing producers
 //===----------------------------------------------------------------------===//
@@ -911,32 +1126,53 @@ struct SinkDequantizeThroughReshape final : OpRewritePattern<ReshapeLikeOp> {
   FoldContext ctx;
 };
 
-struct SinkDequantizeThroughTranspose final : OpRewritePattern<linalg::TransposeOp> {
+/// linalg.transpose / tosa.transpose of a dequantized tensor.
+template <typename TransposeLikeOp>
+struct SinkDequantizeThroughTranspose final : OpRewritePattern<TransposeLikeOp> {
   SinkDequantizeThroughTranspose(MLIRContext *context, const FoldContext &ctx)
-      : OpRewritePattern(context), ctx(ctx) {}
-  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+      : OpRewritePattern<TransposeLikeOp>(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(TransposeLikeOp op,
                                 PatternRewriter &rewriter) const override {
     if (op->getNumResults() != 1)
       return rewriter.notifyMatchFailure(op, "not on tensors");
+    Value source = getDequantizedSource(op->getOperand(0));
+    if (!source)
+      return rewriter.notifyMatchFailure(op, "operand is not dequantized");
+    SmallVector<int64_t> perm;
+    if constexpr (std::is_same_v<TransposeLikeOp, tosa::TransposeOp>)
+      llvm::append_range(perm, op.getPerms());
+    else
+      llvm::append_range(perm, op.getPermutation());
+    QuantizedType qtype =
+        permuteQuantizedType(getQuantizedElementType(source.getType()), perm);
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    DetachedOps ops(op->getContext());
+    auto transpose =
+        ops.create<TransposeOp>(op->getLoc(), resultType.clone(qtype), source,
+                                DenseI64ArrayAttr::get(op->getContext(), perm));
+    return sinkDequantize(rewriter, ops, transpose, op, ctx);
+  }
+  FoldContext ctx;
+};
+
+/// tosa.max_pool2d pads with -inf, so padding never wins the max.
+struct SinkDequantizeThroughTosaMaxPool final : OpRewritePattern<tosa::MaxPool2dOp> {
+  SinkDequantizeThroughTosaMaxPool(MLIRContext *context, const FoldContext &ctx)
+      : OpRewritePattern(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(tosa::MaxPool2dOp op,
+                                PatternRewriter &rewriter) const override {
     Value source = getDequantizedSource(op.getInput());
     if (!source)
       return rewriter.notifyMatchFailure(op, "operand is not dequantized");
-    ArrayRef<int64_t> perm = op.getPermutation();
     QuantizedType qtype = getQuantizedElementType(source.getType());
-    // The per-axis axis moves with its dimension: result dim d is operand
-    // dim perm[d].
-    if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
-      int64_t axis = llvm::find(perm, perAxis.getQuantizedDimension()) - perm.begin();
-      qtype = UniformQuantizedPerAxisType::get(
-          perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
-          perAxis.getScales(), perAxis.getZeroPoints(), axis,
-          perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
-    }
-    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
     DetachedOps ops(getContext());
-    auto transpose = ops.create<TransposeOp>(op.getLoc(), resultType.clone(qtype),
-                                             source, op.getPermutationAttr());
-    return sinkDequantize(rewriter, ops, transpose, op, ctx);
+    auto pool = ops.create<MaxPool2DOp>(
+        op.getLoc(), resultType.clone(qtype), source,
+        rewriter.getDenseI64ArrayAttr(op.getKernel()),
+        rewriter.getDenseI64ArrayAttr(op.getStride()),
+        rewriter.getDenseI64ArrayAttr(op.getPad()));
+    return sinkDequantize(rewriter, ops, pool, op, ctx);
   }
   FoldContext ctx;
 };
@@ -1036,7 +1272,7 @@ void fold::populateComputePatterns(RewritePatternSet &patterns,
                                      const FoldContext &ctx) {
   MLIRContext *context = patterns.getContext();
   patterns.add<ClampOfDequantize, ElementwiseBinaryToQC, ContractionToQC, AvgPoolToQC,
-               ConcatToQC>(
+               TosaAvgPoolToQC, ConcatToQC>(
       context, ctx);
 }
 
@@ -1046,6 +1282,9 @@ void fold::populatePropagationPatterns(RewritePatternSet &patterns,
   patterns.add<SinkDequantizeThroughReshape<tensor::CollapseShapeOp>,
                SinkDequantizeThroughReshape<tensor::ExpandShapeOp>,
                SinkDequantizeThroughReshape<tensor::ReshapeOp>,
-               SinkDequantizeThroughTranspose, SinkDequantizeThroughConcat,
-               SinkDequantizeThroughMaxPool>(context, ctx);
+               SinkDequantizeThroughReshape<tosa::ReshapeOp>,
+               SinkDequantizeThroughTranspose<linalg::TransposeOp>,
+               SinkDequantizeThroughTranspose<tosa::TransposeOp>,
+               SinkDequantizeThroughConcat, SinkDequantizeThroughMaxPool,
+               SinkDequantizeThroughTosaMaxPool>(context, ctx);
 }
