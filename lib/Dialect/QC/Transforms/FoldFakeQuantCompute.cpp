@@ -1,9 +1,9 @@
 //===- FoldFakeQuantCompute.cpp - float op chains to qc integer ops -------===//
 //
 // The patterns of --qc-fold-fake-quant that turn `qc.quantize(float op chain
-// on qc.dequantize values)` into qc compute ops, and that move qc.dequantize
-// below the ops that keep quantization parameters (reshape, transpose,
-// concat, max-pool).
+// on qc.dequantize values)` into qc compute ops (linalg, arith and tosa
+// spellings), and that move qc.dequantize below the ops that keep
+// quantization parameters (reshape, transpose, concat, max-pool).
 //
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
@@ -120,7 +120,8 @@ static bool isAllParallel(linalg::LinalgOp op) {
 }
 
 /// An elementwise op that clamps one input: a linalg.generic whose body is a
-/// clamp of its input, or a max/min/select on whole tensors. Returns the
+/// clamp of its input, tosa.clamp, or max/min with constants on whole
+/// tensors. Returns the
 /// clamped input.
 static Value matchClampOp(Operation *op, ClampRange &range) {
   if (!op || op->getNumResults() != 1)
@@ -163,7 +164,12 @@ static Value matchClampOp(Operation *op, ClampRange &range) {
              arith::MinNumFOp>(def))
       break;
     Value a = def->getOperand(0), b = def->getOperand(1);
-    cursor = getScalarFloatConstant(b) ? a : b;
+    if (getScalarFloatConstant(b))
+      cursor = a;
+    else if (getScalarFloatConstant(a))
+      cursor = b;
+    else
+      break;
     source = cursor;
   }
   if (!source)
