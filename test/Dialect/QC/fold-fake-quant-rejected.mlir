@@ -189,3 +189,36 @@ func.func @conv_nonzero_pad(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) ->
   %y = qc.fake_quant %c to !quant.uniform<i8:f32, 0.1> : tensor<1x4x4x1xf32>
   return %y : tensor<1x4x4x1xf32>
 }
+
+// -----
+
+// NOTE: the matmul result is also returned in float; folding it would
+// compute it twice (in integers for the quantize, in float for the return).
+// CHECK-LABEL: func.func @matmul_used_in_float
+// CHECK:         %[[M:.*]] = linalg.matmul
+// CHECK:         return %{{.*}}, %[[M]]
+func.func @matmul_used_in_float(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x2xf32>
+  // expected-remark@+1 {{'linalg.matmul' stays in float: its result is also used in float}}
+  %m = linalg.matmul ins(%xq, %wq : tensor<2x2xf32>, tensor<2x2xf32>) outs(%zero : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  return %y, %m : tensor<2x2xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+// NOTE: a ReLU on a per-channel activation has a different code range per
+// channel, which neither qc.clamp nor a fused clamp can express.
+// CHECK-LABEL: func.func @per_axis_relu
+// CHECK:         arith.maximumf
+// CHECK-NOT:     qc.clamp
+func.func @per_axis_relu(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x2xf32>
+  // expected-remark@+1 {{'arith.maximumf' stays in float: a clamp on a per-axis quantized result has no single integer range}}
+  %r = arith.maximumf %xq, %zero : tensor<2x2xf32>
+  %y = qc.fake_quant %r to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}

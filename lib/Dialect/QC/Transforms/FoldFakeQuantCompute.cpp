@@ -542,8 +542,15 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
     bool peeled;
     Value chain = peelClamps(op.getInput(), range, peeled);
     Operation *def = chain.getDefiningOp();
-    if (!def || !chain.hasOneUse())
-      return rewriter.notifyMatchFailure(op, "no single-use producer");
+    if (!def)
+      return rewriter.notifyMatchFailure(op, "no producer");
+    if (!chain.hasOneUse()) {
+      // Folding would compute the op twice: in integers for this quantize and
+      // in float for its other users.
+      if (matchBinary(def, BinaryKind::Add) || matchBinary(def, BinaryKind::Mul))
+        ctx.noteFloat(def, "its result is also used in float");
+      return rewriter.notifyMatchFailure(op, "producer has other users");
+    }
     for (BinaryKind kind : {BinaryKind::Add, BinaryKind::Mul}) {
       std::optional<BinaryMatch> m = matchBinary(def, kind);
       if (!m)
@@ -750,8 +757,15 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     bool peeled;
     Value chain = peelClamps(op.getInput(), range, peeled);
     Operation *def = chain.getDefiningOp();
-    if (!def || !chain.hasOneUse())
-      return rewriter.notifyMatchFailure(op, "no single-use producer");
+    if (!def)
+      return rewriter.notifyMatchFailure(op, "no producer");
+    if (!chain.hasOneUse()) {
+      // Folding would compute the op twice: in integers for this quantize and
+      // in float for its other users.
+      if (isSupportedContraction(def))
+        ctx.noteFloat(def, "its result is also used in float");
+      return rewriter.notifyMatchFailure(op, "producer has other users");
+    }
     if (op.getType().getRank() == 0)
       return rewriter.notifyMatchFailure(op, "rank-0 result");
     int64_t channels = op.getType().getShape().back();
