@@ -76,3 +76,21 @@ func.func @conv_dilated_bias_add(%x: tensor<1x7x7x1xf32>, %w: tensor<3x3x1x2xf32
   %y = qc.fake_quant %s to !quant.uniform<i8:f32, 0.5> : tensor<1x3x3x2xf32>
   return %y : tensor<1x3x3x2xf32>
 }
+
+// -----
+
+// linalg.conv_2d_nhwc_fhwc: the [F, KH, KW, C] filter becomes HWCF through
+// qc.transpose.
+
+// CHECK-LABEL: func.func @conv_fhwc
+// CHECK:         %[[W:.*]] = qc.transpose %{{.*}} [1, 2, 3, 0] : tensor<2x3x3x1x!quant.uniform<i8:f32, 2.500000e-01>> -> tensor<3x3x1x2x!quant.uniform<i8:f32, 2.500000e-01>>
+// CHECK:         qc.conv2d %{{.*}}, %[[W]] : {{.*}} -> tensor<1x3x3x2x!quant.uniform<i8:f32, 5.000000e-01>>
+func.func @conv_fhwc(%x: tensor<1x5x5x1xf32>, %w: tensor<2x3x3x1xf32>) -> tensor<1x3x3x2xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.25> : tensor<1x5x5x1xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.25> : tensor<2x3x3x1xf32>
+  %zero = arith.constant dense<0.0> : tensor<1x3x3x2xf32>
+  %c = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%xq, %wq : tensor<1x5x5x1xf32>, tensor<2x3x3x1xf32>) outs(%zero : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  %y = qc.fake_quant %c to !quant.uniform<i8:f32, 0.5> : tensor<1x3x3x2xf32>
+  return %y : tensor<1x3x3x2xf32>
+}

@@ -166,3 +166,25 @@ func.func @batch_matmul_batch1(%x: tensor<1x4x3xf32>) -> tensor<1x4x2xf32> {
   %y = qc.fake_quant %s to !quant.uniform<i8:f32, 0.5> : tensor<1x4x2xf32>
   return %y : tensor<1x4x2xf32>
 }
+
+// -----
+
+// linalg.matmul with transposing indexing maps (torch-mlir's linear with a
+// [N, K] weight, per channel along N = axis 0): the transposes become
+// qc.transpose and the per-axis axis moves to 1.
+
+// CHECK-LABEL: func.func @matmul_transposed_maps
+// CHECK:         %[[WQ:.*]] = quant.scast %{{.*}} : tensor<4x3xi8> to tensor<4x3x!quant.uniform<i8:f32:0, {{.*}}>>
+// CHECK:         %[[XT:.*]] = qc.transpose %{{.*}} [1, 0] : tensor<3x2x!quant.uniform<i8:f32, 1.000000e-01>> -> tensor<2x3x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[WT:.*]] = qc.transpose %[[WQ]] [1, 0] : {{.*}} -> tensor<3x4x!quant.uniform<i8:f32:1, {{.*}}>>
+// CHECK:         qc.matmul %[[XT]], %[[WT]] : {{.*}} -> tensor<2x4x!quant.uniform<i8:f32, 1.000000e-01>>
+func.func @matmul_transposed_maps(%x: tensor<3x2xf32>) -> tensor<2x4xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<3x2xf32>
+  %w = arith.constant dense<1.0> : tensor<4x3xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32:0, {0.1, 0.2, 0.3, 0.4}> : tensor<4x3xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x4xf32>
+  %m = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+       ins(%xq, %wq : tensor<3x2xf32>, tensor<4x3xf32>) outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1> : tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}

@@ -55,18 +55,18 @@ func.func @matmul_accumulator_overflow(%x: tensor<1x4096xf32>, %w: tensor<4096x1
 
 // -----
 
-// NOTE: a matmul with user-defined (transposing) indexing maps is not the
-// [M, K] x [K, N] form of qc.matmul.
-// CHECK-LABEL: func.func @matmul_transposed_maps
+// NOTE: a matmul whose A is broadcast over M ((d0, d1, d2) -> (d2)) is not
+// the [M, K] x [K, N] form of qc.matmul (only transposes are folded).
+// CHECK-LABEL: func.func @matmul_broadcast_maps
 // CHECK:         linalg.matmul
 // CHECK-NOT:     qc.matmul
-func.func @matmul_transposed_maps(%x: tensor<2x3xf32>, %w: tensor<4x3xf32>) -> tensor<2x4xf32> {
-  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x3xf32>
-  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<4x3xf32>
+func.func @matmul_broadcast_maps(%x: tensor<3xf32>, %w: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<3xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<3x4xf32>
   %zero = arith.constant dense<0.0> : tensor<2x4xf32>
-  // expected-remark@+1 {{'linalg.matmul' stays in float: user-defined (transposing or broadcasting) indexing maps are not the [M, K] x [K, N] form of qc.matmul}}
-  %m = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
-       ins(%xq, %wq : tensor<2x3xf32>, tensor<4x3xf32>) outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
+  // expected-remark@+1 {{'linalg.matmul' stays in float: user-defined indexing maps other than transposes of A or B are not the form of qc.matmul}}
+  %m = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+       ins(%xq, %wq : tensor<3xf32>, tensor<3x4xf32>) outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
   %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1> : tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }

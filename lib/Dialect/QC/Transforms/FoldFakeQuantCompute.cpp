@@ -590,7 +590,11 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
 // qc.matmul / qc.conv2d
 //===----------------------------------------------------------------------===//
 
-enum class ContractionKind { Matmul, BatchMatmul, Conv, TosaConv, Depthwise };
+/// The float contraction forms, by the layout their operands need changed
+/// for qc: `ConvFHWC` has an [F, KH, KW, C] filter (TOSA, linalg
+/// conv_2d_nhwc_fhwc); `Depthwise` a [KH, KW, C] or [KH, KW, C, 1] filter;
+/// `BatchMatmul` a batch of 1 to drop.
+enum class ContractionKind { Matmul, BatchMatmul, Conv, ConvFHWC, Depthwise };
 
 /// A float contraction in qc's terms. `weight` is still in the op's own
 /// layout (see ContractionKind); `initBias` is a bias the op itself adds
@@ -598,6 +602,8 @@ enum class ContractionKind { Matmul, BatchMatmul, Conv, TosaConv, Depthwise };
 struct ContractionParts {
   ContractionKind kind = ContractionKind::Matmul;
   Value input, weight;
+  /// linalg.matmul with transposing indexing maps: [K, M] lhs / [N, K] rhs.
+  bool transposeInput = false, transposeWeight = false;
   std::optional<SmallVector<double>> initBias;
   SmallVector<int64_t> strides = {1, 1}, padding = {0, 0, 0, 0}, dilations = {1, 1};
 };
@@ -606,8 +612,29 @@ struct ContractionParts {
 
 static bool isSupportedContraction(Operation *op) {
   return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
-             linalg::DepthwiseConv2DNhwcHwcOp, tosa::MatMulOp, tosa::Conv2DOp,
-             tosa::DepthwiseConv2DOp>(op);
+             linalg::Conv2DNhwcFhwcOp, linalg::DepthwiseConv2DNhwcHwcOp, tosa::MatMulOp,
+             tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op);
+}
+
+/// Which operands of a linalg.matmul with user-defined maps are transposed:
+/// A is (d0, d2) or (d2, d0), B is (d2, d1) or (d1, d2), C must be (d0, d1).
+static LogicalResult getMatmulTransposes(linalg::MatmulOp op, bool &transposeA,
+                                         bool &transposeB) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  MLIRContext *context = op.getContext();
+  auto map = [&](unsigned i, unsigned j) {
+    return AffineMap::get(3, 0, {getAffineDimExpr(i, context), getAffineDimExpr(j, context)},
+                          context);
+  };
+  if (maps.size() != 3 || maps[2] != map(0, 1))
+    return failure();
+  if (maps[0] != map(0, 2) && maps[0] != map(2, 0))
+    return failure();
+  if (maps[1] != map(2, 1) && maps[1] != map(1, 2))
+    return failure();
+  transposeA = maps[0] == map(2, 0);
+  transposeB = maps[1] == map(1, 2);
+  return success();
 }
 
 static SmallVector<int64_t> readInts(DenseIntElementsAttr attr) {
@@ -683,7 +710,7 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
     if (isBias)
       parts.initBias = std::move(values);
     if (isa<tosa::Conv2DOp>(def)) {
-      parts.kind = ContractionKind::TosaConv;
+      parts.kind = ContractionKind::ConvFHWC;
       return success();
     }
     // [KH, KW, C, M]: only a channel multiplier of 1 keeps the channel order
@@ -697,9 +724,10 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
 
   auto linalgOp = cast<linalg::LinalgOp>(def);
   if (auto op = dyn_cast<linalg::MatmulOp>(def)) {
-    if (op.hasUserDefinedMaps())
-      return fail("user-defined (transposing or broadcasting) indexing maps are "
-                  "not the [M, K] x [K, N] form of qc.matmul");
+    if (op.hasUserDefinedMaps() &&
+        failed(getMatmulTransposes(op, parts.transposeInput, parts.transposeWeight)))
+      return fail("user-defined indexing maps other than transposes of A or B "
+                  "are not the form of qc.matmul");
     parts.kind = ContractionKind::Matmul;
   } else if (auto op = dyn_cast<linalg::BatchMatmulOp>(def)) {
     if (op.hasUserDefinedMaps())
@@ -710,6 +738,10 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
     parts.kind = ContractionKind::BatchMatmul;
   } else if (auto op = dyn_cast<linalg::Conv2DNhwcHwcfOp>(def)) {
     parts.kind = ContractionKind::Conv;
+    parts.strides = readInts(op.getStrides());
+    parts.dilations = readInts(op.getDilations());
+  } else if (auto op = dyn_cast<linalg::Conv2DNhwcFhwcOp>(def)) {
+    parts.kind = ContractionKind::ConvFHWC;
     parts.strides = readInts(op.getStrides());
     parts.dilations = readInts(op.getDilations());
   } else {
@@ -733,7 +765,7 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
   }
   // A zero pad of H and W before a convolution is qc.conv2d's padding.
   if (auto pad = parts.input.getDefiningOp<tensor::PadOp>();
-      pad && (parts.kind == ContractionKind::Conv ||
+      pad && (parts.kind == ContractionKind::Conv || parts.kind == ContractionKind::ConvFHWC ||
               parts.kind == ContractionKind::Depthwise)) {
     double padValue = 0.0;
     std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
@@ -826,6 +858,10 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
 
     DetachedOps ops(getContext());
     Location loc = def->getLoc();
+    if (parts.transposeInput)
+      qInput = transpose2D(ops, loc, qInput);
+    if (parts.transposeWeight)
+      qWeight = transpose2D(ops, loc, qWeight);
     if (failed(toQCLayout(ops, loc, parts.kind, qInput, qWeight, reason)))
       return reject(reason);
 
@@ -865,6 +901,18 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
   }
 
 private:
+  static Value transpose2D(DetachedOps &ops, Location loc, Value value) {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<int64_t> perm = {1, 0};
+    auto transposed = RankedTensorType::get(
+        {type.getDimSize(1), type.getDimSize(0)},
+        permuteQuantizedType(getQuantizedElementType(type), perm));
+    return ops
+        .create<TransposeOp>(loc, transposed, value,
+                             DenseI64ArrayAttr::get(loc.getContext(), perm))
+        .getResult();
+  }
+
   /// Brings the quantized operands to the layouts of qc.matmul ([M, K] x
   /// [K, N]) and qc.conv2d (NHWC x [KH, KW, C / groups, F]).
   static LogicalResult toQCLayout(DetachedOps &ops, Location loc, ContractionKind kind,
@@ -878,8 +926,8 @@ private:
     case ContractionKind::Matmul:
     case ContractionKind::Conv:
       return success();
-    case ContractionKind::TosaConv: {
-      // TOSA's [F, KH, KW, C] to HWCF; a per-axis axis moves with its dim.
+    case ContractionKind::ConvFHWC: {
+      // [F, KH, KW, C] to HWCF; a per-axis axis moves with its dimension.
       if (weightType.getRank() != 4)
         return fail("the filter is not rank 4");
       SmallVector<int64_t> perm = {1, 2, 3, 0};
