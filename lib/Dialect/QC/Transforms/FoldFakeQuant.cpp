@@ -361,9 +361,11 @@ static std::optional<RequantDescription> describeRequantization(Operation *op) {
                       scaleOf(mul.getResult()));
     d.what = "s_a * s_b / s_out";
   } else if (auto add = dyn_cast<AddOp>(op)) {
-    // TFLite's add: both sides to 2 * max(s_a, s_b) with L bits of headroom.
-    unsigned width =
-        getQuantizedElementType(add.getType()).getStorageTypeIntegralWidth();
+    // TFLite's add: both sides to 2 * max(s_a, s_b) with L bits of headroom;
+    // (q - z) << L must fit in i32, so 16-bit operands get L = 15.
+    unsigned width = std::max(
+        getQuantizedElementType(add.getLhs().getType()).getStorageTypeIntegralWidth(),
+        getQuantizedElementType(add.getRhs().getType()).getStorageTypeIntegralWidth());
     double headroom = std::ldexp(1.0, width > 8 ? 15 : 20);
     double twiceMax = 2.0 * std::max(scaleOf(add.getLhs()), scaleOf(add.getRhs()));
     d.reals = {scaleOf(add.getLhs()) / twiceMax, scaleOf(add.getRhs()) / twiceMax,
