@@ -1,4 +1,4 @@
-// RUN: qc-opt %s -split-input-file --qc-fold-fake-quant -verify-diagnostics | FileCheck %s
+// RUN: qc-opt %s -split-input-file -allow-unregistered-dialect --qc-fold-fake-quant -verify-diagnostics | FileCheck %s
 
 // What has no integer form stays correct in float between a dequantize and a
 // quantize, and a remark names it (always, not only with report=true).
@@ -221,4 +221,18 @@ func.func @per_axis_relu(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %r = arith.maximumf %xq, %zero : tensor<2x2xf32>
   %y = qc.fake_quant %r to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
   return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// NOTE: an op the pass knows nothing about (here unregistered) is left alone
+// between the boundaries and named.
+// CHECK-LABEL: func.func @unknown_op
+// CHECK:         "foo.bar"
+func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  // expected-remark@+1 {{'foo.bar' stays in float: no integer form for this op}}
+  %t = "foo.bar"(%q) : (tensor<4xf32>) -> tensor<4xf32>
+  %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  return %y : tensor<4xf32>
 }

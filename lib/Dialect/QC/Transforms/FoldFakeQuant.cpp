@@ -385,14 +385,15 @@ static std::optional<RequantDescription> describeRequantization(Operation *op) {
 }
 
 static bool isIntegerComputeOp(Operation *op) {
-  return isa<QCDialect>(op->getDialect()) &&
+  return isa_and_nonnull<QCDialect>(op->getDialect()) &&
          !isa<QuantizeOp, DequantizeOp, FakeQuantOp>(op);
 }
 
 /// A float op inside a quantized region: it reads a dequantized value or
 /// feeds a quantize. These are what the pass could not make integer.
 static bool staysFloatInQuantizedRegion(Operation *op) {
-  if (isa<QCDialect, quant::QuantDialect>(op->getDialect()) ||
+  // Unregistered ops have no dialect; they are reported like any float op.
+  if (isa_and_nonnull<QCDialect, quant::QuantDialect>(op->getDialect()) ||
       op->hasTrait<OpTrait::IsTerminator>() || op->hasTrait<OpTrait::ConstantLike>())
     return false;
   if (llvm::any_of(op->getOperands(),
