@@ -236,3 +236,17 @@ func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// NOTE: qc.reshape needs static shapes; a reshape to an unranked tensor
+// stays float.
+// CHECK-LABEL: func.func @reshape_unranked
+// CHECK:         tensor.reshape
+// CHECK-NOT:     qc.reshape
+func.func @reshape_unranked(%x: tensor<4xf32>, %s: tensor<1xindex>) -> tensor<*xf32> {
+  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  // expected-remark@+1 {{'tensor.reshape' stays in float: no integer form for this op}}
+  %r = tensor.reshape %q(%s) : (tensor<4xf32>, tensor<1xindex>) -> tensor<*xf32>
+  return %r : tensor<*xf32>
+}

@@ -1185,7 +1185,10 @@ struct SinkDequantizeThroughReshape final : OpRewritePattern<ReshapeLikeOp> {
     Value source = getDequantizedSource(op->getOperand(0));
     if (!source)
       return rewriter.notifyMatchFailure(op, "operand is not dequantized");
-    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    // tensor.reshape and tosa.reshape may produce unranked tensors.
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "unranked result");
     auto qtype = getQuantizedElementType(source.getType());
     DetachedOps ops(op->getContext());
     auto reshape = ops.create<ReshapeOp>(op->getLoc(), resultType.clone(qtype), source);
@@ -1213,7 +1216,9 @@ struct SinkDequantizeThroughTranspose final : OpRewritePattern<TransposeLikeOp> 
       llvm::append_range(perm, op.getPermutation());
     QuantizedType qtype =
         permuteQuantizedType(getQuantizedElementType(source.getType()), perm);
-    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "unranked result");
     DetachedOps ops(op->getContext());
     auto transpose =
         ops.create<TransposeOp>(op->getLoc(), resultType.clone(qtype), source,
