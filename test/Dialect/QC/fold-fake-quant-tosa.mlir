@@ -101,3 +101,26 @@ func.func @tosa_avg_pool_depthwise(%x: tensor<1x4x4x2xf32>, %w: tensor<1x1x2x1xf
   %y = qc.fake_quant %c to !quant.uniform<i8:f32, 0.2> : tensor<1x4x4x2xf32>
   return %y : tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// tosa.concat: producers that agree become one qc.concat; producers that
+// disagree are requantized to the following quantize's parameters.
+
+// CHECK-LABEL: func.func @tosa_concat
+// CHECK:         %[[A:.*]] = qc.quantize %{{.*}} -> tensor<2x2x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[B:.*]] = qc.quantize %{{.*}} -> tensor<2x3x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[C:.*]] = qc.quantize %{{.*}} -> tensor<2x3x!quant.uniform<i8:f32, 3.000000e-01>>
+// CHECK:         qc.concat %[[A]], %[[B]] axis 1 : {{.*}} -> tensor<2x5x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[RA:.*]] = qc.requantize %[[A]] : {{.*}} -> tensor<2x2x!quant.uniform<i8:f32, 3.000000e-01>>
+// CHECK:         qc.concat %[[RA]], %[[C]] axis 1 : {{.*}} -> tensor<2x5x!quant.uniform<i8:f32, 3.000000e-01>>
+// CHECK-NOT:     tosa.concat
+func.func @tosa_concat(%a: tensor<2x2xf32>, %b: tensor<2x3xf32>, %c: tensor<2x3xf32>) -> (tensor<2x5xf32>, tensor<2x5xf32>) {
+  %qa = qc.fake_quant %a to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  %qb = qc.fake_quant %b to !quant.uniform<i8:f32, 0.1> : tensor<2x3xf32>
+  %qc = qc.fake_quant %c to !quant.uniform<i8:f32, 0.3> : tensor<2x3xf32>
+  %x = tosa.concat %qa, %qb {axis = 1 : i32} : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
+  %y = tosa.concat %qa, %qc {axis = 1 : i32} : (tensor<2x2xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
+  %yq = qc.fake_quant %y to !quant.uniform<i8:f32, 0.3> : tensor<2x5xf32>
+  return %x, %yq : tensor<2x5xf32>, tensor<2x5xf32>
+}

@@ -1117,6 +1117,23 @@ struct TosaAvgPoolToQC final : OpRewritePattern<QuantizeOp> {
 // quantize(concat(dequantize(q_i))) with disagreeing producers
 //===----------------------------------------------------------------------===//
 
+/// tensor.concat or tosa.concat with a ranked result: its inputs and axis.
+static bool matchConcat(Operation *op, SmallVector<Value> &inputs, int64_t &axis) {
+  if (!op || !isa<RankedTensorType>(op->getResult(0).getType()))
+    return false;
+  if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
+    llvm::append_range(inputs, concat.getInputs());
+    axis = concat.getDim();
+    return true;
+  }
+  if (auto concat = dyn_cast<tosa::ConcatOp>(op)) {
+    llvm::append_range(inputs, concat.getInput1());
+    axis = concat.getAxis();
+    return true;
+  }
+  return false;
+}
+
 /// The producers of a concat disagree on their parameters: each one is
 /// requantized to the parameters of the quantize that follows.
 struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
@@ -1124,13 +1141,15 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
       : OpRewritePattern(context), ctx(ctx) {}
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    auto concat = op.getInput().getDefiningOp<tensor::ConcatOp>();
-    if (!concat || !concat->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "operand is not a single-use tensor.concat");
+    Operation *concat = op.getInput().getDefiningOp();
+    SmallVector<Value> concatInputs;
+    int64_t axis = 0;
+    if (!matchConcat(concat, concatInputs, axis) || !concat->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "operand is not a single-use concat");
     RankedTensorType resultType = op.getType();
     DetachedOps ops(getContext());
     SmallVector<Value> inputs;
-    for (Value input : concat.getInputs()) {
+    for (Value input : concatInputs) {
       Value source = getDequantizedSource(input);
       if (!source)
         return rewriter.notifyMatchFailure(op, "a concat operand is not dequantized");
@@ -1138,7 +1157,7 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
       auto wanted = sourceType.clone(resultType.getElementType());
       if (sourceType != wanted) {
         auto requantize = ops.create<RequantizeOp>(
-            concat.getLoc(), wanted, source,
+            concat->getLoc(), wanted, source,
             RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
         std::string reason;
         if (failed(ops.verify(reason))) {
@@ -1149,8 +1168,8 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
       }
       inputs.push_back(source);
     }
-    auto created = ops.create<ConcatOp>(concat.getLoc(), resultType, inputs,
-                                        rewriter.getI64IntegerAttr(concat.getDim()));
+    auto created = ops.create<ConcatOp>(concat->getLoc(), resultType, inputs,
+                                        rewriter.getI64IntegerAttr(axis));
     return commitOrExplain(rewriter, ops, created, op, concat, ctx);
   }
   FoldContext ctx;
@@ -1250,13 +1269,17 @@ struct SinkDequantizeThroughTosaMaxPool final : OpRewritePattern<tosa::MaxPool2d
   FoldContext ctx;
 };
 
-struct SinkDequantizeThroughConcat final : OpRewritePattern<tensor::ConcatOp> {
+template <typename ConcatLikeOp>
+struct SinkDequantizeThroughConcat final : OpRewritePattern<ConcatLikeOp> {
   SinkDequantizeThroughConcat(MLIRContext *context, const FoldContext &ctx)
-      : OpRewritePattern(context), ctx(ctx) {}
-  LogicalResult matchAndRewrite(tensor::ConcatOp op,
+      : OpRewritePattern<ConcatLikeOp>(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(ConcatLikeOp op,
                                 PatternRewriter &rewriter) const override {
-    SmallVector<Value> sources;
-    for (Value input : op.getInputs()) {
+    SmallVector<Value> inputs, sources;
+    int64_t axis = 0;
+    if (!matchConcat(op, inputs, axis))
+      return rewriter.notifyMatchFailure(op, "unranked result");
+    for (Value input : inputs) {
       Value source = getDequantizedSource(input);
       if (!source)
         return rewriter.notifyMatchFailure(op, "an operand is not dequantized");
@@ -1271,9 +1294,10 @@ struct SinkDequantizeThroughConcat final : OpRewritePattern<tensor::ConcatOp> {
       sources.push_back(source);
     }
     auto qtype = getQuantizedElementType(sources[0].getType());
-    DetachedOps ops(getContext());
-    auto concat = ops.create<ConcatOp>(op.getLoc(), op.getType().clone(qtype), sources,
-                                       rewriter.getI64IntegerAttr(op.getDim()));
+    auto resultType = cast<RankedTensorType>(op.getType());
+    DetachedOps ops(op->getContext());
+    auto concat = ops.create<ConcatOp>(op.getLoc(), resultType.clone(qtype), sources,
+                                       rewriter.getI64IntegerAttr(axis));
     return sinkDequantize(rewriter, ops, concat, op, ctx);
   }
   FoldContext ctx;
@@ -1358,6 +1382,7 @@ void fold::populatePropagationPatterns(RewritePatternSet &patterns,
                SinkDequantizeThroughReshape<tosa::ReshapeOp>,
                SinkDequantizeThroughTranspose<linalg::TransposeOp>,
                SinkDequantizeThroughTranspose<tosa::TransposeOp>,
-               SinkDequantizeThroughConcat, SinkDequantizeThroughMaxPool,
+               SinkDequantizeThroughConcat<tensor::ConcatOp>,
+               SinkDequantizeThroughConcat<tosa::ConcatOp>, SinkDequantizeThroughMaxPool,
                SinkDequantizeThroughTosaMaxPool>(context, ctx);
 }
