@@ -12,6 +12,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InterleavedRange.h"
 
@@ -298,6 +299,31 @@ struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// transpose(transpose(x, p1), p2) is one transpose by p1[p2[d]], or x when
+/// that is the identity: NCHW ops folded one at a time leave such pairs
+/// between them.
+struct ComposeTransposes final : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return rewriter.notifyMatchFailure(op, "operand is not a qc.transpose");
+    ArrayRef<int64_t> outerPerm = op.getPermutation(), innerPerm = inner.getPermutation();
+    SmallVector<int64_t> perm;
+    for (int64_t p : outerPerm)
+      perm.push_back(innerPerm[p]);
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
+        inner.getInput().getType() == op.getType()) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getInput(),
+                                             rewriter.getDenseI64ArrayAttr(perm));
+    return success();
+  }
+};
+
 } // namespace
 
 void qc::populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns) {
@@ -308,7 +334,7 @@ void qc::populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns) {
 void fold::populateCleanupPatterns(RewritePatternSet &patterns,
                                    const FoldContext &ctx) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<FoldConstantQuantize, MergeRequantizeChain>(context);
+  patterns.add<FoldConstantQuantize, MergeRequantizeChain, ComposeTransposes>(context);
   patterns.add<QuantizeOfDequantizeToRequantize>(context, ctx);
 }
 

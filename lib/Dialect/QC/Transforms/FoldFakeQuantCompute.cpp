@@ -264,50 +264,62 @@ static std::optional<BinaryMatch> matchBinary(Operation *op, BinaryKind kind) {
                      generic.getIndexingMapsArray()[1]};
 }
 
-/// The per-channel values of a float tensor that varies only along the last
-/// dimension of the iteration space (a bias), read through `map`. Accepts a
-/// constant, a `linalg.broadcast` of one and a broadcasting linalg.generic.
+/// The per-channel values of a float tensor, read through `map`, that varies
+/// only along iteration dimension `channelDim` (a bias: the last dimension
+/// for NHWC / [M, N], dimension 1 for NCHW). Accepts a constant, a
+/// `linalg.broadcast` of one and a broadcasting linalg.generic.
 static std::optional<SmallVector<double>> getChannelVector(Value value, AffineMap map,
-                                                           int64_t channels) {
+                                                           int64_t channels,
+                                                           unsigned channelDim) {
   auto type = dyn_cast<RankedTensorType>(value.getType());
   if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
-      type.getRank() != map.getNumResults())
+      type.getRank() != map.getNumResults() || channelDim >= map.getNumDims())
     return std::nullopt;
-  unsigned lastDim = map.getNumDims() - 1;
-  // Every result but the last is a size-1 constant 0 or a dimension along
-  // which the constant must then not vary; the last is the channel dim.
-  if (map.getResult(map.getNumResults() - 1) != getAffineDimExpr(lastDim, map.getContext()) ||
-      type.getShape().back() != channels)
-    return std::nullopt;
-  for (unsigned i = 0; i + 1 < map.getNumResults(); ++i) {
-    AffineExpr e = map.getResult(i);
-    if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+  MLIRContext *context = value.getContext();
+  AffineExpr channelExpr = getAffineDimExpr(channelDim, context);
+  // Exactly one operand dimension reads the channel; the others are size-1
+  // constants 0 or dimensions along which the values must then not vary.
+  std::optional<unsigned> position;
+  for (unsigned i = 0, e = map.getNumResults(); i < e; ++i) {
+    AffineExpr expr = map.getResult(i);
+    if (expr == channelExpr) {
+      if (position || type.getDimSize(i) != channels)
+        return std::nullopt;
+      position = i;
+    } else if (auto c = dyn_cast<AffineConstantExpr>(expr)) {
       if (c.getValue() != 0 || type.getDimSize(i) != 1)
         return std::nullopt;
-    } else if (!isa<AffineDimExpr>(e) || e == getAffineDimExpr(lastDim, map.getContext())) {
+    } else if (!isa<AffineDimExpr>(expr)) {
       return std::nullopt;
     }
   }
+  if (!position)
+    return std::nullopt;
   if (std::optional<SmallVector<double>> values = getFloatConstantValues(value)) {
+    int64_t stride = 1;
+    for (int64_t d = *position + 1, e = type.getRank(); d < e; ++d)
+      stride *= type.getDimSize(d);
+    SmallVector<double> result(channels, 0.0);
+    for (int64_t c = 0; c < channels; ++c)
+      result[c] = (*values)[c * stride];
     for (size_t i = 0, e = values->size(); i < e; ++i)
-      if ((*values)[i] != (*values)[i % channels])
+      if ((*values)[i] != result[(static_cast<int64_t>(i) / stride) % channels])
         return std::nullopt;
-    values->truncate(channels);
-    return values;
+    return result;
   }
   if (!map.isIdentity())
     return std::nullopt;
-  MLIRContext *context = value.getContext();
   int64_t rank = type.getRank();
   if (auto broadcast = value.getDefiningOp<linalg::BroadcastOp>()) {
     // Only the channel dimension may survive from the input.
     auto inputType = cast<RankedTensorType>(broadcast.getInput().getType());
     if (inputType.getRank() != 1 ||
         static_cast<int64_t>(broadcast.getDimensions().size()) != rank - 1 ||
-        llvm::is_contained(broadcast.getDimensions(), rank - 1))
+        llvm::is_contained(broadcast.getDimensions(), static_cast<int64_t>(channelDim)))
       return std::nullopt;
     return getChannelVector(broadcast.getInput(),
-                            AffineMap::get(1, 0, getAffineDimExpr(0, context)), channels);
+                            AffineMap::get(1, 0, getAffineDimExpr(0, context)), channels,
+                            0);
   }
   if (auto generic = value.getDefiningOp<linalg::GenericOp>()) {
     if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
@@ -318,7 +330,7 @@ static std::optional<SmallVector<double>> getChannelVector(Value value, AffineMa
     if (yield.getOperand(0) != body->getArgument(0))
       return std::nullopt;
     return getChannelVector(generic.getDpsInputOperand(0)->get(),
-                            generic.getIndexingMapsArray()[0], channels);
+                            generic.getIndexingMapsArray()[0], channels, channelDim);
   }
   return std::nullopt;
 }
@@ -330,10 +342,11 @@ static bool isZeroInit(Value value) {
   return matchPattern(value, m_AnyZeroFloat());
 }
 
-/// A tensor.pad of an NHWC tensor on H and W only, with a constant value;
-/// returns [top, bottom, left, right].
+/// A tensor.pad of an NHWC (or NCHW) tensor on H and W only, with a constant
+/// value; returns [top, bottom, left, right].
 static std::optional<SmallVector<int64_t>> getSpatialPadding(tensor::PadOp pad,
-                                                             double &padValue) {
+                                                             double &padValue,
+                                                             bool nchw = false) {
   if (pad.getSourceType().getRank() != 4 || !pad.getLow().empty() ||
       !pad.getHigh().empty())
     return std::nullopt;
@@ -342,10 +355,11 @@ static std::optional<SmallVector<int64_t>> getSpatialPadding(tensor::PadOp pad,
   if (!constant)
     return std::nullopt;
   ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
-  if (low[0] || high[0] || low[3] || high[3])
+  unsigned h = nchw ? 2 : 1, w = nchw ? 3 : 2, c = nchw ? 1 : 3;
+  if (low[0] || high[0] || low[c] || high[c])
     return std::nullopt;
   padValue = *constant;
-  return SmallVector<int64_t>{low[1], high[1], low[2], high[2]};
+  return SmallVector<int64_t>{low[h], high[h], low[w], high[w]};
 }
 
 //===----------------------------------------------------------------------===//
@@ -458,6 +472,21 @@ static QuantizedType permuteQuantizedType(QuantizedType qtype, ArrayRef<int64_t>
       perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
       perAxis.getScales(), perAxis.getZeroPoints(), axis, perAxis.getStorageTypeMin(),
       perAxis.getStorageTypeMax());
+}
+
+/// qc.transpose of `value`: result dim d is operand dim perm[d].
+static Value buildTranspose(DetachedOps &ops, Location loc, Value value,
+                            ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  auto transposed = RankedTensorType::get(
+      shape, permuteQuantizedType(getQuantizedElementType(type), perm));
+  return ops
+      .create<TransposeOp>(loc, transposed, value,
+                           DenseI64ArrayAttr::get(loc.getContext(), perm))
+      .getResult();
 }
 
 /// `value` with a new static shape that only adds or drops unit dimensions:
@@ -593,8 +622,9 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
 /// The float contraction forms, by the layout their operands need changed
 /// for qc: `ConvFHWC` has an [F, KH, KW, C] filter (TOSA, linalg
 /// conv_2d_nhwc_fhwc); `Depthwise` a [KH, KW, C] or [KH, KW, C, 1] filter;
-/// `BatchMatmul` a batch of 1 to drop.
-enum class ContractionKind { Matmul, BatchMatmul, Conv, ConvFHWC, Depthwise };
+/// `BatchMatmul` a batch of 1 to drop; `ConvNCHW` is NCHW x [F, C, KH, KW]
+/// (torch-mlir's default), transposed to NHWC x HWCF and back.
+enum class ContractionKind { Matmul, BatchMatmul, Conv, ConvFHWC, ConvNCHW, Depthwise };
 
 /// A float contraction in qc's terms. `weight` is still in the op's own
 /// layout (see ContractionKind); `initBias` is a bias the op itself adds
@@ -612,8 +642,16 @@ struct ContractionParts {
 
 static bool isSupportedContraction(Operation *op) {
   return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
-             linalg::Conv2DNhwcFhwcOp, linalg::DepthwiseConv2DNhwcHwcOp, tosa::MatMulOp,
-             tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op);
+             linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNchwFchwOp,
+             linalg::DepthwiseConv2DNhwcHwcOp, tosa::MatMulOp, tosa::Conv2DOp,
+             tosa::DepthwiseConv2DOp>(op);
+}
+
+/// The result dimension that holds the output channels of a contraction.
+static unsigned getChannelDim(Operation *contraction) {
+  if (isa<linalg::Conv2DNchwFchwOp>(contraction))
+    return 1;
+  return cast<RankedTensorType>(contraction->getResult(0).getType()).getRank() - 1;
 }
 
 /// Which operands of a linalg.matmul with user-defined maps are transposed:
@@ -668,7 +706,8 @@ static std::optional<SmallVector<double>> getTosaBias(Value bias, int64_t channe
 /// Fills `parts` from a supported contraction whose result has `channels`
 /// output channels, or says why it has no qc form.
 static LogicalResult matchContraction(Operation *def, int64_t channels,
-                                      ContractionParts &parts, std::string &reason) {
+                                      unsigned channelDim, ContractionParts &parts,
+                                      std::string &reason) {
   auto fail = [&](StringRef why) {
     reason = why.str();
     return failure();
@@ -744,6 +783,10 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
     parts.kind = ContractionKind::ConvFHWC;
     parts.strides = readInts(op.getStrides());
     parts.dilations = readInts(op.getDilations());
+  } else if (auto op = dyn_cast<linalg::Conv2DNchwFchwOp>(def)) {
+    parts.kind = ContractionKind::ConvNCHW;
+    parts.strides = readInts(op.getStrides());
+    parts.dilations = readInts(op.getDilations());
   } else {
     auto depthwise = cast<linalg::DepthwiseConv2DNhwcHwcOp>(def);
     parts.kind = ContractionKind::Depthwise;
@@ -758,17 +801,18 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
   if (!isZeroInit(init)) {
     AffineMap identity = AffineMap::getMultiDimIdentityMap(
         cast<RankedTensorType>(init.getType()).getRank(), def->getContext());
-    parts.initBias = getChannelVector(init, identity, channels);
+    parts.initBias = getChannelVector(init, identity, channels, channelDim);
     if (!parts.initBias)
       return fail("the accumulator init is neither zero nor a per-channel constant "
                   "bias");
   }
   // A zero pad of H and W before a convolution is qc.conv2d's padding.
   if (auto pad = parts.input.getDefiningOp<tensor::PadOp>();
-      pad && (parts.kind == ContractionKind::Conv || parts.kind == ContractionKind::ConvFHWC ||
-              parts.kind == ContractionKind::Depthwise)) {
+      pad && parts.kind != ContractionKind::Matmul &&
+      parts.kind != ContractionKind::BatchMatmul) {
     double padValue = 0.0;
-    std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
+    std::optional<SmallVector<int64_t>> p =
+        getSpatialPadding(pad, padValue, parts.kind == ContractionKind::ConvNCHW);
     if (!p || padValue != 0.0)
       return fail("the input pad is not a constant zero pad of H and W");
     parts.padding = *p;
@@ -800,9 +844,14 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     }
     if (op.getType().getRank() == 0)
       return rewriter.notifyMatchFailure(op, "rank-0 result");
-    int64_t channels = op.getType().getShape().back();
-    if (ShapedType::isDynamic(channels))
-      return rewriter.notifyMatchFailure(op, "dynamic channel count");
+    // The output channels of a contraction, as (dimension, count).
+    auto getChannels = [&](Operation *contraction) -> std::optional<std::pair<unsigned, int64_t>> {
+      unsigned dim = getChannelDim(contraction);
+      int64_t count = op.getType().getDimSize(dim);
+      if (ShapedType::isDynamic(count))
+        return std::nullopt;
+      return std::pair{dim, count};
+    };
 
     // A bias added after the contraction (torch-mlir, ONNX importers, TOSA).
     std::optional<SmallVector<double>> bias;
@@ -814,7 +863,11 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
         if (!mainMap.isIdentity() || !producer || !main.hasOneUse() ||
             !isSupportedContraction(producer))
           continue;
-        if ((bias = getChannelVector(other, otherMap, channels))) {
+        auto producerChannels = getChannels(producer);
+        if (!producerChannels)
+          continue;
+        if ((bias = getChannelVector(other, otherMap, producerChannels->second,
+                                     producerChannels->first))) {
           def = producer;
           break;
         }
@@ -825,6 +878,10 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     }
     if (!isSupportedContraction(def))
       return rewriter.notifyMatchFailure(op, "producer is not a supported contraction");
+    auto channelInfo = getChannels(def);
+    if (!channelInfo)
+      return rewriter.notifyMatchFailure(op, "dynamic channel count");
+    auto [channelDim, channels] = *channelInfo;
 
     auto reject = [&](StringRef reason) {
       ctx.noteFloat(def, reason);
@@ -832,7 +889,7 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     };
     ContractionParts parts;
     std::string reason;
-    if (failed(matchContraction(def, channels, parts, reason)))
+    if (failed(matchContraction(def, channels, channelDim, parts, reason)))
       return reject(reason);
     if (parts.initBias) {
       if (!bias)
@@ -859,9 +916,9 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
     DetachedOps ops(getContext());
     Location loc = def->getLoc();
     if (parts.transposeInput)
-      qInput = transpose2D(ops, loc, qInput);
+      qInput = buildTranspose(ops, loc, qInput, {1, 0});
     if (parts.transposeWeight)
-      qWeight = transpose2D(ops, loc, qWeight);
+      qWeight = buildTranspose(ops, loc, qWeight, {1, 0});
     if (failed(toQCLayout(ops, loc, parts.kind, qInput, qWeight, reason)))
       return reject(reason);
 
@@ -890,29 +947,28 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
       int64_t groups = parts.kind == ContractionKind::Depthwise
                            ? cast<RankedTensorType>(qInput.getType()).getDimSize(3)
                            : 1;
+      bool nchw = parts.kind == ContractionKind::ConvNCHW;
+      RankedTensorType convType = op.getType();
+      if (nchw) {
+        ArrayRef<int64_t> shape = convType.getShape();
+        convType = RankedTensorType::get({shape[0], shape[2], shape[3], shape[1]},
+                                         convType.getElementType());
+      }
       created = ops.create<Conv2DOp>(
-          loc, op.getType(), qInput, qWeight, biasValue,
+          loc, convType, qInput, qWeight, biasValue,
           DenseI64ArrayAttr::get(getContext(), parts.strides),
           DenseI64ArrayAttr::get(getContext(), parts.padding),
           DenseI64ArrayAttr::get(getContext(), parts.dilations),
           rewriter.getI64IntegerAttr(groups), profile, clamp);
+      if (nchw)
+        created = ops.create<TransposeOp>(
+            loc, op.getType(), created->getResult(0),
+            DenseI64ArrayAttr::get(getContext(), {0, 3, 1, 2}));
     }
     return commitOrExplain(rewriter, ops, created, op, def, ctx);
   }
 
 private:
-  static Value transpose2D(DetachedOps &ops, Location loc, Value value) {
-    auto type = cast<RankedTensorType>(value.getType());
-    SmallVector<int64_t> perm = {1, 0};
-    auto transposed = RankedTensorType::get(
-        {type.getDimSize(1), type.getDimSize(0)},
-        permuteQuantizedType(getQuantizedElementType(type), perm));
-    return ops
-        .create<TransposeOp>(loc, transposed, value,
-                             DenseI64ArrayAttr::get(loc.getContext(), perm))
-        .getResult();
-  }
-
   /// Brings the quantized operands to the layouts of qc.matmul ([M, K] x
   /// [K, N]) and qc.conv2d (NHWC x [KH, KW, C / groups, F]).
   static LogicalResult toQCLayout(DetachedOps &ops, Location loc, ContractionKind kind,
@@ -930,13 +986,16 @@ private:
       // [F, KH, KW, C] to HWCF; a per-axis axis moves with its dimension.
       if (weightType.getRank() != 4)
         return fail("the filter is not rank 4");
-      SmallVector<int64_t> perm = {1, 2, 3, 0};
-      QuantizedType qtype = permuteQuantizedType(getQuantizedElementType(weightType), perm);
-      auto shape = weightType.getShape();
-      auto type = RankedTensorType::get({shape[1], shape[2], shape[3], shape[0]}, qtype);
-      weight = ops.create<TransposeOp>(loc, type, weight,
-                                       DenseI64ArrayAttr::get(loc.getContext(), perm))
-                   .getResult();
+      weight = buildTranspose(ops, loc, weight, {1, 2, 3, 0});
+      return success();
+    }
+    case ContractionKind::ConvNCHW: {
+      // NCHW to NHWC and [F, C, KH, KW] to HWCF; the result goes back to
+      // NCHW after the conv.
+      if (weightType.getRank() != 4)
+        return fail("the filter is not rank 4");
+      input = buildTranspose(ops, loc, input, {0, 2, 3, 1});
+      weight = buildTranspose(ops, loc, weight, {2, 3, 1, 0});
       return success();
     }
     case ContractionKind::Depthwise: {
@@ -1037,24 +1096,27 @@ struct AvgPoolToQC final : OpRewritePattern<QuantizeOp> {
     Value sum = matchScaleByConstant(scaleOp, factor);
     if (!sum || !op.getInput().hasOneUse() || !sum.hasOneUse())
       return rewriter.notifyMatchFailure(op, "not quantize(sum / constant)");
-    auto pool = sum.getDefiningOp<linalg::PoolingNhwcSumOp>();
-    if (!pool || pool->getNumResults() != 1)
-      return rewriter.notifyMatchFailure(op, "not a linalg.pooling_nhwc_sum");
-    Value source = getDequantizedSource(pool.getInputs()[0]);
+    Operation *pool = sum.getDefiningOp();
+    if (!isa_and_nonnull<linalg::PoolingNhwcSumOp, linalg::PoolingNchwSumOp>(pool))
+      return rewriter.notifyMatchFailure(op, "not a linalg sum pool");
+    // NCHW pooling (torch-mlir's default) runs as NHWC between transposes.
+    bool nchw = isa<linalg::PoolingNchwSumOp>(pool);
+    auto linalgOp = cast<linalg::LinalgOp>(pool);
+    Value source = getDequantizedSource(linalgOp.getDpsInputOperand(0)->get());
     if (!source)
       return rewriter.notifyMatchFailure(op, "pool input is not dequantized");
-    auto window = cast<RankedTensorType>(pool.getInputs()[1].getType());
+    auto window = cast<RankedTensorType>(linalgOp.getDpsInputOperand(1)->get().getType());
     if (window.getRank() != 2 || !window.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "window shape is not static 2-D");
-    if (!isZeroInit(pool.getOutputs()[0])) {
+    if (!isZeroInit(linalgOp.getDpsInitOperand(0)->get())) {
       ctx.noteFloat(pool, "the sum pool does not start from zero");
       return rewriter.notifyMatchFailure(op, "non-zero init");
     }
-    SmallVector<int64_t> dilations, strides;
-    for (const APInt &v : pool.getDilations().getValues<APInt>())
-      dilations.push_back(v.getSExtValue());
-    for (const APInt &v : pool.getStrides().getValues<APInt>())
-      strides.push_back(v.getSExtValue());
+    auto [strides, dilations] =
+        nchw ? std::pair{readInts(cast<linalg::PoolingNchwSumOp>(pool).getStrides()),
+                         readInts(cast<linalg::PoolingNchwSumOp>(pool).getDilations())}
+             : std::pair{readInts(cast<linalg::PoolingNhwcSumOp>(pool).getStrides()),
+                         readInts(cast<linalg::PoolingNhwcSumOp>(pool).getDilations())};
     if (llvm::any_of(dilations, [](int64_t d) { return d != 1; })) {
       ctx.noteFloat(pool, "qc.avg_pool2d has no dilation");
       return rewriter.notifyMatchFailure(op, "dilated pooling");
@@ -1066,12 +1128,21 @@ struct AvgPoolToQC final : OpRewritePattern<QuantizeOp> {
       return rewriter.notifyMatchFailure(op, "divisor is not the window size");
     }
     auto sourceType = cast<RankedTensorType>(source.getType());
-    auto poolType = op.getType().clone(sourceType.getElementType());
+    Location loc = pool->getLoc();
     DetachedOps ops(getContext());
+    RankedTensorType poolType = op.getType().clone(sourceType.getElementType());
+    if (nchw) {
+      source = buildTranspose(ops, loc, source, {0, 2, 3, 1});
+      ArrayRef<int64_t> shape = poolType.getShape();
+      poolType = RankedTensorType::get({shape[0], shape[2], shape[3], shape[1]},
+                                       poolType.getElementType());
+    }
     Operation *created = ops.create<AvgPool2DOp>(
-        pool.getLoc(), poolType, source, rewriter.getDenseI64ArrayAttr(window.getShape()),
+        loc, poolType, source, rewriter.getDenseI64ArrayAttr(window.getShape()),
         rewriter.getDenseI64ArrayAttr(strides), rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}));
-    if (poolType != op.getType())
+    if (nchw)
+      created = buildTranspose(ops, loc, created->getResult(0), {0, 3, 1, 2}).getDefiningOp();
+    if (created->getResult(0).getType() != op.getType())
       created = ops.create<RequantizeOp>(
           op.getLoc(), op.getType(), created->getResult(0),
           RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
@@ -1305,18 +1376,21 @@ struct SinkDequantizeThroughConcat final : OpRewritePattern<ConcatLikeOp> {
 
 /// Max pooling commutes with the monotone dequantization; padding and init
 /// values at or below the smallest representable value never win.
-struct SinkDequantizeThroughMaxPool final : OpRewritePattern<linalg::PoolingNhwcMaxOp> {
+template <typename PoolOp>
+struct SinkDequantizeThroughMaxPool final : OpRewritePattern<PoolOp> {
+  /// NCHW pooling (torch-mlir's default) runs as NHWC between transposes.
+  static constexpr bool kNCHW = std::is_same_v<PoolOp, linalg::PoolingNchwMaxOp>;
+
   SinkDequantizeThroughMaxPool(MLIRContext *context, const FoldContext &ctx)
-      : OpRewritePattern(context), ctx(ctx) {}
-  LogicalResult matchAndRewrite(linalg::PoolingNhwcMaxOp op,
-                                PatternRewriter &rewriter) const override {
+      : OpRewritePattern<PoolOp>(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(PoolOp op, PatternRewriter &rewriter) const override {
     if (op->getNumResults() != 1)
       return rewriter.notifyMatchFailure(op, "not on tensors");
     Value input = op.getInputs()[0];
     SmallVector<int64_t> padding = {0, 0, 0, 0};
     double padValue = -kInf;
-    if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
-      std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue);
+    if (auto pad = input.template getDefiningOp<tensor::PadOp>()) {
+      std::optional<SmallVector<int64_t>> p = getSpatialPadding(pad, padValue, kNCHW);
       if (!p)
         return rewriter.notifyMatchFailure(op, "input pad is not a constant H/W pad");
       padding = *p;
@@ -1330,7 +1404,7 @@ struct SinkDequantizeThroughMaxPool final : OpRewritePattern<linalg::PoolingNhwc
       return rewriter.notifyMatchFailure(op, "per-axis input");
     double lowest = (getStorageRange(qtype).first - getZeroPoints(qtype)[0]) *
                     getScales(qtype)[0];
-    auto fill = op.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+    auto fill = op.getOutputs()[0].template getDefiningOp<linalg::FillOp>();
     std::optional<double> initValue =
         fill ? getScalarFloatConstant(fill.getInputs()[0]) : std::nullopt;
     if (!initValue || *initValue > lowest || padValue > lowest) {
@@ -1338,13 +1412,7 @@ struct SinkDequantizeThroughMaxPool final : OpRewritePattern<linalg::PoolingNhwc
                         "representable value and could win the max");
       return rewriter.notifyMatchFailure(op, "init/pad value may win the max");
     }
-    auto read = [](DenseIntElementsAttr attr) {
-      SmallVector<int64_t> values;
-      for (const APInt &v : attr.getValues<APInt>())
-        values.push_back(v.getSExtValue());
-      return values;
-    };
-    if (llvm::any_of(read(op.getDilations()), [](int64_t d) { return d != 1; })) {
+    if (llvm::any_of(readInts(op.getDilations()), [](int64_t d) { return d != 1; })) {
       ctx.noteFloat(op, "qc.max_pool2d has no dilation");
       return rewriter.notifyMatchFailure(op, "dilated pooling");
     }
@@ -1352,13 +1420,22 @@ struct SinkDequantizeThroughMaxPool final : OpRewritePattern<linalg::PoolingNhwc
     if (window.getRank() != 2 || !window.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "window shape is not static 2-D");
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-    DetachedOps ops(getContext());
-    auto pool = ops.create<MaxPool2DOp>(
-        op.getLoc(), resultType.clone(qtype), source,
+    DetachedOps ops(op->getContext());
+    Location loc = op.getLoc();
+    if (kNCHW) {
+      source = buildTranspose(ops, loc, source, {0, 2, 3, 1});
+      ArrayRef<int64_t> shape = resultType.getShape();
+      resultType = RankedTensorType::get({shape[0], shape[2], shape[3], shape[1]},
+                                         resultType.getElementType());
+    }
+    Operation *created = ops.create<MaxPool2DOp>(
+        loc, resultType.clone(qtype), source,
         rewriter.getDenseI64ArrayAttr(window.getShape()),
-        rewriter.getDenseI64ArrayAttr(read(op.getStrides())),
+        rewriter.getDenseI64ArrayAttr(readInts(op.getStrides())),
         rewriter.getDenseI64ArrayAttr(padding));
-    return sinkDequantize(rewriter, ops, pool, op, ctx);
+    if (kNCHW)
+      created = buildTranspose(ops, loc, created->getResult(0), {0, 3, 1, 2}).getDefiningOp();
+    return sinkDequantize(rewriter, ops, created, op, ctx);
   }
   FoldContext ctx;
 };
@@ -1383,6 +1460,8 @@ void fold::populatePropagationPatterns(RewritePatternSet &patterns,
                SinkDequantizeThroughTranspose<linalg::TransposeOp>,
                SinkDequantizeThroughTranspose<tosa::TransposeOp>,
                SinkDequantizeThroughConcat<tensor::ConcatOp>,
-               SinkDequantizeThroughConcat<tosa::ConcatOp>, SinkDequantizeThroughMaxPool,
+               SinkDequantizeThroughConcat<tosa::ConcatOp>,
+               SinkDequantizeThroughMaxPool<linalg::PoolingNhwcMaxOp>,
+               SinkDequantizeThroughMaxPool<linalg::PoolingNchwMaxOp>,
                SinkDequantizeThroughTosaMaxPool>(context, ctx);
 }
