@@ -98,14 +98,14 @@ func.func @conv_fhwc(%x: tensor<1x5x5x1xf32>, %w: tensor<2x3x3x1xf32>) -> tensor
 // -----
 
 // torch-mlir's default NCHW layout: conv_2d_nchw_fchw runs as qc.conv2d between
-// qc.transposes (input to NHWC, [F, C, KH, KW] filter to HWCF, result back
-// to NCHW); the bias init broadcasts along dimension 1. Between two NCHW
-// convs the transposes cancel.
+// qc.transposes (input to NHWC, result back to NCHW; the constant
+// [F, C, KH, KW] filter is re-emitted as HWCF); the bias init broadcasts
+// along dimension 1. Between two NCHW convs the transposes cancel.
 
 // CHECK-LABEL: func.func @nchw
 // CHECK-DAG:     arith.constant dense<[1000, -500]> : tensor<2xi32>
 // CHECK:         %[[X:.*]] = qc.transpose %{{.*}} [0, 2, 3, 1] : tensor<1x3x8x8x{{.*}}> -> tensor<1x8x8x3x{{.*}}>
-// CHECK:         %[[W:.*]] = qc.transpose %{{.*}} [2, 3, 1, 0] : {{.*}} -> tensor<3x3x3x2x!quant.uniform<i8:f32:3, {1.000000e-02,2.000000e-02}>>
+// CHECK:         %[[W:.*]] = quant.scast %{{.*}} : tensor<3x3x3x2xi8> to tensor<3x3x3x2x!quant.uniform<i8:f32:3, {1.000000e-02,2.000000e-02}>>
 // CHECK:         %[[C:.*]] = qc.conv2d %[[X]], %[[W]] bias %{{.*}} clamp [-10, 127] {padding = array<i64: 1, 1, 1, 1>}
 // CHECK-SAME:      -> tensor<1x8x8x2x!quant.uniform<i8:f32, 5.000000e-02:-10>>
 // CHECK:         %[[C2:.*]] = qc.conv2d %[[C]], %{{.*}} : {{.*}} -> tensor<1x8x8x2x!quant.uniform<i8:f32, 5.000000e-02>>

@@ -1,15 +1,15 @@
 // RUN: qc-opt %s -split-input-file --qc-fold-fake-quant | FileCheck %s
 
 // TOSA input: tosa.conv2d carries its bias and zero points (0 in float); its
-// [F, KH, KW, C] filter becomes HWCF through qc.transpose (the per-channel
+// constant [F, KH, KW, C] filter becomes an HWCF constant (the per-channel
 // axis moves from 0 to 3), and tosa.clamp fuses as ReLU6.
 
 // CHECK-LABEL: func.func @tosa_conv_bias_clamp
 // CHECK-DAG:     %[[B:.*]] = arith.constant dense<[10, -20]> : tensor<2xi32>
-// CHECK:         %[[WQ:.*]] = quant.scast %{{.*}} : tensor<2x1x1x3xi8> to tensor<2x1x1x3x!quant.uniform<i8:f32:0, {1.000000e-01,2.000000e-01}>>
-// CHECK:         %[[WT:.*]] = qc.transpose %[[WQ]] [1, 2, 3, 0] : {{.*}} -> tensor<1x1x3x2x!quant.uniform<i8:f32:3, {1.000000e-01,2.000000e-01}>>
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense<{{\[}}[{{\[}}[10, 5], [10, 5], [10, 5]]]]> : tensor<1x1x3x2xi8>
+// CHECK:         %[[WQ:.*]] = quant.scast %[[W]] : tensor<1x1x3x2xi8> to tensor<1x1x3x2x!quant.uniform<i8:f32:3, {1.000000e-01,2.000000e-01}>>
 // CHECK:         %[[BQ:.*]] = quant.scast %[[B]] : tensor<2xi32> to tensor<2x!quant.uniform<i32:f32:0, {{.*}}>>
-// CHECK:         qc.conv2d %{{.*}}, %[[WT]] bias %[[BQ]] clamp [0, 60] {padding = array<i64: 1, 1, 1, 1>}
+// CHECK:         qc.conv2d %{{.*}}, %[[WQ]] bias %[[BQ]] clamp [0, 60] {padding = array<i64: 1, 1, 1, 1>}
 // CHECK-SAME:      -> tensor<1x6x6x2x!quant.uniform<i8:f32, 1.000000e-01>>
 // CHECK-NOT:     tosa.conv2d
 // CHECK-NOT:     tosa.clamp

@@ -299,6 +299,63 @@ struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// The storage codes of a quantized constant as integers.
+static SmallVector<int64_t> getCodes(DenseIntElementsAttr attr, bool isSigned) {
+  SmallVector<int64_t> codes;
+  codes.reserve(attr.getNumElements());
+  for (const APInt &v : attr.getValues<APInt>())
+    codes.push_back(isSigned ? v.getSExtValue() : static_cast<int64_t>(v.getZExtValue()));
+  return codes;
+}
+
+/// Weights are constants: their qc.transpose / qc.reshape (from NCHW, FHWC,
+/// transposed-matmul and batch forms) is done at compile time, so the
+/// lowering sees the constant in qc's layout.
+template <typename ShapeOp>
+struct FoldConstantShapeOp final : OpRewritePattern<ShapeOp> {
+  using OpRewritePattern<ShapeOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ShapeOp op, PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr attr = getQuantizedConstant(op.getInput());
+    if (!attr)
+      return rewriter.notifyMatchFailure(op, "operand is not a quantized constant");
+    RankedTensorType resultType = op.getType();
+    if (!resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic result shape");
+    QuantizedType qtype = getQuantizedElementType(resultType);
+    SmallVector<int64_t> codes = getCodes(attr, qtype.isSigned());
+    if constexpr (std::is_same_v<ShapeOp, TransposeOp>) {
+      // Result element at multi-index j reads operand index i with
+      // i[perm[d]] = j[d]; row-major strides of the operand.
+      ArrayRef<int64_t> perm = op.getPermutation();
+      ArrayRef<int64_t> inShape = op.getInput().getType().getShape();
+      int64_t rank = perm.size();
+      SmallVector<int64_t> inStrides(rank, 1);
+      for (int64_t d = rank - 2; d >= 0; --d)
+        inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+      SmallVector<int64_t> transposed(codes.size());
+      SmallVector<int64_t> index(rank, 0);
+      for (int64_t &out : transposed) {
+        int64_t offset = 0;
+        for (int64_t d = 0; d < rank; ++d)
+          offset += index[d] * inStrides[perm[d]];
+        out = codes[offset];
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          if (++index[d] < resultType.getDimSize(d))
+            break;
+          index[d] = 0;
+        }
+      }
+      codes = std::move(transposed);
+    }
+    DetachedOps ops(op->getContext());
+    Value folded =
+        buildQuantizedConstant(ops, op.getLoc(), resultType.getShape(), qtype, codes);
+    ops.commit(rewriter);
+    rewriter.replaceOp(op, folded);
+    return success();
+  }
+};
+
 /// transpose(transpose(x, p1), p2) is one transpose by p1[p2[d]], or x when
 /// that is the identity: NCHW ops folded one at a time leave such pairs
 /// between them.
@@ -334,7 +391,8 @@ void qc::populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns) {
 void fold::populateCleanupPatterns(RewritePatternSet &patterns,
                                    const FoldContext &ctx) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<FoldConstantQuantize, MergeRequantizeChain, ComposeTransposes>(context);
+  patterns.add<FoldConstantQuantize, MergeRequantizeChain, ComposeTransposes,
+               FoldConstantShapeOp<TransposeOp>, FoldConstantShapeOp<ReshapeOp>>(context);
   patterns.add<QuantizeOfDequantizeToRequantize>(context, ctx);
 }
 
