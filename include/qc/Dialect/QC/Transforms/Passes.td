@@ -18,11 +18,12 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
        ops: `linalg.matmul`, `linalg.batch_matmul` and `tosa.matmul` with a
        batch of 1 (with a bias add or a broadcast bias as init, quantized to
        i32 with scale `s_in * s_w`), `linalg.conv_2d_nhwc_hwcf`,
-       `linalg.depthwise_conv_2d_nhwc_hwc`, `tosa.conv2d` and
-       `tosa.depthwise_conv2d` (a zero `tensor.pad` of the input becomes the
-       padding attribute), elementwise add/mul (linalg, arith, tosa), average
-       pooling, and ReLU/ReLU6/clamp, which fuse into the producer's output
-       clamp.
+       `linalg.conv_2d_nhwc_fhwc`, `linalg.conv_2d_nchw_fchw` (between
+       qc.transpose ops), `linalg.depthwise_conv_2d_nhwc_hwc`, `tosa.conv2d`
+       and `tosa.depthwise_conv2d` (a zero `tensor.pad` of the input becomes
+       the padding attribute), elementwise add/mul (linalg, arith, tosa),
+       average pooling, and ReLU/ReLU6/clamp, which fuse into the producer's
+       output clamp.
     3. `qc.dequantize` moves below reshape, transpose, concat and max-pool,
        which keep the parameters; `quantize(dequantize(x))` with other
        parameters becomes `qc.requantize` and requantize chains merge.
