@@ -552,7 +552,7 @@ struct ClampOfDequantize final : OpRewritePattern<QuantizeOp> {
       created = ops.create<RequantizeOp>(
           clampOp->getLoc(), op.getType(), source,
           RequantProfileAttr::get(getContext(), ctx.profile),
-          DenseI64ArrayAttr::get(getContext(), {codes->first, codes->second}));
+          getClampAttr(getContext(), *codes, resultType));
     return commitOrExplain(rewriter, ops, created, op, clampOp, ctx);
   }
   FoldContext ctx;
