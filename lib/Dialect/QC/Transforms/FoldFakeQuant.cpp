@@ -299,14 +299,42 @@ struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
   }
 };
 
-/// The storage codes of a quantized constant as integers.
-static SmallVector<int64_t> getCodes(DenseIntElementsAttr attr, bool isSigned) {
+} // namespace
+
+SmallVector<int64_t> fold::permuteElements(ArrayRef<int64_t> elements,
+                                           ArrayRef<int64_t> shape,
+                                           ArrayRef<int64_t> perm) {
+  // Result element at multi-index j reads operand index i with
+  // i[perm[d]] = j[d]; row-major strides of the operand.
+  int64_t rank = perm.size();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  SmallVector<int64_t> result(elements.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t &out : result) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += index[d] * strides[perm[d]];
+    out = elements[offset];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[perm[d]])
+        break;
+      index[d] = 0;
+    }
+  }
+  return result;
+}
+
+SmallVector<int64_t> fold::getCodes(DenseIntElementsAttr attr, bool isSigned) {
   SmallVector<int64_t> codes;
   codes.reserve(attr.getNumElements());
   for (const APInt &v : attr.getValues<APInt>())
     codes.push_back(isSigned ? v.getSExtValue() : static_cast<int64_t>(v.getZExtValue()));
   return codes;
 }
+
+namespace {
 
 /// Weights are constants: their qc.transpose / qc.reshape (from NCHW, FHWC,
 /// transposed-matmul and batch forms) is done at compile time, so the
@@ -323,30 +351,9 @@ struct FoldConstantShapeOp final : OpRewritePattern<ShapeOp> {
       return rewriter.notifyMatchFailure(op, "dynamic result shape");
     QuantizedType qtype = getQuantizedElementType(resultType);
     SmallVector<int64_t> codes = getCodes(attr, qtype.isSigned());
-    if constexpr (std::is_same_v<ShapeOp, TransposeOp>) {
-      // Result element at multi-index j reads operand index i with
-      // i[perm[d]] = j[d]; row-major strides of the operand.
-      ArrayRef<int64_t> perm = op.getPermutation();
-      ArrayRef<int64_t> inShape = op.getInput().getType().getShape();
-      int64_t rank = perm.size();
-      SmallVector<int64_t> inStrides(rank, 1);
-      for (int64_t d = rank - 2; d >= 0; --d)
-        inStrides[d] = inStrides[d + 1] * inShape[d + 1];
-      SmallVector<int64_t> transposed(codes.size());
-      SmallVector<int64_t> index(rank, 0);
-      for (int64_t &out : transposed) {
-        int64_t offset = 0;
-        for (int64_t d = 0; d < rank; ++d)
-          offset += index[d] * inStrides[perm[d]];
-        out = codes[offset];
-        for (int64_t d = rank - 1; d >= 0; --d) {
-          if (++index[d] < resultType.getDimSize(d))
-            break;
-          index[d] = 0;
-        }
-      }
-      codes = std::move(transposed);
-    }
+    if constexpr (std::is_same_v<ShapeOp, TransposeOp>)
+      codes = permuteElements(codes, op.getInput().getType().getShape(),
+                              op.getPermutation());
     DetachedOps ops(op->getContext());
     Value folded =
         buildQuantizedConstant(ops, op.getLoc(), resultType.getShape(), qtype, codes);

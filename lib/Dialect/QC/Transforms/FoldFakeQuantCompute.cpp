@@ -508,11 +508,7 @@ static FailureOr<Value> reshapeQuantized(DetachedOps &ops, Location loc, Value v
         perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
         perAxis.getScales(), perAxis.getZeroPoints(), newAxis,
         perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
-    SmallVector<int64_t> values;
-    for (const APInt &v : codes.getValues<APInt>())
-      values.push_back(moved.isSigned() ? v.getSExtValue()
-                                        : static_cast<int64_t>(v.getZExtValue()));
-    return buildQuantizedConstant(ops, loc, shape, moved, values);
+    return buildQuantizedConstant(ops, loc, shape, moved, getCodes(codes, moved.isSigned()));
   }
   return ops.create<ReshapeOp>(loc, RankedTensorType::get(shape, qtype), value).getResult();
 }
@@ -623,8 +619,17 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
 /// for qc: `ConvFHWC` has an [F, KH, KW, C] filter (TOSA, linalg
 /// conv_2d_nhwc_fhwc); `Depthwise` a [KH, KW, C] or [KH, KW, C, 1] filter;
 /// `BatchMatmul` a batch of 1 to drop; `ConvNCHW` is NCHW x [F, C, KH, KW]
-/// (torch-mlir's default), transposed to NHWC x HWCF and back.
-enum class ContractionKind { Matmul, BatchMatmul, Conv, ConvFHWC, ConvNCHW, Depthwise };
+/// and `DepthwiseNCHW` NCHW x [C, KH, KW] (torch-mlir's default), transposed
+/// to NHWC x HWCF and back.
+enum class ContractionKind {
+  Matmul,
+  BatchMatmul,
+  Conv,
+  ConvFHWC,
+  ConvNCHW,
+  Depthwise,
+  DepthwiseNCHW
+};
 
 /// A float contraction in qc's terms. `weight` is still in the op's own
 /// layout (see ContractionKind); `initBias` is a bias the op itself adds
@@ -643,13 +648,13 @@ struct ContractionParts {
 static bool isSupportedContraction(Operation *op) {
   return isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
              linalg::Conv2DNhwcFhwcOp, linalg::Conv2DNchwFchwOp,
-             linalg::DepthwiseConv2DNhwcHwcOp, tosa::MatMulOp, tosa::Conv2DOp,
-             tosa::DepthwiseConv2DOp>(op);
+             linalg::DepthwiseConv2DNhwcHwcOp, linalg::DepthwiseConv2DNchwChwOp,
+             tosa::MatMulOp, tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op);
 }
 
 /// The result dimension that holds the output channels of a contraction.
 static unsigned getChannelDim(Operation *contraction) {
-  if (isa<linalg::Conv2DNchwFchwOp>(contraction))
+  if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(contraction))
     return 1;
   return cast<RankedTensorType>(contraction->getResult(0).getType()).getRank() - 1;
 }
@@ -787,6 +792,10 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
     parts.kind = ContractionKind::ConvNCHW;
     parts.strides = readInts(op.getStrides());
     parts.dilations = readInts(op.getDilations());
+  } else if (auto op = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(def)) {
+    parts.kind = ContractionKind::DepthwiseNCHW;
+    parts.strides = readInts(op.getStrides());
+    parts.dilations = readInts(op.getDilations());
   } else {
     auto depthwise = cast<linalg::DepthwiseConv2DNhwcHwcOp>(def);
     parts.kind = ContractionKind::Depthwise;
@@ -812,7 +821,9 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
       parts.kind != ContractionKind::BatchMatmul) {
     double padValue = 0.0;
     std::optional<SmallVector<int64_t>> p =
-        getSpatialPadding(pad, padValue, parts.kind == ContractionKind::ConvNCHW);
+        getSpatialPadding(pad, padValue,
+                          parts.kind == ContractionKind::ConvNCHW ||
+                              parts.kind == ContractionKind::DepthwiseNCHW);
     if (!p || padValue != 0.0)
       return fail("the input pad is not a constant zero pad of H and W");
     parts.padding = *p;
@@ -944,10 +955,12 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
                                          profile, clamp);
       created = ops.create<ReshapeOp>(loc, op.getType(), matmul.getResult());
     } else {
-      int64_t groups = parts.kind == ContractionKind::Depthwise
-                           ? cast<RankedTensorType>(qInput.getType()).getDimSize(3)
-                           : 1;
-      bool nchw = parts.kind == ContractionKind::ConvNCHW;
+      bool depthwise = parts.kind == ContractionKind::Depthwise ||
+                       parts.kind == ContractionKind::DepthwiseNCHW;
+      int64_t groups =
+          depthwise ? cast<RankedTensorType>(qInput.getType()).getDimSize(3) : 1;
+      bool nchw = parts.kind == ContractionKind::ConvNCHW ||
+                  parts.kind == ContractionKind::DepthwiseNCHW;
       RankedTensorType convType = op.getType();
       if (nchw) {
         ArrayRef<int64_t> shape = convType.getShape();
@@ -996,6 +1009,40 @@ private:
         return fail("the filter is not rank 4");
       input = buildTranspose(ops, loc, input, {0, 2, 3, 1});
       weight = buildTranspose(ops, loc, weight, {2, 3, 1, 0});
+      return success();
+    }
+    case ContractionKind::DepthwiseNCHW: {
+      // NCHW to NHWC and [C, KH, KW] to [KH, KW, 1, C]: a constant filter is
+      // re-emitted (its per-axis axis 0 becomes 3), others need per-tensor
+      // parameters for qc.reshape.
+      if (weightType.getRank() != 3 || !weightType.hasStaticShape())
+        return fail("the depthwise filter is not a static [C, KH, KW] tensor");
+      input = buildTranspose(ops, loc, input, {0, 2, 3, 1});
+      ArrayRef<int64_t> shape = weightType.getShape();
+      SmallVector<int64_t> newShape = {shape[1], shape[2], 1, shape[0]};
+      QuantizedType qtype = getQuantizedElementType(weightType);
+      if (DenseIntElementsAttr codes = getQuantizedConstant(weight)) {
+        SmallVector<int64_t> perm = {1, 2, 0};
+        QuantizedType moved = qtype;
+        if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
+          if (perAxis.getQuantizedDimension() != 0)
+            return fail("a per-axis depthwise filter must be quantized along C");
+          moved = UniformQuantizedPerAxisType::get(
+              perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
+              perAxis.getScales(), perAxis.getZeroPoints(), 3,
+              perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+        }
+        weight = buildQuantizedConstant(
+            ops, loc, newShape, moved,
+            permuteElements(getCodes(codes, qtype.isSigned()), shape, perm));
+        return success();
+      }
+      if (isa<UniformQuantizedPerAxisType>(qtype))
+        return fail("a depthwise filter that is not a constant must be quantized "
+                    "per tensor");
+      weight = buildTranspose(ops, loc, weight, {1, 2, 0});
+      weight = ops.create<ReshapeOp>(loc, RankedTensorType::get(newShape, qtype), weight)
+                   .getResult();
       return success();
     }
     case ContractionKind::Depthwise: {

@@ -75,6 +75,14 @@ Value getDequantizedSource(Value value);
 /// or null when the value is not a compile-time constant.
 DenseIntElementsAttr getQuantizedConstant(Value quantized);
 
+/// The storage codes of a quantized constant as integers.
+SmallVector<int64_t> getCodes(DenseIntElementsAttr attr, bool isSigned);
+
+/// The row-major elements of a tensor of `shape` transposed by `perm`
+/// (result dim d is operand dim perm[d]).
+SmallVector<int64_t> permuteElements(ArrayRef<int64_t> elements, ArrayRef<int64_t> shape,
+                                     ArrayRef<int64_t> perm);
+
 /// The elements of a float constant converted to double.
 std::optional<SmallVector<double>> getFloatConstantValues(Value value);
 

@@ -19,7 +19,8 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
        batch of 1 (with a bias add or a broadcast bias as init, quantized to
        i32 with scale `s_in * s_w`), `linalg.conv_2d_nhwc_hwcf`,
        `linalg.conv_2d_nhwc_fhwc`, `linalg.conv_2d_nchw_fchw` (between
-       qc.transpose ops), `linalg.depthwise_conv_2d_nhwc_hwc`, `tosa.conv2d`
+       qc.transpose ops), `linalg.depthwise_conv_2d_nhwc_hwc` and
+       `linalg.depthwise_conv_2d_nchw_chw`, `tosa.conv2d`
        and `tosa.depthwise_conv2d` (a zero `tensor.pad` of the input becomes
        the padding attribute), elementwise add/mul (linalg, arith, tosa),
        average pooling, and ReLU/ReLU6/clamp, which fuse into the producer's
