@@ -250,3 +250,15 @@ func.func @reshape_unranked(%x: tensor<4xf32>, %s: tensor<1xindex>) -> tensor<*x
   %r = tensor.reshape %q(%s) : (tensor<4xf32>, tensor<1xindex>) -> tensor<*xf32>
   return %r : tensor<*xf32>
 }
+
+// -----
+
+// NOTE: qc boundaries take 2- to 16-bit storage; an i32 QDQ pair is not
+// converted and the warning says that upstream folding removes it.
+// CHECK-LABEL: func.func @qdq_i32
+func.func @qdq_i32(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-warning@+1 {{not converted to qc.quantize (qc needs ranked f16/bf16/f32/f64 tensors and 2- to 16-bit storage); a quant.dcast of it folds away}}
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i32:f32, 0.1>>
+  %d = quant.dcast %q : tensor<4x!quant.uniform<i32:f32, 0.1>> to tensor<4xf32>
+  return %d : tensor<4xf32>
+}

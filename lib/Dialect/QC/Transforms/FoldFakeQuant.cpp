@@ -140,6 +140,24 @@ Value fold::buildQuantizedConstant(DetachedOps &ops, Location loc,
       .getResult();
 }
 
+/// The float tensors qc.quantize / qc.dequantize accept.
+static bool isQCFloatTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
+                       tensor.getElementType());
+}
+
+/// The quantized tensors qc.quantize / qc.dequantize accept: !quant.uniform
+/// with 2- to 16-bit storage (i32 is only for biases).
+static bool isQCQuantizedTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor ||
+      !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(tensor.getElementType()))
+    return false;
+  unsigned width = cast<QuantizedType>(tensor.getElementType()).getStorageTypeIntegralWidth();
+  return width >= 2 && width <= 16;
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -172,14 +190,12 @@ struct QuantizeCastToQuantize final : OpRewritePattern<quant::QuantizeCastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(quant::QuantizeCastOp op,
                                 PatternRewriter &rewriter) const override {
-    auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!resultType || !isa<RankedTensorType>(op.getInput().getType()) ||
-        !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(
-            resultType.getElementType()))
+    if (!isQCFloatTensor(op.getInput().getType()) || !isQCQuantizedTensor(op.getType()))
       return rewriter.notifyMatchFailure(
-          op, "only ranked tensors of !quant.uniform map to qc.quantize");
+          op, "only ranked f16/bf16/f32/f64 tensors to 2..16-bit !quant.uniform "
+              "map to qc.quantize");
     rewriter.replaceOpWithNewOp<QuantizeOp>(
-        op, resultType, op.getInput(),
+        op, op.getType(), op.getInput(),
         RoundingModeAttr::get(getContext(), RoundingMode::HalfEven));
     return success();
   }
@@ -190,12 +206,10 @@ struct DequantizeCastToDequantize final
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(quant::DequantizeCastOp op,
                                 PatternRewriter &rewriter) const override {
-    auto inputType = dyn_cast<RankedTensorType>(op.getInput().getType());
-    if (!inputType || !isa<RankedTensorType>(op.getType()) ||
-        !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(
-            inputType.getElementType()))
+    if (!isQCQuantizedTensor(op.getInput().getType()) || !isQCFloatTensor(op.getType()))
       return rewriter.notifyMatchFailure(
-          op, "only ranked tensors of !quant.uniform map to qc.dequantize");
+          op, "only ranked 2..16-bit !quant.uniform to f16/bf16/f32/f64 tensors "
+              "map to qc.dequantize");
     rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getType(), op.getInput());
     return success();
   }
@@ -514,6 +528,13 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
       populateFakeQuantBoundaryPatterns(boundaries);
       walkAndApplyPatterns(func, std::move(boundaries));
     }
+    // What step 1 could not convert is named, not silently lost: the
+    // greedy driver below folds quant.dcast(quant.qcast(x)) to x.
+    func.walk([](quant::QuantizeCastOp op) {
+      op.emitWarning("not converted to qc.quantize (qc needs ranked f16/bf16/"
+                     "f32/f64 tensors and 2- to 16-bit storage); a quant.dcast "
+                     "of it folds away");
+    });
     FoldContext ctx;
     ctx.profile = profile;
     ctx.floatReasons = std::make_shared<FloatReasons>();
