@@ -422,6 +422,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
   FoldContext ctx;
   ctx.profile = profile;
   populateCleanupPatterns(patterns, ctx);
+  populateContractionPatterns(patterns, ctx);
   populateComputePatterns(patterns, ctx);
   populatePropagationPatterns(patterns, ctx);
 }
@@ -540,6 +541,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     ctx.floatReasons = std::make_shared<FloatReasons>();
     RewritePatternSet patterns(&getContext());
     populateCleanupPatterns(patterns, ctx);
+    populateContractionPatterns(patterns, ctx);
     populateComputePatterns(patterns, ctx);
     populatePropagationPatterns(patterns, ctx);
     ForgetErasedOps listener(*ctx.floatReasons);
