@@ -189,7 +189,8 @@ def export_onnx(qat, example, path):
     QuantizeLinear/DequantizeLinear pair (per-channel weights need opset 13)."""
     model = for_export(qat)
     torch.onnx.export(model, example, path, opset_version=13, input_names=["x"],
-                      output_names=["logits"], do_constant_folding=True)
+                      output_names=["logits"], do_constant_folding=True,
+                      dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
 
 
 if __name__ == "__main__":
