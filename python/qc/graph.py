@@ -385,7 +385,7 @@ class Graph:
 
         def broadcast_map(shape, out_shape):
             off = len(out_shape) - len(shape)
-            return [0 if (shape[i] == 1 and out_shape[off + i] != 1) else off + i
+            return ["0" if (shape[i] == 1 and out_shape[off + i] != 1) else off + i
                     for i in range(len(shape))]
 
         for node in self.nodes:
