@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Compiles the digits examples with qc and compares them with torch int8.
+
+For each model (examples/digits_{mlp,cnn}.onnx, trained by train_digits.py):
+
+  1. qc.importers.onnx          ONNX QDQ -> float func + qc.fake_quant (batch = test set)
+  2. qc-opt --qc-fold-fake-quant --qc-lower-to-linalg
+                                 -> integer-only linalg (boundaries quantize/dequantize)
+  3. qc-run --target=cpu         runs it on digits_test_x.npy
+
+and prints, against torch's own int8 model (digits_*_int8.npy, convert_fx on
+torch's quantized engine) and against the QAT fake-quant model
+(digits_*_float.npy): the share of bit-exact outputs, the largest
+difference in output quantization steps (LSB), the argmax agreement, and the
+accuracy on the labels.
+
+Usage: /usr/bin/python3 examples/evaluate_digits.py [--build build] [--target cpu]
+       [--models mlp cnn] [--work DIR] [--json out.json]
+Exits non-zero (with the reason) when a tool is missing or a step fails.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from qc.importers.onnx import import_model  # noqa: E402
+
+
+def fail(msg):
+    print("evaluate_digits: error: %s" % msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def run(cmd, what):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("%s failed (%s):\n%s" % (what, " ".join(cmd), r.stderr[-3000:]))
+    return r.stdout
+
+
+def compare(y, ref, step):
+    diff = np.abs(y.astype(np.float64) - ref.astype(np.float64))
+    lsb = np.rint(diff / step).astype(np.int64)
+    return {
+        "exact_percent": round(100.0 * float(np.mean(lsb == 0)), 2),
+        "max_lsb": int(lsb.max()),
+        "argmax_agreement_percent": round(100.0 * float(np.mean(y.argmax(1) == ref.argmax(1))), 2),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="qc build directory")
+    ap.add_argument("--target", default="cpu")
+    ap.add_argument("--models", nargs="+", default=["mlp", "cnn"])
+    ap.add_argument("--work", default=None, help="keep the intermediate files here")
+    ap.add_argument("--json", default=None, help="also write the figures as JSON")
+    args = ap.parse_args()
+    qc_opt = os.path.join(args.build, "bin", "qc-opt")
+    qc_run = os.path.join(args.build, "bin", "qc-run")
+    for tool in (qc_opt, qc_run):
+        if not os.access(tool, os.X_OK):
+            fail("%s not found: build qc first (scripts/setup.sh or ninja -C %s)" % (tool, args.build))
+    work = args.work or tempfile.mkdtemp(prefix="qc-digits-")
+    os.makedirs(work, exist_ok=True)
+    x = np.load(os.path.join(HERE, "digits_test_x.npy"))
+    labels = np.load(os.path.join(HERE, "digits_test_y.npy"))
+    xpath = os.path.join(work, "x.npy")
+    np.save(xpath, np.ascontiguousarray(x, dtype=np.float32))
+    report = {"n": int(len(x)), "target": args.target}
+    for name in args.models:
+        graph = import_model(os.path.join(HERE, "digits_%s.onnx" % name), batch=len(x))
+        step = float(graph.nodes[-1].attrs["qparams"].scale[0])
+        src = os.path.join(work, "digits_%s.mlir" % name)
+        with open(src, "w") as f:
+            f.write(graph.to_mlir())
+        lowered = os.path.join(work, "digits_%s.lowered.mlir" % name)
+        with open(lowered, "w") as f:
+            f.write(run([qc_opt, src, "--qc-fold-fake-quant", "--qc-lower-to-linalg"],
+                        "folding and lowering digits_%s" % name))
+        ypath = os.path.join(work, "digits_%s.qc.npy" % name)
+        run([qc_run, "--target=%s" % args.target, lowered, "--input", xpath, "--output", ypath],
+            "qc-run on digits_%s" % name)
+        y = np.load(ypath)
+        int8 = np.load(os.path.join(HERE, "digits_%s_int8.npy" % name))
+        qat = np.load(os.path.join(HERE, "digits_%s_float.npy" % name))
+        if y.shape != int8.shape:
+            fail("digits_%s: qc output shape %s, torch %s" % (name, y.shape, int8.shape))
+        r = {
+            "output_step": step,
+            "qc_accuracy_percent": round(100.0 * float(np.mean(y.argmax(1) == labels)), 2),
+            "torch_int8_accuracy_percent": round(100.0 * float(np.mean(int8.argmax(1) == labels)), 2),
+            "qat_accuracy_percent": round(100.0 * float(np.mean(qat.argmax(1) == labels)), 2),
+            "vs_torch_int8": compare(y, int8, step),
+            "vs_qat_fake_quant": compare(y, qat, step),
+        }
+        report[name] = r
+        print("digits_%s (%d test inputs, target %s):" % (name, len(x), args.target))
+        print("  accuracy: qc %.2f%%  torch int8 %.2f%%  QAT fake-quant %.2f%%" % (
+            r["qc_accuracy_percent"], r["torch_int8_accuracy_percent"], r["qat_accuracy_percent"]))
+        for k in ("vs_torch_int8", "vs_qat_fake_quant"):
+            c = r[k]
+            print("  %-18s exact %6.2f%%  max %d LSB  argmax agreement %6.2f%%" % (
+                k.replace("_", " "), c["exact_percent"], c["max_lsb"], c["argmax_agreement_percent"]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
