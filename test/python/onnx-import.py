@@ -4,6 +4,7 @@
 #
 # RUN: %python %s | FileCheck %s
 #
+# CHECK: runtime_weights_same_pad_per_axis_act: ok
 # CHECK: mlp_qdq: ok
 # CHECK: gemm_trans_alpha_beta: ok
 # CHECK: conv_qdq: ok
@@ -12,6 +13,9 @@
 # CHECK: avgpool_include_pad: ok
 # CHECK: transpose_reshape_identity_constant: ok
 # CHECK: clip_on_codes: ok
+# CHECK: ir_runtime
+# CHECK: linalg.transpose {{.*}} permutation = [2, 3, 1, 0]
+# CHECK: to !quant.uniform<i8:f32:3, {0.10000000149011612:0, 0.20000000298023224:1, 0.15000000596046448:-2}> : tensor<2x3x3x3xf32>
 # CHECK: ir_mlp_qdq
 # CHECK-DAG: qc.fake_quant %arg0 to !quant.uniform<u8:f32, 0.0078125:0>
 # CHECK-DAG: to !quant.uniform<i8:f32:1, {0.015625:0, 0.03125:1, 0.0625:-1}>
@@ -176,7 +180,26 @@ def clip_codes():
     return b.model([("x", [2, 8])], y, [2, 8]), {"x": rng.normal(0, 5, size=(2, 8)).astype(np.float32)}
 
 
+def runtime_weights():
+    # Weights that are graph inputs (linalg.transpose in the IR), SAME_UPPER
+    # padding, a per-channel QDQ on an NCHW activation (axis 1 -> NHWC axis 3),
+    # Gemm with transA on a run-time matrix.
+    b = ModelBuilder()
+    x = b.qdq("x", 0.05, np.int8(0))
+    w = b.qdq("w", 0.05, np.int8(0))
+    y = b.node("Conv", [x, w], auto_pad="SAME_UPPER", strides=[2, 2])
+    y = b.qdq(y, np.array([0.1, 0.2, 0.15], np.float32), np.array([0, 1, -2], np.int8), axis=1)
+    y = b.node("Flatten", [y])
+    y = b.node("Gemm", [b.node("Transpose", [y], perm=[1, 0]), "m"], transA=1)
+    m = b.model([("x", [2, 2, 5, 5]), ("w", [3, 2, 3, 3]), ("m", [27, 4])], y, [2, 4])
+    return m, {"x": rng.normal(size=(2, 2, 5, 5)).astype(np.float32),
+               "w": rng.normal(size=(3, 2, 3, 3)).astype(np.float32),
+               "m": rng.normal(size=(27, 4)).astype(np.float32)}
+
+
 texts = {}
+m, f = runtime_weights()
+texts["runtime"] = check("runtime_weights_same_pad_per_axis_act", m, f)
 m, f = mlp_qdq()
 texts["mlp"] = check("mlp_qdq", m, f, step=0.05)
 m, f = gemm()
@@ -193,6 +216,8 @@ m, f = clip_codes()
 texts["clip"] = check("clip_on_codes", m, f, step=0.05)
 assert np.max(import_model(m).evaluate([f["x"]])[0]) <= (127 - 3) * np.float32(0.05) + 1e-6
 
+print("ir_runtime")
+print(texts["runtime"])
 print("ir_mlp_qdq")
 print(texts["mlp"])
 print("ir_conv")

@@ -105,8 +105,17 @@ def run(model, feeds):
             if len(ins) > 2 and ins[2] is not None:
                 out = out + np.float32(a.get("beta", 1.0)) * ins[2]
         elif op == "Conv":
-            out = conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, a.get("strides", [1, 1]),
-                       a.get("pads", [0, 0, 0, 0]), a.get("dilations", [1, 1]), a.get("group", 1))
+            strides, dil = a.get("strides", [1, 1]), a.get("dilations", [1, 1])
+            pads = a.get("pads", [0, 0, 0, 0])
+            if a.get("auto_pad", b"NOTSET") in (b"SAME_UPPER", "SAME_UPPER"):
+                # ONNX: output = ceil(in / stride); extra padding at the end.
+                pb = []
+                for d in range(2):
+                    size, k = ins[0].shape[2 + d], ins[1].shape[2 + d]
+                    total = max(0, (-(-size // strides[d]) - 1) * strides[d] + (k - 1) * dil[d] + 1 - size)
+                    pb.append((total // 2, total - total // 2))
+                pads = [pb[0][0], pb[1][0], pb[0][1], pb[1][1]]
+            out = conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, strides, pads, dil, a.get("group", 1))
         elif op == "Relu":
             out = np.maximum(ins[0], np.float32(0))
         elif op == "Clip":
