@@ -4,9 +4,11 @@
 For each model (examples/digits_{mlp,cnn}.onnx, trained by train_digits.py):
 
   1. qc.importers.onnx          ONNX QDQ -> float func + qc.fake_quant (batch = test set)
-  2. qc-opt --qc-fold-fake-quant --qc-lower-to-linalg
-                                 -> integer-only linalg (boundaries quantize/dequantize)
-  3. qc-run --target=cpu         runs it on digits_test_x.npy
+  2. qc-opt --qc-fold-fake-quant -> integer qc ops (f32 only at the quantize /
+                                 dequantize boundaries of the function)
+  3. qc-run --target=cpu         compiles it (qc-cpu-pipeline: qc-lower-to-linalg,
+                                 tile, vectorize, bufferize, LLVM) and runs it on
+                                 digits_test_x.npy
 
 and prints, against torch's own int8 model (digits_*_int8.npy, convert_fx on
 torch's quantized engine) and against the QAT fake-quant model
@@ -82,12 +84,11 @@ def main():
         src = os.path.join(work, "digits_%s.mlir" % name)
         with open(src, "w") as f:
             f.write(graph.to_mlir())
-        lowered = os.path.join(work, "digits_%s.lowered.mlir" % name)
-        with open(lowered, "w") as f:
-            f.write(run([qc_opt, src, "--qc-fold-fake-quant", "--qc-lower-to-linalg"],
-                        "folding and lowering digits_%s" % name))
+        folded = os.path.join(work, "digits_%s.folded.mlir" % name)
+        with open(folded, "w") as f:
+            f.write(run([qc_opt, src, "--qc-fold-fake-quant"], "folding digits_%s" % name))
         ypath = os.path.join(work, "digits_%s.qc.npy" % name)
-        run([qc_run, "--target=%s" % args.target, lowered, "--input", xpath, "--output", ypath],
+        run([qc_run, "--target=%s" % args.target, folded, "--input", xpath, "--output", ypath],
             "qc-run on digits_%s" % name)
         y = np.load(ypath)
         int8 = np.load(os.path.join(HERE, "digits_%s_int8.npy" % name))
