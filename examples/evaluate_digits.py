@@ -41,10 +41,14 @@ def fail(msg):
     sys.exit(1)
 
 
+class StepFailed(Exception):
+    pass
+
+
 def run(cmd, what):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        fail("%s failed (%s):\n%s" % (what, " ".join(cmd), r.stderr[-3000:]))
+        raise StepFailed("%s failed (%s):\n%s" % (what, " ".join(cmd), r.stderr[-3000:]))
     return r.stdout
 
 
@@ -78,44 +82,68 @@ def main():
     xpath = os.path.join(work, "x.npy")
     np.save(xpath, np.ascontiguousarray(x, dtype=np.float32))
     report = {"n": int(len(x)), "target": args.target}
+    failed = []
     for name in args.models:
-        graph = import_model(os.path.join(HERE, "digits_%s.onnx" % name), batch=len(x))
-        step = float(graph.nodes[-1].attrs["qparams"].scale[0])
-        src = os.path.join(work, "digits_%s.mlir" % name)
-        with open(src, "w") as f:
-            f.write(graph.to_mlir())
-        folded = os.path.join(work, "digits_%s.folded.mlir" % name)
-        with open(folded, "w") as f:
-            f.write(run([qc_opt, src, "--qc-fold-fake-quant"], "folding digits_%s" % name))
-        ypath = os.path.join(work, "digits_%s.qc.npy" % name)
-        run([qc_run, "--target=%s" % args.target, folded, "--input", xpath, "--output", ypath],
-            "qc-run on digits_%s" % name)
-        y = np.load(ypath)
-        int8 = np.load(os.path.join(HERE, "digits_%s_int8.npy" % name))
-        qat = np.load(os.path.join(HERE, "digits_%s_float.npy" % name))
-        if y.shape != int8.shape:
-            fail("digits_%s: qc output shape %s, torch %s" % (name, y.shape, int8.shape))
-        r = {
-            "output_step": step,
-            "qc_accuracy_percent": round(100.0 * float(np.mean(y.argmax(1) == labels)), 2),
-            "torch_int8_accuracy_percent": round(100.0 * float(np.mean(int8.argmax(1) == labels)), 2),
-            "qat_accuracy_percent": round(100.0 * float(np.mean(qat.argmax(1) == labels)), 2),
-            "vs_torch_int8": compare(y, int8, step),
-            "vs_qat_fake_quant": compare(y, qat, step),
-        }
-        report[name] = r
-        print("digits_%s (%d test inputs, target %s):" % (name, len(x), args.target))
-        print("  accuracy: qc %.2f%%  torch int8 %.2f%%  QAT fake-quant %.2f%%" % (
-            r["qc_accuracy_percent"], r["torch_int8_accuracy_percent"], r["qat_accuracy_percent"]))
-        for k in ("vs_torch_int8", "vs_qat_fake_quant"):
-            c = r[k]
-            print("  %-18s exact %6.2f%%  max %d LSB  argmax agreement %6.2f%%" % (
-                k.replace("_", " "), c["exact_percent"], c["max_lsb"], c["argmax_agreement_percent"]))
+        try:
+            report[name] = evaluate(name, args, qc_opt, qc_run, work, x, xpath, labels)
+        except StepFailed as e:
+            print("evaluate_digits: error: digits_%s: %s" % (name, e), file=sys.stderr)
+            failed.append(name)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)
             f.write("\n")
+    if failed:
+        print("evaluate_digits: failed: %s" % ", ".join(failed), file=sys.stderr)
+        return 1
     return 0
+
+
+def evaluate(name, args, qc_opt, qc_run, work, x, xpath, labels):
+    """Imports, folds, compiles and runs one model; returns its figures."""
+    graph = import_model(os.path.join(HERE, "digits_%s.onnx" % name), batch=len(x))
+    qp = graph.nodes[-1].attrs["qparams"]
+    step, zp = float(qp.scale[0]), int(qp.zero_point[0])
+    src = os.path.join(work, "digits_%s.mlir" % name)
+    with open(src, "w") as f:
+        f.write(graph.to_mlir())
+    folded = os.path.join(work, "digits_%s.folded.mlir" % name)
+    with open(folded, "w") as f:
+        f.write(run([qc_opt, src, "--qc-fold-fake-quant"], "folding digits_%s" % name))
+    ypath = os.path.join(work, "digits_%s.qc.npy" % name)
+    run([qc_run, "--target=%s" % args.target, folded, "--input", xpath, "--output", ypath],
+        "qc-run on digits_%s" % name)
+    y = np.load(ypath)
+    int8 = np.load(os.path.join(HERE, "digits_%s_int8.npy" % name))
+    qat = np.load(os.path.join(HERE, "digits_%s_float.npy" % name))
+    if y.shape != int8.shape:
+        raise StepFailed("qc output shape %s, torch %s" % (y.shape, int8.shape))
+    r = {
+        "output_step": step,
+        "qc_accuracy_percent": round(100.0 * float(np.mean(y.argmax(1) == labels)), 2),
+        "torch_int8_accuracy_percent": round(100.0 * float(np.mean(int8.argmax(1) == labels)), 2),
+        "qat_accuracy_percent": round(100.0 * float(np.mean(qat.argmax(1) == labels)), 2),
+        "vs_torch_int8": compare(y, int8, step),
+        "vs_qat_fake_quant": compare(y, qat, step),
+    }
+    # torch's int8 kernels saturate at 255 where the model's range ends at
+    # qmax (127 with reduce_range): compare also where torch stays in range.
+    in_range = np.rint(int8 / step) + zp <= qp.qmax
+    r["torch_int8_codes_above_qmax_percent"] = round(100.0 * float(np.mean(~in_range)), 2)
+    lsb = np.rint(np.abs(y.astype(np.float64) - int8) / step)[in_range]
+    r["vs_torch_int8_in_range"] = {"exact_percent": round(100.0 * float(np.mean(lsb == 0)), 2),
+                                   "max_lsb": int(lsb.max())}
+    print("digits_%s (%d test inputs, target %s):" % (name, len(x), args.target))
+    print("  accuracy: qc %.2f%%  torch int8 %.2f%%  QAT fake-quant %.2f%%" % (
+        r["qc_accuracy_percent"], r["torch_int8_accuracy_percent"], r["qat_accuracy_percent"]))
+    for k in ("vs_torch_int8", "vs_qat_fake_quant"):
+        c = r[k]
+        print("  %-18s exact %6.2f%%  max %d LSB  argmax agreement %6.2f%%" % (
+            k.replace("_", " "), c["exact_percent"], c["max_lsb"], c["argmax_agreement_percent"]))
+    c = r["vs_torch_int8_in_range"]
+    print("  vs torch int8 where torch's code <= %d (%.2f%% are above): exact %6.2f%%  max %d LSB" % (
+        qp.qmax, r["torch_int8_codes_above_qmax_percent"], c["exact_percent"], c["max_lsb"]))
+    return r
 
 
 if __name__ == "__main__":
