@@ -17,7 +17,7 @@ difference in output quantization steps (LSB), the argmax agreement, and the
 accuracy on the labels.
 
 Usage: /usr/bin/python3 examples/evaluate_digits.py [--build build] [--target cpu]
-       [--models mlp cnn] [--work DIR] [--json out.json]
+       [--models mlp cnn] [--work DIR] [--json out.json] [--preload-runner-utils LIB]
 Exits non-zero (with the reason) when a tool is missing or a step fails.
 """
 import argparse
@@ -45,8 +45,8 @@ class StepFailed(Exception):
     pass
 
 
-def run(cmd, what):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, what, env=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise StepFailed("%s failed (%s):\n%s" % (what, " ".join(cmd), r.stderr[-3000:]))
     return r.stdout
@@ -69,6 +69,9 @@ def main():
     ap.add_argument("--models", nargs="+", default=["mlp", "cnn"])
     ap.add_argument("--work", default=None, help="keep the intermediate files here")
     ap.add_argument("--json", default=None, help="also write the figures as JSON")
+    ap.add_argument("--preload-runner-utils", default=None, metavar="LIB",
+                    help="LD_PRELOAD this library (e.g. /usr/lib/llvm-22/lib/libmlir_c_runner_utils.so) "
+                         "into qc-run: a workaround while the CPU JIT does not resolve memrefCopy")
     args = ap.parse_args()
     qc_opt = os.path.join(args.build, "bin", "qc-opt")
     qc_run = os.path.join(args.build, "bin", "qc-run")
@@ -111,8 +114,11 @@ def evaluate(name, args, qc_opt, qc_run, work, x, xpath, labels):
     with open(folded, "w") as f:
         f.write(run([qc_opt, src, "--qc-fold-fake-quant"], "folding digits_%s" % name))
     ypath = os.path.join(work, "digits_%s.qc.npy" % name)
+    env = None
+    if args.preload_runner_utils:
+        env = dict(os.environ, LD_PRELOAD=args.preload_runner_utils)
     run([qc_run, "--target=%s" % args.target, folded, "--input", xpath, "--output", ypath],
-        "qc-run on digits_%s" % name)
+        "qc-run on digits_%s" % name, env)
     y = np.load(ypath)
     int8 = np.load(os.path.join(HERE, "digits_%s_int8.npy" % name))
     qat = np.load(os.path.join(HERE, "digits_%s_float.npy" % name))
