@@ -165,25 +165,30 @@ class Builder:
         return self.op("clamp", [x], {"lo": float(lo), "hi": float(hi)}, x.shape, x.nhwc, where)
 
     def binary(self, op, a, b, where):
-        shape = tuple(np.broadcast_shapes(a.shape, b.shape)) if True else None
-        if a.nhwc or b.nhwc:
-            ok = True
-            ops = []
+        """Element-wise add/mul with numpy broadcasting on logical shapes."""
+        try:
+            shape = tuple(np.broadcast_shapes(a.shape, b.shape))
+        except ValueError:
+            raise ImportError_("%s: shapes %s and %s do not broadcast" % (where, a.shape, b.shape))
+        if (a.nhwc or b.nhwc) and len(shape) == 4:
+            # Stay in NHWC when the other operand can be brought there
+            # without a run-time transpose of a lower-rank tensor.
+            operands = []
             for t in (a, b):
                 if t.nhwc:
-                    ops.append(t)
+                    operands.append(t)
                 elif len(t.shape) == 4:
-                    ops.append(self.nhwc(t, where))
-                elif t.const is not None and len(shape) == 4:
+                    operands.append(self.nhwc(t, where))
+                elif t.const is not None:
                     full = t.const.reshape((1,) * (4 - t.const.ndim) + t.const.shape)
-                    ops.append(self.const(np.transpose(full, TO_NHWC)))
+                    operands.append(self.const(np.transpose(full, TO_NHWC)))
                 else:
-                    ok = False
-            if ok and len(shape) == 4:
-                return self.op(op, ops, {}, shape, True, where)
-            a, b = self.plain(a, where), self.plain(b, where)
-        if a.fq_const is None and a.const is None and b.const is not None and b.const.ndim <= 1 \
-                and len(a.shape) >= 1 and op == "add" and b.const.size == a.shape[-1] and b.const.ndim == 1:
+                    break
+            if len(operands) == 2:
+                return self.op(op, operands, {}, shape, True, where)
+        a, b = self.plain(a, where), self.plain(b, where)
+        if op == "add" and b.const is not None and b.const.ndim == 1 and len(a.shape) >= 1 \
+                and b.const.size == a.shape[-1] and shape == a.shape:
             return self.op("bias_add", [a, b], {}, shape, False, where)
         return self.op(op, [a, b], {}, shape, False, where)
 
