@@ -69,6 +69,9 @@ def main():
     ap.add_argument("--models", nargs="+", default=["mlp", "cnn"])
     ap.add_argument("--work", default=None, help="keep the intermediate files here")
     ap.add_argument("--json", default=None, help="also write the figures as JSON")
+    ap.add_argument("--calibrate", default=None, choices=["minmax", "percentile", "entropy", "mse"],
+                    help="instead: calibrate the float models (digits_*_fp32.onnx) on digits_calib_x.npy "
+                         "with qc.calibration and compare with the float model")
     ap.add_argument("--preload-runner-utils", default=None, metavar="LIB",
                     help="LD_PRELOAD this library (e.g. /usr/lib/llvm-22/lib/libmlir_c_runner_utils.so) "
                          "into qc-run: a workaround while the CPU JIT does not resolve memrefCopy")
@@ -88,7 +91,10 @@ def main():
     failed = []
     for name in args.models:
         try:
-            report[name] = evaluate(name, args, qc_opt, qc_run, work, x, xpath, labels)
+            if args.calibrate:
+                report[name] = evaluate_calibrated(name, args, qc_opt, qc_run, work, x, labels)
+            else:
+                report[name] = evaluate(name, args, qc_opt, qc_run, work, x, xpath, labels)
         except StepFailed as e:
             print("evaluate_digits: error: digits_%s: %s" % (name, e), file=sys.stderr)
             failed.append(name)
@@ -149,6 +155,45 @@ def evaluate(name, args, qc_opt, qc_run, work, x, xpath, labels):
     c = r["vs_torch_int8_in_range"]
     print("  vs torch int8 where torch's code <= %d (%.2f%% are above): exact %6.2f%%  max %d LSB" % (
         qp.qmax, r["torch_int8_codes_above_qmax_percent"], c["exact_percent"], c["max_lsb"]))
+    return r
+
+
+
+def evaluate_calibrated(name, args, qc_opt, qc_run, work, x, labels):
+    """Post-training calibration of the float model, compiled and run in
+    batches of 64; compared with the float model."""
+    from qc.calibration import calibrate
+    calib = np.load(os.path.join(HERE, "digits_calib_x.npy"))
+    batch = 64
+    fgraph = import_model(os.path.join(HERE, "digits_%s_fp32.onnx" % name), batch=batch)
+    qgraph = calibrate(fgraph, [calib], args.calibrate)
+    src = os.path.join(work, "digits_%s_%s.mlir" % (name, args.calibrate))
+    with open(src, "w") as f:
+        f.write(qgraph.to_mlir())
+    folded = os.path.join(work, "digits_%s_%s.folded.mlir" % (name, args.calibrate))
+    with open(folded, "w") as f:
+        f.write(run([qc_opt, src, "--qc-fold-fake-quant"], "folding digits_%s" % name))
+    env = dict(os.environ, LD_PRELOAD=args.preload_runner_utils) if args.preload_runner_utils else None
+    ys, fs = [], []
+    for i in range(0, len(x) - batch + 1, batch):
+        xp, yp = os.path.join(work, "x%d.npy" % i), os.path.join(work, "y%d.npy" % i)
+        np.save(xp, np.ascontiguousarray(x[i:i + batch], dtype=np.float32))
+        run([qc_run, "--target=%s" % args.target, folded, "--input", xp, "--output", yp],
+            "qc-run on digits_%s" % name, env)
+        ys.append(np.load(yp))
+        fs.append(fgraph.evaluate([x[i:i + batch]])[0])
+    y, fl = np.concatenate(ys), np.concatenate(fs)
+    n = len(y)
+    r = {"method": args.calibrate, "n": n,
+         "qc_accuracy_percent": round(100.0 * float(np.mean(y.argmax(1) == labels[:n])), 2),
+         "float_accuracy_percent": round(100.0 * float(np.mean(fl.argmax(1) == labels[:n])), 2),
+         "argmax_agreement_with_float_percent": round(100.0 * float(np.mean(y.argmax(1) == fl.argmax(1))), 2),
+         "max_abs_logit_error": float(np.abs(y - fl).max())}
+    print("digits_%s calibrated (%s, %d calibration inputs), %d test inputs, target %s:" % (
+        name, args.calibrate, len(calib), n, args.target))
+    print("  accuracy: qc %.2f%%  float %.2f%%  argmax agreement %.2f%%  max |logit error| %.4f" % (
+        r["qc_accuracy_percent"], r["float_accuracy_percent"], r["argmax_agreement_with_float_percent"],
+        r["max_abs_logit_error"]))
     return r
 
 

@@ -12,7 +12,9 @@ Deterministic (fixed seeds, one thread). Writes next to this script:
   digits_{mlp,cnn}_float.npy   outputs (logits) of the float QAT model
                                (fake quantization enabled) on the test inputs
   digits_{mlp,cnn}_int8.npy    outputs of torch's own int8 model (convert_fx)
+  digits_{mlp,cnn}_fp32.onnx   the float model before QAT (for qc.calibration)
   digits_test_x.npy, digits_test_y.npy   the test inputs [N, 1, 8, 8] and labels
+  digits_calib_x.npy           64 training inputs for calibration
   digits_accuracy.json         the accuracies recorded in README.md
 
 Usage: /usr/bin/python3 examples/train_digits.py [--out DIR]
@@ -32,6 +34,7 @@ from torch.ao.quantization import get_default_qat_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_qat_fx
 
 N_TEST = 256  # test inputs saved (the whole split is used for accuracy)
+N_CALIB = 64  # training inputs saved for post-training calibration
 
 
 class MLP(nn.Module):
@@ -108,12 +111,17 @@ def main():
               "n_train": len(xtr), "n_test": len(xte)}
     np.save(os.path.join(args.out, "digits_test_x.npy"), xte[:N_TEST])
     np.save(os.path.join(args.out, "digits_test_y.npy"), yte[:N_TEST])
+    np.save(os.path.join(args.out, "digits_calib_x.npy"), xtr[:N_CALIB])
     for name, cls, epochs in (("mlp", MLP, 15), ("cnn", CNN, 15)):
         torch.manual_seed(1)
         model = cls()
         train(model, xtr, ytr, epochs, 3e-3)
         float_acc = accuracy(logits(model, xte), yte)
         example = (torch.from_numpy(xte[:1]),)
+        torch.onnx.export(copy.deepcopy(model).eval(), example,
+                          os.path.join(args.out, "digits_%s_fp32.onnx" % name), opset_version=13,
+                          input_names=["x"], output_names=["logits"],
+                          dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
         qat = prepare(copy.deepcopy(model))
         train(qat, xtr, ytr, 4, 5e-4)
         qat.apply(torch.ao.quantization.disable_observer)
