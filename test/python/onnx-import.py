@@ -4,6 +4,7 @@
 #
 # RUN: %python %s | FileCheck %s
 #
+# CHECK: ort_style_conv: ok
 # CHECK: runtime_weights_same_pad_per_axis_act: ok
 # CHECK: mlp_qdq: ok
 # CHECK: gemm_trans_alpha_beta: ok
@@ -197,7 +198,29 @@ def runtime_weights():
                "m": rng.normal(size=(27, 4)).astype(np.float32)}
 
 
+def ort_style_conv():
+    # As onnxruntime's quantize_static writes QDQ: int8 weight initializer
+    # with a per-channel DequantizeLinear (axis 0), int32 bias initializer
+    # dequantized with scale s_in * s_w[c], uint8 activations.
+    b = ModelBuilder()
+    s_in = np.float32(0.02)
+    x = b.qdq("x", s_in, np.uint8(128))
+    s_w = np.array([0.01, 0.02, 0.005], np.float32)
+    wq = b.init(rng.integers(-127, 128, (3, 2, 3, 3)).astype(np.int8))
+    w = b.node("DequantizeLinear", [wq, b.init(s_w), b.init(np.zeros(3, np.int8))], axis=0)
+    bq = b.init(rng.integers(-500, 500, 3).astype(np.int32))
+    bias = b.node("DequantizeLinear", [bq, b.init((s_in * s_w).astype(np.float32)),
+                                       b.init(np.zeros(3, np.int32))], axis=0)
+    y = b.node("Conv", [x, w, bias], pads=[1, 1, 1, 1])
+    y = b.node("Relu", [y])
+    y = b.qdq(y, 0.05, np.uint8(0))
+    return b.model([("x", [1, 2, 4, 4])], y, [1, 3, 4, 4]), {"x": rng.normal(size=(1, 2, 4, 4)).astype(np.float32)}
+
+
 texts = {}
+m, f = ort_style_conv()
+folded = qc_opt(check("ort_style_conv", m, f, step=0.05), "--qc-fold-fake-quant")
+assert "qc.conv2d" in folded and "linalg.conv" not in folded, folded
 m, f = runtime_weights()
 texts["runtime"] = check("runtime_weights_same_pad_per_axis_act", m, f)
 m, f = mlp_qdq()
