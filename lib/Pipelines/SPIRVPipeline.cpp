@@ -97,6 +97,9 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+  QCVerifySPIRVContractOptions contract;
+  contract.allowFloat = options.allowFloat;
+  pm.addPass(qc::createQCVerifySPIRVContract(contract));
 }
 
 void qc::buildQCSPIRVPipeline(OpPassManager &pm,

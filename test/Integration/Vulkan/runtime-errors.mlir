@@ -16,7 +16,8 @@
 // RUN: not qc-vulkan-run %s --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=COUNT
 // COUNT: error: Vulkan: @main takes 2 input(s), got 1
 // RUN: not qc-vulkan-run %s --entry with_call --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=HOSTOP
-// HOSTOP: error: Vulkan bundle: unsupported op 'func.call' in the host function
+// HOSTOP: error: host op 'func.call' cannot run on the Vulkan target
+// HOSTOP: error: qc-spirv-pipeline failed; reproduce with: qc-opt --qc-spirv-pipeline="{{.*}}" on the input
 // RUN: qc-vulkan-bundle %s -o %t/bundle
 // RUN: %python -c "import json; p='%t/bundle/manifest.json'; m=json.load(open(p)); del m['kernels'][0]['entry_point']; json.dump(m, open(p, 'w'))"
 // RUN: not qc-vulkan-run --bundle %t/bundle --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MANIFEST
