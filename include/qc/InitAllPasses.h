@@ -3,7 +3,10 @@
 #define QC_INITALLPASSES_H
 
 #include "mlir/InitAllPasses.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Codegen/CPU/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Pipelines/Pipelines.h"
 #include "qc/GPU/Passes.h"
 #include "qc/Pipelines/SPIRVPipeline.h"
 
@@ -12,6 +15,9 @@ namespace mlir::qc {
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerQCPasses();
+  registerQCConversionPasses();
+  registerQCCPUCodegenPasses();
+  registerQCPipelines();
   registerQCGPUPasses();
   registerQCSPIRVPipelines();
 }
