@@ -16,6 +16,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "qc/Conversion/Passes.h"
 #include "qc/GPU/Passes.h"
 
 using namespace mlir;
@@ -104,6 +105,8 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
 
 void qc::buildQCSPIRVPipeline(OpPassManager &pm,
                               const SPIRVPipelineOptions &options) {
+  // qc ops (if any) become integer linalg; a no-op on linalg input.
+  pm.addPass(createQCLowerToLinalg());
   buildQCSPIRVBufferizePipeline(pm);
   buildQCSPIRVMapToGPUPipeline(pm, options);
   buildQCSPIRVConvertPipeline(pm, options);

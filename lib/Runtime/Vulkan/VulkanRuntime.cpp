@@ -899,31 +899,6 @@ static std::optional<runtime::ElementKind> kindOf(StringRef type) {
       .Default(std::nullopt);
 }
 
-// qc::runtime::elementName lives in the CPU target's HostTensor.cpp, which is
-// not on this branch yet; the Vulkan runtime must not depend on it.
-static const char *kindName(runtime::ElementKind kind) {
-  using runtime::ElementKind;
-  switch (kind) {
-  case ElementKind::I8:
-    return "int8";
-  case ElementKind::U8:
-    return "uint8";
-  case ElementKind::I16:
-    return "int16";
-  case ElementKind::U16:
-    return "uint16";
-  case ElementKind::I32:
-    return "int32";
-  case ElementKind::I64:
-    return "int64";
-  case ElementKind::F32:
-    return "float32";
-  case ElementKind::F64:
-    return "float64";
-  }
-  return "unknown";
-}
-
 static std::string shapeString(ArrayRef<int64_t> shape) {
   std::string out;
   raw_string_ostream os(out);
@@ -943,7 +918,7 @@ Program::run(const std::vector<runtime::HostTensor> &inputs) {
     if (input.shape != desc.shape || !compatible(input.kind, desc.elementType))
       return error(formatv("input {0}: expected {1}[{2}], got {3}[{4}]", i,
                            desc.elementType, shapeString(desc.shape),
-                           kindName(input.kind),
+                           runtime::elementName(input.kind),
                            shapeString(input.shape)));
     if (input.data.size() != desc.bytes)
       return error(formatv("input {0}: holds {1} bytes, expected {2}", i,
