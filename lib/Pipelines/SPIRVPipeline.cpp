@@ -1,5 +1,6 @@
 //===- SPIRVPipeline.cpp - linalg on integers to SPIR-V kernels -----------===//
 #include "qc/Pipelines/SPIRVPipeline.h"
+#include "qc/Conversion/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
