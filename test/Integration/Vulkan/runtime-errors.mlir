@@ -22,6 +22,12 @@
 // RUN: %python -c "import json; p='%t/bundle/manifest.json'; m=json.load(open(p)); del m['kernels'][0]['entry_point']; json.dump(m, open(p, 'w'))"
 // RUN: not qc-vulkan-run --bundle %t/bundle --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MANIFEST
 // MANIFEST: manifest.json: kernels[0]: missing field 'entry_point'
+// A manifest whose bindings disagree with the kernel's SPIR-V is refused
+// before anything is created (no validation layer needed).
+// RUN: qc-vulkan-bundle %s -o %t/nobinding
+// RUN: %python %S/Inputs/make_bad_bundle.py %t/nobinding drop-binding
+// RUN: not qc-vulkan-run --bundle %t/nobinding --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=BINDING
+// BINDING: error: Vulkan: kernel 'main_kernel_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
 // RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
 
