@@ -53,3 +53,9 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
 // FEATURE: error: Vulkan: kernel 'main_kernel_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
 // RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
 // MASK: error: Vulkan: cannot mask unknown feature 'int8'
+
+// Device limits are queried, not assumed: workgroups no Vulkan device allows.
+// RUN: not qc-vulkan-run %s --options="tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
+// INVOCATIONS: error: Vulkan: kernel 'main_kernel': 16384 invocations per workgroup exceed maxComputeWorkGroupInvocations {{[0-9]+}} of '{{.*}}'
+// RUN: not qc-vulkan-run %s --options="tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
+// WGSIZE: error: Vulkan: kernel 'main_kernel': workgroup size 65536 in dimension 0 exceeds maxComputeWorkGroupSize {{[0-9]+}} of '{{.*}}'
