@@ -54,6 +54,8 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createQCEmitCInterface());
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
   funcPM.addPass(createQCCPUHoistVectorTransfers());
+  if (options.x86VNNI)
+    funcPM.addPass(createQCCPUContractToX86VNNI());
   funcPM.addPass(createConvertLinalgToLoopsPass());
   funcPM.addPass(createQCCPULowerVectors());
   // Transfers the patterns could not unroll (masked or n-D ones) become

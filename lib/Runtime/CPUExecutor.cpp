@@ -10,6 +10,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -152,6 +153,18 @@ bool isLLVMDialectModule(ModuleOp module) {
   return !result.wasInterrupted();
 }
 
+/// `userOptions` plus what the host CPU allows: x86-vnni where it has
+/// AVX512-VNNI, unless the user decided.
+std::string hostPipelineOptions(llvm::StringRef userOptions) {
+  std::string options = userOptions.str();
+  if (userOptions.contains("x86-vnni"))
+    return options;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512vnni"))
+    options += std::string(options.empty() ? "" : " ") + "x86-vnni=true";
+  return options;
+}
+
 llvm::Error stringError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
@@ -162,19 +175,20 @@ llvm::Expected<std::unique_ptr<Executor>>
 createCPUExecutor(ModuleOp module, const EntrySignature &signature,
                   const CPUExecutorOptions &options) {
   if (!isLLVMDialectModule(module)) {
+    std::string pipelineOptions = hostPipelineOptions(options.pipelineOptions);
     std::string pipeline = "qc-cpu-pipeline";
-    if (!options.pipelineOptions.empty())
-      pipeline += "{" + options.pipelineOptions + "}";
+    if (!pipelineOptions.empty())
+      pipeline += "{" + pipelineOptions + "}";
     PassManager pm(module.getContext());
     std::string parseErrors;
     llvm::raw_string_ostream parseErrorStream(parseErrors);
     if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
-      return stringError("bad pipeline options '" + options.pipelineOptions +
+      return stringError("bad pipeline options '" + pipelineOptions +
                          "': " + parseErrors);
     if (failed(pm.run(module)))
       return stringError(
           "qc-cpu-pipeline failed (diagnostics above); reproduce with:\n  " +
-          cpuPipelineReproducer(options.pipelineOptions, options.sourcePath));
+          cpuPipelineReproducer(pipelineOptions, options.sourcePath));
   }
 
   llvm::InitializeNativeTarget();

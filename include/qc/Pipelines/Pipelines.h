@@ -31,6 +31,12 @@ struct QCCPUPipelineOptions
   PassOptions::Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("Vector length of elementwise ops"), llvm::cl::init(16)};
+  PassOptions::Option<bool> x86VNNI{
+      *this, "x86-vnni",
+      llvm::cl::desc("Compute int8 contractions with AVX512-VNNI vpdpbusd; "
+                     "the code then needs a CPU with avx512vnni (qc-run "
+                     "sets this from the host)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point value remains in the "
