@@ -7,6 +7,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCCPUTILEANDVECTORIZE
@@ -144,6 +145,20 @@ struct TileAndVectorizePass final
       FailureOr<linalg::LinalgOp> tiled = tile(rewriter, op, clamped);
       if (succeeded(tiled))
         vectorizeTile(rewriter, *tiled, clamped, /*isContraction=*/false);
+    }
+
+    // The k loop of a register tile reads the accumulator tile, updates it
+    // and writes it back on every iteration. Hoisting that matching
+    // transfer_read/transfer_write (and extract/insert_slice) pair makes it
+    // a loop-carried vector that stays in registers. Innermost loops first,
+    // so that pairs move out as far as they can.
+    // The vectorizer creates the index constants inside the loops; they must
+    // be outside for the indices to count as loop-invariant.
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops) {
+      moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
+      hoistLoopInvariantSubsets(rewriter, loop);
     }
   }
 
