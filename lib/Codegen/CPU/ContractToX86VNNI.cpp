@@ -107,13 +107,18 @@ struct ContractToVNNI final : OpRewritePattern<vector::ContractionOp> {
       unsignedLhs.push_back(arith::XOrIOp::create(rewriter, loc, row, offsets));
     }
 
-    SmallVector<SmallVector<Value>> results(rows);
-    for (int64_t block = 0; block < cols / kLanes; ++block) {
-      SmallVector<Value> acc;
-      for (int64_t m = 0; m < rows; ++m)
-        acc.push_back(slice(accRows[m], block * kLanes, kLanes));
-      Value correction = zeroLanes;
-      for (int64_t k = 0; k < depth; k += kBytesPerLane) {
+    // k outermost: each broadcast lhs quad feeds every column block right
+    // away, so only one broadcast is live at a time next to the
+    // rows x blocks accumulators.
+    int64_t blocks = cols / kLanes;
+    SmallVector<SmallVector<Value>> acc(rows);
+    for (int64_t m = 0; m < rows; ++m)
+      for (int64_t block = 0; block < blocks; ++block)
+        acc[m].push_back(slice(accRows[m], block * kLanes, kLanes));
+    SmallVector<Value> correction(blocks, zeroLanes);
+    for (int64_t k = 0; k < depth; k += kBytesPerLane) {
+      SmallVector<Value> packed;
+      for (int64_t block = 0; block < blocks; ++block) {
         SmallVector<Value> quadRows;
         for (int64_t j = 0; j < kBytesPerLane; ++j)
           quadRows.push_back(slice(rhsRows[k + j], block * kLanes, kLanes));
@@ -121,25 +126,28 @@ struct ContractToVNNI final : OpRewritePattern<vector::ContractionOp> {
                                                  quadRows[1], bytePairs);
         Value rows23 = vector::ShuffleOp::create(rewriter, loc, quadRows[2],
                                                  quadRows[3], bytePairs);
-        Value packed =
-            vector::ShuffleOp::create(rewriter, loc, rows01, rows23, wordPairs);
-        correction = dot(correction, offsetBytes, packed);
-        for (int64_t m = 0; m < rows; ++m) {
-          Value quad = slice(unsignedLhs[m], k, kBytesPerLane);
-          Value word = vector::BitCastOp::create(
-              rewriter, loc, VectorType::get({1}, i32), quad);
-          Value scalar = vector::ExtractOp::create(rewriter, loc, word, 0);
-          Value splat =
-              vector::BroadcastOp::create(rewriter, loc, laneType, scalar);
-          Value splatBytes =
-              vector::BitCastOp::create(rewriter, loc, bytesType, splat);
-          acc[m] = dot(acc[m], splatBytes, packed);
-        }
+        packed.push_back(vector::ShuffleOp::create(rewriter, loc, rows01,
+                                                   rows23, wordPairs));
+        correction[block] = dot(correction[block], offsetBytes, packed[block]);
       }
-      for (int64_t m = 0; m < rows; ++m)
-        results[m].push_back(
-            arith::SubIOp::create(rewriter, loc, acc[m], correction));
+      for (int64_t m = 0; m < rows; ++m) {
+        Value quad = slice(unsignedLhs[m], k, kBytesPerLane);
+        Value word = vector::BitCastOp::create(
+            rewriter, loc, VectorType::get({1}, i32), quad);
+        Value scalar = vector::ExtractOp::create(rewriter, loc, word, 0);
+        Value splat =
+            vector::BroadcastOp::create(rewriter, loc, laneType, scalar);
+        Value splatBytes =
+            vector::BitCastOp::create(rewriter, loc, bytesType, splat);
+        for (int64_t block = 0; block < blocks; ++block)
+          acc[m][block] = dot(acc[m][block], splatBytes, packed[block]);
+      }
     }
+    SmallVector<SmallVector<Value>> results(rows);
+    for (int64_t m = 0; m < rows; ++m)
+      for (int64_t block = 0; block < blocks; ++block)
+        results[m].push_back(arith::SubIOp::create(rewriter, loc, acc[m][block],
+                                                   correction[block]));
 
     Value result = op.getAcc();
     for (int64_t m = 0; m < rows; ++m) {
