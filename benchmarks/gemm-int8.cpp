@@ -3,7 +3,8 @@
 // Measures C[MxN] (i32) = A[MxK] (i8) * B[KxN] (i8) compiled by
 // qc-cpu-pipeline (tiled and vectorized), by the same pipeline with
 // vectorize=false (upstream linalg -> scalar loops) and, when it was found at
-// configure time, oneDNN's int8 matmul. Single thread everywhere. Prints
+// configure time, oneDNN's int8 matmul. Single thread everywhere (unless
+// OMP_NUM_THREADS is set, which oneDNN then follows). Prints
 // GOPS (2*M*N*K / best time) and the ratios. qc's results are checked
 // against the loop version and against a scalar C++ loop (small shapes).
 //
@@ -27,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <unistd.h>
 
 #ifdef QC_HAVE_DNNL
 #include <dnnl.h>
@@ -177,9 +179,14 @@ double gops(const Shape &s, double seconds) {
 } // namespace
 
 int main(int argc, char **argv) {
-  // Single-threaded comparison: qc's code is single-threaded so far.
-  setenv("OMP_NUM_THREADS", "1", /*overwrite=*/1);
-  setenv("DNNL_MAX_CPU_ISA", "ALL", /*overwrite=*/0);
+  // Single-threaded comparison: qc's code is single-threaded so far. The
+  // OpenMP runtime under oneDNN reads OMP_NUM_THREADS when it is loaded,
+  // before main, so the variable is set and the benchmark started again.
+  if (!std::getenv("OMP_NUM_THREADS")) {
+    setenv("OMP_NUM_THREADS", "1", /*overwrite=*/1);
+    execv("/proc/self/exe", argv);
+    // Not Linux, or exec failed: run on, oneDNN may then use every core.
+  }
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::ParseCommandLineOptions(argc, argv, "qc int8 GEMM benchmark\n");
 
