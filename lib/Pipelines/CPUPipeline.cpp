@@ -38,6 +38,10 @@ void qc::buildQCCPUBufferizePipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Folds the loops' memref iter_args, so that a function returns its
+  // result allocation itself and the next pass can hand it to the caller
+  // instead of copying into the out-parameter.
+  pm.addPass(createCanonicalizerPass());
 
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   // The result buffer the function allocates becomes the caller's buffer
