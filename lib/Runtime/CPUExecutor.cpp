@@ -191,6 +191,18 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
           cpuPipelineReproducer(pipelineOptions, options.sourcePath));
   }
 
+  // The JIT would abort on an intrinsic the host cannot execute.
+  bool hostHasVNNI = llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
+  WalkResult vnniCheck = module.walk([&](LLVM::CallIntrinsicOp call) {
+    if (call.getIntrin().starts_with("llvm.x86.avx512.vpdpbusd") &&
+        !hostHasVNNI)
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (vnniCheck.wasInterrupted())
+    return stringError("the module uses AVX512-VNNI (x86-vnni=true) but this "
+                       "CPU lacks avx512vnni; compile it with x86-vnni=false");
+
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   // detectHost fills in the host CPU name and features, so the code
