@@ -85,14 +85,13 @@ public:
   run(llvm::ArrayRef<HostTensor> inputs, int repeat, Timing &timing) override {
     std::string wrapper = "_mlir_ciface_" + signature.name;
     llvm::Expected<void (*)(void **)> function = engine->lookupPacked(wrapper);
-    if (!function) {
-      llvm::consumeError(function.takeError());
+    if (!function)
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          "the compiled module has no C entry point '" + wrapper +
-              "' (the function needs llvm.emit_c_interface, which "
-              "qc-cpu-pipeline sets on public functions)");
-    }
+          "cannot get the C entry point '" + wrapper +
+              "' (a public function lowered by qc-cpu-pipeline, which sets "
+              "llvm.emit_c_interface): " +
+              llvm::toString(function.takeError()));
 
     std::vector<std::unique_ptr<AlignedBuffer>> buffers;
     std::vector<std::vector<int64_t>> descriptors;
@@ -224,6 +223,10 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
   engineOptions.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(options.optLevel);
   engineOptions.enableObjectDump = false;
+  // Lowered memref.copy of strided views calls memrefCopy from MLIR's C
+  // runner utilities.
+  llvm::StringRef runtimeLibraries[] = {QC_MLIR_C_RUNNER_UTILS};
+  engineOptions.sharedLibPaths = runtimeLibraries;
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions);
   if (!engine)
