@@ -24,10 +24,12 @@ struct QCCPUPipelineOptions
       llvm::cl::init(true)};
   PassOptions::ListOption<int64_t> cacheTile{
       *this, "cache-tile",
-      llvm::cl::desc("Contraction cache tile sizes (m, n, k)")};
+      llvm::cl::desc("Contraction cache tile sizes (m, n, k), default "
+                     "64,256,256")};
   PassOptions::ListOption<int64_t> registerTile{
       *this, "register-tile",
-      llvm::cl::desc("Contraction register tile sizes (m, n, k)")};
+      llvm::cl::desc("Contraction register tile sizes (m, n, k), default "
+                     "8,32,16")};
   PassOptions::Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("Vector length of elementwise ops"), llvm::cl::init(16)};

@@ -26,9 +26,10 @@ def QCCPUTileAndVectorize
   ];
   let options = [
     ListOption<"cacheTile", "cache-tile", "int64_t",
-               "Contraction cache tile sizes (m, n, k); 0 leaves a loop untiled">,
+               "Contraction cache tile sizes (m, n, k), default 64,256,256; "
+               "0 leaves a loop untiled">,
     ListOption<"registerTile", "register-tile", "int64_t",
-               "Contraction register tile sizes (m, n, k)">,
+               "Contraction register tile sizes (m, n, k), default 8,32,16">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Elements per vector along the innermost loop of other ops">
   ];
