@@ -52,6 +52,8 @@ void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Padding copies into strided views must run on the device.
+  pm.addNestedPass<func::FuncOp>(qc::createQCStridedCopiesToLinalg());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   // Results written straight into the caller's buffers instead of a kernel
   // into a temporary plus a copy.

@@ -20,6 +20,8 @@ namespace qc {
 void populatePromoteLoopAccumulatorsPatterns(RewritePatternSet &patterns);
 /// math.roundeven / math.round as exact floor arithmetic (qc-expand-rounding).
 void populateExpandRoundingPatterns(RewritePatternSet &patterns);
+/// memref.copy of strided views as linalg.copy (qc-strided-copies-to-linalg).
+void populateStridedCopiesToLinalgPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/GPU/Passes.h.inc"

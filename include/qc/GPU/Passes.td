@@ -111,6 +111,19 @@ def QCExpandRounding : Pass<"qc-expand-rounding"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
+def QCStridedCopiesToLinalg : Pass<"qc-strided-copies-to-linalg"> {
+  let summary = "Turn memref.copy of strided views into linalg.copy";
+  let description = [{
+    Bufferizing `tensor.pad` (the zero-point padding of a convolution) copies
+    the input into an interior subview of the padded buffer. The Vulkan
+    runtime only performs whole-buffer copies between dense buffers, so a
+    `memref.copy` whose source or target has a non-identity layout becomes a
+    `linalg.copy`, which the pipeline then maps to a GPU kernel like any
+    other linalg op. Copies between dense buffers stay host copies.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
   let summary = "Check the output of qc-spirv-pipeline against what the Vulkan "
                 "runtime executes";

@@ -1,0 +1,21 @@
+// RUN: qc-opt %s --qc-strided-copies-to-linalg | FileCheck %s
+
+// A copy into the interior of a padded buffer (bufferized tensor.pad) becomes
+// a linalg.copy, i.e. a device kernel.
+// CHECK-LABEL: func.func @pad_interior
+// CHECK:         %[[V:.*]] = memref.subview
+// CHECK-NEXT:    linalg.copy ins(%{{.*}} : memref<2x3xi8>) outs(%[[V]] : memref<2x3xi8, strided<[5, 1], offset: 6>>)
+// CHECK-NOT:     memref.copy
+func.func @pad_interior(%src: memref<2x3xi8>, %dst: memref<4x5xi8>) {
+  %v = memref.subview %dst[1, 1] [2, 3] [1, 1] : memref<4x5xi8> to memref<2x3xi8, strided<[5, 1], offset: 6>>
+  memref.copy %src, %v : memref<2x3xi8> to memref<2x3xi8, strided<[5, 1], offset: 6>>
+  return
+}
+
+// NOTE: a copy between dense buffers stays a (whole-buffer) host copy.
+// CHECK-LABEL: func.func @dense
+// CHECK:         memref.copy
+func.func @dense(%src: memref<2x3xi8>, %dst: memref<2x3xi8>) {
+  memref.copy %src, %dst : memref<2x3xi8> to memref<2x3xi8>
+  return
+}
