@@ -2,6 +2,7 @@
 #include "qc/Codegen/CPU/Passes.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Pipelines/Pipelines.h"
+#include "PipelineStages.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -33,24 +34,12 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
 
 void qc::buildQCCPUBufferizePipeline(OpPassManager &pm,
                                      const QCCPUPipelineOptions &options) {
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  // Identity layouts: callers (qc-run, C code) pass plain row-major buffers.
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  detail::addOneShotBufferize(pm);
   // Folds the loops' memref iter_args, so that a function returns its
-  // result allocation itself and the next pass can hand it to the caller
+  // result allocation itself and the next stage hands it to the caller
   // instead of copying into the out-parameter.
   pm.addPass(createCanonicalizerPass());
-
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  // The result buffer the function allocates becomes the caller's buffer
-  // instead of being copied into it.
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addPass(createCanonicalizerPass());
+  detail::addResultsToOutParams(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 

@@ -1,5 +1,6 @@
 //===- SPIRVPipeline.cpp - linalg on integers to SPIR-V kernels -----------===//
 #include "qc/Pipelines/SPIRVPipeline.h"
+#include "PipelineStages.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
@@ -45,22 +46,10 @@ void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
   // Elementwise arith on tensors (e.g. a bias add left by the lowering) would
   // stay unbufferizable; as linalg.generic it becomes a kernel like the rest.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  // The host passes dense row-major buffers: no strided layouts at the
-  // function boundary.
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  detail::addOneShotBufferize(pm);
   // Padding copies into strided views must run on the device.
   pm.addNestedPass<func::FuncOp>(qc::createQCStridedCopiesToLinalg());
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  // Results written straight into the caller's buffers instead of a kernel
-  // into a temporary plus a copy.
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addPass(createCanonicalizerPass());
+  detail::addResultsToOutParams(pm);
 }
 
 void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
