@@ -7,7 +7,11 @@
 #     recomputed from the factor constants of the output IR both equal the
 #     optimal (Eckart-Young) error to 1e-4 relative,
 #   * for a quantized qc.matmul, the error of the quantized factors read back
-#     from the IR (codes x per-channel scales) equals the remark's.
+#     from the IR (codes x per-channel scales) equals the remark's, and the
+#     integer graph evaluated with python/qc/reference.py shows the documented
+#     intermediate choice: the worst-case input drives the intermediate to its
+#     bound without saturating, a zero input reproduces the original bias, and
+#     random inputs stay within two output codes of the float factorized layer.
 #
 # RUN: %python %s
 import re
@@ -15,6 +19,8 @@ import subprocess
 import sys
 
 import numpy as np
+
+from qc import reference as ref
 
 REL_TOL = 1e-4
 
@@ -36,7 +42,7 @@ def run_qc_opt(source, options):
 
 REMARK = re.compile(r"rank (\d+) of (\d+), relative error ([-+.e\d]+) "
                     r"\(optimal ([-+.e\d]+)\)(?:, with quantized factors ([-+.e\d]+))?")
-CONSTANT = re.compile(r'(%\w+) = arith\.constant dense<"0x([0-9A-F]+)"> : tensor<([\dx]+)x(f32|i8)>')
+CONSTANT = re.compile(r'(%\w+) = arith\.constant dense<"0x([0-9A-F]+)"> : tensor<([\dx]+)x(f32|i8|i32)>')
 SCAST = re.compile(r"(%\w+) = quant\.scast (%\w+) : [^ ]+ to tensor<[\dx]+x!quant\.uniform<[^{]*\{([^}]*)\}>>")
 
 
@@ -52,7 +58,7 @@ def constants(ir):
     result = {}
     for name, data, shape, dtype in CONSTANT.findall(ir):
         dims = [int(d) for d in shape.split("x")]
-        np_type = np.float32 if dtype == "f32" else np.int8
+        np_type = {"f32": np.float32, "i8": np.int8, "i32": np.int32}[dtype]
         result[name] = np.frombuffer(bytes.fromhex(data), dtype=np_type).reshape(dims)
     return result
 
@@ -122,19 +128,31 @@ func.func @f(%x: tensor<1x8x8x{c}xf32>, %init: tensor<1x6x6x{f}xf32>) -> tensor<
                   rel_error(matrix, a.reshape(-1, rank), b.reshape(rank, f)))
 
 
-def check_quantized_matmul(name, w, rule, value):
+X_SCALE, X_ZP, Y_ZP = 0.05, 3, -2
+
+
+def check_quantized_matmul(name, w, rule, value, rng):
     k, n = w.shape
     scales = np.abs(w).max(axis=0) / 127.0
     codes = np.clip(np.rint(w / scales), -127, 127).astype(np.int8)
     scale_list = ", ".join(repr(float(s)) for s in scales)
+    bias_real = rng.uniform(-1.0, 1.0, n)
+    bias_scales = X_SCALE * scales
+    bias_codes = np.rint(bias_real / bias_scales).astype(np.int32)
+    bias_list = ", ".join(repr(float(s)) for s in bias_scales)
+    # Output scale from the float range of the layer on full-range inputs.
+    y_scale = float(np.abs(w).sum(axis=0).max() * X_SCALE * 128 / 127 / 8)
     source = f"""
-!x = !quant.uniform<i8:f32, 0.05:3>
+!x = !quant.uniform<i8:f32, {X_SCALE}:{X_ZP}>
 !w = !quant.uniform<i8<-127:127>:f32:1, {{{scale_list}}}>
-!y = !quant.uniform<i8:f32, 0.3:-2>
+!b = !quant.uniform<i32:f32:0, {{{bias_list}}}>
+!y = !quant.uniform<i8:f32, {y_scale!r}:{Y_ZP}>
 func.func @f(%x: tensor<4x{k}x!x>) -> tensor<4x{n}x!y> {{
   %wc = arith.constant dense<{hex_dense(codes, np.int8)}> : tensor<{k}x{n}xi8>
   %w = quant.scast %wc : tensor<{k}x{n}xi8> to tensor<{k}x{n}x!w>
-  %y = qc.matmul %x, %w : tensor<4x{k}x!x>, tensor<{k}x{n}x!w> -> tensor<4x{n}x!y>
+  %bc = arith.constant dense<{hex_dense(bias_codes, np.int32)}> : tensor<{n}xi32>
+  %b = quant.scast %bc : tensor<{n}xi32> to tensor<{n}x!b>
+  %y = qc.matmul %x, %w bias %b : tensor<4x{k}x!x>, tensor<{k}x{n}x!w>, tensor<{n}x!b> -> tensor<4x{n}x!y>
   return %y : tensor<4x{n}x!y>
 }}"""
     ir, stderr = run_qc_opt(source, f"{rule}={value} min-flop-reduction=0")
@@ -142,7 +160,7 @@ func.func @f(%x: tensor<4x{k}x!x>) -> tensor<4x{n}x!y> {{
     consts = constants(ir)
     casts = {res: (src, np.array([float(s) for s in sc.split(",")]))
              for res, src, sc in SCAST.findall(ir)}
-    matmuls = re.findall(r"qc\.matmul (%\w+), (%\w+)", ir)
+    matmuls = re.findall(r"qc\.matmul (%\w+), (%\w+)(?: bias (%\w+))?", ir)
     if len(matmuls) != 2:
         sys.exit(f"{name}: expected two qc.matmul:\n{ir}")
 
@@ -158,6 +176,49 @@ func.func @f(%x: tensor<4x{k}x!x>) -> tensor<4x{n}x!y> {{
     # Quantizing the factors cannot beat the optimal rank-r error.
     if measured_q < opt * (1 - 1e-9):
         sys.exit(f"{name}: quantized error {measured_q} below the optimum {opt}")
+
+    intermediate = re.search(r"i16<-(\d+):(\d+)>:f32, ([-+.eE\d]+)>", ir)
+    q_t, t_scale = int(intermediate.group(2)), float(intermediate.group(3))
+    a_codes, a_scales = consts[casts[matmuls[0][1]][0]], casts[matmuls[0][1]][1]
+    b_codes, b_scales = consts[casts[matmuls[1][1]][0]], casts[matmuls[1][1]][1]
+    new_bias = consts[casts[matmuls[1][2]][0]].astype(np.int64)
+    qmin, qmax = -128, 127
+
+    def original(xq):
+        acc = ref.matmul(xq, X_ZP, codes, 0, bias_codes)
+        return ref.output_stage(acc, X_SCALE * scales / y_scale, Y_ZP, qmin, qmax)
+
+    def factorized(xq):
+        t = ref.output_stage(ref.matmul(xq, X_ZP, a_codes, 0),
+                             X_SCALE * a_scales / t_scale, 0, -q_t, q_t)
+        acc = ref.matmul(t, 0, b_codes, 0, new_bias)
+        return t, ref.output_stage(acc, t_scale * b_scales / y_scale, Y_ZP, qmin, qmax)
+
+    # Worst case of intermediate channel j: every input at the end of the
+    # range that has the sign of A[:, j]. The scale is the symmetric bound
+    # max|x| * ||A[:, j]||_1; with x's zero point 3 the range is [-131, 124]
+    # codes, so this input reaches the bound to within 124/131.
+    j = int(np.argmax(np.abs(a_codes.astype(np.int64) * a_scales).sum(axis=0)))
+    worst = np.where(a_codes[:, j] >= 0, qmin, qmax)[None, :]
+    t, _ = factorized(np.repeat(worst, 4, axis=0))
+    t_exact = ((worst - X_ZP) * X_SCALE) @ (a_codes[:, j] * a_scales[j]) / t_scale
+    if not (np.abs(t[:, j] - np.rint(t_exact)).max() <= 1 and
+            0.94 * q_t <= np.abs(t[:, j]).max() <= q_t):
+        sys.exit(f"{name}: worst-case intermediate {t[:, j].max()} (exact {t_exact}) "
+                 f"vs bound {q_t}")
+    # A real-zero input leaves only the bias: the rescaled bias must give the
+    # original output codes (up to one code of rounding).
+    zero = np.full((4, k), X_ZP)
+    if np.abs(factorized(zero)[1] - original(zero)).max() > 1:
+        sys.exit(f"{name}: rescaled bias changes the output")
+    # Random inputs: the integer graph follows the float factorized layer.
+    xq = rng.integers(qmin, qmax + 1, (4, k))
+    x_real = (xq - X_ZP) * X_SCALE
+    y_float = x_real @ (a_codes * a_scales) @ (b_codes * b_scales) + bias_codes * bias_scales
+    expected = np.clip(np.rint(y_float / y_scale) + Y_ZP, qmin, qmax)
+    deviation = np.abs(factorized(xq)[1] - expected).max()
+    if deviation > 2:
+        sys.exit(f"{name}: integer graph is {deviation} codes from the float factorized layer")
     return report(name, weight, rule, value, rank, err, opt, None)
 
 
@@ -204,8 +265,8 @@ def main():
         check_float_matmul("decaying", decaying_w, "max-rel-error", 0.1),
         check_float_conv("conv3x3", conv_w, "max-rel-error", 0.1),
         check_float_conv("conv3x3", conv_w, "rank", 4),
-        check_quantized_matmul("quantized-structured", structured_w, "max-rel-error", 0.05),
-        check_quantized_matmul("quantized-decaying", decaying_w, "rank", 12),
+        check_quantized_matmul("quantized-structured", structured_w, "max-rel-error", 0.05, rng),
+        check_quantized_matmul("quantized-decaying", decaying_w, "rank", 12, rng),
     ]
     if len(results) != 12 or not all(results):
         sys.exit(1)
