@@ -104,6 +104,27 @@ func.func @f(%x: tensor<4x{k}xf32>, %init: tensor<4x{n}xf32>) -> tensor<4x{n}xf3
                   rel_error(w.astype(np.float64), a, b))
 
 
+def check_float_lhs_matmul(name, w, rule, value):
+    m, k = w.shape
+    source = f"""
+func.func @f(%x: tensor<{k}x3xf32>, %init: tensor<{m}x3xf32>) -> tensor<{m}x3xf32> {{
+  %w = arith.constant dense<{hex_dense(w, np.float32)}> : tensor<{m}x{k}xf32>
+  %y = linalg.matmul ins(%w, %x : tensor<{m}x{k}xf32>, tensor<{k}x3xf32>) outs(%init : tensor<{m}x3xf32>) -> tensor<{m}x3xf32>
+  return %y : tensor<{m}x3xf32>
+}}"""
+    ir, stderr = run_qc_opt(source, f"{rule}={value} min-flop-reduction=0")
+    rank, err, opt, _ = parse_remark(stderr)
+    matmuls = re.findall(r"linalg\.matmul ins\((%\w+), (%\w+) :", ir)
+    if len(matmuls) != 2:
+        sys.exit(f"{name}: expected two matmuls:\n{ir}")
+    consts = constants(ir)
+    # y = B^T (A^T x): the factors are the left operands.
+    a_t = consts[matmuls[0][0]].astype(np.float64)
+    b_t = consts[matmuls[1][0]].astype(np.float64)
+    return report(name, w.astype(np.float64).T, rule, value, rank, err, opt,
+                  rel_error(w.astype(np.float64), b_t, a_t))
+
+
 def check_float_conv(name, w, rule, value):
     kh, kw, c, f = w.shape
     source = f"""
@@ -263,12 +284,14 @@ def main():
         check_float_matmul("structured", structured_w, "max-rel-error", 0.05),
         check_float_matmul("decaying", decaying_w, "energy", 0.95),
         check_float_matmul("decaying", decaying_w, "max-rel-error", 0.1),
+        check_float_lhs_matmul("lhs-structured", structured_w.T.copy(), "energy", 0.99),
+        check_float_lhs_matmul("lhs-decaying", decaying_w, "rank", 9),
         check_float_conv("conv3x3", conv_w, "max-rel-error", 0.1),
         check_float_conv("conv3x3", conv_w, "rank", 4),
         check_quantized_matmul("quantized-structured", structured_w, "max-rel-error", 0.05, rng),
         check_quantized_matmul("quantized-decaying", decaying_w, "rank", 12, rng),
     ]
-    if len(results) != 12 or not all(results):
+    if len(results) != 14 or not all(results):
         sys.exit(1)
 
 

@@ -200,14 +200,56 @@ func.func @non_constant(%x: tensor<4x64xf32>, %w: tensor<64x48xf32>, %init: tens
 
 // -----
 
-// NOTE: the constant is the left operand (W * x), not the weight of an
-// x * W layer: untouched.
+// W * x with a constant left operand: the matrix factorized is W^T (the
+// reduction first), the factors are stored transposed, A^T first.
 // CHECK-LABEL: func.func @constant_lhs
-// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<64x48xf32>, tensor<48x4xf32>)
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<48x4xf32>, %[[INIT:[^:]*]]: tensor<64x4xf32>
+// CHECK:         %[[E:.*]] = tensor.empty() : tensor<16x4xf32>
+// CHECK:         %[[T:.*]] = linalg.matmul ins(%{{.*}}, %[[X]] : tensor<16x48xf32>, tensor<48x4xf32>) outs(%{{.*}} : tensor<16x4xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %[[T]] : tensor<64x16xf32>, tensor<16x4xf32>) outs(%[[INIT]] : tensor<64x4xf32>)
 func.func @constant_lhs(%x: tensor<48x4xf32>, %init: tensor<64x4xf32>) -> tensor<64x4xf32> {
   %w = arith.constant dense<0.5> : tensor<64x48xf32>
+  // expected-remark@+1 {{qc-low-rank: rank 16 of 48, relative error 3.258155e-08 (optimal 0.000000e+00), FLOPs 24576 -> 14336 (1.71x fewer)}}
   %y = linalg.matmul ins(%w, %x : tensor<64x48xf32>, tensor<48x4xf32>) outs(%init : tensor<64x4xf32>) -> tensor<64x4xf32>
   return %y : tensor<64x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matvec
+// CHECK:         %[[T:.*]] = linalg.matvec ins(%{{.*}}, %{{.*}} : tensor<16x48xf32>, tensor<48xf32>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK:         linalg.matvec ins(%{{.*}}, %[[T]] : tensor<64x16xf32>, tensor<16xf32>) outs(%{{.*}} : tensor<64xf32>)
+func.func @matvec(%x: tensor<48xf32>, %init: tensor<64xf32>) -> tensor<64xf32> {
+  %w = arith.constant dense<0.5> : tensor<64x48xf32>
+  // expected-remark@+1 {{FLOPs 6144 -> 3584 (1.71x fewer)}}
+  %y = linalg.matvec ins(%w, %x : tensor<64x48xf32>, tensor<48xf32>) outs(%init : tensor<64xf32>) -> tensor<64xf32>
+  return %y : tensor<64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @vecmat
+// CHECK:         %[[T:.*]] = linalg.vecmat ins(%{{.*}}, %{{.*}} : tensor<64xf32>, tensor<64x16xf32>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK:         linalg.vecmat ins(%[[T]], %{{.*}} : tensor<16xf32>, tensor<16x48xf32>) outs(%{{.*}} : tensor<48xf32>)
+func.func @vecmat(%x: tensor<64xf32>, %init: tensor<48xf32>) -> tensor<48xf32> {
+  %w = arith.constant dense<0.5> : tensor<64x48xf32>
+  // expected-remark@+1 {{qc-low-rank: rank 16 of 48}}
+  %y = linalg.vecmat ins(%x, %w : tensor<64xf32>, tensor<64x48xf32>) outs(%init : tensor<48xf32>) -> tensor<48xf32>
+  return %y : tensor<48xf32>
+}
+
+// -----
+
+// NOTE: a matmul with user-defined (here transposed) indexing maps is not
+// the plain [M, K] x [K, N] product the factor shapes assume: untouched.
+// CHECK-LABEL: func.func @transposed_maps
+// CHECK:         linalg.matmul indexing_maps = {{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x64xf32>, tensor<48x64xf32>)
+// CHECK-NOT:     linalg.matmul
+func.func @transposed_maps(%x: tensor<4x64xf32>, %init: tensor<4x48xf32>) -> tensor<4x48xf32> {
+  %w = arith.constant dense<0.5> : tensor<48x64xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<4x64xf32>, tensor<48x64xf32>) outs(%init : tensor<4x48xf32>) -> tensor<4x48xf32>
+  return %y : tensor<4x48xf32>
 }
 
 // -----

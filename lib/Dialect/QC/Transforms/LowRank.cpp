@@ -245,23 +245,19 @@ factorShapes(ArrayRef<int64_t> weightShape, int64_t rank) {
   return {first, second};
 }
 
-/// A float constant of `type` holding `values` rounded to the element type;
-/// `rounded` receives the values actually stored.
+/// A float constant of `type` holding `values`, which are exactly
+/// representable in its element type (see roundTo).
 Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
-                          const std::vector<double> &values,
-                          std::vector<double> &rounded) {
+                          const std::vector<double> &values) {
   const llvm::fltSemantics &sem =
       cast<FloatType>(type.getElementType()).getFloatSemantics();
   SmallVector<APFloat> elements;
   elements.reserve(values.size());
-  rounded.resize(values.size());
-  for (auto [i, x] : llvm::enumerate(values)) {
+  for (double x : values) {
     bool losesInfo;
     APFloat v(x);
     v.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
     elements.push_back(v);
-    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
-    rounded[i] = v.convertToDouble();
   }
   return arith::ConstantOp::create(b, loc, type,
                                    DenseElementsAttr::get(type, elements));
@@ -283,16 +279,37 @@ Value createQuantizedConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return quant::StorageCastOp::create(b, loc, type, storage);
 }
 
-/// Symmetric narrow-range per-axis type on the innermost axis of `shape`.
+/// Symmetric narrow-range per-axis type on the output-channel `axis`.
 UniformQuantizedPerAxisType perChannelType(Type expressed, unsigned bits,
-                                           ArrayRef<double> scales,
-                                           int64_t rankOfTensor) {
+                                           ArrayRef<double> scales, int64_t axis) {
   MLIRContext *ctx = expressed.getContext();
   int64_t qmax = (int64_t{1} << (bits - 1)) - 1;
   return UniformQuantizedPerAxisType::get(
       quant::QuantizationFlags::Signed, IntegerType::get(ctx, bits), expressed,
-      scales, SmallVector<int64_t>(scales.size(), 0), rankOfTensor - 1, -qmax,
-      qmax);
+      scales, SmallVector<int64_t>(scales.size(), 0), axis, -qmax, qmax);
+}
+
+/// The transpose of a row-major rows x cols matrix.
+std::vector<double> transpose(const std::vector<double> &m, int64_t rows,
+                              int64_t cols) {
+  std::vector<double> t(m.size());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      t[j * rows + i] = m[i * cols + j];
+  return t;
+}
+
+/// `values` rounded to the float type `type` (what a constant of it stores).
+std::vector<double> roundTo(FloatType type, const std::vector<double> &values) {
+  std::vector<double> rounded(values.size());
+  for (auto [i, x] : llvm::enumerate(values)) {
+    bool losesInfo;
+    APFloat v(x);
+    v.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
+    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
+    rounded[i] = v.convertToDouble();
+  }
+  return rounded;
 }
 
 /// Per-tensor symmetric type of the intermediate with codes in [-qmax, qmax]
@@ -326,6 +343,8 @@ public:
       : global(global), intermediateBits(intermediateBits) {}
 
   LogicalResult rewrite(linalg::MatmulOp op);
+  LogicalResult rewrite(linalg::MatvecOp op);
+  LogicalResult rewrite(linalg::VecmatOp op);
   LogicalResult rewrite(linalg::Conv2DNhwcHwcfOp op);
   LogicalResult rewrite(qc::MatmulOp op);
   LogicalResult rewrite(qc::Conv2DOp op);
@@ -344,11 +363,15 @@ private:
                              (rank * factorMax));
   }
 
-  /// Linalg-on-tensors rewrite shared by matmul and convolution: the first
-  /// contraction (built by `createFirst`) accumulates into a zero-filled
-  /// intermediate, the second into the original init.
+  /// Linalg-on-tensors rewrite shared by matmul, matvec, vecmat and
+  /// convolution: the first contraction (built by `createFirst`) accumulates
+  /// into a zero-filled intermediate, the second into the original init.
+  /// `weightIndex` is the weight's input operand: 1 for x * W, where output
+  /// channels are the weight's innermost dimension; 0 for W * x, where they
+  /// are its first (the factors are then stored transposed: the first
+  /// contraction multiplies by A^T [r, K], the second by B^T [M, r]).
   LogicalResult rewriteFloat(
-      linalg::LinalgOp op, Value weight,
+      linalg::LinalgOp op, unsigned weightIndex,
       function_ref<Value(OpBuilder &, Location, Value, Value, Value)> createFirst,
       function_ref<Value(OpBuilder &, Location, Value, Value, Value)> createSecond);
 
@@ -430,11 +453,13 @@ void LowRankRewriter::remarkRewritten(Operation *op, const Plan &plan,
        << before << " -> " << after << " elements";
 }
 
-/// Product of all dimensions but the innermost (the output positions), or
-/// dynamic.
-int64_t outerSize(ShapedType type) {
+/// Product of all dimensions but the output-channel one `channelAxis` (the
+/// output positions), or dynamic.
+int64_t outerSize(ShapedType type, int64_t channelAxis) {
   int64_t size = 1;
-  for (int64_t d : type.getShape().drop_back()) {
+  for (auto [i, d] : llvm::enumerate(type.getShape())) {
+    if (static_cast<int64_t>(i) == channelAxis)
+      continue;
     if (ShapedType::isDynamic(d))
       return ShapedType::kDynamic;
     size *= d;
@@ -443,30 +468,39 @@ int64_t outerSize(ShapedType type) {
 }
 
 LogicalResult LowRankRewriter::rewriteFloat(
-    linalg::LinalgOp op, Value weight,
+    linalg::LinalgOp op, unsigned weightIndex,
     function_ref<Value(OpBuilder &, Location, Value, Value, Value)> createFirst,
     function_ref<Value(OpBuilder &, Location, Value, Value, Value)> createSecond) {
   // Non-constant weights and non-float contractions are not candidates.
+  Value weight = op.getDpsInputOperand(weightIndex)->get();
   auto fakeQuant = weight.getDefiningOp<FakeQuantOp>();
   Value source = fakeQuant ? fakeQuant.getInput() : weight;
   DenseElementsAttr attr;
   if (!matchPattern(source, m_Constant(&attr)) || !isa<DenseFPElementsAttr>(attr))
     return success();
-  Value input = op.getDpsInputOperand(0)->get();
+  Value input = op.getDpsInputOperand(1 - weightIndex)->get();
   Value init = op.getDpsInitOperand(0)->get();
   auto weightType = cast<RankedTensorType>(weight.getType());
   auto initType = dyn_cast<RankedTensorType>(init.getType());
   auto inputType = dyn_cast<RankedTensorType>(input.getType());
-  Type elementType = weightType.getElementType();
+  auto elementType = cast<FloatType>(weightType.getElementType());
   if (!op.hasPureTensorSemantics() || !initType || !inputType ||
       initType.getElementType() != elementType ||
       inputType.getElementType() != elementType)
     return success();
 
+  bool lhsWeight = weightIndex == 0;
   WeightMatrix w;
   w.values = floatValues(attr);
-  w.cols = weightType.getShape().back();
-  w.rows = weightType.getNumElements() / w.cols;
+  if (lhsWeight) {
+    // W [M, K] * x: the matrix with the reduction as rows is W^T.
+    w.rows = weightType.getDimSize(1);
+    w.cols = weightType.getDimSize(0);
+    w.values = transpose(w.values, w.cols, w.rows);
+  } else {
+    w.cols = weightType.getShape().back();
+    w.rows = weightType.getNumElements() / w.cols;
+  }
   FailureOr<std::optional<Plan>> planOr = decide(op, w);
   if (failed(planOr))
     return failure();
@@ -476,14 +510,27 @@ LogicalResult LowRankRewriter::rewriteFloat(
 
   OpBuilder b(op);
   Location loc = op.getLoc();
-  auto [firstShape, secondShape] = factorShapes(weightType.getShape(), plan.rank);
-  std::vector<double> aRounded, bRounded;
-  Value aValue = createFloatConstant(
-      b, loc, RankedTensorType::get(firstShape, elementType), plan.a, aRounded);
-  Value bValue = createFloatConstant(
-      b, loc, RankedTensorType::get(secondShape, elementType), plan.b, bRounded);
+  std::vector<double> aRounded = roundTo(elementType, plan.a);
+  std::vector<double> bRounded = roundTo(elementType, plan.b);
   double error = lowrank::relativeError(w.values, aRounded, bRounded, w.rows,
                                         w.cols, plan.rank);
+  SmallVector<int64_t> firstShape, secondShape;
+  int64_t channelAxis;
+  if (lhsWeight) {
+    firstShape = {plan.rank, w.rows};
+    secondShape = {w.cols, plan.rank};
+    aRounded = transpose(aRounded, w.rows, plan.rank);
+    bRounded = transpose(bRounded, plan.rank, w.cols);
+    channelAxis = 0;
+  } else {
+    std::tie(firstShape, secondShape) =
+        factorShapes(weightType.getShape(), plan.rank);
+    channelAxis = initType.getRank() - 1;
+  }
+  Value aValue = createFloatConstant(
+      b, loc, RankedTensorType::get(firstShape, elementType), aRounded);
+  Value bValue = createFloatConstant(
+      b, loc, RankedTensorType::get(secondShape, elementType), bRounded);
 
   std::optional<double> quantizedError;
   std::optional<QuantizedColumns> aQuant;
@@ -496,29 +543,32 @@ LogicalResult LowRankRewriter::rewriteFloat(
     unsigned bits = weightQType.getStorageTypeIntegralWidth();
     factorMax = (int64_t{1} << (bits - 1)) - 1;
     rounding = fakeQuant.getRoundingAttr();
-    aQuant = quantizeColumns(aRounded, w.rows, plan.rank, factorMax);
-    QuantizedColumns bQuant = quantizeColumns(bRounded, plan.rank, w.cols, factorMax);
+    std::vector<double> aMatrix = roundTo(elementType, plan.a);
+    std::vector<double> bMatrix = roundTo(elementType, plan.b);
+    aQuant = quantizeColumns(aMatrix, w.rows, plan.rank, factorMax);
+    QuantizedColumns bQuant = quantizeColumns(bMatrix, plan.rank, w.cols, factorMax);
     quantizedError = lowrank::relativeError(w.values, aQuant->dequantized,
                                             bQuant.dequantized, w.rows, w.cols,
                                             plan.rank);
-    auto fq = [&](Value v, ArrayRef<double> scales) -> Value {
-      auto type = cast<RankedTensorType>(v.getType());
-      auto qtype = perChannelType(elementType, bits, scales, type.getRank());
-      return FakeQuantOp::create(b, loc, type, v, TypeAttr::get(qtype), nullptr,
-                                 nullptr, nullptr, b.getI64IntegerAttr(8),
+    int64_t axisA = lhsWeight ? 0 : static_cast<int64_t>(firstShape.size()) - 1;
+    int64_t axisB = lhsWeight ? 0 : static_cast<int64_t>(secondShape.size()) - 1;
+    auto fq = [&](Value v, ArrayRef<double> scales, int64_t axis) -> Value {
+      auto qtype = perChannelType(elementType, bits, scales, axis);
+      return FakeQuantOp::create(b, loc, v.getType(), v, TypeAttr::get(qtype),
+                                 nullptr, nullptr, nullptr, b.getI64IntegerAttr(8),
                                  nullptr, nullptr, rounding);
     };
-    aValue = fq(aValue, aQuant->scales);
-    bValue = fq(bValue, bQuant.scales);
+    aValue = fq(aValue, aQuant->scales, axisA);
+    bValue = fq(bValue, bQuant.scales, axisB);
   }
 
-  // The intermediate [..., rank] accumulates from zero; dynamic sizes come
-  // from the original init, whose outer dimensions it shares.
+  // The intermediate is the init with `rank` output channels; it accumulates
+  // from zero and takes its dynamic sizes from the original init.
   SmallVector<int64_t> tShape(initType.getShape());
-  tShape.back() = plan.rank;
+  tShape[channelAxis] = plan.rank;
   SmallVector<Value> dynamicSizes;
-  for (int64_t i = 0, e = initType.getRank() - 1; i < e; ++i)
-    if (initType.isDynamicDim(i))
+  for (int64_t i = 0, e = initType.getRank(); i < e; ++i)
+    if (i != channelAxis && initType.isDynamicDim(i))
       dynamicSizes.push_back(tensor::DimOp::create(b, loc, init, i));
   Value empty = tensor::EmptyOp::create(b, loc, tShape, elementType, dynamicSizes);
   Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(elementType, 0.0));
@@ -540,30 +590,60 @@ LogicalResult LowRankRewriter::rewriteFloat(
   }
   Value result = createSecond(b, loc, t, bValue, init);
 
-  remarkRewritten(op, plan, error, quantizedError, outerSize(initType), w);
+  remarkRewritten(op, plan, error, quantizedError, outerSize(initType, channelAxis),
+                  w);
   IRRewriter rewriter(op.getContext());
   rewriter.replaceOp(op, result);
   eraseIfDead(rewriter, weight);
   return success();
 }
 
+/// The operand whose constant weight is factorized in x * W or W * x: the
+/// right one when it is constant (a layer), else the left one.
+unsigned weightOperand(linalg::LinalgOp op) {
+  Value rhs = op.getDpsInputOperand(1)->get();
+  if (auto fq = rhs.getDefiningOp<FakeQuantOp>())
+    rhs = fq.getInput();
+  return matchPattern(rhs, m_Constant()) ? 1 : 0;
+}
+
+/// Builds a two-input contraction OpTy with the factor on the side of the
+/// original weight.
+template <typename OpTy>
+auto contraction(unsigned weightIndex) {
+  return [weightIndex](OpBuilder &b, Location loc, Value x, Value factor,
+                       Value init) -> Value {
+    SmallVector<Value> inputs = {x, factor};
+    if (weightIndex == 0)
+      std::swap(inputs[0], inputs[1]);
+    return OpTy::create(b, loc, TypeRange{init.getType()}, inputs,
+                        ValueRange{init})
+        .getResult(0);
+  };
+}
+
 LogicalResult LowRankRewriter::rewrite(linalg::MatmulOp op) {
-  // Transposed or broadcast maps and integer casts are not matrix products
-  // of the plain [M, K] x [K, N] form that the factorization assumes.
+  // Transposed or broadcast maps are not matrix products of the plain
+  // [M, K] x [K, N] form that the factorization assumes.
   if (op.hasUserDefinedMaps() || op->getNumResults() != 1)
     return success();
-  return rewriteFloat(
-      op, op.getInputs()[1],
-      [](OpBuilder &b, Location loc, Value x, Value a, Value init) -> Value {
-        return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                        ValueRange{x, a}, ValueRange{init})
-            .getResult(0);
-      },
-      [](OpBuilder &b, Location loc, Value t, Value bw, Value init) -> Value {
-        return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                        ValueRange{t, bw}, ValueRange{init})
-            .getResult(0);
-      });
+  unsigned weightIndex = weightOperand(op);
+  return rewriteFloat(op, weightIndex, contraction<linalg::MatmulOp>(weightIndex),
+                      contraction<linalg::MatmulOp>(weightIndex));
+}
+
+LogicalResult LowRankRewriter::rewrite(linalg::MatvecOp op) {
+  if (op->getNumResults() != 1)
+    return success();
+  return rewriteFloat(op, 0, contraction<linalg::MatvecOp>(0),
+                      contraction<linalg::MatvecOp>(0));
+}
+
+LogicalResult LowRankRewriter::rewrite(linalg::VecmatOp op) {
+  if (op->getNumResults() != 1)
+    return success();
+  return rewriteFloat(op, 1, contraction<linalg::VecmatOp>(1),
+                      contraction<linalg::VecmatOp>(1));
 }
 
 LogicalResult LowRankRewriter::rewrite(linalg::Conv2DNhwcHwcfOp op) {
@@ -571,7 +651,7 @@ LogicalResult LowRankRewriter::rewrite(linalg::Conv2DNhwcHwcfOp op) {
     return success();
   DenseIntElementsAttr strides = op.getStrides(), dilations = op.getDilations();
   return rewriteFloat(
-      op, op.getInputs()[1],
+      op, 1,
       // K x K convolution with `rank` filters: the rows of the factorized
       // matrix are the (kh, kw, c) taps, so the first factor is a filter.
       [&](OpBuilder &b, Location loc, Value x, Value a, Value init) -> Value {
@@ -689,15 +769,16 @@ LogicalResult LowRankRewriter::rewriteQuantized(
 
   auto [firstShape, secondShape] = factorShapes(weightTensor.getShape(), plan.rank);
   auto aType = RankedTensorType::get(
-      firstShape, perChannelType(expressed, bits, aQuant.scales, firstShape.size()));
+      firstShape, perChannelType(expressed, bits, aQuant.scales, firstShape.size() - 1));
   auto bType = RankedTensorType::get(
-      secondShape, perChannelType(expressed, bits, bQuant.scales, secondShape.size()));
+      secondShape, perChannelType(expressed, bits, bQuant.scales, secondShape.size() - 1));
   Value aValue = createQuantizedConstant(b, loc, aType, aQuant.codes);
   Value bValue = createQuantizedConstant(b, loc, bType, bQuant.codes);
   Value t = createFirst(b, loc, tType, input, aValue);
   Value result = createSecond(b, loc, resultType, t, bValue, newBias);
 
-  remarkRewritten(op, plan, error, quantizedError, outerSize(resultType), w);
+  remarkRewritten(op, plan, error, quantizedError,
+                  outerSize(resultType, resultType.getRank() - 1), w);
   IRRewriter rewriter(op->getContext());
   rewriter.replaceOp(op, result);
   eraseIfDead(rewriter, weight);
@@ -754,16 +835,17 @@ struct LowRankPass final : qc::impl::LowRankBase<LowRankPass> {
       return signalPassFailure();
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp, qc::MatmulOp,
-              qc::Conv2DOp>(op))
+      if (isa<linalg::MatmulOp, linalg::MatvecOp, linalg::VecmatOp,
+              linalg::Conv2DNhwcHwcfOp, qc::MatmulOp, qc::Conv2DOp>(op))
         candidates.push_back(op);
     });
     LowRankRewriter rewriter(*settings, intermediateBits);
     for (Operation *op : candidates) {
       LogicalResult result =
           TypeSwitch<Operation *, LogicalResult>(op)
-              .Case<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp, qc::MatmulOp,
-                    qc::Conv2DOp>([&](auto typed) { return rewriter.rewrite(typed); })
+              .Case<linalg::MatmulOp, linalg::MatvecOp, linalg::VecmatOp,
+                    linalg::Conv2DNhwcHwcfOp, qc::MatmulOp, qc::Conv2DOp>(
+                  [&](auto typed) { return rewriter.rewrite(typed); })
               .Default([](Operation *) { return success(); });
       if (failed(result))
         return signalPassFailure();

@@ -11,9 +11,10 @@ def LowRank : Pass<"qc-low-rank", "func::FuncOp"> {
     through a rank-`r` intermediate, `W ~= A * B` with `A = U_r sqrt(S_r)` and
     `B = sqrt(S_r) V_r^T` from a truncated SVD (Eigen):
 
-    * `linalg.matmul` with a constant right-hand side `[K, N]`, directly or
-      through a `qc.fake_quant` (the factors and the intermediate activation
-      then get `qc.fake_quant` ops of their own);
+    * `linalg.matmul`, `linalg.vecmat` and `linalg.matvec` with a constant
+      weight (either operand of a matmul), directly or through a
+      `qc.fake_quant` (the factors and the intermediate activation then get
+      `qc.fake_quant` ops of their own);
     * `linalg.conv_2d_nhwc_hwcf` with a constant filter `[KH, KW, C, F]`,
       factorized as the matrix `[KH*KW*C, F]`: a `KH x KW` convolution with
       `r` filters followed by a `1 x 1` convolution;
