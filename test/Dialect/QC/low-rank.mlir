@@ -286,3 +286,22 @@ func.func @non_constant_bias(%x: tensor<4x64x!x>, %b: tensor<48x!b>) -> tensor<4
   %y = qc.matmul %x, %w bias %b : tensor<4x64x!x>, tensor<64x48x!w>, tensor<48x!b> -> tensor<4x48x!y>
   return %y : tensor<4x48x!y>
 }
+
+// -----
+
+// Two layers share one constant (its SVD is computed once) and get
+// different ranks; the shared constant goes once both are rewritten.
+// CHECK-LABEL: func.func @shared_weight
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x64xf32>, tensor<64x4xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x48xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x64xf32>, tensor<64x16xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x16xf32>, tensor<16x48xf32>)
+// CHECK-NOT:     tensor<64x48xf32>
+func.func @shared_weight(%x: tensor<4x64xf32>, %init: tensor<4x48xf32>) -> (tensor<4x48xf32>, tensor<4x48xf32>) {
+  %w = arith.constant dense<0.5> : tensor<64x48xf32>
+  // expected-remark@+1 {{qc-low-rank: rank 4 of 48}}
+  %y0 = linalg.matmul {qc.low_rank = {rank = 4 : i64}} ins(%x, %w : tensor<4x64xf32>, tensor<64x48xf32>) outs(%init : tensor<4x48xf32>) -> tensor<4x48xf32>
+  // expected-remark@+1 {{qc-low-rank: rank 16 of 48}}
+  %y1 = linalg.matmul ins(%x, %w : tensor<4x64xf32>, tensor<64x48xf32>) outs(%init : tensor<4x48xf32>) -> tensor<4x48xf32>
+  return %y0, %y1 : tensor<4x48xf32>, tensor<4x48xf32>
+}

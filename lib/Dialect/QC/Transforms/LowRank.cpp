@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 
 namespace mlir::qc {
@@ -56,6 +57,9 @@ struct Settings {
 struct WeightMatrix {
   std::vector<double> values; // row-major rows x cols
   int64_t rows = 0, cols = 0;
+  /// Identifies the matrix across ops: the (uniqued) constant, the quantized
+  /// type it is read with, and whether it was transposed.
+  std::tuple<const void *, const void *, bool> key;
 };
 
 /// The outcome of rank selection for one op.
@@ -354,6 +358,16 @@ private:
   /// remark when the op stays as it is; failure after an error.
   FailureOr<std::optional<Plan>> decide(Operation *op, const WeightMatrix &w);
 
+  /// The SVD of `w`, computed once per distinct weight: models and
+  /// benchmarks share one constant between several layers or ranks, and the
+  /// SVD of a 4096 x 4096 matrix takes minutes.
+  const lowrank::SVD &getSVD(const WeightMatrix &w) {
+    auto [it, inserted] = svdCache.try_emplace(w.key);
+    if (inserted)
+      it->second = lowrank::computeSVD(w.values, w.rows, w.cols);
+    return it->second;
+  }
+
   /// The largest intermediate code so that `rank` products with a factor of
   /// up to `factorMax` cannot overflow the second contraction's i32
   /// accumulator (the verifier's rule), capped by the intermediate bits.
@@ -387,6 +401,7 @@ private:
                        int64_t outerSize, const WeightMatrix &w);
 
   Settings global;
+  std::map<std::tuple<const void *, const void *, bool>, lowrank::SVD> svdCache;
   int64_t intermediateBits;
 };
 
@@ -413,7 +428,7 @@ FailureOr<std::optional<Plan>> LowRankRewriter::decide(Operation *op,
     op->emitRemark("qc-low-rank: unchanged: the weight is zero");
     return std::optional<Plan>();
   }
-  lowrank::SVD svd = lowrank::computeSVD(w.values, w.rows, w.cols);
+  const lowrank::SVD &svd = getSVD(w);
   Plan plan;
   plan.fullRank = fullRank;
   plan.rank = lowrank::selectRank(svd.sigma, *settings.criterion, settings.value);
@@ -492,6 +507,7 @@ LogicalResult LowRankRewriter::rewriteFloat(
   bool lhsWeight = weightIndex == 0;
   WeightMatrix w;
   w.values = floatValues(attr);
+  w.key = {attr.getAsOpaquePointer(), nullptr, lhsWeight};
   if (lhsWeight) {
     // W [M, K] * x: the matrix with the reduction as rows is W^T.
     w.rows = weightType.getDimSize(1);
@@ -700,6 +716,7 @@ LogicalResult LowRankRewriter::rewriteQuantized(
 
   WeightMatrix w;
   w.values = dequantize(codes, weightQType);
+  w.key = {codes.getAsOpaquePointer(), weightQType.getAsOpaquePointer(), false};
   w.cols = weightTensor.getShape().back();
   w.rows = weightTensor.getNumElements() / w.cols;
   FailureOr<std::optional<Plan>> planOr = decide(op, w);
