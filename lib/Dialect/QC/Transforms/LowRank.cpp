@@ -504,6 +504,8 @@ LogicalResult LowRankRewriter::rewriteFloat(
       inputType.getElementType() != elementType)
     return success();
 
+  if (weightType.getNumElements() == 0)
+    return success();
   bool lhsWeight = weightIndex == 0;
   WeightMatrix w;
   w.values = floatValues(attr);
@@ -706,8 +708,9 @@ LogicalResult LowRankRewriter::rewriteQuantized(
       return success();
     }
   }
-  auto weightType = cast.getType();
-  auto weightTensor = llvm::cast<RankedTensorType>(weightType);
+  auto weightTensor = llvm::cast<RankedTensorType>(cast.getType());
+  if (weightTensor.getNumElements() == 0)
+    return success();
   QuantizedType weightQType = getQuantizedElementType(weightTensor);
   auto inputType = llvm::cast<RankedTensorType>(input.getType());
   QuantizedType inputQType = getQuantizedElementType(inputType);
