@@ -3,13 +3,19 @@
 #define QC_INITALLPASSES_H
 
 #include "mlir/InitAllPasses.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Codegen/CPU/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Pipelines/Pipelines.h"
 
 namespace mlir::qc {
 /// Registers qc's passes and pipelines and every upstream pass.
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerQCPasses();
+  registerQCConversionPasses();
+  registerQCCPUCodegenPasses();
+  registerQCPipelines();
 }
 } // namespace mlir::qc
 
