@@ -1,21 +1,15 @@
-# Executes models factorized by --qc-low-rank on the CPU (qc-run) and checks
-# them with numpy:
-#   * quantized qc.matmul and 3x3 stride-2 qc.conv2d: the factorized model is bit-exact
-#     with python/qc/reference.py evaluated on the factorized IR, the original
-#     model with the reference of the original, and the two differ by at most
-#     a few output codes (the weights are rank 6 plus 1 % noise);
-#   * float linalg.matmul: the factorized model computes x A B (1e-5) and
-#     stays within the bound ||x (W - A B)||_F <= ||x||_2 ||W - A B||_F of x W.
+# Executes models factorized by --qc-low-rank on one target and checks them
+# with numpy (driver of test/Integration/{CPU,Vulkan}/low-rank.test):
+#   * quantized qc.matmul and 3x3 stride-2 qc.conv2d: the factorized model is
+#     bit-exact with python/qc/reference.py evaluated on the factorized IR, the
+#     original model with the reference of the original, and the two differ by
+#     at most a few output codes (the weights are rank 6 plus 1 % noise);
+#   * float linalg.matmul (--float): the factorized model computes x A B
+#     (1e-5) and stays within ||x (W - A B)||_F <= ||x||_2 ||W - A B||_F of x W.
 #
-# The factorized quantized models multiply an i16 intermediate by i8 factors;
-# the vectorized CPU pipeline rejects that mix (vector.contract needs equal
-# operand types), so they run with vectorize=false: see the XFAIL test
-# low-rank-vectorized.mlir.
-#
-# RUN: %python %s --work-dir %t | FileCheck %s
-# CHECK: quantized matmul: factorized bit-exact, original bit-exact
-# CHECK: quantized conv3x3: factorized bit-exact, original bit-exact
-# CHECK: float matmul: ok
+# Usage: low_rank_check.py --work-dir DIR [--float] [--factorized-flag F]...
+#            -- RUNNER [RUNNER FLAGS]
+# where RUNNER takes `model.mlir --entry model --input x.npy --output y.npy`.
 import argparse
 import os
 import shlex
@@ -24,7 +18,7 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import low_rank_models as models  # noqa: E402
 
 MAX_CODE_DIFFERENCE = 4
@@ -54,8 +48,12 @@ def compile_pair(work, name, source, options):
         return original, factorized, printed, f.read()
 
 
+RUNNER = []
+FACTORIZED_FLAGS = []
+
+
 def qc_run(model, inputs, output, extra=()):
-    cmd = ["qc-run", model, *extra, "--output", output]
+    cmd = [*RUNNER, model, "--entry", "model", *extra, "--output", output]
     for i in inputs:
         cmd += ["--input", i]
     run(cmd)
@@ -69,7 +67,7 @@ def check_quantized(work, name, source, shape, options, rng):
     np.save(x_file, xq)
     y0 = qc_run(original, [x_file], os.path.join(work, name + "-y0.npy"))
     y1 = qc_run(factorized, [x_file], os.path.join(work, name + "-y1.npy"),
-                ["--pipeline-options=vectorize=false"])
+                FACTORIZED_FLAGS)
     want0, want1 = models.evaluate(printed, xq), models.evaluate(printed_lr, xq)
     if not np.array_equal(y1, want1):
         sys.exit(f"{name}: factorized run differs from the reference in "
@@ -108,16 +106,24 @@ def check_float(work, rng):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--float", action="store_true", help="also a float model")
+    parser.add_argument("--conv-padding", type=int, default=1,
+                        help="padding of the 3x3 convolution on each side")
+    parser.add_argument("--factorized-flag", action="append", default=[],
+                        help="runner flag for the factorized models only")
+    parser.add_argument("runner", nargs="+")
     args = parser.parse_args()
+    RUNNER.extend(args.runner)
+    FACTORIZED_FLAGS.extend(args.factorized_flag)
     os.makedirs(args.work_dir, exist_ok=True)
     rng = np.random.default_rng(7)
     check_quantized(args.work_dir, "matmul", models.quantized_matmul(rng, 8, 96, 64, 6),
                     (8, 96), "rank=6", rng)
-    # Unpadded: qc-run cannot yet run a padded qc.conv2d (the JIT lacks the
-    # memrefCopy runtime symbol), factorized or not.
-    check_quantized(args.work_dir, "conv3x3", models.quantized_conv(rng, 9, 16, 32, 6, pad=0),
+    check_quantized(args.work_dir, "conv3x3",
+                    models.quantized_conv(rng, 9, 16, 32, 6, pad=args.conv_padding),
                     (1, 9, 9, 16), "rank=6", rng)
-    check_float(args.work_dir, rng)
+    if args.float:
+        check_float(args.work_dir, rng)
 
 
 if __name__ == "__main__":
