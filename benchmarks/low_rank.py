@@ -28,8 +28,9 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                                "test", "Integration", "Inputs"))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "test", "Integration", "Inputs"))
 import low_rank_models as models  # noqa: E402
 
 TIME = re.compile(r"min ([0-9.]+) ms, median ([0-9.]+) ms")

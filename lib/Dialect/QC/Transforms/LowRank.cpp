@@ -120,10 +120,12 @@ FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
       continue;
     }
     std::optional<double> value;
-    if (auto i = dyn_cast<IntegerAttr>(entry.getValue()))
-      value = static_cast<double>(i.getValue().getSExtValue());
-    else if (auto f = dyn_cast<FloatAttr>(entry.getValue()))
+    if (auto i = dyn_cast<IntegerAttr>(entry.getValue())) {
+      if (std::optional<int64_t> v = i.getValue().trySExtValue())
+        value = static_cast<double>(*v);
+    } else if (auto f = dyn_cast<FloatAttr>(entry.getValue())) {
       value = f.getValueAsDouble();
+    }
     std::string optionName = key.str();
     std::replace(optionName.begin(), optionName.end(), '_', '-');
     if (key != "rank" && key != "energy" && key != "max_rel_error" &&
