@@ -1,9 +1,9 @@
 //===- SPIRVPipeline.cpp - linalg on integers to SPIR-V kernels -----------===//
 #include "qc/Pipelines/SPIRVPipeline.h"
-#include "qc/Conversion/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/MathToSPIRV/MathToSPIRVPass.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "qc/Conversion/Passes.h"
 #include "qc/GPU/Passes.h"
 
 using namespace mlir;
@@ -94,10 +95,17 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
     wide.widestIntSupported = 32;
     pm.nest<gpu::GPUModuleOp>().addPass(arith::createArithEmulateWideInt(wide));
   }
+  // The float qc.quantize boundary rounds with math ops SPIR-V lacks.
+  pm.nest<gpu::GPUModuleOp>().addPass(qc::createQCExpandRounding());
+  // convert-gpu-to-spirv carries no math patterns (math.floor -> GL.Floor).
+  pm.nest<gpu::GPUModuleOp>().addPass(mlir::createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+  QCVerifySPIRVContractOptions contract;
+  contract.allowFloat = options.allowFloat;
+  pm.addPass(qc::createQCVerifySPIRVContract(contract));
 }
 
 void qc::buildQCSPIRVPipeline(OpPassManager &pm,

@@ -42,6 +42,13 @@ struct SPIRVPipelineOptions
                      "i64 arithmetic is emulated with i32 pairs and sub-word "
                      "buffers are accessed as i32 words"),
       llvm::cl::init(false)};
+  Option<bool> allowFloat{
+      *this, "allow-float",
+      llvm::cl::desc("Accept floating-point computation in kernels, as the "
+                     "float qc.quantize / qc.dequantize boundaries of a model "
+                     "with float inputs or outputs need; allow-float=false "
+                     "makes the contract check reject any float in kernels"),
+      llvm::cl::init(true)};
 
   /// The capabilities and extensions after applying the defaults above.
   SmallVector<std::string> effectiveCapabilities() const;
