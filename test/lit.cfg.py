@@ -35,6 +35,8 @@ config.environment["PYTHONPATH"] = os.pathsep.join(
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("qc-opt", unresolved="fatal"),
          ToolSubst("qc-numerics-check", unresolved="fatal")]
+# Execution tests run the upstream CPU pipeline and JIT themselves.
+tools += [ToolSubst(t, unresolved="fatal") for t in ["mlir-opt", "mlir-runner"]]
 for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)

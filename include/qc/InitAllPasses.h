@@ -3,6 +3,7 @@
 #define QC_INITALLPASSES_H
 
 #include "mlir/InitAllPasses.h"
+#include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 namespace mlir::qc {
@@ -10,6 +11,7 @@ namespace mlir::qc {
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerQCPasses();
+  registerQCConversionPasses();
 }
 } // namespace mlir::qc
 

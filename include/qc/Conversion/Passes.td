@@ -1,0 +1,65 @@
+//===- Passes.td - qc conversion passes --------------------*- tablegen -*-===//
+#ifndef QC_CONVERSION_PASSES_TD
+#define QC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QCLowerToLinalg : Pass<"qc-lower-to-linalg", "ModuleOp"> {
+  let summary = "Lower qc ops on !quant.uniform tensors to integer linalg";
+  let description = [{
+    Rewrites every qc op into linalg, tensor and arith ops on the signless
+    storage types (`tensor<...x!quant.uniform<i8:...>>` becomes
+    `tensor<...xi8>`, `u8` storage becomes `i8` read with `arith.extui`).
+    Function signatures, calls and returns are converted; `quant.scast`
+    becomes the identity on storage.
+
+    Numerics (`docs/Numerics.md`, bit-exact with `python/qc/reference.py`):
+
+    * contractions (`qc.matmul`, `qc.conv2d`) remove zero points by
+      decomposition: a plain integer contraction of the storage codes, the
+      activation-side sums (only when the weight zero point is not 0) and one
+      i32 vector per output channel holding
+      `bias - z_a * sum(w) + K * z_a * z_w` (folded at compile time when the
+      weights are constants);
+    * every requantizing op ends in one `linalg.generic` that applies the
+      compile-time fixed-point multiplier (`#qc.profile`), clamps, adds the
+      output zero point and truncates to the storage type;
+    * `qc.quantize` / `qc.dequantize` compute in floating point by nature;
+      their `linalg.generic` carries the unit attribute `qc.float_boundary`
+      so that `--qc-verify-integer-contract` accepts them.
+
+    The conversion is full: an op that still carries a quantized type
+    afterwards (or a qc/quant op that cannot be lowered) is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let options = [
+    Option<"foldConstantWeights", "fold-constant-weights", "bool",
+           /*default=*/"true",
+           "Fold the weight-side zero-point terms (sum of the weights, bias, "
+           "K * z_a * z_w) of contractions with constant weights into one "
+           "constant per output channel; when false they are computed at run "
+           "time as for non-constant weights">,
+  ];
+}
+
+def QCVerifyIntegerContract : Pass<"qc-verify-integer-contract", "ModuleOp"> {
+  let summary = "Check that lowered code computes with integers only";
+  let description = [{
+    The contract at the end of `--qc-lower-to-linalg`: no qc op remains, no
+    value keeps a `!quant` element type, and no op computes on floating-point
+    values (arith or math ops with float operands or results, linalg and
+    vector ops on float element types), except inside or as an operand of an
+    op marked with the unit attribute `qc.float_boundary` (the float
+    `qc.quantize` / `qc.dequantize` boundaries). Float constants are accepted
+    only when every use is such a marked op. Each violation is reported at
+    the offending op and the pass fails.
+  }];
+}
+
+#endif // QC_CONVERSION_PASSES_TD

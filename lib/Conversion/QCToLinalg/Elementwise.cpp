@@ -1,0 +1,382 @@
+//===- Elementwise.cpp - qc elementwise ops to linalg.generic -------------===//
+//
+// qc.requantize, qc.add, qc.mul, qc.clamp and the float boundaries
+// qc.quantize / qc.dequantize: one linalg.generic each, parallel over every
+// dimension, with per-axis parameters read from constant i32 (or float)
+// vectors indexed by the quantized dimension.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Conversion/QCToLinalg/RequantizeBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::lowering;
+using quant::QuantizedType;
+using quant::UniformQuantizedPerAxisType;
+
+namespace {
+
+/// The quantized dimension of a per-axis type, if any.
+std::optional<unsigned> getAxis(QuantizedType type) {
+  if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(type))
+    return perAxis.getQuantizedDimension();
+  return std::nullopt;
+}
+
+SmallVector<unsigned> allDims(int64_t rank) {
+  return llvm::to_vector(llvm::seq<unsigned>(0, rank));
+}
+
+SmallVector<utils::IteratorType> allParallel(int64_t rank) {
+  return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
+}
+
+Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                  Type elementType) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
+}
+
+struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType inType = getQuantizedElementType(op.getInput().getType());
+    QuantizedType outType = getQuantizedElementType(type);
+    // The verifier makes a per-axis operand and result share the axis.
+    std::optional<unsigned> axis = getAxis(inType);
+    if (!axis)
+      axis = getAxis(outType);
+    int64_t channels = axis ? type.getDimSize(*axis) : 1;
+    SmallVector<double> inScales = broadcastTo(getScales(inType), channels);
+    SmallVector<double> outScales = broadcastTo(getScales(outType), channels);
+    SmallVector<double> real;
+    for (int64_t c = 0; c < channels; ++c)
+      real.push_back(inScales[c] / outScales[c]);
+    std::optional<OutputStage> stage =
+        OutputStage::get(outType, real, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
+
+    int64_t rank = type.getRank();
+    unsigned channelDim = axis.value_or(0);
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));
+    ParamRef inZero = generic.addParam(getZeroPoints(inType), channelDim);
+    OutputStageParams params = addOutputStage(generic, *stage, channelDim);
+    bool isSigned = inType.isSigned();
+    Value result = generic.build(
+        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
+        allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = extendToI32(b, l, args[input], isSigned);
+          x = arith::SubIOp::create(b, l, x, getParam(b, l, args, inZero));
+          return buildOutputStage(b, l, args, params, x);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct AddOpLowering final : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
+    QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
+    QuantizedType yType = getQuantizedElementType(type);
+    double sa = getScales(aType)[0], sb = getScales(bType)[0],
+           sy = getScales(yType)[0];
+    int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
+    // TFLite's headroom: 20 bits for 8-bit (and narrower) inputs, 15 for
+    // 16-bit ones so that (q - z) << L still fits in i32.
+    unsigned widest = std::max(aType.getStorageTypeIntegralWidth(),
+                               bType.getStorageTypeIntegralWidth());
+    int64_t leftShift = widest > 8 ? 15 : 20;
+    // The same double expressions as python/qc/reference.py add().
+    double twiceMax = 2.0 * std::max(sa, sb);
+    double outReal =
+        twiceMax / (static_cast<double>(int64_t{1} << leftShift) * sy);
+    std::optional<OutputStage> stage =
+        OutputStage::get(yType, {outReal}, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
+    // Both input multipliers are in (0, 1/2].
+    numerics::QuantizedMultiplier ma = numerics::quantizeMultiplier(sa / twiceMax);
+    numerics::QuantizedMultiplier mb = numerics::quantizeMultiplier(sb / twiceMax);
+    RequantProfile profile = op.getProfile();
+
+    int64_t rank = type.getRank();
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned lhs = generic.addInput(adaptor.getLhs(), allDims(rank));
+    unsigned rhs = generic.addInput(adaptor.getRhs(), allDims(rank));
+    OutputStageParams params = addOutputStage(generic, *stage, 0);
+    bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
+    Value result = generic.build(
+        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
+        allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Type i32 = b.getI32Type();
+          auto rescale = [&](Value storage, bool isSigned, int64_t zero,
+                             numerics::QuantizedMultiplier m) {
+            Value x = arith::SubIOp::create(b, l, extendToI32(b, l, storage, isSigned),
+                                            createIntConstant(b, l, i32, zero));
+            x = arith::ShLIOp::create(b, l, x, createIntConstant(b, l, i32, leftShift));
+            return buildApplyMultiplier(b, l, x,
+                                        createIntConstant(b, l, i32, m.multiplier),
+                                        createIntConstant(b, l, i32, m.shift),
+                                        profile);
+          };
+          Value sum = arith::AddIOp::create(b, l, rescale(args[lhs], aSigned, za, ma),
+                                            rescale(args[rhs], bSigned, zb, mb));
+          return buildOutputStage(b, l, args, params, sum);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct MulOpLowering final : OpConversionPattern<MulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
+    QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
+    QuantizedType yType = getQuantizedElementType(type);
+    double real = getScales(aType)[0] * getScales(bType)[0] / getScales(yType)[0];
+    int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
+    std::optional<OutputStage> stage =
+        OutputStage::get(yType, {real}, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
+
+    int64_t rank = type.getRank();
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned lhs = generic.addInput(adaptor.getLhs(), allDims(rank));
+    unsigned rhs = generic.addInput(adaptor.getRhs(), allDims(rank));
+    OutputStageParams params = addOutputStage(generic, *stage, 0);
+    bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
+    Value result = generic.build(
+        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
+        allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Type i32 = b.getI32Type();
+          Value a = arith::SubIOp::create(b, l, extendToI32(b, l, args[lhs], aSigned),
+                                          createIntConstant(b, l, i32, za));
+          Value c = arith::SubIOp::create(b, l, extendToI32(b, l, args[rhs], bSigned),
+                                          createIntConstant(b, l, i32, zb));
+          // The verifier rules out i32 overflow of the product.
+          return buildOutputStage(b, l, args, params, arith::MulIOp::create(b, l, a, c));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ClampOpLowering final : OpConversionPattern<ClampOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ClampOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType qtype = getQuantizedElementType(type);
+    IntegerType storage = getStorageType(qtype);
+    bool isSigned = qtype.isSigned();
+    int64_t low = op.getMinAttr().getInt(), high = op.getMaxAttr().getInt();
+    int64_t rank = type.getRank();
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));
+    // Codes compare directly in the storage type, signed or unsigned.
+    Value result = generic.build(
+        createEmpty(rewriter, loc, type, storage), allDims(rank), allParallel(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value lo = createIntConstant(b, l, storage, low);
+          Value hi = createIntConstant(b, l, storage, high);
+          if (isSigned)
+            return arith::MinSIOp::create(
+                b, l, arith::MaxSIOp::create(b, l, args[input], lo), hi);
+          return arith::MinUIOp::create(
+              b, l, arith::MaxUIOp::create(b, l, args[input], lo), hi);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// A float parameter per slice of `axis`: a constant in the body when all
+/// entries agree, otherwise a constant tensor operand.
+struct FloatParam {
+  std::optional<double> splat;
+  unsigned argIndex = 0;
+};
+
+FloatParam addFloatParam(OpBuilder &b, Location loc, GenericBuilder &generic,
+                         ArrayRef<double> values, FloatType type, unsigned dim) {
+  if (llvm::all_equal(values))
+    return FloatParam{values.front(), 0};
+  SmallVector<APFloat> converted;
+  for (double v : values) {
+    APFloat f(v);
+    bool losesInfo = false;
+    f.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
+    converted.push_back(f);
+  }
+  auto tensorType = RankedTensorType::get({static_cast<int64_t>(values.size())}, type);
+  Value constant = arith::ConstantOp::create(
+      b, loc, DenseFPElementsAttr::get(tensorType, converted));
+  return FloatParam{std::nullopt, generic.addInput(constant, {dim})};
+}
+
+Value getFloatParam(OpBuilder &b, Location loc, ValueRange args, FloatParam param,
+                    FloatType type) {
+  if (param.splat)
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, *param.splat));
+  return args[param.argIndex];
+}
+
+NamedAttribute floatBoundary(OpBuilder &b) {
+  return b.getNamedAttr(kFloatBoundaryAttrName, b.getUnitAttr());
+}
+
+struct QuantizeOpLowering final : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType qtype = getQuantizedElementType(type);
+    auto floatType = cast<FloatType>(op.getInput().getType().getElementType());
+    IntegerType storage = getStorageType(qtype);
+    std::optional<unsigned> axis = getAxis(qtype);
+    unsigned channelDim = axis.value_or(0);
+    auto [qmin, qmax] = getStorageRange(qtype);
+    SmallVector<int64_t> zeros = getZeroPoints(qtype), lows, highs;
+    for (int64_t zp : zeros) {
+      lows.push_back(qmin - zp);
+      highs.push_back(qmax - zp);
+    }
+    int64_t rank = type.getRank();
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));
+    FloatParam scale = addFloatParam(rewriter, loc, generic, getScales(qtype),
+                                     floatType, channelDim);
+    // Clamping the rounded quotient to [qmin - z, qmax - z] before adding z
+    // equals clamp(round(x / s) + z, qmin, qmax) and keeps the float values
+    // small integers.
+    auto toFloat = [&](ArrayRef<int64_t> values) {
+      return SmallVector<double>(values.begin(), values.end());
+    };
+    FloatParam low = addFloatParam(rewriter, loc, generic, toFloat(lows),
+                                   floatType, channelDim);
+    FloatParam high = addFloatParam(rewriter, loc, generic, toFloat(highs),
+                                    floatType, channelDim);
+    ParamRef zero = generic.addParam(zeros, channelDim);
+    RoundingMode mode = op.getRounding();
+    Value result = generic.build(
+        createEmpty(rewriter, loc, type, storage), allDims(rank), allParallel(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value q = arith::DivFOp::create(b, l, args[input],
+                                          getFloatParam(b, l, args, scale, floatType));
+          switch (mode) {
+          case RoundingMode::HalfEven:
+            q = math::RoundEvenOp::create(b, l, q);
+            break;
+          case RoundingMode::HalfAway:
+            q = math::RoundOp::create(b, l, q);
+            break;
+          case RoundingMode::HalfUp: {
+            // floor(q + 0.5) would round 0.49999997 up; compare the fraction.
+            Value lower = math::FloorOp::create(b, l, q);
+            Value fraction = arith::SubFOp::create(b, l, q, lower);
+            Value half = arith::ConstantOp::create(b, l, b.getFloatAttr(floatType, 0.5));
+            Value one = arith::ConstantOp::create(b, l, b.getFloatAttr(floatType, 1.0));
+            Value up = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, fraction, half);
+            q = arith::SelectOp::create(b, l, up, arith::AddFOp::create(b, l, lower, one),
+                                        lower);
+            break;
+          }
+          }
+          q = arith::MaximumFOp::create(b, l, q, getFloatParam(b, l, args, low, floatType));
+          q = arith::MinimumFOp::create(b, l, q, getFloatParam(b, l, args, high, floatType));
+          Value code = arith::AddIOp::create(
+              b, l, arith::FPToSIOp::create(b, l, b.getI32Type(), q),
+              getParam(b, l, args, zero));
+          if (storage.getWidth() == 32)
+            return code;
+          return arith::TruncIOp::create(b, l, storage, code);
+        },
+        {floatBoundary(rewriter)});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeOpLowering final : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType qtype = getQuantizedElementType(op.getInput().getType());
+    auto floatType = cast<FloatType>(type.getElementType());
+    unsigned channelDim = getAxis(qtype).value_or(0);
+    int64_t rank = type.getRank();
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));
+    ParamRef zero = generic.addParam(getZeroPoints(qtype), channelDim);
+    FloatParam scale = addFloatParam(rewriter, loc, generic, getScales(qtype),
+                                     floatType, channelDim);
+    bool isSigned = qtype.isSigned();
+    Value result = generic.build(
+        createEmpty(rewriter, loc, type, floatType), allDims(rank), allParallel(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          // (q - z) is exact in i32; one rounding in the float multiply.
+          Value centered = arith::SubIOp::create(
+              b, l, extendToI32(b, l, args[input], isSigned), getParam(b, l, args, zero));
+          Value x = arith::SIToFPOp::create(b, l, floatType, centered);
+          return arith::MulFOp::create(b, l, x,
+                                       getFloatParam(b, l, args, scale, floatType));
+        },
+        {floatBoundary(rewriter)});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateElementwisePatterns(const TypeConverter &typeConverter,
+                                           RewritePatternSet &patterns) {
+  patterns.add<RequantizeOpLowering, AddOpLowering, MulOpLowering, ClampOpLowering,
+               QuantizeOpLowering, DequantizeOpLowering>(typeConverter,
+                                                         patterns.getContext());
+}

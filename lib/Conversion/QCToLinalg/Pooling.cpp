@@ -1,0 +1,152 @@
+//===- Pooling.cpp - qc max/avg pooling to linalg -------------------------===//
+#include "Lowering.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::lowering;
+using quant::QuantizedType;
+
+namespace {
+
+DenseIntElementsAttr i64Pair(OpBuilder &b, ArrayRef<int64_t> values) {
+  return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()), values);
+}
+
+struct MaxPool2DOpLowering final : OpConversionPattern<MaxPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MaxPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType resultType = op.getResult().getType();
+    if (!op.getInput().getType().hasStaticShape() || !resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    QuantizedType qtype = getQuantizedElementType(resultType);
+    IntegerType storage = getStorageType(qtype);
+    // The smallest code of the storage type (not only of the quantized
+    // range) never wins against a real element; every window holds one
+    // because padding is smaller than the kernel.
+    int64_t lowest =
+        qtype.isSigned() ? -(int64_t{1} << (storage.getWidth() - 1)) : 0;
+    Value padValue = createIntConstant(rewriter, loc, storage, lowest);
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), padValue);
+    Value init = createFilledTensor(rewriter, loc, resultType.getShape(), storage, lowest);
+    ArrayRef<int64_t> kernel = op.getKernel();
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, storage);
+    Attribute strides = i64Pair(rewriter, op.getStrides());
+    Attribute dilations = i64Pair(rewriter, {1, 1});
+    Value result;
+    if (qtype.isSigned())
+      result = linalg::PoolingNhwcMaxOp::create(rewriter, loc, TypeRange{init.getType()},
+                                                ValueRange{input, window},
+                                                ValueRange{init}, strides, dilations)
+                   .getResult(0);
+    else
+      result = linalg::PoolingNhwcMaxUnsignedOp::create(
+                   rewriter, loc, TypeRange{init.getType()}, ValueRange{input, window},
+                   ValueRange{init}, strides, dilations)
+                   .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Number of input positions of [0, size) in the window starting at
+/// `start` (possibly negative) of `kernel` elements.
+int64_t validCount(int64_t start, int64_t kernel, int64_t size) {
+  return std::max<int64_t>(0, std::min(start + kernel, size) - std::max<int64_t>(start, 0));
+}
+
+struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AvgPool2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType inputType = op.getInput().getType();
+    RankedTensorType resultType = op.getResult().getType();
+    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    Type i32 = rewriter.getI32Type();
+    QuantizedType qtype = getQuantizedElementType(resultType);
+    IntegerType storage = getStorageType(qtype);
+    ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
+                      padding = op.getPadding();
+
+    // Sums of codes in i32; padded positions add 0 and are not counted.
+    Value input = adaptor.getInput();
+    if (!qtype.isSigned()) {
+      // linalg.pooling_nhwc_sum sign-extends: widen unsigned codes first.
+      GenericBuilder widen(rewriter, loc, 4);
+      unsigned arg = widen.addInput(input, {0, 1, 2, 3});
+      input = widen.build(
+          tensor::EmptyOp::create(rewriter, loc, inputType.getShape(), i32), {0, 1, 2, 3},
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            return extendToI32(b, l, args[arg], /*isSigned=*/false);
+          });
+    }
+    Type inputElement = cast<RankedTensorType>(input.getType()).getElementType();
+    input = padSpatial(rewriter, loc, input, padding,
+                       createIntConstant(rewriter, loc, inputElement, 0));
+    Value init = createFilledTensor(rewriter, loc, resultType.getShape(), i32, 0);
+    Value window = tensor::EmptyOp::create(rewriter, loc, kernel, inputElement);
+    Value sums = linalg::PoolingNhwcSumOp::create(
+                     rewriter, loc, TypeRange{init.getType()}, ValueRange{input, window},
+                     ValueRange{init}, i64Pair(rewriter, strides),
+                     i64Pair(rewriter, {1, 1}))
+                     .getResult(0);
+
+    // The count of valid elements per output position, known at compile time.
+    int64_t oh = resultType.getDimSize(1), ow = resultType.getDimSize(2);
+    SmallVector<int32_t> counts;
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        counts.push_back(static_cast<int32_t>(
+            validCount(y * strides[0] - padding[0], kernel[0], inputType.getDimSize(1)) *
+            validCount(x * strides[1] - padding[2], kernel[1], inputType.getDimSize(2))));
+
+    GenericBuilder generic(rewriter, loc, 4);
+    unsigned sumArg = generic.addInput(sums, {0, 1, 2, 3});
+    std::optional<unsigned> countArg;
+    if (!llvm::all_equal(counts)) {
+      auto countType = RankedTensorType::get({oh, ow}, i32);
+      Value countTensor = arith::ConstantOp::create(
+          rewriter, loc, DenseIntElementsAttr::get(countType, ArrayRef(counts)));
+      countArg = generic.addInput(countTensor, {1, 2});
+    }
+    int32_t splatCount = counts.front();
+    Value result = generic.build(
+        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), storage),
+        {0, 1, 2, 3}, SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value total = args[sumArg];
+          Value count = countArg ? args[*countArg] : createIntConstant(b, l, i32, splatCount);
+          Value half = arith::DivSIOp::create(b, l, count, createIntConstant(b, l, i32, 2));
+          // Ties away from zero: move by half the count away from zero, then
+          // divide truncating toward zero.
+          Value nonNegative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, total,
+                                                    createIntConstant(b, l, i32, 0));
+          Value numerator = arith::SelectOp::create(
+              b, l, nonNegative, arith::AddIOp::create(b, l, total, half),
+              arith::SubIOp::create(b, l, total, half));
+          Value average = arith::DivSIOp::create(b, l, numerator, count);
+          if (storage.getWidth() == 32)
+            return average;
+          return arith::TruncIOp::create(b, l, storage, average);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populatePoolingPatterns(const TypeConverter &typeConverter,
+                                       RewritePatternSet &patterns) {
+  patterns.add<MaxPool2DOpLowering, AvgPool2DOpLowering>(typeConverter,
+                                                         patterns.getContext());
+}

@@ -1,0 +1,489 @@
+//===- FoldFakeQuant.cpp - --qc-fold-fake-quant: driver, boundaries, report ===//
+#include "FoldFakeQuantPatterns.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Numerics/FixedPoint.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InterleavedRange.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_FOLDFAKEQUANT
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::fold;
+using quant::QuantizedType;
+using quant::UniformQuantizedPerAxisType;
+using quant::UniformQuantizedType;
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+DetachedOps::~DetachedOps() {
+  // Users first: later ops use the results of earlier ones.
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+}
+
+LogicalResult DetachedOps::verify(std::string &reason) {
+  for (Operation *op : ops) {
+    // Only diagnostics of this op are captured: other functions may be
+    // processed (and emit remarks) on other threads at the same time.
+    Location loc = op->getLoc();
+    ScopedDiagnosticHandler handler(op->getContext(), [&](Diagnostic &diag) {
+      if (diag.getLocation() != loc)
+        return failure();
+      if (reason.empty())
+        reason = diag.str();
+      return success();
+    });
+    if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
+      return failure();
+  }
+  return success();
+}
+
+void DetachedOps::commit(RewriterBase &rewriter) {
+  for (Operation *op : ops)
+    rewriter.insert(op);
+  ops.clear();
+}
+
+Value fold::getDequantizedSource(Value value) {
+  if (auto dequantize = value.getDefiningOp<DequantizeOp>())
+    return dequantize.getInput();
+  return nullptr;
+}
+
+DenseIntElementsAttr fold::getQuantizedConstant(Value quantized) {
+  auto cast = quantized.getDefiningOp<quant::StorageCastOp>();
+  if (!cast)
+    return nullptr;
+  DenseIntElementsAttr codes;
+  if (!matchPattern(cast.getInput(), m_Constant(&codes)))
+    return nullptr;
+  return codes;
+}
+
+std::optional<SmallVector<double>> fold::getFloatConstantValues(Value value) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<double> result;
+  result.reserve(attr.getNumElements());
+  for (APFloat element : attr.getValues<APFloat>()) {
+    bool losesInfo = false;
+    element.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
+    result.push_back(element.convertToDouble());
+  }
+  return result;
+}
+
+SmallVector<int64_t> fold::quantizeElements(ArrayRef<double> values,
+                                              ArrayRef<int64_t> shape,
+                                              QuantizedType qtype,
+                                              RoundingMode rounding) {
+  SmallVector<double> scales = getScales(qtype);
+  SmallVector<int64_t> zeroPoints = getZeroPoints(qtype);
+  auto [qmin, qmax] = getStorageRange(qtype);
+  // Elements are row-major: the slice of element i along the axis is
+  // (i / stride) % dim, with stride the product of the inner dimensions.
+  int64_t stride = 1, dim = 1;
+  if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
+    int64_t axis = perAxis.getQuantizedDimension();
+    dim = shape[axis];
+    for (int64_t d = axis + 1, e = shape.size(); d < e; ++d)
+      stride *= shape[d];
+  }
+  SmallVector<int64_t> codes;
+  codes.reserve(values.size());
+  for (auto [i, value] : llvm::enumerate(values)) {
+    int64_t slice = (static_cast<int64_t>(i) / stride) % dim;
+    codes.push_back(numerics::quantizeValue(value, scales[slice], zeroPoints[slice],
+                                            qmin, qmax, rounding));
+  }
+  return codes;
+}
+
+Value fold::buildQuantizedConstant(DetachedOps &ops, Location loc,
+                                     ArrayRef<int64_t> shape, QuantizedType qtype,
+                                     ArrayRef<int64_t> codes) {
+  auto storageType = cast<IntegerType>(qtype.getStorageType());
+  unsigned width = storageType.getWidth();
+  SmallVector<APInt> elements;
+  elements.reserve(codes.size());
+  for (int64_t code : codes)
+    elements.push_back(APInt(width, static_cast<uint64_t>(code), qtype.isSigned(),
+                             /*implicitTrunc=*/true));
+  auto storageTensor = RankedTensorType::get(shape, storageType);
+  auto constant = ops.create<arith::ConstantOp>(
+      loc, storageTensor, DenseElementsAttr::get(storageTensor, elements));
+  return ops
+      .create<quant::StorageCastOp>(loc, RankedTensorType::get(shape, qtype),
+                                    constant.getResult())
+      .getResult();
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Step 1: boundaries
+//===----------------------------------------------------------------------===//
+
+/// qc.fake_quant(x) == dequantize(quantize(x)) by definition; splitting it
+/// exposes the quantized value to the compute patterns.
+struct FakeQuantToBoundary final : OpRewritePattern<FakeQuantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FakeQuantOp op,
+                                PatternRewriter &rewriter) const override {
+    QuantizedType qtype = op.getQuantizedType();
+    if (!qtype)
+      return rewriter.notifyMatchFailure(op, "no quantized type (invalid op)");
+    RankedTensorType floatType = op.getInput().getType();
+    auto quantizedType = floatType.clone(qtype);
+    auto quantize = QuantizeOp::create(rewriter, op.getLoc(), quantizedType,
+                                       op.getInput(),
+                                       RoundingModeAttr::get(getContext(), op.getRounding()));
+    rewriter.replaceOpWithNewOp<DequantizeOp>(op, floatType, quantize.getResult());
+    return success();
+  }
+};
+
+/// Upstream quant.qcast carries no rounding; qc makes it explicit as
+/// half_even, the rounding of the QDQ exporters (ONNX QuantizeLinear,
+/// PyTorch).
+struct QuantizeCastToQuantize final : OpRewritePattern<quant::QuantizeCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(quant::QuantizeCastOp op,
+                                PatternRewriter &rewriter) const override {
+    auto resultType = dyn_cast<RankedTensorType>(op.getType());
+    if (!resultType || !isa<RankedTensorType>(op.getInput().getType()) ||
+        !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(
+            resultType.getElementType()))
+      return rewriter.notifyMatchFailure(
+          op, "only ranked tensors of !quant.uniform map to qc.quantize");
+    rewriter.replaceOpWithNewOp<QuantizeOp>(
+        op, resultType, op.getInput(),
+        RoundingModeAttr::get(getContext(), RoundingMode::HalfEven));
+    return success();
+  }
+};
+
+struct DequantizeCastToDequantize final
+    : OpRewritePattern<quant::DequantizeCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(quant::DequantizeCastOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inputType = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!inputType || !isa<RankedTensorType>(op.getType()) ||
+        !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(
+            inputType.getElementType()))
+      return rewriter.notifyMatchFailure(
+          op, "only ranked tensors of !quant.uniform map to qc.dequantize");
+    rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getType(), op.getInput());
+    return success();
+  }
+};
+
+/// Weights: quantize(constant) is evaluated at compile time into the storage
+/// constant + quant.scast form that the lowering expects.
+struct FoldConstantQuantize final : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SmallVector<double>> values = getFloatConstantValues(op.getInput());
+    if (!values)
+      return rewriter.notifyMatchFailure(op, "operand is not a float constant");
+    RankedTensorType type = op.getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "constant has a dynamic shape");
+    QuantizedType qtype = getQuantizedElementType(type);
+    SmallVector<int64_t> codes =
+        quantizeElements(*values, type.getShape(), qtype, op.getRounding());
+    DetachedOps ops(getContext());
+    Value result = buildQuantizedConstant(ops, op.getLoc(), type.getShape(), qtype, codes);
+    ops.commit(rewriter);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Step 3: cleanup
+//===----------------------------------------------------------------------===//
+
+/// quantize(dequantize(q)) into other parameters is a change of parameters:
+/// done in integers with the compile-time multiplier s_in / s_out. (Identical
+/// types are removed by QuantizeOp's folder.)
+struct QuantizeOfDequantizeToRequantize final : OpRewritePattern<QuantizeOp> {
+  QuantizeOfDequantizeToRequantize(MLIRContext *context, const FoldContext &ctx)
+      : OpRewritePattern(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Value source = getDequantizedSource(op.getInput());
+    if (!source)
+      return rewriter.notifyMatchFailure(op, "operand is not a qc.dequantize");
+    if (source.getType() == op.getType())
+      return rewriter.notifyMatchFailure(op, "identical types fold away");
+    DetachedOps ops(getContext());
+    auto requantize = ops.create<RequantizeOp>(
+        op.getLoc(), op.getType(), source,
+        RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+    std::string reason;
+    if (failed(ops.verify(reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+    ops.commit(rewriter);
+    rewriter.replaceOp(op, requantize.getResult());
+    return success();
+  }
+  FoldContext ctx;
+};
+
+/// Whether every real value of `inner` (per slice) is representable in
+/// `outer`'s range, so that saturating to `outer` is a no-op.
+static bool coversRealRange(RankedTensorType outer, RankedTensorType inner) {
+  QuantizedType o = getQuantizedElementType(outer), i = getQuantizedElementType(inner);
+  SmallVector<double> os = getScales(o), is = getScales(i);
+  SmallVector<int64_t> oz = getZeroPoints(o), iz = getZeroPoints(i);
+  size_t n = std::max(os.size(), is.size());
+  for (size_t c = 0; c < n; ++c) {
+    size_t oc = os.size() == 1 ? 0 : c, ic = is.size() == 1 ? 0 : c;
+    double lo = (i.getStorageTypeMin() - iz[ic]) * is[ic];
+    double hi = (i.getStorageTypeMax() - iz[ic]) * is[ic];
+    if (lo < (o.getStorageTypeMin() - oz[oc]) * os[oc] ||
+        hi > (o.getStorageTypeMax() - oz[oc]) * os[oc])
+      return false;
+  }
+  return true;
+}
+
+/// requantize(requantize(q)) without an inner clamp is one change of
+/// parameters when the intermediate type does not saturate; a single
+/// rounding is also the more accurate one.
+struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<RequantizeOp>();
+    if (!inner)
+      return rewriter.notifyMatchFailure(op, "operand is not a qc.requantize");
+    if (inner.getClamp())
+      return rewriter.notifyMatchFailure(op, "the inner clamp would be lost");
+    auto inAxis = dyn_cast<UniformQuantizedPerAxisType>(
+        inner.getInput().getType().getElementType());
+    auto outAxis = dyn_cast<UniformQuantizedPerAxisType>(op.getType().getElementType());
+    if (inAxis && outAxis &&
+        inAxis.getQuantizedDimension() != outAxis.getQuantizedDimension())
+      return rewriter.notifyMatchFailure(op, "per-axis axes differ");
+    if (!coversRealRange(inner.getType(), inner.getInput().getType()))
+      return rewriter.notifyMatchFailure(
+          op, "the intermediate type saturates values of the input");
+    rewriter.modifyOpInPlace(op, [&] { op.getInputMutable().assign(inner.getInput()); });
+    return success();
+  }
+};
+
+} // namespace
+
+void qc::populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns) {
+  patterns.add<FakeQuantToBoundary, QuantizeCastToQuantize,
+               DequantizeCastToDequantize>(patterns.getContext());
+}
+
+void fold::populateCleanupPatterns(RewritePatternSet &patterns,
+                                   const FoldContext &ctx) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<FoldConstantQuantize, MergeRequantizeChain>(context);
+  patterns.add<QuantizeOfDequantizeToRequantize>(context, ctx);
+}
+
+void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
+                                       RequantProfile profile) {
+  FoldContext ctx;
+  ctx.profile = profile;
+  populateCleanupPatterns(patterns, ctx);
+  populateComputePatterns(patterns, ctx);
+  populatePropagationPatterns(patterns, ctx);
+}
+
+//===----------------------------------------------------------------------===//
+// Report
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The real multipliers of a requantizing op, in the order the op applies
+/// them; empty for ops without requantization.
+struct RequantDescription {
+  SmallVector<double> reals;
+  std::string what;
+};
+} // namespace
+
+static double scaleOf(Value value, size_t channel = 0) {
+  SmallVector<double> scales = getScales(getQuantizedElementType(value.getType()));
+  return scales[scales.size() == 1 ? 0 : channel];
+}
+
+static size_t numScales(Value value) {
+  return getScales(getQuantizedElementType(value.getType())).size();
+}
+
+/// The real multipliers each qc op derives from its scales (QCOps.td).
+static std::optional<RequantDescription> describeRequantization(Operation *op) {
+  RequantDescription d;
+  auto contraction = [&](Value input, Value weight, Value result) {
+    size_t channels = std::max(numScales(weight), numScales(result));
+    for (size_t c = 0; c < channels; ++c)
+      d.reals.push_back(scaleOf(input) * scaleOf(weight, c) / scaleOf(result, c));
+    d.what = "s_in * s_w / s_out";
+  };
+  if (auto matmul = dyn_cast<MatmulOp>(op)) {
+    contraction(matmul.getLhs(), matmul.getRhs(), matmul.getResult());
+  } else if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    contraction(conv.getInput(), conv.getFilter(), conv.getResult());
+  } else if (auto mul = dyn_cast<MulOp>(op)) {
+    d.reals.push_back(scaleOf(mul.getLhs()) * scaleOf(mul.getRhs()) /
+                      scaleOf(mul.getResult()));
+    d.what = "s_a * s_b / s_out";
+  } else if (auto add = dyn_cast<AddOp>(op)) {
+    // TFLite's add: both sides to 2 * max(s_a, s_b) with L bits of headroom.
+    unsigned width =
+        getQuantizedElementType(add.getType()).getStorageTypeIntegralWidth();
+    double headroom = std::ldexp(1.0, width > 8 ? 15 : 20);
+    double twiceMax = 2.0 * std::max(scaleOf(add.getLhs()), scaleOf(add.getRhs()));
+    d.reals = {scaleOf(add.getLhs()) / twiceMax, scaleOf(add.getRhs()) / twiceMax,
+               twiceMax / (headroom * scaleOf(add.getResult()))};
+    d.what = "s_a / 2max, s_b / 2max, 2max / (2^L s_out)";
+  } else if (auto requantize = dyn_cast<RequantizeOp>(op)) {
+    size_t channels = std::max(numScales(requantize.getInput()),
+                               numScales(requantize.getResult()));
+    for (size_t c = 0; c < channels; ++c)
+      d.reals.push_back(scaleOf(requantize.getInput(), c) /
+                        scaleOf(requantize.getResult(), c));
+    d.what = "s_in / s_out";
+  } else {
+    return std::nullopt;
+  }
+  return d;
+}
+
+static bool isIntegerComputeOp(Operation *op) {
+  return isa<QCDialect>(op->getDialect()) &&
+         !isa<QuantizeOp, DequantizeOp, FakeQuantOp>(op);
+}
+
+/// A float op inside a quantized region: it reads a dequantized value or
+/// feeds a quantize. These are what the pass could not make integer.
+static bool staysFloatInQuantizedRegion(Operation *op) {
+  if (isa<QCDialect, quant::QuantDialect>(op->getDialect()) ||
+      op->hasTrait<OpTrait::IsTerminator>() || op->hasTrait<OpTrait::ConstantLike>())
+    return false;
+  if (llvm::any_of(op->getOperands(),
+                   [](Value v) { return v.getDefiningOp<DequantizeOp>(); }))
+    return true;
+  return llvm::any_of(op->getUsers(), [](Operation *u) { return isa<QuantizeOp>(u); });
+}
+
+namespace {
+struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> {
+  using FoldFakeQuantBase::FoldFakeQuantBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    // Step 1 walks once without folding: the upstream folder of quant.dcast
+    // would otherwise erase dcast(qcast(x)) before it becomes a boundary.
+    {
+      RewritePatternSet boundaries(&getContext());
+      populateFakeQuantBoundaryPatterns(boundaries);
+      walkAndApplyPatterns(func, std::move(boundaries));
+    }
+    FoldContext ctx;
+    ctx.profile = profile;
+    ctx.floatReasons = std::make_shared<FloatReasons>();
+    RewritePatternSet patterns(&getContext());
+    populateCleanupPatterns(patterns, ctx);
+    populateComputePatterns(patterns, ctx);
+    populatePropagationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(func, std::move(patterns)))) {
+      func.emitError("qc-fold-fake-quant did not converge");
+      return signalPassFailure();
+    }
+    if (failed(checkAndReport(func, *ctx.floatReasons)))
+      return signalPassFailure();
+  }
+
+  /// Checks that every requantization has a representable multiplier (an
+  /// error otherwise: scales like 1e200 * 1e200 overflow), names what stayed
+  /// float, and with `report` describes each integer op.
+  LogicalResult checkAndReport(func::FuncOp func, const FloatReasons &floatReasons) {
+    unsigned integerOps = 0;
+    SmallVector<std::string> floatOps;
+    WalkResult walk = func.walk([&](Operation *op) {
+      if (isIntegerComputeOp(op)) {
+        ++integerOps;
+        std::optional<RequantDescription> d = describeRequantization(op);
+        if (!d)
+          return WalkResult::advance();
+        SmallVector<int32_t> multipliers, shifts;
+        for (double real : d->reals) {
+          if (!std::isfinite(real) || real < 0.0) {
+            op->emitOpError() << "requantization multiplier " << real << " ("
+                              << d->what
+                              << ") is not finite: the scales are inconsistent";
+            return WalkResult::interrupt();
+          }
+          numerics::QuantizedMultiplier m = numerics::quantizeMultiplier(real);
+          multipliers.push_back(m.multiplier);
+          shifts.push_back(m.shift);
+        }
+        if (report) {
+          std::string reals;
+          llvm::raw_string_ostream os(reals);
+          llvm::interleaveComma(d->reals, os,
+                                [&](double r) { os << llvm::format("%.9g", r); });
+          op->emitRemark() << "requantization (" << stringifyRequantProfile(profile)
+                           << "): real [" << reals << "] (" << d->what
+                           << ") -> multiplier [" << llvm::interleaved(multipliers)
+                           << "] shift [" << llvm::interleaved(shifts) << "]";
+        }
+        return WalkResult::advance();
+      }
+      if (staysFloatInQuantizedRegion(op)) {
+        auto it = floatReasons.reasons.find(op);
+        std::string reason = it != floatReasons.reasons.end()
+                                 ? it->second
+                                 : "no integer form for this op";
+        op->emitRemark() << "'" << op->getName() << "' stays in float: " << reason;
+        floatOps.push_back(op->getName().getStringRef().str());
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    if (report) {
+      InFlightDiagnostic summary = func.emitRemark()
+                                   << "qc-fold-fake-quant: " << integerOps
+                                   << " integer op(s), " << floatOps.size()
+                                   << " op(s) stayed float";
+      if (!floatOps.empty())
+        summary << ": " << llvm::join(floatOps, ", ");
+    }
+    return success();
+  }
+};
+} // namespace

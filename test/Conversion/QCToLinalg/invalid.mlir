@@ -1,0 +1,53 @@
+// RUN: qc-opt %s --qc-lower-to-linalg -split-input-file -verify-diagnostics
+
+// NOTE: dynamic shapes are not lowered yet (the output-stage constants and
+// the pooling counts are computed from static sizes): the full conversion
+// reports the op instead of leaving it half converted.
+func.func @dynamic_matmul(%a: tensor<?x16x!quant.uniform<i8:f32, 0.1>>, %b: tensor<16x8x!quant.uniform<i8:f32, 0.02>>)
+    -> tensor<?x8x!quant.uniform<i8:f32, 0.25>> {
+  // expected-error@+1 {{failed to legalize operation 'qc.matmul'}}
+  %y = qc.matmul %a, %b : tensor<?x16x!quant.uniform<i8:f32, 0.1>>, tensor<16x8x!quant.uniform<i8:f32, 0.02>>
+                       -> tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+  return %y : tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+}
+
+// -----
+
+// NOTE: quant.qcast / quant.dcast carry float semantics (rounding mode,
+// clamping order) that qc does not adopt: use qc.quantize / qc.dequantize.
+func.func @upstream_qcast(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> {
+  // expected-error@+1 {{failed to legalize operation 'quant.qcast'}}
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.1>>
+  return %q : tensor<4x!quant.uniform<i8:f32, 0.1>>
+}
+
+// -----
+
+// NOTE: a quantized value flowing into an op qc has no rewrite for (here
+// tensor.extract) is reported, not left with a !quant type.
+func.func @unknown_user(%x: tensor<4x!quant.uniform<i8:f32, 0.1>>, %i: index) -> !quant.uniform<i8:f32, 0.1> {
+  // expected-error@+1 {{failed to legalize operation 'tensor.extract'}}
+  %e = tensor.extract %x[%i] : tensor<4x!quant.uniform<i8:f32, 0.1>>
+  return %e : !quant.uniform<i8:f32, 0.1>
+}
+
+// -----
+
+// NOTE: a real multiplier that overflows a double has no fixed-point form.
+func.func @multiplier_overflow(%a: tensor<4x!quant.uniform<i8:f64, 1.0e200>>, %b: tensor<4x!quant.uniform<i8:f64, 1.0e200>>)
+    -> tensor<4x!quant.uniform<i8:f64, 1.0>> {
+  // expected-error@+1 {{failed to legalize operation 'qc.mul'}}
+  %y = qc.mul %a, %b : tensor<4x!quant.uniform<i8:f64, 1.0e200>>, tensor<4x!quant.uniform<i8:f64, 1.0e200>>
+                    -> tensor<4x!quant.uniform<i8:f64, 1.0>>
+  return %y : tensor<4x!quant.uniform<i8:f64, 1.0>>
+}
+
+// -----
+
+// NOTE: qc.fake_quant is float QAT semantics; --qc-fold-fake-quant removes it
+// before lowering.
+func.func @fake_quant_left(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{failed to legalize operation 'qc.fake_quant'}}
+  %y = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:-3> : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

@@ -1,0 +1,60 @@
+// RUN: qc-opt %s --qc-lower-to-linalg -split-input-file | FileCheck %s
+
+// Max pooling pads with the smallest storage code, which never wins.
+// CHECK-LABEL: func.func @max_pool
+// CHECK: %[[MIN:.*]] = arith.constant -128 : i8
+// CHECK: %[[P:.*]] = tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 0, 0]
+// CHECK: tensor.yield %[[MIN]] : i8
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%{{.*}} : i8) outs(%{{.*}} : tensor<1x4x3x3xi8>)
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xi8>
+// CHECK: linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[P]], %[[WIN]] : tensor<1x9x7x3xi8>, tensor<3x3xi8>) outs(%[[INIT]] : tensor<1x4x3x3xi8>)
+func.func @max_pool(%x: tensor<1x7x6x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x3x3x!quant.uniform<i8:f32, 0.1>> {
+  %y = qc.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 0>}
+      : tensor<1x7x6x3x!quant.uniform<i8:f32, 0.1>> -> tensor<1x4x3x3x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<1x4x3x3x!quant.uniform<i8:f32, 0.1>>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @max_pool_unsigned
+// CHECK: linalg.pooling_nhwc_max_unsigned
+func.func @max_pool_unsigned(%x: tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1>>) -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>> {
+  %y = qc.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+      : tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1>> -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>>
+  return %y : tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>>
+}
+
+// -----
+
+// Average pooling sums codes in i32 (padding adds 0) and divides by the
+// number of valid elements, a compile-time constant per output position:
+// with a 2x2 window, stride 1 and padding 1 on the top/left of a 2x2 input,
+// the corners see 1, the edges 2 and the inner position 4 elements.
+// CHECK-LABEL: func.func @avg_pool
+// CHECK: %[[SUM:.*]] = linalg.pooling_nhwc_sum {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x3x3x1xi8>, tensor<2x2xi8>) outs(%{{.*}} : tensor<1x2x2x1xi32>)
+// CHECK: %[[COUNT:.*]] = arith.constant dense<{{\[}}[1, 2], [2, 4]]> : tensor<2x2xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]], %[[COUNT]] : tensor<1x2x2x1xi32>, tensor<2x2xi32>)
+// CHECK: arith.divsi
+// CHECK: arith.select
+// CHECK: arith.divsi
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+func.func @avg_pool(%x: tensor<1x2x2x1x!quant.uniform<i8:f32, 0.1:4>>) -> tensor<1x2x2x1x!quant.uniform<i8:f32, 0.1:4>> {
+  %y = qc.avg_pool2d %x {kernel = array<i64: 2, 2>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<1x2x2x1x!quant.uniform<i8:f32, 0.1:4>> -> tensor<1x2x2x1x!quant.uniform<i8:f32, 0.1:4>>
+  return %y : tensor<1x2x2x1x!quant.uniform<i8:f32, 0.1:4>>
+}
+
+// -----
+
+// Without padding every window holds kernel elements: the count is a scalar.
+// Unsigned codes are widened first (pooling_nhwc_sum sign-extends).
+// CHECK-LABEL: func.func @avg_pool_unsigned
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: linalg.pooling_nhwc_sum {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x2xi32>, tensor<2x2xi32>)
+// CHECK-NOT: tensor<2x2xi32> = dense
+// CHECK: arith.constant 4 : i32
+func.func @avg_pool_unsigned(%x: tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1>>) -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>> {
+  %y = qc.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+      : tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1>> -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>>
+  return %y : tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>>
+}

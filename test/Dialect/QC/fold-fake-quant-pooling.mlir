@@ -1,0 +1,86 @@
+// RUN: qc-opt %s -split-input-file --qc-fold-fake-quant | FileCheck %s
+
+// Max pooling commutes with dequantization: the dequantize moves below it
+// and the output fake_quant with the same parameters disappears. The -inf
+// init and the -inf pad never win the max, so the pad becomes `padding`.
+
+// CHECK-LABEL: func.func @max_pool_pad
+// CHECK:         %[[Q:.*]] = qc.quantize %{{.*}} : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!quant.uniform<i8:f32, 1.000000e-01:-5>>
+// CHECK:         %[[P:.*]] = qc.max_pool2d %[[Q]] {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+// CHECK-SAME:      -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01:-5>>
+// CHECK:         %[[R:.*]] = qc.dequantize %[[P]]
+// CHECK:         return %[[R]]
+// CHECK-NOT:     linalg
+func.func @max_pool_pad(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1:-5> : tensor<1x4x4x2xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %p = tensor.pad %xq low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %ninf : f32
+  } : tensor<1x4x4x2xf32> to tensor<1x6x6x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %win = tensor.empty() : tensor<3x3xf32>
+  %m = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%p, %win : tensor<1x6x6x2xf32>, tensor<3x3xf32>) outs(%init : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1:-5> : tensor<1x2x2x2xf32>
+  return %y : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// With other output parameters the max pool stays on the input's
+// parameters and a requantize follows.
+
+// CHECK-LABEL: func.func @max_pool_requantize
+// CHECK:         %[[P:.*]] = qc.max_pool2d %{{.*}} {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : {{.*}} -> tensor<1x1x1x1x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         qc.requantize %[[P]] : tensor<1x1x1x1x!quant.uniform<i8:f32, 1.000000e-01>> -> tensor<1x1x1x1x!quant.uniform<i8:f32, 2.000000e-01:3>>
+func.func @max_pool_requantize(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x1xf32>
+  %lowest = arith.constant -20.0 : f32
+  %e = tensor.empty() : tensor<1x1x1x1xf32>
+  %init = linalg.fill ins(%lowest : f32) outs(%e : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %m = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x2x2x1xf32>, tensor<2x2xf32>) outs(%init : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.2:3> : tensor<1x1x1x1xf32>
+  return %y : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+// torch-mlir's avg_pool2d: a sum pool divided by the window size (here in a
+// linalg.generic, then as a multiplication by 1/4 on whole tensors).
+
+// CHECK-LABEL: func.func @avg_pool
+// CHECK:         %[[Q:.*]] = qc.quantize %{{.*}} -> tensor<1x4x4x3x!quant.uniform<i8:f32, 5.000000e-02:2>>
+// CHECK:         %[[A:.*]] = qc.avg_pool2d %[[Q]] {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : {{.*}} -> tensor<1x2x2x3x!quant.uniform<i8:f32, 5.000000e-02:2>>
+// CHECK:         qc.dequantize %[[A]]
+// CHECK:         %[[B:.*]] = qc.avg_pool2d %[[Q]] {kernel = array<i64: 2, 2>} : {{.*}} -> tensor<1x3x3x3x!quant.uniform<i8:f32, 5.000000e-02:2>>
+// CHECK:         qc.requantize %[[B]] : {{.*}} -> tensor<1x3x3x3x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK-NOT:     linalg
+func.func @avg_pool(%x: tensor<1x4x4x3xf32>) -> (tensor<1x2x2x3xf32>, tensor<1x3x3x3xf32>) {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:2> : tensor<1x4x4x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %four = arith.constant 4.0 : f32
+  %win = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %s = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x4x4x3xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %avg = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s : tensor<1x2x2x3xf32>) outs(%e : tensor<1x2x2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %d = arith.divf %in, %four : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x2x3xf32>
+  %y = qc.fake_quant %avg to !quant.uniform<i8:f32, 0.05:2> : tensor<1x2x2x3xf32>
+  %e2 = tensor.empty() : tensor<1x3x3x3xf32>
+  %init2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+  %s2 = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x4x4x3xf32>, tensor<2x2xf32>) outs(%init2 : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+  %quarter = arith.constant dense<0.25> : tensor<1x3x3x3xf32>
+  %avg2 = arith.mulf %quarter, %s2 : tensor<1x3x3x3xf32>
+  %y2 = qc.fake_quant %avg2 to !quant.uniform<i8:f32, 0.1> : tensor<1x3x3x3xf32>
+  return %y, %y2 : tensor<1x2x2x3xf32>, tensor<1x3x3x3xf32>
+}

@@ -1,0 +1,498 @@
+"""Execution cases for the integer lowering of qc ops, checked bit-exactly.
+
+Each case is one function on !quant.uniform tensors (one qc op, weights either
+function arguments or arith.constant + quant.scast constants), its random
+inputs and the output that python/qc/reference.py predicts. `build_module`
+wraps cases into one module whose @main reads the inputs from mutable
+memref.globals (opaque to constant folding), calls every case and prints each
+result with printMemrefI32; `parse_outputs` reads them back. The same cases
+can drive any runner that executes a function on storage-typed inputs.
+"""
+import re
+
+import numpy as np
+
+from qc import reference as ref
+
+
+def _float(x):
+    """A float literal MLIR parses back to the same double."""
+    return "%.17e" % float(x)
+
+
+class QType:
+    """A !quant.uniform element type, per tensor or per axis."""
+
+    def __init__(self, scale, zp=0, bits=8, signed=True, axis=None, expressed="f32"):
+        self.bits, self.signed, self.axis, self.expressed = bits, signed, axis, expressed
+        self.scales = np.atleast_1d(np.asarray(scale, dtype=np.float64))
+        self.zps = np.broadcast_to(np.atleast_1d(np.asarray(zp, dtype=np.int64)),
+                                   self.scales.shape).copy()
+        self.qmin, self.qmax = ref.storage_range(bits, signed)
+
+    @property
+    def storage(self):
+        return "i%d" % self.bits
+
+    def mlir(self):
+        kind = ("i" if self.signed else "u") + str(self.bits)
+        if self.axis is None:
+            return "!quant.uniform<%s:%s, %s:%d>" % (kind, self.expressed,
+                                                     _float(self.scales[0]), self.zps[0])
+        params = ", ".join("%s:%d" % (_float(s), z) for s, z in zip(self.scales, self.zps))
+        return "!quant.uniform<%s:%s:%d, {%s}>" % (kind, self.expressed, self.axis, params)
+
+    def tensor(self, shape):
+        return "tensor<%s%s>" % ("".join("%dx" % d for d in shape), self.mlir())
+
+    def storage_tensor(self, shape):
+        return "tensor<%s%s>" % ("".join("%dx" % d for d in shape), self.storage)
+
+    def random(self, rng, shape):
+        return rng.integers(self.qmin, self.qmax + 1, size=shape, dtype=np.int64)
+
+
+class F32:
+    """The float side of qc.quantize / qc.dequantize. Results are compared
+    through their bit patterns (arith.bitcast to i32), so bit-exactly."""
+    storage, bits, signed, is_float = "f32", 32, True, True
+
+    def tensor(self, shape):
+        return "tensor<%sf32>" % "".join("%dx" % d for d in shape)
+
+    storage_tensor = tensor
+
+
+def _dense(values, bits, signed):
+    """A dense<...> literal of storage codes (unsigned codes as bit patterns)."""
+    if np.asarray(values).dtype == np.float32:
+        v = np.asarray(values)
+        body = np.array2string(v, separator=",", threshold=1 << 30, max_line_width=1 << 30,
+                               formatter={"float_kind": lambda x: "%.9e" % x})
+        return "dense<%s>" % body.replace("\n", "")
+    v = np.asarray(values, dtype=np.int64)
+    if not signed:
+        v = np.where(v >= (1 << (bits - 1)), v - (1 << bits), v)
+    if v.ndim == 0:
+        return "dense<%d>" % v
+    return "dense<%s>" % np.array2string(v, separator=",", threshold=1 << 30,
+                                         max_line_width=1 << 30).replace("\n", "")
+
+
+class Case:
+    """One qc op applied to arguments and constants, plus its expected result."""
+
+    def __init__(self, name):
+        self.name = name
+        self.args = []    # (values, QType, shape)
+        self.body = []
+        self.result = None  # (QType, shape)
+        self.expected = None
+        self._tmp = 0
+
+    def arg(self, values, qtype):
+        dtype = np.float32 if getattr(qtype, "is_float", False) else np.int64
+        self.args.append((np.asarray(values, dtype=dtype), qtype))
+        return "%%arg%d" % (len(self.args) - 1)
+
+    def const(self, values, qtype):
+        values = np.asarray(values, dtype=np.int64)
+        self._tmp += 1
+        name = "%%c%d" % self._tmp
+        self.body.append("%s_s = arith.constant %s : %s" % (
+            name, _dense(values, qtype.bits, qtype.signed), qtype.storage_tensor(values.shape)))
+        self.body.append("%s = quant.scast %s_s : %s to %s" % (
+            name, name, qtype.storage_tensor(values.shape), qtype.tensor(values.shape)))
+        return name
+
+    def func_text(self):
+        params = ", ".join("%%arg%d: %s" % (i, q.tensor(v.shape))
+                           for i, (v, q) in enumerate(self.args))
+        qt, shape = self.result
+        lines = ["func.func @%s(%s) -> %s {" % (self.name, params, qt.tensor(shape))]
+        lines += ["  " + l for l in self.body]
+        lines.append("  return %%r : %s" % qt.tensor(shape))
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def build_module(cases):
+    """MLIR text: every case function, the input globals and @main."""
+    out = ["func.func private @printMemrefI32(memref<*xi32>)"]
+    main = ["func.func @main() {"]
+    for c in cases:
+        out.append(c.func_text())
+        operands = []
+        for i, (values, q) in enumerate(c.args):
+            g = "@%s_in%d" % (c.name, i)
+            mem = "memref<%s%s>" % ("".join("%dx" % d for d in values.shape), q.storage)
+            # Not `constant`: the values stay opaque to constant folding.
+            out.append('memref.global "private" %s : %s = %s' % (
+                g, mem, _dense(values, q.bits, q.signed)))
+            v = "%%%s_%d" % (c.name, i)
+            main.append("  %s_m = memref.get_global %s : %s" % (v, g, mem))
+            main.append("  %s_t = bufferization.to_tensor %s_m restrict : %s to %s" % (
+                v, v, mem, q.storage_tensor(values.shape)))
+            if getattr(q, "is_float", False):
+                operands.append(v + "_t")
+                continue
+            main.append("  %s = quant.scast %s_t : %s to %s" % (
+                v, v, q.storage_tensor(values.shape), q.tensor(values.shape)))
+            operands.append(v)
+        qt, shape = c.result
+        r = "%%%s_r" % c.name
+        main.append("  %s = call @%s(%s) : (%s) -> %s" % (
+            r, c.name, ", ".join(operands),
+            ", ".join(q.tensor(v.shape) for v, q in c.args), qt.tensor(shape)))
+        is_float = getattr(qt, "is_float", False)
+        if is_float:
+            main.append("  %s_s = tensor.cast %s : %s to %s" % (r, r, qt.tensor(shape),
+                                                               qt.tensor(shape)))
+        else:
+            main.append("  %s_s = quant.scast %s : %s to %s" % (r, r, qt.tensor(shape),
+                                                                qt.storage_tensor(shape)))
+        rank = len(shape)
+        dims = ", ".join("d%d" % i for i in range(rank))
+        ext = "arith.bitcast" if is_float else "arith.extsi" if qt.signed else "arith.extui"
+        i32 = "tensor<%si32>" % "".join("%dx" % d for d in shape)
+        main.append("  %s_e = tensor.empty() : %s" % (r, i32))
+        main.append(
+            "  %s_w = linalg.generic {indexing_maps = [affine_map<(%s) -> (%s)>, "
+            "affine_map<(%s) -> (%s)>], iterator_types = [%s]} ins(%s_s : %s) outs(%s_e : %s)%s {\n"
+            "  ^bb0(%%x: %s, %%o: i32):\n    %%y = %s %%x : %s to i32\n    linalg.yield %%y : i32\n"
+            "  } -> %s" % (r, dims, dims, dims, dims,
+                           ", ".join(['"parallel"'] * rank), r, qt.storage_tensor(shape),
+                           r, i32,
+                           # Reading float bits for printing is a boundary too.
+                           " attrs = {qc.float_boundary}" if is_float else "",
+                           qt.storage, ext, qt.storage, i32))
+        mem = "memref<%si32>" % "".join("%dx" % d for d in shape)
+        main.append("  %s_b = bufferization.to_buffer %s_w : %s to %s" % (r, r, i32, mem))
+        main.append("  %s_u = memref.cast %s_b : %s to memref<*xi32>" % (r, r, mem))
+        main.append("  call @printMemrefI32(%s_u) : (memref<*xi32>) -> ()" % r)
+    main.append("  return\n}")
+    return "\n".join(out + ["\n".join(main)]) + "\n"
+
+
+def parse_outputs(stdout, cases):
+    """The printed results, one array per case, in order."""
+    chunks = stdout.split("Unranked Memref")[1:]
+    if len(chunks) != len(cases):
+        raise RuntimeError("expected %d printed results, got %d" % (len(cases), len(chunks)))
+    results = []
+    for c, chunk in zip(cases, chunks):
+        data = chunk.split("data =", 1)[1]
+        values = np.array([int(t) for t in re.findall(r"-?\d+", data)], dtype=np.int64)
+        results.append(values.reshape(c.result[1]))
+    return results
+
+
+# --------------------------------------------------------------------------
+# Case builders: each returns a Case with its expected result.
+# --------------------------------------------------------------------------
+
+def _clamp_text(clamp):
+    return "" if clamp is None else " clamp [%d, %d]" % clamp
+
+
+def _profile_text(profile):
+    return "" if profile == ref.DOUBLE_ROUND else " profile <%s>" % profile
+
+
+def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
+                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None):
+    c = Case(name)
+    a = aq.random(rng, (m, k))
+    b = bq.random(rng, (k, n))
+    bias_scales = aq.scales[0] * bq.scales
+    a_name = c.arg(a, aq)
+    b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
+    operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((m, k)), bq.tensor((k, n)))
+    bias_values = None
+    if bias:
+        bias_q = QType(bias_scales, 0, bits=32, axis=0 if bq.axis is not None else None)
+        bias_values = rng.integers(-5000, 5000, size=(n,))
+        bias_name = c.const(bias_values, bias_q) if const_bias else c.arg(bias_values, bias_q)
+        operands += " bias " + bias_name
+        types += ", " + bias_q.tensor((n,))
+    c.body.append("%%r = qc.matmul %s%s%s : %s -> %s" % (
+        operands, _profile_text(profile), _clamp_text(clamp), types, yq.tensor((m, n))))
+    c.result = (yq, (m, n))
+    acc = ref.matmul(a, aq.zps[0], b, bq.zps, bias_values)
+    real = aq.scales[0] * bq.scales / yq.scales[0]
+    if bq.axis is None:
+        real = real[0]
+    c.expected = ref.output_stage(acc, real, yq.zps[0], yq.qmin, yq.qmax, profile, clamp)
+    return c
+
+
+def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
+                padding=(0, 0, 0, 0), dilations=(1, 1), groups=1, bias=True,
+                const_weights=False, profile=ref.DOUBLE_ROUND, clamp=None):
+    c = Case(name)
+    x = xq.random(rng, x_shape)
+    w = wq.random(rng, w_shape)
+    f = w_shape[3]
+    x_name = c.arg(x, xq)
+    w_name = c.const(w, wq) if const_weights else c.arg(w, wq)
+    operands, types = "%s, %s" % (x_name, w_name), "%s, %s" % (xq.tensor(x_shape), wq.tensor(w_shape))
+    bias_values = None
+    if bias:
+        bias_q = QType(xq.scales[0] * wq.scales, 0, bits=32,
+                       axis=0 if wq.axis is not None else None)
+        bias_values = rng.integers(-5000, 5000, size=(f,))
+        operands += " bias " + c.arg(bias_values, bias_q)
+        types += ", " + bias_q.tensor((f,))
+    acc = ref.conv2d(x, xq.zps[0], w, wq.zps, bias_values, strides, padding, dilations, groups)
+    y_shape = acc.shape
+    attrs = "{strides = array<i64: %d, %d>, padding = array<i64: %d, %d, %d, %d>, " \
+            "dilations = array<i64: %d, %d>, groups = %d : i64}" % (
+                tuple(strides) + tuple(padding) + tuple(dilations) + (groups,))
+    c.body.append("%%r = qc.conv2d %s%s%s %s : %s -> %s" % (
+        operands, _profile_text(profile), _clamp_text(clamp), attrs, types, yq.tensor(y_shape)))
+    c.result = (yq, y_shape)
+    real = xq.scales[0] * wq.scales / yq.scales[0]
+    if wq.axis is None:
+        real = real[0]
+    c.expected = ref.output_stage(acc, real, yq.zps[0], yq.qmin, yq.qmax, profile, clamp)
+    return c
+
+
+def add_case(name, rng, shape, aq, bq, yq, profile=ref.DOUBLE_ROUND, clamp=None):
+    c = Case(name)
+    a, b = aq.random(rng, shape), bq.random(rng, shape)
+    c.body.append("%%r = qc.add %s, %s%s%s : %s, %s -> %s" % (
+        c.arg(a, aq), c.arg(b, bq), _profile_text(profile), _clamp_text(clamp),
+        aq.tensor(shape), bq.tensor(shape), yq.tensor(shape)))
+    c.result = (yq, shape)
+    c.expected = ref.add(a, aq.scales[0], aq.zps[0], b, bq.scales[0], bq.zps[0],
+                         yq.scales[0], yq.zps[0], yq.qmin, yq.qmax,
+                         bits=max(aq.bits, bq.bits), profile=profile, clamp=clamp)
+    return c
+
+
+def mul_case(name, rng, shape, aq, bq, yq, profile=ref.DOUBLE_ROUND, clamp=None):
+    c = Case(name)
+    a, b = aq.random(rng, shape), bq.random(rng, shape)
+    c.body.append("%%r = qc.mul %s, %s%s%s : %s, %s -> %s" % (
+        c.arg(a, aq), c.arg(b, bq), _profile_text(profile), _clamp_text(clamp),
+        aq.tensor(shape), bq.tensor(shape), yq.tensor(shape)))
+    c.result = (yq, shape)
+    c.expected = ref.mul(a, aq.scales[0], aq.zps[0], b, bq.scales[0], bq.zps[0],
+                         yq.scales[0], yq.zps[0], yq.qmin, yq.qmax, profile, clamp)
+    return c
+
+
+def requantize_case(name, rng, shape, xq, yq, profile=ref.DOUBLE_ROUND, clamp=None):
+    c = Case(name)
+    x = xq.random(rng, shape)
+    c.body.append("%%r = qc.requantize %s%s%s : %s -> %s" % (
+        c.arg(x, xq), _profile_text(profile), _clamp_text(clamp), xq.tensor(shape),
+        yq.tensor(shape)))
+    c.result = (yq, shape)
+    axis = xq.axis if xq.axis is not None else yq.axis
+    bshape = [1] * len(shape)
+    if axis is not None:
+        bshape[axis] = -1
+    zin = xq.zps.reshape(bshape) if xq.axis is not None else xq.zps[0]
+    real = xq.scales / yq.scales
+    real = real.reshape(bshape) if axis is not None else real[0]
+    pairs = [ref.quantize_multiplier(r) for r in np.atleast_1d(real).ravel()]
+    mult = np.array([p[0] for p in pairs]).reshape(np.shape(real))
+    shift = np.array([p[1] for p in pairs]).reshape(np.shape(real))
+    r = ref.apply_multiplier(x - zin, mult, shift, profile)
+    zy = yq.zps.reshape(bshape) if yq.axis is not None else yq.zps[0]
+    lo, hi = yq.qmin, yq.qmax
+    if clamp is not None:
+        lo, hi = max(lo, clamp[0]), min(hi, clamp[1])
+    c.expected = np.clip(r + zy, lo, hi)
+    return c
+
+
+def clamp_case(name, rng, shape, xq, lo, hi):
+    c = Case(name)
+    x = xq.random(rng, shape)
+    c.body.append("%%r = qc.clamp %s min %d max %d : %s" % (c.arg(x, xq), lo, hi, xq.tensor(shape)))
+    c.result = (xq, shape)
+    c.expected = np.clip(x, lo, hi)
+    return c
+
+
+def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
+    c = Case(name)
+    x = xq.random(rng, x_shape)
+    fn = ref.max_pool2d if kind == "max" else ref.avg_pool2d
+    expected = fn(x, kernel, strides, padding)
+    attrs = "{kernel = array<i64: %d, %d>, strides = array<i64: %d, %d>, " \
+            "padding = array<i64: %d, %d, %d, %d>}" % (tuple(kernel) + tuple(strides) + tuple(padding))
+    c.body.append("%%r = qc.%s_pool2d %s %s : %s -> %s" % (
+        kind, c.arg(x, xq), attrs, xq.tensor(x_shape), xq.tensor(expected.shape)))
+    c.result = (xq, expected.shape)
+    c.expected = expected
+    return c
+
+
+def quantize_case(name, rng, shape, yq, mode=ref.HALF_EVEN, ties=False):
+    c = Case(name)
+    if ties:
+        # Multiples of s/2 with a power-of-two scale: every quotient is exact,
+        # half of them ties.
+        x = (rng.integers(-300, 300, size=shape) * (yq.scales[0] / 2)).astype(np.float32)
+    else:
+        x = rng.uniform(-20, 20, size=shape).astype(np.float32)
+    rounding = "" if mode == ref.HALF_EVEN else " rounding <%s>" % mode
+    c.body.append("%%r = qc.quantize %s%s : %s -> %s" % (
+        c.arg(x, F32()), rounding, F32().tensor(shape), yq.tensor(shape)))
+    c.result = (yq, shape)
+    c.expected = ref.quantize(x, yq.scales if yq.axis is not None else yq.scales[0],
+                              yq.zps if yq.axis is not None else yq.zps[0], yq.qmin,
+                              yq.qmax, mode, axis=yq.axis, float_type=np.float32)
+    return c
+
+
+def dequantize_case(name, rng, shape, xq):
+    c = Case(name)
+    q = xq.random(rng, shape)
+    c.body.append("%%r = qc.dequantize %s : %s -> %s" % (
+        c.arg(q, xq), xq.tensor(shape), F32().tensor(shape)))
+    c.result = (F32(), shape)
+    real = ref.dequantize(q, xq.scales if xq.axis is not None else xq.scales[0],
+                          xq.zps if xq.axis is not None else xq.zps[0], axis=xq.axis,
+                          float_type=np.float32)
+    c.expected = real.view(np.int32).astype(np.int64)
+    return c
+
+
+def shape_cases(rng):
+    q = QType(0.1, 3)
+    cases = []
+    c = Case("reshape")
+    x = q.random(rng, (2, 3, 4))
+    c.body.append("%%r = qc.reshape %s : %s -> %s" % (c.arg(x, q), q.tensor((2, 3, 4)), q.tensor((4, 6))))
+    c.result, c.expected = (q, (4, 6)), x.reshape(4, 6)
+    cases.append(c)
+    c = Case("transpose")
+    x = q.random(rng, (2, 3, 5))
+    c.body.append("%%r = qc.transpose %s [2, 0, 1] : %s -> %s" % (
+        c.arg(x, q), q.tensor((2, 3, 5)), q.tensor((5, 2, 3))))
+    c.result, c.expected = (q, (5, 2, 3)), np.transpose(x, (2, 0, 1))
+    cases.append(c)
+    c = Case("concat")
+    x, y = q.random(rng, (2, 3)), q.random(rng, (2, 5))
+    c.body.append("%%r = qc.concat %s, %s axis 1 : (%s, %s) -> %s" % (
+        c.arg(x, q), c.arg(y, q), q.tensor((2, 3)), q.tensor((2, 5)), q.tensor((2, 8))))
+    c.result, c.expected = (q, (2, 8)), np.concatenate([x, y], axis=1)
+    cases.append(c)
+    return cases
+
+
+def spread_scale(s_in, s_w, reduction, codes=40.0):
+    """An output scale that maps the typical accumulator of `reduction`
+    products of full-range 8-bit codes to about +-`codes` output codes, so
+    that most results are rounded rather than saturated."""
+    return s_in * s_w * np.sqrt(reduction) * 74.0 * 74.0 / codes
+
+
+def all_cases(seed=0):
+    """The CPU lowering suite: every op family, both profiles, odd shapes,
+    zero points != 0, per-channel weights and saturation at both ends."""
+    rng = np.random.default_rng(seed)
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    cases = []
+    for (m, k, n), profile in [((1, 1, 1), D), ((3, 17, 5), D), ((17, 65, 3), S),
+                               ((65, 3, 17), D)]:
+        cases.append(matmul_case("mm_%d_%d_%d_%s" % (m, k, n, profile), rng, m, k, n,
+                                 QType(0.05, 3), QType(0.02, -2),
+                                 QType(spread_scale(0.05, 0.02, k), -5), profile=profile))
+    # Per-channel constant weights with per-channel zero points, folded.
+    nq = 17
+    bq = QType(rng.uniform(0.005, 0.05, nq), rng.integers(-4, 5, nq), axis=1)
+    for profile in (D, S):
+        cases.append(matmul_case("mm_pc_const_" + profile, rng, 3, 65, nq, QType(0.05, -7), bq,
+                                 QType(spread_scale(0.05, 0.03, 65), 4), const_weights=True,
+                                 const_bias=True, profile=profile))
+        cases.append(matmul_case("mm_pc_arg_" + profile, rng, 5, 17, nq, QType(0.05, -7), bq,
+                                 QType(spread_scale(0.05, 0.03, 17), 4), profile=profile,
+                                 clamp=(-20, 100)))
+    # Saturation at both ends (tiny output scale) and a real multiplier > 1.
+    for profile in (D, S):
+        cases.append(matmul_case("mm_sat_" + profile, rng, 4, 17, 5, QType(0.5, 1), QType(0.5, 0),
+                                 QType(0.1, 0), profile=profile))
+    # A multiplier below 2^-32 flushes to zero: the output is the zero point.
+    cases.append(matmul_case("mm_flush", rng, 2, 3, 4, QType(1e-6, 0), QType(1e-6, 0),
+                             QType(1.0, 7), bias=False))
+    # Unsigned storage, alone and mixed with signed weights.
+    sy = spread_scale(0.05, 0.02, 17)
+    cases.append(matmul_case("mm_u8", rng, 3, 17, 5, QType(0.05, 128, signed=False),
+                             QType(0.02, 120, signed=False), QType(sy, 100, signed=False)))
+    cases.append(matmul_case("mm_u8_i8", rng, 3, 17, 5, QType(0.05, 128, signed=False),
+                             QType(0.02, -3), QType(sy, -1), const_weights=True))
+    cases.append(matmul_case("mm_i8_u8_arg", rng, 3, 17, 5, QType(0.05, 1),
+                             QType(0.02, 130, signed=False), QType(sy, 2)))
+    cases.append(matmul_case("mm_i4", rng, 3, 17, 5, QType(0.5, 1, bits=4), QType(0.25, 0, bits=4),
+                             QType(spread_scale(0.5, 0.25, 17) / 8, -1)))
+    cases.append(matmul_case("mm_i16", rng, 3, 1, 5, QType(0.001, 10, bits=16),
+                             QType(0.002, 0, bits=16), QType(0.005, -3, bits=16)))
+
+    # Convolutions.
+    xq, yq = QType(0.05, -3), QType(spread_scale(0.05, 0.02, 18), 2)
+    cases.append(conv2d_case("conv_s2_p1", rng, (1, 7, 6, 3), (3, 3, 3, 4), xq, QType(0.02, 1),
+                             yq, strides=(2, 2), padding=(1, 1, 1, 1)))
+    cases.append(conv2d_case("conv_dil_asym", rng, (2, 9, 8, 2), (2, 3, 2, 5), xq,
+                             QType(rng.uniform(0.01, 0.03, 5), rng.integers(-3, 4, 5), axis=3),
+                             yq, strides=(1, 2), padding=(0, 2, 1, 0), dilations=(2, 1),
+                             const_weights=True, profile=S))
+    cases.append(conv2d_case("conv_dw", rng, (1, 6, 6, 4), (3, 3, 1, 4), xq, QType(0.03, 2), yq,
+                             padding=(1, 1, 1, 1), groups=4, clamp=(2, 127)))
+    cases.append(conv2d_case("conv_dw_m2", rng, (1, 5, 7, 3), (3, 2, 1, 6), xq, QType(0.03, 0),
+                             yq, strides=(2, 1), padding=(1, 0, 0, 1), groups=3,
+                             const_weights=True))
+    cases.append(conv2d_case("conv_g2", rng, (1, 5, 5, 4), (3, 3, 2, 6), xq,
+                             QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
+                             yq, padding=(1, 1, 1, 1), groups=2, profile=S))
+    cases.append(conv2d_case("conv_u8", rng, (1, 5, 5, 3), (2, 2, 3, 2),
+                             QType(0.05, 128, signed=False), QType(0.02, 3), QType(spread_scale(0.05, 0.02, 12), 120, signed=False),
+                             padding=(1, 0, 1, 0)))
+
+    # Elementwise.
+    shape = (3, 17)
+    for profile in (D, S):
+        cases.append(add_case("add_" + profile, rng, shape, QType(0.1, 3), QType(0.07, -4),
+                              QType(0.15, 1), profile=profile))
+        cases.append(mul_case("mul_" + profile, rng, shape, QType(0.1, 3), QType(0.07, -4),
+                              QType(spread_scale(0.1, 0.07, 1), 1), profile=profile))
+    cases.append(add_case("add_clamp_sat", rng, shape, QType(0.1, 0), QType(0.1, 0),
+                          QType(0.02, -10), clamp=(-10, 100)))
+    cases.append(add_case("add_i16", rng, shape, QType(0.001, 0, bits=16), QType(0.002, 5, bits=16),
+                          QType(0.003, -1, bits=16)))
+    cases.append(mul_case("mul_u8", rng, shape, QType(0.1, 128, signed=False),
+                          QType(0.07, 100, signed=False), QType(spread_scale(0.1, 0.07, 1), 128, signed=False)))
+    cases.append(requantize_case("requant_up", rng, shape, QType(0.1, 3), QType(0.03, -2)))
+    cases.append(requantize_case("requant_pc", rng, (3, 4),
+                                 QType([0.1, 0.2, 0.3, 0.05], [1, 2, -3, 0], axis=1),
+                                 QType(0.07, 5), profile=S, clamp=(0, 120)))
+    cases.append(clamp_case("clamp", rng, shape, QType(0.1, 3), 3, 90))
+    cases.append(clamp_case("clamp_u8", rng, shape, QType(0.1, 128, signed=False), 128, 250))
+
+    # Pooling.
+    cases.append(pool_case("maxpool", rng, "max", (1, 7, 6, 3), QType(0.1, 0), (3, 3),
+                           (2, 2), (1, 1, 1, 0)))
+    cases.append(pool_case("maxpool_u8", rng, "max", (2, 4, 4, 2), QType(0.1, 0, signed=False),
+                           (2, 2), (2, 2)))
+    cases.append(pool_case("avgpool", rng, "avg", (1, 7, 6, 3), QType(0.1, 0), (3, 3),
+                           (2, 2), (1, 1, 1, 0)))
+    cases.append(pool_case("avgpool_u8", rng, "avg", (1, 5, 5, 2), QType(0.1, 0, signed=False),
+                           (2, 3), (1, 2), (1, 0, 0, 2)))
+    cases.extend(shape_cases(rng))
+
+    # Float boundaries, bit-exact in float32: every rounding mode on exact
+    # ties, per-axis parameters, unsigned storage.
+    for mode in (ref.HALF_EVEN, ref.HALF_AWAY, ref.HALF_UP):
+        cases.append(quantize_case("quantize_ties_" + mode, rng, (4, 16), QType(0.5, 3),
+                                   mode, ties=True))
+    cases.append(quantize_case("quantize_pc_u8", rng, (5, 3),
+                               QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
+    cases.append(dequantize_case("dequantize", rng, (3, 17), QType(0.07, -3)))
+    cases.append(dequantize_case("dequantize_pc_u8", rng, (2, 3),
+                                 QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
+    return cases
