@@ -37,9 +37,20 @@ tools = [ToolSubst("qc-opt", unresolved="fatal"),
          ToolSubst("qc-numerics-check", unresolved="fatal")]
 # Execution tests run the upstream CPU pipeline and JIT themselves.
 tools += [ToolSubst(t, unresolved="fatal") for t in ["mlir-opt", "mlir-runner"]]
+# LLVM's test utilities and binary tools live in llvm_tools_dir, which need
+# not be on PATH.
+for utility in ["not", "count", "split-file", "llvm-nm", "llvm-objdump"]:
+    tools.append(ToolSubst(utility, unresolved="fatal"))
 for optional in ["qc-run", "qc-translate"]:
     tools.append(ToolSubst(optional, unresolved="ignore"))
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+# A C compiler links qc-translate's objects into C programs.
+for clang in ["clang-22", "clang"]:
+    if lit.util.which(clang, config.llvm_tools_dir) or lit.util.which(clang):
+        config.available_features.add("c-compiler")
+        config.substitutions.append(
+            ("%cc", lit.util.which(clang, config.llvm_tools_dir) or lit.util.which(clang)))
+        break
 for tool in ["spirv-val"]:
     if lit.util.which(tool):
         config.available_features.add(tool)

@@ -4,7 +4,9 @@
 
 #include "mlir/InitAllPasses.h"
 #include "qc/Conversion/Passes.h"
+#include "qc/Codegen/CPU/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Pipelines/Pipelines.h"
 
 namespace mlir::qc {
 /// Registers qc's passes and pipelines and every upstream pass.
@@ -12,6 +14,8 @@ inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerQCPasses();
   registerQCConversionPasses();
+  registerQCCPUCodegenPasses();
+  registerQCPipelines();
 }
 } // namespace mlir::qc
 

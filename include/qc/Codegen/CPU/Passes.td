@@ -1,0 +1,106 @@
+//===- Passes.td - CPU code generation passes ---------------*- tablegen -*-===//
+#ifndef QC_CODEGEN_CPU_PASSES_TD
+#define QC_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QCCPUTileAndVectorize
+    : Pass<"qc-cpu-tile-and-vectorize", "func::FuncOp"> {
+  let summary = "Tile linalg ops on tensors and vectorize the tiles";
+  let description = [{
+    Works on linalg ops with static shapes on tensors, before bufferization.
+    Contractions (matmul, batch_matmul, and generics that infer as
+    contractions) are tiled twice: a cache tile over (m, n, k) and inside it
+    a register tile whose (m, n) accumulator stays in vector registers while
+    the k loop runs; the register tile is vectorized into one
+    `vector.contract`. Other linalg ops are tiled to one row and a vector of
+    `vector-width` elements along the innermost loop and vectorized.
+    Remainder tiles are vectorized with masks, so no shape is rejected for
+    not dividing a tile size. An op the vectorizer does not support is left
+    as it is (it becomes scalar loops later), which is never wrong.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+  let options = [
+    ListOption<"cacheTile", "cache-tile", "int64_t",
+               "Contraction cache tile sizes (m, n, k); 0 leaves a loop untiled">,
+    ListOption<"registerTile", "register-tile", "int64_t",
+               "Contraction register tile sizes (m, n, k)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Elements per vector along the innermost loop of other ops">
+  ];
+}
+
+def QCCPUHoistVectorTransfers
+    : Pass<"qc-cpu-hoist-vector-transfers", "func::FuncOp"> {
+  let summary = "Keep loop-carried vectors in registers across loops";
+  let description = [{
+    After bufferization, a vectorized contraction reads and writes its
+    accumulator tile from memory in every iteration of the reduction loop.
+    This pass hoists such matching `vector.transfer_read`/`transfer_write`
+    pairs out of the loops (upstream `linalg::hoistRedundantVectorTransfers`)
+    so that the accumulator becomes a loop-carried value that LLVM keeps in
+    registers. Only pairs on the same buffer and indices that no other op in
+    the loop may touch are hoisted.
+  }];
+}
+
+def QCCPULowerVectors : Pass<"qc-cpu-lower-vectors", "func::FuncOp"> {
+  let summary = "Lower n-D vector ops to 1-D ops LLVM selects well";
+  let description = [{
+    Runs on memrefs after bufferization. `vector.contract` becomes one
+    broadcast-multiply-add (`vector.outerproduct`, then `vector.fma` or
+    `arith.muli`/`arith.addi`) per reduction step, so that the (m, n)
+    accumulator of a register tile stays as whole vectors and no horizontal
+    reduction is needed; multi-reductions, masks, transposes, broadcasts,
+    shape casts and transfers are unrolled to 1-D vectors. What is left is
+    what `convert-vector-to-llvm` translates one to one.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def QCEmitCInterface : Pass<"qc-emit-c-interface", "ModuleOp"> {
+  let summary = "Request C-callable wrappers for public functions";
+  let description = [{
+    Sets `llvm.emit_c_interface` on every public `func.func` with a body, so
+    that the lowering to LLVM emits `_mlir_ciface_<name>` wrappers taking
+    pointers to memref descriptors: the entry points qc-run and users of
+    `qc-translate --mlir-to-obj` call.
+  }];
+}
+
+def QCRecordEntryABI : Pass<"qc-record-entry-abi", "ModuleOp"> {
+  let summary = "Record the tensor signature of public functions";
+  let description = [{
+    Attaches `qc.abi.inputs` and `qc.abi.results` (arrays of the original
+    argument and result types, quantized element types included) to every
+    public `func.func`, so that tools given lowered IR (the LLVM dialect, in
+    which memrefs are flattened and signedness is gone) can still tell the
+    element kind and shape of each argument. The attributes survive the
+    lowering to `llvm.func`. It must run before anything rewrites the
+    signature (the front of the CPU pipeline).
+  }];
+}
+
+def QCVerifyCPUContract : Pass<"qc-verify-cpu-contract", "ModuleOp"> {
+  let summary = "Check that a module is ready for LLVM IR translation";
+  let description = [{
+    The last pass of `qc-cpu-pipeline`: every op must be in the LLVM dialect
+    (or `builtin.module`), and with `integer-only` no function may contain
+    a floating-point type or operation. Failing here names the first
+    offending op instead of failing later in translation or silently
+    running float code in a model meant to be integer-only.
+  }];
+  let options = [
+    Option<"integerOnly", "integer-only", "bool", /*default=*/"false",
+           "Reject any floating-point type or operation">
+  ];
+}
+
+#endif // QC_CODEGEN_CPU_PASSES_TD

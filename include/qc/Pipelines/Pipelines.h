@@ -1,0 +1,64 @@
+//===- Pipelines.h - qc's registered pass pipelines -------------*- C++ -*-===//
+#ifndef QC_PIPELINES_PIPELINES_H
+#define QC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::qc {
+
+/// Options of `--qc-cpu-pipeline` and its stages.
+///
+/// Calling convention of the compiled functions: every public function keeps
+/// its name and takes its tensor arguments as memrefs (identity layout,
+/// row-major), followed by one memref out-parameter per result, which the
+/// caller allocates with the result's static shape; it returns nothing. Its
+/// C entry point `_mlir_ciface_<name>` takes one pointer to a memref
+/// descriptor (StridedMemRefType<T, N>) per argument and out-parameter.
+struct QCCPUPipelineOptions
+    : public PassPipelineOptions<QCCPUPipelineOptions> {
+  PassOptions::Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile and vectorize linalg ops; false lowers them to "
+                     "scalar loops (the plain upstream lowering)"),
+      llvm::cl::init(true)};
+  PassOptions::ListOption<int64_t> cacheTile{
+      *this, "cache-tile",
+      llvm::cl::desc("Contraction cache tile sizes (m, n, k)")};
+  PassOptions::ListOption<int64_t> registerTile{
+      *this, "register-tile",
+      llvm::cl::desc("Contraction register tile sizes (m, n, k)")};
+  PassOptions::Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("Vector length of elementwise ops"), llvm::cl::init(16)};
+  PassOptions::Option<bool> integerOnly{
+      *this, "integer-only",
+      llvm::cl::desc("Fail if any floating-point computation remains outside "
+                     "the qc.quantize/qc.dequantize boundaries after "
+                     "qc-lower-to-linalg, or anywhere in the LLVM output"),
+      llvm::cl::init(false)};
+};
+
+/// Tensor-level tiling and vectorization (`qc-cpu-vectorize`).
+void buildQCCPUVectorizePipeline(OpPassManager &pm,
+                                 const QCCPUPipelineOptions &options);
+/// One-shot bufferization with identity layouts at function boundaries,
+/// results turned into out-parameters, deallocation of temporaries
+/// (`qc-cpu-bufferize`).
+void buildQCCPUBufferizePipeline(OpPassManager &pm,
+                                 const QCCPUPipelineOptions &options);
+/// Memrefs, vectors, loops to the LLVM dialect, with C wrappers for public
+/// functions and the final contract check (`qc-cpu-to-llvm`).
+void buildQCCPUToLLVMPipeline(OpPassManager &pm,
+                              const QCCPUPipelineOptions &options);
+/// qc ops or linalg on tensors to the LLVM dialect (`qc-cpu-pipeline`):
+/// recording the entry signatures, `qc-lower-to-linalg` (and with
+/// `integer-only` the integer contract check), then the three stages above.
+void buildQCCPUPipeline(OpPassManager &pm, const QCCPUPipelineOptions &options);
+
+/// Registers qc-cpu-pipeline and its stages with the pass registry.
+void registerQCPipelines();
+
+} // namespace mlir::qc
+
+#endif // QC_PIPELINES_PIPELINES_H

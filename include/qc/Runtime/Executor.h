@@ -1,0 +1,82 @@
+//===- Executor.h - the interface of qc-run's execution targets -*- C++ -*-===//
+//
+// qc-run reads the entry function's tensor signature from the input IR,
+// checks the .npy inputs against it and hands them to an Executor for the
+// chosen target (cpu: JIT through the MLIR ExecutionEngine; vulkan: added by
+// the Vulkan runtime). A target implements `createXExecutor` returning an
+// Executor and gets a branch in qc-run's target switch.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_RUNTIME_EXECUTOR_H
+#define QC_RUNTIME_EXECUTOR_H
+
+#include "qc/Runtime/HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace qc::runtime {
+
+/// The element kind and static shape of one argument or result.
+struct TensorSpec {
+  ElementKind kind = ElementKind::F32;
+  std::vector<int64_t> shape;
+
+  /// "int8[2x3]", as HostTensor::describe.
+  std::string describe() const;
+};
+
+/// What a caller passes to and gets back from an entry function.
+struct EntrySignature {
+  std::string name;
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> results;
+};
+
+/// The element kind of `type`, a tensor/memref element type:
+/// !quant.uniform<i8/u8/i16/u16/i32 storage>, iN/uiN (N = 8, 16, 32, 64;
+/// signless counts as signed), f32, f64. None for anything else.
+std::optional<ElementKind> elementKindOf(mlir::Type elementType);
+
+/// Reads the signature of function `entry` in `module` (an empty `entry`
+/// picks the only public function). A func.func's own types are used unless
+/// qc-record-entry-abi recorded the original ones, which is the only way to
+/// know the signature of an llvm.func. Emits a diagnostic on the function
+/// (or module) and fails for missing functions and unsupported types
+/// (dynamic shapes, i4, index, ...).
+mlir::FailureOr<EntrySignature> readEntrySignature(mlir::ModuleOp module,
+                                                   llvm::StringRef entry);
+
+/// Checks `inputs` against the signature; `sources` names each input (its
+/// file) in the error. The error names the argument's position and file.
+llvm::Error checkInputs(const EntrySignature &signature,
+                        llvm::ArrayRef<HostTensor> inputs,
+                        llvm::ArrayRef<std::string> sources);
+
+/// Wall-clock time of each run of the entry function.
+struct Timing {
+  std::vector<double> seconds;
+  double min() const;
+  double median() const;
+};
+
+/// A compiled entry function ready to run on one target.
+class Executor {
+public:
+  virtual ~Executor();
+  /// Runs the entry function `repeat` (>= 1) times on `inputs` (already
+  /// checked against the signature) and returns the results of the last
+  /// run. Each run's time goes to `timing`; copying data in and out is not
+  /// timed.
+  virtual llvm::Expected<std::vector<HostTensor>>
+  run(llvm::ArrayRef<HostTensor> inputs, int repeat, Timing &timing) = 0;
+};
+
+} // namespace qc::runtime
+
+#endif // QC_RUNTIME_EXECUTOR_H

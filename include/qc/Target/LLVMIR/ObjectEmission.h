@@ -1,0 +1,36 @@
+//===- ObjectEmission.h - LLVM dialect modules to object files --*- C++ -*-===//
+#ifndef QC_TARGET_LLVMIR_OBJECTEMISSION_H
+#define QC_TARGET_LLVMIR_OBJECTEMISSION_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace mlir::qc {
+
+/// Where the object code is for. Empty fields mean the host: its triple, its
+/// CPU name and the features it reports (so AVX-512/VNNI are used exactly
+/// where the build machine has them). Naming a triple other than the host's
+/// without a CPU gets that target's generic CPU.
+struct ObjectTarget {
+  std::string triple;
+  std::string cpu;
+  std::string features;
+  unsigned optLevel = 3;
+};
+
+/// Translates `module` (LLVM dialect) to LLVM IR, optimizes it at
+/// `target.optLevel` for the target machine and writes a relocatable object
+/// file to `os`. Emits a diagnostic on the module and fails if the module
+/// does not translate or the target is unknown.
+LogicalResult emitObjectFile(ModuleOp module, const ObjectTarget &target,
+                             llvm::raw_ostream &os);
+
+/// Registers the `--mlir-to-obj` translation (with `--target-triple`,
+/// `--target-cpu`, `--target-features`, `--obj-opt-level` options).
+void registerToObjectFileTranslation();
+
+} // namespace mlir::qc
+
+#endif // QC_TARGET_LLVMIR_OBJECTEMISSION_H

@@ -1,0 +1,172 @@
+//===- TileAndVectorize.cpp - tile linalg ops on tensors and vectorize ----===//
+#include "qc/Codegen/CPU/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCCPUTILEANDVECTORIZE
+#include "qc/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+
+namespace {
+
+/// Tile sizes per loop of `op` for one tiling level: the innermost m, n and k
+/// loops of a contraction get `mnk`, its other loops (batch, outer m/n/k) 1.
+/// A size of 0 leaves the loop untiled.
+SmallVector<int64_t> contractionTileSizes(linalg::LinalgOp op,
+                                          const linalg::ContractionDimensions &dims,
+                                          ArrayRef<int64_t> mnk) {
+  SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+  auto assign = [&](ArrayRef<unsigned> loops, int64_t size) {
+    if (!loops.empty())
+      sizes[loops.back()] = size;
+  };
+  assign(dims.m, mnk[0]);
+  assign(dims.n, mnk[1]);
+  assign(dims.k, mnk[2]);
+  return sizes;
+}
+
+/// Clamps tile sizes to the static loop ranges: a tile larger than its loop
+/// would make the vectorizer mask everything.
+SmallVector<int64_t> clampToRanges(linalg::LinalgOp op,
+                                   ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> clamped(sizes);
+  for (auto [size, range] : llvm::zip_equal(clamped, ranges))
+    if (size == 0 || size > range)
+      size = range;
+  return clamped;
+}
+
+/// Tiles `op` with `sizes` and returns the tiled op (the op itself when no
+/// loop is tiled).
+FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  bool tilesSomething = false;
+  for (auto [size, range] : llvm::zip_equal(sizes, ranges))
+    tilesSomething |= size != 0 && size < range;
+  if (!tilesSomething)
+    return op;
+
+  SmallVector<OpFoldResult> tileSizes =
+      getAsIndexOpFoldResult(rewriter.getContext(), sizes);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tileSizes);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->tiledOps.size() != 1)
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  auto tiledOp = dyn_cast<linalg::LinalgOp>(tiled->tiledOps.front());
+  if (!tiledOp)
+    return failure();
+  return tiledOp;
+}
+
+/// Vectorizes `op`, whose loops are at most `vectorSizes` long; dynamic
+/// (remainder) tiles are masked.
+void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
+                   ArrayRef<int64_t> vectorSizes, bool isContraction) {
+  // Fully static tiles need no sizes (and no masks).
+  SmallVector<int64_t> sizes;
+  if (op.hasDynamicShape())
+    sizes.assign(vectorSizes.begin(), vectorSizes.end());
+  SmallVector<bool> scalable(sizes.size(), false);
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> result =
+      linalg::vectorize(rewriter, op, sizes, scalable,
+                        /*vectorizeNDExtract=*/false,
+                        /*flatten1DDepthwiseConv=*/false,
+                        /*assumeDynamicDimsMatchVecSizes=*/false,
+                        // One vector.contract with i8 operands and an i32
+                        // accumulator, rather than broadcasts and a 3-D
+                        // multi-reduction that must be pattern-matched back.
+                        /*createNamedContraction=*/isContraction);
+  if (failed(result))
+    return; // Stays a linalg op; it lowers to scalar loops later.
+  rewriter.replaceOp(op, result->replacements);
+}
+
+struct TileAndVectorizePass final
+    : qc::impl::QCCPUTileAndVectorizeBase<TileAndVectorizePass> {
+  using QCCPUTileAndVectorizeBase::QCCPUTileAndVectorizeBase;
+
+  void runOnOperation() override {
+    SmallVector<int64_t> cache = llvm::to_vector(cacheTile);
+    SmallVector<int64_t> reg = llvm::to_vector(registerTile);
+    if (cache.empty())
+      cache = {64, 256, 256};
+    if (reg.empty())
+      reg = {8, 32, 16};
+    if (cache.size() != 3 || reg.size() != 3 || vectorWidth <= 0 ||
+        llvm::any_of(cache, [](int64_t s) { return s < 0; }) ||
+        llvm::any_of(reg, [](int64_t s) { return s < 0; })) {
+      getOperation().emitError()
+          << "qc-cpu-tile-and-vectorize: cache-tile and register-tile take "
+             "three non-negative sizes (m, n, k) and vector-width must be "
+             "positive";
+      return signalPassFailure();
+    }
+
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      // Only tensor semantics: tiling on tensors keeps destination passing
+      // style, which bufferization turns into in-place updates.
+      if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+          isa<TilingInterface>(op.getOperation()))
+        candidates.push_back(op);
+    });
+
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : candidates) {
+      if (op.getNumLoops() == 0)
+        continue;
+      FailureOr<linalg::ContractionDimensions> dims =
+          linalg::inferContractionDims(op);
+      if (succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
+          !dims->k.empty()) {
+        tileAndVectorizeContraction(rewriter, op, *dims, cache, reg);
+        continue;
+      }
+      SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+      sizes.back() = vectorWidth;
+      SmallVector<int64_t> clamped = clampToRanges(op, sizes);
+      FailureOr<linalg::LinalgOp> tiled = tile(rewriter, op, clamped);
+      if (succeeded(tiled))
+        vectorizeTile(rewriter, *tiled, clamped, /*isContraction=*/false);
+    }
+  }
+
+  void tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op,
+                                   const linalg::ContractionDimensions &dims,
+                                   ArrayRef<int64_t> cache,
+                                   ArrayRef<int64_t> reg) {
+    SmallVector<int64_t> cacheSizes =
+        clampToRanges(op, contractionTileSizes(op, dims, cache));
+    FailureOr<linalg::LinalgOp> cacheTiled = tile(rewriter, op, cacheSizes);
+    if (failed(cacheTiled))
+      return;
+    // Register tiles are bounded by the cache tile they live in.
+    SmallVector<int64_t> regSizes = contractionTileSizes(op, dims, reg);
+    for (auto [size, bound] : llvm::zip_equal(regSizes, cacheSizes))
+      if (size == 0 || size > bound)
+        size = bound;
+    FailureOr<linalg::LinalgOp> regTiled =
+        tile(rewriter, *cacheTiled, regSizes);
+    if (failed(regTiled))
+      return;
+    vectorizeTile(rewriter, *regTiled, regSizes, /*isContraction=*/true);
+  }
+};
+
+} // namespace

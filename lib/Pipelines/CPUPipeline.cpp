@@ -1,0 +1,113 @@
+//===- CPUPipeline.cpp - linalg on tensors to LLVM dialect for CPUs -------===//
+#include "qc/Codegen/CPU/Passes.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
+                                     const QCCPUPipelineOptions &options) {
+  QCCPUTileAndVectorizeOptions tiling;
+  tiling.cacheTile = llvm::to_vector(options.cacheTile);
+  tiling.registerTile = llvm::to_vector(options.registerTile);
+  tiling.vectorWidth = options.vectorWidth;
+  OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  funcPM.addPass(createQCCPUTileAndVectorize(tiling));
+  // Masked remainder tiles: fold each vector.mask into its transfer's mask
+  // operand now; folders that later touch ops inside a vector.mask region
+  // leave it with more than one op, which does not verify.
+  funcPM.addPass(vector::createLowerVectorMaskPass());
+  funcPM.addPass(createCanonicalizerPass());
+  funcPM.addPass(createCSEPass());
+}
+
+void qc::buildQCCPUBufferizePipeline(OpPassManager &pm,
+                                     const QCCPUPipelineOptions &options) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  // Identity layouts: callers (qc-run, C code) pass plain row-major buffers.
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  // The result buffer the function allocates becomes the caller's buffer
+  // instead of being copied into it.
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
+                                  const QCCPUPipelineOptions &options) {
+  pm.addPass(createQCEmitCInterface());
+  OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  funcPM.addPass(createQCCPUHoistVectorTransfers());
+  funcPM.addPass(createConvertLinalgToLoopsPass());
+  funcPM.addPass(createQCCPULowerVectors());
+  // Transfers the patterns could not unroll (masked or n-D ones) become
+  // loops of 1-D transfers.
+  funcPM.addPass(createConvertVectorToSCFPass());
+  funcPM.addPass(createCanonicalizerPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // convert-to-llvm does not lower scf; it must become cf first.
+  pm.addPass(createSCFToControlFlowPass());
+
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+
+  QCVerifyCPUContractOptions contract;
+  contract.integerOnly = options.integerOnly;
+  pm.addPass(createQCVerifyCPUContract(contract));
+}
+
+void qc::buildQCCPUPipeline(OpPassManager &pm,
+                            const QCCPUPipelineOptions &options) {
+  // First, while argument types still carry signedness and quantization.
+  pm.addPass(createQCRecordEntryABI());
+  // qc ops (if any) become integer linalg; a no-op on linalg input.
+  pm.addPass(createQCLowerToLinalg());
+  if (options.integerOnly)
+    pm.addPass(createQCVerifyIntegerContract());
+  if (options.vectorize)
+    buildQCCPUVectorizePipeline(pm, options);
+  buildQCCPUBufferizePipeline(pm, options);
+  buildQCCPUToLLVMPipeline(pm, options);
+}
+
+void qc::registerQCPipelines() {
+  PassPipelineRegistration<QCCPUPipelineOptions>(
+      "qc-cpu-pipeline",
+      "Lower qc ops or linalg on tensors to the LLVM dialect for the host "
+      "CPU: qc-lower-to-linalg, tile, vectorize, bufferize, convert to LLVM",
+      buildQCCPUPipeline);
+  PassPipelineRegistration<QCCPUPipelineOptions>(
+      "qc-cpu-vectorize",
+      "Tile and vectorize linalg ops on tensors (stage 1 of qc-cpu-pipeline)",
+      buildQCCPUVectorizePipeline);
+  PassPipelineRegistration<QCCPUPipelineOptions>(
+      "qc-cpu-bufferize",
+      "Bufferize with identity layouts and out-parameters (stage 2 of "
+      "qc-cpu-pipeline)",
+      buildQCCPUBufferizePipeline);
+  PassPipelineRegistration<QCCPUPipelineOptions>(
+      "qc-cpu-to-llvm",
+      "Lower memrefs, vectors and loops to the LLVM dialect (stage 3 of "
+      "qc-cpu-pipeline)",
+      buildQCCPUToLLVMPipeline);
+}

@@ -1,0 +1,208 @@
+//===- CPUExecutor.cpp - JIT execution on the host CPU --------------------===//
+#include "qc/Runtime/CPUExecutor.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+
+namespace qc::runtime {
+
+std::string cpuPipelineReproducer(llvm::StringRef pipelineOptions,
+                                  llvm::StringRef sourcePath) {
+  std::string pipeline = "builtin.module(qc-cpu-pipeline";
+  if (!pipelineOptions.empty())
+    pipeline += "{" + pipelineOptions.str() + "}";
+  pipeline += ")";
+  return "qc-opt --pass-pipeline='" + pipeline + "' " + sourcePath.str();
+}
+
+namespace {
+
+/// A 64-byte aligned buffer: vectorized code loads whole cache lines.
+struct AlignedBuffer {
+  explicit AlignedBuffer(size_t bytes)
+      : size(bytes),
+        data(static_cast<uint8_t *>(std::aligned_alloc(64, roundUp(bytes)))) {
+    std::memset(data, 0, roundUp(bytes));
+  }
+  ~AlignedBuffer() { std::free(data); }
+  AlignedBuffer(const AlignedBuffer &) = delete;
+  AlignedBuffer &operator=(const AlignedBuffer &) = delete;
+  static size_t roundUp(size_t bytes) { return (bytes + 64) / 64 * 64; }
+
+  size_t size;
+  uint8_t *data;
+};
+
+/// The memref descriptor `_mlir_ciface_` functions take a pointer to:
+/// StridedMemRefType<T, N> = {allocated, aligned, offset, sizes[N],
+/// strides[N]}, all 64-bit words on the 64-bit hosts qc supports.
+std::vector<int64_t> makeDescriptor(uint8_t *data,
+                                    llvm::ArrayRef<int64_t> shape) {
+  static_assert(sizeof(void *) == sizeof(int64_t), "64-bit hosts only");
+  std::vector<int64_t> words;
+  words.push_back(reinterpret_cast<int64_t>(data));
+  words.push_back(reinterpret_cast<int64_t>(data));
+  words.push_back(0);
+  words.insert(words.end(), shape.begin(), shape.end());
+  std::vector<int64_t> strides(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  words.insert(words.end(), strides.begin(), strides.end());
+  return words;
+}
+
+size_t byteSize(const TensorSpec &spec) {
+  size_t count = 1;
+  for (int64_t dim : spec.shape)
+    count *= size_t(dim);
+  return count * elementSize(spec.kind);
+}
+
+class CPUExecutor final : public Executor {
+public:
+  CPUExecutor(std::unique_ptr<ExecutionEngine> engine,
+              EntrySignature signature)
+      : engine(std::move(engine)), signature(std::move(signature)) {}
+
+  llvm::Expected<std::vector<HostTensor>>
+  run(llvm::ArrayRef<HostTensor> inputs, int repeat, Timing &timing) override {
+    std::string wrapper = "_mlir_ciface_" + signature.name;
+    llvm::Expected<void (*)(void **)> function = engine->lookupPacked(wrapper);
+    if (!function) {
+      llvm::consumeError(function.takeError());
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "the compiled module has no C entry point '" + wrapper +
+              "' (the function needs llvm.emit_c_interface, which "
+              "qc-cpu-pipeline sets on public functions)");
+    }
+
+    std::vector<std::unique_ptr<AlignedBuffer>> buffers;
+    std::vector<std::vector<int64_t>> descriptors;
+    for (const HostTensor &input : inputs) {
+      buffers.push_back(std::make_unique<AlignedBuffer>(input.data.size()));
+      descriptors.push_back(makeDescriptor(buffers.back()->data, input.shape));
+    }
+    for (const TensorSpec &result : signature.results) {
+      buffers.push_back(std::make_unique<AlignedBuffer>(byteSize(result)));
+      descriptors.push_back(makeDescriptor(buffers.back()->data, result.shape));
+    }
+    // The packed calling convention: one pointer per argument, pointing at
+    // the argument, which for a ciface function is a descriptor pointer.
+    std::vector<void *> descriptorPointers;
+    for (std::vector<int64_t> &descriptor : descriptors)
+      descriptorPointers.push_back(descriptor.data());
+    std::vector<void *> packedArgs;
+    for (void *&pointer : descriptorPointers)
+      packedArgs.push_back(&pointer);
+
+    for (int i = 0; i < repeat; ++i) {
+      // Bufferized code may update an argument buffer in place; every run
+      // starts from the caller's data.
+      for (size_t j = 0; j < inputs.size(); ++j)
+        std::memcpy(buffers[j]->data, inputs[j].data.data(),
+                    inputs[j].data.size());
+      auto start = std::chrono::steady_clock::now();
+      (*function)(packedArgs.data());
+      auto end = std::chrono::steady_clock::now();
+      timing.seconds.push_back(
+          std::chrono::duration<double>(end - start).count());
+    }
+
+    std::vector<HostTensor> results;
+    for (size_t i = 0; i < signature.results.size(); ++i) {
+      const AlignedBuffer &buffer = *buffers[inputs.size() + i];
+      HostTensor result;
+      result.kind = signature.results[i].kind;
+      result.shape = signature.results[i].shape;
+      result.data.assign(buffer.data, buffer.data + buffer.size);
+      results.push_back(std::move(result));
+    }
+    return results;
+  }
+
+private:
+  std::unique_ptr<ExecutionEngine> engine;
+  EntrySignature signature;
+};
+
+/// True when everything in `module` is already in the LLVM dialect.
+bool isLLVMDialectModule(ModuleOp module) {
+  WalkResult result = module.walk([&](Operation *op) {
+    if (op == module.getOperation() || isa<LLVM::LLVMDialect>(op->getDialect()))
+      return WalkResult::advance();
+    return WalkResult::interrupt();
+  });
+  return !result.wasInterrupted();
+}
+
+llvm::Error stringError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Executor>>
+createCPUExecutor(ModuleOp module, const EntrySignature &signature,
+                  const CPUExecutorOptions &options) {
+  if (!isLLVMDialectModule(module)) {
+    std::string pipeline = "qc-cpu-pipeline";
+    if (!options.pipelineOptions.empty())
+      pipeline += "{" + options.pipelineOptions + "}";
+    PassManager pm(module.getContext());
+    std::string parseErrors;
+    llvm::raw_string_ostream parseErrorStream(parseErrors);
+    if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
+      return stringError("bad pipeline options '" + options.pipelineOptions +
+                         "': " + parseErrors);
+    if (failed(pm.run(module)))
+      return stringError(
+          "qc-cpu-pipeline failed (diagnostics above); reproduce with:\n  " +
+          cpuPipelineReproducer(options.pipelineOptions, options.sourcePath));
+  }
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  // detectHost fills in the host CPU name and features, so the code
+  // generator may use AVX-512/VNNI exactly where this machine has them.
+  llvm::Expected<llvm::orc::JITTargetMachineBuilder> machineBuilder =
+      llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    return machineBuilder.takeError();
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> targetMachine =
+      machineBuilder->createTargetMachine();
+  if (!targetMachine)
+    return targetMachine.takeError();
+
+  ExecutionEngineOptions engineOptions;
+  auto transformer = makeOptimizingTransformer(options.optLevel,
+                                               /*sizeLevel=*/0,
+                                               targetMachine->get());
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(options.optLevel);
+  engineOptions.enableObjectDump = false;
+  llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
+      ExecutionEngine::create(module, engineOptions);
+  if (!engine)
+    return engine.takeError();
+  return std::make_unique<CPUExecutor>(std::move(*engine), signature);
+}
+
+} // namespace qc::runtime

@@ -1,0 +1,215 @@
+//===- Executor.cpp - entry signatures and input checks for qc-run --------===//
+#include "qc/Runtime/Executor.h"
+
+#include "qc/Codegen/CPU/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+namespace qc::runtime {
+
+std::string TensorSpec::describe() const {
+  HostTensor shapeOnly;
+  shapeOnly.kind = kind;
+  shapeOnly.shape = shape;
+  return shapeOnly.describe();
+}
+
+std::optional<ElementKind> elementKindOf(Type elementType) {
+  if (auto quantized = dyn_cast<quant::QuantizedType>(elementType)) {
+    unsigned width = quantized.getStorageTypeIntegralWidth();
+    bool isSigned = quantized.isSigned();
+    if (width == 8)
+      return isSigned ? ElementKind::I8 : ElementKind::U8;
+    if (width == 16)
+      return isSigned ? ElementKind::I16 : ElementKind::U16;
+    if (width == 32 && isSigned)
+      return ElementKind::I32;
+    return std::nullopt;
+  }
+  if (auto integer = dyn_cast<IntegerType>(elementType)) {
+    bool isUnsigned = integer.isUnsigned();
+    switch (integer.getWidth()) {
+    case 8:
+      return isUnsigned ? ElementKind::U8 : ElementKind::I8;
+    case 16:
+      return isUnsigned ? ElementKind::U16 : ElementKind::I16;
+    case 32:
+      return isUnsigned ? std::nullopt : std::optional(ElementKind::I32);
+    case 64:
+      return isUnsigned ? std::nullopt : std::optional(ElementKind::I64);
+    default:
+      return std::nullopt;
+    }
+  }
+  if (elementType.isF32())
+    return ElementKind::F32;
+  if (elementType.isF64())
+    return ElementKind::F64;
+  return std::nullopt;
+}
+
+/// The spec of one argument or result type; emits on `op` and fails for
+/// types qc-run cannot exchange.
+static FailureOr<TensorSpec> specOf(Operation *op, Type type,
+                                    const llvm::Twine &what) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !isa<RankedTensorType, MemRefType>(type) ||
+      !shaped.hasRank()) {
+    emitError(op->getLoc()) << what << " has type " << type
+                    << "; qc-run exchanges only ranked tensors and memrefs";
+    return failure();
+  }
+  if (!shaped.hasStaticShape()) {
+    emitError(op->getLoc()) << what << " has dynamic shape " << type
+                    << "; qc-run needs static shapes";
+    return failure();
+  }
+  std::optional<ElementKind> kind = elementKindOf(shaped.getElementType());
+  if (!kind) {
+    emitError(op->getLoc()) << what << " has element type " << shaped.getElementType()
+                    << "; qc-run exchanges int8, uint8, int16, uint16, "
+                       "int32, int64, float32 and float64 (quantized types "
+                       "by their storage type)";
+    return failure();
+  }
+  TensorSpec spec;
+  spec.kind = *kind;
+  spec.shape.assign(shaped.getShape().begin(), shaped.getShape().end());
+  return spec;
+}
+
+static FailureOr<SmallVector<Type>> typesOf(Operation *op,
+                                            llvm::StringRef attrName) {
+  auto array = op->getAttrOfType<ArrayAttr>(attrName);
+  if (!array)
+    return failure();
+  SmallVector<Type> types;
+  for (Attribute attr : array) {
+    auto typeAttr = dyn_cast<TypeAttr>(attr);
+    if (!typeAttr)
+      return failure();
+    types.push_back(typeAttr.getValue());
+  }
+  return types;
+}
+
+FailureOr<EntrySignature> readEntrySignature(ModuleOp module,
+                                             llvm::StringRef entry) {
+  Operation *function = nullptr;
+  if (entry.empty()) {
+    SmallVector<Operation *> publics;
+    for (Operation &op : module.getBody()->getOperations()) {
+      bool isDefinition = false;
+      if (auto func = dyn_cast<func::FuncOp>(op))
+        isDefinition = func.isPublic() && !func.isExternal();
+      // The C wrappers the lowering adds are entry points of their own
+      // function, not functions to pick.
+      if (auto func = dyn_cast<LLVM::LLVMFuncOp>(op))
+        isDefinition = !func.isExternal() &&
+                       func.getLinkage() == LLVM::Linkage::External &&
+                       !func.getName().starts_with("_mlir_ciface_");
+      if (isDefinition)
+        publics.push_back(&op);
+    }
+    if (publics.size() != 1) {
+      emitError(module.getLoc()) << "the module has " << publics.size()
+                         << " public functions; name the one to run with "
+                            "--entry";
+      return failure();
+    }
+    function = publics.front();
+  } else {
+    function = module.lookupSymbol(entry);
+    if (!function || !isa<func::FuncOp, LLVM::LLVMFuncOp>(function)) {
+      emitError(module.getLoc()) << "no function named '" << entry
+                         << "' in the module";
+      return failure();
+    }
+  }
+
+  EntrySignature signature;
+  signature.name = cast<SymbolOpInterface>(function).getName().str();
+  SmallVector<Type> inputs, results;
+  FailureOr<SmallVector<Type>> recordedInputs =
+      typesOf(function, mlir::qc::kABIInputsAttrName);
+  FailureOr<SmallVector<Type>> recordedResults =
+      typesOf(function, mlir::qc::kABIResultsAttrName);
+  if (succeeded(recordedInputs) && succeeded(recordedResults)) {
+    inputs = *recordedInputs;
+    results = *recordedResults;
+  } else if (auto func = dyn_cast<func::FuncOp>(function)) {
+    inputs.assign(func.getArgumentTypes().begin(),
+                  func.getArgumentTypes().end());
+    results.assign(func.getResultTypes().begin(), func.getResultTypes().end());
+  } else {
+    emitError(function->getLoc())
+        << "'" << signature.name
+        << "' is an llvm.func without a recorded tensor signature ("
+        << mlir::qc::kABIInputsAttrName
+        << "); give qc-run IR from before qc-cpu-pipeline or lowered by it";
+    return failure();
+  }
+
+  for (auto [index, type] : llvm::enumerate(inputs)) {
+    FailureOr<TensorSpec> spec =
+        specOf(function, type, "argument #" + llvm::Twine(index));
+    if (failed(spec))
+      return failure();
+    signature.inputs.push_back(*spec);
+  }
+  for (auto [index, type] : llvm::enumerate(results)) {
+    FailureOr<TensorSpec> spec =
+        specOf(function, type, "result #" + llvm::Twine(index));
+    if (failed(spec))
+      return failure();
+    signature.results.push_back(*spec);
+  }
+  return signature;
+}
+
+llvm::Error checkInputs(const EntrySignature &signature,
+                        llvm::ArrayRef<HostTensor> inputs,
+                        llvm::ArrayRef<std::string> sources) {
+  if (inputs.size() != signature.inputs.size())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "@" + signature.name + " takes " +
+            std::to_string(signature.inputs.size()) + " argument(s) but " +
+            std::to_string(inputs.size()) + " --input file(s) were given");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSpec &expected = signature.inputs[i];
+    const HostTensor &actual = inputs[i];
+    if (actual.kind != expected.kind || actual.shape != expected.shape)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "argument #" + std::to_string(i) + " of @" + signature.name +
+              " ('" + sources[i] + "'): expected " + expected.describe() +
+              ", got " + actual.describe());
+  }
+  return llvm::Error::success();
+}
+
+double Timing::min() const {
+  return seconds.empty() ? 0.0
+                         : *std::min_element(seconds.begin(), seconds.end());
+}
+
+double Timing::median() const {
+  if (seconds.empty())
+    return 0.0;
+  std::vector<double> sorted(seconds);
+  std::sort(sorted.begin(), sorted.end());
+  size_t middle = sorted.size() / 2;
+  return sorted.size() % 2 ? sorted[middle]
+                           : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+Executor::~Executor() = default;
+
+} // namespace qc::runtime

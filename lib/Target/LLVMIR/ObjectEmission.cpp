@@ -1,0 +1,131 @@
+//===- ObjectEmission.cpp - LLVM dialect modules to object files ----------===//
+#include "qc/Target/LLVMIR/ObjectEmission.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+/// "+feature,-feature,..." for the features the host reports.
+static std::string hostFeatures() {
+  std::string features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures()) {
+    if (!features.empty())
+      features += ',';
+    features += (feature.second ? "+" : "-") + feature.first().str();
+  }
+  return features;
+}
+
+LogicalResult qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
+                                 llvm::raw_ostream &os) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  bool isHost = target.triple.empty();
+  llvm::Triple triple(isHost ? llvm::sys::getDefaultTargetTriple()
+                             : target.triple);
+  std::string cpu = target.cpu;
+  std::string features = target.features;
+  if (isHost && cpu.empty()) {
+    cpu = llvm::sys::getHostCPUName().str();
+    if (features.empty())
+      features = hostFeatures();
+  }
+  if (target.optLevel > 3)
+    return emitError(module.getLoc())
+           << "optimization level " << target.optLevel << " is not in 0-3";
+
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return emitError(module.getLoc())
+           << "unknown target triple '" << triple.str() << "': " << error;
+  auto codeGenLevel = static_cast<llvm::CodeGenOptLevel>(target.optLevel);
+  std::unique_ptr<llvm::TargetMachine> machine(
+      llvmTarget->createTargetMachine(triple, cpu, features,
+                                      llvm::TargetOptions(),
+                                      llvm::Reloc::PIC_, std::nullopt,
+                                      codeGenLevel));
+  if (!machine)
+    return emitError(module.getLoc())
+           << "cannot create a target machine for '" << triple.str() << "'";
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return failure(); // The translation emitted its diagnostic.
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+  // Function attributes make the optimizer's cost model match the machine.
+  for (llvm::Function &function : *llvmModule) {
+    if (function.isDeclaration())
+      continue;
+    if (!cpu.empty())
+      function.addFnAttr("target-cpu", cpu);
+    if (!features.empty())
+      function.addFnAttr("target-features", features);
+  }
+  if (llvm::Error err = makeOptimizingTransformer(target.optLevel,
+                                                  /*sizeLevel=*/0,
+                                                  machine.get())(
+          llvmModule.get()))
+    return emitError(module.getLoc())
+           << "LLVM optimization failed: " << llvm::toString(std::move(err));
+
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream objectStream(object);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, objectStream, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return emitError(module.getLoc())
+           << "the target machine cannot emit object files";
+  codegen.run(*llvmModule);
+  os << object;
+  return success();
+}
+
+void qc::registerToObjectFileTranslation() {
+  static llvm::cl::opt<std::string> triple(
+      "target-triple",
+      llvm::cl::desc("--mlir-to-obj: target triple (default: the host)"),
+      llvm::cl::init(""));
+  static llvm::cl::opt<std::string> cpu(
+      "target-cpu",
+      llvm::cl::desc("--mlir-to-obj: CPU name (default: the host's)"),
+      llvm::cl::init(""));
+  static llvm::cl::opt<std::string> features(
+      "target-features",
+      llvm::cl::desc("--mlir-to-obj: +/-feature list (default: the host's)"),
+      llvm::cl::init(""));
+  static llvm::cl::opt<unsigned> optLevel(
+      "obj-opt-level",
+      llvm::cl::desc("--mlir-to-obj: LLVM optimization level (0-3)"),
+      llvm::cl::init(3));
+  TranslateFromMLIRRegistration registration(
+      "mlir-to-obj",
+      "Translate an LLVM dialect module to an optimized object file",
+      [](ModuleOp module, llvm::raw_ostream &os) {
+        ObjectTarget target{triple, cpu, features, optLevel};
+        return emitObjectFile(module, target, os);
+      },
+      [](DialectRegistry &registry) {
+        registerAllToLLVMIRTranslations(registry);
+      });
+}

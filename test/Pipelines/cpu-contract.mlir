@@ -1,0 +1,19 @@
+// qc-verify-cpu-contract, the last pass of qc-cpu-pipeline.
+// RUN: qc-opt %s -split-input-file -verify-diagnostics --qc-cpu-pipeline="integer-only=true"
+// RUN: qc-opt %s -split-input-file --qc-cpu-pipeline | FileCheck %s
+
+// A float computation passes the default contract but not integer-only.
+// CHECK-LABEL: llvm.func @scale
+// CHECK:       llvm.fmul
+func.func @scale(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %e = tensor.empty() : tensor<8xf32>
+  // expected-error@+1 {{floating-point value in}}
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %y = arith.mulf %v, %v : f32
+    linalg.yield %y : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
