@@ -1,11 +1,19 @@
 #!/usr/bin/python3
-"""Dense int8 matmul vs --qc-sparsify's kernels, same run, same machine.
+"""Dense int8 matmul vs --qc-sparsify's representations, same run, same machine.
 
-For each shape MxKxN and each weight (dense, unstructured 50/75/90/95 %, 2:4,
-channel-pruned 50 %) this builds the raw i8 x i8 -> i32 contraction that
---qc-lower-to-linalg emits, runs it dense and after --qc-sparsify through the
-CPU pass list of docs (mlir-runner), checks that both results are identical
-(checksum over every element) and prints the median time of `--repeat` runs.
+For each shape MxKxN and weight (dense, unstructured 50/75/90/95 %, 2:4,
+half of the output channels) this builds the raw i8 x i8 -> i32 contraction
+that --qc-lower-to-linalg emits and times it with qc-run (qc-cpu-pipeline,
+`--repeat`, min of the runs) in every representation:
+
+* dense: the matmul as is;
+* N:M and ELL: --qc-sparsify with that kernel forced (the other one priced out);
+* auto: --qc-sparsify with its default cost model (what a user gets);
+* channel: the narrower dense matmul the qc-level --qc-sparsify leaves.
+
+Every output is compared with the dense output element by element. It also
+prints the cost per stored entry of each kernel relative to a dense
+multiply-add, i.e. the values for --qc-sparsify's nm-cost / ell-cost.
 
   benchmarks/sparse_matmul.py --build build [--shapes 1x4096x4096,256x1024x1024]
 
@@ -20,151 +28,77 @@ import tempfile
 
 import numpy as np
 
-CPU_PIPELINE = (
-    "builtin.module(one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,convert-linalg-to-loops,expand-strided-metadata,"
-    "lower-affine,convert-scf-to-cf,convert-to-llvm,reconcile-unrealized-casts)")
-LLVM_BIN = "/usr/lib/llvm-22/bin"
-LLVM_LIB = "/usr/lib/llvm-22/lib"
+FORCE = {"nm": "min-sparsity=0 nm-cost=0.000001 ell-cost=1000000",
+         "ell": "min-sparsity=0 nm-cost=1000000 ell-cost=0.000001"}
 
 
-def prune(w, kind, rng):
-    """Magnitude-pruned int8 weight (ties by index, as --qc-prune)."""
+def prune(w, kind):
+    """Magnitude-pruned int8 weight, ties by index as --qc-prune."""
     k, n = w.shape
     mag = np.abs(w.astype(np.int64))
     if kind == "dense":
         return w
     if kind.endswith("%"):
-        frac = int(kind[:-1]) / 100.0
         order = np.lexsort((np.arange(w.size), mag.ravel()))
         out = w.ravel().copy()
-        out[order[: int(np.rint(frac * w.size))]] = 0
+        out[order[: int(np.rint(int(kind[:-1]) / 100.0 * w.size))]] = 0
         return out.reshape(w.shape)
     if kind == "2:4":
-        g = mag.reshape(k // 4, 4, n)
-        order = np.argsort(g, axis=1, kind="stable")
+        order = np.argsort(mag.reshape(k // 4, 4, n), axis=1, kind="stable")
         out = w.reshape(k // 4, 4, n).copy()
         np.put_along_axis(out, order[:, :2, :], 0, axis=1)
         return out.reshape(w.shape)
     if kind == "channel":
-        score = mag.sum(axis=0)
-        order = np.lexsort((np.arange(n), score))
+        order = np.lexsort((np.arange(n), mag.sum(axis=0)))
         out = w.copy()
         out[:, order[: n // 2]] = 0
         return out
     raise ValueError(kind)
 
 
-def hexconst(a):
-    return '"0x' + np.ascontiguousarray(a).tobytes().hex().upper() + '"'
-
-
-def module(m, k, w, cols, n_full, repeat):
-    """`w` holds the columns `cols` of an [k, n_full] weight; the checksum
-    hashes each result element by its position in the full result."""
+def module(m, k, w):
     n = w.shape[1]
-    colsconst = "[" + ", ".join(str(c) for c in cols) + "]"
-    return f"""
-func.func private @rtclock() -> f64
-func.func @kernel(%a: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> attributes {{llvm.emit_c_interface}} {{
-  %w = arith.constant dense<{hexconst(w)}> : tensor<{k}x{n}xi8>
+    data = '"0x' + np.ascontiguousarray(w).tobytes().hex().upper() + '"'
+    return f"""func.func @f(%a: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
+  %w = arith.constant dense<{data}> : tensor<{k}x{n}xi8>
   %z = arith.constant 0 : i32
   %e = tensor.empty() : tensor<{m}x{n}xi32>
-  %init = linalg.fill ins(%z : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
-  %r = linalg.matmul ins(%a, %w : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%init : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%i : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
   return %r : tensor<{m}x{n}xi32>
-}}
-func.func @main() {{
-  %c7 = arith.constant 7 : index
-  %c13 = arith.constant 13 : index
-  %c251 = arith.constant 251 : index
-  %c125i = arith.constant 125 : i32
-  %e = tensor.empty() : tensor<{m}x{k}xi8>
-  // Activations computed at run time so that nothing folds.
-  %a = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}} outs(%e : tensor<{m}x{k}xi8>) {{
-  ^bb0(%o: i8):
-    %i = linalg.index 0 : index
-    %j = linalg.index 1 : index
-    %i7 = arith.muli %i, %c7 : index
-    %j13 = arith.muli %j, %c13 : index
-    %s = arith.addi %i7, %j13 : index
-    %r = arith.remui %s, %c251 : index
-    %t = arith.index_cast %r : index to i32
-    %u = arith.subi %t, %c125i : i32
-    %v = arith.trunci %u : i32 to i8
-    linalg.yield %v : i8
-  }} -> tensor<{m}x{k}xi8>
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %cr = arith.constant {repeat} : index
-  %first = func.call @kernel(%a) : (tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32>
-  scf.for %it = %c0 to %cr step %c1 {{
-    %t0 = func.call @rtclock() : () -> f64
-    %r = func.call @kernel(%a) : (tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32>
-    %t1 = func.call @rtclock() : () -> f64
-    %dt = arith.subf %t1, %t0 : f64
-    vector.print str "time "
-    vector.print %dt : f64
-  }}
-  // Checksum: sum of r[i, j] * (1 + (i * N + col[j]) mod 1009) in i64.
-  %z64 = arith.constant 0 : i64
-  %acc0 = tensor.empty() : tensor<i64>
-  %acc1 = linalg.fill ins(%z64 : i64) outs(%acc0 : tensor<i64>) -> tensor<i64>
-  %cols = arith.constant dense<{colsconst}> : tensor<{n}xi32>
-  %sum = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> ()>], iterator_types = ["reduction", "reduction"]}} ins(%first, %cols : tensor<{m}x{n}xi32>, tensor<{n}xi32>) outs(%acc1 : tensor<i64>) {{
-  ^bb0(%x: i32, %col: i32, %acc: i64):
-    %i = linalg.index 0 : index
-    %j = arith.index_cast %col : i32 to index
-    %cn = arith.constant {n_full} : index
-    %c1009 = arith.constant 1009 : index
-    %row = arith.muli %i, %cn : index
-    %flat = arith.addi %row, %j : index
-    %h = arith.remui %flat, %c1009 : index
-    %h1 = arith.addi %h, %c1 : index
-    %hw = arith.index_cast %h1 : index to i64
-    %xw = arith.extsi %x : i32 to i64
-    %p = arith.muli %xw, %hw : i64
-    %s = arith.addi %acc, %p : i64
-    linalg.yield %s : i64
-  }} -> tensor<i64>
-  %cs = tensor.extract %sum[] : tensor<i64>
-  vector.print str "checksum "
-  vector.print %cs : i64
-  return
 }}
 """
 
 
-def run(text, build, sparsify, label):
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "in.mlir")
+class Runner:
+    def __init__(self, build, repeat, tmp):
+        self.qc_opt = os.path.join(build, "bin", "qc-opt")
+        self.qc_run = os.path.join(build, "bin", "qc-run")
+        self.repeat, self.tmp = repeat, tmp
+
+    def time(self, text, activations, sparsify=None):
+        """(min ms, output, remark) of one representation."""
+        src = os.path.join(self.tmp, "in.mlir")
         with open(src, "w") as f:
             f.write(text)
-        passes = []
+        remark = ""
         if sparsify is not None:
-            passes.append(f"--qc-sparsify={sparsify}")
-        opt = subprocess.run([os.path.join(build, "bin", "qc-opt"), src, *passes,
-                              "-o", os.path.join(tmp, "s.mlir")],
-                             capture_output=True, text=True)
-        if opt.returncode:
-            sys.exit(f"{label}: qc-opt failed\n{opt.stderr}")
-        remark = " ".join(re.findall(r"remark: (qc-sparsify: [^\n]*)", opt.stderr))
-        low = subprocess.run([os.path.join(build, "bin", "qc-opt"), os.path.join(tmp, "s.mlir"),
-                              f"--pass-pipeline={CPU_PIPELINE}", "-o", os.path.join(tmp, "l.mlir")],
-                             capture_output=True, text=True)
-        if low.returncode:
-            sys.exit(f"{label}: lowering failed\n{low.stderr}")
-        res = subprocess.run([os.path.join(LLVM_BIN, "mlir-runner"), os.path.join(tmp, "l.mlir"),
-                              "-e", "main", "-entry-point-result=void", "-O3",
-                              f"-shared-libs={LLVM_LIB}/libmlir_runner_utils.so,"
-                              f"{LLVM_LIB}/libmlir_c_runner_utils.so"],
-                             capture_output=True, text=True)
+            out = os.path.join(self.tmp, "sparse.mlir")
+            res = subprocess.run([self.qc_opt, src, "--qc-sparsify=" + sparsify, "-o", out],
+                                 capture_output=True, text=True)
+            if res.returncode:
+                sys.exit("qc-opt --qc-sparsify failed\n" + res.stderr)
+            remark = " ".join(re.findall(r"remark: qc-sparsify: ([^\n]*)", res.stderr))
+            src = out
+        a = os.path.join(self.tmp, "a.npy")
+        y = os.path.join(self.tmp, "y.npy")
+        np.save(a, activations)
+        res = subprocess.run([self.qc_run, src, "--input", a, "--output", y,
+                              "--repeat", str(self.repeat)], capture_output=True, text=True)
         if res.returncode:
-            sys.exit(f"{label}: mlir-runner failed\n{res.stderr}")
-        times = [float(t) for t in re.findall(r"time\s+([0-9.e+-]+)", res.stdout)]
-        checksum = int(re.search(r"checksum\s+(-?\d+)", res.stdout).group(1))
-        return float(np.median(times)), min(times), checksum, remark
+            sys.exit("qc-run failed\n" + res.stderr)
+        ms = float(re.search(r"min ([0-9.]+) ms", res.stdout + res.stderr).group(1))
+        return ms, np.load(y), remark
 
 
 def main():
@@ -173,34 +107,55 @@ def main():
     ap.add_argument("--shapes", default="1x4096x4096,256x1024x1024")
     ap.add_argument("--kinds", default="dense,50%,75%,90%,95%,2:4,channel")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--sparsify", default="min-sparsity=0.0",
-                    help="options for --qc-sparsify on the sparse runs")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    print("| shape MxKxN | weight | kernel chosen | dense ms | sparsified ms | speed-up |")
-    print("|---|---|---|---|---|---|")
-    for shape in args.shapes.split(","):
-        m, k, n = (int(v) for v in shape.split("x"))
-        base = rng.integers(-127, 128, size=(k, n), dtype=np.int64).astype(np.int8)
-        for kind in args.kinds.split(","):
-            w = prune(base, kind, rng)
-            text = module(m, k, w, range(n), n, args.repeat)
-            dense_med, _, dense_sum, _ = run(text, args.build, None, f"{shape} {kind} dense")
-            if kind == "channel":
-                # What the qc-level --qc-sparsify leaves: a narrower dense op
-                # (no bias here, so the removed outputs are 0 and fold away).
-                keep = [c for c in range(n) if np.any(w[:, c])]
-                sp_med, _, sp_sum, _ = run(module(m, k, w[:, keep], keep, n, args.repeat),
-                                           args.build, None, f"{shape} {kind} shrunk")
-                remark = f"shrunk dense: {len(keep)} of {n} channels"
-            else:
-                sp_med, _, sp_sum, remark = run(text, args.build, args.sparsify,
-                                                f"{shape} {kind} sparse")
-            if dense_sum != sp_sum:
-                sys.exit(f"{shape} {kind}: checksum differs (dense {dense_sum}, sparse {sp_sum})")
-            kernel = remark.split(": ")[-1] if remark else "-"
-            print(f"| {shape} | {kind} | {kernel} | {dense_med * 1e3:.2f} | {sp_med * 1e3:.2f} | "
-                  f"{dense_med / sp_med:.2f}x |", flush=True)
+    print("| MxKxN | weight | dense ms | N:M ms | ELL ms | auto choice | auto ms | speed-up |")
+    print("|---|---|---|---|---|---|---|---|")
+    costs = {"nm": [], "ell": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Runner(args.build, args.repeat, tmp)
+        for shape in args.shapes.split(","):
+            m, k, n = (int(v) for v in shape.split("x"))
+            base = rng.integers(-127, 128, size=(k, n)).astype(np.int8)
+            act = rng.integers(-128, 128, size=(m, k)).astype(np.int8)
+            for kind in args.kinds.split(","):
+                w = prune(base, kind)
+                text = module(m, k, w)
+                dense_ms, dense_y, _ = run.time(text, act)
+                cells = {}
+                if kind == "channel":
+                    keep = [c for c in range(n) if np.any(w[:, c])]
+                    ms, y, _ = run.time(module(m, k, w[:, keep]), act)
+                    if not np.array_equal(y, dense_y[:, keep]) or np.any(
+                            np.delete(dense_y, keep, axis=1)):
+                        sys.exit(f"{shape} {kind}: shrunk output differs")
+                    auto = (f"shrunk to {len(keep)} channels", ms)
+                else:
+                    for kernel in ("nm", "ell"):
+                        if kernel == "nm" and kind != "2:4":
+                            continue
+                        ms, y, remark = run.time(text, act, FORCE[kernel])
+                        if not np.array_equal(y, dense_y):
+                            sys.exit(f"{shape} {kind} {kernel}: output differs from dense")
+                        cells[kernel] = ms
+                        stored = re.search(r"cost ([0-9.]+) vs", remark)
+                        if stored:
+                            # Forced runs price entries at ~0: recover the count.
+                            entries = (k // 2 if kernel == "nm" else
+                                       int(re.search(r"longest column (\d+)", remark).group(1)))
+                            costs[kernel].append((ms / entries) / (dense_ms / k))
+                    ms, y, remark = run.time(text, act, "")
+                    if not np.array_equal(y, dense_y):
+                        sys.exit(f"{shape} {kind} auto: output differs from dense")
+                    choice = remark.split(": ")[-1] if remark else "kept dense"
+                    auto = (choice, ms)
+                fmt = lambda key: f"{cells[key]:.2f}" if key in cells else "-"
+                print(f"| {shape} | {kind} | {dense_ms:.2f} | {fmt('nm')} | {fmt('ell')} | "
+                      f"{auto[0]} | {auto[1]:.2f} | {dense_ms / auto[1]:.2f}x |", flush=True)
+    for kernel, values in costs.items():
+        if values:
+            print(f"{kernel}-cost per stored entry (x dense MAC): min {min(values):.1f}, "
+                  f"median {float(np.median(values)):.1f}, max {max(values):.1f}")
 
 
 if __name__ == "__main__":

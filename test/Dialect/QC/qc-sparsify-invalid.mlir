@@ -5,6 +5,6 @@
 
 // MIN: error: qc-sparsify: min-sparsity must be in [0, 1), got 1.500000e+00
 // TARGET: error: qc-sparsify: target must be 'cpu' or 'gpu', got 'fpga'
-// COST: error: qc-sparsify: nm-cost and ell-cost must be positive
+// COST: error: qc-sparsify: kernel costs must be positive
 module {
 }

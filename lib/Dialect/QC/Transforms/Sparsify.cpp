@@ -38,9 +38,10 @@ struct SparsifyPass final : qc::impl::QCSparsifyBase<SparsifyPass> {
           << "'";
       return signalPassFailure();
     }
-    if (!(nmCost > 0.0) || !(ellCost > 0.0)) {
+    if (!(nmCost > 0.0) || !(ellCost > 0.0) || !(nmCostGemv > 0.0) ||
+        !(ellCostGemv > 0.0)) {
       mlir::emitError(module.getLoc())
-          << "qc-sparsify: nm-cost and ell-cost must be positive";
+          << "qc-sparsify: kernel costs must be positive";
       return signalPassFailure();
     }
     if (failed(removeZeroChannels(module)))
@@ -50,6 +51,8 @@ struct SparsifyPass final : qc::impl::QCSparsifyBase<SparsifyPass> {
     options.gpu = target == "gpu";
     options.nmCost = nmCost;
     options.ellCost = ellCost;
+    options.nmCostGemv = nmCostGemv;
+    options.ellCostGemv = ellCostGemv;
     encodeSparseMatmuls(module, options);
   }
 };

@@ -11,8 +11,10 @@ namespace mlir::qc {
 struct SparseKernelOptions {
   double minSparsity = 0.5;
   bool gpu = false;
-  double nmCost = 1.0;
-  double ellCost = 1.0;
+  /// Cost per stored entry relative to a dense multiply-add, for many rows
+  /// and for one row; interpolated as c + (c1 - c) / M.
+  double nmCost = 10.0, nmCostGemv = 1.5;
+  double ellCost = 8.0, ellCostGemv = 2.5;
 };
 
 /// Removes all-zero output channels of qc.matmul / qc.conv2d weights together

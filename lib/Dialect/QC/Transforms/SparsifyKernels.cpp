@@ -243,11 +243,22 @@ void mlir::qc::encodeSparseMatmuls(ModuleOp module,
                         << "; kept dense";
       continue;
     }
-    // Cost per output element, in dense multiply-adds.
+    // Cost per output element, in dense multiply-adds. A gather kernel
+    // streams its values and indices once per row of the activations while a
+    // dense matrix-vector product is bound by reading the weight once: the
+    // per-entry cost falls from `cost` (many rows) to `cost-gemv` (one row).
     auto [nKeep, m] = detectNM(w, mm->k, mm->n);
+    double rows = double(cast<RankedTensorType>(op.getInputs()[0].getType())
+                             .getDimSize(0));
+    auto perEntry = [&](double many, double one) {
+      return many + (one - many) / rows;
+    };
     double dense = double(mm->k);
-    double nm = m ? double(mm->k / m * nKeep) * options.nmCost : INFINITY;
-    double ell = double(longest) * options.ellCost;
+    double nm = m ? double(mm->k / m * nKeep) *
+                        perEntry(options.nmCost, options.nmCostGemv)
+                  : INFINITY;
+    double ell =
+        double(longest) * perEntry(options.ellCost, options.ellCostGemv);
     bool ellAllowed = !options.gpu;
     if (nm <= dense && nm <= (ellAllowed ? ell : INFINITY)) {
       op.emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "

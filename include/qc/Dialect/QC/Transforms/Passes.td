@@ -109,7 +109,8 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
       becomes compressed values plus in-group offsets, other sparse weights a
       padded per-column list (ELL) of values and row indices; both run as a
       `linalg.generic` that gathers activations by index. The cheapest of
-      dense, N:M and ELL by `(stored entries per column) * cost` wins; below
+      dense, N:M and ELL by `(stored entries per column) * cost(M)` wins,
+      `cost(M) = cost + (cost-gemv - cost) / M` for M rows; below
       `min-sparsity` the weight stays dense. On `target=gpu` the unstructured
       (ELL) form is not used.
 
@@ -120,10 +121,16 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
            "weights with a smaller fraction of zeros stay dense">,
     Option<"target", "target", "std::string", "\"cpu\"",
            "cpu | gpu: gpu never picks the unstructured (ELL) kernel">,
-    Option<"nmCost", "nm-cost", "double", "1.0",
-           "cost of one stored N:M entry relative to one dense multiply-add">,
-    Option<"ellCost", "ell-cost", "double", "1.0",
-           "cost of one stored ELL entry relative to one dense multiply-add">
+    Option<"nmCost", "nm-cost", "double", "10.0",
+           "cost of one stored N:M entry per row of a many-row matmul, in "
+           "dense multiply-adds (measured, docs/Sparsity.md)">,
+    Option<"ellCost", "ell-cost", "double", "8.0",
+           "cost of one stored ELL entry per row of a many-row matmul, in "
+           "dense multiply-adds (measured)">,
+    Option<"nmCostGemv", "nm-cost-gemv", "double", "1.5",
+           "the same for a single-row matmul (matrix-vector product)">,
+    Option<"ellCostGemv", "ell-cost-gemv", "double", "2.5",
+           "the same for a single-row matmul (matrix-vector product)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
