@@ -28,8 +28,10 @@ import tempfile
 
 import numpy as np
 
-FORCE = {"nm": "min-sparsity=0 nm-cost=0.000001 ell-cost=1000000",
-         "ell": "min-sparsity=0 nm-cost=1000000 ell-cost=0.000001"}
+FORCE = {"nm": "min-sparsity=0 nm-cost=0.000001 nm-cost-gemv=0.000001 "
+               "ell-cost=1000000 ell-cost-gemv=1000000",
+         "ell": "min-sparsity=0 nm-cost=1000000 nm-cost-gemv=1000000 "
+                "ell-cost=0.000001 ell-cost-gemv=0.000001"}
 
 
 def prune(w, kind):
@@ -111,7 +113,7 @@ def main():
     rng = np.random.default_rng(0)
     print("| MxKxN | weight | dense ms | N:M ms | ELL ms | auto choice | auto ms | speed-up |")
     print("|---|---|---|---|---|---|---|---|")
-    costs = {"nm": [], "ell": []}
+    costs = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = Runner(args.build, args.repeat, tmp)
         for shape in args.shapes.split(","):
@@ -132,18 +134,18 @@ def main():
                     auto = (f"shrunk to {len(keep)} channels", ms)
                 else:
                     for kernel in ("nm", "ell"):
+                        costs.setdefault((kernel, m), [])
                         if kernel == "nm" and kind != "2:4":
                             continue
                         ms, y, remark = run.time(text, act, FORCE[kernel])
+                        if ("N:M kernel" if kernel == "nm" else "ELL kernel") not in remark:
+                            sys.exit(f"{shape} {kind} {kernel}: kernel not applied: {remark}")
                         if not np.array_equal(y, dense_y):
                             sys.exit(f"{shape} {kind} {kernel}: output differs from dense")
                         cells[kernel] = ms
-                        stored = re.search(r"cost ([0-9.]+) vs", remark)
-                        if stored:
-                            # Forced runs price entries at ~0: recover the count.
-                            entries = (k // 2 if kernel == "nm" else
-                                       int(re.search(r"longest column (\d+)", remark).group(1)))
-                            costs[kernel].append((ms / entries) / (dense_ms / k))
+                        entries = (k // 2 if kernel == "nm" else
+                                   int(re.search(r"longest column (\d+)", remark).group(1)))
+                        costs[(kernel, m)].append((ms / entries) / (dense_ms / k))
                     ms, y, remark = run.time(text, act, "")
                     if not np.array_equal(y, dense_y):
                         sys.exit(f"{shape} {kind} auto: output differs from dense")
@@ -152,10 +154,9 @@ def main():
                 fmt = lambda key: f"{cells[key]:.2f}" if key in cells else "-"
                 print(f"| {shape} | {kind} | {dense_ms:.2f} | {fmt('nm')} | {fmt('ell')} | "
                       f"{auto[0]} | {auto[1]:.2f} | {dense_ms / auto[1]:.2f}x |", flush=True)
-    for kernel, values in costs.items():
-        if values:
-            print(f"{kernel}-cost per stored entry (x dense MAC): min {min(values):.1f}, "
-                  f"median {float(np.median(values)):.1f}, max {max(values):.1f}")
+    for (kernel, m), values in sorted(c for c in costs.items() if c[1]):
+        print(f"{kernel} cost per stored entry at M={m} (x dense MAC): min {min(values):.1f}, "
+              f"median {float(np.median(values)):.1f}, max {max(values):.1f}")
 
 
 if __name__ == "__main__":

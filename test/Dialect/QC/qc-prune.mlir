@@ -103,3 +103,4 @@ func.func @opt_out(%x: tensor<4x2xf32>, %o: tensor<4x2xf32>) -> tensor<4x2xf32> 
   %r = linalg.matmul {qc.prune = {pattern = "none"}} ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%o : tensor<4x2xf32>) -> tensor<4x2xf32>
   return %r : tensor<4x2xf32>
 }
+

@@ -202,21 +202,20 @@ struct Unit {
   int64_t size;
 };
 
-/// Checks that the pattern fits the weight; emits the error on the consumer.
-LogicalResult checkFits(const WeightSite &site) {
+/// Why the pattern does not fit the weight, or an empty string.
+std::string misfit(const WeightSite &site) {
   const PruneSpec &spec = site.spec;
   if (spec.kind == PruneSpec::Kind::NM && site.innerReduction % spec.m != 0)
-    return site.consumer->emitError()
-           << "qc-prune: pattern " << spec.str()
-           << " needs the innermost reduction dimension (size "
-           << site.innerReduction << ") to be a multiple of " << spec.m;
+    return "pattern " + spec.str() +
+           " needs the innermost reduction dimension (size " +
+           std::to_string(site.innerReduction) + ") to be a multiple of " +
+           std::to_string(spec.m);
   if (spec.kind == PruneSpec::Kind::Block &&
       (site.rows % spec.rows != 0 || site.cols % spec.cols != 0))
-    return site.consumer->emitError()
-           << "qc-prune: block " << spec.str() << " does not tile the "
-           << site.rows << "x" << site.cols
-           << " weight (reduction positions x output channels)";
-  return success();
+    return "block " + spec.str() + " does not tile the " +
+           std::to_string(site.rows) + "x" + std::to_string(site.cols) +
+           " weight (reduction positions x output channels)";
+  return "";
 }
 
 /// Appends the units of a site (unstructured, block or channel) with their
@@ -393,8 +392,16 @@ struct PrunePass final : qc::impl::QCPruneBase<PrunePass> {
       if (failed(site) || !*site)
         return;
       (*site)->spec = spec;
-      if (failed(checkFits(**site))) {
-        failedAny = true;
+      // A pattern asked for on this op must fit it; the pass-wide pattern
+      // skips the weights it cannot apply to (say a depthwise filter under
+      // 2:4) so that one option can be used on a whole model.
+      if (std::string why = misfit(**site); !why.empty()) {
+        if (overridden) {
+          op->emitError() << "qc-prune: " << why;
+          failedAny = true;
+        } else {
+          op->emitRemark() << "qc-prune: " << why << "; not pruned";
+        }
         return;
       }
       (*site)->pruned.assign((*site)->magnitude.size(), false);
