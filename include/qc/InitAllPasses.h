@@ -7,6 +7,8 @@
 #include "qc/Codegen/CPU/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Pipelines/Pipelines.h"
+#include "qc/GPU/Passes.h"
+#include "qc/Pipelines/SPIRVPipeline.h"
 
 namespace mlir::qc {
 /// Registers qc's passes and pipelines and every upstream pass.
@@ -16,6 +18,8 @@ inline void registerAllPasses() {
   registerQCConversionPasses();
   registerQCCPUCodegenPasses();
   registerQCPipelines();
+  registerQCGPUPasses();
+  registerQCSPIRVPipelines();
 }
 } // namespace mlir::qc
 

@@ -1,4 +1,6 @@
-// qc-verify-cpu-contract, the last pass of qc-cpu-pipeline.
+// The integer contract of qc-cpu-pipeline: with integer-only, qc-verify-integer-contract
+// rejects float computation right after qc-lower-to-linalg (qc-verify-cpu-contract
+// checks the LLVM output again at the end).
 // RUN: qc-opt %s -split-input-file -verify-diagnostics --qc-cpu-pipeline="integer-only=true"
 // RUN: qc-opt %s -split-input-file --qc-cpu-pipeline | FileCheck %s
 
@@ -7,7 +9,7 @@
 // CHECK:       llvm.fmul
 func.func @scale(%x: tensor<8xf32>) -> tensor<8xf32> {
   %e = tensor.empty() : tensor<8xf32>
-  // expected-error@+1 {{floating-point value in}}
+  // expected-error@+1 {{computes on floating-point values outside a qc.float_boundary op}}
   %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
                        iterator_types = ["parallel"]}
       ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {

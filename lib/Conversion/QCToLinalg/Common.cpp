@@ -53,6 +53,14 @@ Value lowering::createFilledTensor(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, fill, empty).getResult(0);
 }
 
+Value lowering::createFilledTensor(OpBuilder &b, Location loc,
+                                   ArrayRef<OpFoldResult> sizes, Type elementType,
+                                   int64_t value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  Value fill = createIntConstant(b, loc, elementType, value);
+  return linalg::FillOp::create(b, loc, fill, empty).getResult(0);
+}
+
 Value lowering::padSpatial(OpBuilder &b, Location loc, Value input,
                            ArrayRef<int64_t> padding, Value padValue) {
   if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
@@ -82,37 +90,61 @@ SmallVector<double> lowering::broadcastTo(ArrayRef<double> values, int64_t count
   return SmallVector<double>(count, values.front());
 }
 
+/// Row-major codes of `v` if it folds to a constant through quant.scast,
+/// qc.reshape and qc.transpose, extended by `isSigned`.
+static std::optional<SmallVector<int64_t>> foldCodes(Value v, bool isSigned) {
+  DenseIntElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr))) {
+    SmallVector<int64_t> codes;
+    codes.reserve(attr.getNumElements());
+    for (const APInt &value : attr.getValues<APInt>())
+      codes.push_back(isSigned ? value.getSExtValue()
+                               : static_cast<int64_t>(value.getZExtValue()));
+    return codes;
+  }
+  if (auto cast = v.getDefiningOp<quant::StorageCastOp>())
+    return foldCodes(cast.getInput(), isSigned);
+  // A row-major reshape keeps the order of the values.
+  if (auto reshape = v.getDefiningOp<ReshapeOp>())
+    return foldCodes(reshape.getInput(), isSigned);
+  auto transpose = v.getDefiningOp<TransposeOp>();
+  if (!transpose || !transpose.getType().hasStaticShape())
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> input = foldCodes(transpose.getInput(), isSigned);
+  if (!input)
+    return std::nullopt;
+  // Result index j reads input index i with i[perm[d]] = j[d].
+  ArrayRef<int64_t> inShape = transpose.getInput().getType().getShape();
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  int64_t rank = inShape.size();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+  ArrayRef<int64_t> outShape = transpose.getType().getShape();
+  SmallVector<int64_t> codes, index(rank, 0);
+  codes.reserve(input->size());
+  for (size_t n = 0; n < input->size(); ++n) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += index[d] * inStrides[perm[d]];
+    codes.push_back((*input)[offset]);
+    for (int64_t d = rank - 1; d >= 0 && ++index[d] == outShape[d]; --d)
+      index[d] = 0;
+  }
+  return codes;
+}
+
 std::optional<SmallVector<int64_t>> lowering::getConstantCodes(Value original,
                                                                Value converted) {
   QuantizedType qtype = getQuantizedElementType(original.getType());
   if (!qtype)
     return std::nullopt;
   // The converted value is the storage constant once quant.scast has been
-  // lowered; the original chain covers the case where it has not been yet.
-  DenseIntElementsAttr attr;
-  if (!matchPattern(converted, m_Constant(&attr))) {
-    Value v = original;
-    while (true) {
-      if (auto cast = v.getDefiningOp<quant::StorageCastOp>()) {
-        v = cast.getInput();
-        continue;
-      }
-      // A row-major reshape keeps the order of the values.
-      if (auto reshape = v.getDefiningOp<ReshapeOp>()) {
-        v = reshape.getInput();
-        continue;
-      }
-      break;
-    }
-    if (!matchPattern(v, m_Constant(&attr)))
-      return std::nullopt;
-  }
-  SmallVector<int64_t> codes;
-  codes.reserve(attr.getNumElements());
-  for (const APInt &value : attr.getValues<APInt>())
-    codes.push_back(qtype.isSigned() ? value.getSExtValue()
-                                     : static_cast<int64_t>(value.getZExtValue()));
-  return codes;
+  // lowered; the original chain covers producers not converted yet or
+  // already rewritten into linalg.
+  if (std::optional<SmallVector<int64_t>> codes = foldCodes(converted, qtype.isSigned()))
+    return codes;
+  return foldCodes(original, qtype.isSigned());
 }
 
 //===----------------------------------------------------------------------===//

@@ -114,12 +114,12 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType lhsType = op.getLhs().getType(), rhsType = op.getRhs().getType(),
                      resultType = op.getResult().getType();
-    if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    // M may be dynamic; K and N size compile-time constants.
+    if (lhsType.isDynamicDim(1) || !rhsType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic K or N is not supported");
     Location loc = op.getLoc();
     Type i32 = rewriter.getI32Type();
-    int64_t m = lhsType.getDimSize(0), k = lhsType.getDimSize(1),
-            n = rhsType.getDimSize(1);
+    int64_t k = lhsType.getDimSize(1), n = rhsType.getDimSize(1);
     QuantizedType aType = getQuantizedElementType(lhsType);
     QuantizedType bType = getQuantizedElementType(rhsType);
     QuantizedType yType = getQuantizedElementType(resultType);
@@ -136,9 +136,11 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
           op, "the requantization multiplier overflows a double");
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value a = adaptor.getLhs(), b = adaptor.getRhs();
+    OpFoldResult rows = tensor::getMixedSize(rewriter, loc, a, 0);
+    OpFoldResult cols = rewriter.getIndexAttr(n);
 
     // The contraction of the raw codes.
-    Value zeros = createFilledTensor(rewriter, loc, {m, n}, i32, 0);
+    Value zeros = createFilledTensor(rewriter, loc, {rows, cols}, i32, 0);
     Value product;
     if (aSigned == bSigned) {
       auto cast = linalg::TypeFnAttr::get(
@@ -165,7 +167,7 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     if (needRowSums) {
       GenericBuilder generic(rewriter, loc, 2);
       unsigned lhs = generic.addInput(a, {0, 1});
-      rowSums = generic.build(createFilledTensor(rewriter, loc, {m}, i32, 0), {0},
+      rowSums = generic.build(createFilledTensor(rewriter, loc, {rows}, i32, 0), {0},
                               {kPar, kRed},
                               [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
                                 return arith::AddIOp::create(
@@ -211,7 +213,7 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     auto channelTerm = addChannelTerm(generic, term, 1);
     OutputStageParams params = addOutputStage(generic, *stage, 1);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, {m, n}, stage->storageType), {0, 1},
+        tensor::EmptyOp::create(rewriter, loc, {rows, cols}, stage->storageType), {0, 1},
         {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange args) {
           Value acc = args[productArg];
           if (rowArg)
@@ -248,8 +250,13 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
     RankedTensorType inputType = op.getInput().getType(),
                      filterType = op.getFilter().getType(),
                      resultType = op.getResult().getType();
-    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    // The batch may be dynamic; the window arithmetic needs the rest static.
+    auto staticBeyondBatch = [](RankedTensorType type) {
+      return llvm::all_of(type.getShape().drop_front(),
+                          [](int64_t d) { return !ShapedType::isDynamic(d); });
+    };
+    if (!staticBeyondBatch(inputType) || !staticBeyondBatch(resultType))
+      return rewriter.notifyMatchFailure(op, "only the batch size may be dynamic");
     Location loc = op.getLoc();
     Type i32 = rewriter.getI32Type();
     int64_t batch = inputType.getDimSize(0), channels = inputType.getDimSize(3);
@@ -279,6 +286,14 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
                          createIntConstant(rewriter, loc, getStorageType(xType), zx));
     Value w = adaptor.getFilter();
     auto xPadded = cast<RankedTensorType>(x.getType());
+    OpFoldResult batchSize = tensor::getMixedSize(rewriter, loc, adaptor.getInput(), 0);
+    // Sizes [N, rest...] with the (possibly dynamic) batch size.
+    auto sizes = [&](ArrayRef<int64_t> rest) {
+      SmallVector<OpFoldResult> result = {batchSize};
+      for (int64_t size : rest)
+        result.push_back(rewriter.getIndexAttr(size));
+      return result;
+    };
     int64_t hp = xPadded.getDimSize(1), wp = xPadded.getDimSize(2);
 
     // x as [N, Hp, Wp, G, C/G] and w as [KH, KW, C/G, G, F/G] for the
@@ -303,7 +318,7 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
     // The contraction of the raw codes.
     Value product;
     if (xSigned && wSigned && groups == 1) {
-      Value zeros = createFilledTensor(rewriter, loc, {batch, oh, ow, filters}, i32, 0);
+      Value zeros = createFilledTensor(rewriter, loc, sizes({oh, ow, filters}), i32, 0);
       product = linalg::Conv2DNhwcHwcfOp::create(
                     rewriter, loc, TypeRange{zeros.getType()}, ValueRange{x, w},
                     ValueRange{zeros}, i64Pair(rewriter, strides),
@@ -319,7 +334,7 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
           RankedTensorType::get({kh, kw, channels, multiplier},
                                 cast<RankedTensorType>(w.getType()).getElementType()),
           collapsed, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-      Value init = createFilledTensor(rewriter, loc, {batch, oh, ow, channels, multiplier},
+      Value init = createFilledTensor(rewriter, loc, sizes({oh, ow, channels, multiplier}),
                                       i32, 0);
       Value depthwise = linalg::DepthwiseConv2DNhwcHwcmOp::create(
                             rewriter, loc, TypeRange{init.getType()}, ValueRange{x, hwcm},
@@ -340,7 +355,7 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
       GenericBuilder generic(rewriter, loc, 8);
       unsigned xArg = generic.addInput(groupedInput(), windowExprs(0, 1, 2, 3, 7, 5, 6, 8));
       unsigned wArg = generic.addInput(wGrouped, {5, 6, 7, 3, 4});
-      Value init = createFilledTensor(rewriter, loc, {batch, oh, ow, groups, fg}, i32, 0);
+      Value init = createFilledTensor(rewriter, loc, sizes({oh, ow, groups, fg}), i32, 0);
       Value grouped = generic.build(
           init, {0, 1, 2, 3, 4}, {kPar, kPar, kPar, kPar, kPar, kRed, kRed, kRed},
           [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -351,18 +366,44 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
           rewriter, loc, grouped, ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
     }
 
-    // Window sums of the (padded) input per group, for a non-zero filter zero
-    // point: loops (n, oh, ow, g, kh, kw, c).
+    // Window sums of the (padded) input per group, [N, OH, OW, G], for a
+    // non-zero filter zero point. Signed codes use linalg.pooling_nhwc_sum
+    // (which sign-extends) so that the backends vectorize it like the
+    // convolution; the per-channel sums are the group sums for depthwise and
+    // are reduced over C for groups = 1.
     bool needWindowSums = llvm::any_of(zw, [](int64_t z) { return z != 0; });
     Value windowSums;
-    if (needWindowSums) {
+    if (needWindowSums && xSigned && (cg == 1 || groups == 1)) {
+      Value init = createFilledTensor(rewriter, loc, sizes({oh, ow, channels}), i32, 0);
+      Value window =
+          tensor::EmptyOp::create(rewriter, loc, {kh, kw}, xPadded.getElementType());
+      windowSums = linalg::PoolingNhwcSumOp::create(
+                       rewriter, loc, TypeRange{init.getType()}, ValueRange{x, window},
+                       ValueRange{init}, i64Pair(rewriter, strides),
+                       i64Pair(rewriter, dilations))
+                       .getResult(0);
+      if (groups == 1 && channels != 1) {
+        GenericBuilder generic(rewriter, loc, 4);
+        unsigned sums = generic.addInput(windowSums, {0, 1, 2, 3});
+        Value total = generic.build(
+            createFilledTensor(rewriter, loc, sizes({oh, ow}), i32, 0), {0, 1, 2},
+            {kPar, kPar, kPar, kRed},
+            [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+              return arith::AddIOp::create(nb, l, args[1], args[sums]);
+            });
+        windowSums = tensor::ExpandShapeOp::create(
+            rewriter, loc, RankedTensorType::get({batch, oh, ow, 1}, i32), total,
+            ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      }
+    } else if (needWindowSums) {
+      // Loops (n, oh, ow, g, kh, kw, c).
       GenericBuilder generic(rewriter, loc, 7);
       unsigned xArg = generic.addInput(groupedInput(), windowExprs(0, 1, 2, 3, 6, 4, 5, 7));
       // Only its shape matters: it gives the window loops their bounds, as
       // the window operand of linalg's pooling ops does.
       generic.addInput(tensor::EmptyOp::create(rewriter, loc, {kh, kw, cg}, i32),
                        {4, 5, 6});
-      Value init = createFilledTensor(rewriter, loc, {batch, oh, ow, groups}, i32, 0);
+      Value init = createFilledTensor(rewriter, loc, sizes({oh, ow, groups}), i32, 0);
       windowSums = generic.build(
           init, {0, 1, 2, 3}, {kPar, kPar, kPar, kPar, kRed, kRed, kRed},
           [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
@@ -417,7 +458,8 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
     auto channelTerm = addChannelTerm(generic, term, 3);
     OutputStageParams params = addOutputStage(generic, *stage, 3);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), stage->storageType),
+        tensor::EmptyOp::create(rewriter, loc, sizes(resultType.getShape().drop_front()),
+                                stage->storageType),
         {0, 1, 2, 3}, {kPar, kPar, kPar, kPar},
         [&](OpBuilder &nb, Location l, ValueRange args) {
           Value acc = args[productArg];

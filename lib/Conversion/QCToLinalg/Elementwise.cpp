@@ -37,9 +37,16 @@ SmallVector<utils::IteratorType> allParallel(int64_t rank) {
   return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
 }
 
-Value createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
-                  Type elementType) {
-  return tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
+/// tensor.empty of the (possibly dynamic) shape of `like`.
+Value createEmpty(OpBuilder &b, Location loc, Value like, Type elementType) {
+  return tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
+                                 elementType);
+}
+
+/// Per-axis parameters become constant vectors: their dimension must be
+/// static; every other dimension may be dynamic.
+LogicalResult checkAxisStatic(RankedTensorType type, std::optional<unsigned> axis) {
+  return success(!axis || !type.isDynamicDim(*axis));
 }
 
 struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
@@ -48,8 +55,6 @@ struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
   matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     QuantizedType inType = getQuantizedElementType(op.getInput().getType());
     QuantizedType outType = getQuantizedElementType(type);
@@ -57,6 +62,8 @@ struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
     std::optional<unsigned> axis = getAxis(inType);
     if (!axis)
       axis = getAxis(outType);
+    if (failed(checkAxisStatic(type, axis)))
+      return rewriter.notifyMatchFailure(op, "the quantized dimension is dynamic");
     int64_t channels = axis ? type.getDimSize(*axis) : 1;
     SmallVector<double> inScales = broadcastTo(getScales(inType), channels);
     SmallVector<double> outScales = broadcastTo(getScales(outType), channels);
@@ -77,7 +84,7 @@ struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
     OutputStageParams params = addOutputStage(generic, *stage, channelDim);
     bool isSigned = inType.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
+        createEmpty(rewriter, loc, adaptor.getInput(), stage->storageType), allDims(rank),
         allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = extendToI32(b, l, args[input], isSigned);
           x = arith::SubIOp::create(b, l, x, getParam(b, l, args, inZero));
@@ -94,8 +101,6 @@ struct AddOpLowering final : OpConversionPattern<AddOp> {
   matchAndRewrite(AddOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
     QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
@@ -129,7 +134,7 @@ struct AddOpLowering final : OpConversionPattern<AddOp> {
     OutputStageParams params = addOutputStage(generic, *stage, 0);
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
+        createEmpty(rewriter, loc, adaptor.getLhs(), stage->storageType), allDims(rank),
         allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Type i32 = b.getI32Type();
           auto rescale = [&](Value storage, bool isSigned, int64_t zero,
@@ -157,8 +162,6 @@ struct MulOpLowering final : OpConversionPattern<MulOp> {
   matchAndRewrite(MulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
     QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
@@ -178,7 +181,7 @@ struct MulOpLowering final : OpConversionPattern<MulOp> {
     OutputStageParams params = addOutputStage(generic, *stage, 0);
     bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, stage->storageType), allDims(rank),
+        createEmpty(rewriter, loc, adaptor.getLhs(), stage->storageType), allDims(rank),
         allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Type i32 = b.getI32Type();
           Value a = arith::SubIOp::create(b, l, extendToI32(b, l, args[lhs], aSigned),
@@ -199,8 +202,6 @@ struct ClampOpLowering final : OpConversionPattern<ClampOp> {
   matchAndRewrite(ClampOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     QuantizedType qtype = getQuantizedElementType(type);
     IntegerType storage = getStorageType(qtype);
@@ -211,7 +212,7 @@ struct ClampOpLowering final : OpConversionPattern<ClampOp> {
     unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));
     // Codes compare directly in the storage type, signed or unsigned.
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, storage), allDims(rank), allParallel(rank),
+        createEmpty(rewriter, loc, adaptor.getInput(), storage), allDims(rank), allParallel(rank),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value lo = createIntConstant(b, l, storage, low);
           Value hi = createIntConstant(b, l, storage, high);
@@ -267,13 +268,13 @@ struct QuantizeOpLowering final : OpConversionPattern<QuantizeOp> {
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     QuantizedType qtype = getQuantizedElementType(type);
     auto floatType = cast<FloatType>(op.getInput().getType().getElementType());
     IntegerType storage = getStorageType(qtype);
     std::optional<unsigned> axis = getAxis(qtype);
+    if (failed(checkAxisStatic(type, axis)))
+      return rewriter.notifyMatchFailure(op, "the quantized dimension is dynamic");
     unsigned channelDim = axis.value_or(0);
     auto [qmin, qmax] = getStorageRange(qtype);
     SmallVector<int64_t> zeros = getZeroPoints(qtype), lows, highs;
@@ -299,7 +300,7 @@ struct QuantizeOpLowering final : OpConversionPattern<QuantizeOp> {
     ParamRef zero = generic.addParam(zeros, channelDim);
     RoundingMode mode = op.getRounding();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, storage), allDims(rank), allParallel(rank),
+        createEmpty(rewriter, loc, adaptor.getInput(), storage), allDims(rank), allParallel(rank),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value q = arith::DivFOp::create(b, l, args[input],
                                           getFloatParam(b, l, args, scale, floatType));
@@ -343,11 +344,11 @@ struct DequantizeOpLowering final : OpConversionPattern<DequantizeOp> {
   matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     QuantizedType qtype = getQuantizedElementType(op.getInput().getType());
     auto floatType = cast<FloatType>(type.getElementType());
+    if (failed(checkAxisStatic(type, getAxis(qtype))))
+      return rewriter.notifyMatchFailure(op, "the quantized dimension is dynamic");
     unsigned channelDim = getAxis(qtype).value_or(0);
     int64_t rank = type.getRank();
     GenericBuilder generic(rewriter, loc, rank);
@@ -357,7 +358,7 @@ struct DequantizeOpLowering final : OpConversionPattern<DequantizeOp> {
                                      floatType, channelDim);
     bool isSigned = qtype.isSigned();
     Value result = generic.build(
-        createEmpty(rewriter, loc, type, floatType), allDims(rank), allParallel(rank),
+        createEmpty(rewriter, loc, adaptor.getInput(), floatType), allDims(rank), allParallel(rank),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           // (q - z) is exact in i32; one rounding in the float multiply.
           Value centered = arith::SubIOp::create(

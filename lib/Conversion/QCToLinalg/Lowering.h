@@ -43,6 +43,9 @@ Value createI32Vector(OpBuilder &b, Location loc, ArrayRef<int64_t> values);
 /// tensor.empty of a static shape filled with `value`.
 Value createFilledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                          Type elementType, int64_t value);
+/// tensor.empty of static or dynamic sizes filled with `value`.
+Value createFilledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                         Type elementType, int64_t value);
 
 /// tensor.pad of an NHWC tensor by `padding` = [top, bottom, left, right]
 /// with the scalar `padValue`; the input itself when nothing is padded.
@@ -57,7 +60,8 @@ SmallVector<int64_t> broadcastTo(ArrayRef<int64_t> values, int64_t count);
 SmallVector<double> broadcastTo(ArrayRef<double> values, int64_t count);
 
 /// The storage codes of a quantized tensor that is a compile-time constant
-/// (arith.constant behind quant.scast and qc.reshape), in row-major order,
+/// (arith.constant behind quant.scast, qc.reshape and qc.transpose), in
+/// row-major order,
 /// extended by the signedness of `type`. `converted` is the value the
 /// conversion maps `original` to.
 std::optional<SmallVector<int64_t>> getConstantCodes(Value original,

@@ -15,14 +15,29 @@ DenseIntElementsAttr i64Pair(OpBuilder &b, ArrayRef<int64_t> values) {
   return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()), values);
 }
 
+/// The batch may be dynamic; the window arithmetic needs the rest static.
+bool isStaticBeyondBatch(RankedTensorType type) {
+  return llvm::all_of(type.getShape().drop_front(),
+                      [](int64_t d) { return !ShapedType::isDynamic(d); });
+}
+
+/// `type`'s sizes with the batch size of `input`.
+SmallVector<OpFoldResult> sizesWithBatchOf(OpBuilder &b, Location loc, Value input,
+                                           RankedTensorType type) {
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, input, 0)};
+  for (int64_t size : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(size));
+  return sizes;
+}
+
 struct MaxPool2DOpLowering final : OpConversionPattern<MaxPool2DOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(MaxPool2DOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType resultType = op.getResult().getType();
-    if (!op.getInput().getType().hasStaticShape() || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    if (!isStaticBeyondBatch(op.getInput().getType()) || !isStaticBeyondBatch(resultType))
+      return rewriter.notifyMatchFailure(op, "only the batch size may be dynamic");
     Location loc = op.getLoc();
     QuantizedType qtype = getQuantizedElementType(resultType);
     IntegerType storage = getStorageType(qtype);
@@ -33,7 +48,9 @@ struct MaxPool2DOpLowering final : OpConversionPattern<MaxPool2DOp> {
         qtype.isSigned() ? -(int64_t{1} << (storage.getWidth() - 1)) : 0;
     Value padValue = createIntConstant(rewriter, loc, storage, lowest);
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(), padValue);
-    Value init = createFilledTensor(rewriter, loc, resultType.getShape(), storage, lowest);
+    Value init = createFilledTensor(
+        rewriter, loc, sizesWithBatchOf(rewriter, loc, adaptor.getInput(), resultType),
+        storage, lowest);
     ArrayRef<int64_t> kernel = op.getKernel();
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, storage);
     Attribute strides = i64Pair(rewriter, op.getStrides());
@@ -67,8 +84,8 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
                   ConversionPatternRewriter &rewriter) const override {
     RankedTensorType inputType = op.getInput().getType();
     RankedTensorType resultType = op.getResult().getType();
-    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    if (!isStaticBeyondBatch(inputType) || !isStaticBeyondBatch(resultType))
+      return rewriter.notifyMatchFailure(op, "only the batch size may be dynamic");
     Location loc = op.getLoc();
     Type i32 = rewriter.getI32Type();
     QuantizedType qtype = getQuantizedElementType(resultType);
@@ -78,12 +95,15 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
 
     // Sums of codes in i32; padded positions add 0 and are not counted.
     Value input = adaptor.getInput();
+    SmallVector<OpFoldResult> resultSizes =
+        sizesWithBatchOf(rewriter, loc, input, resultType);
     if (!qtype.isSigned()) {
       // linalg.pooling_nhwc_sum sign-extends: widen unsigned codes first.
       GenericBuilder widen(rewriter, loc, 4);
       unsigned arg = widen.addInput(input, {0, 1, 2, 3});
       input = widen.build(
-          tensor::EmptyOp::create(rewriter, loc, inputType.getShape(), i32), {0, 1, 2, 3},
+          tensor::EmptyOp::create(rewriter, loc, tensor::getMixedSizes(rewriter, loc, input), i32),
+          {0, 1, 2, 3},
           SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange args) {
             return extendToI32(b, l, args[arg], /*isSigned=*/false);
@@ -92,7 +112,7 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
     Type inputElement = cast<RankedTensorType>(input.getType()).getElementType();
     input = padSpatial(rewriter, loc, input, padding,
                        createIntConstant(rewriter, loc, inputElement, 0));
-    Value init = createFilledTensor(rewriter, loc, resultType.getShape(), i32, 0);
+    Value init = createFilledTensor(rewriter, loc, resultSizes, i32, 0);
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, inputElement);
     Value sums = linalg::PoolingNhwcSumOp::create(
                      rewriter, loc, TypeRange{init.getType()}, ValueRange{input, window},
@@ -120,7 +140,7 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
     }
     int32_t splatCount = counts.front();
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), storage),
+        tensor::EmptyOp::create(rewriter, loc, resultSizes, storage),
         {0, 1, 2, 3}, SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value total = args[sumArg];

@@ -10,7 +10,9 @@
 // CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
 // CHECK: tensor.yield %[[ZX]] : i8
 // CHECK: %[[CONV:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[P]], %[[W]] : tensor<1x10x10x3xi8>, tensor<3x3x3x4xi8>)
-// CHECK: %[[WIN:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x4x1xi32>)
+// CHECK: %[[PSUM:.*]] = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[P]], %{{.*}} : tensor<1x10x10x3xi8>, tensor<3x3xi8>) outs(%{{.*}} : tensor<1x4x4x3xi32>)
+// CHECK: %[[CSUM:.*]] = linalg.generic {{.*}} ins(%[[PSUM]] : tensor<1x4x4x3xi32>) outs(%{{.*}} : tensor<1x4x4xi32>)
+// CHECK: %[[WIN:.*]] = tensor.expand_shape %[[CSUM]] {{\[}}[0], [1], [2, 3]] output_shape [1, 4, 4, 1] : tensor<1x4x4xi32> into tensor<1x4x4x1xi32>
 // CHECK: %[[FSUM:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<3x3x3x4xi8>) outs(%{{.*}} : tensor<4xi32>)
 // CHECK: %[[TERM:.*]] = linalg.generic {{.*}} ins(%[[FSUM]], %[[B]] : tensor<4xi32>, tensor<4xi32>)
 // CHECK: arith.constant -54 : i32
@@ -48,6 +50,24 @@ func.func @depthwise(%x: tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1>>)
       : tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1>>, tensor<3x3x1x8x!quant.uniform<i8:f32, 0.05>>
         -> tensor<1x6x6x8x!quant.uniform<i8:f32, 0.2>>
   return %y : tensor<1x6x6x8x!quant.uniform<i8:f32, 0.2>>
+}
+
+// -----
+
+// Depthwise with a filter zero point: the per-channel window sums of
+// linalg.pooling_nhwc_sum are the group sums; channel f reads group f / 2.
+// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3 floordiv 2)>
+// CHECK-LABEL: func.func @depthwise_zero_point
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwcm
+// CHECK: %[[WIN:.*]] = linalg.pooling_nhwc_sum {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%{{.*}}, %{{.*}} : tensor<1x6x6x4xi8>, tensor<3x3xi8>) outs(%{{.*}} : tensor<1x4x2x4xi32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[GROUP]], {{.*}} ins(%{{.*}}, %[[WIN]], %{{.*}} : tensor<1x4x2x8xi32>, tensor<1x4x2x4xi32>, tensor<8xi32>)
+func.func @depthwise_zero_point(%x: tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1:1>>,
+                                %w: tensor<3x3x1x8x!quant.uniform<i8:f32, 0.05:-2>>)
+    -> tensor<1x4x2x8x!quant.uniform<i8:f32, 0.2>> {
+  %y = qc.conv2d %x, %w {dilations = array<i64: 1, 2>, groups = 4 : i64}
+      : tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1:1>>, tensor<3x3x1x8x!quant.uniform<i8:f32, 0.05:-2>>
+        -> tensor<1x4x2x8x!quant.uniform<i8:f32, 0.2>>
+  return %y : tensor<1x4x2x8x!quant.uniform<i8:f32, 0.2>>
 }
 
 // -----
@@ -92,4 +112,21 @@ func.func @conv_unsigned_per_channel(%x: tensor<1x3x3x2x!quant.uniform<u8:f32, 0
       : tensor<1x3x3x2x!quant.uniform<u8:f32, 0.1:128>>, tensor<2x2x2x2x!quant.uniform<i8:f32:3, {0.02, 0.04}>>
         -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.05:128>>
   return %y : tensor<1x2x2x2x!quant.uniform<u8:f32, 0.05:128>>
+}
+
+// -----
+
+// A dynamic batch sizes every intermediate from the input.
+// CHECK-LABEL: func.func @conv_dynamic_batch
+// CHECK-SAME: (%[[X:.*]]: tensor<?x5x5x4xi8>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x5x4xi8>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x3x3x6xi32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<?x3x3x6xi32>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x3x3x6xi8>
+func.func @conv_dynamic_batch(%x: tensor<?x5x5x4x!quant.uniform<i8:f32, 0.1:3>>,
+                              %w: tensor<3x3x4x6x!quant.uniform<i8:f32, 0.05>>)
+    -> tensor<?x3x3x6x!quant.uniform<i8:f32, 0.2>> {
+  %y = qc.conv2d %x, %w : tensor<?x5x5x4x!quant.uniform<i8:f32, 0.1:3>>, tensor<3x3x4x6x!quant.uniform<i8:f32, 0.05>>
+                       -> tensor<?x3x3x6x!quant.uniform<i8:f32, 0.2>>
+  return %y : tensor<?x3x3x6x!quant.uniform<i8:f32, 0.2>>
 }

@@ -125,3 +125,17 @@ func.func @dequantize(%x: tensor<2x3x!quant.uniform<u8:f32, 0.1:128>>) -> tensor
   %q = qc.dequantize %x : tensor<2x3x!quant.uniform<u8:f32, 0.1:128>> -> tensor<2x3xf32>
   return %q : tensor<2x3xf32>
 }
+
+// -----
+
+// Dynamic dimensions come from the operand.
+// CHECK-LABEL: func.func @add_dynamic
+// CHECK-SAME: (%[[A:.*]]: tensor<?x4xi8>, %{{.*}}: tensor<?x4xi8>) -> tensor<?x4xi8>
+// CHECK: %[[D:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x4xi8>
+// CHECK: tensor.empty(%[[D]]) : tensor<?x4xi8>
+func.func @add_dynamic(%a: tensor<?x4x!quant.uniform<i8:f32, 0.1>>, %b: tensor<?x4x!quant.uniform<i8:f32, 0.2:1>>)
+    -> tensor<?x4x!quant.uniform<i8:f32, 0.3:-2>> {
+  %y = qc.add %a, %b : tensor<?x4x!quant.uniform<i8:f32, 0.1>>, tensor<?x4x!quant.uniform<i8:f32, 0.2:1>>
+                    -> tensor<?x4x!quant.uniform<i8:f32, 0.3:-2>>
+  return %y : tensor<?x4x!quant.uniform<i8:f32, 0.3:-2>>
+}

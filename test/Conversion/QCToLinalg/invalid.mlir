@@ -1,14 +1,34 @@
 // RUN: qc-opt %s --qc-lower-to-linalg -split-input-file -verify-diagnostics
 
-// NOTE: dynamic shapes are not lowered yet (the output-stage constants and
-// the pooling counts are computed from static sizes): the full conversion
-// reports the op instead of leaving it half converted.
-func.func @dynamic_matmul(%a: tensor<?x16x!quant.uniform<i8:f32, 0.1>>, %b: tensor<16x8x!quant.uniform<i8:f32, 0.02>>)
-    -> tensor<?x8x!quant.uniform<i8:f32, 0.25>> {
+// NOTE: dynamic shapes are lowered only where they cost nothing at compile
+// time (any dimension of the elementwise ops except a per-axis one, M of
+// qc.matmul, the batch of convolutions and pooling); the window arithmetic
+// needs static spatial sizes. The full conversion reports the op instead of
+// leaving it half converted.
+func.func @dynamic_height(%x: tensor<1x?x8x3x!quant.uniform<i8:f32, 0.1>>, %w: tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>)
+    -> tensor<1x?x6x4x!quant.uniform<i8:f32, 0.2>> {
+  // expected-error@+1 {{failed to legalize operation 'qc.conv2d'}}
+  %y = qc.conv2d %x, %w : tensor<1x?x8x3x!quant.uniform<i8:f32, 0.1>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 0.05>>
+                       -> tensor<1x?x6x4x!quant.uniform<i8:f32, 0.2>>
+  return %y : tensor<1x?x6x4x!quant.uniform<i8:f32, 0.2>>
+}
+
+// -----
+
+func.func @dynamic_reduction(%a: tensor<4x?x!quant.uniform<i8:f32, 0.1>>, %b: tensor<?x8x!quant.uniform<i8:f32, 0.02>>)
+    -> tensor<4x8x!quant.uniform<i8:f32, 0.25>> {
   // expected-error@+1 {{failed to legalize operation 'qc.matmul'}}
-  %y = qc.matmul %a, %b : tensor<?x16x!quant.uniform<i8:f32, 0.1>>, tensor<16x8x!quant.uniform<i8:f32, 0.02>>
-                       -> tensor<?x8x!quant.uniform<i8:f32, 0.25>>
-  return %y : tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+  %y = qc.matmul %a, %b : tensor<4x?x!quant.uniform<i8:f32, 0.1>>, tensor<?x8x!quant.uniform<i8:f32, 0.02>>
+                       -> tensor<4x8x!quant.uniform<i8:f32, 0.25>>
+  return %y : tensor<4x8x!quant.uniform<i8:f32, 0.25>>
+}
+
+// -----
+
+func.func @dynamic_axis(%x: tensor<?x2x!quant.uniform<i8:f32:0, {0.1, 0.2}>>) -> tensor<?x2x!quant.uniform<i8:f32, 0.1>> {
+  // expected-error@+1 {{failed to legalize operation 'qc.requantize'}}
+  %y = qc.requantize %x : tensor<?x2x!quant.uniform<i8:f32:0, {0.1, 0.2}>> -> tensor<?x2x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<?x2x!quant.uniform<i8:f32, 0.1>>
 }
 
 // -----

@@ -135,3 +135,39 @@ func.func @matmul_large_multiplier(%a: tensor<1x1x!quant.uniform<i8:f32, 0.5>>,
       tensor<1x1x!quant.uniform<i8:f32, 0.5>> -> tensor<1x1x!quant.uniform<i8:f32, 0.05>>
   return %y : tensor<1x1x!quant.uniform<i8:f32, 0.05>>
 }
+
+// -----
+
+// Weights stored [N, K] reach the matmul through qc.transpose: the column
+// sums still fold (b = [[1, 3], [2, 4]], -z_a * sum = [-6, -14]).
+// CHECK-LABEL: func.func @matmul_const_transposed
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul
+// CHECK-NOT: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.constant dense<[-6, -14]> : tensor<2xi32>
+func.func @matmul_const_transposed(%a: tensor<3x2x!quant.uniform<i8:f32, 0.1:2>>)
+    -> tensor<3x2x!quant.uniform<i8:f32, 0.05>> {
+  %wc = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %wt = quant.scast %wc : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8:f32, 0.02>>
+  %w = qc.transpose %wt [1, 0] : tensor<2x2x!quant.uniform<i8:f32, 0.02>> -> tensor<2x2x!quant.uniform<i8:f32, 0.02>>
+  %y = qc.matmul %a, %w : tensor<3x2x!quant.uniform<i8:f32, 0.1:2>>, tensor<2x2x!quant.uniform<i8:f32, 0.02>>
+                       -> tensor<3x2x!quant.uniform<i8:f32, 0.05>>
+  return %y : tensor<3x2x!quant.uniform<i8:f32, 0.05>>
+}
+
+// -----
+
+// A dynamic M sizes the accumulators and row sums from the lhs.
+// CHECK-LABEL: func.func @matmul_dynamic_rows
+// CHECK-SAME: (%[[A:.*]]: tensor<?x16xi8>, %{{.*}}: tensor<16x8xi8>) -> tensor<?x8xi8>
+// CHECK: %[[M:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x16xi8>
+// CHECK: tensor.empty(%[[M]]) : tensor<?x8xi32>
+// CHECK: linalg.matmul {{.*}} -> tensor<?x8xi32>
+// CHECK: tensor.empty(%[[M]]) : tensor<?xi32>
+// CHECK: tensor.empty(%[[M]]) : tensor<?x8xi8>
+func.func @matmul_dynamic_rows(%a: tensor<?x16x!quant.uniform<i8:f32, 0.1:1>>, %b: tensor<16x8x!quant.uniform<i8:f32, 0.02:1>>)
+    -> tensor<?x8x!quant.uniform<i8:f32, 0.25>> {
+  %y = qc.matmul %a, %b : tensor<?x16x!quant.uniform<i8:f32, 0.1:1>>, tensor<16x8x!quant.uniform<i8:f32, 0.02:1>>
+                       -> tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+  return %y : tensor<?x8x!quant.uniform<i8:f32, 0.25>>
+}

@@ -58,3 +58,17 @@ func.func @avg_pool_unsigned(%x: tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1>>) ->
       : tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1>> -> tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>>
   return %y : tensor<1x2x2x2x!quant.uniform<u8:f32, 0.1>>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @avg_pool_dynamic_batch
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x4x2xi8>) -> tensor<?x2x2x2xi8>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4x4x2xi8>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x2x2x2xi32>
+// CHECK: linalg.pooling_nhwc_sum
+// CHECK: tensor.empty(%[[N]]) : tensor<?x2x2x2xi8>
+func.func @avg_pool_dynamic_batch(%x: tensor<?x4x4x2x!quant.uniform<i8:f32, 0.1>>) -> tensor<?x2x2x2x!quant.uniform<i8:f32, 0.1>> {
+  %y = qc.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+      : tensor<?x4x4x2x!quant.uniform<i8:f32, 0.1>> -> tensor<?x2x2x2x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<?x2x2x2x!quant.uniform<i8:f32, 0.1>>
+}

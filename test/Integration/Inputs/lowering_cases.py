@@ -15,6 +15,16 @@ import numpy as np
 from qc import reference as ref
 
 
+def _dims(shape):
+    """The dimension list of a tensor type; negative sizes are dynamic."""
+    return "".join("?x" if d < 0 else "%dx" % d for d in shape)
+
+
+def dynamic_rows(shape):
+    """`shape` with a dynamic first dimension."""
+    return (-1,) + tuple(shape[1:])
+
+
 def _float(x):
     """A float literal MLIR parses back to the same double."""
     return "%.17e" % float(x)
@@ -43,10 +53,10 @@ class QType:
         return "!quant.uniform<%s:%s:%d, {%s}>" % (kind, self.expressed, self.axis, params)
 
     def tensor(self, shape):
-        return "tensor<%s%s>" % ("".join("%dx" % d for d in shape), self.mlir())
+        return "tensor<%s%s>" % (_dims(shape), self.mlir())
 
     def storage_tensor(self, shape):
-        return "tensor<%s%s>" % ("".join("%dx" % d for d in shape), self.storage)
+        return "tensor<%s%s>" % (_dims(shape), self.storage)
 
     def random(self, rng, shape):
         return rng.integers(self.qmin, self.qmax + 1, size=shape, dtype=np.int64)
@@ -58,9 +68,17 @@ class F32:
     storage, bits, signed, is_float = "f32", 32, True, True
 
     def tensor(self, shape):
-        return "tensor<%sf32>" % "".join("%dx" % d for d in shape)
+        return "tensor<%sf32>" % _dims(shape)
 
     storage_tensor = tensor
+
+
+def _storage_array(values, qtype):
+    if getattr(qtype, "is_float", False):
+        return np.asarray(values, dtype=np.float32)
+    width = 8 if qtype.bits <= 8 else 16 if qtype.bits <= 16 else 32
+    dtype = np.dtype("%s%d" % ("int" if qtype.signed else "uint", width))
+    return np.asarray(values).astype(dtype)
 
 
 def _dense(values, bits, signed):
@@ -89,6 +107,18 @@ class Case:
         self.result = None  # (QType, shape)
         self.expected = None
         self._tmp = 0
+        # Arguments (by index) and result whose first dimension is dynamic in
+        # the function signature; @main casts the static inputs to them.
+        self.dynamic_args = set()
+        self.dynamic_result = False
+
+    def arg_type(self, i):
+        values, q = self.args[i]
+        return q.tensor(dynamic_rows(values.shape) if i in self.dynamic_args else values.shape)
+
+    def result_shape(self):
+        shape = self.result[1]
+        return dynamic_rows(shape) if self.dynamic_result else shape
 
     def arg(self, values, qtype):
         dtype = np.float32 if getattr(qtype, "is_float", False) else np.int64
@@ -105,13 +135,25 @@ class Case:
             name, name, qtype.storage_tensor(values.shape), qtype.tensor(values.shape)))
         return name
 
+    def storage_inputs(self):
+        """The arguments as numpy arrays of their storage dtype (int8, uint8,
+        int16, ..., float32), e.g. to write .npy files for a runner."""
+        return [_storage_array(v, q) for v, q in self.args]
+
+    def storage_expected(self):
+        """The expected result in its storage dtype (float32 results as
+        float32, rebuilt from the compared bit patterns)."""
+        q, _ = self.result
+        if getattr(q, "is_float", False):
+            return np.asarray(self.expected, dtype=np.int64).astype(np.int32).view(np.float32)
+        return _storage_array(self.expected, q)
+
     def func_text(self):
-        params = ", ".join("%%arg%d: %s" % (i, q.tensor(v.shape))
-                           for i, (v, q) in enumerate(self.args))
-        qt, shape = self.result
-        lines = ["func.func @%s(%s) -> %s {" % (self.name, params, qt.tensor(shape))]
+        params = ", ".join("%%arg%d: %s" % (i, self.arg_type(i)) for i in range(len(self.args)))
+        qt = self.result[0]
+        lines = ["func.func @%s(%s) -> %s {" % (self.name, params, qt.tensor(self.result_shape()))]
         lines += ["  " + l for l in self.body]
-        lines.append("  return %%r : %s" % qt.tensor(shape))
+        lines.append("  return %%r : %s" % qt.tensor(self.result_shape()))
         lines.append("}")
         return "\n".join(lines)
 
@@ -136,18 +178,29 @@ def build_module(cases):
             if getattr(q, "is_float", False):
                 operands.append(v + "_t")
                 continue
-            main.append("  %s = quant.scast %s_t : %s to %s" % (
-                v, v, q.storage_tensor(values.shape), q.tensor(values.shape)))
+            storage = q.storage_tensor(values.shape)
+            if i in c.dynamic_args:
+                dynamic = q.storage_tensor(dynamic_rows(values.shape))
+                main.append("  %s_d = tensor.cast %s_t : %s to %s" % (v, v, storage, dynamic))
+                main.append("  %s = quant.scast %s_d : %s to %s" % (v, v, dynamic, c.arg_type(i)))
+            else:
+                main.append("  %s = quant.scast %s_t : %s to %s" % (v, v, storage, c.arg_type(i)))
             operands.append(v)
         qt, shape = c.result
         r = "%%%s_r" % c.name
         main.append("  %s = call @%s(%s) : (%s) -> %s" % (
             r, c.name, ", ".join(operands),
-            ", ".join(q.tensor(v.shape) for v, q in c.args), qt.tensor(shape)))
+            ", ".join(c.arg_type(i) for i in range(len(c.args))), qt.tensor(c.result_shape())))
         is_float = getattr(qt, "is_float", False)
         if is_float:
             main.append("  %s_s = tensor.cast %s : %s to %s" % (r, r, qt.tensor(shape),
                                                                qt.tensor(shape)))
+        elif c.dynamic_result:
+            dynamic = qt.storage_tensor(c.result_shape())
+            main.append("  %s_q = quant.scast %s : %s to %s" % (r, r, qt.tensor(c.result_shape()),
+                                                                dynamic))
+            main.append("  %s_s = tensor.cast %s_q : %s to %s" % (r, r, dynamic,
+                                                                 qt.storage_tensor(shape)))
         else:
             main.append("  %s_s = quant.scast %s : %s to %s" % (r, r, qt.tensor(shape),
                                                                 qt.storage_tensor(shape)))
@@ -200,24 +253,38 @@ def _profile_text(profile):
 
 
 def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
-                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None):
+                const_bias=False, profile=ref.DOUBLE_ROUND, clamp=None, transposed=False,
+                bias_values=None, dynamic=False):
+    """`transposed`: the constant weights are stored [N, K] and reach the
+    matmul through qc.transpose (folded at compile time)."""
     c = Case(name)
     a = aq.random(rng, (m, k))
     b = bq.random(rng, (k, n))
+    rows = -1 if dynamic else m
     bias_scales = aq.scales[0] * bq.scales
     a_name = c.arg(a, aq)
-    b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
-    operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((m, k)), bq.tensor((k, n)))
-    bias_values = None
+    if transposed:
+        tq = QType(bq.scales, bq.zps, bq.bits, bq.signed, None if bq.axis is None else 0)
+        stored = c.const(b.T, tq)
+        b_name = stored + "_t"
+        c.body.append("%s = qc.transpose %s [1, 0] : %s -> %s" % (
+            b_name, stored, tq.tensor((n, k)), bq.tensor((k, n))))
+    else:
+        b_name = c.const(b, bq) if const_weights else c.arg(b, bq)
+    operands, types = "%s, %s" % (a_name, b_name), "%s, %s" % (aq.tensor((rows, k)), bq.tensor((k, n)))
     if bias:
         bias_q = QType(bias_scales, 0, bits=32, axis=0 if bq.axis is not None else None)
-        bias_values = rng.integers(-5000, 5000, size=(n,))
+        if bias_values is None:
+            bias_values = rng.integers(-5000, 5000, size=(n,))
         bias_name = c.const(bias_values, bias_q) if const_bias else c.arg(bias_values, bias_q)
         operands += " bias " + bias_name
         types += ", " + bias_q.tensor((n,))
     c.body.append("%%r = qc.matmul %s%s%s : %s -> %s" % (
-        operands, _profile_text(profile), _clamp_text(clamp), types, yq.tensor((m, n))))
+        operands, _profile_text(profile), _clamp_text(clamp), types, yq.tensor((rows, n))))
     c.result = (yq, (m, n))
+    if dynamic:
+        c.dynamic_args.add(0)
+        c.dynamic_result = True
     acc = ref.matmul(a, aq.zps[0], b, bq.zps, bias_values)
     real = aq.scales[0] * bq.scales / yq.scales[0]
     if bq.axis is None:
@@ -228,14 +295,16 @@ def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
 
 def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
                 padding=(0, 0, 0, 0), dilations=(1, 1), groups=1, bias=True,
-                const_weights=False, profile=ref.DOUBLE_ROUND, clamp=None):
+                const_weights=False, profile=ref.DOUBLE_ROUND, clamp=None, dynamic=False):
     c = Case(name)
     x = xq.random(rng, x_shape)
     w = wq.random(rng, w_shape)
     f = w_shape[3]
     x_name = c.arg(x, xq)
     w_name = c.const(w, wq) if const_weights else c.arg(w, wq)
-    operands, types = "%s, %s" % (x_name, w_name), "%s, %s" % (xq.tensor(x_shape), wq.tensor(w_shape))
+    x_type_shape = dynamic_rows(x_shape) if dynamic else x_shape
+    operands, types = "%s, %s" % (x_name, w_name), "%s, %s" % (xq.tensor(x_type_shape),
+                                                               wq.tensor(w_shape))
     bias_values = None
     if bias:
         bias_q = QType(xq.scales[0] * wq.scales, 0, bits=32,
@@ -249,8 +318,12 @@ def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
             "dilations = array<i64: %d, %d>, groups = %d : i64}" % (
                 tuple(strides) + tuple(padding) + tuple(dilations) + (groups,))
     c.body.append("%%r = qc.conv2d %s%s%s %s : %s -> %s" % (
-        operands, _profile_text(profile), _clamp_text(clamp), attrs, types, yq.tensor(y_shape)))
+        operands, _profile_text(profile), _clamp_text(clamp), attrs, types,
+        yq.tensor(dynamic_rows(y_shape) if dynamic else y_shape)))
     c.result = (yq, y_shape)
+    if dynamic:
+        c.dynamic_args.add(0)
+        c.dynamic_result = True
     real = xq.scales[0] * wq.scales / yq.scales[0]
     if wq.axis is None:
         real = real[0]
@@ -258,13 +331,18 @@ def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
     return c
 
 
-def add_case(name, rng, shape, aq, bq, yq, profile=ref.DOUBLE_ROUND, clamp=None):
+def add_case(name, rng, shape, aq, bq, yq, profile=ref.DOUBLE_ROUND, clamp=None,
+             dynamic=False):
     c = Case(name)
     a, b = aq.random(rng, shape), bq.random(rng, shape)
+    tshape = dynamic_rows(shape) if dynamic else shape
     c.body.append("%%r = qc.add %s, %s%s%s : %s, %s -> %s" % (
         c.arg(a, aq), c.arg(b, bq), _profile_text(profile), _clamp_text(clamp),
-        aq.tensor(shape), bq.tensor(shape), yq.tensor(shape)))
+        aq.tensor(tshape), bq.tensor(tshape), yq.tensor(tshape)))
     c.result = (yq, shape)
+    if dynamic:
+        c.dynamic_args.update((0, 1))
+        c.dynamic_result = True
     c.expected = ref.add(a, aq.scales[0], aq.zps[0], b, bq.scales[0], bq.zps[0],
                          yq.scales[0], yq.zps[0], yq.qmin, yq.qmax,
                          bits=max(aq.bits, bq.bits), profile=profile, clamp=clamp)
@@ -318,16 +396,22 @@ def clamp_case(name, rng, shape, xq, lo, hi):
     return c
 
 
-def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
+def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 0, 0, 0),
+              dynamic=False):
     c = Case(name)
     x = xq.random(rng, x_shape)
     fn = ref.max_pool2d if kind == "max" else ref.avg_pool2d
     expected = fn(x, kernel, strides, padding)
     attrs = "{kernel = array<i64: %d, %d>, strides = array<i64: %d, %d>, " \
             "padding = array<i64: %d, %d, %d, %d>}" % (tuple(kernel) + tuple(strides) + tuple(padding))
+    shape_of = dynamic_rows if dynamic else tuple
     c.body.append("%%r = qc.%s_pool2d %s %s : %s -> %s" % (
-        kind, c.arg(x, xq), attrs, xq.tensor(x_shape), xq.tensor(expected.shape)))
+        kind, c.arg(x, xq), attrs, xq.tensor(shape_of(x_shape)),
+        xq.tensor(shape_of(expected.shape))))
     c.result = (xq, expected.shape)
+    if dynamic:
+        c.dynamic_args.add(0)
+        c.dynamic_result = True
     c.expected = expected
     return c
 
@@ -414,10 +498,34 @@ def all_cases(seed=0):
         cases.append(matmul_case("mm_pc_arg_" + profile, rng, 5, 17, nq, QType(0.05, -7), bq,
                                  QType(spread_scale(0.05, 0.03, 17), 4), profile=profile,
                                  clamp=(-20, 100)))
+    cases.append(matmul_case("mm_pc_transposed", rng, 3, 17, nq, QType(0.05, 5), bq,
+                             QType(spread_scale(0.05, 0.03, 17), 4), transposed=True))
+    cases.append(matmul_case("mm_dynamic_rows", rng, 9, 17, nq, QType(0.05, -7), bq,
+                             QType(spread_scale(0.05, 0.03, 17), 4), const_weights=True,
+                             dynamic=True))
     # Saturation at both ends (tiny output scale) and a real multiplier > 1.
     for profile in (D, S):
         cases.append(matmul_case("mm_sat_" + profile, rng, 4, 17, 5, QType(0.5, 1), QType(0.5, 0),
                                  QType(0.1, 0), profile=profile))
+    # Accumulators at the ends of i32 (the bias dominates and the sum wraps)
+    # through the extreme shifts 30 and -31, in both profiles: the edges of
+    # the left shift, SaturatingRoundingDoublingHighMul and the 64-bit
+    # single rounding.
+    edge_bias = np.concatenate([[ref.INT32_MIN, ref.INT32_MAX, ref.INT32_MIN + 1, ref.INT32_MAX - 1,
+                                 -1, 0, 1],
+                                rng.integers(ref.INT32_MIN, ref.INT32_MAX, size=57, endpoint=True),
+                                rng.integers(-1 << 20, 1 << 20, size=16)])
+    sa, sb = 0.5, 0.25
+    # Extreme shifts, frexp boundaries (exact powers of two) and the flush
+    # threshold 2^-32, plus a few arbitrary multipliers.
+    for label, real in (("shift30", 2.0 ** 29.5), ("shiftm31", 1.5 * 2.0 ** -32),
+                        ("shift0", 0.75), ("pow2_m32", 2.0 ** -32), ("pow2_m31", 2.0 ** -31),
+                        ("one", 1.0), ("half", 0.5), ("r37em6", 3.7e-6), ("r1234", 123.4),
+                        ("r0333", 1.0 / 3.0)):
+        for profile in (D, S):
+            cases.append(matmul_case("mm_edge_%s_%s" % (label, profile), rng, 3, 2, len(edge_bias),
+                                     QType(sa, 1), QType(sb, -1), QType(sa * sb / real, 0, bits=16),
+                                     profile=profile, bias_values=edge_bias))
     # A multiplier below 2^-32 flushes to zero: the output is the zero point.
     cases.append(matmul_case("mm_flush", rng, 2, 3, 4, QType(1e-6, 0), QType(1e-6, 0),
                              QType(1.0, 7), bias=False))
@@ -447,9 +555,18 @@ def all_cases(seed=0):
     cases.append(conv2d_case("conv_dw_m2", rng, (1, 5, 7, 3), (3, 2, 1, 6), xq, QType(0.03, 0),
                              yq, strides=(2, 1), padding=(1, 0, 0, 1), groups=3,
                              const_weights=True))
+    cases.append(conv2d_case("conv_dw_m2_pc", rng, (1, 5, 7, 3), (3, 2, 1, 6), xq,
+                             QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
+                             yq, strides=(2, 1), padding=(1, 0, 0, 1), dilations=(1, 2),
+                             groups=3))
     cases.append(conv2d_case("conv_g2", rng, (1, 5, 5, 4), (3, 3, 2, 6), xq,
                              QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
                              yq, padding=(1, 1, 1, 1), groups=2, profile=S))
+    cases.append(conv2d_case("conv_dynamic_batch", rng, (3, 6, 5, 2), (3, 3, 2, 3), xq,
+                             QType(0.02, 2), yq, strides=(2, 1), padding=(1, 1, 0, 2),
+                             const_weights=True, dynamic=True))
+    cases.append(conv2d_case("conv_g2_dynamic_batch", rng, (2, 5, 5, 4), (3, 3, 2, 6), xq,
+                             QType(0.02, -1), yq, padding=(1, 1, 1, 1), groups=2, dynamic=True))
     cases.append(conv2d_case("conv_u8", rng, (1, 5, 5, 3), (2, 2, 3, 2),
                              QType(0.05, 128, signed=False), QType(0.02, 3), QType(spread_scale(0.05, 0.02, 12), 120, signed=False),
                              padding=(1, 0, 1, 0)))
@@ -461,6 +578,8 @@ def all_cases(seed=0):
                               QType(0.15, 1), profile=profile))
         cases.append(mul_case("mul_" + profile, rng, shape, QType(0.1, 3), QType(0.07, -4),
                               QType(spread_scale(0.1, 0.07, 1), 1), profile=profile))
+    cases.append(add_case("add_dynamic_rows", rng, (7, 5), QType(0.1, 3), QType(0.07, -4),
+                          QType(0.15, 1), dynamic=True))
     cases.append(add_case("add_clamp_sat", rng, shape, QType(0.1, 0), QType(0.1, 0),
                           QType(0.02, -10), clamp=(-10, 100)))
     cases.append(add_case("add_i16", rng, shape, QType(0.001, 0, bits=16), QType(0.002, 5, bits=16),
@@ -471,6 +590,13 @@ def all_cases(seed=0):
     cases.append(requantize_case("requant_pc", rng, (3, 4),
                                  QType([0.1, 0.2, 0.3, 0.05], [1, 2, -3, 0], axis=1),
                                  QType(0.07, 5), profile=S, clamp=(0, 120)))
+    cases.append(requantize_case("requant_u16_i8", rng, shape, QType(0.001, 32768, bits=16, signed=False),
+                                 QType(0.2, -3)))
+    cases.append(requantize_case("requant_i8_u16", rng, shape, QType(0.1, 3),
+                                 QType(0.0007, 30000, bits=16, signed=False), profile=S))
+    cases.append(add_case("add_u16", rng, shape, QType(0.001, 40000, bits=16, signed=False),
+                          QType(0.002, 100, bits=16, signed=False),
+                          QType(0.0025, 32768, bits=16, signed=False)))
     cases.append(clamp_case("clamp", rng, shape, QType(0.1, 3), 3, 90))
     cases.append(clamp_case("clamp_u8", rng, shape, QType(0.1, 128, signed=False), 128, 250))
 
@@ -483,6 +609,11 @@ def all_cases(seed=0):
                            (2, 2), (1, 1, 1, 0)))
     cases.append(pool_case("avgpool_u8", rng, "avg", (1, 5, 5, 2), QType(0.1, 0, signed=False),
                            (2, 3), (1, 2), (1, 0, 0, 2)))
+    cases.append(pool_case("maxpool_dynamic_batch", rng, "max", (3, 5, 5, 2), QType(0.1, 0),
+                           (2, 2), (2, 2), (0, 1, 0, 1), dynamic=True))
+    cases.append(pool_case("avgpool_dynamic_batch", rng, "avg", (3, 5, 5, 2),
+                           QType(0.1, 0, signed=False), (3, 3), (2, 2), (1, 1, 1, 1),
+                           dynamic=True))
     cases.extend(shape_cases(rng))
 
     # Float boundaries, bit-exact in float32: every rounding mode on exact

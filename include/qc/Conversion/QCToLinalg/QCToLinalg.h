@@ -27,7 +27,8 @@ void populateQCToLinalgConversionPatterns(TypeConverter &typeConverter,
                                           const QCToLinalgOptions &options = {});
 
 /// Marks qc and quant illegal and every other op legal once its types are
-/// legal under `typeConverter` (the target of --qc-lower-to-linalg).
+/// legal under `typeConverter` (the target of --qc-lower-to-linalg). The
+/// target keeps a reference: `typeConverter` must outlive it.
 void configureQCToLinalgTarget(ConversionTarget &target,
                                const TypeConverter &typeConverter);
 

@@ -2,8 +2,9 @@
 //
 // Builds the arith ops that compute numerics::applyMultiplier (and its two
 // gemmlowp building blocks) on i32 values, bit for bit. Shared by the linalg
-// lowering and the GPU path. Every value may be a scalar i32 or a vector of
-// i32; intermediate products use i64.
+// lowering and the GPU path. Values are i32 scalars (vectors of i32 take the
+// same path, but only the scalar form inside linalg bodies is tested);
+// intermediate products use i64.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QC_CONVERSION_QCTOLINALG_REQUANTIZEBUILDER_H

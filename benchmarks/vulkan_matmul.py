@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Benchmarks qc's Vulkan path on int8 matmuls (i8 x i8 -> i32).
+
+usage: benchmarks/vulkan_matmul.py [--build BUILD] [--repeat N]
+          [--options "qc-spirv-pipeline options"] [MxKxN ...]
+Compiles each shape with qc-vulkan-run, checks the result against numpy, and
+prints device time (min/median over N runs, submit to fence) and GOP/s, next
+to numpy's int32 matmul on the same data as a host reference point. A
+benchmark, not a test: it measures whatever device QC_VULKAN_DEVICE selects.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+MLIR = """func.func @main(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}xi32> {{
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>)
+                     outs(%f : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  return %r : tensor<{m}x{n}xi32>
+}}
+"""
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.path.join(root, "build"))
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--options", default="")
+    parser.add_argument("shapes", nargs="*",
+                        default=["64x64x64", "128x128x128", "256x256x256",
+                                 "512x512x512", "100x300x70"])
+    args = parser.parse_args()
+    runner = os.path.join(args.build, "bin", "qc-vulkan-run")
+    rng = np.random.default_rng(0)
+    device = None
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for shape in args.shapes:
+            m, k, n = (int(x) for x in shape.split("x"))
+            src = os.path.join(tmp, "mm.mlir")
+            with open(src, "w") as f:
+                f.write(MLIR.format(m=m, k=k, n=n))
+            a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+            b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+            np.save(os.path.join(tmp, "a.npy"), a)
+            np.save(os.path.join(tmp, "b.npy"), b)
+            out = os.path.join(tmp, "c.npy")
+            proc = subprocess.run(
+                [runner, src, "--input", os.path.join(tmp, "a.npy"), "--input",
+                 os.path.join(tmp, "b.npy"), "--output", out, "--repeat",
+                 str(max(args.repeat, 2)), "--options=" + args.options],
+                capture_output=True, text=True)
+            if proc.returncode != 0:
+                sys.exit("qc-vulkan-run failed on %s:\n%s" % (shape, proc.stderr))
+            want = a.astype(np.int32) @ b.astype(np.int32)
+            if not np.array_equal(np.load(out), want):
+                sys.exit("wrong result for %s" % shape)
+            device = re.search(r"device: (.*)", proc.stdout).group(1)
+            t = re.search(r"min: ([\d.]+) ms  median: ([\d.]+) ms", proc.stdout)
+            tmin, tmed = float(t.group(1)), float(t.group(2))
+            a32, b32 = a.astype(np.int32), b.astype(np.int32)
+            host = []
+            for _ in range(3):
+                start = time.perf_counter()
+                a32 @ b32
+                host.append((time.perf_counter() - start) * 1e3)
+            ops = 2.0 * m * k * n
+            rows.append((shape, tmin, tmed, ops / tmin / 1e6, min(host)))
+    print("device: %s; options: '%s'; %d runs" % (device, args.options,
+                                                  max(args.repeat, 2)))
+    print("| MxKxN | Vulkan min ms | Vulkan median ms | Vulkan GOP/s | numpy int32 ms |")
+    print("|---|---|---|---|---|")
+    for shape, tmin, tmed, gops, host in rows:
+        print("| %s | %.3f | %.3f | %.2f | %.3f |" % (shape, tmin, tmed, gops, host))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+//===- Passes.h - qc passes on the GPU (SPIR-V) lowering path ---*- C++ -*-===//
+#ifndef QC_GPU_PASSES_H
+#define QC_GPU_PASSES_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace qc {
+#define GEN_PASS_DECL
+#include "qc/GPU/Passes.h.inc"
+
+/// Patterns that turn a reduction loop's load/modify/store of one memory
+/// element into an scf.for iter_arg (see qc-promote-loop-accumulators).
+void populatePromoteLoopAccumulatorsPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "qc/GPU/Passes.h.inc"
+} // namespace qc
+} // namespace mlir
+
+#endif // QC_GPU_PASSES_H

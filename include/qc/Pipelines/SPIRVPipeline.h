@@ -1,0 +1,73 @@
+//===- SPIRVPipeline.h - linalg on integers to SPIR-V kernels ---*- C++ -*-===//
+//
+// qc's GPU lowering: bufferized linalg on signless integer tensors -> tiled
+// scf.parallel -> gpu.launch -> outlined kernels -> one spirv.module per
+// kernel under an explicit target environment. The host function that is
+// left (allocs, globals, launches, copies, views) is what
+// qc/Target/SPIRV/VulkanBundle.h turns into a manifest.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_PIPELINES_SPIRVPIPELINE_H
+#define QC_PIPELINES_SPIRVPIPELINE_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+namespace qc {
+
+struct SPIRVPipelineOptions
+    : public PassPipelineOptions<SPIRVPipelineOptions> {
+  ListOption<int64_t> tileSizes{
+      *this, "tile-sizes",
+      llvm::cl::desc("Workgroup tile (x, y, ...) over the innermost parallel "
+                     "loop dims, innermost first; a tile is one workgroup, "
+                     "one element per invocation"),
+      llvm::cl::list_init<int64_t>({8, 8})};
+  Option<std::string> version{*this, "spirv-version",
+                              llvm::cl::desc("SPIR-V version (v1.0 ... v1.6)"),
+                              llvm::cl::init("v1.3")};
+  ListOption<std::string> capabilities{
+      *this, "caps",
+      llvm::cl::desc("SPIR-V capabilities of the target (Shader is implied); "
+                     "default Int8,Int16,Int64,StorageBuffer8BitAccess,"
+                     "StorageBuffer16BitAccess, or none in portable mode")};
+  ListOption<std::string> extensions{
+      *this, "exts",
+      llvm::cl::desc("SPIR-V extensions of the target; default the 8/16-bit "
+                     "storage ones, or none in portable mode")};
+  Option<bool> portable{
+      *this, "portable",
+      llvm::cl::desc("Target a device without 8/16/64-bit integer support: "
+                     "i64 arithmetic is emulated with i32 pairs and sub-word "
+                     "buffers are accessed as i32 words"),
+      llvm::cl::init(false)};
+
+  /// The capabilities and extensions after applying the defaults above.
+  SmallVector<std::string> effectiveCapabilities() const;
+  SmallVector<std::string> effectiveExtensions() const;
+};
+
+/// Stage 1: tensors -> buffers with results as out-params (identity layouts,
+/// static allocations hoisted into the out-params).
+void buildQCSPIRVBufferizePipeline(OpPassManager &pm);
+/// Stage 2: linalg on buffers -> tiled parallel loops (accumulators kept in
+/// registers) -> gpu.launch -> outlined gpu.module kernels.
+void buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
+                                  const SPIRVPipelineOptions &options);
+/// Stage 3: gpu.module kernels -> spirv.module with the target env and each
+/// kernel's workgroup size from its launches.
+void buildQCSPIRVConvertPipeline(OpPassManager &pm,
+                                 const SPIRVPipelineOptions &options);
+/// All three stages.
+void buildQCSPIRVPipeline(OpPassManager &pm,
+                          const SPIRVPipelineOptions &options);
+
+/// Registers --qc-spirv-pipeline and its stages --qc-spirv-bufferize,
+/// --qc-spirv-map-to-gpu and --qc-spirv-convert.
+void registerQCSPIRVPipelines();
+
+} // namespace qc
+} // namespace mlir
+
+#endif // QC_PIPELINES_SPIRVPIPELINE_H

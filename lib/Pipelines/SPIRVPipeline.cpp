@@ -1,0 +1,130 @@
+//===- SPIRVPipeline.cpp - linalg on integers to SPIR-V kernels -----------===//
+#include "qc/Pipelines/SPIRVPipeline.h"
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "qc/GPU/Passes.h"
+
+using namespace mlir;
+
+SmallVector<std::string>
+qc::SPIRVPipelineOptions::effectiveCapabilities() const {
+  if (!capabilities.empty())
+    return SmallVector<std::string>(capabilities.begin(), capabilities.end());
+  if (portable)
+    return {};
+  return {"Int8", "Int16", "Int64", "StorageBuffer8BitAccess",
+          "StorageBuffer16BitAccess"};
+}
+
+SmallVector<std::string> qc::SPIRVPipelineOptions::effectiveExtensions() const {
+  if (!extensions.empty())
+    return SmallVector<std::string>(extensions.begin(), extensions.end());
+  if (portable)
+    return {"SPV_KHR_storage_buffer_storage_class"};
+  return {"SPV_KHR_8bit_storage", "SPV_KHR_16bit_storage",
+          "SPV_KHR_storage_buffer_storage_class"};
+}
+
+void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
+  // Elementwise arith on tensors (e.g. a bias add left by the lowering) would
+  // stay unbufferizable; as linalg.generic it becomes a kernel like the rest.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  // The host passes dense row-major buffers: no strided layouts at the
+  // function boundary.
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  // Results written straight into the caller's buffers instead of a kernel
+  // into a temporary plus a copy.
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+}
+
+void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
+                                      const SPIRVPipelineOptions &options) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createConvertLinalgToParallelLoopsPass());
+  func.addPass(qc::createQCPromoteLoopAccumulators());
+  func.addPass(qc::createQCReverseParallelDims());
+  // no-min-max-bounds: with min/max bounds, shapes the tile does not divide
+  // produce dynamic inner bounds that convert-parallel-loops-to-gpu skips
+  // (no kernel, no error); a guard inside a fixed-size tile maps instead.
+  func.addPass(createParallelLoopTilingPass(
+      SmallVector<int64_t>(options.tileSizes.begin(), options.tileSizes.end()),
+      /*noMinMaxBounds=*/true));
+  func.addPass(createGpuMapParallelLoopsPass());
+  func.addPass(createConvertParallelLoopToGpuPass());
+  func.addPass(createLowerAffinePass());
+  func.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
+                                     const SPIRVPipelineOptions &options) {
+  QCAttachSPIRVTargetEnvOptions env;
+  env.version = options.version;
+  env.capabilities = options.effectiveCapabilities();
+  env.extensions = options.effectiveExtensions();
+  pm.addPass(qc::createQCAttachSPIRVTargetEnv(env));
+  pm.addPass(qc::createQCSetEntryPointABI());
+  if (options.portable) {
+    arith::ArithEmulateWideIntOptions wide;
+    wide.widestIntSupported = 32;
+    pm.nest<gpu::GPUModuleOp>().addPass(arith::createArithEmulateWideInt(wide));
+  }
+  pm.addPass(createConvertGPUToSPIRVPass());
+  OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
+  spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+}
+
+void qc::buildQCSPIRVPipeline(OpPassManager &pm,
+                              const SPIRVPipelineOptions &options) {
+  // qc ops (if any) become integer linalg; a no-op on linalg input.
+  pm.addPass(createQCLowerToLinalg());
+  buildQCSPIRVBufferizePipeline(pm);
+  buildQCSPIRVMapToGPUPipeline(pm, options);
+  buildQCSPIRVConvertPipeline(pm, options);
+}
+
+void qc::registerQCSPIRVPipelines() {
+  PassPipelineRegistration<SPIRVPipelineOptions>(
+      "qc-spirv-pipeline",
+      "Lower linalg on integer tensors to gpu kernels in SPIR-V (one "
+      "spirv.module per kernel) and a host function of launches",
+      buildQCSPIRVPipeline);
+  PassPipelineRegistration<>(
+      "qc-spirv-bufferize",
+      "qc-spirv-pipeline stage 1: bufferize with results as out-params",
+      [](OpPassManager &pm) { buildQCSPIRVBufferizePipeline(pm); });
+  PassPipelineRegistration<SPIRVPipelineOptions>(
+      "qc-spirv-map-to-gpu",
+      "qc-spirv-pipeline stage 2: linalg on buffers to outlined gpu kernels",
+      buildQCSPIRVMapToGPUPipeline);
+  PassPipelineRegistration<SPIRVPipelineOptions>(
+      "qc-spirv-convert",
+      "qc-spirv-pipeline stage 3: gpu kernels to spirv.module",
+      buildQCSPIRVConvertPipeline);
+}

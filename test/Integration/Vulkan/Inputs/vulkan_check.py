@@ -1,0 +1,98 @@
+"""Runs one qc Vulkan integration case and compares it bit for bit with numpy.
+
+usage: vulkan_check.py CASE WORKDIR -- RUNNER ARGS...
+Writes seeded random inputs to WORKDIR, appends --input/--output flags to the
+runner command, runs it, and checks every output against the reference of
+CASE (computed with python/qc/reference.py). Prints PASS or exits non-zero.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from qc import reference as ref
+
+RNG = np.random.default_rng(20261122)
+
+
+def i8(*shape):
+    return RNG.integers(-128, 128, shape, dtype=np.int8)
+
+
+def weights(k, n):
+    # Same formula as the dense literal in matmul-constant-weights.mlir.
+    kk, nn = np.meshgrid(np.arange(k), np.arange(n), indexing="ij")
+    return (((kk * 7 + nn * 3) % 17) - 8).astype(np.int8)
+
+
+# Requantization constants used by the MLIR tests (single-rounding profile):
+# out = clamp(((acc * M) + 2^(R-1)) >> R + ZP, -128, 127), R = 31 - SHIFT.
+M, SHIFT, ZP = 1689016515, -6, 3
+
+
+def requant(acc):
+    r = ref.apply_multiplier(acc, M, SHIFT, ref.SINGLE_ROUND)
+    return np.clip(r + ZP, -128, 127).astype(np.int8)
+
+
+def case_matmul(m, k, n):
+    a, b = i8(m, k), i8(k, n)
+    return [a, b], [ref.matmul(a, 0, b, 0).astype(np.int32)]
+
+
+CASES = {
+    "matmul_5x7x3": lambda: case_matmul(5, 7, 3),
+    "matmul_37x53x29": lambda: case_matmul(37, 53, 29),
+    "matmul_64x64x64": lambda: case_matmul(64, 64, 64),
+    "conv_1x9x11x3_3x3x3x5": lambda: (
+        lambda x, w: ([x, w], [ref.conv2d(x, 0, w, 0).astype(np.int32)]))(
+            i8(1, 9, 11, 3), i8(3, 3, 3, 5)),
+    "matmul_requant_37x53x29": lambda: (
+        lambda a, b: ([a, b], [requant(ref.matmul(a, 0, b, 0))]))(
+            i8(37, 53), i8(53, 29)),
+    "matmul_constant_weights_13x6x5": lambda: (
+        lambda a: ([a], [ref.matmul(a, 0, weights(6, 5), 0).astype(np.int32)]))(
+            i8(13, 6)),
+    "add_i8_odd": lambda: (
+        lambda a, b: ([a, b], [np.clip(a.astype(np.int32) + b, -128, 127)
+                               .astype(np.int8)]))(i8(3, 17, 5), i8(3, 17, 5)),
+}
+
+
+def main():
+    name, workdir = sys.argv[1], sys.argv[2]
+    assert sys.argv[3] == "--"
+    runner = sys.argv[4:]
+    os.makedirs(workdir, exist_ok=True)
+    inputs, expected = CASES[name]()
+    cmd = list(runner)
+    for i, array in enumerate(inputs):
+        path = os.path.join(workdir, "in%d.npy" % i)
+        np.save(path, array)
+        cmd += ["--input", path]
+    outs = [os.path.join(workdir, "out%d.npy" % i) for i in range(len(expected))]
+    for path in outs:
+        if os.path.exists(path):
+            os.remove(path)
+        cmd += ["--output", path]
+    proc = subprocess.run(cmd)
+    if proc.returncode != 0:
+        sys.exit("FAIL %s: runner exited with %d" % (name, proc.returncode))
+    for i, (path, want) in enumerate(zip(outs, expected)):
+        got = np.load(path)
+        if got.dtype != want.dtype or got.shape != want.shape:
+            sys.exit("FAIL %s: output %d is %s%s, expected %s%s" %
+                     (name, i, got.dtype, got.shape, want.dtype, want.shape))
+        bad = np.argwhere(got != want)
+        if len(bad):
+            idx = tuple(bad[0])
+            sys.exit("FAIL %s: output %d differs at %d element(s), first %s: "
+                     "got %s expected %s" % (name, i, len(bad), idx, got[idx],
+                                             want[idx]))
+    print("PASS %s (%d output(s), %d elements)" %
+          (name, len(expected), sum(w.size for w in expected)))
+
+
+if __name__ == "__main__":
+    main()

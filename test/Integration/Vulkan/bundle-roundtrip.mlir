@@ -1,0 +1,21 @@
+// A bundle written by qc-vulkan-bundle (manifest + .spv + constant .bin) runs
+// from disk with the same results as the in-process compilation.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: qc-vulkan-bundle %S/matmul-constant-weights.mlir -o %t/b --print-manifest | FileCheck %s --check-prefix=MANIFEST
+// RUN: %python %S/Inputs/vulkan_check.py matmul_constant_weights_13x6x5 %t/run -- qc-vulkan-run --bundle %t/b | FileCheck %s
+// CHECK: PASS matmul_constant_weights_13x6x5
+// MANIFEST: "buffers": [
+// MANIFEST:     "role": "input"
+// MANIFEST:     "role": "output"
+// MANIFEST:     "file": "constant_2.bin",
+// MANIFEST:     "origin": "global @__constant_6x5xi8",
+// MANIFEST:     "role": "constant",
+// MANIFEST: "kernels": [
+// MANIFEST:     "entry_point": "main_kernel",
+// MANIFEST:     "name": "main_kernel_0",
+// MANIFEST:     "spirv": "main_kernel_0.spv",
+// MANIFEST:     "workgroup_size": [
+// MANIFEST: "steps": [
+// MANIFEST:     "op": "dispatch"
+// MANIFEST:     "op": "dispatch"
+// MANIFEST: "target_env": {

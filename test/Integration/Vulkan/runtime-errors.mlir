@@ -1,0 +1,48 @@
+// The Vulkan runner and runtime fail with a clear message and a non-zero exit
+// (never a crash) on: no Vulkan driver, an unknown device, wrong inputs, a
+// host op the bundle cannot express, a broken manifest.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: %python -c "import numpy as np; np.save('%t/a.npy', np.ones((5, 7), np.int8)); np.save('%t/b.npy', np.ones((7, 3), np.int8)); np.save('%t/bt.npy', np.ones((3, 7), np.int8)); np.save('%t/bf.npy', np.ones((7, 3), np.float32))"
+// RUN: env VK_DRIVER_FILES=%t/none.json VK_ICD_FILENAMES=%t/none.json not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=NOICD
+// NOICD: qc-vulkan-run: error: Vulkan: no Vulkan driver (ICD) found
+// RUN: env QC_VULKAN_DEVICE=no-such-gpu not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=DEVICE
+// DEVICE: error: Vulkan: no device name contains 'no-such-gpu' (devices: 0: 
+// RUN: not qc-vulkan-run %s --device 99 --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INDEX
+// INDEX: error: Vulkan: QC_VULKAN_DEVICE=99 but there are {{[0-9]+}} devices
+// RUN: not qc-vulkan-run %s --input %t/a.npy --input %t/bt.npy 2>&1 | FileCheck %s --check-prefix=SHAPE
+// SHAPE: error: Vulkan: input 1: expected i8[7x3], got int8[3x7]
+// RUN: not qc-vulkan-run %s --input %t/a.npy --input %t/bf.npy 2>&1 | FileCheck %s --check-prefix=DTYPE
+// DTYPE: error: Vulkan: input 1: expected i8[7x3], got float32[7x3]
+// RUN: not qc-vulkan-run %s --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=COUNT
+// COUNT: error: Vulkan: @main takes 2 input(s), got 1
+// RUN: not qc-vulkan-run %s --entry with_call --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=HOSTOP
+// HOSTOP: error: Vulkan bundle: unsupported op 'func.call' in the host function
+// RUN: qc-vulkan-bundle %s -o %t/bundle
+// RUN: %python -c "import json; p='%t/bundle/manifest.json'; m=json.load(open(p)); del m['kernels'][0]['entry_point']; json.dump(m, open(p, 'w'))"
+// RUN: not qc-vulkan-run --bundle %t/bundle --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MANIFEST
+// MANIFEST: manifest.json: kernels[0]: missing field 'entry_point'
+// RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
+// NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
+
+func.func @main(%a: tensor<5x7xi8>, %b: tensor<7x3xi8>) -> tensor<5x3xi32> {
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<5x3xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<5x3xi32>) -> tensor<5x3xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<5x7xi8>, tensor<7x3xi8>)
+                     outs(%f : tensor<5x3xi32>) -> tensor<5x3xi32>
+  return %r : tensor<5x3xi32>
+}
+
+func.func private @helper(%a: tensor<5x7xi8>) -> tensor<5x7xi8>
+
+func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
+  %r = func.call @helper(%a) : (tensor<5x7xi8>) -> tensor<5x7xi8>
+  return %r : tensor<5x7xi8>
+}
+
+// A device without 8-bit storage (masked on this one): the default bundle is
+// refused before anything runs; an unknown feature name is refused too.
+// RUN: env QC_VULKAN_MASK_FEATURES=storageBuffer8BitAccess not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=FEATURE
+// FEATURE: error: Vulkan: kernel 'main_kernel_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
+// RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
+// MASK: error: Vulkan: cannot mask unknown feature 'int8'
