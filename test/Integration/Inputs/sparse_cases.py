@@ -11,13 +11,14 @@ from qc import reference as ref
 from qc.prune import prune_masks
 
 
-def all_cases(seed=11):
+def all_cases(seed=11, conv_padding=1):
+    """`conv_padding=0` for targets without padded convolutions (Vulkan)."""
     rng = np.random.default_rng(seed)
     return [single_matmul("mm_2of4", rng, 5, 64, 12, "2:4", 0.5),
             single_matmul("mm_1of4", rng, 3, 32, 8, "1:4", 0.75),
             single_matmul("mm_u90", rng, 3, 160, 16, "unstructured", 0.9),
             single_matmul("mm_u30", rng, 3, 32, 8, "unstructured", 0.3),
-            matmul_chain("mm_chain", rng), conv_chain("conv_chain", rng)]
+            matmul_chain("mm_chain", rng), conv_chain("conv_chain", rng, conv_padding)]
 
 
 def pruned(rng, shape, pattern, sparsity):
@@ -73,8 +74,10 @@ def matmul_chain(name, rng):
     return c
 
 
-def conv_chain(name, rng):
-    """conv (3 of 8 filters pruned, bias) -> unpadded conv with bias."""
+def conv_chain(name, rng, pad=1):
+    """conv (3 of 8 filters pruned, bias, `pad` on every side) -> unpadded
+    conv with bias."""
+    h = 7 + 2 * pad - 2  # producer output height and width
     xq, wq = lc.QType(0.05, 2), lc.QType(rng.uniform(0.01, 0.03, 8), 0, axis=3)
     yq = lc.QType(lc.spread_scale(0.05, 0.02, 27), 3)
     w2q = lc.QType(0.02, 0)
@@ -89,13 +92,13 @@ def conv_chain(name, rng):
     bias2 = rng.integers(-5000, 5000, size=(4,))
     xn, wn, bn = c.arg(x, xq), c.const(w, wq), c.const(bias, bias_q)
     w2n, b2n = c.const(w2, w2q), c.const(bias2, bias2_q)
-    c.body.append("%%y = qc.conv2d %s, %s bias %s {padding = array<i64: 1, 1, 1, 1>} : %s, %s, %s -> %s" % (
-        xn, wn, bn, xq.tensor((1, 7, 7, 3)), wq.tensor((3, 3, 3, 8)), bias_q.tensor((8,)),
-        yq.tensor((1, 7, 7, 8))))
+    c.body.append("%%y = qc.conv2d %s, %s bias %s {padding = array<i64: %d, %d, %d, %d>} : %s, %s, %s -> %s" % (
+        (xn, wn, bn) + (pad,) * 4 + (xq.tensor((1, 7, 7, 3)), wq.tensor((3, 3, 3, 8)),
+                                     bias_q.tensor((8,)), yq.tensor((1, h, h, 8)))))
     c.body.append("%%r = qc.conv2d %%y, %s bias %s : %s, %s, %s -> %s" % (
-        w2n, b2n, yq.tensor((1, 7, 7, 8)), w2q.tensor((3, 3, 8, 4)), bias2_q.tensor((4,)),
-        zq.tensor((1, 5, 5, 4))))
-    c.result = (zq, (1, 5, 5, 4))
-    y = output(ref.conv2d(x, xq.zps[0], w, wq.zps, bias, padding=(1, 1, 1, 1)), xq, wq, yq)
+        w2n, b2n, yq.tensor((1, h, h, 8)), w2q.tensor((3, 3, 8, 4)), bias2_q.tensor((4,)),
+        zq.tensor((1, h - 2, h - 2, 4))))
+    c.result = (zq, (1, h - 2, h - 2, 4))
+    y = output(ref.conv2d(x, xq.zps[0], w, wq.zps, bias, padding=(pad,) * 4), xq, wq, yq)
     c.expected = output(ref.conv2d(y, yq.zps[0], w2, w2q.zps, bias2), yq, w2q, zq)
     return c

@@ -13,7 +13,7 @@ struct SparseKernelOptions {
   bool gpu = false;
   /// Cost per stored entry relative to a dense multiply-add, for many rows
   /// and for one row; interpolated as c + (c1 - c) / M.
-  double nmCost = 10.0, nmCostGemv = 1.5;
+  double nmCost = 10.0, nmCostGemv = 2.2;
   double ellCost = 8.0, ellCostGemv = 2.5;
 };
 

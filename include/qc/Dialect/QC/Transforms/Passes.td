@@ -127,7 +127,7 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
     Option<"ellCost", "ell-cost", "double", "8.0",
            "cost of one stored ELL entry per row of a many-row matmul, in "
            "dense multiply-adds (measured)">,
-    Option<"nmCostGemv", "nm-cost-gemv", "double", "1.5",
+    Option<"nmCostGemv", "nm-cost-gemv", "double", "2.2",
            "the same for a single-row matmul (matrix-vector product)">,
     Option<"ellCostGemv", "ell-cost-gemv", "double", "2.5",
            "the same for a single-row matmul (matrix-vector product)">
