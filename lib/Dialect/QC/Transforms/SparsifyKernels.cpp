@@ -260,7 +260,7 @@ void mlir::qc::encodeSparseMatmuls(ModuleOp module,
     double ell =
         double(longest) * perEntry(options.ellCost, options.ellCostGemv);
     bool ellAllowed = !options.gpu;
-    if (nm <= dense && nm <= (ellAllowed ? ell : INFINITY)) {
+    if (nm < dense && nm <= (ellAllowed ? ell : INFINITY)) {
       op.emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "
                       << sp << "), cost " << llvm::formatv("{0:F1}", nm).str()
                       << " vs dense " << llvm::formatv("{0:F1}", dense).str()

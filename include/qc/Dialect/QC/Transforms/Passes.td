@@ -124,12 +124,12 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
     Option<"nmCost", "nm-cost", "double", "10.0",
            "cost of one stored N:M entry per row of a many-row matmul, in "
            "dense multiply-adds (measured, docs/Sparsity.md)">,
-    Option<"ellCost", "ell-cost", "double", "8.0",
+    Option<"ellCost", "ell-cost", "double", "10.0",
            "cost of one stored ELL entry per row of a many-row matmul, in "
            "dense multiply-adds (measured)">,
     Option<"nmCostGemv", "nm-cost-gemv", "double", "2.2",
            "the same for a single-row matmul (matrix-vector product)">,
-    Option<"ellCostGemv", "ell-cost-gemv", "double", "2.5",
+    Option<"ellCostGemv", "ell-cost-gemv", "double", "5.0",
            "the same for a single-row matmul (matrix-vector product)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
