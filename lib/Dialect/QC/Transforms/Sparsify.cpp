@@ -44,8 +44,7 @@ struct SparsifyPass final : qc::impl::QCSparsifyBase<SparsifyPass> {
           << "qc-sparsify: kernel costs must be positive";
       return signalPassFailure();
     }
-    if (failed(removeZeroChannels(module)))
-      return signalPassFailure();
+    removeZeroChannels(module);
     SparseKernelOptions options;
     options.minSparsity = minSparsity;
     options.gpu = target == "gpu";
