@@ -5,8 +5,9 @@ usage: benchmarks/vulkan_matmul.py [--build BUILD] [--repeat N]
           [--options "qc-spirv-pipeline options"] [MxKxN ...]
 Compiles each shape with qc-vulkan-run, checks the result against numpy, and
 prints device time (min/median over N runs, submit to fence) and GOP/s, next
-to numpy's int32 matmul on the same data as a host reference point. A
-benchmark, not a test: it measures whatever device QC_VULKAN_DEVICE selects.
+to qc's CPU target on the same module (qc-run --target=cpu, JIT, host
+features) and numpy's int32 matmul as a host reference point. A benchmark,
+not a test: it measures whatever device QC_VULKAN_DEVICE selects.
 """
 import argparse
 import os
@@ -67,6 +68,14 @@ def main():
             device = re.search(r"device: (.*)", proc.stdout).group(1)
             t = re.search(r"min: ([\d.]+) ms  median: ([\d.]+) ms", proc.stdout)
             tmin, tmed = float(t.group(1)), float(t.group(2))
+            cpu = subprocess.run(
+                [os.path.join(args.build, "bin", "qc-run"), "--target=cpu", src,
+                 "--input", os.path.join(tmp, "a.npy"), "--input",
+                 os.path.join(tmp, "b.npy"), "--repeat",
+                 str(max(args.repeat, 2))], capture_output=True, text=True)
+            if cpu.returncode != 0:
+                sys.exit("qc-run --target=cpu failed on %s:\n%s" % (shape, cpu.stderr))
+            cpu_min = float(re.search(r"min ([\d.]+) ms", cpu.stdout).group(1))
             a32, b32 = a.astype(np.int32), b.astype(np.int32)
             host = []
             for _ in range(3):
@@ -74,13 +83,15 @@ def main():
                 a32 @ b32
                 host.append((time.perf_counter() - start) * 1e3)
             ops = 2.0 * m * k * n
-            rows.append((shape, tmin, tmed, ops / tmin / 1e6, min(host)))
+            rows.append((shape, tmin, tmed, ops / tmin / 1e6, cpu_min,
+                         ops / cpu_min / 1e6, min(host)))
     print("device: %s; options: '%s'; %d runs" % (device, args.options,
                                                   max(args.repeat, 2)))
-    print("| MxKxN | Vulkan min ms | Vulkan median ms | Vulkan GOP/s | numpy int32 ms |")
-    print("|---|---|---|---|---|")
-    for shape, tmin, tmed, gops, host in rows:
-        print("| %s | %.3f | %.3f | %.2f | %.3f |" % (shape, tmin, tmed, gops, host))
+    print("| MxKxN | Vulkan min ms | Vulkan median ms | Vulkan GOP/s "
+          "| qc CPU min ms | qc CPU GOP/s | numpy int32 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print("| %s | %.3f | %.3f | %.2f | %.3f | %.2f | %.3f |" % row)
 
 
 if __name__ == "__main__":

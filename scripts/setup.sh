@@ -11,6 +11,8 @@ packages=(
   cmake ninja-build make clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # numerics reference and Python tests
   python3 python3-numpy
+  # python/qc importers, calibration and the digits examples
+  python3-onnx python3-torch python3-sklearn
   # Vulkan: loader, lavapipe CPU device, validation layers, SPIR-V tools
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools spirv-tools
   # SVD for low-rank rewrites; oneDNN as a benchmark peer

@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "qc/Conversion/Passes.h"
 #include "qc/GPU/Passes.h"
 
 using namespace mlir;
@@ -98,6 +99,9 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+  QCVerifySPIRVContractOptions contract;
+  contract.allowFloat = options.allowFloat;
+  pm.addPass(qc::createQCVerifySPIRVContract(contract));
 }
 
 void qc::buildQCSPIRVPipeline(OpPassManager &pm,

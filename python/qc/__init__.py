@@ -1,1 +1,11 @@
-"""qc: Python side of the qc quantization compiler (numpy reference numerics)."""
+"""qc: Python side of the qc quantization compiler.
+
+  qc.reference          numpy golden reference of the integer numerics
+  qc.mlir               MLIR text helpers (types, exact constants)
+  qc.graph              the importers' float graph with fake quantization
+  qc.importers.onnx     ONNX QDQ importer (python3 -m qc.importers.onnx)
+  qc.importers.torch    PyTorch FX QAT importer
+  qc.calibration        min-max / percentile / entropy / MSE calibration
+
+See docs/Importers.md.
+"""

@@ -12,6 +12,7 @@
 #include "qc/InitAllPasses.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Target/SPIRV/VulkanExecutor.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -31,7 +32,7 @@ static llvm::cl::opt<std::string> inputFilename(llvm::cl::Positional,
                                                 llvm::cl::desc("<input.mlir>"),
                                                 llvm::cl::init("-"));
 static llvm::cl::opt<std::string>
-    target("target", llvm::cl::desc("Execution target (cpu)"),
+    target("target", llvm::cl::desc("Execution target (cpu, vulkan)"),
            llvm::cl::init("cpu"));
 static llvm::cl::opt<std::string> entry(
     "entry",
@@ -56,7 +57,8 @@ static llvm::cl::opt<bool> print("print",
                                  llvm::cl::init(false));
 static llvm::cl::opt<std::string> pipelineOptions(
     "pipeline-options",
-    llvm::cl::desc("Options of qc-cpu-pipeline, e.g. 'vectorize=false'"),
+    llvm::cl::desc("Options of the target's pipeline: qc-cpu-pipeline (e.g. "
+                   "'vectorize=false') or qc-spirv-pipeline (e.g. 'portable')"),
     llvm::cl::init(""));
 static llvm::cl::opt<unsigned>
     optLevel("O", llvm::cl::desc("LLVM optimization level of the JIT (0-3)"),
@@ -179,8 +181,17 @@ int main(int argc, char **argv) {
     if (!created)
       return fail(llvm::toString(created.takeError()));
     executor = std::move(*created);
+  } else if (target == "vulkan") {
+    VulkanExecutorOptions options;
+    options.pipelineOptions = pipelineOptions;
+    options.sourcePath = inputFilename;
+    llvm::Expected<std::unique_ptr<Executor>> created =
+        createVulkanExecutor(*module, *signature, options);
+    if (!created)
+      return fail(llvm::toString(created.takeError()));
+    executor = std::move(*created);
   } else {
-    return fail("unknown --target '" + target + "' (available: cpu)");
+    return fail("unknown --target '" + target + "' (available: cpu, vulkan)");
   }
 
   Timing timing;

@@ -98,4 +98,25 @@ def QCSetEntryPointABI : Pass<"qc-set-entry-point-abi", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::spirv::SPIRVDialect", "mlir::gpu::GPUDialect"];
 }
 
+def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
+  let summary = "Check the output of qc-spirv-pipeline against what the Vulkan "
+                "runtime executes";
+  let description = [{
+    The last pass of `qc-spirv-pipeline`. It fails, naming the offending op,
+    when:
+    - a host function holds an op the Vulkan bundle cannot express (anything
+      but `arith.constant`, `memref.alloc`/`alloca`/`dealloc`/`get_global`/
+      `copy`/`collapse_shape`/`expand_shape`/`subview`/`cast`,
+      `gpu.launch_func` and `func.return`), e.g. a linalg op or loop that
+      was not mapped to the GPU, or a call;
+    - a launched kernel has no `spirv.module` (the conversion skipped it);
+    - a kernel computes with floating-point types, unless `allow-float`: qc
+      compiles quantized regions to integer-only code (docs/Design.md).
+  }];
+  let options = [
+    Option<"allowFloat", "allow-float", "bool", /*default=*/"false",
+           "Accept floating-point types in kernels">,
+  ];
+}
+
 #endif // QC_GPU_PASSES_TD

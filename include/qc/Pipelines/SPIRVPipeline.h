@@ -42,6 +42,12 @@ struct SPIRVPipelineOptions
                      "i64 arithmetic is emulated with i32 pairs and sub-word "
                      "buffers are accessed as i32 words"),
       llvm::cl::init(false)};
+  Option<bool> allowFloat{
+      *this, "allow-float",
+      llvm::cl::desc("Accept floating-point computation in kernels (by "
+                     "default the contract check rejects it: quantized "
+                     "regions compile to integer-only code)"),
+      llvm::cl::init(false)};
 
   /// The capabilities and extensions after applying the defaults above.
   SmallVector<std::string> effectiveCapabilities() const;

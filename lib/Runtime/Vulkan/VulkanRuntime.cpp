@@ -583,11 +583,62 @@ struct Program::Impl {
   Error validationResult();
 };
 
+/// Cross-checks a kernel's SPIR-V against its manifest entry: the magic
+/// number, the entry point name, and that every storage binding the shader
+/// declares exists in the descriptor set layout the manifest implies. A
+/// mismatch would otherwise be undefined behaviour that only the validation
+/// layer reports.
+static Error checkSPIRVInterface(const KernelDesc &kernel) {
+  ArrayRef<uint32_t> words = kernel.spirv;
+  constexpr uint32_t kMagic = 0x07230203;
+  constexpr uint32_t kOpEntryPoint = 15, kOpDecorate = 71;
+  constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34;
+  if (words.size() < 5 || words[0] != kMagic)
+    return error("kernel '" + kernel.name + "' is not a SPIR-V binary");
+  bool entryFound = false;
+  llvm::DenseMap<uint32_t, uint32_t> binding, set;
+  for (size_t at = 5; at < words.size();) {
+    uint32_t count = words[at] >> 16, opcode = words[at] & 0xffff;
+    if (count == 0 || at + count > words.size())
+      return error("kernel '" + kernel.name + "': truncated SPIR-V");
+    ArrayRef<uint32_t> ops = words.slice(at + 1, count - 1);
+    if (opcode == kOpEntryPoint && ops.size() >= 3) {
+      // The name is a nul-terminated UTF-8 literal packed in words.
+      StringRef bytes(reinterpret_cast<const char *>(ops.data() + 2),
+                      (ops.size() - 2) * sizeof(uint32_t));
+      entryFound |= bytes.take_until([](char c) { return c == 0; }) ==
+                    kernel.entryPoint;
+    } else if (opcode == kOpDecorate && ops.size() >= 3) {
+      if (ops[1] == kDecorationBinding)
+        binding[ops[0]] = ops[2];
+      else if (ops[1] == kDecorationDescriptorSet)
+        set[ops[0]] = ops[2];
+    }
+    at += count;
+  }
+  if (!entryFound)
+    return error("kernel '" + kernel.name + "' has no entry point '" +
+                 kernel.entryPoint + "'");
+  for (auto [id, index] : binding) {
+    auto it = set.find(id);
+    if (it == set.end() || it->second != 0 || index >= kernel.numBindings)
+      return error(formatv("kernel '{0}': the shader uses descriptor set {1} "
+                           "binding {2}, the manifest declares {3} bindings "
+                           "in set 0",
+                           kernel.name,
+                           it == set.end() ? 0u : it->second, index,
+                           kernel.numBindings));
+  }
+  return Error::success();
+}
+
 Error Program::Impl::checkSupport() {
   const FeatureSet &on = rt.enabled;
   const VkPhysicalDeviceLimits &limits = rt.properties.limits;
   std::string device = rt.properties.deviceName;
   for (const KernelDesc &kernel : bundle.kernels) {
+    if (Error err = checkSPIRVInterface(kernel))
+      return err;
     for (const std::string &cap : kernel.capabilities) {
       struct {
         const char *cap;
@@ -899,31 +950,6 @@ static std::optional<runtime::ElementKind> kindOf(StringRef type) {
       .Default(std::nullopt);
 }
 
-// qc::runtime::elementName lives in the CPU target's HostTensor.cpp, which is
-// not on this branch yet; the Vulkan runtime must not depend on it.
-static const char *kindName(runtime::ElementKind kind) {
-  using runtime::ElementKind;
-  switch (kind) {
-  case ElementKind::I8:
-    return "int8";
-  case ElementKind::U8:
-    return "uint8";
-  case ElementKind::I16:
-    return "int16";
-  case ElementKind::U16:
-    return "uint16";
-  case ElementKind::I32:
-    return "int32";
-  case ElementKind::I64:
-    return "int64";
-  case ElementKind::F32:
-    return "float32";
-  case ElementKind::F64:
-    return "float64";
-  }
-  return "unknown";
-}
-
 static std::string shapeString(ArrayRef<int64_t> shape) {
   std::string out;
   raw_string_ostream os(out);
@@ -943,7 +969,7 @@ Program::run(const std::vector<runtime::HostTensor> &inputs) {
     if (input.shape != desc.shape || !compatible(input.kind, desc.elementType))
       return error(formatv("input {0}: expected {1}[{2}], got {3}[{4}]", i,
                            desc.elementType, shapeString(desc.shape),
-                           kindName(input.kind),
+                           runtime::elementName(input.kind),
                            shapeString(input.shape)));
     if (input.data.size() != desc.bytes)
       return error(formatv("input {0}: holds {1} bytes, expected {2}", i,

@@ -373,6 +373,28 @@ mlir::qc::compileToVulkanBundle(ModuleOp module, StringRef entry,
     if (!isa<RankedTensorType>(type))
       return func.emitError("entry arguments must be ranked tensors, got ")
              << type;
+  // Compile only the entry and what it references: other functions of the
+  // module (other entries, tests) must not make this one fail the pipeline's
+  // contract check.
+  llvm::SmallPtrSet<Operation *, 8> reachable = {func};
+  SmallVector<Operation *> worklist = {func};
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    op->walk([&](Operation *nested) {
+      std::optional<SymbolTable::UseRange> uses =
+          SymbolTable::getSymbolUses(nested);
+      if (!uses)
+        return;
+      for (const SymbolTable::SymbolUse &use : *uses)
+        if (Operation *target = SymbolTable::lookupNearestSymbolFrom(
+                nested, use.getSymbolRef()))
+          if (reachable.insert(target).second)
+            worklist.push_back(target);
+    });
+  }
+  for (auto other : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    if (!reachable.contains(other))
+      other.erase();
   PassManager pm(module.getContext());
   mlir::qc::buildQCSPIRVPipeline(pm, options);
   if (failed(pm.run(module))) {

@@ -38,3 +38,91 @@ llvm::Expected<std::vector<::qc::runtime::HostTensor>>
 VulkanExecutor::run(const std::vector<::qc::runtime::HostTensor> &inputs) {
   return program->run(inputs);
 }
+
+namespace qc::runtime {
+
+std::string spirvPipelineReproducer(llvm::StringRef pipelineOptions,
+                                    llvm::StringRef sourcePath) {
+  std::string pipeline = "builtin.module(qc-spirv-pipeline";
+  if (!pipelineOptions.empty())
+    pipeline += "{" + pipelineOptions.str() + "}";
+  pipeline += ")";
+  return "qc-opt --pass-pipeline='" + pipeline + "' " + sourcePath.str();
+}
+
+namespace {
+
+/// Adapts VulkanExecutor to qc-run's Executor interface.
+class VulkanTargetExecutor final : public Executor {
+public:
+  VulkanTargetExecutor(std::unique_ptr<mlir::qc::VulkanExecutor> executor,
+                       EntrySignature signature)
+      : executor(std::move(executor)), signature(std::move(signature)) {}
+
+  llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<HostTensor> inputs,
+                                              int repeat,
+                                              Timing &timing) override {
+    std::vector<HostTensor> args(inputs.begin(), inputs.end());
+    std::vector<HostTensor> results;
+    for (int i = 0; i < repeat; ++i) {
+      llvm::Expected<std::vector<HostTensor>> ran = executor->run(args);
+      if (!ran)
+        return ran.takeError();
+      results = std::move(*ran);
+      timing.seconds.push_back(executor->lastDeviceSeconds());
+    }
+    if (results.size() != signature.results.size())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "the Vulkan bundle returns %zu result(s), @%s has %zu",
+          results.size(), signature.name.c_str(), signature.results.size());
+    // The device computes on signless storage; the signature says whether
+    // the bytes are int8 or uint8.
+    for (auto [result, spec] : llvm::zip(results, signature.results)) {
+      if (elementSize(result.kind) != elementSize(spec.kind) ||
+          result.shape != spec.shape)
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "the Vulkan bundle returns %s where @%s declares %s",
+            result.describe().c_str(), signature.name.c_str(),
+            spec.describe().c_str());
+      result.kind = spec.kind;
+    }
+    return results;
+  }
+
+private:
+  std::unique_ptr<mlir::qc::VulkanExecutor> executor;
+  EntrySignature signature;
+};
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Executor>>
+createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
+                     const VulkanExecutorOptions &options) {
+  mlir::qc::SPIRVPipelineOptions pipelineOptions;
+  if (failed(pipelineOptions.parseFromString(options.pipelineOptions)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "bad qc-spirv-pipeline options '%s'",
+                                   options.pipelineOptions.c_str());
+  mlir::FailureOr<::qc::vulkan::Bundle> bundle =
+      mlir::qc::compileToVulkanBundle(module, signature.name, pipelineOptions);
+  if (mlir::failed(bundle))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "compiling @%s for Vulkan failed (diagnostics above); reproduce "
+        "with:\n  %s",
+        signature.name.c_str(),
+        spirvPipelineReproducer(options.pipelineOptions, options.sourcePath)
+            .c_str());
+  llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
+      mlir::qc::VulkanExecutor::fromBundle(std::move(*bundle),
+                                           options.runtime);
+  if (!executor)
+    return executor.takeError();
+  return std::make_unique<VulkanTargetExecutor>(std::move(*executor),
+                                                signature);
+}
+
+} // namespace qc::runtime

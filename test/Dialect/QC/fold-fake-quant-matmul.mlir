@@ -95,12 +95,14 @@ func.func @matmul_no_bias(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> tensor<2x
 // -----
 
 // PyTorch's linear keeps W as [N, K] and transposes it: the transpose of the
-// quantized constant becomes qc.transpose, and the matmul still folds.
+// quantized constant moves below the dequantize as qc.transpose and is then
+// done at compile time, so the matmul gets a [K, N] constant.
 
 // CHECK-LABEL: func.func @linear_transposed_weight
-// CHECK:         %[[WQ:.*]] = quant.scast %{{.*}} : tensor<2x3xi8> to tensor<2x3x!quant.uniform<i8:f32, 1.000000e-01>>
-// CHECK:         %[[WT:.*]] = qc.transpose %[[WQ]] [1, 0] : tensor<2x3x!quant.uniform<i8:f32, 1.000000e-01>> -> tensor<3x2x!quant.uniform<i8:f32, 1.000000e-01>>
-// CHECK:         qc.matmul %{{.*}}, %[[WT]] :
+// CHECK:         %[[W:.*]] = arith.constant dense<{{\[}}[10, -10], [20, -20], [30, -30]]> : tensor<3x2xi8>
+// CHECK:         %[[WQ:.*]] = quant.scast %[[W]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         qc.matmul %{{.*}}, %[[WQ]] :
+// CHECK-NOT:     qc.transpose
 func.func @linear_transposed_weight(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.02> : tensor<4x3xf32>
   %w = arith.constant dense<[[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]> : tensor<2x3xf32>
@@ -165,4 +167,27 @@ func.func @batch_matmul_batch1(%x: tensor<1x4x3xf32>) -> tensor<1x4x2xf32> {
   } -> tensor<1x4x2xf32>
   %y = qc.fake_quant %s to !quant.uniform<i8:f32, 0.5> : tensor<1x4x2xf32>
   return %y : tensor<1x4x2xf32>
+}
+
+// -----
+
+// linalg.matmul with transposing indexing maps (torch-mlir's linear with a
+// [N, K] weight, per channel along N = axis 0): the activation goes through
+// qc.transpose; the constant weight is transposed at compile time and its
+// per-axis axis moves to 1.
+
+// CHECK-LABEL: func.func @matmul_transposed_maps
+// CHECK:         %[[W:.*]] = arith.constant dense<{{\[}}[10, 5, 3, 2], [10, 5, 3, 2], [10, 5, 3, 2]]> : tensor<3x4xi8>
+// CHECK:         %[[XT:.*]] = qc.transpose %{{.*}} [1, 0] : tensor<3x2x!quant.uniform<i8:f32, 1.000000e-01>> -> tensor<2x3x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[WQ:.*]] = quant.scast %[[W]] : tensor<3x4xi8> to tensor<3x4x!quant.uniform<i8:f32:1, {1.000000e-01,2.000000e-01,3.000000e-01,4.000000e-01}>>
+// CHECK:         qc.matmul %[[XT]], %[[WQ]] : {{.*}} -> tensor<2x4x!quant.uniform<i8:f32, 1.000000e-01>>
+func.func @matmul_transposed_maps(%x: tensor<3x2xf32>) -> tensor<2x4xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<3x2xf32>
+  %w = arith.constant dense<1.0> : tensor<4x3xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32:0, {0.1, 0.2, 0.3, 0.4}> : tensor<4x3xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x4xf32>
+  %m = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2, d0)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+       ins(%xq, %wq : tensor<3x2xf32>, tensor<4x3xf32>) outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1> : tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
 }

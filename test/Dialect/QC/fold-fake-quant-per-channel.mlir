@@ -25,12 +25,13 @@ func.func @matmul_per_channel(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // -----
 
 // PyTorch's per-channel linear weight [N, K] is quantized on axis 0; after
-// the transpose the quantized axis is 1 (N), as qc.matmul wants.
+// the (compile-time) transpose the quantized axis is 1 (N), as qc.matmul
+// wants.
 
 // CHECK-LABEL: func.func @linear_per_channel_transposed
-// CHECK:         %[[WQ:.*]] = quant.scast %{{.*}} : tensor<2x3xi8> to tensor<2x3x!quant.uniform<i8:f32:0, {1.000000e-01,5.000000e-02}>>
-// CHECK:         %[[WT:.*]] = qc.transpose %[[WQ]] [1, 0] : {{.*}} -> tensor<3x2x!quant.uniform<i8:f32:1, {1.000000e-01,5.000000e-02}>>
-// CHECK:         qc.matmul %{{.*}}, %[[WT]] :
+// CHECK:         %[[W:.*]] = arith.constant dense<{{\[}}[10, -20], [20, -40], [30, -60]]> : tensor<3x2xi8>
+// CHECK:         %[[WQ:.*]] = quant.scast %[[W]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32:1, {1.000000e-01,5.000000e-02}>>
+// CHECK:         qc.matmul %{{.*}}, %[[WQ]] :
 func.func @linear_per_channel_transposed(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.02> : tensor<4x3xf32>
   %w = arith.constant dense<[[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]]> : tensor<2x3xf32>

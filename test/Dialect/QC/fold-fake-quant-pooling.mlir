@@ -84,3 +84,33 @@ func.func @avg_pool(%x: tensor<1x4x4x3xf32>) -> (tensor<1x2x2x3xf32>, tensor<1x3
   %y2 = qc.fake_quant %avg2 to !quant.uniform<i8:f32, 0.1> : tensor<1x3x3x3xf32>
   return %y, %y2 : tensor<1x2x2x3xf32>, tensor<1x3x3x3xf32>
 }
+
+// -----
+
+// NCHW pooling (torch-mlir's default) runs as NHWC between qc.transposes.
+
+// CHECK-LABEL: func.func @nchw_pools
+// CHECK:         %[[Q:.*]] = qc.quantize %{{.*}} -> tensor<1x2x4x4x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[T:.*]] = qc.transpose %[[Q]] [0, 2, 3, 1] : {{.*}} -> tensor<1x4x4x2x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[M:.*]] = qc.max_pool2d %[[T]] {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : {{.*}} -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         qc.transpose %[[M]] [0, 3, 1, 2] : {{.*}} -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         %[[A:.*]] = qc.avg_pool2d %{{.*}} {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x2x{{.*}}> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01>>
+// CHECK:         qc.transpose %[[A]] [0, 3, 1, 2]
+// CHECK-NOT:     linalg
+func.func @nchw_pools(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x2x4x4xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x2x2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %m = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x2x4x4xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %init0 = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x2x4x4xf32>, tensor<2x2xf32>) outs(%init0 : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %quarter = arith.constant dense<0.25> : tensor<1x2x2x2xf32>
+  %a = arith.mulf %s, %quarter : tensor<1x2x2x2xf32>
+  %y = qc.fake_quant %a to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x2xf32>
+  return %m, %y : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>
+}

@@ -106,3 +106,23 @@ func.func @matmul_then_reshape(%x: tensor<2x3xf32>, %w: tensor<3x4xf32>) -> tens
   %y = qc.fake_quant %r to !quant.uniform<i8:f32, 0.2> : tensor<8xf32>
   return %y : tensor<8xf32>
 }
+
+// -----
+
+// A transpose and a reshape of a quantized constant are done at compile
+// time (expected values from numpy.transpose(a, (2, 0, 1))).
+
+// CHECK-LABEL: func.func @constant_transpose_reshape
+// CHECK-DAG:     %[[C:.*]] = arith.constant dense<{{\[}}{{\[}}[-12, -8, -4], [0, 4, 8]], {{\[}}[-11, -7, -3], [1, 5, 9]], {{\[}}[-10, -6, -2], [2, 6, 10]], {{\[}}[-9, -5, -1], [3, 7, 11]]]> : tensor<4x2x3xi8>
+// CHECK-DAG:     %[[R:.*]] = arith.constant dense<{{\[}}[-12, -8, -4, 0, 4, 8], {{.*}}]> : tensor<4x6xi8>
+// CHECK-NOT:     qc.transpose
+// CHECK-NOT:     qc.reshape
+func.func @constant_transpose_reshape() -> (tensor<4x2x3xf32>, tensor<4x6xf32>) {
+  %c = arith.constant dense<[[[-12.0, -11.0, -10.0, -9.0], [-8.0, -7.0, -6.0, -5.0], [-4.0, -3.0, -2.0, -1.0]],
+                             [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0, 10.0, 11.0]]]> : tensor<2x3x4xf32>
+  %q = qc.fake_quant %c to !quant.uniform<i8:f32, 1.0> : tensor<2x3x4xf32>
+  %e = tensor.empty() : tensor<4x2x3xf32>
+  %t = linalg.transpose ins(%q : tensor<2x3x4xf32>) outs(%e : tensor<4x2x3xf32>) permutation = [2, 0, 1]
+  %r = tensor.collapse_shape %t [[0], [1, 2]] : tensor<4x2x3xf32> into tensor<4x6xf32>
+  return %t, %r : tensor<4x2x3xf32>, tensor<4x6xf32>
+}

@@ -1,4 +1,4 @@
-// RUN: qc-opt %s -split-input-file --qc-fold-fake-quant -verify-diagnostics | FileCheck %s
+// RUN: qc-opt %s -split-input-file -allow-unregistered-dialect --qc-fold-fake-quant -verify-diagnostics | FileCheck %s
 
 // What has no integer form stays correct in float between a dequantize and a
 // quantize, and a remark names it (always, not only with report=true).
@@ -55,18 +55,18 @@ func.func @matmul_accumulator_overflow(%x: tensor<1x4096xf32>, %w: tensor<4096x1
 
 // -----
 
-// NOTE: a matmul with user-defined (transposing) indexing maps is not the
-// [M, K] x [K, N] form of qc.matmul.
-// CHECK-LABEL: func.func @matmul_transposed_maps
+// NOTE: a matmul whose A is broadcast over M ((d0, d1, d2) -> (d2)) is not
+// the [M, K] x [K, N] form of qc.matmul (only transposes are folded).
+// CHECK-LABEL: func.func @matmul_broadcast_maps
 // CHECK:         linalg.matmul
 // CHECK-NOT:     qc.matmul
-func.func @matmul_transposed_maps(%x: tensor<2x3xf32>, %w: tensor<4x3xf32>) -> tensor<2x4xf32> {
-  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x3xf32>
-  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<4x3xf32>
+func.func @matmul_broadcast_maps(%x: tensor<3xf32>, %w: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<3xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<3x4xf32>
   %zero = arith.constant dense<0.0> : tensor<2x4xf32>
-  // expected-remark@+1 {{'linalg.matmul' stays in float: user-defined (transposing or broadcasting) indexing maps are not the [M, K] x [K, N] form of qc.matmul}}
-  %m = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
-       ins(%xq, %wq : tensor<2x3xf32>, tensor<4x3xf32>) outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
+  // expected-remark@+1 {{'linalg.matmul' stays in float: user-defined indexing maps other than transposes of A or B are not the form of qc.matmul}}
+  %m = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+       ins(%xq, %wq : tensor<3xf32>, tensor<3x4xf32>) outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
   %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1> : tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
@@ -188,4 +188,77 @@ func.func @conv_nonzero_pad(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) ->
   %c = linalg.conv_2d_nhwc_hwcf ins(%p, %wq : tensor<1x4x4x1xf32>, tensor<1x1x1x1xf32>) outs(%zero : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
   %y = qc.fake_quant %c to !quant.uniform<i8:f32, 0.1> : tensor<1x4x4x1xf32>
   return %y : tensor<1x4x4x1xf32>
+}
+
+// -----
+
+// NOTE: the matmul result is also returned in float; folding it would
+// compute it twice (in integers for the quantize, in float for the return).
+// CHECK-LABEL: func.func @matmul_used_in_float
+// CHECK:         %[[M:.*]] = linalg.matmul
+// CHECK:         return %{{.*}}, %[[M]]
+func.func @matmul_used_in_float(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x2xf32>
+  // expected-remark@+1 {{'linalg.matmul' stays in float: its result is also used in float}}
+  %m = linalg.matmul ins(%xq, %wq : tensor<2x2xf32>, tensor<2x2xf32>) outs(%zero : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
+  return %y, %m : tensor<2x2xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+// NOTE: a ReLU on a per-channel activation has a different code range per
+// channel, which neither qc.clamp nor a fused clamp can express.
+// CHECK-LABEL: func.func @per_axis_relu
+// CHECK:         arith.maximumf
+// CHECK-NOT:     qc.clamp
+func.func @per_axis_relu(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x2xf32>
+  // expected-remark@+1 {{'arith.maximumf' stays in float: a clamp on a per-axis quantized result has no single integer range}}
+  %r = arith.maximumf %xq, %zero : tensor<2x2xf32>
+  %y = qc.fake_quant %r to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// NOTE: an op the pass knows nothing about (here unregistered) is left alone
+// between the boundaries and named.
+// CHECK-LABEL: func.func @unknown_op
+// CHECK:         "foo.bar"
+func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  // expected-remark@+1 {{'foo.bar' stays in float: no integer form for this op}}
+  %t = "foo.bar"(%q) : (tensor<4xf32>) -> tensor<4xf32>
+  %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// NOTE: qc.reshape needs static shapes; a reshape to an unranked tensor
+// stays float.
+// CHECK-LABEL: func.func @reshape_unranked
+// CHECK:         tensor.reshape
+// CHECK-NOT:     qc.reshape
+func.func @reshape_unranked(%x: tensor<4xf32>, %s: tensor<1xindex>) -> tensor<*xf32> {
+  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  // expected-remark@+1 {{'tensor.reshape' stays in float: no integer form for this op}}
+  %r = tensor.reshape %q(%s) : (tensor<4xf32>, tensor<1xindex>) -> tensor<*xf32>
+  return %r : tensor<*xf32>
+}
+
+// -----
+
+// NOTE: qc boundaries take 2- to 16-bit storage; an i32 QDQ pair is not
+// converted and the warning says that upstream folding removes it.
+// CHECK-LABEL: func.func @qdq_i32
+func.func @qdq_i32(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-warning@+1 {{not converted to qc.quantize (qc needs ranked f16/bf16/f32/f64 tensors and 2- to 16-bit storage); a quant.dcast of it folds away}}
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i32:f32, 0.1>>
+  %d = quant.dcast %q : tensor<4x!quant.uniform<i32:f32, 0.1>> to tensor<4xf32>
+  return %d : tensor<4xf32>
 }

@@ -2,6 +2,8 @@
 // third is mapped to the grid's z).
 // RUN: %python %S/Inputs/vulkan_check.py add_i8_odd %t/d -- qc-vulkan-run %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py add_i8_odd %t/p -- qc-vulkan-run %s --options=portable | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py add_i8_odd %t/qv -- qc-run --target=vulkan %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py add_i8_odd %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // CHECK: PASS add_i8_odd
 
 #id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>

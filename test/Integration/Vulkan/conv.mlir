@@ -2,6 +2,8 @@
 // three nested reduction loops whose accumulator stays in a register).
 // RUN: %python %S/Inputs/vulkan_check.py conv_1x9x11x3_3x3x3x5 %t/d -- qc-vulkan-run %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py conv_1x9x11x3_3x3x3x5 %t/p -- qc-vulkan-run %s --options=portable | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py conv_1x9x11x3_3x3x3x5 %t/qv -- qc-run --target=vulkan %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py conv_1x9x11x3_3x3x3x5 %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // CHECK: PASS conv_1x9x11x3_3x3x3x5
 
 func.func @main(%x: tensor<1x9x11x3xi8>, %w: tensor<3x3x3x5xi8>) -> tensor<1x7x9x5xi32> {

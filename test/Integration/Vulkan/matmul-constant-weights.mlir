@@ -1,6 +1,8 @@
 // Constant weights become a memref.global, uploaded once as a constant buffer.
 // RUN: %python %S/Inputs/vulkan_check.py matmul_constant_weights_13x6x5 %t/d -- qc-vulkan-run %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py matmul_constant_weights_13x6x5 %t/p -- qc-vulkan-run %s --options=portable | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py matmul_constant_weights_13x6x5 %t/qv -- qc-run --target=vulkan %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py matmul_constant_weights_13x6x5 %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // CHECK: PASS matmul_constant_weights_13x6x5
 
 func.func @main(%a: tensor<13x6xi8>) -> tensor<13x5xi32> {

@@ -6,6 +6,10 @@
 // The portable bundle also runs with every 8/16/64-bit integer feature masked
 // off, under the validation layer (a device without them).
 // RUN: env QC_VULKAN_MASK_FEATURES=shaderInt8,shaderInt16,shaderInt64,storageBuffer8BitAccess,storageBuffer16BitAccess %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/m -- qc-vulkan-run %s --options=portable --validation | FileCheck %s
+// The same source through qc-run on both targets (same flags).
+// RUN: %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/qv -- qc-run --target=vulkan %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/qvp -- qc-run --target=vulkan --pipeline-options=portable %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py matmul_requant_37x53x29 %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // CHECK: PASS matmul_requant_37x53x29
 
 #id = affine_map<(d0, d1) -> (d0, d1)>

@@ -5,6 +5,8 @@
 // RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/oddp -- qc-vulkan-run %s --entry odd --options=portable | FileCheck %s --check-prefix=ODD
 // RUN: %python %S/Inputs/vulkan_check.py matmul_5x7x3 %t/small -- qc-vulkan-run %s --entry small | FileCheck %s --check-prefix=SMALL
 // RUN: %python %S/Inputs/vulkan_check.py matmul_64x64x64 %t/even -- qc-vulkan-run %s --entry even --options="tile-sizes=16,16" | FileCheck %s --check-prefix=EVEN
+// RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/qv -- qc-run --target=vulkan --entry odd %s | FileCheck %s --check-prefix=ODD
+// RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/qc -- qc-run --target=cpu --entry odd %s | FileCheck %s --check-prefix=ODD
 // ODD: PASS matmul_37x53x29
 // SMALL: PASS matmul_5x7x3
 // EVEN: PASS matmul_64x64x64

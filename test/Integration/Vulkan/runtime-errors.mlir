@@ -16,11 +16,18 @@
 // RUN: not qc-vulkan-run %s --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=COUNT
 // COUNT: error: Vulkan: @main takes 2 input(s), got 1
 // RUN: not qc-vulkan-run %s --entry with_call --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=HOSTOP
-// HOSTOP: error: Vulkan bundle: unsupported op 'func.call' in the host function
+// HOSTOP: error: host op 'func.call' cannot run on the Vulkan target
+// HOSTOP: error: qc-spirv-pipeline failed; reproduce with: qc-opt --qc-spirv-pipeline="{{.*}}" on the input
 // RUN: qc-vulkan-bundle %s -o %t/bundle
 // RUN: %python -c "import json; p='%t/bundle/manifest.json'; m=json.load(open(p)); del m['kernels'][0]['entry_point']; json.dump(m, open(p, 'w'))"
 // RUN: not qc-vulkan-run --bundle %t/bundle --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MANIFEST
 // MANIFEST: manifest.json: kernels[0]: missing field 'entry_point'
+// A manifest whose bindings disagree with the kernel's SPIR-V is refused
+// before anything is created (no validation layer needed).
+// RUN: qc-vulkan-bundle %s -o %t/nobinding
+// RUN: %python %S/Inputs/make_bad_bundle.py %t/nobinding drop-binding
+// RUN: not qc-vulkan-run --bundle %t/nobinding --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=BINDING
+// BINDING: error: Vulkan: kernel 'main_kernel_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
 // RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
 
@@ -46,3 +53,9 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
 // FEATURE: error: Vulkan: kernel 'main_kernel_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
 // RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
 // MASK: error: Vulkan: cannot mask unknown feature 'int8'
+
+// Device limits are queried, not assumed: workgroups no Vulkan device allows.
+// RUN: not qc-vulkan-run %s --options="tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
+// INVOCATIONS: error: Vulkan: kernel 'main_kernel': 16384 invocations per workgroup exceed maxComputeWorkGroupInvocations {{[0-9]+}} of '{{.*}}'
+// RUN: not qc-vulkan-run %s --options="tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
+// WGSIZE: error: Vulkan: kernel 'main_kernel': workgroup size 65536 in dimension 0 exceeds maxComputeWorkGroupSize {{[0-9]+}} of '{{.*}}'

@@ -42,7 +42,7 @@
 // ENTRY: error: no function named 'nothere' in the module
 
 // RUN: not qc-run %s --entry matmul --target=tpu --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=TARGET
-// TARGET: qc-run: error: unknown --target 'tpu' (available: cpu)
+// TARGET: qc-run: error: unknown --target 'tpu' (available: cpu, vulkan)
 
 // RUN: not qc-run %s --repeat 0 2>&1 | FileCheck %s --check-prefix=REPEAT
 // REPEAT: qc-run: error: --repeat must be at least 1

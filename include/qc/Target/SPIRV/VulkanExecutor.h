@@ -8,6 +8,7 @@
 #ifndef QC_TARGET_SPIRV_VULKANEXECUTOR_H
 #define QC_TARGET_SPIRV_VULKANEXECUTOR_H
 
+#include "qc/Runtime/Executor.h"
 #include "qc/Runtime/Vulkan/VulkanRuntime.h"
 #include "qc/Target/SPIRV/VulkanBundle.h"
 
@@ -44,5 +45,32 @@ private:
 };
 
 } // namespace mlir::qc
+
+namespace qc::runtime {
+
+struct VulkanExecutorOptions {
+  /// Options of qc-spirv-pipeline, as written inside `qc-spirv-pipeline{...}`.
+  std::string pipelineOptions;
+  /// The input file, named in the reproducer printed when the pipeline fails.
+  std::string sourcePath = "<input.mlir>";
+  /// Device selection and validation (also from QC_VULKAN_DEVICE,
+  /// QC_VULKAN_VALIDATION, QC_VULKAN_MASK_FEATURES).
+  ::qc::vulkan::RuntimeOptions runtime;
+};
+
+/// qc-run's Vulkan target: compiles `module` (modified in place) with
+/// qc-spirv-pipeline for `signature.name` and loads it on a Vulkan device.
+/// Results come back with the signature's element kinds (uint8 stays uint8).
+/// Each run's time is the device time from submission to completion.
+llvm::Expected<std::unique_ptr<Executor>>
+createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
+                     const VulkanExecutorOptions &options);
+
+/// The `qc-opt` command line that reproduces running qc-spirv-pipeline with
+/// `pipelineOptions` on `sourcePath`.
+std::string spirvPipelineReproducer(llvm::StringRef pipelineOptions,
+                                    llvm::StringRef sourcePath);
+
+} // namespace qc::runtime
 
 #endif // QC_TARGET_SPIRV_VULKANEXECUTOR_H

@@ -12,6 +12,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InterleavedRange.h"
 
@@ -139,6 +140,24 @@ Value fold::buildQuantizedConstant(DetachedOps &ops, Location loc,
       .getResult();
 }
 
+/// The float tensors qc.quantize / qc.dequantize accept.
+static bool isQCFloatTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
+                       tensor.getElementType());
+}
+
+/// The quantized tensors qc.quantize / qc.dequantize accept: !quant.uniform
+/// with 2- to 16-bit storage (i32 is only for biases).
+static bool isQCQuantizedTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor ||
+      !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(tensor.getElementType()))
+    return false;
+  unsigned width = cast<QuantizedType>(tensor.getElementType()).getStorageTypeIntegralWidth();
+  return width >= 2 && width <= 16;
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -171,14 +190,12 @@ struct QuantizeCastToQuantize final : OpRewritePattern<quant::QuantizeCastOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(quant::QuantizeCastOp op,
                                 PatternRewriter &rewriter) const override {
-    auto resultType = dyn_cast<RankedTensorType>(op.getType());
-    if (!resultType || !isa<RankedTensorType>(op.getInput().getType()) ||
-        !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(
-            resultType.getElementType()))
+    if (!isQCFloatTensor(op.getInput().getType()) || !isQCQuantizedTensor(op.getType()))
       return rewriter.notifyMatchFailure(
-          op, "only ranked tensors of !quant.uniform map to qc.quantize");
+          op, "only ranked f16/bf16/f32/f64 tensors to 2..16-bit !quant.uniform "
+              "map to qc.quantize");
     rewriter.replaceOpWithNewOp<QuantizeOp>(
-        op, resultType, op.getInput(),
+        op, op.getType(), op.getInput(),
         RoundingModeAttr::get(getContext(), RoundingMode::HalfEven));
     return success();
   }
@@ -189,12 +206,10 @@ struct DequantizeCastToDequantize final
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(quant::DequantizeCastOp op,
                                 PatternRewriter &rewriter) const override {
-    auto inputType = dyn_cast<RankedTensorType>(op.getInput().getType());
-    if (!inputType || !isa<RankedTensorType>(op.getType()) ||
-        !isa<UniformQuantizedType, UniformQuantizedPerAxisType>(
-            inputType.getElementType()))
+    if (!isQCQuantizedTensor(op.getInput().getType()) || !isQCFloatTensor(op.getType()))
       return rewriter.notifyMatchFailure(
-          op, "only ranked tensors of !quant.uniform map to qc.dequantize");
+          op, "only ranked 2..16-bit !quant.uniform to f16/bf16/f32/f64 tensors "
+              "map to qc.dequantize");
     rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getType(), op.getInput());
     return success();
   }
@@ -300,6 +315,95 @@ struct MergeRequantizeChain final : OpRewritePattern<RequantizeOp> {
 
 } // namespace
 
+SmallVector<int64_t> fold::permuteElements(ArrayRef<int64_t> elements,
+                                           ArrayRef<int64_t> shape,
+                                           ArrayRef<int64_t> perm) {
+  // Result element at multi-index j reads operand index i with
+  // i[perm[d]] = j[d]; row-major strides of the operand.
+  int64_t rank = perm.size();
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  SmallVector<int64_t> result(elements.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t &out : result) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += index[d] * strides[perm[d]];
+    out = elements[offset];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < shape[perm[d]])
+        break;
+      index[d] = 0;
+    }
+  }
+  return result;
+}
+
+SmallVector<int64_t> fold::getCodes(DenseIntElementsAttr attr, bool isSigned) {
+  SmallVector<int64_t> codes;
+  codes.reserve(attr.getNumElements());
+  for (const APInt &v : attr.getValues<APInt>())
+    codes.push_back(isSigned ? v.getSExtValue() : static_cast<int64_t>(v.getZExtValue()));
+  return codes;
+}
+
+namespace {
+
+/// Weights are constants: their qc.transpose / qc.reshape (from NCHW, FHWC,
+/// transposed-matmul and batch forms) is done at compile time, so the
+/// lowering sees the constant in qc's layout.
+template <typename ShapeOp>
+struct FoldConstantShapeOp final : OpRewritePattern<ShapeOp> {
+  using OpRewritePattern<ShapeOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ShapeOp op, PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr attr = getQuantizedConstant(op.getInput());
+    if (!attr)
+      return rewriter.notifyMatchFailure(op, "operand is not a quantized constant");
+    RankedTensorType resultType = op.getType();
+    if (!resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic result shape");
+    QuantizedType qtype = getQuantizedElementType(resultType);
+    SmallVector<int64_t> codes = getCodes(attr, qtype.isSigned());
+    if constexpr (std::is_same_v<ShapeOp, TransposeOp>)
+      codes = permuteElements(codes, op.getInput().getType().getShape(),
+                              op.getPermutation());
+    DetachedOps ops(op->getContext());
+    Value folded =
+        buildQuantizedConstant(ops, op.getLoc(), resultType.getShape(), qtype, codes);
+    ops.commit(rewriter);
+    rewriter.replaceOp(op, folded);
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p1), p2) is one transpose by p1[p2[d]], or x when
+/// that is the identity: NCHW ops folded one at a time leave such pairs
+/// between them.
+struct ComposeTransposes final : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return rewriter.notifyMatchFailure(op, "operand is not a qc.transpose");
+    ArrayRef<int64_t> outerPerm = op.getPermutation(), innerPerm = inner.getPermutation();
+    SmallVector<int64_t> perm;
+    for (int64_t p : outerPerm)
+      perm.push_back(innerPerm[p]);
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
+        inner.getInput().getType() == op.getType()) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getInput(),
+                                             rewriter.getDenseI64ArrayAttr(perm));
+    return success();
+  }
+};
+
+} // namespace
+
 void qc::populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns) {
   patterns.add<FakeQuantToBoundary, QuantizeCastToQuantize,
                DequantizeCastToDequantize>(patterns.getContext());
@@ -308,7 +412,8 @@ void qc::populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns) {
 void fold::populateCleanupPatterns(RewritePatternSet &patterns,
                                    const FoldContext &ctx) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<FoldConstantQuantize, MergeRequantizeChain>(context);
+  patterns.add<FoldConstantQuantize, MergeRequantizeChain, ComposeTransposes,
+               FoldConstantShapeOp<TransposeOp>, FoldConstantShapeOp<ReshapeOp>>(context);
   patterns.add<QuantizeOfDequantizeToRequantize>(context, ctx);
 }
 
@@ -317,6 +422,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
   FoldContext ctx;
   ctx.profile = profile;
   populateCleanupPatterns(patterns, ctx);
+  populateContractionPatterns(patterns, ctx);
   populateComputePatterns(patterns, ctx);
   populatePropagationPatterns(patterns, ctx);
 }
@@ -361,9 +467,11 @@ static std::optional<RequantDescription> describeRequantization(Operation *op) {
                       scaleOf(mul.getResult()));
     d.what = "s_a * s_b / s_out";
   } else if (auto add = dyn_cast<AddOp>(op)) {
-    // TFLite's add: both sides to 2 * max(s_a, s_b) with L bits of headroom.
-    unsigned width =
-        getQuantizedElementType(add.getType()).getStorageTypeIntegralWidth();
+    // TFLite's add: both sides to 2 * max(s_a, s_b) with L bits of headroom;
+    // (q - z) << L must fit in i32, so 16-bit operands get L = 15.
+    unsigned width = std::max(
+        getQuantizedElementType(add.getLhs().getType()).getStorageTypeIntegralWidth(),
+        getQuantizedElementType(add.getRhs().getType()).getStorageTypeIntegralWidth());
     double headroom = std::ldexp(1.0, width > 8 ? 15 : 20);
     double twiceMax = 2.0 * std::max(scaleOf(add.getLhs()), scaleOf(add.getRhs()));
     d.reals = {scaleOf(add.getLhs()) / twiceMax, scaleOf(add.getRhs()) / twiceMax,
@@ -383,14 +491,15 @@ static std::optional<RequantDescription> describeRequantization(Operation *op) {
 }
 
 static bool isIntegerComputeOp(Operation *op) {
-  return isa<QCDialect>(op->getDialect()) &&
+  return isa_and_nonnull<QCDialect>(op->getDialect()) &&
          !isa<QuantizeOp, DequantizeOp, FakeQuantOp>(op);
 }
 
 /// A float op inside a quantized region: it reads a dequantized value or
 /// feeds a quantize. These are what the pass could not make integer.
 static bool staysFloatInQuantizedRegion(Operation *op) {
-  if (isa<QCDialect, quant::QuantDialect>(op->getDialect()) ||
+  // Unregistered ops have no dialect; they are reported like any float op.
+  if (isa_and_nonnull<QCDialect, quant::QuantDialect>(op->getDialect()) ||
       op->hasTrait<OpTrait::IsTerminator>() || op->hasTrait<OpTrait::ConstantLike>())
     return false;
   if (llvm::any_of(op->getOperands(),
@@ -400,6 +509,14 @@ static bool staysFloatInQuantizedRegion(Operation *op) {
 }
 
 namespace {
+/// Forgets the reasons of erased ops, so that a new op that reuses the
+/// address does not inherit one.
+struct ForgetErasedOps final : RewriterBase::Listener {
+  explicit ForgetErasedOps(FloatReasons &reasons) : reasons(reasons) {}
+  void notifyOperationErased(Operation *op) override { reasons.reasons.erase(op); }
+  FloatReasons &reasons;
+};
+
 struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> {
   using FoldFakeQuantBase::FoldFakeQuantBase;
 
@@ -412,17 +529,29 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
       populateFakeQuantBoundaryPatterns(boundaries);
       walkAndApplyPatterns(func, std::move(boundaries));
     }
+    // What step 1 could not convert is named, not silently lost: the
+    // greedy driver below folds quant.dcast(quant.qcast(x)) to x.
+    func.walk([](quant::QuantizeCastOp op) {
+      op.emitWarning("not converted to qc.quantize (qc needs ranked f16/bf16/"
+                     "f32/f64 tensors and 2- to 16-bit storage); a quant.dcast "
+                     "of it folds away");
+    });
     FoldContext ctx;
     ctx.profile = profile;
     ctx.floatReasons = std::make_shared<FloatReasons>();
     RewritePatternSet patterns(&getContext());
     populateCleanupPatterns(patterns, ctx);
+    populateContractionPatterns(patterns, ctx);
     populateComputePatterns(patterns, ctx);
     populatePropagationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(func, std::move(patterns)))) {
-      func.emitError("qc-fold-fake-quant did not converge");
-      return signalPassFailure();
-    }
+    ForgetErasedOps listener(*ctx.floatReasons);
+    GreedyRewriteConfig config;
+    config.setListener(&listener);
+    // Every rewrite leaves valid IR, so a driver that stops early (its
+    // iteration limit) only leaves more ops in float: warn, do not fail.
+    if (failed(applyPatternsGreedily(func, std::move(patterns), config)))
+      func.emitWarning("qc-fold-fake-quant did not converge; some ops may stay in "
+                       "float");
     if (failed(checkAndReport(func, *ctx.floatReasons)))
       return signalPassFailure();
   }

@@ -1,8 +1,9 @@
 //===- FoldFakeQuantPatterns.h - shared pieces of qc-fold-fake-quant -*- C++ -*-===//
 //
 // Private to lib/Dialect/QC/Transforms: the helpers and pattern families of
-// --qc-fold-fake-quant, split by op family (boundaries and cleanup in
-// FoldFakeQuant.cpp, compute ops in FoldFakeQuantCompute.cpp).
+// --qc-fold-fake-quant, split by op family (driver, boundaries and cleanup in
+// FoldFakeQuant.cpp; matchers in FoldFakeQuantMatchers.cpp; contractions,
+// other compute ops and propagation in their own files).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QC_LIB_DIALECT_QC_TRANSFORMS_FOLDFAKEQUANTPATTERNS_H
@@ -10,11 +11,15 @@
 
 #include "qc/Dialect/QC/IR/QCOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mlir::qc::fold {
@@ -75,6 +80,14 @@ Value getDequantizedSource(Value value);
 /// or null when the value is not a compile-time constant.
 DenseIntElementsAttr getQuantizedConstant(Value quantized);
 
+/// The storage codes of a quantized constant as integers.
+SmallVector<int64_t> getCodes(DenseIntElementsAttr attr, bool isSigned);
+
+/// The row-major elements of a tensor of `shape` transposed by `perm`
+/// (result dim d is operand dim perm[d]).
+SmallVector<int64_t> permuteElements(ArrayRef<int64_t> elements, ArrayRef<int64_t> shape,
+                                     ArrayRef<int64_t> perm);
+
 /// The elements of a float constant converted to double.
 std::optional<SmallVector<double>> getFloatConstantValues(Value value);
 
@@ -88,8 +101,111 @@ Value buildQuantizedConstant(DetachedOps &ops, Location loc, ArrayRef<int64_t> s
 SmallVector<int64_t> quantizeElements(ArrayRef<double> values, ArrayRef<int64_t> shape,
                                       quant::QuantizedType qtype, RoundingMode rounding);
 
+//===----------------------------------------------------------------------===//
+// Matchers for the float forms (FoldFakeQuantMatchers.cpp)
+//===----------------------------------------------------------------------===//
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// Whether a linalg op has only parallel loops (an elementwise op).
+bool isAllParallel(linalg::LinalgOp op);
+
+/// A scalar float constant or a splat float tensor constant, as double.
+std::optional<double> getScalarFloatConstant(Value value);
+
+/// A real interval [lo, hi] applied by ReLU / ReLU6 / clamp.
+struct ClampRange {
+  double lo = -kInf;
+  double hi = kInf;
+};
+
+/// Peels single-use clamps (ReLU, ReLU6, clamp in their linalg.generic,
+/// arith-on-tensors and tosa.clamp spellings) off `value`, intersecting their
+/// ranges into `range`; `peeled` says whether there was one.
+Value peelClamps(Value value, ClampRange &range, bool &peeled);
+
+enum class BinaryKind { Add, Mul };
+
+/// An elementwise binary float op with the indexing maps of its inputs
+/// (identity for ops on whole tensors, broadcasts for tosa).
+struct BinaryMatch {
+  Value lhs, rhs;
+  AffineMap lhsMap, rhsMap;
+};
+std::optional<BinaryMatch> matchBinary(Operation *op, BinaryKind kind);
+
+/// The per-channel values of a float tensor, read through `map`, that varies
+/// only along iteration dimension `channelDim` (a bias). Accepts a constant,
+/// a `linalg.broadcast` of one and a broadcasting linalg.generic.
+std::optional<SmallVector<double>> getChannelVector(Value value, AffineMap map,
+                                                    int64_t channels, unsigned channelDim);
+
+/// An accumulator init that is zero: linalg.fill of 0.0 or a zero constant.
+bool isZeroInit(Value value);
+
+/// A tensor.pad of an NHWC (or NCHW) tensor on H and W only, with a constant
+/// value; returns [top, bottom, left, right].
+std::optional<SmallVector<int64_t>> getSpatialPadding(tensor::PadOp pad, double &padValue,
+                                                      bool nchw = false);
+
+/// The values of an integer elements attribute (strides, dilations).
+SmallVector<int64_t> readInts(DenseIntElementsAttr attr);
+
+/// TOSA carries zero points as operands; in the float graph they must be 0.
+bool isZeroPoint(Value zp);
+
+/// tensor.concat or tosa.concat with a ranked result: its inputs and axis.
+bool matchConcat(Operation *op, SmallVector<Value> &inputs, int64_t &axis);
+
+//===----------------------------------------------------------------------===//
+// Builders (FoldFakeQuantMatchers.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Storage codes of a real clamp range in a per-tensor `type` (null for
+/// per-axis types).
+std::optional<std::pair<int64_t, int64_t>>
+getClampCodes(const ClampRange &range, quant::QuantizedType type, RoundingMode rounding);
+
+/// The clamp attribute, absent when it is the whole storage range.
+DenseI64ArrayAttr getClampAttr(MLIRContext *context, std::pair<int64_t, int64_t> codes,
+                               quant::QuantizedType type);
+
+/// An i32 bias constant with scale s_in * s_w[c], or the reason it cannot be.
+FailureOr<Value> buildBias(DetachedOps &ops, Location loc, ArrayRef<double> bias,
+                           quant::QuantizedType inputType,
+                           quant::QuantizedType weightType, std::string &reason);
+
+/// Verifies the detached ops and commits them in place of `anchor`; on a
+/// verifier failure records the reason for the float op `floatOp`.
+LogicalResult commitOrExplain(PatternRewriter &rewriter, DetachedOps &ops,
+                              Operation *created, Operation *anchor, Operation *floatOp,
+                              const FoldContext &ctx);
+
+/// The element type of a transpose's result (a per-axis axis moves).
+quant::QuantizedType permuteQuantizedType(quant::QuantizedType qtype,
+                                          ArrayRef<int64_t> perm);
+
+/// qc.transpose of `value`: result dim d is operand dim perm[d].
+Value buildTranspose(DetachedOps &ops, Location loc, Value value, ArrayRef<int64_t> perm);
+
+/// `value` with a static shape that only adds or drops unit dimensions: a
+/// re-emitted constant (per-axis `oldAxis` becomes `newAxis`) or qc.reshape
+/// (per tensor only).
+FailureOr<Value> reshapeQuantized(DetachedOps &ops, Location loc, Value value,
+                                  ArrayRef<int64_t> shape, int64_t oldAxis,
+                                  int64_t newAxis);
+
+//===----------------------------------------------------------------------===//
+// Pattern families
+//===----------------------------------------------------------------------===//
+
+/// Constants, boundary cleanup, transposes (FoldFakeQuant.cpp).
 void populateCleanupPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// qc.matmul / qc.conv2d (FoldFakeQuantContraction.cpp).
+void populateContractionPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// qc.clamp, qc.add, qc.mul, pooling, concat (FoldFakeQuantCompute.cpp).
 void populateComputePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// Dequantize below shape ops (FoldFakeQuantPropagation.cpp).
 void populatePropagationPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 
 } // namespace mlir::qc::fold

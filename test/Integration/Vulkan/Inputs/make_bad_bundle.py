@@ -1,16 +1,29 @@
-"""Edits a bundle so that kernel 1 declares one binding fewer than its shader
-uses (descriptor layout and dispatch both shortened): a program the Vulkan
-validation layer must reject (VUID-VkComputePipelineCreateInfo-layout-00703)."""
+"""Corrupts a bundle's manifest so that it disagrees with its SPIR-V.
+
+usage: make_bad_bundle.py DIR drop-binding|drop-capabilities
+drop-binding: kernel 1 declares one binding fewer than its shader uses (the
+  runtime's own SPIR-V interface check must refuse it).
+drop-capabilities: every kernel claims only Shader, hiding Int8 and 8-bit
+  storage from the runtime's feature check (only the validation layer can see
+  that the shader needs a feature that is not enabled).
+"""
 import json
 import sys
 
 path = sys.argv[1] + "/manifest.json"
+mode = sys.argv[2]
 with open(path) as f:
     manifest = json.load(f)
-kernel = 1
-manifest["kernels"][kernel]["bindings"] -= 1
-for step in manifest["steps"]:
-    if step["op"] == "dispatch" and step["kernel"] == kernel:
-        step["bindings"] = step["bindings"][:-1]
+if mode == "drop-binding":
+    kernel = 1
+    manifest["kernels"][kernel]["bindings"] -= 1
+    for step in manifest["steps"]:
+        if step["op"] == "dispatch" and step["kernel"] == kernel:
+            step["bindings"] = step["bindings"][:-1]
+elif mode == "drop-capabilities":
+    for kernel in manifest["kernels"]:
+        kernel["capabilities"] = ["Shader"]
+else:
+    sys.exit("unknown mode " + mode)
 with open(path, "w") as f:
     json.dump(manifest, f)

@@ -54,6 +54,12 @@ CASES = {
     "matmul_constant_weights_13x6x5": lambda: (
         lambda a: ([a], [ref.matmul(a, 0, weights(6, 5), 0).astype(np.int32)]))(
             i8(13, 6)),
+    "slice_mul7": lambda: (
+        lambda a: ([a], [(a[2:5, 5:9] * 7).astype(np.int32)]))(
+            RNG.integers(-1000, 1000, (6, 10), dtype=np.int32)),
+    "passthrough": lambda: (
+        lambda a: ([a], [a, a.reshape(-1)]))(
+            RNG.integers(-1000, 1000, (6, 10), dtype=np.int32)),
     "add_i8_odd": lambda: (
         lambda a, b: ([a, b], [np.clip(a.astype(np.int32) + b, -128, 127)
                                .astype(np.int8)]))(i8(3, 17, 5), i8(3, 17, 5)),

@@ -15,11 +15,16 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
        quantize are quantized at compile time into an `arith.constant` of the
        storage type followed by `quant.scast` (rounding of the op).
     2. `qc.quantize(float op(qc.dequantize ...))` chains become qc integer
-       ops: `linalg.matmul` (with a bias add or a broadcast bias as init,
-       quantized to i32 with scale `s_in * s_w`), `linalg.conv_2d_nhwc_hwcf`
-       and `linalg.depthwise_conv_2d_nhwc_hwc` (a zero `tensor.pad` of the
-       input becomes the padding attribute), elementwise add/mul, and
-       ReLU/ReLU6/clamp, which fuse into the producer's output clamp.
+       ops: `linalg.matmul`, `linalg.batch_matmul` and `tosa.matmul` with a
+       batch of 1 (with a bias add or a broadcast bias as init, quantized to
+       i32 with scale `s_in * s_w`), `linalg.conv_2d_nhwc_hwcf`,
+       `linalg.conv_2d_nhwc_fhwc`, `linalg.conv_2d_nchw_fchw` (between
+       qc.transpose ops), `linalg.depthwise_conv_2d_nhwc_hwc` and
+       `linalg.depthwise_conv_2d_nchw_chw`, `tosa.conv2d`
+       and `tosa.depthwise_conv2d` (a zero `tensor.pad` of the input becomes
+       the padding attribute), elementwise add/mul (linalg, arith, tosa),
+       average pooling, and ReLU/ReLU6/clamp, which fuse into the producer's
+       output clamp.
     3. `qc.dequantize` moves below reshape, transpose, concat and max-pool,
        which keep the parameters; `quantize(dequantize(x))` with other
        parameters becomes `qc.requantize` and requantize chains merge.

@@ -1,0 +1,524 @@
+//===- FoldFakeQuantMatchers.cpp - float-form matchers and builders ---------===//
+//
+// The recognizers of float op spellings (linalg, arith, tosa) and the
+// builders of quantized values shared by the --qc-fold-fake-quant pattern
+// families.
+//
+//===----------------------------------------------------------------------===//
+#include "FoldFakeQuantPatterns.h"
+#include "qc/Numerics/FixedPoint.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::fold;
+using quant::QuantizedType;
+using quant::UniformQuantizedPerAxisType;
+using quant::UniformQuantizedType;
+
+//===----------------------------------------------------------------------===//
+// Matchers for the float forms
+//===----------------------------------------------------------------------===//
+
+std::optional<double> fold::getScalarFloatConstant(Value value) {
+  FloatAttr attr;
+  if (matchPattern(value, m_Constant(&attr)))
+    return attr.getValueAsDouble();
+  DenseFPElementsAttr splat;
+  if (matchPattern(value, m_Constant(&splat)) && splat.isSplat()) {
+    APFloat element = splat.getSplatValue<APFloat>();
+    bool losesInfo = false;
+    element.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
+    return element.convertToDouble();
+  }
+  return std::nullopt;
+}
+
+
+/// Follows a scalar (or elementwise tensor) value back through
+/// max/min-with-constant and the cmpf+select form of ReLU until `input`.
+static bool traceClamp(Value value, Value input, ClampRange &range) {
+  while (value != input) {
+    Operation *def = value.getDefiningOp();
+    if (!def)
+      return false;
+    auto splitConstant = [&](Value a, Value b, double &c, Value &other) {
+      if (std::optional<double> v = getScalarFloatConstant(b)) {
+        c = *v;
+        other = a;
+        return true;
+      }
+      if (std::optional<double> v = getScalarFloatConstant(a)) {
+        c = *v;
+        other = b;
+        return true;
+      }
+      return false;
+    };
+    double c;
+    Value other;
+    if (isa<arith::MaximumFOp, arith::MaxNumFOp>(def)) {
+      if (!splitConstant(def->getOperand(0), def->getOperand(1), c, other))
+        return false;
+      range.lo = std::max(range.lo, c);
+      value = other;
+      continue;
+    }
+    if (isa<arith::MinimumFOp, arith::MinNumFOp>(def)) {
+      if (!splitConstant(def->getOperand(0), def->getOperand(1), c, other))
+        return false;
+      range.hi = std::min(range.hi, c);
+      value = other;
+      continue;
+    }
+    // select(x > c, x, c) is max(x, c); select(x < c, x, c) is min(x, c).
+    if (auto select = dyn_cast<arith::SelectOp>(def)) {
+      auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
+      if (!cmp || cmp.getLhs() != select.getTrueValue() ||
+          cmp.getRhs() != select.getFalseValue())
+        return false;
+      std::optional<double> bound = getScalarFloatConstant(cmp.getRhs());
+      if (!bound)
+        return false;
+      using P = arith::CmpFPredicate;
+      P p = cmp.getPredicate();
+      if (p == P::OGT || p == P::UGT || p == P::OGE || p == P::UGE)
+        range.lo = std::max(range.lo, *bound);
+      else if (p == P::OLT || p == P::ULT || p == P::OLE || p == P::ULE)
+        range.hi = std::min(range.hi, *bound);
+      else
+        return false;
+      value = cmp.getLhs();
+      continue;
+    }
+    return false;
+  }
+  return range.lo <= range.hi;
+}
+
+bool fold::isAllParallel(linalg::LinalgOp op) {
+  return op.getNumLoops() == op.getNumParallelLoops();
+}
+
+/// An elementwise op that clamps one input: a linalg.generic whose body is a
+/// clamp of its input, tosa.clamp, or max/min with constants on whole
+/// tensors. Returns the
+/// clamped input.
+static Value matchClampOp(Operation *op, ClampRange &range) {
+  if (!op || op->getNumResults() != 1)
+    return nullptr;
+  if (auto clamp = dyn_cast<tosa::ClampOp>(op)) {
+    auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+    auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+    if (!lo || !hi)
+      return nullptr;
+    ClampRange local = range;
+    local.lo = std::max(local.lo, lo.getValueAsDouble());
+    local.hi = std::min(local.hi, hi.getValueAsDouble());
+    if (local.lo > local.hi)
+      return nullptr;
+    range = local;
+    return clamp.getInput();
+  }
+  if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+    if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+        !isAllParallel(generic) ||
+        !llvm::all_of(generic.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }))
+      return nullptr;
+    Block *body = generic.getBody();
+    auto yield = cast<linalg::YieldOp>(body->getTerminator());
+    ClampRange local = range;
+    if (!traceClamp(yield.getOperand(0), body->getArgument(0), local))
+      return nullptr;
+    range = local;
+    return generic.getDpsInputOperand(0)->get();
+  }
+  if (!isa<RankedTensorType>(op->getResult(0).getType()))
+    return nullptr;
+  // Tensor-level arith: the clamp ends at the first operand that is not a
+  // constant or part of the chain.
+  Value cursor = op->getResult(0);
+  Value source;
+  while (Operation *def = cursor.getDefiningOp()) {
+    if (!isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+             arith::MinNumFOp>(def))
+      break;
+    Value a = def->getOperand(0), b = def->getOperand(1);
+    if (getScalarFloatConstant(b))
+      cursor = a;
+    else if (getScalarFloatConstant(a))
+      cursor = b;
+    else
+      break;
+    source = cursor;
+  }
+  if (!source)
+    return nullptr;
+  ClampRange local = range;
+  if (!traceClamp(op->getResult(0), source, local))
+    return nullptr;
+  range = local;
+  return source;
+}
+
+/// Peels single-use clamps off `value` (what a ReLU after a matmul looks like
+/// from the quantize that follows it).
+Value fold::peelClamps(Value value, ClampRange &range, bool &peeled) {
+  peeled = false;
+  while (true) {
+    Operation *def = value.getDefiningOp();
+    ClampRange local = range;
+    Value input = matchClampOp(def, local);
+    if (!input || !value.hasOneUse())
+      return value;
+    range = local;
+    peeled = true;
+    value = input;
+  }
+}
+
+
+std::optional<BinaryMatch> fold::matchBinary(Operation *op, BinaryKind kind) {
+  if (!op || op->getNumResults() != 1)
+    return std::nullopt;
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!resultType)
+    return std::nullopt;
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(resultType.getRank(), op->getContext());
+  bool isAdd = kind == BinaryKind::Add;
+  if ((isAdd && isa<arith::AddFOp, linalg::AddOp>(op)) ||
+      (!isAdd && isa<arith::MulFOp, linalg::MulOp>(op)))
+    return BinaryMatch{op->getOperand(0), op->getOperand(1), identity, identity};
+  // TOSA broadcasts size-1 dimensions of equal-rank operands; tosa.mul's
+  // shift only applies to integers and must be 0 here.
+  if (auto mul = dyn_cast<tosa::MulOp>(op);
+      mul && (isAdd || !matchPattern(mul.getShift(), m_Zero())))
+    return std::nullopt;
+  if ((isAdd && isa<tosa::AddOp>(op)) || (!isAdd && isa<tosa::MulOp>(op))) {
+    auto broadcastMap = [&](Value operand) -> AffineMap {
+      auto type = dyn_cast<RankedTensorType>(operand.getType());
+      if (!type || type.getRank() != resultType.getRank())
+        return AffineMap();
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0, e = type.getRank(); d < e; ++d)
+        exprs.push_back(type.getDimSize(d) == 1 && resultType.getDimSize(d) != 1
+                            ? getAffineConstantExpr(0, op->getContext())
+                            : getAffineDimExpr(d, op->getContext()));
+      return AffineMap::get(type.getRank(), 0, exprs, op->getContext());
+    };
+    AffineMap lhsMap = broadcastMap(op->getOperand(0));
+    AffineMap rhsMap = broadcastMap(op->getOperand(1));
+    if (!lhsMap || !rhsMap)
+      return std::nullopt;
+    return BinaryMatch{op->getOperand(0), op->getOperand(1), lhsMap, rhsMap};
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      !isAllParallel(generic) ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)).isIdentity())
+    return std::nullopt;
+  Block *body = generic.getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  Operation *scalar = yield.getOperand(0).getDefiningOp();
+  if (!scalar || scalar->getBlock() != body ||
+      !(isAdd ? isa<arith::AddFOp>(scalar) : isa<arith::MulFOp>(scalar)))
+    return std::nullopt;
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  Value x = scalar->getOperand(0), y = scalar->getOperand(1);
+  if (!((x == a && y == b) || (x == b && y == a)))
+    return std::nullopt;
+  return BinaryMatch{generic.getDpsInputOperand(0)->get(),
+                     generic.getDpsInputOperand(1)->get(),
+                     generic.getIndexingMapsArray()[0],
+                     generic.getIndexingMapsArray()[1]};
+}
+
+/// The per-channel values of a float tensor, read through `map`, that varies
+/// only along iteration dimension `channelDim` (a bias: the last dimension
+/// for NHWC / [M, N], dimension 1 for NCHW). Accepts a constant, a
+/// `linalg.broadcast` of one and a broadcasting linalg.generic.
+std::optional<SmallVector<double>> fold::getChannelVector(Value value, AffineMap map,
+                                                           int64_t channels,
+                                                           unsigned channelDim) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+      type.getRank() != map.getNumResults() || channelDim >= map.getNumDims())
+    return std::nullopt;
+  MLIRContext *context = value.getContext();
+  AffineExpr channelExpr = getAffineDimExpr(channelDim, context);
+  // Exactly one operand dimension reads the channel; the others are size-1
+  // constants 0 or dimensions along which the values must then not vary.
+  std::optional<unsigned> position;
+  for (unsigned i = 0, e = map.getNumResults(); i < e; ++i) {
+    AffineExpr expr = map.getResult(i);
+    if (expr == channelExpr) {
+      if (position || type.getDimSize(i) != channels)
+        return std::nullopt;
+      position = i;
+    } else if (auto c = dyn_cast<AffineConstantExpr>(expr)) {
+      if (c.getValue() != 0 || type.getDimSize(i) != 1)
+        return std::nullopt;
+    } else if (!isa<AffineDimExpr>(expr)) {
+      return std::nullopt;
+    }
+  }
+  if (!position)
+    return std::nullopt;
+  if (std::optional<SmallVector<double>> values = getFloatConstantValues(value)) {
+    int64_t stride = 1;
+    for (int64_t d = *position + 1, e = type.getRank(); d < e; ++d)
+      stride *= type.getDimSize(d);
+    SmallVector<double> result(channels, 0.0);
+    for (int64_t c = 0; c < channels; ++c)
+      result[c] = (*values)[c * stride];
+    for (size_t i = 0, e = values->size(); i < e; ++i)
+      if ((*values)[i] != result[(static_cast<int64_t>(i) / stride) % channels])
+        return std::nullopt;
+    return result;
+  }
+  if (!map.isIdentity())
+    return std::nullopt;
+  int64_t rank = type.getRank();
+  if (auto broadcast = value.getDefiningOp<linalg::BroadcastOp>()) {
+    // Only the channel dimension may survive from the input.
+    auto inputType = cast<RankedTensorType>(broadcast.getInput().getType());
+    if (inputType.getRank() != 1 ||
+        static_cast<int64_t>(broadcast.getDimensions().size()) != rank - 1 ||
+        llvm::is_contained(broadcast.getDimensions(), static_cast<int64_t>(channelDim)))
+      return std::nullopt;
+    return getChannelVector(broadcast.getInput(),
+                            AffineMap::get(1, 0, getAffineDimExpr(0, context)), channels,
+                            0);
+  }
+  if (auto generic = value.getDefiningOp<linalg::GenericOp>()) {
+    if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+        !isAllParallel(generic))
+      return std::nullopt;
+    Block *body = generic.getBody();
+    auto yield = cast<linalg::YieldOp>(body->getTerminator());
+    if (yield.getOperand(0) != body->getArgument(0))
+      return std::nullopt;
+    return getChannelVector(generic.getDpsInputOperand(0)->get(),
+                            generic.getIndexingMapsArray()[0], channels, channelDim);
+  }
+  return std::nullopt;
+}
+
+/// An accumulator init that is zero: linalg.fill of 0.0 or a zero constant.
+bool fold::isZeroInit(Value value) {
+  if (auto fill = value.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  return matchPattern(value, m_AnyZeroFloat());
+}
+
+/// A tensor.pad of an NHWC (or NCHW) tensor on H and W only, with a constant
+/// value; returns [top, bottom, left, right].
+std::optional<SmallVector<int64_t>> fold::getSpatialPadding(tensor::PadOp pad,
+                                                             double &padValue,
+                                                             bool nchw) {
+  if (pad.getSourceType().getRank() != 4 || !pad.getLow().empty() ||
+      !pad.getHigh().empty())
+    return std::nullopt;
+  Value value = pad.getConstantPaddingValue();
+  std::optional<double> constant = value ? getScalarFloatConstant(value) : std::nullopt;
+  if (!constant)
+    return std::nullopt;
+  ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
+  unsigned h = nchw ? 2 : 1, w = nchw ? 3 : 2, c = nchw ? 1 : 3;
+  if (low[0] || high[0] || low[c] || high[c])
+    return std::nullopt;
+  padValue = *constant;
+  return SmallVector<int64_t>{low[h], high[h], low[w], high[w]};
+}
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+/// Storage codes of a real clamp range in `type`. quantize is monotone, so
+/// quantize(clamp(x, lo, hi)) == clamp(quantize(x), Q(lo), Q(hi)) exactly.
+std::optional<std::pair<int64_t, int64_t>>
+fold::getClampCodes(const ClampRange &range, QuantizedType type, RoundingMode rounding) {
+  if (isa<UniformQuantizedPerAxisType>(type))
+    return std::nullopt;
+  int64_t qmin = type.getStorageTypeMin(), qmax = type.getStorageTypeMax();
+  double scale = getScales(type)[0];
+  int64_t zp = getZeroPoints(type)[0];
+  auto code = [&](double real, int64_t infinite) {
+    if (std::isinf(real))
+      return infinite;
+    return numerics::quantizeValue(real, scale, zp, qmin, qmax, rounding);
+  };
+  return std::pair{code(range.lo, range.lo < 0 ? qmin : qmax),
+                   code(range.hi, range.hi < 0 ? qmin : qmax)};
+}
+
+/// The clamp attribute, absent when it is the whole storage range.
+DenseI64ArrayAttr fold::getClampAttr(MLIRContext *context,
+                                      std::pair<int64_t, int64_t> codes,
+                                      QuantizedType type) {
+  auto [qmin, qmax] = getStorageRange(type);
+  if (codes.first <= qmin && codes.second >= qmax)
+    return nullptr;
+  return DenseI64ArrayAttr::get(context, {codes.first, codes.second});
+}
+
+/// Quantizes a float bias to i32 with scale s_in * s_w[c] (zero point 0),
+/// per axis 0 when the weights are per channel. Saturates to the i32 range;
+/// rounds half to even like the weight quantization of the exporters.
+FailureOr<Value> fold::buildBias(DetachedOps &ops, Location loc,
+                                  ArrayRef<double> bias, QuantizedType inputType,
+                                  QuantizedType weightType, std::string &reason) {
+  MLIRContext *context = inputType.getContext();
+  double inputScale = getScales(inputType)[0];
+  SmallVector<double> weightScales = getScales(weightType);
+  int64_t channels = bias.size();
+  SmallVector<double> scales;
+  for (double ws : weightScales) {
+    double s = inputScale * ws;
+    if (!std::isfinite(s) || s <= 0.0) {
+      reason = "bias scale s_in * s_w is not a finite positive number";
+      return failure();
+    }
+    scales.push_back(s);
+  }
+  auto i32 = IntegerType::get(context, 32);
+  Type expressed = inputType.getExpressedType();
+  int64_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  if (scales.size() != 1 && static_cast<int64_t>(scales.size()) != channels) {
+    reason = "per-channel weight scales do not match the bias size";
+    return failure();
+  }
+  // getChecked: s_in * s_w may leave the expressed type's range (e.g. below
+  // the smallest f32), which makes the bias type itself invalid.
+  auto emitError = [&]() {
+    return mlir::emitError(UnknownLoc::get(context)) << "bias type: ";
+  };
+  ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
+    if (!isa<UnknownLoc>(diag.getLocation()))
+      return failure();
+    reason = diag.str();
+    return success();
+  });
+  QuantizedType biasType;
+  if (scales.size() == 1)
+    biasType = UniformQuantizedType::getChecked(emitError, quant::QuantizationFlags::Signed,
+                                                i32, expressed, scales[0], 0, lo, hi);
+  else
+    biasType = UniformQuantizedPerAxisType::getChecked(
+        emitError, quant::QuantizationFlags::Signed, i32, expressed, scales,
+        SmallVector<int64_t>(scales.size(), 0), 0, lo, hi);
+  if (!biasType)
+    return failure();
+  SmallVector<int64_t> codes =
+      quantizeElements(bias, {channels}, biasType, RoundingMode::HalfEven);
+  return buildQuantizedConstant(ops, loc, {channels}, biasType, codes);
+}
+
+/// Verifies the detached ops' final op and commits them in place of `anchor`;
+/// on a verifier failure records the reason for the float op `floatOp`.
+LogicalResult fold::commitOrExplain(PatternRewriter &rewriter, DetachedOps &ops,
+                                     Operation *created, Operation *anchor,
+                                     Operation *floatOp, const FoldContext &ctx) {
+  std::string reason;
+  if (failed(ops.verify(reason))) {
+    ctx.noteFloat(floatOp, reason);
+    return rewriter.notifyMatchFailure(anchor, reason);
+  }
+  ops.commit(rewriter);
+  rewriter.replaceOp(anchor, created->getResults());
+  return success();
+}
+
+/// The element type of a transpose's result: result dim d is operand dim
+/// perm[d], and a per-axis axis moves with its dimension.
+QuantizedType fold::permuteQuantizedType(QuantizedType qtype, ArrayRef<int64_t> perm) {
+  auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype);
+  if (!perAxis)
+    return qtype;
+  int64_t axis = llvm::find(perm, perAxis.getQuantizedDimension()) - perm.begin();
+  return UniformQuantizedPerAxisType::get(
+      perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
+      perAxis.getScales(), perAxis.getZeroPoints(), axis, perAxis.getStorageTypeMin(),
+      perAxis.getStorageTypeMax());
+}
+
+/// qc.transpose of `value`: result dim d is operand dim perm[d].
+Value fold::buildTranspose(DetachedOps &ops, Location loc, Value value,
+                            ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  auto transposed = RankedTensorType::get(
+      shape, permuteQuantizedType(getQuantizedElementType(type), perm));
+  return ops
+      .create<TransposeOp>(loc, transposed, value,
+                           DenseI64ArrayAttr::get(loc.getContext(), perm))
+      .getResult();
+}
+
+/// `value` with a new static shape that only adds or drops unit dimensions:
+/// a re-emitted constant when it is one (a per-axis `oldAxis` becomes
+/// `newAxis`; any other axis fails), otherwise qc.reshape, which keeps
+/// per-tensor parameters only.
+FailureOr<Value> fold::reshapeQuantized(DetachedOps &ops, Location loc, Value value,
+                                         ArrayRef<int64_t> shape, int64_t oldAxis,
+                                         int64_t newAxis) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.hasStaticShape())
+    return failure();
+  QuantizedType qtype = getQuantizedElementType(type);
+  if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
+    DenseIntElementsAttr codes = getQuantizedConstant(value);
+    if (!codes || perAxis.getQuantizedDimension() != oldAxis)
+      return failure();
+    auto moved = UniformQuantizedPerAxisType::get(
+        perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
+        perAxis.getScales(), perAxis.getZeroPoints(), newAxis,
+        perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+    return buildQuantizedConstant(ops, loc, shape, moved, getCodes(codes, moved.isSigned()));
+  }
+  return ops.create<ReshapeOp>(loc, RankedTensorType::get(shape, qtype), value).getResult();
+}
+
+SmallVector<int64_t> fold::readInts(DenseIntElementsAttr attr) {
+  SmallVector<int64_t> values;
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(v.getSExtValue());
+  return values;
+}
+
+/// TOSA carries zero points as operands; in the float graph they must be 0.
+bool fold::isZeroPoint(Value zp) {
+  std::optional<double> value = getScalarFloatConstant(zp);
+  return value && *value == 0.0;
+}
+
+/// tensor.concat or tosa.concat with a ranked result: its inputs and axis.
+bool fold::matchConcat(Operation *op, SmallVector<Value> &inputs, int64_t &axis) {
+  if (!op || !isa<RankedTensorType>(op->getResult(0).getType()))
+    return false;
+  if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
+    llvm::append_range(inputs, concat.getInputs());
+    axis = concat.getDim();
+    return true;
+  }
+  if (auto concat = dyn_cast<tosa::ConcatOp>(op)) {
+    llvm::append_range(inputs, concat.getInput1());
+    axis = concat.getAxis();
+    return true;
+  }
+  return false;
+}

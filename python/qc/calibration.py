@@ -1,0 +1,271 @@
+"""Post-training calibration: float graph + sample inputs -> qc.fake_quant.
+
+    from qc import calibration
+    qgraph = calibration.calibrate(float_graph, [x0, x1, ...], method="entropy")
+    text = qgraph.to_mlir()
+
+or from the command line, for a float ONNX model:
+
+    python3 -m qc.calibration model.onnx --samples x.npy [--method minmax|percentile|entropy|mse]
+        [--per-tensor-weights] [--batch N] -o model.mlir
+
+Observers (each gives a real range [lo, hi]; `qparams_from_range` turns it
+into a scale and zero point so that 0.0 is exact):
+
+  minmax      lo = min(x), hi = max(x)
+  percentile  lo, hi = the (100 - p)-th and p-th percentiles (p = 99.99)
+  entropy     TensorRT's KL calibration: a 2048-bin histogram of |x|; for
+              every candidate threshold i in [128, 2048] bins, the clipped
+              distribution P (outliers folded into the last bin) is compared
+              with its 128-level quantization Q; the threshold of minimal
+              KL(P || Q) wins; the range is [max(min x, -t), min(max x, t)]
+  mse         the range alpha * [min x, max x], alpha on a grid of 100 values
+              in (0, 1], minimizing the mean squared fake-quantization error
+
+Where fake quantization goes (graph inputs; weights; the outputs of
+matmul/conv chains after their bias add and ReLU/clamp, of add, mul, average
+pool and concat): transpose, reshape and max pool keep the parameters of
+their input (--qc-fold-fake-quant moves the dequantize through them), so
+they get none. Weights (constant right operands of matmul and conv) are
+always min-max, symmetric, int8 narrow [-127, 127], per output channel by
+default. Activations are int8 asymmetric by default. Values already
+fake-quantized are left as they are.
+"""
+import argparse
+import sys
+
+import numpy as np
+
+from .graph import Graph, GraphError, Node, QParams, fake_quant_values
+
+METHODS = ("minmax", "percentile", "entropy", "mse")
+EPS = float(np.finfo(np.float32).eps)  # torch's minimum scale
+
+
+def qparams_from_range(lo, hi, bits=8, signed=True, symmetric=False, narrow=False, axis=None):
+    """Scale and zero point for [lo, hi] (arrays for per-axis), torch-style."""
+    lo = np.minimum(np.atleast_1d(np.asarray(lo, dtype=np.float64)), 0.0)
+    hi = np.maximum(np.atleast_1d(np.asarray(hi, dtype=np.float64)), 0.0)
+    qmin, qmax = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1))
+    if narrow:
+        qmin += 1
+    if symmetric:
+        amax = np.maximum(-lo, hi)
+        scale = amax / ((qmax - qmin) / 2.0)
+        scale = np.maximum(scale, EPS)
+        zp = np.zeros_like(scale, dtype=np.int64) if signed else np.full(scale.shape, (qmin + qmax + 1) // 2)
+    else:
+        scale = np.maximum((hi - lo) / float(qmax - qmin), EPS)
+        zp = np.clip(qmin - np.rint(lo / scale), qmin, qmax).astype(np.int64)
+    scale = scale.astype(np.float32).astype(np.float64)  # f32 scales, as the exporters
+    return QParams(scale, zp, qmin, qmax, bits, signed, axis)
+
+
+def _reduce_axes(x, axis):
+    """x moved to [channels, elements] (axis None: [1, all])."""
+    x = np.asarray(x, dtype=np.float32)
+    if axis is None:
+        return x.reshape(1, -1)
+    return np.moveaxis(x, axis, 0).reshape(x.shape[axis], -1)
+
+
+def range_minmax(x, axis=None):
+    x = _reduce_axes(x, axis)
+    return x.min(axis=1), x.max(axis=1)
+
+
+def range_percentile(x, axis=None, percentile=99.99):
+    x = _reduce_axes(x, axis)
+    return (np.percentile(x, 100.0 - percentile, axis=1), np.percentile(x, percentile, axis=1))
+
+
+def kl_threshold(values, bins=2048, levels=128):
+    """TensorRT entropy calibration of |values|: the clipping threshold."""
+    a = np.abs(np.asarray(values, dtype=np.float64).reshape(-1))
+    amax = a.max() if a.size else 0.0
+    if amax == 0.0:
+        return 0.0
+    hist, edges = np.histogram(a, bins=bins, range=(0.0, amax))
+    hist = hist.astype(np.float64)
+    best_kl, best_i = np.inf, bins
+    for i in range(levels, bins + 1):
+        p = hist[:i].copy()
+        p[i - 1] += hist[i:].sum()
+        nonzero = hist[:i] != 0
+        # Quantize the i bins into `levels` bins, then expand back over the
+        # non-empty source bins.
+        starts = np.array([c[0] for c in np.array_split(np.arange(i), levels) if c.size])
+        sizes = np.diff(np.append(starts, i))
+        totals = np.add.reduceat(hist[:i], starts)
+        counts = np.add.reduceat(nonzero.astype(np.float64), starts)
+        per_bin = np.divide(totals, counts, out=np.zeros_like(totals), where=counts > 0)
+        q = np.repeat(per_bin, sizes) * nonzero
+        ps, qs = p.sum(), q.sum()
+        if ps == 0 or qs == 0:
+            continue
+        pn, qn = p / ps, q / qs
+        mask = pn > 0
+        if np.any(qn[mask] == 0):
+            kl = np.inf
+        else:
+            kl = float(np.sum(pn[mask] * np.log(pn[mask] / qn[mask])))
+        if kl < best_kl:
+            best_kl, best_i = kl, i
+    return float(edges[best_i]) if best_i < bins else float(amax)
+
+
+def range_entropy(x, axis=None, bins=2048, levels=128):
+    x = _reduce_axes(x, axis)
+    lo, hi = x.min(axis=1), x.max(axis=1)
+    t = np.array([kl_threshold(row, bins, levels) for row in x])
+    return np.maximum(lo, -t), np.minimum(hi, t)
+
+
+def range_mse(x, axis=None, bits=8, signed=True, symmetric=False, narrow=False, steps=100):
+    x = _reduce_axes(x, axis)
+    lo_all, hi_all = x.min(axis=1), x.max(axis=1)
+    best_lo, best_hi = lo_all.copy(), hi_all.copy()
+    for c in range(x.shape[0]):
+        best = np.inf
+        for alpha in np.linspace(1.0 / steps, 1.0, steps):
+            lo, hi = alpha * lo_all[c], alpha * hi_all[c]
+            qp = qparams_from_range(lo, hi, bits, signed, symmetric, narrow)
+            err = float(np.mean((fake_quant_values(x[c], qp) - x[c]) ** 2))
+            if err < best:
+                best, best_lo[c], best_hi[c] = err, lo, hi
+    return best_lo, best_hi
+
+
+def observe(x, method="minmax", axis=None, bits=8, signed=True, symmetric=False, narrow=False,
+            percentile=99.99):
+    """Real range [lo, hi] of samples x by `method` (arrays of one value per
+    channel of `axis`, or of one value)."""
+    if method == "minmax":
+        return range_minmax(x, axis)
+    if method == "percentile":
+        return range_percentile(x, axis, percentile)
+    if method == "entropy":
+        return range_entropy(x, axis, levels=1 << (bits - 1))
+    if method == "mse":
+        return range_mse(x, axis, bits, signed, symmetric, narrow)
+    raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
+
+
+_KEEPS_PARAMS = ("transpose", "reshape", "max_pool", "fake_quant")
+_ABSORBED = ("bias_add", "clamp")  # follow a contraction / add in the same quantized op
+
+
+def _weight_axis(node):
+    return {"matmul": 1, "conv2d": 3, "depthwise_conv2d": 2}[node.op]
+
+
+def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
+              act_signed=True, act_symmetric=False, percentile=99.99):
+    """A copy of `graph` with qc.fake_quant inserted (see module docs).
+    `samples`: a list of input lists (or arrays, for one-input graphs)."""
+    if method not in METHODS:
+        raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
+    if not samples:
+        raise ValueError("calibration needs at least one sample")
+    graph.prune()
+    users = {}
+    for n in graph.nodes:
+        for i in n.inputs:
+            users.setdefault(i, []).append(n)
+    quantized_already = {n.inputs[0] for n in graph.nodes if n.op == "fake_quant"}
+    quantized_already |= {n.output for n in graph.nodes if n.op == "fake_quant"}
+    points = []
+    for name in graph.inputs:
+        if name not in quantized_already:
+            points.append(name)
+    for n in graph.nodes:
+        if n.op in _KEEPS_PARAMS or n.output in quantized_already:
+            continue
+        us = users.get(n.output, [])
+        if len(us) == 1 and us[0].op in _ABSORBED and us[0].inputs[0] == n.output:
+            continue
+        points.append(n.output)
+    # Collect the values at the points over all samples.
+    seen = {p: [] for p in points}
+    for s in samples:
+        record = {}
+        graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
+        for p in points:
+            seen[p].append(record[p])
+    act = {}
+    for p in points:
+        x = np.concatenate([v.reshape(-1) for v in seen[p]])
+        lo, hi = observe(x, method, None, act_bits, act_signed, act_symmetric, False, percentile)
+        act[p] = qparams_from_range(lo, hi, act_bits, act_signed, act_symmetric)
+    # Rebuild the graph with the fake quantizations.
+    out = Graph(graph.name)
+    out.inputs = list(graph.inputs)
+    out.shapes = dict(graph.shapes)
+    out.consts = dict(graph.consts)
+    out._counter = graph._counter
+    rename = {}
+
+    def fq(value, qp, name):
+        v = out.fresh("fq")
+        out.shapes[v] = out.shapes[value]
+        out.nodes.append(Node("fake_quant", [value], v, {"qparams": qp}, name))
+        return v
+
+    for p in graph.inputs:
+        if p in act:
+            rename[p] = fq(p, act[p], "calibration of input %s" % p)
+    for n in graph.nodes:
+        inputs = [rename.get(i, i) for i in n.inputs]
+        if n.op in ("matmul", "conv2d", "depthwise_conv2d") and n.inputs[1] in graph.consts \
+                and n.inputs[1] not in quantized_already:
+            w = graph.consts[n.inputs[1]]
+            axis = _weight_axis(n) if per_channel_weights else None
+            lo, hi = range_minmax(w, axis)
+            qp = qparams_from_range(lo, hi, 8, True, True, True, axis)
+            inputs[1] = fq(n.inputs[1], qp, "calibration of weight of %s" % n.output)
+        out.nodes.append(Node(n.op, inputs, n.output, n.attrs, n.name))
+        if n.output in act:
+            rename[n.output] = fq(n.output, act[n.output], "calibration of %s" % n.output)
+    out.outputs = [rename.get(o, o) for o in graph.outputs]
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="qc-calibrate",
+                                 description="Calibrate a float ONNX model and emit qc MLIR with qc.fake_quant.")
+    ap.add_argument("model", help="float .onnx model")
+    ap.add_argument("--samples", required=True, action="append",
+                    help=".npy of calibration inputs, first axis = samples (repeat for each model input)")
+    ap.add_argument("--method", default="minmax", choices=METHODS)
+    ap.add_argument("--percentile", type=float, default=99.99)
+    ap.add_argument("--per-tensor-weights", action="store_true")
+    ap.add_argument("--batch", type=int, default=1, help="batch of the imported function (default 1)")
+    ap.add_argument("-o", "--output", default="-")
+    args = ap.parse_args(argv)
+    from .importers.common import ImportError_
+    from .importers.onnx import import_model
+    try:
+        arrays = [np.load(p) for p in args.samples]
+        graph = import_model(args.model, batch=args.batch)
+        if len(arrays) != len(graph.inputs):
+            raise ValueError("the model has %d inputs, %d --samples given" % (len(graph.inputs), len(arrays)))
+        n = arrays[0].shape[0]
+        b = args.batch
+        samples = [[a[i:i + b] for a in arrays] for i in range(0, n - b + 1, b)]
+        if not samples:
+            raise ValueError("fewer samples (%d) than the batch (%d)" % (n, b))
+        text = calibrate(graph, samples, args.method, not args.per_tensor_weights,
+                         percentile=args.percentile).to_mlir()
+    except (ImportError_, GraphError, ValueError, OSError) as e:
+        print("qc-calibrate: error: %s" % e, file=sys.stderr)
+        return 1
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

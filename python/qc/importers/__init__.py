@@ -1,0 +1,1 @@
+"""Importers: ONNX QDQ models and PyTorch FX QAT models -> qc MLIR."""
