@@ -53,6 +53,13 @@ for clang in ["clang-22", "clang"]:
         config.substitutions.append(
             ("%cc", lit.util.which(clang, config.llvm_tools_dir) or lit.util.which(clang)))
         break
+# Tests that execute AVX512-VNNI code need a host that has it.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512_vnni" in cpuinfo.read():
+            config.available_features.add("avx512vnni")
+except OSError:
+    pass
 for tool in ["spirv-val"]:
     if lit.util.which(tool):
         config.available_features.add(tool)

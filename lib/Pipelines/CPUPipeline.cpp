@@ -39,6 +39,10 @@ void qc::buildQCCPUBufferizePipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Folds the loops' memref iter_args, so that a function returns its
+  // result allocation itself and the next pass can hand it to the caller
+  // instead of copying into the out-parameter.
+  pm.addPass(createCanonicalizerPass());
 
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   // The result buffer the function allocates becomes the caller's buffer
@@ -55,6 +59,8 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createQCEmitCInterface());
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
   funcPM.addPass(createQCCPUHoistVectorTransfers());
+  if (options.x86VNNI)
+    funcPM.addPass(createQCCPUContractToX86VNNI());
   funcPM.addPass(createConvertLinalgToLoopsPass());
   funcPM.addPass(createQCCPULowerVectors());
   // Transfers the patterns could not unroll (masked or n-D ones) become

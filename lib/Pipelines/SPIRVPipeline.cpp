@@ -1,9 +1,9 @@
 //===- SPIRVPipeline.cpp - linalg on integers to SPIR-V kernels -----------===//
 #include "qc/Pipelines/SPIRVPipeline.h"
-#include "qc/Conversion/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/MathToSPIRV/MathToSPIRVPass.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -95,6 +95,10 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
     wide.widestIntSupported = 32;
     pm.nest<gpu::GPUModuleOp>().addPass(arith::createArithEmulateWideInt(wide));
   }
+  // The float qc.quantize boundary rounds with math ops SPIR-V lacks.
+  pm.nest<gpu::GPUModuleOp>().addPass(qc::createQCExpandRounding());
+  // convert-gpu-to-spirv carries no math patterns (math.floor -> GL.Floor).
+  pm.nest<gpu::GPUModuleOp>().addPass(mlir::createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());

@@ -10,6 +10,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -84,14 +85,13 @@ public:
   run(llvm::ArrayRef<HostTensor> inputs, int repeat, Timing &timing) override {
     std::string wrapper = "_mlir_ciface_" + signature.name;
     llvm::Expected<void (*)(void **)> function = engine->lookupPacked(wrapper);
-    if (!function) {
-      llvm::consumeError(function.takeError());
+    if (!function)
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          "the compiled module has no C entry point '" + wrapper +
-              "' (the function needs llvm.emit_c_interface, which "
-              "qc-cpu-pipeline sets on public functions)");
-    }
+          "cannot get the C entry point '" + wrapper +
+              "' (a public function lowered by qc-cpu-pipeline, which sets "
+              "llvm.emit_c_interface): " +
+              llvm::toString(function.takeError()));
 
     std::vector<std::unique_ptr<AlignedBuffer>> buffers;
     std::vector<std::vector<int64_t>> descriptors;
@@ -152,6 +152,18 @@ bool isLLVMDialectModule(ModuleOp module) {
   return !result.wasInterrupted();
 }
 
+/// `userOptions` plus what the host CPU allows: x86-vnni where it has
+/// AVX512-VNNI, unless the user decided.
+std::string hostPipelineOptions(llvm::StringRef userOptions) {
+  std::string options = userOptions.str();
+  if (userOptions.contains("x86-vnni"))
+    return options;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512vnni"))
+    options += std::string(options.empty() ? "" : " ") + "x86-vnni=true";
+  return options;
+}
+
 llvm::Error stringError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
@@ -162,20 +174,33 @@ llvm::Expected<std::unique_ptr<Executor>>
 createCPUExecutor(ModuleOp module, const EntrySignature &signature,
                   const CPUExecutorOptions &options) {
   if (!isLLVMDialectModule(module)) {
+    std::string pipelineOptions = hostPipelineOptions(options.pipelineOptions);
     std::string pipeline = "qc-cpu-pipeline";
-    if (!options.pipelineOptions.empty())
-      pipeline += "{" + options.pipelineOptions + "}";
+    if (!pipelineOptions.empty())
+      pipeline += "{" + pipelineOptions + "}";
     PassManager pm(module.getContext());
     std::string parseErrors;
     llvm::raw_string_ostream parseErrorStream(parseErrors);
     if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
-      return stringError("bad pipeline options '" + options.pipelineOptions +
+      return stringError("bad pipeline options '" + pipelineOptions +
                          "': " + parseErrors);
     if (failed(pm.run(module)))
       return stringError(
           "qc-cpu-pipeline failed (diagnostics above); reproduce with:\n  " +
-          cpuPipelineReproducer(options.pipelineOptions, options.sourcePath));
+          cpuPipelineReproducer(pipelineOptions, options.sourcePath));
   }
+
+  // The JIT would abort on an intrinsic the host cannot execute.
+  bool hostHasVNNI = llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
+  WalkResult vnniCheck = module.walk([&](LLVM::CallIntrinsicOp call) {
+    if (call.getIntrin().starts_with("llvm.x86.avx512.vpdpbusd") &&
+        !hostHasVNNI)
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (vnniCheck.wasInterrupted())
+    return stringError("the module uses AVX512-VNNI (x86-vnni=true) but this "
+                       "CPU lacks avx512vnni; compile it with x86-vnni=false");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -198,6 +223,10 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
   engineOptions.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(options.optLevel);
   engineOptions.enableObjectDump = false;
+  // Lowered memref.copy of strided views calls memrefCopy from MLIR's C
+  // runner utilities.
+  llvm::StringRef runtimeLibraries[] = {QC_MLIR_C_RUNNER_UTILS};
+  engineOptions.sharedLibPaths = runtimeLibraries;
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions);
   if (!engine)

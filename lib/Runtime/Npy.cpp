@@ -272,6 +272,15 @@ writeNpyFiles(llvm::ArrayRef<std::pair<std::string, const HostTensor *>> files) 
     for (const std::string &temporary : temporaries)
       llvm::sys::fs::remove(temporary);
   };
+  // Renaming over a device or a directory would replace it; refuse before
+  // anything is written.
+  for (const auto &[path, tensor] : files) {
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(path, status) &&
+        llvm::sys::fs::exists(status) &&
+        !llvm::sys::fs::is_regular_file(status))
+      return npyError(path, "exists and is not a regular file");
+  }
   for (const auto &[path, tensor] : files) {
     llvm::SmallString<128> model(path);
     model += ".tmp-%%%%%%";

@@ -18,6 +18,8 @@ namespace qc {
 /// Patterns that turn a reduction loop's load/modify/store of one memory
 /// element into an scf.for iter_arg (see qc-promote-loop-accumulators).
 void populatePromoteLoopAccumulatorsPatterns(RewritePatternSet &patterns);
+/// math.roundeven / math.round as exact floor arithmetic (qc-expand-rounding).
+void populateExpandRoundingPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/GPU/Passes.h.inc"

@@ -98,6 +98,19 @@ def QCSetEntryPointABI : Pass<"qc-set-entry-point-abi", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::spirv::SPIRVDialect", "mlir::gpu::GPUDialect"];
 }
 
+def QCExpandRounding : Pass<"qc-expand-rounding"> {
+  let summary = "Rewrite math.roundeven / math.round into exact floor arithmetic";
+  let description = [{
+    SPIR-V (GLSL.std.450) has no portable lowering of `math.roundeven` and
+    `math.round` in upstream MLIR, and the float `qc.quantize` boundary needs
+    both. Each becomes `f = floor(x)`, `d = x - f` (exact in binary floating
+    point) and a selection on `d` against 0.5, so ties are decided exactly as
+    on the CPU: `roundeven` picks the even neighbour, `round` the one away
+    from zero. `math.floor` converts to `spirv.GL.Floor`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
 def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
   let summary = "Check the output of qc-spirv-pipeline against what the Vulkan "
                 "runtime executes";

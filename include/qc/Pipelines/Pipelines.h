@@ -24,13 +24,21 @@ struct QCCPUPipelineOptions
       llvm::cl::init(true)};
   PassOptions::ListOption<int64_t> cacheTile{
       *this, "cache-tile",
-      llvm::cl::desc("Contraction cache tile sizes (m, n, k)")};
+      llvm::cl::desc("Contraction cache tile sizes (m, n, k), default "
+                     "64,256,256")};
   PassOptions::ListOption<int64_t> registerTile{
       *this, "register-tile",
-      llvm::cl::desc("Contraction register tile sizes (m, n, k)")};
+      llvm::cl::desc("Contraction register tile sizes (m, n, k), default "
+                     "8,32,16")};
   PassOptions::Option<int64_t> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("Vector length of elementwise ops"), llvm::cl::init(16)};
+  PassOptions::Option<bool> x86VNNI{
+      *this, "x86-vnni",
+      llvm::cl::desc("Compute int8 contractions with AVX512-VNNI vpdpbusd; "
+                     "the code then needs a CPU with avx512vnni (qc-run "
+                     "sets this from the host)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "

@@ -44,10 +44,11 @@ struct SPIRVPipelineOptions
       llvm::cl::init(false)};
   Option<bool> allowFloat{
       *this, "allow-float",
-      llvm::cl::desc("Accept floating-point computation in kernels (by "
-                     "default the contract check rejects it: quantized "
-                     "regions compile to integer-only code)"),
-      llvm::cl::init(false)};
+      llvm::cl::desc("Accept floating-point computation in kernels, as the "
+                     "float qc.quantize / qc.dequantize boundaries of a model "
+                     "with float inputs or outputs need; allow-float=false "
+                     "makes the contract check reject any float in kernels"),
+      llvm::cl::init(true)};
 
   /// The capabilities and extensions after applying the defaults above.
   SmallVector<std::string> effectiveCapabilities() const;

@@ -36,7 +36,9 @@ std::string serializeNpy(const HostTensor &tensor);
 /// Writes each (path, tensor) pair so that either every file is written
 /// completely or none is touched: each goes to a temporary file in its
 /// destination directory and all are renamed into place once all are written.
-/// On failure every temporary is removed.
+/// On failure every temporary is removed. A destination that exists and is
+/// not a regular file (a directory, a device) is an error before anything
+/// is written.
 llvm::Error
 writeNpyFiles(llvm::ArrayRef<std::pair<std::string, const HostTensor *>> files);
 

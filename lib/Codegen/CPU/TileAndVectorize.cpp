@@ -7,6 +7,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCCPUTILEANDVECTORIZE
@@ -49,7 +50,8 @@ SmallVector<int64_t> clampToRanges(linalg::LinalgOp op,
 /// Tiles `op` with `sizes` and returns the tiled op (the op itself when no
 /// loop is tiled).
 FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
-                                 ArrayRef<int64_t> sizes) {
+                                 ArrayRef<int64_t> sizes,
+                                 ArrayRef<int64_t> interchange = {}) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   bool tilesSomething = false;
   for (auto [size, range] : llvm::zip_equal(sizes, ranges))
@@ -61,6 +63,7 @@ FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
       getAsIndexOpFoldResult(rewriter.getContext(), sizes);
   scf::SCFTilingOptions options;
   options.setTileSizes(tileSizes);
+  options.setInterchange(interchange);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -145,6 +148,20 @@ struct TileAndVectorizePass final
       if (succeeded(tiled))
         vectorizeTile(rewriter, *tiled, clamped, /*isContraction=*/false);
     }
+
+    // The k loop of a register tile reads the accumulator tile, updates it
+    // and writes it back on every iteration. Hoisting that matching
+    // transfer_read/transfer_write (and extract/insert_slice) pair makes it
+    // a loop-carried vector that stays in registers. Innermost loops first,
+    // so that pairs move out as far as they can.
+    // The vectorizer creates the index constants inside the loops; they must
+    // be outside for the indices to count as loop-invariant.
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops) {
+      moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
+      hoistLoopInvariantSubsets(rewriter, loop);
+    }
   }
 
   void tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -153,7 +170,19 @@ struct TileAndVectorizePass final
                                    ArrayRef<int64_t> reg) {
     SmallVector<int64_t> cacheSizes =
         clampToRanges(op, contractionTileSizes(op, dims, cache));
-    FailureOr<linalg::LinalgOp> cacheTiled = tile(rewriter, op, cacheSizes);
+    // Cache tiles in (batch, n, k, m) order: one rhs block (k x n) stays in
+    // the cache while every lhs row block streams past it; the rhs is
+    // usually the larger operand (weights).
+    SmallVector<int64_t> cacheOrder;
+    for (ArrayRef<unsigned> group : {ArrayRef<unsigned>(dims.batch),
+                                     ArrayRef<unsigned>(dims.n),
+                                     ArrayRef<unsigned>(dims.k),
+                                     ArrayRef<unsigned>(dims.m)})
+      cacheOrder.append(group.begin(), group.end());
+    if (cacheOrder.size() != op.getNumLoops())
+      cacheOrder.clear(); // Loops outside the contraction: keep the order.
+    FailureOr<linalg::LinalgOp> cacheTiled =
+        tile(rewriter, op, cacheSizes, cacheOrder);
     if (failed(cacheTiled))
       return;
     // Register tiles are bounded by the cache tile they live in.

@@ -8,6 +8,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
@@ -71,6 +72,24 @@ LogicalResult qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
       translateModuleToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return failure(); // The translation emitted its diagnostic.
+  // Code generation aborts the process on an intrinsic the target cannot
+  // select; qc emits x86 intrinsics only under x86-vnni, so say that.
+  for (llvm::Function &function : *llvmModule) {
+    if (!function.isIntrinsic() || !function.getName().starts_with("llvm.x86."))
+      continue;
+    if (!triple.isX86())
+      return emitError(module.getLoc())
+             << "the module calls " << function.getName().str()
+             << " but the target is " << triple.str()
+             << "; lower it without x86-vnni";
+    if (function.getName().starts_with("llvm.x86.avx512.vpdpbusd") &&
+        !machine->getMCSubtargetInfo()->checkFeatures("+avx512vnni"))
+      return emitError(module.getLoc())
+             << "the module calls " << function.getName().str()
+             << " but CPU '" << cpu
+             << "' lacks avx512vnni; lower it without x86-vnni or pick a "
+                "CPU that has it";
+  }
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
   // Function attributes make the optimizer's cost model match the machine.

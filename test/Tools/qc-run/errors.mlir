@@ -52,6 +52,12 @@
 // RUN: not qc-run %s --entry two --input %t/a.npy --input %t/b.npy --output %t/c.npy --output %t/nodir/d.npy 2>&1 | FileCheck %s --check-prefix=ATOMIC
 // ATOMIC: qc-run: error: '{{.*}}nodir{{/|\\}}d.npy': cannot create a temporary file next to it
 // RUN: ls %t | FileCheck %s --check-prefix=NOFILES
+// A destination that is not a regular file is refused before anything is
+// written (renaming over it would replace a directory or a device).
+// RUN: mkdir -p %t/dir.npy
+// RUN: not qc-run %s --entry two --input %t/a.npy --input %t/b.npy --output %t/c.npy --output %t/dir.npy 2>&1 | FileCheck %s --check-prefix=NOTFILE
+// NOTFILE: qc-run: error: '{{.*}}dir.npy': exists and is not a regular file
+// RUN: ls %t | FileCheck %s --check-prefix=NOFILES
 // NOFILES-NOT: c.npy
 // NOFILES-NOT: tmp
 

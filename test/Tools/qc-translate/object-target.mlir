@@ -11,3 +11,12 @@
 // BAD: error: unknown target triple 'nonsense-triple'
 // RUN: qc-opt %S/integer-model.mlir | not qc-translate --mlir-to-obj -o %t-tensor.o 2>&1 | FileCheck %s --check-prefix=NOTLLVM
 // NOTLLVM: error: Dialect `func' not found
+// Code using AVX512-VNNI intrinsics (x86-vnni=true) for a CPU or a target
+// without them is an error, not an LLVM crash.
+// RUN: qc-opt %S/integer-model.mlir --qc-cpu-pipeline=x86-vnni=true | not qc-translate --mlir-to-obj --target-triple=x86_64-unknown-linux-gnu --target-cpu=x86-64 -o %t-novnni.o 2>&1 | FileCheck %s --check-prefix=NOVNNI
+// NOVNNI: error: the module calls llvm.x86.avx512.vpdpbusd.512 but CPU 'x86-64' lacks avx512vnni
+// RUN: qc-opt %S/integer-model.mlir --qc-cpu-pipeline=x86-vnni=true | not qc-translate --mlir-to-obj --target-triple=aarch64-unknown-linux-gnu -o %t-arm-vnni.o 2>&1 | FileCheck %s --check-prefix=ARMVNNI
+// ARMVNNI: error: the module calls llvm.x86.avx512.vpdpbusd.512 but the target is aarch64-unknown-linux-gnu
+// RUN: qc-opt %S/integer-model.mlir --qc-cpu-pipeline=x86-vnni=true | qc-translate --mlir-to-obj --target-triple=x86_64-unknown-linux-gnu --target-cpu=icelake-server -o %t-icelake.o
+// RUN: llvm-objdump -d --no-show-raw-insn %t-icelake.o | FileCheck %s --check-prefix=ICELAKE
+// ICELAKE: vpdpbusd

@@ -26,9 +26,10 @@ def QCCPUTileAndVectorize
   ];
   let options = [
     ListOption<"cacheTile", "cache-tile", "int64_t",
-               "Contraction cache tile sizes (m, n, k); 0 leaves a loop untiled">,
+               "Contraction cache tile sizes (m, n, k), default 64,256,256; "
+               "0 leaves a loop untiled">,
     ListOption<"registerTile", "register-tile", "int64_t",
-               "Contraction register tile sizes (m, n, k)">,
+               "Contraction register tile sizes (m, n, k), default 8,32,16">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Elements per vector along the innermost loop of other ops">
   ];
@@ -62,6 +63,35 @@ def QCCPULowerVectors : Pass<"qc-cpu-lower-vectors", "func::FuncOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def QCCPUContractToX86VNNI
+    : Pass<"qc-cpu-contract-to-x86-vnni", "func::FuncOp"> {
+  let summary = "Lower int8 vector.contract tiles to AVX-512 VNNI vpdpbusd";
+  let description = [{
+    Rewrites an unmasked `vector.contract` of the matmul form
+    `(m, k) x (k, n) -> (m, n)` with `i8` operands and an `i32` accumulator,
+    `k` a multiple of 4 and `n` a multiple of 16, into calls of
+    `llvm.x86.avx512.vpdpbusd.512` (16 lanes, each the sum of 4 u8 x s8
+    products). vpdpbusd takes unsigned bytes on one side, so the signed lhs
+    is offset by 128 (`a ^ 0x80` is `a + 128` as u8) and the extra
+    `128 * sum_k b[k, n]` is removed with one more vpdpbusd per 4 rows of
+    the rhs tile, shared by every row of the lhs:
+
+    ```
+    acc[m, n] += sum_k (a[m, k] + 128) * b[k, n] - sum_k 128 * b[k, n]
+    ```
+
+    The rhs rows are interleaved in registers into the 4-bytes-per-lane
+    layout vpdpbusd reads. The result is bit-exact (i32 arithmetic wraps
+    like arith.addi). Only run this when the target has AVX512-VNNI: the
+    pipeline enables it with `x86-vnni`, which qc-run sets from the host.
+    Contractions of other forms are left for qc-cpu-lower-vectors.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect",
+    "::mlir::LLVM::LLVMDialect"
   ];
 }
 

@@ -1,0 +1,46 @@
+// RUN: qc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(qc-cpu-tile-and-vectorize{cache-tile=8,32,64 register-tile=4,16,8 vector-width=8}))' | FileCheck %s
+// RUN: not qc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(qc-cpu-tile-and-vectorize{cache-tile=1,2}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADOPTION
+
+// BADOPTION: cache-tile and register-tile take three non-negative sizes
+
+// Cache loops in (n, k, m) order, register loops (m, n, k) with the 4x16
+// accumulator carried through the k loop as a vector.
+// CHECK-LABEL: func.func @matmul
+// CHECK:         scf.for {{.*}} step %c32
+// CHECK:           scf.for {{.*}} step %c64
+// CHECK:             scf.for {{.*}} step %c8
+// CHECK:               scf.for {{.*}} step %c4
+// CHECK:                 scf.for {{.*}} step %c16
+// CHECK:                   vector.transfer_read {{.*}} : tensor<4x16xi32>, vector<4x16xi32>
+// CHECK:                   scf.for {{.*}} step %c8{{.*}} iter_args({{.*}}%[[ACC:[a-z0-9]+]] = %{{[0-9]+}}) -> ({{.*}}vector<4x16xi32>)
+// CHECK:                     vector.contract {{.*}} %[[ACC]] : vector<4x8xi8>, vector<8x16xi8> into vector<4x16xi32>
+// CHECK-NOT:   linalg.matmul
+func.func @matmul(%a: tensor<16x128xi8>, %b: tensor<128x64xi8>, %c: tensor<16x64xi32>) -> tensor<16x64xi32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x128xi8>, tensor<128x64xi8>) outs(%c : tensor<16x64xi32>) -> tensor<16x64xi32>
+  return %r : tensor<16x64xi32>
+}
+
+// -----
+
+// Elementwise ops: one row, vector-width elements; the 20-wide rows end in a
+// masked remainder.
+// CHECK-LABEL: func.func @add
+// CHECK:         scf.for
+// CHECK:           scf.for {{.*}} step %c8
+// CHECK:             vector.create_mask
+// CHECK:             arith.addi {{.*}} : vector<1x8xi32>
+func.func @add(%a: tensor<3x20xi32>, %b: tensor<3x20xi32>) -> tensor<3x20xi32> {
+  %r = linalg.add ins(%a, %b : tensor<3x20xi32>, tensor<3x20xi32>) outs(%a : tensor<3x20xi32>) -> tensor<3x20xi32>
+  return %r : tensor<3x20xi32>
+}
+
+// -----
+
+// NOTE: dynamic shapes are left alone; they become scalar loops later.
+// CHECK-LABEL: func.func @dynamic
+// CHECK:         linalg.add
+// CHECK-NOT:     vector.
+func.func @dynamic(%a: tensor<?xi32>, %b: tensor<?xi32>) -> tensor<?xi32> {
+  %r = linalg.add ins(%a, %b : tensor<?xi32>, tensor<?xi32>) outs(%a : tensor<?xi32>) -> tensor<?xi32>
+  return %r : tensor<?xi32>
+}
