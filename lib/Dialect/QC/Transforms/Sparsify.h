@@ -13,8 +13,8 @@ struct SparseKernelOptions {
   bool gpu = false;
   /// Cost per stored entry relative to a dense multiply-add, for many rows
   /// and for one row; interpolated as c + (c1 - c) / M.
-  double nmCost = 10.0, nmCostGemv = 2.2;
-  double ellCost = 10.0, ellCostGemv = 5.0;
+  double nmCost = 110.0, nmCostGemv = 6.0;
+  double ellCost = 70.0, ellCostGemv = 8.0;
 };
 
 /// Removes all-zero output channels of qc.matmul / qc.conv2d weights together

@@ -126,15 +126,15 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
            "weights with a smaller fraction of zeros stay dense">,
     Option<"target", "target", "std::string", "\"cpu\"",
            "cpu | gpu: gpu never picks the unstructured (ELL) kernel">,
-    Option<"nmCost", "nm-cost", "double", "10.0",
+    Option<"nmCost", "nm-cost", "double", "110.0",
            "cost of one stored N:M entry per row of a many-row matmul, in "
            "dense multiply-adds (measured, docs/Sparsity.md)">,
-    Option<"ellCost", "ell-cost", "double", "10.0",
+    Option<"ellCost", "ell-cost", "double", "70.0",
            "cost of one stored ELL entry per row of a many-row matmul, in "
            "dense multiply-adds (measured)">,
-    Option<"nmCostGemv", "nm-cost-gemv", "double", "2.2",
+    Option<"nmCostGemv", "nm-cost-gemv", "double", "6.0",
            "the same for a single-row matmul (matrix-vector product)">,
-    Option<"ellCostGemv", "ell-cost-gemv", "double", "5.0",
+    Option<"ellCostGemv", "ell-cost-gemv", "double", "8.0",
            "the same for a single-row matmul (matrix-vector product)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
