@@ -1,0 +1,104 @@
+"""Pruned qc models for the --qc-sparsify execution tests (CPU and Vulkan).
+
+Each builder returns a lowering_cases.Case whose constant weights are pruned
+by the --qc-prune rule and whose expected output is the numpy reference of
+the pruned model.
+"""
+import numpy as np
+
+import lowering_cases as lc
+from qc import reference as ref
+from qc.prune import prune_masks
+
+
+def all_cases(seed=11, conv_padding=1):
+    """`conv_padding=0` for targets without padded convolutions (Vulkan)."""
+    rng = np.random.default_rng(seed)
+    return [single_matmul("mm_2of4", rng, 5, 64, 12, "2:4", 0.5),
+            single_matmul("mm_1of4", rng, 3, 32, 8, "1:4", 0.75),
+            single_matmul("mm_u90", rng, 3, 160, 16, "unstructured", 0.9),
+            single_matmul("mm_u30", rng, 3, 32, 8, "unstructured", 0.3),
+            matmul_chain("mm_chain", rng), conv_chain("conv_chain", rng, conv_padding)]
+
+
+def pruned(rng, shape, pattern, sparsity):
+    """Random i8 codes pruned by the --qc-prune rule (magnitude = |code|)."""
+    w = rng.integers(-127, 128, size=shape)
+    return np.where(prune_masks([np.abs(w)], pattern, sparsity)[0], 0, w)
+
+
+def output(acc, aq, wq, yq, clamp=None):
+    real = aq.scales[0] * wq.scales / yq.scales[0]
+    return ref.output_stage(acc, real if wq.axis is not None else real[0], yq.zps[0],
+                            yq.qmin, yq.qmax, clamp=clamp)
+
+
+def single_matmul(name, rng, m, k, n, pattern, sparsity):
+    aq = lc.QType(0.05, 3)
+    wq = lc.QType(rng.uniform(0.01, 0.03, n), 0, axis=1)
+    yq = lc.QType(lc.spread_scale(0.05, 0.02, k * (1 - sparsity)), -2)
+    c = lc.Case(name)
+    a = aq.random(rng, (m, k))
+    w = pruned(rng, (k, n), pattern, sparsity)
+    bias_q = lc.QType(aq.scales[0] * wq.scales, 0, bits=32, axis=0)
+    bias = rng.integers(-3000, 3000, size=(n,))
+    an, wn, bn = c.arg(a, aq), c.const(w, wq), c.const(bias, bias_q)
+    c.body.append("%%r = qc.matmul %s, %s bias %s : %s, %s, %s -> %s" % (
+        an, wn, bn, aq.tensor((m, k)), wq.tensor((k, n)), bias_q.tensor((n,)), yq.tensor((m, n))))
+    c.result = (yq, (m, n))
+    c.expected = output(ref.matmul(a, aq.zps[0], w, wq.zps, bias), aq, wq, yq)
+    return c
+
+
+def matmul_chain(name, rng):
+    """matmul (6 of 16 channels pruned, bias, ReLU-like clamp) -> matmul with
+    per-channel zero points: the removed channels' constants fold exactly."""
+    m, k, n, p = 4, 32, 16, 5
+    aq, wq, yq = lc.QType(0.05, -4), lc.QType(0.02, 0), lc.QType(lc.spread_scale(0.05, 0.02, k), -5)
+    w2q = lc.QType(rng.uniform(0.01, 0.03, p), rng.integers(-3, 4, p), axis=1)
+    zq = lc.QType(lc.spread_scale(yq.scales[0], 0.02, n), 1)
+    c = lc.Case(name)
+    a = aq.random(rng, (m, k))
+    w = pruned(rng, (k, n), "channel", 6 / 16)
+    bias_q = lc.QType(aq.scales[0] * wq.scales[0], 0, bits=32)
+    bias = rng.integers(-20000, 20000, size=(n,))
+    w2 = w2q.random(rng, (n, p))
+    an, wn, bn, w2n = c.arg(a, aq), c.const(w, wq), c.const(bias, bias_q), c.const(w2, w2q)
+    c.body.append("%%y = qc.matmul %s, %s bias %s clamp [-5, 127] : %s, %s, %s -> %s" % (
+        an, wn, bn, aq.tensor((m, k)), wq.tensor((k, n)), bias_q.tensor((n,)), yq.tensor((m, n))))
+    c.body.append("%%r = qc.matmul %%y, %s : %s, %s -> %s" % (
+        w2n, yq.tensor((m, n)), w2q.tensor((n, p)), zq.tensor((m, p))))
+    c.result = (zq, (m, p))
+    y = output(ref.matmul(a, aq.zps[0], w, wq.zps, bias), aq, wq, yq, clamp=(-5, 127))
+    c.expected = output(ref.matmul(y, yq.zps[0], w2, w2q.zps), yq, w2q, zq)
+    return c
+
+
+def conv_chain(name, rng, pad=1):
+    """conv (3 of 8 filters pruned, bias, `pad` on every side) -> unpadded
+    conv with bias."""
+    h = 7 + 2 * pad - 2  # producer output height and width
+    xq, wq = lc.QType(0.05, 2), lc.QType(rng.uniform(0.01, 0.03, 8), 0, axis=3)
+    yq = lc.QType(lc.spread_scale(0.05, 0.02, 27), 3)
+    w2q = lc.QType(0.02, 0)
+    zq = lc.QType(lc.spread_scale(yq.scales[0], 0.02, 72), -1)
+    c = lc.Case(name)
+    x = xq.random(rng, (1, 7, 7, 3))
+    w = pruned(rng, (3, 3, 3, 8), "channel", 3 / 8)
+    bias_q = lc.QType(xq.scales[0] * wq.scales, 0, bits=32, axis=0)
+    bias = rng.integers(-5000, 5000, size=(8,))
+    w2 = w2q.random(rng, (3, 3, 8, 4))
+    bias2_q = lc.QType(yq.scales[0] * w2q.scales[0], 0, bits=32)
+    bias2 = rng.integers(-5000, 5000, size=(4,))
+    xn, wn, bn = c.arg(x, xq), c.const(w, wq), c.const(bias, bias_q)
+    w2n, b2n = c.const(w2, w2q), c.const(bias2, bias2_q)
+    c.body.append("%%y = qc.conv2d %s, %s bias %s {padding = array<i64: %d, %d, %d, %d>} : %s, %s, %s -> %s" % (
+        (xn, wn, bn) + (pad,) * 4 + (xq.tensor((1, 7, 7, 3)), wq.tensor((3, 3, 3, 8)),
+                                     bias_q.tensor((8,)), yq.tensor((1, h, h, 8)))))
+    c.body.append("%%r = qc.conv2d %%y, %s bias %s : %s, %s, %s -> %s" % (
+        w2n, b2n, yq.tensor((1, h, h, 8)), w2q.tensor((3, 3, 8, 4)), bias2_q.tensor((4,)),
+        zq.tensor((1, h - 2, h - 2, 4))))
+    c.result = (zq, (1, h - 2, h - 2, 4))
+    y = output(ref.conv2d(x, xq.zps[0], w, wq.zps, bias, padding=(pad,) * 4), xq, wq, yq)
+    c.expected = output(ref.conv2d(y, yq.zps[0], w2, w2q.zps, bias2), yq, w2q, zq)
+    return c
