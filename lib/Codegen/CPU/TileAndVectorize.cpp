@@ -35,6 +35,18 @@ SmallVector<int64_t> contractionTileSizes(linalg::LinalgOp op,
   return sizes;
 }
 
+/// True when the inputs of a linalg op have different element types.
+bool hasMixedInputElementTypes(linalg::LinalgOp op) {
+  Type first;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    Type type = getElementTypeOrSelf(input->get().getType());
+    if (first && type != first)
+      return true;
+    first = type;
+  }
+  return false;
+}
+
 /// Clamps tile sizes to the static loop ranges: a tile larger than its loop
 /// would make the vectorizer mask everything.
 SmallVector<int64_t> clampToRanges(linalg::LinalgOp op,
@@ -138,6 +150,11 @@ struct TileAndVectorizePass final
           linalg::inferContractionDims(op);
       if (succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
           !dims->k.empty()) {
+        // vector.contract needs one element type on both sides; a mixed
+        // contraction (the i16 x i8 second factor of --qc-low-rank) stays a
+        // linalg op and becomes scalar loops.
+        if (hasMixedInputElementTypes(op))
+          continue;
         tileAndVectorizeContraction(rewriter, op, *dims, cache, reg);
         continue;
       }
