@@ -45,9 +45,18 @@ Value qc::buildSaturatingRoundingDoublingHighMul(OpBuilder &b, Location loc,
   Value nudge = arith::SelectOp::create(b, loc, nonNegative,
                                         constantOf(b, loc, wide, 1LL << 30),
                                         constantOf(b, loc, wide, 1 - (1LL << 30)));
-  // divsi truncates toward zero, as the C++ division gemmlowp relies on.
-  Value quotient = arith::DivSIOp::create(b, loc, arith::AddIOp::create(b, loc, ab, nudge),
-                                          constantOf(b, loc, wide, 1LL << 31));
+  // Division by 2^31 truncating toward zero, as the C++ division gemmlowp
+  // relies on, written as a biased arithmetic shift: (s + (s < 0 ? 2^31 - 1
+  // : 0)) >> 31. Unlike divsi it has a 32-bit emulation
+  // (arith-emulate-wide-int), which the portable SPIR-V mode needs.
+  Value sum = arith::AddIOp::create(b, loc, ab, nudge);
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, sum,
+                                         constantOf(b, loc, wide, 0));
+  Value bias = arith::SelectOp::create(b, loc, negative,
+                                       constantOf(b, loc, wide, (1LL << 31) - 1),
+                                       constantOf(b, loc, wide, 0));
+  Value quotient = arith::ShRSIOp::create(b, loc, arith::AddIOp::create(b, loc, sum, bias),
+                                          constantOf(b, loc, wide, 31));
   Value result = arith::TruncIOp::create(b, loc, narrow, quotient);
   int64_t int32Min = std::numeric_limits<int32_t>::min();
   Value aIsMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a,
