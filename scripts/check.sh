@@ -9,9 +9,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 ninja -C "$build" check-qc 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-count() { grep -E "^ *$1: +[0-9]+" "$log" | awk '{print $2}' | tail -1; }
-passed=$(( $(count Passed || true) + 0 ))
-failed=$(( $(count Failed || true) + $(count Unresolved || true) + $(count "Timed Out" || true) + 0 ))
+# lit's summary: "  Passed: 12 (...)" or, with several categories, "  Passed     : 12 (...)".
+count() { sed -nE "s/^ *$1 *: +([0-9]+).*/\1/p" "$log" | tail -1; }
+passed=$(( $(count Passed) + $(count "Expectedly Failed") + 0 ))
+failed=$(( $(count Failed) + $(count Unresolved) + $(count "Timed Out") + $(count "Unexpectedly Passed") + 0 ))
 if (( status != 0 && failed == 0 )); then failed=1; fi
 echo "check: $passed passed, $failed failed"
 exit "$status"

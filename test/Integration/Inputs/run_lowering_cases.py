@@ -1,0 +1,77 @@
+"""Runs every case of lowering_cases.py through `qc-run --target=T` (one
+module per case, inputs as .npy files, opaque to constant folding) and
+compares the outputs bit-exactly with python/qc/reference.py.
+
+The same case sources run on the CPU and on Vulkan (test/Integration/CPU and
+test/Integration/Vulkan call this driver with --target). Cases qc-run cannot
+take are listed in SKIPPED with the reason, and reported."""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lowering_cases  # noqa: E402
+
+# Cases qc-run cannot take, with the reason (both targets); they still run on
+# the CPU through mlir-runner in Integration/CPU/lower-to-linalg.py.
+SKIPPED = [
+    (lambda c: c.dynamic_args or c.dynamic_result,
+     "dynamic shapes: qc-run (and a Vulkan bundle) needs static shapes"),
+    (lambda c: any(q.bits == 4 for _, q in c.args if hasattr(q, "bits")),
+     "i4 storage: qc-run exchanges whole-byte .npy dtypes"),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--qc-run", required=True)
+    parser.add_argument("--target", required=True, choices=["cpu", "vulkan"])
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pipeline-options", default=None)
+    args = parser.parse_args()
+    os.makedirs(args.work_dir, exist_ok=True)
+    failures, ran, skipped = [], 0, []
+    for case in lowering_cases.all_cases(args.seed):
+        reason = next((r for pred, r in SKIPPED if pred(case)), None)
+        if reason:
+            skipped.append((case.name, reason))
+            continue
+        base = os.path.join(args.work_dir, case.name)
+        with open(base + ".mlir", "w") as f:
+            f.write(case.func_text() + "\n")
+        cmd = [args.qc_run, "--target=" + args.target, base + ".mlir", "--entry", case.name,
+               "--output", base + ".out.npy"]
+        if args.pipeline_options:
+            cmd.append("--pipeline-options=" + args.pipeline_options)
+        for i, values in enumerate(case.storage_inputs()):
+            path = "%s.in%d.npy" % (base, i)
+            np.save(path, np.ascontiguousarray(values))
+            cmd += ["--input", path]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        ran += 1
+        if result.returncode != 0:
+            failures.append("%s: qc-run failed:\n  %s\n%s" % (
+                case.name, " ".join(shlex.quote(c) for c in cmd), result.stderr[-2000:]))
+            continue
+        got, want = np.load(base + ".out.npy"), case.storage_expected()
+        # Compare bit patterns (float results too) and dtypes.
+        if got.dtype != want.dtype or got.shape != want.shape or \
+                got.tobytes() != np.ascontiguousarray(want).tobytes():
+            failures.append("%s: output differs from the reference (got %s%s, want %s%s)" % (
+                case.name, got.dtype, got.shape, want.dtype, want.shape))
+    for name, reason in skipped:
+        print("skipped %s on %s: %s" % (name, args.target, reason))
+    for f in failures:
+        print("MISMATCH " + f)
+    if failures:
+        sys.exit("%d of %d cases failed on %s" % (len(failures), ran, args.target))
+    print("all %d cases bit-exact on %s (%d skipped)" % (ran, args.target, len(skipped)))
+
+
+if __name__ == "__main__":
+    main()
