@@ -39,6 +39,18 @@ static FloorParts buildFloorParts(PatternRewriter &rewriter, Location loc, Value
   return p;
 }
 
+/// d > 0.5 ? up : d < 0.5 ? f : tie — the part both rounding modes share.
+static Value selectRounded(PatternRewriter &rewriter, Location loc,
+                           const FloorParts &p, Value up, Value tie) {
+  Value above = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT,
+                                      p.fraction, p.half);
+  Value below = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OLT,
+                                      p.fraction, p.half);
+  return arith::SelectOp::create(
+      rewriter, loc, above, up,
+      arith::SelectOp::create(rewriter, loc, below, p.floor, tie));
+}
+
 /// roundeven(x) = d > 0.5 ? f + 1 : d < 0.5 ? f : (f is even ? f : f + 1).
 struct ExpandRoundEven final : OpRewritePattern<math::RoundEvenOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -57,14 +69,7 @@ struct ExpandRoundEven final : OpRewritePattern<math::RoundEvenOp> {
         rewriter, loc, arith::CmpFPredicate::OEQ,
         arith::MulFOp::create(rewriter, loc, halfF, two), p.floor);
     Value tie = arith::SelectOp::create(rewriter, loc, isEven, p.floor, up);
-    Value above = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT,
-                                        p.fraction, p.half);
-    Value below = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OLT,
-                                        p.fraction, p.half);
-    Value result = arith::SelectOp::create(
-        rewriter, loc, above, up,
-        arith::SelectOp::create(rewriter, loc, below, p.floor, tie));
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, selectRounded(rewriter, loc, p, up, tie));
     return success();
   }
 };
@@ -84,14 +89,7 @@ struct ExpandRound final : OpRewritePattern<math::RoundOp> {
     Value positive = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT,
                                            op.getOperand(), zero);
     Value tie = arith::SelectOp::create(rewriter, loc, positive, up, p.floor);
-    Value above = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT,
-                                        p.fraction, p.half);
-    Value below = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OLT,
-                                        p.fraction, p.half);
-    Value result = arith::SelectOp::create(
-        rewriter, loc, above, up,
-        arith::SelectOp::create(rewriter, loc, below, p.floor, tie));
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, selectRounded(rewriter, loc, p, up, tie));
     return success();
   }
 };
