@@ -6,31 +6,13 @@
 # CHECK: all {{[0-9]+}} cases bit-exact
 import argparse
 import os
-import shlex
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 import lowering_cases  # noqa: E402
-
-CPU_PIPELINE = (
-    "builtin.module(one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map}, buffer-deallocation-pipeline, "
-    "convert-bufferization-to-memref, "
-    "convert-linalg-to-loops, expand-strided-metadata, lower-affine, convert-scf-to-cf, "
-    "convert-to-llvm, reconcile-unrealized-casts)")
-
-
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr)
-        sys.exit("FAILED (exit %d), reproduce with:\n  %s" % (
-            result.returncode, " ".join(shlex.quote(c) for c in cmd)))
-    return result.stdout
-
+from upstream_cpu import execute, run  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
@@ -42,8 +24,6 @@ def main():
                         help="compute constant weight sums at run time")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    # The runtime support libraries live next to the runner's own libraries.
-    lib_dir = os.path.join(os.path.dirname(os.path.realpath(args.mlir_runner)), "..", "lib")
     os.makedirs(args.work_dir, exist_ok=True)
     cases = lowering_cases.all_cases(args.seed)
     source = os.path.join(args.work_dir, "cases.mlir")
@@ -54,11 +34,7 @@ def main():
     fold = "false" if args.no_fold else "true"
     run([args.qc_opt, source, "--qc-lower-to-linalg=fold-constant-weights=" + fold,
          "--qc-verify-integer-contract", "-o", lowered])
-    run([args.mlir_opt, lowered, "--pass-pipeline=" + CPU_PIPELINE, "-o", llvm])
-    libs = ",".join(os.path.join(lib_dir, l)
-                    for l in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))
-    stdout = run([args.mlir_runner, llvm, "-e", "main",
-                  "-entry-point-result=void", "-shared-libs=" + libs])
+    stdout = execute(args.mlir_opt, args.mlir_runner, lowered, llvm)
     failures = 0
     for case, got in zip(cases, lowering_cases.parse_outputs(stdout, cases)):
         expected = np.asarray(case.expected, dtype=np.int64)

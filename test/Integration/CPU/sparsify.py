@@ -14,8 +14,6 @@
 # CHECK: sparsified: all 6 cases bit-exact
 import argparse
 import os
-import shlex
-import subprocess
 import sys
 
 import numpy as np
@@ -23,23 +21,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 import lowering_cases as lc  # noqa: E402
 import sparse_cases  # noqa: E402
-
-CPU_PIPELINE = (
-    "builtin.module(one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map}, buffer-deallocation-pipeline, "
-    "convert-bufferization-to-memref, "
-    "convert-linalg-to-loops, expand-strided-metadata, lower-affine, convert-scf-to-cf, "
-    "convert-to-llvm, reconcile-unrealized-casts)")
-
-
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr)
-        sys.exit("FAILED (exit %d), reproduce with:\n  %s" % (
-            result.returncode, " ".join(shlex.quote(c) for c in cmd)))
-    return result
-
+from upstream_cpu import execute, run  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser()
@@ -48,9 +30,6 @@ def main():
     parser.add_argument("--mlir-runner", required=True)
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
-    lib_dir = os.path.join(os.path.dirname(os.path.realpath(args.mlir_runner)), "..", "lib")
-    libs = ",".join(os.path.join(lib_dir, l)
-                    for l in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))
     os.makedirs(args.work_dir, exist_ok=True)
     cases = sparse_cases.all_cases()
     source = os.path.join(args.work_dir, "cases.mlir")
@@ -71,9 +50,7 @@ def main():
                                      if "remark: qc-sparsify" in l))
             current = out
         llvm = os.path.join(args.work_dir, label + ".llvm.mlir")
-        run([args.mlir_opt, current, "--pass-pipeline=" + CPU_PIPELINE, "-o", llvm])
-        stdout = run([args.mlir_runner, llvm, "-e", "main", "-entry-point-result=void",
-                      "-shared-libs=" + libs]).stdout
+        stdout = execute(args.mlir_opt, args.mlir_runner, current, llvm)
         failures = 0
         for case, got in zip(cases, lc.parse_outputs(stdout, cases)):
             expected = np.asarray(case.expected, dtype=np.int64)
