@@ -36,7 +36,8 @@ tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("qc-opt", unresolved="fatal"),
          ToolSubst("qc-numerics-check", unresolved="fatal"),
          ToolSubst("qc-vulkan-bundle", unresolved="fatal"),
-         ToolSubst("qc-vulkan-run", unresolved="fatal")]
+         ToolSubst("qc-vulkan-run", unresolved="fatal"),
+         ToolSubst("qc-capi-test", unresolved="fatal")]
 # Execution tests run the upstream CPU pipeline and JIT themselves.
 tools += [ToolSubst(t, unresolved="fatal") for t in ["mlir-opt", "mlir-runner"]]
 # LLVM's test utilities and binary tools live in llvm_tools_dir, which need

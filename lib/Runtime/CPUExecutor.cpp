@@ -185,8 +185,8 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
       return stringError("bad pipeline options '" + pipelineOptions +
                          "': " + parseErrors);
     if (failed(pm.run(module)))
-      return stringError(
-          "qc-cpu-pipeline failed (diagnostics above); reproduce with:\n  " +
+      return llvm::make_error<PipelineError>(
+          "qc-cpu-pipeline failed",
           cpuPipelineReproducer(pipelineOptions, options.sourcePath));
   }
 

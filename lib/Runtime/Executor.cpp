@@ -212,4 +212,10 @@ double Timing::median() const {
 
 Executor::~Executor() = default;
 
+char PipelineError::ID = 0;
+
+void PipelineError::log(llvm::raw_ostream &os) const {
+  os << what << " (diagnostics above); reproduce with:\n  " << reproducer;
+}
+
 } // namespace qc::runtime

@@ -58,6 +58,28 @@ llvm::Error checkInputs(const EntrySignature &signature,
                         llvm::ArrayRef<HostTensor> inputs,
                         llvm::ArrayRef<std::string> sources);
 
+/// A target's compilation pipeline failed. Its diagnostics went to the
+/// module's context; this error carries the qc-opt command line that
+/// reproduces the failure on the input file, so that callers which keep
+/// diagnostics apart (the C API) can report both.
+class PipelineError : public llvm::ErrorInfo<PipelineError> {
+public:
+  static char ID;
+  PipelineError(std::string what, std::string reproducer)
+      : what(std::move(what)), reproducer(std::move(reproducer)) {}
+  /// "<what> (diagnostics above); reproduce with:\n  <reproducer>".
+  void log(llvm::raw_ostream &os) const override;
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+  const std::string &getWhat() const { return what; }
+  const std::string &getReproducer() const { return reproducer; }
+
+private:
+  std::string what;
+  std::string reproducer;
+};
+
 /// Wall-clock time of each run of the entry function.
 struct Timing {
   std::vector<double> seconds;

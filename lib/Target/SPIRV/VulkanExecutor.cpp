@@ -109,13 +109,9 @@ createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
   mlir::FailureOr<::qc::vulkan::Bundle> bundle =
       mlir::qc::compileToVulkanBundle(module, signature.name, pipelineOptions);
   if (mlir::failed(bundle))
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "compiling @%s for Vulkan failed (diagnostics above); reproduce "
-        "with:\n  %s",
-        signature.name.c_str(),
-        spirvPipelineReproducer(options.pipelineOptions, options.sourcePath)
-            .c_str());
+    return llvm::make_error<PipelineError>(
+        "compiling @" + signature.name + " for Vulkan failed",
+        spirvPipelineReproducer(options.pipelineOptions, options.sourcePath));
   llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
       mlir::qc::VulkanExecutor::fromBundle(std::move(*bundle),
                                            options.runtime);

@@ -1,0 +1,100 @@
+/*===- qc-c/Execution.h - C API: compile and run on CPU or Vulkan -*- C -*-===*\
+|*                                                                            *|
+|* Compiles a function of a module for the host CPU (qc-cpu-pipeline and the  *|
+|* MLIR JIT) or for Vulkan (qc-spirv-pipeline and qc's Vulkan runtime), and   *|
+|* invokes it on caller-owned buffers, as `qc-run` does with .npy files.      *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+#ifndef QC_C_EXECUTION_H
+#define QC_C_EXECUTION_H
+
+#include "qc-c/Pipeline.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Element types at a compiled function's boundary. Signedness follows the
+/// function's declared types (an argument of !quant.uniform<u8:...> takes
+/// uint8 data).
+typedef enum QcElementType {
+  QC_ELEMENT_INT8,
+  QC_ELEMENT_UINT8,
+  QC_ELEMENT_INT16,
+  QC_ELEMENT_UINT16,
+  QC_ELEMENT_INT32,
+  QC_ELEMENT_INT64,
+  QC_ELEMENT_FLOAT32,
+  QC_ELEMENT_FLOAT64,
+} QcElementType;
+
+/// numpy's name of the type: "int8", "uint8", ..., "float64".
+MLIR_CAPI_EXPORTED const char *qcElementTypeGetName(QcElementType type);
+/// Size of one element in bytes.
+MLIR_CAPI_EXPORTED intptr_t qcElementTypeGetSize(QcElementType type);
+
+typedef struct QcExecutable {
+  void *ptr;
+} QcExecutable;
+
+static inline bool qcExecutableIsNull(QcExecutable executable) {
+  return !executable.ptr;
+}
+
+/// Compiles function `entry` of `module` (an empty `entry` picks the only
+/// public function) for `target`, "cpu" or "vulkan". `pipelineOptions` are
+/// the options of that target's pipeline as written inside its braces
+/// (e.g. "vectorize=false" for qc-cpu-pipeline, "portable" for
+/// qc-spirv-pipeline); may be empty. The function's arguments and results
+/// must be statically shaped tensors of the element types above (quantized
+/// types count as their storage type). `module` itself is left unchanged.
+/// The executable refers to the module's context, which must outlive it.
+/// Returns a null executable on failure: bad signature, pipeline failure
+/// (with a reproducer), no Vulkan loader or device, ...
+MLIR_CAPI_EXPORTED QcExecutable qcExecutableCreate(MlirModule module,
+                                                   MlirStringRef target,
+                                                   MlirStringRef entry,
+                                                   MlirStringRef pipelineOptions,
+                                                   QcError *error);
+MLIR_CAPI_EXPORTED void qcExecutableDestroy(QcExecutable executable);
+
+/// The compiled function's name, and what it runs on ("cpu (JIT, host
+/// features)" or the Vulkan device's name).
+MLIR_CAPI_EXPORTED MlirStringRef qcExecutableGetEntryName(QcExecutable executable);
+MLIR_CAPI_EXPORTED MlirStringRef qcExecutableGetTarget(QcExecutable executable);
+
+/// The signature: number, element type, rank and shape of the inputs
+/// (arguments) and results. The shape pointer stays valid as long as the
+/// executable.
+MLIR_CAPI_EXPORTED intptr_t qcExecutableGetNumInputs(QcExecutable executable);
+MLIR_CAPI_EXPORTED intptr_t qcExecutableGetNumResults(QcExecutable executable);
+MLIR_CAPI_EXPORTED QcElementType
+qcExecutableGetInputElementType(QcExecutable executable, intptr_t pos);
+MLIR_CAPI_EXPORTED intptr_t qcExecutableGetInputRank(QcExecutable executable,
+                                                     intptr_t pos);
+MLIR_CAPI_EXPORTED const int64_t *
+qcExecutableGetInputShape(QcExecutable executable, intptr_t pos);
+MLIR_CAPI_EXPORTED QcElementType
+qcExecutableGetResultElementType(QcExecutable executable, intptr_t pos);
+MLIR_CAPI_EXPORTED intptr_t qcExecutableGetResultRank(QcExecutable executable,
+                                                      intptr_t pos);
+MLIR_CAPI_EXPORTED const int64_t *
+qcExecutableGetResultShape(QcExecutable executable, intptr_t pos);
+
+/// Runs the function `repeat` (>= 1) times. `inputs[i]` points at the dense
+/// row-major data of argument i, exactly as many bytes as its type and shape
+/// say; `results[i]` at writable storage of result i's size, filled from the
+/// last run. The buffers are not retained. When `minSeconds` is not NULL it
+/// receives the fastest run's time (copies in and out not included; on
+/// Vulkan the device time). On failure no result buffer has been written.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcExecutableInvoke(
+    QcExecutable executable, const void *const *inputs, void *const *results,
+    int repeat, double *minSeconds, QcError *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QC_C_EXECUTION_H */

@@ -1,0 +1,59 @@
+//===- Errors.h - QcError and diagnostic capture for the C API --*- C++ -*-===//
+//
+// The C API never prints: diagnostics emitted while a call runs are captured
+// and, when the call fails, handed back in a QcError together with what
+// failed and how to reproduce it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_LIB_CAPI_ERRORS_H
+#define QC_LIB_CAPI_ERRORS_H
+
+#include "qc-c/Pipeline.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/Twine.h"
+
+#include <string>
+
+namespace qc::capi {
+
+struct ErrorImpl {
+  std::string message;
+  std::string diagnostics;
+  std::string reproducerPath;
+  std::string reproducerCommand;
+};
+
+/// Captures every diagnostic emitted in `context` while it lives, formatted
+/// as "loc: severity: message" lines with their notes.
+class DiagnosticCapture {
+public:
+  explicit DiagnosticCapture(mlir::MLIRContext *context);
+  const std::string &text() const { return captured; }
+
+private:
+  std::string captured;
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+/// Builds the error `what` failed: the captured diagnostics first, then
+/// `what`, then the reproducer when there is one.
+ErrorImpl makeError(const llvm::Twine &what, const std::string &diagnostics,
+                    std::string reproducerPath = {},
+                    std::string reproducerCommand = {});
+
+/// Hands `error` to the caller through `out` (or prints it when `out` is
+/// NULL).
+void report(ErrorImpl error, QcError *out);
+/// Stores a null error in `out` (when given).
+void clear(QcError *out);
+
+/// Writes `module`'s IR to a fresh file in the temporary directory for a
+/// reproducer; returns its path, or an empty string when no file could be
+/// written.
+std::string writeReproducerInput(llvm::StringRef ir);
+
+} // namespace qc::capi
+
+#endif // QC_LIB_CAPI_ERRORS_H

@@ -1,0 +1,297 @@
+//===- Execution.cpp - C API: compile and run on CPU or Vulkan ------------===//
+#include "qc-c/Execution.h"
+
+#include "Errors.h"
+
+#include "qc/Runtime/CPUExecutor.h"
+#include "qc/Target/SPIRV/VulkanExecutor.h"
+
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace ::qc::capi;
+using ::qc::runtime::ElementKind;
+using ::qc::runtime::EntrySignature;
+using ::qc::runtime::HostTensor;
+using ::qc::runtime::TensorSpec;
+
+namespace {
+
+struct ExecutableImpl {
+  // The lowered clone the executor was compiled from.
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<::qc::runtime::Executor> executor;
+  EntrySignature signature;
+  std::string target;
+};
+
+ExecutableImpl &unwrapExecutable(QcExecutable executable) {
+  return *static_cast<ExecutableImpl *>(executable.ptr);
+}
+
+QcElementType toC(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::I8:
+    return QC_ELEMENT_INT8;
+  case ElementKind::U8:
+    return QC_ELEMENT_UINT8;
+  case ElementKind::I16:
+    return QC_ELEMENT_INT16;
+  case ElementKind::U16:
+    return QC_ELEMENT_UINT16;
+  case ElementKind::I32:
+    return QC_ELEMENT_INT32;
+  case ElementKind::I64:
+    return QC_ELEMENT_INT64;
+  case ElementKind::F32:
+    return QC_ELEMENT_FLOAT32;
+  case ElementKind::F64:
+    return QC_ELEMENT_FLOAT64;
+  }
+  return QC_ELEMENT_FLOAT32;
+}
+
+ElementKind fromC(QcElementType type) {
+  switch (type) {
+  case QC_ELEMENT_INT8:
+    return ElementKind::I8;
+  case QC_ELEMENT_UINT8:
+    return ElementKind::U8;
+  case QC_ELEMENT_INT16:
+    return ElementKind::I16;
+  case QC_ELEMENT_UINT16:
+    return ElementKind::U16;
+  case QC_ELEMENT_INT32:
+    return ElementKind::I32;
+  case QC_ELEMENT_INT64:
+    return ElementKind::I64;
+  case QC_ELEMENT_FLOAT32:
+    return ElementKind::F32;
+  case QC_ELEMENT_FLOAT64:
+    return ElementKind::F64;
+  }
+  return ElementKind::F32;
+}
+
+int64_t numElements(const TensorSpec &spec) {
+  int64_t count = 1;
+  for (int64_t size : spec.shape)
+    count *= size;
+  return count;
+}
+
+/// Splits an executor's error into what failed and, for a pipeline failure,
+/// its reproducer command.
+void describeExecutorError(llvm::Error error, std::string &what,
+                           std::string &reproducer) {
+  llvm::handleAllErrors(
+      std::move(error),
+      [&](const ::qc::runtime::PipelineError &pipelineError) {
+        what = pipelineError.getWhat();
+        reproducer = pipelineError.getReproducer();
+      },
+      [&](const llvm::ErrorInfoBase &other) { what = other.message(); });
+}
+
+} // namespace
+
+const char *qcElementTypeGetName(QcElementType type) {
+  return ::qc::runtime::elementName(fromC(type));
+}
+
+intptr_t qcElementTypeGetSize(QcElementType type) {
+  return ::qc::runtime::elementSize(fromC(type));
+}
+
+QcExecutable qcExecutableCreate(MlirModule module, MlirStringRef target,
+                                MlirStringRef entry,
+                                MlirStringRef pipelineOptions,
+                                QcError *error) {
+  ModuleOp original = unwrap(module);
+  DiagnosticCapture diagnostics(original.getContext());
+  llvm::StringRef targetName = unwrap(target);
+  if (targetName != "cpu" && targetName != "vulkan") {
+    report(makeError("unknown target '" + targetName +
+                         "' (available: cpu, vulkan)",
+                     diagnostics.text()),
+           error);
+    return QcExecutable{nullptr};
+  }
+  FailureOr<EntrySignature> signature =
+      ::qc::runtime::readEntrySignature(original, unwrap(entry));
+  if (failed(signature)) {
+    report(makeError("cannot compile this function", diagnostics.text()),
+           error);
+    return QcExecutable{nullptr};
+  }
+
+  auto executable = std::make_unique<ExecutableImpl>();
+  executable->signature = *signature;
+  executable->target = targetName.str();
+  executable->module = original.clone();
+
+  // The pipeline's reproducer names a file holding the input; write it up
+  // front and keep it only if compiling fails.
+  std::string input;
+  {
+    llvm::raw_string_ostream os(input);
+    original->print(os);
+  }
+  std::string reproducerPath = writeReproducerInput(input);
+  std::string sourcePath =
+      reproducerPath.empty() ? "<input.mlir>" : reproducerPath;
+
+  auto compile = [&]()
+      -> llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> {
+    if (targetName == "cpu") {
+      ::qc::runtime::CPUExecutorOptions options;
+      options.pipelineOptions = unwrap(pipelineOptions).str();
+      options.sourcePath = sourcePath;
+      return ::qc::runtime::createCPUExecutor(*executable->module, *signature,
+                                              options);
+    }
+    ::qc::runtime::VulkanExecutorOptions options;
+    options.pipelineOptions = unwrap(pipelineOptions).str();
+    options.sourcePath = sourcePath;
+    return ::qc::runtime::createVulkanExecutor(*executable->module, *signature,
+                                               options);
+  };
+  llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> created = compile();
+  if (!created) {
+    std::string what, reproducer;
+    describeExecutorError(created.takeError(), what, reproducer);
+    if (reproducer.empty() && !reproducerPath.empty()) {
+      llvm::sys::fs::remove(reproducerPath);
+      reproducerPath.clear();
+    }
+    report(makeError("compiling @" + signature->name + " for " + targetName +
+                         " failed: " + what,
+                     diagnostics.text(), reproducer.empty() ? "" : reproducerPath,
+                     reproducer),
+           error);
+    return QcExecutable{nullptr};
+  }
+  if (!reproducerPath.empty())
+    llvm::sys::fs::remove(reproducerPath);
+  executable->executor = std::move(*created);
+  clear(error);
+  return QcExecutable{executable.release()};
+}
+
+void qcExecutableDestroy(QcExecutable executable) {
+  delete static_cast<ExecutableImpl *>(executable.ptr);
+}
+
+MlirStringRef qcExecutableGetEntryName(QcExecutable executable) {
+  return wrap(llvm::StringRef(unwrapExecutable(executable).signature.name));
+}
+
+MlirStringRef qcExecutableGetTarget(QcExecutable executable) {
+  return wrap(llvm::StringRef(unwrapExecutable(executable).target));
+}
+
+intptr_t qcExecutableGetNumInputs(QcExecutable executable) {
+  return unwrapExecutable(executable).signature.inputs.size();
+}
+
+intptr_t qcExecutableGetNumResults(QcExecutable executable) {
+  return unwrapExecutable(executable).signature.results.size();
+}
+
+QcElementType qcExecutableGetInputElementType(QcExecutable executable,
+                                              intptr_t pos) {
+  return toC(unwrapExecutable(executable).signature.inputs[pos].kind);
+}
+
+intptr_t qcExecutableGetInputRank(QcExecutable executable, intptr_t pos) {
+  return unwrapExecutable(executable).signature.inputs[pos].shape.size();
+}
+
+const int64_t *qcExecutableGetInputShape(QcExecutable executable,
+                                         intptr_t pos) {
+  return unwrapExecutable(executable).signature.inputs[pos].shape.data();
+}
+
+QcElementType qcExecutableGetResultElementType(QcExecutable executable,
+                                               intptr_t pos) {
+  return toC(unwrapExecutable(executable).signature.results[pos].kind);
+}
+
+intptr_t qcExecutableGetResultRank(QcExecutable executable, intptr_t pos) {
+  return unwrapExecutable(executable).signature.results[pos].shape.size();
+}
+
+const int64_t *qcExecutableGetResultShape(QcExecutable executable,
+                                          intptr_t pos) {
+  return unwrapExecutable(executable).signature.results[pos].shape.data();
+}
+
+MlirLogicalResult qcExecutableInvoke(QcExecutable executable,
+                                     const void *const *inputs,
+                                     void *const *results, int repeat,
+                                     double *minSeconds, QcError *error) {
+  ExecutableImpl &impl = unwrapExecutable(executable);
+  if (repeat < 1) {
+    report(makeError("repeat must be at least 1", ""), error);
+    return mlirLogicalResultFailure();
+  }
+  std::vector<HostTensor> arguments;
+  for (auto [index, spec] : llvm::enumerate(impl.signature.inputs)) {
+    HostTensor tensor;
+    tensor.kind = spec.kind;
+    tensor.shape = spec.shape;
+    size_t bytes = numElements(spec) * ::qc::runtime::elementSize(spec.kind);
+    tensor.data.resize(bytes);
+    if (bytes) {
+      if (!inputs || !inputs[index]) {
+        report(makeError("input #" + llvm::Twine(index) + " of @" +
+                             impl.signature.name + " is NULL",
+                         ""),
+               error);
+        return mlirLogicalResultFailure();
+      }
+      std::memcpy(tensor.data.data(), inputs[index], bytes);
+    }
+    arguments.push_back(std::move(tensor));
+  }
+  ::qc::runtime::Timing timing;
+  llvm::Expected<std::vector<HostTensor>> outputs =
+      impl.executor->run(arguments, repeat, timing);
+  if (!outputs) {
+    report(makeError("running @" + impl.signature.name + " on " + impl.target +
+                         " failed: " + llvm::toString(outputs.takeError()),
+                     ""),
+           error);
+    return mlirLogicalResultFailure();
+  }
+  // Check every result before writing any, so a failure writes nothing.
+  for (auto [index, output] : llvm::enumerate(*outputs)) {
+    const TensorSpec &spec = impl.signature.results[index];
+    if (output.data.size() !=
+            size_t(numElements(spec)) * ::qc::runtime::elementSize(spec.kind) ||
+        (!results || !results[index])) {
+      report(makeError("result #" + llvm::Twine(index) + " of @" +
+                           impl.signature.name + ": " +
+                           (results && results[index]
+                                ? "the target returned " + output.describe() +
+                                      " where the function declares " +
+                                      spec.describe()
+                                : std::string("no buffer given (NULL)")),
+                       ""),
+             error);
+      return mlirLogicalResultFailure();
+    }
+  }
+  for (auto [index, output] : llvm::enumerate(*outputs))
+    if (!output.data.empty())
+      std::memcpy(results[index], output.data.data(), output.data.size());
+  if (minSeconds)
+    *minSeconds = timing.min();
+  clear(error);
+  return mlirLogicalResultSuccess();
+}

@@ -1,0 +1,138 @@
+//===- Pipeline.cpp - C API: parsing and pass pipelines -------------------===//
+#include "qc-c/Pipeline.h"
+
+#include "Errors.h"
+
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+using namespace ::qc::capi;
+
+MlirModule qcModuleParse(MlirContext context, MlirStringRef source,
+                         MlirStringRef sourceName, QcError *error) {
+  MLIRContext *ctx = unwrap(context);
+  DiagnosticCapture diagnostics(ctx);
+  std::string name = unwrap(sourceName).str();
+  if (name.empty())
+    name = "<source>";
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(unwrap(source), name);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  ParserConfig config(ctx);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  if (!module) {
+    report(makeError("could not parse " + name, diagnostics.text()), error);
+    return MlirModule{nullptr};
+  }
+  clear(error);
+  return MlirModule{module.release().getOperation()};
+}
+
+/// Splits a pipeline at its top-level commas (not those inside `{}` or `()`).
+static SmallVector<llvm::StringRef> splitTopLevel(llvm::StringRef pipeline) {
+  SmallVector<llvm::StringRef> elements;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < pipeline.size(); ++i) {
+    char c = pipeline[i];
+    if (c == '{' || c == '(')
+      ++depth;
+    else if (c == '}' || c == ')')
+      --depth;
+    else if (c == ',' && depth == 0) {
+      elements.push_back(pipeline.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  elements.push_back(pipeline.drop_front(start).trim());
+  return elements;
+}
+
+/// Adds one top-level element of a bare pipeline to `pm` (on builtin.module),
+/// nesting a pass that runs on other ops (func.func) under them, as qc-opt
+/// does for pass flags. The textual parser itself refuses such a pass.
+static LogicalResult addElement(llvm::StringRef element, PassManager &pm,
+                                llvm::raw_ostream &errors) {
+  llvm::StringRef name = element.take_until([](char c) { return c == '{'; });
+  if (!element.contains('(')) {
+    if (PassInfo::lookup(name.trim())) {
+      // Instantiate it on an op-agnostic manager to learn where it runs.
+      OpPassManager probe;
+      if (failed(parsePassPipeline(element, probe, errors)))
+        return failure();
+      std::optional<llvm::StringRef> anchor = probe.begin()->getOpName();
+      if (anchor && *anchor != ModuleOp::getOperationName())
+        return parsePassPipeline((*anchor + "(" + element + ")").str(), pm,
+                                 errors);
+    }
+  }
+  return parsePassPipeline(element, pm, errors);
+}
+
+/// Parses `pipeline` into `pm`: one anchored on builtin.module, or a bare
+/// list of passes and pipelines.
+static LogicalResult parsePipeline(llvm::StringRef pipeline, PassManager &pm,
+                                   llvm::raw_ostream &errors) {
+  pipeline = pipeline.trim();
+  if (pipeline.consume_front("builtin.module")) {
+    pipeline = pipeline.trim();
+    if (!pipeline.consume_front("(") || !pipeline.consume_back(")")) {
+      errors << "expected 'builtin.module(...)'";
+      return failure();
+    }
+    return parsePassPipeline(pipeline, pm, errors);
+  }
+  for (llvm::StringRef element : splitTopLevel(pipeline))
+    if (failed(addElement(element, pm, errors)))
+      return failure();
+  return success();
+}
+
+MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
+                                      QcError *error) {
+  ModuleOp op = unwrap(module);
+  MLIRContext *ctx = op.getContext();
+  DiagnosticCapture diagnostics(ctx);
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  std::string parseErrors;
+  llvm::raw_string_ostream parseErrorStream(parseErrors);
+  if (failed(parsePipeline(unwrap(pipeline), pm, parseErrorStream))) {
+    report(makeError("invalid pass pipeline '" + unwrap(pipeline) +
+                         "': " + parseErrors,
+                     diagnostics.text()),
+           error);
+    return mlirLogicalResultFailure();
+  }
+
+  // The reproducer starts from the IR as it was; print it before running.
+  std::string input;
+  {
+    llvm::raw_string_ostream os(input);
+    op->print(os);
+  }
+  if (succeeded(pm.run(op))) {
+    clear(error);
+    return mlirLogicalResultSuccess();
+  }
+
+  std::string textual;
+  {
+    llvm::raw_string_ostream os(textual);
+    pm.printAsTextualPipeline(os);
+  }
+  std::string path = writeReproducerInput(input);
+  std::string command;
+  if (!path.empty())
+    command = "qc-opt " + path + " --pass-pipeline='" + textual + "'";
+  report(makeError("pass pipeline '" + textual + "' failed",
+                   diagnostics.text(), path, command),
+         error);
+  return mlirLogicalResultFailure();
+}

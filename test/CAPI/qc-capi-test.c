@@ -1,0 +1,289 @@
+/*===- qc-capi-test.c - qc's C API, used from C -----------------------------===*\
+|*                                                                            *|
+|* Exercises include/qc-c through libQCCAPI.so only: parse, run a pass        *|
+|* pipeline, print, compile for a target and invoke on buffers, plus every    *|
+|* error path. Integer results are checked exactly against plain C loops.     *|
+|* Run by test/CAPI/capi.test; the argument selects the target.               *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+#include "qc-c/Dialects.h"
+#include "qc-c/Execution.h"
+#include "qc-c/Pipeline.h"
+#include "qc-c/Registration.h"
+
+#include "mlir-c/IR.h"
+#include "mlir-c/Support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *target = "cpu";
+
+static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+static void printString(MlirStringRef s, void *userData) {
+  fwrite(s.data, 1, s.length, (FILE *)userData);
+}
+
+static void printStringRef(const char *label, MlirStringRef s) {
+  printf("%s: %.*s\n", label, (int)s.length, s.data);
+}
+
+/* Reports an expected failure's error fields, then releases it. */
+static void printError(const char *what, QcError error) {
+  if (qcErrorIsNull(error)) {
+    printf("%s: UNEXPECTED: no error\n", what);
+    exit(1);
+  }
+  printf("%s:\n", what);
+  printStringRef("  message", qcErrorGetMessage(error));
+  printStringRef("  diagnostics", qcErrorGetDiagnostics(error));
+  printStringRef("  reproducer", qcErrorGetReproducerCommand(error));
+  MlirStringRef path = qcErrorGetReproducerPath(error);
+  if (path.length) {
+    char file[4096];
+    snprintf(file, sizeof file, "%.*s", (int)path.length, path.data);
+    FILE *saved = fopen(file, "r");
+    printf("  reproducer file %s\n", saved ? "exists" : "MISSING");
+    if (saved)
+      fclose(saved);
+    /* The command must fail again on that file, on its own. */
+    MlirStringRef command = qcErrorGetReproducerCommand(error);
+    char line[8192];
+    snprintf(line, sizeof line, "%.*s >/dev/null 2>&1", (int)command.length,
+             command.data);
+    printf("  reproducer exit status: %s\n",
+           system(line) == 0 ? "0 (DID NOT REPRODUCE)" : "non-zero");
+    remove(file);
+  }
+  qcErrorDestroy(error);
+}
+
+static void check(int ok, const char *what) {
+  if (!ok) {
+    printf("FAILED: %s\n", what);
+    exit(1);
+  }
+}
+
+/* y = x * w on i8 codes into i32, with an odd shape. */
+static const char *matmulSource =
+    "func.func @matmul(%x: tensor<3x17xi8>, %w: tensor<17x5xi8>) -> tensor<3x5xi32> {\n"
+    "  %zero = arith.constant 0 : i32\n"
+    "  %init = tensor.empty() : tensor<3x5xi32>\n"
+    "  %acc = linalg.fill ins(%zero : i32) outs(%init : tensor<3x5xi32>) -> tensor<3x5xi32>\n"
+    "  %y = linalg.matmul ins(%x, %w : tensor<3x17xi8>, tensor<17x5xi8>)\n"
+    "                     outs(%acc : tensor<3x5xi32>) -> tensor<3x5xi32>\n"
+    "  return %y : tensor<3x5xi32>\n"
+    "}\n";
+
+static void testMatmul(MlirContext context) {
+  QcError error;
+  MlirModule module = qcModuleParse(context, str(matmulSource), str("matmul.mlir"), &error);
+  check(!mlirModuleIsNull(module) && qcErrorIsNull(error), "parse matmul");
+  QcExecutable executable =
+      qcExecutableCreate(module, str(target), str(""), str(""), &error);
+  if (qcExecutableIsNull(executable)) {
+    printError("compile matmul", error);
+    exit(1);
+  }
+  printStringRef("entry", qcExecutableGetEntryName(executable));
+  printStringRef("target", qcExecutableGetTarget(executable));
+  for (intptr_t i = 0; i < qcExecutableGetNumInputs(executable); ++i) {
+    printf("input %d: %s", (int)i,
+           qcElementTypeGetName(qcExecutableGetInputElementType(executable, i)));
+    const int64_t *shape = qcExecutableGetInputShape(executable, i);
+    for (intptr_t d = 0; d < qcExecutableGetInputRank(executable, i); ++d)
+      printf("%c%lld", d ? 'x' : '[', (long long)shape[d]);
+    printf("]\n");
+  }
+  printf("result 0: %s rank %d\n",
+         qcElementTypeGetName(qcExecutableGetResultElementType(executable, 0)),
+         (int)qcExecutableGetResultRank(executable, 0));
+
+  /* Edge values included: -128 * -128 sums must not wrap in i32. */
+  int8_t x[3 * 17], w[17 * 5];
+  unsigned seed = 12345;
+  for (int i = 0; i < 3 * 17; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    x[i] = (int8_t)(seed >> 16);
+  }
+  for (int i = 0; i < 17 * 5; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    w[i] = (int8_t)(seed >> 16);
+  }
+  for (int k = 0; k < 17; ++k)
+    x[k] = -128, w[k * 5] = -128;
+  int32_t y[3 * 5];
+  memset(y, 0x55, sizeof y);
+  const void *inputs[] = {x, w};
+  void *results[] = {y};
+  double seconds = -1;
+  MlirLogicalResult ran =
+      qcExecutableInvoke(executable, inputs, results, 3, &seconds, &error);
+  if (mlirLogicalResultIsFailure(ran)) {
+    printError("invoke matmul", error);
+    exit(1);
+  }
+  check(seconds >= 0, "timing reported");
+  int mismatches = 0;
+  for (int m = 0; m < 3; ++m)
+    for (int n = 0; n < 5; ++n) {
+      int32_t expected = 0;
+      for (int k = 0; k < 17; ++k)
+        expected += (int32_t)x[m * 17 + k] * (int32_t)w[k * 5 + n];
+      mismatches += y[m * 5 + n] != expected;
+    }
+  printf("matmul mismatches: %d, y[0][0] = %d\n", mismatches, y[0]);
+
+  /* Invocation errors leave the result buffer untouched. */
+  memset(y, 0x55, sizeof y);
+  ran = qcExecutableInvoke(executable, inputs, results, 0, NULL, &error);
+  check(mlirLogicalResultIsFailure(ran), "repeat 0 fails");
+  printError("repeat 0", error);
+  const void *missing[] = {x, NULL};
+  ran = qcExecutableInvoke(executable, missing, results, 1, NULL, &error);
+  check(mlirLogicalResultIsFailure(ran), "NULL input fails");
+  printError("NULL input", error);
+  check(y[0] == 0x55555555, "failed invocations wrote nothing");
+
+  qcExecutableDestroy(executable);
+  /* The executable compiled a clone: the module is still linalg. */
+  mlirOperationPrint(mlirModuleGetOperation(module), printString, stdout);
+  mlirModuleDestroy(module);
+}
+
+/* A QAT-style graph: fold the fake quantization, print, compile and run. */
+static const char *fakeQuantSource =
+    "func.func @relu_scale(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+    "  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 5.000000e-01:3> : tensor<4xf32>\n"
+    "  return %q : tensor<4xf32>\n"
+    "}\n";
+
+static void testPipeline(MlirContext context) {
+  QcError error;
+  MlirModule module =
+      qcModuleParse(context, str(fakeQuantSource), str("fq.mlir"), &error);
+  if (mlirModuleIsNull(module)) {
+    printError("parse fake_quant", error);
+    exit(1);
+  }
+  MlirLogicalResult folded =
+      qcModuleRunPipeline(module, str("qc-fold-fake-quant,canonicalize"), &error);
+  if (mlirLogicalResultIsFailure(folded)) {
+    printError("fold", error);
+    exit(1);
+  }
+  mlirOperationPrint(mlirModuleGetOperation(module), printString, stdout);
+  printf("\n");
+  QcExecutable executable =
+      qcExecutableCreate(module, str(target), str("relu_scale"), str(""), &error);
+  if (qcExecutableIsNull(executable)) {
+    printError("compile folded", error);
+    exit(1);
+  }
+  /* scale 0.5, zero point 3, int8: q = clamp(round_half_even(x / 0.5) + 3,
+     -128, 127), y = (q - 3) * 0.5. */
+  float x[4] = {0.74f, -1.25f, 1000.0f, -1000.0f};
+  float expected[4] = {0.5f, -1.0f, 62.0f, -65.5f};
+  float y[4];
+  const void *inputs[] = {x};
+  void *results[] = {y};
+  MlirLogicalResult ran =
+      qcExecutableInvoke(executable, inputs, results, 1, NULL, &error);
+  if (mlirLogicalResultIsFailure(ran)) {
+    printError("invoke folded", error);
+    exit(1);
+  }
+  for (int i = 0; i < 4; ++i)
+    printf("fake_quant %g -> %g (expected %g)%s\n", x[i], y[i], expected[i],
+           y[i] == expected[i] ? "" : " MISMATCH");
+  qcExecutableDestroy(executable);
+  mlirModuleDestroy(module);
+}
+
+static void testErrors(MlirContext context) {
+  QcError error;
+  MlirModule bad = qcModuleParse(
+      context, str("func.func @f() {\n  %0 = arith.constant 1 : i32\n  %1 = arith.addi %0 : i32\n}\n"),
+      str("bad.mlir"), &error);
+  check(mlirModuleIsNull(bad), "malformed IR is refused");
+  printError("malformed IR", error);
+
+  MlirModule module = qcModuleParse(
+      context,
+      str("func.func @f(%a: f32) -> f32 {\n  %0 = arith.addf %a, %a : f32\n  return %0 : f32\n}\n"),
+      str("float.mlir"), &error);
+  check(!mlirModuleIsNull(module), "parse float module");
+  check(mlirLogicalResultIsFailure(
+            qcModuleRunPipeline(module, str("no-such-pass"), &error)),
+        "unknown pass fails");
+  printError("unknown pass", error);
+  /* The integer contract refuses float arithmetic: a failing pass. */
+  check(mlirLogicalResultIsFailure(qcModuleRunPipeline(
+            module, str("qc-verify-integer-contract"), &error)),
+        "contract violation fails");
+  printError("failing pass", error);
+
+  QcExecutable executable =
+      qcExecutableCreate(module, str("tpu"), str(""), str(""), &error);
+  check(qcExecutableIsNull(executable), "unknown target fails");
+  printError("unknown target", error);
+  executable = qcExecutableCreate(module, str(target), str("g"), str(""), &error);
+  check(qcExecutableIsNull(executable), "missing function fails");
+  printError("missing function", error);
+  mlirModuleDestroy(module);
+
+  module = qcModuleParse(
+      context,
+      str("func.func @dyn(%a: tensor<?xi8>) -> tensor<?xi8> {\n  return %a : tensor<?xi8>\n}\n"),
+      str("dyn.mlir"), &error);
+  executable = qcExecutableCreate(module, str(target), str(""), str(""), &error);
+  check(qcExecutableIsNull(executable), "dynamic shapes fail");
+  printError("dynamic shape", error);
+  mlirModuleDestroy(module);
+
+  /* A function the target's pipeline cannot compile: tensor arithmetic
+     outside linalg on the CPU, a host-side call on Vulkan. */
+  const char *uncompilable =
+      strcmp(target, "cpu") == 0
+          ? "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+            "  %0 = arith.addf %a, %a : tensor<4xf32>\n"
+            "  return %0 : tensor<4xf32>\n}\n"
+          : "func.func private @host(tensor<4xf32>) -> tensor<4xf32>\n"
+            "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+            "  %0 = func.call @host(%a) : (tensor<4xf32>) -> tensor<4xf32>\n"
+            "  return %0 : tensor<4xf32>\n}\n";
+  module = qcModuleParse(context, str(uncompilable), str("uncompilable.mlir"),
+                         &error);
+  check(!mlirModuleIsNull(module), "parse uncompilable module");
+  executable = qcExecutableCreate(module, str(target), str("f"), str(""), &error);
+  check(qcExecutableIsNull(executable), "target pipeline failure");
+  printError("target pipeline failure", error);
+  mlirModuleDestroy(module);
+
+  module = qcModuleParse(context, str(matmulSource), str("matmul.mlir"), &error);
+  executable = qcExecutableCreate(module, str(target), str(""),
+                                  str("no-such-option=1"), &error);
+  check(qcExecutableIsNull(executable), "bad pipeline options fail");
+  printError("bad pipeline options", error);
+  mlirModuleDestroy(module);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1)
+    target = argv[1];
+  MlirContext context = qcContextCreate();
+  MlirDialectHandle handle = mlirGetDialectHandle__qc__();
+  MlirStringRef ns = mlirDialectHandleGetNamespace(handle);
+  printf("dialect: %.*s\n", (int)ns.length, ns.data);
+  /* Registering twice is harmless. */
+  qcRegisterAllPasses();
+  testMatmul(context);
+  testPipeline(context);
+  testErrors(context);
+  mlirContextDestroy(context);
+  printf("done\n");
+  return 0;
+}
