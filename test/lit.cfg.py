@@ -28,6 +28,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.qc_tools_dir, append_path=True)
 
+# python/qc loads libQCCAPI.so from this build.
+config.environment["QC_BUILD_DIR"] = config.qc_obj_root
 config.environment["PYTHONPATH"] = os.pathsep.join(
     [os.path.join(config.qc_src_root, "python"),
      config.environment.get("PYTHONPATH", "")])

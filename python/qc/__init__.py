@@ -6,6 +6,11 @@
   qc.importers.onnx     ONNX QDQ importer (python3 -m qc.importers.onnx)
   qc.importers.torch    PyTorch FX QAT importer
   qc.calibration        min-max / percentile / entropy / MSE calibration
+  qc.compile            compile a model for cpu or vulkan, call it on numpy arrays
+                        (qc.compiler, over the C API in libQCCAPI.so)
 
 See docs/Importers.md.
 """
+
+# The compiler proper, through libQCCAPI.so (loaded on first use).
+from .compiler import CompileError, Context, Executable, Module, compile  # noqa: E402,F401

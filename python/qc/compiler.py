@@ -1,0 +1,271 @@
+"""Compile qc models and run them from numpy, through qc's C API.
+
+    import numpy as np, qc
+    run = qc.compile("model.onnx", target="cpu")      # or "vulkan"
+    y = run(np.random.rand(1, 64).astype(np.float32))
+
+`compile` takes MLIR text, a .mlir or .onnx path, an onnx.ModelProto, a
+qc.graph.Graph (what the importers and calibration produce) or a Module; runs
+`pipeline` (default: fold fake quantization into integer ops); compiles the
+entry function with the target's pipeline (qc-cpu-pipeline + JIT, or
+qc-spirv-pipeline + qc's Vulkan runtime); and returns an Executable, a
+callable taking and returning numpy arrays. A failing step raises
+CompileError with the diagnostics, the IR the step started from and the
+qc-opt command that reproduces it.
+"""
+import ctypes
+import os
+
+import numpy as np
+
+from . import _capi
+
+DEFAULT_PIPELINE = "qc-fold-fake-quant"
+# How many lines of IR a CompileError shows; the whole IR is in its file.
+IR_LINES_SHOWN = 60
+
+
+class CompileError(RuntimeError):
+    """A qc step failed.
+
+    message      everything, as the C API reports it
+    diagnostics  the diagnostics, "file:line:col: error: ..." lines
+    ir           the IR the failing pipeline started from (None when the
+                 failure was not in a pipeline)
+    ir_path      the file holding that IR (kept for the reproducer)
+    reproducer   the qc-opt command line that reproduces the failure
+    """
+
+    def __init__(self, message, diagnostics="", ir=None, ir_path=None, reproducer=None):
+        self.message = message
+        self.diagnostics = diagnostics
+        self.ir = ir
+        self.ir_path = ir_path
+        self.reproducer = reproducer
+        super().__init__(self._describe())
+
+    def _describe(self):
+        text = self.message
+        if self.ir is not None:
+            lines = self.ir.splitlines()
+            shown = "\n".join(lines[:IR_LINES_SHOWN])
+            if len(lines) > IR_LINES_SHOWN:
+                shown += "\n... (%d more lines in %s)" % (len(lines) - IR_LINES_SHOWN, self.ir_path)
+            text += "\n--- IR the failing pipeline ran on (%s) ---\n%s" % (self.ir_path, shown)
+        return text
+
+    @staticmethod
+    def take(error):
+        """Builds the exception from a QcError and releases the error."""
+        lib = _capi.lib()
+        message = lib.qcErrorGetMessage(error).decode()
+        diagnostics = lib.qcErrorGetDiagnostics(error).decode()
+        path = lib.qcErrorGetReproducerPath(error).decode() or None
+        command = lib.qcErrorGetReproducerCommand(error).decode() or None
+        lib.qcErrorDestroy(error)
+        ir = None
+        if path and os.path.exists(path):
+            with open(path) as f:
+                ir = f.read()
+        return CompileError(message, diagnostics, ir, path, command)
+
+
+class Context:
+    """An MLIR context with qc's dialect, passes and pipelines registered."""
+
+    def __init__(self):
+        self._lib = _capi.lib()
+        self._handle = self._lib.qcContextCreate()
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None and self._handle.ptr:
+            self._lib.mlirContextDestroy(self._handle)
+            self._handle = None
+
+
+_default_context = None
+
+
+def default_context():
+    global _default_context
+    if _default_context is None:
+        _default_context = Context()
+    return _default_context
+
+
+class Module:
+    """A builtin.module owned by Python; keeps its context alive."""
+
+    def __init__(self, handle, context):
+        self._lib = _capi.lib()
+        self._handle = handle
+        self.context = context
+
+    @staticmethod
+    def parse(text, name="<python>", context=None):
+        context = context or default_context()
+        lib = _capi.lib()
+        error = _capi.QcError()
+        handle = lib.qcModuleParse(context._handle, _capi.MlirStringRef.of(text),
+                                   _capi.MlirStringRef.of(name), ctypes.byref(error))
+        if not handle.ptr:
+            raise CompileError.take(error)
+        return Module(handle, context)
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None and self._handle.ptr:
+            self._lib.mlirModuleDestroy(self._handle)
+            self._handle = None
+
+    def __str__(self):
+        chunks = []
+
+        def append(ref, _):
+            chunks.append(ctypes.string_at(ref.data, ref.length))
+
+        callback = _capi.MlirStringCallback(append)
+        self._lib.mlirOperationPrint(self._lib.mlirModuleGetOperation(self._handle), callback, None)
+        return b"".join(chunks).decode()
+
+    def clone(self):
+        op = self._lib.mlirOperationClone(self._lib.mlirModuleGetOperation(self._handle))
+        return Module(self._lib.mlirModuleFromOperation(op), self.context)
+
+    def run_pipeline(self, pipeline):
+        """Runs a pass pipeline in place, written as for qc-opt:
+        "qc-fold-fake-quant,qc-sparsify" or "builtin.module(...)". Returns self."""
+        error = _capi.QcError()
+        result = self._lib.qcModuleRunPipeline(self._handle, _capi.MlirStringRef.of(pipeline),
+                                               ctypes.byref(error))
+        if not result.value:
+            raise CompileError.take(error)
+        return self
+
+
+class TensorSpec:
+    def __init__(self, dtype, shape):
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(shape)
+
+    def __repr__(self):
+        return "%s%s" % (self.dtype.name, list(self.shape))
+
+
+class Executable:
+    """A compiled entry function: call it with numpy arrays (one per
+    argument, in order); returns one array, or a tuple for several results."""
+
+    def __init__(self, handle, module):
+        lib = self._lib = _capi.lib()
+        self._handle = handle
+        self._module = module  # its context must outlive the executable
+        self.entry = lib.qcExecutableGetEntryName(handle).decode()
+        self.target = lib.qcExecutableGetTarget(handle).decode()
+
+        def spec(kind_of, rank_of, shape_of, i):
+            rank = rank_of(handle, i)
+            shape = shape_of(handle, i)
+            return TensorSpec(_capi.ELEMENT_DTYPES[kind_of(handle, i)], [shape[d] for d in range(rank)])
+
+        self.inputs = [spec(lib.qcExecutableGetInputElementType, lib.qcExecutableGetInputRank,
+                            lib.qcExecutableGetInputShape, i)
+                       for i in range(lib.qcExecutableGetNumInputs(handle))]
+        self.results = [spec(lib.qcExecutableGetResultElementType, lib.qcExecutableGetResultRank,
+                             lib.qcExecutableGetResultShape, i)
+                        for i in range(lib.qcExecutableGetNumResults(handle))]
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None and self._handle.ptr:
+            self._lib.qcExecutableDestroy(self._handle)
+            self._handle = None
+
+    def __repr__(self):
+        return "<qc.Executable @%s on %s: %s -> %s>" % (self.entry, self.target, self.inputs, self.results)
+
+    def _arguments(self, arrays):
+        if len(arrays) != len(self.inputs):
+            raise TypeError("@%s takes %d argument(s) (%s), got %d" % (
+                self.entry, len(self.inputs), ", ".join(map(repr, self.inputs)), len(arrays)))
+        converted = []
+        for i, (array, spec) in enumerate(zip(arrays, self.inputs)):
+            array = np.asarray(array)
+            if array.dtype != spec.dtype:
+                raise TypeError("argument #%d of @%s: expected %r, got %s%s" % (
+                    i, self.entry, spec, array.dtype.name, list(array.shape)))
+            if array.shape != spec.shape:
+                raise ValueError("argument #%d of @%s: expected %r, got %s%s" % (
+                    i, self.entry, spec, array.dtype.name, list(array.shape)))
+            converted.append(np.ascontiguousarray(array))
+        return converted
+
+    def _invoke(self, arrays, repeat):
+        arguments = self._arguments(arrays)
+        outputs = [np.empty(spec.shape, spec.dtype) for spec in self.results]
+        inputs = (ctypes.c_void_p * max(1, len(arguments)))(*[a.ctypes.data for a in arguments])
+        results = (ctypes.c_void_p * max(1, len(outputs)))(*[o.ctypes.data for o in outputs])
+        seconds = ctypes.c_double(0.0)
+        error = _capi.QcError()
+        ok = self._lib.qcExecutableInvoke(self._handle, inputs, results, repeat,
+                                          ctypes.byref(seconds), ctypes.byref(error))
+        if not ok.value:
+            raise CompileError.take(error)
+        return outputs, seconds.value
+
+    def __call__(self, *arrays):
+        outputs, _ = self._invoke(arrays, 1)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def time(self, *arrays, repeat=10):
+        """The fastest of `repeat` runs in seconds (copies excluded; device
+        time on Vulkan)."""
+        if repeat < 1:
+            raise ValueError("repeat must be at least 1")
+        return self._invoke(arrays, repeat)[1]
+
+
+def _is_onnx_model(model):
+    return type(model).__name__ == "ModelProto" and hasattr(model, "graph")
+
+
+def to_module(model, context=None, batch=1, name="main"):
+    """A Module from MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a
+    qc.graph.Graph or a Module (returned as it is)."""
+    from .graph import Graph
+    if isinstance(model, Module):
+        return model
+    if isinstance(model, Graph):
+        return Module.parse(model.to_mlir(), "<%s>" % name, context)
+    if _is_onnx_model(model):
+        from .importers.onnx import import_to_mlir
+        return Module.parse(import_to_mlir(model, batch=batch, name=name), "<onnx>", context)
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        if path.endswith(".onnx"):
+            from .importers.onnx import import_to_mlir
+            return Module.parse(import_to_mlir(path, batch=batch, name=name), path, context)
+        if path.endswith((".mlir", ".mlirbc")) and "\n" not in path:
+            with open(path, "rb") as f:
+                return Module.parse(f.read(), path, context)
+        return Module.parse(path, "<python>", context)
+    raise TypeError("qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a "
+                    "qc.graph.Graph or a qc.Module, not %s" % type(model).__name__)
+
+
+def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
+            pipeline_options="", context=None, batch=1):
+    """Compiles a model for `target` ("cpu" or "vulkan") and returns an
+    Executable. `pipeline` runs first (None or "" for none); the caller's
+    Module is not modified. `pipeline_options` go to the target's pipeline
+    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models."""
+    module = to_module(module_or_model, context, batch=batch)
+    if pipeline:
+        module = module.clone() if module is module_or_model else module
+        module.run_pipeline(pipeline)
+    lib = _capi.lib()
+    error = _capi.QcError()
+    handle = lib.qcExecutableCreate(module._handle, _capi.MlirStringRef.of(target),
+                                    _capi.MlirStringRef.of(entry or ""),
+                                    _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
+    if not handle.ptr:
+        raise CompileError.take(error)
+    return Executable(handle, module)

@@ -1,0 +1,143 @@
+# qc.compile: Python over the C API (libQCCAPI.so through ctypes).
+#
+# RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
+#
+# 1. The lowering suite's cases (test/Integration/Inputs/lowering_cases.py:
+#    every qc op family, both profiles, odd shapes, zero points != 0,
+#    per-channel, saturation) compiled with qc.compile and called on numpy
+#    arrays are bit-exact with python/qc/reference.py on the CPU and on
+#    Vulkan.
+# CHECK: cpu: {{[0-9]+}} cases bit-exact
+# CHECK: vulkan: {{[0-9]+}} cases bit-exact
+#
+# 2. The committed digits MLP from ONNX: qc.compile equals qc-run bit for bit
+#    on both targets, and the caller's Module is left as it was.
+# CHECK: digits mlp: cpu == qc-run, vulkan == cpu, 256 samples
+#
+# 3. Errors: wrong arguments; a failing pipeline shows the diagnostic, the IR
+#    and a qc-opt command that fails again by itself; bad IR; bad targets;
+#    a missing library.
+# CHECK: argument count: @main takes 1 argument(s) (float32[256, 1, 8, 8]), got 0
+# CHECK: dtype: argument #0 of @main: expected float32[256, 1, 8, 8], got float64[256, 1, 8, 8]
+# CHECK: shape: argument #0 of @main: expected float32[256, 1, 8, 8], got float32[1, 1, 8, 8]
+# CHECK: pipeline failure: <contract>:2:8: error: 'arith.addf' computes on floating-point values outside a qc.float_boundary op
+# CHECK: pass pipeline 'builtin.module(qc-lower-to-linalg{{.*}},qc-verify-integer-contract)' failed
+# CHECK-NEXT: reproduce with:
+# CHECK-NEXT: qc-opt {{.*}}.mlir --pass-pipeline='builtin.module(qc-lower-to-linalg{{.*}},qc-verify-integer-contract)'
+# CHECK-NEXT: --- IR the failing pipeline ran on ({{.*}}) ---
+# CHECK-NEXT: module {
+# CHECK-NEXT: func.func @f(%arg0: f32) -> f32 {
+# CHECK: reproducer: exit 1, same diagnostic
+# CHECK: target pipeline failure: <python>:2:8: error: op was not bufferized
+# CHECK: compiling @f for cpu failed: qc-cpu-pipeline failed
+# CHECK: reproducer: exit 1, same diagnostic
+# CHECK: parse error: <bad>:1:14: error: expected non-function type
+# CHECK-NEXT: could not parse <bad>
+# CHECK: unknown target: unknown target 'tpu' (available: cpu, vulkan)
+# CHECK: unknown pass: invalid pass pipeline 'qc-no-such-pass'
+# CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a qc.graph.Graph or a qc.Module, not int
+# CHECK: missing library: qc: cannot load libQCCAPI.so; build qc
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import qc
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.join(here, "..", "..")
+sys.path.insert(0, os.path.join(root, "test", "Integration", "Inputs"))
+import lowering_cases  # noqa: E402
+from run_lowering_cases import SKIPPED  # noqa: E402
+
+out = sys.argv[1]
+build = os.environ["QC_BUILD_DIR"]
+
+# 1. The lowering suite, bit-exact on both targets (every case on the CPU,
+#    on Vulkan).
+cases = [c for c in lowering_cases.all_cases(0) if not any(p(c) for p, _ in SKIPPED)]
+for target in ("cpu", "vulkan"):
+    checked = 0
+    for case in cases:
+        run = qc.compile(case.func_text(), pipeline=None, target=target, entry=case.name)
+        got, want = run(*case.storage_inputs()), case.storage_expected()
+        assert got.dtype == want.dtype and got.shape == want.shape, \
+            "%s on %s: got %s%s, want %s%s" % (case.name, target, got.dtype, got.shape,
+                                                 want.dtype, want.shape)
+        assert got.tobytes() == np.ascontiguousarray(want).tobytes(), \
+            "%s on %s: %d elements differ from the reference" % (
+                case.name, target, int((got != want).sum()))
+        checked += 1
+    print("%s: %d cases bit-exact" % (target, checked))
+
+# 2. The digits MLP imported from ONNX, against the qc-run tool.
+x = np.load(os.path.join(root, "examples", "digits_test_x.npy"))
+module = qc.compiler.to_module(os.path.join(root, "examples", "digits_mlp.onnx"), batch=len(x))
+before = str(module)
+cpu = qc.compile(module, target="cpu")
+vulkan = qc.compile(module, target="vulkan")
+assert str(module) == before, "qc.compile modified the caller's module"
+assert "qc.fake_quant" in before
+y_cpu, y_vulkan = cpu(x), vulkan(x)
+folded = module.clone().run_pipeline("qc-fold-fake-quant")
+assert "qc.fake_quant" not in str(folded) and "qc.matmul" in str(folded)
+with open(os.path.join(out, "mlp.mlir"), "w") as f:
+    f.write(str(folded))
+np.save(os.path.join(out, "x.npy"), x)
+subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=cpu", os.path.join(out, "mlp.mlir"),
+                "--input", os.path.join(out, "x.npy"), "--output", os.path.join(out, "y.npy")],
+               check=True)
+y_tool = np.load(os.path.join(out, "y.npy"))
+assert y_cpu.tobytes() == y_tool.tobytes(), "qc.compile and qc-run disagree on the CPU"
+assert y_vulkan.tobytes() == y_cpu.tobytes(), "Vulkan and CPU disagree"
+assert cpu.time(x, repeat=3) > 0
+print("digits mlp: cpu == qc-run, vulkan == cpu, %d samples" % len(x))
+
+
+# 3. Errors.
+def expect(what, exception, call):
+    try:
+        call()
+    except exception as e:
+        print("%s: %s" % (what, e))
+        return e
+    raise AssertionError("%s: no %s raised" % (what, exception.__name__))
+
+
+expect("argument count", TypeError, lambda: cpu())
+expect("dtype", TypeError, lambda: cpu(x.astype(np.float64)))
+expect("shape", ValueError, lambda: cpu(x[:1]))
+
+
+def check_reproducer(error):
+    """The reproducer command fails again with the same first diagnostic."""
+    assert error.reproducer and error.ir and os.path.exists(error.ir_path)
+    env = dict(os.environ, PATH=os.path.join(build, "bin") + os.pathsep + os.environ["PATH"])
+    again = subprocess.run(error.reproducer, shell=True, capture_output=True, text=True, env=env)
+    first = error.diagnostics.splitlines()[0].split(": error: ", 1)[1]
+    assert again.returncode != 0 and first in again.stderr, again.stderr
+    print("reproducer: exit %d, same diagnostic" % again.returncode)
+    os.remove(error.ir_path)
+
+
+contract = qc.Module.parse("func.func @f(%a: f32) -> f32 {\n  %0 = arith.addf %a, %a : f32\n"
+                           "  return %0 : f32\n}\n", "<contract>")
+error = expect("pipeline failure", qc.CompileError,
+               lambda: contract.run_pipeline("qc-lower-to-linalg,qc-verify-integer-contract"))
+check_reproducer(error)
+tensor_add = ("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+              "  %0 = arith.addf %a, %a : tensor<4xf32>\n  return %0 : tensor<4xf32>\n}\n")
+error = expect("target pipeline failure", qc.CompileError,
+               lambda: qc.compile(tensor_add, pipeline=None, target="cpu"))
+check_reproducer(error)
+expect("parse error", qc.CompileError, lambda: qc.Module.parse("func.func @f( {", "<bad>"))
+expect("unknown target", qc.CompileError, lambda: qc.compile(tensor_add, target="tpu"))
+expect("unknown pass", qc.CompileError, lambda: qc.compile(tensor_add, pipeline="qc-no-such-pass"))
+expect("bad input type", TypeError, lambda: qc.compile(42))
+missing = subprocess.run(
+    [sys.executable, "-c", "import qc; qc.compile('func.func @f() { return }')"],
+    capture_output=True, text=True,
+    env=dict(os.environ, QC_CAPI_LIBRARY="/nonexistent/libQCCAPI.so", QC_BUILD_DIR="/nonexistent"))
+assert missing.returncode != 0
+print("missing library: " + missing.stderr.strip().splitlines()[-1].split("OSError: ", 1)[1])
