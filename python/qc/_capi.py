@@ -3,7 +3,7 @@
 Debian packages no MLIR Python bindings for LLVM 22, so qc reaches MLIR
 through its C API. The library is found, in order, at:
 
-  $QC_CAPI_LIBRARY                      the file itself
+  $QC_CAPI_LIBRARY                      the file itself (and nowhere else when set)
   $QC_BUILD_DIR/lib/libQCCAPI.so        a build tree
   <this package>/../../../libQCCAPI.so  an installed tree (<prefix>/lib/qc/python/qc)
   <this package>/../../build/lib/...    the source tree's default build
@@ -98,6 +98,7 @@ def _candidates():
     here = os.path.dirname(os.path.abspath(__file__))
     if os.environ.get("QC_CAPI_LIBRARY"):
         yield os.environ["QC_CAPI_LIBRARY"]
+        return
     if os.environ.get("QC_BUILD_DIR"):
         yield os.path.join(os.environ["QC_BUILD_DIR"], "lib", _LIBRARY_NAME)
     yield os.path.normpath(os.path.join(here, "..", "..", "..", _LIBRARY_NAME))
