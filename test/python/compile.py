@@ -37,6 +37,8 @@
 # CHECK: unknown pass: invalid pass pipeline 'qc-no-such-pass'
 # CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a qc.graph.Graph or a qc.Module, not int
 # CHECK: missing library: qc: cannot load libQCCAPI.so; build qc
+# CHECK: Tried:
+# CHECK-NEXT: /nonexistent/libQCCAPI.so (missing)
 import os
 import subprocess
 import sys
@@ -140,4 +142,4 @@ missing = subprocess.run(
     capture_output=True, text=True,
     env=dict(os.environ, QC_CAPI_LIBRARY="/nonexistent/libQCCAPI.so", QC_BUILD_DIR="/nonexistent"))
 assert missing.returncode != 0
-print("missing library: " + missing.stderr.strip().splitlines()[-1].split("OSError: ", 1)[1])
+print("missing library: " + missing.stderr.split("OSError: ", 1)[1])
