@@ -71,16 +71,29 @@ class CompileError(RuntimeError):
 
 
 class Context:
-    """An MLIR context with qc's dialect, passes and pipelines registered."""
+    """An MLIR context with qc's dialect, passes and pipelines registered.
+
+    The C context is destroyed only after every Module and Executable made
+    in it: the garbage collector finalizes objects of a reference cycle (an
+    exception's traceback, say) in no particular order."""
 
     def __init__(self):
         self._lib = _capi.lib()
         self._handle = self._lib.qcContextCreate()
+        self._users = 1  # this object, plus each live module and executable
 
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None and self._handle.ptr:
+    def _acquire(self):
+        self._users += 1
+
+    def _release(self):
+        self._users -= 1
+        if self._users == 0 and self._handle is not None:
             self._lib.mlirContextDestroy(self._handle)
             self._handle = None
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None:
+            self._release()
 
 
 _default_context = None
@@ -100,6 +113,7 @@ class Module:
         self._lib = _capi.lib()
         self._handle = handle
         self.context = context
+        context._acquire()
 
     @staticmethod
     def parse(text, name="<python>", context=None):
@@ -113,9 +127,10 @@ class Module:
         return Module(handle, context)
 
     def __del__(self):
-        if getattr(self, "_handle", None) is not None and self._handle.ptr:
+        if getattr(self, "_handle", None) is not None:
             self._lib.mlirModuleDestroy(self._handle)
             self._handle = None
+            self.context._release()
 
     def __str__(self):
         chunks = []
@@ -158,7 +173,8 @@ class Executable:
     def __init__(self, handle, module):
         lib = self._lib = _capi.lib()
         self._handle = handle
-        self._module = module  # its context must outlive the executable
+        self._context = module.context  # must outlive the executable
+        self._context._acquire()
         self.entry = lib.qcExecutableGetEntryName(handle).decode()
         self.target = lib.qcExecutableGetTarget(handle).decode()
 
@@ -175,9 +191,10 @@ class Executable:
                         for i in range(lib.qcExecutableGetNumResults(handle))]
 
     def __del__(self):
-        if getattr(self, "_handle", None) is not None and self._handle.ptr:
+        if getattr(self, "_handle", None) is not None:
             self._lib.qcExecutableDestroy(self._handle)
             self._handle = None
+            self._context._release()
 
     def __repr__(self):
         return "<qc.Executable @%s on %s: %s -> %s>" % (self.entry, self.target, self.inputs, self.results)
