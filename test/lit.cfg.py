@@ -56,6 +56,11 @@ for clang in ["clang-22", "clang"]:
         config.substitutions.append(
             ("%cc", lit.util.which(clang, config.llvm_tools_dir) or lit.util.which(clang)))
         break
+for clangxx in ["clang++-22", "clang++"]:
+    if lit.util.which(clangxx, config.llvm_tools_dir) or lit.util.which(clangxx):
+        config.substitutions.append(
+            ("%cxx", lit.util.which(clangxx, config.llvm_tools_dir) or lit.util.which(clangxx)))
+        break
 # Tests that execute AVX512-VNNI code need a host that has it.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
