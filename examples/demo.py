@@ -10,6 +10,8 @@ For each QAT model trained by train_digits.py (examples/digits_{mlp,cnn}.onnx):
   4. qc-run --target=vulkan         qc-spirv-pipeline + qc's Vulkan runtime
   5. compressed variants            --qc-prune (2:4) and --qc-low-rank before folding,
                                     when this qc-opt has those passes
+  6. qc.compile (Python, C API)     the same model compiled in-process through
+                                    libQCCAPI.so must give qc-run's outputs bit for bit
 
 and prints one table: accuracy on the 256 saved test images, agreement with
 torch's own int8 model (bit-exact share, largest difference in output steps,
@@ -70,6 +72,21 @@ def compare(y, ref, step):
     return 100.0 * float(np.mean(lsb == 0)), int(lsb.max()), 100.0 * float(np.mean(y.argmax(1) == ref.argmax(1)))
 
 
+def check_python_api(graph, x, outputs, name, problems):
+    """qc.compile in this process (ctypes over libQCCAPI.so) against qc-run."""
+    import qc
+    for target, want in outputs.items():
+        try:
+            got = qc.compile(graph, target=target)(x)
+        except (qc.CompileError, OSError) as e:
+            problems.append("digits_%s: qc.compile on %s: %s" % (name, target, e))
+            continue
+        if got.tobytes() != want.tobytes():
+            problems.append("digits_%s: qc.compile on %s differs from qc-run" % (name, target))
+        else:
+            print("digits_%s: qc.compile (Python API) on %s == qc-run, bit for bit" % (name, target))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -84,6 +101,7 @@ def main():
         if not os.access(tool, os.X_OK):
             print("demo: %s not found: build qc first (scripts/setup.sh)" % tool, file=sys.stderr)
             return 1
+    os.environ.setdefault("QC_BUILD_DIR", args.build)  # where qc.compile finds libQCCAPI.so
     work = args.work or tempfile.mkdtemp(prefix="qc-demo-")
     os.makedirs(work, exist_ok=True)
     x = np.ascontiguousarray(np.load(os.path.join(HERE, "digits_test_x.npy")), dtype=np.float32)
@@ -137,6 +155,8 @@ def main():
                     rows.append((name, label, target, acc(y), compare(y, int8, step), size, latency_us(out, n)))
                 if "cpu" in outputs and "vulkan" in outputs and not np.array_equal(outputs["cpu"], outputs["vulkan"]):
                     problems.append("digits_%s: Vulkan outputs differ from CPU outputs" % name)
+                if label == "qc int8":
+                    check_python_api(graph, x, outputs, name, problems)
             except StepFailed as e:
                 problems.append("digits_%s, %s: %s" % (name, label, e))
 
