@@ -36,6 +36,7 @@
 # CHECK: unknown target: unknown target 'tpu' (available: cpu, vulkan)
 # CHECK: unknown pass: invalid pass pipeline 'qc-no-such-pass'
 # CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a qc.graph.Graph or a qc.Module, not int
+# CHECK: no such Vulkan device: compiling @f for vulkan failed: Vulkan: QC_VULKAN_DEVICE=99 but there are {{[0-9]+}} devices
 # CHECK: missing library: qc: cannot load libQCCAPI.so; build qc
 # CHECK: Tried:
 # CHECK-NEXT: /nonexistent/libQCCAPI.so (missing)
@@ -137,6 +138,13 @@ expect("parse error", qc.CompileError, lambda: qc.Module.parse("func.func @f( {"
 expect("unknown target", qc.CompileError, lambda: qc.compile(tensor_add, target="tpu"))
 expect("unknown pass", qc.CompileError, lambda: qc.compile(tensor_add, pipeline="qc-no-such-pass"))
 expect("bad input type", TypeError, lambda: qc.compile(42))
+device = subprocess.run(
+    [sys.executable, "-c", "import qc\n"
+     "try: qc.compile('func.func @f(%a: tensor<2xi8>) -> tensor<2xi8> { return %a : tensor<2xi8> }',"
+     " target='vulkan')\n"
+     "except qc.CompileError as e: print(e)"],
+    capture_output=True, text=True, env=dict(os.environ, QC_VULKAN_DEVICE="99"))
+print("no such Vulkan device: " + device.stdout.strip())
 missing = subprocess.run(
     [sys.executable, "-c", "import qc; qc.compile('func.func @f() { return }')"],
     capture_output=True, text=True,
