@@ -125,10 +125,7 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     QuantizedType yType = getQuantizedElementType(resultType);
     int64_t za = getZeroPoints(aType)[0];
     SmallVector<int64_t> zb = broadcastTo(getZeroPoints(bType), n);
-    double sa = getScales(aType)[0], sy = getScales(yType)[0];
-    SmallVector<double> sb = broadcastTo(getScales(bType), n), real;
-    for (double s : sb)
-      real.push_back(sa * s / sy); // as python/qc/reference.py computes it
+    SmallVector<double> real = broadcastTo(getRequantization(op)->reals, n);
     std::optional<OutputStage> stage =
         OutputStage::get(yType, real, op.getClamp(), op.getProfile());
     if (!stage)
@@ -270,10 +267,8 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
     QuantizedType yType = getQuantizedElementType(resultType);
     int64_t zx = getZeroPoints(xType)[0];
     SmallVector<int64_t> zw = broadcastTo(getZeroPoints(wType), filters);
-    double sx = getScales(xType)[0], sy = getScales(yType)[0];
-    SmallVector<double> sw = broadcastTo(getScales(wType), filters), real;
-    for (double s : sw)
-      real.push_back(sx * s / sy);
+    SmallVector<double> real =
+        broadcastTo(getRequantization(op)->reals, filters);
     std::optional<OutputStage> stage =
         OutputStage::get(yType, real, op.getClamp(), op.getProfile());
     if (!stage)

@@ -65,11 +65,8 @@ struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
     if (failed(checkAxisStatic(type, axis)))
       return rewriter.notifyMatchFailure(op, "the quantized dimension is dynamic");
     int64_t channels = axis ? type.getDimSize(*axis) : 1;
-    SmallVector<double> inScales = broadcastTo(getScales(inType), channels);
-    SmallVector<double> outScales = broadcastTo(getScales(outType), channels);
-    SmallVector<double> real;
-    for (int64_t c = 0; c < channels; ++c)
-      real.push_back(inScales[c] / outScales[c]);
+    SmallVector<double> real =
+        broadcastTo(getRequantization(op)->reals, channels);
     std::optional<OutputStage> stage =
         OutputStage::get(outType, real, op.getClamp(), op.getProfile());
     if (!stage)
@@ -105,26 +102,20 @@ struct AddOpLowering final : OpConversionPattern<AddOp> {
     QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
     QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
     QuantizedType yType = getQuantizedElementType(type);
-    double sa = getScales(aType)[0], sb = getScales(bType)[0],
-           sy = getScales(yType)[0];
     int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
-    // TFLite's headroom: 20 bits for 8-bit (and narrower) inputs, 15 for
-    // 16-bit ones so that (q - z) << L still fits in i32.
-    unsigned widest = std::max(aType.getStorageTypeIntegralWidth(),
-                               bType.getStorageTypeIntegralWidth());
-    int64_t leftShift = widest > 8 ? 15 : 20;
-    // The same double expressions as python/qc/reference.py add().
-    double twiceMax = 2.0 * std::max(sa, sb);
-    double outReal =
-        twiceMax / (static_cast<double>(int64_t{1} << leftShift) * sy);
-    std::optional<OutputStage> stage =
-        OutputStage::get(yType, {outReal}, op.getClamp(), op.getProfile());
+    // {s_a / 2max, s_b / 2max, 2max / (2^L s_out)}, L bits of headroom.
+    Requantization requant = *getRequantization(op);
+    int64_t leftShift = requant.leftShift;
+    std::optional<OutputStage> stage = OutputStage::get(
+        yType, {requant.reals[2]}, op.getClamp(), op.getProfile());
     if (!stage)
       return rewriter.notifyMatchFailure(
           op, "the requantization multiplier overflows a double");
     // Both input multipliers are in (0, 1/2].
-    numerics::QuantizedMultiplier ma = numerics::quantizeMultiplier(sa / twiceMax);
-    numerics::QuantizedMultiplier mb = numerics::quantizeMultiplier(sb / twiceMax);
+    numerics::QuantizedMultiplier ma =
+        numerics::quantizeMultiplier(requant.reals[0]);
+    numerics::QuantizedMultiplier mb =
+        numerics::quantizeMultiplier(requant.reals[1]);
     RequantProfile profile = op.getProfile();
 
     int64_t rank = type.getRank();
@@ -166,10 +157,10 @@ struct MulOpLowering final : OpConversionPattern<MulOp> {
     QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
     QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
     QuantizedType yType = getQuantizedElementType(type);
-    double real = getScales(aType)[0] * getScales(bType)[0] / getScales(yType)[0];
     int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
     std::optional<OutputStage> stage =
-        OutputStage::get(yType, {real}, op.getClamp(), op.getProfile());
+        OutputStage::get(yType, getRequantization(op)->reals, op.getClamp(),
+                         op.getProfile());
     if (!stage)
       return rewriter.notifyMatchFailure(
           op, "the requantization multiplier overflows a double");

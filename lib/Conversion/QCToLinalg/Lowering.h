@@ -9,6 +9,7 @@
 #define QC_LIB_CONVERSION_QCTOLINALG_LOWERING_H
 
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Dialect/QC/IR/Requantization.h"
 #include "qc/Numerics/FixedPoint.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

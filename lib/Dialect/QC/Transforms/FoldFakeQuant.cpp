@@ -1,5 +1,6 @@
 //===- FoldFakeQuant.cpp - --qc-fold-fake-quant: driver, boundaries, report ===//
 #include "FoldFakeQuantPatterns.h"
+#include "qc/Dialect/QC/IR/Requantization.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Numerics/FixedPoint.h"
 
@@ -431,65 +432,6 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
 // Report
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// The real multipliers of a requantizing op, in the order the op applies
-/// them; empty for ops without requantization.
-struct RequantDescription {
-  SmallVector<double> reals;
-  std::string what;
-};
-} // namespace
-
-static double scaleOf(Value value, size_t channel = 0) {
-  SmallVector<double> scales = getScales(getQuantizedElementType(value.getType()));
-  return scales[scales.size() == 1 ? 0 : channel];
-}
-
-static size_t numScales(Value value) {
-  return getScales(getQuantizedElementType(value.getType())).size();
-}
-
-/// The real multipliers each qc op derives from its scales (QCOps.td).
-static std::optional<RequantDescription> describeRequantization(Operation *op) {
-  RequantDescription d;
-  auto contraction = [&](Value input, Value weight, Value result) {
-    size_t channels = std::max(numScales(weight), numScales(result));
-    for (size_t c = 0; c < channels; ++c)
-      d.reals.push_back(scaleOf(input) * scaleOf(weight, c) / scaleOf(result, c));
-    d.what = "s_in * s_w / s_out";
-  };
-  if (auto matmul = dyn_cast<MatmulOp>(op)) {
-    contraction(matmul.getLhs(), matmul.getRhs(), matmul.getResult());
-  } else if (auto conv = dyn_cast<Conv2DOp>(op)) {
-    contraction(conv.getInput(), conv.getFilter(), conv.getResult());
-  } else if (auto mul = dyn_cast<MulOp>(op)) {
-    d.reals.push_back(scaleOf(mul.getLhs()) * scaleOf(mul.getRhs()) /
-                      scaleOf(mul.getResult()));
-    d.what = "s_a * s_b / s_out";
-  } else if (auto add = dyn_cast<AddOp>(op)) {
-    // TFLite's add: both sides to 2 * max(s_a, s_b) with L bits of headroom;
-    // (q - z) << L must fit in i32, so 16-bit operands get L = 15.
-    unsigned width = std::max(
-        getQuantizedElementType(add.getLhs().getType()).getStorageTypeIntegralWidth(),
-        getQuantizedElementType(add.getRhs().getType()).getStorageTypeIntegralWidth());
-    double headroom = std::ldexp(1.0, width > 8 ? 15 : 20);
-    double twiceMax = 2.0 * std::max(scaleOf(add.getLhs()), scaleOf(add.getRhs()));
-    d.reals = {scaleOf(add.getLhs()) / twiceMax, scaleOf(add.getRhs()) / twiceMax,
-               twiceMax / (headroom * scaleOf(add.getResult()))};
-    d.what = "s_a / 2max, s_b / 2max, 2max / (2^L s_out)";
-  } else if (auto requantize = dyn_cast<RequantizeOp>(op)) {
-    size_t channels = std::max(numScales(requantize.getInput()),
-                               numScales(requantize.getResult()));
-    for (size_t c = 0; c < channels; ++c)
-      d.reals.push_back(scaleOf(requantize.getInput(), c) /
-                        scaleOf(requantize.getResult(), c));
-    d.what = "s_in / s_out";
-  } else {
-    return std::nullopt;
-  }
-  return d;
-}
-
 static bool isIntegerComputeOp(Operation *op) {
   return isa_and_nonnull<QCDialect>(op->getDialect()) &&
          !isa<QuantizeOp, DequantizeOp, FakeQuantOp>(op);
@@ -565,14 +507,14 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     WalkResult walk = func.walk([&](Operation *op) {
       if (isIntegerComputeOp(op)) {
         ++integerOps;
-        std::optional<RequantDescription> d = describeRequantization(op);
+        std::optional<Requantization> d = getRequantization(op);
         if (!d)
           return WalkResult::advance();
         SmallVector<int32_t> multipliers, shifts;
         for (double real : d->reals) {
           if (!std::isfinite(real) || real < 0.0) {
             op->emitOpError() << "requantization multiplier " << real << " ("
-                              << d->what
+                              << d->formula
                               << ") is not finite: the scales are inconsistent";
             return WalkResult::interrupt();
           }
@@ -586,7 +528,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
           llvm::interleaveComma(d->reals, os,
                                 [&](double r) { os << llvm::format("%.9g", r); });
           op->emitRemark() << "requantization (" << stringifyRequantProfile(profile)
-                           << "): real [" << reals << "] (" << d->what
+                           << "): real [" << reals << "] (" << d->formula
                            << ") -> multiplier [" << llvm::interleaved(multipliers)
                            << "] shift [" << llvm::interleaved(shifts) << "]";
         }
