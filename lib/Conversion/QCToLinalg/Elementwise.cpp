@@ -92,58 +92,71 @@ struct RequantizeOpLowering final : OpConversionPattern<RequantizeOp> {
   }
 };
 
+/// Lowers qc.add / qc.mul: both operands widened to i32 with their zero
+/// points subtracted, `combine`d, then requantized by `outputReals`.
+template <typename OpTy>
+LogicalResult lowerBinary(
+    OpTy op, Value lhs, Value rhs, ArrayRef<double> outputReals,
+    ConversionPatternRewriter &rewriter,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  RankedTensorType type = op.getResult().getType();
+  Location loc = op.getLoc();
+  QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
+  QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
+  std::optional<OutputStage> stage =
+      OutputStage::get(getQuantizedElementType(type), outputReals,
+                       op.getClamp(), op.getProfile());
+  if (!stage)
+    return rewriter.notifyMatchFailure(
+        op, "the requantization multiplier overflows a double");
+
+  int64_t rank = type.getRank();
+  GenericBuilder generic(rewriter, loc, rank);
+  unsigned lhsArg = generic.addInput(lhs, allDims(rank));
+  unsigned rhsArg = generic.addInput(rhs, allDims(rank));
+  OutputStageParams params = addOutputStage(generic, *stage, 0);
+  Value result = generic.build(
+      createEmpty(rewriter, loc, lhs, stage->storageType), allDims(rank),
+      allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+        auto centered = [&](Value storage, QuantizedType qtype) {
+          return arith::SubIOp::create(
+              b, l, extendToI32(b, l, storage, qtype.isSigned()),
+              createIntConstant(b, l, b.getI32Type(), getZeroPoints(qtype)[0]));
+        };
+        Value combined = combine(b, l, centered(args[lhsArg], aType),
+                                 centered(args[rhsArg], bType));
+        return buildOutputStage(b, l, args, params, combined);
+      });
+  rewriter.replaceOp(op, result);
+  return success();
+}
+
 struct AddOpLowering final : OpConversionPattern<AddOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(AddOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getResult().getType();
-    Location loc = op.getLoc();
-    QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
-    QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
-    QuantizedType yType = getQuantizedElementType(type);
-    int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
     // {s_a / 2max, s_b / 2max, 2max / (2^L s_out)}, L bits of headroom.
     Requantization requant = *getRequantization(op);
-    int64_t leftShift = requant.leftShift;
-    std::optional<OutputStage> stage = OutputStage::get(
-        yType, {requant.reals[2]}, op.getClamp(), op.getProfile());
-    if (!stage)
-      return rewriter.notifyMatchFailure(
-          op, "the requantization multiplier overflows a double");
     // Both input multipliers are in (0, 1/2].
     numerics::QuantizedMultiplier ma =
         numerics::quantizeMultiplier(requant.reals[0]);
     numerics::QuantizedMultiplier mb =
         numerics::quantizeMultiplier(requant.reals[1]);
     RequantProfile profile = op.getProfile();
-
-    int64_t rank = type.getRank();
-    GenericBuilder generic(rewriter, loc, rank);
-    unsigned lhs = generic.addInput(adaptor.getLhs(), allDims(rank));
-    unsigned rhs = generic.addInput(adaptor.getRhs(), allDims(rank));
-    OutputStageParams params = addOutputStage(generic, *stage, 0);
-    bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
-    Value result = generic.build(
-        createEmpty(rewriter, loc, adaptor.getLhs(), stage->storageType), allDims(rank),
-        allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+    return lowerBinary(
+        op, adaptor.getLhs(), adaptor.getRhs(), {requant.reals[2]}, rewriter,
+        [&](OpBuilder &b, Location l, Value a, Value c) -> Value {
           Type i32 = b.getI32Type();
-          auto rescale = [&](Value storage, bool isSigned, int64_t zero,
-                             numerics::QuantizedMultiplier m) {
-            Value x = arith::SubIOp::create(b, l, extendToI32(b, l, storage, isSigned),
-                                            createIntConstant(b, l, i32, zero));
-            x = arith::ShLIOp::create(b, l, x, createIntConstant(b, l, i32, leftShift));
-            return buildApplyMultiplier(b, l, x,
-                                        createIntConstant(b, l, i32, m.multiplier),
-                                        createIntConstant(b, l, i32, m.shift),
-                                        profile);
+          auto rescale = [&](Value x, numerics::QuantizedMultiplier m) {
+            x = arith::ShLIOp::create(
+                b, l, x, createIntConstant(b, l, i32, requant.leftShift));
+            return buildApplyMultiplier(
+                b, l, x, createIntConstant(b, l, i32, m.multiplier),
+                createIntConstant(b, l, i32, m.shift), profile);
           };
-          Value sum = arith::AddIOp::create(b, l, rescale(args[lhs], aSigned, za, ma),
-                                            rescale(args[rhs], bSigned, zb, mb));
-          return buildOutputStage(b, l, args, params, sum);
+          return arith::AddIOp::create(b, l, rescale(a, ma), rescale(c, mb));
         });
-    rewriter.replaceOp(op, result);
-    return success();
   }
 };
 
@@ -152,38 +165,12 @@ struct MulOpLowering final : OpConversionPattern<MulOp> {
   LogicalResult
   matchAndRewrite(MulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getResult().getType();
-    Location loc = op.getLoc();
-    QuantizedType aType = getQuantizedElementType(op.getLhs().getType());
-    QuantizedType bType = getQuantizedElementType(op.getRhs().getType());
-    QuantizedType yType = getQuantizedElementType(type);
-    int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
-    std::optional<OutputStage> stage =
-        OutputStage::get(yType, getRequantization(op)->reals, op.getClamp(),
-                         op.getProfile());
-    if (!stage)
-      return rewriter.notifyMatchFailure(
-          op, "the requantization multiplier overflows a double");
-
-    int64_t rank = type.getRank();
-    GenericBuilder generic(rewriter, loc, rank);
-    unsigned lhs = generic.addInput(adaptor.getLhs(), allDims(rank));
-    unsigned rhs = generic.addInput(adaptor.getRhs(), allDims(rank));
-    OutputStageParams params = addOutputStage(generic, *stage, 0);
-    bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
-    Value result = generic.build(
-        createEmpty(rewriter, loc, adaptor.getLhs(), stage->storageType), allDims(rank),
-        allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
-          Type i32 = b.getI32Type();
-          Value a = arith::SubIOp::create(b, l, extendToI32(b, l, args[lhs], aSigned),
-                                          createIntConstant(b, l, i32, za));
-          Value c = arith::SubIOp::create(b, l, extendToI32(b, l, args[rhs], bSigned),
-                                          createIntConstant(b, l, i32, zb));
-          // The verifier rules out i32 overflow of the product.
-          return buildOutputStage(b, l, args, params, arith::MulIOp::create(b, l, a, c));
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+    return lowerBinary(op, adaptor.getLhs(), adaptor.getRhs(),
+                       getRequantization(op)->reals, rewriter,
+                       [](OpBuilder &b, Location l, Value a, Value c) -> Value {
+                         // The verifier rules out i32 overflow of the product.
+                         return arith::MulIOp::create(b, l, a, c);
+                       });
   }
 };
 
