@@ -257,9 +257,7 @@ struct QuantizeOfDequantizeToRequantize final : OpRewritePattern<QuantizeOp> {
     if (source.getType() == op.getType())
       return rewriter.notifyMatchFailure(op, "identical types fold away");
     DetachedOps ops(getContext());
-    auto requantize = ops.create<RequantizeOp>(
-        op.getLoc(), op.getType(), source,
-        RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+    auto requantize = createRequantize(ops, op.getLoc(), op.getType(), source, ctx);
     std::string reason;
     if (failed(ops.verify(reason)))
       return rewriter.notifyMatchFailure(op, reason);

@@ -55,9 +55,7 @@ struct ClampOfDequantize final : OpRewritePattern<QuantizeOp> {
                                     rewriter.getI64IntegerAttr(codes->first),
                                     rewriter.getI64IntegerAttr(codes->second));
     else
-      created = ops.create<RequantizeOp>(
-          clampOp->getLoc(), op.getType(), source,
-          RequantProfileAttr::get(getContext(), ctx.profile),
+      created = createRequantize(ops, clampOp->getLoc(), op.getType(), source, ctx,
           getClampAttr(getContext(), *codes, resultType));
     return commitOrExplain(rewriter, ops, created, op, clampOp, ctx);
   }
@@ -231,9 +229,7 @@ struct AvgPoolToQC final : OpRewritePattern<QuantizeOp> {
     if (nchw)
       created = buildTranspose(ops, loc, created->getResult(0), {0, 3, 1, 2}).getDefiningOp();
     if (created->getResult(0).getType() != op.getType())
-      created = ops.create<RequantizeOp>(
-          op.getLoc(), op.getType(), created->getResult(0),
-          RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+      created = createRequantize(ops, op.getLoc(), op.getType(), created->getResult(0), ctx);
     return commitOrExplain(rewriter, ops, created, op, pool, ctx);
   }
   FoldContext ctx;
@@ -264,9 +260,7 @@ struct TosaAvgPoolToQC final : OpRewritePattern<QuantizeOp> {
         rewriter.getDenseI64ArrayAttr(pool.getStride()),
         rewriter.getDenseI64ArrayAttr(pool.getPad()));
     if (poolType != op.getType())
-      created = ops.create<RequantizeOp>(
-          op.getLoc(), op.getType(), created->getResult(0),
-          RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+      created = createRequantize(ops, op.getLoc(), op.getType(), created->getResult(0), ctx);
     return commitOrExplain(rewriter, ops, created, op, pool, ctx);
   }
   FoldContext ctx;
@@ -299,9 +293,7 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
       auto sourceType = cast<RankedTensorType>(source.getType());
       auto wanted = sourceType.clone(resultType.getElementType());
       if (sourceType != wanted) {
-        auto requantize = ops.create<RequantizeOp>(
-            concat->getLoc(), wanted, source,
-            RequantProfileAttr::get(getContext(), ctx.profile), DenseI64ArrayAttr());
+        auto requantize = createRequantize(ops, concat->getLoc(), wanted, source, ctx);
         std::string reason;
         if (failed(ops.verify(reason))) {
           ctx.noteFloat(concat, reason);

@@ -73,6 +73,16 @@ private:
   SmallVector<Operation *> ops;
 };
 
+/// A qc.requantize of `source` to `type` with the pass's profile and no
+/// clamp (the default `clamp` attribute).
+inline RequantizeOp createRequantize(DetachedOps &ops, Location loc, Type type,
+                                     Value source, const FoldContext &ctx,
+                                     DenseI64ArrayAttr clamp = {}) {
+  return ops.create<RequantizeOp>(
+      loc, type, source, RequantProfileAttr::get(type.getContext(), ctx.profile),
+      clamp);
+}
+
 /// The quantized value behind `value` when it is `qc.dequantize(q)`.
 Value getDequantizedSource(Value value);
 
