@@ -93,6 +93,16 @@ MLIR_CAPI_EXPORTED MlirLogicalResult qcExecutableInvoke(
     QcExecutable executable, const void *const *inputs, void *const *results,
     int repeat, double *minSeconds, QcError *error);
 
+/// Ahead-of-time compilation for the host CPU: lowers a copy of `module`
+/// with qc-cpu-pipeline (`pipelineOptions` as for qcExecutableCreate; AVX-512
+/// VNNI where this CPU has it) unless it is already in the LLVM dialect, and
+/// writes a relocatable object file to `path`, whole or not at all. Every
+/// public function is callable from C as `_mlir_ciface_<name>` with memref
+/// descriptors (docs/CPUBackend.md). A failing pipeline gives a reproducer.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleEmitObjectFile(
+    MlirModule module, MlirStringRef path, MlirStringRef pipelineOptions,
+    QcError *error);
+
 #ifdef __cplusplus
 }
 #endif

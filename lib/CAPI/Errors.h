@@ -10,10 +10,12 @@
 
 #include "qc-c/Pipeline.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/Twine.h"
 
+#include <optional>
 #include <string>
 
 namespace qc::capi {
@@ -53,6 +55,11 @@ void clear(QcError *out);
 /// reproducer; returns its path, or an empty string when no file could be
 /// written.
 std::string writeReproducerInput(llvm::StringRef ir);
+
+/// Runs the textual `pipeline` (qcModuleRunPipeline's syntax) on `module`;
+/// the error, with a reproducer when a pass failed, or nothing on success.
+std::optional<ErrorImpl> runPipeline(mlir::ModuleOp module,
+                                     llvm::StringRef pipeline);
 
 } // namespace qc::capi
 

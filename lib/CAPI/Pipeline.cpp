@@ -95,21 +95,16 @@ static LogicalResult parsePipeline(llvm::StringRef pipeline, PassManager &pm,
   return success();
 }
 
-MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
-                                      QcError *error) {
-  ModuleOp op = unwrap(module);
+std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
+                                               llvm::StringRef pipeline) {
   MLIRContext *ctx = op.getContext();
   DiagnosticCapture diagnostics(ctx);
   PassManager pm(ctx, ModuleOp::getOperationName());
   std::string parseErrors;
   llvm::raw_string_ostream parseErrorStream(parseErrors);
-  if (failed(parsePipeline(unwrap(pipeline), pm, parseErrorStream))) {
-    report(makeError("invalid pass pipeline '" + unwrap(pipeline) +
-                         "': " + parseErrors,
-                     diagnostics.text()),
-           error);
-    return mlirLogicalResultFailure();
-  }
+  if (failed(parsePipeline(pipeline, pm, parseErrorStream)))
+    return makeError("invalid pass pipeline '" + pipeline + "': " + parseErrors,
+                     diagnostics.text());
 
   // The reproducer starts from the IR as it was; print it before running.
   std::string input;
@@ -117,10 +112,8 @@ MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
     llvm::raw_string_ostream os(input);
     op->print(os);
   }
-  if (succeeded(pm.run(op))) {
-    clear(error);
-    return mlirLogicalResultSuccess();
-  }
+  if (succeeded(pm.run(op)))
+    return std::nullopt;
 
   std::string textual;
   {
@@ -131,8 +124,17 @@ MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
   std::string command;
   if (!path.empty())
     command = "qc-opt " + path + " --pass-pipeline='" + textual + "'";
-  report(makeError("pass pipeline '" + textual + "' failed",
-                   diagnostics.text(), path, command),
-         error);
-  return mlirLogicalResultFailure();
+  return makeError("pass pipeline '" + textual + "' failed", diagnostics.text(),
+                   path, command);
+}
+
+MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
+                                      QcError *error) {
+  if (std::optional<ErrorImpl> failure =
+          runPipeline(unwrap(module), unwrap(pipeline))) {
+    report(std::move(*failure), error);
+    return mlirLogicalResultFailure();
+  }
+  clear(error);
+  return mlirLogicalResultSuccess();
 }

@@ -142,7 +142,12 @@ private:
   EntrySignature signature;
 };
 
-/// True when everything in `module` is already in the LLVM dialect.
+llvm::Error stringError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+} // namespace
+
 bool isLLVMDialectModule(ModuleOp module) {
   WalkResult result = module.walk([&](Operation *op) {
     if (op == module.getOperation() || isa<LLVM::LLVMDialect>(op->getDialect()))
@@ -152,9 +157,7 @@ bool isLLVMDialectModule(ModuleOp module) {
   return !result.wasInterrupted();
 }
 
-/// `userOptions` plus what the host CPU allows: x86-vnni where it has
-/// AVX512-VNNI, unless the user decided.
-std::string hostPipelineOptions(llvm::StringRef userOptions) {
+std::string hostCPUPipelineOptions(llvm::StringRef userOptions) {
   std::string options = userOptions.str();
   if (userOptions.contains("x86-vnni"))
     return options;
@@ -164,17 +167,11 @@ std::string hostPipelineOptions(llvm::StringRef userOptions) {
   return options;
 }
 
-llvm::Error stringError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-} // namespace
-
 llvm::Expected<std::unique_ptr<Executor>>
 createCPUExecutor(ModuleOp module, const EntrySignature &signature,
                   const CPUExecutorOptions &options) {
   if (!isLLVMDialectModule(module)) {
-    std::string pipelineOptions = hostPipelineOptions(options.pipelineOptions);
+    std::string pipelineOptions = hostCPUPipelineOptions(options.pipelineOptions);
     std::string pipeline = "qc-cpu-pipeline";
     if (!pipelineOptions.empty())
       pipeline += "{" + pipelineOptions + "}";

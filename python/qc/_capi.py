@@ -78,6 +78,8 @@ _SIGNATURES = {
     "qcExecutableCreate": (QcExecutable, [MlirModule, MlirStringRef, MlirStringRef, MlirStringRef,
                                           ctypes.POINTER(QcError)]),
     "qcExecutableDestroy": (None, [QcExecutable]),
+    "qcModuleEmitObjectFile": (MlirLogicalResult, [MlirModule, MlirStringRef, MlirStringRef,
+                                                   ctypes.POINTER(QcError)]),
     "qcExecutableGetEntryName": (MlirStringRef, [QcExecutable]),
     "qcExecutableGetTarget": (MlirStringRef, [QcExecutable]),
     "qcExecutableGetNumInputs": (ctypes.c_ssize_t, [QcExecutable]),

@@ -157,6 +157,18 @@ class Module:
         return self
 
 
+    def emit_object(self, path, pipeline_options=""):
+        """Ahead-of-time compilation for this CPU: lowers a copy with
+        qc-cpu-pipeline and writes a relocatable object file (whole or not at
+        all) whose public functions C calls as `_mlir_ciface_<name>`."""
+        error = _capi.QcError()
+        result = self._lib.qcModuleEmitObjectFile(
+            self._handle, _capi.MlirStringRef.of(os.fspath(path)),
+            _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
+        if not result.value:
+            raise CompileError.take(error)
+
+
 class TensorSpec:
     def __init__(self, dtype, shape):
         self.dtype = np.dtype(dtype)

@@ -26,6 +26,14 @@ llvm::Expected<std::unique_ptr<Executor>>
 createCPUExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                   const CPUExecutorOptions &options);
 
+/// True when everything in `module` is already in the LLVM dialect (lowered
+/// by qc-cpu-pipeline), so there is nothing left to lower.
+bool isLLVMDialectModule(mlir::ModuleOp module);
+
+/// `userOptions` of qc-cpu-pipeline plus what the host CPU allows: x86-vnni
+/// where it has AVX512-VNNI, unless the options already decide.
+std::string hostCPUPipelineOptions(llvm::StringRef userOptions);
+
 /// The `qc-opt` command line that reproduces running qc-cpu-pipeline with
 /// `pipelineOptions` on `sourcePath`.
 std::string cpuPipelineReproducer(llvm::StringRef pipelineOptions,
