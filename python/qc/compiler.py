@@ -5,7 +5,8 @@
     y = run(np.random.rand(1, 64).astype(np.float32))
 
 `compile` takes MLIR text, a .mlir or .onnx path, an onnx.ModelProto, a
-qc.graph.Graph (what the importers and calibration produce) or a Module; runs
+torch.fx QAT GraphModule (with input_shapes), a qc.graph.Graph (what the
+importers and calibration produce) or a Module; runs
 `pipeline` (default: fold fake quantization into integer ops); compiles the
 entry function with the target's pipeline (qc-cpu-pipeline + JIT, or
 qc-spirv-pipeline + qc's Vulkan runtime); and returns an Executable, a
@@ -256,12 +257,23 @@ def _is_onnx_model(model):
     return type(model).__name__ == "ModelProto" and hasattr(model, "graph")
 
 
-def to_module(model, context=None, batch=1, name="main"):
+def _is_fx_graph_module(model):
+    return any(c.__name__ == "GraphModule" and c.__module__.startswith("torch.fx")
+               for c in type(model).__mro__)
+
+
+def to_module(model, context=None, batch=1, name="main", input_shapes=None):
     """A Module from MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a
+    torch.fx.GraphModule from prepare_qat_fx (with `input_shapes`), a
     qc.graph.Graph or a Module (returned as it is)."""
     from .graph import Graph
     if isinstance(model, Module):
         return model
+    if _is_fx_graph_module(model):
+        if input_shapes is None:
+            raise TypeError("qc.compile of a torch.fx.GraphModule needs input_shapes=[(...), ...]")
+        from .importers.torch import import_fx_to_mlir
+        return Module.parse(import_fx_to_mlir(model, input_shapes, name=name), "<torch.fx>", context)
     if isinstance(model, Graph):
         return Module.parse(model.to_mlir(), "<%s>" % name, context)
     if _is_onnx_model(model):
@@ -277,16 +289,18 @@ def to_module(model, context=None, batch=1, name="main"):
                 return Module.parse(f.read(), path, context)
         return Module.parse(path, "<python>", context)
     raise TypeError("qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a "
-                    "qc.graph.Graph or a qc.Module, not %s" % type(model).__name__)
+                    "torch.fx.GraphModule, a qc.graph.Graph or a qc.Module, not %s"
+                    % type(model).__name__)
 
 
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
-            pipeline_options="", context=None, batch=1):
+            pipeline_options="", context=None, batch=1, input_shapes=None):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
-    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models."""
-    module = to_module(module_or_model, context, batch=batch)
+    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models;
+    `input_shapes` gives a torch.fx model's input shapes."""
+    module = to_module(module_or_model, context, batch=batch, input_shapes=input_shapes)
     if pipeline:
         module = module.clone() if module is module_or_model else module
         module.run_pipeline(pipeline)

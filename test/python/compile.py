@@ -14,6 +14,10 @@
 #    on both targets, and the caller's Module is left as it was.
 # CHECK: digits mlp: cpu == qc-run, vulkan == cpu, 256 samples
 #
+# 2b. The digits CNN straight from torch (the FX QAT GraphModule) equals
+#     the one imported from its ONNX export, bit for bit.
+# CHECK: digits cnn: torch.fx == onnx, 256 samples
+#
 # 3. Errors: wrong arguments; a failing pipeline shows the diagnostic, the IR
 #    and a qc-opt command that fails again by itself; bad IR; bad targets;
 #    a missing library.
@@ -35,8 +39,9 @@
 # CHECK-NEXT: could not parse <bad>
 # CHECK: unknown target: unknown target 'tpu' (available: cpu, vulkan)
 # CHECK: unknown pass: invalid pass pipeline 'qc-no-such-pass'
-# CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a qc.graph.Graph or a qc.Module, not int
+# CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a torch.fx.GraphModule, a qc.graph.Graph or a qc.Module, not int
 # CHECK: no such Vulkan device: compiling @f for vulkan failed: Vulkan: QC_VULKAN_DEVICE=99 but there are {{[0-9]+}} devices
+# CHECK: fx without shapes: qc.compile of a torch.fx.GraphModule needs input_shapes=[(...), ...]
 # CHECK: missing library: qc: cannot load libQCCAPI.so; build qc
 # CHECK: Tried:
 # CHECK-NEXT: /nonexistent/libQCCAPI.so (missing)
@@ -98,6 +103,18 @@ assert cpu.time(x, repeat=3) > 0
 print("digits mlp: cpu == qc-run, vulkan == cpu, %d samples" % len(x))
 
 
+# 2b. torch.fx against ONNX.
+sys.path.insert(0, os.path.join(root, "examples"))
+import warnings  # noqa: E402
+warnings.filterwarnings("ignore")
+import train_digits  # noqa: E402
+from_fx = qc.compile(train_digits.load_qat("cnn", os.path.join(root, "examples")),
+                     input_shapes=[x.shape])
+from_onnx = qc.compile(os.path.join(root, "examples", "digits_cnn.onnx"), batch=len(x))
+assert from_fx(x).tobytes() == from_onnx(x).tobytes(), "torch.fx and ONNX imports disagree"
+print("digits cnn: torch.fx == onnx, %d samples" % len(x))
+
+
 # 3. Errors.
 def expect(what, exception, call):
     try:
@@ -138,6 +155,8 @@ expect("parse error", qc.CompileError, lambda: qc.Module.parse("func.func @f( {"
 expect("unknown target", qc.CompileError, lambda: qc.compile(tensor_add, target="tpu"))
 expect("unknown pass", qc.CompileError, lambda: qc.compile(tensor_add, pipeline="qc-no-such-pass"))
 expect("bad input type", TypeError, lambda: qc.compile(42))
+expect("fx without shapes", TypeError,
+       lambda: qc.compile(train_digits.load_qat("mlp", os.path.join(root, "examples"))))
 device = subprocess.run(
     [sys.executable, "-c", "import qc\n"
      "try: qc.compile('func.func @f(%a: tensor<2xi8>) -> tensor<2xi8> { return %a : tensor<2xi8> }',"
