@@ -40,8 +40,8 @@
 # CHECK: unknown target: unknown target 'tpu' (available: cpu, vulkan)
 # CHECK: unknown pass: invalid pass pipeline 'qc-no-such-pass'
 # CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a torch.fx.GraphModule, a qc.graph.Graph or a qc.Module, not int
-# CHECK: no such Vulkan device: compiling @f for vulkan failed: Vulkan: QC_VULKAN_DEVICE=99 but there are {{[0-9]+}} devices
 # CHECK: fx without shapes: qc.compile of a torch.fx.GraphModule needs input_shapes=[(...), ...]
+# CHECK: no such Vulkan device: compiling @f for vulkan failed: Vulkan: QC_VULKAN_DEVICE=99 but there are {{[0-9]+}} devices
 # CHECK: missing library: qc: cannot load libQCCAPI.so; build qc
 # CHECK: Tried:
 # CHECK-NEXT: /nonexistent/libQCCAPI.so (missing)
