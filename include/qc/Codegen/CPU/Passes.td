@@ -35,6 +35,47 @@ def QCCPUTileAndVectorize
   ];
 }
 
+def QCCPUVectorizeGathers
+    : Pass<"qc-cpu-vectorize-gathers", "func::FuncOp"> {
+  let summary = "Vectorize --qc-sparsify's gather kernels along the rows";
+  let description = [{
+    Works on linalg on tensors, before `qc-cpu-tile-and-vectorize`. Matches
+    a `linalg.generic` over `(m, n, j)` (parallel, parallel, reduction)
+    writing `[M, N]`, whose inputs are indexed by `(n, j)` and whose body
+    reads a tensor from outside with `tensor.extract %a[m, k]`, `k`
+    independent of `m`: the N:M and ELL kernels of `--qc-sparsify`. The
+    linalg vectorizer can only turn that read into a gather.
+
+    The kernel is rewritten with the activations transposed to `[K, M]`:
+
+    ```
+    for n, for each block of B rows m0:
+      acc = out^T[n, m0 .. m0+B]
+      for j: acc = body(a^T[k(n, j), m0 .. m0+B], inputs[n, j], acc)
+      out^T[n, m0 .. m0+B] = acc
+    ```
+
+    The body's ops that depend on `m` (elementwise only) work on
+    `vector<B x ...>`, the others stay scalar and are broadcast, so each
+    stored entry costs one contiguous load and one vector multiply-add per
+    B rows. `B` is `block-rows`, or the rows rounded up to 16; a last
+    partial block is masked. Kernels with fewer than `min-rows` rows (a
+    matrix-vector product) are left to the scalar loops. The arithmetic is
+    the body's own, so results are bit-exact.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"minRows", "min-rows", "int64_t", /*default=*/"4",
+           "Fewest rows (M) for which a kernel is vectorized">,
+    Option<"blockRows", "block-rows", "int64_t", /*default=*/"64",
+           "Rows per accumulator vector, a multiple of 16">
+  ];
+}
+
 def QCCPUHoistVectorTransfers
     : Pass<"qc-cpu-hoist-vector-transfers", "func::FuncOp"> {
   let summary = "Keep loop-carried vectors in registers across loops";
