@@ -148,7 +148,18 @@ void rewriteGatherKernel(RewriterBase &rewriter, linalg::GenericOp op,
 
   rewriter.setInsertionPoint(op);
   Value lhsT = transpose2D(rewriter, loc, kernel.extract.getTensor());
-  Value initT = transpose2D(rewriter, loc, op.getDpsInits()[0]);
+  // The init is usually a fill, which needs no transposing.
+  Value init = op.getDpsInits()[0];
+  Value initT;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    auto type = cast<RankedTensorType>(init.getType());
+    Value empty = tensor::EmptyOp::create(rewriter, loc, {cols, rows},
+                                          type.getElementType());
+    initT = linalg::FillOp::create(rewriter, loc, fill.value(), empty)
+                .getResult(0);
+  } else {
+    initT = transpose2D(rewriter, loc, init);
+  }
   Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
   Value cBlock = arith::ConstantIndexOp::create(rewriter, loc, block);

@@ -47,21 +47,21 @@ func.func @ell(%a: tensor<20x64xi8>, %init: tensor<20x4xi32>) -> tensor<20x4xi32
 
 // -----
 
-// The N:M kernel with u8 activations (cast_unsigned) and 128 rows: two full
-// blocks of 64, unmasked; the group arithmetic of k stays scalar.
+// The N:M kernel with u8 activations (cast_unsigned) and 256 rows: two full
+// blocks of 128 (block-rows), unmasked; the group arithmetic of k stays scalar.
 // CHECK-LABEL: func.func @nm_unsigned
 // CHECK:         scf.for
-// CHECK:           scf.for {{.*}} step %[[C64:.*]] iter_args
-// CHECK:             vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<2x128xi32>, vector<64xi32>
+// CHECK:           scf.for {{.*}} step %[[C128:.*]] iter_args
+// CHECK:             vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<2x256xi32>, vector<128xi32>
 // CHECK:             scf.for
 // CHECK:               arith.divui {{.*}} : index
-// CHECK:               vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<8x128xi8>, vector<64xi8>
-// CHECK:               arith.extui {{.*}} : vector<64xi8> to vector<64xi32>
+// CHECK:               vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<8x256xi8>, vector<128xi8>
+// CHECK:               arith.extui {{.*}} : vector<128xi8> to vector<128xi32>
 // CHECK:               arith.extui {{.*}} : i8 to i32
-func.func @nm_unsigned(%a: tensor<128x8xi8>, %init: tensor<128x2xi32>) -> tensor<128x2xi32> {
+func.func @nm_unsigned(%a: tensor<256x8xi8>, %init: tensor<256x2xi32>) -> tensor<256x2xi32> {
   %vals = arith.constant dense<[[1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi8>
   %offs = arith.constant dense<[[0, 3, 1, 2], [2, 3, 0, 1]]> : tensor<2x4xi8>
-  %r = linalg.generic {indexing_maps = [affine_map<(m, n, j) -> (n, j)>, affine_map<(m, n, j) -> (n, j)>, affine_map<(m, n, j) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%vals, %offs : tensor<2x4xi8>, tensor<2x4xi8>) outs(%init : tensor<128x2xi32>) {
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, j) -> (n, j)>, affine_map<(m, n, j) -> (n, j)>, affine_map<(m, n, j) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%vals, %offs : tensor<2x4xi8>, tensor<2x4xi8>) outs(%init : tensor<256x2xi32>) {
   ^bb0(%v: i8, %o: i8, %acc: i32):
     %m = linalg.index 0 : index
     %j = linalg.index 2 : index
@@ -71,14 +71,14 @@ func.func @nm_unsigned(%a: tensor<128x8xi8>, %init: tensor<128x2xi32>) -> tensor
     %base = arith.muli %g, %c4 : index
     %off = arith.index_castui %o : i8 to index
     %k = arith.addi %base, %off : index
-    %x = tensor.extract %a[%m, %k] : tensor<128x8xi8>
+    %x = tensor.extract %a[%m, %k] : tensor<256x8xi8>
     %x32 = arith.extui %x : i8 to i32
     %v32 = arith.extui %v : i8 to i32
     %p = arith.muli %x32, %v32 : i32
     %s = arith.addi %acc, %p : i32
     linalg.yield %s : i32
-  } -> tensor<128x2xi32>
-  return %r : tensor<128x2xi32>
+  } -> tensor<256x2xi32>
+  return %r : tensor<256x2xi32>
 }
 
 // -----
