@@ -61,8 +61,7 @@ def QCCPUVectorizeGathers
     `vector<B x ...>`, the others stay scalar and are broadcast, so each
     stored entry costs one contiguous load and one vector multiply-add per
     B rows. `B` is the smaller of `block-rows` and the rows rounded up to
-    16; a last
-    partial block is masked. Kernels with fewer than `min-rows` rows (a
+    16; a last partial block is masked. Kernels with fewer than `min-rows` rows (a
     matrix-vector product) are left to the scalar loops. The arithmetic is
     the body's own, so results are bit-exact.
   }];
