@@ -108,7 +108,9 @@ FailureOr<GatherKernel> matchGatherKernel(linalg::GenericOp op) {
       return failure();
     if (!llvm::any_of(inner.getOperands(), variesWithRow))
       continue;
-    if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
+    // Masked-off lanes of a partial block compute on padding: an op that
+    // may trap there (a division by a row value) is not speculatable.
+    if (!OpTrait::hasElementwiseMappableTraits(&inner) || !isPure(&inner) ||
         inner.getNumResults() != 1 ||
         !inner.getResult(0).getType().isIntOrIndexOrFloat())
       return failure();
