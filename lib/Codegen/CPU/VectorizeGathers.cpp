@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/MathExtras.h"
@@ -119,6 +120,49 @@ FailureOr<GatherKernel> matchGatherKernel(linalg::GenericOp op) {
   return kernel;
 }
 
+/// Per-column entry counts when the kernel provably ignores zero weights:
+/// the body yields `acc + x * ext(v)` with `v` read from a constant [N, L]
+/// input, so the entries after the last non-zero `v` of a column (the
+/// padding of an ELL column) add nothing and need not be visited.
+std::optional<SmallVector<int64_t>> columnLengths(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  Value acc = body.getArgument(op.getNumDpsInputs());
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return std::nullopt;
+  Value term = add.getLhs() == acc   ? add.getRhs()
+               : add.getRhs() == acc ? add.getLhs()
+                                     : Value();
+  auto mul = term ? term.getDefiningOp<arith::MulIOp>() : arith::MulIOp();
+  if (!mul)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (Value factor : {mul.getLhs(), mul.getRhs()}) {
+    Value source = factor;
+    if (auto ext = factor.getDefiningOp<arith::ExtSIOp>())
+      source = ext.getIn();
+    else if (auto ext = factor.getDefiningOp<arith::ExtUIOp>())
+      source = ext.getIn();
+    auto arg = dyn_cast<BlockArgument>(source);
+    if (!arg || arg.getOwner() != &body ||
+        arg.getArgNumber() >= op.getNumDpsInputs())
+      continue;
+    DenseIntElementsAttr values;
+    if (!matchPattern(op.getDpsInputs()[arg.getArgNumber()],
+                      m_Constant(&values)))
+      continue;
+    SmallVector<int64_t> lengths(ranges[1], 0);
+    int64_t flat = 0;
+    for (const APInt &v : values.getValues<APInt>()) {
+      if (!v.isZero())
+        lengths[flat / ranges[2]] = flat % ranges[2] + 1;
+      ++flat;
+    }
+    return lengths;
+  }
+  return std::nullopt;
+}
+
 Value transpose2D(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   Value empty = tensor::EmptyOp::create(
@@ -170,6 +214,16 @@ void rewriteGatherKernel(RewriterBase &rewriter, linalg::GenericOp op,
   Value cEntries = arith::ConstantIndexOp::create(rewriter, loc, entries);
   Value accPad = zero(rewriter, loc, accType);
   Value lhsPad = zero(rewriter, loc, lhsElement);
+  // Columns shorter than the longest stop at their last stored entry.
+  std::optional<SmallVector<int64_t>> lengths = columnLengths(op);
+  Value lengthTable;
+  if (lengths && llvm::any_of(*lengths,
+                              [&](int64_t len) { return len < entries; })) {
+    auto type = RankedTensorType::get({cols}, rewriter.getIndexType());
+    lengthTable = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(type, ArrayRef<int64_t>(*lengths)));
+  }
 
   auto buildEntry = [&](OpBuilder &b, Location l, Value n, Value m0, Value j,
                         Value acc) -> Value {
@@ -228,8 +282,11 @@ void rewriteGatherKernel(RewriterBase &rewriter, linalg::GenericOp op,
               Value start = vector::TransferReadOp::create(
                   b, l, vec(accType), blockIter[0], ValueRange{n, m0}, accPad,
                   ArrayRef<bool>{inBounds});
+              Value end = lengthTable ? Value(tensor::ExtractOp::create(
+                                            b, l, lengthTable, ValueRange{n}))
+                                      : cEntries;
               auto sum = scf::ForOp::create(
-                  b, l, c0, cEntries, c1, ValueRange{start},
+                  b, l, c0, end, c1, ValueRange{start},
                   [&](OpBuilder &b, Location l, Value j, ValueRange accIter) {
                     scf::YieldOp::create(
                         b, l, buildEntry(b, l, n, m0, j, accIter[0]));

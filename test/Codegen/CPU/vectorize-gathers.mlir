@@ -3,16 +3,20 @@
 
 // The ELL kernel of --qc-sparsify (values and i16 row indices [N, L]) with 20
 // rows: one masked block of 32 rows (the rows rounded up to 16), the
-// activations read transposed, the index and weight stay scalar.
+// activations read transposed, the index and weight stay scalar; each
+// column stops after its last non-zero weight (the body adds x * w, so the
+// zero padding of a column adds nothing): lengths 3, 2, 1, 3.
 // CHECK-LABEL: func.func @ell
 // CHECK-SAME:    %[[A:.*]]: tensor<20x64xi8>, %[[INIT:.*]]: tensor<20x4xi32>
 // CHECK-DAG:     %[[AT:.*]] = linalg.transpose ins(%[[A]] : tensor<20x64xi8>) outs(%{{.*}} : tensor<64x20xi8>) permutation = [1, 0]
 // CHECK-DAG:     %[[IT:.*]] = linalg.transpose ins(%[[INIT]] : tensor<20x4xi32>) outs(%{{.*}} : tensor<4x20xi32>) permutation = [1, 0]
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[LENS:.*]] = arith.constant dense<[3, 2, 1, 3]> : tensor<4xindex>
 // CHECK:         %[[RT:.*]] = scf.for %[[N:.*]] = %{{.*}} iter_args(%[[T:.*]] = %[[IT]]) -> (tensor<4x20xi32>)
 // CHECK:           scf.for %[[M0:.*]] = %{{.*}} to %{{.*}} step %[[C32]] iter_args(%[[T2:.*]] = %[[T]])
 // CHECK:             %[[START:.*]] = vector.transfer_read %[[T2]][%[[N]], %[[M0]]], %{{[^ ]*}} : tensor<4x20xi32>, vector<32xi32>
-// CHECK:             %[[SUM:.*]] = scf.for %[[J:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %[[START]]) -> (vector<32xi32>)
+// CHECK:             %[[LEN:.*]] = tensor.extract %[[LENS]][%[[N]]] : tensor<4xindex>
+// CHECK:             %[[SUM:.*]] = scf.for %[[J:.*]] = %{{.*}} to %[[LEN]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[START]]) -> (vector<32xi32>)
 // CHECK-DAG:           %[[V:.*]] = tensor.extract %{{.*}}[%[[N]], %[[J]]] : tensor<4x3xi8>
 // CHECK-DAG:           %[[I:.*]] = tensor.extract %{{.*}}[%[[N]], %[[J]]] : tensor<4x3xi16>
 // CHECK:               %[[K:.*]] = arith.index_castui %[[I]] : i16 to index

@@ -268,8 +268,11 @@ void mlir::qc::encodeSparseMatmuls(ModuleOp module,
     double nm = m ? double(mm->k / m * nKeep) *
                         perEntry(options.nmCost, options.nmCostGemv)
                   : INFINITY;
-    double ell =
-        double(longest) * perEntry(options.ellCost, options.ellCostGemv);
+    // The row-vectorized kernel stops each column at its last stored entry,
+    // the scalar loops run every column to the longest.
+    double ellEntries = rows < kVectorRows ? double(longest)
+                                           : double(nnz) / double(mm->n);
+    double ell = ellEntries * perEntry(options.ellCost, options.ellCostGemv);
     bool ellAllowed = !options.gpu;
     if (nm < dense && nm <= (ellAllowed ? ell : INFINITY)) {
       op.emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "

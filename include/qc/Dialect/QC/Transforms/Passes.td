@@ -170,7 +170,8 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
       becomes compressed values plus in-group offsets, other sparse weights a
       padded per-column list (ELL) of values and row indices; both run as a
       `linalg.generic` that gathers activations by index. The cheapest of
-      dense, N:M and ELL by `(stored entries per column) * cost(M)` wins,
+      dense, N:M and ELL by `(stored entries per column) * cost(M)` wins
+      (for ELL the longest column below 4 rows, the mean one from 4 on),
       `cost(M) = cost-gemv * M` for M < 4 rows (scalar kernel) and
       `cost * align(M, 16) / M` from 4 rows on (row-vectorized kernel); below
       `min-sparsity` the weight stays dense. On `target=gpu` the unstructured
