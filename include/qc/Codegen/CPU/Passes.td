@@ -61,7 +61,10 @@ def QCCPUVectorizeGathers
     `vector<B x ...>`, the others stay scalar and are broadcast, so each
     stored entry costs one contiguous load and one vector multiply-add per
     B rows. `B` is the smaller of `block-rows` and the rows rounded up to
-    16; a last partial block is masked. Kernels with fewer than `min-rows` rows (a
+    16; a last partial block is masked. When the body yields
+    `acc + x * ext(w)` with `w` read from a constant, the `j` loop of each
+    column stops after its last non-zero `w` (the padding of an ELL column
+    adds nothing). Kernels with fewer than `min-rows` rows (a
     matrix-vector product) are left to the scalar loops. The arithmetic is
     the body's own, so results are bit-exact.
   }];
