@@ -9,13 +9,19 @@ that --qc-lower-to-linalg emits and times it with qc-run (qc-cpu-pipeline,
 * dense: the matmul as is;
 * N:M and ELL: --qc-sparsify with that kernel forced (the other one priced out);
 * auto: --qc-sparsify with its default cost model (what a user gets);
-* channel: the narrower dense matmul the qc-level --qc-sparsify leaves.
+* channel: the narrower dense matmul the qc-level --qc-sparsify leaves;
+* upstream: the same contraction with the weight as a #sparse_tensor.encoding
+  (CSC by default) through mlir-opt's --sparsifier and mlir-runner -O3. The
+  dense constant is converted to the sparse tensor once, outside the timed
+  loop; each call of the kernel (kept out of line) is timed with rtclock
+  inside the module and the minimum is taken, like qc-run's `--repeat`.
 
 Every output is compared with the dense output element by element. It also
 prints the cost per stored entry of each kernel relative to a dense
 multiply-add, i.e. the values for --qc-sparsify's nm-cost / ell-cost.
 
   benchmarks/sparse_matmul.py --build build [--shapes 1x4096x4096,256x1024x1024]
+      [--mlir-bin /usr/lib/llvm-22/bin] [--upstream-kinds 50%,75%,90%,95%,2:4]
 
 Not a test: it measures. docs/Sparsity.md holds a table it printed.
 """
@@ -72,6 +78,86 @@ def module(m, k, w):
 """
 
 
+UPSTREAM_ENCODINGS = {"csc": "(i, j) -> (j : dense, i : compressed)",
+                      "csr": "(i, j) -> (i : dense, j : compressed)"}
+
+
+def upstream_module(a, w, encoding, repeat):
+    """The contraction with a sparse weight, timed in-module (see above)."""
+    (m, k), n = a.shape, w.shape[1]
+    hexw = '"0x' + np.ascontiguousarray(w).tobytes().hex().upper() + '"'
+    hexa = '"0x' + np.ascontiguousarray(a).tobytes().hex().upper() + '"'
+    ta, tw, tc = f"tensor<{m}x{k}xi8>", f"tensor<{k}x{n}xi8, #SP>", f"tensor<{m}x{n}xi32>"
+    return f"""#SP = #sparse_tensor.encoding<{{ map = {UPSTREAM_ENCODINGS[encoding]} }}>
+#trait = {{
+  indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                   affine_map<(m, n, k) -> (m, n)>],
+  iterator_types = ["parallel", "parallel", "reduction"]
+}}
+func.func @kernel(%a: {ta}, %w: {tw}) -> {tc} attributes {{passthrough = ["noinline"]}} {{
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : {tc}
+  %i = linalg.fill ins(%z : i32) outs(%e : {tc}) -> {tc}
+  %r = linalg.generic #trait ins(%a, %w : {ta}, {tw}) outs(%i : {tc}) {{
+  ^bb0(%x: i8, %y: i8, %acc: i32):
+    %x32 = arith.extsi %x : i8 to i32
+    %y32 = arith.extsi %y : i8 to i32
+    %p = arith.muli %x32, %y32 : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }} -> {tc}
+  return %r : {tc}
+}}
+func.func private @printMemrefI32(memref<*xi32>)
+func.func private @rtclock() -> f64
+func.func @main() {{
+  %wd = arith.constant dense<{hexw}> : tensor<{k}x{n}xi8>
+  %ws = sparse_tensor.convert %wd : tensor<{k}x{n}xi8> to {tw}
+  %a = arith.constant dense<{hexa}> : {ta}
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cr = arith.constant {repeat} : index
+  scf.for %it = %c0 to %cr step %c1 {{
+    %t0 = func.call @rtclock() : () -> f64
+    %r = func.call @kernel(%a, %ws) : ({ta}, {tw}) -> {tc}
+    %t1 = func.call @rtclock() : () -> f64
+    %dt = arith.subf %t1, %t0 : f64
+    vector.print str "time "
+    vector.print %dt : f64
+  }}
+  %r = func.call @kernel(%a, %ws) : ({ta}, {tw}) -> {tc}
+  %mb = bufferization.to_buffer %r : {tc} to memref<{m}x{n}xi32>
+  %u = memref.cast %mb : memref<{m}x{n}xi32> to memref<*xi32>
+  func.call @printMemrefI32(%u) : (memref<*xi32>) -> ()
+  return
+}}
+"""
+
+
+def time_upstream(mlir_bin, tmp, a, w, encoding, options, repeat):
+    """(min ms, output) of the upstream sparsifier's kernel."""
+    src, low = os.path.join(tmp, "upstream.mlir"), os.path.join(tmp, "upstream.llvm.mlir")
+    with open(src, "w") as f:
+        f.write(upstream_module(a, w, encoding, repeat))
+    res = subprocess.run([os.path.join(mlir_bin, "mlir-opt"), src,
+                          "--sparsifier=" + options, "-o", low], capture_output=True, text=True)
+    if res.returncode:
+        sys.exit("mlir-opt --sparsifier failed\n" + res.stderr)
+    lib = os.path.join(os.path.dirname(os.path.realpath(os.path.join(mlir_bin, "mlir-runner"))),
+                       "..", "lib")
+    libs = ",".join(os.path.join(lib, l) for l in ("libmlir_runner_utils.so",
+                                                    "libmlir_c_runner_utils.so"))
+    res = subprocess.run([os.path.join(mlir_bin, "mlir-runner"), low, "-e", "main",
+                          "-entry-point-result=void", "-O3", "-shared-libs=" + libs],
+                         capture_output=True, text=True)
+    if res.returncode:
+        sys.exit("mlir-runner failed\n" + res.stderr)
+    times = [float(t) for t in re.findall(r"time\s+([0-9.eE+-]+)", res.stdout)]
+    data = res.stdout[res.stdout.index("data =") + len("data ="):]
+    y = np.array([int(v) for v in re.findall(r"-?\d+", data)], dtype=np.int32)
+    return min(times) * 1e3, y.reshape(a.shape[0], w.shape[1])
+
+
 class Runner:
     def __init__(self, build, repeat, tmp):
         self.qc_opt = os.path.join(build, "bin", "qc-opt")
@@ -109,10 +195,19 @@ def main():
     ap.add_argument("--shapes", default="1x4096x4096,256x1024x1024")
     ap.add_argument("--kinds", default="dense,50%,75%,90%,95%,2:4,channel")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--mlir-bin", default="/usr/lib/llvm-22/bin",
+                    help="mlir-opt and mlir-runner for the upstream sparsifier column")
+    ap.add_argument("--upstream-kinds", default="50%,75%,90%,95%,2:4",
+                    help="weights also run through the upstream sparsifier ('' for none)")
+    ap.add_argument("--upstream-encoding", choices=sorted(UPSTREAM_ENCODINGS), default="csc")
+    ap.add_argument("--upstream-options", default="enable-runtime-library=false",
+                    help="options of mlir-opt --sparsifier (e.g. add vl=16)")
     args = ap.parse_args()
+    upstream_kinds = [k for k in args.upstream_kinds.split(",") if k]
     rng = np.random.default_rng(0)
-    print("| MxKxN | weight | dense ms | N:M ms | ELL ms | auto choice | auto ms | speed-up |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| MxKxN | weight | dense ms | N:M ms | ELL ms | upstream ms | auto choice | auto ms "
+          "| speed-up |")
+    print("|---|---|---|---|---|---|---|---|---|")
     costs = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = Runner(args.build, args.repeat, tmp)
@@ -143,16 +238,25 @@ def main():
                         if not np.array_equal(y, dense_y):
                             sys.exit(f"{shape} {kind} {kernel}: output differs from dense")
                         cells[kernel] = ms
+                        # What the kernel visits: the row-vectorized ELL kernel
+                        # (4 rows or more) stops each column at its last entry.
                         entries = (k // 2 if kernel == "nm" else
+                                   np.count_nonzero(w) / n if m >= 4 else
                                    int(re.search(r"longest column (\d+)", remark).group(1)))
                         costs[(kernel, m)].append((ms / entries) / (dense_ms / k))
+                    if kind in upstream_kinds:
+                        ms, y = time_upstream(args.mlir_bin, tmp, act, w, args.upstream_encoding,
+                                              args.upstream_options, args.repeat)
+                        if not np.array_equal(y, dense_y):
+                            sys.exit(f"{shape} {kind} upstream: output differs from dense")
+                        cells["upstream"] = ms
                     ms, y, remark = run.time(text, act, "")
                     if not np.array_equal(y, dense_y):
                         sys.exit(f"{shape} {kind} auto: output differs from dense")
                     choice = remark.split(": ")[-1] if remark else "kept dense"
                     auto = (choice, ms)
                 fmt = lambda key: f"{cells[key]:.2f}" if key in cells else "-"
-                print(f"| {shape} | {kind} | {dense_ms:.2f} | {fmt('nm')} | {fmt('ell')} | "
+                print(f"| {shape} | {kind} | {dense_ms:.2f} | {fmt('nm')} | {fmt('ell')} | {fmt('upstream')} | "
                       f"{auto[0]} | {auto[1]:.2f} | {dense_ms / auto[1]:.2f}x |", flush=True)
     for (kernel, m), values in sorted(c for c in costs.items() if c[1]):
         print(f"{kernel} cost per stored entry at M={m} (x dense MAC): min {min(values):.1f}, "

@@ -23,6 +23,9 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
   tiling.registerTile = llvm::to_vector(options.registerTile);
   tiling.vectorWidth = options.vectorWidth;
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  // Before tiling: it leaves loops of vector ops and transposes, which the
+  // next pass vectorizes.
+  funcPM.addPass(createQCCPUVectorizeGathers());
   funcPM.addPass(createQCCPUTileAndVectorize(tiling));
   // Masked remainder tiles: fold each vector.mask into its transfer's mask
   // operand now; folders that later touch ops inside a vector.mask region

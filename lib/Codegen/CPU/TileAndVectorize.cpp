@@ -176,6 +176,11 @@ struct TileAndVectorizePass final
       }
       SmallVector<int64_t> sizes(op.getNumLoops(), 1);
       sizes.back() = vectorWidth;
+      // A 2-D transpose reads one dimension and writes the other
+      // contiguously: square tiles become one register transpose each
+      // instead of a strided access per element.
+      if (isa<linalg::TransposeOp>(op.getOperation()) && op.getNumLoops() == 2)
+        sizes.front() = vectorWidth;
       SmallVector<int64_t> clamped = clampToRanges(op, sizes);
       FailureOr<linalg::LinalgOp> tiled = tile(rewriter, op, clamped);
       if (succeeded(tiled))

@@ -44,3 +44,17 @@ func.func @dynamic(%a: tensor<?xi32>, %b: tensor<?xi32>) -> tensor<?xi32> {
   %r = linalg.add ins(%a, %b : tensor<?xi32>, tensor<?xi32>) outs(%a : tensor<?xi32>) -> tensor<?xi32>
   return %r : tensor<?xi32>
 }
+
+// -----
+
+// A 2-D transpose: square vector-width tiles (one register transpose each),
+// not one row of a strided read; 20x12 leaves masked remainder tiles.
+// CHECK-LABEL: func.func @transpose
+// CHECK:         scf.for {{.*}} step %c8
+// CHECK:           scf.for {{.*}} step %c8
+// CHECK:             vector.transfer_read {{.*}} : tensor<?x?xi8>, vector<8x8xi8>
+// CHECK:             vector.transfer_write {{.*}} : vector<8x8xi8>, tensor<?x?xi8>
+func.func @transpose(%a: tensor<20x12xi8>, %init: tensor<12x20xi8>) -> tensor<12x20xi8> {
+  %t = linalg.transpose ins(%a : tensor<20x12xi8>) outs(%init : tensor<12x20xi8>) permutation = [1, 0]
+  return %t : tensor<12x20xi8>
+}

@@ -36,12 +36,12 @@ def main():
     with open(source, "w") as f:
         f.write(lc.build_module(cases))
     for label, stages in [("dense", [["--qc-lower-to-linalg"]]),
-                          # Unit kernel costs: these shapes are too small for
+                          # Tiny kernel costs: these shapes are too small for
                           # the measured costs to pick a kernel, and the point
                           # here is exactness of every representation.
                           ("sparsified", [["--qc-sparsify"], ["--qc-lower-to-linalg"],
-                                          ["--qc-sparsify=nm-cost=1 ell-cost=1 "
-                                           "nm-cost-gemv=1 ell-cost-gemv=1"]])]:
+                                          ["--qc-sparsify=nm-cost=0.01 ell-cost=0.01 "
+                                           "nm-cost-gemv=0.01 ell-cost-gemv=0.01"]])]:
         current = source
         for i, stage in enumerate(stages):
             out = os.path.join(args.work_dir, "%s.%d.mlir" % (label, i))

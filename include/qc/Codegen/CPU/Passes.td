@@ -14,7 +14,9 @@ def QCCPUTileAndVectorize
     a register tile whose (m, n) accumulator stays in vector registers while
     the k loop runs; the register tile is vectorized into one
     `vector.contract`. Other linalg ops are tiled to one row and a vector of
-    `vector-width` elements along the innermost loop and vectorized.
+    `vector-width` elements along the innermost loop and vectorized; a 2-D
+    `linalg.transpose` gets square `vector-width` tiles instead, each one
+    register transpose rather than a strided read per element.
     Remainder tiles are vectorized with masks, so no shape is rejected for
     not dividing a tile size. An op the vectorizer does not support is left
     as it is (it becomes scalar loops later), which is never wrong.
@@ -32,6 +34,50 @@ def QCCPUTileAndVectorize
                "Contraction register tile sizes (m, n, k), default 8,32,16">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "Elements per vector along the innermost loop of other ops">
+  ];
+}
+
+def QCCPUVectorizeGathers
+    : Pass<"qc-cpu-vectorize-gathers", "func::FuncOp"> {
+  let summary = "Vectorize --qc-sparsify's gather kernels along the rows";
+  let description = [{
+    Works on linalg on tensors, before `qc-cpu-tile-and-vectorize`. Matches
+    a `linalg.generic` over `(m, n, j)` (parallel, parallel, reduction)
+    writing `[M, N]`, whose inputs are indexed by `(n, j)` and whose body
+    reads a tensor from outside with `tensor.extract %a[m, k]`, `k`
+    independent of `m`: the N:M and ELL kernels of `--qc-sparsify`. The
+    linalg vectorizer can only turn that read into a gather.
+
+    The kernel is rewritten with the activations transposed to `[K, M]`:
+
+    ```
+    for n, for each block of B rows m0:
+      acc = out^T[n, m0 .. m0+B]
+      for j: acc = body(a^T[k(n, j), m0 .. m0+B], inputs[n, j], acc)
+      out^T[n, m0 .. m0+B] = acc
+    ```
+
+    The body's ops that depend on `m` (elementwise only) work on
+    `vector<B x ...>`, the others stay scalar and are broadcast, so each
+    stored entry costs one contiguous load and one vector multiply-add per
+    B rows. `B` is the smaller of `block-rows` and the rows rounded up to
+    16; a last partial block is masked. When the body yields
+    `acc + x * ext(w)` with `w` read from a constant, the `j` loop of each
+    column stops after its last non-zero `w` (the padding of an ELL column
+    adds nothing). Kernels with fewer than `min-rows` rows (a
+    matrix-vector product) are left to the scalar loops. The arithmetic is
+    the body's own, so results are bit-exact.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"minRows", "min-rows", "int64_t", /*default=*/"4",
+           "Fewest rows (M) for which a kernel is vectorized">,
+    Option<"blockRows", "block-rows", "int64_t", /*default=*/"128",
+           "Rows per accumulator vector, a multiple of 16">
   ];
 }
 
@@ -56,7 +102,9 @@ def QCCPULowerVectors : Pass<"qc-cpu-lower-vectors", "func::FuncOp"> {
     broadcast-multiply-add (`vector.outerproduct`, then `vector.fma` or
     `arith.muli`/`arith.addi`) per reduction step, so that the (m, n)
     accumulator of a register tile stays as whole vectors and no horizontal
-    reduction is needed; multi-reductions, masks, transposes, broadcasts,
+    reduction is needed; transposes become one flat shuffle (LLVM selects
+    permute instructions; element by element they cost several instructions
+    per element); multi-reductions, masks, broadcasts,
     shape casts and transfers are unrolled to 1-D vectors. What is left is
     what `convert-vector-to-llvm` translates one to one.
   }];

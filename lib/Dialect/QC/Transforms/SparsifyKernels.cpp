@@ -21,11 +21,17 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
+
+/// qc-cpu-vectorize-gathers' defaults: kernels with this many rows or more
+/// run on row vectors of kRowLanes i32 lanes.
+constexpr int64_t kVectorRows = 4;
+constexpr int64_t kRowLanes = 16;
 
 /// The constant weight of an i8 x i8 -> i32 matmul on static tensors.
 struct RawMatmul {
@@ -243,22 +249,30 @@ void mlir::qc::encodeSparseMatmuls(ModuleOp module,
                         << "; kept dense";
       continue;
     }
-    // Cost per output element, in dense multiply-adds. A gather kernel
-    // streams its values and indices once per row of the activations while a
-    // dense matrix-vector product is bound by reading the weight once: the
-    // per-entry cost falls from `cost` (many rows) to `cost-gemv` (one row).
+    // Cost per output element, in dense multiply-adds (docs/Sparsity.md).
+    // With fewer than kVectorRows rows the kernel runs as scalar loops, whose
+    // cost per entry and row stays while dense gets cheaper per
+    // multiply-add with every row that shares a read of the weight. From
+    // kVectorRows on, qc-cpu-vectorize-gathers runs it on 16-lane row
+    // vectors: an entry costs the same for 1 to 16 rows of a block.
     auto [nKeep, m] = detectNM(w, mm->k, mm->n);
-    double rows = double(cast<RankedTensorType>(op.getInputs()[0].getType())
-                             .getDimSize(0));
-    auto perEntry = [&](double many, double one) {
-      return many + (one - many) / rows;
+    int64_t rows =
+        cast<RankedTensorType>(op.getInputs()[0].getType()).getDimSize(0);
+    auto perEntry = [&](double vectorCost, double scalarCost) {
+      if (rows < kVectorRows)
+        return scalarCost * double(rows);
+      return vectorCost * double(llvm::alignTo(rows, kRowLanes)) /
+             double(rows);
     };
     double dense = double(mm->k);
     double nm = m ? double(mm->k / m * nKeep) *
                         perEntry(options.nmCost, options.nmCostGemv)
                   : INFINITY;
-    double ell =
-        double(longest) * perEntry(options.ellCost, options.ellCostGemv);
+    // The row-vectorized kernel stops each column at its last stored entry,
+    // the scalar loops run every column to the longest.
+    double ellEntries = rows < kVectorRows ? double(longest)
+                                           : double(nnz) / double(mm->n);
+    double ell = ellEntries * perEntry(options.ellCost, options.ellCostGemv);
     bool ellAllowed = !options.gpu;
     if (nm < dense && nm <= (ellAllowed ? ell : INFINITY)) {
       op.emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "

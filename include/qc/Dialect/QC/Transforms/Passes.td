@@ -170,8 +170,10 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
       becomes compressed values plus in-group offsets, other sparse weights a
       padded per-column list (ELL) of values and row indices; both run as a
       `linalg.generic` that gathers activations by index. The cheapest of
-      dense, N:M and ELL by `(stored entries per column) * cost(M)` wins,
-      `cost(M) = cost + (cost-gemv - cost) / M` for M rows; below
+      dense, N:M and ELL by `(stored entries per column) * cost(M)` wins
+      (for ELL the longest column below 4 rows, the mean one from 4 on),
+      `cost(M) = cost-gemv * M` for M < 4 rows (scalar kernel) and
+      `cost * align(M, 16) / M` from 4 rows on (row-vectorized kernel); below
       `min-sparsity` the weight stays dense. On `target=gpu` the unstructured
       (ELL) form is not used.
 
@@ -182,16 +184,17 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
            "weights with a smaller fraction of zeros stay dense">,
     Option<"target", "target", "std::string", "\"cpu\"",
            "cpu | gpu: gpu never picks the unstructured (ELL) kernel">,
-    Option<"nmCost", "nm-cost", "double", "110.0",
-           "cost of one stored N:M entry per row of a many-row matmul, in "
-           "dense multiply-adds (measured, docs/Sparsity.md)">,
-    Option<"ellCost", "ell-cost", "double", "70.0",
-           "cost of one stored ELL entry per row of a many-row matmul, in "
-           "dense multiply-adds (measured)">,
-    Option<"nmCostGemv", "nm-cost-gemv", "double", "6.0",
-           "the same for a single-row matmul (matrix-vector product)">,
-    Option<"ellCostGemv", "ell-cost-gemv", "double", "8.0",
-           "the same for a single-row matmul (matrix-vector product)">
+    Option<"nmCost", "nm-cost", "double", "8.0",
+           "cost of one stored N:M entry per row when the kernel runs on "
+           "16-row vectors (4 rows or more), in dense multiply-adds "
+           "(measured, docs/Sparsity.md)">,
+    Option<"ellCost", "ell-cost", "double", "9.0",
+           "the same for an ELL entry">,
+    Option<"nmCostGemv", "nm-cost-gemv", "double", "5.0",
+           "cost of one stored N:M entry of the scalar kernel of a "
+           "matrix-vector product, in dense multiply-adds (measured)">,
+    Option<"ellCostGemv", "ell-cost-gemv", "double", "7.0",
+           "the same for an ELL entry">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
