@@ -56,8 +56,12 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   funcPM.addPass(createConvertLinalgToLoopsPass());
   funcPM.addPass(createQCCPULowerVectors());
   // Transfers the patterns could not unroll (masked or n-D ones) become
-  // loops of 1-D transfers.
-  funcPM.addPass(createConvertVectorToSCFPass());
+  // 1-D transfers, fully unrolled: the loop form stages the vector in a
+  // memref.alloca placed inside the enclosing loops, which LLVM cannot
+  // always promote (register tiles with k = 32) and which then grows the
+  // stack on every iteration until it overflows.
+  funcPM.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   funcPM.addPass(createCanonicalizerPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
