@@ -12,10 +12,12 @@
 # CHECK: all 24 cases bit-exact
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
+from upstream_cpu import run  # noqa: E402
 
 FORCE = {"nm": "min-sparsity=0 nm-cost=0.000001 nm-cost-gemv=0.000001 "
                "ell-cost=1000000 ell-cost-gemv=1000000",
@@ -54,12 +56,6 @@ def module(m, k, n, w, unsigned):
 """
 
 
-def run(cmd):
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode:
-        sys.stderr.write(res.stderr)
-        sys.exit("FAILED, reproduce with:\n  " + " ".join(cmd))
-    return res
 
 
 def main():

@@ -12,25 +12,17 @@
 # where RUNNER takes `model.mlir --entry model --input x.npy --output y.npy`.
 import argparse
 import os
-import shlex
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import low_rank_models as models  # noqa: E402
+from upstream_cpu import run  # noqa: E402
 
 MAX_CODE_DIFFERENCE = 4
 
 
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr)
-        sys.exit("FAILED (exit %d), reproduce with:\n  %s" % (
-            result.returncode, " ".join(shlex.quote(c) for c in cmd)))
-    return result
 
 
 def compile_pair(work, name, source, options):

@@ -13,27 +13,19 @@
 # CHECK: vulkan: all 6 cases bit-exact, dense and sparsified
 import argparse
 import os
-import shlex
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 import sparse_cases  # noqa: E402
+from upstream_cpu import run  # noqa: E402
 
 # Tiny kernel costs: these shapes are too small for the measured costs to pick
 # a kernel, and the point here is exactness of every representation.
 SPARSIFY = "--qc-sparsify=target=gpu nm-cost=0.01 ell-cost=0.01 nm-cost-gemv=0.01 ell-cost-gemv=0.01"
 
 
-def run(cmd):
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr)
-        sys.exit("FAILED (exit %d), reproduce with:\n  %s" % (
-            result.returncode, " ".join(shlex.quote(c) for c in cmd)))
-    return result
 
 
 def main():
