@@ -12,6 +12,9 @@
 //   ELL  values + absolute row indices (i16 if K fits, else i32), columns
 //        padded with zero values up to the longest column.
 //
+// A conv_2d_nhwc_hwcf filter [KH, KW, C, F] is the [KH*KW*C, F] weight of
+// the same scheme; its kernel gathers the input window element instead.
+//
 //===----------------------------------------------------------------------===//
 #include "Sparsify.h"
 
