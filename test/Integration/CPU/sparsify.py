@@ -4,14 +4,17 @@
 # sparsified run must really use the representations it claims.
 #
 # RUN: %python %s --qc-opt qc-opt --mlir-opt mlir-opt --mlir-runner mlir-runner --work-dir %t | FileCheck %s
-# CHECK: dense: all 6 cases bit-exact
+# CHECK: dense: all 9 cases bit-exact
 # CHECK-DAG: remark: qc-sparsify: removed 6 of 16 zero output channels, constant outputs folded into the consumers' biases
 # CHECK-DAG: remark: qc-sparsify: removed 3 of 8 zero output channels, constant outputs folded into the consumers' biases
 # CHECK-DAG: remark: qc-sparsify: 2:4 (sparsity 0.500), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: 1:4 (sparsity 0.750), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: unstructured (sparsity 0.900, {{.*}}: ELL kernel
 # CHECK-DAG: remark: qc-sparsify: sparsity 0.301 below min-sparsity 0.500; kept dense
-# CHECK: sparsified: all 6 cases bit-exact
+# CHECK-DAG: remark: qc-sparsify: 2:4 (sparsity 0.500), {{.*}} vs dense 72.0: N:M kernel
+# CHECK-DAG: remark: qc-sparsify: unstructured (sparsity 0.900, {{.*}} of 18), {{.*}}: ELL kernel
+# CHECK-DAG: remark: qc-sparsify: convolution on unsigned codes kept dense
+# CHECK: sparsified: all 9 cases bit-exact
 import argparse
 import os
 import sys

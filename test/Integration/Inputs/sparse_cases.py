@@ -18,7 +18,15 @@ def all_cases(seed=11, conv_padding=1):
             single_matmul("mm_1of4", rng, 3, 32, 8, "1:4", 0.75),
             single_matmul("mm_u90", rng, 3, 160, 16, "unstructured", 0.9),
             single_matmul("mm_u30", rng, 3, 32, 8, "unstructured", 0.3),
-            matmul_chain("mm_chain", rng), conv_chain("conv_chain", rng, conv_padding)]
+            matmul_chain("mm_chain", rng), conv_chain("conv_chain", rng, conv_padding),
+            # Level 2 on convolutions: N:M along C (stride 2, odd sizes),
+            # ELL (dilation 2, batch 2), and unsigned input (kept dense).
+            single_conv("conv_2of4_s2", rng, (1, 9, 7, 8), (3, 3, 8, 6), "2:4", 0.5,
+                        strides=(2, 2), pad=conv_padding),
+            single_conv("conv_u90_d2", rng, (2, 7, 9, 3), (3, 2, 3, 5), "unstructured", 0.9,
+                        dilations=(2, 2)),
+            single_conv("conv_1of4_u8", rng, (1, 5, 7, 4), (2, 3, 4, 4), "1:4", 0.75,
+                        xq=lc.QType(0.05, 128, signed=False))]
 
 
 def pruned(rng, shape, pattern, sparsity):
@@ -102,3 +110,37 @@ def conv_chain(name, rng, pad=1):
     y = output(ref.conv2d(x, xq.zps[0], w, wq.zps, bias, padding=(pad,) * 4), xq, wq, yq)
     c.expected = output(ref.conv2d(y, yq.zps[0], w2, w2q.zps, bias2), yq, w2q, zq)
     return c
+
+
+def single_conv(name, rng, x_shape, w_shape, pattern, sparsity, strides=(1, 1),
+                dilations=(1, 1), pad=0, xq=None):
+    """One conv with a pruned filter whose extreme codes (-128, 127, in the
+    input and in the filter) go through the gather kernel."""
+    xq = xq or lc.QType(0.05, 3)
+    kh, kw, c, f = w_shape
+    wq = lc.QType(rng.uniform(0.01, 0.03, f), 0, axis=3)
+    yq = lc.QType(lc.spread_scale(0.05, 0.02, kh * kw * c * (1 - sparsity)), -2)
+    x = xq.random(rng, x_shape)
+    x.flat[0], x.flat[-1] = xq.qmin, xq.qmax
+    w = pruned(rng, w_shape, pattern, sparsity)
+    nz = np.flatnonzero(w)
+    w.flat[nz[0]], w.flat[nz[-1]] = -128, 127
+    padding = (pad,) * 4
+    oh = (x_shape[1] + 2 * pad - dilations[0] * (kh - 1) - 1) // strides[0] + 1
+    ow = (x_shape[2] + 2 * pad - dilations[1] * (kw - 1) - 1) // strides[1] + 1
+    out_shape = (x_shape[0], oh, ow, f)
+    c_ = lc.Case(name)
+    bias_q = lc.QType(xq.scales[0] * wq.scales, 0, bits=32, axis=0)
+    bias = rng.integers(-3000, 3000, size=(f,))
+    xn, wn, bn = c_.arg(x, xq), c_.const(w, wq), c_.const(bias, bias_q)
+    c_.body.append("%%r = qc.conv2d %s, %s bias %s {strides = array<i64: %d, %d>, "
+                   "padding = array<i64: %d, %d, %d, %d>, dilations = array<i64: %d, %d>} "
+                   ": %s, %s, %s -> %s" % (
+                       (xn, wn, bn) + tuple(strides) + padding + tuple(dilations) + (
+                           xq.tensor(x_shape), wq.tensor(w_shape), bias_q.tensor((f,)),
+                           yq.tensor(out_shape))))
+    c_.result = (yq, out_shape)
+    acc = ref.conv2d(x, xq.zps[0], w, wq.zps, bias, strides=strides, padding=padding,
+                     dilations=dilations)
+    c_.expected = output(acc, xq, wq, yq)
+    return c_

@@ -1,7 +1,8 @@
 # The pruned models of the CPU test (test/Integration/Inputs/sparse_cases.py)
 # on the Vulkan device: each runs dense and sparsified for target=gpu (channel
-# removal, N:M kernels, which also cover a 90 % unstructured weight as 5:16;
-# ELL is not used on the GPU) through
+# removal, N:M kernels, which also cover a 90 % unstructured weight as 5:16,
+# and a 2:4 conv filter; ELL is not used on the GPU: the 90 % conv stays dense)
+# through
 # qc-vulkan-run, and both must equal the numpy reference bit for bit.
 #
 # RUN: %python %s --qc-opt qc-opt --runner qc-vulkan-run --work-dir %t | FileCheck %s
@@ -10,7 +11,10 @@
 # CHECK-DAG: remark: qc-sparsify: 2:4 (sparsity 0.500), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: 1:4 (sparsity 0.750), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: 5:16 (sparsity 0.900), {{.*}}: N:M kernel
-# CHECK: vulkan: all 6 cases bit-exact, dense and sparsified
+# CHECK-DAG: remark: qc-sparsify: 2:4 (sparsity 0.500), {{.*}} vs dense 72.0: N:M kernel
+# CHECK-DAG: remark: qc-sparsify: unstructured sparsity 0.900 has no GPU kernel; kept dense
+# CHECK-DAG: remark: qc-sparsify: convolution on unsigned codes kept dense
+# CHECK: vulkan: all 9 cases bit-exact, dense and sparsified
 import argparse
 import os
 import sys

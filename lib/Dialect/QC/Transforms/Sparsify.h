@@ -23,8 +23,9 @@ struct SparseKernelOptions {
 /// per decision.
 void removeZeroChannels(ModuleOp module);
 
-/// Rewrites i8 x constant-i8 -> i32 linalg.matmul ops into N:M or ELL gather
-/// kernels where the cost model says so. Emits a remark per decision.
+/// Rewrites i8 x constant-i8 -> i32 linalg.matmul and conv_2d_nhwc_hwcf ops
+/// into N:M or ELL gather kernels where the cost model says so. Emits a
+/// remark per decision, also for the convolutions it leaves dense.
 void encodeSparseMatmuls(ModuleOp module, const SparseKernelOptions &options);
 
 } // namespace mlir::qc

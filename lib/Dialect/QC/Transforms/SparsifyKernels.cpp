@@ -12,6 +12,9 @@
 //   ELL  values + absolute row indices (i16 if K fits, else i32), columns
 //        padded with zero values up to the longest column.
 //
+// A conv_2d_nhwc_hwcf filter [KH, KW, C, F] is the [KH*KW*C, F] weight of
+// the same scheme; its kernel gathers the input window element instead.
+//
 //===----------------------------------------------------------------------===//
 #include "Sparsify.h"
 
@@ -33,12 +36,25 @@ namespace {
 constexpr int64_t kVectorRows = 4;
 constexpr int64_t kRowLanes = 16;
 
-/// The constant weight of an i8 x i8 -> i32 matmul on static tensors.
+/// An i8 x constant-i8 -> i32 contraction on static tensors whose weight is
+/// a [K, N] matrix in row-major order: a linalg.matmul's [K, N], or a
+/// conv_2d_nhwc_hwcf filter [KH, KW, C, F] read as [R = KH*KW*C, F] with
+/// r = (kh*KW + kw)*C + c (the same bytes).
 struct RawMatmul {
-  linalg::MatmulOp op;
+  Operation *op;
+  Value input, init;
   DenseIntElementsAttr weight;
   int64_t k, n;
   bool isUnsigned;
+  /// Output elements per column: M for a matmul, N*OH*OW for a conv.
+  int64_t rows;
+  /// N:M groups must not straddle this many reduction positions: K for a
+  /// matmul, C for a conv (a group stays inside one filter tap).
+  int64_t groupSpan;
+  /// Convolutions only: filter width and depth, strides, dilations.
+  bool isConv = false;
+  int64_t kw = 0, c = 0;
+  int64_t strides[2] = {1, 1}, dilations[2] = {1, 1};
 };
 
 FailureOr<RawMatmul> matchRawMatmul(linalg::MatmulOp op) {
@@ -56,16 +72,62 @@ FailureOr<RawMatmul> matchRawMatmul(linalg::MatmulOp op) {
   DenseIntElementsAttr weight;
   if (!matchPattern(op.getInputs()[1], m_Constant(&weight)))
     return failure();
-  return RawMatmul{op, weight, rhsType.getDimSize(0), rhsType.getDimSize(1),
-                   op.getCast() == linalg::TypeFn::cast_unsigned};
+  RawMatmul mm{op.getOperation(),
+               op.getInputs()[0],
+               op.getOutputs()[0],
+               weight,
+               rhsType.getDimSize(0),
+               rhsType.getDimSize(1),
+               op.getCast() == linalg::TypeFn::cast_unsigned,
+               lhsType.getDimSize(0),
+               rhsType.getDimSize(0)};
+  return mm;
+}
+
+FailureOr<RawMatmul> matchRawConv(linalg::Conv2DNhwcHwcfOp op) {
+  auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto wType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto outType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!xType || !wType || !outType || !xType.hasStaticShape() ||
+      !wType.hasStaticShape() || !outType.hasStaticShape() ||
+      !xType.getElementType().isInteger(8) ||
+      !wType.getElementType().isInteger(8) ||
+      !outType.getElementType().isInteger(32))
+    return failure();
+  DenseIntElementsAttr weight;
+  if (!matchPattern(op.getInputs()[1], m_Constant(&weight)))
+    return failure();
+  int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
+          c = wType.getDimSize(2), f = wType.getDimSize(3);
+  // The named convolution always sign-extends its operands.
+  RawMatmul mm{op.getOperation(),
+               op.getInputs()[0],
+               op.getOutputs()[0],
+               weight,
+               kh * kw * c,
+               f,
+               /*isUnsigned=*/false,
+               outType.getDimSize(0) * outType.getDimSize(1) *
+                   outType.getDimSize(2),
+               c};
+  mm.isConv = true;
+  mm.kw = kw;
+  mm.c = c;
+  for (int i = 0; i < 2; ++i) {
+    mm.strides[i] = op.getStrides().getValues<int64_t>()[i];
+    mm.dilations[i] = op.getDilations().getValues<int64_t>()[i];
+  }
+  return mm;
 }
 
 /// The sparsest N:M structure (M in 4, 8, 16 dividing K) that every group of
 /// every column satisfies, as (N, M); (0, 0) if none has N <= M / 2.
-std::pair<int64_t, int64_t> detectNM(ArrayRef<int8_t> w, int64_t k, int64_t n) {
+/// `span` (a multiple of every accepted M) keeps groups inside one conv tap.
+std::pair<int64_t, int64_t> detectNM(ArrayRef<int8_t> w, int64_t k, int64_t n,
+                                     int64_t span) {
   std::pair<int64_t, int64_t> best{0, 0};
   for (int64_t m : {4, 8, 16}) {
-    if (k % m != 0)
+    if (k % m != 0 || span % m != 0)
       continue;
     int64_t worst = 0;
     for (int64_t g = 0; g < k / m; ++g)
@@ -91,29 +153,57 @@ Value buildGatherKernel(
     Value indices,
     function_ref<Value(OpBuilder &, Location, Value, Value)> kOf) {
   MLIRContext *ctx = builder.getContext();
-  AffineExpr m, n, j;
-  bindDims(ctx, m, n, j);
-  auto weightMap = AffineMap::get(3, 0, {n, j}, ctx);
-  auto outMap = AffineMap::get(3, 0, {m, n}, ctx);
-  Value lhs = mm.op.getInputs()[0];
-  Value init = mm.op.getOutputs()[0];
-  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
-                                                utils::IteratorType::parallel,
-                                                utils::IteratorType::reduction};
+  // Matmul loops (m, n, j); conv loops (n, oh, ow, f, j).
+  unsigned numLoops = mm.isConv ? 5 : 3;
+  SmallVector<AffineExpr> d;
+  for (unsigned i = 0; i < numLoops; ++i)
+    d.push_back(getAffineDimExpr(i, ctx));
+  AffineExpr col = d[numLoops - 2], j = d[numLoops - 1];
+  auto weightMap = AffineMap::get(numLoops, 0, {col, j}, ctx);
+  auto outMap = AffineMap::get(numLoops, 0, ArrayRef(d).drop_back(), ctx);
+  SmallVector<utils::IteratorType> iterators(numLoops - 1,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
   auto generic = linalg::GenericOp::create(
-      builder, loc, TypeRange{init.getType()}, ValueRange{values, indices},
-      ValueRange{init}, ArrayRef<AffineMap>{weightMap, weightMap, outMap},
+      builder, loc, TypeRange{mm.init.getType()}, ValueRange{values, indices},
+      ValueRange{mm.init}, ArrayRef<AffineMap>{weightMap, weightMap, outMap},
       iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-        Value row = linalg::IndexOp::create(b, l, 0);
-        Value entry = linalg::IndexOp::create(b, l, 2);
+        Value entry = linalg::IndexOp::create(b, l, numLoops - 1);
         Value k = kOf(b, l, entry, args[1]);
-        Value a = tensor::ExtractOp::create(b, l, lhs, ValueRange{row, k});
+        Value a;
+        if (!mm.isConv) {
+          Value row = linalg::IndexOp::create(b, l, 0);
+          a = tensor::ExtractOp::create(b, l, mm.input, ValueRange{row, k});
+        } else {
+          // The stored reduction index is decoded with constant div/rem
+          // rather than stored as (kh, kw, c): the index constants keep
+          // the matmul's size and form, and division by a constant lowers
+          // to a multiply and shift.
+          auto cst = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(b, l, v);
+          };
+          Value tap = arith::DivUIOp::create(b, l, k, cst(mm.c));
+          Value ch = arith::RemUIOp::create(b, l, k, cst(mm.c));
+          Value kh = arith::DivUIOp::create(b, l, tap, cst(mm.kw));
+          Value kw = arith::RemUIOp::create(b, l, tap, cst(mm.kw));
+          auto pos = [&](unsigned dim, Value tapIndex, int i) -> Value {
+            Value o = linalg::IndexOp::create(b, l, dim);
+            Value os = arith::MulIOp::create(b, l, o, cst(mm.strides[i]));
+            Value td =
+                arith::MulIOp::create(b, l, tapIndex, cst(mm.dilations[i]));
+            return arith::AddIOp::create(b, l, os, td);
+          };
+          Value batch = linalg::IndexOp::create(b, l, 0);
+          a = tensor::ExtractOp::create(
+              b, l, mm.input,
+              ValueRange{batch, pos(1, kh, 0), pos(2, kw, 1), ch});
+        }
         Type i32 = b.getI32Type();
         Value a32 = mm.isUnsigned ? Value(arith::ExtUIOp::create(b, l, i32, a))
                                   : Value(arith::ExtSIOp::create(b, l, i32, a));
-        Value w32 =
-            mm.isUnsigned ? Value(arith::ExtUIOp::create(b, l, i32, args[0]))
-                          : Value(arith::ExtSIOp::create(b, l, i32, args[0]));
+        Value w32 = mm.isUnsigned
+                        ? Value(arith::ExtUIOp::create(b, l, i32, args[0]))
+                        : Value(arith::ExtSIOp::create(b, l, i32, args[0]));
         Value prod = arith::MulIOp::create(b, l, a32, w32);
         Value sum = arith::AddIOp::create(b, l, args[2], prod);
         linalg::YieldOp::create(b, l, sum);
@@ -121,12 +211,12 @@ Value buildGatherKernel(
   return generic.getResult(0);
 }
 
-/// Replaces the matmul by the kernel result and drops the dense weight if
-/// nothing else reads it.
+/// Replaces the contraction by the kernel result and drops the dense weight
+/// if nothing else reads it.
 void replaceMatmul(RawMatmul &mm, Value result) {
-  Operation *weight = mm.op.getInputs()[1].getDefiningOp();
-  mm.op.getResult(0).replaceAllUsesWith(result);
-  mm.op.erase();
+  Operation *weight = mm.op->getOperand(1).getDefiningOp();
+  mm.op->getResult(0).replaceAllUsesWith(result);
+  mm.op->erase();
   if (weight && weight->use_empty())
     weight->erase();
 }
@@ -139,8 +229,7 @@ Value columnConstant(OpBuilder &builder, Location loc, int64_t n, int64_t l,
                                    DenseElementsAttr::get(type, data));
 }
 
-void rewriteNM(RawMatmul &mm, ArrayRef<int8_t> w, int64_t nKeep,
-               int64_t m) {
+void rewriteNM(RawMatmul &mm, ArrayRef<int8_t> w, int64_t nKeep, int64_t m) {
   int64_t groups = mm.k / m, l = groups * nKeep;
   SmallVector<APInt> values, offsets;
   values.reserve(mm.n * l);
@@ -163,7 +252,7 @@ void rewriteNM(RawMatmul &mm, ArrayRef<int8_t> w, int64_t nKeep,
       }
     }
   OpBuilder builder(mm.op);
-  Location loc = mm.op.getLoc();
+  Location loc = mm.op->getLoc();
   Type i8 = builder.getI8Type();
   Value vals = columnConstant(builder, loc, mm.n, l, i8, values);
   Value offs = columnConstant(builder, loc, mm.n, l, i8, offsets);
@@ -203,8 +292,9 @@ void rewriteELL(RawMatmul &mm, ArrayRef<int8_t> w, int64_t l) {
     }
   }
   OpBuilder builder(mm.op);
-  Location loc = mm.op.getLoc();
-  Value vals = columnConstant(builder, loc, mm.n, l, builder.getI8Type(), values);
+  Location loc = mm.op->getLoc();
+  Value vals =
+      columnConstant(builder, loc, mm.n, l, builder.getI8Type(), values);
   Value idx = columnConstant(builder, loc, mm.n, l,
                              builder.getIntegerType(indexBits), rows);
   Value result = buildGatherKernel(
@@ -215,89 +305,146 @@ void rewriteELL(RawMatmul &mm, ArrayRef<int8_t> w, int64_t l) {
   replaceMatmul(mm, result);
 }
 
+/// Takes the cost model's decision for one contraction and rewrites it.
+/// A conv counts as a matmul with N*OH*OW rows and K = KH*KW*C.
+void encodeOne(FailureOr<RawMatmul> mm, const SparseKernelOptions &options) {
+  Operation *op = (*mm).op;
+  SmallVector<int8_t> w;
+  w.reserve(mm->k * mm->n);
+  for (APInt v : mm->weight.getValues<APInt>())
+    w.push_back(int8_t(v.getSExtValue()));
+  int64_t nnz = 0, longest = 0;
+  for (int64_t c = 0; c < mm->n; ++c) {
+    int64_t count = 0;
+    for (int64_t r = 0; r < mm->k; ++r)
+      count += w[r * mm->n + c] != 0;
+    nnz += count;
+    longest = std::max(longest, count);
+  }
+  double sparsity = 1.0 - double(nnz) / double(mm->k * mm->n);
+  std::string sp = llvm::formatv("{0:F3}", sparsity).str();
+  if (sparsity < options.minSparsity || nnz == 0) {
+    if (nnz == 0)
+      op->emitRemark() << "qc-sparsify: weight is all zero; kept dense";
+    else
+      op->emitRemark() << "qc-sparsify: sparsity " << sp
+                       << " below min-sparsity "
+                       << llvm::formatv("{0:F3}", options.minSparsity).str()
+                       << "; kept dense";
+    return;
+  }
+  // Cost per output element, in dense multiply-adds (docs/Sparsity.md).
+  // With fewer than kVectorRows rows the kernel runs as scalar loops, whose
+  // cost per entry and row stays while dense gets cheaper per
+  // multiply-add with every row that shares a read of the weight. From
+  // kVectorRows on, qc-cpu-vectorize-gathers runs it on 16-lane row
+  // vectors: an entry costs the same for 1 to 16 rows of a block.
+  auto [nKeep, m] = detectNM(w, mm->k, mm->n, mm->groupSpan);
+  int64_t rows = mm->rows;
+  auto perEntry = [&](double vectorCost, double scalarCost) {
+    if (rows < kVectorRows)
+      return scalarCost * double(rows);
+    return vectorCost * double(llvm::alignTo(rows, kRowLanes)) / double(rows);
+  };
+  double dense = double(mm->k);
+  double nm = m ? double(mm->k / m * nKeep) *
+                      perEntry(options.nmCost, options.nmCostGemv)
+                : INFINITY;
+  // The row-vectorized kernel stops each column at its last stored entry,
+  // the scalar loops run every column to the longest.
+  double ellEntries =
+      rows < kVectorRows ? double(longest) : double(nnz) / double(mm->n);
+  double ell = ellEntries * perEntry(options.ellCost, options.ellCostGemv);
+  bool ellAllowed = !options.gpu;
+  if (nm < dense && nm <= (ellAllowed ? ell : INFINITY)) {
+    op->emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "
+                     << sp << "), cost " << llvm::formatv("{0:F1}", nm).str()
+                     << " vs dense " << llvm::formatv("{0:F1}", dense).str()
+                     << ": N:M kernel";
+    rewriteNM(*mm, w, nKeep, m);
+    return;
+  }
+  if (ellAllowed && ell < dense) {
+    op->emitRemark() << "qc-sparsify: unstructured (sparsity " << sp
+                     << ", longest column " << longest << " of " << mm->k
+                     << "), cost " << llvm::formatv("{0:F1}", ell).str()
+                     << " vs dense " << llvm::formatv("{0:F1}", dense).str()
+                     << ": ELL kernel";
+    rewriteELL(*mm, w, longest);
+    return;
+  }
+  if (!ellAllowed && ell < dense)
+    op->emitRemark() << "qc-sparsify: unstructured sparsity " << sp
+                     << " has no GPU kernel; kept dense";
+  else
+    op->emitRemark() << "qc-sparsify: sparsity " << sp << " does not pay (cost "
+                     << llvm::formatv("{0:F1}", std::min(nm, ell)).str()
+                     << " vs dense " << llvm::formatv("{0:F1}", dense).str()
+                     << "); kept dense";
+}
+
+/// The constant behind `v`, looking through reshapes (the depthwise and
+/// grouped lowerings reshape the filter).
+bool isConstantFilter(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
+      v = def->getOperand(0);
+      continue;
+    }
+    return matchPattern(v, m_Constant());
+  }
+  return false;
+}
+
+/// Number of groups of the generic that --qc-lower-to-linalg emits for a
+/// grouped (or unsigned) conv: loops (n, oh, ow, g, f, kh, kw, c) with the
+/// filter expanded to [KH, KW, C/G, G, F/G]; 0 if `op` is not that form.
+int64_t groupedConvGroups(linalg::GenericOp op) {
+  if (op.getNumLoops() != 8 || op.getNumReductionLoops() != 3 ||
+      op.getNumDpsInputs() != 2)
+    return 0;
+  auto expand = op.getDpsInputs()[1].getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand || expand.getResultType().getRank() != 5 ||
+      !isConstantFilter(expand.getSrc()))
+    return 0;
+  return expand.getResultType().getDimSize(3);
+}
+
 } // namespace
 
 void mlir::qc::encodeSparseMatmuls(ModuleOp module,
                                    const SparseKernelOptions &options) {
-  SmallVector<linalg::MatmulOp> matmuls;
-  module.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-  for (linalg::MatmulOp op : matmuls) {
-    FailureOr<RawMatmul> mm = matchRawMatmul(op);
-    if (failed(mm))
-      continue;
-    SmallVector<int8_t> w;
-    w.reserve(mm->k * mm->n);
-    for (APInt v : mm->weight.getValues<APInt>())
-      w.push_back(int8_t(v.getSExtValue()));
-    int64_t nnz = 0, longest = 0;
-    for (int64_t c = 0; c < mm->n; ++c) {
-      int64_t count = 0;
-      for (int64_t r = 0; r < mm->k; ++r)
-        count += w[r * mm->n + c] != 0;
-      nnz += count;
-      longest = std::max(longest, count);
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) {
+    if (isa<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp,
+            linalg::DepthwiseConv2DNhwcHwcmOp, linalg::DepthwiseConv2DNhwcHwcOp,
+            linalg::GenericOp>(op))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+      if (FailureOr<RawMatmul> mm = matchRawMatmul(matmul); succeeded(mm))
+        encodeOne(mm, options);
+    } else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op)) {
+      if (FailureOr<RawMatmul> mm = matchRawConv(conv); succeeded(mm))
+        encodeOne(mm, options);
+    } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+      int64_t groups = groupedConvGroups(generic);
+      if (groups > 1)
+        op->emitRemark()
+            << "qc-sparsify: grouped convolution kept dense: each filter "
+               "reduces over only C/groups channels of its group, and the "
+               "gather kernels cover groups = 1";
+      else if (groups == 1)
+        op->emitRemark()
+            << "qc-sparsify: convolution on unsigned codes kept dense: it is "
+               "lowered to a generic, and the gather kernels cover "
+               "linalg.conv_2d_nhwc_hwcf only";
+    } else if (isConstantFilter(op->getOperand(1))) {
+      op->emitRemark()
+          << "qc-sparsify: depthwise convolution kept dense: each output "
+             "channel reduces over only KH*KW taps of one channel, too few "
+             "for N:M groups along C or for a stored index per entry to pay";
     }
-    double sparsity = 1.0 - double(nnz) / double(mm->k * mm->n);
-    std::string sp = llvm::formatv("{0:F3}", sparsity).str();
-    if (sparsity < options.minSparsity || nnz == 0) {
-      if (nnz == 0)
-        op.emitRemark() << "qc-sparsify: weight is all zero; kept dense";
-      else
-        op.emitRemark() << "qc-sparsify: sparsity " << sp
-                        << " below min-sparsity "
-                        << llvm::formatv("{0:F3}", options.minSparsity).str()
-                        << "; kept dense";
-      continue;
-    }
-    // Cost per output element, in dense multiply-adds (docs/Sparsity.md).
-    // With fewer than kVectorRows rows the kernel runs as scalar loops, whose
-    // cost per entry and row stays while dense gets cheaper per
-    // multiply-add with every row that shares a read of the weight. From
-    // kVectorRows on, qc-cpu-vectorize-gathers runs it on 16-lane row
-    // vectors: an entry costs the same for 1 to 16 rows of a block.
-    auto [nKeep, m] = detectNM(w, mm->k, mm->n);
-    int64_t rows =
-        cast<RankedTensorType>(op.getInputs()[0].getType()).getDimSize(0);
-    auto perEntry = [&](double vectorCost, double scalarCost) {
-      if (rows < kVectorRows)
-        return scalarCost * double(rows);
-      return vectorCost * double(llvm::alignTo(rows, kRowLanes)) /
-             double(rows);
-    };
-    double dense = double(mm->k);
-    double nm = m ? double(mm->k / m * nKeep) *
-                        perEntry(options.nmCost, options.nmCostGemv)
-                  : INFINITY;
-    // The row-vectorized kernel stops each column at its last stored entry,
-    // the scalar loops run every column to the longest.
-    double ellEntries = rows < kVectorRows ? double(longest)
-                                           : double(nnz) / double(mm->n);
-    double ell = ellEntries * perEntry(options.ellCost, options.ellCostGemv);
-    bool ellAllowed = !options.gpu;
-    if (nm < dense && nm <= (ellAllowed ? ell : INFINITY)) {
-      op.emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "
-                      << sp << "), cost " << llvm::formatv("{0:F1}", nm).str()
-                      << " vs dense " << llvm::formatv("{0:F1}", dense).str()
-                      << ": N:M kernel";
-      rewriteNM(*mm, w, nKeep, m);
-      continue;
-    }
-    if (ellAllowed && ell < dense) {
-      op.emitRemark() << "qc-sparsify: unstructured (sparsity " << sp
-                      << ", longest column " << longest << " of " << mm->k
-                      << "), cost " << llvm::formatv("{0:F1}", ell).str()
-                      << " vs dense " << llvm::formatv("{0:F1}", dense).str()
-                      << ": ELL kernel";
-      rewriteELL(*mm, w, longest);
-      continue;
-    }
-    if (!ellAllowed && ell < dense)
-      op.emitRemark() << "qc-sparsify: unstructured sparsity " << sp
-                      << " has no GPU kernel; kept dense";
-    else
-      op.emitRemark() << "qc-sparsify: sparsity " << sp << " does not pay (cost "
-                      << llvm::formatv("{0:F1}", std::min(nm, ell)).str()
-                      << " vs dense " << llvm::formatv("{0:F1}", dense).str()
-                      << "); kept dense";
   }
 }

@@ -176,6 +176,11 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
       `cost * align(M, 16) / M` from 4 rows on (row-vectorized kernel); below
       `min-sparsity` the weight stays dense. On `target=gpu` the unstructured
       (ELL) form is not used.
+    * `linalg.conv_2d_nhwc_hwcf` with a constant i8 filter `[KH, KW, C, F]`:
+      the same encodings of the filter read as `[KH*KW*C, F]` (N:M only when
+      M divides C), gathering the input window by the decoded reduction
+      index; costed as a matmul with `N*OH*OW` rows. Depthwise, grouped and
+      unsigned-code convolutions stay dense.
 
     Every decision is reported as a remark on the op.
   }];
