@@ -61,8 +61,6 @@ def module(m, k, n, w, unsigned):
 """
 
 
-
-
 # (x shape, filter shape, stride, dilation): odd sizes; C = 8 admits 2:4.
 CONVS = [((1, 9, 7, 8), (3, 3, 8, 6), 2, 1), ((2, 7, 9, 3), (3, 2, 3, 5), 1, 2)]
 

@@ -23,8 +23,6 @@ from upstream_cpu import run  # noqa: E402
 MAX_CODE_DIFFERENCE = 4
 
 
-
-
 def compile_pair(work, name, source, options):
     """Writes the model, its factorized form and both printed IRs."""
     original = os.path.join(work, name + ".mlir")

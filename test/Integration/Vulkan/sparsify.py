@@ -30,8 +30,6 @@ from upstream_cpu import run  # noqa: E402
 SPARSIFY = "--qc-sparsify=target=gpu nm-cost=0.01 ell-cost=0.01 nm-cost-gemv=0.01 ell-cost-gemv=0.01"
 
 
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--qc-opt", required=True)
