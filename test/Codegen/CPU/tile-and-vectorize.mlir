@@ -22,6 +22,21 @@ func.func @matmul(%a: tensor<16x128xi8>, %b: tensor<128x64xi8>, %c: tensor<16x64
 
 // -----
 
+// Register tiles that would leave a remainder are shrunk or grown to a size
+// that divides the loop, so no tile is masked: 6 rows (4 does not divide 6;
+// rows may grow up to 2*4-2), 4 deep (the largest multiple of 4 up to 8 that
+// divides 36); 16 columns divide 48 and stay.
+// CHECK-LABEL: func.func @matmul_odd
+// CHECK-NOT:     vector.mask
+// CHECK:         vector.contract {{.*}} : vector<6x4xi8>, vector<4x16xi8> into vector<6x16xi32>
+// CHECK-NOT:     vector.mask
+func.func @matmul_odd(%a: tensor<6x36xi8>, %b: tensor<36x48xi8>, %c: tensor<6x48xi32>) -> tensor<6x48xi32> {
+  %r = linalg.matmul ins(%a, %b : tensor<6x36xi8>, tensor<36x48xi8>) outs(%c : tensor<6x48xi32>) -> tensor<6x48xi32>
+  return %r : tensor<6x48xi32>
+}
+
+// -----
+
 // Elementwise ops: one row, vector-width elements; the 20-wide rows end in a
 // masked remainder.
 // CHECK-LABEL: func.func @add
