@@ -103,6 +103,27 @@ addChannelTerm(GenericBuilder &generic, const ChannelTerm &term, unsigned dim) {
   return std::pair{false, generic.addParam(term.constant, dim)};
 }
 
+/// The contraction epilogue shared by matmul and conv: the raw product sum
+/// minus z_w[c] * (sum of the inputs it met) when the weight has zero
+/// points, plus the channel term, then the output stage.
+Value buildContractionEpilogue(OpBuilder &b, Location l, ValueRange args,
+                               unsigned productArg,
+                               std::optional<unsigned> inputSumsArg,
+                               ParamRef weightZero,
+                               const std::optional<std::pair<bool, ParamRef>> &channelTerm,
+                               const OutputStageParams &params) {
+  Value acc = args[productArg];
+  if (inputSumsArg)
+    acc = arith::SubIOp::create(
+        b, l, acc,
+        arith::MulIOp::create(b, l, getParam(b, l, args, weightZero),
+                              args[*inputSumsArg]));
+  if (channelTerm)
+    acc = arith::AddIOp::create(b, l, acc,
+                                getParam(b, l, args, channelTerm->second));
+  return buildOutputStage(b, l, args, params, acc);
+}
+
 struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
   MatmulOpLowering(const TypeConverter &typeConverter, MLIRContext *context,
                    bool foldConstantWeights)
@@ -212,16 +233,8 @@ struct MatmulOpLowering final : OpConversionPattern<MatmulOp> {
     Value result = generic.build(
         tensor::EmptyOp::create(rewriter, loc, {rows, cols}, stage->storageType), {0, 1},
         {kPar, kPar}, [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value acc = args[productArg];
-          if (rowArg)
-            acc = arith::SubIOp::create(
-                nb, l, acc,
-                arith::MulIOp::create(nb, l, getParam(nb, l, args, zbParam),
-                                      args[*rowArg]));
-          if (channelTerm)
-            acc = arith::AddIOp::create(nb, l, acc,
-                                        getParam(nb, l, args, channelTerm->second));
-          return buildOutputStage(nb, l, args, params, acc);
+          return buildContractionEpilogue(nb, l, args, productArg, rowArg,
+                                          zbParam, channelTerm, params);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -457,16 +470,8 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
                                 stage->storageType),
         {0, 1, 2, 3}, {kPar, kPar, kPar, kPar},
         [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value acc = args[productArg];
-          if (windowArg)
-            acc = arith::SubIOp::create(
-                nb, l, acc,
-                arith::MulIOp::create(nb, l, getParam(nb, l, args, zwParam),
-                                      args[*windowArg]));
-          if (channelTerm)
-            acc = arith::AddIOp::create(nb, l, acc,
-                                        getParam(nb, l, args, channelTerm->second));
-          return buildOutputStage(nb, l, args, params, acc);
+          return buildContractionEpilogue(nb, l, args, productArg, windowArg,
+                                          zwParam, channelTerm, params);
         });
     rewriter.replaceOp(op, result);
     return success();
