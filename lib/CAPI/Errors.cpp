@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -86,20 +87,29 @@ void clear(QcError *out) {
     out->ptr = nullptr;
 }
 
-std::string writeReproducerInput(llvm::StringRef ir) {
-  int fd;
+std::string reserveReproducerPath() {
   llvm::SmallString<128> path;
-  if (llvm::sys::fs::createTemporaryFile("qc-reproducer", "mlir", fd, path))
+  llvm::sys::path::system_temp_directory(/*erasedOnReboot=*/true, path);
+  llvm::sys::path::append(path, "qc-reproducer-%%%%%%.mlir");
+  llvm::SmallString<128> unique;
+  llvm::sys::fs::createUniquePath(path, unique, /*MakeAbsolute=*/false);
+  return std::string(unique);
+}
+
+std::string writeReproducerInput(Operation *module, llvm::StringRef path) {
+  std::string destination = path.empty() ? reserveReproducerPath() : path.str();
+  std::error_code ec;
+  llvm::raw_fd_ostream os(destination, ec);
+  if (ec)
     return {};
-  llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-  os << ir;
+  module->print(os);
   os.close();
   if (os.has_error()) {
     os.clear_error();
-    llvm::sys::fs::remove(path);
+    llvm::sys::fs::remove(destination);
     return {};
   }
-  return std::string(path);
+  return destination;
 }
 
 } // namespace qc::capi

@@ -51,10 +51,15 @@ void report(ErrorImpl error, QcError *out);
 /// Stores a null error in `out` (when given).
 void clear(QcError *out);
 
-/// Writes `module`'s IR to a fresh file in the temporary directory for a
-/// reproducer; returns its path, or an empty string when no file could be
+/// A fresh `qc-reproducer-*.mlir` path in the temporary directory, for a
+/// reproducer command named before it is known whether the file is needed.
+std::string reserveReproducerPath();
+
+/// Writes `module`'s IR for a reproducer to `path` (a fresh temporary file
+/// when empty); returns the path, or an empty string when nothing could be
 /// written.
-std::string writeReproducerInput(llvm::StringRef ir);
+std::string writeReproducerInput(mlir::Operation *module,
+                                 llvm::StringRef path = {});
 
 /// Runs the textual `pipeline` (qcModuleRunPipeline's syntax) on `module`;
 /// the error, with a reproducer when a pass failed, or nothing on success.

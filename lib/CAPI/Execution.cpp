@@ -9,7 +9,6 @@
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/Support/FileSystem.h"
 
 #include <cstring>
 
@@ -135,16 +134,10 @@ QcExecutable qcExecutableCreate(MlirModule module, MlirStringRef target,
   executable->target = targetName.str();
   executable->module = original.clone();
 
-  // The pipeline's reproducer names a file holding the input; write it up
-  // front and keep it only if compiling fails.
-  std::string input;
-  {
-    llvm::raw_string_ostream os(input);
-    original->print(os);
-  }
-  std::string reproducerPath = writeReproducerInput(input);
-  std::string sourcePath =
-      reproducerPath.empty() ? "<input.mlir>" : reproducerPath;
+  // The pipeline's reproducer names the file of its input before compiling
+  // starts; the file is written only if compiling fails, from `original`,
+  // which compiling the clone leaves as it was.
+  std::string sourcePath = reserveReproducerPath();
 
   auto compile = [&]()
       -> llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> {
@@ -165,19 +158,18 @@ QcExecutable qcExecutableCreate(MlirModule module, MlirStringRef target,
   if (!created) {
     std::string what, reproducer;
     describeExecutorError(created.takeError(), what, reproducer);
-    if (reproducer.empty() && !reproducerPath.empty()) {
-      llvm::sys::fs::remove(reproducerPath);
-      reproducerPath.clear();
+    std::string reproducerPath;
+    if (!reproducer.empty()) {
+      reproducerPath = writeReproducerInput(original, sourcePath);
+      if (reproducerPath.empty())
+        reproducer.clear(); // It would name a file that does not exist.
     }
     report(makeError("compiling @" + signature->name + " for " + targetName +
                          " failed: " + what,
-                     diagnostics.text(), reproducer.empty() ? "" : reproducerPath,
-                     reproducer),
+                     diagnostics.text(), reproducerPath, reproducer),
            error);
     return QcExecutable{nullptr};
   }
-  if (!reproducerPath.empty())
-    llvm::sys::fs::remove(reproducerPath);
   executable->executor = std::move(*created);
   clear(error);
   return QcExecutable{executable.release()};

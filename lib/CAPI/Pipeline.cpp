@@ -106,12 +106,9 @@ std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
     return makeError("invalid pass pipeline '" + pipeline + "': " + parseErrors,
                      diagnostics.text());
 
-  // The reproducer starts from the IR as it was; print it before running.
-  std::string input;
-  {
-    llvm::raw_string_ostream os(input);
-    op->print(os);
-  }
+  // The reproducer starts from the IR as it was. A clone shares the
+  // (uniqued) constants, so it is cheaper than printing on every run.
+  OwningOpRef<ModuleOp> before = op.clone();
   if (succeeded(pm.run(op)))
     return std::nullopt;
 
@@ -120,7 +117,7 @@ std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
     llvm::raw_string_ostream os(textual);
     pm.printAsTextualPipeline(os);
   }
-  std::string path = writeReproducerInput(input);
+  std::string path = writeReproducerInput(*before);
   std::string command;
   if (!path.empty())
     command = "qc-opt " + path + " --pass-pipeline='" + textual + "'";
