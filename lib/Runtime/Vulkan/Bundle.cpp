@@ -157,7 +157,7 @@ private:
 };
 } // namespace
 
-static Expected<std::vector<char>> readFile(StringRef path) {
+static Expected<std::vector<char>> readDiskFile(StringRef path) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
       MemoryBuffer::getFile(path, /*IsText=*/false,
                             /*RequiresNullTerminator=*/false);
@@ -178,6 +178,10 @@ static std::optional<BufferRole> parseRole(StringRef name) {
 }
 
 Expected<Bundle> readBundle(StringRef dir) {
+  return readBundle(dir, readDiskFile);
+}
+
+Expected<Bundle> readBundle(StringRef dir, BundleFileReader readFile) {
   auto join = [&](StringRef name) {
     SmallString<256> path(dir);
     sys::path::append(path, name);
