@@ -385,7 +385,12 @@ def mutant(seeds, r):
     done = []
     for _ in range(r.choice([1, 1, 2, 3])):
         for _ in range(5):
-            what = r.choice(MODEL_MUTATIONS)(m, r)
+            try:
+                what = r.choice(MODEL_MUTATIONS)(m, r)
+            except (ValueError, TypeError, IndexError):
+                # An earlier mutation left the model unreadable to the
+                # mutator itself (e.g. truncated raw data).
+                what = None
             if what:
                 done.append(what)
                 break
