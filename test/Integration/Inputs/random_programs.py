@@ -34,8 +34,16 @@ class QType:
     def __init__(self, bits, signed, scales, zps, axis=None):
         self.bits, self.signed, self.axis = bits, signed, axis
         self.scales = np.atleast_1d(np.asarray(scales, dtype=np.float64))
+        if bits <= 16:
+            self.set_scales(self.scales)
         self.zps = np.atleast_1d(np.asarray(zps, dtype=np.int64))
         self.qmin, self.qmax = ref.storage_range(bits, signed)
+
+    def set_scales(self, scales):
+        # Data-driven scales compound along a chain; keep them (and the i32
+        # bias scales s_in * s_w) inside f32's range.
+        self.scales = np.clip(np.broadcast_to(np.asarray(scales, dtype=np.float64),
+                                              self.scales.shape), 1e-15, 1e15)
 
     def mlir(self):
         kind = ("i" if self.signed else "u") + str(self.bits)
@@ -148,7 +156,7 @@ class Program:
             bits, signed = self.choice(self.storage)
         q = self.qtype(bits, signed)
         if self.rng.random() < 0.85 and estimate > 0:
-            q.scales[:] = estimate / (2 ** (bits - 2)) * 10 ** self.rng.uniform(-0.7, 0.7)
+            q.set_scales(estimate / (2 ** (bits - 2)) * 10 ** self.rng.uniform(-0.7, 0.7))
         return q
 
     def clamp(self, q):
@@ -326,8 +334,8 @@ class Program:
                         storage=None if bits else self.choice(self.storage))
         if self.rng.random() < 0.7:
             # Keep the real range: mostly rounding rather than saturation.
-            yq.scales[:] = np.max(x.qtype.scales) * (2 ** (x.qtype.bits - yq.bits)) * \
-                10 ** self.rng.uniform(-0.5, 0.5, size=len(yq.scales))
+            yq.set_scales(np.max(x.qtype.scales) * (2 ** (x.qtype.bits - yq.bits)) *
+                          10 ** self.rng.uniform(-0.5, 0.5, size=len(yq.scales)))
         profile, clamp = self.choice(PROFILES), self.clamp(yq)
         rank = len(x.shape)
         if yq.axis is not None:
@@ -362,8 +370,8 @@ class Program:
             axis = int(self.rng.integers(len(x.shape))) if self.rng.random() < 0.25 else None
             q = self.qtype(axis=axis, channels=x.shape[axis] if axis is not None else 1)
             if self.rng.random() < 0.7:
-                q.scales[:] = (float(np.max(np.abs(x.data))) + 1e-6) / (2 ** (q.bits - 1)) * \
-                    10 ** self.rng.uniform(-0.3, 0.3, size=len(q.scales))
+                q.set_scales((float(np.max(np.abs(x.data))) + 1e-6) / (2 ** (q.bits - 1)) *
+                             10 ** self.rng.uniform(-0.3, 0.3, size=len(q.scales)))
         mode = self.choice(ROUNDINGS)
         data = ref.quantize(x.data, q.scales if q.axis is not None else q.scales[0],
                             q.zps if q.axis is not None else q.zps[0], q.qmin, q.qmax, mode,

@@ -10,8 +10,10 @@ behind; a mismatch or a compile failure prints the reproducing qc-run command.
 Ends with one summary line."""
 import argparse
 import collections
+import json
 import os
 import shlex
+import signal
 import sys
 import time
 
@@ -64,6 +66,52 @@ def run_program(program, target, options=""):
     return None
 
 
+def classify(program, target):
+    """(failure or None, reason of the known bug it is, or None)."""
+    failure = run_program(program, target)
+    if failure:
+        for known_target, selects, check, reason in KNOWN:
+            if known_target == target and selects(program) and check(program, failure):
+                return failure, reason
+    return failure, None
+
+
+def isolated(job, timeout=600):
+    """Runs job() in a child process, so that a crash of the compiler or of
+    the compiled code is reported as a failure of this program instead of
+    ending the run. The parent never loads qc's library (the child's MLIR
+    context and threads are its own)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        try:
+            result = job()
+        except BaseException as e:  # noqa: BLE001 - reported to the parent
+            result = ("exception %s: %s" % (type(e).__name__, e), None)
+        with os.fdopen(write_end, "w") as f:
+            json.dump(result, f)
+        os._exit(0)
+    os.close(write_end)
+    deadline = time.time() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read_end)
+            return "no result after %d s (hang)" % timeout, None
+        time.sleep(0.01)
+    with os.fdopen(read_end) as f:
+        text = f.read()
+    if os.WIFSIGNALED(status):
+        return "crashed with signal %d (%s)" % (
+            os.WTERMSIG(status), signal.Signals(os.WTERMSIG(status)).name), None
+    return tuple(json.loads(text)) if text else ("child exited without a result", None)
+
+
 def reproducer(target, base, program):
     cmd = ["qc-run", "--target=" + target, base + ".mlir"]
     for i in range(len(program.args)):
@@ -83,12 +131,9 @@ def run_one(target, seed, work_dir, storage):
         np.save("%s.in%d.npy" % (base, i), a)
     for i, e in enumerate(program.expected()):
         np.save("%s.want%d.npy" % (base, i), e)
-    failure = run_program(program, target)
+    failure, reason = isolated(lambda: classify(program, target))
     if failure:
-        for known_target, selects, check, reason in KNOWN:
-            if known_target == target and selects(program) and check(program, failure):
-                return program, failure, reason
-        return program, failure, None
+        return program, failure, reason
     for path in os.listdir(work_dir):
         if path.startswith(str(seed) + "."):
             os.remove(os.path.join(work_dir, path))
