@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole qc test suite (lit: dialect, passes, pipelines, CPU and Vulkan
-# execution, Python and C API tests) and ends with one "N passed, N failed" line.
+# execution, Python and C API tests), then the same suite on an ASan + UBSan
+# build and a short run of every fuzz target (docs/Testing.md), and ends with
+# one "N passed, N failed" line. QC_CHECK_SANITIZE=0 skips the sanitized
+# suite and the fuzzing.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${QC_BUILD_DIR:-$root/build}"
@@ -9,8 +12,19 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 ninja -C "$build" check-qc 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [[ "${QC_CHECK_SANITIZE:-1}" != 0 ]]; then
+  # One instrumented build serves both: QC_FUZZ=ON compiles qc with
+  # ASan + UBSan (and libFuzzer's coverage), so the sanitized suite needs no
+  # second build. sanitize.sh prints lit's summary into the same log.
+  fuzz_build="${QC_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+  QC_FUZZ=ON QC_SANITIZE_BUILD_DIR="$fuzz_build" "$root/scripts/sanitize.sh" 2>&1 | tee -a "$log"
+  ((PIPESTATUS[0] == 0)) || status=1
+  # 30 s per target, 5 targets: a regression check of the fuzzers and their
+  # corpora rather than a search (scripts/fuzz.sh SECONDS for that).
+  QC_FUZZ_BUILD_DIR="$fuzz_build" "$root/scripts/fuzz.sh" "${QC_CHECK_FUZZ_SECONDS:-30}" || status=1
+fi
 # lit's summary: "  Passed: 12 (...)" or, with several categories, "  Passed     : 12 (...)".
-count() { sed -nE "s/^ *$1 *: +([0-9]+).*/\1/p" "$log" | tail -1; }
+count() { sed -nE "s/^ *$1 *: +([0-9]+).*/\1/p" "$log" | awk '{ s += $1 } END { print s + 0 }'; }
 passed=$(( $(count Passed) + $(count "Expectedly Failed") + 0 ))
 failed=$(( $(count Failed) + $(count Unresolved) + $(count "Timed Out") + $(count "Unexpectedly Passed") + 0 ))
 if (( status != 0 && failed == 0 )); then failed=1; fi
