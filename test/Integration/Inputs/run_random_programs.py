@@ -47,7 +47,7 @@ KNOWN = [
      "i4 tensors are refused on Vulkan (issue 12, part 2)"),
     ("cpu", uses_i4,
      lambda program, failure: "elements differ" in failure and
-     run_program(program, "cpu", "vectorize=false") is None,
+     isolated(lambda: run_program(program, "cpu", "vectorize=false")) is None,
      "CPU: vectorized and scalar code disagree on the layout of i4 memrefs "
      "(fuzz/findings/cpu-i4-vector-scalar-layout.mlir); scalar loops are bit-exact"),
     ("cpu", duplicate_results,
@@ -80,7 +80,7 @@ def run_program(program, target, options=""):
 
 def classify(program, target):
     """(failure or None, reason of the known bug it is, or None)."""
-    failure = run_program(program, target)
+    failure = isolated(lambda: run_program(program, target))
     if failure:
         for known_target, selects, check, reason in KNOWN:
             if known_target == target and selects(program) and check(program, failure):
@@ -89,10 +89,10 @@ def classify(program, target):
 
 
 def isolated(job, timeout=600):
-    """Runs job() in a child process, so that a crash of the compiler or of
-    the compiled code is reported as a failure of this program instead of
-    ending the run. The parent never loads qc's library (the child's MLIR
-    context and threads are its own)."""
+    """job() (None or a failure description) run in a child process, so
+    that a crash of the compiler or of the compiled code is reported as a
+    failure of this program instead of ending the run. The parent never
+    loads qc's library (each child's MLIR context and threads are its own)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -100,7 +100,7 @@ def isolated(job, timeout=600):
         try:
             result = job()
         except BaseException as e:  # noqa: BLE001 - reported to the parent
-            result = ("exception %s: %s" % (type(e).__name__, e), None)
+            result = "exception %s: %s" % (type(e).__name__, e)
         with os.fdopen(write_end, "w") as f:
             json.dump(result, f)
         os._exit(0)
@@ -114,14 +114,14 @@ def isolated(job, timeout=600):
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             os.close(read_end)
-            return "no result after %d s (hang)" % timeout, None
+            return "no result after %d s (hang)" % timeout
         time.sleep(0.01)
     with os.fdopen(read_end) as f:
         text = f.read()
     if os.WIFSIGNALED(status):
         return "crashed with signal %d (%s)" % (
-            os.WTERMSIG(status), signal.Signals(os.WTERMSIG(status)).name), None
-    return tuple(json.loads(text)) if text else ("child exited without a result", None)
+            os.WTERMSIG(status), signal.Signals(os.WTERMSIG(status)).name)
+    return json.loads(text) if text else "child exited without a result"
 
 
 def reproducer(target, base, program):
@@ -143,7 +143,7 @@ def run_one(target, seed, work_dir, storage):
         np.save("%s.in%d.npy" % (base, i), a)
     for i, e in enumerate(program.expected()):
         np.save("%s.want%d.npy" % (base, i), e)
-    failure, reason = isolated(lambda: classify(program, target))
+    failure, reason = classify(program, target)
     if failure:
         return program, failure, reason
     for path in os.listdir(work_dir):
