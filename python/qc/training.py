@@ -32,6 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .onnx_export import ExportError, export_onnx
 from .compression import (Clusters, Recipe, RecipeError, apply_low_rank, channel_keep,
                           compressible_layers, compute_masks, resolve)
 
@@ -392,107 +393,113 @@ def finetune(model, x, y, recipe="pattern=none", teacher=None, distill=True, tem
 
 
 
-# -- export ---------------------------------------------------------------------
+# -- command line -----------------------------------------------------------------
 
-# The (quant_min, quant_max) pairs torch.onnx exports (opset 13).
-ONNX_RANGES = ((0, 255), (-128, 127), (0, 127))
-
-
-class _ExportFakeQuant(torch.nn.Module):
-    """A frozen FakeQuantize as the torch.fake_quantize_per_{tensor,channel}_affine
-    call torch.onnx exports (its fused observer + fake-quant op has no
-    symbolic). A weight range ONNX cannot express exports as int8."""
-
-    def __init__(self, fq):
-        super().__init__()
-        self.per_channel = fq.is_per_channel
-        self.axis = int(fq.ch_axis)
-        self.register_buffer("scale", fq.scale.detach().clone().float())
-        self.register_buffer("zero_point", fq.zero_point.detach().clone().to(torch.int32))
-        self.quant_min, self.quant_max = int(fq.quant_min), int(fq.quant_max)
-        if (self.quant_min, self.quant_max) not in ONNX_RANGES:
-            self.quant_min, self.quant_max = -128, 127
-
-    def forward(self, x):
-        if self.per_channel:
-            return torch.fake_quantize_per_channel_affine(
-                x, self.scale, self.zero_point, self.axis, self.quant_min, self.quant_max)
-        return torch.fake_quantize_per_tensor_affine(
-            x, float(self.scale), int(self.zero_point), self.quant_min, self.quant_max)
-
-
-def _for_export(model):
-    """A copy with every fake quantization frozen for torch.onnx, and
-    {scale initializer name: (qmin, qmax)} of the narrowed weight ranges."""
-    model = copy.deepcopy(model).eval()
-    narrowed = {}
-    for name, layer in compressible_layers(model):
-        fq = getattr(layer, "weight_fake_quant", None)
-        if fq is not None and (int(fq.quant_min), int(fq.quant_max)) not in ONNX_RANGES:
-            if fq.dtype != torch.qint8 or not -128 <= fq.quant_min <= 0 <= fq.quant_max <= 127:
-                raise TrainingError("layer '%s': weight range [%d, %d] of %s cannot be exported" % (
-                    name, fq.quant_min, fq.quant_max, fq.dtype))
-            # Snap the weight onto its grid so that the int8 QDQ below gives
-            # the same values; a Clip on the codes keeps the narrow range.
-            with torch.no_grad():
-                layer.weight.copy_(fq(layer.weight))
-            narrowed[name + ".weight_fake_quant.scale"] = (int(fq.quant_min), int(fq.quant_max))
-    for name, module in list(model.named_modules(remove_duplicate=False)):
-        if isinstance(module, torch.ao.quantization.FakeQuantizeBase):
-            parent_name, _, child = name.rpartition(".")
-            parent = model.get_submodule(parent_name) if parent_name else model
-            setattr(parent, child, _ExportFakeQuant(module))
-    return model, narrowed
+def load_module(spec):
+    """An nn.Module from 'file.pt' (torch.save of a module, e.g. a QAT
+    GraphModule) or 'file.py:function[:arg,...]' (the function's result)."""
+    import importlib.util
+    path, _, rest = spec.partition(":") if spec.count(":") and not os.path.exists(spec) else (spec, "", "")
+    if not os.path.exists(path):
+        raise TrainingError("model '%s': no such file" % path)
+    if path.endswith(".py"):
+        if not rest:
+            raise TrainingError("model '%s': name the function that builds it: %s:FUNCTION[:ARG,...]" % (spec, path))
+        fn, _, args = rest.partition(":")
+        name = "qc_model_" + os.path.splitext(os.path.basename(path))[0]
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+        try:
+            module_spec.loader.exec_module(module)
+        finally:
+            sys.path.pop(0)
+        if not hasattr(module, fn):
+            raise TrainingError("model '%s': %s has no function '%s'" % (spec, path, fn))
+        model = getattr(module, fn)(*[a for a in args.split(",") if a])
+    else:
+        try:
+            model = torch.load(path)
+        except Exception as e:  # torch raises pickle, zip and runtime errors
+            raise TrainingError("model '%s': cannot load it with torch.load: %s" % (path, e))
+    if not isinstance(model, torch.nn.Module):
+        raise TrainingError("model '%s' is a %s, not a torch.nn.Module" % (spec, type(model).__name__))
+    return model
 
 
-def _clip_codes(onnx_model, narrowed):
-    """Inserts Clip(qmin, qmax) between each narrowed weight's QuantizeLinear
-    and DequantizeLinear, as torch does for its 0..127 activations."""
-    import onnx
-    from onnx import helper, numpy_helper
-    graph = onnx_model.graph
-    found = set()
-    for i, node in enumerate(list(graph.node)):
-        if node.op_type != "QuantizeLinear" or node.input[1] not in narrowed:
-            continue
-        lo, hi = narrowed[node.input[1]]
-        base = node.input[1][:-len(".scale")]
-        graph.initializer.extend([numpy_helper.from_array(np.array(lo, np.int8), base + ".qmin"),
-                                  numpy_helper.from_array(np.array(hi, np.int8), base + ".qmax")])
-        clipped = node.output[0] + "_clipped"
-        for user in graph.node:
-            if user is not node:
-                for j, name in enumerate(user.input):
-                    if name == node.output[0]:
-                        user.input[j] = clipped
-        graph.node.insert(list(graph.node).index(node) + 1, helper.make_node(
-            "Clip", [node.output[0], base + ".qmin", base + ".qmax"], [clipped], name=base + "/Clip"))
-        found.add(node.input[1])
-    missing = set(narrowed) - found
-    if missing:
-        raise TrainingError("export: no QuantizeLinear for %s in the exported graph" % ", ".join(sorted(missing)))
-    onnx.checker.check_model(onnx_model)
-    return onnx_model
+def load_data(path, x_path=None, y_path=None):
+    """(x, y) from an .npz with arrays 'x' and 'y', or from two .npy files."""
+    try:
+        if path:
+            with np.load(path) as data:
+                missing = [k for k in ("x", "y") if k not in data.files]
+                if missing:
+                    raise TrainingError("data '%s' has no array %s (it has: %s)" % (
+                        path, " or ".join(repr(k) for k in missing), ", ".join(data.files) or "nothing"))
+                return data["x"], data["y"]
+        if not (x_path and y_path):
+            raise TrainingError("no training data: give --data FILE.npz or --x X.npy and --y Y.npy")
+        return np.load(x_path), np.load(y_path)
+    except (OSError, ValueError) as e:
+        raise TrainingError("cannot read the training data: %s" % e)
 
 
-def export_onnx(model, path, example, input_name="x", output_name="logits"):
-    """The fine-tuned QAT model -> ONNX QDQ (opset 13, dynamic batch) at
-    `path`, written whole or not at all. Pruned weights stay exact zeros;
-    int4 weights are int8 QDQ pairs with a Clip to [-8, 7] on the codes,
-    which qc's ONNX importer reads as i4 weights."""
-    import onnx
-    model, narrowed = _for_export(model)
-    example = torch.as_tensor(np.asarray(example, dtype=np.float32))
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=directory)
+def _atomic_save(obj, path):
+    fd, tmp = tempfile.mkstemp(suffix=".pt", dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
     try:
-        torch.onnx.export(model, (example,), tmp, opset_version=13, input_names=[input_name],
-                          output_names=[output_name], do_constant_folding=True,
-                          dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}})
-        onnx.save(_clip_codes(onnx.load(tmp), narrowed), tmp)
+        torch.save(obj, tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python3 -m qc.training",
+                                 description="Compress a torch model by a recipe and fine-tune it with fixed masks, "
+                                             "fake quantization and distillation; write ONNX QDQ for qc.")
+    ap.add_argument("--model", required=True, help="file.pt (torch.save of a module) or file.py:FUNCTION[:ARG,...]")
+    ap.add_argument("--teacher", help="as --model (default: the uncompressed model)")
+    ap.add_argument("--data", help=".npz with arrays x (inputs) and y (labels)")
+    ap.add_argument("--x", help="inputs .npy (with --y)")
+    ap.add_argument("--y", help="labels .npy (with --x)")
+    ap.add_argument("--recipe", default="pattern=none", help="e.g. 'pattern=2:4 bits=4' (docs/FineTuning.md)")
+    ap.add_argument("-o", "--output", required=True, help="the ONNX QDQ model to write")
+    ap.add_argument("--save", help="also torch.save the fine-tuned QAT GraphModule's state_dict here "
+                                   "(torch 1.13 cannot pickle QAT GraphModules)")
+    ap.add_argument("--no-distill", action="store_true", help="task loss only")
+    ap.add_argument("--temperature", type=float, default=4.0)
+    ap.add_argument("--alpha", type=float, default=0.7, help="weight of the distillation loss")
+    ap.add_argument("--features", default="", help="comma-separated modules whose outputs are distilled too")
+    ap.add_argument("--feature-weight", type=float, default=1.0)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--val-fraction", type=float, default=0.1)
+    ap.add_argument("--patience", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    try:
+        model = load_module(args.model)
+        teacher = load_module(args.teacher) if args.teacher else None
+        x, y = load_data(args.data, args.x, args.y)
+        result = finetune(model, x, y, args.recipe, teacher=teacher, distill=not args.no_distill,
+                          temperature=args.temperature, alpha=args.alpha,
+                          features=[f for f in args.features.split(",") if f], feature_weight=args.feature_weight,
+                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                          val_fraction=args.val_fraction, patience=args.patience, seed=args.seed)
+        export_onnx(result.model, args.output, np.asarray(x[:1], dtype=np.float32))
+        if args.save:
+            _atomic_save(result.model.state_dict(), args.save)
+    except (RecipeError, TrainingError, ExportError) as e:
+        print("qc-finetune: error: %s" % e, file=sys.stderr)
+        return 1
+    print("wrote %s (best epoch %d)" % (args.output, result.best_epoch))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
