@@ -53,14 +53,13 @@ def _pattern(value, where):
 
 def _number(key, value, where):
     try:
-        if key == "sparsity":
-            v = float(value)
-            if not 0.0 <= v < 1.0:
-                raise RecipeError("%s: sparsity %s outside [0, 1)" % (where, value))
-            return v
-        v = int(value)
+        v = float(value) if key == "sparsity" else int(value)
     except (TypeError, ValueError):
         raise RecipeError("%s: %s=%r is not a number" % (where, key, value))
+    if key == "sparsity":
+        if not 0.0 <= v < 1.0:
+            raise RecipeError("%s: sparsity %s outside [0, 1)" % (where, value))
+        return v
     if key == "bits" and v not in (4, 8):
         raise RecipeError("%s: bits=%d: weight bit widths are 8 or 4" % (where, v))
     if key == "clusters" and v < 2:

@@ -260,8 +260,8 @@ def _split(n, fraction, gen):
 
 
 def finetune(model, x, y, recipe="pattern=none", teacher=None, distill=True, temperature=4.0, alpha=0.7,
-             features=(), feature_weight=1.0, epochs=30, batch_size=32, lr=5e-4, val_fraction=0.1,
-             patience=6, observe=True, seed=0, log=print):
+             features=(), feature_weight=1.0, epochs=100, batch_size=32, lr=1e-3, val_fraction=0.1,
+             patience=15, observe=True, seed=0, log=print):
     """Compresses `model` (a float nn.Module or a prepare_qat_fx GraphModule,
     left unchanged) by `recipe` (a Recipe or its text) and fine-tunes it on
     (x, y). Returns a Result. The teacher defaults to the uncompressed model."""
@@ -319,6 +319,9 @@ def finetune(model, x, y, recipe="pattern=none", teacher=None, distill=True, tem
             for name in features:
                 t_feat_all[name].append(t_feats.values[name])
     t_logits = torch.cat(t_logits)
+    if distill and not torch.isfinite(t_logits).all():
+        bad = int((~torch.isfinite(t_logits)).any(dim=1).sum())
+        raise TrainingError("the teacher's outputs are NaN or Inf on %d of %d training inputs" % (bad, len(x)))
     t_feat_all = {name: torch.cat(v) for name, v in t_feat_all.items()}
     t_feats.remove()
 
@@ -473,11 +476,12 @@ def main(argv=None):
     ap.add_argument("--alpha", type=float, default=0.7, help="weight of the distillation loss")
     ap.add_argument("--features", default="", help="comma-separated modules whose outputs are distilled too")
     ap.add_argument("--feature-weight", type=float, default=1.0)
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, default=100, help="at most (early stopping)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--val-fraction", type=float, default=0.1)
-    ap.add_argument("--patience", type=int, default=8)
+    ap.add_argument("--patience", type=int, default=15,
+                    help="stop after this many epochs without a lower validation loss")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
