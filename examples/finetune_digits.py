@@ -181,5 +181,47 @@ def print_table(report, out=sys.stdout):
             r["distill"] - dense[r["model"]]["accuracy"], r["pruned_weights"], r["weight_bytes"]), file=out)
 
 
+def demo(build, model="mlp", label="2:4 + int4"):
+    """scripts/demo.sh's part: the cached table, and one recipe fine-tuned
+    again and compiled, which must reproduce its cached accuracy and equal
+    torch's fake-quant model bit for bit. Returns a list of problems."""
+    path = os.path.join(HERE, "digits_finetune.json")
+    if not os.path.exists(path):
+        return ["%s is missing: run examples/finetune_digits.py" % path]
+    with open(path) as f:
+        report = json.load(f)
+    print()
+    print_table(report)
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("QC_BUILD_DIR", build)
+    import torch
+    torch.set_num_threads(1)
+    import qc
+    import train_digits
+    from qc.importers.onnx import import_model
+    from qc.training import accuracy, export_onnx, finetune, predict
+    (row,) = [r for r in report["rows"] if r["model"] == model and r["recipe"] == label]
+    x_train, _, y_train, _ = train_digits.data()
+    x = np.ascontiguousarray(np.load(os.path.join(HERE, "digits_test_x.npy")))
+    y = np.load(os.path.join(HERE, "digits_test_y.npy"))
+    result = finetune(train_digits.load_qat(model), x_train, y_train, row["recipe_text"], distill=True,
+                      log=lambda _: None, **SETTINGS)
+    acc = round(100.0 * accuracy(result.model, x, y), 2)
+    with tempfile.TemporaryDirectory(prefix="qc-demo-finetune-") as work:
+        onnx_path = export_onnx(result.model, os.path.join(work, "model.onnx"), x[:1])
+        compiled_y = qc.compile(import_model(onnx_path, batch=len(x)), target="cpu",
+                                pipeline="qc-fold-fake-quant{profile=single_round}")(x)
+    same = compiled_y.tobytes() == predict(result.model, x).tobytes()
+    print("digits_%s %s fine-tuned again (best epoch %d): %.2f %% (table: %.2f %%); compiled by qc "
+          "(single_round) %s torch's fake-quant model" % (model, label, result.best_epoch, acc, row["distill"],
+                                                          "==" if same else "!=", ))
+    problems = []
+    if acc != row["distill"]:
+        problems.append("fine-tuning digits_%s (%s) gave %.2f %%, the table %.2f %%" % (model, label, acc, row["distill"]))
+    if not same:
+        problems.append("the compiled fine-tuned digits_%s differs from torch's fake-quant model" % model)
+    return problems
+
+
 if __name__ == "__main__":
     sys.exit(main())
