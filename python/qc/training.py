@@ -53,7 +53,10 @@ def is_qat(model):
 
 def set_observers(model, enabled):
     for fq in _fake_quants(model):
-        fq.enable_observer() if enabled else fq.disable_observer()
+        if enabled:
+            fq.enable_observer()
+        else:
+            fq.disable_observer()
 
 
 def int4_weight_fake_quant():
@@ -145,13 +148,10 @@ class Compressed:
     def __init__(self, model, settings):
         self.modules = dict(model.named_modules())
         self.masks = compute_masks(settings, model)
-        self.bias_keep = {}
-        for name, keep in self.masks.items():
-            module = self.modules[name]
-            if module.bias is not None:
-                self.bias_keep[name] = channel_keep(keep)
-        self.project()
+        self.bias_keep = {name: channel_keep(keep) for name, keep in self.masks.items()
+                          if self.modules[name].bias is not None}
         self.clusters = {}
+        self.project()  # the clusters are found among the kept weights
         for name, s in settings.items():
             if s["clusters"] is not None:
                 w = self.modules[name].weight
@@ -178,7 +178,7 @@ class Compressed:
                 self.modules[name].weight.masked_fill_(~keep, 0.0)
                 if name in self.bias_keep:
                     self.modules[name].bias.masked_fill_(~self.bias_keep[name], 0.0)
-            for name, c in getattr(self, "clusters", {}).items():
+            for name, c in self.clusters.items():
                 c.apply(self.modules[name].weight)
 
     def check(self, model):
@@ -225,8 +225,9 @@ class _Features:
         self.values, self.handles = {}, []
         for name in names:
             if name not in modules:
+                quant = (torch.ao.quantization.FakeQuantizeBase, torch.ao.quantization.ObserverBase)
                 raise RecipeError("feature '%s' is not a module of the %s (modules: %s)" % (
-                    name, role, ", ".join(n for n in modules if n)))
+                    name, role, ", ".join(n for n, m in modules.items() if n and not isinstance(m, quant))))
             self.handles.append(modules[name].register_forward_hook(self._hook(name)))
 
     def _hook(self, name):
@@ -309,6 +310,9 @@ def finetune(model, x, y, recipe="pattern=none", teacher=None, distill=True, tem
         t_out, s_out = teacher(x[:2]), student.eval()(x[:2])
     if t_out.shape != s_out.shape:
         raise RecipeError("teacher outputs %s but the model outputs %s" % (list(t_out.shape), list(s_out.shape)))
+    if s_out.ndim != 2 or int(y.min()) < 0 or int(y.max()) >= s_out.shape[1]:
+        raise TrainingError("labels must be class indices in [0, %d) for outputs of shape %s; they span [%d, %d]" % (
+            s_out.shape[-1], list(s_out.shape), int(y.min()), int(y.max())))
 
     t_feats = _Features(teacher, features, "teacher")
     s_feats = _Features(student, features, "model")

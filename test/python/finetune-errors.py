@@ -16,10 +16,12 @@
 # CHECK: recipe: rank for fc1: low-rank factorization changes the graph that prepare_qat_fx traced; pass the float model
 # CHECK: recipe: layer 'fc2': rank 10 is not below min(32, 10)
 # CHECK: teacher outputs [2, 5] but the model outputs [2, 10]
+# CHECK: feature 'fc9' is not a module of the teacher (modules: {{.*}}fc1{{.*}})
 # CHECK: training data: missing inputs or labels
 # CHECK: training data: no samples
 # CHECK: training data: 1347 inputs but labels of shape (100,)
 # CHECK: training data: inputs contain NaN or Inf
+# CHECK: labels must be class indices in [0, 10) for outputs of shape [2, 10]; they span [0, 12]
 # CHECK: the teacher's outputs are NaN or Inf on 1347 of 1347 training inputs
 # CHECK: epoch 1, batch 0: the loss is nan (task nan, distillation nan, features 0.0); lower the learning rate (0.001)
 # CHECK: cli: qc-finetune: error: recipe: unknown layer 'fc3' (layers: fc1, fc2); old.onnx unchanged
@@ -78,12 +80,14 @@ class FiveOutputs(torch.nn.Module):
 
 
 expect_error(finetune, mlp, x, y, "pattern=2:4", teacher=FiveOutputs(), epochs=0, log=quiet)
+expect_error(finetune, mlp, x, y, "pattern=2:4", features=["fc9"], epochs=0, log=quiet)
 expect_error(finetune, mlp, None, y, "pattern=2:4", epochs=0, log=quiet)
 expect_error(finetune, mlp, x[:0], y[:0], "pattern=2:4", epochs=0, log=quiet)
 expect_error(finetune, mlp, x, y[:100], "pattern=2:4", epochs=0, log=quiet)
 bad = x.copy()
 bad[3, 0, 0, 0] = np.nan
 expect_error(finetune, mlp, bad, y, "pattern=2:4", epochs=0, log=quiet)
+expect_error(finetune, mlp, x, np.where(y == 9, 12, y), "pattern=2:4", epochs=0, log=quiet)
 
 
 class NaNTeacher(torch.nn.Module):
