@@ -14,6 +14,8 @@ Constant weights are re-laid out at import time (not with transposes in the
 IR): a fake-quantized constant keeps its float values and parameters, and is
 emitted as constant + qc.fake_quant in the layout its consumer needs.
 """
+import re
+
 import numpy as np
 
 from ..graph import Graph, GraphError, QParams
@@ -35,8 +37,15 @@ class Tensor:
         self.fq_const = fq_const      # (logical float32 array, QParams) if fake_quant(const)
 
 
+# The function name becomes an MLIR symbol and a C symbol (_mlir_ciface_NAME).
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 class Builder:
     def __init__(self, name="main"):
+        if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+            raise ImportError_("function name %r is not valid: use letters, digits and '_', not starting "
+                               "with a digit (it becomes an MLIR and a C symbol)" % (name,))
         self.g = Graph(name)
 
     # -- values -------------------------------------------------------------

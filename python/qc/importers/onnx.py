@@ -41,8 +41,29 @@ class _IntConst:
         self.array = array
 
 
+class _NonFinite:
+    """A float initializer with NaN or inf: usable as a Clip bound, never as data."""
+
+    def __init__(self, name, array):
+        self.name, self.array = name, array
+
+
+# Opsets whose semantics of the supported operators this importer follows.
+MIN_OPSET, MAX_OPSET = 10, 17
+
+
 def _where(node):
     return "node '%s' (%s)" % (node.name or (node.output[0] if node.output else "?"), node.op_type)
+
+
+def _axis(node, axis, rank, inclusive=False):
+    """A non-negative axis in [0, rank) ([0, rank] when inclusive), else an error."""
+    axis = int(axis)
+    hi = rank + 1 if inclusive else rank
+    if not -rank <= axis < hi:
+        raise ImportError_("%s: axis %d is outside the valid range [%d, %d] for rank %d" % (
+            _where(node), axis, -rank, hi - 1, rank))
+    return axis + rank if axis < 0 else axis
 
 
 def _attrs(node):
@@ -56,6 +77,54 @@ def _qrange(dtype, where):
     if dtype == np.int8:
         return -128, 127, True
     raise ImportError_("%s: quantized type %s is not supported (int8 or uint8)" % (where, dtype))
+
+
+def check_model(model):
+    """Structural checks before importing; returns the default-domain opset."""
+    import onnx
+    if not model.HasField("graph") or not (model.graph.node or model.graph.output):
+        raise ImportError_("the model has no graph (an empty or truncated file?)")
+    if not model.graph.output:
+        raise ImportError_("graph '%s' has no outputs: nothing to compute" % model.graph.name)
+    opsets = {o.domain: o.version for o in model.opset_import}
+    opset = opsets.get("", opsets.get("ai.onnx"))
+    if opset is None:
+        raise ImportError_("the model imports no opset of the default ONNX domain")
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ImportError_("opset %d is not supported: qc imports opsets %d to %d (re-export the model, "
+                           "e.g. torch.onnx.export(..., opset_version=13))" % (opset, MIN_OPSET, MAX_OPSET))
+    try:
+        onnx.checker.check_model(model)
+    except Exception as e:  # onnx.checker.ValidationError and protobuf errors
+        raise ImportError_("invalid ONNX model: %s" % " ".join(str(e).split()))
+    for node in model.graph.node:
+        if not node.output or not node.output[0]:
+            raise ImportError_("%s: the node has no output" % _where(node))
+    return opset
+
+
+def _declared_shapes(g):
+    """value name -> declared static dims (None for a symbolic dim) of graph
+    outputs and value_info entries that have a shape."""
+    out = {}
+    for vi in list(g.value_info) + list(g.output):
+        tt = vi.type.tensor_type
+        if vi.type.HasField("tensor_type") and tt.HasField("shape"):
+            out[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
+    return out
+
+
+def _check_declared(node, name, value, declared):
+    """The computed shape of `name` must match the shape the model declares."""
+    if not isinstance(value, Tensor) or name not in declared:
+        return
+    want = declared[name]
+    if len(want) == len(value.shape) and all(w is None or w == d for w, d in zip(want, value.shape)):
+        return
+    raise ImportError_("%s'%s' has shape %s, but the model declares %s; the model is inconsistent (re-export "
+                       "it or run onnx.shape_inference on it)" % (
+                           _where(node) + ": output " if node is not None else "graph output ", name,
+                           list(value.shape), ["?" if w is None else w for w in want]))
 
 
 class OnnxImporter:
@@ -73,6 +142,11 @@ class OnnxImporter:
 
     def _float(self, name, node):
         v = self._get(name, node)
+        if isinstance(v, _NonFinite):
+            bad = np.argwhere(~np.isfinite(v.array))[0]
+            raise ImportError_("%s: initializer '%s' holds %s at index %s; qc needs finite weights and "
+                               "constants (fix the model: a diverged training run or a corrupted file?)" % (
+                                   _where(node), name, v.array[tuple(bad)], tuple(int(i) for i in bad)))
         if isinstance(v, _Quantized):
             raise ImportError_("%s: input '%s' is a quantized tensor (output of QuantizeLinear %s); "
                                "only DequantizeLinear may read quantized tensors (not a QDQ model?)" % (
@@ -86,7 +160,7 @@ class OnnxImporter:
 
     def _const(self, name, node, what):
         v = self._get(name, node)
-        if isinstance(v, _IntConst):
+        if isinstance(v, (_IntConst, _NonFinite)):
             return v.array
         if isinstance(v, Tensor) and v.const is not None:
             return v.const
@@ -117,19 +191,34 @@ class OnnxImporter:
 
     # -- import -------------------------------------------------------------
     def run(self):
+        import onnx
         from onnx import numpy_helper
+        self.opset = check_model(self.model)
         g = self.model.graph
-        inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+        inits = {}
+        for i in g.initializer:
+            try:
+                inits[i.name] = numpy_helper.to_array(i)
+            except Exception as e:  # truncated raw data, unknown data type, ...
+                raise ImportError_("initializer '%s' cannot be read: %s" % (i.name, e))
         for name, arr in inits.items():
-            self.env[name] = self._from_array(arr)
+            self.env[name] = self._from_array(arr, name)
+        declared = _declared_shapes(g)
         for inp in g.input:
             if inp.name in inits:
                 continue
             tt = inp.type.tensor_type
             if tt.elem_type != 1:
-                raise ImportError_("graph input '%s': element type %d is not float32" % (inp.name, tt.elem_type))
+                raise ImportError_("graph input '%s' is %s: qc functions take float32 inputs (make shapes and "
+                                   "other integer operands initializers)" % (
+                                       inp.name, onnx.TensorProto.DataType.Name(tt.elem_type)
+                                       if tt.elem_type in onnx.TensorProto.DataType.values() else tt.elem_type))
             shape = []
             for i, d in enumerate(tt.shape.dim):
+                if d.HasField("dim_value") and d.dim_value <= 0:
+                    raise ImportError_("graph input '%s': dimension %d is %d; qc needs sizes >= 1 (%s)" % (
+                        inp.name, i, d.dim_value, "zero-size tensors are not supported" if d.dim_value == 0
+                        else "a negative size is invalid ONNX"))
                 if d.HasField("dim_value"):
                     shape.append(d.dim_value)
                 elif i == 0:
@@ -143,8 +232,15 @@ class OnnxImporter:
             if handler is None or node.domain not in ("", "ai.onnx"):
                 raise ImportError_("%s: unsupported operator '%s%s' (supported: %s)" % (
                     _where(node), node.domain + "." if node.domain else "", node.op_type, ", ".join(SUPPORTED)))
-            out = handler(node, _attrs(node))
+            try:
+                out = handler(node, _attrs(node))
+            except (ImportError_, GraphError) as e:
+                raise ImportError_(str(e) if isinstance(e, ImportError_) else "%s: %s" % (_where(node), e))
+            except Exception as e:  # a check this importer lacks: still name the node, never a traceback
+                raise ImportError_("%s: cannot import this node (%s: %s); the model is malformed or uses the "
+                                   "operator in a way qc does not support" % (_where(node), type(e).__name__, e)) from e
             self.env[node.output[0]] = out
+            _check_declared(node, node.output[0], out, declared)
         outs = []
         for o in g.output:
             v = self.env.get(o.name)
@@ -153,11 +249,14 @@ class OnnxImporter:
                                    "qc functions return float" % (o.name, _where(v.node)))
             if v is None or isinstance(v, _IntConst):
                 raise ImportError_("graph output '%s' is not a float tensor computed by the graph" % o.name)
+            _check_declared(None, o.name, v, declared)
             outs.append(v)
         return self.b.finish(outs)
 
-    def _from_array(self, arr):
+    def _from_array(self, arr, name="Constant"):
         if arr.dtype == np.float32 or arr.dtype == np.float64 or arr.dtype == np.float16:
+            if not np.all(np.isfinite(arr)):
+                return _NonFinite(name, arr)
             return self.b.const(arr.astype(np.float32))
         return _IntConst(arr)
 
@@ -226,6 +325,13 @@ class OnnxImporter:
             hi = self._const(node.input[2], node, "max")
         elif "max" in a:
             hi = a["max"]
+        for what, bound in (("min", lo), ("max", hi)):
+            if bound is not None and np.asarray(bound).size != 1:
+                raise ImportError_("%s: the %s bound has %d values; Clip needs a scalar" % (
+                    _where(node), what, np.asarray(bound).size))
+            if bound is not None and np.isnan(np.asarray(bound, np.float64)).any():
+                raise ImportError_("%s: the %s bound is NaN; give a number, or leave the input empty for "
+                                   "no bound" % (_where(node), what))
         if isinstance(x, _Quantized):
             qp = x.qp
             lo_c = qp.qmin if lo is None else max(qp.qmin, int(np.asarray(lo)))
@@ -347,8 +453,7 @@ class OnnxImporter:
 
     def _op_Flatten(self, node, a):
         x = self._float(node.input[0], node)
-        axis = int(a.get("axis", 1))
-        axis = axis + len(x.shape) if axis < 0 else axis
+        axis = _axis(node, a.get("axis", 1), len(x.shape), inclusive=True)
         shape = (int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
         return self.b.reshape(x, shape, _where(node))
 
@@ -357,6 +462,11 @@ class OnnxImporter:
         target = [int(d) for d in np.asarray(self._const(node.input[1], node, "shape")).reshape(-1)]
         if a.get("allowzero", 0):
             raise ImportError_("%s: allowzero=1 is not supported" % _where(node))
+        if any(d < -1 for d in target):
+            raise ImportError_("%s: shape %s has a negative size other than -1" % (_where(node), target))
+        if any(d == 0 and i >= len(x.shape) for i, d in enumerate(target)):
+            raise ImportError_("%s: shape %s copies (0) a dimension the input %s lacks" % (
+                _where(node), target, x.shape))
         shape = [x.shape[i] if d == 0 else d for i, d in enumerate(target)]
         if shape.count(-1) > 1:
             raise ImportError_("%s: more than one -1 in shape %s" % (_where(node), target))
@@ -367,12 +477,23 @@ class OnnxImporter:
 
     def _op_Transpose(self, node, a):
         x = self._float(node.input[0], node)
-        perm = a.get("perm", list(reversed(range(len(x.shape)))))
+        perm = [int(p) for p in a.get("perm", list(reversed(range(len(x.shape)))))]
+        if sorted(perm) != list(range(len(x.shape))):
+            raise ImportError_("%s: perm %s is not a permutation of the %d axes of input shape %s" % (
+                _where(node), perm, len(x.shape), x.shape))
         return self.b.transpose(x, perm, _where(node))
 
     def _op_Concat(self, node, a):
         xs = [self._float(i, node) for i in node.input]
-        return self.b.concat(xs, int(a["axis"]), _where(node))
+        if "axis" not in a:
+            raise ImportError_("%s: the required attribute 'axis' is missing" % _where(node))
+        axis = _axis(node, a["axis"], len(xs[0].shape))
+        for x in xs[1:]:
+            if len(x.shape) != len(xs[0].shape) or any(
+                    d != e for i, (d, e) in enumerate(zip(x.shape, xs[0].shape)) if i != axis):
+                raise ImportError_("%s: input shapes %s do not concatenate on axis %d" % (
+                    _where(node), [t.shape for t in xs], axis))
+        return self.b.concat(xs, axis, _where(node))
 
     def _op_Identity(self, node, a):
         return self._get(node.input[0], node)
@@ -390,6 +511,8 @@ def import_model(model, batch=1, name="main"):
     if isinstance(model, str):
         try:
             model = onnx.load(model)
+        except OSError as e:
+            raise ImportError_("cannot read ONNX model '%s': %s" % (model, e.strerror or e))
         except Exception as e:  # onnx raises DecodeError and others
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e))
     return OnnxImporter(model, batch, name).run()
@@ -397,6 +520,45 @@ def import_model(model, batch=1, name="main"):
 
 def import_to_mlir(model, batch=1, name="main"):
     return import_model(model, batch, name).to_mlir()
+
+
+def write_output(path, text):
+    """Writes `text` to `path` ("-" is stdout) completely or not at all: a
+    regular file goes through a temporary file in the same directory that
+    replaces it only once fully written. Returns an error message or None."""
+    import os
+    import tempfile
+    if path == "-":
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as e:
+            # Nothing more can reach stdout; keep the interpreter's final flush quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return "cannot write the output to stdout: %s" % (e.strerror or e)
+        return None
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        return "cannot write '%s': directory '%s' does not exist" % (path, directory)
+    if os.path.exists(path) and not os.path.isfile(path):
+        # A device or pipe cannot be replaced atomically: write to it directly.
+        try:
+            with open(path, "w") as f:
+                f.write(text)
+        except OSError as e:
+            return "cannot write '%s': %s" % (path, e.strerror or e)
+        return None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        return "cannot write '%s': %s (nothing was written)" % (path, e.strerror or e)
+    return None
 
 
 def main(argv=None):
@@ -408,15 +570,16 @@ def main(argv=None):
     ap.add_argument("--name", default="main", help="function name (default main)")
     args = ap.parse_args(argv)
     try:
+        if args.batch < 1:
+            raise ImportError_("--batch %d: the batch size must be at least 1" % args.batch)
         text = import_to_mlir(args.model, args.batch, args.name)
-    except (ImportError_, GraphError, OSError) as e:
+    except (ImportError_, GraphError) as e:
         print("qc-import-onnx: error: %s" % e, file=sys.stderr)
         return 1
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w") as f:
-            f.write(text)
+    error = write_output(args.output, text)
+    if error:
+        print("qc-import-onnx: error: %s" % error, file=sys.stderr)
+        return 1
     return 0
 
 
