@@ -21,9 +21,13 @@ evaluating the emitted IR:
   transpose         linalg.transpose
   reshape           tensor.collapse_shape / expand_shape, else tensor.reshape
   concat            tensor.concat
+
+The nonlinear ops (unary, softmax, layer_norm, batch_matmul, reduce_mean,
+div, sub) live in graph_ops.py.
 """
 import numpy as np
 
+from . import graph_ops
 from . import mlir
 from . import reference as ref
 
@@ -231,6 +235,8 @@ class Graph:
                     fail("shapes %s do not concatenate on axis %d" % (shapes, axis))
             base[axis] = sum(s[axis] for s in shapes)
             return tuple(base)
+        if op in graph_ops.OPS:
+            return tuple(graph_ops.OPS[op].infer(shapes, a, fail))
         fail("unknown op")
 
     # -- numpy meaning ------------------------------------------------------
@@ -296,6 +302,8 @@ class Graph:
             return args[0].reshape(a["shape"])
         if op == "concat":
             return np.concatenate(args, axis=a["axis"])
+        if op in graph_ops.OPS:
+            return graph_ops.OPS[op].evaluate(args, a)
         raise GraphError("cannot evaluate %s" % op)
 
     # -- MLIR ---------------------------------------------------------------
@@ -388,6 +396,7 @@ class Graph:
             return ["0" if (shape[i] == 1 and out_shape[off + i] != 1) else off + i
                     for i in range(len(shape))]
 
+        em = graph_ops.Emitter(fw, self.shapes, scalar, empty, fill, generic, broadcast_map)
         for node in self.nodes:
             a = node.attrs
             ins = [ssa[i] for i in node.inputs]
@@ -489,6 +498,8 @@ class Graph:
                 y = fw.fresh("cat")
                 fw.emit("%s = tensor.concat dim(%d) %s : (%s) -> %s" % (
                     y, a["axis"], ", ".join(ins), ", ".join(T(i) for i in node.inputs), ot))
+            elif node.op in graph_ops.OPS:
+                y = graph_ops.OPS[node.op].emit(em, node, ins)
             else:
                 raise GraphError("cannot emit %s" % node.op)
             ssa[node.output] = y
