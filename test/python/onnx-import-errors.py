@@ -17,13 +17,19 @@
 # RUN: not %python -m qc.importers.onnx %t/missing.onnx 2>&1 | FileCheck %s --check-prefix=MISSING
 # MISSING: qc-import-onnx: error: cannot read ONNX model '{{.*}}missing.onnx'
 # RUN: not %python -m qc.importers.onnx %t/int8_matmul.onnx 2>&1 | FileCheck %s --check-prefix=NONQDQ
-# NONQDQ: error: node 'mm' (MatMul): input 'q' is a quantized tensor (output of QuantizeLinear node 'ql' (QuantizeLinear)); only DequantizeLinear may read quantized tensors
+# NONQDQ: error: node 'mm' (MatMul): input 'q' is a quantized tensor (output of node 'ql' (QuantizeLinear)); only DequantizeLinear and QLinear operators may read quantized tensors
 # RUN: not %python -m qc.importers.onnx %t/requant.onnx 2>&1 | FileCheck %s --check-prefix=REQUANT
-# REQUANT: error: node 'dq' (DequantizeLinear): parameters differ from those of QuantizeLinear node 'ql'
+# REQUANT: error: node 'dq' (DequantizeLinear): parameters differ from those of node 'ql' (QuantizeLinear)
 # RUN: not %python -m qc.importers.onnx %t/grouped.onnx 2>&1 | FileCheck %s --check-prefix=GROUPED
 # GROUPED: error: node 'gconv' (Conv): grouped convolution with groups=2 (4 input, 4 output channels) is not supported
-# RUN: not %python -m qc.importers.onnx %t/qout.onnx 2>&1 | FileCheck %s --check-prefix=QOUT
-# QOUT: error: graph output 'q' is quantized
+# RUN: not %python -m qc.importers.onnx %t/qout_clip.onnx 2>&1 | FileCheck %s --check-prefix=QOUT
+# QOUT: error: graph output 'c' is quantized with a Clip that excludes its zero point; qc cannot return these codes
+# RUN: not %python -m qc.importers.onnx %t/int_unused.onnx 2>&1 | FileCheck %s --check-prefix=INTIN
+# INTIN: error: graph input 'xi' (uint8) is never dequantized: qc needs its scale and zero point from a DequantizeLinear or QLinear operator that reads it
+# RUN: not %python -m qc.importers.onnx %t/int_float_use.onnx 2>&1 | FileCheck %s --check-prefix=INTF
+# INTF: error: node 'r' (Relu): input 'xi' is an integer graph input (int8); only DequantizeLinear and QLinear/integer operators may read it
+# RUN: not %python -m qc.importers.onnx %t/cast_codes.onnx 2>&1 | FileCheck %s --check-prefix=CASTQ
+# CASTQ: error: node 'c' (Cast): Cast of uint8 quantized codes to int8 changes them; not supported
 # RUN: not %python -m qc.importers.onnx %t/dynamic.onnx 2>&1 | FileCheck %s --check-prefix=DYN
 # DYN: error: graph input 'x': dimension 1 is dynamic (features)
 # RUN: not %python -m qc.importers.onnx %t/ceil.onnx 2>&1 | FileCheck %s --check-prefix=CEIL
@@ -70,7 +76,7 @@
 # RUN: not %python -m qc.importers.onnx %t/neg_scale.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=NEGSCALE
 # NEGSCALE: qc-import-onnx: error: node 'ql' (QuantizeLinear): scales must be finite and > 0, got [-0.1]
 # RUN: not %python -m qc.importers.onnx %t/dynamic_reshape.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=DYNRS
-# DYNRS: qc-import-onnx: error: graph input 'shp' is INT64: qc functions take float32 inputs (make shapes and other integer operands initializers)
+# DYNRS: qc-import-onnx: error: graph input 'shp' is INT64: qc functions take float32 inputs and uint8/int8 inputs that a DequantizeLinear or QLinear operator reads (make shapes and other integer operands initializers)
 # RUN: not %python -m qc.importers.onnx %t/reshape_neg.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RSNEG
 # RUN: not test -e %t/out.mlir
 # RSNEG: qc-import-onnx: error: node 'rs' (Reshape): shape [-2, 3] has a negative size other than -1
@@ -137,8 +143,17 @@ save("requant", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name
      dict(qinit, s2=np.float32(0.2)), [vi("x", [4])], [vi("y", [4])])
 save("grouped", [helper.make_node("Conv", ["x", "w"], ["y"], name="gconv", group=2)],
      {"w": np.ones((4, 2, 1, 1), np.float32)}, [vi("x", [1, 4, 3, 3])], [vi("y", [1, 4, 3, 3])])
-save("qout", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="ql")], qinit,
-     [vi("x", [4])], [vi("q", [4], TensorProto.INT8)])
+save("qout_clip", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="ql"),
+                   helper.make_node("Clip", ["q", "lo"], ["c"], name="clip")], dict(qinit, lo=np.int8(5)),
+     [vi("x", [4])], [vi("c", [4], TensorProto.INT8)])
+save("int_unused", [helper.make_node("Relu", ["x"], ["y"])], {}, [vi("x", [4]), vi("xi", [4], TensorProto.UINT8)],
+     [vi("y", [4])])
+save("int_float_use", [helper.make_node("Relu", ["xi"], ["y"], name="r")], {}, [vi("xi", [4], TensorProto.INT8)],
+     [vi("y", [4], TensorProto.INT8)])
+save("cast_codes", [helper.make_node("QuantizeLinear", ["x", "s"], ["q"], name="ql"),
+                    helper.make_node("Cast", ["q"], ["c"], name="c", to=TensorProto.INT8),
+                    helper.make_node("DequantizeLinear", ["c", "s"], ["y"], name="dq")], {"s": np.float32(0.1)},
+     [vi("x", [4])], [vi("y", [4])])
 save("dynamic", [helper.make_node("Relu", ["x"], ["y"])], {}, [vi("x", [1, "features"])],
      [vi("y", [1, "features"])])
 save("ceil", [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2], ceil_mode=1)], {},
