@@ -7,8 +7,10 @@ Per model and form (generate.py writes the models, cached):
   1. qc.importers.onnx              ONNX -> float func + qc.fake_quant
   2. qc-opt --qc-fold-fake-quant    integer qc ops; ops left in float (float
                                     islands) are counted from its remarks
-  3. --qc-cpu-pipeline="integer-only=true" on the folded IR: does it compile
-                                    integer-only (the reason when not)
+  3. --qc-cpu-pipeline="integer-only=true" on the folded integer core (the
+                                    import with quantized_io: codes in, codes
+                                    out): does it compile integer-only (the
+                                    first error when not)
   4. qc-run --target=cpu / vulkan   outputs, which must be bit-identical
   5. ONNX Runtime 1.30 (tools/ort)  the same inputs, the scalar-parameter copy
   6. qc.graph.Graph.evaluate        the imported graph's float fake-quant meaning
@@ -61,11 +63,12 @@ def compare(y, ref, step):
     return 100.0 * float(np.mean(steps < 0.5)), float(steps.max()), 100.0 * float(agree)
 
 
-def run_one(model, form, onnx_path, x, build, work, targets, threads=1):
+def run_one(row, onnx_path, x, build, work, targets, threads=1):
+    """Fills `row` step by step (what was reached stays when a step fails)."""
     import onnx
     from qc.importers.onnx import import_model
     from ort import ort_compatible, run_ort
-    row = {"model": model, "form": form}
+    model, form = row["model"], row["form"]
     t0 = time.time()
     m = onnx.load(onnx_path)
     graph = import_model(m, batch=x.shape[0])
@@ -77,8 +80,14 @@ def run_one(model, form, onnx_path, x, build, work, targets, threads=1):
     r = _run([os.path.join(build, "bin", "qc-opt"), mlir, "--qc-fold-fake-quant", "-o", folded], "qc-opt fold")
     islands = sorted({m.group(1) for m in re.finditer(r"remark: '([^']+)' stays in float", r.stderr)})
     row["float_ops"] = islands
-    io = subprocess.run([os.path.join(build, "bin", "qc-opt"), folded, "--qc-cpu-pipeline=integer-only=true",
-                         "-o", os.devnull], capture_output=True, text=True)
+    # Integer-only: the model's integer core (codes in, codes out), folded.
+    core = mlir[:-5] + "_qio.mlir"
+    with open(core, "w") as f:
+        f.write(import_model(m, batch=x.shape[0], quantized_io=True).to_mlir())
+    io = subprocess.run("'%s' '%s' --qc-fold-fake-quant 2>/dev/null | '%s' --qc-cpu-pipeline=integer-only=true "
+                        "-o /dev/null" % (os.path.join(build, "bin", "qc-opt"), core,
+                                          os.path.join(build, "bin", "qc-opt")),
+                        shell=True, capture_output=True, text=True)
     row["integer_only"] = io.returncode == 0
     if io.returncode:
         first = next((l for l in io.stderr.splitlines() if "error" in l), io.stderr.strip()[:200])
@@ -100,7 +109,6 @@ def run_one(model, form, onnx_path, x, build, work, targets, threads=1):
     row["ort"] = compare(y, ort_out[m.graph.output[0].name], step)
     row["reference"] = compare(y, graph.evaluate([x])[0], step)
     row["seconds"] = round(time.time() - t0, 1)
-    return row
 
 
 def table(rows):
@@ -143,10 +151,11 @@ def main():
     for model in args.models:
         x = np.load(os.path.join(zoo, "%s_x.npy" % model))
         for form in args.forms:
+            row = {"model": model, "form": form}
             try:
-                row = run_one(model, form, paths[(model, form)], x, args.build, work, args.targets)
+                run_one(row, paths[(model, form)], x, args.build, work, args.targets)
             except Exception as e:  # report every model, then fail
-                row, failed = {"model": model, "form": form, "error": "%s: %s" % (type(e).__name__, e)}, True
+                row["error"], failed = "%s: %s" % (type(e).__name__, e), True
             if row.get("cpu_eq_vulkan") is False:
                 failed = True
             rows.append(row)

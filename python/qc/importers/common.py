@@ -60,9 +60,10 @@ class Builder:
 
     def quantized_output(self, t, qp, where=""):
         """qc.quantize of a logical tensor (a quantized function result)."""
-        if t.nhwc and qp.axis is not None:
-            raise ImportError_("%s: a per-axis quantized NHWC output is not supported" % where)
-        t = self.plain(t, where)
+        # fake_quant where the value is computed (the fold's chains end in a
+        # quantization), then the layout change, then the quantization that
+        # the fold merges with it.
+        t = self.plain(self.fake_quant(t, qp, where), where)
         return self.op("quantize", [t], {"qparams": qp}, t.shape, False, where)
 
     def const(self, array):

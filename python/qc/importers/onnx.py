@@ -100,8 +100,9 @@ def _type_name(elem_type):
 
 
 class OnnxImporter(FloatOps, QuantOps):
-    def __init__(self, model, batch=1, name="main"):
+    def __init__(self, model, batch=1, name="main", quantized_io=False):
         self.model = model
+        self.quantized_io = quantized_io
         self.batch = batch
         self.b = Builder(name)
         self.env = {}
@@ -156,9 +157,11 @@ class OnnxImporter(FloatOps, QuantOps):
     def run(self):
         import onnx
         from onnx import numpy_helper
-        from .onnx_rewrite import fold_batchnorm, fuse_decompositions
+        from .onnx_rewrite import fold_batchnorm, fuse_decompositions, quantized_io
         self.opset = check_model(self.model)
         self.model = fold_batchnorm(fuse_decompositions(self.model))
+        if self.quantized_io:
+            self.model = quantized_io(self.model)
         g = self.model.graph
         declared = _declared_shapes(g)
         for i in g.initializer:
@@ -253,8 +256,10 @@ def supported():
     return sorted(ops)
 
 
-def import_model(model, batch=1, name="main"):
-    """An onnx.ModelProto (or a path) -> qc.graph.Graph."""
+def import_model(model, batch=1, name="main", quantized_io=False):
+    """An onnx.ModelProto (or a path) -> qc.graph.Graph. With quantized_io,
+    inputs that the model only quantizes take the integer codes and outputs
+    that it dequantizes return them (onnx_rewrite.quantized_io)."""
     import onnx
     if isinstance(model, str):
         try:
@@ -263,11 +268,11 @@ def import_model(model, batch=1, name="main"):
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e.strerror or e))
         except Exception as e:  # onnx raises DecodeError and others
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e))
-    return OnnxImporter(model, batch, name).run()
+    return OnnxImporter(model, batch, name, quantized_io).run()
 
 
-def import_to_mlir(model, batch=1, name="main"):
-    return import_model(model, batch, name).to_mlir()
+def import_to_mlir(model, batch=1, name="main", quantized_io=False):
+    return import_model(model, batch, name, quantized_io).to_mlir()
 
 
 def write_output(path, text):
@@ -317,11 +322,14 @@ def main(argv=None):
     ap.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
     ap.add_argument("--batch", type=int, default=1, help="value of a dynamic batch dimension (default 1)")
     ap.add_argument("--name", default="main", help="function name (default main)")
+    ap.add_argument("--quantized-io", action="store_true",
+                    help="inputs the model only quantizes take the integer codes, dequantized outputs return "
+                         "them (no float step at the boundary: for integer-only compilation)")
     args = ap.parse_args(argv)
     try:
         if args.batch < 1:
             raise ImportError_("--batch %d: the batch size must be at least 1" % args.batch)
-        text = import_to_mlir(args.model, args.batch, args.name)
+        text = import_to_mlir(args.model, args.batch, args.name, args.quantized_io)
     except (ImportError_, GraphError) as e:
         print("qc-import-onnx: error: %s" % e, file=sys.stderr)
         return 1

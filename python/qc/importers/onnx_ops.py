@@ -4,6 +4,7 @@ Cast, ConstantOfShape, ...: torch writes bias zero points and reshape
 targets that way)."""
 import numpy as np
 
+from ..graph import QParams, fake_quant_values
 from .common import ImportError_, Tensor
 from .onnx_quant import _IntConst, _NonFinite, where
 
@@ -96,8 +97,17 @@ class FloatOps:
             A = self.b.transpose(A, (1, 0), w)
         if a.get("transB", 0):
             B = self.b.transpose(B, (1, 0), w)
-        y = self.b.matmul(A, B, w)
         alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
+        if alpha != 1.0 and B.const is not None:
+            B, alpha = self.b.const(B.const * np.float32(alpha)), 1.0
+        elif alpha > 0 and alpha != 1.0 and B.fq_const is not None:
+            # alpha scales the weight's quantization scale: same codes, and the
+            # product stays one integer contraction.
+            c, qp = B.fq_const
+            scaled = QParams(qp.scale * alpha, qp.zero_point, qp.qmin, qp.qmax, qp.bits, qp.signed, qp.axis)
+            values = fake_quant_values((c.astype(np.float64) * alpha).astype(np.float32), scaled, constant=True)
+            B, alpha = self.b.fake_quant(self.b.const(values), scaled, w), 1.0
+        y = self.b.matmul(A, B, w)
         if alpha != 1.0:
             y = self.b.binary("mul", y, self.b.const(np.float32(alpha)), w)
         if len(node.input) > 2 and node.input[2]:

@@ -44,6 +44,7 @@ class _IntInput:
     def __init__(self, name, shape, dtype):
         self.name, self.shape, self.dtype = name, tuple(shape), dtype
         self.bound = None     # (QParams, dequantized Tensor)
+        self.range = None     # (lo, hi) when a Clip narrows the codes (a narrow storage range)
 
 
 def where(node):
@@ -124,6 +125,8 @@ class QuantOps:
         rank = len(v.shape) if isinstance(v, _IntInput) else len(v.src.shape)
         qp = self._params_at(node, first, axis_attr, rank)
         if isinstance(v, _IntInput):
+            if v.range is not None:
+                qp = QParams(qp.scale, qp.zero_point, v.range[0], v.range[1], qp.bits, qp.signed, qp.axis)
             if np.dtype(np.int8 if qp.signed else np.uint8) != v.dtype:
                 raise ImportError_("%s: zero point type %s differs from input '%s' (%s)" % (
                     where(node), "int8" if qp.signed else "uint8", name, v.dtype))
@@ -249,6 +252,16 @@ class QuantOps:
             if bound is not None and np.isnan(np.asarray(bound, np.float64)).any():
                 raise ImportError_("%s: the %s bound is NaN; give a number, or leave the input empty for "
                                    "no bound" % (where(node), what))
+        if isinstance(x, _IntInput):
+            # The codes a caller passes stay inside the clipped range: a narrow storage type.
+            info = np.iinfo(x.dtype)
+            lo_c = info.min if lo is None else max(int(info.min), int(np.asarray(lo)))
+            hi_c = info.max if hi is None else min(int(info.max), int(np.asarray(hi)))
+            if x.bound is not None or x.range is not None or lo_c > hi_c:
+                raise ImportError_("%s: Clip of integer graph input '%s' must come first, with a non-empty "
+                                   "range" % (where(node), x.name))
+            x.range = (lo_c, hi_c)
+            return x
         if isinstance(x, _Quantized):
             qp = x.qp
             lo_c = qp.qmin if lo is None else max(qp.qmin, int(np.asarray(lo)))

@@ -311,3 +311,52 @@ def fold_batchnorm(model):
         g.node.extend(kept)
         g.initializer.extend(new_inits)
     return model
+
+
+def quantized_io(model):
+    """Returns a copy of `model` whose float inputs that are only quantized
+    (QuantizeLinear, all with the same parameters) take the integer codes
+    instead, and whose outputs that are DequantizeLinear results return the
+    codes: the model's integer core, for integer-only compilation (qc then
+    has no float step at its boundary)."""
+    import onnx
+    from onnx import helper
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    g = model.graph
+    v = _View(g)
+    drop, rename = set(), {}
+    code_type = lambda zp: onnx.TensorProto.INT8 if zp is not None and zp.dtype == np.int8 else onnx.TensorProto.UINT8
+    for inp in g.input:
+        users = v.consumers.get(inp.name, [])
+        if not users or inp.type.tensor_type.elem_type != onnx.TensorProto.FLOAT or inp.name in v.outputs:
+            continue
+        params = [(tuple(np.asarray(v.const.get(u.input[1], np.nan)).reshape(-1)),
+                   tuple(np.asarray(v.const.get(u.input[2], 0) if len(u.input) > 2 and u.input[2] else 0)
+                         .reshape(-1))) for u in users if u.op_type == "QuantizeLinear"]
+        if len(params) != len(users) or len(set(params)) != 1 or np.size(params[0][0]) != 1:
+            continue
+        zp = v.const.get(users[0].input[2]) if len(users[0].input) > 2 and users[0].input[2] else None
+        inp.type.tensor_type.elem_type = code_type(zp)
+        for u in users:
+            drop.add(id(u))
+            rename[u.output[0]] = inp.name
+    for out in g.output:
+        dq = v.producer.get(out.name)
+        if dq is None or dq.op_type != "DequantizeLinear" or len(v.consumers.get(dq.input[0], [])) != 1:
+            continue
+        src = v.producer.get(dq.input[0])
+        if src is None:
+            continue
+        zp = v.const.get(dq.input[2]) if len(dq.input) > 2 and dq.input[2] else None
+        src.output[list(src.output).index(dq.input[0])] = out.name
+        out.type.tensor_type.elem_type = code_type(zp)
+        drop.add(id(dq))
+    kept = [n for n in g.node if id(n) not in drop]
+    for n in kept:
+        for i, name in enumerate(n.input):
+            if name in rename:
+                n.input[i] = rename[name]
+    del g.node[:]
+    g.node.extend(kept)
+    del g.value_info[:]
+    return model
