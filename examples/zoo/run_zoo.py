@@ -37,6 +37,14 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "ort"))
 sys.path.insert(0, HERE)
 
 
+# Steps known to fail, with the reason (like lit's XFAIL): such a row does not
+# fail the run, and one that passes does ("unexpectedly passed": update this).
+EXPECTED_FAILURES = {
+    "bert_layer": "qc-run: linalg.softmax (a float island until the nonlinear fold) does not lower in "
+                  "qc-cpu-pipeline",
+}
+
+
 def _run(cmd, what, timeout=1800):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
@@ -135,7 +143,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--zoo", default=None, help="where the generated models are cached (default BUILD/zoo)")
-    ap.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    ap.add_argument("--models", nargs="+", default=os.environ.get("QC_ZOO_MODELS", " ".join(MODELS)).split(),
+                    choices=MODELS, help="default: all, or $QC_ZOO_MODELS")
     ap.add_argument("--forms", nargs="+", default=FORMS, choices=FORMS)
     ap.add_argument("--targets", nargs="+", default=["cpu", "vulkan"])
     ap.add_argument("--batch", type=int, default=4)
@@ -155,8 +164,14 @@ def main():
             try:
                 run_one(row, paths[(model, form)], x, args.build, work, args.targets)
             except Exception as e:  # report every model, then fail
-                row["error"], failed = "%s: %s" % (type(e).__name__, e), True
-            if row.get("cpu_eq_vulkan") is False:
+                row["error"] = "%s: %s" % (type(e).__name__, e)
+            expected = EXPECTED_FAILURES.get(model)
+            if expected and "error" in row:
+                row["error"] = "expected failure: " + expected
+                row["expected_failure"] = True
+            elif expected:
+                row["error"] = "unexpectedly passed (remove it from EXPECTED_FAILURES): " + expected
+            if ("error" in row and not row.get("expected_failure")) or row.get("cpu_eq_vulkan") is False:
                 failed = True
             rows.append(row)
             print(json.dumps(row), flush=True)

@@ -62,7 +62,7 @@ def _qrange(dtype, where_):
 # Operators that move or select quantized values without changing them (the
 # QOperator form applies them to uint8/int8 tensors directly): they run on the
 # dequantized values and their result keeps the input's parameters.
-PASSTHROUGH = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Identity",
+PASSTHROUGH = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity",
                "Dropout"}
 
 
