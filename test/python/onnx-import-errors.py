@@ -30,6 +30,8 @@
 # CEIL: error: node 'pool' (MaxPool): ceil_mode=1 is not supported
 # RUN: not %python -m qc.importers.onnx %t/dq_float.onnx 2>&1 | FileCheck %s --check-prefix=DQF
 # DQF: error: node 'dq' (DequantizeLinear): input 'x' is not quantized
+# RUN: not %python -m qc.importers.onnx %t/clip_axis.onnx 2>&1 | FileCheck %s --check-prefix=CLIPAXIS
+# CLIPAXIS: error: node 'clip' (Clip): Clip of per-axis quantized codes to [-8, 7] excludes a zero point ([ 0 10])
 import os
 import sys
 
@@ -76,3 +78,9 @@ save("ceil", [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shap
      [vi("x", [1, 1, 5, 5])], [vi("y", [1, 1, 3, 3])])
 save("dq_float", [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], name="dq")], qinit,
      [vi("x", [4])], [vi("y", [4])])
+save("clip_axis", [helper.make_node("QuantizeLinear", ["w", "sa", "za"], ["q"], axis=0),
+                   helper.make_node("Clip", ["q", "lo", "hi"], ["c"], name="clip"),
+                   helper.make_node("DequantizeLinear", ["c", "sa", "za"], ["d"], axis=0),
+                   helper.make_node("MatMul", ["x", "d"], ["y"])],
+     {"w": np.ones((2, 2), np.float32), "sa": np.array([0.1, 0.2], np.float32), "za": np.array([0, 10], np.int8),
+      "lo": np.int8(-8), "hi": np.int8(7)}, [vi("x", [1, 2])], [vi("y", [1, 2])])

@@ -54,6 +54,11 @@ class Builder:
         if qp.axis is not None and t.shape[qp.axis] != qp.scale.size:
             raise ImportError_("%s: %d scales for axis %d of size %d" % (
                 where, qp.scale.size, qp.axis, t.shape[qp.axis]))
+        if t.const is not None and qp.signed and qp.bits == 8 and qp.qmin >= -8 and qp.qmax <= 7:
+            # A constant quantized into [-8, 7] is an int4 weight (torch and
+            # ONNX opset 13 have no 4-bit type: QAT narrows the int8 range):
+            # the same values, stored in i4.
+            qp = QParams(qp.scale, qp.zero_point, qp.qmin, qp.qmax, 4, True, qp.axis)
         gqp = qp
         if t.nhwc and qp.axis is not None:
             gqp = qp.with_axis(TO_NHWC.index(qp.axis))

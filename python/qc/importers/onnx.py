@@ -6,7 +6,8 @@ A QuantizeLinear -> DequantizeLinear pair with the same parameters is
 qc.fake_quant to !quant.uniform (ONNX QuantizeLinear divides in f32, rounds
 half to even and saturates: exactly qc.fake_quant's half_even form). A Clip
 on the integer codes between the two (torch exports its 0..127 activation
-range that way) narrows the storage range: u8<0:127>. DequantizeLinear of an
+range that way) narrows the storage range: u8<0:127> (per axis too: a weight clipped to [-8, 7] is an int4
+weight, see importers/common.py). DequantizeLinear of an
 integer initializer is the dequantized float constant under a fake_quant with
 those parameters (int32 biases become plain float constants, re-quantized by
 --qc-fold-fake-quant). Convolutions and pools run NHWC: see
@@ -232,13 +233,15 @@ class OnnxImporter:
             hi_c = qp.qmax if hi is None else min(qp.qmax, int(np.asarray(hi)))
             if lo_c > hi_c:
                 raise ImportError_("%s: empty clip range [%d, %d] on codes" % (_where(node), lo_c, hi_c))
-            if qp.axis is None and qp.qmin <= lo_c <= qp.zero_point[0] <= hi_c:
-                # Narrowed storage range: exactly sat(round(x/s)+z, lo, hi).
-                nq = QParams(qp.scale, qp.zero_point, lo_c, hi_c, qp.bits, qp.signed, None)
+            if np.all((lo_c <= qp.zero_point) & (qp.zero_point <= hi_c)):
+                # Narrowed storage range: exactly sat(round(x/s)+z, lo, hi),
+                # per tensor or per axis (4-bit weights are exported that way).
+                nq = QParams(qp.scale, qp.zero_point, lo_c, hi_c, qp.bits, qp.signed, qp.axis)
                 return _Quantized(x.src, nq, x.node)
             # Otherwise: clamp the dequantized values (exact: bounds representable).
             if qp.axis is not None:
-                raise ImportError_("%s: Clip on per-axis quantized codes is not supported" % _where(node))
+                raise ImportError_("%s: Clip of per-axis quantized codes to [%d, %d] excludes a zero point "
+                                   "(%s)" % (_where(node), lo_c, hi_c, qp.zero_point))
             out = _Quantized(x.src, qp, x.node)
             s, z = qp.scale[0], int(qp.zero_point[0])
             out.clamp = (float(np.float32((lo_c - z) * np.float32(s))), float(np.float32((hi_c - z) * np.float32(s))))
