@@ -3,7 +3,9 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]    (default: 60, all)
 #
-# TARGET is parse, pass, pipeline, npy or bundle. Builds the fuzz build
+# TARGET is parse, pass, pipeline, npy or bundle. QC_FUZZ_RUNS=N instead
+# runs each target on N mutated inputs after its corpus (scripts/check.sh: a
+# fixed amount of work, with SECONDS as the cap). Builds the fuzz build
 # (QC_FUZZ=ON: libFuzzer + ASan + UBSan, in ${QC_FUZZ_BUILD_DIR:-build-fuzz})
 # idempotently, writes the seed corpora from the lit tests, then runs each
 # target on its persistent corpus (BUILD/fuzz-corpus/TARGET, grown across
@@ -57,18 +59,30 @@ for t in "${targets[@]}"; do
   case $t in
     parse|pass|pipeline) dict=(-dict="$root/fuzz/mlir.dict") ;;
   esac
+  inputs=("$corpus" "$seeds/$t" "$root/fuzz/regressions/$t")
+  if [[ -n "${QC_FUZZ_RUNS:-}" ]]; then
+    # A fixed amount of work: -runs counts the inputs' first runs too (and
+    # one empty input), and -fork would only check it between its jobs, so
+    # one process, which stops at the first crash.
+    n=$(find "${inputs[@]}" -type f | wc -l)
+    mode=(-runs=$((n + 1 + QC_FUZZ_RUNS)))
+  else
+    # -fork keeps going after a crash (each crash is saved and counted);
+    # -ignore_crashes etc. make the run last the whole time.
+    mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  fi
   log="$build/fuzz-$t.log"
-  # -fork keeps going after a crash (each crash is saved and counted);
-  # -ignore_crashes etc. make the run last the whole time.
-  nice "$build/bin/qc-$t-fuzzer" "$corpus" "$seeds/$t" "$root/fuzz/regressions/$t" \
-    "${dict[@]}" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=4096 \
-    -max_len=16384 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
+  start=$(date +%s)
+  nice "$build/bin/qc-$t-fuzzer" "${inputs[@]}" "${dict[@]}" "${mode[@]}" \
+    -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=4096 \
+    -max_len=16384 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
+  rc=$?
   execs=$(sed -nE 's/.*stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
-  [[ -n "$execs" ]] || execs=$(grep -oE '#[0-9]+' "$log" | tail -1 | tr -d '#')
+  # With -fork the parent's stat line says 0; its progress lines count.
+  [[ -n "$execs" && "$execs" != 0 ]] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   after=$(ls "$crashes" | wc -l)
   new=$((after - before))
-  echo "fuzz $t: ${execs:-0} executions in ${seconds} s, corpus $(ls "$corpus" | wc -l), $new new crash(es) in $crashes (log $log)"
-  ((new == 0)) || status=1
+  echo "fuzz $t: ${execs:-0} executions in $(( $(date +%s) - start )) s, corpus $(ls "$corpus" | wc -l), $new new crash(es) in $crashes (log $log)"
+  ((new == 0 && rc == 0)) || { status=1; ((rc == 0)) || echo "fuzz $t: exit status $rc (log $log)"; }
 done
 exit "$status"

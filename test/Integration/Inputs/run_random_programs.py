@@ -29,14 +29,6 @@ def uses_i4(program):
     return any(not v.is_float and v.qtype.bits == 4 for v in program.values)
 
 
-def duplicate_results(program):
-    """Two results of one type and equal contents: in practice one value
-    (an identity op folds away)."""
-    r = program.results
-    return len(r) == 2 and r[0].type() == r[1].type() and \
-        np.array_equal(r[0].data, r[1].data)
-
-
 # Known bugs, reported and being fixed elsewhere: (target, predicate, check,
 # reason). A failing program the predicate selects counts as a known failure
 # (listed with its reason, never silently) when `check` confirms that the
@@ -50,10 +42,6 @@ KNOWN = [
      isolated(lambda: run_program(program, "cpu", "vectorize=false")) is None,
      "CPU: vectorized and scalar code disagree on the layout of i4 memrefs "
      "(fuzz/findings/cpu-i4-vector-scalar-layout.mlir); scalar loops are bit-exact"),
-    ("cpu", duplicate_results,
-     lambda program, failure: failure.startswith("crashed with signal 11"),
-     "CPU: a value returned twice crashes buffer-results-to-out-params "
-     "(issue 12 part 2; fuzz/findings/cpu-return-folded-duplicate.mlir)"),
 ]
 
 
