@@ -1,5 +1,6 @@
 //===- CPUExecutor.cpp - JIT execution on the host CPU --------------------===//
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Support/StderrCapture.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -177,8 +178,11 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
       pipeline += "{" + pipelineOptions + "}";
     PassManager pm(module.getContext());
     std::string parseErrors;
-    llvm::raw_string_ostream parseErrorStream(parseErrors);
-    if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
+    if (!::qc::parseReportingOptionErrors(
+            [&](llvm::raw_ostream &errors) {
+              return succeeded(parsePassPipeline(pipeline, pm, errors));
+            },
+            parseErrors))
       return stringError("bad pipeline options '" + pipelineOptions +
                          "': " + parseErrors);
     if (failed(pm.run(module)))

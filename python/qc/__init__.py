@@ -12,5 +12,9 @@
 See docs/Importers.md.
 """
 
+# The release; CMake's project(qc VERSION ...) says the same (checked by
+# test/Tools/qc-opt/version.test).
+__version__ = "0.1.0"
+
 # The compiler proper, through libQCCAPI.so (loaded on first use).
 from .compiler import CompileError, Context, Executable, Module, compile  # noqa: E402,F401

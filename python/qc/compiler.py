@@ -262,10 +262,22 @@ def _is_fx_graph_module(model):
                for c in type(model).__mro__)
 
 
+def _imported(what, importer):
+    """Runs an importer; a model it rejects is a CompileError like any other
+    failing step (the importer's own exception is its __cause__)."""
+    from .graph import GraphError
+    from .importers.common import ImportError_
+    try:
+        return importer()
+    except (ImportError_, GraphError) as e:
+        raise CompileError("cannot import %s: %s" % (what, e), diagnostics=str(e)) from e
+
+
 def to_module(model, context=None, batch=1, name="main", input_shapes=None):
     """A Module from MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a
     torch.fx.GraphModule from prepare_qat_fx (with `input_shapes`), a
-    qc.graph.Graph or a Module (returned as it is)."""
+    qc.graph.Graph or a Module (returned as it is). A path's suffix is
+    matched in any case (model.ONNX is ONNX)."""
     from .graph import Graph
     if isinstance(model, Module):
         return model
@@ -273,18 +285,23 @@ def to_module(model, context=None, batch=1, name="main", input_shapes=None):
         if input_shapes is None:
             raise TypeError("qc.compile of a torch.fx.GraphModule needs input_shapes=[(...), ...]")
         from .importers.torch import import_fx_to_mlir
-        return Module.parse(import_fx_to_mlir(model, input_shapes, name=name), "<torch.fx>", context)
+        text = _imported("the torch.fx model",
+                         lambda: import_fx_to_mlir(model, input_shapes, name=name))
+        return Module.parse(text, "<torch.fx>", context)
     if isinstance(model, Graph):
-        return Module.parse(model.to_mlir(), "<%s>" % name, context)
+        return Module.parse(_imported("the graph", model.to_mlir), "<%s>" % name, context)
     if _is_onnx_model(model):
         from .importers.onnx import import_to_mlir
-        return Module.parse(import_to_mlir(model, batch=batch, name=name), "<onnx>", context)
+        text = _imported("the ONNX model", lambda: import_to_mlir(model, batch=batch, name=name))
+        return Module.parse(text, "<onnx>", context)
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
-        if path.endswith(".onnx"):
+        suffix = os.path.splitext(path)[1].lower() if "\n" not in path else ""
+        if suffix == ".onnx":
             from .importers.onnx import import_to_mlir
-            return Module.parse(import_to_mlir(path, batch=batch, name=name), path, context)
-        if path.endswith((".mlir", ".mlirbc")) and "\n" not in path:
+            text = _imported("'%s'" % path, lambda: import_to_mlir(path, batch=batch, name=name))
+            return Module.parse(text, path, context)
+        if suffix in (".mlir", ".mlirbc"):
             with open(path, "rb") as f:
                 return Module.parse(f.read(), path, context)
         return Module.parse(path, "<python>", context)

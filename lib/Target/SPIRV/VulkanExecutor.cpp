@@ -1,5 +1,6 @@
 //===- VulkanExecutor.cpp - compile and run a qc function on Vulkan -------===//
 #include "qc/Target/SPIRV/VulkanExecutor.h"
+#include "qc/Support/StderrCapture.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -102,10 +103,17 @@ llvm::Expected<std::unique_ptr<Executor>>
 createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                      const VulkanExecutorOptions &options) {
   mlir::qc::SPIRVPipelineOptions pipelineOptions;
-  if (failed(pipelineOptions.parseFromString(options.pipelineOptions)))
+  std::string parseErrors;
+  if (!::qc::parseReportingOptionErrors(
+          [&](llvm::raw_ostream &errors) {
+            return succeeded(
+                pipelineOptions.parseFromString(options.pipelineOptions, errors));
+          },
+          parseErrors))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "bad qc-spirv-pipeline options '%s'",
-                                   options.pipelineOptions.c_str());
+                                   "bad qc-spirv-pipeline options '" +
+                                       options.pipelineOptions +
+                                       "': " + parseErrors);
   mlir::FailureOr<::qc::vulkan::Bundle> bundle =
       mlir::qc::compileToVulkanBundle(module, signature.name, pipelineOptions);
   if (mlir::failed(bundle))
