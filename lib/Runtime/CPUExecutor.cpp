@@ -69,11 +69,11 @@ std::vector<int64_t> makeDescriptor(uint8_t *data,
   return words;
 }
 
-size_t byteSize(const TensorSpec &spec) {
+size_t byteSize(ElementKind kind, llvm::ArrayRef<int64_t> shape) {
   size_t count = 1;
-  for (int64_t dim : spec.shape)
+  for (int64_t dim : shape)
     count *= size_t(dim);
-  return count * elementSize(spec.kind);
+  return count * elementSize(kind);
 }
 
 class CPUExecutor final : public Executor {
@@ -100,9 +100,15 @@ public:
       buffers.push_back(std::make_unique<AlignedBuffer>(input.data.size()));
       descriptors.push_back(makeDescriptor(buffers.back()->data, input.shape));
     }
+    // A dynamic (batch) dimension takes its size from the inputs.
+    int64_t batch = batchOf(signature, inputs);
+    std::vector<std::vector<int64_t>> resultShapes;
     for (const TensorSpec &result : signature.results) {
-      buffers.push_back(std::make_unique<AlignedBuffer>(byteSize(result)));
-      descriptors.push_back(makeDescriptor(buffers.back()->data, result.shape));
+      resultShapes.push_back(result.resolve(batch));
+      buffers.push_back(std::make_unique<AlignedBuffer>(
+          byteSize(result.kind, resultShapes.back())));
+      descriptors.push_back(
+          makeDescriptor(buffers.back()->data, resultShapes.back()));
     }
     // The packed calling convention: one pointer per argument, pointing at
     // the argument, which for a ciface function is a descriptor pointer.
@@ -131,7 +137,7 @@ public:
       const AlignedBuffer &buffer = *buffers[inputs.size() + i];
       HostTensor result;
       result.kind = signature.results[i].kind;
-      result.shape = signature.results[i].shape;
+      result.shape = resultShapes[i];
       result.data.assign(buffer.data, buffer.data + buffer.size);
       results.push_back(std::move(result));
     }

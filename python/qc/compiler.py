@@ -171,23 +171,32 @@ class Module:
 
 
 class TensorSpec:
+    """dtype and shape of an argument or result; None is the dynamic
+    (batch) dimension."""
+
     def __init__(self, dtype, shape):
         self.dtype = np.dtype(dtype)
-        self.shape = tuple(shape)
+        self.shape = tuple(None if d < 0 else int(d) for d in shape)
+
+    def resolve(self, batch):
+        return tuple(batch if d is None else d for d in self.shape)
 
     def __repr__(self):
-        return "%s%s" % (self.dtype.name, list(self.shape))
+        return "%s%s" % (self.dtype.name, ["?" if d is None else d for d in self.shape])
 
 
 class Executable:
     """A compiled entry function: call it with numpy arrays (one per
     argument, in order); returns one array, or a tuple for several results."""
 
-    def __init__(self, handle, module):
+    def __init__(self, handle, module=None):
         lib = self._lib = _capi.lib()
         self._handle = handle
-        self._context = module.context  # must outlive the executable
-        self._context._acquire()
+        # A compiled executable refers to its module's context, which must
+        # outlive it; a loaded one (qc.load) needs none.
+        self._context = module.context if module is not None else None
+        if self._context is not None:
+            self._context._acquire()
         self.entry = lib.qcExecutableGetEntryName(handle).decode()
         self.target = lib.qcExecutableGetTarget(handle).decode()
 
@@ -203,11 +212,14 @@ class Executable:
                              lib.qcExecutableGetResultShape, i)
                         for i in range(lib.qcExecutableGetNumResults(handle))]
 
+        self.dynamic_batch = bool(lib.qcExecutableHasDynamicBatch(handle))
+
     def __del__(self):
         if getattr(self, "_handle", None) is not None:
             self._lib.qcExecutableDestroy(self._handle)
             self._handle = None
-            self._context._release()
+            if self._context is not None:
+                self._context._release()
 
     def __repr__(self):
         return "<qc.Executable @%s on %s: %s -> %s>" % (self.entry, self.target, self.inputs, self.results)
@@ -217,26 +229,30 @@ class Executable:
             raise TypeError("@%s takes %d argument(s) (%s), got %d" % (
                 self.entry, len(self.inputs), ", ".join(map(repr, self.inputs)), len(arrays)))
         converted = []
+        batch = None
         for i, (array, spec) in enumerate(zip(arrays, self.inputs)):
             array = np.asarray(array)
             if array.dtype != spec.dtype:
                 raise TypeError("argument #%d of @%s: expected %r, got %s%s" % (
                     i, self.entry, spec, array.dtype.name, list(array.shape)))
-            if array.shape != spec.shape:
-                raise ValueError("argument #%d of @%s: expected %r, got %s%s" % (
-                    i, self.entry, spec, array.dtype.name, list(array.shape)))
+            if batch is None and None in spec.shape and len(array.shape) == len(spec.shape):
+                batch = array.shape[spec.shape.index(None)]
+            if array.shape != spec.resolve(batch) or batch == 0:
+                raise ValueError("argument #%d of @%s: expected %r%s, got %s%s" % (
+                    i, self.entry, spec, "" if batch is None else " with batch %d" % batch,
+                    array.dtype.name, list(array.shape)))
             converted.append(np.ascontiguousarray(array))
-        return converted
+        return converted, 1 if batch is None else batch
 
     def _invoke(self, arrays, repeat):
-        arguments = self._arguments(arrays)
-        outputs = [np.empty(spec.shape, spec.dtype) for spec in self.results]
+        arguments, batch = self._arguments(arrays)
+        outputs = [np.empty(spec.resolve(batch), spec.dtype) for spec in self.results]
         inputs = (ctypes.c_void_p * max(1, len(arguments)))(*[a.ctypes.data for a in arguments])
         results = (ctypes.c_void_p * max(1, len(outputs)))(*[o.ctypes.data for o in outputs])
         seconds = ctypes.c_double(0.0)
         error = _capi.QcError()
-        ok = self._lib.qcExecutableInvoke(self._handle, inputs, results, repeat,
-                                          ctypes.byref(seconds), ctypes.byref(error))
+        ok = self._lib.qcExecutableInvokeBatch(self._handle, batch, inputs, results, repeat,
+                                               ctypes.byref(seconds), ctypes.byref(error))
         if not ok.value:
             raise CompileError.take(error)
         return outputs, seconds.value
@@ -311,21 +327,53 @@ def to_module(model, context=None, batch=1, name="main", input_shapes=None):
 
 
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
-            pipeline_options="", context=None, batch=1, input_shapes=None):
+            pipeline_options="", context=None, batch=1, input_shapes=None, output=None,
+            name=None, header=None):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
-    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models;
-    `input_shapes` gives a torch.fx model's input shapes."""
+    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models
+    (None keeps their batch dimension dynamic: the executable then takes any
+    batch); `input_shapes` gives a torch.fx model's input shapes.
+
+    With `output`, the model is compiled once to a file instead of the JIT:
+    a shared library for "cpu" (entry exported as the C function `name`,
+    default the function's name or the file's stem when that is `main`;
+    C header at `header`, default `output` with .h) or a bundle directory for
+    "vulkan". The returned Executable is that file loaded (qc.load)."""
     module = to_module(module_or_model, context, batch=batch, input_shapes=input_shapes)
     if pipeline:
         module = module.clone() if module is module_or_model else module
         module.run_pipeline(pipeline)
     lib = _capi.lib()
     error = _capi.QcError()
+    if output is not None:
+        output = os.fspath(output)
+        if header is None and target == "cpu":
+            header = os.path.splitext(output)[0] + ".h"
+        ok = lib.qcModuleCompileToFile(
+            module._handle, _capi.MlirStringRef.of(target), _capi.MlirStringRef.of(output),
+            _capi.MlirStringRef.of(entry or ""), _capi.MlirStringRef.of(name or ""),
+            _capi.MlirStringRef.of(os.fspath(header) if header else ""),
+            _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
+        if not ok.value:
+            raise CompileError.take(error)
+        return load(output)
     handle = lib.qcExecutableCreate(module._handle, _capi.MlirStringRef.of(target),
                                     _capi.MlirStringRef.of(entry or ""),
                                     _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
     if not handle.ptr:
         raise CompileError.take(error)
     return Executable(handle, module)
+
+
+def load(path):
+    """Loads a model compiled once to a file (qc.compile(..., output=path),
+    qc-compile): a shared library for the CPU or a Vulkan bundle directory.
+    Nothing is compiled. Returns an Executable."""
+    lib = _capi.lib()
+    error = _capi.QcError()
+    handle = lib.qcExecutableLoad(_capi.MlirStringRef.of(os.fspath(path)), ctypes.byref(error))
+    if not handle.ptr:
+        raise CompileError.take(error)
+    return Executable(handle)

@@ -102,6 +102,12 @@ private:
 llvm::Expected<std::unique_ptr<Executor>>
 createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                      const VulkanExecutorOptions &options) {
+  if (signature.isDynamic())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "@" + signature.name +
+            " has a dynamic batch dimension; the Vulkan target compiles "
+            "static shapes only (import or compile with a fixed batch)");
   mlir::qc::SPIRVPipelineOptions pipelineOptions;
   std::string parseErrors;
   if (!::qc::parseReportingOptionErrors(
@@ -123,6 +129,18 @@ createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
   llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
       mlir::qc::VulkanExecutor::fromBundle(std::move(*bundle),
                                            options.runtime);
+  if (!executor)
+    return executor.takeError();
+  return std::make_unique<VulkanTargetExecutor>(std::move(*executor),
+                                                signature);
+}
+
+llvm::Expected<std::unique_ptr<Executor>>
+createVulkanExecutorFromBundle(::qc::vulkan::Bundle bundle,
+                               const EntrySignature &signature,
+                               const ::qc::vulkan::RuntimeOptions &options) {
+  llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
+      mlir::qc::VulkanExecutor::fromBundle(std::move(bundle), options);
   if (!executor)
     return executor.takeError();
   return std::make_unique<VulkanTargetExecutor>(std::move(*executor),
