@@ -182,7 +182,8 @@ class TensorSpec:
         return tuple(batch if d is None else d for d in self.shape)
 
     def __repr__(self):
-        return "%s%s" % (self.dtype.name, ["?" if d is None else d for d in self.shape])
+        return "%s[%s]" % (self.dtype.name,
+                           ", ".join("?" if d is None else str(d) for d in self.shape))
 
 
 class Executable:
