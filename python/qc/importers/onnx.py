@@ -385,14 +385,18 @@ class OnnxImporter:
 
 
 def import_model(model, batch=1, name="main"):
-    """An onnx.ModelProto (or a path) -> qc.graph.Graph."""
+    """An onnx.ModelProto (or a path) -> qc.graph.Graph. `batch` sizes the
+    leading dimension of the inputs; None makes it dynamic (`?` in the IR,
+    shapes traced at batch 1)."""
     import onnx
     if isinstance(model, str):
         try:
             model = onnx.load(model)
         except Exception as e:  # onnx raises DecodeError and others
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e))
-    return OnnxImporter(model, batch, name).run()
+    graph = OnnxImporter(model, 1 if batch is None else batch, name).run()
+    graph.dynamic_batch = batch is None
+    return graph
 
 
 def import_to_mlir(model, batch=1, name="main"):
@@ -404,11 +408,13 @@ def main(argv=None):
                                  description="Import an ONNX QDQ model as qc MLIR (float func + qc.fake_quant).")
     ap.add_argument("model", help="the .onnx file")
     ap.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
-    ap.add_argument("--batch", type=int, default=1, help="value of a dynamic batch dimension (default 1)")
+    ap.add_argument("--batch", default="1",
+                    help="size of the batch dimension (default 1); '?' keeps it dynamic")
     ap.add_argument("--name", default="main", help="function name (default main)")
     args = ap.parse_args(argv)
     try:
-        text = import_to_mlir(args.model, args.batch, args.name)
+        batch = None if args.batch == "?" else int(args.batch)
+        text = import_to_mlir(args.model, batch, args.name)
     except (ImportError_, GraphError, OSError) as e:
         print("qc-import-onnx: error: %s" % e, file=sys.stderr)
         return 1
