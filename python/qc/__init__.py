@@ -21,3 +21,4 @@ __version__ = "0.1.0"
 
 # The compiler proper, through libQCCAPI.so (loaded on first use).
 from .compiler import CompileError, Context, Executable, Module, compile, load  # noqa: E402,F401
+from .inspection import Inspection, inspect  # noqa: E402,F401
