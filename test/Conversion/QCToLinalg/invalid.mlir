@@ -15,12 +15,12 @@ func.func @dynamic_height(%x: tensor<1x?x8x3x!quant.uniform<i8:f32, 0.1>>, %w: t
 
 // -----
 
-func.func @dynamic_reduction(%a: tensor<4x?x!quant.uniform<i8:f32, 0.1>>, %b: tensor<?x8x!quant.uniform<i8:f32, 0.02>>)
-    -> tensor<4x8x!quant.uniform<i8:f32, 0.25>> {
+func.func @dynamic_columns(%a: tensor<4x16x!quant.uniform<i8:f32, 0.1>>, %b: tensor<16x?x!quant.uniform<i8:f32, 0.02>>)
+    -> tensor<4x?x!quant.uniform<i8:f32, 0.25>> {
   // expected-error@+1 {{failed to legalize operation 'qc.matmul'}}
-  %y = qc.matmul %a, %b : tensor<4x?x!quant.uniform<i8:f32, 0.1>>, tensor<?x8x!quant.uniform<i8:f32, 0.02>>
-                       -> tensor<4x8x!quant.uniform<i8:f32, 0.25>>
-  return %y : tensor<4x8x!quant.uniform<i8:f32, 0.25>>
+  %y = qc.matmul %a, %b : tensor<4x16x!quant.uniform<i8:f32, 0.1>>, tensor<16x?x!quant.uniform<i8:f32, 0.02>>
+                       -> tensor<4x?x!quant.uniform<i8:f32, 0.25>>
+  return %y : tensor<4x?x!quant.uniform<i8:f32, 0.25>>
 }
 
 // -----
