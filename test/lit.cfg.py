@@ -61,7 +61,10 @@ tools = [ToolSubst("qc-opt", unresolved="fatal"),
          ToolSubst("qc-numerics-check", unresolved="fatal"),
          ToolSubst("qc-vulkan-bundle", unresolved="fatal"),
          ToolSubst("qc-vulkan-run", unresolved="fatal"),
-         ToolSubst("qc-capi-test", unresolved="fatal")]
+         ToolSubst("qc-capi-test", unresolved="fatal"),
+         # Python tools generated with QC_PYTHON as their interpreter.
+         ToolSubst("qc-import-onnx", unresolved="fatal"),
+         ToolSubst("qc-inspect", unresolved="fatal")]
 tools += [ToolSubst(t, unresolved="fatal") for t in [
     "qc-parse-fuzzer", "qc-pass-fuzzer", "qc-pipeline-fuzzer", "qc-npy-fuzzer",
     "qc-bundle-fuzzer"]]
