@@ -424,6 +424,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
   populateContractionPatterns(patterns, ctx);
   populateComputePatterns(patterns, ctx);
   populatePropagationPatterns(patterns, ctx);
+  populateNonlinearPatterns(patterns, ctx);
 }
 
 //===----------------------------------------------------------------------===//
@@ -469,6 +470,9 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
       populateFakeQuantBoundaryPatterns(boundaries);
       walkAndApplyPatterns(func, std::move(boundaries));
     }
+    // One canonical float form before matching (docs/Design.md).
+    if (failed(applyNormalizeFloatPatterns(func)))
+      func.emitWarning("qc-normalize-float did not converge");
     // What step 1 could not convert is named, not silently lost: the
     // greedy driver below folds quant.dcast(quant.qcast(x)) to x.
     func.walk([](quant::QuantizeCastOp op) {
@@ -484,6 +488,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     populateContractionPatterns(patterns, ctx);
     populateComputePatterns(patterns, ctx);
     populatePropagationPatterns(patterns, ctx);
+    populateNonlinearPatterns(patterns, ctx);
     ForgetErasedOps listener(*ctx.floatReasons);
     GreedyRewriteConfig config;
     config.setListener(&listener);
