@@ -4,9 +4,10 @@
 
 Builds torchvision 0.14's quantizable resnet18 and mobilenet_v2 (eager QAT,
 random weights, fixed seeds, BatchNorm statistics from random batches,
-exported to ONNX QDQ and read by qc's ONNX importer) and a BERT-style
-encoder layer (qc.graph with QAT fake quantization:
-test/python/Inputs/nonlinear_models.py), folds each with
+exported to ONNX QDQ and read by qc's ONNX importer), mobilenet_v3's blocks
+and a BERT-style encoder layer (qc.graph with QAT fake quantization:
+test/python/Inputs/nonlinear_models.py; qc's importers do not read
+HardSwish or Softmax yet), folds each with
 --qc-fold-fake-quant, counts the integer and float ops, compiles its
 quantized region (codes in, codes out) with
 qc-cpu-pipeline{integer-only=true} and runs it on the CPU and on Vulkan,
@@ -29,7 +30,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "python", "Inputs"))
 import qc  # noqa: E402
 from qc import reference as ref  # noqa: E402
 from qc.importers import onnx as onnx_importer  # noqa: E402
-from nonlinear_models import bert_layer, integer_module, qat_cnn  # noqa: E402
+from nonlinear_models import (bert_layer, integer_module, mini_mobilenet_v3,  # noqa: E402
+                              qat_cnn)
 
 
 def count_ops(folded_text):
@@ -48,13 +50,15 @@ def boundary_qparams(graph):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=64, help="CNN input height/width")
-    ap.add_argument("--models", default="resnet18,mobilenet_v2,bert_layer")
+    ap.add_argument("--models", default="resnet18,mobilenet_v2,mobilenet_v3_blocks,bert_layer")
     args = ap.parse_args(argv)
     rows = []
     for name in args.models.split(","):
         t0 = time.time()
         if name == "bert_layer":
             graph, x = bert_layer(seq=32, d=128, heads=4, ff=256)
+        elif name == "mobilenet_v3_blocks":
+            graph, x = mini_mobilenet_v3(size=args.size)
         else:
             import onnx
             data, x = qat_cnn(name, size=args.size)

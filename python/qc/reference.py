@@ -344,10 +344,18 @@ def layer_norm_params(gamma, beta, s_out, d):
     return m, b, r
 
 
-def layer_norm_epsilon_term(eps, s_in, d):
-    """E = round_half_even(D^3 * eps / s_in^2), saturated to 2^62."""
-    v = float(d) ** 3 * float(eps) / (float(s_in) * float(s_in))
-    return int(min(np.rint(v), 2.0 ** 62))
+def layer_norm_variance_shift(d, in_bits):
+    """k: the even left shift of V = sum c^2 that keeps V * 2^k < 2^61 for
+    every input (V <= D^3 (2^bits - 1)^2 / 4), so that epsilon keeps its
+    precision next to small variances."""
+    v_max = (d ** 3 * ((1 << in_bits) - 1) ** 2 + 3) // 4
+    return max(0, 2 * ((61 - v_max.bit_length()) // 2))
+
+
+def layer_norm_epsilon_term(eps, s_in, d, k):
+    """E = round_half_even(D^3 * eps / s_in^2 * 2^k), saturated to 2^61."""
+    v = float(d) ** 3 * float(eps) / (float(s_in) * float(s_in)) * 2.0 ** k
+    return int(min(np.rint(v), 2.0 ** 61))
 
 
 def bitlen(u):
@@ -371,17 +379,18 @@ def isqrt(u):
     return x
 
 
-def layer_norm(x, s_in, z_in, gamma, beta, eps, s_out, z_out, qmin, qmax):
+def layer_norm(x, s_in, z_in, gamma, beta, eps, s_out, z_out, qmin, qmax, in_bits=8):
     """qc.layer_norm over the last axis (docs/Numerics.md)."""
     x = np.asarray(x, dtype=np.int64) - int(z_in)
     d = x.shape[-1]
+    k = layer_norm_variance_shift(d, in_bits)
     total = np.sum(x, axis=-1, keepdims=True)
     c = d * x - total
     v = np.sum(c * c, axis=-1, keepdims=True)
-    u = v + layer_norm_epsilon_term(eps, s_in, d)
+    u = (v << k) + layer_norm_epsilon_term(eps, s_in, d, k)
     t = np.maximum(0, (62 - bitlen(u)) // 2)
     r = isqrt(u << (2 * t))
-    num = c << (24 + t)
+    num = c << (24 + t + k // 2)
     rr = np.maximum(r, 1)
     half = rr // 2
     n = np.where(num >= 0, (num + half) // rr, -((-num + half) // rr))

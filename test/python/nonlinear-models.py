@@ -4,6 +4,9 @@
 #    exported to ONNX QDQ, read by qc's ONNX importer): its global average
 #    pool has no QDQ pair after it and still folds, and so does the
 #    classifier after it;
+#  * mobilenet_v3's blocks (qc.graph with QAT fake quantization): hardswish,
+#    depthwise conv, squeeze-excite with hardsigmoid and a broadcasting
+#    multiply, global average pools, classifier;
 #  * a BERT-style encoder layer (qc.graph with QAT fake quantization:
 #    projections on [1, S, D], batched Q K^T and P V, softmax, residual adds,
 #    LayerNorm, GELU): every op folds.
@@ -16,6 +19,7 @@
 # RUN: %python %s | FileCheck %s
 #
 # CHECK: mini_cnn: 0 float ops, integer-only, cpu == vulkan, argmax agrees
+# CHECK: mobilenet_v3_blocks: 0 float ops, integer-only, cpu == vulkan, argmax agrees
 # CHECK: bert_layer: 0 float ops, integer-only, cpu == vulkan
 import os
 import re
@@ -25,7 +29,8 @@ import numpy as np
 import onnx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
-from nonlinear_models import bert_layer, integer_module, mini_cnn  # noqa: E402
+from nonlinear_models import (bert_layer, integer_module, mini_cnn,  # noqa: E402
+                              mini_mobilenet_v3)
 
 import qc  # noqa: E402
 from qc import reference as ref  # noqa: E402
@@ -73,5 +78,7 @@ def check(name, graph, x, classify):
 
 data, x = mini_cnn()
 check("mini_cnn", onnx_importer.import_model(onnx.load_from_string(data)), x, True)
+graph, x = mini_mobilenet_v3()
+check("mobilenet_v3_blocks", graph, x, True)
 graph, x = bert_layer(seq=8, d=32, heads=2, ff=64)
 check("bert_layer", graph, x, False)

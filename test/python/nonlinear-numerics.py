@@ -12,7 +12,7 @@
 # RUN: %python %s | FileCheck %s
 #
 # CHECK: isqrt: {{[0-9]+}} values exact, 6 of the 8 Newton iterations suffice
-# CHECK: table 8-bit: {{[0-9]+}} function x parameter pairs, all codes bit-exact on cpu and vulkan
+# CHECK: table 8-bit: {{[0-9]+}} function x parameter pairs, all codes bit-exact on cpu (vpermi2b where the host has VBMI, and gather) and vulkan
 # CHECK: table 16-bit: all 65536 codes bit-exact on cpu and vulkan
 # CHECK: softmax: {{[0-9]+}} cases bit-exact on cpu and vulkan, max error
 # CHECK: layer_norm: {{[0-9]+}} cases bit-exact on cpu and vulkan, max error
@@ -150,14 +150,17 @@ for qin, qout in PARAMS:
         g.outputs.append(g.add("fake_quant", [g.add("unary", [xq], attrs)], {"qparams": qout}))
         wants.append((fn, ref.table(codes, entries, 8, qin.signed).reshape(1, 256)))
     cpu, vk = compile_both(g)
+    # qc-run sets x86-vbmi on this host (vpermi2b); the gather must agree too.
+    gather = qc.compile(g, target="cpu", pipeline_options="x86-vbmi=false")
     x = codes_to_input(codes, qin).reshape(1, 256)
-    for target, run in (("cpu", cpu), ("vulkan", vk)):
+    for target, run in (("cpu", cpu), ("cpu gather", gather), ("vulkan", vk)):
         for (fn, want), got in zip(wants, run(x)):
             got = output_codes(got, qout)
             assert np.array_equal(got, want), "table %s %s on %s: %d codes differ" % (
                 fn, qin, target, int(np.sum(got != want)))
     pairs += len(wants)
-print("table 8-bit: %d function x parameter pairs, all codes bit-exact on cpu and vulkan" % pairs)
+print("table 8-bit: %d function x parameter pairs, all codes bit-exact on cpu (vpermi2b "
+      "where the host has VBMI, and gather) and vulkan" % pairs)
 
 # -- 16-bit input: the full table ----------------------------------------------------
 qin = QParams(0.001, -5, -32768, 32767, bits=16)

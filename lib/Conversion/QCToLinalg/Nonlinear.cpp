@@ -11,6 +11,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -247,7 +249,7 @@ int64_t ceilLog2(double v) {
 
 struct LayerNormParams {
   SmallVector<int64_t> multipliers, offsets;
-  int64_t shift = 0, epsilonTerm = 0;
+  int64_t shift = 0, epsilonTerm = 0, varianceShift = 0;
 };
 
 /// M_j, B_j, R and E of QCNonlinearOps.td, in double as
@@ -275,9 +277,16 @@ LayerNormParams getLayerNormParams(LayerNormOp op) {
   for (double beta : op.getBeta())
     p.offsets.push_back(static_cast<int64_t>(
         std::clamp(std::nearbyint(beta / sOut * std::ldexp(1.0, p.shift)), -limit, limit)));
+  // k: V = sum c^2 <= D^3 (2^bits - 1)^2 / 4 shifted by an even k stays
+  // below 2^61, so epsilon keeps its precision next to small variances.
+  uint64_t range = (uint64_t{1} << inType.getStorageTypeIntegralWidth()) - 1;
+  uint64_t vMax = (static_cast<uint64_t>(d) * d * d * range * range + 3) / 4;
+  int64_t bits = 64 - llvm::countl_zero(vMax);
+  p.varianceShift = std::max<int64_t>(0, 2 * ((61 - bits) / 2));
   double dd = static_cast<double>(d);
-  double e = dd * dd * dd * op.getEpsilon().convertToDouble() / (sIn * sIn);
-  p.epsilonTerm = static_cast<int64_t>(std::min(std::nearbyint(e), std::ldexp(1.0, 62)));
+  double e = dd * dd * dd * op.getEpsilon().convertToDouble() / (sIn * sIn) *
+             std::ldexp(1.0, p.varianceShift);
+  p.epsilonTerm = static_cast<int64_t>(std::min(std::nearbyint(e), std::ldexp(1.0, 61)));
   return p;
 }
 
@@ -340,7 +349,9 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
                    tensor::EmptyOp::create(rewriter, loc, rowShape, i64)},
         rowMaps, SmallVector<IteratorType>(rank - 1, IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value u = arith::AddIOp::create(b, l, args[0], c64(b, l, p.epsilonTerm));
+          Value u = arith::AddIOp::create(
+              b, l, arith::ShLIOp::create(b, l, args[0], c64(b, l, p.varianceShift)),
+              c64(b, l, p.epsilonTerm));
           Value t = arith::MaxSIOp::create(
               b, l, c64(b, l, 0),
               arith::DivSIOp::create(
@@ -349,7 +360,11 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
           Value scaled = arith::ShLIOp::create(
               b, l, u, arith::ShLIOp::create(b, l, t, c64(b, l, 1)));
           Value r = buildIntegerSqrt(b, l, scaled);
-          linalg::YieldOp::create(b, l, ValueRange{r, arith::AddIOp::create(b, l, t, c64(b, l, 24))});
+          // n_i = c_i 2^(24 + t + k/2) / r: the shift per row.
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{r, arith::AddIOp::create(b, l, t,
+                                                  c64(b, l, 24 + p.varianceShift / 2))});
         });
 
     GenericBuilder out(rewriter, loc, rank);

@@ -179,7 +179,13 @@ def bert_layer(seq=16, d=64, heads=4, ff=128, seed=0, calibration=4):
         g.outputs = [y]
         return g
 
-    # Calibrate on the float graph, then insert the fake quantization.
+    return _calibrated(build, samples, signed=True), samples[0]
+
+
+def _calibrated(build, samples, signed):
+    """build(fq) with fq(g, name, value) inserting the fake quantization of
+    activation `name`, its parameters the min/max of the float graph on
+    `samples` (per-tensor, asymmetric 8-bit)."""
     names = {}
 
     def remember(g, name, v):
@@ -193,9 +199,64 @@ def bert_layer(seq=16, d=64, heads=4, ff=128, seed=0, calibration=4):
         for name, v in names.items():
             lo, hi = ranges.get(name, (np.inf, -np.inf))
             ranges[name] = (min(lo, float(record[v].min())), max(hi, float(record[v].max())))
-    qps = {name: _act_qparams(np.array(r), signed=True) for name, r in ranges.items()}
-    graph = build(lambda g, name, v: g.add("fake_quant", [v], {"qparams": qps[name]}))
-    return graph, samples[0]
+    qps = {name: _act_qparams(np.array(r), signed=signed) for name, r in ranges.items()}
+    return build(lambda g, name, v: g.add("fake_quant", [v], {"qparams": qps[name]}))
+
+
+def mini_mobilenet_v3(size=16, seed=0, calibration=4):
+    """The blocks of mobilenet_v3 as a qc.graph with QAT fake quantization
+    (the form the importers give; NHWC): conv + hardswish, depthwise conv +
+    ReLU, squeeze-excite (global average pool with no quantization after
+    it, 1x1 convs, ReLU, hardsigmoid, a broadcasting multiply), 1x1 conv +
+    hardswish, global average pool and a linear classifier. Random weights,
+    per-tensor symmetric; activations unsigned 8-bit from min/max
+    calibration. Returns (graph, example input [1, size, size, 3])."""
+    from qc.graph import Graph
+    rng = np.random.default_rng(seed)
+
+    def conv_w(kh, kw, c, f):
+        return rng.normal(0, 1 / np.sqrt(kh * kw * c), (kh, kw, c, f)).astype(np.float32)
+    w = {"stem": conv_w(3, 3, 3, 16), "se1": conv_w(1, 1, 16, 8), "se2": conv_w(1, 1, 8, 16),
+         "proj": conv_w(1, 1, 16, 24)}
+    dw = rng.normal(0, 1 / 3, (3, 3, 16)).astype(np.float32)
+    fc = rng.normal(0, 1 / np.sqrt(24), (24, 10)).astype(np.float32)
+    b = {k: rng.normal(0, 0.1, n).astype(np.float32) for k, n in
+         (("stem", 16), ("dw", 16), ("se1", 8), ("se2", 16), ("proj", 24), ("fc", 10))}
+    samples = [rng.normal(0, 1, (1, size, size, 3)).astype(np.float32) for _ in range(calibration)]
+    one = {"strides": (1, 1), "dilations": (1, 1), "pads": (0, 0, 0, 0)}
+
+    def build(fq):
+        g = Graph("mobilenet_v3_block")
+        x = fq(g, "x", g.add_input("x", (1, size, size, 3)))
+
+        def weight(a):
+            return g.add("fake_quant", [g.add_const(a)], {"qparams": _weight_qparams(a)})
+
+        def conv(v, k, name, attrs, op="conv2d", wa=None):
+            y = g.add(op, [v, weight(w[k] if wa is None else wa)], attrs)
+            return fq(g, name, g.add("bias_add", [y, g.add_const(b[k])]))
+        h = conv(x, "stem", "stem", {"strides": (2, 2), "dilations": (1, 1), "pads": (1, 1, 1, 1)})
+        h = fq(g, "hswish1", g.add("unary", [h], {"fn": "hardswish"}))
+        h = conv(h, "dw", "dw", {"strides": (1, 1), "dilations": (1, 1), "pads": (1, 1, 1, 1)},
+                 op="depthwise_conv2d", wa=dw)
+        h = fq(g, "relu", g.add("clamp", [h], {"lo": 0.0, "hi": np.inf}))
+        hw = size // 2
+        s = g.add("avg_pool", [h], {"kernel": (hw, hw), "strides": (1, 1), "pads": (0, 0, 0, 0)})
+        s = conv(s, "se1", "se1", one)
+        s = fq(g, "se_relu", g.add("clamp", [s], {"lo": 0.0, "hi": np.inf}))
+        s = conv(s, "se2", "se2", one)
+        s = fq(g, "hsigmoid", g.add("unary", [s], {"fn": "hardsigmoid", "alpha": 1 / 6,
+                                                    "beta": 0.5}))
+        h = fq(g, "se_mul", g.add("mul", [h, s]))
+        h = conv(h, "proj", "proj", one)
+        h = fq(g, "hswish2", g.add("unary", [h], {"fn": "hardswish"}))
+        p = g.add("reshape", [g.add("avg_pool", [h], {"kernel": (hw, hw), "strides": (1, 1),
+                                                      "pads": (0, 0, 0, 0)})], {"shape": (1, 24)})
+        y = g.add("bias_add", [g.add("matmul", [p, weight(fc)]), g.add_const(b["fc"])])
+        g.outputs = [fq(g, "logits", y)]
+        return g
+
+    return _calibrated(build, samples, signed=False), samples[0]
 
 
 def integer_module(folded):

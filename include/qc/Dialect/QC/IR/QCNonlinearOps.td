@@ -102,11 +102,20 @@ def QC_LayerNormOp : QC_Op<"layer_norm", [Pure]> {
     ```
     x_i = q_i - z_in;   S = sum_i x_i;   c_i = D * x_i - S        (i32)
     V   = sum_i c_i^2                                             (i64)
-    U   = V + E,   E = round(D^3 * epsilon / s_in^2)              (i64)
+    U   = V * 2^k + E                                             (i64)
     t   = max(0, (62 - bitlen(U)) / 2)    (U * 4^t < 2^62)
     r   = isqrt(U * 4^t)                  (floor; Newton, below)  (i64)
-    n_i = round_half_away(c_i * 2^(24 + t) / r)                   (i64, |n_i| <= 2^24)
+    n_i = round_half_away(c_i * 2^(24 + t + k/2) / r)             (i64, |n_i| <= 2^24)
     y_i = sat(z_out + floor((n_i * M_j + B_j + 2^(R-1)) / 2^R))   (i64)
+    ```
+
+    with the compile-time constants `k`, the even shift that keeps
+    `V * 2^k < 2^61` for every input (`V <= D^3 (2^bits - 1)^2 / 4`), so
+    that `epsilon` keeps its precision next to small variances:
+
+    ```
+    k = max(0, 2 * floor((61 - bitlen(ceil(D^3 (2^bits - 1)^2 / 4))) / 2))
+    E = min(round_half_even(D^3 * epsilon / s_in^2 * 2^k), 2^61)
     ```
 
     so that `n_i / 2^24 = (x_i - mean) / sqrt(D * (var + epsilon / s_in^2))`

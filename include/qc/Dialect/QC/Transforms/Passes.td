@@ -62,6 +62,9 @@ def NormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
     Rewrites float IR (before or between quantization boundaries) into the
     canonical forms `--qc-fold-fake-quant` matches (docs/Design.md):
 
+    * an elementwise `arith` / `math` op on whole tensors with one operand
+      that is not a splat constant (`math.tanh %x`, `arith.mulf %x, %c`)
+      becomes a one-input `linalg.generic` with the constants as scalars;
     * average pooling: `linalg.pooling_nhwc_sum` / `pooling_nchw_sum`
       followed by a division by a scalar constant, or a product with one
       (on tensors or in an elementwise `linalg.generic`), becomes the sum
