@@ -468,10 +468,32 @@ struct BatchMatmulOpLowering final : OpConversionPattern<BatchMatmulOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// qc.float_island
+//===----------------------------------------------------------------------===//
+
+/// The island's body runs in place: its ops are float already (an
+/// integer-only pipeline's contract check then names them).
+struct FloatIslandOpLowering final : OpConversionPattern<FloatIslandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(FloatIslandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    SmallVector<Value> results(yield.getResults());
+    rewriter.inlineBlockBefore(&body, op);
+    rewriter.eraseOp(yield);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateNonlinearPatterns(const TypeConverter &typeConverter,
                                          RewritePatternSet &patterns) {
   patterns.add<TableOpLowering, SoftmaxOpLowering, LayerNormOpLowering,
-               BatchMatmulOpLowering>(typeConverter, patterns.getContext());
+               BatchMatmulOpLowering, FloatIslandOpLowering>(typeConverter,
+                                                             patterns.getContext());
 }

@@ -82,3 +82,19 @@ func.func @mul_broadcast(%a: tensor<1x4x4x3x!quant.uniform<i8:f32, 0.1:3>>, %b: 
   %y = qc.mul %a, %b : tensor<1x4x4x3x!quant.uniform<i8:f32, 0.1:3>>, tensor<1x1x1x3x!quant.uniform<i8:f32, 0.01:-128>> -> tensor<1x4x4x3x!quant.uniform<i8:f32, 0.05:2>>
   return %y : tensor<1x4x4x3x!quant.uniform<i8:f32, 0.05:2>>
 }
+
+// -----
+
+// A float island's body runs in place.
+// CHECK-LABEL: func.func @float_island
+// CHECK-NOT:     qc.float_island
+// CHECK:         %[[L:.*]] = math.log %{{.*}} : tensor<4xf32>
+// CHECK-NOT:     qc.yield
+// CHECK:         return %[[L]]
+func.func @float_island(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = qc.float_island "f.float0" -> tensor<4xf32> {
+    %l = math.log %x : tensor<4xf32>
+    qc.yield %l : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}

@@ -2,8 +2,9 @@
 // RUN: qc-opt %s -split-input-file -allow-unregistered-dialect --qc-fold-fake-quant 2>&1 | FileCheck %s --check-prefix=QUIET
 
 // What has no integer form stays correct in float between a dequantize and a
-// quantize; with report=true a remark names it and the reason, and each
-// function gets a summary. Without report=true the pass says nothing.
+// quantize, inside a named qc.float_island; with report=true a remark names
+// it, the reason and the island, and each function gets a summary. Without
+// report=true the pass says nothing.
 // QUIET-NOT: {{remark: }}
 
 // NOTE: log of the codes at or below the zero point is NaN (or -inf): a
@@ -11,14 +12,16 @@
 // CHECK-LABEL: func.func @log_stays_float
 // CHECK:         %[[Q:.*]] = qc.quantize
 // CHECK:         %[[D:.*]] = qc.dequantize %[[Q]]
-// CHECK:         %[[T:.*]] = linalg.generic {{.*}} ins(%[[D]]
-// CHECK:           math.log
+// CHECK:         %[[T:.*]] = qc.float_island "log_stays_float.float0" -> tensor<4xf32> {
+// CHECK:           %[[G:.*]] = linalg.generic {{.*}} ins(%[[D]]
+// CHECK:             math.log
+// CHECK:           qc.yield %[[G]] : tensor<4xf32>
 // CHECK:         %[[Q2:.*]] = qc.quantize %[[T]]
 // CHECK:         qc.dequantize %[[Q2]]
 // expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.generic}}
 func.func @log_stays_float(%x: tensor<4xf32>) -> tensor<4xf32> {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
-  // expected-remark@+1 {{'linalg.generic' stays in float: the function is NaN at input code -128}}
+  // expected-remark@+1 {{'linalg.generic' stays in float: the function is NaN at input code -128 (float island 'log_stays_float.float0')}}
   %t = math.log %q : tensor<4xf32>
   %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.01> : tensor<4xf32>
   return %y : tensor<4xf32>
@@ -147,14 +150,14 @@ func.func @max_pool_zero_init(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
 // CHECK-LABEL: func.func @sum_pool_not_average
 // CHECK:         linalg.pooling_nhwc_sum
 // CHECK-NOT:     qc.avg_pool2d
-// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 2 op(s) stayed float: linalg.pooling_nhwc_sum, arith.divf}}
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 2 op(s) stayed float: linalg.pooling_nhwc_sum, linalg.generic}}
 func.func @sum_pool_not_average(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x1xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x1x1x1xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
   %win = tensor.empty() : tensor<2x2xf32>
-  // expected-remark@+1 {{'linalg.pooling_nhwc_sum' stays in float: its result reaches no qc.quantize through ops the fold knows: it feeds 'arith.divf'}}
+  // expected-remark@+1 {{'linalg.pooling_nhwc_sum' stays in float: its result reaches no qc.quantize through ops the fold knows: it feeds 'linalg.generic'}}
   %s = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
      ins(%xq, %win : tensor<1x2x2x1xf32>, tensor<2x2xf32>) outs(%init : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
   %three = arith.constant dense<3.0> : tensor<1x1x1x1xf32>
@@ -212,7 +215,8 @@ func.func @conv_nonzero_pad(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) ->
 // NOTE: the matmul result is also returned in float; folding it would
 // compute it twice (in integers for the quantize, in float for the return).
 // CHECK-LABEL: func.func @matmul_used_in_float
-// CHECK:         %[[M:.*]] = linalg.matmul
+// CHECK:         %[[M:.*]] = qc.float_island "matmul_used_in_float.float0"
+// CHECK:           linalg.matmul
 // CHECK:         return %{{.*}}, %[[M]]
 // expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
 func.func @matmul_used_in_float(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
@@ -232,7 +236,7 @@ func.func @matmul_used_in_float(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> (te
 // CHECK-LABEL: func.func @per_axis_relu
 // CHECK:         arith.maximumf
 // CHECK-NOT:     qc.clamp
-// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: arith.maximumf}}
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.generic}}
 func.func @per_axis_relu(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
   %zero = arith.constant dense<0.0> : tensor<2x2xf32>

@@ -143,3 +143,24 @@ func.func @f(%a: tensor<2x4x8x!quant.uniform<i8:f32, 0.1>>, %b: tensor<2x8x5x!qu
   %y = qc.batch_matmul %a, %b clamp [5, 300] : tensor<2x4x8x!quant.uniform<i8:f32, 0.1>>, tensor<2x8x5x!quant.uniform<i8:f32, 0.1>> -> tensor<2x4x5x!quant.uniform<i8:f32, 0.1>>
   return %y : tensor<2x4x5x!quant.uniform<i8:f32, 0.1>>
 }
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{qc.yield operand types must be the result types}}
+  %y = qc.float_island "f.float0" -> tensor<4xf32> {
+    %c = arith.constant dense<1.0> : tensor<2xf32>
+    qc.yield %c : tensor<2xf32>
+  }
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{needs a name}}
+  %y = qc.float_island "" -> tensor<4xf32> {
+    qc.yield %x : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}

@@ -38,3 +38,17 @@ func.func @avg_pool_include_pad(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>
   %y = qc.avg_pool2d %x {count_include_pad, kernel = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>
   return %y : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>
 }
+
+// CHECK-LABEL: func.func @float_island
+// CHECK:         %[[I:.*]] = qc.float_island "f.float0" -> tensor<4xf32> {
+// CHECK:           %[[L:.*]] = math.log %{{.*}} : tensor<4xf32>
+// CHECK:           qc.yield %[[L]] : tensor<4xf32>
+// CHECK:         }
+// CHECK:         return %[[I]]
+func.func @float_island(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = qc.float_island "f.float0" -> tensor<4xf32> {
+    %l = math.log %x : tensor<4xf32>
+    qc.yield %l : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}

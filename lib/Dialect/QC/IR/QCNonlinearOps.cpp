@@ -112,3 +112,14 @@ LogicalResult BatchMatmulOp::verify() {
     return failure();
   return verifyClamp(*this, getClamp(), result);
 }
+
+LogicalResult FloatIslandOp::verify() {
+  if (getName().empty())
+    return emitOpError("needs a name");
+  auto yield = dyn_cast<YieldOp>(getBody().front().getTerminator());
+  if (!yield)
+    return emitOpError("body must end in qc.yield");
+  if (yield.getResults().getTypes() != getResultTypes())
+    return emitOpError("qc.yield operand types must be the result types");
+  return success();
+}

@@ -576,6 +576,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     if (walk.wasInterrupted())
       return failure();
     bool rejected = false;
+    unsigned islands = 0;
     for (const FloatOp &floatOp : findFloatOps(func, floatReasons)) {
       floatOps.push_back(floatOp.op->getName().getStringRef().str());
       if (!allowFloat && floatOp.between) {
@@ -583,9 +584,21 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
                                 << "' has no integer form here (allow-float=false): "
                                 << floatOp.reason;
         rejected = true;
-      } else if (report) {
-        floatOp.op->emitRemark() << "'" << floatOp.op->getName()
-                                 << "' stays in float: " << floatOp.reason;
+        continue;
+      }
+      // Allowed float between a dequantize and a quantize: an explicit,
+      // named qc.float_island (docs/FoldFakeQuant.md).
+      std::string island;
+      if (floatOp.between) {
+        island = (func.getSymName() + ".float" + Twine(islands++)).str();
+        wrapInFloatIsland(floatOp.op, island);
+      }
+      if (report) {
+        InFlightDiagnostic remark = floatOp.op->emitRemark()
+                                    << "'" << floatOp.op->getName()
+                                    << "' stays in float: " << floatOp.reason;
+        if (!island.empty())
+          remark << " (float island '" << island << "')";
       }
     }
     numKeptFloat += floatOps.size();

@@ -246,6 +246,20 @@ struct HoistQuantizeAboveReshape final : OpRewritePattern<QuantizeOp> {
 
 } // namespace
 
+FloatIslandOp fold::wrapInFloatIsland(Operation *op, StringRef name) {
+  OpBuilder b(op);
+  auto island = FloatIslandOp::create(b, op->getLoc(), op->getResultTypes(),
+                                      b.getStringAttr(name));
+  Block *block = new Block();
+  island.getBody().push_back(block);
+  op->moveBefore(block, block->end());
+  b.setInsertionPointToEnd(block);
+  auto yield = YieldOp::create(b, op->getLoc(), op->getResults());
+  for (auto [inner, outer] : llvm::zip(op->getResults(), island.getResults()))
+    inner.replaceAllUsesExcept(outer, yield);
+  return island;
+}
+
 void fold::populateNonlinearPatterns(RewritePatternSet &patterns, const FoldContext &ctx) {
   patterns.add<SoftmaxToQC, LayerNormToQC, BatchMatmulToQC>(patterns.getContext(), ctx);
   patterns.add<HoistQuantizeAboveReshape<tensor::ExpandShapeOp>,

@@ -264,6 +264,9 @@ void populatePropagationPatterns(RewritePatternSet &patterns, const FoldContext 
 /// qc.softmax, qc.layer_norm, qc.batch_matmul, quantize above reshapes
 /// (FoldFakeQuantNonlinear.cpp), plus the two below.
 void populateNonlinearPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// Moves `op` into a new qc.float_island named `name` at its place; its
+/// users read the island's results (FoldFakeQuantNonlinear.cpp).
+FloatIslandOp wrapInFloatIsland(Operation *op, StringRef name);
 /// qc.table for elementwise functions (FoldFakeQuantTable.cpp).
 void populateTablePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// qc.avg_pool2d from the canonical average pool (FoldFakeQuantAvgPool.cpp).

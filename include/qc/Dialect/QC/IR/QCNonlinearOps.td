@@ -194,4 +194,48 @@ def QC_BatchMatmulOp : QC_RequantizingOp<"batch_matmul"> {
   }];
 }
 
+def QC_FloatIslandOp : QC_Op<"float_island", [SingleBlock, RecursiveMemoryEffects]> {
+  let summary = "A float computation left inside a quantized region on request";
+  let description = [{
+    Holds ops that stay in floating point between a dequantize and a
+    quantize because they have no integer form, when the user allowed it
+    (`--qc-fold-fake-quant` with `allow-float=true`, the default; with
+    `allow-float=false` such an op is an error instead). The island makes
+    the exception explicit and named in the IR and in the fold's report;
+    it computes exactly what its ops compute. Values from above are used
+    directly; the results are the `qc.yield` operands.
+    `--qc-lower-to-linalg` inlines the body, and an integer-only pipeline
+    then rejects its float ops like any other.
+
+    Verifier rules: a non-empty name; the body ends in a `qc.yield` whose
+    operand types are the result types.
+
+    ```mlir
+    %y = qc.float_island "main.float0" -> tensor<4xf32> {
+      %t = math.log %x : tensor<4xf32>
+      qc.yield %t : tensor<4xf32>
+    }
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$name (`->` type($results)^)? attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def QC_YieldOp : QC_Op<"yield", [Pure, Terminator,
+                                 HasParent<"FloatIslandOp">]> {
+  let summary = "The results of a qc.float_island";
+  let description = [{
+    Ends a `qc.float_island` body; its operands are the island's results.
+
+    ```mlir
+    qc.yield %t : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$results);
+  let assemblyFormat = "attr-dict ($results^ `:` type($results))?";
+}
+
 #endif // QC_DIALECT_QC_IR_QCNONLINEAROPS_TD
