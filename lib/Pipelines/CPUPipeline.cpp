@@ -53,6 +53,8 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   funcPM.addPass(createQCCPUHoistVectorTransfers());
   if (options.x86VNNI)
     funcPM.addPass(createQCCPUContractToX86VNNI());
+  if (options.x86VBMI)
+    funcPM.addPass(createQCCPUTableLookupX86VBMI());
   funcPM.addPass(createConvertLinalgToLoopsPass());
   funcPM.addPass(createQCCPULowerVectors());
   // Transfers the patterns could not unroll (masked or n-D ones) become

@@ -166,11 +166,11 @@ bool isLLVMDialectModule(ModuleOp module) {
 
 std::string hostCPUPipelineOptions(llvm::StringRef userOptions) {
   std::string options = userOptions.str();
-  if (userOptions.contains("x86-vnni"))
-    return options;
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("avx512vnni"))
+  if (!userOptions.contains("x86-vnni") && features.lookup("avx512vnni"))
     options += std::string(options.empty() ? "" : " ") + "x86-vnni=true";
+  if (!userOptions.contains("x86-vbmi") && features.lookup("avx512vbmi"))
+    options += std::string(options.empty() ? "" : " ") + "x86-vbmi=true";
   return options;
 }
 
@@ -208,6 +208,15 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
   if (vnniCheck.wasInterrupted())
     return stringError("the module uses AVX512-VNNI (x86-vnni=true) but this "
                        "CPU lacks avx512vnni; compile it with x86-vnni=false");
+  bool hostHasVBMI = llvm::sys::getHostCPUFeatures().lookup("avx512vbmi");
+  WalkResult vbmiCheck = module.walk([&](LLVM::CallIntrinsicOp call) {
+    if (call.getIntrin().starts_with("llvm.x86.avx512.vpermi2var.qi") && !hostHasVBMI)
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (vbmiCheck.wasInterrupted())
+    return stringError("the module uses AVX512-VBMI (x86-vbmi=true) but this "
+                       "CPU lacks avx512vbmi; compile it with x86-vbmi=false");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();

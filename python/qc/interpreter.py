@@ -250,6 +250,45 @@ class Interpreter:
             return ref.avg_pool2d_include_pad(args[0], int(q.zero_points[0]), **self._pool_args(op))
         return ref.avg_pool2d(args[0], **self._pool_args(op))
 
+    # The nonlinear ops (docs/Numerics.md, "Nonlinear ops").
+
+    @staticmethod
+    def _f64_array(a):
+        """array<f64: 1.5, 0x3FF8000000000000> -> [float] (hex: the f64 bits)."""
+        _, _, values = a.strip()[len("array<"):-1].partition(":")
+        return [float(ir._scalar(v.strip(), np.dtype(np.float64))) for v in values.split(",") if v.strip()]
+
+    def op_qc_table(self, op, args, types, env):
+        q = self._qtype(op, 0)
+        return ref.table(args[0], ir.dense(op.attrs["table"]).reshape(-1), q.bits, q.signed)
+
+    def op_qc_softmax(self, op, args, types, env):
+        q, y = self._qtype(op, 0), types[0].quant
+        return ref.softmax(args[0], ir.attr_int(op.attrs["axis"]), q.scales[0], q.bits, y.scales[0],
+                           int(y.zero_points[0]), y.qmin, y.qmax, self._profile(op))
+
+    def op_qc_layer_norm(self, op, args, types, env):
+        q, y = self._qtype(op, 0), types[0].quant
+        eps = float(ir.scalar_attr(op.attrs["epsilon"])[0])
+        return ref.layer_norm(args[0], q.scales[0], int(q.zero_points[0]), self._f64_array(op.attrs["gamma"]),
+                              self._f64_array(op.attrs["beta"]), eps, y.scales[0], int(y.zero_points[0]),
+                              y.qmin, y.qmax, in_bits=q.bits)
+
+    def op_qc_batch_matmul(self, op, args, types, env):
+        a, b, y = self._qtype(op, 0), self._qtype(op, 1), types[0].quant
+        acc = ref.batch_matmul(args[0], int(a.zero_points[0]), args[1], int(b.zero_points[0]))
+        return self.requantize(acc, a.scales[0] * b.scales[0] / y.scales[0], int(y.zero_points[0]), y,
+                               self._profile(op), self._clamp(op))
+
+    def op_qc_float_island(self, op, args, types, env):
+        """The island's ops in place; its results are the qc.yield operands."""
+        for inner in op.regions[0][0].ops:
+            if inner.name == "qc.yield":
+                out = [env[v] for v in inner.operands]
+                return out[0] if len(out) == 1 else out
+            self.execute(inner, env)
+        raise EvalError("qc.float_island without qc.yield")
+
     def op_qc_reshape(self, op, args, types, env):
         return args[0].reshape(types[0].shape)
 

@@ -260,3 +260,147 @@ def avg_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
     half = count // 2
     num = np.where(total >= 0, total + half, total - half)
     return np.where(num >= 0, num // count, -((-num) // count))
+
+
+# -- nonlinear ops (QCNonlinearOps.td) -------------------------------------------
+
+def avg_pool2d_include_pad(x, zero_point, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
+    """qc.avg_pool2d with count_include_pad: padded positions hold the zero
+    point and count; the divisor is KH * KW everywhere; ties away from zero."""
+    x = np.asarray(x, dtype=np.int64)
+    xp, _, oh, ow = _pool_windows(x, kernel, strides, padding, int(zero_point))
+    total = np.zeros((x.shape[0], oh, ow, x.shape[3]), dtype=np.int64)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            total += xp[:, i:i + strides[0] * (oh - 1) + 1:strides[0],
+                        j:j + strides[1] * (ow - 1) + 1:strides[1], :]
+    count = kernel[0] * kernel[1]
+    num = np.where(total >= 0, total + count // 2, total - count // 2)
+    return np.where(num >= 0, num // count, -((-num) // count))
+
+
+def table_entries(fn, in_bits, in_signed, s_in, z_in, s_out, z_out, qmin, qmax,
+                  mode=HALF_EVEN):
+    """The entries of qc.table for a float64 function `fn` (numpy, vectorized):
+    entry i is Q_out(fn(D_in(i + storage_min))), quotient in double."""
+    lo = -(1 << (in_bits - 1)) if in_signed else 0
+    codes = np.arange(lo, lo + (1 << in_bits), dtype=np.int64)
+    real = (codes - z_in).astype(np.float64) * float(s_in)
+    with np.errstate(all="ignore"):
+        y = np.asarray(fn(real), dtype=np.float64)
+    if np.any(np.isnan(y)):
+        raise ValueError("the function is NaN at some input code")
+    q = round_real(np.clip(y / float(s_out), -2.0 ** 62, 2.0 ** 62), mode) + z_out
+    return np.clip(q, qmin, qmax).astype(np.int64)
+
+
+def table(x, entries, in_bits, in_signed):
+    """qc.table: entries[x - storage_min]."""
+    lo = -(1 << (in_bits - 1)) if in_signed else 0
+    return np.asarray(entries, dtype=np.int64)[np.asarray(x, dtype=np.int64) - lo]
+
+
+def softmax_exp_table(s_in, in_bits):
+    """E[d] = round_half_even(exp(-s_in * d) * 2^30), d = 0 .. 2^bits - 1."""
+    # math.exp is the C library's exp, the one the compiler calls.
+    return np.array([round_real(math.exp(-float(s_in) * d) * 2.0 ** 30)
+                     for d in range(1 << in_bits)], dtype=np.int64)
+
+
+def softmax(x, axis, s_in, in_bits, s_out, z_out, qmin, qmax, profile=DOUBLE_ROUND):
+    """qc.softmax (docs/Numerics.md): exp table in Q30, i64 sum, Q15
+    quotient, requantization by 2^-15 / s_out."""
+    x = np.asarray(x, dtype=np.int64)
+    table_ = softmax_exp_table(s_in, in_bits)
+    m = np.max(x, axis=axis, keepdims=True)
+    e = table_[m - x]
+    total = np.sum(e, axis=axis, keepdims=True)
+    r = (e * 32768 + total // 2) // total
+    return output_stage(r, 2.0 ** -15 / float(s_out), z_out, qmin, qmax, profile)
+
+
+def _ceil_log2(v):
+    """ceil(log2 v) for v > 0 (exact, through frexp); 0 for v == 0."""
+    if v == 0:
+        return 0
+    f, e = math.frexp(v)
+    return e - 1 if f == 0.5 else e
+
+
+def layer_norm_params(gamma, beta, s_out, d):
+    """(M_j, B_j, R) of qc.layer_norm, computed in double as the op states."""
+    gamma = np.asarray(gamma, dtype=np.float64)
+    beta = np.asarray(beta, dtype=np.float64)
+    root = math.sqrt(d)
+    g = float(np.max(np.abs(gamma))) * root / float(s_out)
+    bm = float(np.max(np.abs(beta))) / float(s_out)
+    r = min(54 - _ceil_log2(g), 61 - _ceil_log2(max(bm, 1.0)))
+    r = max(1, min(62, r))
+    m = np.array([int(np.rint(gj * root / float(s_out) * 2.0 ** (r - 24))) for gj in gamma],
+                 dtype=np.int64)
+    limit = 1 << 61
+    b = np.array([max(-limit, min(limit, int(np.rint(bj / float(s_out) * 2.0 ** r))))
+                  for bj in beta], dtype=np.int64)
+    return m, b, r
+
+
+def layer_norm_variance_shift(d, in_bits):
+    """k: the even left shift of V = sum c^2 that keeps V * 2^k < 2^61 for
+    every input (V <= D^3 (2^bits - 1)^2 / 4), so that epsilon keeps its
+    precision next to small variances."""
+    v_max = (d ** 3 * ((1 << in_bits) - 1) ** 2 + 3) // 4
+    return max(0, 2 * ((61 - v_max.bit_length()) // 2))
+
+
+def layer_norm_epsilon_term(eps, s_in, d, k):
+    """E = round_half_even(D^3 * eps / s_in^2 * 2^k), saturated to 2^61."""
+    v = float(d) ** 3 * float(eps) / (float(s_in) * float(s_in)) * 2.0 ** k
+    return int(min(np.rint(v), 2.0 ** 61))
+
+
+def bitlen(u):
+    """Number of bits of u >= 0 by a binary search over shifts (as lowered)."""
+    u = np.asarray(u, dtype=np.int64)
+    b = np.zeros_like(u)
+    for s in (32, 16, 8, 4, 2, 1):
+        b = np.where((u >> (b + s)) != 0, b + s, b)
+    return np.where(u != 0, b + 1, 0)
+
+
+ISQRT_ITERATIONS = 8
+
+
+def isqrt(u):
+    """floor(sqrt(u)) for 0 <= u < 2^62 by the op's fixed Newton iteration."""
+    u = np.asarray(u, dtype=np.int64)
+    x = np.int64(1) << ((bitlen(u) + 1) // 2)
+    for _ in range(ISQRT_ITERATIONS):
+        x = np.minimum(x, (x + u // np.maximum(x, 1)) // 2)
+    return x
+
+
+def layer_norm(x, s_in, z_in, gamma, beta, eps, s_out, z_out, qmin, qmax, in_bits=8):
+    """qc.layer_norm over the last axis (docs/Numerics.md)."""
+    x = np.asarray(x, dtype=np.int64) - int(z_in)
+    d = x.shape[-1]
+    k = layer_norm_variance_shift(d, in_bits)
+    total = np.sum(x, axis=-1, keepdims=True)
+    c = d * x - total
+    v = np.sum(c * c, axis=-1, keepdims=True)
+    u = (v << k) + layer_norm_epsilon_term(eps, s_in, d, k)
+    t = np.maximum(0, (62 - bitlen(u)) // 2)
+    r = isqrt(u << (2 * t))
+    num = c << (24 + t + k // 2)
+    rr = np.maximum(r, 1)
+    half = rr // 2
+    n = np.where(num >= 0, (num + half) // rr, -((-num + half) // rr))
+    m, b, shift = layer_norm_params(gamma, beta, s_out, d)
+    y = (n * m + b + (np.int64(1) << (shift - 1))) >> shift
+    return np.clip(y + int(z_out), qmin, qmax).astype(np.int64)
+
+
+def batch_matmul(a, za, b, zb):
+    """i32 accumulator of qc.batch_matmul: sum_k (a - za)(b - zb) per batch."""
+    a = np.asarray(a, dtype=np.int64) - za
+    b = np.asarray(b, dtype=np.int64) - zb
+    return _wrap32(np.matmul(a, b))

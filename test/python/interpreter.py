@@ -13,6 +13,7 @@
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: lowering cases: [[N:[0-9]+]] of [[N]] bit-exact
 # CHECK: float islands: bit-exact with qc-run, inexact ops: none
+# CHECK: nonlinear ops: bit-exact with qc-run
 # CHECK: errors: ok
 import os
 import subprocess
@@ -74,6 +75,36 @@ assert "linalg.matmul" in text and "qc.conv2d" in text, "the model should keep f
 assert y.tobytes() == np.load(os.path.join(work, "y.npy")).tobytes(), "differs from qc-run"
 print("float islands: bit-exact with qc-run, inexact ops: %s" % (", ".join(sorted(inexact)) or "none"))
 
+
+# 2b. The nonlinear ops (qc.table, qc.softmax, qc.layer_norm, qc.batch_matmul),
+# against qc-run on the CPU.
+for kind in ("attention", "layer_norm"):
+    g = Graph("main")
+    x = g.add_input("x", (2, 5, 8))
+    fq = lambda v, s, z: g.add("fake_quant", [v], {"qparams": QParams(s, z, -128, 127)})  # noqa: E731
+    q = fq(x, 0.04, 3)
+    if kind == "attention":
+        t = fq(g.add("unary", [q], {"fn": "gelu_erf"}), 0.03, -20)
+        a = fq(g.add("batch_matmul", [t, fq(g.add("transpose", [t], {"perm": (0, 2, 1)}), 0.03, -20)]), 0.05, 1)
+        g.outputs.append(fq(g.add("softmax", [a], {"axis": -1}), 1 / 256, -128))
+        ops = ("qc.table", "qc.batch_matmul", "qc.softmax")
+    else:
+        gamma, beta = g.add_const(rng.uniform(0.5, 1.5, 8)), g.add_const(rng.uniform(-0.5, 0.5, 8))
+        g.outputs.append(fq(g.add("layer_norm", [q, gamma, beta], {"axis": -1, "eps": 1e-5}), 0.05, 2))
+        ops = ("qc.layer_norm",)
+    src, folded = os.path.join(work, kind + ".mlir"), os.path.join(work, kind + "_folded.mlir")
+    with open(src, "w") as f:
+        f.write(g.to_mlir())
+    subprocess.run([qc_opt, src, "--qc-fold-fake-quant", "-o", folded], check=True, capture_output=True)
+    text = open(folded).read()
+    assert all(o in text for o in ops), (kind, "not folded")
+    xs = rng.standard_normal((2, 5, 8)).astype(np.float32) * 2
+    np.save(os.path.join(work, "xn.npy"), xs)
+    subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=cpu", folded, "--input",
+                    os.path.join(work, "xn.npy"), "--output", os.path.join(work, "yn.npy")], check=True)
+    (got,), _ = interpreter.run_file(folded, [xs], build)
+    assert got.tobytes() == np.load(os.path.join(work, "yn.npy")).tobytes(), (kind, "differs from qc-run")
+print("nonlinear ops: bit-exact with qc-run")
 
 # 3. Bad input.
 def fails(fn, words):

@@ -39,6 +39,12 @@ struct QCCPUPipelineOptions
                      "the code then needs a CPU with avx512vnni (qc-run "
                      "sets this from the host)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> x86VBMI{
+      *this, "x86-vbmi",
+      llvm::cl::desc("Look up 256-entry byte tables (qc.table) with "
+                     "AVX512-VBMI vpermi2b; the code then needs a CPU with "
+                     "avx512vbmi (qc-run sets this from the host)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "

@@ -111,12 +111,31 @@ LogicalResult lowerBinary(
         op, "the requantization multiplier overflows a double");
 
   int64_t rank = type.getRank();
+  bool broadcasts = op.getLhs().getType().getShape() != type.getShape() ||
+                    op.getRhs().getType().getShape() != type.getShape();
+  if (!type.hasStaticShape() && broadcasts)
+    return rewriter.notifyMatchFailure(op, "broadcasting needs static shapes");
+  // A size-1 operand dimension of a larger result dimension broadcasts:
+  // it is read at index 0.
+  auto broadcastMap = [&](RankedTensorType operandType) {
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < rank; ++d)
+      exprs.push_back(operandType.getDimSize(d) == 1 && type.getDimSize(d) != 1
+                          ? rewriter.getAffineConstantExpr(0)
+                          : rewriter.getAffineDimExpr(d));
+    return AffineMap::get(rank, 0, exprs, rewriter.getContext());
+  };
   GenericBuilder generic(rewriter, loc, rank);
-  unsigned lhsArg = generic.addInput(lhs, allDims(rank));
-  unsigned rhsArg = generic.addInput(rhs, allDims(rank));
+  unsigned lhsArg = generic.addInput(lhs, broadcastMap(op.getLhs().getType()));
+  unsigned rhsArg = generic.addInput(rhs, broadcastMap(op.getRhs().getType()));
   OutputStageParams params = addOutputStage(generic, *stage, 0);
+  Value init = type.hasStaticShape()
+                   ? tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                             stage->storageType)
+                         .getResult()
+                   : createEmpty(rewriter, loc, lhs, stage->storageType);
   Value result = generic.build(
-      createEmpty(rewriter, loc, lhs, stage->storageType), allDims(rank),
+      init, allDims(rank),
       allParallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
         auto centered = [&](Value storage, QuantizedType qtype) {
           return arith::SubIOp::create(

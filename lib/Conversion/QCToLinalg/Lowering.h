@@ -26,6 +26,8 @@ void populateElementwisePatterns(const TypeConverter &typeConverter,
                                  RewritePatternSet &patterns);
 void populatePoolingPatterns(const TypeConverter &typeConverter,
                              RewritePatternSet &patterns);
+void populateNonlinearPatterns(const TypeConverter &typeConverter,
+                               RewritePatternSet &patterns);
 void populateShapePatterns(const TypeConverter &typeConverter,
                            RewritePatternSet &patterns);
 

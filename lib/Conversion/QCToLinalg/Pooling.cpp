@@ -110,8 +110,12 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
           });
     }
     Type inputElement = cast<RankedTensorType>(input.getType()).getElementType();
+    // With count_include_pad a padded position is the real value 0: the
+    // zero point's code, counted in every window.
+    bool includePad = op.getCountIncludePad();
+    int64_t padCode = includePad ? getZeroPoints(qtype)[0] : 0;
     input = padSpatial(rewriter, loc, input, padding,
-                       createIntConstant(rewriter, loc, inputElement, 0));
+                       createIntConstant(rewriter, loc, inputElement, padCode));
     Value init = createFilledTensor(rewriter, loc, resultSizes, i32, 0);
     Value window = tensor::EmptyOp::create(rewriter, loc, kernel, inputElement);
     Value sums = linalg::PoolingNhwcSumOp::create(
@@ -126,8 +130,11 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
     for (int64_t y = 0; y < oh; ++y)
       for (int64_t x = 0; x < ow; ++x)
         counts.push_back(static_cast<int32_t>(
-            validCount(y * strides[0] - padding[0], kernel[0], inputType.getDimSize(1)) *
-            validCount(x * strides[1] - padding[2], kernel[1], inputType.getDimSize(2))));
+            includePad
+                ? kernel[0] * kernel[1]
+                : validCount(y * strides[0] - padding[0], kernel[0], inputType.getDimSize(1)) *
+                      validCount(x * strides[1] - padding[2], kernel[1],
+                                 inputType.getDimSize(2))));
 
     GenericBuilder generic(rewriter, loc, 4);
     unsigned sumArg = generic.addInput(sums, {0, 1, 2, 3});

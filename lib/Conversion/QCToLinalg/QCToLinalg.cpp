@@ -55,6 +55,7 @@ void qc::populateQCToLinalgConversionPatterns(TypeConverter &typeConverter,
                                         options.foldConstantWeights);
   lowering::populateElementwisePatterns(typeConverter, patterns);
   lowering::populatePoolingPatterns(typeConverter, patterns);
+  lowering::populateNonlinearPatterns(typeConverter, patterns);
   lowering::populateShapePatterns(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  typeConverter);

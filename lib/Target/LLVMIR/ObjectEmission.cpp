@@ -75,7 +75,8 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
   if (!llvmModule)
     return failure(); // The translation emitted its diagnostic.
   // Code generation aborts the process on an intrinsic the target cannot
-  // select; qc emits x86 intrinsics only under x86-vnni, so say that.
+  // select; qc emits x86 intrinsics only under x86-vnni / x86-vbmi, so say
+  // that.
   for (llvm::Function &function : *llvmModule) {
     if (!function.isIntrinsic() || !function.getName().starts_with("llvm.x86."))
       continue;
@@ -83,7 +84,7 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
       return emitError(module.getLoc())
              << "the module calls " << function.getName().str()
              << " but the target is " << triple.str()
-             << "; lower it without x86-vnni";
+             << "; lower it without x86-vnni and x86-vbmi";
     if (function.getName().starts_with("llvm.x86.avx512.vpdpbusd") &&
         !machine->getMCSubtargetInfo()->checkFeatures("+avx512vnni"))
       return emitError(module.getLoc())
@@ -91,6 +92,12 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
              << " but CPU '" << cpu
              << "' lacks avx512vnni; lower it without x86-vnni or pick a "
                 "CPU that has it";
+    if (function.getName().starts_with("llvm.x86.avx512.vpermi2var.qi") &&
+        !machine->getMCSubtargetInfo()->checkFeatures("+avx512vbmi"))
+      return emitError(module.getLoc())
+             << "the module calls " << function.getName().str() << " but CPU '" << cpu
+             << "' lacks avx512vbmi; lower it without x86-vbmi or pick a CPU that "
+                "has it";
   }
   if (adjust && failed(adjust(*llvmModule)))
     return failure();

@@ -7,11 +7,13 @@
 // the pass fails. Float work before the first quantize or after the last
 // dequantize (pre- and post-processing at the model's edges) is allowed.
 
-// CHECK: error: 'math.tanh' has no integer form here (allow-float=false): no integer form for this op
-func.func @tanh_between(%x: tensor<4xf32>) -> tensor<4xf32> {
+// (tanh and every other elementwise function of one value become a
+// qc.table; log is NaN below the zero point, so it has no table.)
+// CHECK: error: 'linalg.generic' has no integer form here (allow-float=false): the function is NaN at input code -128
+func.func @log_between(%x: tensor<4xf32>) -> tensor<4xf32> {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
-  // expected-error@+1 {{'math.tanh' has no integer form here (allow-float=false): no integer form for this op}}
-  %t = math.tanh %q : tensor<4xf32>
+  // expected-error@+1 {{'linalg.generic' has no integer form here (allow-float=false): the function is NaN at input code -128}}
+  %t = math.log %q : tensor<4xf32>
   %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.01> : tensor<4xf32>
   return %y : tensor<4xf32>
 }
@@ -44,17 +46,26 @@ func.func @live_bias_overflow(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
 // -----
 
 // An op between the boundaries that neither reads a dequantize nor feeds a
-// quantize directly (the middle of a float chain) is named as well.
-func.func @middle_of_float_chain(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
-  // expected-error@+1 {{'math.tanh' has no integer form here}}
-  %t = math.tanh %q : tensor<4xf32>
-  // expected-error@+1 {{'math.exp' has no integer form here (allow-float=false): it follows 'math.tanh', which stays in float}}
-  %e = math.exp %t : tensor<4xf32>
-  // expected-error@+1 {{'math.sqrt' has no integer form here}}
-  %s = math.sqrt %e : tensor<4xf32>
-  %y = qc.fake_quant %s to !quant.uniform<i8:f32, 0.01> : tensor<4xf32>
-  return %y : tensor<4xf32>
+// quantize directly (the middle of a float chain) is named as well. (The
+// chain starts with a column broadcast no qc op takes; functions of one
+// dequantized value would fuse into one qc.table instead.)
+func.func @middle_of_float_chain(%a: tensor<2x3xf32>, %b: tensor<2xf32>) -> tensor<2x3xf32> {
+  %qa = qc.fake_quant %a to !quant.uniform<i8:f32, 0.1> : tensor<2x3xf32>
+  %qb = qc.fake_quant %b to !quant.uniform<i8:f32, 0.1> : tensor<2xf32>
+  %e0 = tensor.empty() : tensor<2x3xf32>
+  // expected-error@+1 {{'linalg.generic' has no integer form here}}
+  %t = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%qa, %qb : tensor<2x3xf32>, tensor<2xf32>) outs(%e0 : tensor<2x3xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3xf32>
+  // expected-error@+1 {{'linalg.generic' has no integer form here (allow-float=false): it follows 'linalg.generic', which stays in float}}
+  %e = math.exp %t : tensor<2x3xf32>
+  // expected-error@+1 {{'linalg.generic' has no integer form here}}
+  %s = math.sqrt %e : tensor<2x3xf32>
+  %y = qc.fake_quant %s to !quant.uniform<i8:f32, 0.01> : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
 }
 
 // -----

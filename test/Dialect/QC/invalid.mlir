@@ -532,9 +532,9 @@ func.func @f(%x: tensor<1x8x8x4x!quant.uniform<i8:f32:3, {0.1,0.1,0.1,0.1}>>, %w
 
 // -----
 
-// add shape mismatch
+// add shape mismatch (5 neither 4 nor 1: no broadcast)
 func.func @f(%a: tensor<4x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<5x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.25:-5>> {
-  // expected-error@+1 {{operands and result must have the same shape}}
+  // expected-error@+1 {{operand dimensions must equal the result's or be 1 (broadcast)}}
   %0 = qc.add %a, %b : tensor<4x!quant.uniform<i8:f32, 0.1:3>>, tensor<5x!quant.uniform<i8:f32, 0.1:3>> -> tensor<4x!quant.uniform<i8:f32, 0.25:-5>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 0.25:-5>>
 }
@@ -568,9 +568,9 @@ func.func @f(%a: tensor<4x!quant.uniform<i16:f32, 0.1:32767>>, %b: tensor<4x!qua
 
 // -----
 
-// mul shape mismatch
+// mul rank mismatch
 func.func @f(%a: tensor<4x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x5x!quant.uniform<i8:f32, 0.25:-5>> {
-  // expected-error@+1 {{operands and result must have the same shape}}
+  // expected-error@+1 {{operands and result must have the same rank}}
   %0 = qc.mul %a, %b : tensor<4x!quant.uniform<i8:f32, 0.1:3>>, tensor<4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<4x5x!quant.uniform<i8:f32, 0.25:-5>>
   return %0 : tensor<4x5x!quant.uniform<i8:f32, 0.25:-5>>
 }

@@ -114,6 +114,27 @@ def QCCPULowerVectors : Pass<"qc-cpu-lower-vectors", "func::FuncOp"> {
   ];
 }
 
+def QCCPUTableLookupX86VBMI
+    : Pass<"qc-cpu-table-lookup-x86-vbmi", "func::FuncOp"> {
+  let summary = "256-entry byte tables (qc.table) with AVX512-VBMI vpermi2b";
+  let description = [{
+    Works after bufferization. `qc.table` on 8-bit codes lowers to a gather
+    from a constant `memref<256xi8>` global at `ext(code) - storage_min`,
+    which the linalg vectorizer makes a `vector.gather` and LLVM scalarizes
+    (x86 has no byte gather). This pass rewrites such a gather of up to 64
+    lanes into `index = code - storage_min` (mod 256), two
+    `llvm.x86.avx512.vpermi2var.qi.512` lookups (each selects one of 128
+    bytes held in two zmm registers by the index's low 7 bits) and a select
+    on bit 7; masked-off lanes keep the pass-through value. Bit-exact with
+    the gather. Only run it when the target has AVX512-VBMI: the pipeline
+    enables it with `x86-vbmi`, which qc-run sets from the host.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def QCCPUContractToX86VNNI
     : Pass<"qc-cpu-contract-to-x86-vnni", "func::FuncOp"> {
   let summary = "Lower int8 vector.contract tiles to AVX-512 VNNI vpdpbusd";

@@ -1,5 +1,6 @@
 //===- QCOps.cpp - qc operation verifiers, folders, canonicalizers --------===//
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "Verifiers.h"
 #include "qc/Numerics/FixedPoint.h"
 
 #include "mlir/IR/Builders.h"
@@ -18,6 +19,7 @@ using namespace mlir::qc;
 using quant::QuantizedType;
 using quant::UniformQuantizedPerAxisType;
 using quant::UniformQuantizedType;
+using namespace mlir::qc::detail;
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -96,7 +98,7 @@ static LogicalResult verifyQuantizedTensor(Operation *op, Type type,
   return success();
 }
 
-static LogicalResult verifyAllQuantizedTensors(Operation *op) {
+LogicalResult qc::detail::verifyAllQuantizedTensors(Operation *op) {
   for (Value v : op->getOperands())
     if (getQuantizedElementType(v.getType()) &&
         failed(verifyQuantizedTensor(op, v.getType(), "operand")))
@@ -108,13 +110,13 @@ static LogicalResult verifyAllQuantizedTensors(Operation *op) {
   return success();
 }
 
-static LogicalResult verifyPerTensor(Operation *op, Type type, StringRef what) {
+LogicalResult qc::detail::verifyPerTensor(Operation *op, Type type, StringRef what) {
   if (isPerAxis(type))
     return op->emitOpError() << what << " must be quantized per tensor";
   return success();
 }
 
-static LogicalResult verifyExpressedTypes(Operation *op) {
+LogicalResult qc::detail::verifyExpressedTypes(Operation *op) {
   Type expressed;
   for (Type t : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
     QuantizedType qtype = getQuantizedElementType(t);
@@ -128,7 +130,7 @@ static LogicalResult verifyExpressedTypes(Operation *op) {
   return success();
 }
 
-static LogicalResult verifyClamp(Operation *op, std::optional<ArrayRef<int64_t>> clamp,
+LogicalResult qc::detail::verifyClamp(Operation *op, std::optional<ArrayRef<int64_t>> clamp,
                                  Type resultType) {
   if (!clamp)
     return success();
@@ -155,7 +157,7 @@ static int64_t maxAbsCentered(QuantizedType type) {
 
 /// `reduction` must be static: callers reject a dynamic reduction size, whose
 /// accumulator bound cannot be proven.
-static LogicalResult verifyNoAccumulatorOverflow(Operation *op, int64_t reduction,
+LogicalResult qc::detail::verifyNoAccumulatorOverflow(Operation *op, int64_t reduction,
                                                  Type lhs, Type rhs) {
   // Computed in 128 bits: the product of three 32-bit quantities.
   __int128 bound = static_cast<__int128>(reduction) *
@@ -495,10 +497,18 @@ static LogicalResult verifyElementwiseBinary(Operation *op, Value lhs, Value rhs
   for (auto [value, what] : {std::pair{lhs, "lhs"}, {rhs, "rhs"}, {result, "result"}})
     if (failed(verifyPerTensor(op, value.getType(), what)))
       return failure();
+  // Each operand has the result's rank; a dimension of size 1 broadcasts
+  // (numpy rules with equal ranks, e.g. a squeeze-excite [N, 1, 1, C] scale).
   auto shape = cast<ShapedType>(result.getType()).getShape();
-  if (cast<ShapedType>(lhs.getType()).getShape() != shape ||
-      cast<ShapedType>(rhs.getType()).getShape() != shape)
-    return op->emitOpError("operands and result must have the same shape");
+  for (Value operand : {lhs, rhs}) {
+    auto operandShape = cast<ShapedType>(operand.getType()).getShape();
+    if (operandShape.size() != shape.size())
+      return op->emitOpError("operands and result must have the same rank");
+    for (auto [a, r] : llvm::zip_equal(operandShape, shape))
+      if (a != r && a != 1)
+        return op->emitOpError("operand dimensions must equal the result's or be 1 "
+                               "(broadcast)");
+  }
   return verifyClamp(op, clamp, result.getType());
 }
 

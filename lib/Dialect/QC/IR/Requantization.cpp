@@ -44,6 +44,19 @@ std::optional<Requantization> mlir::qc::getRequantization(Operation *op) {
         r.formula = "s_in / s_out";
         return r;
       })
+      .Case([](BatchMatmulOp matmul) {
+        Requantization r;
+        r.reals = {scalesOf(matmul.getLhs())[0] * scalesOf(matmul.getRhs())[0] /
+                   scalesOf(matmul.getResult())[0]};
+        r.formula = "s_a * s_b / s_out";
+        return r;
+      })
+      .Case([](SoftmaxOp softmax) {
+        Requantization r;
+        r.reals = {std::ldexp(1.0, -15) / scalesOf(softmax.getResult())[0]};
+        r.formula = "2^-15 / s_out";
+        return r;
+      })
       .Case([](MulOp mul) {
         Requantization r;
         r.reals = {scalesOf(mul.getLhs())[0] * scalesOf(mul.getRhs())[0] /

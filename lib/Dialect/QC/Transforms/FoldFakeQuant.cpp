@@ -459,6 +459,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
   populateContractionPatterns(patterns, ctx);
   populateComputePatterns(patterns, ctx);
   populatePropagationPatterns(patterns, ctx);
+  populateNonlinearPatterns(patterns, ctx);
 }
 
 //===----------------------------------------------------------------------===//
@@ -491,6 +492,9 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
       populateFakeQuantBoundaryPatterns(boundaries);
       walkAndApplyPatterns(func, std::move(boundaries));
     }
+    // One canonical float form before matching (docs/Design.md).
+    if (failed(applyNormalizeFloatPatterns(func)))
+      func.emitWarning("qc-normalize-float did not converge");
     // What step 1 could not convert is named, not silently lost: the
     // greedy driver below folds quant.dcast(quant.qcast(x)) to x.
     func.walk([](quant::QuantizeCastOp op) {
@@ -508,6 +512,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     populateContractionPatterns(patterns, ctx);
     populateComputePatterns(patterns, ctx);
     populatePropagationPatterns(patterns, ctx);
+    populateNonlinearPatterns(patterns, ctx);
     ForgetErasedOps listener(*ctx.floatReasons);
     GreedyRewriteConfig config;
     config.setListener(&listener);
@@ -571,6 +576,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     if (walk.wasInterrupted())
       return failure();
     bool rejected = false;
+    unsigned islands = 0;
     for (const FloatOp &floatOp : findFloatOps(func, floatReasons)) {
       floatOps.push_back(floatOp.op->getName().getStringRef().str());
       if (!allowFloat && floatOp.between) {
@@ -578,9 +584,21 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
                                 << "' has no integer form here (allow-float=false): "
                                 << floatOp.reason;
         rejected = true;
-      } else if (report) {
-        floatOp.op->emitRemark() << "'" << floatOp.op->getName()
-                                 << "' stays in float: " << floatOp.reason;
+        continue;
+      }
+      // Allowed float between a dequantize and a quantize: an explicit,
+      // named qc.float_island (docs/FoldFakeQuant.md).
+      std::string island;
+      if (floatOp.between) {
+        island = (func.getSymName() + ".float" + Twine(islands++)).str();
+        wrapInFloatIsland(floatOp.op, island);
+      }
+      if (report) {
+        InFlightDiagnostic remark = floatOp.op->emitRemark()
+                                    << "'" << floatOp.op->getName()
+                                    << "' stays in float: " << floatOp.reason;
+        if (!island.empty())
+          remark << " (float island '" << island << "')";
       }
     }
     numKeptFloat += floatOps.size();

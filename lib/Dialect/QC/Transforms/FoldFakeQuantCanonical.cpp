@@ -37,6 +37,21 @@ struct SplitClampedElementwise final : OpRewritePattern<linalg::GenericOp> {
           return isa<QuantizeOp>(user);
         }))
       return rewriter.notifyMatchFailure(op, "result does not only feed qc.quantize");
+    // A function of one dequantized value (hardsigmoid is a clamp of
+    // alpha x + beta) becomes one qc.table with a single rounding; split,
+    // its first half would have no integer form.
+    Value dequantized;
+    bool oneSource = true;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      Value value = input->get();
+      if (getScalarFloatConstant(value))
+        continue;
+      if (!getDequantizedSource(value) || (dequantized && dequantized != value))
+        oneSource = false;
+      dequantized = value;
+    }
+    if (oneSource && dequantized)
+      return rewriter.notifyMatchFailure(op, "a function of one dequantized value: a table");
     Block *body = op.getBody();
     auto yield = cast<linalg::YieldOp>(body->getTerminator());
     // Block arguments of splat-constant inputs are constants too.

@@ -1,8 +1,8 @@
 //===- FoldFakeQuantCompute.cpp - elementwise, clamp, pool, concat ----------===//
 //
-// quantize(float op(dequantize ...)) to qc.clamp / qc.add / qc.mul /
-// qc.avg_pool2d / qc.concat (+ qc.requantize) for the linalg, arith and tosa
-// spellings.
+// quantize(float op(dequantize ...)) to qc.clamp / qc.add / qc.mul / qc.concat
+// (+ qc.requantize) for the linalg, arith and tosa spellings, and
+// tosa.avg_pool2d to qc.avg_pool2d.
 //
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
@@ -66,6 +66,40 @@ struct ClampOfDequantize final : OpRewritePattern<QuantizeOp> {
 // quantize(clamp?(add|mul(dequantize(a), dequantize(b)))): qc.add / qc.mul
 //===----------------------------------------------------------------------===//
 
+/// An operand of a broadcasting binary op as qc.add / qc.mul take it: the
+/// result's rank, each dimension the result's or 1. `map` reads it from the
+/// op's loops: identity, size-1 dimensions at index 0, and leading result
+/// dimensions it does not have (numpy), which a qc.reshape adds as 1s.
+FailureOr<Value> broadcastOperand(DetachedOps &ops, Location loc, Value q, AffineMap map,
+                                  ArrayRef<int64_t> resultShape) {
+  auto type = cast<RankedTensorType>(q.getType());
+  int64_t rank = resultShape.size(), offset = rank - type.getRank();
+  if (!type.hasStaticShape() || offset < 0 ||
+      map.getNumResults() != static_cast<unsigned>(type.getRank()))
+    return failure();
+  for (int64_t i = 0, e = type.getRank(); i < e; ++i) {
+    AffineExpr expr = map.getResult(i);
+    int64_t size = type.getDimSize(i);
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      if (dim.getPosition() != offset + i || (size != resultShape[offset + i] && size != 1))
+        return failure();
+    } else if (auto c = dyn_cast<AffineConstantExpr>(expr)) {
+      if (c.getValue() != 0 || size != 1)
+        return failure();
+    } else {
+      return failure();
+    }
+  }
+  if (offset == 0)
+    return q;
+  SmallVector<int64_t> shape(offset, 1);
+  llvm::append_range(shape, type.getShape());
+  QuantizedType qtype = getQuantizedElementType(type);
+  if (isa<UniformQuantizedPerAxisType>(qtype))
+    return failure();
+  return ops.create<ReshapeOp>(loc, RankedTensorType::get(shape, qtype), q).getResult();
+}
+
 struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
   ElementwiseBinaryToQC(MLIRContext *context, const FoldContext &ctx)
       : OpRewritePattern(context), ctx(ctx) {}
@@ -89,9 +123,19 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
       if (!m)
         continue;
       Value a = getDequantizedSource(m->lhs), b = getDequantizedSource(m->rhs);
-      if (!a || !b || !m->lhsMap.isIdentity() || !m->rhsMap.isIdentity())
-        return rewriter.notifyMatchFailure(
-            op, "operands are not both dequantized tensors of the result shape");
+      if (!a || !b)
+        return rewriter.notifyMatchFailure(op, "operands are not both dequantized");
+      DetachedOps ops(getContext());
+      ArrayRef<int64_t> shape = op.getType().getShape();
+      FailureOr<Value> ba = broadcastOperand(ops, def->getLoc(), a, m->lhsMap, shape);
+      FailureOr<Value> bb = broadcastOperand(ops, def->getLoc(), b, m->rhsMap, shape);
+      if (failed(ba) || failed(bb)) {
+        ctx.noteFloat(def, "an operand is neither the result's shape nor a per-tensor "
+                           "broadcast of it");
+        return rewriter.notifyMatchFailure(op, "unsupported broadcast");
+      }
+      a = *ba;
+      b = *bb;
       QuantizedType resultType = getQuantizedElementType(op.getType());
       DenseI64ArrayAttr clamp;
       if (peeled) {
@@ -103,7 +147,6 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
         }
         clamp = getClampAttr(getContext(), *codes, resultType);
       }
-      DetachedOps ops(getContext());
       auto profile = RequantProfileAttr::get(getContext(), ctx.profile);
       Operation *created =
           kind == BinaryKind::Add
@@ -119,121 +162,9 @@ struct ElementwiseBinaryToQC final : OpRewritePattern<QuantizeOp> {
 };
 
 //===----------------------------------------------------------------------===//
-// quantize(sum-pool(dequantize(q)) / (KH * KW)): qc.avg_pool2d
+// quantize(tosa.avg_pool2d(dequantize(q))): qc.avg_pool2d
+// (the linalg average pool is in FoldFakeQuantAvgPool.cpp)
 //===----------------------------------------------------------------------===//
-
-/// A multiplication by a constant, as a division `x / c` (factor 1 / c) or a
-/// product `x * c`, on whole tensors or in an elementwise linalg.generic.
-/// Returns the scaled input.
-static Value matchScaleByConstant(Operation *op, double &factor) {
-  if (!op || op->getNumResults() != 1)
-    return nullptr;
-  auto fromPair = [&](Operation *scalar, Value input) -> Value {
-    if (isa<arith::DivFOp>(scalar)) {
-      std::optional<double> c = getScalarFloatConstant(scalar->getOperand(1));
-      if (!c || scalar->getOperand(0) != input || *c == 0.0)
-        return nullptr;
-      factor = 1.0 / *c;
-      return input;
-    }
-    if (isa<arith::MulFOp>(scalar)) {
-      Value a = scalar->getOperand(0), b = scalar->getOperand(1);
-      std::optional<double> c = getScalarFloatConstant(b == input ? a : b);
-      if (!c || (a != input && b != input))
-        return nullptr;
-      factor = *c;
-      return input;
-    }
-    return nullptr;
-  };
-  if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
-    if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
-        !isAllParallel(generic) ||
-        !llvm::all_of(generic.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity(); }))
-      return nullptr;
-    Block *body = generic.getBody();
-    Operation *scalar =
-        cast<linalg::YieldOp>(body->getTerminator()).getOperand(0).getDefiningOp();
-    if (!scalar || scalar->getBlock() != body ||
-        !fromPair(scalar, body->getArgument(0)))
-      return nullptr;
-    return generic.getDpsInputOperand(0)->get();
-  }
-  if (isa<arith::DivFOp, arith::MulFOp>(op) &&
-      isa<RankedTensorType>(op->getResult(0).getType())) {
-    Value a = op->getOperand(0);
-    Value input = getScalarFloatConstant(a) ? op->getOperand(1) : a;
-    return fromPair(op, input);
-  }
-  return nullptr;
-}
-
-/// torch-mlir's avg_pool2d without padding: a sum pool divided by the window
-/// size. Becomes qc.avg_pool2d (TFLite's rounded integer average) with the
-/// input's parameters, then a requantize if the output's differ.
-struct AvgPoolToQC final : OpRewritePattern<QuantizeOp> {
-  AvgPoolToQC(MLIRContext *context, const FoldContext &ctx)
-      : OpRewritePattern(context), ctx(ctx) {}
-  LogicalResult matchAndRewrite(QuantizeOp op,
-                                PatternRewriter &rewriter) const override {
-    double factor = 0.0;
-    Operation *scaleOp = op.getInput().getDefiningOp();
-    Value sum = matchScaleByConstant(scaleOp, factor);
-    if (!sum || !op.getInput().hasOneUse() || !sum.hasOneUse())
-      return rewriter.notifyMatchFailure(op, "not quantize(sum / constant)");
-    Operation *pool = sum.getDefiningOp();
-    if (!isa_and_nonnull<linalg::PoolingNhwcSumOp, linalg::PoolingNchwSumOp>(pool))
-      return rewriter.notifyMatchFailure(op, "not a linalg sum pool");
-    // NCHW pooling (torch-mlir's default) runs as NHWC between transposes.
-    bool nchw = isa<linalg::PoolingNchwSumOp>(pool);
-    auto linalgOp = cast<linalg::LinalgOp>(pool);
-    Value source = getDequantizedSource(linalgOp.getDpsInputOperand(0)->get());
-    if (!source)
-      return rewriter.notifyMatchFailure(op, "pool input is not dequantized");
-    auto window = cast<RankedTensorType>(linalgOp.getDpsInputOperand(1)->get().getType());
-    if (window.getRank() != 2 || !window.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "window shape is not static 2-D");
-    if (!isZeroInit(linalgOp.getDpsInitOperand(0)->get())) {
-      ctx.noteFloat(pool, "the sum pool does not start from zero");
-      return rewriter.notifyMatchFailure(op, "non-zero init");
-    }
-    auto [strides, dilations] =
-        nchw ? std::pair{readInts(cast<linalg::PoolingNchwSumOp>(pool).getStrides()),
-                         readInts(cast<linalg::PoolingNchwSumOp>(pool).getDilations())}
-             : std::pair{readInts(cast<linalg::PoolingNhwcSumOp>(pool).getStrides()),
-                         readInts(cast<linalg::PoolingNhwcSumOp>(pool).getDilations())};
-    if (llvm::any_of(dilations, [](int64_t d) { return d != 1; })) {
-      ctx.noteFloat(pool, "qc.avg_pool2d has no dilation");
-      return rewriter.notifyMatchFailure(op, "dilated pooling");
-    }
-    double count = static_cast<double>(window.getNumElements());
-    if (std::abs(factor * count - 1.0) > 1e-6) {
-      ctx.noteFloat(scaleOp, "the divisor is not the window size, so this is "
-                             "not an average");
-      return rewriter.notifyMatchFailure(op, "divisor is not the window size");
-    }
-    auto sourceType = cast<RankedTensorType>(source.getType());
-    Location loc = pool->getLoc();
-    DetachedOps ops(getContext());
-    RankedTensorType poolType = op.getType().clone(sourceType.getElementType());
-    if (nchw) {
-      source = buildTranspose(ops, loc, source, {0, 2, 3, 1});
-      ArrayRef<int64_t> shape = poolType.getShape();
-      poolType = RankedTensorType::get({shape[0], shape[2], shape[3], shape[1]},
-                                       poolType.getElementType());
-    }
-    Operation *created = ops.create<AvgPool2DOp>(
-        loc, poolType, source, rewriter.getDenseI64ArrayAttr(window.getShape()),
-        rewriter.getDenseI64ArrayAttr(strides), rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}));
-    if (nchw)
-      created = buildTranspose(ops, loc, created->getResult(0), {0, 3, 1, 2}).getDefiningOp();
-    if (created->getResult(0).getType() != op.getType())
-      created = createRequantize(ops, op.getLoc(), op.getType(), created->getResult(0), ctx);
-    return commitOrExplain(rewriter, ops, created, op, pool, ctx);
-  }
-  FoldContext ctx;
-};
 
 /// tosa.avg_pool2d divides by the number of valid (non-padded) elements,
 /// exactly what qc.avg_pool2d does in integers.
@@ -258,7 +189,7 @@ struct TosaAvgPoolToQC final : OpRewritePattern<QuantizeOp> {
     Operation *created = ops.create<AvgPool2DOp>(
         pool.getLoc(), poolType, source, rewriter.getDenseI64ArrayAttr(pool.getKernel()),
         rewriter.getDenseI64ArrayAttr(pool.getStride()),
-        rewriter.getDenseI64ArrayAttr(pool.getPad()));
+        rewriter.getDenseI64ArrayAttr(pool.getPad()), UnitAttr());
     if (poolType != op.getType())
       created = createRequantize(ops, op.getLoc(), op.getType(), created->getResult(0), ctx);
     return commitOrExplain(rewriter, ops, created, op, pool, ctx);
@@ -314,6 +245,6 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
 
 void fold::populateComputePatterns(RewritePatternSet &patterns,
                                    const FoldContext &ctx) {
-  patterns.add<ClampOfDequantize, ElementwiseBinaryToQC, AvgPoolToQC, TosaAvgPoolToQC,
+  patterns.add<ClampOfDequantize, ElementwiseBinaryToQC, TosaAvgPoolToQC,
                ConcatToQC>(patterns.getContext(), ctx);
 }

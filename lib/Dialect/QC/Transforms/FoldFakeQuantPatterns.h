@@ -234,6 +234,19 @@ FailureOr<Value> reshapeQuantized(DetachedOps &ops, Location loc, Value value,
                                   int64_t newAxis);
 
 //===----------------------------------------------------------------------===//
+// Canonical forms (NormalizeFloat.cpp)
+//===----------------------------------------------------------------------===//
+
+/// The canonical average-pool divisor: an elementwise generic
+/// `sum[n, h, w, c] / counts[h, w]` (NCHW: counts[h, w] on dims 2, 3) whose
+/// first input is a linalg sum pool and second a float constant.
+bool isCanonicalAvgPoolDivisor(Operation *op);
+
+/// Builds that divisor for the sum pool result `sum` with all counts equal
+/// to `count`.
+Value buildAvgPoolDivisor(OpBuilder &b, Location loc, Value sum, double count);
+
+//===----------------------------------------------------------------------===//
 // Pattern families
 //===----------------------------------------------------------------------===//
 
@@ -248,6 +261,16 @@ void populateContractionPatterns(RewritePatternSet &patterns, const FoldContext 
 void populateComputePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// Dequantize below shape ops (FoldFakeQuantPropagation.cpp).
 void populatePropagationPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// qc.softmax, qc.layer_norm, qc.batch_matmul, quantize above reshapes
+/// (FoldFakeQuantNonlinear.cpp), plus the two below.
+void populateNonlinearPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// Moves `op` into a new qc.float_island named `name` at its place; its
+/// users read the island's results (FoldFakeQuantNonlinear.cpp).
+FloatIslandOp wrapInFloatIsland(Operation *op, StringRef name);
+/// qc.table for elementwise functions (FoldFakeQuantTable.cpp).
+void populateTablePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// qc.avg_pool2d from the canonical average pool (FoldFakeQuantAvgPool.cpp).
+void populateAvgPoolPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 
 } // namespace mlir::qc::fold
 

@@ -5,5 +5,6 @@
 include "qc/Dialect/QC/IR/QCDialect.td"
 include "qc/Dialect/QC/IR/QCAttrs.td"
 include "qc/Dialect/QC/IR/QCOps.td"
+include "qc/Dialect/QC/IR/QCNonlinearOps.td"
 
 #endif // QC_DIALECT_QC_IR_QC_TD

@@ -289,8 +289,13 @@ def QC_AddOp : QC_ElementwiseBinaryOp<"add"> {
     y  = sat(clamp(requant(a' + b', 2 max(s_a, s_b) / (2^L s_y)) + z_y))
     ```
 
-    Verifier rules: per-tensor quantized types with equal shapes and
-    expressed types; clamp inside the result storage range.
+    Operands broadcast like numpy with equal ranks: an operand dimension of
+    size 1 is read at index 0 for every index of the result's dimension
+    (e.g. a `[N, 1, 1, C]` squeeze-excite scale of an `[N, H, W, C]` tensor).
+
+    Verifier rules: per-tensor quantized types with equal expressed types;
+    operands of the result's rank whose dimensions equal the result's or
+    are 1; clamp inside the result storage range.
 
     ```mlir
     %y = qc.add %a, %b : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i8:f32, 0.2:1>>
@@ -306,8 +311,11 @@ def QC_MulOp : QC_ElementwiseBinaryOp<"mul"> {
     y = sat(clamp(requant((a - z_a) * (b - z_b), s_a * s_b / s_y) + z_y))
     ```
 
-    Verifier rules: per-tensor quantized types with equal shapes and
-    expressed types; clamp inside the result storage range.
+    Operands broadcast as for `qc.add`.
+
+    Verifier rules: per-tensor quantized types with equal expressed types;
+    operands of the result's rank whose dimensions equal the result's or
+    are 1; clamp inside the result storage range.
 
     ```mlir
     %y = qc.mul %a, %b : tensor<4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i8:f32, 0.2:1>>
@@ -336,11 +344,12 @@ def QC_ClampOp : QC_Op<"clamp", [Pure, SameOperandsAndResultType]> {
   let hasFolder = 1;
 }
 
-class QC_Pool2DOp<string mnemonic> : QC_Op<mnemonic, [Pure]> {
-  let arguments = (ins QC_QuantTensor:$input,
+class QC_Pool2DOp<string mnemonic, dag extraArgs = (ins)> : QC_Op<mnemonic, [Pure]> {
+  let arguments = !con((ins QC_QuantTensor:$input,
                        ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>:$kernel,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
-                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding);
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding),
+                       extraArgs);
   let results = (outs QC_QuantTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
@@ -363,7 +372,7 @@ def QC_MaxPool2DOp : QC_Pool2DOp<"max_pool2d"> {
   }];
 }
 
-def QC_AvgPool2DOp : QC_Pool2DOp<"avg_pool2d"> {
+def QC_AvgPool2DOp : QC_Pool2DOp<"avg_pool2d", (ins UnitAttr:$count_include_pad)> {
   let summary = "Quantized 2-D average pooling (NHWC)";
   let description = [{
     TFLite's integer average: the sum of the codes of the valid (non-padded)
@@ -373,7 +382,11 @@ def QC_AvgPool2DOp : QC_Pool2DOp<"avg_pool2d"> {
     s = sum x[...]   (i32);   y = s >= 0 ? (s + n/2) / n : (s - n/2) / n
     ```
 
-    (C division truncating toward zero). Parameters are unchanged.
+    (C division truncating toward zero). Parameters are unchanged. With
+    `count_include_pad`, padded positions hold the zero point (the real value
+    0) and count: `s` adds `z` for each of them and `n = KH * KW` everywhere.
+    The division is exact: `y` is the integer nearest to the mean of the
+    codes, ties away from zero.
 
     Verifier rules: as for `qc.max_pool2d`.
 

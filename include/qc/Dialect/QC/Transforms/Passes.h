@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
@@ -26,6 +27,13 @@ void populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns);
 /// shape ops and boundary cleanup.
 void populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
                                    RequantProfile profile);
+
+/// The rewrites of --qc-normalize-float (docs/Design.md): the canonical
+/// average-pool divisor and the fusion of elementwise chains of one
+/// quantized value.
+void populateNormalizeFloatPatterns(RewritePatternSet &patterns);
+/// Applies them greedily to `op` without folding (QDQ pairs survive).
+LogicalResult applyNormalizeFloatPatterns(Operation *op);
 
 //===----------------------------------------------------------------------===//
 // The compression passes as functions, for compilers that embed qc: each

@@ -69,6 +69,47 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
   ];
 }
 
+def NormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
+  let summary = "Bring the float spellings of one computation into the form the fold matches";
+  let description = [{
+    Rewrites float IR (before or between quantization boundaries) into the
+    canonical forms `--qc-fold-fake-quant` matches (docs/Design.md):
+
+    * an elementwise `arith` / `math` op on whole tensors with one operand
+      that is not a splat constant (`math.tanh %x`, `arith.mulf %x, %c`)
+      becomes a one-input `linalg.generic` with the constants as scalars;
+    * average pooling: `linalg.pooling_nhwc_sum` / `pooling_nchw_sum`
+      followed by a division by a scalar constant, or a product with one
+      (on tensors or in an elementwise `linalg.generic`), becomes the sum
+      pool followed by the divisor generic `sum[n, h, w, c] / counts[h, w]`
+      with a constant `counts` tensor (the form `python/qc/graph.py` emits,
+      which also expresses padding and `count_include_pad`);
+    * chains of elementwise `linalg.generic` ops that together compute a
+      function of one quantized value (its `qc.dequantize`, `qc.fake_quant`
+      or `quant.dcast`) and scalar constants fuse into one generic (upstream
+      elementwise fusion under a control function; duplicate operands are
+      merged), which the fold turns into a `qc.table`. Other generics (a
+      bias add after a contraction, binary ops of two values) are left as
+      they are;
+    * an elementwise generic (bias add, clamp) reading the
+      `tensor.expand_shape` of a `linalg.matmul` / `linalg.batch_matmul` on
+      collapsed batch dimensions (graph.py's N-D matmul) runs on the
+      collapsed shape, and the `expand_shape` moves after it (upstream
+      reshape folding by collapsing under a control function), so the
+      contraction, bias and clamp form one chain.
+
+    The pass never folds ops (upstream folds `quant.dcast(quant.qcast(x))`
+    to `x`). `--qc-fold-fake-quant` applies the same patterns itself after
+    its boundary step, so running this pass first is optional; it exists
+    to test and inspect the canonical form.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def LowRank : Pass<"qc-low-rank", "func::FuncOp"> {
   let summary = "Factorize constant contraction weights by truncated SVD (W ~= A * B)";
   let description = [{

@@ -1,0 +1,100 @@
+// RUN: qc-opt %s --qc-lower-to-linalg -split-input-file | FileCheck %s
+// qc.table, qc.softmax, qc.layer_norm and qc.batch_matmul lowered to
+// integer linalg (the bit-exact checks are test/python/nonlinear-numerics.py).
+
+// A table is a gather from a constant of the result's storage type at
+// (code - storage_min).
+// CHECK-LABEL: func.func @table
+// CHECK-DAG:     %[[T:.*]] = arith.constant dense<[3, 2, 1, 0]> : tensor<4xi8>
+// CHECK:         linalg.generic
+// CHECK:           %[[E:.*]] = arith.extsi %{{.*}} : i2 to i32
+// CHECK:           %[[I:.*]] = arith.subi %[[E]], %{{.*}} : i32
+// CHECK:           %[[X:.*]] = arith.index_cast %[[I]] : i32 to index
+// CHECK:           tensor.extract %[[T]][%[[X]]] : tensor<4xi8>
+func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.uniform<i8:f32, 0.1>> {
+  %y = qc.table %x table dense<[3, 2, 1, 0]> : tensor<4xi32> : tensor<5x!quant.uniform<i2:f32, 0.5>> -> tensor<5x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<5x!quant.uniform<i8:f32, 0.1>>
+}
+
+// -----
+
+// Softmax: row maxima, the exponential table at (max - code), an i64 sum,
+// then the Q15 quotient and the output stage.
+// CHECK-LABEL: func.func @softmax
+// CHECK-DAG:     %[[E:.*]] = arith.constant dense<"0x00000040{{.*}}"> : tensor<256xi32>
+// CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:           arith.maxsi
+// CHECK:         %[[EXP:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]] : tensor<2x16xi8>, tensor<2xi32>)
+// CHECK:           tensor.extract %[[E]]
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<2x16xi32>) outs(%{{.*}} : tensor<2xi64>)
+// CHECK:         linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]] : tensor<2x16xi32>, tensor<2xi64>)
+// CHECK:           arith.divsi %{{.*}} : i64
+// CHECK:           arith.trunci %{{.*}} : i64 to i32
+// CHECK:           arith.trunci %{{.*}} : i32 to i8
+func.func @softmax(%x: tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x16x!quant.uniform<i8:f32, 0.00390625:-128>> {
+  %y = qc.softmax %x axis 1 : tensor<2x16x!quant.uniform<i8:f32, 0.1:3>> -> tensor<2x16x!quant.uniform<i8:f32, 0.00390625:-128>>
+  return %y : tensor<2x16x!quant.uniform<i8:f32, 0.00390625:-128>>
+}
+
+// -----
+
+// Layer norm: the row sums, the i64 sums of squares of c = D x - S, the
+// per-row normalization and integer square root, then the per-channel
+// affine output.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK:         %[[S:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<3xi32>)
+// CHECK:         %[[V:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]] : tensor<3x4xi8>, tensor<3xi32>) outs(%{{.*}} : tensor<3xi64>)
+// CHECK:         %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[V]] : tensor<3xi64>) outs(%{{.*}}, %{{.*}} : tensor<3xi64>, tensor<3xi64>)
+// CHECK-COUNT-8:   arith.minsi %{{.*}} : i64
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %[[R]]#0, %[[R]]#1, %{{.*}}, %{{.*}} : tensor<3x4xi8>, tensor<3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<4xi64>, tensor<4xi64>)
+// CHECK:           arith.shrsi %{{.*}} : i64
+// CHECK:           arith.trunci %{{.*}} : i64 to i8
+func.func @layer_norm(%x: tensor<3x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<3x4x!quant.uniform<i8:f32, 0.05:-1>> {
+  %y = qc.layer_norm %x gamma [1.0, 0.5, 2.0, 1.0] beta [0.0, 0.25, -0.5, 0.0] epsilon 1.0e-05
+      : tensor<3x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<3x4x!quant.uniform<i8:f32, 0.05:-1>>
+  return %y : tensor<3x4x!quant.uniform<i8:f32, 0.05:-1>>
+}
+
+// -----
+
+// Batched matmul of two activations: zero points subtracted before each
+// product (unsigned rhs widened with extui), then the output stage.
+// CHECK-LABEL: func.func @batch_matmul
+// CHECK:         %[[ACC:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME:        ins(%{{.*}}, %{{.*}} : tensor<2x4x8xi8>, tensor<2x8x5xi8>) outs(%{{.*}} : tensor<2x4x5xi32>)
+// CHECK:           arith.extsi
+// CHECK:           arith.extui
+// CHECK:           arith.muli
+// CHECK:         linalg.generic {{.*}} ins(%[[ACC]] : tensor<2x4x5xi32>)
+func.func @batch_matmul(%a: tensor<2x4x8x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<2x8x5x!quant.uniform<u8:f32, 0.2:128>>) -> tensor<2x4x5x!quant.uniform<i8:f32, 0.5:2>> {
+  %y = qc.batch_matmul %a, %b : tensor<2x4x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x8x5x!quant.uniform<u8:f32, 0.2:128>> -> tensor<2x4x5x!quant.uniform<i8:f32, 0.5:2>>
+  return %y : tensor<2x4x5x!quant.uniform<i8:f32, 0.5:2>>
+}
+
+// -----
+
+// qc.mul broadcasts a [1, 1, 1, C] scale (squeeze-excite) by reading its
+// size-1 dimensions at index 0.
+// CHECK-LABEL: func.func @mul_broadcast
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[BC:.*]], #{{.*}}]
+// CHECK-SAME:        ins(%{{.*}}, %{{.*}} : tensor<1x4x4x3xi8>, tensor<1x1x1x3xi8>)
+func.func @mul_broadcast(%a: tensor<1x4x4x3x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<1x1x1x3x!quant.uniform<i8:f32, 0.01:-128>>) -> tensor<1x4x4x3x!quant.uniform<i8:f32, 0.05:2>> {
+  %y = qc.mul %a, %b : tensor<1x4x4x3x!quant.uniform<i8:f32, 0.1:3>>, tensor<1x1x1x3x!quant.uniform<i8:f32, 0.01:-128>> -> tensor<1x4x4x3x!quant.uniform<i8:f32, 0.05:2>>
+  return %y : tensor<1x4x4x3x!quant.uniform<i8:f32, 0.05:2>>
+}
+
+// -----
+
+// A float island's body runs in place.
+// CHECK-LABEL: func.func @float_island
+// CHECK-NOT:     qc.float_island
+// CHECK:         %[[L:.*]] = math.log %{{.*}} : tensor<4xf32>
+// CHECK-NOT:     qc.yield
+// CHECK:         return %[[L]]
+func.func @float_island(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = qc.float_island "f.float0" -> tensor<4xf32> {
+    %l = math.log %x : tensor<4xf32>
+    qc.yield %l : tensor<4xf32>
+  }
+  return %y : tensor<4xf32>
+}
