@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -23,6 +24,16 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
   tiling.registerTile = llvm::to_vector(options.registerTile);
   tiling.vectorWidth = options.vectorWidth;
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  if (options.int8Kernels) {
+    QCCPUInt8KernelsOptions kernels;
+    // register-tile=m,n,k: m rows of n/16 accumulator vectors (k is the
+    // reduction step of the other contractions' tiles).
+    if (options.registerTile.size() >= 2) {
+      kernels.tileRows = options.registerTile[0];
+      kernels.tileVectors = std::max<int64_t>(1, options.registerTile[1] / 16);
+    }
+    funcPM.addPass(createQCCPUInt8Kernels(kernels));
+  }
   // Before tiling: it leaves loops of vector ops and transposes, which the
   // next pass vectorizes.
   funcPM.addPass(createQCCPUVectorizeGathers());
@@ -50,6 +61,7 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
                                   const QCCPUPipelineOptions &options) {
   pm.addPass(createQCEmitCInterface());
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  funcPM.addPass(createForallToForLoopPass());
   funcPM.addPass(createQCCPUHoistVectorTransfers());
   if (options.x86VNNI)
     funcPM.addPass(createQCCPUContractToX86VNNI());

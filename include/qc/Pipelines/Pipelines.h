@@ -39,6 +39,12 @@ struct QCCPUPipelineOptions
                      "the code then needs a CPU with avx512vnni (qc-run "
                      "sets this from the host)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> int8Kernels{
+      *this, "int8-kernels",
+      llvm::cl::desc("Compute int8 matmuls and convolutions with "
+                     "qc-cpu-int8-kernels (packed weights, fused epilogue); "
+                     "false tiles them like other contractions"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "
