@@ -61,7 +61,12 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
                                   const QCCPUPipelineOptions &options) {
   pm.addPass(createQCEmitCInterface());
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
-  funcPM.addPass(createForallToForLoopPass());
+  // The kernels' tiles are independent (each writes its own outputs), so a
+  // threaded run computes every value exactly as a sequential one does.
+  if (options.threads == 1)
+    funcPM.addPass(createForallToForLoopPass());
+  else
+    funcPM.addPass(createForallToParallelLoopPass());
   funcPM.addPass(createQCCPUHoistVectorTransfers());
   if (options.x86VNNI)
     funcPM.addPass(createQCCPUContractToX86VNNI());
@@ -75,6 +80,17 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   funcPM.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
   funcPM.addPass(createCanonicalizerPass());
+  if (options.threads != 1) {
+    // omp.parallel + omp.wsloop with a static schedule over the tiles;
+    // translated to libomp calls (__kmpc_fork_call) with the LLVM IR.
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = std::max<int64_t>(options.threads, 0);
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+    // Inlines the memref.alloca_scope it wraps each loop body in (there are
+    // no allocas in them): scf-to-cf would otherwise split the scope's body
+    // into blocks, which alloca_scope does not allow.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // convert-to-llvm does not lower scf; it must become cf first.

@@ -294,12 +294,20 @@ def to_module(model, context=None, batch=1, name="main", input_shapes=None):
 
 
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
-            pipeline_options="", context=None, batch=1, input_shapes=None):
+            pipeline_options="", context=None, batch=1, input_shapes=None, threads=None):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
     (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models;
-    `input_shapes` gives a torch.fx model's input shapes."""
+    `input_shapes` gives a torch.fx model's input shapes. `threads` (CPU)
+    sets the compiled code's threads: None uses every core, 1 runs without
+    OpenMP."""
+    if threads is not None:
+        if target != "cpu":
+            raise ValueError("threads= applies to the cpu target only")
+        if int(threads) < 1:
+            raise ValueError("threads must be at least 1, not %r" % (threads,))
+        pipeline_options = ("%s threads=%d" % (pipeline_options, int(threads))).strip()
     module = to_module(module_or_model, context, batch=batch, input_shapes=input_shapes)
     if pipeline:
         module = module.clone() if module is module_or_model else module

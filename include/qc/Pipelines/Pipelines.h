@@ -45,6 +45,14 @@ struct QCCPUPipelineOptions
                      "qc-cpu-int8-kernels (packed weights, fused epilogue); "
                      "false tiles them like other contractions"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads of the parallel loops (scf.forall): 1 runs them "
+                     "in sequence and needs no runtime; N > 1 goes through "
+                     "OpenMP (the code then calls libomp) with N threads; 0 "
+                     "leaves the count to the OpenMP runtime (OMP_NUM_THREADS, "
+                     "else all cores)"),
+      llvm::cl::init(1)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "

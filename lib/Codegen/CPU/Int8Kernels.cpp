@@ -52,18 +52,6 @@ int64_t balancedRows(int64_t rows, int64_t maxRows) {
   return llvm::divideCeil(rows, tiles);
 }
 
-/// The constant behind `value` and any reshapes of it, shaped like `value`.
-DenseIntElementsAttr getConstantThroughReshapes(Value value) {
-  Value source = value;
-  while (isa_and_present<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
-      source.getDefiningOp()))
-    source = source.getDefiningOp()->getOperand(0);
-  DenseIntElementsAttr attr;
-  if (!matchPattern(source, m_Constant(&attr)))
-    return {};
-  return cast<DenseIntElementsAttr>(attr.reshape(cast<ShapedType>(value.getType())));
-}
-
 /// Packing run-time weights costs a pass over them; below this many rows
 /// the packed layout does not pay for it (a matrix-vector product would read
 /// the weights three times instead of once).
@@ -478,7 +466,11 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
     IRRewriter rewriter(&getContext());
+    // Fused consumers are erased; some of them are candidates too.
+    llvm::SmallPtrSet<Operation *, 16> erased;
     for (linalg::LinalgOp op : candidates) {
+      if (erased.contains(op))
+        continue;
       FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
       if (failed(contraction) ||
           (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
@@ -494,8 +486,10 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
       KernelBuilder builder(rewriter, *contraction, epilogue, {tileRows, tileVectors});
       Value result = builder.build();
       rewriter.replaceAllUsesWith(epilogue.result, result);
-      for (linalg::GenericOp stage : llvm::reverse(epilogue.stages))
+      for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
+        erased.insert(stage);
         rewriter.eraseOp(stage);
+      }
       // The contraction and a collapse_shape between it and the epilogue.
       if (!op->use_empty())
         if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(*op->getUsers().begin());

@@ -87,6 +87,10 @@ private:
   DenseMap<std::pair<Operation *, unsigned>, Value> columnCache;
 };
 
+/// The constant behind `value` and any reshapes of it, shaped like `value`
+/// (reshapes keep the row-major order of the data).
+DenseIntElementsAttr getConstantThroughReshapes(Value value);
+
 /// The filter [S, R, F] (S segments of R reduction bytes, F channels) as
 /// `linalg.pack` into the layout the kernel reads, [ceil(F/16), S,
 /// ceil(R/4), 16, 4], zero-padded, then flattened to 1-D.

@@ -3,8 +3,7 @@
 // The kernel reads, for 16 output channels and 4 reduction steps, one
 // 64-byte vector whose lane n holds the 4 weights of channel n: the operand
 // layout of vpdpbusd. `linalg.pack` states that layout; constant weights
-// are packed here at compile time (upstream folds packs of splats only),
-// others by a vector loop at run time.
+// are packed here at compile time, others by a vector loop at run time.
 //
 //===----------------------------------------------------------------------===//
 #include "Int8Kernels.h"
@@ -23,16 +22,16 @@ namespace {
 constexpr int64_t kInnerDimsPos[] = {2, 1};
 constexpr int64_t kOuterDimsPerm[] = {2, 0, 1};
 
-/// linalg.pack of an i8 constant, computed at compile time.
+/// linalg.pack of an i8 constant, computed at compile time (upstream folds
+/// a splat only when the padding value equals it).
 struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(linalg::PackOp op,
                                 PatternRewriter &rewriter) const override {
-    DenseIntElementsAttr source;
-    if (!matchPattern(op.getSource(), m_Constant(&source)) || source.isSplat() ||
-        !source.getElementType().isInteger(8))
-      return rewriter.notifyMatchFailure(op, "not a non-splat i8 constant");
+    DenseIntElementsAttr source = getConstantThroughReshapes(op.getSource());
+    if (!source || !source.getElementType().isInteger(8))
+      return rewriter.notifyMatchFailure(op, "not an i8 constant");
     IntegerAttr padAttr;
     int8_t pad = 0;
     if (Value padValue = op.getPaddingValue()) {
@@ -52,6 +51,7 @@ struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
     ArrayRef<int64_t> innerPos = op.getInnerDimsPos();
     ArrayRef<int64_t> tiles = op.getStaticInnerTiles();
     ArrayRef<char> data = source.getRawData();
+    bool splat = source.isSplat();
 
     SmallVector<int64_t> srcStrides(rank, 1);
     for (int64_t d = rank - 2; d >= 0; --d)
@@ -69,7 +69,7 @@ struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
         inside &= src[d] < srcShape[d];
         offset += src[d] * srcStrides[d];
       }
-      element = inside ? int8_t(data[offset]) : pad;
+      element = inside ? int8_t(data[splat ? 0 : offset]) : pad;
       // The next destination index, last dimension fastest.
       for (int64_t d = index.size() - 1; d >= 0; --d) {
         if (++index[d] < destShape[d])
@@ -97,7 +97,7 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
         op.getOuterDimsPerm() != ArrayRef(kOuterDimsPerm) ||
         op.getStaticInnerTiles() != ArrayRef<int64_t>{kLanes, kQuad})
       return rewriter.notifyMatchFailure(op, "not a VNNI filter pack");
-    if (matchPattern(op.getSource(), m_Constant()))
+    if (getConstantThroughReshapes(op.getSource()))
       return rewriter.notifyMatchFailure(op, "constant: folded instead");
     Location loc = op.getLoc();
     int64_t segments = srcType.getDimSize(0), depth = srcType.getDimSize(1),
@@ -173,6 +173,17 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
 };
 
 } // namespace
+
+DenseIntElementsAttr qc::cpu::getConstantThroughReshapes(Value value) {
+  Value source = value;
+  while (isa_and_present<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+      source.getDefiningOp()))
+    source = source.getDefiningOp()->getOperand(0);
+  DenseIntElementsAttr attr;
+  if (!matchPattern(source, m_Constant(&attr)))
+    return {};
+  return cast<DenseIntElementsAttr>(attr.reshape(cast<ShapedType>(value.getType())));
+}
 
 Value qc::cpu::packFilter(OpBuilder &b, Location loc, Value filter3D) {
   auto type = cast<RankedTensorType>(filter3D.getType());

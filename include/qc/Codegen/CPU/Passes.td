@@ -215,7 +215,8 @@ def QCVerifyCPUContract : Pass<"qc-verify-cpu-contract", "ModuleOp"> {
   let summary = "Check that a module is ready for LLVM IR translation";
   let description = [{
     The last pass of `qc-cpu-pipeline`: every op must be in the LLVM dialect
-    (or `builtin.module`), and with `integer-only` no function may contain
+    (or `builtin.module`, or the OpenMP dialect of threaded code, which the
+    LLVM IR translation lowers to libomp calls), and with `integer-only` no function may contain
     a floating-point type or operation. Failing here names the first
     offending op instead of failing later in translation or silently
     running float code in a model meant to be integer-only.
