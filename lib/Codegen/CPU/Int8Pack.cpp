@@ -84,7 +84,8 @@ struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
 };
 
 /// A run-time pack [S, R, F] -> [F/16, S, R/4, 16, 4]: per 4 rows and 16
-/// channels, four 16-byte loads interleaved into one 64-byte vector.
+/// channels, four 16-byte loads interleaved into one 64-byte vector; the
+/// 16-channel panels in parallel.
 struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -117,57 +118,66 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
     bool fullBlocks = channels % kLanes == 0, fullQuads = depth % kQuad == 0;
     Value flat = tensor::EmptyOp::create(rewriter, loc, {destType.getNumElements()}, i8);
     Value c0 = index(0), c1 = index(1);
+    int64_t panelBytes = segments * quads * kLanes * kQuad;
 
-    auto nest = scf::ForOp::create(
-        rewriter, loc, c0, index(blocks), c1, ValueRange{flat},
-        [&](OpBuilder &b, Location l, Value f1, ValueRange iter) {
-          auto segmentLoop = scf::ForOp::create(
-              b, l, c0, index(segments), c1, iter,
-              [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
-                auto quadLoop = scf::ForOp::create(
-                    b, l, c0, index(quads), c1, iter,
-                    [&](OpBuilder &b, Location l, Value q, ValueRange iter) {
-                      Value col = arith::MulIOp::create(b, l, f1, index(kLanes));
-                      SmallVector<Value> rows;
-                      for (int64_t r = 0; r < kQuad; ++r) {
-                        Value k = arith::AddIOp::create(
-                            b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
-                        // Rows past the depth are zero padding; the read
-                        // itself must stay inside the tensor.
-                        Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
-                        Value v = vector::TransferReadOp::create(
-                            b, l, rowType, op.getSource(), ValueRange{s, row, col}, zeroByte,
-                            ArrayRef<bool>{fullBlocks});
-                        if (!fullQuads)
-                          v = arith::SelectOp::create(
-                              b, l,
-                              arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k,
-                                                    index(depth)),
-                              v, zeroRow);
-                        rows.push_back(v);
-                      }
-                      Value rows01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], bytePairs);
-                      Value rows23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], bytePairs);
-                      Value packed = vector::ShuffleOp::create(b, l, rows01, rows23, wordPairs);
-                      Value block = arith::AddIOp::create(
-                          b, l, arith::MulIOp::create(b, l, f1, index(segments)), s);
-                      Value offset = arith::MulIOp::create(
-                          b, l,
-                          arith::AddIOp::create(
-                              b, l, arith::MulIOp::create(b, l, block, index(quads)), q),
-                          index(kLanes * kQuad));
-                      Value written = vector::TransferWriteOp::create(
-                                          b, l, packed, iter[0], ValueRange{offset},
-                                          ArrayRef<bool>{true})
-                                          .getResult();
-                      scf::YieldOp::create(b, l, written);
-                    });
-                scf::YieldOp::create(b, l, quadLoop.getResults());
+    // One task per 16 channels: each writes its own contiguous panel.
+    auto forall = scf::ForallOp::create(rewriter, loc,
+                                        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
+                                        ValueRange{flat}, std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(forall.getTerminator());
+    Value f1 = forall.getInductionVar(0);
+    Value panelStart = arith::MulIOp::create(rewriter, loc, f1, index(panelBytes));
+    SmallVector<OpFoldResult> offsets = {panelStart}, sizes = {rewriter.getIndexAttr(panelBytes)},
+                              strides = {rewriter.getIndexAttr(1)};
+    Value panel = tensor::ExtractSliceOp::create(rewriter, loc, forall.getRegionIterArgs()[0],
+                                                 offsets, sizes, strides);
+    Value col = arith::MulIOp::create(rewriter, loc, f1, index(kLanes));
+    auto segmentLoop = scf::ForOp::create(
+        rewriter, loc, c0, index(segments), c1, ValueRange{panel},
+        [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
+          auto quadLoop = scf::ForOp::create(
+              b, l, c0, index(quads), c1, iter,
+              [&](OpBuilder &b, Location l, Value q, ValueRange iter) {
+                SmallVector<Value> rows;
+                for (int64_t r = 0; r < kQuad; ++r) {
+                  Value k = arith::AddIOp::create(
+                      b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
+                  // Rows past the depth are zero padding; the read itself
+                  // must stay inside the tensor.
+                  Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
+                  Value v = vector::TransferReadOp::create(
+                      b, l, rowType, op.getSource(), ValueRange{s, row, col}, zeroByte,
+                      ArrayRef<bool>{fullBlocks});
+                  if (!fullQuads)
+                    v = arith::SelectOp::create(
+                        b, l,
+                        arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k, index(depth)),
+                        v, zeroRow);
+                  rows.push_back(v);
+                }
+                Value rows01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], bytePairs);
+                Value rows23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], bytePairs);
+                Value packed = vector::ShuffleOp::create(b, l, rows01, rows23, wordPairs);
+                Value offset = arith::MulIOp::create(
+                    b, l,
+                    arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, s, index(quads)), q),
+                    index(kLanes * kQuad));
+                Value written = vector::TransferWriteOp::create(b, l, packed, iter[0],
+                                                                ValueRange{offset},
+                                                                ArrayRef<bool>{true})
+                                    .getResult();
+                scf::YieldOp::create(b, l, written);
               });
-          scf::YieldOp::create(b, l, segmentLoop.getResults());
+          scf::YieldOp::create(b, l, quadLoop.getResults());
         });
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, segmentLoop.getResult(0),
+                                          forall.getRegionIterArgs()[0], offsets, sizes,
+                                          strides);
+    rewriter.setInsertionPointAfter(forall);
     SmallVector<ReassociationIndices> all = {{0, 1, 2, 3, 4}};
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, destType, nest.getResult(0), all);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, destType, forall.getResult(0), all);
     return success();
   }
 };

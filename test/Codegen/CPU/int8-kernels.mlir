@@ -14,10 +14,13 @@ func.func @matmul_runtime_weights(%a: tensor<20x36xi8>, %b: tensor<36x40xi8>) ->
 }
 
 // CHECK-LABEL: func.func @matmul_runtime_weights
-// The pack, lowered: four 16-byte rows interleaved into one 64-byte vector.
-// CHECK:         scf.for
+// The pack, lowered: per 16-channel panel (in parallel), four 16-byte rows
+// interleaved into one 64-byte vector.
+// CHECK:       scf.forall (%{{.*}}) in (3) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1728xi8>)
+// CHECK:         tensor.extract_slice {{.*}} [576] [1] : tensor<1728xi8> to tensor<576xi8>
 // CHECK-COUNT-3:   vector.shuffle
-// CHECK:           vector.transfer_write {{.*}} : vector<64xi8>, tensor<1728xi8>
+// CHECK:           vector.transfer_write {{.*}} : vector<64xi8>, tensor<576xi8>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [576] [1] : tensor<576xi8> into tensor<1728xi8>
 // The signed input, offset to u8 once.
 // CHECK:       linalg.generic
 // CHECK:         arith.xori
