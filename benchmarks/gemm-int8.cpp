@@ -28,8 +28,11 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
+#include <ctime>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -225,6 +228,40 @@ double readBandwidth(size_t bytes) {
   }
   return buffer.size() * sizeof(uint64_t) / best / 1e9;
 }
+/// The machine line of the table: CPU model, the ISA qc and oneDNN use,
+/// and the date, so a pasted table says where it was measured.
+void printMachine() {
+  std::string model = "unknown CPU";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    llvm::StringRef ref(line);
+    if (ref.starts_with("model name")) {
+      model = ref.split(':').second.trim().str();
+      break;
+    }
+  }
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  const char *dnnlIsa = "not built with oneDNN";
+#ifdef QC_HAVE_DNNL
+  switch (dnnl_get_effective_cpu_isa()) {
+  case dnnl_cpu_isa_avx512_core_amx: dnnlIsa = "avx512_core_amx"; break;
+  case dnnl_cpu_isa_avx512_core_bf16: dnnlIsa = "avx512_core_bf16"; break;
+  case dnnl_cpu_isa_avx512_core_vnni: dnnlIsa = "avx512_core_vnni"; break;
+  case dnnl_cpu_isa_avx512_core: dnnlIsa = "avx512_core"; break;
+  case dnnl_cpu_isa_avx2_vnni: dnnlIsa = "avx2_vnni"; break;
+  case dnnl_cpu_isa_avx2: dnnlIsa = "avx2"; break;
+  default: dnnlIsa = "older than avx2"; break;
+  }
+#endif
+  char date[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  llvm::outs() << model << " (" << llvm::sys::getHostCPUName() << "), "
+               << sysconf(_SC_NPROCESSORS_ONLN) << " cores, avx512vnni "
+               << (features.lookup("avx512vnni") ? "yes" : "no") << ", amx-int8 "
+               << (features.lookup("amx-int8") ? "yes" : "no")
+               << "; oneDNN ISA " << dnnlIsa << "; " << date << "\n";
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -266,6 +303,7 @@ int main(int argc, char **argv) {
     parsed.push_back(s);
   }
 
+  printMachine();
   std::string options = qcOptions;
   options += (options.empty() ? "threads=" : " threads=") + std::to_string(int(threads));
   llvm::outs() << llvm::format("threads %d, B %s, single-thread read bandwidth from "
