@@ -26,6 +26,7 @@ difference fails the run (exit 1). Not a test: timings depend on the load.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -185,6 +186,7 @@ def main():
             r["model"], r["form"], r["batch"], r["threads"], fmt(r["qc"], "%.3f"), fmt(r["ort"], "%.3f"),
             fmt(r["torch"], "%.3f"), fmt(ratio(r["ort"])), fmt(ratio(r["torch"])), r["compile"], r["fold"],
             "yes" if r["same"] else "**no**"))
+    shutil.rmtree(work, ignore_errors=True)
     text = "\n".join(lines)
     print(text)
     if args.markdown:
