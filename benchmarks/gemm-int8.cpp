@@ -1,20 +1,25 @@
 //===- gemm-int8.cpp - int8 GEMM: qc against oneDNN and plain loops -------===//
 //
 // Measures C[MxN] (i32) = A[MxK] (i8) * B[KxN] (i8) compiled by
-// qc-cpu-pipeline (tiled and vectorized), by the same pipeline with
+// qc-cpu-pipeline (qc-cpu-int8-kernels), by the same pipeline with
 // vectorize=false (upstream linalg -> scalar loops) and, when it was found at
-// configure time, oneDNN's int8 matmul. Single thread everywhere (unless
-// OMP_NUM_THREADS is set, which oneDNN then follows). Prints
-// GOPS (2*M*N*K / best time) and the ratios. qc's results are checked
-// against the loop version and against a scalar C++ loop (small shapes).
+// configure time, oneDNN's int8 matmul, on --threads threads each (oneDNN
+// through OMP_NUM_THREADS). Prints GOPS (2*M*N*K / best time) and the
+// ratios; every result is checked against the loop version and oneDNN.
+// With --const-weights, B is a constant of the compiled function (packed at
+// compile time, as a model's weights are); oneDNN still gets it at run time.
+// A single-thread read-bandwidth probe gives the roofline of M = 1 shapes.
 //
-// Usage: qc-bench-gemm-int8 [--repeat N] [--shapes MxKxN,...]
+// Usage: qc-bench-gemm-int8 [--repeat N] [--shapes MxKxN,...] [--threads N]
+//                           [--const-weights] [--loops]
 //
 //===----------------------------------------------------------------------===//
 #include "qc/InitAllDialects.h"
 #include "qc/InitAllPasses.h"
 #include "qc/Runtime/CPUExecutor.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -23,8 +28,11 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
+#include <ctime>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -42,8 +50,16 @@ static llvm::cl::opt<int> repeat("repeat",
                                  llvm::cl::init(10));
 static llvm::cl::opt<std::string>
     shapes("shapes", llvm::cl::desc("Comma-separated MxKxN shapes"),
-           llvm::cl::init("1x4096x4096,128x768x3072,256x1024x1024,"
-                          "1024x1024x1024"));
+           llvm::cl::init("128x768x3072,256x1024x1024,1024x1024x1024,"
+                          "1x4096x4096,100x1000x1000,17x1024x1024,"
+                          "256x1024x1000"));
+static llvm::cl::opt<bool>
+    constWeights("const-weights",
+                 llvm::cl::desc("Compile B into qc's function as a constant"),
+                 llvm::cl::init(false));
+static llvm::cl::opt<bool> loops(
+    "loops", llvm::cl::desc("Also time the scalar loops (slow)"),
+    llvm::cl::init(false));
 static llvm::cl::opt<std::string> qcOptions(
     "qc-options",
     llvm::cl::desc("qc-cpu-pipeline options of the measured qc variant"),
@@ -86,12 +102,26 @@ HostTensor randomInt8(std::vector<int64_t> shape, unsigned seed) {
 /// Compiles the GEMM with `pipelineOptions` and returns the best time of
 /// `runs` runs and the result.
 bool runQC(MLIRContext &context, const Shape &s, const std::string &options,
-           const std::vector<HostTensor> &inputs, int runs, double &best,
+           std::vector<HostTensor> inputs, int runs, double &best,
            HostTensor &result) {
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(gemmSource(s), &context);
   if (!module)
     return false;
+  if (constWeights) {
+    // B becomes an arith.constant and leaves the signature.
+    auto func = cast<func::FuncOp>(module->lookupSymbol("gemm"));
+    OpBuilder b(func.getBody());
+    auto type = cast<RankedTensorType>(func.getArgument(1).getType());
+    ArrayRef<int8_t> data(reinterpret_cast<const int8_t *>(inputs[1].data.data()),
+                          inputs[1].data.size());
+    Value weights = arith::ConstantOp::create(
+        b, func.getLoc(), DenseIntElementsAttr::get(type, data));
+    func.getArgument(1).replaceAllUsesWith(weights);
+    if (failed(func.eraseArgument(1)))
+      return false;
+    inputs.pop_back();
+  }
   FailureOr<EntrySignature> signature = readEntrySignature(*module, "gemm");
   if (failed(signature))
     return false;
@@ -176,19 +206,82 @@ bool runDNNL(const Shape &s, const std::vector<HostTensor> &inputs, int runs,
 double gops(const Shape &s, double seconds) {
   return 2.0 * s.m * s.n * s.k / seconds / 1e9;
 }
+
+/// Single-thread read bandwidth in GB/s over `bytes` (read once untimed,
+/// so a buffer that fits a cache is measured from it, like B between runs of
+/// the GEMM): the best of 5 sums of 64-bit words in 8 independent chains.
+double readBandwidth(size_t bytes) {
+  std::vector<uint64_t> buffer(bytes / sizeof(uint64_t), 1);
+  double best = 1e30;
+  volatile uint64_t sink = 0;
+  for (int run = 0; run <= 5; ++run) {
+    auto start = std::chrono::steady_clock::now();
+    uint64_t sums[8] = {};
+    for (size_t i = 0; i + 8 <= buffer.size(); i += 8)
+      for (int j = 0; j < 8; ++j)
+        sums[j] += buffer[i + j];
+    auto end = std::chrono::steady_clock::now();
+    for (uint64_t s : sums)
+      sink = sink + s;
+    if (run > 0)
+      best = std::min(best, std::chrono::duration<double>(end - start).count());
+  }
+  return buffer.size() * sizeof(uint64_t) / best / 1e9;
+}
+/// The machine line of the table: CPU model, the ISA qc and oneDNN use,
+/// and the date, so a pasted table says where it was measured.
+void printMachine() {
+  std::string model = "unknown CPU";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    llvm::StringRef ref(line);
+    if (ref.starts_with("model name")) {
+      model = ref.split(':').second.trim().str();
+      break;
+    }
+  }
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  const char *dnnlIsa = "not built with oneDNN";
+#ifdef QC_HAVE_DNNL
+  switch (dnnl_get_effective_cpu_isa()) {
+  case dnnl_cpu_isa_avx512_core_amx: dnnlIsa = "avx512_core_amx"; break;
+  case dnnl_cpu_isa_avx512_core_bf16: dnnlIsa = "avx512_core_bf16"; break;
+  case dnnl_cpu_isa_avx512_core_vnni: dnnlIsa = "avx512_core_vnni"; break;
+  case dnnl_cpu_isa_avx512_core: dnnlIsa = "avx512_core"; break;
+  case dnnl_cpu_isa_avx2_vnni: dnnlIsa = "avx2_vnni"; break;
+  case dnnl_cpu_isa_avx2: dnnlIsa = "avx2"; break;
+  default: dnnlIsa = "older than avx2"; break;
+  }
+#endif
+  char date[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  llvm::outs() << model << " (" << llvm::sys::getHostCPUName() << "), "
+               << sysconf(_SC_NPROCESSORS_ONLN) << " cores, avx512vnni "
+               << (features.lookup("avx512vnni") ? "yes" : "no") << ", amx-int8 "
+               << (features.lookup("amx-int8") ? "yes" : "no")
+               << "; oneDNN ISA " << dnnlIsa << "; " << date << "\n";
+}
 } // namespace
 
 int main(int argc, char **argv) {
-  // Single-threaded comparison: qc's code is single-threaded so far. The
-  // OpenMP runtime under oneDNN reads OMP_NUM_THREADS when it is loaded,
-  // before main, so the variable is set and the benchmark started again.
-  if (!std::getenv("OMP_NUM_THREADS")) {
-    setenv("OMP_NUM_THREADS", "1", /*overwrite=*/1);
+  llvm::InitLLVM initLLVM(argc, argv);
+  // libLLVM registers an unrelated --threads; this one replaces it.
+  if (llvm::cl::Option *llvmThreads = llvm::cl::getRegisteredOptions().lookup("threads"))
+    llvmThreads->removeArgument();
+  static llvm::cl::opt<int> threads("threads",
+                                    llvm::cl::desc("Threads of qc and oneDNN"),
+                                    llvm::cl::init(1));
+  llvm::cl::ParseCommandLineOptions(argc, argv, "qc int8 GEMM benchmark\n");
+  // oneDNN's OpenMP runtime reads OMP_NUM_THREADS when it is loaded, before
+  // main, so the variable is set and the benchmark started again.
+  std::string ompThreads = std::to_string(int(threads));
+  const char *current = std::getenv("OMP_NUM_THREADS");
+  if (!current || ompThreads != current) {
+    setenv("OMP_NUM_THREADS", ompThreads.c_str(), /*overwrite=*/1);
     execv("/proc/self/exe", argv);
     // Not Linux, or exec failed: run on, oneDNN may then use every core.
   }
-  llvm::InitLLVM initLLVM(argc, argv);
-  llvm::cl::ParseCommandLineOptions(argc, argv, "qc int8 GEMM benchmark\n");
 
   DialectRegistry registry;
   mlir::qc::registerAllDialects(registry);
@@ -210,24 +303,33 @@ int main(int argc, char **argv) {
     parsed.push_back(s);
   }
 
-  llvm::outs() << llvm::format("%-16s %10s %10s %10s %12s %12s\n", "MxKxN",
-                               "qc GOPS", "oneDNN", "loops", "qc/oneDNN",
-                               "qc/loops");
+  printMachine();
+  std::string options = qcOptions;
+  options += (options.empty() ? "threads=" : " threads=") + std::to_string(int(threads));
+  llvm::outs() << llvm::format("threads %d, B %s, single-thread read bandwidth from "
+                               "memory (256 MiB) %.1f GB/s\n",
+                               int(threads), constWeights ? "constant" : "argument",
+                               readBandwidth(256u << 20));
+  llvm::outs() << llvm::format("%-16s %10s %10s %10s %10s %10s %10s\n", "MxKxN", "qc GOPS",
+                               "oneDNN", "qc/oneDNN", "loops", "B GB/s", "B/probe");
   for (const Shape &s : parsed) {
     std::vector<HostTensor> inputs = {randomInt8({s.m, s.k}, 1),
                                       randomInt8({s.k, s.n}, 2)};
     double qcTime = 0, loopTime = 0;
     HostTensor qcResult, loopResult;
-    if (!runQC(context, s, qcOptions, inputs, repeat, qcTime, qcResult))
+    if (!runQC(context, s, options, inputs, repeat, qcTime, qcResult))
       return 1;
-    // The scalar loops are slow; fewer runs keep the benchmark short.
-    if (!runQC(context, s, "vectorize=false", inputs,
-               std::max(1, int(repeat) / 5), loopTime, loopResult))
-      return 1;
-    if (qcResult.data != loopResult.data) {
-      llvm::errs() << "qc's vectorized and loop results differ for "
-                   << s.m << "x" << s.k << "x" << s.n << "\n";
-      return 1;
+    std::vector<int32_t> expected;
+    if (loops) {
+      // The scalar loops are slow; fewer runs keep the benchmark short.
+      if (!runQC(context, s, "vectorize=false", inputs, std::max(1, int(repeat) / 5),
+                 loopTime, loopResult))
+        return 1;
+      if (qcResult.data != loopResult.data) {
+        llvm::errs() << "qc's kernel and loop results differ for " << s.m << "x"
+                     << s.k << "x" << s.n << "\n";
+        return 1;
+      }
     }
     double dnnlGops = 0;
 #ifdef QC_HAVE_DNNL
@@ -244,11 +346,17 @@ int main(int argc, char **argv) {
 #endif
     std::string name = std::to_string(s.m) + "x" + std::to_string(s.k) + "x" +
                        std::to_string(s.n);
-    double qcGops = gops(s, qcTime), loopGops = gops(s, loopTime);
-    llvm::outs() << llvm::format("%-16s %10.2f %10.2f %10.2f %12.3f %12.2f\n",
-                                 name.c_str(), qcGops, dnnlGops, loopGops,
+    double qcGops = gops(s, qcTime);
+    // How fast qc streamed B: the roofline of a matrix-vector product.
+    double weightRate = double(s.k) * s.n / qcTime / 1e9;
+    // ... against reading as many bytes with plain loads, from the same
+    // level of the memory hierarchy.
+    double probe = readBandwidth(size_t(s.k) * s.n);
+    llvm::outs() << llvm::format("%-16s %10.1f %10.1f %10.3f %10.2f %10.1f %10.2f\n",
+                                 name.c_str(), qcGops, dnnlGops,
                                  dnnlGops > 0 ? qcGops / dnnlGops : 0.0,
-                                 qcGops / loopGops);
+                                 loops ? gops(s, loopTime) : 0.0, weightRate,
+                                 weightRate / probe);
     llvm::outs().flush();
   }
   return 0;

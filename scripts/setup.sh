@@ -21,6 +21,8 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools spirv-tools
   # SVD for low-rank rewrites; oneDNN as a benchmark peer
   libeigen3-dev libdnnl-dev
+  # LLVM's OpenMP runtime: threads of the compiled CPU code (threads=N)
+  libomp-22-dev
   # gemmlowp headers: the reference qc's default profile is checked against
   libgemmlowp-dev
   # libFuzzer and the ASan/UBSan runtimes (scripts/fuzz.sh, scripts/sanitize.sh)

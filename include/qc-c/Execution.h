@@ -47,7 +47,9 @@ static inline bool qcExecutableIsNull(QcExecutable executable) {
 /// public function) for `target`, "cpu" or "vulkan". `pipelineOptions` are
 /// the options of that target's pipeline as written inside its braces
 /// (e.g. "vectorize=false" for qc-cpu-pipeline, "portable" for
-/// qc-spirv-pipeline); may be empty. The function's arguments and results
+/// qc-spirv-pipeline); may be empty. On the CPU, "threads=N" sets the
+/// threads of the compiled code (default: the cores of this machine; 1 runs
+/// without OpenMP). The function's arguments and results
 /// must be statically shaped tensors of the element types above (quantized
 /// types count as their storage type). `module` itself is left unchanged.
 /// The executable refers to the module's context, which must outlive it.
@@ -126,7 +128,8 @@ MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleCompileToFile(
 
 /// Ahead-of-time compilation for the host CPU: lowers a copy of `module`
 /// with qc-cpu-pipeline (`pipelineOptions` as for qcExecutableCreate; AVX-512
-/// VNNI where this CPU has it) unless it is already in the LLVM dialect, and
+/// VNNI where this CPU has it; one thread unless they say "threads=N", and
+/// then the object calls libomp) unless it is already in the LLVM dialect, and
 /// writes a relocatable object file to `path`, whole or not at all. Every
 /// public function is callable from C as `_mlir_ciface_<name>` with memref
 /// descriptors (docs/CPUBackend.md). A failing pipeline gives a reproducer.

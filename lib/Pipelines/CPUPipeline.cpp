@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -23,6 +24,16 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
   tiling.registerTile = llvm::to_vector(options.registerTile);
   tiling.vectorWidth = options.vectorWidth;
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  if (options.int8Kernels) {
+    QCCPUInt8KernelsOptions kernels;
+    // register-tile=m,n,k: m rows of n/16 accumulator vectors (k is the
+    // reduction step of the other contractions' tiles).
+    if (options.registerTile.size() >= 2) {
+      kernels.tileRows = options.registerTile[0];
+      kernels.tileVectors = std::max<int64_t>(1, options.registerTile[1] / 16);
+    }
+    funcPM.addPass(createQCCPUInt8Kernels(kernels));
+  }
   // Before tiling: it leaves loops of vector ops and transposes, which the
   // next pass vectorizes.
   funcPM.addPass(createQCCPUVectorizeGathers());
@@ -50,6 +61,12 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
                                   const QCCPUPipelineOptions &options) {
   pm.addPass(createQCEmitCInterface());
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
+  // The kernels' tiles are independent (each writes its own outputs), so a
+  // threaded run computes every value exactly as a sequential one does.
+  if (options.threads == 1)
+    funcPM.addPass(createForallToForLoopPass());
+  else
+    funcPM.addPass(createForallToParallelLoopPass());
   funcPM.addPass(createQCCPUHoistVectorTransfers());
   if (options.x86VNNI)
     funcPM.addPass(createQCCPUContractToX86VNNI());
@@ -65,6 +82,17 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   funcPM.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
   funcPM.addPass(createCanonicalizerPass());
+  if (options.threads != 1) {
+    // omp.parallel + omp.wsloop with a static schedule over the tiles;
+    // translated to libomp calls (__kmpc_fork_call) with the LLVM IR.
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = std::max<int64_t>(options.threads, 0);
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+    // Inlines the memref.alloca_scope it wraps each loop body in (there are
+    // no allocas in them): scf-to-cf would otherwise split the scope's body
+    // into blocks, which alloca_scope does not allow.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // convert-to-llvm does not lower scf; it must become cf first.

@@ -3,6 +3,7 @@
 #include "qc/Support/StderrCapture.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 using namespace mlir;
 
@@ -157,7 +159,8 @@ llvm::Error stringError(const llvm::Twine &message) {
 
 bool isLLVMDialectModule(ModuleOp module) {
   WalkResult result = module.walk([&](Operation *op) {
-    if (op == module.getOperation() || isa<LLVM::LLVMDialect>(op->getDialect()))
+    if (op == module.getOperation() ||
+        isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()))
       return WalkResult::advance();
     return WalkResult::interrupt();
   });
@@ -174,11 +177,23 @@ std::string hostCPUPipelineOptions(llvm::StringRef userOptions) {
   return options;
 }
 
+std::string withHostThreads(llvm::StringRef userOptions) {
+  std::string options = userOptions.str();
+  if (userOptions.contains("threads"))
+    return options;
+  // Without the OpenMP runtime to load, the JIT runs one thread.
+  unsigned cores = llvm::StringRef(QC_OPENMP_RUNTIME).empty()
+                       ? 1
+                       : std::max(1u, std::thread::hardware_concurrency());
+  return options + (options.empty() ? "" : " ") + "threads=" + std::to_string(cores);
+}
+
 llvm::Expected<std::unique_ptr<Executor>>
 createCPUExecutor(ModuleOp module, const EntrySignature &signature,
                   const CPUExecutorOptions &options) {
   if (!isLLVMDialectModule(module)) {
-    std::string pipelineOptions = hostCPUPipelineOptions(options.pipelineOptions);
+    std::string pipelineOptions =
+        withHostThreads(hostCPUPipelineOptions(options.pipelineOptions));
     std::string pipeline = "qc-cpu-pipeline";
     if (!pipelineOptions.empty())
       pipeline += "{" + pipelineOptions + "}";
@@ -240,8 +255,22 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
       static_cast<llvm::CodeGenOptLevel>(options.optLevel);
   engineOptions.enableObjectDump = false;
   // Lowered memref.copy of strided views calls memrefCopy from MLIR's C
-  // runner utilities.
-  llvm::StringRef runtimeLibraries[] = {QC_MLIR_C_RUNNER_UTILS};
+  // runner utilities; threaded code calls the OpenMP runtime.
+  SmallVector<llvm::StringRef, 2> runtimeLibraries = {QC_MLIR_C_RUNNER_UTILS};
+  bool threaded = module.walk([](Operation *op) {
+                          return isa<omp::OpenMPDialect>(op->getDialect())
+                                     ? WalkResult::interrupt()
+                                     : WalkResult::advance();
+                        })
+                      .wasInterrupted();
+  if (threaded) {
+    llvm::StringRef openmp = QC_OPENMP_RUNTIME;
+    if (openmp.empty())
+      return stringError("the module runs threads through OpenMP but qc was "
+                         "built without libomp (libomp-22-dev); compile it "
+                         "with threads=1");
+    runtimeLibraries.push_back(openmp);
+  }
   engineOptions.sharedLibPaths = runtimeLibraries;
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions);

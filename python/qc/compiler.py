@@ -341,7 +341,7 @@ def _integer_only_pipeline(pipeline):
 
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
             pipeline_options="", context=None, batch=1, input_shapes=None, output=None,
-            name=None, header=None, integer_only=False):
+            name=None, header=None, integer_only=False, threads=None):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
@@ -361,7 +361,16 @@ def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None
     dequantize and a quantize raises CompileError naming it and the reason.
     (Float inputs and outputs keep their float qc.quantize / qc.dequantize
     boundaries; for code without any float, integer inputs and outputs, add
-    pipeline_options="integer-only=true" on the CPU.)"""
+    pipeline_options="integer-only=true" on the CPU.)
+
+    `threads` (CPU) sets the compiled code's threads: None uses every core,
+    1 runs without OpenMP."""
+    if threads is not None:
+        if target != "cpu":
+            raise ValueError("threads= applies to the cpu target only")
+        if int(threads) < 1:
+            raise ValueError("threads must be at least 1, not %r" % (threads,))
+        pipeline_options = ("%s threads=%d" % (pipeline_options, int(threads))).strip()
     module = to_module(module_or_model, context, batch=batch, input_shapes=input_shapes)
     if integer_only and pipeline:
         pipeline = _integer_only_pipeline(pipeline)

@@ -136,6 +136,15 @@ int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // libLLVM registers an unrelated --threads of its own; qc-run's replaces
+  // it, so it is registered here, after removing that one.
+  if (llvm::cl::Option *llvmThreads = llvm::cl::getRegisteredOptions().lookup("threads"))
+    llvmThreads->removeArgument();
+  static llvm::cl::opt<unsigned> threads(
+      "threads",
+      llvm::cl::desc("CPU threads of the compiled code (default: the cores of "
+                     "this machine; 1 runs without OpenMP)"),
+      llvm::cl::init(0), llvm::cl::cat(qcRunCategory));
   llvm::cl::HideUnrelatedOptions(qcRunCategory);
   llvm::cl::SetVersionPrinter(::qc::printVersion);
   llvm::cl::ParseCommandLineOptions(
@@ -188,6 +197,9 @@ int main(int argc, char **argv) {
   if (target == "cpu") {
     CPUExecutorOptions options;
     options.pipelineOptions = pipelineOptions;
+    if (threads != 0)
+      options.pipelineOptions += (pipelineOptions.empty() ? "threads=" : " threads=") +
+                                 std::to_string(threads);
     options.sourcePath = inputFilename;
     options.optLevel = optLevel;
     llvm::Expected<std::unique_ptr<Executor>> created =

@@ -45,6 +45,20 @@ struct QCCPUPipelineOptions
                      "AVX512-VBMI vpermi2b; the code then needs a CPU with "
                      "avx512vbmi (qc-run sets this from the host)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> int8Kernels{
+      *this, "int8-kernels",
+      llvm::cl::desc("Compute int8 matmuls and convolutions with "
+                     "qc-cpu-int8-kernels (packed weights, fused epilogue); "
+                     "false tiles them like other contractions"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads of the parallel loops (scf.forall): 1 runs them "
+                     "in sequence and needs no runtime; N > 1 goes through "
+                     "OpenMP (the code then calls libomp) with N threads; 0 "
+                     "leaves the count to the OpenMP runtime (OMP_NUM_THREADS, "
+                     "else all cores)"),
+      llvm::cl::init(1)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "

@@ -34,6 +34,10 @@ bool isLLVMDialectModule(mlir::ModuleOp module);
 /// where it has AVX512-VNNI, unless the options already decide.
 std::string hostCPUPipelineOptions(llvm::StringRef userOptions);
 
+/// `userOptions` plus `threads=<cores of this machine>` unless they set
+/// threads: what JIT compilation (qc-run, qc.compile, the C API) uses.
+std::string withHostThreads(llvm::StringRef userOptions);
+
 /// The `qc-opt` command line that reproduces running qc-cpu-pipeline with
 /// `pipelineOptions` on `sourcePath`.
 std::string cpuPipelineReproducer(llvm::StringRef pipelineOptions,

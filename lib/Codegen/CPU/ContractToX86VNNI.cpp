@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -163,13 +164,71 @@ struct ContractToVNNI final : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// The four-byte dot product of qc-cpu-int8-kernels,
+///   multi_reduction<add>(shape_cast<16x4>(extui(a) * extsi(w)), acc) [1],
+/// a and w vector<64xi8>, is exactly one vpdpbusd.
+struct DotToVNNI final : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto sourceType = op.getSourceVectorType();
+    if (op.getKind() != vector::CombiningKind::ADD ||
+        sourceType.getShape() != ArrayRef<int64_t>{kLanes, kBytesPerLane} ||
+        !sourceType.getElementType().isInteger(32) ||
+        op.getReductionMask() != ArrayRef<bool>{false, true})
+      return rewriter.notifyMatchFailure(op, "not a reduction of 16x4 i32 lanes");
+    auto cast = op.getSource().getDefiningOp<vector::ShapeCastOp>();
+    auto mul = cast ? cast.getSource().getDefiningOp<arith::MulIOp>() : nullptr;
+    if (!mul)
+      return rewriter.notifyMatchFailure(op, "not a reduction of products");
+    auto bytesOf = [](Value v) -> Value {
+      Value source = v.getDefiningOp() ? v.getDefiningOp()->getOperand(0) : Value();
+      auto type = source ? dyn_cast<VectorType>(source.getType()) : VectorType();
+      if (!type || type.getShape() != ArrayRef<int64_t>{kLanes * kBytesPerLane} ||
+          !type.getElementType().isInteger(8))
+        return {};
+      return source;
+    };
+    // The unsigned side may have been folded into a constant (the 0x80
+    // bytes that take a signed input's offset back out).
+    auto unsignedBytesOf = [&](Value v) -> Value {
+      if (v.getDefiningOp<arith::ExtUIOp>())
+        return bytesOf(v);
+      SplatElementsAttr splat;
+      if (!matchPattern(v, m_Constant(&splat)))
+        return {};
+      int64_t value = splat.getSplatValue<APInt>().getSExtValue();
+      if (value < 0 || value > 255)
+        return {};
+      return arith::ConstantOp::create(
+          rewriter, op.getLoc(),
+          DenseElementsAttr::get(VectorType::get({kLanes * kBytesPerLane}, rewriter.getI8Type()),
+                                 rewriter.getI8IntegerAttr(int8_t(value))));
+    };
+    Value a, w;
+    for (auto [x, y] : {std::pair{mul.getLhs(), mul.getRhs()},
+                        std::pair{mul.getRhs(), mul.getLhs()}}) {
+      if (y.getDefiningOp<arith::ExtSIOp>() && (w = bytesOf(y)) && (a = unsignedBytesOf(x)))
+        break;
+      a = w = Value();
+    }
+    if (!a || !w)
+      return rewriter.notifyMatchFailure(op, "not u8 x s8 products");
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getDestType(), rewriter.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+        ValueRange{op.getAcc(), a, w});
+    return success();
+  }
+};
+
 struct ContractToX86VNNIPass final
     : qc::impl::QCCPUContractToX86VNNIBase<ContractToX86VNNIPass> {
   using QCCPUContractToX86VNNIBase::QCCPUContractToX86VNNIBase;
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ContractToVNNI>(&getContext());
+    patterns.add<ContractToVNNI, DotToVNNI>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

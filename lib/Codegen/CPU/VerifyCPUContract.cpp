@@ -2,6 +2,7 @@
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCVERIFYCPUCONTRACT
@@ -33,7 +34,8 @@ struct VerifyCPUContractPass final
     WalkResult result = module.walk([&](Operation *op) -> WalkResult {
       if (op == module.getOperation())
         return WalkResult::advance();
-      if (!isa<LLVM::LLVMDialect>(op->getDialect())) {
+      // OpenMP ops of threaded code translate to LLVM IR with the rest.
+      if (!isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect())) {
         op->emitError() << "'" << op->getName()
                         << "' is not in the LLVM dialect after the CPU "
                            "lowering; the pipeline does not handle it";

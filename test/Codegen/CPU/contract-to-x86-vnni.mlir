@@ -86,3 +86,51 @@ func.func @int16(%a: vector<2x8xi16>, %b: vector<8x16xi16>, %c: vector<2x16xi32>
                         kind = #vector.kind<add>} %a, %b, %c : vector<2x8xi16>, vector<8x16xi16> into vector<2x16xi32>
   return %r : vector<2x16xi32>
 }
+
+// -----
+
+// The dot product of qc-cpu-int8-kernels: four u8 x s8 products per lane,
+// summed into the accumulator, is one vpdpbusd.
+// CHECK-LABEL: func.func @dot
+// CHECK-SAME:    (%[[A:.*]]: vector<64xi8>, %[[W:.*]]: vector<64xi8>, %[[ACC:.*]]: vector<16xi32>)
+// CHECK:         %[[R:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ACC]], %[[A]], %[[W]])
+// CHECK:         return %[[R]]
+func.func @dot(%a: vector<64xi8>, %w: vector<64xi8>, %acc: vector<16xi32>) -> vector<16xi32> {
+  %ae = arith.extui %a : vector<64xi8> to vector<64xi32>
+  %we = arith.extsi %w : vector<64xi8> to vector<64xi32>
+  %p = arith.muli %ae, %we : vector<64xi32>
+  %g = vector.shape_cast %p : vector<64xi32> to vector<16x4xi32>
+  %r = vector.multi_reduction <add>, %g, %acc [1] : vector<16x4xi32> to vector<16xi32>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+// A constant unsigned side (the 0x80 bytes of the offset correction, folded
+// after their extui) becomes a byte constant again.
+// CHECK-LABEL: func.func @dot_constant_bytes
+// CHECK:         %[[BYTES:.*]] = arith.constant dense<-128> : vector<64xi8>
+// CHECK:         llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[BYTES]], %{{.*}})
+func.func @dot_constant_bytes(%w: vector<64xi8>, %acc: vector<16xi32>) -> vector<16xi32> {
+  %c = arith.constant dense<128> : vector<64xi32>
+  %we = arith.extsi %w : vector<64xi8> to vector<64xi32>
+  %p = arith.muli %c, %we : vector<64xi32>
+  %g = vector.shape_cast %p : vector<64xi32> to vector<16x4xi32>
+  %r = vector.multi_reduction <add>, %g, %acc [1] : vector<16x4xi32> to vector<16xi32>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+// NOTE: signed bytes on both sides are not what vpdpbusd computes.
+// CHECK-LABEL: func.func @dot_signed_signed
+// CHECK-NOT:     llvm.call_intrinsic
+// CHECK:         vector.multi_reduction
+func.func @dot_signed_signed(%a: vector<64xi8>, %w: vector<64xi8>, %acc: vector<16xi32>) -> vector<16xi32> {
+  %ae = arith.extsi %a : vector<64xi8> to vector<64xi32>
+  %we = arith.extsi %w : vector<64xi8> to vector<64xi32>
+  %p = arith.muli %ae, %we : vector<64xi32>
+  %g = vector.shape_cast %p : vector<64xi32> to vector<16x4xi32>
+  %r = vector.multi_reduction <add>, %g, %acc [1] : vector<16x4xi32> to vector<16xi32>
+  return %r : vector<16xi32>
+}

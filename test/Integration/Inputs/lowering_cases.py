@@ -630,4 +630,56 @@ def all_cases(seed=0):
     cases.append(dequantize_case("dequantize", rng, (3, 17), QType(0.07, -3)))
     cases.append(dequantize_case("dequantize_pc_u8", rng, (2, 3),
                                  QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
+    # Their own generator, so that the cases above keep their inputs.
+    cases.extend(kernel_cases(np.random.default_rng(seed + 1)))
+    return cases
+
+
+def kernel_cases(rng):
+    """Shapes for qc-cpu-int8-kernels: several tiles and remainders in both
+    directions, reductions not a multiple of 4, partial 16-channel vectors,
+    run-time and constant weights, signed and unsigned inputs, the dense,
+    strided, dilated and depthwise convolutions (names start with k_)."""
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    cases = []
+
+    def pc(n):
+        return QType(rng.uniform(0.005, 0.05, n), rng.integers(-4, 5, n), axis=1)
+
+    def pc_conv(n):
+        return QType(rng.uniform(0.005, 0.05, n), rng.integers(-4, 5, n), axis=3)
+
+    cases.append(matmul_case("k_mm_37_70_50_const", rng, 37, 70, 50, QType(0.05, -7), pc(50),
+                             QType(spread_scale(0.05, 0.03, 70), 4), const_weights=True,
+                             const_bias=True))
+    cases.append(matmul_case("k_mm_40_33_20_arg", rng, 40, 33, 20, QType(0.05, 3), pc(20),
+                             QType(spread_scale(0.05, 0.03, 33), -2), profile=S))
+    cases.append(matmul_case("k_mm_u8_20_64_32", rng, 20, 64, 32, QType(0.05, 128, signed=False),
+                             QType(0.02, 0), QType(spread_scale(0.05, 0.02, 64), 100, signed=False),
+                             const_weights=True))
+    cases.append(matmul_case("k_mm_sat_24_32_16", rng, 24, 32, 16, QType(0.5, 1), QType(0.5, 0),
+                             QType(0.1, 0), const_weights=True, clamp=(-100, 90)))
+    xq = QType(0.05, -3)
+    cases.append(conv2d_case("k_conv_7x7_s2_c3", rng, (1, 17, 15, 3), (7, 7, 3, 20), xq,
+                             pc_conv(20), QType(spread_scale(0.05, 0.03, 147), 2), strides=(2, 2),
+                             padding=(3, 3, 3, 3), const_weights=True))
+    cases.append(conv2d_case("k_conv_1x1", rng, (2, 5, 6, 24), (1, 1, 24, 40), QType(0.05, 5),
+                             QType(0.02, 0), QType(spread_scale(0.05, 0.02, 24), -1),
+                             const_weights=True, profile=S))
+    cases.append(conv2d_case("k_conv_dil2", rng, (1, 9, 9, 8), (3, 3, 8, 16), xq, pc_conv(16),
+                             QType(spread_scale(0.05, 0.03, 72), 0), dilations=(2, 2),
+                             padding=(2, 1, 2, 1), const_weights=True))
+    cases.append(conv2d_case("k_conv_u8", rng, (1, 8, 8, 16), (3, 3, 16, 32),
+                             QType(0.05, 128, signed=False), pc_conv(32),
+                             QType(spread_scale(0.05, 0.03, 144), 128, signed=False),
+                             padding=(1, 1, 1, 1), const_weights=True, clamp=(128, 255)))
+    cases.append(conv2d_case("k_conv_arg", rng, (1, 6, 6, 8), (3, 3, 8, 24), xq, QType(0.02, 1),
+                             QType(spread_scale(0.05, 0.02, 72), 3)))
+    cases.append(conv2d_case("k_dw_s2_c20", rng, (1, 9, 9, 20), (3, 3, 1, 20), xq, pc_conv(20),
+                             QType(spread_scale(0.05, 0.03, 9), 1), strides=(2, 2),
+                             padding=(1, 1, 1, 1), groups=20, const_weights=True))
+    cases.append(conv2d_case("k_dw_u8_c32", rng, (1, 7, 7, 32), (3, 3, 1, 32),
+                             QType(0.05, 128, signed=False), QType(0.03, 0),
+                             QType(spread_scale(0.05, 0.03, 9), 128, signed=False),
+                             padding=(1, 1, 1, 1), groups=32))
     return cases

@@ -33,10 +33,13 @@ def main():
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pipeline-options", default=None)
+    parser.add_argument("--only", default="", help="run the cases whose name starts so")
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     failures, ran, skipped = [], 0, []
     for case in lowering_cases.all_cases(args.seed):
+        if not case.name.startswith(args.only):
+            continue
         reason = next((r for pred, r in SKIPPED if pred(case)), None)
         if reason:
             skipped.append((case.name, reason))

@@ -81,6 +81,51 @@ def QCCPUVectorizeGathers
   ];
 }
 
+def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
+  let summary = "Int8 matmuls and convolutions as register-tile kernels "
+                "with packed weights and the epilogue fused";
+  let description = [{
+    Works on linalg on tensors, before `qc-cpu-tile-and-vectorize`. An int8
+    x int8 -> i32 contraction (matmul, conv_2d_nhwc_hwcf, the grouped
+    convolution generic with one group, depthwise convolution; static
+    shapes, signed filter, accumulator a constant fill) becomes an
+    `scf.forall` over tiles of `rows x 16*vectors` outputs. Output pixels
+    are rows, so a convolution is a matrix product whose reduction runs over
+    contiguous bytes of the padded NHWC input (no im2col copy).
+
+    - The filter goes through `linalg.pack` into vpdpbusd's operand layout
+      `[F/16, segments, R/4, 16, 4]` (16 channels x 4 reduction bytes per
+      64-byte vector); packs of constants are folded here, at compile time.
+    - vpdpbusd multiplies unsigned by signed bytes: a signed input is offset
+      once by 128 (`x ^ 0x80`) and `128 * sum(w)` (a compile-time constant
+      for constant weights) is taken off the accumulator's start value.
+    - The accumulators stay in registers for the whole reduction; then the
+      chain of elementwise consumers (requantization, and whatever follows
+      it elementwise) runs on them, op by op on vectors, and only the
+      narrowed result is stored.
+    - Depthwise convolutions accumulate 16 channels per vector over the
+      taps with widening multiplies.
+
+    The four-byte dot products are written with portable vector ops (widen,
+    multiply, reduce groups of 4 lanes), which `qc-cpu-contract-to-x86-vnni`
+    turns into `vpdpbusd` after bufferization. Results are bit-exact: every
+    sum is the i32 sum of the same products.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"8",
+           "Most output rows (pixels) per register tile">,
+    Option<"tileVectors", "tile-vectors", "int64_t", /*default=*/"3",
+           "Most 16-channel accumulator vectors per row of a register tile">,
+    Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
+           "Compute the elementwise consumers on the accumulators">
+  ];
+}
+
 def QCCPUHoistVectorTransfers
     : Pass<"qc-cpu-hoist-vector-transfers", "func::FuncOp"> {
   let summary = "Keep loop-carried vectors in registers across loops";
@@ -215,7 +260,8 @@ def QCVerifyCPUContract : Pass<"qc-verify-cpu-contract", "ModuleOp"> {
   let summary = "Check that a module is ready for LLVM IR translation";
   let description = [{
     The last pass of `qc-cpu-pipeline`: every op must be in the LLVM dialect
-    (or `builtin.module`), and with `integer-only` no function may contain
+    (or `builtin.module`, or the OpenMP dialect of threaded code, which the
+    LLVM IR translation lowers to libomp calls), and with `integer-only` no function may contain
     a floating-point type or operation. Failing here names the first
     offending op instead of failing later in translation or silently
     running float code in a model meant to be integer-only.

@@ -1,0 +1,243 @@
+//===- Int8ContractionMatch.cpp - recognize int8 matmuls and convolutions -===//
+//
+// Works on the structure every linalg op shares (indexing maps, iterator
+// types, the scalar body), so the named ops and the generics that
+// qc-lower-to-linalg builds for mixed signedness or groups are one case.
+//
+//===----------------------------------------------------------------------===//
+#include "Int8Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::qc::cpu;
+
+namespace {
+
+/// The signedness of the two inputs of a body `out + ext(in0) * ext(in1)`.
+std::optional<std::pair<bool, bool>> matchMultiplyAccumulate(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield.getNumOperands() != 1)
+    return std::nullopt;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return std::nullopt;
+  Value out = body->getArgument(2);
+  Value other = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if ((add.getLhs() != out && add.getRhs() != out) || other == out)
+    return std::nullopt;
+  auto mul = other.getDefiningOp<arith::MulIOp>();
+  if (!mul)
+    return std::nullopt;
+  // Which input a factor extends, and whether it sign-extends.
+  auto extension = [&](Value v) -> std::optional<std::pair<unsigned, bool>> {
+    Operation *def = v.getDefiningOp();
+    if (!def || !isa<arith::ExtSIOp, arith::ExtUIOp>(def))
+      return std::nullopt;
+    auto arg = dyn_cast<BlockArgument>(def->getOperand(0));
+    if (!arg || arg.getOwner() != body || arg.getArgNumber() > 1)
+      return std::nullopt;
+    return std::pair{arg.getArgNumber(), isa<arith::ExtSIOp>(def)};
+  };
+  auto x = extension(mul.getLhs()), y = extension(mul.getRhs());
+  if (!x || !y || x->first == y->first)
+    return std::nullopt;
+  if (x->first == 1)
+    std::swap(x, y);
+  return std::pair{x->second, y->second};
+}
+
+/// The coefficient of dimension `dim` in the linear expression `e`.
+int64_t coefficient(AffineExpr e, unsigned dim, unsigned numDims) {
+  MLIRContext *context = e.getContext();
+  SmallVector<AffineExpr> replacements(numDims, getAffineConstantExpr(0, context));
+  replacements[dim] = getAffineConstantExpr(1, context);
+  auto constant = dyn_cast<AffineConstantExpr>(e.replaceDims(replacements));
+  return constant ? constant.getValue() : 0;
+}
+
+/// `value` with each group of `groupSizes` consecutive dimensions collapsed
+/// into one (the groups hold the unit dimensions to drop).
+Value dropUnitDims(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> groupSizes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<ReassociationIndices> groups;
+  int64_t next = 0;
+  for (int64_t size : groupSizes) {
+    ReassociationIndices group;
+    for (int64_t i = 0; i < size; ++i)
+      group.push_back(next++);
+    groups.push_back(group);
+  }
+  if (next != type.getRank())
+    return {};
+  if (groups.size() == size_t(type.getRank()))
+    return value;
+  return tensor::CollapseShapeOp::create(b, loc, value, groups);
+}
+
+/// The convolution window of input dimension `result` of the input map:
+/// `out * stride + window * dilation`.
+bool windowOf(AffineMap map, unsigned result, unsigned out, unsigned window,
+              int64_t &stride, int64_t &dilation) {
+  AffineExpr e = map.getResult(result);
+  unsigned n = map.getNumDims();
+  stride = coefficient(e, out, n);
+  dilation = coefficient(e, window, n);
+  MLIRContext *context = map.getContext();
+  return stride > 0 && dilation > 0 &&
+         e == getAffineDimExpr(out, context) * stride +
+                  getAffineDimExpr(window, context) * dilation;
+}
+
+/// `dims` as the results of a map over `numDims` loops.
+AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims, MLIRContext *context) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, context));
+  return AffineMap::get(numDims, 0, exprs, context);
+}
+
+} // namespace
+
+FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      op->getNumResults() != 1)
+    return failure();
+  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+  Value out = op.getDpsInits()[0];
+  auto elementIs = [](Value v, unsigned width) {
+    return getElementTypeOrSelf(v.getType()).isSignlessInteger(width);
+  };
+  if (!elementIs(lhs, 8) || !elementIs(rhs, 8) || !elementIs(out, 32))
+    return failure();
+  std::optional<std::pair<bool, bool>> signs = matchMultiplyAccumulate(op);
+  // vpdpbusd multiplies unsigned by signed bytes; signed activations are
+  // offset, unsigned weights are not supported.
+  if (!signs || !signs->second)
+    return failure();
+  auto fill = out.getDefiningOp<linalg::FillOp>();
+  IntegerAttr initValue;
+  if (!fill || !matchPattern(fill.value(), m_Constant(&initValue)))
+    return failure();
+
+  Int8Contraction c;
+  c.op = op;
+  c.inputSigned = signs->first;
+  c.init = initValue.getValue().getSExtValue();
+  MLIRContext *context = op.getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  auto iteratorsAre = [&](ArrayRef<utils::IteratorType> expected) {
+    return ArrayRef(iterators) == expected;
+  };
+  constexpr auto par = utils::IteratorType::parallel;
+  constexpr auto red = utils::IteratorType::reduction;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+
+  if (op.getNumLoops() == 3) {
+    // (m, n, k): [M, K] x [K, N] -> [M, N].
+    if (!iteratorsAre({par, par, red}) || maps[0] != dimsMap(3, {0, 2}, context) ||
+        maps[1] != dimsMap(3, {2, 1}, context) || maps[2] != dimsMap(3, {0, 1}, context))
+      return failure();
+    c.wp = c.ow = ranges[0];
+    c.filters = ranges[1];
+    c.channels = ranges[2];
+    c.input = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, b.getI8Type()), lhs,
+        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+    c.filter = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1, 1, c.channels, c.filters}, b.getI8Type()),
+        rhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+    return c;
+  }
+
+  // Convolutions. Loop positions of (n, oh, ow, kh, kw) and of the channel
+  // loops depend on the form; the maps are checked against the expected
+  // ones, built from the strides and dilations read off the input map.
+  unsigned n = 0, ohL = 1, owL = 2;
+  auto finishWindow = [&](unsigned khL, unsigned kwL) {
+    return windowOf(maps[0], 1, ohL, khL, c.strideH, c.dilationH) &&
+           windowOf(maps[0], 2, owL, kwL, c.strideW, c.dilationW);
+  };
+  auto inputMap = [&](unsigned khL, unsigned kwL, ArrayRef<unsigned> rest) {
+    SmallVector<AffineExpr> exprs = {
+        getAffineDimExpr(n, context),
+        getAffineDimExpr(ohL, context) * c.strideH +
+            getAffineDimExpr(khL, context) * c.dilationH,
+        getAffineDimExpr(owL, context) * c.strideW +
+            getAffineDimExpr(kwL, context) * c.dilationW};
+    for (unsigned d : rest)
+      exprs.push_back(getAffineDimExpr(d, context));
+    return AffineMap::get(op.getNumLoops(), 0, exprs, context);
+  };
+  auto inputType = cast<RankedTensorType>(lhs.getType());
+  c.batch = ranges[0];
+  c.oh = ranges[1];
+  c.ow = ranges[2];
+  c.hp = inputType.getDimSize(1);
+  c.wp = inputType.getDimSize(2);
+
+  if (op.getNumLoops() == 7 &&
+      iteratorsAre({par, par, par, par, red, red, red}) && maps.size() == 3 &&
+      maps[1] == dimsMap(7, {4, 5, 6, 3}, context)) {
+    // conv_2d_nhwc_hwcf: (n, oh, ow, f, kh, kw, c).
+    if (!finishWindow(4, 5) || maps[0] != inputMap(4, 5, {6}) ||
+        maps[2] != dimsMap(7, {0, 1, 2, 3}, context))
+      return failure();
+    c.filters = ranges[3];
+    c.kh = ranges[4];
+    c.kw = ranges[5];
+    c.channels = ranges[6];
+    c.input = lhs;
+    c.filter = rhs;
+    return c;
+  }
+  if (op.getNumLoops() == 7 &&
+      iteratorsAre({par, par, par, par, par, red, red}) &&
+      maps[1] == dimsMap(7, {5, 6, 3, 4}, context)) {
+    // depthwise_conv_2d_nhwc_hwcm: (n, oh, ow, c, m, kh, kw), m = 1.
+    if (ranges[4] != 1 || !finishWindow(5, 6) || maps[0] != inputMap(5, 6, {3}) ||
+        maps[2] != dimsMap(7, {0, 1, 2, 3, 4}, context))
+      return failure();
+    c.depthwise = true;
+    c.channels = c.filters = ranges[3];
+    c.kh = ranges[5];
+    c.kw = ranges[6];
+    c.input = lhs;
+    c.filter = dropUnitDims(b, loc, rhs, {1, 1, 2});
+    return c;
+  }
+  if (op.getNumLoops() == 8 &&
+      iteratorsAre({par, par, par, par, par, red, red, red})) {
+    // The grouped generic: (n, oh, ow, g, f, kh, kw, c), input
+    // [N, Hp, Wp, G, C/G], filter [KH, KW, C/G, G, F/G].
+    if (!finishWindow(5, 6) || maps[0] != inputMap(5, 6, {3, 7}) ||
+        maps[1] != dimsMap(8, {5, 6, 7, 3, 4}, context) ||
+        maps[2] != dimsMap(8, {0, 1, 2, 3, 4}, context))
+      return failure();
+    int64_t groups = ranges[3], perGroup = ranges[4], groupChannels = ranges[7];
+    c.kh = ranges[5];
+    c.kw = ranges[6];
+    if (groups == 1) {
+      c.channels = groupChannels;
+      c.filters = perGroup;
+      c.input = dropUnitDims(b, loc, lhs, {1, 1, 1, 2});
+      c.filter = dropUnitDims(b, loc, rhs, {1, 1, 1, 2});
+      return c;
+    }
+    if (groupChannels == 1 && perGroup == 1) {
+      c.depthwise = true;
+      c.channels = c.filters = groups;
+      c.input = dropUnitDims(b, loc, lhs, {1, 1, 1, 2});
+      c.filter = dropUnitDims(b, loc, rhs, {1, 1, 3});
+      return c;
+    }
+  }
+  return failure();
+}

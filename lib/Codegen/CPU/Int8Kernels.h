@@ -1,0 +1,105 @@
+//===- Int8Kernels.h - int8 contractions as register-tile kernels -*- C++ -*-===//
+//
+// Private to lib/Codegen/CPU: the pieces of qc-cpu-int8-kernels (matching an
+// int8 contraction and its elementwise consumers, packing the weights, and
+// vectorizing the consumers' bodies on the accumulator tile).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_LIB_CODEGEN_CPU_INT8KERNELS_H
+#define QC_LIB_CODEGEN_CPU_INT8KERNELS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::qc::cpu {
+
+/// Lanes of one accumulator vector (i32 lanes of a zmm register) and the
+/// bytes of the reduction one lane sums per vpdpbusd.
+inline constexpr int64_t kLanes = 16;
+inline constexpr int64_t kQuad = 4;
+
+/// An int8 x int8 -> i32 matrix product, convolution or depthwise
+/// convolution, seen as rows (output pixels, or the rows of a matrix
+/// product) times columns (output channels). A matrix product [M, K] x
+/// [K, N] is the 1x1 convolution of an image [1, 1, M, K].
+struct Int8Contraction {
+  linalg::LinalgOp op;
+  bool depthwise = false;
+  /// [N, Hp, Wp, C], padding already applied.
+  Value input;
+  /// Dense: [KH, KW, C, F]; depthwise: [KH, KW, C] (F = C).
+  Value filter;
+  bool inputSigned = false;
+  int64_t batch = 1, hp = 1, wp = 1, channels = 1;
+  int64_t kh = 1, kw = 1, filters = 1, oh = 1, ow = 1;
+  int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+  /// The constant the accumulator starts from (its linalg.fill).
+  int64_t init = 0;
+
+  int64_t rows() const { return batch * oh * ow; }
+};
+
+/// Recognizes the int8 contractions qc-lower-to-linalg produces: matmul
+/// (named or mixed-signedness generic), conv_2d_nhwc_hwcf, the grouped
+/// convolution generic with one group or one channel per group, and
+/// depthwise_conv_2d_nhwc_hwcm with multiplier 1. The filter must be
+/// signed (vpdpbusd multiplies u8 by s8), shapes static, the accumulator a
+/// constant fill.
+FailureOr<Int8Contraction> matchInt8Contraction(linalg::LinalgOp op);
+
+/// A chain of elementwise linalg.generic ops that consume the contraction's
+/// result one after the other (requantization, then e.g. a residual add):
+/// each is computed on the accumulator vectors in registers.
+struct Epilogue {
+  SmallVector<linalg::GenericOp> stages;
+  /// For each stage, the input operand that carries the previous value.
+  SmallVector<unsigned> chainOperands;
+  /// The value the fused kernel replaces (the last stage's result, or the
+  /// contraction's own result when there are no stages).
+  Value result;
+  Type elementType;
+};
+
+/// The longest chain of single-use elementwise consumers of `product`
+/// (through a collapse_shape) that the kernel can vectorize: all-parallel
+/// generics over [rows..., columns] with identity maps on the chained value
+/// and on the result, other inputs read along the columns or broadcast,
+/// bodies of arith/math ops. `partialLanes` rejects bodies that could trap on
+/// the padding lanes of a last partial vector (divisions).
+Epilogue matchEpilogue(const Int8Contraction &contraction, bool partialLanes);
+
+/// Builds the epilogue of one accumulator vector: row `rowIndices` (the
+/// row's index along each of the stages' row dimensions), columns
+/// [col, col + kLanes). `inBounds` is false for a partial last vector.
+/// `cache` holds reads shared by every row (per-channel parameters).
+class EpilogueEmitter {
+public:
+  EpilogueEmitter(Epilogue &epilogue) : epilogue(epilogue) {}
+  Value emit(OpBuilder &b, Location loc, Value acc, ArrayRef<Value> rowIndices,
+             Value col, bool inBounds);
+  void clearColumnCache() { columnCache.clear(); }
+
+private:
+  Value readOperand(OpBuilder &b, Location loc, linalg::GenericOp op,
+                    OpOperand &operand, ArrayRef<Value> rowIndices, Value col,
+                    bool inBounds);
+  Epilogue &epilogue;
+  DenseMap<std::pair<Operation *, unsigned>, Value> columnCache;
+};
+
+/// The constant behind `value` and any reshapes of it, shaped like `value`
+/// (reshapes keep the row-major order of the data).
+DenseIntElementsAttr getConstantThroughReshapes(Value value);
+
+/// The filter [S, R, F] (S segments of R reduction bytes, F channels) as
+/// `linalg.pack` into the layout the kernel reads, [ceil(F/16), S,
+/// ceil(R/4), 16, 4], zero-padded, then flattened to 1-D.
+Value packFilter(OpBuilder &b, Location loc, Value filter3D);
+
+/// Folds linalg.pack of an i8 constant (upstream folds only splats) and
+/// lowers the remaining packs into the [.., 16, 4] layout to vector code.
+void populateInt8PackPatterns(RewritePatternSet &patterns);
+
+} // namespace mlir::qc::cpu
+
+#endif // QC_LIB_CODEGEN_CPU_INT8KERNELS_H

@@ -1,0 +1,216 @@
+//===- Int8Pack.cpp - weights in the layout of the int8 kernels -----------===//
+//
+// The kernel reads, for 16 output channels and 4 reduction steps, one
+// 64-byte vector whose lane n holds the 4 weights of channel n: the operand
+// layout of vpdpbusd. `linalg.pack` states that layout; constant weights
+// are packed here at compile time, others by a vector loop at run time.
+//
+//===----------------------------------------------------------------------===//
+#include "Int8Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::qc::cpu;
+
+namespace {
+
+constexpr int64_t kInnerDimsPos[] = {2, 1};
+constexpr int64_t kOuterDimsPerm[] = {2, 0, 1};
+
+/// linalg.pack of an i8 constant, computed at compile time (upstream folds
+/// a splat only when the padding value equals it).
+struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::PackOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr source = getConstantThroughReshapes(op.getSource());
+    if (!source || !source.getElementType().isInteger(8))
+      return rewriter.notifyMatchFailure(op, "not an i8 constant");
+    IntegerAttr padAttr;
+    int8_t pad = 0;
+    if (Value padValue = op.getPaddingValue()) {
+      if (!matchPattern(padValue, m_Constant(&padAttr)))
+        return rewriter.notifyMatchFailure(op, "padding value not constant");
+      pad = int8_t(padAttr.getValue().getSExtValue());
+    }
+    RankedTensorType destType = op.getDestType();
+    if (!destType.hasStaticShape() || ShapedType::isDynamicShape(op.getStaticInnerTiles()))
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    ArrayRef<int64_t> srcShape = op.getSourceType().getShape();
+    ArrayRef<int64_t> destShape = destType.getShape();
+    int64_t rank = srcShape.size();
+    SmallVector<int64_t> perm(op.getOuterDimsPerm());
+    if (perm.empty())
+      perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    ArrayRef<int64_t> innerPos = op.getInnerDimsPos();
+    ArrayRef<int64_t> tiles = op.getStaticInnerTiles();
+    ArrayRef<char> data = source.getRawData();
+    bool splat = source.isSplat();
+
+    SmallVector<int64_t> srcStrides(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      srcStrides[d] = srcStrides[d + 1] * srcShape[d + 1];
+    std::vector<int8_t> packed(destType.getNumElements());
+    SmallVector<int64_t> index(destShape.size(), 0), src(rank);
+    for (int8_t &element : packed) {
+      for (int64_t i = 0; i < rank; ++i)
+        src[perm[i]] = index[i];
+      for (auto [t, d] : llvm::enumerate(innerPos))
+        src[d] = src[d] * tiles[t] + index[rank + t];
+      int64_t offset = 0;
+      bool inside = true;
+      for (int64_t d = 0; d < rank; ++d) {
+        inside &= src[d] < srcShape[d];
+        offset += src[d] * srcStrides[d];
+      }
+      element = inside ? int8_t(data[splat ? 0 : offset]) : pad;
+      // The next destination index, last dimension fastest.
+      for (int64_t d = index.size() - 1; d >= 0; --d) {
+        if (++index[d] < destShape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, DenseIntElementsAttr::get(destType, ArrayRef<int8_t>(packed)));
+    return success();
+  }
+};
+
+/// A run-time pack [S, R, F] -> [F/16, S, R/4, 16, 4]: per 4 rows and 16
+/// channels, four 16-byte loads interleaved into one 64-byte vector; the
+/// 16-channel panels in parallel.
+struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::PackOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType srcType = op.getSourceType(), destType = op.getDestType();
+    if (srcType.getRank() != 3 || !srcType.hasStaticShape() ||
+        !srcType.getElementType().isInteger(8) ||
+        op.getInnerDimsPos() != ArrayRef(kInnerDimsPos) ||
+        op.getOuterDimsPerm() != ArrayRef(kOuterDimsPerm) ||
+        op.getStaticInnerTiles() != ArrayRef<int64_t>{kLanes, kQuad})
+      return rewriter.notifyMatchFailure(op, "not a VNNI filter pack");
+    if (getConstantThroughReshapes(op.getSource()))
+      return rewriter.notifyMatchFailure(op, "constant: folded instead");
+    Location loc = op.getLoc();
+    int64_t segments = srcType.getDimSize(0), depth = srcType.getDimSize(1),
+            channels = srcType.getDimSize(2);
+    int64_t blocks = destType.getDimSize(0), quads = destType.getDimSize(2);
+    Type i8 = rewriter.getI8Type();
+    auto rowType = VectorType::get({kLanes}, i8);
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
+    Value zeroByte = arith::ConstantOp::create(rewriter, loc, rewriter.getI8IntegerAttr(0));
+    Value zeroRow = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(rowType, rewriter.getI8IntegerAttr(0)));
+    SmallVector<int64_t> bytePairs, wordPairs;
+    for (int64_t i = 0; i < kLanes; ++i)
+      bytePairs.append({i, i + kLanes});
+    for (int64_t i = 0; i < kLanes; ++i)
+      wordPairs.append({2 * i, 2 * i + 1, 2 * kLanes + 2 * i, 2 * kLanes + 2 * i + 1});
+    bool fullBlocks = channels % kLanes == 0, fullQuads = depth % kQuad == 0;
+    Value flat = tensor::EmptyOp::create(rewriter, loc, {destType.getNumElements()}, i8);
+    Value c0 = index(0), c1 = index(1);
+    int64_t panelBytes = segments * quads * kLanes * kQuad;
+
+    // One task per 16 channels: each writes its own contiguous panel.
+    auto forall = scf::ForallOp::create(rewriter, loc,
+                                        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
+                                        ValueRange{flat}, std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(forall.getTerminator());
+    Value f1 = forall.getInductionVar(0);
+    Value panelStart = arith::MulIOp::create(rewriter, loc, f1, index(panelBytes));
+    SmallVector<OpFoldResult> offsets = {panelStart}, sizes = {rewriter.getIndexAttr(panelBytes)},
+                              strides = {rewriter.getIndexAttr(1)};
+    Value panel = tensor::ExtractSliceOp::create(rewriter, loc, forall.getRegionIterArgs()[0],
+                                                 offsets, sizes, strides);
+    Value col = arith::MulIOp::create(rewriter, loc, f1, index(kLanes));
+    auto segmentLoop = scf::ForOp::create(
+        rewriter, loc, c0, index(segments), c1, ValueRange{panel},
+        [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
+          auto quadLoop = scf::ForOp::create(
+              b, l, c0, index(quads), c1, iter,
+              [&](OpBuilder &b, Location l, Value q, ValueRange iter) {
+                SmallVector<Value> rows;
+                for (int64_t r = 0; r < kQuad; ++r) {
+                  Value k = arith::AddIOp::create(
+                      b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
+                  // Rows past the depth are zero padding; the read itself
+                  // must stay inside the tensor.
+                  Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
+                  Value v = vector::TransferReadOp::create(
+                      b, l, rowType, op.getSource(), ValueRange{s, row, col}, zeroByte,
+                      ArrayRef<bool>{fullBlocks});
+                  if (!fullQuads)
+                    v = arith::SelectOp::create(
+                        b, l,
+                        arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k, index(depth)),
+                        v, zeroRow);
+                  rows.push_back(v);
+                }
+                Value rows01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], bytePairs);
+                Value rows23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], bytePairs);
+                Value packed = vector::ShuffleOp::create(b, l, rows01, rows23, wordPairs);
+                Value offset = arith::MulIOp::create(
+                    b, l,
+                    arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, s, index(quads)), q),
+                    index(kLanes * kQuad));
+                Value written = vector::TransferWriteOp::create(b, l, packed, iter[0],
+                                                                ValueRange{offset},
+                                                                ArrayRef<bool>{true})
+                                    .getResult();
+                scf::YieldOp::create(b, l, written);
+              });
+          scf::YieldOp::create(b, l, quadLoop.getResults());
+        });
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, segmentLoop.getResult(0),
+                                          forall.getRegionIterArgs()[0], offsets, sizes,
+                                          strides);
+    rewriter.setInsertionPointAfter(forall);
+    SmallVector<ReassociationIndices> all = {{0, 1, 2, 3, 4}};
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, destType, forall.getResult(0), all);
+    return success();
+  }
+};
+
+} // namespace
+
+DenseIntElementsAttr qc::cpu::getConstantThroughReshapes(Value value) {
+  Value source = value;
+  while (isa_and_present<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+      source.getDefiningOp()))
+    source = source.getDefiningOp()->getOperand(0);
+  DenseIntElementsAttr attr;
+  if (!matchPattern(source, m_Constant(&attr)))
+    return {};
+  return cast<DenseIntElementsAttr>(attr.reshape(cast<ShapedType>(value.getType())));
+}
+
+Value qc::cpu::packFilter(OpBuilder &b, Location loc, Value filter3D) {
+  auto type = cast<RankedTensorType>(filter3D.getType());
+  int64_t segments = type.getDimSize(0), depth = type.getDimSize(1),
+          channels = type.getDimSize(2);
+  int64_t blocks = llvm::divideCeil(channels, kLanes), quads = llvm::divideCeil(depth, kQuad);
+  Value dest = tensor::EmptyOp::create(b, loc, {blocks, segments, quads, kLanes, kQuad},
+                                       type.getElementType());
+  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  SmallVector<OpFoldResult> tiles = {b.getIndexAttr(kLanes), b.getIndexAttr(kQuad)};
+  Value packed = linalg::PackOp::create(b, loc, filter3D, dest, kInnerDimsPos, tiles, zero,
+                                        kOuterDimsPerm)
+                     .getResult();
+  return tensor::CollapseShapeOp::create(b, loc, packed,
+                                         ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
+}
+
+void qc::cpu::populateInt8PackPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldConstantPack, LowerVNNIPack>(patterns.getContext());
+}

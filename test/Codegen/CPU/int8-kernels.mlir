@@ -1,0 +1,159 @@
+// RUN: qc-opt %s --split-input-file --qc-cpu-int8-kernels | FileCheck %s
+// RUN: not qc-opt %s --split-input-file --qc-cpu-int8-kernels=tile-rows=0 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: qc-cpu-int8-kernels: tile-rows and tile-vectors must be positive
+
+// Run-time weights, signed input: packed by a loop, 128 * sum(w) taken off
+// in the kernel.
+func.func @matmul_runtime_weights(%a: tensor<20x36xi8>, %b: tensor<36x40xi8>) -> tensor<20x40xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<20x40xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<20x40xi32>) -> tensor<20x40xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<20x36xi8>, tensor<36x40xi8>) outs(%z : tensor<20x40xi32>) -> tensor<20x40xi32>
+  return %r : tensor<20x40xi32>
+}
+
+// CHECK-LABEL: func.func @matmul_runtime_weights
+// The pack, lowered: per 16-channel panel (in parallel), four 16-byte rows
+// interleaved into one 64-byte vector.
+// CHECK:       scf.forall (%{{.*}}) in (3) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1728xi8>)
+// CHECK:         tensor.extract_slice {{.*}} [576] [1] : tensor<1728xi8> to tensor<576xi8>
+// CHECK-COUNT-3:   vector.shuffle
+// CHECK:           vector.transfer_write {{.*}} : vector<64xi8>, tensor<576xi8>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [576] [1] : tensor<576xi8> into tensor<1728xi8>
+// The signed input, offset to u8 once.
+// CHECK:       linalg.generic
+// CHECK:         arith.xori
+// 7-row tiles (20 rows: 7, 7, 6) of three 16-channel vectors.
+// CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (1, 2)
+// CHECK:         vector.transfer_read {{.*}} : tensor<1728xi8>, vector<64xi8>
+// CHECK:         vector.transfer_read {{.*}} : tensor<720xi8>, vector<4xi8>
+// CHECK:         vector.broadcast {{.*}} : i32 to vector<16xi32>
+// CHECK:         arith.extui {{.*}} : vector<64xi8> to vector<64xi32>
+// CHECK:         arith.extsi {{.*}} : vector<64xi8> to vector<64xi32>
+// CHECK:         vector.multi_reduction <add>, {{.*}} [1] : vector<16x4xi32> to vector<16xi32>
+// 128 * sum(w), accumulated next to the tile, comes off at the end.
+// CHECK:         arith.subi {{.*}} : vector<16xi32>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [7, 40] [1, 1]
+// CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (1, 1)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [6, 40] [1, 1]
+// CHECK-NOT:   linalg.matmul
+
+// -----
+
+// Constant weights: packed at compile time; the offset of the signed input
+// is part of the accumulator's start, and the requantizing consumer runs on
+// the accumulators.
+func.func @matmul_const_weights_epilogue(%a: tensor<3x8xi8>) -> tensor<3x17xi8> {
+  %b = arith.constant dense<1> : tensor<8x17xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x17xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<3x17xi32>) -> tensor<3x17xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x8xi8>, tensor<8x17xi8>) outs(%z : tensor<3x17xi32>) -> tensor<3x17xi32>
+  %bias = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]> : tensor<17xi32>
+  %o = tensor.empty() : tensor<3x17xi8>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%r, %bias : tensor<3x17xi32>, tensor<17xi32>) outs(%o : tensor<3x17xi8>) {
+  ^bb0(%acc: i32, %c: i32, %out: i8):
+    %s = arith.addi %acc, %c : i32
+    %lo = arith.constant -128 : i32
+    %hi = arith.constant 127 : i32
+    %t0 = arith.maxsi %s, %lo : i32
+    %t1 = arith.minsi %t0, %hi : i32
+    %t = arith.trunci %t1 : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<3x17xi8>
+  return %y : tensor<3x17xi8>
+}
+
+// CHECK-LABEL: func.func @matmul_const_weights_epilogue
+// CHECK-DAG:   arith.constant dense<"0x0101{{.*}}"> : tensor<256xi8>
+// CHECK-DAG:   arith.constant dense<[-1024, {{.*}}, -1024, 0, {{.*}}, 0]> : tensor<32xi32>
+// CHECK-NOT:   linalg.pack
+// CHECK:       scf.forall
+// CHECK:         scf.for
+// CHECK:           scf.for
+// CHECK:             vector.multi_reduction
+// The consumer's body on the accumulators; the last vector is partial.
+// CHECK:         arith.maxsi {{.*}} : vector<16xi32>
+// CHECK:         arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK:         vector.transfer_write {{.*}}[%{{.*}}, %{{.*}}] {in_bounds = [true]} : vector<16xi8>, tensor<3x17xi8>
+// CHECK:         vector.transfer_write {{.*}}[%{{.*}}, %{{.*}}] : vector<16xi8>, tensor<3x17xi8>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [3, 17] [1, 1] : tensor<3x17xi8> into tensor<3x17xi8>
+// CHECK-NOT:   linalg.matmul
+// CHECK:       return
+
+// -----
+
+// NOTE: vpdpbusd multiplies unsigned by signed bytes; unsigned weights stay
+// with the generic tiling.
+func.func @unsigned_weights(%a: tensor<32x16xi8>, %b: tensor<16x16xi8>) -> tensor<32x16xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<32x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<32x16xi32>) -> tensor<32x16xi32>
+  %r = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %b : tensor<32x16xi8>, tensor<16x16xi8>) outs(%z : tensor<32x16xi32>) -> tensor<32x16xi32>
+  return %r : tensor<32x16xi32>
+}
+
+// CHECK-LABEL: func.func @unsigned_weights
+// CHECK-NOT:   scf.forall
+// CHECK:       linalg.matmul {cast = #linalg.type_fn<cast_unsigned>}
+
+// -----
+
+// NOTE: packing run-time weights does not pay off for a few rows.
+func.func @few_rows_runtime_weights(%a: tensor<3x16xi8>, %b: tensor<16x16xi8>) -> tensor<3x16xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<3x16xi32>) -> tensor<3x16xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x16xi8>, tensor<16x16xi8>) outs(%z : tensor<3x16xi32>) -> tensor<3x16xi32>
+  return %r : tensor<3x16xi32>
+}
+
+// CHECK-LABEL: func.func @few_rows_runtime_weights
+// CHECK-NOT:   scf.forall
+// CHECK:       linalg.matmul
+
+// -----
+
+// A 3x3 convolution reads each filter row's 3 taps x 4 channels as one run
+// of 12 input bytes: three segments of three quads.
+func.func @conv_3x3(%x: tensor<1x6x6x4xi8>) -> tensor<1x4x4x16xi32> {
+  %w = arith.constant dense<2> : tensor<3x3x4x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x4x4x16xi32>) -> tensor<1x4x4x16xi32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x6x6x4xi8>, tensor<3x3x4x16xi8>) outs(%z : tensor<1x4x4x16xi32>) -> tensor<1x4x4x16xi32>
+  return %r : tensor<1x4x4x16xi32>
+}
+
+// CHECK-LABEL: func.func @conv_3x3
+// CHECK-DAG:   arith.constant dense<2> : tensor<576xi8>
+// CHECK-DAG:   arith.constant dense<-9216> : tensor<16xi32>
+// CHECK-DAG:   %[[C3:.*]] = arith.constant 3 : index
+// CHECK:       scf.forall
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %[[C3]] step
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[C3]] step
+// CHECK:             vector.multi_reduction
+// CHECK:       tensor.expand_shape {{.*}} : tensor<16x16xi32> into tensor<1x4x4x16xi32>
+// CHECK-NOT:   linalg.conv_2d_nhwc_hwcf
+
+// -----
+
+// Depthwise: 16 channels per vector, widening multiply-adds over the taps.
+func.func @depthwise(%x: tensor<1x5x5x16xi8>, %w: tensor<3x3x16x1xi8>) -> tensor<1x3x3x16x1xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x3x3x16x1xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x3x3x16x1xi32>) -> tensor<1x3x3x16x1xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x5x5x16xi8>, tensor<3x3x16x1xi8>) outs(%z : tensor<1x3x3x16x1xi32>) -> tensor<1x3x3x16x1xi32>
+  return %r : tensor<1x3x3x16x1xi32>
+}
+
+// CHECK-LABEL: func.func @depthwise
+// CHECK-DAG:   %[[C9:.*]] = arith.constant 9 : index
+// CHECK:       scf.forall
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %[[C9]] step
+// CHECK:           arith.extsi {{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK:           arith.muli {{.*}} : vector<16xi32>
+// CHECK:           arith.addi {{.*}} : vector<16xi32>
+// CHECK:       tensor.expand_shape {{.*}} : tensor<9x16xi32> into tensor<1x3x3x16x1xi32>
+// CHECK-NOT:   linalg.depthwise_conv_2d_nhwc_hwcm

@@ -1,0 +1,23 @@
+// The tiles of qc-cpu-int8-kernels run on OpenMP threads with threads != 1,
+// in sequence (no runtime calls) with threads=1, the default.
+// RUN: qc-opt %s --qc-cpu-pipeline="threads=2" | FileCheck %s --check-prefix=OMP
+// RUN: qc-opt %s --qc-cpu-pipeline="threads=0" | FileCheck %s --check-prefix=OMPDEFAULT
+// RUN: qc-opt %s --qc-cpu-pipeline | FileCheck %s --check-prefix=SEQ
+
+// OMP-LABEL:   llvm.func @conv
+// OMP:           %[[N:.*]] = llvm.mlir.constant(2 : i32) : i32
+// OMP:           omp.parallel num_threads(%[[N]] : i32)
+// OMP:             omp.wsloop
+// OMP:               omp.loop_nest
+// OMP-NOT:       scf.
+// OMPDEFAULT:    omp.parallel {
+// SEQ-LABEL:   llvm.func @conv
+// SEQ-NOT:       omp.
+func.func @conv(%x: tensor<1x10x10x8xi8>) -> tensor<1x8x8x32xi32> {
+  %w = arith.constant dense<3> : tensor<3x3x8x32xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x8x8x32xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x8x8x32xi32>) -> tensor<1x8x8x32xi32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x10x8xi8>, tensor<3x3x8x32xi8>) outs(%z : tensor<1x8x8x32xi32>) -> tensor<1x8x8x32xi32>
+  return %r : tensor<1x8x8x32xi32>
+}
