@@ -207,4 +207,73 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Weight sharing and packed 4-bit weights (docs/WeightSharing.md)
+//===----------------------------------------------------------------------===//
+
+def QCWeightSharing : Pass<"qc-weight-sharing", "ModuleOp"> {
+  let summary = "Cluster constant contraction weights by k-means (weight sharing)";
+  let description = [{
+    Replaces every constant weight of `linalg.matmul`, `linalg.conv_2d_nhwc_hwcf`,
+    `linalg.depthwise_conv_2d_nhwc_hwc`, `qc.matmul` and `qc.conv2d` (the
+    operands `--qc-prune` handles) by its k-means clustering: each element
+    becomes the centroid of its cluster, with at most `clusters` centroids
+    per tensor or per output channel (last dimension). k-means++ seeding
+    (greedy, scikit-learn's) with a fixed `seed`, Lloyd iterations to
+    convergence, the best of `restarts` seedings.
+
+    * Float weights (directly or through `qc.fake_quant`, i.e. before
+      `--qc-fold-fake-quant`) get float centroids.
+    * Quantized weights (`quant.scast` of integer codes) are clustered in
+      the quantized domain: the codes, weighted by `scale^2` so that the
+      error is the real one, with centroids rounded to codes. The op keeps its
+      integer numerics for the new codes; after `--qc-lower-to-linalg`,
+      `--qc-pack-weights` stores them as 4-bit indices into a codebook.
+
+    A per-op dictionary `qc.weight_sharing = {clusters = 8, granularity =
+    "channel"}` (or `{disable}`) overrides the options. Every clustered weight
+    gets a remark with the bytes before and after (indices + codebooks), the
+    inertia (sum of squared errors) and its relative value.
+  }];
+  let options = [
+    Option<"clusters", "clusters", "int64_t", "16",
+           "centroids per codebook, in [2, 256] (u4 indices up to 16, u8 up to 256)">,
+    Option<"granularity", "granularity", "std::string", "\"tensor\"",
+           "tensor: one codebook per weight; channel: one per output channel">,
+    Option<"seed", "seed", "uint64_t", "0", "seed of the k-means++ seeding">,
+    Option<"restarts", "restarts", "int64_t", "10",
+           "k-means++ seedings tried (the lowest inertia wins)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::quant::QuantDialect"];
+}
+
+def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
+  let summary = "Store constant weights with few codes as packed 4-bit indices into a codebook";
+  let description = [{
+    Runs after `--qc-lower-to-linalg` on the raw contractions it leaves
+    (`linalg.matmul` with default maps and `linalg.conv_2d_nhwc_hwcf` of
+    integer codes into i32 with a constant weight):
+
+    * an int4 (`i4`) weight is stored two codes per byte and extended in the
+      kernel (by the matmul's cast);
+    * a weight with at most 16 distinct codes per tensor (else per output
+      channel), e.g. from `--qc-weight-sharing`, becomes u4 indices, two per
+      byte, into a codebook of codes of the weight's type;
+    * a 16-bit weight with at most 256 distinct codes per tensor (else per
+      output channel) becomes u8 indices into a codebook.
+
+    The weight, read as `[R, F]` (a filter `[KH, KW, C, F]` as
+    `[KH*KW*C, F]`), is stored as `[F, ceil(R/2)]` bytes, entry `(r, f)` in
+    the low nibble of byte `(f, r / 2)` for even `r` and the high nibble for
+    odd `r` (`[F, R]` bytes for u8 indices). The contraction becomes one
+    `linalg.generic` that looks each weight up (`tensor.extract`) while it
+    multiplies: the integer results are unchanged. Every decision is a
+    remark with the bytes before and after. See docs/WeightSharing.md.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD
