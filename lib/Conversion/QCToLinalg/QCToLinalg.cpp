@@ -56,6 +56,7 @@ void qc::populateQCToLinalgConversionPatterns(TypeConverter &typeConverter,
   lowering::populateElementwisePatterns(typeConverter, patterns);
   lowering::populatePoolingPatterns(typeConverter, patterns);
   lowering::populateShapePatterns(typeConverter, patterns);
+  lowering::populateHadamardPatterns(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  typeConverter);
   populateCallOpTypeConversionPattern(patterns, typeConverter);

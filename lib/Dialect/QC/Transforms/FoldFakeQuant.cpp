@@ -459,6 +459,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
   populateContractionPatterns(patterns, ctx);
   populateComputePatterns(patterns, ctx);
   populatePropagationPatterns(patterns, ctx);
+  populateHadamardPatterns(patterns, ctx);
 }
 
 //===----------------------------------------------------------------------===//
@@ -508,6 +509,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     populateContractionPatterns(patterns, ctx);
     populateComputePatterns(patterns, ctx);
     populatePropagationPatterns(patterns, ctx);
+    populateHadamardPatterns(patterns, ctx);
     ForgetErasedOps listener(*ctx.floatReasons);
     GreedyRewriteConfig config;
     config.setListener(&listener);

@@ -248,6 +248,8 @@ void populateContractionPatterns(RewritePatternSet &patterns, const FoldContext 
 void populateComputePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// Dequantize below shape ops (FoldFakeQuantPropagation.cpp).
 void populatePropagationPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// quantize(qc.hadamard(dequantize)) -> integer qc.hadamard.
+void populateHadamardPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 
 } // namespace mlir::qc::fold
 

@@ -289,4 +289,45 @@ def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Rotation (docs/Hadamard.md)
+//===----------------------------------------------------------------------===//
+
+def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
+  let summary = "Rotate linear layers by randomized Hadamard matrices (QuaRot)";
+  let description = [{
+    For each float `linalg.matmul` (default maps) and 1x1
+    `linalg.conv_2d_nhwc_hwcf` with a constant weight `W` (`[K, N]`, a filter
+    `[1, 1, C, F]` as `[C, F]`), picks the orthogonal matrix
+    `Q = (I (x) H_b / sqrt(b)) D` of `qc.hadamard` (Sylvester `H_b` on blocks
+    of `b`, random signs `D` from `seed` unless `randomize=false`) and
+    rewrites `x W` as `(Q x)^T (Q W)`: the weight becomes `Q W` and the
+    activation gets an online `qc.hadamard`, unless its producer is a
+    `linalg.matmul` with a constant weight, a zero init and no other user
+    (`fold-producers`), whose weight then becomes `W1 Q^T`. The float result
+    is unchanged up to rounding; outlier channels of `x` are spread over
+    their block before `x` is quantized, so rotate the float model before
+    calibrating it. Quantized layers and layers whose
+    weight or input is already fake-quantized are left alone with a remark.
+
+    `block=0` (default) takes the largest power of two dividing `K` (an odd
+    `K` is skipped with a remark); an explicit `block` (option or per-op
+    `qc.hadamard_rotate = {block = 64}`) must divide `K`, or the pass fails
+    with an error naming the op and the option. `{disable}` opts an op out.
+    Every decision is a remark.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "0",
+           "Hadamard block (a power of two dividing the dimension; 0: the "
+           "largest such power)">,
+    Option<"seed", "seed", "uint64_t", "0", "seed of the random signs">,
+    Option<"randomize", "randomize", "bool", "true",
+           "random sign flips D (false: the plain Hadamard matrix)">,
+    Option<"foldProducers", "fold-producers", "bool", "true",
+           "fold the rotation into a producing matmul when possible">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::qc::QCDialect"];
+}
+
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD
