@@ -404,3 +404,37 @@ def batch_matmul(a, za, b, zb):
     a = np.asarray(a, dtype=np.int64) - za
     b = np.asarray(b, dtype=np.int64) - zb
     return _wrap32(np.matmul(a, b))
+def sylvester(block):
+    """The Sylvester Hadamard matrix H[i, j] = (-1)^popcount(i & j), int64."""
+    i = np.arange(block)
+    bits = np.bitwise_and.outer(i, i)
+    parity = np.zeros_like(bits)
+    while bits.any():
+        parity ^= bits & 1
+        bits >>= 1
+    return 1 - 2 * parity
+def hadamard_sums(x, block, negate=None):
+    """The unscaled blockwise transform of qc.hadamard along the last axis:
+    t[jb + i] = sum_t H_b[i, t] * sign[jb + t] * x[jb + t] (exact in int64 for
+    integers, in float64 for floats). Computed by the butterflies
+    (p, q) -> (p + q, p - q) of half-width 1, 2, ..., block / 2, which equal
+    the product with sylvester(block) without building it."""
+    x = np.asarray(x)
+    n = x.shape[-1]
+    u = x.astype(np.float64 if np.issubdtype(x.dtype, np.floating) else np.int64)
+    if negate is not None:
+        u = u * np.where(np.asarray(negate, dtype=bool), -1, 1)
+    lead = u.shape[:-1] + (n // block,)
+    h = 1
+    while h < block:
+        v = u.reshape(lead + (block // (2 * h), 2, h))
+        p, q = v[..., 0, :], v[..., 1, :]
+        u = np.stack([p + q, p - q], axis=-2)
+        h *= 2
+    return u.reshape(x.shape)
+def hadamard(q, zx, sx, zy, sy, qmin, qmax, block, negate=None, profile=DOUBLE_ROUND,
+             clamp=None):
+    """qc.hadamard on per-tensor quantized codes (docs/Hadamard.md)."""
+    t = hadamard_sums(np.asarray(q, dtype=np.int64) - zx, block, negate)
+    real = float(sx) / (math.sqrt(block) * float(sy))
+    return output_stage(t, real, zy, qmin, qmax, profile, clamp)

@@ -30,6 +30,8 @@ void populateNonlinearPatterns(const TypeConverter &typeConverter,
                                RewritePatternSet &patterns);
 void populateShapePatterns(const TypeConverter &typeConverter,
                            RewritePatternSet &patterns);
+void populateHadamardPatterns(const TypeConverter &typeConverter,
+                              RewritePatternSet &patterns);
 
 /// The signless storage type of a quantized element type (u8 -> i8).
 IntegerType getStorageType(quant::QuantizedType type);

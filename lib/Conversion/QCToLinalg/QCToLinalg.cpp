@@ -57,6 +57,7 @@ void qc::populateQCToLinalgConversionPatterns(TypeConverter &typeConverter,
   lowering::populatePoolingPatterns(typeConverter, patterns);
   lowering::populateNonlinearPatterns(typeConverter, patterns);
   lowering::populateShapePatterns(typeConverter, patterns);
+  lowering::populateHadamardPatterns(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  typeConverter);
   populateCallOpTypeConversionPattern(patterns, typeConverter);

@@ -470,6 +470,45 @@ def shape_cases(rng):
     return cases
 
 
+def hadamard_case(name, rng, shape, block, xq, yq, negate=False, profile=ref.DOUBLE_ROUND,
+                  clamp=None):
+    """qc.hadamard (docs/Hadamard.md); `negate`: random sign flips."""
+    c = Case(name)
+    x = xq.random(rng, shape)
+    signs = rng.integers(0, 2, shape[-1]).astype(bool) if negate else None
+    negate_text = "" if signs is None else " negate [%s]" % ", ".join(
+        "true" if s else "false" for s in signs)
+    c.body.append("%%r = qc.hadamard %s block %d%s%s%s : %s -> %s" % (
+        c.arg(x, xq), block, negate_text, _profile_text(profile), _clamp_text(clamp),
+        xq.tensor(shape), yq.tensor(shape)))
+    c.result = (yq, shape)
+    c.expected = ref.hadamard(x, xq.zps[0], xq.scales[0], yq.zps[0], yq.scales[0], yq.qmin,
+                              yq.qmax, block, signs, profile, clamp)
+    return c
+
+
+def hadamard_cases(rng):
+    """Odd row counts, several blocks per row, zero points != 0, 16-bit
+    inputs (the calibrated form), unsigned, i4, saturation and clamps."""
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    return [
+        hadamard_case("hadamard_i8", rng, (3, 16), 8, QType(0.02, 3), QType(0.03, -2),
+                      negate=True),
+        hadamard_case("hadamard_i16_i8", rng, (2, 64), 64, QType(0.001, -7, bits=16),
+                      QType(0.5, 1), negate=True, profile=S),
+        hadamard_case("hadamard_u8_clamp", rng, (5, 12), 4, QType(0.05, 128, signed=False),
+                      QType(0.06, 120, signed=False), clamp=(100, 200)),
+        hadamard_case("hadamard_i4_rank3", rng, (2, 3, 6), 2, QType(0.5, 1, bits=4),
+                      QType(0.3, 0), negate=True),
+        # A real multiplier of 0.02 / (4 * 0.001) = 5 > 1: most results saturate.
+        hadamard_case("hadamard_sat", rng, (3, 16), 16, QType(0.02, 0), QType(0.001, 0),
+                      negate=True, profile=S),
+        # The largest block the verifier allows for i16 codes of up to 32768.
+        hadamard_case("hadamard_i16_2e15", rng, (1, 32768), 32768, QType(1.0, 0, bits=16),
+                      QType(181.0, 0, bits=16)),
+    ]
+
+
 def spread_scale(s_in, s_w, reduction, codes=40.0):
     """An output scale that maps the typical accumulator of `reduction`
     products of full-range 8-bit codes to about +-`codes` output codes, so
@@ -619,6 +658,7 @@ def all_cases(seed=0):
                            QType(0.1, 0, signed=False), (3, 3), (2, 2), (1, 1, 1, 1),
                            dynamic=True))
     cases.extend(shape_cases(rng))
+    cases.extend(hadamard_cases(rng))
 
     # Float boundaries, bit-exact in float32: every rounding mode on exact
     # ties, per-axis parameters, unsigned storage.

@@ -80,5 +80,15 @@ std::optional<Requantization> mlir::qc::getRequantization(Operation *op) {
         r.formula = "s_a / 2max, s_b / 2max, 2max / (2^L s_out)";
         return r;
       })
+      .Case([](HadamardOp hadamard) -> std::optional<Requantization> {
+        if (!getQuantizedElementType(hadamard.getInput().getType()))
+          return std::nullopt;
+        Requantization r;
+        r.reals = {scalesOf(hadamard.getInput())[0] /
+                   (std::sqrt(double(hadamard.getBlock())) *
+                    scalesOf(hadamard.getResult())[0])};
+        r.formula = "s_in / (sqrt(block) * s_out)";
+        return r;
+      })
       .Default([](Operation *) { return std::nullopt; });
 }

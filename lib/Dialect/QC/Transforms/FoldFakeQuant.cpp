@@ -460,6 +460,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
   populateComputePatterns(patterns, ctx);
   populatePropagationPatterns(patterns, ctx);
   populateNonlinearPatterns(patterns, ctx);
+  populateHadamardPatterns(patterns, ctx);
 }
 
 //===----------------------------------------------------------------------===//
@@ -513,6 +514,7 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     populateComputePatterns(patterns, ctx);
     populatePropagationPatterns(patterns, ctx);
     populateNonlinearPatterns(patterns, ctx);
+    populateHadamardPatterns(patterns, ctx);
     ForgetErasedOps listener(*ctx.floatReasons);
     GreedyRewriteConfig config;
     config.setListener(&listener);

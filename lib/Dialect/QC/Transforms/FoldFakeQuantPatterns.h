@@ -271,6 +271,8 @@ FloatIslandOp wrapInFloatIsland(Operation *op, StringRef name);
 void populateTablePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// qc.avg_pool2d from the canonical average pool (FoldFakeQuantAvgPool.cpp).
 void populateAvgPoolPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// quantize(qc.hadamard(dequantize)) -> integer qc.hadamard.
+void populateHadamardPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 
 } // namespace mlir::qc::fold
 

@@ -18,9 +18,13 @@ using namespace mlir::qc;
 using namespace mlir::qc::fold;
 
 /// Ops that carry float values through a quantized region: anything but qc
-/// and quant ops, constants and terminators. Unregistered ops have no
-/// dialect; they count like any float op.
+/// and quant ops (a float qc.hadamard does count), constants and
+/// terminators. Unregistered ops have no dialect; they count like any float
+/// op.
 static bool isFloatCandidate(Operation *op) {
+  // The one qc op with a float form.
+  if (auto hadamard = dyn_cast<HadamardOp>(op))
+    return !getQuantizedElementType(hadamard.getType());
   return !isa_and_nonnull<QCDialect, quant::QuantDialect>(op->getDialect()) &&
          !op->hasTrait<OpTrait::IsTerminator>() && !op->hasTrait<OpTrait::ConstantLike>();
 }

@@ -344,6 +344,68 @@ def QC_ClampOp : QC_Op<"clamp", [Pure, SameOperandsAndResultType]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Rotation (docs/Hadamard.md)
+//===----------------------------------------------------------------------===//
+
+def QC_HadamardOp : QC_Op<"hadamard", [Pure]> {
+  let summary = "Blockwise randomized Walsh-Hadamard transform of the last dimension";
+  let description = [{
+    Rotates every vector along the last dimension (size `n`) by the
+    orthogonal matrix `Q = (I_(n/b) (x) H_b / sqrt(b)) D`: `D` multiplies
+    element `i` by -1 where `negate[i]` is true (no sign flips without
+    `negate`), and `H_b` is the Sylvester Hadamard matrix of size
+    `b = $block` (a power of two dividing `n`), applied to each of the `n/b`
+    contiguous blocks:
+
+    ```
+    H_b[i, j] = (-1)^popcount(i & j)
+    u[i]      = (negate[i] ? -1 : 1) * x[i]
+    y[jb + i] = 1/sqrt(b) * sum_t H_b[i, t] * u[jb + t]
+    ```
+
+    computed by the fast Walsh-Hadamard transform (log2(b) butterfly stages
+    `(p, q) -> (p + q, p - q)`, O(n log b) additions per vector).
+
+    * Float tensors: the stages in the element type, then one multiply by
+      `1/sqrt(b)` (rounded to the element type): equal to the exact rotation
+      up to rounding.
+    * Quantized tensors (per tensor, input `(s_x, z_x)`, result
+      `(s_y, z_y)`): the stages on the centered codes in i32, exact; then
+      the output stage of every requantizing op with the real multiplier
+      `s_x / (sqrt(b) * s_y)`:
+
+      ```
+      t[jb + i] = sum_t H_b[i, t] * sign[jb + t] * (x[jb + t] - z_x)     (i32, exact)
+      y = sat(clamp(requant(t, s_x / (sqrt(b) * s_y)) + z_y))
+      ```
+
+    Verifier rules: equal static shapes of rank >= 1; `block` a power of two
+    >= 2 dividing `n`; `negate` (if present) has `n` entries; operand and
+    result both float of one type, or both per-tensor quantized with one
+    expressed type; `b * max|x - z_x| <= 2^31 - 1` (the i32 sums are exact);
+    clamp inside the result storage range.
+
+    ```mlir
+    %r = qc.hadamard %x block 64 : tensor<4x64xf32> -> tensor<4x64xf32>
+    %q = qc.hadamard %a block 4 negate [true, false, false, true]
+        : tensor<2x4x!quant.uniform<i16:f32, 0.001>> -> tensor<2x4x!quant.uniform<i8:f32, 0.05:1>>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[QC_QuantTensor, QC_FloatTensor]>:$input,
+                       I64Attr:$block,
+                       OptionalAttr<DenseBoolArrayAttr>:$negate,
+                       DefaultValuedAttr<QC_RequantProfileAttr,
+                           "::mlir::qc::RequantProfile::DoubleRound">:$profile,
+                       OptionalAttr<QC_ClampAttr>:$clamp);
+  let results = (outs AnyTypeOf<[QC_QuantTensor, QC_FloatTensor]>:$result);
+  let assemblyFormat = [{
+    $input `block` $block (`negate` $negate^)? (`profile` $profile^)? (`clamp` $clamp^)?
+    attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 class QC_Pool2DOp<string mnemonic, dag extraArgs = (ins)> : QC_Op<mnemonic, [Pure]> {
   let arguments = !con((ins QC_QuantTensor:$input,
                        ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>:$kernel,

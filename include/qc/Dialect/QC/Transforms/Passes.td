@@ -286,4 +286,114 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Weight sharing and packed 4-bit weights (docs/WeightSharing.md)
+//===----------------------------------------------------------------------===//
+
+def QCWeightSharing : Pass<"qc-weight-sharing", "ModuleOp"> {
+  let summary = "Cluster constant contraction weights by k-means (weight sharing)";
+  let description = [{
+    Replaces every constant weight of `linalg.matmul`, `linalg.conv_2d_nhwc_hwcf`,
+    `linalg.depthwise_conv_2d_nhwc_hwc`, `qc.matmul` and `qc.conv2d` (the
+    operands `--qc-prune` handles) by its k-means clustering: each element
+    becomes the centroid of its cluster, with at most `clusters` centroids
+    per tensor or per output channel (last dimension). k-means++ seeding
+    (greedy, scikit-learn's) with a fixed `seed`, Lloyd iterations to
+    convergence, the best of `restarts` seedings.
+
+    * Float weights (directly or through `qc.fake_quant`, i.e. before
+      `--qc-fold-fake-quant`) get float centroids.
+    * Quantized weights (`quant.scast` of integer codes) are clustered in
+      the quantized domain: the codes, weighted by `scale^2` so that the
+      error is the real one, with centroids rounded to codes. The op keeps its
+      integer numerics for the new codes; after `--qc-lower-to-linalg`,
+      `--qc-pack-weights` stores them as 4-bit indices into a codebook.
+
+    A per-op dictionary `qc.weight_sharing = {clusters = 8, granularity =
+    "channel"}` (or `{disable}`) overrides the options. Every clustered weight
+    gets a remark with the bytes before and after (indices + codebooks), the
+    inertia (sum of squared errors) and its relative value.
+  }];
+  let options = [
+    Option<"clusters", "clusters", "int64_t", "16",
+           "centroids per codebook, in [2, 256] (u4 indices up to 16, u8 up to 256)">,
+    Option<"granularity", "granularity", "std::string", "\"tensor\"",
+           "tensor: one codebook per weight; channel: one per output channel">,
+    Option<"seed", "seed", "uint64_t", "0", "seed of the k-means++ seeding">,
+    Option<"restarts", "restarts", "int64_t", "10",
+           "k-means++ seedings tried (the lowest inertia wins)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::quant::QuantDialect"];
+}
+
+def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
+  let summary = "Store constant weights with few codes as packed 4-bit indices into a codebook";
+  let description = [{
+    Runs after `--qc-lower-to-linalg` on the raw contractions it leaves
+    (`linalg.matmul` with default maps and `linalg.conv_2d_nhwc_hwcf` of
+    integer codes into i32 with a constant weight):
+
+    * an int4 (`i4`) weight is stored two codes per byte and extended in the
+      kernel (by the matmul's cast);
+    * a weight with at most 16 distinct codes per tensor (else per output
+      channel), e.g. from `--qc-weight-sharing`, becomes u4 indices, two per
+      byte, into a codebook of codes of the weight's type;
+    * a 16-bit weight with at most 256 distinct codes per tensor (else per
+      output channel) becomes u8 indices into a codebook.
+
+    The weight, read as `[R, F]` (a filter `[KH, KW, C, F]` as
+    `[KH*KW*C, F]`), is stored as `[F, ceil(R/2)]` bytes, entry `(r, f)` in
+    the low nibble of byte `(f, r / 2)` for even `r` and the high nibble for
+    odd `r` (`[F, R]` bytes for u8 indices). The contraction becomes one
+    `linalg.generic` that looks each weight up (`tensor.extract`) while it
+    multiplies: the integer results are unchanged. Every decision is a
+    remark with the bytes before and after. See docs/WeightSharing.md.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Rotation (docs/Hadamard.md)
+//===----------------------------------------------------------------------===//
+
+def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
+  let summary = "Rotate linear layers by randomized Hadamard matrices (QuaRot)";
+  let description = [{
+    For each float `linalg.matmul` (default maps) and 1x1
+    `linalg.conv_2d_nhwc_hwcf` with a constant weight `W` (`[K, N]`, a filter
+    `[1, 1, C, F]` as `[C, F]`), picks the orthogonal matrix
+    `Q = (I (x) H_b / sqrt(b)) D` of `qc.hadamard` (Sylvester `H_b` on blocks
+    of `b`, random signs `D` from `seed` unless `randomize=false`) and
+    rewrites `x W` as `(Q x)^T (Q W)`: the weight becomes `Q W` and the
+    activation gets an online `qc.hadamard`, unless its producer is a
+    `linalg.matmul` with a constant weight, a zero init and no other user
+    (`fold-producers`), whose weight then becomes `W1 Q^T`. The float result
+    is unchanged up to rounding; outlier channels of `x` are spread over
+    their block before `x` is quantized, so rotate the float model before
+    calibrating it. Quantized layers and layers whose
+    weight or input is already fake-quantized are left alone with a remark.
+
+    `block=0` (default) takes the largest power of two dividing `K` (an odd
+    `K` is skipped with a remark); an explicit `block` (option or per-op
+    `qc.hadamard_rotate = {block = 64}`) must divide `K`, or the pass fails
+    with an error naming the op and the option. `{disable}` opts an op out.
+    Every decision is a remark.
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "0",
+           "Hadamard block (a power of two dividing the dimension; 0: the "
+           "largest such power)">,
+    Option<"seed", "seed", "uint64_t", "0", "seed of the random signs">,
+    Option<"randomize", "randomize", "bool", "true",
+           "random sign flips D (false: the plain Hadamard matrix)">,
+    Option<"foldProducers", "fold-producers", "bool", "true",
+           "fold the rotation into a producing matmul when possible">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::qc::QCDialect"];
+}
+
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,185 @@
+//===- Hadamard.cpp - qc.hadamard to linalg (fast Walsh-Hadamard) ---------===//
+//
+// The transform runs as log2(block) butterfly stages, each one
+// linalg.generic over the last dimension viewed as [n / 2h, 2, h]
+// (tensor.expand_shape, no copy): its two halves p = [.., a, 0, c] and
+// q = [.., a, 1, c] (tensor.extract_slice) give p + q and p - q. Every map
+// is a projected permutation, so both backends tile and vectorize the stages
+// like any elementwise op. Quantized inputs are centered and widened to i32
+// first (exact sums, the verifier bounds them) and end in the shared output
+// stage; float inputs are scaled by 1/sqrt(block) at the end.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::lowering;
+using quant::UniformQuantizedType;
+
+namespace {
+
+using utils::IteratorType;
+
+SmallVector<unsigned> dims(unsigned count) {
+  return llvm::to_vector(llvm::seq<unsigned>(0, count));
+}
+
+/// One butterfly stage with half-width h on a tensor whose last dimension n
+/// is a multiple of 2h.
+Value buildStage(OpBuilder &b, Location loc, Value t, int64_t h) {
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t rank = type.getRank(), n = type.getShape().back();
+  Type elem = type.getElementType();
+  SmallVector<int64_t> expanded(type.getShape().drop_back());
+  expanded.append({n / (2 * h), 2, h});
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    reassociation.push_back({i});
+  reassociation.push_back({rank - 1, rank, rank + 1});
+  auto expandedType = RankedTensorType::get(expanded, elem);
+  Value view = tensor::ExpandShapeOp::create(b, loc, expandedType, t,
+                                             reassociation);
+  // The two halves, [.., n / 2h, h] each.
+  SmallVector<int64_t> halfShape(type.getShape().drop_back());
+  halfShape.append({n / (2 * h), h});
+  auto halfType = RankedTensorType::get(halfShape, elem);
+  auto half = [&](int64_t which) -> Value {
+    SmallVector<OpFoldResult> offsets(rank + 2, b.getIndexAttr(0));
+    offsets[rank] = b.getIndexAttr(which);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t s : expanded)
+      sizes.push_back(b.getIndexAttr(s));
+    sizes[rank] = b.getIndexAttr(1);
+    SmallVector<OpFoldResult> strides(rank + 2, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, halfType, view, offsets,
+                                          sizes, strides);
+  };
+  Value p = half(0), q = half(1);
+  unsigned loops = rank + 2;
+  SmallVector<unsigned> halfDims = dims(rank);
+  halfDims.push_back(rank + 1); // (.., a, c): every loop but the pair one
+  GenericBuilder generic(b, loc, loops);
+  unsigned pArg = generic.addInput(p, halfDims);
+  unsigned qArg = generic.addInput(q, halfDims);
+  Value init = tensor::EmptyOp::create(b, loc, expanded, elem);
+  bool isFloat = isa<FloatType>(elem);
+  Value out = generic.build(
+      init, dims(loops), SmallVector<IteratorType>(loops, IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value which = linalg::IndexOp::create(nb, l, rank);
+        Value first = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::eq, which,
+            arith::ConstantIndexOp::create(nb, l, 0));
+        Value x = args[pArg], y = args[qArg];
+        Value sum = isFloat ? Value(arith::AddFOp::create(nb, l, x, y))
+                            : Value(arith::AddIOp::create(nb, l, x, y));
+        Value diff = isFloat ? Value(arith::SubFOp::create(nb, l, x, y))
+                             : Value(arith::SubIOp::create(nb, l, x, y));
+        return arith::SelectOp::create(nb, l, first, sum, diff);
+      });
+  return tensor::CollapseShapeOp::create(b, loc, type, out, reassociation);
+}
+
+struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(HadamardOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank(), n = type.getShape().back();
+    int64_t block = op.getBlock();
+    auto inQ = dyn_cast_or_null<UniformQuantizedType>(
+        getQuantizedElementType(type));
+    Type work = inQ ? Type(rewriter.getI32Type()) : type.getElementType();
+    SmallVector<int64_t> signs(n, 1);
+    if (std::optional<ArrayRef<bool>> negate = op.getNegate())
+      for (auto [i, neg] : llvm::enumerate(*negate))
+        signs[i] = neg ? -1 : 1;
+    bool anyNegated = llvm::is_contained(signs, -1);
+
+    // Stage 0: centre (quantized), flip signs, widen.
+    Value t = adaptor.getInput();
+    if (inQ || anyNegated) {
+      GenericBuilder generic(rewriter, loc, rank);
+      unsigned x = generic.addInput(t, dims(rank));
+      std::optional<ParamRef> sign;
+      std::optional<unsigned> floatSign;
+      if (anyNegated && inQ)
+        sign = generic.addParam(signs, rank - 1);
+      if (anyNegated && !inQ) {
+        SmallVector<Attribute> values;
+        for (int64_t s : signs)
+          values.push_back(FloatAttr::get(work, double(s)));
+        auto vecType = RankedTensorType::get({n}, work);
+        floatSign = generic.addInput(
+            arith::ConstantOp::create(rewriter, loc,
+                                      DenseElementsAttr::get(vecType, values)),
+            {unsigned(rank - 1)});
+      }
+      t = generic.build(
+          tensor::EmptyOp::create(rewriter, loc, type.getShape(), work),
+          dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            if (!inQ)
+              return arith::MulFOp::create(b, l, args[x], args[*floatSign]);
+            Value v = arith::SubIOp::create(
+                b, l, extendToI32(b, l, args[x], inQ.isSigned()),
+                createIntConstant(b, l, b.getI32Type(), inQ.getZeroPoint()));
+            if (sign)
+              v = arith::MulIOp::create(b, l, v, getParam(b, l, args, *sign));
+            return v;
+          });
+    }
+    for (int64_t h = 1; h < block; h *= 2)
+      t = buildStage(rewriter, loc, t, h);
+
+    GenericBuilder generic(rewriter, loc, rank);
+    unsigned x = generic.addInput(t, dims(rank));
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    if (!inQ) {
+      double scale = 1.0 / std::sqrt(double(block));
+      Value result = generic.build(
+          tensor::EmptyOp::create(rewriter, loc, type.getShape(), work),
+          dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value s = arith::ConstantOp::create(b, l, FloatAttr::get(work, scale));
+            return arith::MulFOp::create(b, l, args[x], s);
+          });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+    auto outQ = cast<UniformQuantizedType>(getQuantizedElementType(resultType));
+    double real = inQ.getScale() / (std::sqrt(double(block)) * outQ.getScale());
+    std::optional<OutputStage> stage =
+        OutputStage::get(outQ, {real}, op.getClamp(), op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(
+          op, "the requantization multiplier overflows a double");
+    OutputStageParams params = addOutputStage(generic, *stage, rank - 1);
+    Value result = generic.build(
+        tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                stage->storageType),
+        dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return buildOutputStage(b, l, args, params, args[x]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateHadamardPatterns(const TypeConverter &typeConverter,
+                                        RewritePatternSet &patterns) {
+  patterns.add<HadamardOpLowering>(typeConverter, patterns.getContext());
+}

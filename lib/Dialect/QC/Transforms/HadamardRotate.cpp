@@ -1,0 +1,292 @@
+//===- HadamardRotate.cpp - --qc-hadamard-rotate --------------------------===//
+//
+// Rotates the reduction dimension of float linear layers by an orthogonal
+// randomized Hadamard matrix Q = (I (x) H_b / sqrt(b)) D (QuaRot): with a
+// constant weight W [K, N], x W = (Q x)^T (Q W), so the weight becomes Q W
+// and the activation gets a qc.hadamard, unless its producer is itself a
+// linear layer with a constant weight and no other user, whose output
+// channels then absorb Q (W1 -> W1 Q^T) and no online transform is needed.
+// Float semantics are unchanged (up to rounding); the point is that outlier
+// channels of x are spread over the whole block before x is quantized,
+// which is why this runs on the float model, before calibration.
+// docs/Hadamard.md has the rule and the measurements.
+//
+//===----------------------------------------------------------------------===//
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+#include <map>
+#include <random>
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCHADAMARDROTATE
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+constexpr StringLiteral kOverrideAttr = "qc.hadamard_rotate";
+
+/// A float linear layer whose reduction dimension can be rotated.
+struct Layer {
+  Operation *op;
+  arith::ConstantOp weight;
+  /// Weight as [K, N] rows x cols (a 1x1 filter [1, 1, C, F] is [C, F]).
+  int64_t k = 0, n = 0;
+  std::vector<double> w;
+  int64_t block = 0;
+  bool explicitBlock = false;
+  std::vector<bool> negate;
+  /// Set when the producer absorbs the rotation of this layer's input.
+  Operation *foldedInto = nullptr;
+};
+
+/// Matches linalg.matmul / 1x1 linalg.conv_2d_nhwc_hwcf with a float
+/// constant weight; the reason in `why` otherwise (empty: not a layer).
+std::optional<Layer> matchLayer(Operation *op, std::string &why) {
+  if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
+    if (mm.hasUserDefinedMaps())
+      return std::nullopt;
+  } else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op)) {
+    auto type = cast<ShapedType>(conv.getInputs()[1].getType());
+    if (type.getRank() != 4 || type.getDimSize(0) != 1 || type.getDimSize(1) != 1) {
+      why = "only 1x1 convolutions are linear in their channels alone";
+      return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  auto linalgOp = cast<linalg::LinalgOp>(op);
+  Value weight = linalgOp.getDpsInputs()[1];
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  if (!type || !isa<FloatType>(type.getElementType()))
+    return std::nullopt;
+  if (isa_and_nonnull<FakeQuantOp>(weight.getDefiningOp()) ||
+      isa_and_nonnull<FakeQuantOp>(linalgOp.getDpsInputs()[0].getDefiningOp())) {
+    why = "already fake-quantized: rotate the float model before "
+          "calibrating it";
+    return std::nullopt;
+  }
+  auto constant = weight.getDefiningOp<arith::ConstantOp>();
+  auto values = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                         : DenseElementsAttr();
+  if (!values || !type.hasStaticShape()) {
+    why = "the weight is not a constant";
+    return std::nullopt;
+  }
+  Layer layer;
+  layer.op = op;
+  layer.weight = constant;
+  layer.n = type.getShape().back();
+  layer.k = type.getNumElements() / std::max<int64_t>(layer.n, 1);
+  for (const APFloat &v : values.getValues<APFloat>()) {
+    bool lost;
+    APFloat d = v;
+    d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    layer.w.push_back(d.convertToDouble());
+  }
+  return layer;
+}
+
+/// y = Q x for one vector of length n (blockwise H_b / sqrt(b) after D).
+void rotate(std::vector<double> &x, int64_t block,
+            const std::vector<bool> &negate) {
+  for (size_t i = 0; i < x.size(); ++i)
+    if (negate[i])
+      x[i] = -x[i];
+  for (int64_t h = 1; h < block; h *= 2)
+    for (size_t base = 0; base < x.size(); base += 2 * h)
+      for (int64_t c = 0; c < h; ++c) {
+        double p = x[base + c], q = x[base + h + c];
+        x[base + c] = p + q;
+        x[base + h + c] = p - q;
+      }
+  double scale = 1.0 / std::sqrt(double(block));
+  for (double &v : x)
+    v *= scale;
+}
+
+/// The producer of a layer's input that can absorb the rotation: a matmul
+/// with a constant float weight, zero init and no other user.
+Layer *absorbingProducer(Layer &layer, std::map<Operation *, Layer *> &layers) {
+  Value input = cast<linalg::LinalgOp>(layer.op).getDpsInputs()[0];
+  Operation *producer = input.getDefiningOp();
+  auto it = layers.find(producer);
+  if (it == layers.end() || !isa<linalg::MatmulOp>(producer) ||
+      !input.hasOneUse())
+    return nullptr;
+  Value init = cast<linalg::LinalgOp>(producer).getDpsInits()[0];
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+    return nullptr;
+  return it->second;
+}
+
+struct HadamardRotatePass final
+    : qc::impl::QCHadamardRotateBase<HadamardRotatePass> {
+  using QCHadamardRotateBase::QCHadamardRotateBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (block != 0 && (block < 2 || !llvm::isPowerOf2_64(uint64_t(block)))) {
+      mlir::emitError(module.getLoc())
+          << "qc-hadamard-rotate: option 'block' must be 0 (automatic) or a "
+             "power of two >= 2, got "
+          << int64_t(block);
+      return signalPassFailure();
+    }
+    std::vector<Layer> layers;
+    bool failedAny = false;
+    module.walk([&](Operation *op) {
+      int64_t requested = block;
+      bool explicitBlock = block != 0;
+      if (Attribute attr = op->getAttr(kOverrideAttr)) {
+        auto dict = dyn_cast<DictionaryAttr>(attr);
+        if (!dict || llvm::any_of(dict, [](NamedAttribute a) {
+              return a.getName() != "block" && a.getName() != "disable";
+            })) {
+          op->emitError() << "qc-hadamard-rotate: '" << kOverrideAttr
+                          << "' must be a dictionary with 'block' (a power of "
+                             "two) or 'disable'";
+          failedAny = true;
+          return;
+        }
+        if (dict.get("disable"))
+          return;
+        auto b = dict.getAs<IntegerAttr>("block");
+        if (!b || b.getInt() < 2 || !llvm::isPowerOf2_64(b.getInt())) {
+          op->emitError() << "qc-hadamard-rotate: option 'block' of '"
+                          << kOverrideAttr
+                          << "' must be a power of two >= 2";
+          failedAny = true;
+          return;
+        }
+        requested = b.getInt();
+        explicitBlock = true;
+      }
+      if (isa<MatmulOp, Conv2DOp>(op)) {
+        op->emitRemark("qc-hadamard-rotate: not rotated: quantized activations "
+                       "need their scale calibrated after the rotation (rotate "
+                       "the float model before calibrating it)");
+        return;
+      }
+      std::string why;
+      std::optional<Layer> layer = matchLayer(op, why);
+      if (!layer) {
+        if (!why.empty())
+          op->emitRemark() << "qc-hadamard-rotate: not rotated: " << why;
+        return;
+      }
+      int64_t k = layer->k;
+      if (requested == 0) {
+        requested = int64_t(1) << llvm::countr_zero(uint64_t(k));
+        if (requested < 2) {
+          op->emitRemark() << "qc-hadamard-rotate: not rotated: the reduction "
+                              "dimension (size "
+                           << k << ") is odd, no Hadamard block divides it";
+          return;
+        }
+      } else if (k % requested != 0) {
+        op->emitError() << "qc-hadamard-rotate: option 'block' = " << requested
+                        << " cannot rotate the reduction dimension of size "
+                        << k << " (it must divide it)";
+        failedAny = true;
+        return;
+      }
+      layer->block = requested;
+      layer->explicitBlock = explicitBlock;
+      layers.push_back(std::move(*layer));
+    });
+    if (failedAny)
+      return signalPassFailure();
+
+    // Signs: one deterministic draw per layer, in walk order.
+    std::mt19937_64 rng(seed);
+    for (Layer &layer : layers) {
+      layer.negate.assign(layer.k, false);
+      if (randomize)
+        for (int64_t i = 0; i < layer.k; ++i)
+          layer.negate[i] = (rng() >> 63) != 0;
+    }
+    std::map<Operation *, Layer *> byOp;
+    for (Layer &layer : layers)
+      byOp[layer.op] = &layer;
+
+    // Rotate rows (input side) of every layer.
+    for (Layer &layer : layers) {
+      std::vector<double> column(layer.k);
+      for (int64_t c = 0; c < layer.n; ++c) {
+        for (int64_t r = 0; r < layer.k; ++r)
+          column[r] = layer.w[r * layer.n + c];
+        rotate(column, layer.block, layer.negate);
+        for (int64_t r = 0; r < layer.k; ++r)
+          layer.w[r * layer.n + c] = column[r];
+      }
+      if (Layer *producer = foldProducers ? absorbingProducer(layer, byOp)
+                                          : nullptr) {
+        // The producer's output channels absorb Q: W1 -> W1 Q^T, i.e.
+        // every row of W1 (as a column vector) is multiplied by Q.
+        std::vector<double> row(producer->n);
+        for (int64_t r = 0; r < producer->k; ++r) {
+          for (int64_t c = 0; c < producer->n; ++c)
+            row[c] = producer->w[r * producer->n + c];
+          rotate(row, layer.block, layer.negate);
+          for (int64_t c = 0; c < producer->n; ++c)
+            producer->w[r * producer->n + c] = row[c];
+        }
+        layer.foldedInto = producer->op;
+      }
+    }
+
+    for (Layer &layer : layers) {
+      OpBuilder builder(layer.op);
+      auto type = cast<RankedTensorType>(layer.weight.getType());
+      auto floatType = cast<FloatType>(type.getElementType());
+      SmallVector<APFloat> elems;
+      for (double v : layer.w) {
+        APFloat f(v);
+        bool lost;
+        f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &lost);
+        elems.push_back(f);
+      }
+      auto constant = arith::ConstantOp::create(
+          builder, layer.weight.getLoc(), DenseElementsAttr::get(type, elems));
+      layer.op->setOperand(1, constant);
+      if (layer.weight->use_empty())
+        layer.weight->erase();
+      int64_t negated = llvm::count(layer.negate, true);
+      InFlightDiagnostic remark = layer.op->emitRemark();
+      remark << "qc-hadamard-rotate: reduction dimension " << layer.k
+             << " rotated in blocks of " << layer.block << " (" << negated
+             << " signs flipped); ";
+      if (layer.foldedInto) {
+        remark << "the producer's output channels absorb the rotation";
+        continue;
+      }
+      remark << "online qc.hadamard on the input";
+      Value input = layer.op->getOperand(0);
+      SmallVector<bool> negate(layer.negate.begin(), layer.negate.end());
+      auto hadamard = HadamardOp::create(
+          builder, layer.op->getLoc(), input.getType(), input,
+          builder.getI64IntegerAttr(layer.block),
+          llvm::is_contained(negate, true) ? builder.getDenseBoolArrayAttr(negate)
+                                           : DenseBoolArrayAttr(),
+          RequantProfileAttr::get(builder.getContext(),
+                                  RequantProfile::DoubleRound),
+          DenseI64ArrayAttr());
+      layer.op->setOperand(0, hadamard);
+    }
+  }
+};
+
+} // namespace

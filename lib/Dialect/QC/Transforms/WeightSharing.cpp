@@ -1,0 +1,376 @@
+//===- WeightSharing.cpp - k-means weight sharing (--qc-weight-sharing) ---===//
+//
+// Replaces each constant contraction weight by its k-means clustering (Han
+// et al., Deep Compression): every element becomes the centroid of its
+// cluster, so the weight has at most `clusters` distinct values per tensor
+// or per output channel. Float weights (before --qc-fold-fake-quant) get
+// float centroids; quantized weights are clustered in the quantized domain
+// (codes, weighted by scale^2 so that the error is the real one) and the
+// centroids rounded to codes, so the integer kernels keep their numerics and
+// --qc-pack-weights can store the weight as 4-bit indices into a codebook
+// after lowering. docs/WeightSharing.md has the rule and the measurements.
+//
+//===----------------------------------------------------------------------===//
+#include "qc/Dialect/QC/Transforms/KMeans.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCWEIGHTSHARING
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+constexpr StringLiteral kOverrideAttr = "qc.weight_sharing";
+constexpr int64_t kMaxClusters = 256; // what u8 indices address
+
+struct Settings {
+  int64_t clusters = 16;
+  bool perChannel = false;
+  bool disabled = false;
+};
+
+std::string checkClusters(int64_t clusters) {
+  if (clusters < 2)
+    return "clusters=" + std::to_string(clusters) +
+           " is below 2 (one cluster would make every weight equal)";
+  if (clusters > kMaxClusters)
+    return "clusters=" + std::to_string(clusters) +
+           " exceeds 256, the most that u8 indices address";
+  return "";
+}
+
+FailureOr<bool> parseGranularity(StringRef text,
+                                 function_ref<InFlightDiagnostic()> emitError) {
+  if (text == "tensor")
+    return false;
+  if (text == "channel")
+    return true;
+  return emitError() << "qc-weight-sharing: granularity must be 'tensor' or "
+                        "'channel', got '"
+                     << text << "'";
+}
+
+/// Reads the `qc.weight_sharing` override of `op` on top of the pass-wide
+/// settings.
+FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
+  Attribute attr = op->getAttr(kOverrideAttr);
+  if (!attr)
+    return global;
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  if (!dict)
+    return op->emitError() << "qc-weight-sharing: '" << kOverrideAttr
+                           << "' must be a dictionary such as {clusters = 8}";
+  Settings settings = global;
+  for (NamedAttribute entry : dict) {
+    StringRef key = entry.getName().strref();
+    if (key == "disable") {
+      settings.disabled = true;
+    } else if (key == "clusters") {
+      auto value = dyn_cast<IntegerAttr>(entry.getValue());
+      if (!value)
+        return op->emitError() << "qc-weight-sharing: '" << kOverrideAttr
+                               << "' entry 'clusters' must be an integer";
+      settings.clusters = value.getValue().getSExtValue();
+      if (std::string msg = checkClusters(settings.clusters); !msg.empty())
+        return op->emitError() << "qc-weight-sharing: option 'clusters' of '"
+                               << kOverrideAttr << "': " << msg;
+    } else if (key == "granularity") {
+      auto value = dyn_cast<StringAttr>(entry.getValue());
+      if (!value)
+        return op->emitError() << "qc-weight-sharing: '" << kOverrideAttr
+                               << "' entry 'granularity' must be a string";
+      FailureOr<bool> perChannel =
+          parseGranularity(value.getValue(), [&] { return op->emitError(); });
+      if (failed(perChannel))
+        return failure();
+      settings.perChannel = *perChannel;
+    } else {
+      return op->emitError() << "qc-weight-sharing: unknown key '" << key
+                             << "' in '" << kOverrideAttr
+                             << "' (expected clusters, granularity or disable)";
+    }
+  }
+  return settings;
+}
+
+/// The constant weight operand of a supported contraction.
+std::optional<unsigned> weightOperand(Operation *op) {
+  if (auto mm = dyn_cast<linalg::MatmulOp>(op))
+    return mm.hasUserDefinedMaps() ? std::nullopt : std::optional<unsigned>(1);
+  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp, MatmulOp,
+          Conv2DOp>(op))
+    return 1;
+  return std::nullopt;
+}
+
+/// One weight to cluster, seen as [rows, cols] with the output channels in
+/// the last dimension (the weight's own row-major layout).
+struct Site {
+  Operation *consumer;
+  unsigned operandIndex;
+  Operation *cast = nullptr; // qc.fake_quant or quant.scast
+  arith::ConstantOp constant;
+  DenseElementsAttr values;
+  Settings settings;
+  int64_t cols = 0;
+  /// Float weights: the values; quantized weights: the codes.
+  std::vector<double> data;
+  /// Quantized weights: scale^2 per element (the real error weight), code
+  /// range and signedness.
+  std::vector<double> weights;
+  quant::QuantizedType qtype;
+};
+
+std::optional<Site> matchSite(Operation *op, unsigned index) {
+  Site site;
+  site.consumer = op;
+  site.operandIndex = index;
+  Operation *def = op->getOperand(index).getDefiningOp();
+  if (isa_and_nonnull<FakeQuantOp, quant::StorageCastOp>(def)) {
+    site.cast = def;
+    def = def->getOperand(0).getDefiningOp();
+  }
+  auto constant = dyn_cast_or_null<arith::ConstantOp>(def);
+  if (!constant)
+    return std::nullopt;
+  auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  if (!values || !type || !type.hasStaticShape() || type.getRank() < 2 ||
+      type.getNumElements() == 0)
+    return std::nullopt;
+  bool isFloat = isa<FloatType>(type.getElementType());
+  auto scast = dyn_cast_or_null<quant::StorageCastOp>(site.cast);
+  if (isFloat == bool(scast))
+    return std::nullopt;
+  site.constant = constant;
+  site.values = values;
+  site.cols = type.getShape().back();
+  if (isFloat) {
+    for (const APFloat &v : values.getValues<APFloat>()) {
+      bool lost;
+      APFloat d = v;
+      d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+      site.data.push_back(d.convertToDouble());
+    }
+    return site;
+  }
+  site.qtype = getQuantizedElementType(scast.getResult().getType());
+  if (!site.qtype)
+    return std::nullopt;
+  auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(site.qtype);
+  if (perAxis && perAxis.getQuantizedDimension() != type.getRank() - 1)
+    return std::nullopt;
+  SmallVector<double> scales = getScales(site.qtype);
+  bool isSigned = site.qtype.isSigned();
+  for (auto [i, v] : llvm::enumerate(values.getValues<APInt>())) {
+    site.data.push_back(
+        double(isSigned ? v.getSExtValue() : int64_t(v.getZExtValue())));
+    double s = scales.size() == 1 ? scales[0] : scales[i % site.cols];
+    site.weights.push_back(s * s);
+  }
+  return site;
+}
+
+/// Bytes of one element of the weight's own type (i4 counts half a byte).
+double elementBytes(Type type) {
+  return double(type.getIntOrFloatBitWidth()) / 8.0;
+}
+
+struct Outcome {
+  std::vector<double> clustered; // the new value of each element
+  double inertia = 0.0, energy = 0.0;
+  int64_t codebookEntries = 0, largestCodebook = 0, iterations = 0;
+  int64_t alreadyShared = 0; // groups with <= clusters distinct values
+  int64_t groups = 0;
+};
+
+/// Clusters each group (the whole tensor, or one output channel).
+Outcome clusterSite(const Site &site, const kmeans::Options &base) {
+  Outcome out;
+  out.clustered.resize(site.data.size());
+  int64_t n = int64_t(site.data.size());
+  int64_t groups = site.settings.perChannel ? site.cols : 1;
+  out.groups = groups;
+  for (int64_t g = 0; g < groups; ++g) {
+    std::vector<int64_t> members;
+    for (int64_t i = 0; i < n; ++i)
+      if (!site.settings.perChannel || i % site.cols == g)
+        members.push_back(i);
+    std::vector<double> x, w;
+    for (int64_t i : members) {
+      x.push_back(site.data[i]);
+      if (!site.weights.empty())
+        w.push_back(site.weights[i]);
+    }
+    kmeans::Options options = base;
+    options.clusters = site.settings.clusters;
+    kmeans::Result result = kmeans::cluster(x, w, options);
+    out.iterations = std::max(out.iterations, result.iterations);
+    std::vector<double> centroids = result.centroids;
+    if (site.qtype) {
+      // Codebook in the quantized domain: centroids rounded to codes, then
+      // every code re-assigned to the nearest remaining one.
+      for (double &c : centroids)
+        c = std::clamp(std::nearbyint(c),
+                       double(site.qtype.getStorageTypeMin()),
+                       double(site.qtype.getStorageTypeMax()));
+      centroids.erase(std::unique(centroids.begin(), centroids.end()),
+                      centroids.end());
+      kmeans::assignNearest(x, w, centroids, result.assignment);
+    }
+    int64_t distinct = 0;
+    {
+      std::vector<double> sorted = x;
+      std::sort(sorted.begin(), sorted.end());
+      distinct = std::unique(sorted.begin(), sorted.end()) - sorted.begin();
+    }
+    if (distinct <= site.settings.clusters)
+      ++out.alreadyShared;
+    out.codebookEntries += int64_t(centroids.size());
+    out.largestCodebook =
+        std::max(out.largestCodebook, int64_t(centroids.size()));
+    for (auto [j, i] : llvm::enumerate(members)) {
+      double v = centroids[result.assignment[j]];
+      out.clustered[i] = v;
+      double weight = w.empty() ? 1.0 : w[j];
+      out.inertia += weight * (x[j] - v) * (x[j] - v);
+      out.energy += weight * x[j] * x[j];
+    }
+  }
+  return out;
+}
+
+void rewrite(Site &site, const Outcome &out) {
+  DenseElementsAttr values = site.values;
+  DenseElementsAttr result;
+  if (auto floatType = dyn_cast<FloatType>(values.getElementType())) {
+    SmallVector<APFloat> elems;
+    for (double v : out.clustered) {
+      APFloat f(v);
+      bool lost;
+      f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                &lost);
+      elems.push_back(f);
+    }
+    result = DenseElementsAttr::get(values.getType(), elems);
+  } else {
+    unsigned width = values.getElementType().getIntOrFloatBitWidth();
+    SmallVector<APInt> elems;
+    for (double v : out.clustered)
+      elems.push_back(APInt(width, uint64_t(int64_t(v)), /*isSigned=*/true,
+                            /*implicitTrunc=*/true));
+    result = DenseElementsAttr::get(values.getType(), elems);
+  }
+  OpBuilder builder(site.constant);
+  auto constant =
+      arith::ConstantOp::create(builder, site.constant.getLoc(), result);
+  if (!site.cast) {
+    site.consumer->setOperand(site.operandIndex, constant);
+  } else if (site.cast->getResult(0).hasOneUse()) {
+    site.cast->setOperand(0, constant);
+  } else {
+    builder.setInsertionPoint(site.cast);
+    Operation *cast = builder.clone(*site.cast);
+    cast->setOperand(0, constant);
+    site.consumer->setOperand(site.operandIndex, cast->getResult(0));
+  }
+  if (site.constant->use_empty())
+    site.constant->erase();
+}
+
+struct WeightSharingPass final
+    : qc::impl::QCWeightSharingBase<WeightSharingPass> {
+  using QCWeightSharingBase::QCWeightSharingBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto moduleError = [&] { return mlir::emitError(module.getLoc()); };
+    Settings global;
+    global.clusters = clusters;
+    if (std::string msg = checkClusters(clusters); !msg.empty()) {
+      moduleError() << "qc-weight-sharing: option 'clusters': " << msg;
+      return signalPassFailure();
+    }
+    FailureOr<bool> perChannel = parseGranularity(granularity, moduleError);
+    if (failed(perChannel))
+      return signalPassFailure();
+    global.perChannel = *perChannel;
+    if (restarts < 1) {
+      moduleError() << "qc-weight-sharing: option 'restarts' must be >= 1, got "
+                    << int64_t(restarts);
+      return signalPassFailure();
+    }
+
+    // Every site and every error first: a failing pass leaves the IR as it
+    // was.
+    std::vector<Site> sites;
+    bool failedAny = false;
+    module.walk([&](Operation *op) {
+      std::optional<unsigned> index = weightOperand(op);
+      if (!index)
+        return;
+      FailureOr<Settings> settings = getOpSettings(op, global);
+      if (failed(settings)) {
+        failedAny = true;
+        return;
+      }
+      if (settings->disabled)
+        return;
+      std::optional<Site> site = matchSite(op, *index);
+      if (!site)
+        return;
+      site->settings = *settings;
+      sites.push_back(std::move(*site));
+    });
+    if (failedAny)
+      return signalPassFailure();
+
+    kmeans::Options options;
+    options.restarts = restarts;
+    options.seed = seed;
+    for (Site &site : sites) {
+      Outcome out = clusterSite(site, options);
+      Type elementType = site.values.getElementType();
+      int64_t n = int64_t(site.data.size());
+      int64_t k = site.settings.clusters;
+      double before = double(n) * elementBytes(elementType);
+      double indexBytes = k <= 16 ? 0.5 : 1.0;
+      double after = double(n) * indexBytes +
+                     double(out.codebookEntries) * elementBytes(elementType);
+      InFlightDiagnostic remark = site.consumer->emitRemark();
+      remark << "qc-weight-sharing: " << k << " clusters per "
+             << (site.settings.perChannel ? "channel" : "tensor") << " ("
+             << (k <= 16 ? "u4" : "u8") << " indices, "
+             << (site.qtype ? "codebook of codes" : "float codebook")
+             << "): " << n << " weights, "
+             << llvm::formatv("{0:F1} -> {1:F1} bytes", before, after).str()
+             << ", inertia " << llvm::formatv("{0:e}", out.inertia).str()
+             << " (relative "
+             << llvm::formatv("{0:e}", out.energy > 0.0
+                                           ? out.inertia / out.energy
+                                           : 0.0)
+                    .str()
+             << "), largest codebook " << out.largestCodebook;
+      if (out.alreadyShared == out.groups) {
+        remark << "; already at most " << k << " distinct values, unchanged";
+        continue;
+      }
+      rewrite(site, out);
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,52 @@
+// RUN: qc-opt %s --qc-lower-to-linalg -split-input-file | FileCheck %s
+
+// Quantized: centre, flip the signs of elements 0 and 3 and widen to i32 in
+// one generic, then log2(4) = 2 butterfly stages over the last dimension
+// viewed as [n / 2h, 2, h], then the shared output stage with the real
+// multiplier 0.01 / (sqrt(4) * 0.05) = 0.1 (1717986918 * 2^-34).
+// CHECK-LABEL: func.func @quantized
+// CHECK-SAME: (%[[X:.*]]: tensor<3x8xi8>) -> tensor<3x8xi8>
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<3x8xi8>, tensor<8xi32>) outs(%{{.*}} : tensor<3x8xi32>)
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.subi
+// CHECK: arith.muli
+// Stage h = 1: [3, 4, 2, 1].
+// CHECK: %[[E1:.*]] = tensor.expand_shape %[[C]] {{\[\[}}0], [1, 2, 3]] output_shape [3, 4, 2, 1] : tensor<3x8xi32> into tensor<3x4x2x1xi32>
+// CHECK-DAG: %[[P1:.*]] = tensor.extract_slice %[[E1]][0, 0, 0, 0] [3, 4, 1, 1] [1, 1, 1, 1] : tensor<3x4x2x1xi32> to tensor<3x4x1xi32>
+// CHECK-DAG: %[[Q1:.*]] = tensor.extract_slice %[[E1]][0, 0, 1, 0] [3, 4, 1, 1] [1, 1, 1, 1] : tensor<3x4x2x1xi32> to tensor<3x4x1xi32>
+// CHECK: %[[S1:.*]] = linalg.generic {{.*}} ins(%[[P1]], %[[Q1]] : tensor<3x4x1xi32>, tensor<3x4x1xi32>) outs(%{{.*}} : tensor<3x4x2x1xi32>)
+// CHECK: linalg.index 2 : index
+// CHECK: arith.addi
+// CHECK: arith.subi
+// CHECK: arith.select
+// CHECK: %[[C1:.*]] = tensor.collapse_shape %[[S1]] {{\[\[}}0], [1, 2, 3]] : tensor<3x4x2x1xi32> into tensor<3x8xi32>
+// Stage h = 2: [3, 2, 2, 2].
+// CHECK: tensor.expand_shape %[[C1]] {{\[\[}}0], [1, 2, 3]] output_shape [3, 2, 2, 2] : tensor<3x8xi32> into tensor<3x2x2x2xi32>
+// CHECK: %[[C2:.*]] = tensor.collapse_shape
+// CHECK-NOT: tensor.expand_shape
+// CHECK: linalg.generic {{.*}} ins(%[[C2]] : tensor<3x8xi32>) outs(%{{.*}} : tensor<3x8xi8>)
+// CHECK-DAG: arith.constant 1717986918 : i32
+// CHECK-DAG: arith.constant -3 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+func.func @quantized(%x: tensor<3x8x!quant.uniform<i8:f32, 0.01:2>>) -> tensor<3x8x!quant.uniform<i8:f32, 0.05:-1>> {
+  %r = qc.hadamard %x block 4 negate [true, false, false, true, false, false, false, false]
+      : tensor<3x8x!quant.uniform<i8:f32, 0.01:2>> -> tensor<3x8x!quant.uniform<i8:f32, 0.05:-1>>
+  return %r : tensor<3x8x!quant.uniform<i8:f32, 0.05:-1>>
+}
+
+// -----
+
+// Float without sign flips: the stages on the input directly, then one
+// multiply by 1/sqrt(8).
+// CHECK-LABEL: func.func @float
+// CHECK-SAME: (%[[X:.*]]: tensor<2x8xf32>) -> tensor<2x8xf32>
+// CHECK: tensor.expand_shape %[[X]]
+// CHECK: arith.addf
+// CHECK: arith.subf
+// CHECK-COUNT-2: tensor.expand_shape
+// CHECK: arith.constant 0.353553385 : f32
+// CHECK: arith.mulf
+func.func @float(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %r = qc.hadamard %x block 8 : tensor<2x8xf32> -> tensor<2x8xf32>
+  return %r : tensor<2x8xf32>
+}

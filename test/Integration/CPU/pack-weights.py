@@ -1,0 +1,22 @@
+# --qc-pack-weights on CPU: int4 weights two per byte, u4 indices into
+# 16-code codebooks (per tensor, per channel), u8 indices into a 256-code
+# codebook of 16-bit codes, matmuls and convolutions
+# (test/Integration/Inputs/packed_cases.py), compiled by qc-run
+# (qc-cpu-pipeline) dense and packed; both bit-exact with the numpy reference.
+#
+# RUN: rm -rf %t && %python %s --qc-opt qc-opt --runner qc-run --work-dir %t | FileCheck %s
+# CHECK-DAG: remark: qc-pack-weights: int4 weight packed two per byte: 222.0 -> 114.0 bytes
+# CHECK-DAG: remark: qc-pack-weights: u4 indices into 1 codebook of 16 8-bit codes (per tensor): 280.0 -> 156.0 bytes
+# CHECK-DAG: remark: qc-pack-weights: u4 indices into 7 codebooks of 16 8-bit codes (per channel): 441.0 -> 336.0 bytes
+# CHECK-DAG: remark: qc-pack-weights: u8 indices into 1 codebook of 200 16-bit codes (per tensor): 1452.0 -> 1126.0 bytes
+# CHECK-DAG: remark: qc-pack-weights: int4 weight packed two per byte: 270.0 -> 135.0 bytes
+# CHECK: cpu: all 9 cases bit-exact, dense and packed
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
+import packed_cases  # noqa: E402
+from packed_check import main  # noqa: E402
+
+if __name__ == "__main__":
+    main(packed_cases.all_cases(), "cpu", ["--target=cpu"])

@@ -1,0 +1,113 @@
+"""Float models rotated by --qc-hadamard-rotate, executed by a runner
+(qc-run --target=cpu or qc-vulkan-run) next to the unrotated model: the
+rotation alone must not change the float result (relative difference
+<= 1e-5, docs/Hadamard.md). The models: a matmul chain with an outlier
+channel (the second rotation folds into the first weight), a 1x1 convolution
+over 24 channels (blocks of 8), a matmul whose reduction dimension is 96
+(blocks of 32) and a plain one with fold-producers=false (two online
+transforms).
+
+Usage: hadamard_float_check.py --work-dir DIR -- RUNNER [RUNNER FLAGS]
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from upstream_cpu import run  # noqa: E402
+
+MAX_REL_DIFF = 1e-5
+
+
+def hex_dense(array):
+    return '"0x' + np.ascontiguousarray(array, dtype=np.float32).tobytes().hex().upper() + '"'
+
+
+def fill(name, shape):
+    dims = "x".join(str(d) for d in shape)
+    return (f"  %{name}_e = tensor.empty() : tensor<{dims}xf32>\n"
+            f"  %{name} = linalg.fill ins(%zero : f32) outs(%{name}_e : tensor<{dims}xf32>) -> tensor<{dims}xf32>\n")
+
+
+def matmul(out, x, w, m, k, n):
+    return (f"  %{out} = linalg.matmul ins(%{x}, %{w} : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)"
+            f" outs(%{out}_i : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>\n")
+
+
+def const(name, w):
+    dims = "x".join(str(d) for d in w.shape)
+    return f"  %{name} = arith.constant dense<{hex_dense(w)}> : tensor<{dims}xf32>\n"
+
+
+def chain_model(rng, name, options, m=5, k=64, h=32, n=16):
+    w1 = rng.standard_normal((k, h)).astype(np.float32)
+    w2 = rng.standard_normal((h, n)).astype(np.float32)
+    body = (const("w1", w1) + const("w2", w2) + "  %zero = arith.constant 0.0 : f32\n" +
+            fill("y_i", (m, h)) + matmul("y", "x", "w1", m, k, h) +
+            fill("r_i", (m, n)) + matmul("r", "y", "w2", m, h, n))
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    x[:, 3] *= 50.0  # an outlier channel
+    return (name, f"func.func @model(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{\n"
+            f"{body}  return %r : tensor<{m}x{n}xf32>\n}}\n", x, options)
+
+
+def conv_model(rng):
+    w = rng.standard_normal((1, 1, 24, 6)).astype(np.float32)
+    body = (const("w", w) + "  %zero = arith.constant 0.0 : f32\n" + fill("r_i", (2, 3, 5, 6)) +
+            "  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, "
+            "strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<2x3x5x24xf32>, "
+            "tensor<1x1x24x6xf32>) outs(%r_i : tensor<2x3x5x6xf32>) -> tensor<2x3x5x6xf32>\n")
+    x = rng.standard_normal((2, 3, 5, 24)).astype(np.float32)
+    return ("conv1x1", "func.func @model(%x: tensor<2x3x5x24xf32>) -> tensor<2x3x5x6xf32> {\n"
+            f"{body}  return %r : tensor<2x3x5x6xf32>\n}}\n", x, "")
+
+
+def block_model(rng, m=3, k=96, n=7):
+    w = rng.standard_normal((k, n)).astype(np.float32)
+    body = (const("w", w) + "  %zero = arith.constant 0.0 : f32\n" + fill("r_i", (m, n)) +
+            matmul("r", "x", "w", m, k, n))
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    return ("k96", f"func.func @model(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{\n"
+            f"{body}  return %r : tensor<{m}x{n}xf32>\n}}\n", x, "")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work-dir", required=True)
+    parser.add_argument("runner", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    runner = [a for a in args.runner if a != "--"]
+    os.makedirs(args.work_dir, exist_ok=True)
+    rng = np.random.default_rng(7)
+    models = [chain_model(rng, "chain", ""),
+              chain_model(rng, "chain_nofold", "fold-producers=false"),
+              conv_model(rng), block_model(rng)]
+    failures = 0
+    for name, text, x, options in models:
+        base = os.path.join(args.work_dir, name)
+        with open(base + ".mlir", "w") as f:
+            f.write(text)
+        flag = "--qc-hadamard-rotate" + ("=" + options if options else "")
+        rotated = run(["qc-opt", base + ".mlir", flag, "-o", base + ".rot.mlir"])
+        online = open(base + ".rot.mlir").read().count("qc.hadamard")
+        np.save(base + ".x.npy", x)
+        outputs = []
+        for path in (base + ".mlir", base + ".rot.mlir"):
+            run([*runner, path, "--entry", "model", "--input", base + ".x.npy",
+                 "--output", path + ".y.npy"])
+            outputs.append(np.load(path + ".y.npy").astype(np.float64))
+        plain, rot = outputs
+        diff = np.linalg.norm(rot - plain) / np.linalg.norm(plain)
+        ok = diff <= MAX_REL_DIFF
+        failures += not ok
+        print("%s: %d online qc.hadamard, %d remarks, relative difference %s" % (
+            name, online, rotated.stderr.count("qc-hadamard-rotate: reduction dimension"),
+            "<= 1e-5" if ok else "%.3g (too large)" % diff))
+    if failures:
+        sys.exit("%d rotated models differ" % failures)
+
+
+if __name__ == "__main__":
+    main()
