@@ -2,6 +2,7 @@
 #include "qc-c/Pipeline.h"
 
 #include "Errors.h"
+#include "qc/Support/ParserCrash.h"
 
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Support.h"
@@ -26,7 +27,10 @@ MlirModule qcModuleParse(MlirContext context, MlirStringRef source,
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   ParserConfig config(ctx);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  // A crash inside the parser is an error here too: a host process
+  // must not die of bad text.
+  OwningOpRef<ModuleOp> module =
+      mlir::qc::parseSourceFileGuarded(sourceMgr, config);
   if (!module) {
     report(makeError("could not parse " + name, diagnostics.text()), error);
     return MlirModule{nullptr};
@@ -95,8 +99,8 @@ static LogicalResult parsePipeline(llvm::StringRef pipeline, PassManager &pm,
   return success();
 }
 
-std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
-                                               llvm::StringRef pipeline) {
+namespace qc::capi {
+std::optional<ErrorImpl> runPipeline(ModuleOp op, llvm::StringRef pipeline) {
   MLIRContext *ctx = op.getContext();
   DiagnosticCapture diagnostics(ctx);
   PassManager pm(ctx, ModuleOp::getOperationName());
@@ -124,6 +128,7 @@ std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
   return makeError("pass pipeline '" + textual + "' failed", diagnostics.text(),
                    path, command);
 }
+} // namespace qc::capi
 
 MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
                                       QcError *error) {

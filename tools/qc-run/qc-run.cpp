@@ -12,6 +12,7 @@
 #include "qc/InitAllPasses.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Support/ParserCrash.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -146,7 +147,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
   if (!module)
     return 1;
 

@@ -5,12 +5,15 @@
 //   qc-opt model.mlir --qc-cpu-pipeline | qc-translate --mlir-to-obj -o m.o
 //
 //===----------------------------------------------------------------------===//
+#include "qc/Support/ParserCrash.h"
 #include "qc/Target/LLVMIR/ObjectEmission.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
+  // Before mlirTranslateMain installs LLVM's crash handlers.
+  mlir::qc::installParserCrashReport("qc-translate");
   mlir::registerAllTranslations();
   mlir::qc::registerToObjectFileTranslation();
   return mlir::failed(
