@@ -23,6 +23,11 @@ zoo_log=$(mktemp)
 zoo_status=${PIPESTATUS[0]}
 zoo_rows=$(grep -c '^{' "$zoo_log" || true)
 zoo_bad=$(grep '^{' "$zoo_log" | grep -v '"expected_failure": true' | grep -c -e '"error"' -e '"cpu_eq_vulkan": false' || true)
+if (( zoo_bad > 0 )); then
+  echo "check: zoo rows that failed:"
+  grep '^{' "$zoo_log" | grep -v '"expected_failure": true' | grep -e '"error"' -e '"cpu_eq_vulkan": false'
+fi
+if (( zoo_status != 0 && zoo_bad == 0 )); then echo "check: the zoo run failed (exit $zoo_status)"; fi
 passed=$(( passed + zoo_rows - zoo_bad ))
 failed=$(( failed + zoo_bad ))
 if (( zoo_status != 0 )); then status=$zoo_status; (( zoo_bad == 0 )) && failed=$(( failed + 1 )); fi

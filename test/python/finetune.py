@@ -85,9 +85,13 @@ for layer in ("fc1", "fc2"):
     w = inits[layer + ".weight"]
     assert np.all(w[~run.masks[layer].numpy()] == 0), layer
 graph = import_model(path, batch=len(x))
-for layer, shape in (("fc1", (64, 32)), ("fc2", (32, 10))):
+# The weight constant of each matmul, through its fake_quant (the importer may
+# keep other constants of the same shape, e.g. before the int4 Clip).
+fake_quant_source = {n.output: n.inputs[0] for n in graph.nodes if n.op == "fake_quant"}
+matmul_weights = [graph.consts[fake_quant_source[n.inputs[1]]]
+                  for n in graph.nodes if n.op == "matmul"]
+for layer, value in zip(("fc1", "fc2"), matmul_weights):
     layout = Layout(layer, modules[layer])
-    (value,) = [c for c in graph.consts.values() if c.shape == shape]
     # (int4 may round more weights to 0: the pruned ones must be among them)
     assert np.all(value[layout.to_qc(~run.masks[layer].numpy())] == 0), layer
 print("masks exact: trained model, ONNX, imported")
