@@ -6,16 +6,17 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Support/ParserCrash.h"
-#include "qc/Target/LLVMIR/ObjectEmission.h"
+#include "qc/InitAll.h"
+#include "qc/Support/Version.h"
 
-#include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "llvm/Support/CommandLine.h"
 
 int main(int argc, char **argv) {
   // Before mlirTranslateMain installs LLVM's crash handlers.
   mlir::qc::installParserCrashReport("qc-translate");
-  mlir::registerAllTranslations();
-  mlir::qc::registerToObjectFileTranslation();
+  llvm::cl::SetVersionPrinter(::qc::printVersion);
+  mlir::qc::registerAllTranslations();
   return mlir::failed(
              mlir::mlirTranslateMain(argc, argv, "qc translation driver"))
              ? 1
