@@ -2,6 +2,7 @@
 #include "qc-c/Pipeline.h"
 
 #include "Errors.h"
+#include "qc/Support/ParserCrash.h"
 
 #include "qc/Support/StderrCapture.h"
 
@@ -28,7 +29,10 @@ MlirModule qcModuleParse(MlirContext context, MlirStringRef source,
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   ParserConfig config(ctx);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, config);
+  // A crash inside the parser is an error here too: a host process
+  // must not die of bad text.
+  OwningOpRef<ModuleOp> module =
+      mlir::qc::parseSourceFileGuarded(sourceMgr, config);
   if (!module) {
     report(makeError("could not parse " + name, diagnostics.text()), error);
     return MlirModule{nullptr};
@@ -97,8 +101,8 @@ static LogicalResult parsePipeline(llvm::StringRef pipeline, PassManager &pm,
   return success();
 }
 
-std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
-                                               llvm::StringRef pipeline) {
+namespace qc::capi {
+std::optional<ErrorImpl> runPipeline(ModuleOp op, llvm::StringRef pipeline) {
   MLIRContext *ctx = op.getContext();
   DiagnosticCapture diagnostics(ctx);
   PassManager pm(ctx, ModuleOp::getOperationName());
@@ -129,6 +133,7 @@ std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
   return makeError("pass pipeline '" + textual + "' failed", diagnostics.text(),
                    path, command);
 }
+} // namespace qc::capi
 
 MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
                                       QcError *error) {

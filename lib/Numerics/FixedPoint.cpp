@@ -85,6 +85,10 @@ double numerics::roundReal(double x, RoundingMode mode) {
 
 int64_t numerics::quantizeValue(double x, double scale, int64_t zeroPoint,
                                 int64_t qmin, int64_t qmax, RoundingMode mode) {
+  // NaN is the zero point (the code of 0.0); casting it would be UB. +-inf
+  // saturate through the clamp like any out-of-range value.
+  if (std::isnan(x / scale))
+    return std::clamp(zeroPoint, qmin, qmax);
   double q = roundReal(x / scale, mode) + static_cast<double>(zeroPoint);
   q = std::clamp(q, static_cast<double>(qmin), static_cast<double>(qmax));
   return static_cast<int64_t>(q);

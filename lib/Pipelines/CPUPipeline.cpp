@@ -118,6 +118,8 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
   pm.addPass(createQCLowerToLinalg());
   if (options.integerOnly)
     pm.addPass(createQCVerifyIntegerContract());
+  // LLVM packs vector<N x i4> but addresses scalar i4 per byte: one layout.
+  pm.addPass(createQCWidenNarrowIntegers());
   if (options.vectorize)
     buildQCCPUVectorizePipeline(pm, options);
   buildQCCPUBufferizePipeline(pm, options);

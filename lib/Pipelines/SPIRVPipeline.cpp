@@ -103,6 +103,8 @@ void qc::buildQCSPIRVPipeline(OpPassManager &pm,
                               const SPIRVPipelineOptions &options) {
   // qc ops (if any) become integer linalg; a no-op on linalg input.
   pm.addPass(createQCLowerToLinalg());
+  // SPIR-V has no i4/i12: they are stored and computed in i8/i16.
+  pm.addPass(createQCWidenNarrowIntegers());
   buildQCSPIRVBufferizePipeline(pm);
   buildQCSPIRVMapToGPUPipeline(pm, options);
   buildQCSPIRVConvertPipeline(pm, options);

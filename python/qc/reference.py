@@ -117,6 +117,7 @@ def round_real(x, mode=HALF_EVEN):
 def quantize(x, scale, zero_point, qmin, qmax, mode=HALF_EVEN, axis=None,
              float_type=np.float64):
     """clamp(round(x / scale) + zp, qmin, qmax); per-axis when axis is set.
+    NaN gives zp, +-inf saturate to qmax / qmin (docs/Numerics.md).
 
     The quotient is computed in float_type (float64 for compile-time
     constants, the expressed type for run-time qc.quantize)."""
@@ -128,8 +129,11 @@ def quantize(x, scale, zero_point, qmin, qmax, mode=HALF_EVEN, axis=None,
         shape[axis] = -1
         scale = scale.reshape(shape)
         zero_point = zero_point.reshape(shape)
-    quotient = (x.astype(float_type) / scale.astype(float_type)).astype(np.float64)
-    q = round_real(quotient, mode) + zero_point
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        quotient = (x.astype(float_type) / scale.astype(float_type)).astype(np.float64)
+        q = round_real(quotient, mode) + zero_point
+    # NaN quantizes to the zero point (the code of 0.0); +-inf saturate.
+    q = np.where(np.isnan(q), np.broadcast_to(zero_point, q.shape), q)
     return np.clip(q, qmin, qmax).astype(np.int64)
 
 

@@ -239,6 +239,18 @@ static void testErrors(MlirContext context) {
   check(mlirModuleIsNull(bad), "malformed IR is refused");
   printError("malformed IR", error);
 
+  /* Upstream's linalg.broadcast parser crashes after this error
+     (docs/Robustness.md): an error here too, and the process and the
+     context go on (the parses below use them). */
+  MlirModule crashing = qcModuleParse(
+      context,
+      str("func.func @f(%a: tensor<2xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {\n"
+          "  %r = linalg.broadcast ins(%a : tensor<2xf32>) outs(%b : tensor<2x3xf32>) dimensions = [!, 1]\n"
+          "  return %r : tensor<2x3xf32>\n}\n"),
+      str("crash.mlir"), &error);
+  check(mlirModuleIsNull(crashing), "input that crashes the parser is refused");
+  printError("parser crash", error);
+
   MlirModule module = qcModuleParse(
       context,
       str("func.func @f(%a: f32) -> f32 {\n  %0 = arith.addf %a, %a : f32\n  return %0 : f32\n}\n"),

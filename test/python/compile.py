@@ -37,6 +37,9 @@
 # CHECK: reproducer: exit 1, same diagnostic
 # CHECK: parse error: <bad>:1:14: error: expected non-function type
 # CHECK-NEXT: could not parse <bad>
+# CHECK: parser crash: <crash>:2:96: error: custom op 'linalg.transpose' expected integer value
+# CHECK: <crash>:2:95: error: the MLIR parser crashed after this error (an upstream MLIR bug, see qc's docs/Robustness.md); the input is rejected
+# CHECK-NEXT: could not parse <crash>
 # CHECK: unknown target: unknown target 'tpu' (available: cpu, vulkan)
 # CHECK: unknown pass: invalid pass pipeline 'qc-no-such-pass'
 # CHECK: bad input type: qc.compile takes MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a torch.fx.GraphModule, a qc.graph.Graph or a qc.Module, not int
@@ -152,6 +155,11 @@ error = expect("target pipeline failure", qc.CompileError,
                lambda: qc.compile(tensor_add, pipeline=None, target="cpu"))
 check_reproducer(error)
 expect("parse error", qc.CompileError, lambda: qc.Module.parse("func.func @f( {", "<bad>"))
+# Upstream's linalg.transpose parser crashes after this error (docs/Robustness.md).
+expect("parser crash", qc.CompileError, lambda: qc.Module.parse(
+    "func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>) -> tensor<3x2xf32> {\n"
+    "  %r = linalg.transpose ins(%a : tensor<2x3xf32>) outs(%b : tensor<3x2xf32>) permutation = [1, x]\n"
+    "  return %r : tensor<3x2xf32>\n}\n", "<crash>"))
 expect("unknown target", qc.CompileError, lambda: qc.compile(tensor_add, target="tpu"))
 expect("unknown pass", qc.CompileError, lambda: qc.compile(tensor_add, pipeline="qc-no-such-pass"))
 expect("bad input type", TypeError, lambda: qc.compile(42))

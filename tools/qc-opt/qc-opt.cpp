@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/InitAll.h"
+#include "qc/Support/ParserCrash.h"
 #include "qc/Support/StderrCapture.h"
 #include "qc/Support/Version.h"
 
@@ -61,6 +62,9 @@ static LogicalResult setupPipeline(const MlirOptMainConfig &cli,
 }
 
 int main(int argc, char **argv) {
+  // Before InitLLVM installs LLVM's crash handlers: the report of a parser
+  // crash comes before (and instead of) their stack dump.
+  mlir::qc::installParserCrashReport("qc-opt");
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::SetVersionPrinter(::qc::printVersion);
   DialectRegistry registry;

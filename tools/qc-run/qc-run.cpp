@@ -11,6 +11,7 @@
 #include "qc/InitAll.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Support/ParserCrash.h"
 #include "qc/Support/Version.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 
@@ -169,7 +170,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
   if (!module)
     return 1;
 

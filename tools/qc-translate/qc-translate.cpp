@@ -5,6 +5,7 @@
 //   qc-opt model.mlir --qc-cpu-pipeline | qc-translate --mlir-to-obj -o m.o
 //
 //===----------------------------------------------------------------------===//
+#include "qc/Support/ParserCrash.h"
 #include "qc/InitAll.h"
 #include "qc/Support/Version.h"
 
@@ -12,6 +13,8 @@
 #include "llvm/Support/CommandLine.h"
 
 int main(int argc, char **argv) {
+  // Before mlirTranslateMain installs LLVM's crash handlers.
+  mlir::qc::installParserCrashReport("qc-translate");
   llvm::cl::SetVersionPrinter(::qc::printVersion);
   mlir::qc::registerAllTranslations();
   return mlir::failed(

@@ -8,6 +8,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
+#include "qc/Support/ParserCrash.h"
 #include "qc/Target/SPIRV/VulkanBundle.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -50,7 +51,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
   if (!module)
     return 1;
   FailureOr<::qc::vulkan::Bundle> bundle =

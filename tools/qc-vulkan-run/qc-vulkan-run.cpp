@@ -13,6 +13,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Support/ParserCrash.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -82,7 +83,7 @@ int main(int argc, char **argv) {
       return die(error);
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     OwningOpRef<ModuleOp> module =
-        parseSourceFile<ModuleOp>(sourceMgr, &context);
+        mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
     if (!module)
       return 1;
     FailureOr<::qc::vulkan::Bundle> compiled =

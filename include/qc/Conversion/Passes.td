@@ -62,4 +62,33 @@ def QCVerifyIntegerContract : Pass<"qc-verify-integer-contract", "ModuleOp"> {
   }];
 }
 
+def QCWidenNarrowIntegers : Pass<"qc-widen-narrow-integers", "ModuleOp"> {
+  let summary = "Store i4, i12 and other odd-width integers in i8/i16/i32/i64";
+  let description = [{
+    Rewrites every integer type whose width is not 1, 8, 16, 32 or 64 (the
+    storage of `i4`/`u4`/`i2` codes, 12-bit weights) into the next of i8,
+    i16, i32, i64, on integer linalg on tensors (after
+    `--qc-lower-to-linalg`; both pipelines run it there). A tensor of iN
+    holds the sign extension of each N-bit value. Scalar ops are rewritten to
+    compute in the wider type exactly what they computed in iN: `addi`,
+    `subi`, `muli` sign-extend their low N bits; `extui`, `uitofp`, unsigned
+    `cmpi`, `maxui` and `minui` read the low N bits as unsigned; `trunci` to
+    iN sign-extends from bit N - 1; `extsi`, `sitofp`, `maxsi`, `minsi`,
+    `andi`, `ori`, `xori`, `select` and signed `cmpi` are unchanged. Named
+    linalg ops on narrow types are generalized first. Constants are
+    sign-extended; functions, calls, returns, tensor ops and scf ops change
+    types only.
+
+    Why: LLVM stores `vector<N x i4>` bit-packed but addresses a scalar `i4`
+    as one byte (so vectorized and scalar code disagreed on the CPU), and
+    SPIR-V has no narrow types (upstream emulates narrow scalars as i32
+    without wrapping at N bits). An op that keeps a narrow type and has no
+    rewrite here (e.g. `arith.divsi` on i4) is reported.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+  ];
+}
+
 #endif // QC_CONVERSION_PASSES_TD

@@ -43,7 +43,8 @@ int32_t applyMultiplier(int32_t x, QuantizedMultiplier m, RequantProfile profile
 /// Rounds a real value to an integer in the given mode.
 double roundReal(double x, RoundingMode mode);
 
-/// clamp(round(x / scale) + zeroPoint, qmin, qmax) with the quotient in double.
+/// clamp(round(x / scale) + zeroPoint, qmin, qmax) with the quotient in double;
+/// a NaN quotient gives the zero point, +-inf saturate (docs/Numerics.md).
 int64_t quantizeValue(double x, double scale, int64_t zeroPoint, int64_t qmin,
                       int64_t qmax, RoundingMode mode);
 

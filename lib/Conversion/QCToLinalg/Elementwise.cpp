@@ -322,6 +322,11 @@ struct QuantizeOpLowering final : OpConversionPattern<QuantizeOp> {
           }
           q = arith::MaximumFOp::create(b, l, q, getFloatParam(b, l, args, low, floatType));
           q = arith::MinimumFOp::create(b, l, q, getFloatParam(b, l, args, high, floatType));
+          // NaN (kept by maximumf/minimumf) becomes the zero point: fptosi of
+          // NaN is poison. +-inf were clamped above.
+          Value isNaN = arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, q, q);
+          q = arith::SelectOp::create(
+              b, l, isNaN, arith::ConstantOp::create(b, l, b.getFloatAttr(floatType, 0.0)), q);
           Value code = arith::AddIOp::create(
               b, l, arith::FPToSIOp::create(b, l, b.getI32Type(), q),
               getParam(b, l, args, zero));

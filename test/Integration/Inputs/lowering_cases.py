@@ -434,6 +434,24 @@ def quantize_case(name, rng, shape, yq, mode=ref.HALF_EVEN, ties=False):
     return c
 
 
+def quantize_nonfinite_case(name, rng, yq, mode=ref.HALF_EVEN):
+    """qc.quantize of NaN, +-inf, +-FLT_MAX and ordinary values: NaN gives
+    the zero point, the rest saturate (docs/Numerics.md)."""
+    c = Case(name)
+    special = [np.nan, -np.nan, np.inf, -np.inf, np.finfo(np.float32).max,
+               -np.finfo(np.float32).max, 0.0, -0.0]
+    x = np.concatenate([special, rng.uniform(-20, 20, size=8)]).astype(np.float32)
+    x = x.reshape(2, 8)
+    rounding = "" if mode == ref.HALF_EVEN else " rounding <%s>" % mode
+    c.body.append("%%r = qc.quantize %s%s : %s -> %s" % (
+        c.arg(x, F32()), rounding, F32().tensor(x.shape), yq.tensor(x.shape)))
+    c.result = (yq, x.shape)
+    c.expected = ref.quantize(x, yq.scales if yq.axis is not None else yq.scales[0],
+                              yq.zps if yq.axis is not None else yq.zps[0], yq.qmin,
+                              yq.qmax, mode, axis=yq.axis, float_type=np.float32)
+    return c
+
+
 def dequantize_case(name, rng, shape, xq):
     c = Case(name)
     q = xq.random(rng, shape)
@@ -668,6 +686,11 @@ def all_cases(seed=0):
     cases.append(quantize_case("quantize_pc_u8", rng, (5, 3),
                                QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
     cases.append(dequantize_case("dequantize", rng, (3, 17), QType(0.07, -3)))
+    for mode in (ref.HALF_EVEN, ref.HALF_AWAY, ref.HALF_UP):
+        cases.append(quantize_nonfinite_case("quantize_nonfinite_" + mode, rng,
+                                             QType(0.25, -5), mode))
+    cases.append(quantize_nonfinite_case("quantize_nonfinite_pc_u8", rng,
+                                         QType([0.1, 3.0], [200, 7], signed=False, axis=0)))
     cases.append(dequantize_case("dequantize_pc_u8", rng, (2, 3),
                                  QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
     # Their own generator, so that the cases above keep their inputs.
