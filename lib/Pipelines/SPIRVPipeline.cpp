@@ -54,6 +54,15 @@ void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
 
 void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
                                       const SPIRVPipelineOptions &options) {
+  if (options.contractionKernels) {
+    QCSPIRVContractionKernelsOptions kernels;
+    kernels.maxWorkgroupInvocations = options.maxWorkgroupInvocations;
+    kernels.maxSharedMemoryBytes = options.maxSharedMemory;
+    kernels.subgroupSize = options.subgroupSize;
+    kernels.integerDotProduct = options.intDotProduct;
+    kernels.sharedMemoryTiles = options.sharedMemoryTiles;
+    pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
+  }
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());

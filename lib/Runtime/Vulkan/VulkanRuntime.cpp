@@ -79,6 +79,11 @@ namespace {
   X(vkResetFences)                                                             \
   X(vkWaitForFences)                                                           \
   X(vkQueueSubmit)                                                             \
+  X(vkCreateQueryPool)                                                         \
+  X(vkDestroyQueryPool)                                                        \
+  X(vkCmdResetQueryPool)                                                       \
+  X(vkCmdWriteTimestamp)                                                       \
+  X(vkGetQueryPoolResults)                                                     \
   X(vkDeviceWaitIdle)
 
 struct Dispatch {
@@ -176,7 +181,9 @@ struct Runtime::Impl {
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   uint32_t queueFamily = 0;
+  uint32_t timestampBits = 0;
   FeatureSet enabled;
+  bool profiling = false;
   ValidationLog validation;
   bool validating = false;
 
@@ -225,6 +232,8 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
 
   const char *env = std::getenv("QC_VULKAN_VALIDATION");
   validating = options.validation || (env && StringRef(env) == "1");
+  const char *profileEnv = std::getenv("QC_VULKAN_PROFILE");
+  profiling = options.profile || (profileEnv && StringRef(profileEnv) == "1");
   std::vector<const char *> layers, extensions;
   if (validating) {
     uint32_t count = 0;
@@ -364,6 +373,7 @@ Error Runtime::Impl::pickDevice(StringRef selector) {
   for (uint32_t i = 0; i < families; ++i)
     if (familyProps[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
       queueFamily = i;
+      timestampBits = familyProps[i].timestampValidBits;
       return Error::success();
     }
   return error(Twine("device '") + properties.deviceName +
@@ -543,6 +553,9 @@ struct Program::Impl {
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkCommandBuffer commands = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
+  /// Timestamps around every step when profiling (RuntimeOptions::profile).
+  VkQueryPool timestamps = VK_NULL_HANDLE;
+  std::vector<double> stepSeconds;
   double seconds = 0;
 
   explicit Impl(Runtime::Impl &rt) : rt(rt) {}
@@ -550,6 +563,8 @@ struct Program::Impl {
     Dispatch &vk = rt.vk;
     VkDevice device = rt.device;
     vk.vkDeviceWaitIdle(device);
+    if (timestamps)
+      vk.vkDestroyQueryPool(device, timestamps, nullptr);
     if (fence)
       vk.vkDestroyFence(device, fence, nullptr);
     if (commandPool)
@@ -827,6 +842,25 @@ Error Program::Impl::record() {
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   VK_CHECK(vkBeginCommandBuffer, commands, &begin);
+  uint32_t numTimestamps = bundle.steps.size() + 1;
+  if (rt.profiling) {
+    if (rt.timestampBits == 0)
+      return error(Twine("profiling requested but the compute queue of '") +
+                   rt.properties.deviceName + "' has no timestamps");
+    VkQueryPoolCreateInfo queryInfo{};
+    queryInfo.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    queryInfo.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    queryInfo.queryCount = numTimestamps;
+    VK_CHECK(vkCreateQueryPool, rt.device, &queryInfo, nullptr, &timestamps);
+    vk.vkCmdResetQueryPool(commands, timestamps, 0, numTimestamps);
+    vk.vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+                           timestamps, 0);
+  }
+  auto stamp = [&](size_t index) {
+    if (timestamps)
+      vk.vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+                             timestamps, index + 1);
+  };
   const VkPipelineStageFlags work =
       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   auto barrier = [&](VkPipelineStageFlags dstStage, VkAccessFlags dstAccess) {
@@ -848,6 +882,7 @@ Error Program::Impl::record() {
       VkBufferCopy region{0, 0, step.bytes};
       vk.vkCmdCopyBuffer(commands, buffers[step.src].buffer,
                          buffers[step.dst].buffer, 1, &region);
+      stamp(index);
       continue;
     }
     Kernel &k = kernels[step.kernel];
@@ -876,6 +911,7 @@ Error Program::Impl::record() {
     vk.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE,
                                k.layout, 0, 1, &set, 0, nullptr);
     vk.vkCmdDispatch(commands, step.grid[0], step.grid[1], step.grid[2]);
+    stamp(index);
   }
   // Make the results visible to the host's reads of the mapped memory.
   barrier(VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -914,6 +950,7 @@ Expected<std::unique_ptr<Program>> Runtime::load(const Bundle &bundle) {
 Program::Program(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
 Program::~Program() = default;
 double Program::lastDeviceSeconds() const { return impl->seconds; }
+ArrayRef<double> Program::lastStepSeconds() const { return impl->stepSeconds; }
 
 /// Host element kinds that may carry a buffer element type: signless
 /// integers take signed or unsigned data of the same width.
@@ -990,6 +1027,19 @@ Program::run(const std::vector<runtime::HostTensor> &inputs) {
                   .count();
   if (Error err = p.validationResult())
     return std::move(err);
+  if (p.timestamps) {
+    std::vector<uint64_t> ticks(p.bundle.steps.size() + 1);
+    VK_CHECK(vkGetQueryPoolResults, p.rt.device, p.timestamps, 0, ticks.size(),
+             ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
+             VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+    uint64_t mask = p.rt.timestampBits >= 64
+                        ? ~uint64_t(0)
+                        : (uint64_t(1) << p.rt.timestampBits) - 1;
+    double period = p.rt.properties.limits.timestampPeriod * 1e-9;
+    p.stepSeconds.resize(p.bundle.steps.size());
+    for (size_t i = 0; i < p.stepSeconds.size(); ++i)
+      p.stepSeconds[i] = double((ticks[i + 1] - ticks[i]) & mask) * period;
+  }
   std::vector<runtime::HostTensor> outputs;
   for (uint32_t id : p.bundle.outputs) {
     const BufferDesc &desc = p.bundle.buffers[id];

@@ -27,7 +27,7 @@
 // RUN: qc-vulkan-bundle %s -o %t/nobinding
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/nobinding drop-binding
 // RUN: not qc-vulkan-run --bundle %t/nobinding --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=BINDING
-// BINDING: error: Vulkan: kernel 'main_kernel_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
+// BINDING: error: Vulkan: kernel 'main_contraction_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
 // RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
 
@@ -50,12 +50,12 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
 // A device without 8-bit storage (masked on this one): the default bundle is
 // refused before anything runs; an unknown feature name is refused too.
 // RUN: env QC_VULKAN_MASK_FEATURES=storageBuffer8BitAccess not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=FEATURE
-// FEATURE: error: Vulkan: kernel 'main_kernel_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
+// FEATURE: error: Vulkan: kernel 'main_contraction_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
 // RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
 // MASK: error: Vulkan: cannot mask unknown feature 'int8'
 
 // Device limits are queried, not assumed: workgroups no Vulkan device allows.
-// RUN: not qc-vulkan-run %s --options="tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
+// RUN: not qc-vulkan-run %s --options="contraction-kernels=false tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
 // INVOCATIONS: error: Vulkan: kernel 'main_kernel': 16384 invocations per workgroup exceed maxComputeWorkGroupInvocations {{[0-9]+}} of '{{.*}}'
-// RUN: not qc-vulkan-run %s --options="tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
+// RUN: not qc-vulkan-run %s --options="contraction-kernels=false tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
 // WGSIZE: error: Vulkan: kernel 'main_kernel': workgroup size 65536 in dimension 0 exceeds maxComputeWorkGroupSize {{[0-9]+}} of '{{.*}}'

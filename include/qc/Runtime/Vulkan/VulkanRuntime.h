@@ -10,6 +10,7 @@
 
 #include "qc/Runtime/HostTensor.h"
 #include "qc/Runtime/Vulkan/Bundle.h"
+#include "llvm/ADT/ArrayRef.h"
 
 #include <memory>
 
@@ -29,6 +30,10 @@ struct RuntimeOptions {
   /// capable device that a bundle runs on a device without them. Also read
   /// from QC_VULKAN_MASK_FEATURES (comma-separated).
   std::vector<std::string> maskedFeatures;
+  /// Record a timestamp after every step, so Program::lastStepSeconds()
+  /// reports where a run spends its time. Also turned on by
+  /// QC_VULKAN_PROFILE=1.
+  bool profile = false;
 };
 
 class Program;
@@ -62,6 +67,9 @@ public:
   run(const std::vector<runtime::HostTensor> &inputs);
   /// Seconds between submission and completion of the last run.
   double lastDeviceSeconds() const;
+  /// Device time of each step (in bundle order) in the last run, measured
+  /// with timestamp queries; empty unless RuntimeOptions::profile.
+  llvm::ArrayRef<double> lastStepSeconds() const;
 
   struct Impl;
   explicit Program(std::unique_ptr<Impl> impl);

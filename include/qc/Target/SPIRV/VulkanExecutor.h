@@ -32,6 +32,10 @@ public:
   run(const std::vector<::qc::runtime::HostTensor> &inputs);
   /// Device time of the last run, in seconds.
   double lastDeviceSeconds() const { return program->lastDeviceSeconds(); }
+  /// Per-step device times of the last run (profiling runtimes only).
+  llvm::ArrayRef<double> lastStepSeconds() const {
+    return program->lastStepSeconds();
+  }
   std::string deviceDescription() const {
     return runtime->deviceDescription();
   }
