@@ -146,8 +146,14 @@ int64_t Contraction::rows() const {
   return n;
 }
 
+bool Contraction::bDependsOnRows() const {
+  return llvm::any_of(rowDims, [&](unsigned d) { return b.coef[d] != 0; });
+}
+
 ContractionShape Contraction::shape() const {
   ContractionShape s;
+  // Stages hold the workgroup's rows of A and its columns of B.
+  s.stageable = !bDependsOnRows() && a.coef[colDim] == 0;
   s.rows = rows();
   s.cols = cols();
   s.innerDepth = redDims.empty() ? 1 : sizes[redDims.back()];

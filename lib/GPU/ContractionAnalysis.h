@@ -49,6 +49,7 @@ struct Contraction {
   unsigned epilogueInput = 0;
 
   int64_t rows() const;
+  bool bDependsOnRows() const;
   int64_t cols() const { return sizes[colDim]; }
   ContractionShape shape() const;
 };
@@ -57,6 +58,14 @@ struct Contraction {
 /// and (if safe to fuse) its elementwise consumer; failure leaves `op` to the
 /// generic loop lowering.
 FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
+
+/// Re-lays out constant weights B (a dense global) so that the innermost
+/// reduction dim is contiguous and B is read as ReductionWords, as packed dot
+/// products need; `packed` caches the new globals by name. False (and `c`
+/// unchanged) where A is not read along the reduction or B is not a
+/// constant whose access covers it exactly.
+bool packWeightsForDot(Contraction &c, OpBuilder &b,
+                       llvm::StringMap<Value> &packed);
 
 /// The contiguous buffer `view` is a view of (through expand/collapse_shape,
 /// subview and cast), or null.

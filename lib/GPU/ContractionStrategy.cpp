@@ -75,7 +75,8 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
 
   // Workgroup-memory stages: the largest count of reduction words per stage
   // (dividing the innermost reduction loop) that fits the device.
-  if (limits.sharedMemoryTiles && shape.a == OperandAccess::ReductionWords &&
+  if (limits.sharedMemoryTiles && shape.stageable &&
+      shape.a == OperandAccess::ReductionWords &&
       shape.b != OperandAccess::Elements) {
     for (int64_t words : {8, 4, 2, 1}) {
       if ((shape.innerDepth / 4) % words != 0)

@@ -98,6 +98,15 @@ int main(int argc, char **argv) {
   if (repeat == 0)
     return die("--repeat must be at least 1");
 
+  // The device first: compilation adapts the kernels to its limits.
+  ::qc::vulkan::RuntimeOptions runtimeOptions;
+  runtimeOptions.device = device;
+  runtimeOptions.validation = validation;
+  runtimeOptions.profile = profile;
+  auto runtime = ::qc::vulkan::Runtime::create(runtimeOptions);
+  if (!runtime)
+    return die(llvm::toString(runtime.takeError()));
+
   ::qc::vulkan::Bundle bundle;
   if (!bundleDir.empty()) {
     llvm::Expected<::qc::vulkan::Bundle> read =
@@ -109,6 +118,7 @@ int main(int argc, char **argv) {
     mlir::qc::SPIRVPipelineOptions pipelineOptions;
     if (failed(pipelineOptions.parseFromString(options)))
       return die("invalid --options '" + options + "'");
+    mlir::qc::adaptToDevice(pipelineOptions, (*runtime)->deviceTraits());
     DialectRegistry registry;
     mlir::qc::registerAllDialects(registry);
     MLIRContext context(registry);
@@ -142,12 +152,8 @@ int main(int argc, char **argv) {
                llvm::Twine(bundle.outputs.size()) + " result(s), got " +
                llvm::Twine(outputs.size()) + " --output");
 
-  ::qc::vulkan::RuntimeOptions runtimeOptions;
-  runtimeOptions.device = device;
-  runtimeOptions.validation = validation;
-  runtimeOptions.profile = profile;
-  auto executor = mlir::qc::VulkanExecutor::fromBundle(std::move(bundle),
-                                                 runtimeOptions);
+  auto executor =
+      mlir::qc::VulkanExecutor::fromBundle(std::move(bundle), std::move(*runtime));
   if (!executor)
     return die(llvm::toString(executor.takeError()));
   std::vector<double> times, stepTimes;

@@ -49,6 +49,9 @@ struct ContractionShape {
   /// Size of the innermost reduction loop and of all reduction loops.
   int64_t innerDepth = 1, depth = 1;
   OperandAccess a = OperandAccess::Elements, b = OperandAccess::Elements;
+  /// A does not depend on the column and B not on the row: a workgroup's
+  /// operand words can be staged as rows of A and columns of B.
+  bool stageable = false;
 };
 
 /// The tiling of one contraction kernel.

@@ -85,6 +85,10 @@ struct SPIRVPipelineOptions
   /// The capabilities and extensions after applying the defaults above.
   SmallVector<std::string> effectiveCapabilities() const;
   SmallVector<std::string> effectiveExtensions() const;
+  /// The SPIR-V version: `spirv-version`, raised to v1.6 with
+  /// int-dot-product (MLIR requires v1.6 for the DotProduct capabilities
+  /// even with SPV_KHR_integer_dot_product; Vulkan 1.3 devices accept it).
+  std::string effectiveVersion() const;
 };
 
 /// Stage 1: tensors -> buffers with results as out-params (identity layouts,

@@ -34,6 +34,7 @@ namespace {
   X(vkEnumeratePhysicalDevices)                                                \
   X(vkGetPhysicalDeviceProperties)                                             \
   X(vkGetPhysicalDeviceFeatures2)                                              \
+  X(vkGetPhysicalDeviceProperties2)                                            \
   X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
   X(vkGetPhysicalDeviceMemoryProperties)                                       \
   X(vkEnumerateDeviceExtensionProperties)                                      \
@@ -183,6 +184,7 @@ struct Runtime::Impl {
   uint32_t queueFamily = 0;
   uint32_t timestampBits = 0;
   FeatureSet enabled;
+  DeviceTraits traits;
   bool profiling = false;
   ValidationLog validation;
   bool validating = false;
@@ -488,6 +490,28 @@ Error Runtime::Impl::createDevice() {
   enabled.storage16 = enable16.storageBuffer16BitAccess;
   enabled.dotProduct = enableDot.shaderIntegerDotProduct;
 
+  // What the compiler tiles for (qc-spirv-contraction-kernels).
+  VkPhysicalDeviceSubgroupProperties subgroup{};
+  subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+  VkPhysicalDeviceShaderIntegerDotProductProperties dotProps{};
+  dotProps.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES;
+  if (hasDot)
+    subgroup.pNext = &dotProps;
+  VkPhysicalDeviceProperties2 props2{};
+  props2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+  props2.pNext = &subgroup;
+  vk.vkGetPhysicalDeviceProperties2(physical, &props2);
+  traits.maxWorkgroupInvocations =
+      properties.limits.maxComputeWorkGroupInvocations;
+  traits.maxSharedMemoryBytes = properties.limits.maxComputeSharedMemorySize;
+  traits.subgroupSize = subgroup.subgroupSize;
+  traits.integerDotProduct = enabled.dotProduct;
+  traits.integerDotProductAccelerated =
+      enabled.dotProduct &&
+      dotProps.integerDotProduct4x8BitPackedSignedAccelerated;
+  traits.cpu = properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};
   queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
@@ -519,6 +543,8 @@ Expected<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions &options
     return std::move(err);
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
+
+const DeviceTraits &Runtime::deviceTraits() const { return impl->traits; }
 
 std::string Runtime::deviceDescription() const {
   const VkPhysicalDeviceProperties &p = impl->properties;

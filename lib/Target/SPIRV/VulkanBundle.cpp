@@ -364,7 +364,7 @@ mlir::qc::buildVulkanBundle(ModuleOp lowered, StringRef entry, unsigned numInput
     return lowered.emitError("Vulkan bundle: no function @") << entry;
   Bundle bundle;
   bundle.entry = entry.str();
-  bundle.targetEnv.version = options.version;
+  bundle.targetEnv.version = options.effectiveVersion();
   for (const std::string &cap : options.effectiveCapabilities())
     bundle.targetEnv.capabilities.push_back(cap);
   for (const std::string &ext : options.effectiveExtensions())

@@ -36,6 +36,18 @@ struct RuntimeOptions {
   bool profile = false;
 };
 
+/// The device properties the compiler adapts kernels to.
+struct DeviceTraits {
+  int64_t maxWorkgroupInvocations = 128;
+  int64_t maxSharedMemoryBytes = 16384;
+  int64_t subgroupSize = 32;
+  /// shaderIntegerDotProduct is enabled; ...Accelerated: the device reports
+  /// packed signed 4x8-bit dot products as fast.
+  bool integerDotProduct = false, integerDotProductAccelerated = false;
+  /// VK_PHYSICAL_DEVICE_TYPE_CPU (lavapipe, SwiftShader).
+  bool cpu = false;
+};
+
 class Program;
 
 class Runtime {
@@ -46,6 +58,8 @@ public:
 
   /// "llvmpipe (LLVM 15.0.6, 256 bits), Vulkan 1.3.230".
   std::string deviceDescription() const;
+  /// Limits and features of the device, for the compiler.
+  const DeviceTraits &deviceTraits() const;
 
   /// Uploads kernels and constants and records the command buffer. Fails if
   /// the bundle needs a device feature or a limit the device lacks.
