@@ -277,6 +277,12 @@ FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
     return failure();
   c.a = *a;
   c.b = *b;
+  // A unit dim's index is always 0: dropping its coefficient changes no
+  // address, and B no longer seems to depend on a conv's single group (which
+  // would keep it from being staged per column).
+  for (auto [d, size] : llvm::enumerate(c.sizes))
+    if (size == 1)
+      c.a.coef[d] = c.b.coef[d] = 0;
 
   // Columns: the innermost output dim that is not a unit dim.
   ArrayRef<AffineExpr> outDims = c.outMap.getResults();

@@ -33,11 +33,13 @@ bool mlir::qc::packWeightsForDot(Contraction &c, OpBuilder &b,
       !initial.getElementType().isInteger(8))
     return false;
   // The access must be a bijection onto the buffer: the dims B depends on,
-  // by decreasing coefficient, form a row-major layout of all of it.
+  // by decreasing coefficient, form a row-major layout of all of it. Dims of
+  // size 1 (a convolution's single group, 1x1 filter taps) always index 0:
+  // their coefficients are arbitrary and would tie with a real dim's.
   unsigned k = c.redDims.back();
   SmallVector<unsigned> dims;
   for (auto [d, coef] : llvm::enumerate(c.b.coef))
-    if (coef != 0)
+    if (coef != 0 && c.sizes[d] != 1)
       dims.push_back(d);
   llvm::sort(dims, [&](unsigned x, unsigned y) {
     return c.b.coef[x] > c.b.coef[y];

@@ -116,6 +116,7 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+  spirvModule.addPass(qc::createQCSPIRVTargetVersion());
   QCVerifySPIRVContractOptions contract;
   contract.allowFloat = options.allowFloat;
   pm.addPass(qc::createQCVerifySPIRVContract(contract));

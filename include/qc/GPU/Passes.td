@@ -182,6 +182,19 @@ def QCStridedCopiesToLinalg : Pass<"qc-strided-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleOp"> {
+  let summary = "Declare the target env's SPIR-V version on a spirv.module";
+  let description = [{
+    `spirv-update-vce` deduces the smallest SPIR-V version that the module's
+    ops need, but `convert-gpu-to-spirv` already used the target env's
+    version to decide what to emit: with a v1.4+ target env it decorates
+    index arithmetic with `NoSignedWrap`, which a module declared as v1.0 may
+    only use with SPV_KHR_no_integer_wrap_decoration (the validation layer
+    rejects it). This pass raises the module's version to the target env's.
+    Modules whose target env has a version no higher are unchanged.
+  }];
+}
+
 def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
   let summary = "Check the output of qc-spirv-pipeline against what the Vulkan "
                 "runtime executes";

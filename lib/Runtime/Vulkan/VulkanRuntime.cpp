@@ -681,28 +681,33 @@ Error Program::Impl::checkSupport() {
     if (Error err = checkSPIRVInterface(kernel))
       return err;
     for (const std::string &cap : kernel.capabilities) {
+      // Each capability comes from one qc-spirv-pipeline option; the hint
+      // names the option that compiles kernels without it.
+      const char *portable = "'portable'";
+      const char *noDot = "'int-dot-product=false'";
       struct {
         const char *cap;
         bool have;
         const char *feature;
+        const char *option;
       } needs[] = {
-          {"Int8", on.int8, "shaderInt8"},
-          {"Int16", on.int16, "shaderInt16"},
-          {"Int64", on.int64, "shaderInt64"},
-          {"StorageBuffer8BitAccess", on.storage8, "storageBuffer8BitAccess"},
+          {"Int8", on.int8, "shaderInt8", portable},
+          {"Int16", on.int16, "shaderInt16", portable},
+          {"Int64", on.int64, "shaderInt64", portable},
+          {"StorageBuffer8BitAccess", on.storage8, "storageBuffer8BitAccess",
+           portable},
           {"StorageBuffer16BitAccess", on.storage16,
-           "storageBuffer16BitAccess"},
-          {"DotProduct", on.dotProduct, "shaderIntegerDotProduct"},
+           "storageBuffer16BitAccess", portable},
+          {"DotProduct", on.dotProduct, "shaderIntegerDotProduct", noDot},
           {"DotProductInput4x8BitPacked", on.dotProduct,
-           "shaderIntegerDotProduct"},
+           "shaderIntegerDotProduct", noDot},
       };
       for (auto &need : needs)
         if (cap == need.cap && !need.have)
           return error("kernel '" + kernel.name + "' needs SPIR-V capability " +
                        cap + " but device '" + device + "' lacks feature " +
-                       need.feature +
-                       " (compile with the qc-spirv-pipeline option "
-                       "'portable' for such devices)");
+                       need.feature + " (compile with the qc-spirv-pipeline " +
+                       "option " + need.option + " for such devices)");
     }
     uint64_t invocations = 1;
     for (int i = 0; i < 3; ++i) {
