@@ -12,6 +12,8 @@ For each QAT model trained by train_digits.py (examples/digits_{mlp,cnn}.onnx):
                                     when this qc-opt has those passes
   6. qc.compile (Python, C API)     the same model compiled in-process through
                                     libQCCAPI.so must give qc-run's outputs bit for bit
+  7. qc.training                    the compressed models fine-tuned with distillation
+                                    (table cached by finetune_digits.py; one recipe re-run)
 
 and prints one table: accuracy on the 256 saved test images, agreement with
 torch's own int8 model (bit-exact share, largest difference in output steps,
@@ -169,6 +171,9 @@ def main():
         s = "-" if size is None else ("%d (onnx file)" % size if label.startswith("torch QAT") else "%d" % size)
         t = "-" if lat is None else "%.2f us" % lat
         print("| digits_%s | %s | %s | %.2f %% | %s | %s | %s |" % (name, label, target, accuracy, c, s, t))
+    # Fine-tuning the compressed models (qc.training): cached table + one re-run.
+    from finetune_digits import demo as finetune_demo
+    problems += finetune_demo(args.build)
     if problems:
         print()
         for p in problems:

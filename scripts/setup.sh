@@ -13,6 +13,8 @@ packages=(
   python3 python3-numpy
   # python/qc importers, calibration and the digits examples
   python3-onnx python3-torch python3-sklearn
+  # the model zoo (examples/zoo): torchvision architectures with random weights
+  python3-torchvision
   # Vulkan: loader, lavapipe CPU device, validation layers, SPIR-V tools
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools spirv-tools
   # SVD for low-rank rewrites; oneDNN as a benchmark peer
@@ -39,6 +41,9 @@ if ((${#missing[@]})); then
   $sudo apt-get update -q
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# ONNX Runtime (npm onnxruntime-node), the peer of the zoo agreement tests.
+"$root/tools/ort/setup.sh"
 
 if [[ ! -f "$build/build.ninja" ]]; then
   CC=clang-22 CXX=clang++-22 cmake -S "$root" -B "$build" -G Ninja \

@@ -57,6 +57,33 @@ MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleRunPipeline(MlirModule module,
                                                          MlirStringRef pipeline,
                                                          QcError *error);
 
+/// Options of qcModuleFoldFakeQuant: those of --qc-fold-fake-quant.
+typedef struct QcFoldOptions {
+  /// TOSA single rounding (`profile=single_round`) instead of gemmlowp's
+  /// double rounding.
+  bool singleRound;
+  /// When false (integer-only compilation), an op that would stay in float
+  /// between a dequantize and a quantize is an error naming the op and the
+  /// reason, and the fold fails.
+  bool allowFloat;
+  /// Remarks: every requantization's multipliers, every op left in float
+  /// with the reason, a summary per function.
+  bool report;
+} QcFoldOptions;
+
+/// The defaults of --qc-fold-fake-quant: double rounding, float allowed, no
+/// report.
+MLIR_CAPI_EXPORTED QcFoldOptions qcFoldOptionsGetDefault(void);
+
+/// Folds fake quantization and QDQ pairs of every function of `module` into
+/// qc integer ops (--qc-fold-fake-quant with `options`), in place. With
+/// `allowFloat` false a module that would keep float ops between its
+/// quantization boundaries fails, with one diagnostic per such op; the
+/// error's reproducer is that of qcModuleRunPipeline.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleFoldFakeQuant(MlirModule module,
+                                                           QcFoldOptions options,
+                                                           QcError *error);
+
 #ifdef __cplusplus
 }
 #endif

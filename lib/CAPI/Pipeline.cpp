@@ -135,3 +135,21 @@ MlirLogicalResult qcModuleRunPipeline(MlirModule module, MlirStringRef pipeline,
   clear(error);
   return mlirLogicalResultSuccess();
 }
+
+QcFoldOptions qcFoldOptionsGetDefault(void) {
+  return QcFoldOptions{/*singleRound=*/false, /*allowFloat=*/true,
+                       /*report=*/false};
+}
+
+MlirLogicalResult qcModuleFoldFakeQuant(MlirModule module, QcFoldOptions options,
+                                        QcError *error) {
+  // Through the textual pipeline, so that a failure carries the same
+  // reproducer as qcModuleRunPipeline's.
+  std::string pipeline =
+      std::string("qc-fold-fake-quant{profile=") +
+      (options.singleRound ? "single_round" : "double_round") +
+      " allow-float=" + (options.allowFloat ? "true" : "false") +
+      " report=" + (options.report ? "true" : "false") + "}";
+  return qcModuleRunPipeline(module, mlirStringRefCreate(pipeline.data(), pipeline.size()),
+                             error);
+}

@@ -80,6 +80,8 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
 
 void qc::buildQCCPUPipeline(OpPassManager &pm,
                             const QCCPUPipelineOptions &options) {
+  // Upstream's LLVM lowering crashes on unranked types: refuse them first.
+  pm.addPass(createQCVerifyCPUInput());
   // First, while argument types still carry signedness and quantization.
   pm.addPass(createQCRecordEntryABI());
   // qc ops (if any) become integer linalg; a no-op on linalg input.

@@ -1,5 +1,6 @@
 //===- PipelineStages.cpp - pass groups shared by qc's pipelines ----------===//
 #include "PipelineStages.h"
+#include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
@@ -15,6 +16,8 @@ void qc::detail::addOneShotBufferize(OpPassManager &pm) {
 }
 
 void qc::detail::addResultsToOutParams(OpPassManager &pm) {
+  // Upstream's out-parameter promotion crashes on `return %r, %r`.
+  pm.addNestedPass<func::FuncOp>(createQCCopyRepeatedResults());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;

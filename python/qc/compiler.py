@@ -16,6 +16,7 @@ qc-opt command that reproduces it.
 """
 import ctypes
 import os
+import re
 
 import numpy as np
 
@@ -293,14 +294,36 @@ def to_module(model, context=None, batch=1, name="main", input_shapes=None):
                     % type(model).__name__)
 
 
+def _integer_only_pipeline(pipeline):
+    """`pipeline` with allow-float=false on each qc-fold-fake-quant in it."""
+    def fold(match):
+        options = match.group(1)
+        if options is None:
+            return "qc-fold-fake-quant{allow-float=false}"
+        inner = re.sub(r"\s*allow-float=\S*", "", options[1:-1]).strip()
+        return "qc-fold-fake-quant{%s}" % " ".join(filter(None, [inner, "allow-float=false"]))
+    return re.sub(r"qc-fold-fake-quant(\{[^}]*\})?", fold, pipeline)
+
+
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
-            pipeline_options="", context=None, batch=1, input_shapes=None):
+            pipeline_options="", context=None, batch=1, input_shapes=None,
+            integer_only=False):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
     (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models;
-    `input_shapes` gives a torch.fx model's input shapes."""
+    `input_shapes` gives a torch.fx model's input shapes.
+
+    `integer_only=True` promises integer code between the quantization
+    boundaries: every qc-fold-fake-quant of `pipeline` runs with
+    allow-float=false, so an op that would stay in float between a
+    dequantize and a quantize raises CompileError naming it and the reason.
+    (Float inputs and outputs keep their float qc.quantize / qc.dequantize
+    boundaries; for code without any float, integer inputs and outputs, add
+    pipeline_options="integer-only=true" on the CPU.)"""
     module = to_module(module_or_model, context, batch=batch, input_shapes=input_shapes)
+    if integer_only and pipeline:
+        pipeline = _integer_only_pipeline(pipeline)
     if pipeline:
         module = module.clone() if module is module_or_model else module
         module.run_pipeline(pipeline)

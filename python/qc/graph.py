@@ -21,9 +21,15 @@ evaluating the emitted IR:
   transpose         linalg.transpose
   reshape           tensor.collapse_shape / expand_shape, else tensor.reshape
   concat            tensor.concat
+
+The nonlinear ops (unary, softmax, layer_norm, batch_matmul, reduce_mean,
+div, sub) live in graph_ops.py; quantize / dequantize at quantized graph
+inputs and outputs in graph_quant.py.
 """
 import numpy as np
 
+from . import graph_ops
+from . import graph_quant
 from . import mlir
 from . import reference as ref
 
@@ -128,6 +134,7 @@ class Graph:
         self.outputs = []       # value names
         self.shapes = {}        # value -> tuple
         self.consts = {}        # value -> np.float32 array
+        self.qtypes = {}        # quantized value (input, quantize result) -> QParams
         self.nodes = []
         self._counter = 0
 
@@ -161,6 +168,8 @@ class Graph:
         shape = self._infer(op, [self.shapes[i] for i in inputs], attrs, name)
         out = self.fresh(hint or op)
         self.shapes[out] = shape
+        if op == "quantize":
+            self.qtypes[out] = attrs["qparams"]
         self.nodes.append(Node(op, inputs, out, attrs, name))
         return out
 
@@ -231,6 +240,10 @@ class Graph:
                     fail("shapes %s do not concatenate on axis %d" % (shapes, axis))
             base[axis] = sum(s[axis] for s in shapes)
             return tuple(base)
+        if op in graph_ops.OPS:
+            return tuple(graph_ops.OPS[op].infer(shapes, a, fail))
+        if op in graph_quant.OPS:
+            return tuple(graph_quant.OPS[op].infer(shapes, a, fail))
         fail("unknown op")
 
     # -- numpy meaning ------------------------------------------------------
@@ -246,13 +259,15 @@ class Graph:
                 raise GraphError("expected %d inputs, got %d" % (len(self.inputs), len(inputs)))
             feeds = dict(zip(self.inputs, inputs))
         for name in self.inputs:
-            x = np.asarray(feeds[name], dtype=np.float32)
+            x = np.asarray(feeds[name], dtype=graph_quant.storage_dtype(self.qtypes[name])
+                           if name in self.qtypes else np.float32)
             if x.shape != self.shapes[name]:
                 raise GraphError("input %s: expected shape %s, got %s" % (name, self.shapes[name], x.shape))
             env[name] = x
         for node in self.nodes:
             args = [env[i] for i in node.inputs]
-            env[node.output] = self._eval(node, args).astype(np.float32)
+            y = self._eval(node, args)
+            env[node.output] = y if node.output in self.qtypes else y.astype(np.float32)
             assert env[node.output].shape == self.shapes[node.output], node
         if record is not None:
             record.update(env)
@@ -296,6 +311,10 @@ class Graph:
             return args[0].reshape(a["shape"])
         if op == "concat":
             return np.concatenate(args, axis=a["axis"])
+        if op in graph_ops.OPS:
+            return graph_ops.OPS[op].evaluate(args, a)
+        if op in graph_quant.OPS:
+            return graph_quant.OPS[op].evaluate(args, a)
         raise GraphError("cannot evaluate %s" % op)
 
     # -- MLIR ---------------------------------------------------------------
@@ -310,6 +329,12 @@ class Graph:
         self.nodes = list(reversed(kept))
         return self
 
+    def value_type(self, value):
+        """The MLIR tensor type of a value (quantized or f32)."""
+        if value in self.qtypes:
+            return graph_quant.quant_tensor_type(self.shapes[value], self.qtypes[value])
+        return mlir.tensor_type(self.shapes[value])
+
     def to_mlir(self):
         """The graph as MLIR text: one func.func, float at its boundary."""
         self.prune()
@@ -317,9 +342,8 @@ class Graph:
         args = []
         for i, name in enumerate(self.inputs):
             ssa[name] = "%%arg%d" % i
-            args.append((ssa[name], mlir.tensor_type(self.shapes[name])))
-        fw = mlir.FunctionWriter(self.name, args,
-                                 [mlir.tensor_type(self.shapes[o]) for o in self.outputs])
+            args.append((ssa[name], self.value_type(name)))
+        fw = mlir.FunctionWriter(self.name, args, [self.value_type(o) for o in self.outputs])
         T = lambda v: mlir.tensor_type(self.shapes[v])
         scalars = {}
 
@@ -388,6 +412,7 @@ class Graph:
             return ["0" if (shape[i] == 1 and out_shape[off + i] != 1) else off + i
                     for i in range(len(shape))]
 
+        em = graph_ops.Emitter(fw, self.shapes, scalar, empty, fill, generic, broadcast_map)
         for node in self.nodes:
             a = node.attrs
             ins = [ssa[i] for i in node.inputs]
@@ -489,6 +514,10 @@ class Graph:
                 y = fw.fresh("cat")
                 fw.emit("%s = tensor.concat dim(%d) %s : (%s) -> %s" % (
                     y, a["axis"], ", ".join(ins), ", ".join(T(i) for i in node.inputs), ot))
+            elif node.op in graph_ops.OPS:
+                y = graph_ops.OPS[node.op].emit(em, node, ins)
+            elif node.op in graph_quant.OPS:
+                y = graph_quant.OPS[node.op].emit(em, node, ins)
             else:
                 raise GraphError("cannot emit %s" % node.op)
             ssa[node.output] = y

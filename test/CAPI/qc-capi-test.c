@@ -203,6 +203,34 @@ static void testPipeline(MlirContext context) {
   mlirModuleDestroy(module);
 }
 
+/* qcModuleFoldFakeQuant: a tanh between the boundaries stays float by
+   default and is an error that names it with allowFloat = false. */
+static const char *tanhSource =
+    "func.func @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+    "  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>\n"
+    "  %t = math.tanh %q : tensor<4xf32>\n"
+    "  %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.01> : tensor<4xf32>\n"
+    "  return %y : tensor<4xf32>\n"
+    "}\n";
+
+static void testIntegerOnlyFold(MlirContext context) {
+  QcError error;
+  MlirModule module = qcModuleParse(context, str(tanhSource), str("tanh.mlir"), &error);
+  check(!mlirModuleIsNull(module), "tanh.mlir parses");
+  QcFoldOptions options = qcFoldOptionsGetDefault();
+  check(!options.singleRound && options.allowFloat && !options.report,
+        "fold defaults: double_round, float allowed, no report");
+  options.allowFloat = false;
+  check(mlirLogicalResultIsFailure(qcModuleFoldFakeQuant(module, options, &error)),
+        "integer-only fold fails on a float op");
+  printError("integer-only fold", error);
+  options.allowFloat = true;
+  check(mlirLogicalResultIsSuccess(qcModuleFoldFakeQuant(module, options, &error)),
+        "fold with float allowed succeeds");
+  check(qcErrorIsNull(error), "no error on success");
+  mlirModuleDestroy(module);
+}
+
 static void testErrors(MlirContext context) {
   QcError error;
   MlirModule bad = qcModuleParse(
@@ -282,6 +310,7 @@ int main(int argc, char **argv) {
   qcRegisterAllPasses();
   testMatmul(context);
   testPipeline(context);
+  testIntegerOnlyFold(context);
   testErrors(context);
   mlirContextDestroy(context);
   printf("done\n");

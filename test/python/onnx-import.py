@@ -14,6 +14,7 @@
 # CHECK: avgpool_include_pad: ok
 # CHECK: transpose_reshape_identity_constant: ok
 # CHECK: clip_on_codes: ok
+# CHECK: int4_weight_clip: ok
 # CHECK: ir_runtime
 # CHECK: linalg.transpose {{.*}} permutation = [2, 3, 1, 0]
 # CHECK: to !quant.uniform<i8:f32:3, {0.10000000149011612:0, 0.20000000298023224:1, 0.15000000596046448:-2}> : tensor<2x3x3x3xf32>
@@ -34,6 +35,9 @@
 # CHECK: linalg.pooling_nhwc_sum
 # CHECK: ir_clip_codes
 # CHECK: !quant.uniform<u8<0:127>:f32, 0.05000000074505806:3>
+# CHECK: ir_int4_weight
+# CHECK: qc.fake_quant {{.*}} to !quant.uniform<i4:f32:1, {0.25:0, 0.125:0, 0.0625:0}> : tensor<4x3xf32>
+# CHECK: qc.fake_quant {{.*}} to !quant.uniform<i4<-7:7>:f32, 0.25:0> : tensor<3x2xf32>
 import os
 import sys
 
@@ -181,6 +185,25 @@ def clip_codes():
     return b.model([("x", [2, 8])], y, [2, 8]), {"x": rng.normal(0, 5, size=(2, 8)).astype(np.float32)}
 
 
+def int4_weight_clip():
+    # qc.training's export of int4 weights: a per-axis int8 QDQ pair with a
+    # Clip(-8, 7) on the codes (opset 13 has no 4-bit type); a constant in a
+    # signed range inside [-8, 7] becomes an i4 weight.
+    b = ModelBuilder()
+    x = b.qdq("x", 1 / 64, np.uint8(0))
+    s, z = b.init(np.array([0.25, 0.125, 0.0625], np.float32)), b.init(np.zeros(3, np.int8))
+    q = b.node("QuantizeLinear", [b.init(rng.normal(0, 1.5, (3, 4)).astype(np.float32)), s, z], axis=0)
+    q = b.node("Clip", [q, b.init(np.int8(-8)), b.init(np.int8(7))])
+    w = b.node("DequantizeLinear", [q, s, z], axis=0)
+    y = b.node("Gemm", [x, w], transB=1)
+    s2, z2 = b.init(np.float32(0.25)), b.init(np.int8(0))
+    q2 = b.node("QuantizeLinear", [b.init(rng.normal(0, 2, (3, 2)).astype(np.float32)), s2, z2])
+    w2 = b.node("DequantizeLinear", [b.node("Clip", [q2, b.init(np.int8(-7)), b.init(np.int8(7))]), s2, z2])
+    y = b.node("MatMul", [y, w2])
+    y = b.qdq(y, 0.1, np.int8(0))
+    return b.model([("x", [2, 4])], y, [2, 2]), {"x": rng.uniform(0, 1, (2, 4)).astype(np.float32)}
+
+
 def runtime_weights():
     # Weights that are graph inputs (linalg.transpose in the IR), SAME_UPPER
     # padding, a per-channel QDQ on an NCHW activation (axis 1 -> NHWC axis 3),
@@ -238,6 +261,8 @@ check("transpose_reshape_identity_constant", m, f, step=0.1)
 m, f = clip_codes()
 texts["clip"] = check("clip_on_codes", m, f, step=0.05)
 assert np.max(import_model(m).evaluate([f["x"]])[0]) <= (127 - 3) * np.float32(0.05) + 1e-6
+m, f = int4_weight_clip()
+texts["int4"] = check("int4_weight_clip", m, f, step=0.1)
 
 print("ir_runtime")
 print(texts["runtime"])
@@ -249,3 +274,5 @@ print("ir_depthwise")
 print(texts["depthwise"])
 print("ir_clip_codes")
 print(texts["clip"])
+print("ir_int4_weight")
+print(texts["int4"])

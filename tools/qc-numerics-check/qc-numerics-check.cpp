@@ -5,6 +5,11 @@
 // (python/qc/reference.py) can be compared with the same inputs. Exit code 1
 // on any disagreement with gemmlowp.
 //
+// `qc-numerics-check --apply` instead reads lines "x multiplier shift" from
+// stdin and prints gemmlowp's result of each (TFLite's
+// MultiplyByQuantizedMultiplier), so that execution tests can check a
+// model's requantizations against gemmlowp itself.
+//
 //===----------------------------------------------------------------------===//
 #include "qc/Dialect/QC/IR/QCAttrs.h"
 #include "qc/Numerics/FixedPoint.h"
@@ -15,6 +20,7 @@
 #include <cstdio>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace mlir::qc;
@@ -29,7 +35,31 @@ static int32_t tfliteMultiply(int32_t x, int32_t multiplier, int shift) {
       gemmlowp::SaturatingRoundingDoublingHighMul(shifted, multiplier), right);
 }
 
+/// --apply: one gemmlowp result per input line.
+static int applyLines() {
+  long long x, multiplier;
+  int shift, line = 0;
+  while (std::scanf("%lld %lld %d", &x, &multiplier, &shift) == 3) {
+    ++line;
+    if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max() ||
+        multiplier < 0 || multiplier > std::numeric_limits<int32_t>::max() ||
+        shift < -31 || shift > 30) {
+      std::fprintf(stderr, "line %d: x, multiplier or shift out of range\n", line);
+      return 1;
+    }
+    std::printf("%" PRId32 "\n", tfliteMultiply(static_cast<int32_t>(x),
+                                                 static_cast<int32_t>(multiplier), shift));
+  }
+  if (!std::feof(stdin)) {
+    std::fprintf(stderr, "line %d: expected \"x multiplier shift\"\n", line + 1);
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && std::string(argv[1]) == "--apply")
+    return applyLines();
   unsigned seed = argc > 1 ? static_cast<unsigned>(std::atoi(argv[1])) : 1;
   std::mt19937_64 rng(seed);
   const int32_t kMin = std::numeric_limits<int32_t>::min();
@@ -42,6 +72,11 @@ int main(int argc, char **argv) {
     xs.push_back(i % 2 ? any(rng) : small(rng));
   std::vector<double> reals = {0.0, 1e-12, 2.3283064365386963e-10 /*2^-32*/,
                                4.656612873077393e-10 /*2^-31*/, 1e-6, 0.0002,
+                               // Dead-channel scales (float32 eps) over ordinary
+                               // activation scales: shifts -23 ... -31.
+                               2.384185791015625e-9, 4.76837158203125e-9,
+                               1.1920928955078125e-7, 7.62939453125e-08, 1e-8,
+                               1e-9, 3.5e-10, 2.4e-10,
                                0.00390625, 0.1, 0.25, 0.3333333333333333, 0.5,
                                0.75, 0.9999999999, 1.0, 1.5, 2.0, 3.7, 1000.0,
                                1073741824.0, 3e9};

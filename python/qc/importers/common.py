@@ -14,6 +14,8 @@ Constant weights are re-laid out at import time (not with transposes in the
 IR): a fake-quantized constant keeps its float values and parameters, and is
 emitted as constant + qc.fake_quant in the layout its consumer needs.
 """
+import re
+
 import numpy as np
 
 from ..graph import Graph, GraphError, QParams
@@ -35,13 +37,34 @@ class Tensor:
         self.fq_const = fq_const      # (logical float32 array, QParams) if fake_quant(const)
 
 
+# The function name becomes an MLIR symbol and a C symbol (_mlir_ciface_NAME).
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 class Builder:
     def __init__(self, name="main"):
+        if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
+            raise ImportError_("function name %r is not valid: use letters, digits and '_', not starting "
+                               "with a digit (it becomes an MLIR and a C symbol)" % (name,))
         self.g = Graph(name)
 
     # -- values -------------------------------------------------------------
     def input(self, name, shape):
         return Tensor(self.g.add_input(name, shape), shape)
+
+    def quantized_input(self, name, shape, qp, where=""):
+        """A !quant.uniform function argument; returns its dequantized value."""
+        v = self.g.add_input(name, shape)
+        self.g.qtypes[v] = qp
+        return self.op("dequantize", [Tensor(v, shape)], {"qparams": qp}, shape, False, where)
+
+    def quantized_output(self, t, qp, where=""):
+        """qc.quantize of a logical tensor (a quantized function result)."""
+        # fake_quant where the value is computed (the fold's chains end in a
+        # quantization), then the layout change, then the quantization that
+        # the fold merges with it.
+        t = self.plain(self.fake_quant(t, qp, where), where)
+        return self.op("quantize", [t], {"qparams": qp}, t.shape, False, where)
 
     def const(self, array):
         array = np.asarray(array, dtype=np.float32)
@@ -54,6 +77,11 @@ class Builder:
         if qp.axis is not None and t.shape[qp.axis] != qp.scale.size:
             raise ImportError_("%s: %d scales for axis %d of size %d" % (
                 where, qp.scale.size, qp.axis, t.shape[qp.axis]))
+        if t.const is not None and qp.signed and qp.bits == 8 and qp.qmin >= -8 and qp.qmax <= 7:
+            # A constant quantized into [-8, 7] is an int4 weight (torch and
+            # ONNX opset 13 have no 4-bit type: QAT narrows the int8 range):
+            # the same values, stored in i4.
+            qp = QParams(qp.scale, qp.zero_point, qp.qmin, qp.qmax, 4, True, qp.axis)
         gqp = qp
         if t.nhwc and qp.axis is not None:
             gqp = qp.with_axis(TO_NHWC.index(qp.axis))
@@ -122,12 +150,23 @@ class Builder:
         return Tensor(v, shape, nhwc)
 
     def matmul(self, a, b, where):
-        if len(a.shape) != 2 or len(b.shape) != 2:
-            raise ImportError_("%s: only 2-D matrix products are supported, got %s x %s" % (
+        """numpy matmul semantics: 2-D x 2-D is matmul, higher ranks
+        batch_matmul (b 2-D, or b with a's batch dimensions)."""
+        if len(a.shape) < 2 or len(b.shape) < 2:
+            raise ImportError_("%s: 1-D matrix products are not supported, got %s x %s" % (
                 where, a.shape, b.shape))
+        if a.shape[-1] != b.shape[-2]:
+            raise ImportError_("%s: inner dimensions of %s x %s differ" % (where, a.shape, b.shape))
         a = self.plain(a, where)
-        b = self.relayout(b, (0, 1), where) if (b.const is not None or b.fq_const is not None) else self.plain(b, where)
-        return self.op("matmul", [a, b], {}, (a.shape[0], b.shape[1]), False, where)
+        b = self.relayout(b, tuple(range(len(b.shape))), where) if (b.const is not None or b.fq_const is not None) \
+            else self.plain(b, where)
+        if len(a.shape) == 2 and len(b.shape) == 2:
+            return self.op("matmul", [a, b], {}, (a.shape[0], b.shape[1]), False, where)
+        if len(b.shape) > 2 and tuple(a.shape[:-2]) != tuple(b.shape[:-2]):
+            raise ImportError_("%s: batch dimensions of %s x %s differ (batch broadcasting is not supported)" % (
+                where, a.shape, b.shape))
+        shape = tuple(a.shape[:-1]) + (b.shape[-1],)
+        return self.op("batch_matmul", [a, b], {}, shape, False, where)
 
     def conv2d(self, x, w, bias, strides, dilations, pads, groups, where):
         """ONNX/torch semantics: x [N,C,H,W], w [F,C/groups,KH,KW], pads
@@ -187,6 +226,9 @@ class Builder:
             if len(operands) == 2:
                 return self.op(op, operands, {}, shape, True, where)
         a, b = self.plain(a, where), self.plain(b, where)
+        if b.const is not None and b.const.ndim > 1 and b.const.size == b.const.shape[-1] == shape[-1] \
+                and tuple(a.shape) == tuple(shape):
+            b = self.const(b.const.reshape(-1))  # a [1, ..., 1, C] constant over the last axis
         if op == "add" and b.const is not None and b.const.ndim == 1 and len(a.shape) >= 1 \
                 and b.const.size == a.shape[-1] and shape == a.shape:
             return self.op("bias_add", [a, b], {}, shape, False, where)
@@ -224,6 +266,11 @@ class Builder:
             return self.op("transpose", [x], {"perm": gperm}, shape, False, where)
         if x.const is not None:
             return self.const(np.transpose(x.const, perm))
+        if x.fq_const is not None:
+            # A transposed fake-quantized weight: re-laid out at import time.
+            c, qp = x.fq_const
+            return self.fake_quant(self.const(np.transpose(c, perm)),
+                                   qp if qp.axis is None else qp.with_axis(list(perm).index(qp.axis)), where)
         return self.op("transpose", [x], {"perm": list(perm)}, shape, False, where)
 
     def concat(self, xs, axis, where):

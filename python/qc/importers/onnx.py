@@ -1,84 +1,138 @@
-"""ONNX QDQ importer: an ONNX model -> qc MLIR (float func + qc.fake_quant).
+"""ONNX importer: an ONNX model -> qc MLIR (float func + qc.fake_quant).
 
   python3 -m qc.importers.onnx model.onnx -o model.mlir [--batch N] [--name main]
 
-A QuantizeLinear -> DequantizeLinear pair with the same parameters is
-qc.fake_quant to !quant.uniform (ONNX QuantizeLinear divides in f32, rounds
-half to even and saturates: exactly qc.fake_quant's half_even form). A Clip
-on the integer codes between the two (torch exports its 0..127 activation
-range that way) narrows the storage range: u8<0:127>. DequantizeLinear of an
-integer initializer is the dequantized float constant under a fake_quant with
-those parameters (int32 biases become plain float constants, re-quantized by
---qc-fold-fake-quant). Convolutions and pools run NHWC: see
-importers/common.py and docs/Importers.md.
+Reads the QDQ form (QuantizeLinear -> DequantizeLinear pairs, as torch's QAT
+and PTQ exports and ONNX Runtime's quantizer write them) and the QOperator
+form (QLinearConv, QLinearMatMul, QLinearAdd, ...): both become float ops
+between qc.fake_quant ops, the form --qc-fold-fake-quant turns into integer
+qc ops. Integer (uint8/int8) graph inputs become !quant.uniform function
+arguments and quantized graph outputs qc.quantize results. Before the import,
+onnx_rewrite fuses the decompositions exporters write (LayerNorm, Erf-GELU,
+hardswish) and folds BatchNormalization into the convolution before it.
 
-Anything else is an error that names the node: unsupported operators,
-quantized tensors read by anything but DequantizeLinear, dynamic shapes.
+Handlers: onnx_ops.py (float operators), onnx_quant.py (quantization).
+Convolutions and pools run NHWC: see importers/common.py and
+docs/Importers.md. Anything the importer cannot represent is an error that
+names the node and says what to do; never a traceback.
 """
 import argparse
 import sys
 
 import numpy as np
 
-from ..graph import GraphError, QParams
+from ..graph import GraphError
 from .common import Builder, ImportError_, Tensor
+from .onnx_ops import FloatOps, fold_constant
+from .onnx_quant import QuantOps, _IntConst, _IntInput, _NonFinite, _Quantized, where as _where
 
-SUPPORTED = sorted([
-    "QuantizeLinear", "DequantizeLinear", "MatMul", "Gemm", "Conv", "Relu", "Clip", "Add",
-    "Mul", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose",
-    "Concat", "Identity", "Constant"])
-
-
-class _Quantized:
-    """The output of QuantizeLinear: integer codes, never materialized."""
-
-    def __init__(self, src, qp, node):
-        self.src, self.qp, self.node = src, qp, node
+# Opsets whose semantics of the supported operators this importer follows.
+MIN_OPSET, MAX_OPSET = 10, 17
+# Non-default domains and the operators taken from them.
+DOMAIN_OPS = {"com.microsoft": {"QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearConcat",
+                                "QLinearSigmoid", "Gelu"},
+              "ai.qc": {"Gelu"}}
 
 
-class _IntConst:
-    def __init__(self, array):
-        self.array = array
-
-
-def _where(node):
-    return "node '%s' (%s)" % (node.name or (node.output[0] if node.output else "?"), node.op_type)
-
-
-def _attrs(node):
+def check_model(model):
+    """Structural checks before importing; returns the default-domain opset."""
     import onnx
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    if not model.HasField("graph") or not (model.graph.node or model.graph.output):
+        raise ImportError_("the model has no graph (an empty or truncated file?)")
+    if not model.graph.output:
+        raise ImportError_("graph '%s' has no outputs: nothing to compute" % model.graph.name)
+    opsets = {o.domain: o.version for o in model.opset_import}
+    opset = opsets.get("", opsets.get("ai.onnx"))
+    if opset is None:
+        raise ImportError_("the model imports no opset of the default ONNX domain")
+    if not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ImportError_("opset %d is not supported: qc imports opsets %d to %d (re-export the model, "
+                           "e.g. torch.onnx.export(..., opset_version=13))" % (opset, MIN_OPSET, MAX_OPSET))
+    try:
+        onnx.checker.check_model(model)
+    except Exception as e:  # onnx.checker.ValidationError and protobuf errors
+        raise ImportError_("invalid ONNX model: %s" % " ".join(str(e).split()))
+    for node in model.graph.node:
+        if not node.output or not node.output[0]:
+            raise ImportError_("%s: the node has no output" % _where(node))
+    return opset
 
 
-def _qrange(dtype, where):
-    if dtype == np.uint8:
-        return 0, 255, False
-    if dtype == np.int8:
-        return -128, 127, True
-    raise ImportError_("%s: quantized type %s is not supported (int8 or uint8)" % (where, dtype))
+def _declared_shapes(g):
+    """value name -> declared static dims (None for a symbolic dim) of graph
+    outputs and value_info entries that have a shape."""
+    out = {}
+    for vi in list(g.value_info) + list(g.output):
+        tt = vi.type.tensor_type
+        if vi.type.HasField("tensor_type") and tt.HasField("shape"):
+            out[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
+    return out
 
 
-class OnnxImporter:
-    def __init__(self, model, batch=1, name="main"):
+def _shape_of(value):
+    if isinstance(value, Tensor):
+        return value.shape
+    if isinstance(value, _Quantized):
+        return value.src.shape
+    if isinstance(value, _IntInput):
+        return value.shape
+    return None
+
+
+def _check_declared(node, name, value, declared):
+    """The computed shape of `name` must match the shape the model declares."""
+    shape = _shape_of(value)
+    if shape is None or name not in declared:
+        return
+    want = declared[name]
+    if len(want) == len(shape) and all(w is None or w == d for w, d in zip(want, shape)):
+        return
+    raise ImportError_("%s'%s' has shape %s, but the model declares %s; the model is inconsistent (re-export "
+                       "it or run onnx.shape_inference on it)" % (
+                           _where(node) + ": output " if node is not None else "graph output ", name,
+                           list(shape), ["?" if w is None else w for w in want]))
+
+
+def _type_name(elem_type):
+    import onnx
+    return onnx.TensorProto.DataType.Name(elem_type) if elem_type in onnx.TensorProto.DataType.values() \
+        else str(elem_type)
+
+
+class OnnxImporter(FloatOps, QuantOps):
+    def __init__(self, model, batch=1, name="main", quantized_io=False):
         self.model = model
+        self.quantized_io = quantized_io
         self.batch = batch
         self.b = Builder(name)
         self.env = {}
 
-    # -- helpers ------------------------------------------------------------
+    # -- values -------------------------------------------------------------
     def _get(self, name, node):
         if name not in self.env:
             raise ImportError_("%s: input '%s' is not defined" % (_where(node), name))
         return self.env[name]
 
     def _float(self, name, node):
+        """A float input: a graph tensor, a float constant, or the
+        dequantized value of a quantized tensor read by a QOperator model's
+        shape op (see QuantOps._passthrough)."""
         v = self._get(name, node)
+        if isinstance(v, _NonFinite):
+            bad = np.argwhere(~np.isfinite(v.array))[0]
+            raise ImportError_("%s: initializer '%s' holds %s at index %s; qc needs finite weights and "
+                               "constants (fix the model: a diverged training run or a corrupted file?)" % (
+                                   _where(node), name, v.array[tuple(bad)], tuple(int(i) for i in bad)))
         if isinstance(v, _Quantized):
-            raise ImportError_("%s: input '%s' is a quantized tensor (output of QuantizeLinear %s); "
-                               "only DequantizeLinear may read quantized tensors (not a QDQ model?)" % (
+            raise ImportError_("%s: input '%s' is a quantized tensor (output of %s); only DequantizeLinear and "
+                               "QLinear operators may read quantized tensors (not a QDQ model?)" % (
                                    _where(node), name, _where(v.node)))
+        if isinstance(v, _IntInput):
+            raise ImportError_("%s: input '%s' is an integer graph input (%s); only DequantizeLinear and "
+                               "QLinear/integer operators may read it" % (_where(node), name, v.dtype))
         if isinstance(v, _IntConst):
-            if v.array.dtype.kind in "iu" and node.op_type in ("Add", "Mul", "MatMul", "Gemm", "Conv", "Concat"):
+            if v.array.dtype.kind in "iub" and node.op_type in ("Add", "Mul", "Sub", "Div", "MatMul", "Gemm",
+                                                               "Conv", "Concat"):
                 raise ImportError_("%s: input '%s' is an integer tensor (%s); only float tensors and "
                                    "DequantizeLinear outputs are supported" % (_where(node), name, v.array.dtype))
             return self.b.const(v.array.astype(np.float32))
@@ -86,337 +140,203 @@ class OnnxImporter:
 
     def _const(self, name, node, what):
         v = self._get(name, node)
-        if isinstance(v, _IntConst):
+        if isinstance(v, (_IntConst, _NonFinite)):
             return v.array
         if isinstance(v, Tensor) and v.const is not None:
             return v.const
         raise ImportError_("%s: %s '%s' must be a constant (initializer or Constant)" % (_where(node), what, name))
 
-    def _qparams(self, node, axis_attr, x_rank):
-        where = _where(node)
-        scale = np.asarray(self._const(node.input[1], node, "scale"), dtype=np.float32)
-        if len(node.input) > 2 and node.input[2]:
-            zp = self._const(node.input[2], node, "zero point")
-            dtype = zp.dtype
-        else:
-            zp, dtype = np.zeros(scale.shape, np.uint8), np.dtype(np.uint8)
-        qmin, qmax, signed = _qrange(np.dtype(dtype), where)
-        axis = None
-        if scale.ndim == 1 and scale.size > 1:
-            axis = int(axis_attr)
-            axis = axis + x_rank if axis < 0 else axis
-        elif scale.ndim > 1:
-            raise ImportError_("%s: scale of shape %s (blocked quantization) is not supported" % (where, scale.shape))
-        if np.asarray(zp).shape != scale.shape:
-            raise ImportError_("%s: zero point shape %s differs from scale shape %s" % (
-                where, np.asarray(zp).shape, scale.shape))
-        try:
-            return QParams(scale.astype(np.float64), np.asarray(zp).astype(np.int64), qmin, qmax, 8, signed, axis)
-        except GraphError as e:
-            raise ImportError_("%s: %s" % (where, e))
+    def _from_array(self, arr, name="Constant"):
+        if arr.dtype.kind == "f":
+            if not np.all(np.isfinite(arr)):
+                return _NonFinite(name, arr)
+            return self.b.const(arr.astype(np.float32))
+        return _IntConst(arr)
 
     # -- import -------------------------------------------------------------
     def run(self):
+        import onnx
         from onnx import numpy_helper
+        from .onnx_rewrite import fold_batchnorm, fuse_decompositions, quantized_io
+        self.opset = check_model(self.model)
+        self.model = fold_batchnorm(fuse_decompositions(self.model))
+        if self.quantized_io:
+            self.model = quantized_io(self.model)
         g = self.model.graph
-        inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-        for name, arr in inits.items():
-            self.env[name] = self._from_array(arr)
+        declared = _declared_shapes(g)
+        for i in g.initializer:
+            try:
+                arr = numpy_helper.to_array(i)
+            except Exception as e:  # truncated raw data, unknown data type, ...
+                raise ImportError_("initializer '%s' cannot be read: %s" % (i.name, e))
+            self.env[i.name] = self._from_array(arr, i.name)
+        inits = {i.name for i in g.initializer}
+        self.input_order = []
         for inp in g.input:
             if inp.name in inits:
                 continue
-            tt = inp.type.tensor_type
-            if tt.elem_type != 1:
-                raise ImportError_("graph input '%s': element type %d is not float32" % (inp.name, tt.elem_type))
-            shape = []
-            for i, d in enumerate(tt.shape.dim):
-                if d.HasField("dim_value"):
-                    shape.append(d.dim_value)
-                elif i == 0:
-                    shape.append(self.batch)
-                else:
-                    raise ImportError_("graph input '%s': dimension %d is dynamic (%s); only the batch "
-                                       "dimension may be (set by --batch)" % (inp.name, i, d.dim_param or "?"))
-            self.env[inp.name] = self.b.input(inp.name.replace(".", "_"), shape)
+            self.env[inp.name] = self._graph_input(inp, onnx)
+            self.input_order.append(inp.name.replace(".", "_"))
         for node in g.node:
+            allowed = DOMAIN_OPS.get(node.domain, set()) if node.domain not in ("", "ai.onnx") else None
             handler = getattr(self, "_op_" + node.op_type, None)
-            if handler is None or node.domain not in ("", "ai.onnx"):
+            if handler is None or (allowed is not None and node.op_type not in allowed):
                 raise ImportError_("%s: unsupported operator '%s%s' (supported: %s)" % (
-                    _where(node), node.domain + "." if node.domain else "", node.op_type, ", ".join(SUPPORTED)))
-            out = handler(node, _attrs(node))
-            self.env[node.output[0]] = out
+                    _where(node), node.domain + "." if node.domain else "", node.op_type, ", ".join(supported())))
+            try:
+                out = self._dispatch(node, handler)
+            except (ImportError_, GraphError) as e:
+                raise ImportError_(str(e) if isinstance(e, ImportError_) else "%s: %s" % (_where(node), e))
+            except Exception as e:  # a check this importer lacks: still name the node, never a traceback
+                raise ImportError_("%s: cannot import this node (%s: %s); the model is malformed or uses the "
+                                   "operator in a way qc does not support" % (_where(node), type(e).__name__, e)) from e
+            outs = out if isinstance(out, tuple) else (out,)
+            for name, value in zip(node.output, outs):
+                if name:
+                    self.env[name] = value
+                    _check_declared(node, name, value, declared)
         outs = []
         for o in g.output:
             v = self.env.get(o.name)
             if isinstance(v, _Quantized):
-                raise ImportError_("graph output '%s' is quantized (QuantizeLinear %s without DequantizeLinear): "
-                                   "qc functions return float" % (o.name, _where(v.node)))
-            if v is None or isinstance(v, _IntConst):
-                raise ImportError_("graph output '%s' is not a float tensor computed by the graph" % o.name)
+                outs.append(self._quantized_output(o.name, v))
+                continue
+            if v is None or isinstance(v, (_IntConst, _NonFinite, _IntInput)):
+                raise ImportError_("graph output '%s' is not a tensor computed by the graph" % o.name)
+            _check_declared(None, o.name, v, declared)
             outs.append(v)
-        return self.b.finish(outs)
+        unbound = [n for n, v in self.env.items() if isinstance(v, _IntInput) and not v.bound]
+        if unbound:
+            raise ImportError_("graph input '%s' (%s) is never dequantized: qc needs its scale and zero point "
+                               "from a DequantizeLinear or QLinear operator that reads it" % (
+                                   unbound[0], self.env[unbound[0]].dtype))
+        graph = self.b.finish(outs)
+        graph.inputs.sort(key=self.input_order.index)
+        return graph
 
-    def _from_array(self, arr):
-        if arr.dtype == np.float32 or arr.dtype == np.float64 or arr.dtype == np.float16:
-            return self.b.const(arr.astype(np.float32))
-        return _IntConst(arr)
+    def _dispatch(self, node, handler):
+        a = _attrs(node)
+        folded = fold_constant(self, node, a)
+        if folded is not None:
+            return folded
+        return self._passthrough(node, handler, a)
 
-    # -- QDQ ------------------------------------------------------------------
-    def _op_QuantizeLinear(self, node, a):
-        x = self._float(node.input[0], node)
-        qp = self._qparams(node, a.get("axis", 1), len(x.shape))
-        return _Quantized(x, qp, node)
-
-    def _op_DequantizeLinear(self, node, a):
-        q = self._get(node.input[0], node)
-        where = _where(node)
-        rank = len(q.src.shape) if isinstance(q, _Quantized) else (
-            q.array.ndim if isinstance(q, _IntConst) else len(q.shape))
-        if isinstance(q, _IntConst) and q.array.dtype == np.int32:
-            scale = np.asarray(self._const(node.input[1], node, "scale"), dtype=np.float32)
-            zp = (np.asarray(self._const(node.input[2], node, "zero point")).astype(np.int64)
-                  if len(node.input) > 2 and node.input[2] else np.zeros(scale.shape, np.int64))
-            axis = int(a.get("axis", 1))
-            if scale.ndim == 1 and scale.size > 1:
-                shape = [1] * q.array.ndim
-                shape[axis] = -1
-                scale, zp = scale.reshape(shape), zp.reshape(shape)
-            vals = (q.array.astype(np.int64) - zp).astype(np.float32) * scale
-            return self.b.const(vals.astype(np.float32))
-        qp = self._qparams(node, a.get("axis", 1), rank)
-        if isinstance(q, _Quantized):
-            src_qp = q.qp
-            if not (np.array_equal(src_qp.scale, qp.scale) and np.array_equal(src_qp.zero_point, qp.zero_point)
-                    and src_qp.axis == qp.axis and src_qp.signed == qp.signed):
-                raise ImportError_("%s: parameters differ from those of QuantizeLinear %s (%s vs %s); "
-                                   "a requantizing QDQ pair is not supported" % (
-                                       where, _where(q.node), qp.mlir_type(), src_qp.mlir_type()))
-            clamp = getattr(q, "clamp", None)
-            qp = src_qp
-            y = self.b.fake_quant(q.src, qp, where)
-            if clamp is not None:
-                y = self.b.clamp(y, *clamp, where=where)
-            return y
-        if isinstance(q, _IntConst):
-            codes = q.array
-            if codes.dtype not in (np.int8, np.uint8):
-                raise ImportError_("%s: cannot dequantize an initializer of type %s" % (where, codes.dtype))
-            shape = [1] * codes.ndim
-            s, z = qp.scale, qp.zero_point
-            if qp.axis is not None:
-                shape[qp.axis] = -1
-                s, z = s.reshape(shape), z.reshape(shape)
+    def _graph_input(self, inp, onnx):
+        tt = inp.type.tensor_type
+        shape = []
+        for i, d in enumerate(tt.shape.dim):
+            if d.HasField("dim_value") and d.dim_value <= 0:
+                raise ImportError_("graph input '%s': dimension %d is %d; qc needs sizes >= 1 (%s)" % (
+                    inp.name, i, d.dim_value, "zero-size tensors are not supported" if d.dim_value == 0
+                    else "a negative size is invalid ONNX"))
+            if d.HasField("dim_value"):
+                shape.append(d.dim_value)
+            elif i == 0:
+                shape.append(self.batch)
             else:
-                s, z = s[0], z[0]
-            vals = (codes.astype(np.int64) - z).astype(np.float32) * np.float32(s) if qp.axis is None else \
-                (codes.astype(np.int64) - z).astype(np.float32) * s.astype(np.float32)
-            c = self.b.const(vals.astype(np.float32))
-            return self.b.fake_quant(c, qp, where)
-        raise ImportError_("%s: input '%s' is not quantized (DequantizeLinear of a float tensor)" % (
-            where, node.input[0]))
-
-    def _op_Clip(self, node, a):
-        x = self._get(node.input[0], node)
-        lo = hi = None
-        if len(node.input) > 1 and node.input[1]:
-            lo = self._const(node.input[1], node, "min")
-        elif "min" in a:
-            lo = a["min"]
-        if len(node.input) > 2 and node.input[2]:
-            hi = self._const(node.input[2], node, "max")
-        elif "max" in a:
-            hi = a["max"]
-        if isinstance(x, _Quantized):
-            qp = x.qp
-            lo_c = qp.qmin if lo is None else max(qp.qmin, int(np.asarray(lo)))
-            hi_c = qp.qmax if hi is None else min(qp.qmax, int(np.asarray(hi)))
-            if lo_c > hi_c:
-                raise ImportError_("%s: empty clip range [%d, %d] on codes" % (_where(node), lo_c, hi_c))
-            if qp.axis is None and qp.qmin <= lo_c <= qp.zero_point[0] <= hi_c:
-                # Narrowed storage range: exactly sat(round(x/s)+z, lo, hi).
-                nq = QParams(qp.scale, qp.zero_point, lo_c, hi_c, qp.bits, qp.signed, None)
-                return _Quantized(x.src, nq, x.node)
-            # Otherwise: clamp the dequantized values (exact: bounds representable).
-            if qp.axis is not None:
-                raise ImportError_("%s: Clip on per-axis quantized codes is not supported" % _where(node))
-            out = _Quantized(x.src, qp, x.node)
-            s, z = qp.scale[0], int(qp.zero_point[0])
-            out.clamp = (float(np.float32((lo_c - z) * np.float32(s))), float(np.float32((hi_c - z) * np.float32(s))))
-            return out
-        x = self._float(node.input[0], node)
-        return self.b.clamp(x, -np.inf if lo is None else float(np.asarray(lo)),
-                            np.inf if hi is None else float(np.asarray(hi)), _where(node))
-
-    # -- compute ------------------------------------------------------------
-    def _op_MatMul(self, node, a):
-        return self.b.matmul(self._float(node.input[0], node), self._float(node.input[1], node), _where(node))
-
-    def _op_Gemm(self, node, a):
-        where = _where(node)
-        A = self._float(node.input[0], node)
-        B = self._float(node.input[1], node)
-        if a.get("transA", 0):
-            A = self.b.transpose(A, (1, 0), where)
-        if a.get("transB", 0):
-            B = self.b.relayout(B, (1, 0), where) if (B.const is not None or B.fq_const is not None) \
-                else self.b.transpose(B, (1, 0), where)
-        y = self.b.matmul(A, B, where)
-        alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
-        if alpha != 1.0:
-            y = self.b.binary("mul", y, self.b.const(np.float32(alpha)), where)
-        if len(node.input) > 2 and node.input[2]:
-            C = self._float(node.input[2], node)
-            if beta != 1.0:
-                if C.const is not None:
-                    C = self.b.const(C.const * np.float32(beta))
-                else:
-                    C = self.b.binary("mul", C, self.b.const(np.float32(beta)), where)
-            if len(C.shape) == 1 and C.shape[0] == y.shape[1]:
-                y = self.b.op("bias_add", [y, C], {}, y.shape, False, where)
-            else:
-                y = self.b.binary("add", y, C, where)
-        return y
-
-    def _op_Conv(self, node, a):
-        where = _where(node)
-        x = self._float(node.input[0], node)
-        w = self._float(node.input[1], node)
-        bias = self._float(node.input[2], node) if len(node.input) > 2 and node.input[2] else None
-        if len(w.shape) != 4:
-            raise ImportError_("%s: only 2-D convolutions are supported (weight shape %s)" % (where, w.shape))
-        kh, kw = w.shape[2:]
-        strides = a.get("strides", [1, 1])
-        dil = a.get("dilations", [1, 1])
-        pads = self._pads(node, a, x.shape[2:], (kh, kw), strides, dil)
-        return self.b.conv2d(x, w, bias, strides, dil, pads, int(a.get("group", 1)), where)
-
-    def _pads(self, node, a, spatial, kernel, strides, dil):
-        auto = a.get("auto_pad", b"NOTSET")
-        auto = auto.decode() if isinstance(auto, bytes) else auto
-        if auto in ("NOTSET",):
-            p = a.get("pads", [0, 0, 0, 0])
-            return [int(p[0]), int(p[1]), int(p[2]), int(p[3])]
-        if auto == "VALID":
-            return [0, 0, 0, 0]
-        if auto in ("SAME_UPPER", "SAME_LOWER"):
-            out = []
-            for size, k, s, d in zip(spatial, kernel, strides, dil):
-                o = -(-size // s)
-                total = max(0, (o - 1) * s + (k - 1) * d + 1 - size)
-                small = total // 2
-                out.append((small, total - small) if auto == "SAME_UPPER" else (total - small, small))
-            return [out[0][0], out[1][0], out[0][1], out[1][1]]
-        raise ImportError_("%s: auto_pad %s is not supported" % (_where(node), auto))
-
-    def _op_Relu(self, node, a):
-        return self.b.clamp(self._float(node.input[0], node), 0.0, np.inf, _where(node))
-
-    def _op_Add(self, node, a):
-        return self.b.binary("add", self._float(node.input[0], node), self._float(node.input[1], node), _where(node))
-
-    def _op_Mul(self, node, a):
-        return self.b.binary("mul", self._float(node.input[0], node), self._float(node.input[1], node), _where(node))
-
-    def _pool(self, node, a, op):
-        where = _where(node)
-        if a.get("ceil_mode", 0):
-            raise ImportError_("%s: ceil_mode=1 is not supported" % where)
-        if any(d != 1 for d in a.get("dilations", [1, 1])):
-            raise ImportError_("%s: dilated pooling is not supported" % where)
-        x = self._float(node.input[0], node)
-        k = a["kernel_shape"]
-        if len(k) != 2:
-            raise ImportError_("%s: only 2-D pooling is supported" % where)
-        strides = a.get("strides", [1, 1])
-        pads = self._pads(node, a, x.shape[2:], k, strides, [1, 1])
-        if len(node.output) > 1 and node.output[1]:
-            raise ImportError_("%s: the Indices output is not supported" % where)
-        return self.b.pool(op, x, k, strides, pads, where, a.get("count_include_pad", 0))
-
-    def _op_MaxPool(self, node, a):
-        return self._pool(node, a, "max_pool")
-
-    def _op_AveragePool(self, node, a):
-        return self._pool(node, a, "avg_pool")
-
-    def _op_GlobalAveragePool(self, node, a):
-        x = self._float(node.input[0], node)
-        if len(x.shape) != 4:
-            raise ImportError_("%s: only rank-4 inputs are supported" % _where(node))
-        return self.b.pool("avg_pool", x, x.shape[2:], (1, 1), (0, 0, 0, 0), _where(node))
-
-    def _op_Flatten(self, node, a):
-        x = self._float(node.input[0], node)
-        axis = int(a.get("axis", 1))
-        axis = axis + len(x.shape) if axis < 0 else axis
-        shape = (int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:])))
-        return self.b.reshape(x, shape, _where(node))
-
-    def _op_Reshape(self, node, a):
-        x = self._float(node.input[0], node)
-        target = [int(d) for d in np.asarray(self._const(node.input[1], node, "shape")).reshape(-1)]
-        if a.get("allowzero", 0):
-            raise ImportError_("%s: allowzero=1 is not supported" % _where(node))
-        shape = [x.shape[i] if d == 0 else d for i, d in enumerate(target)]
-        if shape.count(-1) > 1:
-            raise ImportError_("%s: more than one -1 in shape %s" % (_where(node), target))
-        if -1 in shape:
-            known = int(np.prod([d for d in shape if d != -1]))
-            shape[shape.index(-1)] = int(np.prod(x.shape)) // max(known, 1)
-        return self.b.reshape(x, shape, _where(node))
-
-    def _op_Transpose(self, node, a):
-        x = self._float(node.input[0], node)
-        perm = a.get("perm", list(reversed(range(len(x.shape)))))
-        return self.b.transpose(x, perm, _where(node))
-
-    def _op_Concat(self, node, a):
-        xs = [self._float(i, node) for i in node.input]
-        return self.b.concat(xs, int(a["axis"]), _where(node))
-
-    def _op_Identity(self, node, a):
-        return self._get(node.input[0], node)
-
-    def _op_Constant(self, node, a):
-        from onnx import numpy_helper
-        if "value" not in a:
-            raise ImportError_("%s: only the 'value' form of Constant is supported" % _where(node))
-        return self._from_array(numpy_helper.to_array(a["value"]))
+                raise ImportError_("graph input '%s': dimension %d is dynamic (%s); only the batch "
+                                   "dimension may be (set by --batch)" % (inp.name, i, d.dim_param or "?"))
+        name = inp.name.replace(".", "_")
+        if tt.elem_type == onnx.TensorProto.FLOAT:
+            return self.b.input(name, shape)
+        if tt.elem_type in (onnx.TensorProto.UINT8, onnx.TensorProto.INT8):
+            return _IntInput(name, shape, np.dtype(np.uint8 if tt.elem_type == onnx.TensorProto.UINT8 else np.int8))
+        raise ImportError_("graph input '%s' is %s: qc functions take float32 inputs and uint8/int8 inputs that "
+                           "a DequantizeLinear or QLinear operator reads (make shapes and other integer "
+                           "operands initializers)" % (inp.name, _type_name(tt.elem_type)))
 
 
-def import_model(model, batch=1, name="main"):
-    """An onnx.ModelProto (or a path) -> qc.graph.Graph."""
+def _attrs(node):
+    import onnx
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def supported():
+    ops = {n[4:] for n in dir(OnnxImporter) if n.startswith("_op_")}
+    return sorted(ops)
+
+
+def import_model(model, batch=1, name="main", quantized_io=False):
+    """An onnx.ModelProto (or a path) -> qc.graph.Graph. With quantized_io,
+    inputs that the model only quantizes take the integer codes and outputs
+    that it dequantizes return them (onnx_rewrite.quantized_io)."""
     import onnx
     if isinstance(model, str):
         try:
             model = onnx.load(model)
+        except OSError as e:
+            raise ImportError_("cannot read ONNX model '%s': %s" % (model, e.strerror or e))
         except Exception as e:  # onnx raises DecodeError and others
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e))
-    return OnnxImporter(model, batch, name).run()
+    return OnnxImporter(model, batch, name, quantized_io).run()
 
 
-def import_to_mlir(model, batch=1, name="main"):
-    return import_model(model, batch, name).to_mlir()
+def import_to_mlir(model, batch=1, name="main", quantized_io=False):
+    return import_model(model, batch, name, quantized_io).to_mlir()
+
+
+def write_output(path, text):
+    """Writes `text` to `path` ("-" is stdout) completely or not at all: a
+    regular file goes through a temporary file in the same directory that
+    replaces it only once fully written. Returns an error message or None."""
+    import os
+    import tempfile
+    if path == "-":
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as e:
+            # Nothing more can reach stdout; keep the interpreter's final flush quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return "cannot write the output to stdout: %s" % (e.strerror or e)
+        return None
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        return "cannot write '%s': directory '%s' does not exist" % (path, directory)
+    if os.path.exists(path) and not os.path.isfile(path):
+        # A device or pipe cannot be replaced atomically: write to it directly.
+        try:
+            with open(path, "w") as f:
+                f.write(text)
+        except OSError as e:
+            return "cannot write '%s': %s" % (path, e.strerror or e)
+        return None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        return "cannot write '%s': %s (nothing was written)" % (path, e.strerror or e)
+    return None
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="qc-import-onnx",
-                                 description="Import an ONNX QDQ model as qc MLIR (float func + qc.fake_quant).")
+                                 description="Import an ONNX QDQ or QOperator model as qc MLIR "
+                                             "(float func + qc.fake_quant).")
     ap.add_argument("model", help="the .onnx file")
     ap.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
     ap.add_argument("--batch", type=int, default=1, help="value of a dynamic batch dimension (default 1)")
     ap.add_argument("--name", default="main", help="function name (default main)")
+    ap.add_argument("--quantized-io", action="store_true",
+                    help="inputs the model only quantizes take the integer codes, dequantized outputs return "
+                         "them (no float step at the boundary: for integer-only compilation)")
     args = ap.parse_args(argv)
     try:
-        text = import_to_mlir(args.model, args.batch, args.name)
-    except (ImportError_, GraphError, OSError) as e:
+        if args.batch < 1:
+            raise ImportError_("--batch %d: the batch size must be at least 1" % args.batch)
+        text = import_to_mlir(args.model, args.batch, args.name, args.quantized_io)
+    except (ImportError_, GraphError) as e:
         print("qc-import-onnx: error: %s" % e, file=sys.stderr)
         return 1
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w") as f:
-            f.write(text)
+    error = write_output(args.output, text)
+    if error:
+        print("qc-import-onnx: error: %s" % error, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -155,6 +155,29 @@ class FxImporter:
             return self.b.clamp(x, m.min_val, m.max_val, where)
         if isinstance(m, (nn.Identity, nn.Dropout)):
             return x
+        unary = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.Hardswish: "hardswish", nn.SiLU: "silu"}
+        if type(m) in unary:
+            return self.b.op("unary", [x], {"fn": unary[type(m)]}, x.shape, x.nhwc, where)
+        if isinstance(m, nn.Hardsigmoid):
+            return self.b.op("unary", [x], {"fn": "hardsigmoid", "alpha": 1 / 6.0, "beta": 0.5}, x.shape, x.nhwc,
+                             where)
+        if isinstance(m, nn.GELU):
+            fn = {"none": "gelu_erf", "tanh": "gelu_tanh"}[m.approximate]
+            return self.b.op("unary", [x], {"fn": fn}, x.shape, x.nhwc, where)
+        if isinstance(m, nn.Softmax):
+            x = self.b.plain(x, where)
+            dim = m.dim if m.dim is not None else -1
+            return self.b.op("softmax", [x], {"axis": dim % len(x.shape)}, x.shape, False, where)
+        if isinstance(m, nn.LayerNorm):
+            if len(m.normalized_shape) != 1 or not m.elementwise_affine:
+                raise ImportError_("%s: only LayerNorm over the last axis with weight and bias is supported" %
+                                   where)
+            x = self.b.plain(x, where)
+            gamma = self.b.const(m.weight.detach().cpu().numpy())
+            beta = self.b.const(m.bias.detach().cpu().numpy()) if m.bias is not None else \
+                self.b.const(np.zeros(m.normalized_shape, np.float32))
+            return self.b.op("layer_norm", [x, gamma, beta], {"axis": len(x.shape) - 1, "eps": float(m.eps)},
+                             x.shape, False, where)
         if isinstance(m, nn.Flatten):
             return self._flatten(x, m.start_dim, m.end_dim, where)
         if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
@@ -197,6 +220,11 @@ class FxImporter:
             dims[dims.index(-1)] = int(np.prod(x.shape)) // max(known, 1)
         return dims
 
+    def _transpose2(self, x, d0, d1, where):
+        perm = list(range(len(x.shape)))
+        perm[d0], perm[d1] = perm[d1], perm[d0]
+        return self.b.transpose(x, perm, where)
+
     def _function(self, node, fn, where):
         import torch
         import torch.nn.functional as F
@@ -205,8 +233,10 @@ class FxImporter:
             start = args[1] if len(args) > 1 else node.kwargs.get("start_dim", 0)
             end = args[2] if len(args) > 2 else node.kwargs.get("end_dim", -1)
             return self._flatten(self._arg(args[0], node), start, end, where)
-        if fn in (operator.add, torch.add, operator.mul, torch.mul):
-            op = "add" if fn in (operator.add, torch.add) else "mul"
+        if fn in (operator.add, torch.add, operator.mul, torch.mul, operator.sub, torch.sub, operator.truediv,
+                  torch.div):
+            op = {operator.add: "add", torch.add: "add", operator.mul: "mul", torch.mul: "mul", operator.sub: "sub",
+                  torch.sub: "sub", operator.truediv: "div", torch.div: "div"}[fn]
             a, b = args[0], args[1]
             ta = self._arg(a, node) if not isinstance(a, (int, float)) else self.b.const(np.float32(a))
             tb = self._arg(b, node) if not isinstance(b, (int, float)) else self.b.const(np.float32(b))
@@ -228,6 +258,10 @@ class FxImporter:
             return self.b.reshape(x, self._shape_args(args[1:], x, where), where)
         if fn is torch.permute:
             return self.b.transpose(self._arg(args[0], node), args[1], where)
+        if fn in (torch.matmul, torch.bmm):
+            return self.b.matmul(self._arg(args[0], node), self._arg(args[1], node), where)
+        if fn is torch.transpose:
+            return self._transpose2(self._arg(args[0], node), args[1], args[2], where)
         raise ImportError_("%s: unsupported function %s" % (where, getattr(fn, "__name__", fn)))
 
     def _method(self, node, name, where):
@@ -243,6 +277,8 @@ class FxImporter:
             return self.b.transpose(x, args[0] if len(args) == 1 else args, where)
         if name == "relu":
             return self.b.clamp(x, 0.0, np.inf, where)
+        if name == "transpose":
+            return self._transpose2(x, args[0], args[1], where)
         if name in ("contiguous", "detach"):
             return x
         raise ImportError_("%s: unsupported method .%s()" % (where, name))

@@ -93,17 +93,3 @@ func.func @multiplier_overflow(%x: tensor<1x1xf64>, %w: tensor<1x1xf64>) -> tens
   return %y : tensor<1x1xf64>
 }
 
-// -----
-
-// A bias scale s_in * s_w below the smallest f32 makes the i32 bias type
-// invalid: the matmul stays float (a remark, not an error).
-func.func @bias_scale_underflow(%x: tensor<1x1xf32>) -> tensor<1x1xf32> {
-  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 1.0e-30> : tensor<1x1xf32>
-  %w = arith.constant dense<1.0e-28> : tensor<1x1xf32>
-  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 1.0e-30> : tensor<1x1xf32>
-  %b = arith.constant dense<1.0> : tensor<1x1xf32>
-  // expected-remark@+1 {{'linalg.matmul' stays in float: bias type: scale out of expressed type range}}
-  %m = linalg.matmul ins(%xq, %wq : tensor<1x1xf32>, tensor<1x1xf32>) outs(%b : tensor<1x1xf32>) -> tensor<1x1xf32>
-  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 1.0> : tensor<1x1xf32>
-  return %y : tensor<1x1xf32>
-}

@@ -1,7 +1,10 @@
-// RUN: qc-opt %s -split-input-file -allow-unregistered-dialect --qc-fold-fake-quant -verify-diagnostics | FileCheck %s
+// RUN: qc-opt %s -split-input-file -allow-unregistered-dialect "--qc-fold-fake-quant=report=true" -verify-diagnostics | FileCheck %s
+// RUN: qc-opt %s -split-input-file -allow-unregistered-dialect --qc-fold-fake-quant 2>&1 | FileCheck %s --check-prefix=QUIET
 
 // What has no integer form stays correct in float between a dequantize and a
-// quantize, and a remark names it (always, not only with report=true).
+// quantize; with report=true a remark names it and the reason, and each
+// function gets a summary. Without report=true the pass says nothing.
+// QUIET-NOT: {{remark: }}
 
 // NOTE: tanh has no qc op; it stays float between the boundaries.
 // CHECK-LABEL: func.func @tanh_stays_float
@@ -10,6 +13,7 @@
 // CHECK:         %[[T:.*]] = math.tanh %[[D]]
 // CHECK:         %[[Q2:.*]] = qc.quantize %[[T]]
 // CHECK:         qc.dequantize %[[Q2]]
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: math.tanh}}
 func.func @tanh_stays_float(%x: tensor<4xf32>) -> tensor<4xf32> {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
   // expected-remark@+1 {{'math.tanh' stays in float: no integer form for this op}}
@@ -26,6 +30,7 @@ func.func @tanh_stays_float(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-LABEL: func.func @matmul_weight_wrong_axis
 // CHECK:         linalg.matmul
 // CHECK-NOT:     qc.matmul
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
 func.func @matmul_weight_wrong_axis(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i8:f32:0, {0.1, 0.2}> : tensor<2x2xf32>
@@ -43,6 +48,7 @@ func.func @matmul_weight_wrong_axis(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) ->
 // CHECK-LABEL: func.func @matmul_accumulator_overflow
 // CHECK:         linalg.matmul
 // CHECK-NOT:     qc.matmul
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
 func.func @matmul_accumulator_overflow(%x: tensor<1x4096xf32>, %w: tensor<4096x1xf32>) -> tensor<1x1xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i16:f32, 0.1> : tensor<1x4096xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i16:f32, 0.1> : tensor<4096x1xf32>
@@ -60,6 +66,7 @@ func.func @matmul_accumulator_overflow(%x: tensor<1x4096xf32>, %w: tensor<4096x1
 // CHECK-LABEL: func.func @matmul_broadcast_maps
 // CHECK:         linalg.matmul
 // CHECK-NOT:     qc.matmul
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
 func.func @matmul_broadcast_maps(%x: tensor<3xf32>, %w: tensor<3x4xf32>) -> tensor<2x4xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<3xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<3x4xf32>
@@ -78,6 +85,7 @@ func.func @matmul_broadcast_maps(%x: tensor<3xf32>, %w: tensor<3x4xf32>) -> tens
 // CHECK-LABEL: func.func @matmul_runtime_init
 // CHECK:         linalg.matmul
 // CHECK-NOT:     qc.matmul
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
 func.func @matmul_runtime_init(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>, %acc: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
@@ -94,6 +102,7 @@ func.func @matmul_runtime_init(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>, %acc: t
 // CHECK-LABEL: func.func @broadcast_add
 // CHECK:         linalg.generic
 // CHECK-NOT:     qc.add
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.generic}}
 func.func @broadcast_add(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
   %qa = qc.fake_quant %a to !quant.uniform<i8:f32, 0.1> : tensor<2x3xf32>
   %qb = qc.fake_quant %b to !quant.uniform<i8:f32, 0.1> : tensor<3xf32>
@@ -116,6 +125,7 @@ func.func @broadcast_add(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf
 // CHECK-LABEL: func.func @max_pool_zero_init
 // CHECK:         linalg.pooling_nhwc_max
 // CHECK-NOT:     qc.max_pool2d
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.pooling_nhwc_max}}
 func.func @max_pool_zero_init(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x1xf32>
   %zero = arith.constant 0.0 : f32
@@ -134,13 +144,14 @@ func.func @max_pool_zero_init(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
 // CHECK-LABEL: func.func @sum_pool_not_average
 // CHECK:         linalg.pooling_nhwc_sum
 // CHECK-NOT:     qc.avg_pool2d
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 2 op(s) stayed float: linalg.pooling_nhwc_sum, arith.divf}}
 func.func @sum_pool_not_average(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x1xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x1x1x1xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
   %win = tensor.empty() : tensor<2x2xf32>
-  // expected-remark@+1 {{'linalg.pooling_nhwc_sum' stays in float: no integer form for this op}}
+  // expected-remark@+1 {{'linalg.pooling_nhwc_sum' stays in float: its result reaches no qc.quantize through ops the fold knows: it feeds 'arith.divf'}}
   %s = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
      ins(%xq, %win : tensor<1x2x2x1xf32>, tensor<2x2xf32>) outs(%init : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
   %three = arith.constant dense<3.0> : tensor<1x1x1x1xf32>
@@ -156,6 +167,7 @@ func.func @sum_pool_not_average(%x: tensor<1x2x2x1xf32>) -> tensor<1x1x1x1xf32> 
 // CHECK-LABEL: func.func @batch_matmul_batch2
 // CHECK:         linalg.batch_matmul
 // CHECK-NOT:     qc.matmul
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.batch_matmul}}
 func.func @batch_matmul_batch2(%x: tensor<2x2x2xf32>, %w: tensor<2x2x2xf32>) -> tensor<2x2x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x2x2xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<2x2x2xf32>
@@ -174,6 +186,7 @@ func.func @batch_matmul_batch2(%x: tensor<2x2x2xf32>, %w: tensor<2x2x2xf32>) -> 
 // CHECK:         tensor.pad
 // CHECK:         linalg.conv_2d_nhwc_hwcf
 // CHECK-NOT:     qc.conv2d
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 2 op(s) stayed float: tensor.pad, linalg.conv_2d_nhwc_hwcf}}
 func.func @conv_nonzero_pad(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) -> tensor<1x4x4x1xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x1xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<1x1x1x1xf32>
@@ -197,6 +210,7 @@ func.func @conv_nonzero_pad(%x: tensor<1x2x2x1xf32>, %w: tensor<1x1x1x1xf32>) ->
 // CHECK-LABEL: func.func @matmul_used_in_float
 // CHECK:         %[[M:.*]] = linalg.matmul
 // CHECK:         return %{{.*}}, %[[M]]
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
 func.func @matmul_used_in_float(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>) {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
   %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
@@ -214,6 +228,7 @@ func.func @matmul_used_in_float(%x: tensor<2x2xf32>, %w: tensor<2x2xf32>) -> (te
 // CHECK-LABEL: func.func @per_axis_relu
 // CHECK:         arith.maximumf
 // CHECK-NOT:     qc.clamp
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: arith.maximumf}}
 func.func @per_axis_relu(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %xq = qc.fake_quant %x to !quant.uniform<i8:f32:1, {0.1, 0.2}> : tensor<2x2xf32>
   %zero = arith.constant dense<0.0> : tensor<2x2xf32>
@@ -229,6 +244,7 @@ func.func @per_axis_relu(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
 // between the boundaries and named.
 // CHECK-LABEL: func.func @unknown_op
 // CHECK:         "foo.bar"
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: foo.bar}}
 func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
   // expected-remark@+1 {{'foo.bar' stays in float: no integer form for this op}}
@@ -244,6 +260,7 @@ func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-LABEL: func.func @reshape_unranked
 // CHECK:         tensor.reshape
 // CHECK-NOT:     qc.reshape
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: tensor.reshape}}
 func.func @reshape_unranked(%x: tensor<4xf32>, %s: tensor<1xindex>) -> tensor<*xf32> {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
   // expected-remark@+1 {{'tensor.reshape' stays in float: no integer form for this op}}
@@ -256,9 +273,29 @@ func.func @reshape_unranked(%x: tensor<4xf32>, %s: tensor<1xindex>) -> tensor<*x
 // NOTE: qc boundaries take 2- to 16-bit storage; an i32 QDQ pair is not
 // converted and the warning says that upstream folding removes it.
 // CHECK-LABEL: func.func @qdq_i32
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 0 op(s) stayed float}}
 func.func @qdq_i32(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-warning@+1 {{not converted to qc.quantize (qc needs ranked f16/bf16/f32/f64 tensors and 2- to 16-bit storage); a quant.dcast of it folds away}}
   %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i32:f32, 0.1>>
   %d = quant.dcast %q : tensor<4x!quant.uniform<i32:f32, 0.1>> to tensor<4xf32>
   return %d : tensor<4xf32>
+}
+
+// -----
+
+// NOTE: a bias scale s_in * s_w below the smallest f32 makes the i32 bias
+// type invalid: the matmul stays float (a remark, not an error).
+// CHECK-LABEL: func.func @bias_scale_underflow
+// CHECK:         linalg.matmul
+// CHECK-NOT:     qc.matmul
+// expected-remark@+1 {{qc-fold-fake-quant: 0 integer op(s), 1 op(s) stayed float: linalg.matmul}}
+func.func @bias_scale_underflow(%x: tensor<1x1xf32>) -> tensor<1x1xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 1.0e-30> : tensor<1x1xf32>
+  %w = arith.constant dense<1.0e-28> : tensor<1x1xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8:f32, 1.0e-30> : tensor<1x1xf32>
+  %b = arith.constant dense<1.0> : tensor<1x1xf32>
+  // expected-remark@+1 {{'linalg.matmul' stays in float: bias type: scale out of expressed type range}}
+  %m = linalg.matmul ins(%xq, %wq : tensor<1x1xf32>, tensor<1x1xf32>) outs(%b : tensor<1x1xf32>) -> tensor<1x1xf32>
+  %y = qc.fake_quant %m to !quant.uniform<i8:f32, 1.0> : tensor<1x1xf32>
+  return %y : tensor<1x1xf32>
 }

@@ -166,6 +166,30 @@ def QCRecordEntryABI : Pass<"qc-record-entry-abi", "ModuleOp"> {
   }];
 }
 
+def QCVerifyCPUInput : Pass<"qc-verify-cpu-input", "ModuleOp"> {
+  let summary = "Reject input the CPU pipeline cannot lower";
+  let description = [{
+    The first check of `qc-cpu-pipeline`: a value of unranked tensor or
+    memref type anywhere in a function (its signature included) is an error
+    at the op that has it. Upstream's lowering to LLVM crashes on them
+    (MLIR 22: `tensor.reshape` to `tensor<*xf32>`, returned or cast back);
+    the SPIR-V pipeline rejects them by itself.
+  }];
+}
+
+def QCCopyRepeatedResults : Pass<"qc-copy-repeated-results", "func::FuncOp"> {
+  let summary = "Give every returned buffer its own allocation";
+  let description = [{
+    Runs on bufferized functions before `buffer-results-to-out-params`
+    (the bufferization stage that `qc-cpu-pipeline` and `qc-spirv-pipeline`
+    share): a `func.return` that returns one memref more than once returns
+    a copy (`memref.alloc` + `memref.copy`) for each repetition, so that each
+    out-parameter gets its own buffer. Upstream's
+    `promoteBufferResultsToOutParams` crashes on `return %r, %r` (MLIR 22).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def QCVerifyCPUContract : Pass<"qc-verify-cpu-contract", "ModuleOp"> {
   let summary = "Check that a module is ready for LLVM IR translation";
   let description = [{

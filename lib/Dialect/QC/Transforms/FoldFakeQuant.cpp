@@ -82,7 +82,41 @@ DenseIntElementsAttr fold::getQuantizedConstant(Value quantized) {
   return codes;
 }
 
+/// The real values of `quant.dcast(quant.scast(arith.constant))`, computed
+/// in double: QDQ graphs carry their i32 biases this way (qc.dequantize takes
+/// only 2- to 16-bit storage, so the dcast stays). Double keeps every i32
+/// code exact, so re-quantizing with the same scale gives the codes back.
+static std::optional<SmallVector<double>> getDequantizedConstantValues(Value value) {
+  auto dcast = value.getDefiningOp<quant::DequantizeCastOp>();
+  if (!dcast)
+    return std::nullopt;
+  DenseIntElementsAttr codes = getQuantizedConstant(dcast.getInput());
+  auto type = dyn_cast<RankedTensorType>(dcast.getInput().getType());
+  QuantizedType qtype = getQuantizedElementType(type);
+  if (!codes || !type || !type.hasStaticShape() ||
+      !isa_and_nonnull<UniformQuantizedType, UniformQuantizedPerAxisType>(qtype))
+    return std::nullopt;
+  SmallVector<double> scales = getScales(qtype);
+  SmallVector<int64_t> zeroPoints = getZeroPoints(qtype);
+  int64_t stride = 1, dim = 1;
+  if (auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype)) {
+    int64_t axis = perAxis.getQuantizedDimension();
+    dim = type.getDimSize(axis);
+    for (int64_t d = axis + 1, e = type.getRank(); d < e; ++d)
+      stride *= type.getDimSize(d);
+  }
+  SmallVector<double> result;
+  result.reserve(codes.getNumElements());
+  for (auto [i, code] : llvm::enumerate(getCodes(codes, qtype.isSigned()))) {
+    int64_t slice = (static_cast<int64_t>(i) / stride) % dim;
+    result.push_back(static_cast<double>(code - zeroPoints[slice]) * scales[slice]);
+  }
+  return result;
+}
+
 std::optional<SmallVector<double>> fold::getFloatConstantValues(Value value) {
+  if (std::optional<SmallVector<double>> dequantized = getDequantizedConstantValues(value))
+    return dequantized;
   DenseFPElementsAttr attr;
   if (!matchPattern(value, m_Constant(&attr)))
     return std::nullopt;
@@ -420,6 +454,7 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
                                        RequantProfile profile) {
   FoldContext ctx;
   ctx.profile = profile;
+  populateCanonicalFormPatterns(patterns);
   populateCleanupPatterns(patterns, ctx);
   populateContractionPatterns(patterns, ctx);
   populateComputePatterns(patterns, ctx);
@@ -433,19 +468,6 @@ void qc::populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
 static bool isIntegerComputeOp(Operation *op) {
   return isa_and_nonnull<QCDialect>(op->getDialect()) &&
          !isa<QuantizeOp, DequantizeOp, FakeQuantOp>(op);
-}
-
-/// A float op inside a quantized region: it reads a dequantized value or
-/// feeds a quantize. These are what the pass could not make integer.
-static bool staysFloatInQuantizedRegion(Operation *op) {
-  // Unregistered ops have no dialect; they are reported like any float op.
-  if (isa_and_nonnull<QCDialect, quant::QuantDialect>(op->getDialect()) ||
-      op->hasTrait<OpTrait::IsTerminator>() || op->hasTrait<OpTrait::ConstantLike>())
-    return false;
-  if (llvm::any_of(op->getOperands(),
-                   [](Value v) { return v.getDefiningOp<DequantizeOp>(); }))
-    return true;
-  return llvm::any_of(op->getUsers(), [](Operation *u) { return isa<QuantizeOp>(u); });
 }
 
 namespace {
@@ -476,10 +498,12 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
                      "f32/f64 tensors and 2- to 16-bit storage); a quant.dcast "
                      "of it folds away");
     });
+    unsigned integerOpsBefore = countIntegerOps(func);
     FoldContext ctx;
     ctx.profile = profile;
     ctx.floatReasons = std::make_shared<FloatReasons>();
     RewritePatternSet patterns(&getContext());
+    populateCanonicalFormPatterns(patterns);
     populateCleanupPatterns(patterns, ctx);
     populateContractionPatterns(patterns, ctx);
     populateComputePatterns(patterns, ctx);
@@ -492,13 +516,23 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
     if (failed(applyPatternsGreedily(func, std::move(patterns), config)))
       func.emitWarning("qc-fold-fake-quant did not converge; some ops may stay in "
                        "float");
+    unsigned integerOpsAfter = countIntegerOps(func);
+    if (integerOpsAfter > integerOpsBefore)
+      numFolded += integerOpsAfter - integerOpsBefore;
     if (failed(checkAndReport(func, *ctx.floatReasons)))
       return signalPassFailure();
   }
 
+  static unsigned countIntegerOps(func::FuncOp func) {
+    unsigned count = 0;
+    func.walk([&](Operation *op) { count += isIntegerComputeOp(op); });
+    return count;
+  }
+
   /// Checks that every requantization has a representable multiplier (an
   /// error otherwise: scales like 1e200 * 1e200 overflow), names what stayed
-  /// float, and with `report` describes each integer op.
+  /// float (errors without `allow-float`, remarks with `report`), and with
+  /// `report` describes each integer op.
   LogicalResult checkAndReport(func::FuncOp func, const FloatReasons &floatReasons) {
     unsigned integerOps = 0;
     SmallVector<std::string> floatOps;
@@ -532,17 +566,25 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
         }
         return WalkResult::advance();
       }
-      if (staysFloatInQuantizedRegion(op)) {
-        auto it = floatReasons.reasons.find(op);
-        std::string reason = it != floatReasons.reasons.end()
-                                 ? it->second
-                                 : "no integer form for this op";
-        op->emitRemark() << "'" << op->getName() << "' stays in float: " << reason;
-        floatOps.push_back(op->getName().getStringRef().str());
-      }
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
+      return failure();
+    bool rejected = false;
+    for (const FloatOp &floatOp : findFloatOps(func, floatReasons)) {
+      floatOps.push_back(floatOp.op->getName().getStringRef().str());
+      if (!allowFloat && floatOp.between) {
+        floatOp.op->emitError() << "'" << floatOp.op->getName()
+                                << "' has no integer form here (allow-float=false): "
+                                << floatOp.reason;
+        rejected = true;
+      } else if (report) {
+        floatOp.op->emitRemark() << "'" << floatOp.op->getName()
+                                 << "' stays in float: " << floatOp.reason;
+      }
+    }
+    numKeptFloat += floatOps.size();
+    if (rejected)
       return failure();
     if (report) {
       InFlightDiagnostic summary = func.emitRemark()

@@ -336,9 +336,8 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
 
     Value biasValue;
     if (bias) {
-      FailureOr<Value> built = buildBias(ops, loc, *bias,
-                                         getQuantizedElementType(qInput.getType()),
-                                         getQuantizedElementType(qWeight.getType()), reason);
+      FailureOr<Value> built = buildBias(
+          ops, loc, *bias, getQuantizedElementType(qInput.getType()), qWeight, reason);
       if (failed(built))
         return reject(reason);
       biasValue = *built;

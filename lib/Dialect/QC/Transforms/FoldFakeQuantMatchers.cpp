@@ -44,63 +44,95 @@ std::optional<double> fold::getScalarFloatConstant(Value value) {
 }
 
 
-/// Follows a scalar (or elementwise tensor) value back through
-/// max/min-with-constant and the cmpf+select form of ReLU until `input`.
-static bool traceClamp(Value value, Value input, ClampRange &range) {
-  while (value != input) {
-    Operation *def = value.getDefiningOp();
-    if (!def)
-      return false;
-    auto splitConstant = [&](Value a, Value b, double &c, Value &other) {
-      if (std::optional<double> v = getScalarFloatConstant(b)) {
-        c = *v;
-        other = a;
-        return true;
-      }
-      if (std::optional<double> v = getScalarFloatConstant(a)) {
-        c = *v;
-        other = b;
-        return true;
-      }
-      return false;
-    };
-    double c;
-    Value other;
-    if (isa<arith::MaximumFOp, arith::MaxNumFOp>(def)) {
-      if (!splitConstant(def->getOperand(0), def->getOperand(1), c, other))
-        return false;
+/// The constant a scalar (or splat tensor) stands for: an arith.constant, a
+/// linalg.fill of one, or (inside a linalg body) the block argument of a
+/// splat-constant input, as `argConstant` says.
+using ConstantLookup = llvm::function_ref<std::optional<double>(Value)>;
+
+static std::optional<double> lookupConstant(Value value, ConstantLookup argConstant) {
+  if (isa<BlockArgument>(value))
+    return argConstant ? argConstant(value) : std::nullopt;
+  if (auto fill = value.getDefiningOp<linalg::FillOp>())
+    return getScalarFloatConstant(fill.getInputs()[0]);
+  return getScalarFloatConstant(value);
+}
+
+/// One step back through max/min-with-constant or the cmpf+select form of
+/// ReLU: the clamped operand (its bound intersected into `range`), or null
+/// when `value` is not such a clamp.
+static Value stepClamp(Value value, ClampRange &range, ConstantLookup argConstant) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return nullptr;
+  auto splitConstant = [&](double &c) -> Value {
+    Value a = def->getOperand(0), b = def->getOperand(1);
+    if (std::optional<double> v = lookupConstant(b, argConstant)) {
+      c = *v;
+      return a;
+    }
+    if (std::optional<double> v = lookupConstant(a, argConstant)) {
+      c = *v;
+      return b;
+    }
+    return nullptr;
+  };
+  double c;
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp>(def)) {
+    Value other = splitConstant(c);
+    if (other)
       range.lo = std::max(range.lo, c);
-      value = other;
-      continue;
-    }
-    if (isa<arith::MinimumFOp, arith::MinNumFOp>(def)) {
-      if (!splitConstant(def->getOperand(0), def->getOperand(1), c, other))
-        return false;
+    return other;
+  }
+  if (isa<arith::MinimumFOp, arith::MinNumFOp>(def)) {
+    Value other = splitConstant(c);
+    if (other)
       range.hi = std::min(range.hi, c);
-      value = other;
-      continue;
-    }
-    // select(x > c, x, c) is max(x, c); select(x < c, x, c) is min(x, c).
-    if (auto select = dyn_cast<arith::SelectOp>(def)) {
-      auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
-      if (!cmp || cmp.getLhs() != select.getTrueValue() ||
-          cmp.getRhs() != select.getFalseValue())
-        return false;
-      std::optional<double> bound = getScalarFloatConstant(cmp.getRhs());
-      if (!bound)
-        return false;
-      using P = arith::CmpFPredicate;
-      P p = cmp.getPredicate();
-      if (p == P::OGT || p == P::UGT || p == P::OGE || p == P::UGE)
-        range.lo = std::max(range.lo, *bound);
-      else if (p == P::OLT || p == P::ULT || p == P::OLE || p == P::ULE)
-        range.hi = std::min(range.hi, *bound);
-      else
-        return false;
-      value = cmp.getLhs();
-      continue;
-    }
-    return false;
+    return other;
+  }
+  // select(x > c, x, c) is max(x, c); select(x < c, x, c) is min(x, c).
+  if (auto select = dyn_cast<arith::SelectOp>(def)) {
+    auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
+    if (!cmp || cmp.getLhs() != select.getTrueValue() ||
+        cmp.getRhs() != select.getFalseValue())
+      return nullptr;
+    std::optional<double> bound = lookupConstant(cmp.getRhs(), argConstant);
+    if (!bound)
+      return nullptr;
+    using P = arith::CmpFPredicate;
+    P p = cmp.getPredicate();
+    if (p == P::OGT || p == P::UGT || p == P::OGE || p == P::UGE)
+      range.lo = std::max(range.lo, *bound);
+    else if (p == P::OLT || p == P::ULT || p == P::OLE || p == P::ULE)
+      range.hi = std::min(range.hi, *bound);
+    else
+      return nullptr;
+    return cmp.getLhs();
+  }
+  return nullptr;
+}
+
+Value fold::peelScalarClamps(Value value, ClampRange &range, bool &peeled,
+                             ConstantLookup argConstant) {
+  peeled = false;
+  ClampRange local = range;
+  while (Value next = stepClamp(value, local, argConstant)) {
+    value = next;
+    peeled = true;
+  }
+  if (local.lo > local.hi)
+    return nullptr;
+  range = local;
+  return value;
+}
+
+/// Follows a scalar (or elementwise tensor) value back through clamps until
+/// `input`.
+static bool traceClamp(Value value, Value input, ClampRange &range,
+                       ConstantLookup argConstant = nullptr) {
+  while (value != input) {
+    value = stepClamp(value, range, argConstant);
+    if (!value)
+      return false;
   }
   return range.lo <= range.hi;
 }
@@ -109,10 +141,10 @@ bool fold::isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
 
-/// An elementwise op that clamps one input: a linalg.generic whose body is a
-/// clamp of its input, tosa.clamp, or max/min with constants on whole
-/// tensors. Returns the
-/// clamped input.
+/// An elementwise op that clamps one input: a linalg op with a body
+/// (linalg.generic, linalg.map, the named linalg.max / linalg.min) whose
+/// other inputs are splat constants, tosa.clamp, or max/min with constants on
+/// whole tensors. Returns the clamped input.
 static Value matchClampOp(Operation *op, ClampRange &range) {
   if (!op || op->getNumResults() != 1)
     return nullptr;
@@ -129,43 +161,51 @@ static Value matchClampOp(Operation *op, ClampRange &range) {
     range = local;
     return clamp.getInput();
   }
-  if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
-    if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
-        !isAllParallel(generic) ||
-        !llvm::all_of(generic.getIndexingMapsArray(),
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    if (linalgOp.getNumDpsInits() != 1 || !isAllParallel(linalgOp) ||
+        !linalgOp.getBlock() ||
+        !llvm::all_of(linalgOp.getIndexingMapsArray(),
                       [](AffineMap m) { return m.isIdentity(); }))
       return nullptr;
-    Block *body = generic.getBody();
+    // Exactly one input is not a splat constant: the clamped one.
+    Block *body = linalgOp.getBlock();
+    DenseMap<Value, double> constants;
+    Value input, inputArg;
+    for (OpOperand *operand : linalgOp.getDpsInputOperands()) {
+      Value arg = body->getArgument(operand->getOperandNumber());
+      if (std::optional<double> c = lookupConstant(operand->get(), nullptr)) {
+        constants[arg] = *c;
+        continue;
+      }
+      if (input)
+        return nullptr;
+      input = operand->get();
+      inputArg = arg;
+    }
+    if (!input)
+      return nullptr;
+    auto argConstant = [&](Value arg) -> std::optional<double> {
+      auto it = constants.find(arg);
+      if (it == constants.end())
+        return std::nullopt;
+      return it->second;
+    };
     auto yield = cast<linalg::YieldOp>(body->getTerminator());
     ClampRange local = range;
-    if (!traceClamp(yield.getOperand(0), body->getArgument(0), local))
+    if (yield.getNumOperands() != 1 ||
+        !traceClamp(yield.getOperand(0), inputArg, local, argConstant))
       return nullptr;
     range = local;
-    return generic.getDpsInputOperand(0)->get();
+    return input;
   }
   if (!isa<RankedTensorType>(op->getResult(0).getType()))
     return nullptr;
   // Tensor-level arith: the clamp ends at the first operand that is not a
   // constant or part of the chain.
-  Value cursor = op->getResult(0);
-  Value source;
-  while (Operation *def = cursor.getDefiningOp()) {
-    if (!isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
-             arith::MinNumFOp>(def))
-      break;
-    Value a = def->getOperand(0), b = def->getOperand(1);
-    if (getScalarFloatConstant(b))
-      cursor = a;
-    else if (getScalarFloatConstant(a))
-      cursor = b;
-    else
-      break;
-    source = cursor;
-  }
-  if (!source)
-    return nullptr;
   ClampRange local = range;
-  if (!traceClamp(op->getResult(0), source, local))
+  bool peeled = false;
+  Value source = peelScalarClamps(op->getResult(0), local, peeled, nullptr);
+  if (!source || !peeled)
     return nullptr;
   range = local;
   return source;
@@ -372,58 +412,6 @@ DenseI64ArrayAttr fold::getClampAttr(MLIRContext *context,
   if (codes.first <= qmin && codes.second >= qmax)
     return nullptr;
   return DenseI64ArrayAttr::get(context, {codes.first, codes.second});
-}
-
-/// Quantizes a float bias to i32 with scale s_in * s_w[c] (zero point 0),
-/// per axis 0 when the weights are per channel. Saturates to the i32 range;
-/// rounds half to even like the weight quantization of the exporters.
-FailureOr<Value> fold::buildBias(DetachedOps &ops, Location loc,
-                                  ArrayRef<double> bias, QuantizedType inputType,
-                                  QuantizedType weightType, std::string &reason) {
-  MLIRContext *context = inputType.getContext();
-  double inputScale = getScales(inputType)[0];
-  SmallVector<double> weightScales = getScales(weightType);
-  int64_t channels = bias.size();
-  SmallVector<double> scales;
-  for (double ws : weightScales) {
-    double s = inputScale * ws;
-    if (!std::isfinite(s) || s <= 0.0) {
-      reason = "bias scale s_in * s_w is not a finite positive number";
-      return failure();
-    }
-    scales.push_back(s);
-  }
-  auto i32 = IntegerType::get(context, 32);
-  Type expressed = inputType.getExpressedType();
-  int64_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
-  if (scales.size() != 1 && static_cast<int64_t>(scales.size()) != channels) {
-    reason = "per-channel weight scales do not match the bias size";
-    return failure();
-  }
-  // getChecked: s_in * s_w may leave the expressed type's range (e.g. below
-  // the smallest f32), which makes the bias type itself invalid.
-  auto emitError = [&]() {
-    return mlir::emitError(UnknownLoc::get(context)) << "bias type: ";
-  };
-  ScopedDiagnosticHandler capture(context, [&](Diagnostic &diag) {
-    if (!isa<UnknownLoc>(diag.getLocation()))
-      return failure();
-    reason = diag.str();
-    return success();
-  });
-  QuantizedType biasType;
-  if (scales.size() == 1)
-    biasType = UniformQuantizedType::getChecked(emitError, quant::QuantizationFlags::Signed,
-                                                i32, expressed, scales[0], 0, lo, hi);
-  else
-    biasType = UniformQuantizedPerAxisType::getChecked(
-        emitError, quant::QuantizationFlags::Signed, i32, expressed, scales,
-        SmallVector<int64_t>(scales.size(), 0), 0, lo, hi);
-  if (!biasType)
-    return failure();
-  SmallVector<int64_t> codes =
-      quantizeElements(bias, {channels}, biasType, RoundingMode::HalfEven);
-  return buildQuantizedConstant(ops, loc, {channels}, biasType, codes);
 }
 
 /// Verifies the detached ops' final op and commits them in place of `anchor`;

@@ -11,6 +11,7 @@
 
 #include "qc/Dialect/QC/IR/QCOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -32,6 +33,22 @@ namespace mlir::qc::fold {
 struct FloatReasons {
   llvm::DenseMap<Operation *, std::string> reasons;
 };
+
+/// A float op left in a quantized region after the fold, with the reason.
+/// `between`: it lies between a qc.dequantize and a qc.quantize (the others
+/// only read a dequantized value or feed a quantize, e.g. float pre- and
+/// post-processing at the model's edges).
+struct FloatOp {
+  Operation *op;
+  std::string reason;
+  bool between;
+};
+
+/// The float ops of `func` that read a dequantized value, feed a quantize
+/// or lie between the two, in IR order, each with the reason recorded in
+/// `reasons` or one derived from its surroundings
+/// (FoldFakeQuantReport.cpp).
+SmallVector<FloatOp> findFloatOps(func::FuncOp func, const FloatReasons &reasons);
 
 /// What every pattern family needs.
 struct FoldContext {
@@ -129,6 +146,13 @@ struct ClampRange {
   double hi = kInf;
 };
 
+/// Peels scalar (or whole-tensor arith) clamps off `value`: max/min with a
+/// constant and the cmpf+select ReLU. Returns the clamped value (`value`
+/// itself when there is no clamp; null when the clamps' ranges are
+/// disjoint); `argConstant` names block arguments that stand for constants.
+Value peelScalarClamps(Value value, ClampRange &range, bool &peeled,
+                       llvm::function_ref<std::optional<double>(Value)> argConstant);
+
 /// Peels single-use clamps (ReLU, ReLU6, clamp in their linalg.generic,
 /// arith-on-tensors and tosa.clamp spellings) off `value`, intersecting their
 /// ranges into `range`; `peeled` says whether there was one.
@@ -180,10 +204,14 @@ getClampCodes(const ClampRange &range, quant::QuantizedType type, RoundingMode r
 DenseI64ArrayAttr getClampAttr(MLIRContext *context, std::pair<int64_t, int64_t> codes,
                                quant::QuantizedType type);
 
-/// An i32 bias constant with scale s_in * s_w[c], or the reason it cannot be.
+/// An i32 bias constant with scale s_in * s_w[c] for the contraction with
+/// `weight` (qc layout: output channels last), or the reason it cannot be:
+/// a bias code that leaves no room in i32 for the products. A constant
+/// weight with dead channels may come back with their scales raised
+/// (FoldFakeQuantBias.cpp).
 FailureOr<Value> buildBias(DetachedOps &ops, Location loc, ArrayRef<double> bias,
-                           quant::QuantizedType inputType,
-                           quant::QuantizedType weightType, std::string &reason);
+                           quant::QuantizedType inputType, Value &weight,
+                           std::string &reason);
 
 /// Verifies the detached ops and commits them in place of `anchor`; on a
 /// verifier failure records the reason for the float op `floatOp`.
@@ -209,6 +237,9 @@ FailureOr<Value> reshapeQuantized(DetachedOps &ops, Location loc, Value value,
 // Pattern families
 //===----------------------------------------------------------------------===//
 
+/// One float form per op before matching: fused clamps split off
+/// (FoldFakeQuantCanonical.cpp).
+void populateCanonicalFormPatterns(RewritePatternSet &patterns);
 /// Constants, boundary cleanup, transposes (FoldFakeQuant.cpp).
 void populateCleanupPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// qc.matmul / qc.conv2d (FoldFakeQuantContraction.cpp).

@@ -30,9 +30,11 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
        parameters becomes `qc.requantize` and requantize chains merge.
 
     Whatever has no integer form stays in float between a dequantize and a
-    quantize and is named by a remark. With `report=true` every requantizing
-    op gets a remark with its real multiplier(s) and the compile-time
-    (multiplier, shift) pairs, and each function a summary remark.
+    quantize; with `allow-float=false` each such op is an error that names
+    it and the reason. With `report=true` each of them gets a remark with
+    the reason, every requantizing op a remark with its real multiplier(s)
+    and the compile-time (multiplier, shift) pairs, and each function a
+    summary remark.
     See docs/FoldFakeQuant.md.
   }];
   let options = [
@@ -45,11 +47,22 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
              clEnumValN(::mlir::qc::RequantProfile::SingleRound, "single_round",
                         "TOSA apply_scale_32 without double rounding"))}]>,
     Option<"report", "report", "bool", /*default=*/"false",
-           "Emit a remark per integer op (multipliers and shifts) and a "
-           "summary per function">
+           "Emit a remark per integer op (multipliers and shifts), per op "
+           "that stays in float (with the reason) and a summary per function">,
+    Option<"allowFloat", "allow-float", "bool", /*default=*/"true",
+           "Leave ops without an integer form in float between a dequantize "
+           "and a quantize; allow-float=false (the integer-only flows) makes "
+           "each such op an error naming it and the reason">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded-ops",
+              "Number of qc integer ops the fold created">,
+    Statistic<"numKeptFloat", "kept-float-ops",
+              "Number of float ops left in quantized regions">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::quant::QuantDialect",
     "::mlir::qc::QCDialect",
     "::mlir::tensor::TensorDialect"
