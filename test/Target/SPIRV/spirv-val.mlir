@@ -20,6 +20,11 @@
 // RUN: %python %S/Inputs/validate_bundle.py %t/const spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/add-i8.mlir -o %t/add-p --options=portable
 // RUN: %python %S/Inputs/validate_bundle.py %t/add-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ONE
+// Workgroup-memory stages and packed dot products (SPIR-V 1.6: Vulkan 1.3).
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-tiled.mlir -o %t/dot --options="shared-memory-tiles=true int-dot-product=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/dot spirv-val vulkan1.3 | FileCheck %s --check-prefix=TILED
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-tiled.mlir -o %t/dot-p --options="portable shared-memory-tiles=true int-dot-product=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/dot-p spirv-val vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %s -o %t/self --options="tile-sizes=4,16"
 // RUN: %python %S/Inputs/validate_bundle.py %t/self spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ONE
 
