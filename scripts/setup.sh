@@ -13,6 +13,8 @@ packages=(
   python3 python3-numpy
   # python/qc importers, calibration and the digits examples
   python3-onnx python3-torch python3-sklearn
+  # `pip install ./python` (test/python/pip-install.test)
+  python3-pip python3-setuptools
   # the model zoo (examples/zoo): torchvision architectures with random weights
   python3-torchvision
   # Vulkan: loader, lavapipe CPU device, validation layers, SPIR-V tools

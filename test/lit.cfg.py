@@ -39,7 +39,10 @@ tools = [ToolSubst("qc-opt", unresolved="fatal"),
          ToolSubst("qc-numerics-check", unresolved="fatal"),
          ToolSubst("qc-vulkan-bundle", unresolved="fatal"),
          ToolSubst("qc-vulkan-run", unresolved="fatal"),
-         ToolSubst("qc-capi-test", unresolved="fatal")]
+         ToolSubst("qc-capi-test", unresolved="fatal"),
+         # Python tools generated with QC_PYTHON as their interpreter.
+         ToolSubst("qc-import-onnx", unresolved="fatal"),
+         ToolSubst("qc-inspect", unresolved="fatal")]
 # Execution tests run the upstream CPU pipeline and JIT themselves.
 tools += [ToolSubst(t, unresolved="fatal") for t in ["mlir-opt", "mlir-runner"]]
 # LLVM's test utilities and binary tools live in llvm_tools_dir, which need

@@ -8,14 +8,12 @@
 //===----------------------------------------------------------------------===//
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
-#include "qc/InitAllDialects.h"
-#include "qc/InitAllPasses.h"
+#include "qc/InitAll.h"
 #include "qc/Runtime/CPUExecutor.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -28,9 +26,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   mlir::DialectRegistry registry;
-  mlir::qc::registerAllDialects(registry);
-  mlir::registerAllToLLVMIRTranslations(registry);
-  mlir::qc::registerAllPasses();
+  // Dialects, LLVM IR translations, passes and pipelines: everything qc
+  // needs, in one call.
+  mlir::qc::registerAll(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
 

@@ -67,7 +67,8 @@ MLIR_CAPI_EXPORTED MlirStringRef qcExecutableGetTarget(QcExecutable executable);
 
 /// The signature: number, element type, rank and shape of the inputs
 /// (arguments) and results. The shape pointer stays valid as long as the
-/// executable.
+/// executable. A dynamic (batch) dimension reads -1: its size is the batch
+/// given to qcExecutableInvokeBatch.
 MLIR_CAPI_EXPORTED intptr_t qcExecutableGetNumInputs(QcExecutable executable);
 MLIR_CAPI_EXPORTED intptr_t qcExecutableGetNumResults(QcExecutable executable);
 MLIR_CAPI_EXPORTED QcElementType
@@ -83,6 +84,10 @@ MLIR_CAPI_EXPORTED intptr_t qcExecutableGetResultRank(QcExecutable executable,
 MLIR_CAPI_EXPORTED const int64_t *
 qcExecutableGetResultShape(QcExecutable executable, intptr_t pos);
 
+/// Whether the function's leading dimension is dynamic (`?`): it then runs
+/// through qcExecutableInvokeBatch at any batch size without recompiling.
+MLIR_CAPI_EXPORTED bool qcExecutableHasDynamicBatch(QcExecutable executable);
+
 /// Runs the function `repeat` (>= 1) times. `inputs[i]` points at the dense
 /// row-major data of argument i, exactly as many bytes as its type and shape
 /// say; `results[i]` at writable storage of result i's size, filled from the
@@ -92,6 +97,32 @@ qcExecutableGetResultShape(QcExecutable executable, intptr_t pos);
 MLIR_CAPI_EXPORTED MlirLogicalResult qcExecutableInvoke(
     QcExecutable executable, const void *const *inputs, void *const *results,
     int repeat, double *minSeconds, QcError *error);
+
+/// qcExecutableInvoke for a signature with a dynamic (batch) dimension: the
+/// buffers hold `batch` (>= 1) rows. A static signature ignores `batch`
+/// unless it is less than 1.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcExecutableInvokeBatch(
+    QcExecutable executable, int64_t batch, const void *const *inputs,
+    void *const *results, int repeat, double *minSeconds, QcError *error);
+
+/// Loads a model compiled ahead of time by qcModuleCompileToFile (or
+/// qc-compile): a shared library for the CPU or a Vulkan bundle directory.
+/// Nothing is compiled; the executable needs no context. Returns a null
+/// executable (and the reason) for a file that is not such a model.
+MLIR_CAPI_EXPORTED QcExecutable qcExecutableLoad(MlirStringRef path,
+                                                 QcError *error);
+
+/// Compiles function `entry` of `module` (empty: the only public one) once,
+/// to a file qcExecutableLoad loads: for `target` "cpu" a shared library at
+/// `path` exporting the entry as the C function `name` (empty: the
+/// function's name, or `path`'s stem when that is `main`), and a C header
+/// declaring it at `headerPath` (empty: none); for "vulkan" a bundle
+/// directory at `path`. `pipelineOptions` as for qcExecutableCreate. The
+/// module is left unchanged; nothing is written on failure.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleCompileToFile(
+    MlirModule module, MlirStringRef target, MlirStringRef path,
+    MlirStringRef entry, MlirStringRef name, MlirStringRef headerPath,
+    MlirStringRef pipelineOptions, QcError *error);
 
 /// Ahead-of-time compilation for the host CPU: lowers a copy of `module`
 /// with qc-cpu-pipeline (`pipelineOptions` as for qcExecutableCreate; AVX-512

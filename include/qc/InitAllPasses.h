@@ -10,16 +10,23 @@
 #include "qc/GPU/Passes.h"
 #include "qc/Pipelines/SPIRVPipeline.h"
 
+#include <mutex>
+
 namespace mlir::qc {
-/// Registers qc's passes and pipelines and every upstream pass.
+/// Registers qc's passes and pipelines and every upstream pass. Safe to call
+/// more than once and from several threads: the global registry rejects a
+/// second registration of a pipeline name, so only the first call registers.
 inline void registerAllPasses() {
-  mlir::registerAllPasses();
-  registerQCPasses();
-  registerQCConversionPasses();
-  registerQCCPUCodegenPasses();
-  registerQCPipelines();
-  registerQCGPUPasses();
-  registerQCSPIRVPipelines();
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    mlir::registerAllPasses();
+    registerQCPasses();
+    registerQCConversionPasses();
+    registerQCCPUCodegenPasses();
+    registerQCPipelines();
+    registerQCGPUPasses();
+    registerQCSPIRVPipelines();
+  });
 }
 } // namespace mlir::qc
 

@@ -4,6 +4,7 @@
 #include "Errors.h"
 
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Target/Artifact.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 
 #include "mlir/CAPI/IR.h"
@@ -22,7 +23,8 @@ using ::qc::runtime::TensorSpec;
 namespace {
 
 struct ExecutableImpl {
-  // The lowered clone the executor was compiled from.
+  // The lowered clone the executor was compiled from (none for a model
+  // loaded from a file).
   OwningOpRef<ModuleOp> module;
   std::unique_ptr<::qc::runtime::Executor> executor;
   EntrySignature signature;
@@ -77,9 +79,9 @@ ElementKind fromC(QcElementType type) {
   return ElementKind::F32;
 }
 
-int64_t numElements(const TensorSpec &spec) {
+int64_t numElements(llvm::ArrayRef<int64_t> shape) {
   int64_t count = 1;
-  for (int64_t size : spec.shape)
+  for (int64_t size : shape)
     count *= size;
   return count;
 }
@@ -223,21 +225,61 @@ const int64_t *qcExecutableGetResultShape(QcExecutable executable,
   return unwrapExecutable(executable).signature.results[pos].shape.data();
 }
 
+QcExecutable qcExecutableLoad(MlirStringRef path, QcError *error) {
+  auto executable = std::make_unique<ExecutableImpl>();
+  llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> loaded =
+      mlir::qc::loadCompiledModel(unwrap(path), executable->signature,
+                                  executable->target);
+  if (!loaded) {
+    report(makeError(llvm::toString(loaded.takeError()), ""), error);
+    return QcExecutable{nullptr};
+  }
+  executable->executor = std::move(*loaded);
+  clear(error);
+  return QcExecutable{executable.release()};
+}
+
+bool qcExecutableHasDynamicBatch(QcExecutable executable) {
+  return unwrapExecutable(executable).signature.isDynamic();
+}
+
 MlirLogicalResult qcExecutableInvoke(QcExecutable executable,
                                      const void *const *inputs,
                                      void *const *results, int repeat,
                                      double *minSeconds, QcError *error) {
+  if (unwrapExecutable(executable).signature.isDynamic()) {
+    report(makeError("@" + unwrapExecutable(executable).signature.name +
+                         " has a dynamic batch dimension: call "
+                         "qcExecutableInvokeBatch",
+                     ""),
+           error);
+    return mlirLogicalResultFailure();
+  }
+  return qcExecutableInvokeBatch(executable, 1, inputs, results, repeat,
+                                 minSeconds, error);
+}
+
+MlirLogicalResult qcExecutableInvokeBatch(QcExecutable executable,
+                                          int64_t batch,
+                                          const void *const *inputs,
+                                          void *const *results, int repeat,
+                                          double *minSeconds, QcError *error) {
   ExecutableImpl &impl = unwrapExecutable(executable);
   if (repeat < 1) {
     report(makeError("repeat must be at least 1", ""), error);
+    return mlirLogicalResultFailure();
+  }
+  if (batch < 1) {
+    report(makeError("batch must be at least 1", ""), error);
     return mlirLogicalResultFailure();
   }
   std::vector<HostTensor> arguments;
   for (auto [index, spec] : llvm::enumerate(impl.signature.inputs)) {
     HostTensor tensor;
     tensor.kind = spec.kind;
-    tensor.shape = spec.shape;
-    size_t bytes = numElements(spec) * ::qc::runtime::elementSize(spec.kind);
+    tensor.shape = spec.resolve(batch);
+    size_t bytes =
+        numElements(tensor.shape) * ::qc::runtime::elementSize(spec.kind);
     tensor.data.resize(bytes);
     if (bytes) {
       if (!inputs || !inputs[index]) {
@@ -264,8 +306,8 @@ MlirLogicalResult qcExecutableInvoke(QcExecutable executable,
   // Check every result before writing any, so a failure writes nothing.
   for (auto [index, output] : llvm::enumerate(*outputs)) {
     const TensorSpec &spec = impl.signature.results[index];
-    if (output.data.size() !=
-            size_t(numElements(spec)) * ::qc::runtime::elementSize(spec.kind) ||
+    if (output.data.size() != size_t(numElements(spec.resolve(batch))) *
+                                  ::qc::runtime::elementSize(spec.kind) ||
         (!results || !results[index])) {
       report(makeError("result #" + llvm::Twine(index) + " of @" +
                            impl.signature.name + ": " +

@@ -4,6 +4,7 @@
 #include "Errors.h"
 
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Target/Artifact.h"
 #include "qc/Target/LLVMIR/ObjectEmission.h"
 
 #include "mlir/CAPI/IR.h"
@@ -47,4 +48,56 @@ MlirLogicalResult qcModuleEmitObjectFile(MlirModule module, MlirStringRef path,
   }
   clear(error);
   return mlirLogicalResultSuccess();
+}
+
+MlirLogicalResult qcModuleCompileToFile(MlirModule module, MlirStringRef target,
+                                        MlirStringRef path, MlirStringRef entry,
+                                        MlirStringRef name,
+                                        MlirStringRef headerPath,
+                                        MlirStringRef pipelineOptions,
+                                        QcError *error) {
+  ModuleOp original = unwrap(module);
+  DiagnosticCapture diagnostics(original.getContext());
+  llvm::StringRef targetName = unwrap(target);
+  if (targetName != "cpu" && targetName != "vulkan") {
+    report(makeError("unknown target '" + targetName +
+                         "' (available: cpu, vulkan)",
+                     diagnostics.text()),
+           error);
+    return mlirLogicalResultFailure();
+  }
+  mlir::qc::ArtifactOptions options;
+  options.entry = unwrap(entry).str();
+  options.name = unwrap(name).str();
+  options.headerPath = unwrap(headerPath).str();
+  options.pipelineOptions = unwrap(pipelineOptions).str();
+  // The reproducer names the input's file; it is written only on failure.
+  options.sourcePath = reserveReproducerPath();
+  llvm::Error failed =
+      targetName == "cpu"
+          ? mlir::qc::compileToSharedLibrary(original, unwrap(path), options)
+          : mlir::qc::compileToVulkanBundleDirectory(original, unwrap(path),
+                                                     options);
+  if (!failed) {
+    clear(error);
+    return mlirLogicalResultSuccess();
+  }
+  std::string what, reproducer;
+  llvm::handleAllErrors(
+      std::move(failed),
+      [&](const ::qc::runtime::PipelineError &pipelineError) {
+        what = pipelineError.getWhat();
+        reproducer = pipelineError.getReproducer();
+      },
+      [&](const llvm::ErrorInfoBase &other) { what = other.message(); });
+  std::string reproducerPath;
+  if (!reproducer.empty()) {
+    reproducerPath = writeReproducerInput(original, options.sourcePath);
+    if (reproducerPath.empty())
+      reproducer.clear();
+  }
+  report(makeError("compiling to " + unwrap(path) + " failed: " + what,
+                   diagnostics.text(), reproducerPath, reproducer),
+         error);
+  return mlirLogicalResultFailure();
 }

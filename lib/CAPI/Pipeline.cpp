@@ -3,6 +3,8 @@
 
 #include "Errors.h"
 
+#include "qc/Support/StderrCapture.h"
+
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -101,8 +103,11 @@ std::optional<ErrorImpl> qc::capi::runPipeline(ModuleOp op,
   DiagnosticCapture diagnostics(ctx);
   PassManager pm(ctx, ModuleOp::getOperationName());
   std::string parseErrors;
-  llvm::raw_string_ostream parseErrorStream(parseErrors);
-  if (failed(parsePipeline(pipeline, pm, parseErrorStream)))
+  if (!::qc::parseReportingOptionErrors(
+          [&](llvm::raw_ostream &errors) {
+            return succeeded(parsePipeline(pipeline, pm, errors));
+          },
+          parseErrors))
     return makeError("invalid pass pipeline '" + pipeline + "': " + parseErrors,
                      diagnostics.text());
 

@@ -3,14 +3,10 @@
 #include "qc-c/Dialects.h"
 
 #include "qc/Dialect/QC/IR/QCDialect.h"
-#include "qc/InitAllDialects.h"
-#include "qc/InitAllPasses.h"
+#include "qc/InitAll.h"
 
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Registration.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
-
-#include <mutex>
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(QC, qc, mlir::qc::QCDialect)
 
@@ -20,17 +16,11 @@ void qcRegisterAllDialects(MlirDialectRegistry registry) {
   mlir::registerAllToLLVMIRTranslations(unwrapped);
 }
 
-void qcRegisterAllPasses(void) {
-  // The global registry rejects a second registration of a pass name.
-  static std::once_flag registered;
-  std::call_once(registered, [] { mlir::qc::registerAllPasses(); });
-}
+void qcRegisterAllPasses(void) { mlir::qc::registerAllPasses(); }
 
 MlirContext qcContextCreate(void) {
-  qcRegisterAllPasses();
   mlir::DialectRegistry registry;
-  mlir::qc::registerAllDialects(registry);
-  mlir::registerAllToLLVMIRTranslations(registry);
+  mlir::qc::registerAll(registry);
   auto *context = new mlir::MLIRContext(registry);
   context->loadAllAvailableDialects();
   return wrap(context);

@@ -1,5 +1,6 @@
 //===- CPUExecutor.cpp - JIT execution on the host CPU --------------------===//
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Support/StderrCapture.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -68,11 +69,11 @@ std::vector<int64_t> makeDescriptor(uint8_t *data,
   return words;
 }
 
-size_t byteSize(const TensorSpec &spec) {
+size_t byteSize(ElementKind kind, llvm::ArrayRef<int64_t> shape) {
   size_t count = 1;
-  for (int64_t dim : spec.shape)
+  for (int64_t dim : shape)
     count *= size_t(dim);
-  return count * elementSize(spec.kind);
+  return count * elementSize(kind);
 }
 
 class CPUExecutor final : public Executor {
@@ -99,9 +100,15 @@ public:
       buffers.push_back(std::make_unique<AlignedBuffer>(input.data.size()));
       descriptors.push_back(makeDescriptor(buffers.back()->data, input.shape));
     }
+    // A dynamic (batch) dimension takes its size from the inputs.
+    int64_t batch = batchOf(signature, inputs);
+    std::vector<std::vector<int64_t>> resultShapes;
     for (const TensorSpec &result : signature.results) {
-      buffers.push_back(std::make_unique<AlignedBuffer>(byteSize(result)));
-      descriptors.push_back(makeDescriptor(buffers.back()->data, result.shape));
+      resultShapes.push_back(result.resolve(batch));
+      buffers.push_back(std::make_unique<AlignedBuffer>(
+          byteSize(result.kind, resultShapes.back())));
+      descriptors.push_back(
+          makeDescriptor(buffers.back()->data, resultShapes.back()));
     }
     // The packed calling convention: one pointer per argument, pointing at
     // the argument, which for a ciface function is a descriptor pointer.
@@ -130,7 +137,7 @@ public:
       const AlignedBuffer &buffer = *buffers[inputs.size() + i];
       HostTensor result;
       result.kind = signature.results[i].kind;
-      result.shape = signature.results[i].shape;
+      result.shape = resultShapes[i];
       result.data.assign(buffer.data, buffer.data + buffer.size);
       results.push_back(std::move(result));
     }
@@ -177,8 +184,11 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
       pipeline += "{" + pipelineOptions + "}";
     PassManager pm(module.getContext());
     std::string parseErrors;
-    llvm::raw_string_ostream parseErrorStream(parseErrors);
-    if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
+    if (!::qc::parseReportingOptionErrors(
+            [&](llvm::raw_ostream &errors) {
+              return succeeded(parsePassPipeline(pipeline, pm, errors));
+            },
+            parseErrors))
       return stringError("bad pipeline options '" + pipelineOptions +
                          "': " + parseErrors);
     if (failed(pm.run(module)))

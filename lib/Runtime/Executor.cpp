@@ -14,10 +14,37 @@ using namespace mlir;
 namespace qc::runtime {
 
 std::string TensorSpec::describe() const {
-  HostTensor shapeOnly;
-  shapeOnly.kind = kind;
-  shapeOnly.shape = shape;
-  return shapeOnly.describe();
+  std::string text = std::string(elementName(kind)) + "[";
+  for (auto [i, size] : llvm::enumerate(shape))
+    text += (i ? "x" : "") +
+            (size == kDynamicSize ? std::string("?") : std::to_string(size));
+  return text + "]";
+}
+
+bool TensorSpec::isDynamic() const {
+  return llvm::is_contained(shape, kDynamicSize);
+}
+
+std::vector<int64_t> TensorSpec::resolve(int64_t batch) const {
+  std::vector<int64_t> sizes(shape);
+  for (int64_t &size : sizes)
+    if (size == kDynamicSize)
+      size = batch;
+  return sizes;
+}
+
+bool EntrySignature::isDynamic() const {
+  auto dynamic = [](const TensorSpec &spec) { return spec.isDynamic(); };
+  return llvm::any_of(inputs, dynamic) || llvm::any_of(results, dynamic);
+}
+
+int64_t batchOf(const EntrySignature &signature,
+                llvm::ArrayRef<HostTensor> inputs) {
+  for (auto [spec, input] : llvm::zip(signature.inputs, inputs))
+    for (auto [expected, actual] : llvm::zip(spec.shape, input.shape))
+      if (expected == kDynamicSize)
+        return actual;
+  return 1;
 }
 
 std::optional<ElementKind> elementKindOf(Type elementType) {
@@ -65,10 +92,13 @@ static FailureOr<TensorSpec> specOf(Operation *op, Type type,
                     << "; qc-run exchanges only ranked tensors and memrefs";
     return failure();
   }
-  if (!shaped.hasStaticShape()) {
-    emitError(op->getLoc()) << what << " has dynamic shape " << type
-                    << "; qc-run needs static shapes";
-    return failure();
+  for (auto [dim, size] : llvm::enumerate(shaped.getShape())) {
+    if (dim != 0 && ShapedType::isDynamic(size)) {
+      emitError(op->getLoc())
+          << what << " has dynamic shape " << type
+          << "; qc runs dynamic sizes only in the leading (batch) dimension";
+      return failure();
+    }
   }
   std::optional<ElementKind> kind = elementKindOf(shaped.getElementType());
   if (!kind) {
@@ -80,7 +110,8 @@ static FailureOr<TensorSpec> specOf(Operation *op, Type type,
   }
   TensorSpec spec;
   spec.kind = *kind;
-  spec.shape.assign(shaped.getShape().begin(), shaped.getShape().end());
+  for (int64_t size : shaped.getShape())
+    spec.shape.push_back(ShapedType::isDynamic(size) ? kDynamicSize : size);
   return spec;
 }
 
@@ -182,10 +213,30 @@ llvm::Error checkInputs(const EntrySignature &signature,
         "@" + signature.name + " takes " +
             std::to_string(signature.inputs.size()) + " argument(s) but " +
             std::to_string(inputs.size()) + " --input file(s) were given");
+  int64_t batch = kDynamicSize;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSpec &expected = signature.inputs[i];
     const HostTensor &actual = inputs[i];
-    if (actual.kind != expected.kind || actual.shape != expected.shape)
+    bool matches = actual.kind == expected.kind &&
+                   actual.shape.size() == expected.shape.size();
+    for (size_t d = 0; matches && d < actual.shape.size(); ++d) {
+      if (expected.shape[d] != kDynamicSize) {
+        matches = actual.shape[d] == expected.shape[d];
+        continue;
+      }
+      if (actual.shape[d] < 1)
+        matches = false;
+      else if (batch == kDynamicSize)
+        batch = actual.shape[d];
+      else if (actual.shape[d] != batch)
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "argument #" + std::to_string(i) + " of @" + signature.name +
+                " ('" + sources[i] + "') has batch " +
+                std::to_string(actual.shape[d]) + " but an earlier argument " +
+                "has batch " + std::to_string(batch));
+    }
+    if (!matches)
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
           "argument #" + std::to_string(i) + " of @" + signature.name +

@@ -7,10 +7,18 @@
   qc.importers.torch    PyTorch FX QAT importer
   qc.calibration        min-max / percentile / entropy / MSE calibration
   qc.compile            compile a model for cpu or vulkan, call it on numpy arrays
-                        (qc.compiler, over the C API in libQCCAPI.so)
+                        (qc.compiler, over the C API in libQCCAPI.so); with
+                        output=, once to a shared library / Vulkan bundle
+  qc.load               load such a file and call it, without recompiling
+  qc.inspect            per-layer quantization parameters and errors
 
 See docs/Importers.md.
 """
 
+# The release; CMake's project(qc VERSION ...) says the same (checked by
+# test/Tools/qc-opt/version.test).
+__version__ = "0.1.0"
+
 # The compiler proper, through libQCCAPI.so (loaded on first use).
-from .compiler import CompileError, Context, Executable, Module, compile  # noqa: E402,F401
+from .compiler import CompileError, Context, Executable, Module, compile, load  # noqa: E402,F401
+from .inspection import Inspection, inspect  # noqa: E402,F401

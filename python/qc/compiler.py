@@ -172,23 +172,33 @@ class Module:
 
 
 class TensorSpec:
+    """dtype and shape of an argument or result; None is the dynamic
+    (batch) dimension."""
+
     def __init__(self, dtype, shape):
         self.dtype = np.dtype(dtype)
-        self.shape = tuple(shape)
+        self.shape = tuple(None if d < 0 else int(d) for d in shape)
+
+    def resolve(self, batch):
+        return tuple(batch if d is None else d for d in self.shape)
 
     def __repr__(self):
-        return "%s%s" % (self.dtype.name, list(self.shape))
+        return "%s[%s]" % (self.dtype.name,
+                           ", ".join("?" if d is None else str(d) for d in self.shape))
 
 
 class Executable:
     """A compiled entry function: call it with numpy arrays (one per
     argument, in order); returns one array, or a tuple for several results."""
 
-    def __init__(self, handle, module):
+    def __init__(self, handle, module=None):
         lib = self._lib = _capi.lib()
         self._handle = handle
-        self._context = module.context  # must outlive the executable
-        self._context._acquire()
+        # A compiled executable refers to its module's context, which must
+        # outlive it; a loaded one (qc.load) needs none.
+        self._context = module.context if module is not None else None
+        if self._context is not None:
+            self._context._acquire()
         self.entry = lib.qcExecutableGetEntryName(handle).decode()
         self.target = lib.qcExecutableGetTarget(handle).decode()
 
@@ -204,11 +214,14 @@ class Executable:
                              lib.qcExecutableGetResultShape, i)
                         for i in range(lib.qcExecutableGetNumResults(handle))]
 
+        self.dynamic_batch = bool(lib.qcExecutableHasDynamicBatch(handle))
+
     def __del__(self):
         if getattr(self, "_handle", None) is not None:
             self._lib.qcExecutableDestroy(self._handle)
             self._handle = None
-            self._context._release()
+            if self._context is not None:
+                self._context._release()
 
     def __repr__(self):
         return "<qc.Executable @%s on %s: %s -> %s>" % (self.entry, self.target, self.inputs, self.results)
@@ -218,26 +231,30 @@ class Executable:
             raise TypeError("@%s takes %d argument(s) (%s), got %d" % (
                 self.entry, len(self.inputs), ", ".join(map(repr, self.inputs)), len(arrays)))
         converted = []
+        batch = None
         for i, (array, spec) in enumerate(zip(arrays, self.inputs)):
             array = np.asarray(array)
             if array.dtype != spec.dtype:
                 raise TypeError("argument #%d of @%s: expected %r, got %s%s" % (
                     i, self.entry, spec, array.dtype.name, list(array.shape)))
-            if array.shape != spec.shape:
-                raise ValueError("argument #%d of @%s: expected %r, got %s%s" % (
-                    i, self.entry, spec, array.dtype.name, list(array.shape)))
+            if batch is None and None in spec.shape and len(array.shape) == len(spec.shape):
+                batch = array.shape[spec.shape.index(None)]
+            if array.shape != spec.resolve(batch) or batch == 0:
+                raise ValueError("argument #%d of @%s: expected %r%s, got %s%s" % (
+                    i, self.entry, spec, "" if batch is None else " with batch %d" % batch,
+                    array.dtype.name, list(array.shape)))
             converted.append(np.ascontiguousarray(array))
-        return converted
+        return converted, 1 if batch is None else batch
 
     def _invoke(self, arrays, repeat):
-        arguments = self._arguments(arrays)
-        outputs = [np.empty(spec.shape, spec.dtype) for spec in self.results]
+        arguments, batch = self._arguments(arrays)
+        outputs = [np.empty(spec.resolve(batch), spec.dtype) for spec in self.results]
         inputs = (ctypes.c_void_p * max(1, len(arguments)))(*[a.ctypes.data for a in arguments])
         results = (ctypes.c_void_p * max(1, len(outputs)))(*[o.ctypes.data for o in outputs])
         seconds = ctypes.c_double(0.0)
         error = _capi.QcError()
-        ok = self._lib.qcExecutableInvoke(self._handle, inputs, results, repeat,
-                                          ctypes.byref(seconds), ctypes.byref(error))
+        ok = self._lib.qcExecutableInvokeBatch(self._handle, batch, inputs, results, repeat,
+                                               ctypes.byref(seconds), ctypes.byref(error))
         if not ok.value:
             raise CompileError.take(error)
         return outputs, seconds.value
@@ -263,10 +280,22 @@ def _is_fx_graph_module(model):
                for c in type(model).__mro__)
 
 
+def _imported(what, importer):
+    """Runs an importer; a model it rejects is a CompileError like any other
+    failing step (the importer's own exception is its __cause__)."""
+    from .graph import GraphError
+    from .importers.common import ImportError_
+    try:
+        return importer()
+    except (ImportError_, GraphError) as e:
+        raise CompileError("cannot import %s: %s" % (what, e), diagnostics=str(e)) from e
+
+
 def to_module(model, context=None, batch=1, name="main", input_shapes=None):
     """A Module from MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a
     torch.fx.GraphModule from prepare_qat_fx (with `input_shapes`), a
-    qc.graph.Graph or a Module (returned as it is)."""
+    qc.graph.Graph or a Module (returned as it is). A path's suffix is
+    matched in any case (model.ONNX is ONNX)."""
     from .graph import Graph
     if isinstance(model, Module):
         return model
@@ -274,18 +303,23 @@ def to_module(model, context=None, batch=1, name="main", input_shapes=None):
         if input_shapes is None:
             raise TypeError("qc.compile of a torch.fx.GraphModule needs input_shapes=[(...), ...]")
         from .importers.torch import import_fx_to_mlir
-        return Module.parse(import_fx_to_mlir(model, input_shapes, name=name), "<torch.fx>", context)
+        text = _imported("the torch.fx model",
+                         lambda: import_fx_to_mlir(model, input_shapes, name=name))
+        return Module.parse(text, "<torch.fx>", context)
     if isinstance(model, Graph):
-        return Module.parse(model.to_mlir(), "<%s>" % name, context)
+        return Module.parse(_imported("the graph", model.to_mlir), "<%s>" % name, context)
     if _is_onnx_model(model):
         from .importers.onnx import import_to_mlir
-        return Module.parse(import_to_mlir(model, batch=batch, name=name), "<onnx>", context)
+        text = _imported("the ONNX model", lambda: import_to_mlir(model, batch=batch, name=name))
+        return Module.parse(text, "<onnx>", context)
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
-        if path.endswith(".onnx"):
+        suffix = os.path.splitext(path)[1].lower() if "\n" not in path else ""
+        if suffix == ".onnx":
             from .importers.onnx import import_to_mlir
-            return Module.parse(import_to_mlir(path, batch=batch, name=name), path, context)
-        if path.endswith((".mlir", ".mlirbc")) and "\n" not in path:
+            text = _imported("'%s'" % path, lambda: import_to_mlir(path, batch=batch, name=name))
+            return Module.parse(text, path, context)
+        if suffix in (".mlir", ".mlirbc"):
             with open(path, "rb") as f:
                 return Module.parse(f.read(), path, context)
         return Module.parse(path, "<python>", context)
@@ -306,13 +340,20 @@ def _integer_only_pipeline(pipeline):
 
 
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
-            pipeline_options="", context=None, batch=1, input_shapes=None,
-            integer_only=False):
+            pipeline_options="", context=None, batch=1, input_shapes=None, output=None,
+            name=None, header=None, integer_only=False):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
-    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models;
-    `input_shapes` gives a torch.fx model's input shapes.
+    (e.g. "vectorize=false", "portable"). `batch` sizes imported ONNX models
+    (None keeps their batch dimension dynamic: the executable then takes any
+    batch); `input_shapes` gives a torch.fx model's input shapes.
+
+    With `output`, the model is compiled once to a file instead of the JIT:
+    a shared library for "cpu" (entry exported as the C function `name`,
+    default the function's name or the file's stem when that is `main`;
+    C header at `header`, default `output` with .h) or a bundle directory for
+    "vulkan". The returned Executable is that file loaded (qc.load).
 
     `integer_only=True` promises integer code between the quantization
     boundaries: every qc-fold-fake-quant of `pipeline` runs with
@@ -329,9 +370,33 @@ def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None
         module.run_pipeline(pipeline)
     lib = _capi.lib()
     error = _capi.QcError()
+    if output is not None:
+        output = os.fspath(output)
+        if header is None and target == "cpu":
+            header = os.path.splitext(output)[0] + ".h"
+        ok = lib.qcModuleCompileToFile(
+            module._handle, _capi.MlirStringRef.of(target), _capi.MlirStringRef.of(output),
+            _capi.MlirStringRef.of(entry or ""), _capi.MlirStringRef.of(name or ""),
+            _capi.MlirStringRef.of(os.fspath(header) if header else ""),
+            _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
+        if not ok.value:
+            raise CompileError.take(error)
+        return load(output)
     handle = lib.qcExecutableCreate(module._handle, _capi.MlirStringRef.of(target),
                                     _capi.MlirStringRef.of(entry or ""),
                                     _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
     if not handle.ptr:
         raise CompileError.take(error)
     return Executable(handle, module)
+
+
+def load(path):
+    """Loads a model compiled once to a file (qc.compile(..., output=path),
+    qc-compile): a shared library for the CPU or a Vulkan bundle directory.
+    Nothing is compiled. Returns an Executable."""
+    lib = _capi.lib()
+    error = _capi.QcError()
+    handle = lib.qcExecutableLoad(_capi.MlirStringRef.of(os.fspath(path)), ctypes.byref(error))
+    if not handle.ptr:
+        raise CompileError.take(error)
+    return Executable(handle)

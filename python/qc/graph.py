@@ -130,6 +130,10 @@ class Graph:
 
     def __init__(self, name="main"):
         self.name = name
+        # to_mlir makes the leading (batch) dimension of the inputs and of
+        # every value computed per sample from them `?`; shapes stay those of
+        # the batch the graph was built with.
+        self.dynamic_batch = False
         self.inputs = []        # value names
         self.outputs = []       # value names
         self.shapes = {}        # value -> tuple
@@ -329,22 +333,61 @@ class Graph:
         self.nodes = list(reversed(kept))
         return self
 
-    def value_type(self, value):
-        """The MLIR tensor type of a value (quantized or f32)."""
-        if value in self.qtypes:
-            return graph_quant.quant_tensor_type(self.shapes[value], self.qtypes[value])
-        return mlir.tensor_type(self.shapes[value])
+    def batched_values(self):
+        """The values whose leading dimension is the batch (the inputs' and
+        what ops compute per sample from them); GraphError for an op that
+        mixes samples, which a dynamic batch cannot express."""
+        batched = set(self.inputs)
+        for node in self.nodes:
+            if not any(i in batched for i in node.inputs):
+                continue
+            src, out = self.shapes[node.inputs[0]], self.shapes[node.output]
+            op, a = node.op, node.attrs
+            ok = node.inputs[0] in batched
+            if op == "matmul":
+                ok = ok and node.inputs[1] not in batched
+            elif op == "transpose":
+                ok = ok and a["perm"][0] == 0
+            elif op == "reshape":
+                ok = ok and len(out) > 0 and len(src) > 0 and out[0] == src[0]
+            elif op == "concat":
+                ok = a["axis"] != 0 and all(i in batched for i in node.inputs)
+            elif op in ("add", "mul"):
+                ranks = [len(self.shapes[i]) for i in node.inputs if i in batched]
+                ok = all(r == len(out) for r in ranks)
+            elif op in graph_quant.OPS:
+                ok = False  # integer inputs/outputs (quantized_io) keep a static batch
+            if not ok:
+                raise GraphError("%s%s: mixes the samples of a batch; a dynamic batch needs ops "
+                                 "that work per sample (import with a fixed batch)" % (
+                                     op, " (%s)" % node.name if node.name else ""))
+            batched.add(node.output)
+        return batched
+
+    def value_type(self, value, dynamic_batch=False):
+        """The MLIR tensor type of a value (quantized or f32); with
+        `dynamic_batch` its leading dimension is `?`."""
+        elem = self.qtypes[value].mlir_type() if value in self.qtypes else "f32"
+        return mlir.tensor_type(self.shapes[value], elem, dynamic_batch=dynamic_batch)
 
     def to_mlir(self):
         """The graph as MLIR text: one func.func, float at its boundary."""
         self.prune()
+        batched = self.batched_values() if self.dynamic_batch else set()
+        tt = lambda shape, dyn=False: mlir.tensor_type(shape, dynamic_batch=dyn)
         ssa = {}
         args = []
         for i, name in enumerate(self.inputs):
             ssa[name] = "%%arg%d" % i
-            args.append((ssa[name], self.value_type(name)))
-        fw = mlir.FunctionWriter(self.name, args, [self.value_type(o) for o in self.outputs])
-        T = lambda v: mlir.tensor_type(self.shapes[v])
+            args.append((ssa[name], self.value_type(name, name in batched)))
+        fw = mlir.FunctionWriter(self.name, args,
+                                 [self.value_type(o, o in batched) for o in self.outputs])
+        T = lambda v: tt(self.shapes[v], v in batched)
+        batch = None
+        if batched:
+            fw.emit_top("%c0_index = arith.constant 0 : index")
+            fw.emit_top("%%batch = tensor.dim %s, %%c0_index : %s" % (args[0][0], args[0][1]))
+            batch = "%batch"
         scalars = {}
 
         def scalar(value):
@@ -361,19 +404,19 @@ class Graph:
             ssa[name] = fw.fresh("cst")
             fw.emit("%s = arith.constant %s" % (ssa[name], mlir.dense_attr(self.consts[name])))
 
-        def empty(shape):
+        def empty(shape, dyn=False):
             e = fw.fresh("e")
-            fw.emit("%s = tensor.empty() : %s" % (e, mlir.tensor_type(shape)))
+            fw.emit("%s = tensor.empty(%s) : %s" % (e, batch if dyn else "", tt(shape, dyn)))
             return e
 
-        def fill(shape, value):
-            e = empty(shape)
+        def fill(shape, value, dyn=False):
+            e = empty(shape, dyn)
             f = fw.fresh("init")
-            t = mlir.tensor_type(shape)
+            t = tt(shape, dyn)
             fw.emit("%s = linalg.fill ins(%s : f32) outs(%s : %s) -> %s" % (f, scalar(value), e, t, t))
             return f
 
-        def pad(x, shape, pads, value):
+        def pad(x, shape, pads, value, dyn=False):
             pt, pb, pl, pr = pads
             if not any(pads):
                 return x, shape
@@ -383,15 +426,15 @@ class Graph:
             fw.emit("%s = tensor.pad %s low[0, %d, %d, 0] high[0, %d, %d, 0] {" % (p, x, pt, pl, pb, pr))
             fw.emit("^bb0(%i0: index, %i1: index, %i2: index, %i3: index):")
             fw.emit("  tensor.yield %s : f32" % scalar(value))
-            fw.emit("} : %s to %s" % (mlir.tensor_type(shape), mlir.tensor_type(pshape)))
+            fw.emit("} : %s to %s" % (tt(shape, dyn), tt(pshape, dyn)))
             return p, pshape
 
-        def generic(out_shape, ins, maps, body):
+        def generic(out_shape, ins, maps, body, dyn=False):
             """body(arg_names) -> list of lines, last value yielded."""
             rank = len(out_shape)
-            e = empty(out_shape)
+            e = empty(out_shape, dyn)
             y = fw.fresh("g")
-            ot = mlir.tensor_type(out_shape)
+            ot = tt(out_shape, dyn)
             amaps = ", ".join([mlir.affine_map(rank, m) for m in maps] +
                               [mlir.affine_map(rank, list(range(rank)))])
             iters = ", ".join(['"parallel"'] * rank)
@@ -418,36 +461,37 @@ class Graph:
             ins = [ssa[i] for i in node.inputs]
             out_shape = self.shapes[node.output]
             ot = T(node.output)
+            dyn = node.output in batched
             y = None
             if node.op == "fake_quant":
                 y = fw.fresh("fq")
                 fw.emit("%s = qc.fake_quant %s to %s : %s" % (y, ins[0], a["qparams"].mlir_type(), ot))
             elif node.op == "matmul":
-                init = fill(out_shape, 0.0)
+                init = fill(out_shape, 0.0, dyn)
                 y = fw.fresh("mm")
                 fw.emit("%s = linalg.matmul ins(%s, %s : %s, %s) outs(%s : %s) -> %s" % (
                     y, ins[0], ins[1], T(node.inputs[0]), T(node.inputs[1]), init, ot, ot))
             elif node.op in ("conv2d", "depthwise_conv2d"):
-                x, xshape = pad(ins[0], self.shapes[node.inputs[0]], a["pads"], 0.0)
-                init = fill(out_shape, 0.0)
+                x, xshape = pad(ins[0], self.shapes[node.inputs[0]], a["pads"], 0.0, dyn)
+                init = fill(out_shape, 0.0, dyn)
                 y = fw.fresh("conv")
                 name = "conv_2d_nhwc_hwcf" if node.op == "conv2d" else "depthwise_conv_2d_nhwc_hwc"
                 fw.emit("%s = linalg.%s {dilations = dense<[%d, %d]> : tensor<2xi64>, "
                         "strides = dense<[%d, %d]> : tensor<2xi64>}" % ((y, name) + tuple(a["dilations"]) +
                                                                        tuple(a["strides"])))
                 fw.emit("    ins(%s, %s : %s, %s) outs(%s : %s) -> %s" % (
-                    x, ins[1], mlir.tensor_type(xshape), T(node.inputs[1]), init, ot, ot))
+                    x, ins[1], tt(xshape, dyn), T(node.inputs[1]), init, ot, ot))
             elif node.op == "bias_add":
                 rank = len(out_shape)
                 y = generic(out_shape, [(ins[0], ot), (ins[1], T(node.inputs[1]))],
                             [list(range(rank)), [rank - 1]],
-                            lambda b: (["%%s0 = arith.addf %s, %s : f32" % (b[0], b[1])], "%s0"))
+                            lambda b: (["%%s0 = arith.addf %s, %s : f32" % (b[0], b[1])], "%s0"), dyn)
             elif node.op in ("add", "mul"):
                 fn = "arith.addf" if node.op == "add" else "arith.mulf"
                 s0, s1 = self.shapes[node.inputs[0]], self.shapes[node.inputs[1]]
                 y = generic(out_shape, [(ins[0], T(node.inputs[0])), (ins[1], T(node.inputs[1]))],
                             [broadcast_map(s0, out_shape), broadcast_map(s1, out_shape)],
-                            lambda b: (["%%s0 = %s %s, %s : f32" % (fn, b[0], b[1])], "%s0"))
+                            lambda b: (["%%s0 = %s %s, %s : f32" % (fn, b[0], b[1])], "%s0"), dyn)
             elif node.op == "clamp":
                 lo = scalar(a["lo"]) if a["lo"] > -np.inf else None
                 hi = scalar(a["hi"]) if a["hi"] < np.inf else None
@@ -461,13 +505,13 @@ class Graph:
                         lines.append("%%s1 = arith.minimumf %s, %s : f32" % (cur, hi))
                         cur = "%s1"
                     return lines, cur
-                y = generic(out_shape, [(ins[0], ot)], [list(range(len(out_shape)))], body)
+                y = generic(out_shape, [(ins[0], ot)], [list(range(len(out_shape)))], body, dyn)
             elif node.op in ("max_pool", "avg_pool"):
                 is_max = node.op == "max_pool"
                 neg_inf = -np.inf
                 x, xshape = pad(ins[0], self.shapes[node.inputs[0]], a["pads"],
-                                neg_inf if is_max else 0.0)
-                init = fill(out_shape, neg_inf if is_max else 0.0)
+                                neg_inf if is_max else 0.0, dyn)
+                init = fill(out_shape, neg_inf if is_max else 0.0, dyn)
                 kh, kw = a["kernel"]
                 k = empty((kh, kw))
                 y = fw.fresh("pool")
@@ -475,7 +519,7 @@ class Graph:
                         "strides = dense<[%d, %d]> : tensor<2xi64>}" % ((y, "max" if is_max else "sum") +
                                                                        tuple(a["strides"])))
                 fw.emit("    ins(%s, %s : %s, %s) outs(%s : %s) -> %s" % (
-                    x, k, mlir.tensor_type(xshape), mlir.tensor_type((kh, kw)), init, ot, ot))
+                    x, k, tt(xshape, dyn), mlir.tensor_type((kh, kw)), init, ot, ot))
                 if not is_max:
                     counts = pool_counts(self.shapes[node.inputs[0]], a["kernel"], a["strides"],
                                          a["pads"], a.get("count_include_pad", False))
@@ -483,9 +527,9 @@ class Graph:
                     fw.emit("%s = arith.constant %s" % (cnt, mlir.dense_attr(counts)))
                     y = generic(out_shape, [(y, ot), (cnt, mlir.tensor_type(counts.shape))],
                                 [[0, 1, 2, 3], [1, 2]],
-                                lambda b: (["%%s0 = arith.divf %s, %s : f32" % (b[0], b[1])], "%s0"))
+                                lambda b: (["%%s0 = arith.divf %s, %s : f32" % (b[0], b[1])], "%s0"), dyn)
             elif node.op == "transpose":
-                e = empty(out_shape)
+                e = empty(out_shape, dyn)
                 y = fw.fresh("tr")
                 fw.emit("%s = linalg.transpose ins(%s : %s) outs(%s : %s) permutation = [%s]" % (
                     y, ins[0], T(node.inputs[0]), e, ot, ", ".join(str(p) for p in a["perm"])))
@@ -498,13 +542,22 @@ class Graph:
                 groups = _reassociation(src, out_shape) if len(out_shape) < len(src) else None
                 egroups = _reassociation(out_shape, src) if len(out_shape) > len(src) else None
                 fmt = lambda g: "[" + ", ".join("[" + ", ".join(str(i) for i in grp) + "]" for grp in g) + "]"
+                if dyn and not (groups or egroups or [[1]])[0] == [0]:
+                    raise GraphError("reshape%s: %s -> %s with a dynamic batch keeps the batch "
+                                     "dimension apart" % (" (%s)" % node.name if node.name else "",
+                                                          src, out_shape))
                 if groups is not None:
                     fw.emit("%s = tensor.collapse_shape %s %s : %s into %s" % (
                         y, ins[0], fmt(groups), T(node.inputs[0]), ot))
                 elif egroups is not None:
                     fw.emit("%s = tensor.expand_shape %s %s output_shape [%s] : %s into %s" % (
-                        y, ins[0], fmt(egroups), ", ".join(str(d) for d in out_shape),
+                        y, ins[0], fmt(egroups),
+                        ", ".join(batch if dyn and i == 0 else str(d) for i, d in enumerate(out_shape)),
                         T(node.inputs[0]), ot))
+                elif dyn:
+                    raise GraphError("reshape%s: %s -> %s is not a collapse or expansion of "
+                                     "dimensions, which a dynamic batch needs" % (
+                                         " (%s)" % node.name if node.name else "", src, out_shape))
                 else:
                     sh = fw.fresh("shape")
                     fw.emit("%s = arith.constant %s" % (sh, mlir.dense_attr(np.array(out_shape, dtype=np.int64))))

@@ -30,9 +30,11 @@ def element_type(dtype):
     return _ELEMENT_TYPES[dtype]
 
 
-def tensor_type(shape, elem="f32"):
-    """tensor<2x3xf32>; a rank-0 shape gives tensor<f32>."""
-    dims = "".join("%dx" % int(d) for d in shape)
+def tensor_type(shape, elem="f32", dynamic_batch=False):
+    """tensor<2x3xf32>; a rank-0 shape gives tensor<f32>; with
+    `dynamic_batch` the leading dimension is `?` (tensor<?x3xf32>)."""
+    dims = "".join(("?x" if i == 0 and dynamic_batch else "%dx" % int(d))
+                   for i, d in enumerate(shape))
     return "tensor<%s%s>" % (dims, elem)
 
 

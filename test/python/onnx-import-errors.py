@@ -2,7 +2,7 @@
 # naming the node (non-zero exit, no output file).
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t
-# RUN: %python %qc_src_root/python/qc/tools/qc-import-onnx %t/ok.onnx -o %t/ok.mlir
+# RUN: qc-import-onnx %t/ok.onnx -o %t/ok.mlir
 # RUN: qc-opt %t/ok.mlir | FileCheck %s --check-prefix=OK
 # OK: func.func @main(%arg0: tensor<1x3xf32>) -> tensor<1x2xf32>
 # OK: qc.fake_quant

@@ -8,16 +8,15 @@
 // output file completely or none of them.
 //
 //===----------------------------------------------------------------------===//
-#include "qc/InitAllDialects.h"
-#include "qc/InitAllPasses.h"
+#include "qc/InitAll.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Support/Version.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -28,41 +27,53 @@
 using namespace mlir;
 using namespace ::qc::runtime;
 
+// --help lists these; LLVM's own options stay behind --help-hidden.
+static llvm::cl::OptionCategory qcRunCategory("qc-run options");
+
 static llvm::cl::opt<std::string> inputFilename(llvm::cl::Positional,
                                                 llvm::cl::desc("<input.mlir>"),
-                                                llvm::cl::init("-"));
+                                                llvm::cl::init("-"),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<std::string>
     target("target", llvm::cl::desc("Execution target (cpu, vulkan)"),
-           llvm::cl::init("cpu"));
+           llvm::cl::init("cpu"),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<std::string> entry(
     "entry",
     llvm::cl::desc("Function to run (default: the only public function)"),
-    llvm::cl::init(""));
+    llvm::cl::init(""),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::list<std::string>
     inputFiles("input",
                llvm::cl::desc(".npy file of the next argument (repeatable, in "
                               "argument order)"),
-               llvm::cl::value_desc("file.npy"));
+               llvm::cl::value_desc("file.npy"),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::list<std::string> outputFiles(
     "output",
     llvm::cl::desc(".npy file for the next result (repeatable, one per "
                    "result)"),
-    llvm::cl::value_desc("file.npy"));
+    llvm::cl::value_desc("file.npy"),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<int>
     repeat("repeat",
            llvm::cl::desc("Run N times and print the min and median time"),
-           llvm::cl::init(1));
+           llvm::cl::init(1),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<bool> print("print",
                                  llvm::cl::desc("Print the results as text"),
-                                 llvm::cl::init(false));
+                                 llvm::cl::init(false),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<std::string> pipelineOptions(
     "pipeline-options",
     llvm::cl::desc("Options of the target's pipeline: qc-cpu-pipeline (e.g. "
                    "'vectorize=false') or qc-spirv-pipeline (e.g. 'portable')"),
-    llvm::cl::init(""));
+    llvm::cl::init(""),
+    llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<unsigned>
     optLevel("O", llvm::cl::desc("LLVM optimization level of the JIT (0-3)"),
-             llvm::cl::init(3), llvm::cl::Prefix);
+             llvm::cl::init(3), llvm::cl::Prefix,
+    llvm::cl::cat(qcRunCategory));
 
 namespace {
 
@@ -125,6 +136,8 @@ int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::HideUnrelatedOptions(qcRunCategory);
+  llvm::cl::SetVersionPrinter(::qc::printVersion);
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "qc-run: compile a qc/linalg module and run it on .npy "
                   "inputs\n");
@@ -132,9 +145,7 @@ int main(int argc, char **argv) {
     return fail("--repeat must be at least 1");
 
   DialectRegistry registry;
-  mlir::qc::registerAllDialects(registry);
-  registerAllToLLVMIRTranslations(registry);
-  mlir::qc::registerAllPasses();
+  mlir::qc::registerAll(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -143,6 +154,9 @@ int main(int argc, char **argv) {
       openInputFile(inputFilename, &errorMessage);
   if (!file)
     return fail(errorMessage);
+  if (file->getBufferSize() == 0)
+    return fail("'" + inputFilename + "' is empty; qc-run takes a module "
+                "with the function to run (MLIR text or bytecode)");
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);

@@ -5,14 +5,15 @@
 //   qc-opt model.mlir --qc-cpu-pipeline | qc-translate --mlir-to-obj -o m.o
 //
 //===----------------------------------------------------------------------===//
-#include "qc/Target/LLVMIR/ObjectEmission.h"
+#include "qc/InitAll.h"
+#include "qc/Support/Version.h"
 
-#include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "llvm/Support/CommandLine.h"
 
 int main(int argc, char **argv) {
-  mlir::registerAllTranslations();
-  mlir::qc::registerToObjectFileTranslation();
+  llvm::cl::SetVersionPrinter(::qc::printVersion);
+  mlir::qc::registerAllTranslations();
   return mlir::failed(
              mlir::mlirTranslateMain(argc, argv, "qc translation driver"))
              ? 1

@@ -22,13 +22,21 @@
 
 namespace qc::runtime {
 
-/// The element kind and static shape of one argument or result.
+/// A dimension whose size is known only when the function is called. qc
+/// allows it as the leading (batch) dimension: every dynamic dimension of a
+/// signature is the same batch size.
+inline constexpr int64_t kDynamicSize = -1;
+
+/// The element kind and shape of one argument or result.
 struct TensorSpec {
   ElementKind kind = ElementKind::F32;
   std::vector<int64_t> shape;
 
-  /// "int8[2x3]", as HostTensor::describe.
+  /// "int8[2x3]", "float32[?x10]", as HostTensor::describe.
   std::string describe() const;
+  bool isDynamic() const;
+  /// The shape with the batch size for the dynamic dimension.
+  std::vector<int64_t> resolve(int64_t batch) const;
 };
 
 /// What a caller passes to and gets back from an entry function.
@@ -36,7 +44,16 @@ struct EntrySignature {
   std::string name;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> results;
+
+  /// Whether any argument or result has a dynamic (batch) dimension.
+  bool isDynamic() const;
 };
+
+/// The batch size `inputs` (already checked by checkInputs) give a dynamic
+/// signature: the leading size of the first dynamic argument; 1 for a static
+/// signature.
+int64_t batchOf(const EntrySignature &signature,
+                llvm::ArrayRef<HostTensor> inputs);
 
 /// The element kind of `type`, a tensor/memref element type:
 /// !quant.uniform<i8/u8/i16/u16/i32 storage>, iN/uiN (N = 8, 16, 32, 64;
@@ -48,12 +65,13 @@ std::optional<ElementKind> elementKindOf(mlir::Type elementType);
 /// qc-record-entry-abi recorded the original ones, which is the only way to
 /// know the signature of an llvm.func. Emits a diagnostic on the function
 /// (or module) and fails for missing functions and unsupported types
-/// (dynamic shapes, i4, index, ...).
+/// (dynamic dimensions other than the leading one, i4, index, ...).
 mlir::FailureOr<EntrySignature> readEntrySignature(mlir::ModuleOp module,
                                                    llvm::StringRef entry);
 
 /// Checks `inputs` against the signature; `sources` names each input (its
-/// file) in the error. The error names the argument's position and file.
+/// file) in the error. The error names the argument's position and file. A
+/// dynamic dimension takes any size >= 1, the same in every argument.
 llvm::Error checkInputs(const EntrySignature &signature,
                         llvm::ArrayRef<HostTensor> inputs,
                         llvm::ArrayRef<std::string> sources);

@@ -94,6 +94,19 @@ struct QCLowerToLinalgPass final
     QCToLinalgOptions options;
     options.foldConstantWeights = foldConstantWeights;
     populateQCToLinalgConversionPatterns(typeConverter, patterns, options);
+    // What importers emit for quantization has no integer lowering by
+    // design; say which pass turns it into qc ops instead of "failed to
+    // legalize".
+    WalkResult unfolded = getOperation()->walk([](Operation *op) {
+      if (!isa<FakeQuantOp, quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+        return WalkResult::advance();
+      op->emitError() << "'" << op->getName()
+                      << "' has no integer lowering: fold fake quantization "
+                         "into integer qc ops first (--qc-fold-fake-quant)";
+      return WalkResult::interrupt();
+    });
+    if (unfolded.wasInterrupted())
+      return signalPassFailure();
     // Full conversion: a quantized type left anywhere would reach the
     // bufferization and LLVM lowerings, which cannot handle it.
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))

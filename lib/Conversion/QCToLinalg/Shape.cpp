@@ -60,11 +60,17 @@ struct TransposeOpLowering final : OpConversionPattern<TransposeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = dyn_cast_or_null<RankedTensorType>(
         getTypeConverter()->convertType(op.getResult().getType()));
-    if (!resultType || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
-    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), resultType.getShape(),
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "result type does not convert");
+    // Same convention as qc.transpose: result dim d is input dim perm[d]
+    // (also for dynamic sizes, read from the input).
+    SmallVector<OpFoldResult> inputSizes =
+        tensor::getMixedSizes(rewriter, op.getLoc(), adaptor.getInput());
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t source : op.getPermutation())
+      sizes.push_back(inputSizes[source]);
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), sizes,
                                          resultType.getElementType());
-    // Same convention as qc.transpose: result dim d is input dim perm[d].
     Value result = linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getInput(),
                                                init, op.getPermutation())
                        .getResult()
@@ -81,25 +87,32 @@ struct ConcatOpLowering final : OpConversionPattern<ConcatOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto resultType = dyn_cast_or_null<RankedTensorType>(
         getTypeConverter()->convertType(op.getResult().getType()));
-    if (!resultType || !resultType.hasStaticShape() ||
-        llvm::any_of(adaptor.getInputs(), [](Value v) {
-          return !cast<RankedTensorType>(v.getType()).hasStaticShape();
+    int64_t axis = op.getAxis();
+    // Dynamic sizes (the batch) are allowed off the concatenation axis.
+    if (!resultType || ShapedType::isDynamic(resultType.getDimSize(axis)) ||
+        llvm::any_of(adaptor.getInputs(), [&](Value v) {
+          return ShapedType::isDynamic(
+              cast<RankedTensorType>(v.getType()).getDimSize(axis));
         }))
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
+      return rewriter.notifyMatchFailure(
+          op, "dynamic sizes on the concatenation axis are not supported");
     Location loc = op.getLoc();
-    int64_t axis = op.getAxis(), rank = resultType.getRank();
+    int64_t rank = resultType.getRank();
     // insert_slice chains bufferize in place on every backend (tensor.concat
     // does not on all of them).
-    Value result = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+    SmallVector<OpFoldResult> resultSizes =
+        tensor::getMixedSizes(rewriter, loc, adaptor.getInputs().front());
+    resultSizes[axis] = rewriter.getIndexAttr(resultType.getDimSize(axis));
+    Value result = tensor::EmptyOp::create(rewriter, loc, resultSizes,
                                            resultType.getElementType());
     int64_t offset = 0;
     for (Value input : adaptor.getInputs()) {
       auto inputType = cast<RankedTensorType>(input.getType());
       SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
       offsets[axis] = rewriter.getIndexAttr(offset);
-      SmallVector<OpFoldResult> sizes, strides(rank, rewriter.getIndexAttr(1));
-      for (int64_t size : inputType.getShape())
-        sizes.push_back(rewriter.getIndexAttr(size));
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, input);
       result = tensor::InsertSliceOp::create(rewriter, loc, input, result, offsets,
                                              sizes, strides);
       offset += inputType.getDimSize(axis);

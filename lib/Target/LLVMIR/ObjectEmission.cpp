@@ -30,8 +30,10 @@ static std::string hostFeatures() {
   return features;
 }
 
-LogicalResult qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
-                                 llvm::raw_ostream &os) {
+LogicalResult
+qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
+                   llvm::raw_ostream &os,
+                   llvm::function_ref<LogicalResult(llvm::Module &)> adjust) {
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
@@ -90,6 +92,8 @@ LogicalResult qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
              << "' lacks avx512vnni; lower it without x86-vnni or pick a "
                 "CPU that has it";
   }
+  if (adjust && failed(adjust(*llvmModule)))
+    return failure();
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
   // Function attributes make the optimizer's cost model match the machine.

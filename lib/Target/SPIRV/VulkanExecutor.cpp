@@ -1,5 +1,6 @@
 //===- VulkanExecutor.cpp - compile and run a qc function on Vulkan -------===//
 #include "qc/Target/SPIRV/VulkanExecutor.h"
+#include "qc/Support/StderrCapture.h"
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -139,11 +140,24 @@ private:
 llvm::Expected<std::unique_ptr<Executor>>
 createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                      const VulkanExecutorOptions &options) {
+  if (signature.isDynamic())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "@" + signature.name +
+            " has a dynamic batch dimension; the Vulkan target compiles "
+            "static shapes only (import or compile with a fixed batch)");
   mlir::qc::SPIRVPipelineOptions pipelineOptions;
-  if (failed(pipelineOptions.parseFromString(options.pipelineOptions)))
+  std::string parseErrors;
+  if (!::qc::parseReportingOptionErrors(
+          [&](llvm::raw_ostream &errors) {
+            return succeeded(
+                pipelineOptions.parseFromString(options.pipelineOptions, errors));
+          },
+          parseErrors))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "bad qc-spirv-pipeline options '%s'",
-                                   options.pipelineOptions.c_str());
+                                   "bad qc-spirv-pipeline options '" +
+                                       options.pipelineOptions +
+                                       "': " + parseErrors);
   auto runtime = ::qc::vulkan::Runtime::create(options.runtime);
   if (!runtime)
     return runtime.takeError();
@@ -155,6 +169,18 @@ createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                        spirvPipelineReproducer(options.pipelineOptions,
                                                options.sourcePath));
                  });
+  if (!executor)
+    return executor.takeError();
+  return std::make_unique<VulkanTargetExecutor>(std::move(*executor),
+                                                signature);
+}
+
+llvm::Expected<std::unique_ptr<Executor>>
+createVulkanExecutorFromBundle(::qc::vulkan::Bundle bundle,
+                               const EntrySignature &signature,
+                               const ::qc::vulkan::RuntimeOptions &options) {
+  llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
+      mlir::qc::VulkanExecutor::fromBundle(std::move(bundle), options);
   if (!executor)
     return executor.takeError();
   return std::make_unique<VulkanTargetExecutor>(std::move(*executor),

@@ -259,7 +259,9 @@ def supported():
 def import_model(model, batch=1, name="main", quantized_io=False):
     """An onnx.ModelProto (or a path) -> qc.graph.Graph. With quantized_io,
     inputs that the model only quantizes take the integer codes and outputs
-    that it dequantizes return them (onnx_rewrite.quantized_io)."""
+    that it dequantizes return them (onnx_rewrite.quantized_io). `batch`
+    sizes the leading dimension of the inputs; None makes it dynamic (`?` in
+    the IR, shapes traced at batch 1)."""
     import onnx
     if isinstance(model, str):
         try:
@@ -268,7 +270,9 @@ def import_model(model, batch=1, name="main", quantized_io=False):
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e.strerror or e))
         except Exception as e:  # onnx raises DecodeError and others
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e))
-    return OnnxImporter(model, batch, name, quantized_io).run()
+    graph = OnnxImporter(model, 1 if batch is None else batch, name, quantized_io).run()
+    graph.dynamic_batch = batch is None
+    return graph
 
 
 def import_to_mlir(model, batch=1, name="main", quantized_io=False):
@@ -320,16 +324,18 @@ def main(argv=None):
                                              "(float func + qc.fake_quant).")
     ap.add_argument("model", help="the .onnx file")
     ap.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
-    ap.add_argument("--batch", type=int, default=1, help="value of a dynamic batch dimension (default 1)")
+    ap.add_argument("--batch", default="1",
+                    help="size of the batch dimension (default 1); '?' keeps it dynamic")
     ap.add_argument("--name", default="main", help="function name (default main)")
     ap.add_argument("--quantized-io", action="store_true",
                     help="inputs the model only quantizes take the integer codes, dequantized outputs return "
                          "them (no float step at the boundary: for integer-only compilation)")
     args = ap.parse_args(argv)
     try:
-        if args.batch < 1:
-            raise ImportError_("--batch %d: the batch size must be at least 1" % args.batch)
-        text = import_to_mlir(args.model, args.batch, args.name, args.quantized_io)
+        batch = None if args.batch == "?" else int(args.batch) if args.batch.isdigit() else 0
+        if batch is not None and batch < 1:
+            raise ImportError_("--batch %s: the batch size must be at least 1 (or '?')" % args.batch)
+        text = import_to_mlir(args.model, batch, args.name, args.quantized_io)
     except (ImportError_, GraphError) as e:
         print("qc-import-onnx: error: %s" % e, file=sys.stderr)
         return 1

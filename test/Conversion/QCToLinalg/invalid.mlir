@@ -15,12 +15,12 @@ func.func @dynamic_height(%x: tensor<1x?x8x3x!quant.uniform<i8:f32, 0.1>>, %w: t
 
 // -----
 
-func.func @dynamic_reduction(%a: tensor<4x?x!quant.uniform<i8:f32, 0.1>>, %b: tensor<?x8x!quant.uniform<i8:f32, 0.02>>)
-    -> tensor<4x8x!quant.uniform<i8:f32, 0.25>> {
+func.func @dynamic_columns(%a: tensor<4x16x!quant.uniform<i8:f32, 0.1>>, %b: tensor<16x?x!quant.uniform<i8:f32, 0.02>>)
+    -> tensor<4x?x!quant.uniform<i8:f32, 0.25>> {
   // expected-error@+1 {{failed to legalize operation 'qc.matmul'}}
-  %y = qc.matmul %a, %b : tensor<4x?x!quant.uniform<i8:f32, 0.1>>, tensor<?x8x!quant.uniform<i8:f32, 0.02>>
-                       -> tensor<4x8x!quant.uniform<i8:f32, 0.25>>
-  return %y : tensor<4x8x!quant.uniform<i8:f32, 0.25>>
+  %y = qc.matmul %a, %b : tensor<4x16x!quant.uniform<i8:f32, 0.1>>, tensor<16x?x!quant.uniform<i8:f32, 0.02>>
+                       -> tensor<4x?x!quant.uniform<i8:f32, 0.25>>
+  return %y : tensor<4x?x!quant.uniform<i8:f32, 0.25>>
 }
 
 // -----
@@ -36,7 +36,7 @@ func.func @dynamic_axis(%x: tensor<?x2x!quant.uniform<i8:f32:0, {0.1, 0.2}>>) ->
 // NOTE: quant.qcast / quant.dcast carry float semantics (rounding mode,
 // clamping order) that qc does not adopt: use qc.quantize / qc.dequantize.
 func.func @upstream_qcast(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> {
-  // expected-error@+1 {{failed to legalize operation 'quant.qcast'}}
+  // expected-error@+1 {{'quant.qcast' has no integer lowering: fold fake quantization into integer qc ops first (--qc-fold-fake-quant)}}
   %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.1>>
   return %q : tensor<4x!quant.uniform<i8:f32, 0.1>>
 }
@@ -65,9 +65,9 @@ func.func @multiplier_overflow(%a: tensor<4x!quant.uniform<i8:f64, 1.0e200>>, %b
 // -----
 
 // NOTE: qc.fake_quant is float QAT semantics; --qc-fold-fake-quant removes it
-// before lowering.
+// before lowering, and the error says so (importer output given as is).
 func.func @fake_quant_left(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error@+1 {{failed to legalize operation 'qc.fake_quant'}}
+  // expected-error@+1 {{'qc.fake_quant' has no integer lowering: fold fake quantization into integer qc ops first (--qc-fold-fake-quant)}}
   %y = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:-3> : tensor<4xf32>
   return %y : tensor<4xf32>
 }

@@ -46,3 +46,31 @@ func.func @concat(%a: tensor<2x3x!quant.uniform<i8:f32, 0.1>>, %b: tensor<2x5x!q
                                -> tensor<2x8x!quant.uniform<i8:f32, 0.1>>
   return %y : tensor<2x8x!quant.uniform<i8:f32, 0.1>>
 }
+
+// -----
+
+// A dynamic batch: the sizes of the result come from the input.
+// CHECK-LABEL: func.func @transpose_dynamic_batch
+// CHECK-SAME:    %[[X:.*]]: tensor<?x1x8x8xi8>
+// CHECK:         %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x1x8x8xi8>
+// CHECK:         %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x8x8x1xi8>
+// CHECK:         linalg.transpose ins(%[[X]] : tensor<?x1x8x8xi8>) outs(%[[E]] : tensor<?x8x8x1xi8>) permutation = [0, 2, 3, 1]
+func.func @transpose_dynamic_batch(%x: tensor<?x1x8x8x!quant.uniform<i8:f32, 0.1>>) -> tensor<?x8x8x1x!quant.uniform<i8:f32, 0.1>> {
+  %y = qc.transpose %x [0, 2, 3, 1] : tensor<?x1x8x8x!quant.uniform<i8:f32, 0.1>> -> tensor<?x8x8x1x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<?x8x8x1x!quant.uniform<i8:f32, 0.1>>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @concat_dynamic_batch
+// CHECK-SAME:    %[[A:[^:]*]]: tensor<?x2xi8>, %[[B:[^:]*]]: tensor<?x3xi8>
+// CHECK:         %[[N:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x2xi8>
+// CHECK:         %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x5xi8>
+// CHECK:         %[[NA:.*]] = tensor.dim %[[A]]
+// CHECK:         %[[S:.*]] = tensor.insert_slice %[[A]] into %[[E]][0, 0] [%[[NA]], 2] [1, 1]
+// CHECK:         %[[NB:.*]] = tensor.dim %[[B]]
+// CHECK:         tensor.insert_slice %[[B]] into %[[S]][0, 2] [%[[NB]], 3] [1, 1]
+func.func @concat_dynamic_batch(%a: tensor<?x2x!quant.uniform<i8:f32, 0.1>>, %b: tensor<?x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<?x5x!quant.uniform<i8:f32, 0.1>> {
+  %y = qc.concat %a, %b axis 1 : (tensor<?x2x!quant.uniform<i8:f32, 0.1>>, tensor<?x3x!quant.uniform<i8:f32, 0.1>>) -> tensor<?x5x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<?x5x!quant.uniform<i8:f32, 0.1>>
+}

@@ -307,6 +307,15 @@ func.func @f(%a: tensor<4x8x!quant.uniform<i8:f32, 0.1:3>>, %w: tensor<7x3x!quan
 
 // -----
 
+// matmul dynamic K: the accumulator bound needs the reduction size
+func.func @f(%a: tensor<4x?x!quant.uniform<i8:f32, 0.1:3>>, %w: tensor<?x3x!quant.uniform<i8:f32, 0.02>>) -> tensor<4x3x!quant.uniform<i8:f32, 0.25:-5>> {
+  // expected-error@+1 {{the reduction size K must be static (the i32 accumulator bound is proven from it)}}
+  %0 = qc.matmul %a, %w : tensor<4x?x!quant.uniform<i8:f32, 0.1:3>>, tensor<?x3x!quant.uniform<i8:f32, 0.02>> -> tensor<4x3x!quant.uniform<i8:f32, 0.25:-5>>
+  return %0 : tensor<4x3x!quant.uniform<i8:f32, 0.25:-5>>
+}
+
+// -----
+
 // matmul result shape
 func.func @f(%a: tensor<4x8x!quant.uniform<i8:f32, 0.1:3>>, %w: tensor<8x3x!quant.uniform<i8:f32, 0.02>>) -> tensor<4x4x!quant.uniform<i8:f32, 0.25:-5>> {
   // expected-error@+1 {{result shape must be [M, N]}}

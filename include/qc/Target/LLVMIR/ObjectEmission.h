@@ -3,9 +3,14 @@
 #define QC_TARGET_LLVMIR_OBJECTEMISSION_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+
+namespace llvm {
+class Module;
+} // namespace llvm
 
 namespace mlir::qc {
 
@@ -24,8 +29,11 @@ struct ObjectTarget {
 /// `target.optLevel` for the target machine and writes a relocatable object
 /// file to `os`. Emits a diagnostic on the module and fails if the module
 /// does not translate or the target is unknown.
-LogicalResult emitObjectFile(ModuleOp module, const ObjectTarget &target,
-                             llvm::raw_ostream &os);
+/// `adjust`, when given, edits the LLVM IR module before optimization (the
+/// shared-library writer adds its entry points there).
+LogicalResult emitObjectFile(
+    ModuleOp module, const ObjectTarget &target, llvm::raw_ostream &os,
+    llvm::function_ref<LogicalResult(llvm::Module &)> adjust = {});
 
 /// Registers the `--mlir-to-obj` translation (with `--target-triple`,
 /// `--target-cpu`, `--target-features`, `--obj-opt-level` options).

@@ -85,6 +85,14 @@ createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
 
 /// The `qc-opt` command line that reproduces running qc-spirv-pipeline with
 /// `pipelineOptions` on `sourcePath`.
+/// An executor for a bundle compiled earlier (qc-compile --target=vulkan,
+/// qc-vulkan-bundle): nothing is compiled. `signature` gives the element
+/// kinds the device's signless buffers hold.
+llvm::Expected<std::unique_ptr<Executor>>
+createVulkanExecutorFromBundle(::qc::vulkan::Bundle bundle,
+                               const EntrySignature &signature,
+                               const ::qc::vulkan::RuntimeOptions &options = {});
+
 std::string spirvPipelineReproducer(llvm::StringRef pipelineOptions,
                                     llvm::StringRef sourcePath);
 

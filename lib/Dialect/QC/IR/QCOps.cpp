@@ -153,10 +153,10 @@ static int64_t maxAbsCentered(QuantizedType type) {
   return result;
 }
 
+/// `reduction` must be static: callers reject a dynamic reduction size, whose
+/// accumulator bound cannot be proven.
 static LogicalResult verifyNoAccumulatorOverflow(Operation *op, int64_t reduction,
                                                  Type lhs, Type rhs) {
-  if (ShapedType::isDynamic(reduction))
-    return success();
   // Computed in 128 bits: the product of three 32-bit quantities.
   __int128 bound = static_cast<__int128>(reduction) *
                    maxAbsCentered(getQuantizedElementType(lhs)) *
@@ -374,6 +374,10 @@ LogicalResult MatmulOp::verify() {
        resultType = getResult().getType();
   if (lhsType.getRank() != 2 || rhsType.getRank() != 2 || resultType.getRank() != 2)
     return emitOpError("lhs, rhs and result must have rank 2");
+  if (ShapedType::isDynamic(lhsType.getDimSize(1)) ||
+      ShapedType::isDynamic(rhsType.getDimSize(0)))
+    return emitOpError("the reduction size K must be static (the i32 accumulator "
+                       "bound is proven from it)");
   if (lhsType.getDimSize(1) != rhsType.getDimSize(0))
     return emitOpError() << "reduction sizes differ: lhs has K = "
                          << lhsType.getDimSize(1) << ", rhs has K = "

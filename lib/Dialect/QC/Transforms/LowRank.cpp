@@ -355,6 +355,9 @@ public:
   LogicalResult rewrite(qc::MatmulOp op);
   LogicalResult rewrite(qc::Conv2DOp op);
 
+  /// What the rewrites did so far (the pass's statistics).
+  const LowRankSummary &getSummary() const { return summary; }
+
 private:
   /// Selects the rank and builds the factors, or returns std::nullopt after a
   /// remark when the op stays as it is; failure after an error.
@@ -405,6 +408,7 @@ private:
   Settings global;
   std::map<std::tuple<const void *, const void *, bool>, lowrank::SVD> svdCache;
   int64_t intermediateBits;
+  LowRankSummary summary;
 };
 
 FailureOr<std::optional<Plan>> LowRankRewriter::decide(Operation *op,
@@ -416,6 +420,7 @@ FailureOr<std::optional<Plan>> LowRankRewriter::decide(Operation *op,
   // Without a pass-wide rule only ops that carry their own are rewritten.
   if (settings.disabled || !settings.criterion)
     return std::optional<Plan>();
+  ++summary.considered;
   for (double x : w.values)
     if (!std::isfinite(x))
       return op->emitError("qc-low-rank: the weight contains NaN or Inf; "
@@ -455,6 +460,8 @@ void LowRankRewriter::remarkRewritten(Operation *op, const Plan &plan,
                                       double error,
                                       std::optional<double> quantizedError,
                                       int64_t outerSize, const WeightMatrix &w) {
+  ++summary.factorized;
+  summary.rankSum += plan.rank;
   int64_t before = w.rows * w.cols, after = plan.rank * (w.rows + w.cols);
   InFlightDiagnostic diag = op->emitRemark();
   diag << "qc-low-rank: rank " << plan.rank << " of " << plan.fullRank
@@ -848,73 +855,107 @@ LogicalResult LowRankRewriter::rewrite(qc::Conv2DOp op) {
       });
 }
 
+/// The settings of `options`; an option counts as given when its flag in
+/// `given` (rank, energy, max-rel-error) is set.
+FailureOr<Settings> validateOptions(func::FuncOp func,
+                                    const LowRankOptions &options,
+                                    std::array<bool, 3> given) {
+  Settings settings;
+  auto fail = [&](const std::string &msg) {
+    func.emitError() << "qc-low-rank: " << msg;
+    return failure();
+  };
+  int criteria = 0;
+  if (given[0]) {
+    if (options.rank < 1)
+      return fail("rank must be >= 1, got " + std::to_string(options.rank));
+    settings.criterion = RankCriterion::Rank;
+    settings.value = static_cast<double>(options.rank);
+    ++criteria;
+  }
+  if (given[1]) {
+    if (std::string msg = checkValue("energy", options.energy); !msg.empty())
+      return fail(msg);
+    settings.criterion = RankCriterion::Energy;
+    settings.value = options.energy;
+    ++criteria;
+  }
+  if (given[2]) {
+    if (std::string msg = checkValue("max-rel-error", options.maxRelError);
+        !msg.empty())
+      return fail(msg);
+    settings.criterion = RankCriterion::MaxRelError;
+    settings.value = options.maxRelError;
+    ++criteria;
+  }
+  if (criteria > 1)
+    return fail("rank=, energy= and max-rel-error= are mutually exclusive");
+  if (std::string msg = checkValue("min-flop-reduction", options.minFlopReduction);
+      !msg.empty())
+    return fail(msg);
+  settings.minFlopReduction = options.minFlopReduction;
+  if (options.intermediateBits < 2 || options.intermediateBits > 16)
+    return fail("intermediate-bits must be in [2, 16], got " +
+                std::to_string(options.intermediateBits));
+  return settings;
+}
+
+FailureOr<LowRankSummary> runLowRank(func::FuncOp func,
+                                     const LowRankOptions &options,
+                                     std::array<bool, 3> given) {
+  FailureOr<Settings> settings = validateOptions(func, options, given);
+  if (failed(settings))
+    return failure();
+  SmallVector<Operation *> candidates;
+  func.walk([&](Operation *op) {
+    if (isa<linalg::MatmulOp, linalg::MatvecOp, linalg::VecmatOp,
+            linalg::Conv2DNhwcHwcfOp, qc::MatmulOp, qc::Conv2DOp>(op))
+      candidates.push_back(op);
+  });
+  LowRankRewriter rewriter(*settings, options.intermediateBits);
+  for (Operation *op : candidates) {
+    LogicalResult result =
+        TypeSwitch<Operation *, LogicalResult>(op)
+            .Case<linalg::MatmulOp, linalg::MatvecOp, linalg::VecmatOp,
+                  linalg::Conv2DNhwcHwcfOp, qc::MatmulOp, qc::Conv2DOp>(
+                [&](auto typed) { return rewriter.rewrite(typed); })
+            .Default([](Operation *) { return success(); });
+    if (failed(result))
+      return failure();
+  }
+  return rewriter.getSummary();
+}
+
 struct LowRankPass final : qc::impl::LowRankBase<LowRankPass> {
   using LowRankBase::LowRankBase;
 
   void runOnOperation() override {
-    FailureOr<Settings> settings = validateOptions();
-    if (failed(settings))
+    LowRankOptions options;
+    options.rank = rank;
+    options.energy = energy;
+    options.maxRelError = maxRelError;
+    options.minFlopReduction = minFlopReduction;
+    options.intermediateBits = intermediateBits;
+    // Written on the command line counts as given even when it equals the
+    // "unset" default, so that rank=0 is an error rather than no rule.
+    std::array<bool, 3> given = {rank.hasValue() || rank != 0,
+                                 energy.hasValue() || energy != 0.0,
+                                 maxRelError.hasValue() || maxRelError != 0.0};
+    FailureOr<LowRankSummary> summary =
+        runLowRank(getOperation(), options, given);
+    if (failed(summary))
       return signalPassFailure();
-    SmallVector<Operation *> candidates;
-    getOperation().walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::MatvecOp, linalg::VecmatOp,
-              linalg::Conv2DNhwcHwcfOp, qc::MatmulOp, qc::Conv2DOp>(op))
-        candidates.push_back(op);
-    });
-    LowRankRewriter rewriter(*settings, intermediateBits);
-    for (Operation *op : candidates) {
-      LogicalResult result =
-          TypeSwitch<Operation *, LogicalResult>(op)
-              .Case<linalg::MatmulOp, linalg::MatvecOp, linalg::VecmatOp,
-                    linalg::Conv2DNhwcHwcfOp, qc::MatmulOp, qc::Conv2DOp>(
-                  [&](auto typed) { return rewriter.rewrite(typed); })
-              .Default([](Operation *) { return success(); });
-      if (failed(result))
-        return signalPassFailure();
-    }
-  }
-
-  /// Turns the options into settings; an option counts as given when it was
-  /// written on the command line or differs from its "unset" default.
-  FailureOr<Settings> validateOptions() {
-    Settings settings;
-    auto fail = [&](const std::string &msg) {
-      getOperation().emitError() << "qc-low-rank: " << msg;
-      return failure();
-    };
-    int given = 0;
-    if (rank.hasValue() || rank != 0) {
-      if (rank < 1)
-        return fail("rank must be >= 1, got " + std::to_string(rank));
-      settings.criterion = RankCriterion::Rank;
-      settings.value = static_cast<double>(rank);
-      ++given;
-    }
-    if (energy.hasValue() || energy != 0.0) {
-      if (std::string msg = checkValue("energy", energy); !msg.empty())
-        return fail(msg);
-      settings.criterion = RankCriterion::Energy;
-      settings.value = energy;
-      ++given;
-    }
-    if (maxRelError.hasValue() || maxRelError != 0.0) {
-      if (std::string msg = checkValue("max-rel-error", maxRelError); !msg.empty())
-        return fail(msg);
-      settings.criterion = RankCriterion::MaxRelError;
-      settings.value = maxRelError;
-      ++given;
-    }
-    if (given > 1)
-      return fail("rank=, energy= and max-rel-error= are mutually exclusive");
-    if (std::string msg = checkValue("min-flop-reduction", minFlopReduction);
-        !msg.empty())
-      return fail(msg);
-    settings.minFlopReduction = minFlopReduction;
-    if (intermediateBits < 2 || intermediateBits > 16)
-      return fail("intermediate-bits must be in [2, 16], got " +
-                  std::to_string(intermediateBits));
-    return settings;
+    numConsidered += summary->considered;
+    numFactorized += summary->factorized;
+    rankSum += summary->rankSum;
   }
 };
 
 } // namespace
+
+FailureOr<LowRankSummary>
+mlir::qc::factorizeLowRank(func::FuncOp func, const LowRankOptions &options) {
+  return runLowRank(func, options,
+                    {options.rank != 0, options.energy != 0.0,
+                     options.maxRelError != 0.0});
+}

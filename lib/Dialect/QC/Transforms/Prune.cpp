@@ -334,120 +334,142 @@ void rewrite(WeightSite &site) {
     site.constant->erase();
 }
 
+} // namespace
+
+FailureOr<PruneSummary> mlir::qc::pruneWeights(ModuleOp module,
+                                               StringRef pattern,
+                                               std::optional<double> sparsity,
+                                               StringRef scope) {
+  // Option errors have no op to point at: report them at the module's
+  // location without dumping the whole module as a note.
+  auto moduleError = [&] { return mlir::emitError(module.getLoc()); };
+  std::optional<double> requested = sparsity;
+  FailureOr<PruneSpec> defaults = parseSpec(pattern, requested, moduleError);
+  if (failed(defaults))
+    return failure();
+  if (scope != "layer" && scope != "global") {
+    moduleError() << "qc-prune: scope must be 'layer' or 'global', got '"
+                  << scope << "'";
+    return failure();
+  }
+
+  std::vector<WeightSite> sites;
+  bool failedAny = false;
+  module.walk([&](Operation *op) {
+    std::optional<unsigned> index = weightOperand(op);
+    if (!index)
+      return;
+    PruneSpec spec = *defaults;
+    bool overridden = false;
+    if (Attribute attr = op->getAttr("qc.prune")) {
+      auto dict = dyn_cast<DictionaryAttr>(attr);
+      auto pat = dict ? dict.getAs<StringAttr>("pattern") : StringAttr();
+      auto sp = dict ? dict.getAs<FloatAttr>("sparsity") : FloatAttr();
+      if (!dict || (dict.get("pattern") && !pat) ||
+          (dict.get("sparsity") && !sp)) {
+        op->emitError() << "qc-prune: 'qc.prune' must be a dictionary with "
+                           "optional 'pattern' (string) and 'sparsity' "
+                           "(float) entries";
+        failedAny = true;
+        return;
+      }
+      FailureOr<PruneSpec> parsed =
+          parseSpec(pat ? pat.getValue() : StringRef(pattern),
+                    sp ? std::optional<double>(sp.getValueAsDouble())
+                       : (pat ? std::nullopt : requested),
+                    [&] { return op->emitError(); });
+      if (failed(parsed)) {
+        failedAny = true;
+        return;
+      }
+      spec = *parsed;
+      overridden = true;
+    }
+    if (spec.kind == PruneSpec::Kind::None)
+      return;
+    FailureOr<std::optional<WeightSite>> site = matchSite(op, *index);
+    if (failed(site) || !*site)
+      return;
+    (*site)->spec = spec;
+    // A pattern asked for on this op must fit it; the pass-wide pattern
+    // skips the weights it cannot apply to (say a depthwise filter under
+    // 2:4) so that one option can be used on a whole model.
+    if (std::string why = misfit(**site); !why.empty()) {
+      if (overridden) {
+        op->emitError() << "qc-prune: " << why;
+        failedAny = true;
+      } else {
+        op->emitRemark() << "qc-prune: " << why << "; not pruned";
+      }
+      return;
+    }
+    (*site)->pruned.assign((*site)->magnitude.size(), false);
+    (*site)->local = overridden;
+    sites.push_back(std::move(**site));
+  });
+  if (failedAny)
+    return failure();
+
+  // Global scope: one ranking over every non-overridden, non-N:M weight.
+  std::vector<Unit> globalUnits;
+  int64_t globalElements = 0;
+  double globalSparsity = defaults->sparsity;
+  for (auto [i, site] : llvm::enumerate(sites)) {
+    if (site.spec.kind == PruneSpec::Kind::NM) {
+      pruneNM(site);
+      continue;
+    }
+    if (scope == "global" && !site.local) {
+      collectUnits(site, i, globalUnits);
+      globalElements += int64_t(site.magnitude.size());
+      continue;
+    }
+    std::vector<Unit> units;
+    collectUnits(site, i, units);
+    pruneLowest(units,
+                int64_t(std::nearbyint(site.spec.sparsity *
+                                       double(site.magnitude.size()))),
+                sites);
+  }
+  if (!globalUnits.empty())
+    pruneLowest(
+        globalUnits,
+        int64_t(std::nearbyint(globalSparsity * double(globalElements))),
+        sites);
+
+  PruneSummary summary;
+  for (WeightSite &site : sites) {
+    int64_t zeros = 0;
+    for (auto [i, p] : llvm::enumerate(site.pruned))
+      zeros += p || site.magnitude[i] == 0.0;
+    int64_t total = int64_t(site.pruned.size());
+    site.consumer->emitRemark()
+        << "qc-prune: " << site.spec.str() << ", sparsity "
+        << llvm::formatv("{0:F3}", double(zeros) / double(total)).str() << " ("
+        << zeros << " of " << total << " weights zero)";
+    rewrite(site);
+    ++summary.weights;
+    summary.elements += total;
+    summary.zeros += zeros;
+  }
+  return summary;
+}
+
+namespace {
 struct PrunePass final : qc::impl::QCPruneBase<PrunePass> {
   using QCPruneBase::QCPruneBase;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    // Option errors have no op to point at: report them at the module's
-    // location without dumping the whole module as a note.
-    auto moduleError = [&] { return mlir::emitError(module.getLoc()); };
     std::optional<double> requested;
     if (sparsity.hasValue())
       requested = sparsity;
-    FailureOr<PruneSpec> defaults = parseSpec(pattern, requested, moduleError);
-    if (failed(defaults))
+    FailureOr<PruneSummary> summary =
+        pruneWeights(getOperation(), pattern, requested, scope);
+    if (failed(summary))
       return signalPassFailure();
-    if (scope != "layer" && scope != "global") {
-      moduleError() << "qc-prune: scope must be 'layer' or 'global', got '"
-                         << scope << "'";
-      return signalPassFailure();
-    }
-
-    std::vector<WeightSite> sites;
-    bool failedAny = false;
-    module.walk([&](Operation *op) {
-      std::optional<unsigned> index = weightOperand(op);
-      if (!index)
-        return;
-      PruneSpec spec = *defaults;
-      bool overridden = false;
-      if (Attribute attr = op->getAttr("qc.prune")) {
-        auto dict = dyn_cast<DictionaryAttr>(attr);
-        auto pat = dict ? dict.getAs<StringAttr>("pattern") : StringAttr();
-        auto sp = dict ? dict.getAs<FloatAttr>("sparsity") : FloatAttr();
-        if (!dict || (dict.get("pattern") && !pat) ||
-            (dict.get("sparsity") && !sp)) {
-          op->emitError() << "qc-prune: 'qc.prune' must be a dictionary with "
-                             "optional 'pattern' (string) and 'sparsity' "
-                             "(float) entries";
-          failedAny = true;
-          return;
-        }
-        FailureOr<PruneSpec> parsed =
-            parseSpec(pat ? pat.getValue() : StringRef(pattern),
-                      sp ? std::optional<double>(sp.getValueAsDouble())
-                         : (pat ? std::nullopt : requested),
-                      [&] { return op->emitError(); });
-        if (failed(parsed)) {
-          failedAny = true;
-          return;
-        }
-        spec = *parsed;
-        overridden = true;
-      }
-      if (spec.kind == PruneSpec::Kind::None)
-        return;
-      FailureOr<std::optional<WeightSite>> site = matchSite(op, *index);
-      if (failed(site) || !*site)
-        return;
-      (*site)->spec = spec;
-      // A pattern asked for on this op must fit it; the pass-wide pattern
-      // skips the weights it cannot apply to (say a depthwise filter under
-      // 2:4) so that one option can be used on a whole model.
-      if (std::string why = misfit(**site); !why.empty()) {
-        if (overridden) {
-          op->emitError() << "qc-prune: " << why;
-          failedAny = true;
-        } else {
-          op->emitRemark() << "qc-prune: " << why << "; not pruned";
-        }
-        return;
-      }
-      (*site)->pruned.assign((*site)->magnitude.size(), false);
-      (*site)->local = overridden;
-      sites.push_back(std::move(**site));
-    });
-    if (failedAny)
-      return signalPassFailure();
-
-    // Global scope: one ranking over every non-overridden, non-N:M weight.
-    std::vector<Unit> globalUnits;
-    int64_t globalElements = 0;
-    double globalSparsity = defaults->sparsity;
-    for (auto [i, site] : llvm::enumerate(sites)) {
-      if (site.spec.kind == PruneSpec::Kind::NM) {
-        pruneNM(site);
-        continue;
-      }
-      if (scope == "global" && !site.local) {
-        collectUnits(site, i, globalUnits);
-        globalElements += int64_t(site.magnitude.size());
-        continue;
-      }
-      std::vector<Unit> units;
-      collectUnits(site, i, units);
-      pruneLowest(units,
-                  int64_t(std::nearbyint(site.spec.sparsity *
-                                         double(site.magnitude.size()))),
-                  sites);
-    }
-    if (!globalUnits.empty())
-      pruneLowest(globalUnits,
-                  int64_t(std::nearbyint(globalSparsity * double(globalElements))),
-                  sites);
-
-    for (WeightSite &site : sites) {
-      int64_t zeros = 0;
-      for (auto [i, p] : llvm::enumerate(site.pruned))
-        zeros += p || site.magnitude[i] == 0.0;
-      int64_t total = int64_t(site.pruned.size());
-      site.consumer->emitRemark()
-          << "qc-prune: " << site.spec.str() << ", sparsity "
-          << llvm::formatv("{0:F3}", double(zeros) / double(total)).str() << " ("
-          << zeros << " of " << total << " weights zero)";
-      rewrite(site);
-    }
+    numPrunedWeights += summary->weights;
+    numWeightElements += summary->elements;
+    numZeroElements += summary->zeros;
   }
 };
 

@@ -21,38 +21,49 @@ namespace mlir::qc {
 using namespace mlir;
 using namespace mlir::qc;
 
+FailureOr<SparsifySummary>
+mlir::qc::sparsifyWeights(ModuleOp module, const QCSparsifyOptions &options) {
+  if (!(options.minSparsity >= 0.0 && options.minSparsity < 1.0))
+    return mlir::emitError(module.getLoc())
+           << "qc-sparsify: min-sparsity must be in [0, 1), got "
+           << options.minSparsity;
+  if (options.target != "cpu" && options.target != "gpu")
+    return mlir::emitError(module.getLoc())
+           << "qc-sparsify: target must be 'cpu' or 'gpu', got '"
+           << options.target << "'";
+  if (!(options.nmCost > 0.0) || !(options.ellCost > 0.0) ||
+      !(options.nmCostGemv > 0.0) || !(options.ellCostGemv > 0.0))
+    return mlir::emitError(module.getLoc())
+           << "qc-sparsify: kernel costs must be positive";
+  SparsifySummary summary;
+  summary.removedChannels = removeZeroChannels(module);
+  SparseEncodingCounts counts = encodeSparseMatmuls(module, options);
+  summary.nmWeights = counts.nm;
+  summary.ellWeights = counts.ell;
+  summary.denseWeights = counts.dense;
+  return summary;
+}
+
 namespace {
 struct SparsifyPass final : qc::impl::QCSparsifyBase<SparsifyPass> {
   using QCSparsifyBase::QCSparsifyBase;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    if (!(minSparsity >= 0.0 && minSparsity < 1.0)) {
-      mlir::emitError(module.getLoc())
-          << "qc-sparsify: min-sparsity must be in [0, 1), got " << minSparsity;
-      return signalPassFailure();
-    }
-    if (target != "cpu" && target != "gpu") {
-      mlir::emitError(module.getLoc())
-          << "qc-sparsify: target must be 'cpu' or 'gpu', got '" << target
-          << "'";
-      return signalPassFailure();
-    }
-    if (!(nmCost > 0.0) || !(ellCost > 0.0) || !(nmCostGemv > 0.0) ||
-        !(ellCostGemv > 0.0)) {
-      mlir::emitError(module.getLoc())
-          << "qc-sparsify: kernel costs must be positive";
-      return signalPassFailure();
-    }
-    removeZeroChannels(module);
-    SparseKernelOptions options;
+    QCSparsifyOptions options;
     options.minSparsity = minSparsity;
-    options.gpu = target == "gpu";
+    options.target = target;
     options.nmCost = nmCost;
     options.ellCost = ellCost;
     options.nmCostGemv = nmCostGemv;
     options.ellCostGemv = ellCostGemv;
-    encodeSparseMatmuls(module, options);
+    FailureOr<SparsifySummary> summary =
+        sparsifyWeights(getOperation(), options);
+    if (failed(summary))
+      return signalPassFailure();
+    numRemovedChannels += summary->removedChannels;
+    numNMWeights += summary->nmWeights;
+    numELLWeights += summary->ellWeights;
+    numDenseWeights += summary->denseWeights;
   }
 };
 } // namespace

@@ -2,31 +2,33 @@
 #ifndef QC_LIB_DIALECT_QC_TRANSFORMS_SPARSIFY_H
 #define QC_LIB_DIALECT_QC_TRANSFORMS_SPARSIFY_H
 
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
 namespace mlir::qc {
 
-/// Cost-model parameters of the linalg-level encodings (docs/Sparsity.md).
-struct SparseKernelOptions {
-  double minSparsity = 0.5;
-  bool gpu = false;
-  /// Cost per stored entry relative to a dense multiply-add, for many rows
-  /// and for one row; interpolated as c + (c1 - c) / M.
-  double nmCost = 110.0, nmCostGemv = 6.0;
-  double ellCost = 70.0, ellCostGemv = 8.0;
-};
-
 /// Removes all-zero output channels of qc.matmul / qc.conv2d weights together
 /// with the matching input channels of their consumers, folding the constant
 /// outputs of the removed channels into the consumers' biases. Emits a remark
-/// per decision.
-void removeZeroChannels(ModuleOp module);
+/// per decision; returns the number of channels removed.
+int64_t removeZeroChannels(ModuleOp module);
+
+/// What the cost model chose for one contraction.
+enum class SparseEncoding { Dense, NM, ELL };
+
+struct SparseEncodingCounts {
+  int64_t dense = 0, nm = 0, ell = 0;
+};
 
 /// Rewrites i8 x constant-i8 -> i32 linalg.matmul and conv_2d_nhwc_hwcf ops
-/// into N:M or ELL gather kernels where the cost model says so. Emits a
-/// remark per decision, also for the convolutions it leaves dense.
-void encodeSparseMatmuls(ModuleOp module, const SparseKernelOptions &options);
+/// into N:M or ELL gather kernels where the cost model (the cost options of
+/// `options`, docs/Sparsity.md) says so. Emits a remark per decision, also
+/// for the convolutions it leaves dense; counts the costed contractions by
+/// encoding.
+SparseEncodingCounts encodeSparseMatmuls(ModuleOp module,
+                                         const QCSparsifyOptions &options);
 
 } // namespace mlir::qc
 

@@ -357,12 +357,20 @@ void shrinkProducer(Operation *producer) {
 
 } // namespace
 
-void mlir::qc::removeZeroChannels(ModuleOp module) {
+int64_t mlir::qc::removeZeroChannels(ModuleOp module) {
   SmallVector<Operation *> producers;
   module.walk([&](Operation *op) {
     if (isa<MatmulOp, Conv2DOp>(op))
       producers.push_back(op);
   });
-  for (Operation *op : producers)
+  int64_t removed = 0;
+  auto channels = [](Operation *op) {
+    return cast<RankedTensorType>(op->getResult(0).getType()).getShape().back();
+  };
+  for (Operation *op : producers) {
+    int64_t before = channels(op);
     shrinkProducer(op);
+    removed += before - channels(op);
+  }
+  return removed;
 }

@@ -307,7 +307,8 @@ void rewriteELL(RawMatmul &mm, ArrayRef<int8_t> w, int64_t l) {
 
 /// Takes the cost model's decision for one contraction and rewrites it.
 /// A conv counts as a matmul with N*OH*OW rows and K = KH*KW*C.
-void encodeOne(FailureOr<RawMatmul> mm, const SparseKernelOptions &options) {
+SparseEncoding encodeOne(FailureOr<RawMatmul> mm,
+                         const QCSparsifyOptions &options) {
   Operation *op = (*mm).op;
   SmallVector<int8_t> w;
   w.reserve(mm->k * mm->n);
@@ -331,7 +332,7 @@ void encodeOne(FailureOr<RawMatmul> mm, const SparseKernelOptions &options) {
                        << " below min-sparsity "
                        << llvm::formatv("{0:F3}", options.minSparsity).str()
                        << "; kept dense";
-    return;
+    return SparseEncoding::Dense;
   }
   // Cost per output element, in dense multiply-adds (docs/Sparsity.md).
   // With fewer than kVectorRows rows the kernel runs as scalar loops, whose
@@ -355,14 +356,14 @@ void encodeOne(FailureOr<RawMatmul> mm, const SparseKernelOptions &options) {
   double ellEntries =
       rows < kVectorRows ? double(longest) : double(nnz) / double(mm->n);
   double ell = ellEntries * perEntry(options.ellCost, options.ellCostGemv);
-  bool ellAllowed = !options.gpu;
+  bool ellAllowed = options.target != "gpu";
   if (nm < dense && nm <= (ellAllowed ? ell : INFINITY)) {
     op->emitRemark() << "qc-sparsify: " << nKeep << ":" << m << " (sparsity "
                      << sp << "), cost " << llvm::formatv("{0:F1}", nm).str()
                      << " vs dense " << llvm::formatv("{0:F1}", dense).str()
                      << ": N:M kernel";
     rewriteNM(*mm, w, nKeep, m);
-    return;
+    return SparseEncoding::NM;
   }
   if (ellAllowed && ell < dense) {
     op->emitRemark() << "qc-sparsify: unstructured (sparsity " << sp
@@ -371,7 +372,7 @@ void encodeOne(FailureOr<RawMatmul> mm, const SparseKernelOptions &options) {
                      << " vs dense " << llvm::formatv("{0:F1}", dense).str()
                      << ": ELL kernel";
     rewriteELL(*mm, w, longest);
-    return;
+    return SparseEncoding::ELL;
   }
   if (!ellAllowed && ell < dense)
     op->emitRemark() << "qc-sparsify: unstructured sparsity " << sp
@@ -381,6 +382,7 @@ void encodeOne(FailureOr<RawMatmul> mm, const SparseKernelOptions &options) {
                      << llvm::formatv("{0:F1}", std::min(nm, ell)).str()
                      << " vs dense " << llvm::formatv("{0:F1}", dense).str()
                      << "); kept dense";
+  return SparseEncoding::Dense;
 }
 
 /// The constant behind `v`, looking through reshapes (the depthwise and
@@ -412,8 +414,23 @@ int64_t groupedConvGroups(linalg::GenericOp op) {
 
 } // namespace
 
-void mlir::qc::encodeSparseMatmuls(ModuleOp module,
-                                   const SparseKernelOptions &options) {
+SparseEncodingCounts
+mlir::qc::encodeSparseMatmuls(ModuleOp module,
+                              const QCSparsifyOptions &options) {
+  SparseEncodingCounts counts;
+  auto count = [&](SparseEncoding encoding) {
+    switch (encoding) {
+    case SparseEncoding::Dense:
+      ++counts.dense;
+      break;
+    case SparseEncoding::NM:
+      ++counts.nm;
+      break;
+    case SparseEncoding::ELL:
+      ++counts.ell;
+      break;
+    }
+  };
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
     if (isa<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp,
@@ -424,10 +441,10 @@ void mlir::qc::encodeSparseMatmuls(ModuleOp module,
   for (Operation *op : ops) {
     if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
       if (FailureOr<RawMatmul> mm = matchRawMatmul(matmul); succeeded(mm))
-        encodeOne(mm, options);
+        count(encodeOne(mm, options));
     } else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op)) {
       if (FailureOr<RawMatmul> mm = matchRawConv(conv); succeeded(mm))
-        encodeOne(mm, options);
+        count(encodeOne(mm, options));
     } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
       int64_t groups = groupedConvGroups(generic);
       if (groups > 1)
@@ -447,4 +464,5 @@ void mlir::qc::encodeSparseMatmuls(ModuleOp module,
              "for N:M groups along C or for a stored index per entry to pay";
     }
   }
+  return counts;
 }

@@ -192,7 +192,7 @@ def QC_MatmulOp : QC_RequantizingOp<"matmul"> {
     range. All arithmetic is integer; i32 sums wrap modulo 2^32 (the result is
     exact whenever the true sum fits in i32, which the verifier guarantees).
 
-    Verifier rules: ranks 2/2/1; `K` and `N` agree; lhs and result per-tensor;
+    Verifier rules: ranks 2/2/1; `K` static; `K` and `N` agree; lhs and result per-tensor;
     rhs per-tensor or per-axis on axis 1 with `N` parameters; bias storage
     i32 with zero point 0 and scale `s_a * s_b[n]` (relative error <= 1e-6);
     expressed types agree; `K * max|a - z_a| * max|b - z_b| <= 2^31 - 1` (no

@@ -27,6 +27,47 @@ void populateFakeQuantBoundaryPatterns(RewritePatternSet &patterns);
 void populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
                                    RequantProfile profile);
 
+//===----------------------------------------------------------------------===//
+// The compression passes as functions, for compilers that embed qc: each
+// does what its pass does (same options, remarks and errors) on the op it
+// is given and returns what the pass counts in its statistics. They fail
+// after emitting an error for invalid options or IR.
+//===----------------------------------------------------------------------===//
+
+/// What --qc-prune did.
+struct PruneSummary {
+  int64_t weights = 0;  ///< constant weights pruned
+  int64_t elements = 0; ///< their elements
+  int64_t zeros = 0;    ///< of which zero afterwards
+};
+/// --qc-prune{pattern, sparsity, scope}; `sparsity` unset means the pass's
+/// default (the one N:M implies, else 0.5).
+FailureOr<PruneSummary> pruneWeights(ModuleOp module, StringRef pattern,
+                                     std::optional<double> sparsity,
+                                     StringRef scope = "layer");
+
+/// What --qc-sparsify did.
+struct SparsifySummary {
+  int64_t removedChannels = 0; ///< zero output channels removed
+  int64_t nmWeights = 0;       ///< weights encoded N:M
+  int64_t ellWeights = 0;      ///< weights encoded ELL
+  int64_t denseWeights = 0;    ///< weights the cost model kept dense
+};
+/// --qc-sparsify with `options` (defaults: the pass's, see Passes.td).
+FailureOr<SparsifySummary> sparsifyWeights(ModuleOp module,
+                                           const QCSparsifyOptions &options);
+
+/// What --qc-low-rank did.
+struct LowRankSummary {
+  int64_t considered = 0; ///< contractions a rank rule applied to
+  int64_t factorized = 0; ///< of which rewritten through a rank-r intermediate
+  int64_t rankSum = 0;    ///< sum of the chosen ranks
+};
+/// --qc-low-rank on one function. `rank`, `energy` and `maxRelError` count as
+/// given when non-zero (at most one may be).
+FailureOr<LowRankSummary> factorizeLowRank(func::FuncOp func,
+                                           const LowRankOptions &options);
+
 #define GEN_PASS_REGISTRATION
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
 } // namespace qc

@@ -116,6 +116,14 @@ def LowRank : Pass<"qc-low-rank", "func::FuncOp"> {
            /*default=*/"16",
            "Storage bits (2..16) of the quantized intermediate activation">
   ];
+  let statistics = [
+    Statistic<"numConsidered", "considered-ops",
+              "Contractions with a constant weight that were considered">,
+    Statistic<"numFactorized", "factorized-ops",
+              "Contractions rewritten as two through a rank-r intermediate">,
+    Statistic<"rankSum", "rank-sum",
+              "Sum of the chosen ranks (divide by factorized-ops for the mean)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
@@ -159,6 +167,13 @@ def QCPrune : Pass<"qc-prune", "ModuleOp"> {
            "target fraction of zeros in [0, 1) (N:M implies (M - N) / M)">,
     Option<"scope", "scope", "std::string", "\"layer\"",
            "layer: a target per weight; global: one threshold over all weights">
+  ];
+  let statistics = [
+    Statistic<"numPrunedWeights", "pruned-weights", "Constant weights pruned">,
+    Statistic<"numWeightElements", "weight-elements",
+              "Elements of the pruned weights">,
+    Statistic<"numZeroElements", "zero-elements",
+              "Elements of the pruned weights that are zero afterwards">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::quant::QuantDialect"];
@@ -213,6 +228,16 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
            "matrix-vector product, in dense multiply-adds (measured)">,
     Option<"ellCostGemv", "ell-cost-gemv", "double", "7.0",
            "the same for an ELL entry">
+  ];
+  let statistics = [
+    Statistic<"numRemovedChannels", "removed-channels",
+              "Zero output channels removed from qc.matmul / qc.conv2d">,
+    Statistic<"numNMWeights", "nm-weights",
+              "Constant weights encoded as N:M (values + in-group offsets)">,
+    Statistic<"numELLWeights", "ell-weights",
+              "Constant weights encoded as ELL (values + row indices)">,
+    Statistic<"numDenseWeights", "dense-weights",
+              "Constant weights the cost model kept dense">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

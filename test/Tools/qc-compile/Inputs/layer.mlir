@@ -1,0 +1,27 @@
+// The same layer at a static batch of 2, named @layer.
+func.func @layer(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:-3> : tensor<2x4xf32>
+  %w = arith.constant dense<[[0.1, 0.2, 0.3], [-0.1, -0.2, -0.3], [0.0, 1.5, -1.5], [0.5, 0.5, 0.5]]> : tensor<4x3xf32>
+  %wq = qc.fake_quant %w to !quant.uniform<i8<-127:127>:f32, 0.01> : tensor<4x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %mm = linalg.matmul ins(%xq, %wq : tensor<2x4xf32>, tensor<4x3xf32>) outs(%init : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %b = arith.constant dense<[0.1, -0.2, 1.0]> : tensor<3xf32>
+  %add = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<2x3xf32>, tensor<3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3xf32>
+  %relu6 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%add : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %lo = arith.maximumf %a, %zero : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  } -> tensor<2x3xf32>
+  %y = qc.fake_quant %relu6 to !quant.uniform<i8:f32, 0.05:-128> : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
