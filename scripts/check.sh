@@ -2,7 +2,9 @@
 # Runs the whole qc test suite (lit: dialect, passes, pipelines, CPU and Vulkan
 # execution, Python and C API tests), then the model zoo (examples/zoo: every
 # model and form imported, compiled and run on CPU and Vulkan, compared with
-# ONNX Runtime), and ends with one "N passed, N failed" line.
+# ONNX Runtime), then the lit suite on an ASan + UBSan build and a short run of
+# every fuzz target (docs/Testing.md), and ends with one "N passed, N failed"
+# line. QC_CHECK_SANITIZE=0 skips the sanitized suite and the fuzzing.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${QC_BUILD_DIR:-$root/build}"
@@ -11,21 +13,43 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 ninja -C "$build" check-qc 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [[ "${QC_CHECK_SANITIZE:-1}" != 0 ]]; then
+  # One instrumented build serves both: QC_FUZZ=ON compiles qc with
+  # ASan + UBSan (and libFuzzer's coverage), so the sanitized suite needs no
+  # second build. sanitize.sh prints lit's summary into the same log.
+  # CI's budget (docs/Testing.md, "Cost in CI") allows the sanitized suite on
+  # the tests that run qc's C++ directly (dialect, passes, pipelines, tools,
+  # C API, Vulkan runtime errors, fuzz regressions), not the Python and
+  # execution suites; scripts/sanitize.sh with no filter runs them all.
+  fuzz_build="${QC_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+  subset='^QC :: (Dialect|Conversion|Codegen|GPU|Pipelines|Target|Numerics|CAPI|Fuzz|Tools)/|^QC :: Integration/Vulkan/(runtime-errors|bundle-roundtrip)\.mlir$'
+  echo "check: sanitized suite on the subset ${QC_CHECK_SANITIZE_FILTER:-$subset}"
+  QC_FUZZ=ON QC_SANITIZE_BUILD_DIR="$fuzz_build" "$root/scripts/sanitize.sh" \
+    --filter "${QC_CHECK_SANITIZE_FILTER:-$subset}" 2>&1 | tee -a "$log"
+  ((PIPESTATUS[0] == 0)) || status=1
+  # A fixed number of executions per target (capped at 60 s each): a
+  # regression check of the fuzzers and their corpora rather than a search
+  # (scripts/fuzz.sh SECONDS for that).
+  QC_FUZZ_RUNS="${QC_CHECK_FUZZ_RUNS:-500}" QC_FUZZ_BUILD_DIR="$fuzz_build" \
+    "$root/scripts/fuzz.sh" "${QC_CHECK_FUZZ_SECONDS:-60}" || status=1
+fi
 # lit's summary: "  Passed: 12 (...)" or, with several categories, "  Passed     : 12 (...)".
-count() { sed -nE "s/^ *$1 *: +([0-9]+).*/\1/p" "$log" | tail -1; }
+count() { sed -nE "s/^ *$1 *: +([0-9]+).*/\1/p" "$log" | awk '{ s += $1 } END { print s + 0 }'; }
 passed=$(( $(count Passed) + $(count "Expectedly Failed") + 0 ))
 failed=$(( $(count Failed) + $(count Unresolved) + $(count "Timed Out") + $(count "Unexpectedly Passed") + 0 ))
 if (( status != 0 && failed == 0 )); then failed=1; fi
-# The zoo: one check per model and form (CPU = Vulkan bit for bit, no step
-# failing); QC_ZOO_MODELS="vgg16 bert_layer" restricts it.
+# The zoo: one check per model and form (no step failing, CPU = Vulkan and
+# CPU = the numpy evaluation bit for bit: "ok" in its JSON lines);
+# --suite: one form per model, two inputs (the full table is scripts/demo.sh);
+# QC_ZOO_MODELS="vgg16 bert_layer" restricts it.
 zoo_log=$(mktemp)
-/usr/bin/python3 "$root/examples/zoo/run_zoo.py" --build "$build" --json "$zoo_log.json" | tee "$zoo_log"
+/usr/bin/python3 "$root/examples/zoo/run_zoo.py" --build "$build" --suite --json "$zoo_log.json" | tee "$zoo_log"
 zoo_status=${PIPESTATUS[0]}
 zoo_rows=$(grep -c '^{' "$zoo_log" || true)
-zoo_bad=$(grep '^{' "$zoo_log" | grep -v '"expected_failure": true' | grep -c -e '"error"' -e '"cpu_eq_vulkan": false' || true)
+zoo_bad=$(grep '^{' "$zoo_log" | grep -c '"ok": false' || true)
 if (( zoo_bad > 0 )); then
   echo "check: zoo rows that failed:"
-  grep '^{' "$zoo_log" | grep -v '"expected_failure": true' | grep -e '"error"' -e '"cpu_eq_vulkan": false'
+  grep '^{' "$zoo_log" | grep '"ok": false'
 fi
 if (( zoo_status != 0 && zoo_bad == 0 )); then echo "check: the zoo run failed (exit $zoo_status)"; fi
 passed=$(( passed + zoo_rows - zoo_bad ))

@@ -3,6 +3,7 @@
 # digits models (ONNX QDQ from PyTorch QAT) through the whole pipeline and run
 # them as integer code on the CPU and on Vulkan (lavapipe, or a real GPU);
 # then the model zoo table (model x form: imports, integer-only, CPU = Vulkan,
+# CPU = the numpy evaluation of the folded IR,
 # agreement with ONNX Runtime).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -23,6 +23,8 @@ packages=(
   libeigen3-dev libdnnl-dev
   # gemmlowp headers: the reference qc's default profile is checked against
   libgemmlowp-dev
+  # libFuzzer and the ASan/UBSan runtimes (scripts/fuzz.sh, scripts/sanitize.sh)
+  libclang-rt-22-dev
 )
 
 missing=()

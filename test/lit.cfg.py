@@ -19,7 +19,29 @@ config.substitutions.append(("%qc_obj_root", config.qc_obj_root))
 config.substitutions.append(("%qc_lib_dir", config.qc_lib_dir))
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 # Debian's interpreter has numpy; the first python3 on PATH may not.
-config.substitutions.append(("%python", config.python_executable))
+python = config.python_executable
+# A sanitizer build (QC_SANITIZE, docs/Testing.md): every finding fails its
+# test. The suppressions name third-party code only, each with its reason.
+if config.qc_sanitize:
+    config.available_features.add("sanitizer")
+    suppressions = os.path.join(config.qc_src_root, "test", "sanitizers")
+    # allow_user_poisoning=0: LLVM's BumpPtrAllocator, inlined into qc's
+    # instrumented code, poisons slabs that the uninstrumented libMLIR.so
+    # then allocates from without unpoisoning (a false use-after-poison).
+    config.environment["ASAN_OPTIONS"] = ":".join([
+        "detect_leaks=1", "strict_string_checks=1", "check_initialization_order=1",
+        "allow_user_poisoning=0",
+        "suppressions=" + os.path.join(suppressions, "asan.supp")])
+    config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(suppressions, "lsan.supp")
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    if config.qc_asan_runtime:
+        # Python is not instrumented: the shared ASan runtime must come first
+        # for libQCCAPI.so to load into it. CPython does not free its objects
+        # at exit, so leak checking is off in Python processes (the C API's
+        # own leaks are checked by qc-capi-test).
+        python = "env LD_PRELOAD=%s ASAN_OPTIONS=%s:detect_leaks=0 %s" % (
+            config.qc_asan_runtime, config.environment["ASAN_OPTIONS"], python)
+config.substitutions.append(("%python", python))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
                                      "VK_ICD_FILENAMES", "VK_DRIVER_FILES"])
@@ -43,6 +65,9 @@ tools = [ToolSubst("qc-opt", unresolved="fatal"),
          # Python tools generated with QC_PYTHON as their interpreter.
          ToolSubst("qc-import-onnx", unresolved="fatal"),
          ToolSubst("qc-inspect", unresolved="fatal")]
+tools += [ToolSubst(t, unresolved="fatal") for t in [
+    "qc-parse-fuzzer", "qc-pass-fuzzer", "qc-pipeline-fuzzer", "qc-npy-fuzzer",
+    "qc-bundle-fuzzer"]]
 # Execution tests run the upstream CPU pipeline and JIT themselves.
 tools += [ToolSubst(t, unresolved="fatal") for t in ["mlir-opt", "mlir-runner"]]
 # LLVM's test utilities and binary tools live in llvm_tools_dir, which need

@@ -9,6 +9,9 @@
 # CHECK: mlp_linear_relu: ok
 # CHECK: cnn_conv_relu_pool: ok
 # CHECK: residual_add_cat_depthwise: ok
+# CHECK: conv_bn_relu: ok
+# CHECK: conv_bn_stride: ok
+# CHECK: functional_se: ok
 # CHECK: ir_mlp
 # CHECK: qc.fake_quant %arg0 to !quant.uniform<u8<0:127>:f32,
 # CHECK: qc.fake_quant %{{.*}} to !quant.uniform<i8:f32:1, {
@@ -19,8 +22,8 @@
 # CHECK: linalg.conv_2d_nhwc_hwcf
 # CHECK: linalg.pooling_nhwc_max
 # CHECK: errors
-# CHECK-NEXT: FX node 'sigmoid' (call_function sigmoid): unsupported function sigmoid
-# CHECK-NEXT: FX node 'conv' (call_module conv): QAT module ConvBnReLU2d with batch norm is not supported
+# CHECK-NEXT: FX node 'exp' (call_function exp): unsupported function exp
+# CHECK-NEXT: FX node 'conv' (call_module conv): ConvBnReLU2d in training mode: call .eval()
 import copy
 import os
 import sys
@@ -106,9 +109,42 @@ def check(name, model, shape):
     return text
 
 
+# QAT ConvBn2d / ConvBnReLU2d (prepare_qat_fx fuses Conv + BatchNorm): the
+# batch norm folds into the convolution's weight scales and bias.
+class WithBN(nn.Module):
+    def __init__(self, relu=True, stride=1, bias=True):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 5, 3, padding=1, stride=stride, bias=bias)
+        self.bn, self.relu = nn.BatchNorm2d(5), nn.ReLU() if relu else nn.Identity()
+        with torch.no_grad():  # statistics far from the identity
+            self.bn.running_mean.uniform_(-1, 1)
+            self.bn.running_var.uniform_(0.2, 3)
+            self.bn.weight.uniform_(0.3, 2)
+            self.bn.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        return self.relu(self.bn(self.conv(x)))
+
+
+# torchvision's functional forms (mobilenet_v3's squeeze-excite, hardswish).
+class FunctionalSE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.fc = nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        y = nn.functional.hardswish(self.conv(x))
+        s = nn.functional.hardsigmoid(self.fc(nn.functional.adaptive_avg_pool2d(y, 1)))
+        z = torch.tanh(y * s) + torch.sigmoid(y)
+        return nn.functional.dropout(z, 0.2, training=False)
+
+
 ir_mlp = check("mlp_linear_relu", MLP(), (4, 12))
 ir_cnn = check("cnn_conv_relu_pool", CNN(), (2, 2, 8, 8))
 check("residual_add_cat_depthwise", Residual(), (1, 4, 5, 5))
+check("conv_bn_relu", WithBN(), (2, 3, 6, 6))
+check("conv_bn_stride", WithBN(relu=False, stride=2, bias=False), (2, 3, 7, 7))
+check("functional_se", FunctionalSE(), (2, 3, 5, 5))
 print("ir_mlp")
 print(ir_mlp)
 print("ir_cnn")
@@ -117,22 +153,13 @@ print(ir_cnn)
 
 class Bad(nn.Module):
     def forward(self, x):
-        return torch.sigmoid(x)
-
-
-class WithBN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv, self.bn, self.relu = nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2), nn.ReLU()
-
-    def forward(self, x):
-        return self.relu(self.bn(self.conv(x)))
+        return torch.exp(x)
 
 
 print("errors")
-for model, shape in ((Bad(), (1, 4)), (WithBN(), (1, 1, 3, 3))):
+for model, shape, train in ((Bad(), (1, 4), False), (WithBN(), (1, 3, 3, 3), True)):
     try:
-        import_fx(prepared(model, shape), [shape])
+        import_fx(prepared(model, shape).train(train), [shape])
         raise AssertionError("expected an import error")
     except ImportError_ as e:
         print(e)

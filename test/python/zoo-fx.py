@@ -4,8 +4,8 @@
 # torch's QAT forward: bit for bit except where torch's x * (1/s) and qc's
 # x / s round a quotient within one ulp of a tie differently
 # (docs/Importers.md): at most one output step.
-# (resnet18 / mobilenet use torchvision's
-# eager quantizable models, whose QAT ConvBn modules the FX importer refuses.)
+# (resnet18 / mobilenet use torchvision's eager quantizable models; the FX
+# importer's ConvBn folding is tested on small models in torch-import.py.)
 #
 # RUN: %python %s | FileCheck %s
 # CHECK: vgg16: FX import ~ torch QAT forward

@@ -453,13 +453,27 @@ struct Conv2DOpLowering final : OpConversionPattern<Conv2DOp> {
     std::optional<unsigned> windowArg;
     ParamRef zwParam;
     if (needWindowSums) {
-      // Output channel f belongs to group f / (F / G).
-      AffineExpr group = groups == 1 ? rewriter.getAffineConstantExpr(0)
-                                     : rewriter.getAffineDimExpr(3).floorDiv(fg);
+      // Output channel f belongs to group f / (F / G). The group sums are
+      // broadcast to the channels first: an indexing map `f floordiv (F/G)`
+      // would be tiled wrongly (scf::tileUsingSCF offsets the slice by
+      // `f0 floordiv (F/G)` and keeps the map on the tile's local index).
+      if (groups != 1 && fg != 1) {
+        GenericBuilder broadcast(rewriter, loc, 5);
+        unsigned sums = broadcast.addInput(windowSums, {0, 1, 2, 3});
+        Value perChannel = broadcast.build(
+            tensor::EmptyOp::create(rewriter, loc, sizes({oh, ow, groups, fg}), i32),
+            {0, 1, 2, 3, 4}, {kPar, kPar, kPar, kPar, kPar},
+            [&](OpBuilder &, Location, ValueRange args) { return args[sums]; });
+        windowSums = tensor::CollapseShapeOp::create(
+            rewriter, loc, perChannel,
+            ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+      }
+      AffineExpr channel = groups == 1 ? rewriter.getAffineConstantExpr(0)
+                                       : rewriter.getAffineDimExpr(3);
       AffineMap map = AffineMap::get(
           4, 0,
           {rewriter.getAffineDimExpr(0), rewriter.getAffineDimExpr(1),
-           rewriter.getAffineDimExpr(2), group},
+           rewriter.getAffineDimExpr(2), channel},
           rewriter.getContext());
       windowArg = generic.addInput(windowSums, map);
       zwParam = generic.addParam(zw, 3);

@@ -1,6 +1,7 @@
 //===- Bundle.cpp - manifest.json + .spv + .bin directory I/O -------------===//
 #include "qc/Runtime/Vulkan/Bundle.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -160,7 +161,7 @@ private:
 };
 } // namespace
 
-static Expected<std::vector<char>> readFile(StringRef path) {
+static Expected<std::vector<char>> readDiskFile(StringRef path) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
       MemoryBuffer::getFile(path, /*IsText=*/false,
                             /*RequiresNullTerminator=*/false);
@@ -172,6 +173,17 @@ static Expected<std::vector<char>> readFile(StringRef path) {
   return std::vector<char>(bytes.begin(), bytes.end());
 }
 
+/// A name writeBundle can produce: one path component of identifier
+/// characters. Anything else in a manifest (a path, "..") is refused rather
+/// than read from or written to outside the bundle directory.
+static bool isPlainName(StringRef name) {
+  return !name.empty() && name.front() != '.' &&
+         llvm::all_of(name, [](char c) {
+           return llvm::isAlnum(c) || c == '_' || c == '.' || c == '-' ||
+                  c == '$';
+         });
+}
+
 static std::optional<BufferRole> parseRole(StringRef name) {
   for (BufferRole role : {BufferRole::Input, BufferRole::Output,
                           BufferRole::Intermediate, BufferRole::Constant})
@@ -181,6 +193,10 @@ static std::optional<BufferRole> parseRole(StringRef name) {
 }
 
 Expected<Bundle> readBundle(StringRef dir) {
+  return readBundle(dir, readDiskFile);
+}
+
+Expected<Bundle> readBundle(StringRef dir, BundleFileReader readFile) {
   auto join = [&](StringRef name) {
     SmallString<256> path(dir);
     sys::path::append(path, name);
@@ -265,6 +281,9 @@ Expected<Bundle> readBundle(StringRef dir) {
       std::string file;
       if (Error err = r.get(*obj, "file", file, where))
         return std::move(err);
+      if (!isPlainName(file))
+        return r.error(where + ": file '" + file +
+                       "' is not a file name in the bundle directory");
       Expected<std::vector<char>> data = readFile(join(file));
       if (!data)
         return data.takeError();
@@ -294,6 +313,14 @@ Expected<Bundle> readBundle(StringRef dir) {
       return std::move(err);
     if (Error err = r.get(*obj, "spirv", file, where))
       return std::move(err);
+    // Kernel names are file names (<name>.spv) when the bundle is written.
+    if (!isPlainName(kernel.name) || !isPlainName(file))
+      return r.error(where + ": kernel name '" + kernel.name + "' or file '" +
+                     file + "' is not a file name in the bundle directory");
+    if (llvm::any_of(bundle.kernels, [&](const KernelDesc &other) {
+          return other.name == kernel.name;
+        }))
+      return r.error(where + ": duplicate kernel name '" + kernel.name + "'");
     if (Error err = r.get(*obj, "workgroup_size", size, where))
       return std::move(err);
     if (size.size() != 3)

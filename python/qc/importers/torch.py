@@ -127,10 +127,11 @@ class FxImporter:
             return self._fq(x, m, where)
         if isinstance(m, (torch.ao.quantization.ObserverBase,)):
             return x  # an observer alone does not change values
-        if type(m).__name__ in ("ConvBn2d", "ConvBnReLU2d", "LinearBn1d"):
-            raise ImportError_("%s: QAT module %s with batch norm is not supported: fold the batch norm "
-                               "(torch.ao.quantization.fuse_modules in eval mode) before prepare_qat_fx"
-                               % (where, type(m).__name__))
+        if type(m).__name__ in ("ConvBn2d", "ConvBnReLU2d"):
+            return self._conv_bn(x, m, where)
+        if type(m).__name__ == "LinearBn1d":
+            raise ImportError_("%s: QAT module LinearBn1d is not supported: fold the batch norm "
+                               "(torch.ao.quantization.fuse_modules in eval mode) before prepare_qat_fx" % where)
         relu = isinstance(m, (nni.LinearReLU, nni.ConvReLU2d)) or type(m).__name__ in ("LinearReLU", "ConvReLU2d")
         if isinstance(m, nn.Linear):
             w = self._weight(m, where)
@@ -188,6 +189,61 @@ class FxImporter:
                 raise ImportError_("%s: only AdaptiveAvgPool2d(1) is supported" % where)
             return self.b.pool("avg_pool", x, x.shape[2:], (1, 1), (0, 0, 0, 0), where)
         raise ImportError_("%s: unsupported module %s" % (where, type(m).__name__))
+
+    def _conv_bn(self, x, m, where):
+        """QAT ConvBn2d / ConvBnReLU2d in eval mode, folded like the ONNX
+        importer folds Conv -> Div -> BatchNormalization (docs/Importers.md):
+        torch computes bn(conv(x, fq(W * f)) / f + b) with f = gamma / sqrt(var + eps);
+        the graph has one convolution whose weight codes are fq(W * f)'s and
+        whose per-channel scales are s * m, m = gamma / sqrt(var + eps) / f (1 up
+        to f32 rounding), and the bias (b - mean) * gamma / sqrt(var + eps) + beta."""
+        import torch
+        bn = m.bn
+        if bn.training or m.training:
+            raise ImportError_("%s: %s in training mode: call .eval() (batch norm must use its running "
+                               "statistics)" % (where, type(m).__name__))
+        if getattr(m, "_enable_slow_path_for_better_numerical_stability", False):
+            raise ImportError_("%s: the slow ConvBn path is not supported" % where)
+        if m.padding_mode != "zeros" or isinstance(m.padding, str):
+            raise ImportError_("%s: padding %r / padding_mode %r is not supported" % (where, m.padding,
+                                                                                     m.padding_mode))
+        if bn.weight is None or bn.running_var is None:
+            raise ImportError_("%s: batch norm without affine weight or running statistics" % where)
+        with torch.no_grad():
+            f = bn.weight / torch.sqrt(bn.running_var + bn.eps)          # f32, as torch computes it
+            w = m.weight * f.reshape([-1, 1, 1, 1])
+        f64 = f.double().numpy()
+        std = np.sqrt(bn.running_var.detach().double().numpy() + float(bn.eps))
+        gamma = bn.weight.detach().double().numpy()
+        mult = gamma / std / f64
+        if not np.all(np.isfinite(mult)) or not np.all(mult > 0):
+            raise ImportError_("%s: batch norm with a zero or negative weight cannot be folded into the "
+                               "weight scales" % where)
+        wfq = m.weight_fake_quant
+        qp = qparams_of(wfq, where + " weight")
+        enabled = not hasattr(wfq, "fake_quant_enabled") or bool(wfq.fake_quant_enabled[0])
+        w = w.detach().numpy().astype(np.float32)
+        if enabled:
+            if qp.axis not in (None, 0):
+                raise ImportError_("%s: per-channel weight quantization on axis %d (expected 0)" % (where, qp.axis))
+            # torch's fake quantization: nearbyint(w * (1 / s)) + z, clamped.
+            shape = (-1, 1, 1, 1)
+            s32 = qp.scale.astype(np.float32).reshape(shape) if qp.axis == 0 else np.float32(qp.scale[0])
+            z = qp.zero_point.reshape(shape) if qp.axis == 0 else qp.zero_point[0]
+            codes = np.clip(np.rint(w * (np.float32(1) / s32)) + z, qp.qmin, qp.qmax)
+            scale = np.broadcast_to(qp.scale.astype(np.float32).astype(np.float64), mult.shape) * mult
+            zp = np.broadcast_to(qp.zero_point, mult.shape)
+            qp = QParams(scale.astype(np.float32).astype(np.float64), zp, qp.qmin, qp.qmax, qp.bits, qp.signed, 0)
+            values = ((codes - zp.reshape(shape)) * scale.astype(np.float32).reshape(shape)).astype(np.float32)
+            weight = self.b.fake_quant(self.b.const(values), qp, where + " weight")
+        else:
+            weight = self.b.const((w.astype(np.float64) * mult.reshape(-1, 1, 1, 1)).astype(np.float32))
+        b = m.bias.detach().double().numpy() if m.bias is not None else np.zeros(mult.shape)
+        bias = (b - bn.running_mean.detach().double().numpy()) * (gamma / std) + bn.bias.detach().double().numpy()
+        ph, pw = m.padding
+        y = self.b.conv2d(x, weight, self.b.const(bias.astype(np.float32)), m.stride, m.dilation,
+                          (ph, pw, ph, pw), m.groups, where)
+        return self.b.clamp(y, 0.0, np.inf, where) if type(m).__name__ == "ConvBnReLU2d" else y
 
     def _pool(self, x, m, where):
         import torch.nn as nn
@@ -250,6 +306,19 @@ class FxImporter:
             hi = args[2] if len(args) > 2 else node.kwargs.get("max")
             return self.b.clamp(self._arg(args[0], node), -np.inf if lo is None else lo,
                                 np.inf if hi is None else hi, where)
+        if fn in (F.adaptive_avg_pool2d, torch.nn.functional.adaptive_avg_pool2d):
+            x = self._arg(args[0], node)
+            size = args[1] if len(args) > 1 else node.kwargs.get("output_size")
+            if size not in (1, (1, 1), [1, 1]):
+                raise ImportError_("%s: only adaptive_avg_pool2d(x, 1) is supported" % where)
+            return self.b.pool("avg_pool", x, x.shape[2:], (1, 1), (0, 0, 0, 0), where)
+        unary = {F.hardswish: ("hardswish", {}), F.hardsigmoid: ("hardsigmoid", {"alpha": 1 / 6.0, "beta": 0.5}),
+                 torch.sigmoid: ("sigmoid", {}), torch.tanh: ("tanh", {}), F.silu: ("silu", {})}
+        if fn in unary:
+            x = self._arg(args[0], node)
+            return self.b.op("unary", [x], dict(unary[fn][1], fn=unary[fn][0]), x.shape, x.nhwc, where)
+        if fn is F.dropout:
+            return self._arg(args[0], node)
         if fn is torch.cat:
             dim = args[1] if len(args) > 1 else node.kwargs.get("dim", 0)
             return self.b.concat([self._arg(a, node) for a in args[0]], dim, where)

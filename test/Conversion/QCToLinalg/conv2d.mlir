@@ -56,11 +56,17 @@ func.func @depthwise(%x: tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1>>)
 
 // Depthwise with a filter zero point: the per-channel window sums of
 // linalg.pooling_nhwc_sum are the group sums; channel f reads group f / 2.
-// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3 floordiv 2)>
+// They are broadcast to the channels in [N, OH, OW, G, F/G] first: an
+// indexing map `d3 floordiv 2` would be tiled wrongly by the CPU pipeline.
+// CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[GROUPS:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @depthwise_zero_point
+// CHECK-NOT: floordiv
 // CHECK: linalg.depthwise_conv_2d_nhwc_hwcm
 // CHECK: %[[WIN:.*]] = linalg.pooling_nhwc_sum {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%{{.*}}, %{{.*}} : tensor<1x6x6x4xi8>, tensor<3x3xi8>) outs(%{{.*}} : tensor<1x4x2x4xi32>)
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[GROUP]], {{.*}} ins(%{{.*}}, %[[WIN]], %{{.*}} : tensor<1x4x2x8xi32>, tensor<1x4x2x4xi32>, tensor<8xi32>)
+// CHECK: %[[BCAST:.*]] = linalg.generic {indexing_maps = [#[[GROUPS]], {{.*}} ins(%[[WIN]] : tensor<1x4x2x4xi32>) outs(%{{.*}} : tensor<1x4x2x4x2xi32>)
+// CHECK: %[[PERCHANNEL:.*]] = tensor.collapse_shape %[[BCAST]] {{\[}}[0], [1], [2], [3, 4]] : tensor<1x4x2x4x2xi32> into tensor<1x4x2x8xi32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID4]], #[[ID4]], {{.*}} ins(%{{.*}}, %[[PERCHANNEL]], %{{.*}} : tensor<1x4x2x8xi32>, tensor<1x4x2x8xi32>, tensor<8xi32>)
 func.func @depthwise_zero_point(%x: tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1:1>>,
                                 %w: tensor<3x3x1x8x!quant.uniform<i8:f32, 0.05:-2>>)
     -> tensor<1x4x2x8x!quant.uniform<i8:f32, 0.2>> {
@@ -75,14 +81,17 @@ func.func @depthwise_zero_point(%x: tensor<1x6x6x4x!quant.uniform<i8:f32, 0.1:1>
 // groups = 2 (neither 1 nor C): a generic over (n, oh, ow, g, f, kh, kw, c)
 // on the input viewed as [N, H, W, G, C/G] and the filter as
 // [KH, KW, C/G, G, F/G]; output channel f reads the window sum of group
-// f floordiv 3. Constant filter: its sums fold (z_x = 3, z_w = -1):
-// K*z_x*z_w - z_x*sum = 2*3*(-1) - 3*(1+1) = -12 per channel.
-// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3 floordiv 3)>
+// f floordiv 3, broadcast to the channels first. Constant filter: its sums
+// fold (z_x = 3, z_w = -1): K*z_x*z_w - z_x*sum = 2*3*(-1) - 3*(1+1) = -12
+// per channel.
 // CHECK-LABEL: func.func @grouped
+// CHECK-NOT: floordiv
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]{{.*}} outs(%{{.*}} : tensor<1x5x5x2x3xi32>)
 // CHECK: %[[PROD:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2], [3, 4]] : tensor<1x5x5x2x3xi32> into tensor<1x5x5x6xi32>
 // CHECK: %[[WIN:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x5x5x2xi32>)
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[GROUP]], {{.*}} ins(%[[PROD]], %[[WIN]] : tensor<1x5x5x6xi32>, tensor<1x5x5x2xi32>)
+// CHECK: %[[BCAST:.*]] = linalg.generic {{.*}} ins(%[[WIN]] : tensor<1x5x5x2xi32>) outs(%{{.*}} : tensor<1x5x5x2x3xi32>)
+// CHECK: %[[PERCHANNEL:.*]] = tensor.collapse_shape %[[BCAST]] {{\[}}[0], [1], [2], [3, 4]] : tensor<1x5x5x2x3xi32> into tensor<1x5x5x6xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[PROD]], %[[PERCHANNEL]] : tensor<1x5x5x6xi32>, tensor<1x5x5x6xi32>)
 // CHECK-DAG: arith.constant -12 : i32
 func.func @grouped(%x: tensor<1x5x5x4x!quant.uniform<i8:f32, 0.1:3>>)
     -> tensor<1x5x5x6x!quant.uniform<i8:f32, 0.2>> {

@@ -562,6 +562,10 @@ def all_cases(seed=0):
     cases.append(conv2d_case("conv_g2", rng, (1, 5, 5, 4), (3, 3, 2, 6), xq,
                              QType(rng.uniform(0.01, 0.03, 6), rng.integers(-3, 4, 6), axis=3),
                              yq, padding=(1, 1, 1, 1), groups=2, profile=S))
+    # 8 groups of 3 channels with a filter zero point: the CPU's 16-wide
+    # channel tiles start inside a group (found by differential testing).
+    cases.append(conv2d_case("conv_g8_m3_zw", rng, (1, 2, 3, 16), (1, 2, 2, 24), xq,
+                             QType(0.02, -9), yq, padding=(0, 1, 1, 1), groups=8))
     cases.append(conv2d_case("conv_dynamic_batch", rng, (3, 6, 5, 2), (3, 3, 2, 3), xq,
                              QType(0.02, 2), yq, strides=(2, 1), padding=(1, 1, 0, 2),
                              const_weights=True, dynamic=True))

@@ -28,6 +28,15 @@
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/nobinding drop-binding
 // RUN: not qc-vulkan-run --bundle %t/nobinding --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=BINDING
 // BINDING: error: Vulkan: kernel 'main_contraction_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
+// Kernel names and files must be plain file names, the names unique.
+// RUN: qc-vulkan-bundle %s -o %t/dupkernel --options=contraction-kernels=false
+// RUN: %python %S/Inputs/make_bad_bundle.py %t/dupkernel duplicate-kernel
+// RUN: not qc-vulkan-run --bundle %t/dupkernel --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=DUPKERNEL
+// DUPKERNEL: manifest.json: kernels[1]: duplicate kernel name '{{main_kernel[_0-9]*}}'
+// RUN: qc-vulkan-bundle %s -o %t/outside
+// RUN: %python %S/Inputs/make_bad_bundle.py %t/outside outside-path
+// RUN: not qc-vulkan-run --bundle %t/outside --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=OUTSIDE
+// OUTSIDE: manifest.json: kernels[0]: kernel name '{{.*}}' or file '../{{.*}}.spv' is not a file name in the bundle directory
 // RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
 

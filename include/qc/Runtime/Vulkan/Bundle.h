@@ -10,6 +10,7 @@
 #ifndef QC_RUNTIME_VULKAN_BUNDLE_H
 #define QC_RUNTIME_VULKAN_BUNDLE_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
 
@@ -88,6 +89,14 @@ llvm::json::Value manifestToJSON(const Bundle &bundle);
 llvm::Error writeBundle(const Bundle &bundle, llvm::StringRef dir);
 /// Reads a directory written by writeBundle, checking its consistency.
 llvm::Expected<Bundle> readBundle(llvm::StringRef dir);
+/// The bytes of the file at a path (the directory joined with a name the
+/// manifest gives).
+using BundleFileReader =
+    llvm::function_ref<llvm::Expected<std::vector<char>>(llvm::StringRef)>;
+/// readBundle with the files coming from `readFile` instead of the disk (the
+/// fuzzer reads bundles from memory).
+llvm::Expected<Bundle> readBundle(llvm::StringRef dir,
+                                  BundleFileReader readFile);
 
 } // namespace qc::vulkan
 
