@@ -52,7 +52,8 @@ struct QCVerifySPIRVContractPass final
         if (isa<arith::ConstantOp, memref::AllocOp, memref::AllocaOp,
                 memref::DeallocOp, memref::GetGlobalOp, memref::CopyOp,
                 memref::CollapseShapeOp, memref::ExpandShapeOp,
-                memref::SubViewOp, memref::CastOp, gpu::LaunchFuncOp,
+                memref::SubViewOp, memref::CastOp, memref::ViewOp,
+                gpu::LaunchFuncOp,
                 func::ReturnOp>(op))
           continue;
         op->emitError("host op '")

@@ -27,19 +27,32 @@ SmallVector<std::string>
 qc::SPIRVPipelineOptions::effectiveCapabilities() const {
   if (!capabilities.empty())
     return SmallVector<std::string>(capabilities.begin(), capabilities.end());
-  if (portable)
-    return {};
-  return {"Int8", "Int16", "Int64", "StorageBuffer8BitAccess",
-          "StorageBuffer16BitAccess"};
+  SmallVector<std::string> caps;
+  if (!portable)
+    caps = {"Int8", "Int16", "Int64", "StorageBuffer8BitAccess",
+            "StorageBuffer16BitAccess"};
+  // Packed 4x8-bit dot products (shaderIntegerDotProduct) on i32 words.
+  if (intDotProduct)
+    caps.append({"DotProduct", "DotProductInput4x8BitPacked"});
+  return caps;
 }
 
 SmallVector<std::string> qc::SPIRVPipelineOptions::effectiveExtensions() const {
   if (!extensions.empty())
     return SmallVector<std::string>(extensions.begin(), extensions.end());
-  if (portable)
-    return {"SPV_KHR_storage_buffer_storage_class"};
-  return {"SPV_KHR_8bit_storage", "SPV_KHR_16bit_storage",
-          "SPV_KHR_storage_buffer_storage_class"};
+  SmallVector<std::string> exts = {"SPV_KHR_storage_buffer_storage_class"};
+  if (!portable)
+    exts = {"SPV_KHR_8bit_storage", "SPV_KHR_16bit_storage",
+            "SPV_KHR_storage_buffer_storage_class"};
+  if (intDotProduct)
+    exts.push_back("SPV_KHR_integer_dot_product");
+  return exts;
+}
+
+std::string qc::SPIRVPipelineOptions::effectiveVersion() const {
+  if (intDotProduct && version < "v1.6")
+    return "v1.6";
+  return version;
 }
 
 void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
@@ -54,6 +67,15 @@ void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
 
 void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
                                       const SPIRVPipelineOptions &options) {
+  if (options.contractionKernels) {
+    QCSPIRVContractionKernelsOptions kernels;
+    kernels.maxWorkgroupInvocations = options.maxWorkgroupInvocations;
+    kernels.maxSharedMemoryBytes = options.maxSharedMemory;
+    kernels.subgroupSize = options.subgroupSize;
+    kernels.integerDotProduct = options.intDotProduct;
+    kernels.sharedMemoryTiles = options.sharedMemoryTiles;
+    pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
+  }
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());
@@ -76,7 +98,7 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
 void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
                                      const SPIRVPipelineOptions &options) {
   QCAttachSPIRVTargetEnvOptions env;
-  env.version = options.version;
+  env.version = options.effectiveVersion();
   env.capabilities = options.effectiveCapabilities();
   env.extensions = options.effectiveExtensions();
   pm.addPass(qc::createQCAttachSPIRVTargetEnv(env));
@@ -94,6 +116,7 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
   spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+  spirvModule.addPass(qc::createQCSPIRVTargetVersion());
   QCVerifySPIRVContractOptions contract;
   contract.allowFloat = options.allowFloat;
   pm.addPass(qc::createQCVerifySPIRVContract(contract));

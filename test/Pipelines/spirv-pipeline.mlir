@@ -1,6 +1,20 @@
-// RUN: qc-opt %s --qc-spirv-pipeline | FileCheck %s
-// RUN: qc-opt %s --qc-spirv-pipeline=portable | FileCheck %s --check-prefix=PORTABLE
-// RUN: qc-opt %s --qc-spirv-bufferize --qc-spirv-map-to-gpu | FileCheck %s --check-prefix=GPU
+// The generic lowering (one output element per invocation), which every
+// linalg op that is not a recognized contraction takes:
+// RUN: qc-opt %s --qc-spirv-pipeline=contraction-kernels=false | FileCheck %s
+// RUN: qc-opt %s --qc-spirv-pipeline="portable contraction-kernels=false" | FileCheck %s --check-prefix=PORTABLE
+// RUN: qc-opt %s --qc-spirv-bufferize --qc-spirv-map-to-gpu=contraction-kernels=false | FileCheck %s --check-prefix=GPU
+// The default: the fill and the matmul are one tiled kernel.
+// RUN: qc-opt %s --qc-spirv-pipeline | FileCheck %s --check-prefix=TILED
+// RUN: qc-opt %s --qc-spirv-pipeline=portable | FileCheck %s --check-prefix=TILED-PORTABLE
+
+// TILED-LABEL: func.func @main
+// TILED:         gpu.launch_func @main_contraction_0::@main_contraction_0
+// TILED-NOT:     gpu.launch_func
+// TILED:       spirv.module @__spv__main_contraction_0 Logical GLSL450
+// TILED:         spirv.ExecutionMode @main_contraction_0 "LocalSize", 8, 8, 1
+// A (37x53) is read by element (53 is not a multiple of 4), B by element.
+// TILED-PORTABLE: spirv.module @__spv__main_contraction_0 Logical GLSL450 requires #spirv.vce<v1.3, [Shader, Matrix]
+// TILED-PORTABLE-NOT: x i8,
 
 // 37x29 is not a multiple of the 8x8 tile: a guarded kernel still exists, with
 // a 4x5 grid (x runs along the 29 contiguous columns), and the accumulator is
@@ -29,12 +43,12 @@
 // CHECK: spirv.module @__spv__main_kernel Logical GLSL450
 // CHECK:   spirv.ExecutionMode @main_kernel "LocalSize", 8, 8, 1
 // CHECK: gpu.module @main_kernel attributes {spirv.target_env = #spirv.target_env<#spirv.vce<v1.3, [Shader, Int8, Int16, Int64, StorageBuffer8BitAccess, StorageBuffer16BitAccess]
-// CHECK: spirv.module @__spv__main_kernel_0 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, StorageBuffer8BitAccess, Int8, Matrix]
+// CHECK: spirv.module @__spv__main_kernel_0 Logical GLSL450 requires #spirv.vce<v1.3, [Shader, StorageBuffer8BitAccess, Int8, Matrix]
 // CHECK:   spirv.GlobalVariable @main_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<1961 x i8, stride=1> [0])>, StorageBuffer>
 // CHECK:   spirv.ExecutionMode @main_kernel "LocalSize", 8, 8, 1
 
 // Portable: no 8-bit SPIR-V types; i8 buffers are arrays of i32 words.
-// PORTABLE: spirv.module @__spv__main_kernel_0 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Matrix]
+// PORTABLE: spirv.module @__spv__main_kernel_0 Logical GLSL450 requires #spirv.vce<v1.3, [Shader, Matrix]
 // PORTABLE:   spirv.GlobalVariable @main_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<491 x i32, stride=4> [0])>, StorageBuffer>
 // PORTABLE-NOT: x i8,
 

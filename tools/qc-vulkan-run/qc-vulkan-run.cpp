@@ -16,6 +16,7 @@
 #include "qc/Support/ParserCrash.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
@@ -26,6 +27,39 @@ using namespace mlir;
 using ::qc::runtime::ElementKind;
 using ::qc::runtime::HostTensor;
 namespace cl = llvm::cl;
+
+/// Steps by device time, largest first, with the share of the total.
+static void printProfile(const ::qc::vulkan::Bundle &bundle,
+                         llvm::ArrayRef<double> seconds) {
+  std::vector<size_t> order(seconds.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return seconds[a] > seconds[b]; });
+  double total = 0;
+  for (double s : seconds)
+    total += s;
+  llvm::outs() << llvm::formatv("profile: {0} steps, {1:f3} ms\n",
+                                seconds.size(), total * 1e3);
+  for (size_t i : order) {
+    const ::qc::vulkan::StepDesc &step = bundle.steps[i];
+    std::string what;
+    if (step.kind == ::qc::vulkan::StepDesc::Kind::Copy) {
+      what = llvm::formatv("copy {0} bytes", step.bytes).str();
+    } else {
+      const ::qc::vulkan::KernelDesc &kernel = bundle.kernels[step.kernel];
+      what = llvm::formatv("{0} grid {1}x{2}x{3} wg {4}x{5}x{6}", kernel.name,
+                           step.grid[0], step.grid[1], step.grid[2],
+                           kernel.workgroupSize[0], kernel.workgroupSize[1],
+                           kernel.workgroupSize[2])
+                 .str();
+    }
+    llvm::outs() << llvm::formatv("  step {0,4}: {1,9:f3} ms {2,5:f1}%  {3}\n",
+                                  i, seconds[i] * 1e3,
+                                  total > 0 ? 100 * seconds[i] / total : 0.0,
+                                  what);
+  }
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -51,6 +85,10 @@ int main(int argc, char **argv) {
                                     "fail on any message"));
   cl::opt<std::string> device("device", cl::desc("device index or name part"),
                               cl::init(""));
+  cl::opt<bool> profile("profile",
+                        cl::desc("time every step with timestamp queries and "
+                                 "print the steps by device time (minimum "
+                                 "over the runs)"));
   cl::ParseCommandLineOptions(argc, argv, "qc Vulkan runner\n");
   auto die = [](const llvm::Twine &message) {
     llvm::WithColor::error(llvm::errs(), "qc-vulkan-run") << message << "\n";
@@ -60,6 +98,15 @@ int main(int argc, char **argv) {
     return die("give exactly one of an input .mlir file and --bundle DIR");
   if (repeat == 0)
     return die("--repeat must be at least 1");
+
+  // The device first: compilation adapts the kernels to its limits.
+  ::qc::vulkan::RuntimeOptions runtimeOptions;
+  runtimeOptions.device = device;
+  runtimeOptions.validation = validation;
+  runtimeOptions.profile = profile;
+  auto runtime = ::qc::vulkan::Runtime::create(runtimeOptions);
+  if (!runtime)
+    return die(llvm::toString(runtime.takeError()));
 
   ::qc::vulkan::Bundle bundle;
   if (!bundleDir.empty()) {
@@ -72,6 +119,7 @@ int main(int argc, char **argv) {
     mlir::qc::SPIRVPipelineOptions pipelineOptions;
     if (failed(pipelineOptions.parseFromString(options)))
       return die("invalid --options '" + options + "'");
+    mlir::qc::adaptToDevice(pipelineOptions, (*runtime)->deviceTraits());
     DialectRegistry registry;
     mlir::qc::registerAllDialects(registry);
     MLIRContext context(registry);
@@ -105,14 +153,11 @@ int main(int argc, char **argv) {
                llvm::Twine(bundle.outputs.size()) + " result(s), got " +
                llvm::Twine(outputs.size()) + " --output");
 
-  ::qc::vulkan::RuntimeOptions runtimeOptions;
-  runtimeOptions.device = device;
-  runtimeOptions.validation = validation;
-  auto executor = mlir::qc::VulkanExecutor::fromBundle(std::move(bundle),
-                                                 runtimeOptions);
+  auto executor =
+      mlir::qc::VulkanExecutor::fromBundle(std::move(bundle), std::move(*runtime));
   if (!executor)
     return die(llvm::toString(executor.takeError()));
-  std::vector<double> times;
+  std::vector<double> times, stepTimes;
   std::vector<HostTensor> results;
   for (unsigned i = 0; i < repeat; ++i) {
     auto ran = (*executor)->run(args);
@@ -120,7 +165,14 @@ int main(int argc, char **argv) {
       return die(llvm::toString(ran.takeError()));
     results = std::move(*ran);
     times.push_back((*executor)->lastDeviceSeconds());
+    llvm::ArrayRef<double> steps = (*executor)->lastStepSeconds();
+    if (stepTimes.empty())
+      stepTimes.assign(steps.begin(), steps.end());
+    for (auto [best, now] : llvm::zip(stepTimes, steps))
+      best = std::min(best, now);
   }
+  if (profile)
+    printProfile((*executor)->getBundle(), stepTimes);
   std::vector<std::pair<std::string, const HostTensor *>> writes;
   for (auto [path, tensor] : llvm::zip(outputs, results))
     writes.emplace_back(path, &tensor);

@@ -39,6 +39,64 @@ def QCPromoteLoopAccumulators : Pass<"qc-promote-loop-accumulators"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def QCSPIRVContractionKernels
+    : Pass<"qc-spirv-contraction-kernels", "mlir::ModuleOp"> {
+  let summary = "Rewrite integer contractions on buffers into register-tiled "
+                "gpu.launch kernels with their fill and elementwise consumer "
+                "fused";
+  let description = [{
+    Recognizes linalg ops on buffers that multiply-accumulate i8 x i8 into
+    i32 over affine operand maps (`linalg.matmul`, the convolutions and
+    depthwise convolutions of any stride, dilation and grouping as named ops
+    or `linalg.generic`, fully connected layers) and emits one `gpu.launch`
+    per contraction instead of the generic loop lowering:
+
+    - each invocation keeps a `tileRows x tileCols` tile of accumulators in
+      registers (rows: the output dims but the innermost, flattened; columns:
+      the innermost output dim that is not a unit dim);
+    - operands are read as 32-bit words where the layout allows: four
+      consecutive reduction elements (an NHWC input along C, a matmul A along
+      K) or four consecutive columns (HWCF weights along F), so one load
+      feeds four multiply-adds per accumulator row or column; the bytes are
+      sign- or zero-extended as the op's body says;
+    - with `shared-memory-tiles`, the words of a workgroup's rows and columns
+      for a stage of the reduction are copied cooperatively to workgroup
+      memory between two barriers and every invocation reads them there;
+    - with `int-dot-product` and both operands read along the reduction
+      (weights packed so), four products and their sum are one
+      `spirv.SDotAccSat`/`SUDotAccSat`/`UDot` on packed words;
+    - the `linalg.fill` that initializes the accumulator becomes the
+      registers' initial value, and an elementwise `linalg.generic` that is
+      the accumulator's only reader (bias, zero-point terms, requantization,
+      clamp) runs on the registers before the only store, so the i32
+      accumulator buffer disappears.
+
+    Tile sizes come from `qc/GPU/ContractionStrategy.h` and the device limits
+    given as options; each kernel's choice is recorded in the module
+    attribute `qc.kernel_configs` (kernel name -> description), which the
+    Vulkan bundle copies into its manifest. Contractions it does not
+    recognize are left unchanged for the generic lowering.
+  }];
+  let options = [
+    Option<"maxWorkgroupInvocations", "max-workgroup-invocations", "int64_t",
+           /*default=*/"128", "maxComputeWorkGroupInvocations of the device">,
+    Option<"maxSharedMemoryBytes", "max-shared-memory", "int64_t",
+           /*default=*/"16384", "maxComputeSharedMemorySize of the device">,
+    Option<"subgroupSize", "subgroup-size", "int64_t", /*default=*/"32",
+           "Subgroup size of the device">,
+    Option<"integerDotProduct", "int-dot-product", "bool", /*default=*/"false",
+           "Use packed 4x8-bit integer dot products (shaderIntegerDotProduct)">,
+    Option<"sharedMemoryTiles", "shared-memory-tiles", "bool",
+           /*default=*/"true",
+           "Stage operand tiles through workgroup memory">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::spirv::SPIRVDialect"];
+}
+
 def QCReverseParallelDims : Pass<"qc-reverse-parallel-dims"> {
   let summary = "Reverse the dimensions of outermost scf.parallel loops so the "
                 "innermost (contiguous) dimension maps to gpu x";
@@ -124,6 +182,19 @@ def QCStridedCopiesToLinalg : Pass<"qc-strided-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleOp"> {
+  let summary = "Declare the target env's SPIR-V version on a spirv.module";
+  let description = [{
+    `spirv-update-vce` deduces the smallest SPIR-V version that the module's
+    ops need, but `convert-gpu-to-spirv` already used the target env's
+    version to decide what to emit: with a v1.4+ target env it decorates
+    index arithmetic with `NoSignedWrap`, which a module declared as v1.0 may
+    only use with SPV_KHR_no_integer_wrap_decoration (the validation layer
+    rejects it). This pass raises the module's version to the target env's.
+    Modules whose target env has a version no higher are unchanged.
+  }];
+}
+
 def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
   let summary = "Check the output of qc-spirv-pipeline against what the Vulkan "
                 "runtime executes";
@@ -132,7 +203,7 @@ def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
     when:
     - a host function holds an op the Vulkan bundle cannot express (anything
       but `arith.constant`, `memref.alloc`/`alloca`/`dealloc`/`get_global`/
-      `copy`/`collapse_shape`/`expand_shape`/`subview`/`cast`,
+      `copy`/`collapse_shape`/`expand_shape`/`subview`/`cast`/`view`,
       `gpu.launch_func` and `func.return`), e.g. a linalg op or loop that
       was not mapped to the GPU, or a call;
     - a launched kernel has no `spirv.module` (the conversion skipped it);

@@ -42,6 +42,38 @@ struct SPIRVPipelineOptions
                      "i64 arithmetic is emulated with i32 pairs and sub-word "
                      "buffers are accessed as i32 words"),
       llvm::cl::init(false)};
+  Option<bool> contractionKernels{
+      *this, "contraction-kernels",
+      llvm::cl::desc("Lower integer contractions (matmul, convolutions) to "
+                     "register-tiled kernels with their fill and elementwise "
+                     "consumer fused (qc-spirv-contraction-kernels); false: "
+                     "the generic one-element-per-invocation loops"),
+      llvm::cl::init(true)};
+  Option<int64_t> maxWorkgroupInvocations{
+      *this, "max-workgroup-invocations",
+      llvm::cl::desc("maxComputeWorkGroupInvocations of the target device "
+                     "(default: Vulkan's minimum, 128)"),
+      llvm::cl::init(128)};
+  Option<int64_t> maxSharedMemory{
+      *this, "max-shared-memory",
+      llvm::cl::desc("maxComputeSharedMemorySize of the target device in "
+                     "bytes (default: Vulkan's minimum, 16384)"),
+      llvm::cl::init(16384)};
+  Option<int64_t> subgroupSize{
+      *this, "subgroup-size",
+      llvm::cl::desc("Subgroup size of the target device"),
+      llvm::cl::init(32)};
+  Option<bool> intDotProduct{
+      *this, "int-dot-product",
+      llvm::cl::desc("The device has shaderIntegerDotProduct: contractions "
+                     "use packed 4x8-bit dot products (SPV_KHR_integer_dot_"
+                     "product)"),
+      llvm::cl::init(false)};
+  Option<bool> sharedMemoryTiles{
+      *this, "shared-memory-tiles",
+      llvm::cl::desc("Stage contraction operand tiles through workgroup "
+                     "memory (pays on GPUs; not on CPU devices)"),
+      llvm::cl::init(true)};
   Option<bool> allowFloat{
       *this, "allow-float",
       llvm::cl::desc("Accept floating-point computation in kernels, as the "
@@ -53,6 +85,10 @@ struct SPIRVPipelineOptions
   /// The capabilities and extensions after applying the defaults above.
   SmallVector<std::string> effectiveCapabilities() const;
   SmallVector<std::string> effectiveExtensions() const;
+  /// The SPIR-V version: `spirv-version`, raised to v1.6 with
+  /// int-dot-product (MLIR requires v1.6 for the DotProduct capabilities
+  /// even with SPV_KHR_integer_dot_product; Vulkan 1.3 devices accept it).
+  std::string effectiveVersion() const;
 };
 
 /// Stage 1: tensors -> buffers with results as out-params (identity layouts,

@@ -50,14 +50,17 @@ json::Value manifestToJSON(const Bundle &bundle) {
     buffers.push_back(std::move(obj));
   }
   json::Array kernels;
-  for (const KernelDesc &kernel : bundle.kernels)
-    kernels.push_back(json::Object{
-        {"name", kernel.name},
-        {"spirv", spirvFile(kernel)},
-        {"entry_point", kernel.entryPoint},
-        {"workgroup_size", json::Array(kernel.workgroupSize)},
-        {"bindings", kernel.numBindings},
-        {"capabilities", json::Array(kernel.capabilities)}});
+  for (const KernelDesc &kernel : bundle.kernels) {
+    json::Object obj{{"name", kernel.name},
+                     {"spirv", spirvFile(kernel)},
+                     {"entry_point", kernel.entryPoint},
+                     {"workgroup_size", json::Array(kernel.workgroupSize)},
+                     {"bindings", kernel.numBindings},
+                     {"capabilities", json::Array(kernel.capabilities)}};
+    if (!kernel.config.empty())
+      obj["config"] = kernel.config;
+    kernels.push_back(std::move(obj));
+  }
   json::Array steps;
   for (const StepDesc &step : bundle.steps) {
     if (step.kind == StepDesc::Kind::Dispatch)
@@ -327,6 +330,10 @@ Expected<Bundle> readBundle(StringRef dir, BundleFileReader readFile) {
       return std::move(err);
     if (Error err = r.get(*obj, "capabilities", kernel.capabilities, where))
       return std::move(err);
+    // Optional: only tiled contraction kernels describe their tiling.
+    if (obj->get("config"))
+      if (Error err = r.get(*obj, "config", kernel.config, where))
+        return std::move(err);
     Expected<std::vector<char>> words = readFile(join(file));
     if (!words)
       return words.takeError();

@@ -34,6 +34,7 @@ namespace {
   X(vkEnumeratePhysicalDevices)                                                \
   X(vkGetPhysicalDeviceProperties)                                             \
   X(vkGetPhysicalDeviceFeatures2)                                              \
+  X(vkGetPhysicalDeviceProperties2)                                            \
   X(vkGetPhysicalDeviceQueueFamilyProperties)                                  \
   X(vkGetPhysicalDeviceMemoryProperties)                                       \
   X(vkEnumerateDeviceExtensionProperties)                                      \
@@ -79,6 +80,11 @@ namespace {
   X(vkResetFences)                                                             \
   X(vkWaitForFences)                                                           \
   X(vkQueueSubmit)                                                             \
+  X(vkCreateQueryPool)                                                         \
+  X(vkDestroyQueryPool)                                                        \
+  X(vkCmdResetQueryPool)                                                       \
+  X(vkCmdWriteTimestamp)                                                       \
+  X(vkGetQueryPoolResults)                                                     \
   X(vkDeviceWaitIdle)
 
 struct Dispatch {
@@ -176,7 +182,10 @@ struct Runtime::Impl {
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   uint32_t queueFamily = 0;
+  uint32_t timestampBits = 0;
   FeatureSet enabled;
+  DeviceTraits traits;
+  bool profiling = false;
   ValidationLog validation;
   bool validating = false;
 
@@ -225,6 +234,8 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
 
   const char *env = std::getenv("QC_VULKAN_VALIDATION");
   validating = options.validation || (env && StringRef(env) == "1");
+  const char *profileEnv = std::getenv("QC_VULKAN_PROFILE");
+  profiling = options.profile || (profileEnv && StringRef(profileEnv) == "1");
   std::vector<const char *> layers, extensions;
   if (validating) {
     uint32_t count = 0;
@@ -364,6 +375,7 @@ Error Runtime::Impl::pickDevice(StringRef selector) {
   for (uint32_t i = 0; i < families; ++i)
     if (familyProps[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
       queueFamily = i;
+      timestampBits = familyProps[i].timestampValidBits;
       return Error::success();
     }
   return error(Twine("device '") + properties.deviceName +
@@ -478,6 +490,28 @@ Error Runtime::Impl::createDevice() {
   enabled.storage16 = enable16.storageBuffer16BitAccess;
   enabled.dotProduct = enableDot.shaderIntegerDotProduct;
 
+  // What the compiler tiles for (qc-spirv-contraction-kernels).
+  VkPhysicalDeviceSubgroupProperties subgroup{};
+  subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+  VkPhysicalDeviceShaderIntegerDotProductProperties dotProps{};
+  dotProps.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES;
+  if (hasDot)
+    subgroup.pNext = &dotProps;
+  VkPhysicalDeviceProperties2 props2{};
+  props2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+  props2.pNext = &subgroup;
+  vk.vkGetPhysicalDeviceProperties2(physical, &props2);
+  traits.maxWorkgroupInvocations =
+      properties.limits.maxComputeWorkGroupInvocations;
+  traits.maxSharedMemoryBytes = properties.limits.maxComputeSharedMemorySize;
+  traits.subgroupSize = subgroup.subgroupSize;
+  traits.integerDotProduct = enabled.dotProduct;
+  traits.integerDotProductAccelerated =
+      enabled.dotProduct &&
+      dotProps.integerDotProduct4x8BitPackedSignedAccelerated;
+  traits.cpu = properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};
   queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
@@ -509,6 +543,8 @@ Expected<std::unique_ptr<Runtime>> Runtime::create(const RuntimeOptions &options
     return std::move(err);
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
+
+const DeviceTraits &Runtime::deviceTraits() const { return impl->traits; }
 
 std::string Runtime::deviceDescription() const {
   const VkPhysicalDeviceProperties &p = impl->properties;
@@ -543,6 +579,9 @@ struct Program::Impl {
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkCommandBuffer commands = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
+  /// Timestamps around every step when profiling (RuntimeOptions::profile).
+  VkQueryPool timestamps = VK_NULL_HANDLE;
+  std::vector<double> stepSeconds;
   double seconds = 0;
 
   explicit Impl(Runtime::Impl &rt) : rt(rt) {}
@@ -550,6 +589,8 @@ struct Program::Impl {
     Dispatch &vk = rt.vk;
     VkDevice device = rt.device;
     vk.vkDeviceWaitIdle(device);
+    if (timestamps)
+      vk.vkDestroyQueryPool(device, timestamps, nullptr);
     if (fence)
       vk.vkDestroyFence(device, fence, nullptr);
     if (commandPool)
@@ -640,28 +681,33 @@ Error Program::Impl::checkSupport() {
     if (Error err = checkSPIRVInterface(kernel))
       return err;
     for (const std::string &cap : kernel.capabilities) {
+      // Each capability comes from one qc-spirv-pipeline option; the hint
+      // names the option that compiles kernels without it.
+      const char *portable = "'portable'";
+      const char *noDot = "'int-dot-product=false'";
       struct {
         const char *cap;
         bool have;
         const char *feature;
+        const char *option;
       } needs[] = {
-          {"Int8", on.int8, "shaderInt8"},
-          {"Int16", on.int16, "shaderInt16"},
-          {"Int64", on.int64, "shaderInt64"},
-          {"StorageBuffer8BitAccess", on.storage8, "storageBuffer8BitAccess"},
+          {"Int8", on.int8, "shaderInt8", portable},
+          {"Int16", on.int16, "shaderInt16", portable},
+          {"Int64", on.int64, "shaderInt64", portable},
+          {"StorageBuffer8BitAccess", on.storage8, "storageBuffer8BitAccess",
+           portable},
           {"StorageBuffer16BitAccess", on.storage16,
-           "storageBuffer16BitAccess"},
-          {"DotProduct", on.dotProduct, "shaderIntegerDotProduct"},
+           "storageBuffer16BitAccess", portable},
+          {"DotProduct", on.dotProduct, "shaderIntegerDotProduct", noDot},
           {"DotProductInput4x8BitPacked", on.dotProduct,
-           "shaderIntegerDotProduct"},
+           "shaderIntegerDotProduct", noDot},
       };
       for (auto &need : needs)
         if (cap == need.cap && !need.have)
           return error("kernel '" + kernel.name + "' needs SPIR-V capability " +
                        cap + " but device '" + device + "' lacks feature " +
-                       need.feature +
-                       " (compile with the qc-spirv-pipeline option "
-                       "'portable' for such devices)");
+                       need.feature + " (compile with the qc-spirv-pipeline " +
+                       "option " + need.option + " for such devices)");
     }
     uint64_t invocations = 1;
     for (int i = 0; i < 3; ++i) {
@@ -827,6 +873,25 @@ Error Program::Impl::record() {
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   VK_CHECK(vkBeginCommandBuffer, commands, &begin);
+  uint32_t numTimestamps = bundle.steps.size() + 1;
+  if (rt.profiling) {
+    if (rt.timestampBits == 0)
+      return error(Twine("profiling requested but the compute queue of '") +
+                   rt.properties.deviceName + "' has no timestamps");
+    VkQueryPoolCreateInfo queryInfo{};
+    queryInfo.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    queryInfo.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    queryInfo.queryCount = numTimestamps;
+    VK_CHECK(vkCreateQueryPool, rt.device, &queryInfo, nullptr, &timestamps);
+    vk.vkCmdResetQueryPool(commands, timestamps, 0, numTimestamps);
+    vk.vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+                           timestamps, 0);
+  }
+  auto stamp = [&](size_t index) {
+    if (timestamps)
+      vk.vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT,
+                             timestamps, index + 1);
+  };
   const VkPipelineStageFlags work =
       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   auto barrier = [&](VkPipelineStageFlags dstStage, VkAccessFlags dstAccess) {
@@ -848,6 +913,7 @@ Error Program::Impl::record() {
       VkBufferCopy region{0, 0, step.bytes};
       vk.vkCmdCopyBuffer(commands, buffers[step.src].buffer,
                          buffers[step.dst].buffer, 1, &region);
+      stamp(index);
       continue;
     }
     Kernel &k = kernels[step.kernel];
@@ -876,6 +942,7 @@ Error Program::Impl::record() {
     vk.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE,
                                k.layout, 0, 1, &set, 0, nullptr);
     vk.vkCmdDispatch(commands, step.grid[0], step.grid[1], step.grid[2]);
+    stamp(index);
   }
   // Make the results visible to the host's reads of the mapped memory.
   barrier(VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -914,6 +981,7 @@ Expected<std::unique_ptr<Program>> Runtime::load(const Bundle &bundle) {
 Program::Program(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
 Program::~Program() = default;
 double Program::lastDeviceSeconds() const { return impl->seconds; }
+ArrayRef<double> Program::lastStepSeconds() const { return impl->stepSeconds; }
 
 /// Host element kinds that may carry a buffer element type: signless
 /// integers take signed or unsigned data of the same width.
@@ -990,6 +1058,19 @@ Program::run(const std::vector<runtime::HostTensor> &inputs) {
                   .count();
   if (Error err = p.validationResult())
     return std::move(err);
+  if (p.timestamps) {
+    std::vector<uint64_t> ticks(p.bundle.steps.size() + 1);
+    VK_CHECK(vkGetQueryPoolResults, p.rt.device, p.timestamps, 0, ticks.size(),
+             ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
+             VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+    uint64_t mask = p.rt.timestampBits >= 64
+                        ? ~uint64_t(0)
+                        : (uint64_t(1) << p.rt.timestampBits) - 1;
+    double period = p.rt.properties.limits.timestampPeriod * 1e-9;
+    p.stepSeconds.resize(p.bundle.steps.size());
+    for (size_t i = 0; i < p.stepSeconds.size(); ++i)
+      p.stepSeconds[i] = double((ticks[i + 1] - ticks[i]) & mask) * period;
+  }
   std::vector<runtime::HostTensor> outputs;
   for (uint32_t id : p.bundle.outputs) {
     const BufferDesc &desc = p.bundle.buffers[id];

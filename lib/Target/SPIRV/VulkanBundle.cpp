@@ -208,6 +208,9 @@ FailureOr<uint32_t> HostInterpreter::kernelFor(gpu::LaunchFuncOp op) {
   for (auto [i, v] : llvm::enumerate(size))
     kernel.workgroupSize[i] = static_cast<uint32_t>(v);
   kernel.numBindings = gpuFunc.getNumArguments();
+  if (auto configs = module->getAttrOfType<DictionaryAttr>("qc.kernel_configs"))
+    if (auto config = configs.getAs<StringAttr>(moduleName))
+      kernel.config = config.str();
   if (std::optional<spirv::VerCapExtAttr> vce = spirvModule.getVceTriple())
     for (spirv::Capability cap : vce->getCapabilities())
       kernel.capabilities.push_back(spirv::stringifyCapability(cap).str());
@@ -309,6 +312,19 @@ LogicalResult HostInterpreter::run(func::FuncOp func, unsigned numInputs) {
                 [&](memref::GetGlobalOp get) { return defineGlobal(get); })
             // Views alias their source: the kernel's memref type carries the
             // offset and strides relative to the base buffer it is bound to.
+            .Case<memref::ViewOp>([&](memref::ViewOp view) -> LogicalResult {
+              // A retyped view (i8 bytes as i32 words) of a whole buffer.
+              if (!matchPattern(view.getByteShift(), m_Zero()) ||
+                  !view.getSizes().empty())
+                return view.emitError("Vulkan bundle: memref.view must have "
+                                      "a constant zero byte shift and a "
+                                      "static shape");
+              FailureOr<uint32_t> id = bufferOf(view, view.getSource());
+              if (failed(id))
+                return failure();
+              buffers[view.getResult()] = *id;
+              return success();
+            })
             .Case<memref::CollapseShapeOp, memref::ExpandShapeOp,
                   memref::SubViewOp, memref::CastOp>([&](Operation *view) {
               FailureOr<uint32_t> id = bufferOf(view, view->getOperand(0));
@@ -331,7 +347,7 @@ LogicalResult HostInterpreter::run(func::FuncOp func, unsigned numInputs) {
                      << other->getName()
                      << "' in the host function (supported: arith.constant, "
                         "memref.alloc/alloca/dealloc/get_global/copy/"
-                        "collapse_shape/expand_shape/subview/cast, "
+                        "collapse_shape/expand_shape/subview/cast/view, "
                         "gpu.launch_func, func.return)";
             });
     if (failed(result))
@@ -348,7 +364,7 @@ mlir::qc::buildVulkanBundle(ModuleOp lowered, StringRef entry, unsigned numInput
     return lowered.emitError("Vulkan bundle: no function @") << entry;
   Bundle bundle;
   bundle.entry = entry.str();
-  bundle.targetEnv.version = options.version;
+  bundle.targetEnv.version = options.effectiveVersion();
   for (const std::string &cap : options.effectiveCapabilities())
     bundle.targetEnv.capabilities.push_back(cap);
   for (const std::string &ext : options.effectiveExtensions())

@@ -5,15 +5,40 @@
 using namespace mlir;
 using namespace mlir::qc;
 
+void mlir::qc::adaptToDevice(SPIRVPipelineOptions &options,
+                             const ::qc::vulkan::DeviceTraits &traits) {
+  auto set = [](auto &option, auto value) {
+    if (option.getNumOccurrences() == 0)
+      option = value;
+  };
+  set(options.maxWorkgroupInvocations, traits.maxWorkgroupInvocations);
+  set(options.maxSharedMemory, traits.maxSharedMemoryBytes);
+  set(options.subgroupSize, traits.subgroupSize);
+  set(options.sharedMemoryTiles, !traits.cpu);
+  set(options.intDotProduct, traits.integerDotProductAccelerated);
+}
+
+/// Compiles for the device of an existing runtime and loads the result.
+static llvm::Expected<std::unique_ptr<VulkanExecutor>>
+compileFor(std::unique_ptr<::qc::vulkan::Runtime> runtime, ModuleOp module,
+           StringRef entry, SPIRVPipelineOptions &options,
+           function_ref<llvm::Error()> onFailure);
+
 llvm::Expected<std::unique_ptr<VulkanExecutor>>
 VulkanExecutor::fromBundle(::qc::vulkan::Bundle bundle,
                            const ::qc::vulkan::RuntimeOptions &runtimeOptions) {
-  std::unique_ptr<VulkanExecutor> executor(new VulkanExecutor());
-  executor->bundle = std::move(bundle);
   auto runtime = ::qc::vulkan::Runtime::create(runtimeOptions);
   if (!runtime)
     return runtime.takeError();
-  executor->runtime = std::move(*runtime);
+  return fromBundle(std::move(bundle), std::move(*runtime));
+}
+
+llvm::Expected<std::unique_ptr<VulkanExecutor>>
+VulkanExecutor::fromBundle(::qc::vulkan::Bundle bundle,
+                           std::unique_ptr<::qc::vulkan::Runtime> runtime) {
+  std::unique_ptr<VulkanExecutor> executor(new VulkanExecutor());
+  executor->bundle = std::move(bundle);
+  executor->runtime = std::move(runtime);
   auto program = executor->runtime->load(executor->bundle);
   if (!program)
     return program.takeError();
@@ -23,16 +48,29 @@ VulkanExecutor::fromBundle(::qc::vulkan::Bundle bundle,
 
 llvm::Expected<std::unique_ptr<VulkanExecutor>>
 VulkanExecutor::compile(ModuleOp module, StringRef entry,
-                        const SPIRVPipelineOptions &pipelineOptions,
+                        SPIRVPipelineOptions &pipelineOptions,
                         const ::qc::vulkan::RuntimeOptions &runtimeOptions) {
-  FailureOr<::qc::vulkan::Bundle> bundle =
-      compileToVulkanBundle(module, entry, pipelineOptions);
-  if (failed(bundle))
+  auto runtime = ::qc::vulkan::Runtime::create(runtimeOptions);
+  if (!runtime)
+    return runtime.takeError();
+  return compileFor(std::move(*runtime), module, entry, pipelineOptions, [&] {
     // The diagnostics themselves went to the context's handler.
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "compiling @%s for Vulkan failed",
                                    entry.str().c_str());
-  return fromBundle(std::move(*bundle), runtimeOptions);
+  });
+}
+
+static llvm::Expected<std::unique_ptr<VulkanExecutor>>
+compileFor(std::unique_ptr<::qc::vulkan::Runtime> runtime, ModuleOp module,
+           StringRef entry, SPIRVPipelineOptions &options,
+           function_ref<llvm::Error()> onFailure) {
+  adaptToDevice(options, runtime->deviceTraits());
+  FailureOr<::qc::vulkan::Bundle> bundle =
+      compileToVulkanBundle(module, entry, options);
+  if (failed(bundle))
+    return onFailure();
+  return VulkanExecutor::fromBundle(std::move(*bundle), std::move(runtime));
 }
 
 llvm::Expected<std::vector<::qc::runtime::HostTensor>>
@@ -120,15 +158,17 @@ createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                                    "bad qc-spirv-pipeline options '" +
                                        options.pipelineOptions +
                                        "': " + parseErrors);
-  mlir::FailureOr<::qc::vulkan::Bundle> bundle =
-      mlir::qc::compileToVulkanBundle(module, signature.name, pipelineOptions);
-  if (mlir::failed(bundle))
-    return llvm::make_error<PipelineError>(
-        "compiling @" + signature.name + " for Vulkan failed",
-        spirvPipelineReproducer(options.pipelineOptions, options.sourcePath));
+  auto runtime = ::qc::vulkan::Runtime::create(options.runtime);
+  if (!runtime)
+    return runtime.takeError();
   llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
-      mlir::qc::VulkanExecutor::fromBundle(std::move(*bundle),
-                                           options.runtime);
+      compileFor(std::move(*runtime), module, signature.name, pipelineOptions,
+                 [&]() -> llvm::Error {
+                   return llvm::make_error<PipelineError>(
+                       "compiling @" + signature.name + " for Vulkan failed",
+                       spirvPipelineReproducer(options.pipelineOptions,
+                                               options.sourcePath));
+                 });
   if (!executor)
     return executor.takeError();
   return std::make_unique<VulkanTargetExecutor>(std::move(*executor),

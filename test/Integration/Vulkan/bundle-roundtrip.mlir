@@ -10,12 +10,14 @@
 // MANIFEST:     "file": "constant_2.bin",
 // MANIFEST:     "origin": "global @__constant_6x5xi8",
 // MANIFEST:     "role": "constant",
+// The fill is fused into the tiled contraction kernel: one dispatch.
 // MANIFEST: "kernels": [
-// MANIFEST:     "entry_point": "main_kernel",
-// MANIFEST:     "name": "main_kernel_0",
-// MANIFEST:     "spirv": "main_kernel_0.spv",
+// MANIFEST:     "config": "tile 8x4, workgroup 2x2, k-step 1",
+// MANIFEST:     "entry_point": "main_contraction_0",
+// MANIFEST:     "name": "main_contraction_0",
+// MANIFEST:     "spirv": "main_contraction_0.spv",
 // MANIFEST:     "workgroup_size": [
 // MANIFEST: "steps": [
 // MANIFEST:     "op": "dispatch"
-// MANIFEST:     "op": "dispatch"
+// MANIFEST-NOT:     "op": "dispatch"
 // MANIFEST: "target_env": {

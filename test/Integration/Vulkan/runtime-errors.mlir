@@ -27,9 +27,9 @@
 // RUN: qc-vulkan-bundle %s -o %t/nobinding
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/nobinding drop-binding
 // RUN: not qc-vulkan-run --bundle %t/nobinding --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=BINDING
-// BINDING: error: Vulkan: kernel 'main_kernel_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
+// BINDING: error: Vulkan: kernel 'main_contraction_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
 // Kernel names and files must be plain file names, the names unique.
-// RUN: qc-vulkan-bundle %s -o %t/dupkernel
+// RUN: qc-vulkan-bundle %s -o %t/dupkernel --options=contraction-kernels=false
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/dupkernel duplicate-kernel
 // RUN: not qc-vulkan-run --bundle %t/dupkernel --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=DUPKERNEL
 // DUPKERNEL: manifest.json: kernels[1]: duplicate kernel name '{{main_kernel[_0-9]*}}'
@@ -59,12 +59,12 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
 // A device without 8-bit storage (masked on this one): the default bundle is
 // refused before anything runs; an unknown feature name is refused too.
 // RUN: env QC_VULKAN_MASK_FEATURES=storageBuffer8BitAccess not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=FEATURE
-// FEATURE: error: Vulkan: kernel 'main_kernel_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
+// FEATURE: error: Vulkan: kernel 'main_contraction_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
 // RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
 // MASK: error: Vulkan: cannot mask unknown feature 'int8'
 
 // Device limits are queried, not assumed: workgroups no Vulkan device allows.
-// RUN: not qc-vulkan-run %s --options="tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
+// RUN: not qc-vulkan-run %s --options="contraction-kernels=false tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
 // INVOCATIONS: error: Vulkan: kernel 'main_kernel': 16384 invocations per workgroup exceed maxComputeWorkGroupInvocations {{[0-9]+}} of '{{.*}}'
-// RUN: not qc-vulkan-run %s --options="tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
+// RUN: not qc-vulkan-run %s --options="contraction-kernels=false tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
 // WGSIZE: error: Vulkan: kernel 'main_kernel': workgroup size 65536 in dimension 0 exceeds maxComputeWorkGroupSize {{[0-9]+}} of '{{.*}}'

@@ -5,20 +5,31 @@
 // spirv-val fails the test instead of skipping it.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-requant.mlir -o %t/requant
-// RUN: %python %S/Inputs/validate_bundle.py %t/requant spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=REQUANT
+// RUN: %python %S/Inputs/validate_bundle.py %t/requant spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-requant.mlir -o %t/requant-p --options=portable
-// RUN: %python %S/Inputs/validate_bundle.py %t/requant-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=REQUANT
+// RUN: %python %S/Inputs/validate_bundle.py %t/requant-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-requant.mlir -o %t/requant-g --options=contraction-kernels=false
+// RUN: %python %S/Inputs/validate_bundle.py %t/requant-g spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=REQUANT
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv.mlir -o %t/conv
-// RUN: %python %S/Inputs/validate_bundle.py %t/conv spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TWO
+// RUN: %python %S/Inputs/validate_bundle.py %t/conv spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv.mlir -o %t/conv-p --options=portable
-// RUN: %python %S/Inputs/validate_bundle.py %t/conv-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TWO
+// RUN: %python %S/Inputs/validate_bundle.py %t/conv-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv.mlir -o %t/conv-g --options="portable contraction-kernels=false"
+// RUN: %python %S/Inputs/validate_bundle.py %t/conv-g spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TWO
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-constant-weights.mlir -o %t/const
-// RUN: %python %S/Inputs/validate_bundle.py %t/const spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TWO
+// RUN: %python %S/Inputs/validate_bundle.py %t/const spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/add-i8.mlir -o %t/add-p --options=portable
 // RUN: %python %S/Inputs/validate_bundle.py %t/add-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ONE
+// Workgroup-memory stages and packed dot products (SPIR-V 1.6: Vulkan 1.3).
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-tiled.mlir -o %t/dot --options="shared-memory-tiles=true int-dot-product=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/dot spirv-val vulkan1.3 | FileCheck %s --check-prefix=TILED
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-tiled.mlir -o %t/dot-p --options="portable shared-memory-tiles=true int-dot-product=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/dot-p spirv-val vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %s -o %t/self --options="tile-sizes=4,16"
 // RUN: %python %S/Inputs/validate_bundle.py %t/self spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ONE
 
+// Tiled contraction kernels (fill and requantization fused): one kernel.
+// TILED: validated 1 kernels: main_contraction_0
 // REQUANT: validated 3 kernels: main_kernel main_kernel_0 main_kernel_1
 // TWO: validated 2 kernels: main_kernel main_kernel_0
 // ONE: validated 1 kernels: main_kernel

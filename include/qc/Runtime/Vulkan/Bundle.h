@@ -49,6 +49,9 @@ struct KernelDesc {
   uint32_t numBindings = 0;
   /// Capabilities the binary declares (OpCapability), e.g. Int8.
   std::vector<std::string> capabilities;
+  /// How the compiler tiled the kernel (qc-spirv-contraction-kernels), for
+  /// people reading the manifest; empty for the generic lowering.
+  std::string config;
 };
 
 struct StepDesc {

@@ -10,6 +10,7 @@
 
 #include "qc/Runtime/HostTensor.h"
 #include "qc/Runtime/Vulkan/Bundle.h"
+#include "llvm/ADT/ArrayRef.h"
 
 #include <memory>
 
@@ -29,6 +30,22 @@ struct RuntimeOptions {
   /// capable device that a bundle runs on a device without them. Also read
   /// from QC_VULKAN_MASK_FEATURES (comma-separated).
   std::vector<std::string> maskedFeatures;
+  /// Record a timestamp after every step, so Program::lastStepSeconds()
+  /// reports where a run spends its time. Also turned on by
+  /// QC_VULKAN_PROFILE=1.
+  bool profile = false;
+};
+
+/// The device properties the compiler adapts kernels to.
+struct DeviceTraits {
+  int64_t maxWorkgroupInvocations = 128;
+  int64_t maxSharedMemoryBytes = 16384;
+  int64_t subgroupSize = 32;
+  /// shaderIntegerDotProduct is enabled; ...Accelerated: the device reports
+  /// packed signed 4x8-bit dot products as fast.
+  bool integerDotProduct = false, integerDotProductAccelerated = false;
+  /// VK_PHYSICAL_DEVICE_TYPE_CPU (lavapipe, SwiftShader).
+  bool cpu = false;
 };
 
 class Program;
@@ -41,6 +58,8 @@ public:
 
   /// "llvmpipe (LLVM 15.0.6, 256 bits), Vulkan 1.3.230".
   std::string deviceDescription() const;
+  /// Limits and features of the device, for the compiler.
+  const DeviceTraits &deviceTraits() const;
 
   /// Uploads kernels and constants and records the command buffer. Fails if
   /// the bundle needs a device feature or a limit the device lacks.
@@ -62,6 +81,9 @@ public:
   run(const std::vector<runtime::HostTensor> &inputs);
   /// Seconds between submission and completion of the last run.
   double lastDeviceSeconds() const;
+  /// Device time of each step (in bundle order) in the last run, measured
+  /// with timestamp queries; empty unless RuntimeOptions::profile.
+  llvm::ArrayRef<double> lastStepSeconds() const;
 
   struct Impl;
   explicit Program(std::unique_ptr<Impl> impl);

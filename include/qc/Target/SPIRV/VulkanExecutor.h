@@ -14,24 +14,41 @@
 
 namespace mlir::qc {
 
+/// Sets the pipeline options that depend on the device and that the user did
+/// not give: the workgroup limits and subgroup size, workgroup-memory stages
+/// (not on CPU devices, where they cost more than they save), and packed dot
+/// products (where the device reports them accelerated).
+void adaptToDevice(SPIRVPipelineOptions &options,
+                   const ::qc::vulkan::DeviceTraits &traits);
+
 class VulkanExecutor {
 public:
-  /// Compiles `entry` of `module` (modified in place); diagnostics go to the
-  /// module's context, runtime errors are returned as llvm::Error.
+  /// Compiles `entry` of `module` (modified in place) for the device the
+  /// runtime options select (`pipelineOptions` adapted to it in place by
+  /// adaptToDevice); diagnostics go to the module's
+  /// context, runtime errors are returned as llvm::Error.
   static llvm::Expected<std::unique_ptr<VulkanExecutor>>
   compile(ModuleOp module, StringRef entry,
-          const SPIRVPipelineOptions &pipelineOptions,
+          SPIRVPipelineOptions &pipelineOptions,
           const ::qc::vulkan::RuntimeOptions &runtimeOptions = {});
   /// Loads a prebuilt bundle.
   static llvm::Expected<std::unique_ptr<VulkanExecutor>>
   fromBundle(::qc::vulkan::Bundle bundle,
              const ::qc::vulkan::RuntimeOptions &runtimeOptions = {});
+  /// Loads a bundle on an existing runtime's device.
+  static llvm::Expected<std::unique_ptr<VulkanExecutor>>
+  fromBundle(::qc::vulkan::Bundle bundle,
+             std::unique_ptr<::qc::vulkan::Runtime> runtime);
 
   /// Runs once; inputs in argument order, outputs in result order.
   llvm::Expected<std::vector<::qc::runtime::HostTensor>>
   run(const std::vector<::qc::runtime::HostTensor> &inputs);
   /// Device time of the last run, in seconds.
   double lastDeviceSeconds() const { return program->lastDeviceSeconds(); }
+  /// Per-step device times of the last run (profiling runtimes only).
+  llvm::ArrayRef<double> lastStepSeconds() const {
+    return program->lastStepSeconds();
+  }
   std::string deviceDescription() const {
     return runtime->deviceDescription();
   }

@@ -1,7 +1,7 @@
 """Corrupts a bundle's manifest so that it disagrees with its SPIR-V.
 
 usage: make_bad_bundle.py DIR drop-binding|drop-capabilities|duplicate-kernel|outside-path
-drop-binding: kernel 1 declares one binding fewer than its shader uses (the
+drop-binding: the last kernel declares one binding fewer than its shader uses (the
   runtime's own SPIR-V interface check must refuse it).
 drop-capabilities: every kernel claims only Shader, hiding Int8 and 8-bit
   storage from the runtime's feature check (only the validation layer can see
@@ -18,7 +18,7 @@ mode = sys.argv[2]
 with open(path) as f:
     manifest = json.load(f)
 if mode == "drop-binding":
-    kernel = 1
+    kernel = len(manifest["kernels"]) - 1
     manifest["kernels"][kernel]["bindings"] -= 1
     for step in manifest["steps"]:
         if step["op"] == "dispatch" and step["kernel"] == kernel:

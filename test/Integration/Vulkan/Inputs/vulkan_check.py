@@ -54,6 +54,9 @@ CASES = {
     "matmul_constant_weights_13x6x5": lambda: (
         lambda a: ([a], [ref.matmul(a, 0, weights(6, 5), 0).astype(np.int32)]))(
             i8(13, 6)),
+    "matmul_tiled_37x52x29": lambda: (
+        lambda a: ([a], [requant(ref.matmul(a, 0, weights(52, 29), 0))]))(
+            i8(37, 52)),
     "slice_mul7": lambda: (
         lambda a: ([a], [(a[2:5, 5:9] * 7).astype(np.int32)]))(
             RNG.integers(-1000, 1000, (6, 10), dtype=np.int32)),

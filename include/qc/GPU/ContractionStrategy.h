@@ -1,0 +1,85 @@
+//===- ContractionStrategy.h - tile choice for GPU contractions -*- C++ -*-===//
+//
+// Strategy apart from mechanism: this header decides how an integer
+// contraction (matmul, convolution, depthwise convolution, fully connected
+// layer) is tiled on a GPU from its shape and the device's limits;
+// qc-spirv-contraction-kernels only applies the decision.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_GPU_CONTRACTIONSTRATEGY_H
+#define QC_GPU_CONTRACTIONSTRATEGY_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::qc {
+
+/// What the compiler knows about the target device. Defaults are Vulkan's
+/// guaranteed minimums, so a kernel compiled without a device runs anywhere.
+struct GPUDeviceLimits {
+  int64_t maxWorkgroupInvocations = 128;
+  int64_t maxSharedMemoryBytes = 16384;
+  int64_t subgroupSize = 32;
+  /// shaderIntegerDotProduct: OpSDot/OpSUDot on 4x8-bit packed words.
+  bool integerDotProduct = false;
+  /// Stage operand tiles through workgroup (shared) memory. Pays on GPUs
+  /// (one global read per tile element instead of one per use); on CPU
+  /// devices such as lavapipe shared memory is ordinary memory and staging
+  /// only adds copies and barriers.
+  bool sharedMemoryTiles = true;
+};
+
+/// How each operand of a contraction is read, decided by its memory layout.
+enum class OperandAccess {
+  /// 4 consecutive reduction elements (k) from one 32-bit word.
+  ReductionWords,
+  /// 4 consecutive output columns from one 32-bit word.
+  ColumnWords,
+  /// One element per load.
+  Elements,
+};
+
+/// A contraction as rows x columns of outputs over a reduction: rows are all
+/// output dims but the innermost, columns the innermost (contiguous) one.
+struct ContractionShape {
+  int64_t rows = 1, cols = 1;
+  /// Size of the innermost reduction loop and of all reduction loops.
+  int64_t innerDepth = 1, depth = 1;
+  OperandAccess a = OperandAccess::Elements, b = OperandAccess::Elements;
+  /// A does not depend on the column and B not on the row: a workgroup's
+  /// operand words can be staged as rows of A and columns of B.
+  bool stageable = false;
+};
+
+/// The tiling of one contraction kernel.
+struct ContractionConfig {
+  /// Outputs per invocation, held in registers: tileRows x tileCols.
+  int64_t tileRows = 1, tileCols = 1;
+  /// Invocations per workgroup along columns (x) and rows (y).
+  int64_t workgroupX = 1, workgroupY = 1;
+  /// Reduction elements per step of the innermost reduction loop.
+  int64_t kStep = 1;
+  /// Staged through workgroup memory: reduction words per stage (0: not
+  /// staged) and the bytes of workgroup memory the stage takes.
+  int64_t stageWords = 0, sharedBytes = 0;
+  /// Packed 4x8-bit integer dot products (both operands ReductionWords).
+  bool dotProduct = false;
+
+  int64_t workgroupRows() const { return tileRows * workgroupY; }
+  int64_t workgroupCols() const { return tileCols * workgroupX; }
+  /// "tile 8x4, workgroup 16x4, k-step 4, shared 2048 B, dot".
+  std::string describe() const;
+};
+
+/// Chooses the tiling of `shape` within `limits`; an error names the limit
+/// that no tiling fits.
+llvm::Expected<ContractionConfig>
+chooseContractionConfig(const ContractionShape &shape,
+                        const GPUDeviceLimits &limits);
+
+} // namespace mlir::qc
+
+#endif // QC_GPU_CONTRACTIONSTRATEGY_H

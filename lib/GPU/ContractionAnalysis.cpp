@@ -1,0 +1,327 @@
+//===- ContractionAnalysis.cpp - integer contractions on buffers ----------===//
+#include "ContractionAnalysis.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+Value mlir::qc::viewRoot(Value view) {
+  while (Operation *def = view.getDefiningOp()) {
+    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp, memref::SubViewOp,
+             memref::CastOp>(def))
+      break;
+    view = def->getOperand(0);
+  }
+  auto type = dyn_cast<MemRefType>(view.getType());
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+    return {};
+  return view;
+}
+
+/// Adds scale * e to coef/cst when e is a sum of constant multiples of dims.
+static bool addLinear(AffineExpr e, int64_t scale,
+                      MutableArrayRef<int64_t> coef, int64_t &cst) {
+  if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+    coef[dim.getPosition()] += scale;
+    return true;
+  }
+  if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+    cst += scale * c.getValue();
+    return true;
+  }
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return false;
+  if (bin.getKind() == AffineExprKind::Add)
+    return addLinear(bin.getLHS(), scale, coef, cst) &&
+           addLinear(bin.getRHS(), scale, coef, cst);
+  if (bin.getKind() == AffineExprKind::Mul) {
+    if (auto c = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+      return addLinear(bin.getLHS(), scale * c.getValue(), coef, cst);
+    if (auto c = dyn_cast<AffineConstantExpr>(bin.getLHS()))
+      return addLinear(bin.getRHS(), scale * c.getValue(), coef, cst);
+  }
+  return false;
+}
+
+static FailureOr<LinearAccess> linearAccess(Value operand, AffineMap map) {
+  auto type = dyn_cast<MemRefType>(operand.getType());
+  if (!type || !type.hasStaticShape())
+    return failure();
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  LinearAccess access;
+  access.root = viewRoot(operand);
+  if (!access.root ||
+      cast<MemRefType>(access.root.getType()).getElementType() !=
+          type.getElementType())
+    return failure();
+  access.coef.assign(map.getNumDims(), 0);
+  int64_t cst = 0;
+  for (auto [expr, stride] : llvm::zip(map.getResults(), strides))
+    if (!addLinear(expr, stride, access.coef, cst))
+      return failure();
+  access.offset = offset + cst;
+  return access;
+}
+
+/// Matches `yield(out + ext(a) * ext(b))` (either operand order) with ext
+/// arith.extsi or arith.extui from i8, and reports the signedness.
+static bool matchMultiplyAccumulate(Block &body, bool &aSigned, bool &bSigned) {
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!yield || yield.getNumOperands() != 1 || body.getNumArguments() != 3)
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return false;
+  Value out = body.getArgument(2);
+  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if ((add.getLhs() == out) == (add.getRhs() == out))
+    return false;
+  auto mul = product.getDefiningOp<arith::MulIOp>();
+  if (!mul)
+    return false;
+  auto extended = [](Value v, Value &source, bool &isSigned) {
+    if (auto s = v.getDefiningOp<arith::ExtSIOp>()) {
+      source = s.getIn();
+      isSigned = true;
+      return true;
+    }
+    if (auto u = v.getDefiningOp<arith::ExtUIOp>()) {
+      source = u.getIn();
+      isSigned = false;
+      return true;
+    }
+    return false;
+  };
+  Value x, y;
+  bool xSigned, ySigned;
+  if (!extended(mul.getLhs(), x, xSigned) || !extended(mul.getRhs(), y, ySigned))
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  if (x == a && y == b) {
+    aSigned = xSigned;
+    bSigned = ySigned;
+    return true;
+  }
+  if (x == b && y == a) {
+    aSigned = ySigned;
+    bSigned = xSigned;
+    return true;
+  }
+  return false;
+}
+
+/// How `access` can be read: 4 reduction elements per word (dim `k`
+/// contiguous), 4 columns per word (dim `col` contiguous), or elements. Words
+/// need every other coefficient and the offset to keep 4-byte alignment.
+static OperandAccess accessMode(const LinearAccess &access,
+                                ArrayRef<int64_t> sizes,
+                                std::optional<unsigned> k, unsigned col) {
+  auto aligned = [&](unsigned except) {
+    if (access.offset % 4 != 0)
+      return false;
+    for (auto [d, c] : llvm::enumerate(access.coef))
+      if (d != except && c % 4 != 0)
+        return false;
+    return true;
+  };
+  if (k && access.coef[*k] == 1 && sizes[*k] % 4 == 0 && aligned(*k))
+    return OperandAccess::ReductionWords;
+  if (access.coef[col] == 1 && sizes[col] % 4 == 0 && aligned(col))
+    return OperandAccess::ColumnWords;
+  return OperandAccess::Elements;
+}
+
+int64_t Contraction::rows() const {
+  int64_t n = 1;
+  for (unsigned d : rowDims)
+    n *= sizes[d];
+  return n;
+}
+
+bool Contraction::bDependsOnRows() const {
+  return llvm::any_of(rowDims, [&](unsigned d) { return b.coef[d] != 0; });
+}
+
+ContractionShape Contraction::shape() const {
+  ContractionShape s;
+  // Stages hold the workgroup's rows of A and its columns of B.
+  s.stageable = !bDependsOnRows() && a.coef[colDim] == 0;
+  s.rows = rows();
+  s.cols = cols();
+  s.innerDepth = redDims.empty() ? 1 : sizes[redDims.back()];
+  for (unsigned d : redDims)
+    s.depth *= sizes[d];
+  s.a = a.mode;
+  s.b = b.mode;
+  return s;
+}
+
+/// Whether `op` may write a buffer whose root is in `roots`.
+static bool mayWrite(Operation *op, ArrayRef<Value> roots) {
+  auto writes = [&](Value v) { return llvm::is_contained(roots, viewRoot(v)); };
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return llvm::any_of(linalgOp.getDpsInits(), writes) ||
+           !linalgOp.hasPureBufferSemantics();
+  if (auto copy = dyn_cast<memref::CopyOp>(op))
+    return writes(copy.getTarget());
+  if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp,
+          memref::GetGlobalOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+          memref::SubViewOp, memref::CastOp>(op) ||
+      isMemoryEffectFree(op))
+    return false;
+  return true;
+}
+
+/// The elementwise consumer of the accumulator, if the accumulator buffer
+/// has no other reader and fusing it keeps the program's meaning.
+static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
+  Value root = viewRoot(c.out);
+  if (!root || !root.getDefiningOp<memref::AllocOp>())
+    return {};
+  linalg::GenericOp consumer;
+  SmallVector<Value> worklist = {root};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(user)) {
+        worklist.push_back(user->getResult(0));
+        continue;
+      }
+      if (user == c.op.getOperation() || user == c.fill.getOperation() ||
+          isa<memref::DeallocOp>(user))
+        continue;
+      auto generic = dyn_cast<linalg::GenericOp>(user);
+      if (!generic || (consumer && consumer != generic) ||
+          use.getOperandNumber() >= generic.getNumDpsInputs())
+        return {};
+      consumer = generic;
+      input = use.getOperandNumber();
+    }
+  }
+  if (!consumer || consumer->getBlock() != c.op->getBlock() ||
+      !c.op->isBeforeInBlock(consumer) || consumer.getNumDpsInits() != 1 ||
+      consumer.getNumReductionLoops() != 0 ||
+      !consumer.hasPureBufferSemantics())
+    return {};
+  // Exactly one read of the accumulator, through a dense view of all of it
+  // with a permutation map: its elements map one to one to the kernel's.
+  for (OpOperand *operand : consumer.getDpsInputOperands())
+    if (operand->getOperandNumber() != input &&
+        viewRoot(operand->get()) == root)
+      return {};
+  auto accType = cast<MemRefType>(consumer->getOperand(input).getType());
+  if (!accType.getLayout().isIdentity() ||
+      accType.getNumElements() !=
+          cast<MemRefType>(root.getType()).getNumElements() ||
+      !consumer.getMatchingIndexingMap(consumer.getDpsInputOperand(input))
+           .isPermutation() ||
+      viewRoot(consumer.getDpsInits()[0]) == root)
+    return {};
+  for (Operation &op : consumer.getRegion().front().without_terminator())
+    if (!isMemoryEffectFree(&op) || op.getNumRegions() != 0)
+      return {};
+  // The kernel reads A and B where the consumer was: nothing in between may
+  // write them.
+  Value roots[] = {c.a.root, c.b.root};
+  for (Operation *op = c.op->getNextNode(); op != consumer;
+       op = op->getNextNode())
+    if (mayWrite(op, roots))
+      return {};
+  return consumer;
+}
+
+FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op->getNumRegions() != 1 ||
+      op.hasDynamicShape())
+    return failure();
+  Contraction c;
+  c.op = op;
+  if (!matchMultiplyAccumulate(*op.getBlock(), c.aSigned, c.bSigned))
+    return failure();
+  OpOperand *aOperand = op.getDpsInputOperand(0);
+  OpOperand *bOperand = op.getDpsInputOperand(1);
+  OpOperand *outOperand = op.getDpsInitOperand(0);
+  auto elementIs = [](Value v, unsigned width) {
+    return cast<MemRefType>(v.getType()).getElementType().isInteger(width);
+  };
+  if (!elementIs(aOperand->get(), 8) || !elementIs(bOperand->get(), 8) ||
+      !elementIs(outOperand->get(), 32))
+    return failure();
+  c.sizes = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  c.out = outOperand->get();
+  c.outMap = op.getMatchingIndexingMap(outOperand);
+  unsigned numParallel = op.getNumParallelLoops();
+  if (!c.outMap.isProjectedPermutation() ||
+      c.outMap.getNumResults() != numParallel || numParallel == 0)
+    return failure();
+  for (AffineExpr e : c.outMap.getResults())
+    if (iterators[cast<AffineDimExpr>(e).getPosition()] !=
+        utils::IteratorType::parallel)
+      return failure();
+  FailureOr<LinearAccess> a =
+      linearAccess(aOperand->get(), op.getMatchingIndexingMap(aOperand));
+  FailureOr<LinearAccess> b =
+      linearAccess(bOperand->get(), op.getMatchingIndexingMap(bOperand));
+  if (failed(a) || failed(b))
+    return failure();
+  c.a = *a;
+  c.b = *b;
+  // A unit dim's index is always 0: dropping its coefficient changes no
+  // address, and B no longer seems to depend on a conv's single group (which
+  // would keep it from being staged per column).
+  for (auto [d, size] : llvm::enumerate(c.sizes))
+    if (size == 1)
+      c.a.coef[d] = c.b.coef[d] = 0;
+
+  // Columns: the innermost output dim that is not a unit dim.
+  ArrayRef<AffineExpr> outDims = c.outMap.getResults();
+  c.colDim = cast<AffineDimExpr>(outDims.back()).getPosition();
+  for (AffineExpr e : llvm::reverse(outDims))
+    if (c.sizes[cast<AffineDimExpr>(e).getPosition()] > 1) {
+      c.colDim = cast<AffineDimExpr>(e).getPosition();
+      break;
+    }
+  for (AffineExpr e : outDims)
+    if (cast<AffineDimExpr>(e).getPosition() != c.colDim)
+      c.rowDims.push_back(cast<AffineDimExpr>(e).getPosition());
+  for (auto [d, it] : llvm::enumerate(iterators))
+    if (it == utils::IteratorType::reduction)
+      c.redDims.push_back(d);
+  // The reduction dim A reads contiguously goes innermost (k-words).
+  auto contiguous = llvm::find_if(
+      c.redDims, [&](unsigned d) { return c.a.coef[d] == 1; });
+  if (contiguous != c.redDims.end())
+    std::rotate(contiguous, contiguous + 1, c.redDims.end());
+  std::optional<unsigned> k;
+  if (!c.redDims.empty())
+    k = c.redDims.back();
+  c.a.mode = accessMode(c.a, c.sizes, k, c.colDim);
+  c.b.mode = accessMode(c.b, c.sizes, k, c.colDim);
+
+  // The fill of the accumulator: the kernel starts from its value instead.
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(prev);
+    if (fill && fill.hasPureBufferSemantics() &&
+        fill.getDpsInits()[0] == c.out) {
+      c.fill = fill;
+      break;
+    }
+    if (mayWrite(prev, {viewRoot(c.out)}))
+      break;
+  }
+  if (!c.fill)
+    return failure();
+  c.epilogue = findEpilogue(c, c.epilogueInput);
+  return c;
+}

@@ -1,0 +1,76 @@
+//===- ContractionAnalysis.h - integer contractions on buffers --*- C++ -*-===//
+//
+// Private to lib/GPU: recognizes a linalg op on buffers that is an integer
+// contraction (i8 x i8 -> i32 multiply-accumulate over affine operand maps:
+// matmul, convolutions of any stride/dilation/grouping, fully connected
+// layers), the fill that initializes its accumulator and the elementwise op
+// that consumes it, and describes every operand access as a linear function
+// of the loop indices.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_LIB_GPU_CONTRACTIONANALYSIS_H
+#define QC_LIB_GPU_CONTRACTIONANALYSIS_H
+
+#include "qc/GPU/ContractionStrategy.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mlir::qc {
+
+/// An operand's element offset in its base buffer:
+/// offset + sum_d coef[d] * i_d over the loop dims d.
+struct LinearAccess {
+  /// Contiguous, identity-layout buffer the operand is a view of.
+  Value root;
+  int64_t offset = 0;
+  SmallVector<int64_t> coef;
+  OperandAccess mode = OperandAccess::Elements;
+};
+
+struct Contraction {
+  linalg::LinalgOp op;
+  LinearAccess a, b;
+  bool aSigned = true, bSigned = true;
+  SmallVector<int64_t> sizes;
+  /// The column dim (innermost output dim of size > 1, else the innermost),
+  /// the other parallel dims (outermost first) and the reduction dims (the
+  /// one read contiguously by A last).
+  unsigned colDim = 0;
+  SmallVector<unsigned> rowDims, redDims;
+  /// Output operand and its indexing map (a permutation of the parallel
+  /// dims); the fill that initializes it.
+  Value out;
+  AffineMap outMap;
+  linalg::FillOp fill;
+  /// The elementwise op reading the accumulator as input `epilogueInput`,
+  /// fused into the kernel when set; the accumulator buffer is then dead.
+  linalg::GenericOp epilogue;
+  unsigned epilogueInput = 0;
+
+  int64_t rows() const;
+  bool bDependsOnRows() const;
+  int64_t cols() const { return sizes[colDim]; }
+  ContractionShape shape() const;
+};
+
+/// Recognizes `op` as a contraction the tiled kernels handle, with its fill
+/// and (if safe to fuse) its elementwise consumer; failure leaves `op` to the
+/// generic loop lowering.
+FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
+
+/// Re-lays out constant weights B (a dense global) so that the innermost
+/// reduction dim is contiguous and B is read as ReductionWords, as packed dot
+/// products need; `packed` caches the new globals by name. False (and `c`
+/// unchanged) where A is not read along the reduction or B is not a
+/// constant whose access covers it exactly.
+bool packWeightsForDot(Contraction &c, OpBuilder &b,
+                       llvm::StringMap<Value> &packed);
+
+/// The contiguous buffer `view` is a view of (through expand/collapse_shape,
+/// subview and cast), or null.
+Value viewRoot(Value view);
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_GPU_CONTRACTIONANALYSIS_H

@@ -1,0 +1,382 @@
+//===- ContractionEmitter.cpp - register-tiled contraction kernels -------===//
+//
+// The direct path: each invocation loads its tile's operand words from
+// global memory, keeps tileRows x tileCols accumulators in registers, and
+// applies the fused epilogue before the only store.
+//
+//===----------------------------------------------------------------------===//
+#include "ContractionEmitter.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+Value KernelEmitter::linear(ArrayRef<int64_t> coef, ArrayRef<unsigned> dims,
+                            ArrayRef<Value> values, Value base) {
+  Value sum = base;
+  for (auto [d, v] : llvm::zip(dims, values))
+    if (coef[d] != 0)
+      sum = sum ? add(sum, mul(v, coef[d])) : mul(v, coef[d]);
+  return sum ? sum : index(0);
+}
+
+SmallVector<Value> KernelEmitter::rowIndices(Value row) {
+  SmallVector<Value> values;
+  int64_t inner = c.rows();
+  for (unsigned d : c.rowDims) {
+    inner /= c.sizes[d];
+    Value q =
+        inner == 1 ? row : arith::DivUIOp::create(b, loc, row, index(inner));
+    values.push_back(d == c.rowDims.front()
+                         ? q
+                         : arith::RemUIOp::create(b, loc, q, index(c.sizes[d])));
+  }
+  return values;
+}
+
+Value KernelEmitter::dot(Value acc, Value aWord, Value bWord) {
+  Type i32Type = b.getI32Type();
+  auto format = spirv::PackedVectorFormatAttr::get(
+      b.getContext(), spirv::PackedVectorFormat::PackedVectorFormat4x8Bit);
+  // The saturating accumulation equals the CPU's wrapping one when no partial
+  // sum can overflow: a zero start and depth * max|product| < 2^31.
+  int64_t maxProduct = (c.aSigned ? 128 : 255) * (c.bSigned ? 128 : 255);
+  bool exact = matchPattern(c.fill.getInputs()[0], m_Zero()) &&
+               c.shape().depth * maxProduct <= INT32_MAX;
+  if (c.aSigned && c.bSigned && exact)
+    return spirv::SDotAccSatOp::create(b, loc, i32Type, aWord, bWord, acc,
+                                       format);
+  if (c.aSigned != c.bSigned && exact) {
+    Value s = c.aSigned ? aWord : bWord, u = c.aSigned ? bWord : aWord;
+    return spirv::SUDotAccSatOp::create(b, loc, i32Type, s, u, acc, format);
+  }
+  Value sum;
+  if (c.aSigned && c.bSigned)
+    sum = spirv::SDotOp::create(b, loc, i32Type, aWord, bWord, format);
+  else if (c.aSigned != c.bSigned)
+    sum = spirv::SUDotOp::create(b, loc, i32Type, c.aSigned ? aWord : bWord,
+                                 c.aSigned ? bWord : aWord, format);
+  else
+    sum = spirv::UDotOp::create(b, loc, i32Type, aWord, bWord, format);
+  return add(acc, sum);
+}
+
+bool KernelEmitter::dependsOnRows(const LinearAccess &access) const {
+  return llvm::any_of(c.rowDims, [&](unsigned d) { return access.coef[d]; });
+}
+
+/// Flattens the operand's base buffer; views it as i32 words when read so.
+static Value flatView(OpBuilder &b, Location loc, Value root, bool words) {
+  auto type = cast<MemRefType>(root.getType());
+  Value flat = root;
+  if (type.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      all.push_back(i);
+    flat = memref::CollapseShapeOp::create(b, loc, root,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  if (!words)
+    return flat;
+  int64_t count = (type.getNumElements() + 3) / 4;
+  auto wordType = MemRefType::get({count}, b.getI32Type());
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  return memref::ViewOp::create(b, loc, wordType, flat, zero, ValueRange{});
+}
+
+void KernelEmitter::createViews() {
+  a.access = &c.a;
+  a.isSigned = c.aSigned;
+  bOp.access = &c.b;
+  bOp.isSigned = c.bSigned;
+  for (Operand *x : {&a, &bOp})
+    x->view = flatView(b, loc, x->access->root,
+                       x->access->mode != OperandAccess::Elements);
+}
+
+Value KernelEmitter::extractByte(Value word, int64_t byte, bool isSigned) {
+  if (isSigned) {
+    Value up = byte == 3 ? word
+                         : arith::ShLIOp::create(b, loc, word, i32(24 - 8 * byte));
+    return arith::ShRSIOp::create(b, loc, up, i32(24));
+  }
+  Value down =
+      byte == 0 ? word : arith::ShRUIOp::create(b, loc, word, i32(8 * byte));
+  return byte == 3 ? down : arith::AndIOp::create(b, loc, down, i32(255));
+}
+
+/// The word of `x` holding element (r, kk, j) of the current step.
+Value KernelEmitter::loadWord(Operand &x, int64_t r, int64_t j, int64_t kk) {
+  const LinearAccess &acc = *x.access;
+  Value addr = add(x.rowOffset[dependsOnRows(acc) ? r : 0], x.redOffset);
+  if (acc.mode == OperandAccess::ReductionWords) {
+    if (acc.coef[c.colDim])
+      addr = add(addr, mul(colIdx[j], acc.coef[c.colDim]));
+  } else {
+    if (kk && !c.redDims.empty())
+      addr = add(addr, index(kk * acc.coef[c.redDims.back()]));
+    addr = add(addr, colWord[j / 4]);
+  }
+  Value word = arith::DivUIOp::create(b, loc, addr, index(4));
+  return memref::LoadOp::create(b, loc, x.view, word);
+}
+
+/// Element (row r, reduction sub-step kk, column j) of the current step, as
+/// an extended i32; loads are shared between the elements they hold.
+Value KernelEmitter::fetch(Operand &x, int64_t r, int64_t kk, int64_t j) {
+  const LinearAccess &acc = *x.access;
+  int64_t rk = dependsOnRows(acc) ? r : -1;
+  bool dependsOnCols = acc.coef[c.colDim] != 0;
+  if (acc.mode == OperandAccess::ReductionWords) {
+    int64_t jk = dependsOnCols ? j : -1;
+    auto key = std::make_tuple(rk, jk, int64_t(-1));
+    Value &word = x.cache[key];
+    if (!word)
+      word = loadWord(x, r, j, 0);
+    Value &value = x.cache[std::make_tuple(rk, jk, kk)];
+    if (!value)
+      value = extractByte(word, kk, x.isSigned);
+    return value;
+  }
+  if (acc.mode == OperandAccess::ColumnWords) {
+    auto key = std::make_tuple(rk, kk, -1 - j / 4);
+    Value &word = x.cache[key];
+    if (!word)
+      word = loadWord(x, r, j, kk);
+    Value &value = x.cache[std::make_tuple(rk, kk, j)];
+    if (!value)
+      value = extractByte(word, j % 4, x.isSigned);
+    return value;
+  }
+  int64_t jk = dependsOnCols ? j : -1;
+  Value &value = x.cache[std::make_tuple(rk, kk, jk)];
+  if (!value) {
+    Value addr = add(x.rowOffset[rk < 0 ? 0 : r], x.redOffset);
+    if (kk)
+      addr = add(addr, index(kk * acc.coef[c.redDims.back()]));
+    if (dependsOnCols)
+      addr = add(addr, mul(colIdx[j], acc.coef[c.colDim]));
+    Value element = memref::LoadOp::create(b, loc, x.view, addr);
+    value = x.isSigned
+                ? Value(arith::ExtSIOp::create(b, loc, b.getI32Type(), element))
+                : Value(arith::ExtUIOp::create(b, loc, b.getI32Type(), element));
+  }
+  return value;
+}
+
+SmallVector<Value> KernelEmitter::emitStep(ArrayRef<Value> ivs,
+                                           ValueRange accs) {
+  for (Operand *x : {&a, &bOp}) {
+    x->cache.clear();
+    x->redOffset = linear(x->access->coef, c.redDims, ivs, Value());
+  }
+  SmallVector<Value> next(accs.begin(), accs.end());
+  if (cfg.dotProduct) {
+    // Both operands hold 4 reduction elements per word.
+    auto word = [&](Operand &x, int64_t r, int64_t j) {
+      int64_t rk = dependsOnRows(*x.access) ? r : -1;
+      int64_t jk = x.access->coef[c.colDim] ? j : -1;
+      Value &w = x.cache[std::make_tuple(rk, jk, int64_t(-1))];
+      if (!w)
+        w = loadWord(x, r, j, 0);
+      return w;
+    };
+    for (int64_t r = 0; r < cfg.tileRows; ++r)
+      for (int64_t j = 0; j < cfg.tileCols; ++j) {
+        Value &acc = next[r * cfg.tileCols + j];
+        acc = dot(acc, word(a, r, j), word(bOp, r, j));
+      }
+    return next;
+  }
+  for (int64_t r = 0; r < cfg.tileRows; ++r)
+    for (int64_t kk = 0; kk < cfg.kStep; ++kk)
+      for (int64_t j = 0; j < cfg.tileCols; ++j) {
+        Value &acc = next[r * cfg.tileCols + j];
+        Value product = arith::MulIOp::create(b, loc, fetch(a, r, kk, j),
+                                              fetch(bOp, r, kk, j));
+        acc = add(acc, product);
+      }
+  return next;
+}
+
+SmallVector<Value> KernelEmitter::emitLoops(unsigned level,
+                                            SmallVector<Value> &ivs,
+                                            ValueRange accs) {
+  if (level == c.redDims.size())
+    return emitStep(ivs, accs);
+  bool innermost = level + 1 == c.redDims.size();
+  if (innermost && cfg.stageWords)
+    return emitStagedLoop(ivs, accs);
+  int64_t step = innermost ? cfg.kStep : 1;
+  auto loop = scf::ForOp::create(b, loc, index(0),
+                                 index(c.sizes[c.redDims[level]]), index(step),
+                                 accs);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  ivs.push_back(loop.getInductionVar());
+  SmallVector<Value> results =
+      emitLoops(level + 1, ivs, loop.getRegionIterArgs());
+  ivs.pop_back();
+  scf::YieldOp::create(b, loc, results);
+  return loop.getResults();
+}
+
+void KernelEmitter::emitEpilogue(Value acc, int64_t r, int64_t j) {
+  // Output dim d's index of this element.
+  auto dimIndex = [&](unsigned d) {
+    return d == c.colDim ? colIdx[j] : rowIdx[r].lookup(d);
+  };
+  if (!c.epilogue) {
+    SmallVector<Value> indices;
+    for (AffineExpr e : c.outMap.getResults())
+      indices.push_back(dimIndex(cast<AffineDimExpr>(e).getPosition()));
+    memref::StoreOp::create(b, loc, acc, c.out, indices);
+    return;
+  }
+  // The element's position in the accumulator buffer, then in the
+  // consumer's (dense, identity-layout) view of it, then the consumer's
+  // loop indices through its permutation map.
+  linalg::GenericOp consumer = c.epilogue;
+  AffineMap outMap = c.outMap;
+  SmallVector<Value> outIndices;
+  for (AffineExpr e : outMap.getResults())
+    outIndices.push_back(dimIndex(cast<AffineDimExpr>(e).getPosition()));
+  auto outType = cast<MemRefType>(c.out.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)outType.getStridesAndOffset(strides, offset);
+  Value flat = index(offset);
+  for (auto [v, s] : llvm::zip(outIndices, strides))
+    flat = add(flat, mul(v, s));
+  OpOperand *accOperand = &consumer->getOpOperand(c.epilogueInput);
+  ArrayRef<int64_t> viewShape =
+      cast<MemRefType>(accOperand->get().getType()).getShape();
+  SmallVector<Value> viewIndices(viewShape.size());
+  int64_t inner = 1;
+  for (int64_t i = viewShape.size() - 1; i >= 0; --i) {
+    Value q = inner == 1 ? flat
+                         : arith::DivUIOp::create(b, loc, flat, index(inner));
+    viewIndices[i] = i == 0 ? q
+                            : arith::RemUIOp::create(b, loc, q,
+                                                     index(viewShape[i]));
+    inner *= viewShape[i];
+  }
+  AffineMap accMap = consumer.getMatchingIndexingMap(accOperand);
+  SmallVector<Value> loops(consumer.getNumLoops());
+  for (auto [e, v] : llvm::zip(accMap.getResults(), viewIndices))
+    loops[cast<AffineDimExpr>(e).getPosition()] = v;
+  auto indicesOf = [&](AffineMap map) {
+    SmallVector<Value> indices;
+    for (AffineExpr e : map.getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e))
+        indices.push_back(loops[dim.getPosition()]);
+      else
+        indices.push_back(affine::AffineApplyOp::create(
+            b, loc, AffineMap::get(map.getNumDims(), 0, e), loops));
+    }
+    return indices;
+  };
+  Block &body = consumer.getRegion().front();
+  IRMapping mapping;
+  for (OpOperand &operand : consumer->getOpOperands()) {
+    BlockArgument arg = body.getArgument(operand.getOperandNumber());
+    if (&operand == accOperand) {
+      mapping.map(arg, acc);
+      continue;
+    }
+    if (arg.use_empty())
+      continue;
+    mapping.map(arg, memref::LoadOp::create(
+                         b, loc, operand.get(),
+                         indicesOf(consumer.getMatchingIndexingMap(&operand))));
+  }
+  for (Operation &op : body.without_terminator())
+    b.clone(op, mapping);
+  OpOperand *init = consumer.getDpsInitOperand(0);
+  Value result = mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
+  memref::StoreOp::create(b, loc, result, init->get(),
+                          indicesOf(consumer.getMatchingIndexingMap(init)));
+}
+
+void KernelEmitter::emitStores(ValueRange accs) {
+  int64_t rows = c.rows(), cols = c.cols();
+  for (int64_t r = 0; r < cfg.tileRows; ++r) {
+    Value row = add(rowBase, index(r));
+    Value rowOk = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                        index(rows));
+    for (int64_t j = 0; j < cfg.tileCols; ++j) {
+      Value col = add(colBase, index(j));
+      Value colOk = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          col, index(cols));
+      Value ok = arith::AndIOp::create(b, loc, rowOk, colOk);
+      auto guard = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(guard.thenBlock());
+      emitEpilogue(accs[r * cfg.tileCols + j], r, j);
+    }
+  }
+}
+
+gpu::LaunchOp KernelEmitter::createLaunch(StringRef name) {
+  int64_t rows = c.rows(), cols = c.cols();
+  int64_t gridX = (cols + cfg.workgroupCols() - 1) / cfg.workgroupCols();
+  int64_t gridY = (rows + cfg.workgroupRows() - 1) / cfg.workgroupRows();
+  Value one = index(1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, index(gridX), index(gridY), one, index(cfg.workgroupX),
+      index(cfg.workgroupY), one, nullptr, nullptr, {}, {}, {}, nullptr,
+      nullptr, nullptr, nullptr, FlatSymbolRefAttr::get(b.getContext(), name));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+
+  blockX = launch.getBlockIds().x;
+  blockY = launch.getBlockIds().y;
+  threadX = launch.getThreadIds().x;
+  threadY = launch.getThreadIds().y;
+  Value colGroup = add(
+      arith::MulIOp::create(b, loc, blockX, index(cfg.workgroupX)), threadX);
+  colBase = mul(colGroup, cfg.tileCols);
+  Value rowGroup = add(
+      arith::MulIOp::create(b, loc, blockY, index(cfg.workgroupY)), threadY);
+  rowBase = mul(rowGroup, cfg.tileRows);
+
+  // Out-of-range rows and columns compute on the last one (no branches in
+  // the reduction loop) and are not stored.
+  auto clamp = [&](Value v, int64_t last) {
+    return arith::MinUIOp::create(b, loc, v, index(last));
+  };
+  rowIdx.resize(cfg.tileRows);
+  for (Operand *x : {&a, &bOp})
+    x->rowOffset.clear();
+  for (int64_t r = 0; r < cfg.tileRows; ++r) {
+    Value row = clamp(add(rowBase, index(r)), rows - 1);
+    SmallVector<Value> values = rowIndices(row);
+    for (auto [d, v] : llvm::zip(c.rowDims, values))
+      rowIdx[r][d] = v;
+    for (Operand *x : {&a, &bOp})
+      if (r == 0 || dependsOnRows(*x->access))
+        x->rowOffset.push_back(linear(x->access->coef, c.rowDims, values,
+                                      index(x->access->offset)));
+  }
+  for (int64_t j = 0; j < cfg.tileCols; ++j)
+    colIdx.push_back(clamp(add(colBase, index(j)), cols - 1));
+  if (cols >= 4)
+    for (int64_t j = 0; j < cfg.tileCols; j += 4)
+      colWord.push_back(clamp(add(colBase, index(j)), cols - 4));
+
+  if (cfg.stageWords)
+    prepareStaging();
+  TypedValue<Type> init = c.fill.getInputs()[0];
+  SmallVector<Value> accs(cfg.tileRows * cfg.tileCols, init);
+  SmallVector<Value> ivs;
+  SmallVector<Value> results = emitLoops(0, ivs, accs);
+  emitStores(results);
+  gpu::TerminatorOp::create(b, loc);
+  return launch;
+}
+

@@ -1,0 +1,98 @@
+//===- ContractionEmitter.h - builds tiled contraction kernels --*- C++ -*-===//
+//
+// Private to lib/GPU: the mechanism of qc-spirv-contraction-kernels. The
+// direct path (ContractionEmitter.cpp) reads operands from global memory into
+// registers; the staged path (ContractionStaging.cpp) copies a workgroup's
+// operand words to workgroup memory first.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QC_LIB_GPU_CONTRACTIONEMITTER_H
+#define QC_LIB_GPU_CONTRACTIONEMITTER_H
+
+#include "ContractionAnalysis.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::qc {
+
+/// Builds the body of one contraction kernel.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, Contraction &c,
+                const ContractionConfig &cfg)
+      : b(b), loc(loc), c(c), cfg(cfg) {}
+
+  /// Host side: 1-D views of A and B (i32 words where read as words).
+  void createViews();
+  /// The gpu.launch at the builder's insertion point.
+  gpu::LaunchOp createLaunch(StringRef name);
+
+private:
+  struct Operand {
+    const LinearAccess *access;
+    bool isSigned;
+    Value view;
+    SmallVector<Value> rowOffset; // per tile row (or one if row-independent)
+    Value redOffset;              // of the current reduction step
+    DenseMap<std::tuple<int64_t, int64_t, int64_t>, Value> cache;
+  };
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value i32(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    if (y == 1)
+      return x;
+    return arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value linear(ArrayRef<int64_t> coef, ArrayRef<unsigned> dims,
+               ArrayRef<Value> values, Value base);
+  /// Indices of the row dims of (flattened) row `row`.
+  SmallVector<Value> rowIndices(Value row);
+  bool dependsOnRows(const LinearAccess &access) const;
+  Value extractByte(Value word, int64_t byte, bool isSigned);
+  /// acc + sum of the products of the four bytes of `aWord` and `bWord`.
+  Value dot(Value acc, Value aWord, Value bWord);
+  Value fetch(Operand &x, int64_t r, int64_t kk, int64_t j);
+  Value loadWord(Operand &x, int64_t r, int64_t j, int64_t kk);
+  SmallVector<Value> emitLoops(unsigned level, SmallVector<Value> &ivs,
+                               ValueRange accs);
+  SmallVector<Value> emitStep(ArrayRef<Value> ivs, ValueRange accs);
+  /// Workgroup memory and each invocation's share of the cooperative copy
+  /// (ContractionStaging.cpp).
+  void prepareStaging();
+  /// The innermost reduction loop in workgroup-memory stages.
+  SmallVector<Value> emitStagedLoop(SmallVector<Value> &ivs, ValueRange accs);
+  void emitStores(ValueRange accs);
+  void emitEpilogue(Value acc, int64_t r, int64_t j);
+
+  OpBuilder &b;
+  Location loc;
+  Contraction &c;
+  const ContractionConfig &cfg;
+  Operand a, bOp;
+  Value rowBase, colBase;
+  /// Workgroup and invocation ids (x: columns, y: rows).
+  Value blockX, blockY, threadX, threadY;
+  /// Row-dim indices per tile row (clamped to the last row), column index
+  /// per tile column and first column of each column word (clamped).
+  SmallVector<DenseMap<unsigned, Value>> rowIdx;
+  SmallVector<Value> colIdx, colWord;
+
+  /// One word an invocation copies to workgroup memory per stage: its
+  /// element offset in the operand (without the stage's reduction offset),
+  /// its index in workgroup memory, and whether this invocation has it.
+  struct StageSlot {
+    Value offset, index, valid;
+  };
+  Value sharedA, sharedB;
+  SmallVector<StageSlot> slotsA, slotsB;
+};
+
+} // namespace mlir::qc
+
+#endif // QC_LIB_GPU_CONTRACTIONEMITTER_H

@@ -1,0 +1,110 @@
+//===- ContractionKernels.cpp - register-tiled integer contraction kernels ===//
+//
+// Applies the tiling that qc/GPU/ContractionStrategy.h chose to the
+// contractions ContractionAnalysis.h recognized: one gpu.launch each, with
+// the accumulator tile in registers, word loads, optional workgroup-memory
+// stages and the fill and elementwise consumer fused.
+//
+//===----------------------------------------------------------------------===//
+#include "ContractionEmitter.h"
+#include "qc/GPU/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCSPIRVCONTRACTIONKERNELS
+#include "qc/GPU/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+struct QCSPIRVContractionKernelsPass final
+    : qc::impl::QCSPIRVContractionKernelsBase<QCSPIRVContractionKernelsPass> {
+  using QCSPIRVContractionKernelsBase::QCSPIRVContractionKernelsBase;
+
+  void runOnOperation() override {
+    GPUDeviceLimits limits;
+    limits.maxWorkgroupInvocations = maxWorkgroupInvocations;
+    limits.maxSharedMemoryBytes = maxSharedMemoryBytes;
+    limits.subgroupSize = subgroupSize;
+    limits.integerDotProduct = integerDotProduct;
+    limits.sharedMemoryTiles = sharedMemoryTiles;
+    ModuleOp module = getOperation();
+    SmallVector<NamedAttribute> configs;
+    if (auto existing =
+            module->getAttrOfType<DictionaryAttr>("qc.kernel_configs"))
+      configs.assign(existing.begin(), existing.end());
+    llvm::StringMap<Value> packed;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      packed.clear();
+      SmallVector<linalg::LinalgOp> ops;
+      func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+      unsigned count = 0;
+      llvm::DenseSet<Operation *> erased;
+      for (linalg::LinalgOp op : ops) {
+        // A fused consumer of an earlier contraction is gone.
+        if (erased.contains(op))
+          continue;
+        FailureOr<Contraction> c = analyzeContraction(op);
+        if (failed(c) || c->redDims.empty() || c->rows() < 1)
+          continue;
+        if (limits.integerDotProduct) {
+          OpBuilder b(op);
+          packWeightsForDot(*c, b, packed);
+        }
+        llvm::Expected<ContractionConfig> cfg =
+            chooseContractionConfig(c->shape(), limits);
+        if (!cfg) {
+          op->emitError("no tiling of this contraction fits the device: ")
+              << llvm::toString(cfg.takeError());
+          return signalPassFailure();
+        }
+        std::string name =
+            (func.getSymName() + "_contraction_" + Twine(count++)).str();
+        erased.insert(c->fill);
+        if (c->epilogue)
+          erased.insert(c->epilogue);
+        emit(*c, *cfg, name);
+        configs.push_back(NamedAttribute(
+            StringAttr::get(&getContext(), name),
+            StringAttr::get(&getContext(), cfg->describe())));
+      }
+    }
+    if (!configs.empty())
+      module->setAttr("qc.kernel_configs",
+                      DictionaryAttr::get(&getContext(), configs));
+  }
+
+  void emit(Contraction &c, const ContractionConfig &cfg,
+            StringRef name) {
+    Operation *at = c.epilogue ? c.epilogue.getOperation() : c.op.getOperation();
+    OpBuilder b(at);
+    KernelEmitter emitter(b, c.op.getLoc(), c, cfg);
+    emitter.createViews();
+    emitter.createLaunch(name);
+    Value accRoot = viewRoot(c.out);
+    if (c.epilogue)
+      c.epilogue->erase();
+    c.op->erase();
+    c.fill->erase();
+    if (!c.epilogue)
+      return;
+    // The accumulator buffer is dead: only views and deallocs are left.
+    SmallVector<Operation *> dead;
+    SmallVector<Value> worklist = {accRoot};
+    while (!worklist.empty())
+      for (Operation *user : worklist.pop_back_val().getUsers()) {
+        dead.push_back(user);
+        if (user->getNumResults() == 1)
+          worklist.push_back(user->getResult(0));
+      }
+    for (Operation *op : llvm::reverse(dead))
+      op->erase();
+    accRoot.getDefiningOp()->erase();
+  }
+};
+
+} // namespace

@@ -1,0 +1,93 @@
+//===- ContractionStrategy.cpp - tile choice for GPU contractions ---------===//
+//
+// The register tile is what makes a contraction kernel fast on every device:
+// tileRows x tileCols accumulators per invocation turn tileRows + tileCols
+// word loads into 4 * tileRows * tileCols multiply-adds per k-step. The
+// workgroup then covers as many rows and columns as the output has, up to 64
+// invocations (a multiple of every common subgroup size: 8 on lavapipe, 32 on
+// NVIDIA/Intel, 64 on AMD) and the device limit.
+//
+//===----------------------------------------------------------------------===//
+#include "qc/GPU/ContractionStrategy.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+std::string ContractionConfig::describe() const {
+  std::string out = llvm::formatv("tile {0}x{1}, workgroup {2}x{3}, k-step {4}",
+                                  tileRows, tileCols, workgroupX, workgroupY,
+                                  kStep)
+                        .str();
+  if (stageWords)
+    out += llvm::formatv(", shared {0} B ({1} k per stage)", sharedBytes,
+                         stageWords * 4)
+               .str();
+  if (dotProduct)
+    out += ", dot";
+  return out;
+}
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Workgroup memory of one stage: the A rows and the B columns of the
+/// workgroup over `words` reduction words.
+static int64_t stageBytes(const ContractionConfig &c, const ContractionShape &s,
+                          int64_t words) {
+  int64_t aWords = c.workgroupRows() * words;
+  int64_t bWords = s.b == OperandAccess::ReductionWords
+                       ? c.workgroupCols() * words
+                       : words * 4 * ceilDiv(c.workgroupCols(), 4);
+  return 4 * (aWords + bWords);
+}
+
+llvm::Expected<ContractionConfig>
+mlir::qc::chooseContractionConfig(const ContractionShape &shape,
+                                  const GPUDeviceLimits &limits) {
+  if (limits.maxWorkgroupInvocations < 1)
+    return llvm::createStringError(
+        "maxComputeWorkGroupInvocations %lld leaves no invocation per "
+        "workgroup",
+        static_cast<long long>(limits.maxWorkgroupInvocations));
+  ContractionConfig c;
+  bool columnWords = shape.a == OperandAccess::ColumnWords ||
+                     shape.b == OperandAccess::ColumnWords;
+  // Column words need a multiple of 4 columns per invocation; otherwise 4
+  // scalar columns still share each row's loads.
+  c.tileCols = columnWords ? 4 : std::min<int64_t>(4, shape.cols);
+  c.tileRows = std::min<int64_t>(8, shape.rows);
+  if (shape.a == OperandAccess::ReductionWords ||
+      shape.b == OperandAccess::ReductionWords)
+    c.kStep = 4;
+  c.dotProduct = limits.integerDotProduct &&
+                 shape.a == OperandAccess::ReductionWords &&
+                 shape.b == OperandAccess::ReductionWords;
+
+  int64_t budget = std::min<int64_t>(64, limits.maxWorkgroupInvocations);
+  budget = int64_t(1) << llvm::Log2_64(budget);
+  int64_t colGroups = ceilDiv(shape.cols, c.tileCols);
+  int64_t rowGroups = ceilDiv(shape.rows, c.tileRows);
+  c.workgroupX = std::min<int64_t>(budget, llvm::PowerOf2Ceil(colGroups));
+  c.workgroupY = std::min<int64_t>(budget / c.workgroupX,
+                                   llvm::PowerOf2Ceil(rowGroups));
+
+  // Workgroup-memory stages: the largest count of reduction words per stage
+  // (dividing the innermost reduction loop) that fits the device.
+  if (limits.sharedMemoryTiles && shape.stageable &&
+      shape.a == OperandAccess::ReductionWords &&
+      shape.b != OperandAccess::Elements) {
+    for (int64_t words : {8, 4, 2, 1}) {
+      if ((shape.innerDepth / 4) % words != 0)
+        continue;
+      int64_t bytes = stageBytes(c, shape, words);
+      if (bytes <= limits.maxSharedMemoryBytes) {
+        c.stageWords = words;
+        c.sharedBytes = bytes;
+        break;
+      }
+    }
+  }
+  return c;
+}

@@ -1,0 +1,143 @@
+// RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false" -split-input-file | FileCheck %s
+// RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=true" -split-input-file | FileCheck %s --check-prefix=SHARED
+// RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false int-dot-product=true" -split-input-file | FileCheck %s --check-prefix=DOT
+
+// A 16x32x8 matmul: A is read as words of 4 k, B as words of 4 columns; the
+// fill becomes the accumulators' start value; 8x4 outputs per invocation.
+// CHECK: module attributes {qc.kernel_configs = {mm_contraction_0 = "tile 8x4, workgroup 2x2, k-step 4"}}
+// CHECK-LABEL: func.func @mm
+// CHECK-SAME:    %[[A:.*]]: memref<16x32xi8>, %[[B:.*]]: memref<32x8xi8>, %[[C:.*]]: memref<16x8xi32>
+// CHECK-NOT:     linalg.
+// CHECK:         %[[AF:.*]] = memref.collapse_shape %[[A]] {{\[}}[0, 1]] : memref<16x32xi8> into memref<512xi8>
+// CHECK:         %[[AW:.*]] = memref.view %[[AF]][%{{.*}}][] : memref<512xi8> to memref<128xi32>
+// CHECK:         %[[BF:.*]] = memref.collapse_shape %[[B]]
+// CHECK:         %[[BW:.*]] = memref.view %[[BF]][%{{.*}}][] : memref<256xi8> to memref<64xi32>
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in ({{.*}}) function(@mm_contraction_0)
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32)
+// CHECK:             memref.load %[[AW]]
+// CHECK:             memref.load %[[BW]]
+// CHECK:             arith.shrsi
+// CHECK:             arith.muli {{.*}} : i32
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}}, %[[C]][%{{.*}}, %{{.*}}] : memref<16x8xi32>
+// CHECK-NOT:     linalg.
+
+// SHARED-LABEL: func.func @mm
+// SHARED:         gpu.launch
+// SHARED:           memref.alloc() : memref<{{[0-9]+}}xi32, 3>
+// SHARED:           memref.alloc() : memref<{{[0-9]+}}xi32, 3>
+// SHARED:           scf.for
+// SHARED:             memref.store %{{.*}} : memref<{{[0-9]+}}xi32, 3>
+// SHARED:             gpu.barrier
+// SHARED:             scf.for
+// SHARED:               memref.load %{{.*}} : memref<{{[0-9]+}}xi32, 3>
+// SHARED:             gpu.barrier
+
+func.func @mm(%a: memref<16x32xi8>, %b: memref<32x8xi8>, %c: memref<16x8xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<16x8xi32>)
+  linalg.matmul ins(%a, %b : memref<16x32xi8>, memref<32x8xi8>) outs(%c : memref<16x8xi32>)
+  return
+}
+
+// -----
+
+// The requantizing consumer of the accumulator runs on the registers: one
+// kernel, no i32 buffer left. Constant weights with int-dot-product are
+// re-laid out [N, K] so both operands hold 4 k per word.
+// CHECK-LABEL: func.func @fused
+// CHECK-NOT:     memref.alloc
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:           scf.if
+// CHECK:             arith.trunci %{{.*}} : i32 to i8
+// CHECK:             memref.store %{{.*}}, %{{.*}} : memref<4x8xi8>
+// CHECK-NOT:     linalg.generic
+
+// DOT:         memref.global "private" constant @w_dot : memref<128xi8> = dense<
+// DOT-LABEL: func.func @fused
+// DOT:         memref.get_global @w_dot : memref<128xi8>
+// DOT:         gpu.launch
+// DOT:           spirv.SDotAccSat %{{.*}}, %{{.*}}, %{{.*}}, <PackedVectorFormat4x8Bit> : i32 -> i32
+
+memref.global "private" constant @w : memref<16x8xi8> = dense<[[1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -16], [1, -2, 3, -4, 5, -6, 7, -8], [9, -10, 11, -12, 13, -14, 15, -17]]>
+func.func @fused(%a: memref<4x16xi8>, %out: memref<4x8xi8>) {
+  %c0 = arith.constant 0 : i32
+  %c8 = arith.constant 8 : i32
+  %w = memref.get_global @w : memref<16x8xi8>
+  %acc = memref.alloc() : memref<4x8xi32>
+  linalg.fill ins(%c0 : i32) outs(%acc : memref<4x8xi32>)
+  linalg.matmul ins(%a, %w : memref<4x16xi8>, memref<16x8xi8>) outs(%acc : memref<4x8xi32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<4x8xi32>) outs(%out : memref<4x8xi8>) {
+  ^bb0(%in: i32, %o: i8):
+    %s = arith.shrsi %in, %c8 : i32
+    %t = arith.trunci %s : i32 to i8
+    linalg.yield %t : i8
+  }
+  memref.dealloc %acc : memref<4x8xi32>
+  return
+}
+
+// -----
+
+// NOTE: the accumulator has a second reader, so the consumer is not fused
+// (the kernel stores the i32 accumulators; the generic stays for the loop
+// lowering).
+// CHECK-LABEL: func.func @two_readers
+// CHECK:         gpu.launch
+// CHECK:           memref.store %{{.*}} : memref<4x8xi32>
+// CHECK:         linalg.generic
+// CHECK:         memref.copy
+func.func @two_readers(%a: memref<4x16xi8>, %b: memref<16x8xi8>, %out: memref<4x8xi8>, %raw: memref<4x8xi32>) {
+  %c0 = arith.constant 0 : i32
+  %acc = memref.alloc() : memref<4x8xi32>
+  linalg.fill ins(%c0 : i32) outs(%acc : memref<4x8xi32>)
+  linalg.matmul ins(%a, %b : memref<4x16xi8>, memref<16x8xi8>) outs(%acc : memref<4x8xi32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<4x8xi32>) outs(%out : memref<4x8xi8>) {
+  ^bb0(%in: i32, %o: i8):
+    %t = arith.trunci %in : i32 to i8
+    linalg.yield %t : i8
+  }
+  memref.copy %acc, %raw : memref<4x8xi32> to memref<4x8xi32>
+  return
+}
+
+// -----
+
+// NOTE: not a multiply-accumulate of i8 operands (i16 inputs): left to the
+// generic loop lowering.
+// CHECK-LABEL: func.func @i16_matmul
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.matmul
+func.func @i16_matmul(%a: memref<4x16xi16>, %b: memref<16x8xi16>, %c: memref<4x8xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<4x8xi32>)
+  linalg.matmul ins(%a, %b : memref<4x16xi16>, memref<16x8xi16>) outs(%c : memref<4x8xi32>)
+  return
+}
+
+// -----
+
+// NOTE: the accumulator starts at a non-zero fill, so a saturating
+// accumulation could differ from the CPU's wrapping one: with
+// int-dot-product the kernel sums each word with the non-saturating
+// spirv.SDot and adds it with a wrapping arith.addi.
+// DOT-LABEL: func.func @nonzero_fill
+// DOT:         gpu.launch
+// DOT-NOT:       spirv.SDotAccSat
+// DOT:           %[[S:.*]] = spirv.SDot %{{.*}}, %{{.*}}, <PackedVectorFormat4x8Bit> : i32 -> i32
+// DOT:           arith.addi %{{.*}}, %[[S]] : i32
+// DOT-NOT:       spirv.SDotAccSat
+// DOT:         return
+memref.global "private" constant @w2 : memref<8x4xi8> = dense<[[1, -2, 3, -4], [5, -6, 7, -8], [9, -10, 11, -12], [13, -14, 15, -16], [17, -18, 19, -20], [21, -22, 23, -24], [25, -26, 27, -28], [29, -30, 31, -127]]>
+func.func @nonzero_fill(%a: memref<4x8xi8>, %c: memref<4x4xi32>) {
+  %init = arith.constant 2147483000 : i32
+  %w = memref.get_global @w2 : memref<8x4xi8>
+  linalg.fill ins(%init : i32) outs(%c : memref<4x4xi32>)
+  linalg.matmul ins(%a, %w : memref<4x8xi8>, memref<8x4xi8>) outs(%c : memref<4x4xi32>)
+  return
+}
