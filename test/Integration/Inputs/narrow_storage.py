@@ -6,7 +6,7 @@ multiplied by constant iN weights, and requantized back. Every case runs
 through `qc-run --target=T` and must equal python/qc/reference.py bit for
 bit. --qc-widen-narrow-integers stores iN as i8/i16 in both pipelines
 (docs/Numerics.md, "Storage of narrow types"); before it, i4 intermediates
-were read with two layouts on the CPU (fuzz/findings/cpu-i4-vector-scalar-
+were read with two layouts on the CPU (fuzz/regressions/differential/cpu-i4-vector-scalar-
 layout.mlir) and Vulkan refused i4/i12 constants.
 """
 import argparse

@@ -25,24 +25,13 @@ import random_programs  # noqa: E402
 import qc  # noqa: E402
 
 
-def uses_i4(program):
-    return any(not v.is_float and v.qtype.bits == 4 for v in program.values)
-
-
 # Known bugs, reported and being fixed elsewhere: (target, predicate, check,
 # reason). A failing program the predicate selects counts as a known failure
 # (listed with its reason, never silently) when `check` confirms that the
-# failure is that bug; any other failure is a mismatch.
-KNOWN = [
-    ("vulkan", uses_i4,
-     lambda program, failure: "memref of byte-sized integers" in failure,
-     "i4 tensors are refused on Vulkan (issue 12, part 2)"),
-    ("cpu", uses_i4,
-     lambda program, failure: "elements differ" in failure and
-     isolated(lambda: run_program(program, "cpu", "vectorize=false")) is None,
-     "CPU: vectorized and scalar code disagree on the layout of i4 memrefs "
-     "(fuzz/findings/cpu-i4-vector-scalar-layout.mlir); scalar loops are bit-exact"),
-]
+# failure is that bug; any other failure is a mismatch. None open: the two
+# i4 entries (refused on Vulkan; CPU vector/scalar layout) were fixed by
+# --qc-widen-narrow-integers.
+KNOWN = []
 
 
 def run_program(program, target, options=""):
