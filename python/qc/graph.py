@@ -223,6 +223,8 @@ class Graph:
         if op in ("max_pool", "avg_pool"):
             n, h, w, c = shapes[0]
             (kh, kw), (sh, sw), (pt, pb, pl, pr) = a["kernel"], a["strides"], a["pads"]
+            if min(kh, kw, sh, sw) < 1 or min(pt, pb, pl, pr) < 0:
+                fail("kernel %s, strides %s, pads %s out of range" % (a["kernel"], a["strides"], a["pads"]))
             oh, ow = _conv_out(h, kh, sh, 1, pt, pb), _conv_out(w, kw, sw, 1, pl, pr)
             if oh <= 0 or ow <= 0:
                 fail("empty output")

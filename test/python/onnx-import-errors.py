@@ -83,6 +83,25 @@
 # RUN: not test -e %t/out.mlir
 # RSNEG: qc-import-onnx: error: node 'rs' (Reshape): shape [-2, 3] has a negative size other than -1
 #
+# Tensor data that does not match its dims, non-finite attributes, pool and
+# conv attributes out of range (fuzz/regressions/importer/ has the mutants
+# that found these):
+# RUN: not %python -m qc.importers.onnx %t/typed_count.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=TCOUNT
+# TCOUNT: qc-import-onnx: error: initializer 'w' holds 3 values in float_data, but its dims [3, 2] need 6
+# RUN: not %python -m qc.importers.onnx %t/const_raw.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CRAW
+# CRAW: qc-import-onnx: error: node 'c' (Constant): attribute value has 5 bytes of raw data, but its dims [2] of FLOAT (4 bytes each) need 8
+# RUN: not %python -m qc.importers.onnx %t/attr_inf.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=AINF
+# AINF: qc-import-onnx: error: node 'hs' (HardSigmoid): attribute alpha is inf; it must be finite
+# RUN: not %python -m qc.importers.onnx %t/pool_pad.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=PPAD
+# PPAD: qc-import-onnx: error: node 'pool' (MaxPool): pads [2, 0, 0, 0]: each pad must be smaller than the kernel [2, 2]
+# RUN: not %python -m qc.importers.onnx %t/pool_big.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=PBIG
+# PBIG: qc-import-onnx: error: node 'pool' (AveragePool): kernel_shape [5, 2] is larger than the padded input [3, 3]
+# RUN: not %python -m qc.importers.onnx %t/pool_stride.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=PSTRIDE
+# PSTRIDE: qc-import-onnx: error: node 'pool' (MaxPool): strides [1, 0]: expected 2 integers >= 1
+# RUN: not %python -m qc.importers.onnx %t/conv_dil.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=CDIL
+# CDIL: qc-import-onnx: error: node 'conv' (Conv): dilations [-1, 1]: expected 2 integers >= 1
+# RUN: not test -e %t/out.mlir
+#
 # RUN: not %python -m qc.importers.onnx %t/ok.onnx --name 'a b"c}' -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=FNAME
 # FNAME: qc-import-onnx: error: function name 'a b"c}' is not valid: use letters, digits and '_', not starting with a digit
 # RUN: not %python -m qc.importers.onnx %t/ok.onnx -o %t/no/such/dir/out.mlir 2>&1 | FileCheck %s --check-prefix=NODIR
@@ -203,3 +222,22 @@ save("reshape_neg", [helper.make_node("Reshape", ["x", "shp"], ["y"], name="rs")
      {"shp": np.array([-2, 3], np.int64)}, [vi("x", [2, 3])], [vi("y", [2, 3])])
 save("big", [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
      {"w": np.random.default_rng(0).random((40, 40), dtype=np.float32)}, [vi("x", [2, 40])], [vi("y", [2, 40])])
+
+bad = helper.make_tensor("w", TensorProto.FLOAT, [3], [1.0, 2.0, 3.0])
+bad.dims[:] = [3, 2]  # make_tensor checks the count; a corrupted file does not
+g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "typed_count",
+                      [vi("x", [2, 3])], [vi("y", [2, 2])], [bad])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "typed_count.onnx"))
+raw = helper.make_tensor("v", TensorProto.FLOAT, [2], bytes(8), raw=True)
+raw.raw_data = bytes(5)
+save("const_raw", [helper.make_node("Constant", [], ["k"], name="c", value=raw),
+                   helper.make_node("Add", ["x", "k"], ["y"], name="add")], {}, [vi("x", [2])], [vi("y", [2])])
+save("attr_inf", [helper.make_node("HardSigmoid", ["x"], ["y"], name="hs", alpha=float("inf"))], {},
+     [vi("x", [2])], [vi("y", [2])])
+for name, op, attrs in (("pool_pad", "MaxPool", dict(kernel_shape=[2, 2], pads=[2, 0, 0, 0])),
+                        ("pool_big", "AveragePool", dict(kernel_shape=[5, 2])),
+                        ("pool_stride", "MaxPool", dict(kernel_shape=[2, 2], strides=[1, 0]))):
+    save(name, [helper.make_node(op, ["x"], ["y"], name="pool", **attrs)], {}, [vi("x", [1, 1, 3, 3])],
+         [vi("y", [1, 1, 1, 1])])
+save("conv_dil", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", dilations=[-1, 1])],
+     {"w": np.ones((1, 1, 1, 1), np.float32)}, [vi("x", [1, 1, 3, 3])], [vi("y", [1, 1, 1, 1])])

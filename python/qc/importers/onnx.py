@@ -24,6 +24,7 @@ import numpy as np
 from ..graph import GraphError
 from .common import Builder, ImportError_, Tensor
 from .onnx_ops import FloatOps, fold_constant
+from .onnx_read import read_attrs, read_tensor
 from .onnx_quant import QuantOps, _IntConst, _IntInput, _NonFinite, _Quantized, where as _where
 
 # Opsets whose semantics of the supported operators this importer follows.
@@ -156,7 +157,6 @@ class OnnxImporter(FloatOps, QuantOps):
     # -- import -------------------------------------------------------------
     def run(self):
         import onnx
-        from onnx import numpy_helper
         from .onnx_rewrite import fold_batchnorm, fuse_decompositions, quantized_io
         self.opset = check_model(self.model)
         self.model = fold_batchnorm(fuse_decompositions(self.model))
@@ -165,11 +165,7 @@ class OnnxImporter(FloatOps, QuantOps):
         g = self.model.graph
         declared = _declared_shapes(g)
         for i in g.initializer:
-            try:
-                arr = numpy_helper.to_array(i)
-            except Exception as e:  # truncated raw data, unknown data type, ...
-                raise ImportError_("initializer '%s' cannot be read: %s" % (i.name, e))
-            self.env[i.name] = self._from_array(arr, i.name)
+            self.env[i.name] = self._from_array(read_tensor(i, "initializer '%s'" % i.name), i.name)
         inits = {i.name for i in g.initializer}
         self.input_order = []
         for inp in g.input:
@@ -215,7 +211,7 @@ class OnnxImporter(FloatOps, QuantOps):
         return graph
 
     def _dispatch(self, node, handler):
-        a = _attrs(node)
+        a = read_attrs(node, _where(node))
         folded = fold_constant(self, node, a)
         if folded is not None:
             return folded
@@ -244,11 +240,6 @@ class OnnxImporter(FloatOps, QuantOps):
         raise ImportError_("graph input '%s' is %s: qc functions take float32 inputs and uint8/int8 inputs that "
                            "a DequantizeLinear or QLinear operator reads (make shapes and other integer "
                            "operands initializers)" % (inp.name, _type_name(tt.elem_type)))
-
-
-def _attrs(node):
-    import onnx
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
 def supported():

@@ -22,6 +22,14 @@ def _axis(node, axis, rank, inclusive=False):
     return axis + rank if axis < 0 else axis
 
 
+def _positive(node, name, values, rank=2):
+    """`rank` integers >= 1 (kernel sizes, strides, dilations), else an error."""
+    values = [int(v) for v in values]
+    if len(values) != rank or any(v < 1 for v in values):
+        raise ImportError_("%s: %s %s: expected %d integers >= 1" % (where(node), name, values, rank))
+    return values
+
+
 # -- constant folding -------------------------------------------------------
 def _const_value(importer, name):
     v = importer.env.get(name)
@@ -40,8 +48,7 @@ def _fold(op, x, a, opset):
         from onnx import mapping
         return x[0].astype(mapping.TENSOR_TYPE_TO_NP_TYPE[int(a["to"])])
     if op == "ConstantOfShape":
-        from onnx import numpy_helper
-        value = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
+        value = a["value"] if "value" in a else np.zeros(1, np.float32)
         return np.full(tuple(int(d) for d in x[0]), value.reshape(-1)[0], dtype=value.dtype)
     if op in ("Add", "Sub", "Mul", "Div") and x[0].dtype.kind in "iu" and x[1].dtype.kind in "iu":
         fn = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
@@ -125,8 +132,8 @@ class FloatOps:
             raise ImportError_("%s: only 2-D convolutions (rank-4 input) are supported, got %s" % (
                 where(node), x.shape))
         kh, kw = w.shape[2:]
-        strides = a.get("strides", [1, 1])
-        dil = a.get("dilations", [1, 1])
+        strides = _positive(node, "strides", a.get("strides", [1, 1]))
+        dil = _positive(node, "dilations", a.get("dilations", [1, 1]))
         pads = self._pads(node, a, x.shape[2:], (kh, kw), strides, dil)
         return self.b.conv2d(x, w, bias, strides, dil, pads, int(a.get("group", 1)), where(node))
 
@@ -250,8 +257,19 @@ class FloatOps:
         k = a.get("kernel_shape")
         if k is None or len(k) != 2:
             raise ImportError_("%s: only 2-D pooling is supported (kernel_shape %s)" % (w, k))
-        strides = a.get("strides", [1, 1])
+        k = _positive(node, "kernel_shape", k)
+        strides = _positive(node, "strides", a.get("strides", [1, 1]))
         pads = self._pads(node, a, x.shape[2:], k, strides, [1, 1])
+        if len(x.shape) == 4:
+            # ONNX Runtime's rule: a pad as large as the kernel makes windows
+            # of padding alone (and output sizes unbounded by the input).
+            for i, (size, kk) in enumerate(zip(x.shape[2:], k)):
+                lo, hi = pads[i], pads[i + 2]
+                if lo >= kk or hi >= kk:
+                    raise ImportError_("%s: pads %s: each pad must be smaller than the kernel %s" % (w, pads, k))
+                if kk > size + lo + hi:
+                    raise ImportError_("%s: kernel_shape %s is larger than the padded input %s" % (
+                        w, k, [d + pads[j] + pads[j + 2] for j, d in enumerate(x.shape[2:])]))
         if len(node.output) > 1 and node.output[1]:
             raise ImportError_("%s: the Indices output is not supported" % w)
         return self.b.pool(op, x, k, strides, pads, w, a.get("count_include_pad", 0))
@@ -373,10 +391,9 @@ class FloatOps:
         return self._get(node.input[0], node)
 
     def _op_Constant(self, node, a):
-        from onnx import numpy_helper
         if "value" not in a:
             raise ImportError_("%s: only the 'value' form of Constant is supported" % where(node))
-        return self._from_array(numpy_helper.to_array(a["value"]), node.output[0])
+        return self._from_array(a["value"], node.output[0])
 
     def _op_ConstantOfShape(self, node, a):
         raise ImportError_("%s: the shape must be a constant" % where(node))

@@ -23,6 +23,9 @@ must have the chain as its only consumer; a factor m <= 0 is left unfolded
 """
 import numpy as np
 
+from .onnx_quant import where
+from .onnx_read import read_tensor
+
 QC_DOMAIN = "ai.qc"
 
 
@@ -30,17 +33,16 @@ class _View:
     """Producers, consumers and constant values of an ONNX graph."""
 
     def __init__(self, graph):
-        from onnx import numpy_helper
         self.graph = graph
         self.producer, self.consumers = {}, {}
-        self.const = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+        self.const = {i.name: read_tensor(i, "initializer '%s'" % i.name) for i in graph.initializer}
         for node in graph.node:
             for o in node.output:
                 self.producer[o] = node
             for i in node.input:
                 self.consumers.setdefault(i, []).append(node)
             if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
-                self.const[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+                self.const[node.output[0]] = read_tensor(node.attribute[0].t, "%s: attribute value" % where(node))
             elif node.op_type == "Identity" and node.input[0] in self.const:
                 self.const[node.output[0]] = self.const[node.input[0]]
         self.outputs = {o.name for o in graph.output}
