@@ -203,20 +203,22 @@ static void testPipeline(MlirContext context) {
   mlirModuleDestroy(module);
 }
 
-/* qcModuleFoldFakeQuant: a tanh between the boundaries stays float by
-   default and is an error that names it with allowFloat = false. */
-static const char *tanhSource =
-    "func.func @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+/* qcModuleFoldFakeQuant: atan2 of two quantized values (no integer form:
+   one-input functions become qc.table) stays float by default and is an
+   error that names it with allowFloat = false. */
+static const char *atan2Source =
+    "func.func @atan2(%x: tensor<4xf32>, %z: tensor<4xf32>) -> tensor<4xf32> {\n"
     "  %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>\n"
-    "  %t = math.tanh %q : tensor<4xf32>\n"
+    "  %p = qc.fake_quant %z to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>\n"
+    "  %t = math.atan2 %q, %p : tensor<4xf32>\n"
     "  %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.01> : tensor<4xf32>\n"
     "  return %y : tensor<4xf32>\n"
     "}\n";
 
 static void testIntegerOnlyFold(MlirContext context) {
   QcError error;
-  MlirModule module = qcModuleParse(context, str(tanhSource), str("tanh.mlir"), &error);
-  check(!mlirModuleIsNull(module), "tanh.mlir parses");
+  MlirModule module = qcModuleParse(context, str(atan2Source), str("atan2.mlir"), &error);
+  check(!mlirModuleIsNull(module), "atan2.mlir parses");
   QcFoldOptions options = qcFoldOptionsGetDefault();
   check(!options.singleRound && options.allowFloat && !options.report,
         "fold defaults: double_round, float allowed, no report");

@@ -81,12 +81,20 @@ def _storage_array(values, qtype):
     return np.asarray(values).astype(dtype)
 
 
+def _float_literal(x):
+    """An f32 element of a dense literal; NaN and +-inf as their bit pattern
+    (MLIR's parser has no name for them)."""
+    if np.isfinite(x):
+        return "%.9e" % x
+    return "0x%08X" % int(np.float32(x).view(np.uint32))
+
+
 def _dense(values, bits, signed):
     """A dense<...> literal of storage codes (unsigned codes as bit patterns)."""
     if np.asarray(values).dtype == np.float32:
         v = np.asarray(values)
         body = np.array2string(v, separator=",", threshold=1 << 30, max_line_width=1 << 30,
-                               formatter={"float_kind": lambda x: "%.9e" % x})
+                               formatter={"float_kind": _float_literal})
         return "dense<%s>" % body.replace("\n", "")
     v = np.asarray(values, dtype=np.int64)
     if not signed:
