@@ -183,7 +183,9 @@ class Interpreter:
         x = _f32(args[0])
         scale = _f32(q.along(q.scales, rank))
         quotient = (x / scale).astype(np.float64)
-        return np.clip(ref.round_real(quotient, mode) + q.along(q.zero_points, rank), q.qmin, q.qmax).astype(np.int64)
+        # NaN quantizes to the zero point, +-inf saturate (docs/Numerics.md).
+        rounded = np.nan_to_num(ref.round_real(quotient, mode), nan=0.0, posinf=np.inf, neginf=-np.inf)
+        return np.clip(rounded + q.along(q.zero_points, rank), q.qmin, q.qmax).astype(np.int64)
 
     def op_qc_dequantize(self, op, args, types, env):
         q = self._qtype(op, 0)
@@ -279,6 +281,20 @@ class Interpreter:
         acc = ref.batch_matmul(args[0], int(a.zero_points[0]), args[1], int(b.zero_points[0]))
         return self.requantize(acc, a.scales[0] * b.scales[0] / y.scales[0], int(y.zero_points[0]), y,
                                self._profile(op), self._clamp(op))
+
+    def op_qc_hadamard(self, op, args, types, env):
+        """The quantized form (docs/Hadamard.md); a float qc.hadamard is left
+        to the float evaluation of the model, which qc does not fold."""
+        if types[0].quant is None:
+            raise EvalError("the evaluator does not know float 'qc.hadamard'")
+        q, y = self._qtype(op, 0), types[0].quant
+        negate = None
+        if "negate" in op.attrs:
+            body = op.attrs["negate"].strip()[len("array<"):-1].partition(":")[2]
+            negate = [v.strip() in ("true", "1") for v in body.split(",") if v.strip()]
+        return ref.hadamard(args[0], int(q.zero_points[0]), q.scales[0], int(y.zero_points[0]),
+                            y.scales[0], y.qmin, y.qmax, ir.attr_int(op.attrs["block"]), negate,
+                            self._profile(op), self._clamp(op)).astype(np.int64)
 
     def op_qc_float_island(self, op, args, types, env):
         """The island's ops in place; its results are the qc.yield operands."""

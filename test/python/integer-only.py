@@ -29,14 +29,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "Integration", "Inputs"))
 import dead_channel_mlp  # noqa: E402
 
-TANH = """
-func.func @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {
+# atan2 of two quantized values: no integer form (one-input functions become
+# qc.table, so they are no example any more).
+ATAN2 = """
+func.func @atan2(%x: tensor<4xf32>, %z: tensor<4xf32>) -> tensor<4xf32> {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  %p = qc.fake_quant %z to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
   %e = tensor.empty() : tensor<4xf32>
-  %t = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
-                       iterator_types = ["parallel"]} ins(%q : tensor<4xf32>) outs(%e : tensor<4xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    %r = math.tanh %a : f32
+  %t = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>,
+                                        affine_map<(d0) -> (d0)>],
+                       iterator_types = ["parallel"]}
+      ins(%q, %p : tensor<4xf32>, tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = math.atan2 %a, %b : f32
     linalg.yield %r : f32
   } -> tensor<4xf32>
   %y = qc.fake_quant %t to !quant.uniform<i8:f32, 0.01> : tensor<4xf32>
@@ -44,10 +49,10 @@ func.func @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {
 }
 """
 
-qc.compile(TANH, target="cpu")
+qc.compile(ATAN2, target="cpu")
 print("default: compiled")
 try:
-    qc.compile(TANH, target="cpu", integer_only=True)
+    qc.compile(ATAN2, target="cpu", integer_only=True)
     print("integer_only: compiled (WRONG)")
 except qc.CompileError as e:
     print("integer_only: CompileError " + e.diagnostics.replace("\n", " | "))

@@ -22,9 +22,9 @@ func.func @index(%a: tensor<4xi8>) -> tensor<4xindex> {
 // PIPELINE: error: op was not bufferized
 // PIPELINE: qc-run: error: qc-cpu-pipeline failed (diagnostics above); reproduce with:
 // The host adds x86-vnni=true (where it has VNNI) and its thread count.
-// PIPELINE-NEXT: qc-opt --pass-pipeline='builtin.module(qc-cpu-pipeline{{\{(x86-vnni=true )?threads=[0-9]+[}]}})' {{.*}}errors-module.mlir
+// PIPELINE-NEXT: qc-opt --pass-pipeline='builtin.module(qc-cpu-pipeline{{\{(x86-vnni=true )?(x86-vbmi=true )?threads=[0-9]+[}]}})' {{.*}}errors-module.mlir
 // RUN: not qc-run %s --entry cast --input %t.npy --pipeline-options='vectorize=false' 2>&1 | FileCheck %s --check-prefix=PIPEOPT
-// PIPEOPT: qc-opt --pass-pipeline='builtin.module(qc-cpu-pipeline{vectorize=false{{( x86-vnni=true)?}} threads={{[0-9]+}}})'
+// PIPEOPT: qc-opt --pass-pipeline='builtin.module(qc-cpu-pipeline{vectorize=false{{( x86-vnni=true)?( x86-vbmi=true)?}} threads={{[0-9]+}}})'
 // RUN: not qc-run %s --entry cast --input %t.npy --pipeline-options='no-such-option=1' 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: qc-run: error: bad pipeline options 'no-such-option=1{{.*}}': <Pass-Options-Parser>: no such option no-such-option
 func.func @cast(%a: tensor<4xi8>) -> tensor<4xui8> {
