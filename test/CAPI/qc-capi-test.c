@@ -233,17 +233,13 @@ static void testIntegerOnlyFold(MlirContext context) {
   mlirModuleDestroy(module);
 }
 
-static void testErrors(MlirContext context) {
+/* Upstream's linalg.broadcast parser crashes after this error
+   (docs/Robustness.md): an error here too, and the process and the context
+   go on. Run alone (argument "parser-crash"): the recovered crash abandons
+   the parser's allocations, which a leak checker reports, so the sanitized
+   suite runs this part without leak detection and the rest with it. */
+static void testParserCrash(MlirContext context) {
   QcError error;
-  MlirModule bad = qcModuleParse(
-      context, str("func.func @f() {\n  %0 = arith.constant 1 : i32\n  %1 = arith.addi %0 : i32\n}\n"),
-      str("bad.mlir"), &error);
-  check(mlirModuleIsNull(bad), "malformed IR is refused");
-  printError("malformed IR", error);
-
-  /* Upstream's linalg.broadcast parser crashes after this error
-     (docs/Robustness.md): an error here too, and the process and the
-     context go on (the parses below use them). */
   MlirModule crashing = qcModuleParse(
       context,
       str("func.func @f(%a: tensor<2xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {\n"
@@ -252,6 +248,21 @@ static void testErrors(MlirContext context) {
       str("crash.mlir"), &error);
   check(mlirModuleIsNull(crashing), "input that crashes the parser is refused");
   printError("parser crash", error);
+  MlirModule after = qcModuleParse(
+      context, str("func.func @f(%a: f32) -> f32 {\n  return %a : f32\n}\n"),
+      str("after.mlir"), &error);
+  check(!mlirModuleIsNull(after), "the context parses again after the crash");
+  printf("parse after the crash: ok\n");
+  mlirModuleDestroy(after);
+}
+
+static void testErrors(MlirContext context) {
+  QcError error;
+  MlirModule bad = qcModuleParse(
+      context, str("func.func @f() {\n  %0 = arith.constant 1 : i32\n  %1 = arith.addi %0 : i32\n}\n"),
+      str("bad.mlir"), &error);
+  check(mlirModuleIsNull(bad), "malformed IR is refused");
+  printError("malformed IR", error);
 
   MlirModule module = qcModuleParse(
       context,
@@ -323,10 +334,14 @@ int main(int argc, char **argv) {
   printf("dialect: %.*s\n", (int)ns.length, ns.data);
   /* Registering twice is harmless. */
   qcRegisterAllPasses();
-  testMatmul(context);
-  testPipeline(context);
-  testIntegerOnlyFold(context);
-  testErrors(context);
+  if (argc > 2 && strcmp(argv[2], "parser-crash") == 0) {
+    testParserCrash(context);
+  } else {
+    testMatmul(context);
+    testPipeline(context);
+    testIntegerOnlyFold(context);
+    testErrors(context);
+  }
   mlirContextDestroy(context);
   printf("done\n");
   return 0;
