@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """qc's main job on the bundled digits models (scripts/demo.sh runs it).
 
 For each QAT model trained by train_digits.py (examples/digits_{mlp,cnn}.onnx):

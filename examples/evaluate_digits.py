@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Compiles the digits examples with qc and compares them with torch int8.
 
 For each model (examples/digits_{mlp,cnn}.onnx, trained by train_digits.py):

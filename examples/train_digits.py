@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Trains a small MLP and a small CNN on scikit-learn's digits with QAT.
 
 Deterministic (fixed seeds, one thread). Writes next to this script:
