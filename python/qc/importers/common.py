@@ -216,6 +216,19 @@ class Builder:
         t = self.const(dense)
         return t if qp is None else self.fake_quant(t, qp, where)
 
+    def pad(self, x, pads, value, where):
+        """Constant padding; `pads`: (low, high) per logical dimension. A
+        rank-4 value padded in H and W only is padded in NHWC (the
+        tensor.pad a convolution or pool after it takes as its padding)."""
+        pads = [(int(lo), int(hi)) for lo, hi in pads]
+        if len(pads) == 4 and pads[0] == pads[1] == (0, 0):
+            y = self.op("pad", [self.nhwc(x, where)], {"pads": [pads[i] for i in TO_NHWC], "value": float(value)},
+                        None, True, where)
+        else:
+            y = self.op("pad", [self.plain(x, where)], {"pads": pads, "value": float(value)}, None, False, where)
+        y.shape = tuple(d + lo + hi for d, (lo, hi) in zip(x.shape, pads))
+        return y
+
     def clamp(self, x, lo, hi, where):
         return self.op("clamp", [x], {"lo": float(lo), "hi": float(hi)}, x.shape, x.nhwc, where)
 
