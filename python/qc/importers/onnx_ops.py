@@ -253,13 +253,14 @@ class FloatOps:
                          {"axis": axis, "eps": float(a.get("epsilon", 1e-5))}, x.shape, False, where(node))
 
     # -- pooling and reductions -------------------------------------------------
-    def _pool(self, node, a, op):
+    def _pool(self, node, a, op, x=None):
+        """x: the (dequantized) input when the caller read it (QLinearAveragePool)."""
         w = where(node)
         if a.get("ceil_mode", 0):
             raise ImportError_("%s: ceil_mode=1 is not supported" % w)
         if any(d != 1 for d in a.get("dilations", [1, 1])):
             raise ImportError_("%s: dilated pooling is not supported" % w)
-        x = self._float(node.input[0], node)
+        x = self._float(node.input[0], node) if x is None else x
         k = a.get("kernel_shape")
         if k is None or len(k) != 2:
             raise ImportError_("%s: only 2-D pooling is supported (kernel_shape %s)" % (w, k))
