@@ -10,6 +10,7 @@
 #ifndef QC_LIB_RUNTIME_VULKAN_VULKANINTERNAL_H
 #define QC_LIB_RUNTIME_VULKAN_VULKANINTERNAL_H
 
+#include "qc/Runtime/Vulkan/MemoryPlan.h"
 #include "qc/Runtime/Vulkan/VulkanRuntime.h"
 
 #define VK_NO_PROTOTYPES
@@ -163,7 +164,9 @@ struct Program::Impl {
     void *mapped = nullptr;
     VkDeviceSize size = 0;
   };
-  std::vector<DeviceBuffer> buffers;
+  /// The device buffers (owned), and per manifest buffer its block's
+  /// handles (MemoryPlan: intermediates with disjoint uses share a block).
+  std::vector<DeviceBuffer> blocks, buffers;
   struct Kernel {
     VkShaderModule shader = VK_NULL_HANDLE;
     VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;

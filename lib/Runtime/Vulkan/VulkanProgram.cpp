@@ -42,7 +42,7 @@ Program::Impl::~Impl() {
     if (k.shader)
       vk.vkDestroyShaderModule(device, k.shader, nullptr);
   }
-  for (DeviceBuffer &b : buffers) {
+  for (DeviceBuffer &b : blocks) {
     if (b.mapped)
       vk.vkUnmapMemory(device, b.memory);
     if (b.buffer)
@@ -54,11 +54,16 @@ Program::Impl::~Impl() {
 
 Error Program::Impl::createBuffers() {
   Dispatch &vk = rt.vk;
-  for (const BufferDesc &desc : bundle.buffers) {
+  MemoryPlan plan = planMemory(bundle);
+  // A block's first buffer names it in messages.
+  std::vector<const BufferDesc *> firstOf(plan.blockBytes.size(), nullptr);
+  for (auto [id, block] : llvm::enumerate(plan.blockOf))
+    if (!firstOf[block])
+      firstOf[block] = &bundle.buffers[id];
+  for (auto [block, bytes] : llvm::enumerate(plan.blockBytes)) {
+    const BufferDesc &desc = *firstOf[block];
     DeviceBuffer b;
-    // Sub-word buffers are accessed as i32 words when the target has no
-    // 8/16-bit storage; a whole last word must exist.
-    b.size = std::max<VkDeviceSize>(4, (desc.bytes + 3) / 4 * 4);
+    b.size = bytes;
     VkBufferCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
     info.size = b.size;
@@ -67,8 +72,8 @@ Error Program::Impl::createBuffers() {
                  VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     VK_CHECK(vkCreateBuffer, rt.device, &info, nullptr, &b.buffer);
-    buffers.push_back(b);
-    DeviceBuffer &placed = buffers.back();
+    blocks.push_back(b);
+    DeviceBuffer &placed = blocks.back();
     VkMemoryRequirements req;
     vk.vkGetBufferMemoryRequirements(rt.device, placed.buffer, &req);
     // Host-visible coherent memory exists on every Vulkan device; prefer a
@@ -100,6 +105,8 @@ Error Program::Impl::createBuffers() {
     if (desc.role == BufferRole::Constant)
       std::memcpy(placed.mapped, desc.data.data(), desc.data.size());
   }
+  for (uint32_t block : plan.blockOf)
+    buffers.push_back(blocks[block]);
   return Error::success();
 }
 
