@@ -247,7 +247,7 @@ def QCCPUSerializeSmallForalls
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
   let options = [
-    Option<"minWork", "min-work", "int64_t", /*default=*/"50000",
+    Option<"minWork", "min-work", "int64_t", /*default=*/"200000",
            "Estimated operations below which a forall runs sequentially">
   ];
 }
