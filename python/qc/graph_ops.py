@@ -193,12 +193,15 @@ def _reduce_sum(em, x, shape, axes):
     return y, out_shape
 
 
-def _mean(em, x, shape, axes):
-    """reduce_mean without keepdims: the sum divided by the element count."""
+def _mean(em, x, shape, axes, rounding=None):
+    """reduce_mean without keepdims: the sum divided by the element count.
+    `rounding`: the divisor's `qc.rounding`, the ties of the integer mean
+    the fold makes of it (qc.avg_pool2d)."""
     s, out_shape = _reduce_sum(em, x, shape, axes)
     count = em.scalar(float(np.prod([shape[i] for i in axes])))
     return em.generic(out_shape, [(s, mlir.tensor_type(out_shape))], [list(range(len(out_shape)))],
-                      lambda b: (["%%s0 = arith.divf %s, %s : f32" % (b[0], count)], "%s0")), out_shape
+                      lambda b: (["%%s0 = arith.divf %s, %s : f32" % (b[0], count)], "%s0"), False,
+                      "qc.rounding = #qc.rounding<%s>" % rounding if rounding else ""), out_shape
 
 
 class ReduceMean(OpDef):
@@ -223,7 +226,7 @@ class ReduceMean(OpDef):
 
     def emit(self, em, node, ins):
         shape = em.shape(node.inputs[0])
-        y, red_shape = _mean(em, ins[0], shape, node.attrs["axes"])
+        y, red_shape = _mean(em, ins[0], shape, node.attrs["axes"], node.attrs.get("rounding"))
         out_shape = em.shape(node.output)
         if tuple(red_shape) == tuple(out_shape):
             return y

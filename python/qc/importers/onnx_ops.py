@@ -306,8 +306,10 @@ class FloatOps:
             return self._global_average(x, node)      # the global average pool, NHWC
         shape = tuple(d for i, d in enumerate(x.shape) if i not in axes or keep) if not keep else \
             tuple(1 if i in axes else d for i, d in enumerate(x.shape))
-        return self.b.op("reduce_mean", [self.b.plain(x, where(node))], {"axes": axes, "keepdims": keep},
-                         shape, False, where(node))
+        # ORT runs ReduceMean in float and quantizes once: ties to even,
+        # relative to the zero point when the parameters are kept.
+        return self.b.op("reduce_mean", [self.b.plain(x, where(node))],
+                         {"axes": axes, "keepdims": keep, "rounding": "half_even"}, shape, False, where(node))
 
     # -- shapes ---------------------------------------------------------------
     def _op_Flatten(self, node, a):

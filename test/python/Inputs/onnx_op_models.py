@@ -6,6 +6,7 @@ float-I/O model within one output step of the fake-quant graph."""
 import os
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 import onnx
@@ -25,7 +26,8 @@ class Model:
     def __init__(self, name, shape, opset=13):
         self.name, self.shape, self.opset = name, tuple(shape), opset
         self.nodes, self.inits = [], {}
-        self.rng = np.random.default_rng(abs(hash(name)) % (1 << 31))
+        # crc32, not hash(): str hashes change with PYTHONHASHSEED per run.
+        self.rng = np.random.default_rng(zlib.crc32(name.encode()))
         self.qdq("x", "xq")
         self.last = "xq"
 
@@ -95,5 +97,6 @@ def check(model, work, integer_only=True, ort_steps=1):
                     base + "_x.npy", "--output", base + "_y.npy"], check=True)
     y = np.load(base + "_y.npy")
     lsb = np.abs(y.astype(np.float64) - ref) / S
-    assert lsb.max() <= 1.0 + 1e-6, (name, "CPU vs fake-quant graph", lsb.max())
+    # One step; 1e-4 for the f32 rounding of the dequantized outputs (1.0000038 seen).
+    assert lsb.max() <= 1.0 + 1e-4, (name, "CPU vs fake-quant graph", lsb.max())
     return "%s: ORT %.0f steps, CPU %.0f step(s), integer-only %s" % (name, steps.max(), lsb.max(), integer_only)

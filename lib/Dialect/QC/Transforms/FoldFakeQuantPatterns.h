@@ -279,6 +279,8 @@ void populateReduceMeanPatterns(RewritePatternSet &patterns, const FoldContext &
 struct MeanMatch {
   Value input;
   SmallVector<int64_t> dims;
+  /// The divisor's `qc.rounding`: how the integer mean rounds ties.
+  RoundingMode rounding = RoundingMode::HalfAway;
 };
 std::optional<MeanMatch> matchMean(Value value);
 

@@ -4,7 +4,8 @@
 // (ONNX ReduceMean, torch.mean): generic(linalg.reduce(addf, x, dims) / n).
 // It is an average pool with one window over the reduced elements, so it
 // becomes qc.avg_pool2d at the input's parameters (integer sum, exact
-// division, the op's documented rounding), then qc.requantize when the
+// division, ties as the divisor's `qc.rounding` says: the ONNX importer asks
+// half_even, ORT's rounding), then qc.requantize when the
 // quantize's parameters differ:
 //
 //   x [d0 .. dn-1]  --qc.transpose (reduced axes not adjacent: moved last)-->
@@ -61,6 +62,8 @@ std::optional<MeanMatch> fold::matchMean(Value value) {
   }
   if (*count != static_cast<double>(reduced))
     return std::nullopt;
+  if (auto rounding = generic->getAttrOfType<RoundingModeAttr>("qc.rounding"))
+    m.rounding = rounding.getValue();
   return m;
 }
 
@@ -122,7 +125,8 @@ struct QuantizedReduceMeanToQC final : OpRewritePattern<QuantizeOp> {
         ops.create<AvgPool2DOp>(loc, nhwc({outer, 1, 1, inner}), view,
                                 rewriter.getDenseI64ArrayAttr({reduced, 1}),
                                 rewriter.getDenseI64ArrayAttr({1, 1}),
-                                rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}), UnitAttr())
+                                rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}), UnitAttr(),
+                                RoundingModeAttr::get(getContext(), m->rounding))
             .getResult();
     // Requantized while still 4-D: a rank-0 result (a mean over every axis)
     // is then only a view, which both backends keep off the host.
