@@ -7,7 +7,7 @@
 or from the command line, for a float ONNX model:
 
     python3 -m qc.calibration model.onnx --samples x.npy [--method minmax|percentile|entropy|mse]
-        [--per-tensor-weights] [--batch N] -o model.mlir
+        [--per-tensor-weights] [--batch N] [--rotate=hadamard] -o model.mlir
 
 Observers (each gives a real range [lo, hi]; `qparams_from_range` turns it
 into a scale and zero point so that 0.0 is exact):
@@ -30,12 +30,20 @@ they get none. Weights (constant right operands of matmul and conv) are
 always min-max, symmetric, int8 narrow [-127, 127], per output channel by
 default. Activations are int8 asymmetric by default. Values already
 fake-quantized are left as they are.
+
+rotate="hadamard" (--rotate=hadamard) first rotates the float graph
+(qc.rotation.rotate_hadamard, docs/Hadamard.md): the weights of matmuls and
+1x1 convolutions become Q W and their inputs get an online `hadamard` node.
+The value entering a `hadamard` is calibrated at 16 bits (the outliers it
+still holds need them) and the rotated one at `act_bits`: the pair
+--qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8).
 """
 import argparse
 import sys
 
 import numpy as np
 
+from . import rotation
 from .graph import Graph, GraphError, Node, QParams, fake_quant_values
 
 METHODS = ("minmax", "percentile", "entropy", "mse")
@@ -159,14 +167,26 @@ def _weight_axis(node):
     return {"matmul": 1, "conv2d": 3, "depthwise_conv2d": 2}[node.op]
 
 
+ROTATIONS = ("none", "hadamard")
+ROTATED_INPUT_BITS = 16
+
+
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
-              act_signed=True, act_symmetric=False, percentile=99.99):
+              act_signed=True, act_symmetric=False, percentile=99.99, rotate="none",
+              rotate_block=0, rotate_seed=0):
     """A copy of `graph` with qc.fake_quant inserted (see module docs).
-    `samples`: a list of input lists (or arrays, for one-input graphs)."""
+    `samples`: a list of input lists (or arrays, for one-input graphs).
+    With rotate="hadamard" the copy is rotated first; its attribute
+    `rotation_notes` lists the decision for each layer."""
     if method not in METHODS:
         raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
+    if rotate not in ROTATIONS:
+        raise ValueError("unknown rotation '%s' (one of %s)" % (rotate, ", ".join(ROTATIONS)))
     if not samples:
         raise ValueError("calibration needs at least one sample")
+    notes = []
+    if rotate == "hadamard":
+        graph, notes = rotation.rotate_hadamard(graph, rotate_block, rotate_seed)
     graph.prune()
     users = {}
     for n in graph.nodes:
@@ -192,11 +212,18 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
         for p in points:
             seen[p].append(record[p])
+    wide = set()
+    producer = {n.output: n for n in graph.nodes}
+    for v in rotation.hadamard_inputs(graph):
+        while v in producer and producer[v].op in _KEEPS_PARAMS:
+            v = producer[v].inputs[0]
+        wide.add(v)
     act = {}
     for p in points:
         x = np.concatenate([v.reshape(-1) for v in seen[p]])
-        lo, hi = observe(x, method, None, act_bits, act_signed, act_symmetric, False, percentile)
-        act[p] = qparams_from_range(lo, hi, act_bits, act_signed, act_symmetric)
+        bits = ROTATED_INPUT_BITS if p in wide else act_bits
+        lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
+        act[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
     # Rebuild the graph with the fake quantizations.
     out = Graph(graph.name)
     out.inputs = list(graph.inputs)
@@ -227,6 +254,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         if n.output in act:
             rename[n.output] = fq(n.output, act[n.output], "calibration of %s" % n.output)
     out.outputs = [rename.get(o, o) for o in graph.outputs]
+    out.rotation_notes = notes
     return out
 
 
@@ -240,6 +268,11 @@ def main(argv=None):
     ap.add_argument("--percentile", type=float, default=99.99)
     ap.add_argument("--per-tensor-weights", action="store_true")
     ap.add_argument("--batch", type=int, default=1, help="batch of the imported function (default 1)")
+    ap.add_argument("--rotate", default="none", choices=ROTATIONS,
+                    help="rotate the float model before calibrating (docs/Hadamard.md)")
+    ap.add_argument("--rotate-block", type=int, default=0,
+                    help="Hadamard block (power of two; 0: the largest dividing each layer)")
+    ap.add_argument("--rotate-seed", type=int, default=0, help="seed of the random signs")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -254,8 +287,12 @@ def main(argv=None):
         samples = [[a[i:i + b] for a in arrays] for i in range(0, n - b + 1, b)]
         if not samples:
             raise ValueError("fewer samples (%d) than the batch (%d)" % (n, b))
-        text = calibrate(graph, samples, args.method, not args.per_tensor_weights,
-                         percentile=args.percentile).to_mlir()
+        calibrated = calibrate(graph, samples, args.method, not args.per_tensor_weights,
+                               percentile=args.percentile, rotate=args.rotate,
+                               rotate_block=args.rotate_block, rotate_seed=args.rotate_seed)
+        for note in calibrated.rotation_notes:
+            print("qc-calibrate: rotate: %s" % note, file=sys.stderr)
+        text = calibrated.to_mlir()
     except (ImportError_, GraphError, ValueError, OSError) as e:
         print("qc-calibrate: error: %s" % e, file=sys.stderr)
         return 1
