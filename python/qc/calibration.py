@@ -173,17 +173,23 @@ ROTATED_INPUT_BITS = 16
 
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
               act_signed=True, act_symmetric=False, percentile=99.99, rotate="none",
-              rotate_block=0, rotate_seed=0):
+              rotate_block=0, rotate_seed=0, weight_bits=None):
     """A copy of `graph` with qc.fake_quant inserted (see module docs).
     `samples`: a list of input lists (or arrays, for one-input graphs).
     With rotate="hadamard" the copy is rotated first; its attribute
-    `rotation_notes` lists the decision for each layer."""
+    `rotation_notes` lists the decision for each layer. `weight_bits`:
+    {layer (the matmul/conv output name): 8 or 4}, 8 for layers not named
+    (qc.mixed_precision chooses it)."""
     if method not in METHODS:
         raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
     if rotate not in ROTATIONS:
         raise ValueError("unknown rotation '%s' (one of %s)" % (rotate, ", ".join(ROTATIONS)))
     if not samples:
         raise ValueError("calibration needs at least one sample")
+    weight_bits = dict(weight_bits or {})
+    for layer, bits in weight_bits.items():
+        if bits not in (4, 8):
+            raise ValueError("weight bits of %s: %r (8 or 4)" % (layer, bits))
     notes = []
     if rotate == "hadamard":
         graph, notes = rotation.rotate_hadamard(graph, rotate_block, rotate_seed)
@@ -226,6 +232,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         act[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
     # Rebuild the graph with the fake quantizations.
     out = Graph(graph.name)
+    out.dynamic_batch = graph.dynamic_batch
     out.inputs = list(graph.inputs)
     out.shapes = dict(graph.shapes)
     out.consts = dict(graph.consts)
@@ -248,11 +255,14 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             w = graph.consts[n.inputs[1]]
             axis = _weight_axis(n) if per_channel_weights else None
             lo, hi = range_minmax(w, axis)
-            qp = qparams_from_range(lo, hi, 8, True, True, True, axis)
+            qp = qparams_from_range(lo, hi, weight_bits.pop(n.output, 8), True, True, True, axis)
             inputs[1] = fq(n.inputs[1], qp, "calibration of weight of %s" % n.output)
         out.nodes.append(Node(n.op, inputs, n.output, n.attrs, n.name))
         if n.output in act:
             rename[n.output] = fq(n.output, act[n.output], "calibration of %s" % n.output)
+    if weight_bits:
+        raise ValueError("weight bits for %s: no such layer with a constant weight" %
+                         ", ".join(sorted(weight_bits)))
     out.outputs = [rename.get(o, o) for o in graph.outputs]
     out.rotation_notes = notes
     return out
@@ -273,6 +283,12 @@ def main(argv=None):
     ap.add_argument("--rotate-block", type=int, default=0,
                     help="Hadamard block (power of two; 0: the largest dividing each layer)")
     ap.add_argument("--rotate-seed", type=int, default=0, help="seed of the random signs")
+    ap.add_argument("--mixed-precision", action="store_true",
+                    help="8- or 4-bit weights per layer by measured sensitivity (docs/MixedPrecision.md)")
+    ap.add_argument("--error-budget", type=float,
+                    help="with --mixed-precision: the largest output error increase a 4-bit layer may add")
+    ap.add_argument("--size-budget", type=int,
+                    help="with --mixed-precision: the weight bytes to fit in")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -287,9 +303,18 @@ def main(argv=None):
         samples = [[a[i:i + b] for a in arrays] for i in range(0, n - b + 1, b)]
         if not samples:
             raise ValueError("fewer samples (%d) than the batch (%d)" % (n, b))
-        calibrated = calibrate(graph, samples, args.method, not args.per_tensor_weights,
-                               percentile=args.percentile, rotate=args.rotate,
-                               rotate_block=args.rotate_block, rotate_seed=args.rotate_seed)
+        common = dict(method=args.method, per_channel_weights=not args.per_tensor_weights,
+                      percentile=args.percentile, rotate=args.rotate,
+                      rotate_block=args.rotate_block, rotate_seed=args.rotate_seed)
+        bits = None
+        if args.mixed_precision:
+            from . import mixed_precision as mp
+            table = mp.sensitivity(graph, samples, **common)
+            bits = mp.select(table, args.error_budget, args.size_budget)
+            print(mp.format_table(table, bits), file=sys.stderr)
+        elif args.error_budget is not None or args.size_budget is not None:
+            raise ValueError("--error-budget and --size-budget go with --mixed-precision")
+        calibrated = calibrate(graph, samples, weight_bits=bits, **common)
         for note in calibrated.rotation_notes:
             print("qc-calibrate: rotate: %s" % note, file=sys.stderr)
         text = calibrated.to_mlir()
