@@ -20,7 +20,8 @@
 # CHECK: outliers d=64: W8A8 plain [[P64:[0-9.]+]] rotated [[R64:[0-9.]+]]
 # CHECK: outliers d=128: W8A8 plain
 # CHECK: outliers d=256: W8A8 plain
-# CHECK: integer: qc.hadamard i16 -> i8, cpu and vulkan bit-exact with the interpreter
+# CHECK: integer d=64: qc.hadamard i16 -> i8 in blocks of 64, cpu and vulkan bit-exact with the interpreter
+# CHECK: integer d=96: qc.hadamard i16 -> i8 in blocks of 32, cpu and vulkan bit-exact with the interpreter
 # CHECK: cli: ok
 # CHECK: errors: ok
 import os
@@ -117,27 +118,31 @@ for d in (64, 128, 256):
                                                  plain_acc / rot_acc))
 
 # 3. The integer path: fold, the integer qc.hadamard, CPU and Vulkan against
-# the interpreter, bit for bit (an odd token count, a bias and a ReLU).
-g, xs = outlier_layer(64, seed=3, tokens=37)
-m = g.add("bias_add", [g.outputs[0], g.add_const(rng.standard_normal(64) * 0.2)])
-g.outputs = [g.add("matmul", [g.add("clamp", [m], {"lo": 0.0, "hi": np.inf}),
-                              g.add_const(rng.standard_normal((64, 10)) / 8)])]
-qg = cal.calibrate(g, [xs], rotate="hadamard")
-src, folded = os.path.join(work, "rot.mlir"), os.path.join(work, "rot_folded.mlir")
-with open(src, "w") as f:
-    f.write(qg.to_mlir())
-subprocess.run([os.path.join(build, "bin", "qc-opt"), src, "--qc-fold-fake-quant=allow-float=false",
-                "-o", folded], check=True)
-text = open(folded).read()
-hads = [line for line in text.splitlines() if "qc.hadamard" in line]
-assert len(hads) == 2 and all("i16:f32" in h and "-> tensor<" in h and "x!quant.uniform<i8:f32" in h.split("->")[1]
-                              for h in hads), hads
-(want,), inexact = interpreter.run_file(folded, [xs], build)
-assert not inexact, inexact
-for target in ("cpu", "vulkan"):
-    got = qc.compile(open(folded).read(), pipeline=None, target=target)(xs)
-    assert got.tobytes() == want.tobytes(), (target, np.abs(got - want).max())
-print("integer: qc.hadamard i16 -> i8, cpu and vulkan bit-exact with the interpreter")
+# the interpreter, bit for bit (an odd token count, a bias and a ReLU; d = 96
+# rotates in three blocks of 32, the block form of sizes that are not a
+# power of two).
+for d in (64, 96):
+    g, xs = outlier_layer(d, seed=3, tokens=37)
+    m = g.add("bias_add", [g.outputs[0], g.add_const(rng.standard_normal(d) * 0.2)])
+    g.outputs = [g.add("matmul", [g.add("clamp", [m], {"lo": 0.0, "hi": np.inf}),
+                                  g.add_const(rng.standard_normal((d, 10)) / 8)])]
+    qg = cal.calibrate(g, [xs], rotate="hadamard")
+    src, folded = os.path.join(work, "rot%d.mlir" % d), os.path.join(work, "rot%d_folded.mlir" % d)
+    with open(src, "w") as f:
+        f.write(qg.to_mlir())
+    subprocess.run([os.path.join(build, "bin", "qc-opt"), src, "--qc-fold-fake-quant=allow-float=false",
+                    "-o", folded], check=True)
+    text = open(folded).read()
+    hads = [line for line in text.splitlines() if "qc.hadamard" in line]
+    assert len(hads) == 2 and all("block %d " % (d & -d) in h and "i16:f32" in h and
+                                  "x!quant.uniform<i8:f32" in h.split("->")[1] for h in hads), hads
+    (want,), inexact = interpreter.run_file(folded, [xs], build)
+    assert not inexact, inexact
+    for target in ("cpu", "vulkan"):
+        got = qc.compile(text, pipeline=None, target=target)(xs)
+        assert got.tobytes() == want.tobytes(), (d, target, np.abs(got - want).max())
+    print("integer d=%d: qc.hadamard i16 -> i8 in blocks of %d, cpu and vulkan bit-exact with the "
+          "interpreter" % (d, d & -d))
 
 # 4. The command line on an ONNX MatMul, and bad options.
 w = numpy_helper.from_array(rng.standard_normal((32, 8)).astype(np.float32), "w")
