@@ -28,7 +28,8 @@ pool and concat): transpose, reshape and max pool keep the parameters of
 their input (--qc-fold-fake-quant moves the dequantize through them), so
 they get none. Weights (constant right operands of matmul and conv) are
 always min-max, symmetric, int8 narrow [-127, 127], per output channel by
-default. Activations are int8 asymmetric by default. Values already
+default (a batch_matmul by a constant 2-D weight too). Activations are
+int8 asymmetric by default. Values already
 fake-quantized are left as they are.
 
 rotate="hadamard" (--rotate=hadamard) first rotates the float graph
@@ -164,7 +165,17 @@ _ABSORBED = ("bias_add", "clamp")  # follow a contraction / add in the same quan
 
 
 def _weight_axis(node):
-    return {"matmul": 1, "conv2d": 3, "depthwise_conv2d": 2}[node.op]
+    return {"matmul": 1, "batch_matmul": 1, "conv2d": 3, "depthwise_conv2d": 2}[node.op]
+
+
+def _has_weight(graph, node):
+    """A contraction by a constant weight (batch_matmul: by a 2-D one, a
+    linear layer on [batch, seq, d])."""
+    if len(node.inputs) < 2 or node.inputs[1] not in graph.consts:
+        return False
+    if node.op == "batch_matmul":
+        return graph.consts[node.inputs[1]].ndim == 2
+    return node.op in ("matmul", "conv2d", "depthwise_conv2d")
 
 
 ROTATIONS = ("none", "hadamard")
@@ -250,8 +261,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             rename[p] = fq(p, act[p], "calibration of input %s" % p)
     for n in graph.nodes:
         inputs = [rename.get(i, i) for i in n.inputs]
-        if n.op in ("matmul", "conv2d", "depthwise_conv2d") and n.inputs[1] in graph.consts \
-                and n.inputs[1] not in quantized_already:
+        if _has_weight(graph, n) and n.inputs[1] not in quantized_already:
             w = graph.consts[n.inputs[1]]
             axis = _weight_axis(n) if per_channel_weights else None
             lo, hi = range_minmax(w, axis)

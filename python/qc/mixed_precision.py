@@ -32,14 +32,11 @@ import numpy as np
 
 from .graph import GraphError
 
-WEIGHT_OPS = ("matmul", "conv2d", "depthwise_conv2d")
-
-
 def layers(graph):
     """(node output, weight shape) of each layer with a constant weight, in
     graph order."""
-    return [(n.output, graph.consts[n.inputs[1]].shape) for n in graph.nodes
-            if n.op in WEIGHT_OPS and len(n.inputs) > 1 and n.inputs[1] in graph.consts]
+    from .calibration import _has_weight
+    return [(n.output, graph.consts[n.inputs[1]].shape) for n in graph.nodes if _has_weight(graph, n)]
 
 
 def weight_bytes(shape, bits):

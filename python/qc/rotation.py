@@ -4,16 +4,17 @@
     from qc import rotation
     rotated, notes = rotation.rotate_hadamard(float_graph, block=0, seed=0)
 
-The python form of `--qc-hadamard-rotate`: for every `matmul` with a
-constant weight W [K, N] and every 1x1 `conv2d` (weight [1, 1, C, F], C
-taken as K) it picks the orthogonal Q = (I (x) H_b / sqrt(b)) D of
+The python form of `--qc-hadamard-rotate`: for every `matmul` (or
+`batch_matmul` of an activation by a 2-D weight, as a transformer's linear
+layers import) with a constant weight W [K, N] and every 1x1 `conv2d`
+(weight [1, 1, C, F], C taken as K) it picks the orthogonal Q = (I (x) H_b / sqrt(b)) D of
 qc.hadamard (b: `block`, or the largest power of two dividing K; D: random
 signs) and
 
   * replaces W by Q W (computed in double, rounded once to f32), and
   * puts a `hadamard` node (Q x along the last axis) on the layer's input,
-    unless that input is the result of a `matmul` with a constant weight
-    and no other user (`fold_producers`): then that weight's columns absorb
+    unless that input is the result of such a (batch_)matmul with a
+    constant weight and no other user (`fold_producers`): then that weight's columns absorb
     the rotation (W1 -> W1 Q^T) and nothing runs online.
 
 The float function is unchanged (x W = (Q x)^T (Q W)); the rotated input
@@ -69,9 +70,13 @@ def rotate_hadamard(graph, block=0, seed=0, randomize=True, fold_producers=True)
     weights = {}   # node output -> its new weight array
     online = {}    # node output -> (block, negate) of the hadamard on its input
     notes = []
+    def linear(node):
+        return (node.op in ("matmul", "batch_matmul") and len(node.inputs) > 1
+                and node.inputs[1] in graph.consts and graph.consts[node.inputs[1]].ndim == 2)
+
     for n in graph.nodes:
         w_name = n.inputs[1] if len(n.inputs) > 1 else None
-        if n.op not in ("matmul", "conv2d") or w_name not in graph.consts:
+        if not (linear(n) or (n.op == "conv2d" and w_name in graph.consts)):
             continue
         w = graph.consts[w_name].astype(np.float64)
         if n.op == "conv2d" and w.shape[:2] != (1, 1):
@@ -94,7 +99,7 @@ def rotate_hadamard(graph, block=0, seed=0, randomize=True, fold_producers=True)
         x = n.inputs[0]
         p = producer.get(x)
         flipped = int(np.sum(signs < 0))
-        if (fold_producers and p is not None and p.op == "matmul" and p.inputs[1] in graph.consts
+        if (fold_producers and p is not None and linear(p)
                 and len(users.get(x, [])) == 1 and x not in graph.outputs):
             w1 = weights.get(p.output, graph.consts[p.inputs[1]].astype(np.float64))
             weights[p.output] = w1 @ q.T

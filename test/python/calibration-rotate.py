@@ -2,7 +2,9 @@
 #  1. rotation alone keeps the float function (relative difference <= 1e-5)
 #     on a matmul chain whose producer absorbs the rotation, a 1x1
 #     convolution (block 8) next to a 3x3 one (not rotated), K = 96
-#     (blocks of 32), and the decisions are the documented notes;
+#     (blocks of 32), a transformer-style linear layer on [batch, seq, d]
+#     (batch_matmul by a 2-D weight), and the decisions are the documented
+#     notes;
 #  2. on a generated linear layer with 1 % outlier input channels (50x),
 #     W8A8 calibrated on the same data: the output error against float
 #     drops (the figures docs/Hadamard.md records);
@@ -16,6 +18,7 @@
 # CHECK: float chain: rel diff {{.*}} notes: matmul_{{[0-9]+}}: reduction dimension 64 rotated in blocks of 64 ({{[0-9]+}} signs flipped); online hadamard on the input | matmul_{{[0-9]+}}: reduction dimension 32 rotated in blocks of 32 ({{[0-9]+}} signs flipped); the producer's output channels absorb the rotation
 # CHECK: float conv: rel diff {{.*}} notes: conv2d_{{[0-9]+}}: reduction dimension 24 rotated in blocks of 8 ({{[0-9]+}} signs flipped); online hadamard on the input | conv2d_{{[0-9]+}}: not rotated: only 1x1 convolutions are linear in their channels alone
 # CHECK: float k96: rel diff
+# CHECK: float linear 3-d: rel diff {{.*}} notes: batch_matmul_{{[0-9]+}}: reduction dimension 16 rotated in blocks of 16 ({{[0-9]+}} signs flipped); online hadamard on the input | batch_matmul_{{[0-9]+}}: reduction dimension 8 rotated in blocks of 8 ({{[0-9]+}} signs flipped); the producer's output channels absorb the rotation
 # CHECK: float odd: notes: matmul_{{[0-9]+}}: not rotated: the reduction dimension (size 3) is odd, no Hadamard block divides it
 # CHECK: outliers d=64: W8A8 plain [[P64:[0-9.]+]] rotated [[R64:[0-9.]+]]
 # CHECK: outliers d=128: W8A8 plain
@@ -82,6 +85,12 @@ g = Graph("main")
 x = g.add_input("x", (5, 96))
 g.outputs = [g.add("matmul", [x, g.add_const(rng.standard_normal((96, 7)))])]
 check_float("float k96", g, [rng.standard_normal((5, 96)).astype(np.float32)])
+
+g = Graph("main")
+x = g.add_input("x", (2, 5, 16))
+m = g.add("batch_matmul", [x, g.add_const(rng.standard_normal((16, 8)))])
+g.outputs = [g.add("batch_matmul", [m, g.add_const(rng.standard_normal((8, 4)))])]
+check_float("float linear 3-d", g, [rng.standard_normal((2, 5, 16)).astype(np.float32)])
 
 g = Graph("main")
 x = g.add_input("x", (5, 3))
