@@ -36,7 +36,8 @@ rotate="hadamard" (--rotate=hadamard) first rotates the float graph
 (qc.rotation.rotate_hadamard, docs/Hadamard.md): the weights of matmuls and
 1x1 convolutions become Q W and their inputs get an online `hadamard` node.
 The value entering a `hadamard` is calibrated at 16 bits (the outliers it
-still holds need them) and the rotated one at `act_bits`: the pair
+still holds need them; unless other ops read it too, then act_bits) and
+the rotated one at `act_bits`: the pair
 --qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8).
 """
 import argparse
@@ -229,12 +230,18 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
         for p in points:
             seen[p].append(record[p])
+    # A value that only feeds online rotations is quantized at 16 bits; one
+    # that other ops read too stays at act_bits (16-bit codes would widen
+    # those ops: a 3x3 convolution of i16 codes may overflow its i32 sums).
     wide = set()
     producer = {n.output: n for n in graph.nodes}
     for v in rotation.hadamard_inputs(graph):
-        while v in producer and producer[v].op in _KEEPS_PARAMS:
+        ok = all(u.op == "hadamard" for u in users.get(v, [])) and v not in graph.outputs
+        while ok and v in producer and producer[v].op in _KEEPS_PARAMS:
             v = producer[v].inputs[0]
-        wide.add(v)
+            ok = len(users.get(v, [])) == 1 and v not in graph.outputs
+        if ok:
+            wide.add(v)
     act = {}
     for p in points:
         x = np.concatenate([v.reshape(-1) for v in seen[p]])

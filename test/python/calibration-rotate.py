@@ -25,6 +25,7 @@
 # CHECK: outliers d=256: W8A8 plain
 # CHECK: integer d=64: qc.hadamard i16 -> i8 in blocks of 64, cpu and vulkan bit-exact with the interpreter
 # CHECK: integer d=96: qc.hadamard i16 -> i8 in blocks of 32, cpu and vulkan bit-exact with the interpreter
+# CHECK: shared input: 8 bits
 # CHECK: cli: ok
 # CHECK: errors: ok
 import os
@@ -152,6 +153,17 @@ for d in (64, 96):
         assert got.tobytes() == want.tobytes(), (d, target, np.abs(got - want).max())
     print("integer d=%d: qc.hadamard i16 -> i8 in blocks of %d, cpu and vulkan bit-exact with the "
           "interpreter" % (d, d & -d))
+
+# A rotated input that other ops read too (a residual) stays at 8 bits: 16-bit
+# codes would widen those ops.
+gs = Graph("main")
+x = gs.add_input("x", (5, 16))
+gs.outputs = [gs.add("add", [gs.add("matmul", [x, gs.add_const(rng.standard_normal((16, 16)))]), x])]
+qg = cal.calibrate(gs, [rng.standard_normal((5, 16)).astype(np.float32)], rotate="hadamard")
+fq_x = next(n for n in qg.nodes if n.op == "fake_quant" and n.inputs == [x])
+assert fq_x.attrs["qparams"].bits == 8 and any(n.op == "hadamard" and n.inputs == [fq_x.output]
+                                                for n in qg.nodes)
+print("shared input: %d bits" % fq_x.attrs["qparams"].bits)
 
 # 4. The command line on an ONNX MatMul, and bad options.
 w = numpy_helper.from_array(rng.standard_normal((32, 8)).astype(np.float32), "w")
