@@ -231,12 +231,16 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         for p in points:
             seen[p].append(record[p])
     # A value that only feeds online rotations is quantized at 16 bits; one
-    # that other ops read too stays at act_bits (16-bit codes would widen
-    # those ops: a 3x3 convolution of i16 codes may overflow its i32 sums).
-    wide = set()
+    # that other ops read too stays at act_bits for them (16-bit codes would
+    # widen those ops: a 3x3 convolution of i16 codes may overflow its i32
+    # sums). A graph input read by other ops too gets a second, 16-bit
+    # quantization of its own for the rotations (`shared_inputs`).
+    wide, shared_inputs = set(), {}
     producer = {n.output: n for n in graph.nodes}
     for v in rotation.hadamard_inputs(graph):
         ok = all(u.op == "hadamard" for u in users.get(v, [])) and v not in graph.outputs
+        if not ok and v in graph.inputs:
+            shared_inputs[v] = None
         while ok and v in producer and producer[v].op in _KEEPS_PARAMS:
             v = producer[v].inputs[0]
             ok = len(users.get(v, [])) == 1 and v not in graph.outputs
@@ -248,6 +252,10 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         bits = ROTATED_INPUT_BITS if p in wide else act_bits
         lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
         act[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
+        if p in shared_inputs:
+            bits = ROTATED_INPUT_BITS
+            lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
+            shared_inputs[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
     # Rebuild the graph with the fake quantizations.
     out = Graph(graph.name)
     out.dynamic_batch = graph.dynamic_batch
@@ -266,8 +274,14 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     for p in graph.inputs:
         if p in act:
             rename[p] = fq(p, act[p], "calibration of input %s" % p)
+    wide_copy = {}
     for n in graph.nodes:
         inputs = [rename.get(i, i) for i in n.inputs]
+        if n.op == "hadamard" and shared_inputs.get(n.inputs[0]) is not None:
+            v = n.inputs[0]
+            if v not in wide_copy:
+                wide_copy[v] = fq(v, shared_inputs[v], "16-bit calibration of input %s for its rotations" % v)
+            inputs[0] = wide_copy[v]
         if _has_weight(graph, n) and n.inputs[1] not in quantized_already:
             w = graph.consts[n.inputs[1]]
             axis = _weight_axis(n) if per_channel_weights else None

@@ -25,7 +25,7 @@
 # CHECK: outliers d=256: W8A8 plain
 # CHECK: integer d=64: qc.hadamard i16 -> i8 in blocks of 64, cpu and vulkan bit-exact with the interpreter
 # CHECK: integer d=96: qc.hadamard i16 -> i8 in blocks of 32, cpu and vulkan bit-exact with the interpreter
-# CHECK: shared input: 8 bits
+# CHECK: shared values: the input quantized at 8 and 16 bits, the inner one at 8
 # CHECK: cli: ok
 # CHECK: errors: ok
 import os
@@ -154,16 +154,24 @@ for d in (64, 96):
     print("integer d=%d: qc.hadamard i16 -> i8 in blocks of %d, cpu and vulkan bit-exact with the "
           "interpreter" % (d, d & -d))
 
-# A rotated input that other ops read too (a residual) stays at 8 bits: 16-bit
-# codes would widen those ops.
+# A rotated value that other ops read too (a residual) stays at 8 bits for
+# them: 16-bit codes would widen those ops. A graph input gets a second,
+# 16-bit quantization for its rotations; an inner value stays 8-bit for both.
 gs = Graph("main")
 x = gs.add_input("x", (5, 16))
-gs.outputs = [gs.add("add", [gs.add("matmul", [x, gs.add_const(rng.standard_normal((16, 16)))]), x])]
+r = gs.add("add", [gs.add("matmul", [x, gs.add_const(rng.standard_normal((16, 16)))]), x])
+gs.outputs = [gs.add("add", [gs.add("matmul", [r, gs.add_const(rng.standard_normal((16, 16)))]), r])]
 qg = cal.calibrate(gs, [rng.standard_normal((5, 16)).astype(np.float32)], rotate="hadamard")
-fq_x = next(n for n in qg.nodes if n.op == "fake_quant" and n.inputs == [x])
-assert fq_x.attrs["qparams"].bits == 8 and any(n.op == "hadamard" and n.inputs == [fq_x.output]
-                                                for n in qg.nodes)
-print("shared input: %d bits" % fq_x.attrs["qparams"].bits)
+fqs = {n.output: n for n in qg.nodes if n.op == "fake_quant"}
+widths = sorted(fqs[n.inputs[0]].attrs["qparams"].bits for n in qg.nodes if n.op == "hadamard")
+x_bits = sorted(f.attrs["qparams"].bits for f in fqs.values() if f.inputs == [x])
+assert widths == [8, 16] and x_bits == [8, 16], (widths, x_bits)
+print("shared values: the input quantized at 8 and 16 bits, the inner one at 8")
+src = os.path.join(work, "shared.mlir")
+with open(src, "w") as f:
+    f.write(qg.to_mlir())
+subprocess.run([os.path.join(build, "bin", "qc-opt"), src, "--qc-fold-fake-quant=allow-float=false",
+                "-o", src + ".folded"], check=True)
 
 # 4. The command line on an ONNX MatMul, and bad options.
 w = numpy_helper.from_array(rng.standard_normal((32, 8)).astype(np.float32), "w")
