@@ -33,6 +33,9 @@ from sklearn.model_selection import train_test_split
 from torch.ao.quantization import get_default_qat_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_qat_fx
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from qc.onnx_export import freeze_fake_quant  # noqa: E402
+
 N_TEST = 256  # test inputs saved (the whole split is used for accuracy)
 N_CALIB = 64  # training inputs saved for post-training calibration
 
@@ -161,41 +164,10 @@ def load_qat(name, directory=os.path.dirname(os.path.abspath(__file__))):
     return qat.eval()
 
 
-class ExportFakeQuant(nn.Module):
-    """The frozen fake quantization of a torch FakeQuantize module, as the
-    plain torch.fake_quantize_per_{tensor,channel}_affine call that
-    torch.onnx exports (the fused observer + fake-quant op has no symbolic)."""
-
-    def __init__(self, fq):
-        super().__init__()
-        self.per_channel = fq.is_per_channel
-        self.axis = int(fq.ch_axis)
-        self.register_buffer("scale", fq.scale.detach().clone().float())
-        self.register_buffer("zero_point", fq.zero_point.detach().clone().to(torch.int32))
-        self.quant_min, self.quant_max = int(fq.quant_min), int(fq.quant_max)
-
-    def forward(self, x):
-        if self.per_channel:
-            return torch.fake_quantize_per_channel_affine(
-                x, self.scale, self.zero_point, self.axis, self.quant_min, self.quant_max)
-        return torch.fake_quantize_per_tensor_affine(
-            x, float(self.scale), int(self.zero_point), self.quant_min, self.quant_max)
-
-
-def for_export(qat):
-    model = copy.deepcopy(qat).eval()
-    for name, module in list(model.named_modules(remove_duplicate=False)):
-        if isinstance(module, torch.ao.quantization.FakeQuantizeBase):
-            parent_name, _, child = name.rpartition(".")
-            parent = model.get_submodule(parent_name) if parent_name else model
-            setattr(parent, child, ExportFakeQuant(module))
-    return model
-
-
 def export_onnx(qat, example, path):
     """QAT model -> ONNX QDQ. torch exports each fake quantization as a
     QuantizeLinear/DequantizeLinear pair (per-channel weights need opset 13)."""
-    model = for_export(qat)
+    model = freeze_fake_quant(qat)
     torch.onnx.export(model, example, path, opset_version=13, input_names=["x"],
                       output_names=["logits"], do_constant_folding=True,
                       dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})

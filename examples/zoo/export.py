@@ -15,48 +15,20 @@
 Everything is deterministic: seeds are fixed, observers see the same random
 batches, and torch runs single-threaded.
 """
-import copy
 import io
+import os
+import sys
 
 import torch
 import torch.ao.quantization as taq
-import torch.nn as nn
 
 from models import float_model, random_inputs
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from qc.onnx_export import freeze_fake_quant  # noqa: E402
+
 OPSET = 13
 CALIBRATION_BATCHES = 4
-
-
-class ExportFakeQuant(nn.Module):
-    """A frozen FakeQuantize module as the plain
-    torch.fake_quantize_per_{tensor,channel}_affine call torch.onnx exports
-    (the fused observer + fake-quant op has no ONNX symbolic)."""
-
-    def __init__(self, fq):
-        super().__init__()
-        self.per_channel = fq.is_per_channel
-        self.axis = int(fq.ch_axis)
-        self.register_buffer("scale", fq.scale.detach().clone().float())
-        self.register_buffer("zero_point", fq.zero_point.detach().clone().to(torch.int32))
-        self.quant_min, self.quant_max = int(fq.quant_min), int(fq.quant_max)
-
-    def forward(self, x):
-        if self.per_channel:
-            return torch.fake_quantize_per_channel_affine(
-                x, self.scale, self.zero_point, self.axis, self.quant_min, self.quant_max)
-        return torch.fake_quantize_per_tensor_affine(
-            x, float(self.scale), int(self.zero_point), self.quant_min, self.quant_max)
-
-
-def _frozen(model):
-    model = copy.deepcopy(model).eval()
-    for name, module in list(model.named_modules(remove_duplicate=False)):
-        if isinstance(module, taq.FakeQuantizeBase):
-            parent_name, _, child = name.rpartition(".")
-            parent = model.get_submodule(parent_name) if parent_name else model
-            setattr(parent, child, ExportFakeQuant(module))
-    return model
 
 
 def _calibrate(model, name, size):
@@ -158,10 +130,10 @@ def export(name, form, size="test"):
     """onnx.ModelProto of `name` in `form` (qat_qdq, ptq_qdq, qoperator)."""
     torch.set_num_threads(1)
     if form == "qat_qdq":
-        return to_onnx(_frozen(qat_model(name, size)), name, size)
+        return to_onnx(freeze_fake_quant(qat_model(name, size)), name, size)
     if form == "ptq_qdq":
         return to_onnx(ptq_model(name, size), name, size)
     if form == "qoperator":
         from qoperator import to_qoperator
-        return to_qoperator(to_onnx(_frozen(qat_model(name, size, fold_bn=True)), name, size))
+        return to_qoperator(to_onnx(freeze_fake_quant(qat_model(name, size, fold_bn=True)), name, size))
     raise ValueError("unknown form %r" % form)

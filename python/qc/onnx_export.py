@@ -27,7 +27,7 @@ class ExportError(RuntimeError):
 ONNX_RANGES = ((0, 255), (-128, 127), (0, 127))
 
 
-class _ExportFakeQuant(torch.nn.Module):
+class ExportFakeQuant(torch.nn.Module):
     """A frozen FakeQuantize as the torch.fake_quantize_per_{tensor,channel}_affine
     call torch.onnx exports (its fused observer + fake-quant op has no
     symbolic). A weight range ONNX cannot express exports as int8."""
@@ -70,8 +70,21 @@ def _for_export(model):
         if isinstance(module, torch.ao.quantization.FakeQuantizeBase):
             parent_name, _, child = name.rpartition(".")
             parent = model.get_submodule(parent_name) if parent_name else model
-            setattr(parent, child, _ExportFakeQuant(module))
+            setattr(parent, child, ExportFakeQuant(module))
     return model, narrowed
+
+
+def freeze_fake_quant(model):
+    """A copy of `model` (eval mode) with every FakeQuantize frozen into the
+    call torch.onnx exports as a QuantizeLinear -> DequantizeLinear pair, for
+    callers that run torch.onnx.export themselves (the examples, the zoo).
+    A weight range ONNX cannot express (int4) needs the Clip export_onnx
+    adds: ExportError here."""
+    frozen, narrowed = _for_export(model)
+    if narrowed:
+        raise ExportError("weight ranges ONNX cannot express (%s): use qc.onnx_export.export_onnx" %
+                          ", ".join(sorted(narrowed)))
+    return frozen
 
 
 def _clip_codes(onnx_model, narrowed):

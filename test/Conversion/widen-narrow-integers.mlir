@@ -77,3 +77,75 @@ func.func @divide(%a: i4, %b: i4) -> i4 {
   %q = arith.divsi %a, %b : i4
   return %q : i4
 }
+
+// -----
+
+// Region-carrying scf ops change types only: loop-carried values, branch
+// results and while-loop arguments are widened like any other value, and the
+// narrow wrap is applied inside the bodies, once per iteration.
+// CHECK-LABEL: func.func @scf_for
+//  CHECK-SAME: (%[[A:.*]]: i8, %[[N:.*]]: index) -> i8
+//       CHECK:   %[[R:.*]] = scf.for %{{.*}} iter_args(%[[ACC:.*]] = %[[A]]) -> (i8) {
+//       CHECK:     %[[S:.*]] = arith.addi %[[ACC]], %[[A]] : i8
+//       CHECK:     %[[L:.*]] = arith.shli %[[S]], %[[C4:.*]] : i8
+//       CHECK:     %[[W:.*]] = arith.shrsi %[[L]], %[[C4]] : i8
+//       CHECK:     scf.yield %[[W]] : i8
+//       CHECK:   return %[[R]] : i8
+//   CHECK-NOT: i4
+func.func @scf_for(%a: i4, %n: index) -> i4 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %a) -> (i4) {
+    %s = arith.addi %acc, %a : i4
+    scf.yield %s : i4
+  }
+  return %r : i4
+}
+
+// -----
+
+// CHECK-LABEL: func.func @scf_if
+//  CHECK-SAME: (%[[A:.*]]: i8, %[[B:.*]]: i8, %[[P:.*]]: i1) -> i8
+//       CHECK:   %[[R:.*]] = scf.if %[[P]] -> (i8) {
+//       CHECK:     %[[M:.*]] = arith.muli %[[A]], %[[B]] : i8
+//       CHECK:     arith.shli %[[M]]
+//       CHECK:     scf.yield %{{.*}} : i8
+//       CHECK:   } else {
+//       CHECK:     scf.yield %[[B]] : i8
+//       CHECK:   return %[[R]] : i8
+//   CHECK-NOT: i4
+func.func @scf_if(%a: i4, %b: i4, %p: i1) -> i4 {
+  %r = scf.if %p -> (i4) {
+    %s = arith.muli %a, %b : i4
+    scf.yield %s : i4
+  } else {
+    scf.yield %b : i4
+  }
+  return %r : i4
+}
+
+// -----
+
+// CHECK-LABEL: func.func @scf_while
+//       CHECK:   %[[R:.*]] = scf.while (%[[X:.*]] = %{{.*}}) : (i8) -> i8 {
+//       CHECK:     %[[C:.*]] = arith.cmpi slt, %[[X]], %{{.*}} : i8
+//       CHECK:     scf.condition(%[[C]]) %[[X]] : i8
+//       CHECK:   } do {
+//       CHECK:   ^bb0(%[[Y:.*]]: i8):
+//       CHECK:     arith.addi %[[Y]], %{{.*}} : i8
+//       CHECK:     scf.yield %{{.*}} : i8
+//       CHECK:   return %[[R]] : i8
+//   CHECK-NOT: i4
+func.func @scf_while(%a: i4) -> i4 {
+  %c3 = arith.constant 3 : i4
+  %r = scf.while (%x = %a) : (i4) -> i4 {
+    %c = arith.cmpi slt, %x, %c3 : i4
+    scf.condition(%c) %x : i4
+  } do {
+  ^bb0(%y: i4):
+    %one = arith.constant 1 : i4
+    %z = arith.addi %y, %one : i4
+    scf.yield %z : i4
+  }
+  return %r : i4
+}

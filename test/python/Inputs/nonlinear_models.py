@@ -6,30 +6,13 @@ fbgemm's qconfig, observers run on random batches then frozen), exported to
 ONNX QDQ (opset 13) the way examples/train_digits.py does. Inputs are small
 (32 x 32) so a test runs in seconds; the architectures are the real ones.
 """
-import copy
 import io
-import os
-import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
-                                "examples"))
-from train_digits import ExportFakeQuant  # noqa: E402
-
-
-def _for_export(model):
-    model = copy.deepcopy(model).eval()
-    for name, module in list(model.named_modules(remove_duplicate=False)):
-        if isinstance(module, torch.ao.quantization.FakeQuantizeBase):
-            parent_name, _, child = name.rpartition(".")
-            parent = model.get_submodule(parent_name) if parent_name else model
-            setattr(parent, child, ExportFakeQuant(module))
-    return model
-
-
+from qc.onnx_export import freeze_fake_quant as _for_export
 
 
 def qat_cnn(name, size=32, seed=0, batches=3):

@@ -20,8 +20,8 @@ from torch.ao.quantization import get_default_qat_qconfig_mapping
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[".."] * 4)
-sys.path.insert(0, os.path.join(ROOT, "examples"))
-from train_digits import for_export  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from qc.onnx_export import freeze_fake_quant  # noqa: E402
 
 
 class SmallCNN(nn.Module):
@@ -61,7 +61,7 @@ def main():
     qat.eval()
     with tempfile.TemporaryDirectory() as tmp:
         onnx_path = os.path.join(tmp, "small_cnn.onnx")
-        torch.onnx.export(for_export(qat), (example,), onnx_path, opset_version=13,
+        torch.onnx.export(freeze_fake_quant(qat), (example,), onnx_path, opset_version=13,
                           input_names=["x"], output_names=["y"], do_constant_folding=True)
         imported = os.path.join(tmp, "small_cnn.imported.mlir")
         subprocess.run([sys.executable, "-m", "qc.importers.onnx", onnx_path, "-o", imported],
