@@ -388,7 +388,7 @@ class Hadamard(OpDef):
         neg = ""
         if any(a["negate"]):
             neg = " negate [%s]" % ", ".join("true" if f else "false" for f in a["negate"])
-        t = em.T(node.output)
+        t = mlir.tensor_type(em.shape(node.output), dynamic_batch=node.output in em.batched)
         em.fw.emit("%s = qc.hadamard %s block %d%s : %s -> %s" % (y, ins[0], int(a["block"]), neg, t, t))
         return y
 
@@ -397,8 +397,8 @@ class Emitter:
     """What an op's `emit` may use: the function writer and the helpers of
     Graph.to_mlir, plus reshapes between batched and collapsed forms."""
 
-    def __init__(self, fw, shapes, scalar, empty, fill, generic, broadcast_map):
-        self.fw, self.shapes = fw, shapes
+    def __init__(self, fw, shapes, scalar, empty, fill, generic, broadcast_map, batched=()):
+        self.fw, self.shapes, self.batched = fw, shapes, batched
         self.scalar, self.empty, self.fill = scalar, empty, fill
         self.generic, self.broadcast_map = generic, broadcast_map
 
