@@ -72,9 +72,10 @@ q = cal.calibrate(g, [xs], rotate="hadamard")
 static = qc.compile(q.to_mlir())(xs)
 q.dynamic_batch = True
 dyn_text = q.to_mlir()
-print("calibrated: " + next(line.strip() for line in dyn_text.splitlines() if "qc.hadamard" in line)[-200:])
 folded = subprocess.run([os.path.join(build, "bin", "qc-opt"), "-", "--qc-fold-fake-quant=allow-float=false"],
                         input=dyn_text, capture_output=True, text=True, check=True).stdout
+print("calibrated: qc.hadamard : " + next(line for line in folded.splitlines()
+                                           if "qc.hadamard" in line).rsplit(" : ", 1)[1])
 assert "qc.hadamard" in folded and "tensor<?x64x!quant.uniform<i16" in folded, folded[-3000:]
 dyn = qc.compile(folded, pipeline=None)
 assert dyn(xs).tobytes() == static.tobytes()
