@@ -66,14 +66,13 @@ ORT_INTEGER_FORMS = ("ptq_qdq", "qoperator")
 ORT_MIN_EXACT, ORT_MAX_STEPS = 99.0, 1
 # Rows exempt from that bound, with the reason (examples/zoo/README.md).
 ORT_KNOWN_DIFFERENCES = {
-    ("mobilenet_v3_small", "ptq_qdq"): "average pool ties (2x2, same scale in and out): ORT rounds them to "
-                                       "even, qc away from zero",
-    # Its SE blocks' GlobalAveragePool runs in float between DQ and Q in ORT
-    # (QuantizeLinear rounds half to even); qc's fold makes it the integer
-    # qc.avg_pool2d, which rounds ties away from zero (100 % exact before the
-    # nonlinear fold made the pools integer).
-    ("mobilenet_v3_small", "qoperator"): "GlobalAveragePool ties: ORT's float average + QuantizeLinear "
-                                         "rounds them to even, qc's integer average away from zero",
+    # Its squeeze-excite GlobalAveragePools have no QuantizeLinear after them
+    # (torch keeps the pooled value at its input's parameters): ORT runs the
+    # pool and the Conv after it in float on the exact mean; qc's integer-only
+    # fold rounds the mean to the input's grid (qc.avg_pool2d, half_even as
+    # the ONNX importer marks it), up to half an input step per SE block.
+    ("mobilenet_v3_small", "qoperator"): "SE GlobalAveragePool + Conv in float in ORT (the exact mean); qc "
+                                         "rounds the mean to the input's grid to stay integer-only",
     # ORT runs the encoder's softmax, LayerNorm and GELU in float between DQ
     # and Q; qc runs qc.softmax / qc.layer_norm / qc.table (each within about
     # half an output step, docs/Numerics.md), compounding to 2 steps.

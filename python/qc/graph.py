@@ -17,7 +17,9 @@ evaluating the emitted IR:
   clamp             linalg.generic of arith.maximumf / arith.minimumf (ReLU)
   max_pool          tensor.pad (-inf) + linalg.pooling_nhwc_max on a -inf fill
   avg_pool          tensor.pad (0) + linalg.pooling_nhwc_sum, then divf by
-                    the count of (valid or all) window elements
+                    the count of (valid or all) window elements (attribute
+                    `rounding`: the divisor's `qc.rounding`, the ties of the
+                    fold's integer average)
   transpose         linalg.transpose
   reshape           tensor.collapse_shape / expand_shape, else tensor.reshape
   concat            tensor.concat
@@ -431,8 +433,9 @@ class Graph:
             fw.emit("} : %s to %s" % (tt(shape, dyn), tt(pshape, dyn)))
             return p, pshape
 
-        def generic(out_shape, ins, maps, body, dyn=False):
-            """body(arg_names) -> list of lines, last value yielded."""
+        def generic(out_shape, ins, maps, body, dyn=False, extra=""):
+            """body(arg_names) -> list of lines, last value yielded; `extra`:
+            more attributes of the op."""
             rank = len(out_shape)
             e = empty(out_shape, dyn)
             y = fw.fresh("g")
@@ -440,7 +443,8 @@ class Graph:
             amaps = ", ".join([mlir.affine_map(rank, m) for m in maps] +
                               [mlir.affine_map(rank, list(range(rank)))])
             iters = ", ".join(['"parallel"'] * rank)
-            fw.emit("%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]}" % (y, amaps, iters))
+            fw.emit("%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]%s}" % (
+                y, amaps, iters, ", " + extra if extra else ""))
             fw.emit("    ins(%s : %s) outs(%s : %s) {" % (", ".join(v for v, _ in ins),
                                                        ", ".join(t for _, t in ins), e, ot))
             bargs = ["%%b%d" % i for i in range(len(ins))]
@@ -529,7 +533,9 @@ class Graph:
                     fw.emit("%s = arith.constant %s" % (cnt, mlir.dense_attr(counts)))
                     y = generic(out_shape, [(y, ot), (cnt, mlir.tensor_type(counts.shape))],
                                 [[0, 1, 2, 3], [1, 2]],
-                                lambda b: (["%%s0 = arith.divf %s, %s : f32" % (b[0], b[1])], "%s0"), dyn)
+                                lambda b: (["%%s0 = arith.divf %s, %s : f32" % (b[0], b[1])], "%s0"), dyn,
+                                # How the fold's integer average rounds ties.
+                                "qc.rounding = #qc.rounding<%s>" % a["rounding"] if a.get("rounding") else "")
             elif node.op == "transpose":
                 e = empty(out_shape, dyn)
                 y = fw.fresh("tr")

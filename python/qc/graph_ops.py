@@ -15,6 +15,9 @@ Ops of `qc.graph.Graph` whose float MLIR form is the canonical form that
   reduce_mean   linalg.reduce (addf) on a zero fill, a generic dividing by the
                 element count, tensor.expand_shape for keepdims
   div, sub      linalg.generic with numpy broadcasting maps
+  pad           tensor.pad with a constant (ONNX Pad, constant mode); a zero
+                pad of an NHWC value in H and W before a convolution or an
+                average pool is the form the fold takes as their padding
 
 Each op is an `OpDef` with `infer(shapes, attrs, fail)`, `evaluate(args,
 attrs)` (float32 numpy, the same operation order as the emitted body) and
@@ -393,6 +396,31 @@ class Hadamard(OpDef):
         return y
 
 
+class Pad(OpDef):
+    """tensor.pad with a constant: attrs `pads` ((low, high) per dimension,
+    >= 0) and `value` (f32)."""
+
+    def infer(self, shapes, a, fail):
+        if len(a["pads"]) != len(shapes[0]) or any(lo < 0 or hi < 0 for lo, hi in a["pads"]):
+            fail("pads %s for rank %d: expected non-negative (low, high) per dimension" % (
+                a["pads"], len(shapes[0])))
+        return tuple(d + lo + hi for d, (lo, hi) in zip(shapes[0], a["pads"]))
+
+    def evaluate(self, args, a):
+        return np.pad(np.asarray(args[0], F32), a["pads"], constant_values=F32(a["value"])).astype(F32)
+
+    def emit(self, em, node, ins):
+        y = em.fw.fresh("pad")
+        pads = node.attrs["pads"]
+        rank = len(pads)
+        em.fw.emit("%s = tensor.pad %s low[%s] high[%s] {" % (
+            y, ins[0], ", ".join(str(lo) for lo, _ in pads), ", ".join(str(hi) for _, hi in pads)))
+        em.fw.emit("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(rank)))
+        em.fw.emit("  tensor.yield %s : f32" % em.scalar(node.attrs["value"]))
+        em.fw.emit("} : %s to %s" % (em.T(node.inputs[0]), em.T(node.output)))
+        return y
+
+
 class Emitter:
     """What an op's `emit` may use: the function writer and the helpers of
     Graph.to_mlir, plus reshapes between batched and collapsed forms."""
@@ -447,4 +475,5 @@ OPS = {
     "div": Broadcasting("divf", lambda a, b: a / b),
     "sub": Broadcasting("subf", lambda a, b: a - b),
     "hadamard": Hadamard(),
+    "pad": Pad(),
 }

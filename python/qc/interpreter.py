@@ -247,10 +247,12 @@ class Interpreter:
         return ref.max_pool2d(args[0], **self._pool_args(op))
 
     def op_qc_avg_pool2d(self, op, args, types, env):
+        rounding = ir.attr_enum(op.attrs["rounding"]) if "rounding" in op.attrs else ref.HALF_AWAY
+        zero_point = int(self._qtype(op, 0).zero_points[0])
         if "count_include_pad" in op.attrs:
-            q = self._qtype(op, 0)
-            return ref.avg_pool2d_include_pad(args[0], int(q.zero_points[0]), **self._pool_args(op))
-        return ref.avg_pool2d(args[0], **self._pool_args(op))
+            return ref.avg_pool2d_include_pad(args[0], zero_point, rounding=rounding,
+                                              **self._pool_args(op))
+        return ref.avg_pool2d(args[0], rounding=rounding, zero_point=zero_point, **self._pool_args(op))
 
     # The nonlinear ops (docs/Numerics.md, "Nonlinear ops").
 

@@ -248,8 +248,26 @@ def max_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
     return out
 
 
-def avg_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
-    """TFLite integer average over the valid window elements, ties away from zero."""
+def round_mean(total, count, mode=HALF_AWAY, zero_point=0):
+    """qc.avg_pool2d's rounded mean total / count (count > 0, integers):
+    to nearest, ties away from zero in code space (HALF_AWAY, TFLite) or to
+    the even mean relative to the zero point (HALF_EVEN, ONNX Runtime)."""
+    total = np.asarray(total, dtype=np.int64)
+    count = np.asarray(count, dtype=np.int64)
+    q, r = total // count, total % count          # floor, 0 <= r < count
+    above, tie = 2 * r > count, 2 * r == count
+    if mode == HALF_AWAY:
+        tie_up = total >= 0
+    elif mode == HALF_EVEN:
+        tie_up = ((q - int(zero_point)) & 1) == 1
+    else:
+        raise ValueError(mode)
+    return q + (above | (tie & tie_up))
+
+
+def avg_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0), rounding=HALF_AWAY, zero_point=0):
+    """qc.avg_pool2d: the integer average over the valid window elements,
+    ties by `rounding` (round_mean; `zero_point` matters for HALF_EVEN only)."""
     x = np.asarray(x, dtype=np.int64)
     xp, valid, oh, ow = _pool_windows(x, kernel, strides, padding, 0)
     total = np.zeros((x.shape[0], oh, ow, x.shape[3]), dtype=np.int64)
@@ -260,17 +278,15 @@ def avg_pool2d(x, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
                         j:j + strides[1] * (ow - 1) + 1:strides[1], :]
             count += valid[i:i + strides[0] * (oh - 1) + 1:strides[0],
                            j:j + strides[1] * (ow - 1) + 1:strides[1]]
-    count = count[None, :, :, None]
-    half = count // 2
-    num = np.where(total >= 0, total + half, total - half)
-    return np.where(num >= 0, num // count, -((-num) // count))
+    return round_mean(total, count[None, :, :, None], rounding, zero_point)
 
 
 # -- nonlinear ops (QCNonlinearOps.td) -------------------------------------------
 
-def avg_pool2d_include_pad(x, zero_point, kernel, strides=(1, 1), padding=(0, 0, 0, 0)):
+def avg_pool2d_include_pad(x, zero_point, kernel, strides=(1, 1), padding=(0, 0, 0, 0),
+                           rounding=HALF_AWAY):
     """qc.avg_pool2d with count_include_pad: padded positions hold the zero
-    point and count; the divisor is KH * KW everywhere; ties away from zero."""
+    point and count; the divisor is KH * KW everywhere; ties by `rounding`."""
     x = np.asarray(x, dtype=np.int64)
     xp, _, oh, ow = _pool_windows(x, kernel, strides, padding, int(zero_point))
     total = np.zeros((x.shape[0], oh, ow, x.shape[3]), dtype=np.int64)
@@ -278,9 +294,7 @@ def avg_pool2d_include_pad(x, zero_point, kernel, strides=(1, 1), padding=(0, 0,
         for j in range(kernel[1]):
             total += xp[:, i:i + strides[0] * (oh - 1) + 1:strides[0],
                         j:j + strides[1] * (ow - 1) + 1:strides[1], :]
-    count = kernel[0] * kernel[1]
-    num = np.where(total >= 0, total + count // 2, total - count // 2)
-    return np.where(num >= 0, num // count, -((-num) // count))
+    return round_mean(total, kernel[0] * kernel[1], rounding, zero_point)
 
 
 def table_entries(fn, in_bits, in_signed, s_in, z_in, s_out, z_out, qmin, qmax,

@@ -21,7 +21,7 @@
 # RUN: not %python -m qc.importers.onnx %t/requant.onnx 2>&1 | FileCheck %s --check-prefix=REQUANT
 # REQUANT: error: node 'dq' (DequantizeLinear): parameters differ from those of node 'ql' (QuantizeLinear)
 # RUN: not %python -m qc.importers.onnx %t/grouped.onnx 2>&1 | FileCheck %s --check-prefix=GROUPED
-# GROUPED: error: node 'gconv' (Conv): grouped convolution with groups=2 (4 input, 4 output channels) is not supported
+# GROUPED: error: node 'gconv' (Conv): a grouped convolution (groups=2) needs a constant weight
 # RUN: not %python -m qc.importers.onnx %t/qout_clip.onnx 2>&1 | FileCheck %s --check-prefix=QOUT
 # QOUT: error: graph output 'c' is quantized with a Clip that excludes its zero point; qc cannot return these codes
 # RUN: not %python -m qc.importers.onnx %t/int_unused.onnx 2>&1 | FileCheck %s --check-prefix=INTIN
@@ -163,7 +163,7 @@ save("requant", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name
                  helper.make_node("DequantizeLinear", ["q", "s2", "z"], ["y"], name="dq")],
      dict(qinit, s2=np.float32(0.2)), [vi("x", [4])], [vi("y", [4])])
 save("grouped", [helper.make_node("Conv", ["x", "w"], ["y"], name="gconv", group=2)],
-     {"w": np.ones((4, 2, 1, 1), np.float32)}, [vi("x", [1, 4, 3, 3])], [vi("y", [1, 4, 3, 3])])
+     {}, [vi("x", [1, 4, 3, 3]), vi("w", [4, 2, 1, 1])], [vi("y", [1, 4, 3, 3])])
 save("qout_clip", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="ql"),
                    helper.make_node("Clip", ["q", "lo"], ["c"], name="clip")], dict(qinit, lo=np.int8(5)),
      [vi("x", [4])], [vi("c", [4], TensorProto.INT8)])

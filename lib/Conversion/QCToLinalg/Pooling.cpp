@@ -77,6 +77,41 @@ int64_t validCount(int64_t start, int64_t kernel, int64_t size) {
   return std::max<int64_t>(0, std::min(start + kernel, size) - std::max<int64_t>(start, 0));
 }
 
+/// qc.avg_pool2d's rounded mean `total / count` (count > 0): floor quotient
+/// `q` and remainder `0 <= r < count` from the truncating division, then one
+/// step up when `2r > count`, or at a tie (`2r == count`) when the sum is
+/// >= 0 (half_away, in code space) or when the mean relative to the zero
+/// point, `q - zeroPoint`, is odd (half_even). `2r` cannot overflow:
+/// `r < count`, a window size.
+Value roundedMean(OpBuilder &b, Location l, Value total, Value count, RoundingMode mode,
+                  int64_t zeroPoint) {
+  Type i32 = total.getType();
+  Value zero = createIntConstant(b, l, i32, 0);
+  Value one = createIntConstant(b, l, i32, 1);
+  Value quotient = arith::DivSIOp::create(b, l, total, count);
+  Value remainder = arith::RemSIOp::create(b, l, total, count);
+  // Truncation rounds negative quotients up: step back to the floor.
+  Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, remainder, zero);
+  quotient = arith::SelectOp::create(b, l, negative,
+                                     arith::SubIOp::create(b, l, quotient, one), quotient);
+  remainder = arith::SelectOp::create(b, l, negative,
+                                      arith::AddIOp::create(b, l, remainder, count), remainder);
+  Value twice = arith::AddIOp::create(b, l, remainder, remainder);
+  Value above = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, twice, count);
+  Value tie = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, twice, count);
+  Value tieUp;
+  if (mode == RoundingMode::HalfEven) {
+    // q - z odd: the low bit of q differs from z's.
+    tieUp = arith::TruncIOp::create(b, l, b.getI1Type(), quotient);
+    if (zeroPoint & 1)
+      tieUp = arith::XOrIOp::create(b, l, tieUp, createIntConstant(b, l, b.getI1Type(), 1));
+  } else {
+    tieUp = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, total, zero);
+  }
+  Value up = arith::OrIOp::create(b, l, above, arith::AndIOp::create(b, l, tie, tieUp));
+  return arith::AddIOp::create(b, l, quotient, arith::ExtUIOp::create(b, l, i32, up));
+}
+
 struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -146,21 +181,15 @@ struct AvgPool2DOpLowering final : OpConversionPattern<AvgPool2DOp> {
       countArg = generic.addInput(countTensor, {1, 2});
     }
     int32_t splatCount = counts.front();
+    RoundingMode rounding = op.getRounding();
+    int64_t zeroPoint = getZeroPoints(qtype)[0];
     Value result = generic.build(
         tensor::EmptyOp::create(rewriter, loc, resultSizes, storage),
         {0, 1, 2, 3}, SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           Value total = args[sumArg];
           Value count = countArg ? args[*countArg] : createIntConstant(b, l, i32, splatCount);
-          Value half = arith::DivSIOp::create(b, l, count, createIntConstant(b, l, i32, 2));
-          // Ties away from zero: move by half the count away from zero, then
-          // divide truncating toward zero.
-          Value nonNegative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, total,
-                                                    createIntConstant(b, l, i32, 0));
-          Value numerator = arith::SelectOp::create(
-              b, l, nonNegative, arith::AddIOp::create(b, l, total, half),
-              arith::SubIOp::create(b, l, total, half));
-          Value average = arith::DivSIOp::create(b, l, numerator, count);
+          Value average = roundedMean(b, l, total, count, rounding, zeroPoint);
           if (storage.getWidth() == 32)
             return average;
           return arith::TruncIOp::create(b, l, storage, average);

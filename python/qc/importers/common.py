@@ -178,6 +178,9 @@ class Builder:
         if c % groups or f % groups or cg != c // groups:
             raise ImportError_("%s: weight %s does not match input channels %d with groups %d" % (
                 where, w.shape, c, groups))
+        if groups != 1 and not (groups == c and f == c):
+            w = self._block_diagonal(w, groups, where)
+            groups = 1
         x = self.nhwc(x, where)
         pt, pl, pb, pr = pads
         attrs = {"strides": tuple(strides), "dilations": tuple(dilations), "pads": (pt, pb, pl, pr)}
@@ -187,10 +190,6 @@ class Builder:
         elif groups == c and f == c:
             wv = self.relayout(w, (2, 3, 0, 1), where, squeeze=3)
             op = "depthwise_conv2d"
-        else:
-            raise ImportError_("%s: grouped convolution with groups=%d (%d input, %d output channels) is "
-                               "not supported: only groups=1 and depthwise (groups = channels = filters)" % (
-                                   where, groups, c, f))
         y = self.op(op, [x, wv], attrs, None, True, where)
         oh, ow = self.g.shapes[y.value][1:3]
         y.shape = (n, f, oh, ow)
@@ -198,6 +197,36 @@ class Builder:
             if bias.shape != (f,):
                 raise ImportError_("%s: bias of shape %s for %d filters" % (where, bias.shape, f))
             y = self.op("bias_add", [y, bias], {}, y.shape, True, where)
+        return y
+
+    def _block_diagonal(self, w, groups, where):
+        """A grouped (not depthwise) convolution's constant weight [F, C/g,
+        KH, KW] as the dense [F, C, KH, KW] weight that is zero outside each
+        group's block: the same sums (the zeros add exact zero products,
+        also in integers: real 0 is the weights' zero point), computed as
+        one ordinary convolution, at g times the multiply-adds."""
+        values, qp = w.fq_const if w.fq_const is not None else (w.const, None)
+        if values is None:
+            raise ImportError_("%s: a grouped convolution (groups=%d) needs a constant weight" % (where, groups))
+        f, cg, kh, kw = values.shape
+        fg = f // groups
+        dense = np.zeros((f, cg * groups, kh, kw), np.float32)
+        for g in range(groups):
+            dense[g * fg:(g + 1) * fg, g * cg:(g + 1) * cg] = values[g * fg:(g + 1) * fg]
+        t = self.const(dense)
+        return t if qp is None else self.fake_quant(t, qp, where)
+
+    def pad(self, x, pads, value, where):
+        """Constant padding; `pads`: (low, high) per logical dimension. A
+        rank-4 value padded in H and W only is padded in NHWC (the
+        tensor.pad a convolution or pool after it takes as its padding)."""
+        pads = [(int(lo), int(hi)) for lo, hi in pads]
+        if len(pads) == 4 and pads[0] == pads[1] == (0, 0):
+            y = self.op("pad", [self.nhwc(x, where)], {"pads": [pads[i] for i in TO_NHWC], "value": float(value)},
+                        None, True, where)
+        else:
+            y = self.op("pad", [self.plain(x, where)], {"pads": pads, "value": float(value)}, None, False, where)
+        y.shape = tuple(d + lo + hi for d, (lo, hi) in zip(x.shape, pads))
         return y
 
     def clamp(self, x, lo, hi, where):
@@ -234,14 +263,18 @@ class Builder:
             return self.op("bias_add", [a, b], {}, shape, False, where)
         return self.op(op, [a, b], {}, shape, False, where)
 
-    def pool(self, op, x, kernel, strides, pads, where, count_include_pad=False):
+    def pool(self, op, x, kernel, strides, pads, where, count_include_pad=False, rounding=None):
+        """`rounding` (avg_pool): the ties of the fold's integer average
+        (qc.avg_pool2d's mode; None: its default, half_away)."""
         if len(x.shape) != 4:
             raise ImportError_("%s: only 2-D pooling (rank-4 input) is supported" % where)
         x = self.nhwc(x, where)
         pt, pl, pb, pr = pads
-        y = self.op(op, [x], {"kernel": tuple(kernel), "strides": tuple(strides),
-                              "pads": (pt, pb, pl, pr), "count_include_pad": bool(count_include_pad)},
-                    None, True, where)
+        attrs = {"kernel": tuple(kernel), "strides": tuple(strides),
+                 "pads": (pt, pb, pl, pr), "count_include_pad": bool(count_include_pad)}
+        if rounding:
+            attrs["rounding"] = rounding
+        y = self.op(op, [x], attrs, None, True, where)
         n, oh, ow, c = self.g.shapes[y.value]
         y.shape = (n, c, oh, ow)
         return y

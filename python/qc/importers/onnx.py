@@ -30,7 +30,8 @@ from .onnx_quant import QuantOps, _IntConst, _IntInput, _NonFinite, _Quantized, 
 # Opsets whose semantics of the supported operators this importer follows.
 MIN_OPSET, MAX_OPSET = 10, 17
 # Non-default domains and the operators taken from them.
-DOMAIN_OPS = {"com.microsoft": {"QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearConcat",
+DOMAIN_OPS = {"com.microsoft": {"QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearAveragePool",
+                                "QLinearConcat",
                                 "QLinearSigmoid", "Gelu"},
               "ai.qc": {"Gelu"}}
 

@@ -11,6 +11,12 @@ from .onnx_quant import _IntConst, _NonFinite, where
 UNARY = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Erf": "erf", "Sqrt": "sqrt", "Exp": "exp", "Neg": "neg",
          "Abs": "abs", "Reciprocal": "reciprocal", "HardSwish": "hardswish", "Gelu": "gelu_erf"}
 
+# Ties of the integer average pool the fold makes of AveragePool,
+# GlobalAveragePool and QLinearGlobalAveragePool: ONNX Runtime computes them
+# (QLinearAveragePool / QLinearGlobalAveragePool, also what it fuses QDQ
+# pools into) as one rounding of the real average to nearest, ties to even.
+AVG_POOL_ROUNDING = "half_even"
+
 
 def _axis(node, axis, rank, inclusive=False):
     """A non-negative axis in [0, rank) ([0, rank] when inclusive), else an error."""
@@ -247,13 +253,14 @@ class FloatOps:
                          {"axis": axis, "eps": float(a.get("epsilon", 1e-5))}, x.shape, False, where(node))
 
     # -- pooling and reductions -------------------------------------------------
-    def _pool(self, node, a, op):
+    def _pool(self, node, a, op, x=None):
+        """x: the (dequantized) input when the caller read it (QLinearAveragePool)."""
         w = where(node)
         if a.get("ceil_mode", 0):
             raise ImportError_("%s: ceil_mode=1 is not supported" % w)
         if any(d != 1 for d in a.get("dilations", [1, 1])):
             raise ImportError_("%s: dilated pooling is not supported" % w)
-        x = self._float(node.input[0], node)
+        x = self._float(node.input[0], node) if x is None else x
         k = a.get("kernel_shape")
         if k is None or len(k) != 2:
             raise ImportError_("%s: only 2-D pooling is supported (kernel_shape %s)" % (w, k))
@@ -272,7 +279,8 @@ class FloatOps:
                         w, k, [d + pads[j] + pads[j + 2] for j, d in enumerate(x.shape[2:])]))
         if len(node.output) > 1 and node.output[1]:
             raise ImportError_("%s: the Indices output is not supported" % w)
-        return self.b.pool(op, x, k, strides, pads, w, a.get("count_include_pad", 0))
+        return self.b.pool(op, x, k, strides, pads, w, a.get("count_include_pad", 0),
+                           AVG_POOL_ROUNDING if op == "avg_pool" else None)
 
     def _op_MaxPool(self, node, a):
         return self._pool(node, a, "max_pool")
@@ -283,7 +291,8 @@ class FloatOps:
     def _global_average(self, x, node):
         if len(x.shape) != 4:
             raise ImportError_("%s: only rank-4 inputs are supported, got %s" % (where(node), x.shape))
-        return self.b.pool("avg_pool", x, x.shape[2:], (1, 1), (0, 0, 0, 0), where(node))
+        return self.b.pool("avg_pool", x, x.shape[2:], (1, 1), (0, 0, 0, 0), where(node),
+                           rounding=AVG_POOL_ROUNDING)
 
     def _op_GlobalAveragePool(self, node, a):
         return self._global_average(self._float(node.input[0], node), node)

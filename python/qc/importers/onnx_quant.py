@@ -284,6 +284,52 @@ class QuantOps:
         return self.b.clamp(x, -np.inf if lo is None else float(np.asarray(lo)),
                             np.inf if hi is None else float(np.asarray(hi)), where(node))
 
+    def _op_Pad(self, node, a):
+        """Constant-mode Pad. On a quantized tensor (the QOperator form pads
+        uint8/int8 codes) the constant is a code: the result keeps the
+        parameters and pads with the real value (c - z) * s; ONNX Runtime's
+        quantizer pads with the zero point (real 0), the padding a following
+        convolution or average pool folds into."""
+        w = where(node)
+        mode = a.get("mode", b"constant")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode != "constant":
+            raise ImportError_("%s: mode '%s' is not supported (only constant)" % (w, mode))
+        v = self._get(node.input[0], node)
+        rank = len(v.src.shape) if isinstance(v, _Quantized) else None
+        if self.opset >= 11:
+            pads = np.asarray(self._const(node.input[1], node, "pads")).reshape(-1) \
+                if len(node.input) > 1 and node.input[1] else None
+            value = np.asarray(self._const(node.input[2], node, "constant_value")).reshape(-1) \
+                if len(node.input) > 2 and node.input[2] else np.zeros(1)
+            if len(node.input) > 3 and node.input[3]:
+                raise ImportError_("%s: the axes input is not supported; give pads for every axis" % w)
+        else:
+            pads, value = np.asarray(a.get("pads", []), np.int64), np.asarray([a.get("value", 0.0)])
+        if pads is None or value.size != 1:
+            raise ImportError_("%s: expected pads and one constant value" % w)
+        if isinstance(v, _Quantized):
+            qp = v.qp
+            if qp.axis is not None:
+                raise ImportError_("%s: padding a per-axis quantized tensor is not supported" % w)
+            code = int(value[0])
+            if not qp.qmin <= code <= qp.qmax:
+                raise ImportError_("%s: constant %d outside the codes' range [%d, %d]" % (w, code, qp.qmin, qp.qmax))
+            x = self._deq(v, node)
+            real = float(np.float32((code - int(qp.zero_point[0])) * np.float32(qp.scale[0])))
+        else:
+            x = self._float(node.input[0], node)
+            rank, real = len(x.shape), float(value[0])
+        if pads.size != 2 * rank or np.any(pads < 0):
+            raise ImportError_("%s: pads %s: expected %d non-negative values (negative pads crop; not "
+                               "supported)" % (w, pads.tolist(), 2 * rank))
+        y = self.b.pad(x, list(zip(pads[:rank].tolist(), pads[rank:].tolist())), real, w)
+        if not isinstance(v, _Quantized):
+            return y
+        q = _Quantized(y, v.qp, node)
+        q.deq = y    # codes and constant on the grid already: no second fake_quant
+        return q
+
     # -- QOperator ------------------------------------------------------------
     def _quantize_result(self, y, node, first, rank):
         return _Quantized(y, self._params_at(node, first, 1, rank), node)
@@ -327,6 +373,13 @@ class QuantOps:
             raise ImportError_("%s: channels_last=1 is not supported" % where(node))
         x = self._read_quantized(node.input[0], node, 1)[0]
         y = self._global_average(x, node)
+        return self._quantize_result(y, node, 3, 4)
+
+    def _op_QLinearAveragePool(self, node, a):
+        if a.get("channels_last", 0):
+            raise ImportError_("%s: channels_last=1 is not supported" % where(node))
+        x = self._read_quantized(node.input[0], node, 1)[0]
+        y = self._pool(node, a, "avg_pool", x)
         return self._quantize_result(y, node, 3, 4)
 
     def _op_QLinearSigmoid(self, node, a):

@@ -114,3 +114,55 @@ func.func @nchw_pools(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1
   %y = qc.fake_quant %a to !quant.uniform<i8:f32, 0.1> : tensor<1x2x2x2xf32>
   return %m, %y : tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>
 }
+
+// -----
+
+// The divisor's `qc.rounding` (the ONNX importer's half_even, ONNX
+// Runtime's ties) becomes the integer average's rounding: on the canonical
+// divisor generic (graph.py's form, with a quantize after it and without),
+// and on a spelling the normalization rewrites (the attribute travels).
+
+// CHECK-LABEL: func.func @avg_pool_rounding
+// CHECK:         %[[Q:.*]] = qc.quantize %{{.*}} -> tensor<1x4x4x3x!quant.uniform<i8:f32, 5.000000e-02:3>>
+// CHECK:         %[[A:.*]] = qc.avg_pool2d %[[Q]] rounding <half_even> {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+// CHECK:         qc.dequantize %[[A]]
+// CHECK:         %[[B:.*]] = qc.avg_pool2d %[[Q]] rounding <half_even> {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+// CHECK:         qc.dequantize %[[B]]
+// CHECK:         %[[C:.*]] = qc.avg_pool2d %[[Q]] {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+// CHECK:         qc.dequantize %[[C]]
+// CHECK-NOT:     linalg
+func.func @avg_pool_rounding(%x: tensor<1x4x4x3xf32>) -> (tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>) {
+  %xq = qc.fake_quant %x to !quant.uniform<i8:f32, 0.05:3> : tensor<1x4x4x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %four = arith.constant 4.0 : f32
+  %counts = arith.constant dense<4.0> : tensor<2x2xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %s = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x4x4x3xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %avg = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"], qc.rounding = #qc.rounding<half_even>}
+      ins(%s, %counts : tensor<1x2x2x3xf32>, tensor<2x2xf32>) outs(%e : tensor<1x2x2x3xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %d = arith.divf %in, %c : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x2x3xf32>
+  %y = qc.fake_quant %avg to !quant.uniform<i8:f32, 0.05:3> : tensor<1x2x2x3xf32>
+  %s2 = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x4x4x3xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %avg2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"], qc.rounding = #qc.rounding<half_even>}
+      ins(%s2 : tensor<1x2x2x3xf32>) outs(%e : tensor<1x2x2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %d = arith.divf %in, %four : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x2x3xf32>
+  %s3 = linalg.pooling_nhwc_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+     ins(%xq, %win : tensor<1x4x4x3xf32>, tensor<2x2xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %avg3 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s3, %counts : tensor<1x2x2x3xf32>, tensor<2x2xf32>) outs(%e : tensor<1x2x2x3xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %d = arith.divf %in, %c : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x2x3xf32>
+  return %y, %avg2, %avg3 : tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>, tensor<1x2x2x3xf32>
+}

@@ -622,6 +622,34 @@ func.func @f(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x4x4x
 
 // -----
 
+// average pool tie rounding: one of the #qc.rounding modes
+func.func @f(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.1:3>> {
+  // expected-error@+2 {{expected ::mlir::qc::RoundingMode to be one of: half_even, half_away, half_up}}
+  // expected-error@+1 {{failed to parse QC_RoundingModeAttr parameter 'value'}}
+  %0 = qc.avg_pool2d %x rounding <half_down> {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.1:3>>
+  return %0 : tensor<1x2x2x2x!quant.uniform<i8:f32, 0.1:3>>
+}
+
+// -----
+
+// average pool tie rounding: half_up has no engine to match
+func.func @f(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.1:3>> {
+  // expected-error@+1 {{rounding must be half_away (TFLite) or half_even (ONNX Runtime), got half_up}}
+  %0 = qc.avg_pool2d %x rounding <half_up> {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.1:3>>
+  return %0 : tensor<1x2x2x2x!quant.uniform<i8:f32, 0.1:3>>
+}
+
+// -----
+
+// the importer's tie rounding on a float op (the average pool's divisor) must be a #qc.rounding
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{attribute 'qc.rounding' must be a #qc.rounding, got "half_even"}}
+  %0 = arith.addf %x, %x {qc.rounding = "half_even"} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 // pool changes parameters
 func.func @f(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.25:-5>> {
   // expected-error@+1 {{operand and result must have the same quantized type}}

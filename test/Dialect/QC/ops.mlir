@@ -71,6 +71,11 @@ func.func @pooling(%x: tensor<1x5x5x3x!a>) -> (tensor<1x2x2x3x!a>, tensor<1x3x3x
   %0 = qc.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x5x5x3x!a> -> tensor<1x2x2x3x!a>
   // CHECK: qc.avg_pool2d %{{.*}} {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
   %1 = qc.avg_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x5x5x3x!a> -> tensor<1x3x3x3x!a>
+  // The default tie rounding (half_away) is not printed; others are.
+  // CHECK: qc.avg_pool2d %{{.*}} {kernel = array<i64: 3, 3>} : tensor<1x5x5x3x
+  %2 = qc.avg_pool2d %x rounding <half_away> {kernel = array<i64: 3, 3>} : tensor<1x5x5x3x!a> -> tensor<1x3x3x3x!a>
+  // CHECK: qc.avg_pool2d %{{.*}} rounding <half_even> {count_include_pad, kernel = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+  %3 = qc.avg_pool2d %x rounding <half_even> {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, count_include_pad} : tensor<1x5x5x3x!a> -> tensor<1x3x3x3x!a>
   return %0, %1 : tensor<1x2x2x3x!a>, tensor<1x3x3x3x!a>
 }
 

@@ -405,13 +405,26 @@ def clamp_case(name, rng, shape, xq, lo, hi):
 
 
 def pool_case(name, rng, kind, x_shape, xq, kernel, strides=(1, 1), padding=(0, 0, 0, 0),
-              dynamic=False):
+              dynamic=False, rounding=None, include_pad=False, extremes=False):
+    """`rounding`, `include_pad`: qc.avg_pool2d's tie mode and
+    count_include_pad; `extremes`: codes drawn from {qmin, qmax} only (ties
+    and negative sums at the storage limits)."""
     c = Case(name)
-    x = xq.random(rng, x_shape)
-    fn = ref.max_pool2d if kind == "max" else ref.avg_pool2d
-    expected = fn(x, kernel, strides, padding)
+    x = rng.choice([xq.qmin, xq.qmax], size=x_shape) if extremes else xq.random(rng, x_shape)
+    if kind == "max":
+        expected = ref.max_pool2d(x, kernel, strides, padding)
+    elif include_pad:
+        expected = ref.avg_pool2d_include_pad(x, xq.zps[0], kernel, strides, padding,
+                                              rounding=rounding or ref.HALF_AWAY)
+    else:
+        expected = ref.avg_pool2d(x, kernel, strides, padding, rounding=rounding or ref.HALF_AWAY,
+                                  zero_point=xq.zps[0])
     attrs = "{kernel = array<i64: %d, %d>, strides = array<i64: %d, %d>, " \
-            "padding = array<i64: %d, %d, %d, %d>}" % (tuple(kernel) + tuple(strides) + tuple(padding))
+            "padding = array<i64: %d, %d, %d, %d>%s}" % (
+                tuple(kernel) + tuple(strides) + tuple(padding) +
+                (", count_include_pad" if include_pad else "",))
+    if rounding:
+        attrs = "rounding <%s> %s" % (rounding, attrs)
     shape_of = dynamic_rows if dynamic else tuple
     c.body.append("%%r = qc.%s_pool2d %s %s : %s -> %s" % (
         kind, c.arg(x, xq), attrs, xq.tensor(shape_of(x_shape)),
@@ -683,6 +696,33 @@ def all_cases(seed=0):
     cases.append(pool_case("avgpool_dynamic_batch", rng, "avg", (3, 5, 5, 2),
                            QType(0.1, 0, signed=False), (3, 3), (2, 2), (1, 1, 1, 1),
                            dynamic=True))
+    # Tie rounding of the average: even windows (2x2 stride 2: a quarter of
+    # the sums are ties; 3x2 with padding: counts 2, 4, 6 and 3), each mode,
+    # negative sums, odd and even zero points (half_even rounds the mean
+    # relative to it) with count_include_pad both ways, and codes at the
+    # storage limits only.
+    for mode in (ref.HALF_AWAY, ref.HALF_EVEN):
+        cases.append(pool_case("avgpool_ties_%s" % mode, rng, "avg", (2, 6, 8, 5), QType(0.1, -7),
+                               (2, 2), (2, 2), rounding=mode))
+        cases.append(pool_case("avgpool_ties_even_zp_%s" % mode, rng, "avg", (1, 6, 6, 4),
+                               QType(0.1, 128, signed=False), (2, 2), (2, 2), rounding=mode))
+        cases.append(pool_case("avgpool_pad_%s" % mode, rng, "avg", (1, 7, 6, 3), QType(0.1, 5),
+                               (3, 2), (2, 1), (1, 2, 1, 0), rounding=mode))
+        cases.append(pool_case("avgpool_include_pad_%s" % mode, rng, "avg", (1, 6, 7, 3),
+                               QType(0.1, -100), (2, 4), (1, 2), (1, 1, 2, 1), rounding=mode,
+                               include_pad=True))
+        cases.append(pool_case("avgpool_u8_include_pad_%s" % mode, rng, "avg", (1, 5, 5, 2),
+                               QType(0.1, 201, signed=False), (2, 2), (1, 1), (1, 0, 1, 1),
+                               rounding=mode, include_pad=True))
+        cases.append(pool_case("avgpool_extremes_%s" % mode, rng, "avg", (1, 4, 6, 4), QType(0.1, 0),
+                               (1, 2), (1, 1), (0, 0, 1, 0), rounding=mode, extremes=True))
+        cases.append(pool_case("avgpool_odd_%s" % mode, rng, "avg", (1, 7, 7, 3), QType(0.1, 9),
+                               (3, 3), (2, 2), rounding=mode))
+    cases.append(pool_case("avgpool_i16_half_even", rng, "avg", (1, 6, 6, 2),
+                           QType(0.001, -300, bits=16), (2, 2), (1, 1), rounding=ref.HALF_EVEN,
+                           extremes=True))
+    cases.append(pool_case("avgpool_dynamic_batch_half_even", rng, "avg", (3, 4, 4, 2),
+                           QType(0.1, 3), (2, 2), (2, 2), dynamic=True, rounding=ref.HALF_EVEN))
     cases.extend(shape_cases(rng))
     cases.extend(hadamard_cases(rng))
 

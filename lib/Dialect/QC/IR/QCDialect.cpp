@@ -24,3 +24,15 @@ void QCDialect::initialize() {
 #include "qc/Dialect/QC/IR/QC.cpp.inc"
       >();
 }
+
+/// `qc.rounding = #qc.rounding<...>` on a float op: how the integer op the
+/// fold makes of it rounds ties (the average pool's divisor generic, set by
+/// the ONNX importer). Other `qc.*` attributes are checked by their passes.
+LogicalResult QCDialect::verifyOperationAttribute(Operation *op, NamedAttribute attribute) {
+  if (attribute.getName() != "qc.rounding")
+    return success();
+  if (!isa<RoundingModeAttr>(attribute.getValue()))
+    return op->emitOpError("attribute 'qc.rounding' must be a #qc.rounding, got ")
+           << attribute.getValue();
+  return success();
+}

@@ -572,6 +572,9 @@ LogicalResult MaxPool2DOp::verify() {
 }
 
 LogicalResult AvgPool2DOp::verify() {
+  if (getRounding() == RoundingMode::HalfUp)
+    return emitOpError("rounding must be half_away (TFLite) or half_even (ONNX Runtime), "
+                       "got half_up");
   return verifyPool(*this, getInput().getType(), getResult().getType(), getKernel(),
                     getStrides(), getPadding());
 }

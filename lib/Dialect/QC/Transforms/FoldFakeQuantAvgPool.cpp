@@ -14,6 +14,9 @@
 //    without a pair after GlobalAveragePool): dequantize(qc.avg_pool2d), so
 //    the ops after it (flatten, the classifier) fold as usual.
 //
+// The average's ties round as the divisor's `qc.rounding` attribute says
+// (default half_away).
+//
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
 
@@ -35,6 +38,9 @@ struct AvgPoolMatch {
   bool nchw = false;
   SmallVector<int64_t> kernel, strides, padding;
   bool countIncludePad = false;
+  // Ties of the integer average: the divisor's `qc.rounding` (the ONNX
+  // importer sets half_even, ONNX Runtime's), else away from zero.
+  RoundingMode rounding = RoundingMode::HalfAway;
   Operation *pool = nullptr;
 };
 
@@ -129,6 +135,8 @@ FailureOr<AvgPoolMatch> matchAvgPool(Operation *divisor, std::string &reason) {
     return failure();
   }
   m.countIncludePad = !valid;
+  if (auto rounding = generic->getAttrOfType<RoundingModeAttr>("qc.rounding"))
+    m.rounding = rounding.getValue();
   return m;
 }
 
@@ -148,7 +156,8 @@ Value buildAvgPool(DetachedOps &ops, Location loc, const AvgPoolMatch &m,
                         loc, poolType, source, DenseI64ArrayAttr::get(context, m.kernel),
                         DenseI64ArrayAttr::get(context, m.strides),
                         DenseI64ArrayAttr::get(context, m.padding),
-                        m.countIncludePad ? UnitAttr::get(context) : UnitAttr())
+                        m.countIncludePad ? UnitAttr::get(context) : UnitAttr(),
+                        RoundingModeAttr::get(context, m.rounding))
                      .getResult();
   if (m.nchw)
     result = buildTranspose(ops, loc, result, {0, 3, 1, 2});

@@ -101,8 +101,11 @@ struct CanonicalizeAvgPoolDivisor final : RewritePattern {
     if (!sum || !isa_and_nonnull<linalg::PoolingNhwcSumOp, linalg::PoolingNchwSumOp>(
                     sum.getDefiningOp()))
       return rewriter.notifyMatchFailure(op, "not a sum pool scaled by a constant");
-    rewriter.replaceOp(op, buildAvgPoolDivisor(rewriter, op->getLoc(), sum,
-                                               1.0 / factor));
+    Value divisor = buildAvgPoolDivisor(rewriter, op->getLoc(), sum, 1.0 / factor);
+    // The importer's tie rounding of the integer average travels along.
+    if (Attribute rounding = op->getDiscardableAttr("qc.rounding"))
+      divisor.getDefiningOp()->setDiscardableAttr("qc.rounding", rounding);
+    rewriter.replaceOp(op, divisor);
     return success();
   }
 };

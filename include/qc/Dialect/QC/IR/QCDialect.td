@@ -29,6 +29,8 @@ def QC_Dialect : Dialect {
   }];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
   let useDefaultAttributePrinterParser = 1;
+  // `qc.rounding` on a float average pool's divisor (docs/FoldFakeQuant.md).
+  let hasOperationAttrVerify = 1;
 }
 
 class QC_Op<string mnemonic, list<Trait> traits = []>

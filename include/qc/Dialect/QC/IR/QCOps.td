@@ -434,28 +434,43 @@ def QC_MaxPool2DOp : QC_Pool2DOp<"max_pool2d"> {
   }];
 }
 
-def QC_AvgPool2DOp : QC_Pool2DOp<"avg_pool2d", (ins UnitAttr:$count_include_pad)> {
+def QC_AvgPool2DOp : QC_Pool2DOp<"avg_pool2d", (ins UnitAttr:$count_include_pad,
+    DefaultValuedAttr<QC_RoundingModeAttr, "::mlir::qc::RoundingMode::HalfAway">:$rounding)> {
   let summary = "Quantized 2-D average pooling (NHWC)";
   let description = [{
-    TFLite's integer average: the sum of the codes of the valid (non-padded)
-    window elements divided by their count `n`, rounded half away from zero:
+    The integer average of the codes of the valid (non-padded) window
+    elements: their sum `s` divided by their count `n`, rounded to the
+    nearest integer, ties as `$rounding` says:
 
     ```
-    s = sum x[...]   (i32);   y = s >= 0 ? (s + n/2) / n : (s - n/2) / n
+    s = sum x[...]   (i32);   q = floor(s / n),  r = s - q * n   (0 <= r < n)
+    y = q + (2r > n  or  2r == n and tie_up)
+      half_away (default, TFLite):   tie_up = s >= 0      (away from zero in code space)
+      half_even (ONNX Runtime):      tie_up = q - z odd   (the mean relative to z to even)
     ```
 
-    (C division truncating toward zero). Parameters are unchanged. With
-    `count_include_pad`, padded positions hold the zero point (the real value
-    0) and count: `s` adds `z` for each of them and `n = KH * KW` everywhere.
-    The division is exact: `y` is the integer nearest to the mean of the
-    codes, ties away from zero.
+    Parameters are unchanged. With `count_include_pad`, padded positions
+    hold the zero point (the real value 0) and count: `s` adds `z` for each
+    of them and `n = KH * KW` everywhere. The division is exact: `y` is the
+    integer nearest to the mean of the codes; only exact ties (`2r == n`,
+    possible for even `n`) depend on the mode. `half_even` rounds the real
+    average `s_x * (mean - z)` to even on the grid, as ONNX Runtime's
+    QLinearAveragePool / QLinearGlobalAveragePool do; `half_away` is TFLite's
+    rule on the codes. The ONNX importer marks its average pools
+    `half_even`, the PyTorch importer keeps `half_away` (docs/Numerics.md).
 
-    Verifier rules: as for `qc.max_pool2d`.
+    Verifier rules: as for `qc.max_pool2d`; `rounding` is `half_away` or
+    `half_even`.
 
     ```mlir
     %y = qc.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
         : tensor<1x4x4x8x!quant.uniform<i8:f32, 0.1:4>> -> tensor<1x2x2x8x!quant.uniform<i8:f32, 0.1:4>>
+    %z = qc.avg_pool2d %x rounding <half_even> {kernel = array<i64: 2, 2>}
+        : tensor<1x4x4x8x!quant.uniform<i8:f32, 0.1:4>> -> tensor<1x3x3x8x!quant.uniform<i8:f32, 0.1:4>>
     ```
+  }];
+  let assemblyFormat = [{
+    $input (`rounding` $rounding^)? attr-dict `:` type($input) `->` type($result)
   }];
 }
 
