@@ -7,7 +7,7 @@
 or from the command line, for a float ONNX model:
 
     python3 -m qc.calibration model.onnx --samples x.npy [--method minmax|percentile|entropy|mse]
-        [--per-tensor-weights] [--batch N] -o model.mlir
+        [--per-tensor-weights] [--batch N] [--rotate=hadamard] -o model.mlir
 
 Observers (each gives a real range [lo, hi]; `qparams_from_range` turns it
 into a scale and zero point so that 0.0 is exact):
@@ -28,14 +28,24 @@ pool and concat): transpose, reshape and max pool keep the parameters of
 their input (--qc-fold-fake-quant moves the dequantize through them), so
 they get none. Weights (constant right operands of matmul and conv) are
 always min-max, symmetric, int8 narrow [-127, 127], per output channel by
-default. Activations are int8 asymmetric by default. Values already
+default (a batch_matmul by a constant 2-D weight too). Activations are
+int8 asymmetric by default. Values already
 fake-quantized are left as they are.
+
+rotate="hadamard" (--rotate=hadamard) first rotates the float graph
+(qc.rotation.rotate_hadamard, docs/Hadamard.md): the weights of matmuls and
+1x1 convolutions become Q W and their inputs get an online `hadamard` node.
+The value entering a `hadamard` is calibrated at 16 bits (the outliers it
+still holds need them; unless other ops read it too, then act_bits) and
+the rotated one at `act_bits`: the pair
+--qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8).
 """
 import argparse
 import sys
 
 import numpy as np
 
+from . import rotation
 from .graph import Graph, GraphError, Node, QParams, fake_quant_values
 
 METHODS = ("minmax", "percentile", "entropy", "mse")
@@ -156,17 +166,45 @@ _ABSORBED = ("bias_add", "clamp")  # follow a contraction / add in the same quan
 
 
 def _weight_axis(node):
-    return {"matmul": 1, "conv2d": 3, "depthwise_conv2d": 2}[node.op]
+    return {"matmul": 1, "batch_matmul": 1, "conv2d": 3, "depthwise_conv2d": 2}[node.op]
+
+
+def _has_weight(graph, node):
+    """A contraction by a constant weight (batch_matmul: by a 2-D one, a
+    linear layer on [batch, seq, d])."""
+    if len(node.inputs) < 2 or node.inputs[1] not in graph.consts:
+        return False
+    if node.op == "batch_matmul":
+        return graph.consts[node.inputs[1]].ndim == 2
+    return node.op in ("matmul", "conv2d", "depthwise_conv2d")
+
+
+ROTATIONS = ("none", "hadamard")
+ROTATED_INPUT_BITS = 16
 
 
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
-              act_signed=True, act_symmetric=False, percentile=99.99):
+              act_signed=True, act_symmetric=False, percentile=99.99, rotate="none",
+              rotate_block=0, rotate_seed=0, weight_bits=None):
     """A copy of `graph` with qc.fake_quant inserted (see module docs).
-    `samples`: a list of input lists (or arrays, for one-input graphs)."""
+    `samples`: a list of input lists (or arrays, for one-input graphs).
+    With rotate="hadamard" the copy is rotated first; its attribute
+    `rotation_notes` lists the decision for each layer. `weight_bits`:
+    {layer (the matmul/conv output name): 8 or 4}, 8 for layers not named
+    (qc.mixed_precision chooses it)."""
     if method not in METHODS:
         raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
+    if rotate not in ROTATIONS:
+        raise ValueError("unknown rotation '%s' (one of %s)" % (rotate, ", ".join(ROTATIONS)))
     if not samples:
         raise ValueError("calibration needs at least one sample")
+    weight_bits = dict(weight_bits or {})
+    for layer, bits in weight_bits.items():
+        if bits not in (4, 8):
+            raise ValueError("weight bits of %s: %r (8 or 4)" % (layer, bits))
+    notes = []
+    if rotate == "hadamard":
+        graph, notes = rotation.rotate_hadamard(graph, rotate_block, rotate_seed)
     graph.prune()
     users = {}
     for n in graph.nodes:
@@ -192,13 +230,35 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
         for p in points:
             seen[p].append(record[p])
+    # A value that only feeds online rotations is quantized at 16 bits; one
+    # that other ops read too stays at act_bits for them (16-bit codes would
+    # widen those ops: a 3x3 convolution of i16 codes may overflow its i32
+    # sums). A graph input read by other ops too gets a second, 16-bit
+    # quantization of its own for the rotations (`shared_inputs`).
+    wide, shared_inputs = set(), {}
+    producer = {n.output: n for n in graph.nodes}
+    for v in rotation.hadamard_inputs(graph):
+        ok = all(u.op == "hadamard" for u in users.get(v, [])) and v not in graph.outputs
+        if not ok and v in graph.inputs:
+            shared_inputs[v] = None
+        while ok and v in producer and producer[v].op in _KEEPS_PARAMS:
+            v = producer[v].inputs[0]
+            ok = len(users.get(v, [])) == 1 and v not in graph.outputs
+        if ok:
+            wide.add(v)
     act = {}
     for p in points:
         x = np.concatenate([v.reshape(-1) for v in seen[p]])
-        lo, hi = observe(x, method, None, act_bits, act_signed, act_symmetric, False, percentile)
-        act[p] = qparams_from_range(lo, hi, act_bits, act_signed, act_symmetric)
+        bits = ROTATED_INPUT_BITS if p in wide else act_bits
+        lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
+        act[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
+        if p in shared_inputs:
+            bits = ROTATED_INPUT_BITS
+            lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
+            shared_inputs[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
     # Rebuild the graph with the fake quantizations.
     out = Graph(graph.name)
+    out.dynamic_batch = graph.dynamic_batch
     out.inputs = list(graph.inputs)
     out.shapes = dict(graph.shapes)
     out.consts = dict(graph.consts)
@@ -214,19 +274,28 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     for p in graph.inputs:
         if p in act:
             rename[p] = fq(p, act[p], "calibration of input %s" % p)
+    wide_copy = {}
     for n in graph.nodes:
         inputs = [rename.get(i, i) for i in n.inputs]
-        if n.op in ("matmul", "conv2d", "depthwise_conv2d") and n.inputs[1] in graph.consts \
-                and n.inputs[1] not in quantized_already:
+        if n.op == "hadamard" and shared_inputs.get(n.inputs[0]) is not None:
+            v = n.inputs[0]
+            if v not in wide_copy:
+                wide_copy[v] = fq(v, shared_inputs[v], "16-bit calibration of input %s for its rotations" % v)
+            inputs[0] = wide_copy[v]
+        if _has_weight(graph, n) and n.inputs[1] not in quantized_already:
             w = graph.consts[n.inputs[1]]
             axis = _weight_axis(n) if per_channel_weights else None
             lo, hi = range_minmax(w, axis)
-            qp = qparams_from_range(lo, hi, 8, True, True, True, axis)
+            qp = qparams_from_range(lo, hi, weight_bits.pop(n.output, 8), True, True, True, axis)
             inputs[1] = fq(n.inputs[1], qp, "calibration of weight of %s" % n.output)
         out.nodes.append(Node(n.op, inputs, n.output, n.attrs, n.name))
         if n.output in act:
             rename[n.output] = fq(n.output, act[n.output], "calibration of %s" % n.output)
+    if weight_bits:
+        raise ValueError("weight bits for %s: no such layer with a constant weight" %
+                         ", ".join(sorted(weight_bits)))
     out.outputs = [rename.get(o, o) for o in graph.outputs]
+    out.rotation_notes = notes
     return out
 
 
@@ -240,6 +309,17 @@ def main(argv=None):
     ap.add_argument("--percentile", type=float, default=99.99)
     ap.add_argument("--per-tensor-weights", action="store_true")
     ap.add_argument("--batch", type=int, default=1, help="batch of the imported function (default 1)")
+    ap.add_argument("--rotate", default="none", choices=ROTATIONS,
+                    help="rotate the float model before calibrating (docs/Hadamard.md)")
+    ap.add_argument("--rotate-block", type=int, default=0,
+                    help="Hadamard block (power of two; 0: the largest dividing each layer)")
+    ap.add_argument("--rotate-seed", type=int, default=0, help="seed of the random signs")
+    ap.add_argument("--mixed-precision", action="store_true",
+                    help="8- or 4-bit weights per layer by measured sensitivity (docs/MixedPrecision.md)")
+    ap.add_argument("--error-budget", type=float,
+                    help="with --mixed-precision: the largest output error increase a 4-bit layer may add")
+    ap.add_argument("--size-budget", type=int,
+                    help="with --mixed-precision: the weight bytes to fit in")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -254,8 +334,21 @@ def main(argv=None):
         samples = [[a[i:i + b] for a in arrays] for i in range(0, n - b + 1, b)]
         if not samples:
             raise ValueError("fewer samples (%d) than the batch (%d)" % (n, b))
-        text = calibrate(graph, samples, args.method, not args.per_tensor_weights,
-                         percentile=args.percentile).to_mlir()
+        common = dict(method=args.method, per_channel_weights=not args.per_tensor_weights,
+                      percentile=args.percentile, rotate=args.rotate,
+                      rotate_block=args.rotate_block, rotate_seed=args.rotate_seed)
+        bits = None
+        if args.mixed_precision:
+            from . import mixed_precision as mp
+            table = mp.sensitivity(graph, samples, **common)
+            bits = mp.select(table, args.error_budget, args.size_budget)
+            print(mp.format_table(table, bits), file=sys.stderr)
+        elif args.error_budget is not None or args.size_budget is not None:
+            raise ValueError("--error-budget and --size-budget go with --mixed-precision")
+        calibrated = calibrate(graph, samples, weight_bits=bits, **common)
+        for note in calibrated.rotation_notes:
+            print("qc-calibrate: rotate: %s" % note, file=sys.stderr)
+        text = calibrated.to_mlir()
     except (ImportError_, GraphError, ValueError, OSError) as e:
         print("qc-calibrate: error: %s" % e, file=sys.stderr)
         return 1

@@ -461,7 +461,7 @@ class Graph:
             return ["0" if (shape[i] == 1 and out_shape[off + i] != 1) else off + i
                     for i in range(len(shape))]
 
-        em = graph_ops.Emitter(fw, self.shapes, scalar, empty, fill, generic, broadcast_map)
+        em = graph_ops.Emitter(fw, self.shapes, scalar, empty, fill, generic, broadcast_map, batched)
         for node in self.nodes:
             a = node.attrs
             ins = [ssa[i] for i in node.inputs]

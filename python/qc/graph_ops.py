@@ -363,6 +363,42 @@ class Broadcasting(OpDef):
                           lambda b: (["%%s0 = arith.%s %s, %s : f32" % (op, b[0], b[1])], "%s0"))
 
 
+class Hadamard(OpDef):
+    """qc.hadamard along the last axis (docs/Hadamard.md): sign flips
+    `negate`, log2(block) f32 butterfly stages, one multiply by
+    f32(1/sqrt(block)), the float semantics of the op's lowering."""
+
+    def infer(self, shapes, a, fail):
+        n, b = shapes[0][-1], int(a["block"])
+        if b < 2 or b & (b - 1) or n % b:
+            fail("block %d is not a power of two >= 2 dividing %d" % (b, n))
+        if len(a["negate"]) != n:
+            fail("%d negate flags for dimension %d" % (len(a["negate"]), n))
+        return shapes[0]
+
+    def evaluate(self, args, a):
+        x = np.asarray(args[0], dtype=F32)
+        u = np.where(np.asarray(a["negate"], dtype=bool), -x, x).astype(F32)
+        b = int(a["block"])
+        lead = u.shape[:-1] + (u.shape[-1] // b,)
+        h = 1
+        while h < b:
+            v = u.reshape(lead + (b // (2 * h), 2, h))
+            u = np.stack([v[..., 0, :] + v[..., 1, :], v[..., 0, :] - v[..., 1, :]], axis=-2)
+            h *= 2
+        return u.reshape(x.shape) * F32(1.0 / math.sqrt(b))
+
+    def emit(self, em, node, ins):
+        a = node.attrs
+        y = em.fw.fresh("had")
+        neg = ""
+        if any(a["negate"]):
+            neg = " negate [%s]" % ", ".join("true" if f else "false" for f in a["negate"])
+        t = mlir.tensor_type(em.shape(node.output), dynamic_batch=node.output in em.batched)
+        em.fw.emit("%s = qc.hadamard %s block %d%s : %s -> %s" % (y, ins[0], int(a["block"]), neg, t, t))
+        return y
+
+
 class Pad(OpDef):
     """tensor.pad with a constant: attrs `pads` ((low, high) per dimension,
     >= 0) and `value` (f32)."""
@@ -392,8 +428,8 @@ class Emitter:
     """What an op's `emit` may use: the function writer and the helpers of
     Graph.to_mlir, plus reshapes between batched and collapsed forms."""
 
-    def __init__(self, fw, shapes, scalar, empty, fill, generic, broadcast_map):
-        self.fw, self.shapes = fw, shapes
+    def __init__(self, fw, shapes, scalar, empty, fill, generic, broadcast_map, batched=()):
+        self.fw, self.shapes, self.batched = fw, shapes, batched
         self.scalar, self.empty, self.fill = scalar, empty, fill
         self.generic, self.broadcast_map = generic, broadcast_map
 
@@ -441,5 +477,6 @@ OPS = {
     "reduce_mean": ReduceMean(),
     "div": Broadcasting("divf", lambda a, b: a / b),
     "sub": Broadcasting("subf", lambda a, b: a - b),
+    "hadamard": Hadamard(),
     "pad": Pad(),
 }

@@ -435,6 +435,12 @@ def dense(a):
             values = np.frombuffer(raw, dtype.newbyteorder("<"))
         if values.size == 1 and count != 1:
             values = np.full(count, values[0], dtype)
+        width = re.fullmatch(r"i(\d+)", element) if isinstance(element, str) else None
+        if width and 1 < int(width.group(1)) < 8:
+            # Integers narrower than a byte take a byte each in the hex form,
+            # their bits zero-extended: sign-extend them as the decimal form.
+            sign = 1 << (int(width.group(1)) - 1)
+            values = ((values.astype(np.int64) & (2 * sign - 1)) ^ sign) - sign
         return values.astype(dtype).reshape(ttype.shape)
     if content.startswith('"'):
         raise ParseError("unsupported dense string literal")

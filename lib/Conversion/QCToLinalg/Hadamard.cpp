@@ -30,8 +30,26 @@ SmallVector<unsigned> dims(unsigned count) {
   return llvm::to_vector(llvm::seq<unsigned>(0, count));
 }
 
+/// The sizes of a tensor of `shape` whose leading dimensions are those of
+/// `like` (dynamic ones, e.g. a batch of `?`, read with tensor.dim).
+SmallVector<OpFoldResult> sizesLike(OpBuilder &b, Location loc, Value like,
+                                    ArrayRef<int64_t> shape) {
+  SmallVector<OpFoldResult> sizes;
+  for (auto [i, s] : llvm::enumerate(shape))
+    sizes.push_back(ShapedType::isDynamic(s)
+                        ? OpFoldResult(tensor::DimOp::create(b, loc, like, i)
+                                           .getResult())
+                        : OpFoldResult(b.getIndexAttr(s)));
+  return sizes;
+}
+
+Value emptyLike(OpBuilder &b, Location loc, Value like,
+                ArrayRef<int64_t> shape, Type elem) {
+  return tensor::EmptyOp::create(b, loc, sizesLike(b, loc, like, shape), elem);
+}
+
 /// One butterfly stage with half-width h on a tensor whose last dimension n
-/// is a multiple of 2h.
+/// is a multiple of 2h (the leading dimensions may be dynamic).
 Value buildStage(OpBuilder &b, Location loc, Value t, int64_t h) {
   auto type = cast<RankedTensorType>(t.getType());
   int64_t rank = type.getRank(), n = type.getShape().back();
@@ -43,8 +61,9 @@ Value buildStage(OpBuilder &b, Location loc, Value t, int64_t h) {
     reassociation.push_back({i});
   reassociation.push_back({rank - 1, rank, rank + 1});
   auto expandedType = RankedTensorType::get(expanded, elem);
+  SmallVector<OpFoldResult> viewSizes = sizesLike(b, loc, t, expanded);
   Value view = tensor::ExpandShapeOp::create(b, loc, expandedType, t,
-                                             reassociation);
+                                             reassociation, viewSizes);
   // The two halves, [.., n / 2h, h] each.
   SmallVector<int64_t> halfShape(type.getShape().drop_back());
   halfShape.append({n / (2 * h), h});
@@ -52,9 +71,7 @@ Value buildStage(OpBuilder &b, Location loc, Value t, int64_t h) {
   auto half = [&](int64_t which) -> Value {
     SmallVector<OpFoldResult> offsets(rank + 2, b.getIndexAttr(0));
     offsets[rank] = b.getIndexAttr(which);
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t s : expanded)
-      sizes.push_back(b.getIndexAttr(s));
+    SmallVector<OpFoldResult> sizes = viewSizes;
     sizes[rank] = b.getIndexAttr(1);
     SmallVector<OpFoldResult> strides(rank + 2, b.getIndexAttr(1));
     return tensor::ExtractSliceOp::create(b, loc, halfType, view, offsets,
@@ -67,7 +84,7 @@ Value buildStage(OpBuilder &b, Location loc, Value t, int64_t h) {
   GenericBuilder generic(b, loc, loops);
   unsigned pArg = generic.addInput(p, halfDims);
   unsigned qArg = generic.addInput(q, halfDims);
-  Value init = tensor::EmptyOp::create(b, loc, expanded, elem);
+  Value init = tensor::EmptyOp::create(b, loc, viewSizes, elem);
   bool isFloat = isa<FloatType>(elem);
   Value out = generic.build(
       init, dims(loops), SmallVector<IteratorType>(loops, IteratorType::parallel),
@@ -91,9 +108,9 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
   LogicalResult
   matchAndRewrite(HadamardOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // The verifier keeps the last dimension static; leading ones (a dynamic
+    // batch) are read with tensor.dim.
     auto type = cast<RankedTensorType>(op.getInput().getType());
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), n = type.getShape().back();
     int64_t block = op.getBlock();
@@ -126,7 +143,7 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
             {unsigned(rank - 1)});
       }
       t = generic.build(
-          tensor::EmptyOp::create(rewriter, loc, type.getShape(), work),
+          emptyLike(rewriter, loc, t, type.getShape(), work),
           dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
             if (!inQ)
@@ -148,7 +165,7 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
     if (!inQ) {
       double scale = 1.0 / std::sqrt(double(block));
       Value result = generic.build(
-          tensor::EmptyOp::create(rewriter, loc, type.getShape(), work),
+          emptyLike(rewriter, loc, t, type.getShape(), work),
           dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
             Value s = arith::ConstantOp::create(b, l, FloatAttr::get(work, scale));
@@ -166,8 +183,7 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
           op, "the requantization multiplier overflows a double");
     OutputStageParams params = addOutputStage(generic, *stage, rank - 1);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                stage->storageType),
+        emptyLike(rewriter, loc, t, type.getShape(), stage->storageType),
         dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
           return buildOutputStage(b, l, args, params, args[x]);

@@ -50,3 +50,23 @@ func.func @float(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %r = qc.hadamard %x block 8 : tensor<2x8xf32> -> tensor<2x8xf32>
   return %r : tensor<2x8xf32>
 }
+
+// -----
+
+// A dynamic batch: the leading sizes of every view, slice and init are read
+// with tensor.dim; the last dimension (static by the verifier) is split as
+// before.
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xi16>) -> tensor<?x8xi8>
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?x8xi16>) outs(%{{.*}} : tensor<?x8xi32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[C]], %{{.*}} : tensor<?x8xi32>
+// CHECK: %[[E1:.*]] = tensor.expand_shape %[[C]] {{\[\[}}0], [1, 2, 3]] output_shape [%[[N]], 4, 2, 1] : tensor<?x8xi32> into tensor<?x4x2x1xi32>
+// CHECK: tensor.extract_slice %[[E1]][0, 0, 0, 0] [%[[N]], 4, 1, 1] [1, 1, 1, 1] : tensor<?x4x2x1xi32> to tensor<?x4x1xi32>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x4x2x1xi32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<?x4x2x1xi32> into tensor<?x8xi32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x8xi8>)
+func.func @dynamic_batch(%x: tensor<?x8x!quant.uniform<i16:f32, 0.001:5>>) -> tensor<?x8x!quant.uniform<i8:f32, 0.05:-1>> {
+  %r = qc.hadamard %x block 8
+      : tensor<?x8x!quant.uniform<i16:f32, 0.001:5>> -> tensor<?x8x!quant.uniform<i8:f32, 0.05:-1>>
+  return %r : tensor<?x8x!quant.uniform<i8:f32, 0.05:-1>>
+}

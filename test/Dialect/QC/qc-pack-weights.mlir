@@ -103,3 +103,60 @@ func.func @conv_int4(%x: tensor<1x5x4x2xi8>) -> tensor<1x2x4x3xi32> {
        ins(%x, %w : tensor<1x5x4x2xi8>, tensor<2x1x2x3xi4>) outs(%i : tensor<1x2x4x3xi32>) -> tensor<1x2x4x3xi32>
   return %r : tensor<1x2x4x3xi32>
 }
+
+// -----
+
+// u8 activations x i4 weights: the lowering's matmul-shaped generic (no
+// named op has mixed signedness). The activation stays zero-extended, the
+// unpacked weight is shifted down arithmetically and sign-extended.
+// CHECK-LABEL: func @mixed_u8_i4
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x4xi8>)
+// CHECK: ^bb0(%[[A:.*]]: i8, %{{.*}}: i32):
+// CHECK: arith.shli
+// CHECK: %[[W:.*]] = arith.shrsi
+// CHECK-DAG: arith.extui %[[A]] : i8 to i32
+// CHECK-DAG: arith.extsi %[[W]] : i8 to i32
+// CHECK-NOT: linalg.generic
+func.func @mixed_u8_i4(%a: tensor<2x4xi8>) -> tensor<2x3xi32> {
+  %w = arith.constant dense<[[7, 5, -8], [5, 5, 1], [-1, 0, 5], [5, -6, 5]]> : tensor<4x3xi4>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x3xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<2x3xi32>) -> tensor<2x3xi32>
+  // expected-remark@+1 {{qc-pack-weights: int4 weight packed two per byte: 12.0 -> 6.0 bytes}}
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<2x4xi8>, tensor<4x3xi4>) outs(%i : tensor<2x3xi32>) {
+  ^bb0(%x: i8, %y: i4, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %p = arith.muli %xe, %ye : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<2x3xi32>
+  return %r : tensor<2x3xi32>
+}
+
+// -----
+
+// A generic that is not a plain product of the two codes (here a product
+// of differences) is left alone: no remark.
+// CHECK-LABEL: func @generic_not_matmul
+// CHECK: arith.subi
+func.func @generic_not_matmul(%a: tensor<2x4xi8>) -> tensor<2x3xi32> {
+  %w = arith.constant dense<[[7, 5, -8], [5, 5, 1], [-1, 0, 5], [5, -6, 5]]> : tensor<4x3xi4>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x3xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<2x3xi32>) -> tensor<2x3xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<2x4xi8>, tensor<4x3xi4>) outs(%i : tensor<2x3xi32>) {
+  ^bb0(%x: i8, %y: i4, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %ye = arith.extsi %y : i4 to i32
+    %d = arith.subi %xe, %ye : i32
+    %p = arith.muli %d, %ye : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<2x3xi32>
+  return %r : tensor<2x3xi32>
+}

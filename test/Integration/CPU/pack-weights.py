@@ -1,6 +1,6 @@
 # --qc-pack-weights on CPU: int4 weights two per byte, u4 indices into
 # 16-code codebooks (per tensor, per channel), u8 indices into a 256-code
-# codebook of 16-bit codes, matmuls and convolutions
+# codebook of 16-bit codes, matmuls (also u8 x i8 and i8 x u4) and convolutions
 # (test/Integration/Inputs/packed_cases.py), compiled by qc-run
 # (qc-cpu-pipeline) dense and packed; both bit-exact with the numpy reference.
 #
@@ -10,7 +10,11 @@
 # CHECK-DAG: remark: qc-pack-weights: u4 indices into 7 codebooks of 16 8-bit codes (per channel): 441.0 -> 336.0 bytes
 # CHECK-DAG: remark: qc-pack-weights: u8 indices into 1 codebook of 200 16-bit codes (per tensor): 1452.0 -> 1126.0 bytes
 # CHECK-DAG: remark: qc-pack-weights: int4 weight packed two per byte: 270.0 -> 135.0 bytes
-# CHECK: cpu: all 9 cases bit-exact, dense and packed
+# Mixed signedness (u8 x i8 codebook, u8 x i4, i8 x u4): the lowering's generic form.
+# CHECK-DAG: remark: qc-pack-weights: u4 indices into 1 codebook of 16 8-bit codes (per tensor): 315.0 -> 177.0 bytes
+# CHECK-DAG: remark: qc-pack-weights: int4 weight packed two per byte: 186.0 -> 96.0 bytes
+# CHECK-DAG: remark: qc-pack-weights: int4 weight packed two per byte: 200.0 -> 100.0 bytes
+# CHECK: cpu: all 12 cases bit-exact, dense and packed
 import os
 import sys
 

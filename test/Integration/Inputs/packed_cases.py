@@ -1,7 +1,8 @@
 """Models whose constant weights --qc-pack-weights stores packed: int4 codes
 two per byte, u4 indices into 16-code codebooks (per tensor and per output
 channel) and u8 indices into a 256-code codebook of 16-bit codes, for
-matmuls (odd K, one row, unsigned codes) and convolutions (stride,
+matmuls (odd K, one row, unsigned codes, activation and weight signedness
+that differ) and convolutions (stride,
 dilation, padding), with the numpy reference of each (python/qc/reference.py).
 """
 import numpy as np
@@ -101,4 +102,12 @@ def all_cases(seed=5, conv_padding=1):
     qf8 = lc.QType(0.02, 0)
     cases.append(conv("conv_cb16_d2", rng, (2, 7, 8, 3), (2, 3, 3, 4), qf8,
                       codebook_weight(rng, (2, 3, 3, 4), 16, False), dilations=(2, 2)))
+    # Mixed signedness (the lowering's matmul-shaped generic): u8
+    # activations x a signed codebook weight, x signed int4, and i8
+    # activations x unsigned int4.
+    u8 = lc.QType(0.05, 131, signed=False)
+    cases.append(matmul("mm_u8_cb16_i8", rng, 3, 45, 7, q8,
+                        codebook_weight(rng, (45, 7), 16, False), aq=u8))
+    cases.append(matmul("mm_u8_i4", rng, 2, 31, 6, q4, q4.random(rng, (31, 6)), aq=u8))
+    cases.append(matmul("gemv_i8_u4", rng, 1, 40, 5, u4, u4.random(rng, (40, 5))))
     return cases

@@ -13,7 +13,9 @@
 # CHECK-DAG: vulkan: gemv_i4 runs packed only
 # CHECK-DAG: vulkan: mm_u8_u4 runs packed only
 # CHECK-DAG: vulkan: conv_i4_s2 runs packed only
-# CHECK: vulkan: all 9 cases bit-exact, dense and packed
+# CHECK-DAG: vulkan: mm_u8_i4 runs packed only
+# CHECK-DAG: vulkan: gemv_i8_u4 runs packed only
+# CHECK: vulkan: all 12 cases bit-exact, dense and packed
 import os
 import sys
 
@@ -23,4 +25,5 @@ from packed_check import main  # noqa: E402
 
 if __name__ == "__main__":
     main(packed_cases.all_cases(conv_padding=0), "vulkan", [],
-         packed_only=("mm_i4_odd_k", "gemv_i4", "mm_u8_u4", "conv_i4_s2"))
+         packed_only=("mm_i4_odd_k", "gemv_i4", "mm_u8_u4", "conv_i4_s2", "mm_u8_i4",
+                      "gemv_i8_u4"))

@@ -13,6 +13,12 @@
 //   <= 256 codes, 16-bit   u8 indices into a codebook of 256 codes
 //   weights
 //
+// Contractions whose activation and weight codes differ in signedness
+// (u8 activations x i8 weights) have no named linalg form: the lowering
+// emits a matmul-shaped linalg.generic (maps (m, k), (k, n) -> (m, n), body
+// acc + ext(a) * ext(w)), which is matched here too, each side keeping its
+// own extension.
+//
 // Packed layout: the weight is read as [R, F] (R = K, or KH*KW*C for a
 // filter, r = (kh*KW + kw)*C + c), stored output channel by output channel
 // as [F, ceil(R/2)] bytes; entry (r, f) is the low nibble of byte (f, r/2)
@@ -47,7 +53,8 @@ struct Contraction {
   DenseIntElementsAttr weight;
   IntegerType weightType;
   int64_t r = 0, f = 0;
-  bool isUnsigned = false;
+  /// How the kernel extends the activation and the weight codes.
+  bool inputUnsigned = false, weightUnsigned = false;
   bool isConv = false;
   int64_t kw = 0, c = 0;
   int64_t strides[2] = {1, 1}, dilations[2] = {1, 1};
@@ -60,13 +67,66 @@ bool isStaticInt(Type type, unsigned width = 0) {
   return width == 0 || t.getElementType().isInteger(width);
 }
 
+/// The block argument `v` extends to i32 (or is, when already i32); sets
+/// `isUnsigned` from the extension.
+bool extendedArg(Value v, BlockArgument arg, bool &isUnsigned) {
+  isUnsigned = false;
+  if (Operation *def = v.getDefiningOp()) {
+    if (!isa<arith::ExtUIOp, arith::ExtSIOp>(def))
+      return false;
+    isUnsigned = isa<arith::ExtUIOp>(def);
+    v = def->getOperand(0);
+  }
+  return v == arg;
+}
+
+/// A linalg.generic that is a matmul of codes into i32 with one extension
+/// per side (the lowering's mixed-signedness form); sets the signedness.
+bool matchMixedMatmul(linalg::GenericOp generic, Contraction &mm) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumLoops() != 3 || generic.getNumResults() != 1)
+    return false;
+  auto it = generic.getIteratorTypesArray();
+  if (it[0] != utils::IteratorType::parallel ||
+      it[1] != utils::IteratorType::parallel ||
+      it[2] != utils::IteratorType::reduction)
+    return false;
+  MLIRContext *ctx = generic.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> want = {AffineMap::get(3, 0, {m, k}, ctx),
+                                 AffineMap::get(3, 0, {k, n}, ctx),
+                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  if (generic.getIndexingMapsArray() != want)
+    return false;
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getNumOperands() == 1
+                 ? yield.getOperand(0).getDefiningOp<arith::AddIOp>()
+                 : nullptr;
+  if (!add || body.getOperations().size() > 6)
+    return false;
+  Value acc = add.getLhs(), prod = add.getRhs();
+  if (acc != body.getArgument(2))
+    std::swap(acc, prod);
+  auto mul = prod.getDefiningOp<arith::MulIOp>();
+  if (acc != body.getArgument(2) || !mul)
+    return false;
+  return extendedArg(mul.getLhs(), body.getArgument(0), mm.inputUnsigned) &&
+         extendedArg(mul.getRhs(), body.getArgument(1), mm.weightUnsigned);
+}
+
 std::optional<Contraction> match(Operation *op) {
   Contraction mm;
   mm.op = op;
   if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
     if (matmul.hasUserDefinedMaps())
       return std::nullopt;
-    mm.isUnsigned = matmul.getCast() == linalg::TypeFn::cast_unsigned;
+    mm.inputUnsigned = mm.weightUnsigned =
+        matmul.getCast() == linalg::TypeFn::cast_unsigned;
+  } else if (auto generic = dyn_cast<linalg::GenericOp>(op)) {
+    if (!matchMixedMatmul(generic, mm))
+      return std::nullopt;
   } else if (!isa<linalg::Conv2DNhwcHwcfOp>(op)) {
     return std::nullopt;
   }
@@ -234,7 +294,6 @@ void rewrite(const Contraction &mm, const Encoding &enc) {
                                              utils::IteratorType::parallel);
   for (unsigned i = channelLoop + 1; i < numLoops; ++i)
     iterators[i] = utils::IteratorType::reduction;
-  bool isUnsigned = mm.isUnsigned;
   maps.insert(maps.begin(), inputMap);
   maps.push_back(outMap);
   unsigned outArg = inputs.size();
@@ -278,7 +337,8 @@ void rewrite(const Contraction &mm, const Encoding &enc) {
                 b, l, byte,
                 arith::SubIOp::create(b, l, intConst(b, l, i8, 4), shift));
             Value four = intConst(b, l, i8, 4);
-            w = isUnsigned ? Value(arith::ShRUIOp::create(b, l, high, four))
+            w = mm.weightUnsigned
+                    ? Value(arith::ShRUIOp::create(b, l, high, four))
                            : Value(arith::ShRSIOp::create(b, l, high, four));
           } else {
             Value shifted = arith::ShRUIOp::create(b, l, byte, shift);
@@ -291,14 +351,15 @@ void rewrite(const Contraction &mm, const Encoding &enc) {
           }
         }
         Type i32 = b.getI32Type();
-        auto ext = [&](Value v) -> Value {
+        auto ext = [&](Value v, bool isUnsigned) -> Value {
           if (v.getType() == i32)
             return v;
           if (isUnsigned)
             return arith::ExtUIOp::create(b, l, i32, v);
           return arith::ExtSIOp::create(b, l, i32, v);
         };
-        Value product = arith::MulIOp::create(b, l, ext(args[0]), ext(w));
+        Value product = arith::MulIOp::create(
+            b, l, ext(args[0], mm.inputUnsigned), ext(w, mm.weightUnsigned));
         linalg::YieldOp::create(
             b, l, ValueRange{arith::AddIOp::create(b, l, args[outArg], product)});
       });
@@ -326,7 +387,7 @@ struct PackWeightsPass final : qc::impl::QCPackWeightsBase<PackWeightsPass> {
       double before = double(n) * double((width + 7) / 8);
       SmallVector<int64_t> codes;
       for (const APInt &v : mm.weight.getValues<APInt>())
-        codes.push_back(mm.isUnsigned ? int64_t(v.getZExtValue())
+        codes.push_back(mm.weightUnsigned ? int64_t(v.getZExtValue())
                                       : v.getSExtValue());
       std::optional<Encoding> enc;
       if (width == 4) {

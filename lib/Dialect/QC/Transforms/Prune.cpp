@@ -5,6 +5,8 @@
 // use to check the pruned constants element by element.
 //
 //===----------------------------------------------------------------------===//
+#include "ConstantWeights.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -103,13 +105,7 @@ parseSpec(StringRef pattern, std::optional<double> sparsity,
 
 /// One constant weight operand of a contraction, seen as an [R, F] matrix
 /// (F = output channels = last dimension, R = the other dimensions).
-struct WeightSite {
-  Operation *consumer;
-  unsigned operandIndex;
-  /// Ops between the constant and the consumer (qc.fake_quant or quant.scast).
-  Operation *cast = nullptr;
-  arith::ConstantOp constant;
-  DenseElementsAttr values;
+struct WeightSite : ConstantWeight {
   int64_t rows = 0, cols = 0;
   /// Size of the innermost reduction dimension (N:M groups run along it).
   int64_t innerReduction = 0;
@@ -121,44 +117,18 @@ struct WeightSite {
   std::vector<bool> pruned;
 };
 
-/// Returns the weight operand index of a supported contraction, or nothing.
-std::optional<unsigned> weightOperand(Operation *op) {
-  if (auto mm = dyn_cast<linalg::MatmulOp>(op))
-    return mm.hasUserDefinedMaps() ? std::nullopt : std::optional<unsigned>(1);
-  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp, MatmulOp,
-          Conv2DOp>(op))
-    return 1;
-  return std::nullopt;
-}
-
 /// Recognizes the constant behind a weight operand; emits a remark and fails
 /// for quantized weights with a non-zero zero point. Returns std::nullopt
 /// (silently) when the weight is simply not a constant.
 FailureOr<std::optional<WeightSite>> matchSite(Operation *op, unsigned index) {
+  std::optional<ConstantWeight> weight = matchConstantWeight(op, index);
+  if (!weight)
+    return std::optional<WeightSite>();
   WeightSite site;
-  site.consumer = op;
-  site.operandIndex = index;
-  Value weight = op->getOperand(index);
-  Operation *def = weight.getDefiningOp();
-  if (isa_and_nonnull<FakeQuantOp, quant::StorageCastOp>(def)) {
-    site.cast = def;
-    def = def->getOperand(0).getDefiningOp();
-  }
-  auto constant = dyn_cast_or_null<arith::ConstantOp>(def);
-  if (!constant)
-    return std::optional<WeightSite>();
-  auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
-  auto type = dyn_cast<RankedTensorType>(constant.getType());
-  if (!values || !type || !type.hasStaticShape() || type.getRank() < 2)
-    return std::optional<WeightSite>();
-  bool isFloat = isa<FloatType>(type.getElementType());
-  auto scast = dyn_cast_or_null<quant::StorageCastOp>(site.cast);
-  // Float weights come straight or through fake quantization; integer codes
-  // only through a storage cast that says what they mean.
-  if (isFloat == bool(scast))
-    return std::optional<WeightSite>();
-  site.constant = constant;
-  site.values = values;
+  static_cast<ConstantWeight &>(site) = *weight;
+  auto type = cast<RankedTensorType>(site.constant.getType());
+  DenseElementsAttr values = site.values;
+  bool isFloat = !site.qtype;
   site.cols = type.getShape().back();
   site.rows = type.getNumElements() / std::max<int64_t>(site.cols, 1);
   site.innerReduction = type.getShape()[type.getRank() - 2];
@@ -172,12 +142,7 @@ FailureOr<std::optional<WeightSite>> matchSite(Operation *op, unsigned index) {
     }
     return std::optional<WeightSite>(std::move(site));
   }
-  auto qtype = getQuantizedElementType(scast.getResult().getType());
-  if (!qtype)
-    return std::optional<WeightSite>();
-  auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(qtype);
-  if (perAxis && perAxis.getQuantizedDimension() != type.getRank() - 1)
-    return std::optional<WeightSite>();
+  quant::QuantizedType qtype = site.qtype;
   SmallVector<int64_t> zeroPoints = getZeroPoints(qtype);
   if (llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; })) {
     op->emitRemark() << "qc-prune: weight has a non-zero zero point; not "
@@ -317,21 +282,7 @@ void rewrite(WeightSite &site) {
         e = APInt::getZero(e.getBitWidth());
     pruned = DenseElementsAttr::get(values.getType(), elems);
   }
-  OpBuilder builder(site.constant);
-  auto newConstant =
-      arith::ConstantOp::create(builder, site.constant.getLoc(), pruned);
-  if (!site.cast) {
-    site.consumer->setOperand(site.operandIndex, newConstant);
-  } else if (site.cast->getResult(0).hasOneUse()) {
-    site.cast->setOperand(0, newConstant);
-  } else {
-    builder.setInsertionPoint(site.cast);
-    Operation *cast = builder.clone(*site.cast);
-    cast->setOperand(0, newConstant);
-    site.consumer->setOperand(site.operandIndex, cast->getResult(0));
-  }
-  if (site.constant->use_empty())
-    site.constant->erase();
+  replaceConstantWeight(site, pruned);
 }
 
 } // namespace
@@ -356,7 +307,7 @@ FailureOr<PruneSummary> mlir::qc::pruneWeights(ModuleOp module,
   std::vector<WeightSite> sites;
   bool failedAny = false;
   module.walk([&](Operation *op) {
-    std::optional<unsigned> index = weightOperand(op);
+    std::optional<unsigned> index = contractionWeightOperand(op);
     if (!index)
       return;
     PruneSpec spec = *defaults;

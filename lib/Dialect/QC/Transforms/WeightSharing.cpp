@@ -11,6 +11,7 @@
 // after lowering. docs/WeightSharing.md has the rule and the measurements.
 //
 //===----------------------------------------------------------------------===//
+#include "ConstantWeights.h"
 #include "qc/Dialect/QC/Transforms/KMeans.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
@@ -106,60 +107,26 @@ FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
   return settings;
 }
 
-/// The constant weight operand of a supported contraction.
-std::optional<unsigned> weightOperand(Operation *op) {
-  if (auto mm = dyn_cast<linalg::MatmulOp>(op))
-    return mm.hasUserDefinedMaps() ? std::nullopt : std::optional<unsigned>(1);
-  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp, MatmulOp,
-          Conv2DOp>(op))
-    return 1;
-  return std::nullopt;
-}
-
 /// One weight to cluster, seen as [rows, cols] with the output channels in
 /// the last dimension (the weight's own row-major layout).
-struct Site {
-  Operation *consumer;
-  unsigned operandIndex;
-  Operation *cast = nullptr; // qc.fake_quant or quant.scast
-  arith::ConstantOp constant;
-  DenseElementsAttr values;
+struct Site : ConstantWeight {
   Settings settings;
   int64_t cols = 0;
   /// Float weights: the values; quantized weights: the codes.
   std::vector<double> data;
-  /// Quantized weights: scale^2 per element (the real error weight), code
-  /// range and signedness.
+  /// Quantized weights: scale^2 per element (the real error weight).
   std::vector<double> weights;
-  quant::QuantizedType qtype;
 };
 
 std::optional<Site> matchSite(Operation *op, unsigned index) {
+  std::optional<ConstantWeight> weight = matchConstantWeight(op, index);
+  if (!weight)
+    return std::nullopt;
   Site site;
-  site.consumer = op;
-  site.operandIndex = index;
-  Operation *def = op->getOperand(index).getDefiningOp();
-  if (isa_and_nonnull<FakeQuantOp, quant::StorageCastOp>(def)) {
-    site.cast = def;
-    def = def->getOperand(0).getDefiningOp();
-  }
-  auto constant = dyn_cast_or_null<arith::ConstantOp>(def);
-  if (!constant)
-    return std::nullopt;
-  auto values = dyn_cast<DenseElementsAttr>(constant.getValue());
-  auto type = dyn_cast<RankedTensorType>(constant.getType());
-  if (!values || !type || !type.hasStaticShape() || type.getRank() < 2 ||
-      type.getNumElements() == 0)
-    return std::nullopt;
-  bool isFloat = isa<FloatType>(type.getElementType());
-  auto scast = dyn_cast_or_null<quant::StorageCastOp>(site.cast);
-  if (isFloat == bool(scast))
-    return std::nullopt;
-  site.constant = constant;
-  site.values = values;
-  site.cols = type.getShape().back();
-  if (isFloat) {
-    for (const APFloat &v : values.getValues<APFloat>()) {
+  static_cast<ConstantWeight &>(site) = *weight;
+  site.cols = cast<RankedTensorType>(site.constant.getType()).getShape().back();
+  if (!site.qtype) {
+    for (const APFloat &v : site.values.getValues<APFloat>()) {
       bool lost;
       APFloat d = v;
       d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
@@ -167,15 +134,9 @@ std::optional<Site> matchSite(Operation *op, unsigned index) {
     }
     return site;
   }
-  site.qtype = getQuantizedElementType(scast.getResult().getType());
-  if (!site.qtype)
-    return std::nullopt;
-  auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(site.qtype);
-  if (perAxis && perAxis.getQuantizedDimension() != type.getRank() - 1)
-    return std::nullopt;
   SmallVector<double> scales = getScales(site.qtype);
   bool isSigned = site.qtype.isSigned();
-  for (auto [i, v] : llvm::enumerate(values.getValues<APInt>())) {
+  for (auto [i, v] : llvm::enumerate(site.values.getValues<APInt>())) {
     site.data.push_back(
         double(isSigned ? v.getSExtValue() : int64_t(v.getZExtValue())));
     double s = scales.size() == 1 ? scales[0] : scales[i % site.cols];
@@ -274,21 +235,7 @@ void rewrite(Site &site, const Outcome &out) {
                             /*implicitTrunc=*/true));
     result = DenseElementsAttr::get(values.getType(), elems);
   }
-  OpBuilder builder(site.constant);
-  auto constant =
-      arith::ConstantOp::create(builder, site.constant.getLoc(), result);
-  if (!site.cast) {
-    site.consumer->setOperand(site.operandIndex, constant);
-  } else if (site.cast->getResult(0).hasOneUse()) {
-    site.cast->setOperand(0, constant);
-  } else {
-    builder.setInsertionPoint(site.cast);
-    Operation *cast = builder.clone(*site.cast);
-    cast->setOperand(0, constant);
-    site.consumer->setOperand(site.operandIndex, cast->getResult(0));
-  }
-  if (site.constant->use_empty())
-    site.constant->erase();
+  replaceConstantWeight(site, result);
 }
 
 struct WeightSharingPass final
@@ -319,7 +266,7 @@ struct WeightSharingPass final
     std::vector<Site> sites;
     bool failedAny = false;
     module.walk([&](Operation *op) {
-      std::optional<unsigned> index = weightOperand(op);
+      std::optional<unsigned> index = contractionWeightOperand(op);
       if (!index)
         return;
       FailureOr<Settings> settings = getOpSettings(op, global);

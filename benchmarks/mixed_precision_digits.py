@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Accuracy and weight bytes of the digits models (examples/) calibrated
+with mixed 8/4-bit weights (python/qc/mixed_precision.py).
+
+Each float model (examples/digits_{mlp,cnn}_fp32.onnx) is calibrated on the
+64 saved calibration images (min-max, per-channel weights), with the weight
+bits of each layer chosen by the sensitivity rule for several error budgets
+(plus all 8 and all 4 bits), folded to integer qc ops
+(--qc-fold-fake-quant=allow-float=false), lowered, packed (--qc-pack-weights:
+4-bit weights two per byte) and run by qc.compile on the CPU on the 256
+saved test images (in 4 batches of 64, the calibration batch); every compiled output is checked bit for bit against
+the numpy interpreter of the folded model. Weight bytes: the contraction
+weights as stored (R*F for 8 bits, F*ceil(R/2) packed 4 bits).
+
+  benchmarks/mixed_precision_digits.py --build build
+
+Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+
+def compile_mixed(qgraph, build, work, name):
+    """Folded text, packed module text, remarks of the pack pass."""
+    import qc
+    qc_opt = os.path.join(build, "bin", "qc-opt")
+    src = os.path.join(work, name + ".mlir")
+    with open(src, "w") as f:
+        f.write(qgraph.to_mlir())
+    folded = src + ".folded.mlir"
+    subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false", "-o", folded], check=True)
+    packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
+                            capture_output=True, text=True, check=True)
+    return folded, qc.compile(packed.stdout, pipeline=None), packed.stderr
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    parser.add_argument("--work", default="/tmp/qc-mixed-precision")
+    args = parser.parse_args()
+    os.environ["QC_BUILD_DIR"] = args.build
+    from qc import calibration as cal
+    from qc import interpreter
+    from qc import mixed_precision as mp
+    from qc.importers.onnx import import_model
+    os.makedirs(args.work, exist_ok=True)
+    calib = np.load(os.path.join(ROOT, "examples", "digits_calib_x.npy"))
+    x = np.load(os.path.join(ROOT, "examples", "digits_test_x.npy"))
+    labels = np.load(os.path.join(ROOT, "examples", "digits_test_y.npy"))
+    print("| model | weights | layers at 4 bits | weight bytes | accuracy | agreement with int8 |")
+    print("|---|---|---|---|---|---|")
+    for name in ("mlp", "cnn"):
+        g = import_model(os.path.join(ROOT, "examples", "digits_%s_fp32.onnx" % name), batch=len(calib))
+        table = mp.sensitivity(g, [calib])
+        print(mp.format_table(table, {r["name"]: 8 for r in table}), file=sys.stderr)
+        float_acc = float(np.mean(np.argmax(import_model(
+            os.path.join(ROOT, "examples", "digits_%s_fp32.onnx" % name), batch=len(x)).evaluate([x])[0],
+            axis=1) == labels))
+        print("| %s | float | - | %d | %.2f %% | - |" % (name, 4 * sum(r["bytes8"] for r in table),
+                                                     100 * float_acc))
+        choices = [("all 8 bits", {r["name"]: 8 for r in table})]
+        for budget in (0.02, 0.03, 0.035):
+            choices.append(("error budget %g" % budget, mp.select(table, error_budget=budget)))
+        choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
+        int8_pred = None
+        for label, bits in choices:
+            q = cal.calibrate(g, [calib], weight_bits=bits)
+            folded, exe, remarks = compile_mixed(q, args.build, args.work,
+                                                 "%s_%s" % (name, label.replace(" ", "_")))
+            # the model's static batch is the calibration batch (64)
+            chunks = [x[i:i + len(calib)] for i in range(0, len(x), len(calib))]
+            y = np.concatenate([exe(c) for c in chunks])
+            want = np.concatenate([interpreter.run_file(folded, [c], args.build)[0][0] for c in chunks])
+            assert y.tobytes() == want.tobytes(), (name, label, "not bit-exact")
+            packs = remarks.count("int4 weight packed two per byte")
+            assert packs == sum(b == 4 for b in bits.values()), (name, label, remarks)
+            pred = np.argmax(y, axis=1)
+            if int8_pred is None:
+                int8_pred = pred
+            four = [r["name"] for r in table if bits[r["name"]] == 4]
+            print("| %s | %s | %s | %d | %.2f %% | %.2f %% |" % (
+                name, label, ", ".join(four) or "none", mp.total_bytes(table, bits),
+                100 * float(np.mean(pred == labels)), 100 * float(np.mean(pred == int8_pred))))
+
+
+if __name__ == "__main__":
+    main()
