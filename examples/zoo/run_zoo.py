@@ -8,10 +8,11 @@ Per model and form (generate.py writes the models, cached):
   2. qc-opt --qc-fold-fake-quant    integer qc ops (--profile: the requantization
                                     profile); ops left in float (float islands)
                                     are counted from its remarks
-  3. --qc-cpu-pipeline="integer-only=true" on the folded integer core (the
+  3. --qc-cpu-pipeline="integer-only=true" and
+     --qc-spirv-pipeline="allow-float=false" on the folded integer core (the
                                     import with quantized_io: codes in, codes
-                                    out): does it compile integer-only (the
-                                    first error when not)
+                                    out): does it compile integer-only on both
+                                    backends (the first error when not)
   4. qc-run --target=cpu / vulkan   outputs, which must be bit-identical
   5. qc.interpreter                 the folded IR evaluated in numpy (qc's
                                     integer semantics, docs/Numerics.md): the
@@ -160,10 +161,16 @@ def run_one(row, onnx_path, x, build, work, targets, threads=1, profile="double_
     core = mlir[:-5] + "_qio.mlir"
     with open(core, "w") as f:
         f.write(import_model(m, batch=x.shape[0], quantized_io=True).to_mlir())
-    io = subprocess.run("'%s' '%s' %s 2>/dev/null | '%s' --qc-cpu-pipeline=integer-only=true "
-                        "-o /dev/null" % (os.path.join(build, "bin", "qc-opt"), core, fold,
-                                          os.path.join(build, "bin", "qc-opt")),
-                        shell=True, capture_output=True, text=True)
+    core_folded = core[:-5] + "_folded.mlir"
+    io = subprocess.run([os.path.join(build, "bin", "qc-opt"), core, fold, "-o", core_folded],
+                        capture_output=True, text=True)
+    # Both backends' integer contracts: the CPU pipeline's integer-only check
+    # (no float op from the fold on) and the SPIR-V pipeline's scan of the
+    # kernels it emits (allow-float=false: no float type in any kernel).
+    for pipeline in ("--qc-cpu-pipeline=integer-only=true", "--qc-spirv-pipeline=allow-float=false"):
+        if io.returncode == 0:
+            io = subprocess.run([os.path.join(build, "bin", "qc-opt"), core_folded, pipeline, "-o", os.devnull],
+                                capture_output=True, text=True)
     row["integer_only"] = io.returncode == 0
     if io.returncode:
         first = next((l for l in io.stderr.splitlines() if "error" in l), io.stderr.strip()[:200])
