@@ -42,6 +42,13 @@ OwningOpRef<ModuleOp> readToolInput(llvm::StringRef tool, llvm::StringRef path,
                                     llvm::SourceMgr &sourceMgr,
                                     llvm::StringRef emptyHint);
 
+/// The function a tool runs or compiles: the one named `entry`, or when
+/// `entry` is empty the module's only public function definition (func.func
+/// or llvm.func; the `_mlir_ciface_` wrappers of the lowering are not
+/// candidates), so that no tool needs to be told the entry's name (the
+/// importers name it after the model). Errors are emitted at the module.
+FailureOr<Operation *> findEntryFunction(ModuleOp module, llvm::StringRef entry);
+
 /// Whether `target` is one qc's tools run or compile for (cpu, vulkan);
 /// reports "unknown --target" through toolError otherwise.
 bool checkToolTarget(llvm::StringRef tool, llvm::StringRef target);
