@@ -6,9 +6,10 @@
 # Configures ${QC_SANITIZE_BUILD_DIR:-build-san} with
 # QC_SANITIZE=address,undefined (idempotent; QC_FUZZ=ON there also builds the
 # fuzz targets with libFuzzer: scripts/check.sh shares build-fuzz this way),
-# builds it and runs lit on it. Every sanitizer finding fails its test
-# (test/lit.cfg.py); suppressions, for third-party code only, are in
-# test/sanitizers/. Ends with one "sanitize: N passed, N failed" line.
+# builds it (with the generated docs the suite compares) and runs lit on
+# it. Every sanitizer finding fails its test (test/lit.cfg.py);
+# suppressions, for third-party code only, are in test/sanitizers/. Ends
+# with one "sanitize: N passed, N failed" line.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${QC_SANITIZE_BUILD_DIR:-$root/build-san}"
@@ -23,7 +24,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
     -DQC_PYTHON=/usr/bin/python3 "${launcher[@]}" >/dev/null || exit 1
 fi
-nice ninja -C "$build" -j"${QC_SANITIZE_JOBS:-2}" || { echo "sanitize: building $build failed" >&2; exit 1; }
+nice ninja -C "$build" -j"${QC_SANITIZE_JOBS:-2}" all mlir-doc || { echo "sanitize: building $build failed" >&2; exit 1; }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 /usr/lib/llvm-22/bin/lit -sv "$build/test" "$@" 2>&1 | tee "$log"

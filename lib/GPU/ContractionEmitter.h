@@ -67,6 +67,10 @@ private:
   void prepareStaging();
   /// The innermost reduction loop in workgroup-memory stages.
   SmallVector<Value> emitStagedLoop(SmallVector<Value> &ivs, ValueRange accs);
+  /// One stage of `count` <= stageWords words from reduction element
+  /// `kStart`: copy, barrier, compute, barrier.
+  SmallVector<Value> emitStage(SmallVector<Value> &ivs, Value kStart,
+                               ValueRange accs, int64_t count);
   void emitStores(ValueRange accs);
   void emitEpilogue(Value acc, int64_t r, int64_t j);
 
@@ -85,9 +89,10 @@ private:
 
   /// One word an invocation copies to workgroup memory per stage: its
   /// element offset in the operand (without the stage's reduction offset),
-  /// its index in workgroup memory, and whether this invocation has it.
+  /// its index in workgroup memory, whether this invocation has it, and its
+  /// first reduction element's position in the stage.
   struct StageSlot {
-    Value offset, index, valid;
+    Value offset, index, valid, position;
   };
   Value sharedA, sharedB;
   SmallVector<StageSlot> slotsA, slotsB;

@@ -38,7 +38,7 @@ void KernelEmitter::prepareStaging() {
   // Invocation t copies words t, t + invocations, ... of each tile; `place`
   // gives a word's element offset in the operand.
   auto slots = [&](int64_t total, SmallVectorImpl<StageSlot> &out,
-                   function_ref<Value(Value)> place) {
+                   function_ref<Value(Value, StageSlot &)> place) {
     for (int64_t i = 0; i * invocations < total; ++i) {
       StageSlot slot;
       slot.index = add(thread, index(i * invocations));
@@ -48,14 +48,15 @@ void KernelEmitter::prepareStaging() {
                                            e, index(total));
         e = arith::MinUIOp::create(b, loc, e, index(total - 1));
       }
-      slot.offset = place(e);
+      slot.offset = place(e, slot);
       out.push_back(slot);
     }
   };
   // A: row-major [workgroup row][word].
-  slots(wgRows * words, slotsA, [&](Value e) {
+  slots(wgRows * words, slotsA, [&](Value e, StageSlot &slot) {
     Value rowInGroup = arith::DivUIOp::create(b, loc, e, index(words));
     Value w = arith::RemUIOp::create(b, loc, e, index(words));
+    slot.position = mul(w, 4);
     Value row = arith::MinUIOp::create(
         b, loc, add(mul(blockY, wgRows), rowInGroup), index(c.rows() - 1));
     Value offset = linear(c.a.coef, c.rowDims, rowIndices(row),
@@ -64,9 +65,10 @@ void KernelEmitter::prepareStaging() {
   });
   if (bAlongK) {
     // B along the reduction: [workgroup column][word].
-    slots(bWords, slotsB, [&](Value e) {
+    slots(bWords, slotsB, [&](Value e, StageSlot &slot) {
       Value colInGroup = arith::DivUIOp::create(b, loc, e, index(words));
       Value w = arith::RemUIOp::create(b, loc, e, index(words));
+      slot.position = mul(w, 4);
       Value col = arith::MinUIOp::create(
           b, loc, add(mul(blockX, wgCols), colInGroup), index(c.cols() - 1));
       return add(add(index(c.b.offset), mul(col, c.b.coef[c.colDim])),
@@ -75,8 +77,9 @@ void KernelEmitter::prepareStaging() {
     return;
   }
   // B along the columns: [reduction element][column word].
-  slots(bWords, slotsB, [&](Value e) {
+  slots(bWords, slotsB, [&](Value e, StageSlot &slot) {
     Value kInStage = arith::DivUIOp::create(b, loc, e, index(wgCols / 4));
+    slot.position = kInStage;
     Value cw = arith::RemUIOp::create(b, loc, e, index(wgCols / 4));
     Value col = arith::MinUIOp::create(
         b, loc, add(mul(blockX, wgCols), mul(cw, 4)), index(c.cols() - 4));
@@ -86,15 +89,35 @@ void KernelEmitter::prepareStaging() {
 
 SmallVector<Value> KernelEmitter::emitStagedLoop(SmallVector<Value> &ivs,
                                                  ValueRange accs) {
+  // Full stages in a loop, then one shorter stage for the words that remain
+  // when the stage does not divide the reduction (K = 52: 8 + 5 words), in
+  // the same workgroup memory.
+  int64_t words = cfg.stageWords;
+  int64_t total = c.sizes[c.redDims.back()] / 4;
+  int64_t full = total / words * words, rest = total % words;
+  SmallVector<Value> results(accs.begin(), accs.end());
+  if (full > 0) {
+    auto stages = scf::ForOp::create(b, loc, index(0), index(4 * full),
+                                     index(4 * words), accs);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(stages.getBody());
+    SmallVector<Value> next = emitStage(ivs, stages.getInductionVar(),
+                                        stages.getRegionIterArgs(), words);
+    scf::YieldOp::create(b, loc, next);
+    results.assign(stages.getResults().begin(), stages.getResults().end());
+  }
+  if (rest > 0)
+    results = emitStage(ivs, index(4 * full), results, rest);
+  return results;
+}
+
+SmallVector<Value> KernelEmitter::emitStage(SmallVector<Value> &ivs,
+                                            Value kStart, ValueRange accs,
+                                            int64_t count) {
   int64_t words = cfg.stageWords;
   int64_t wgCols = cfg.workgroupCols();
   bool bAlongK = c.b.mode == OperandAccess::ReductionWords;
-  unsigned k = c.redDims.back();
-  auto stages = scf::ForOp::create(b, loc, index(0), index(c.sizes[k]),
-                                   index(4 * words), accs);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(stages.getBody());
-  ivs.push_back(stages.getInductionVar());
+  ivs.push_back(kStart);
   Value redA = linear(c.a.coef, c.redDims, ivs, Value());
   Value redB = linear(c.b.coef, c.redDims, ivs, Value());
   ivs.pop_back();
@@ -102,8 +125,18 @@ SmallVector<Value> KernelEmitter::emitStagedLoop(SmallVector<Value> &ivs,
                   Value reduction) {
     for (const StageSlot &slot : slots) {
       OpBuilder::InsertionGuard g(b);
-      if (slot.valid) {
-        auto inside = scf::IfOp::create(b, loc, slot.valid, false);
+      Value valid = slot.valid;
+      // A shorter last stage copies only its words: the next ones may be
+      // past the operand's end.
+      if (count < words) {
+        Value inStage =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                  slot.position, index(4 * count));
+        valid = valid ? arith::AndIOp::create(b, loc, valid, inStage)
+                      : inStage;
+      }
+      if (valid) {
+        auto inside = scf::IfOp::create(b, loc, valid, false);
         b.setInsertionPointToStart(inside.thenBlock());
       }
       Value word = arith::DivUIOp::create(b, loc, add(slot.offset, reduction),
@@ -116,8 +149,8 @@ SmallVector<Value> KernelEmitter::emitStagedLoop(SmallVector<Value> &ivs,
   copy(slotsB, bOp.view, sharedB, redB);
   gpu::BarrierOp::create(b, loc);
 
-  auto inner = scf::ForOp::create(b, loc, index(0), index(words), index(1),
-                                  stages.getRegionIterArgs());
+  auto inner =
+      scf::ForOp::create(b, loc, index(0), index(count), index(1), accs);
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(inner.getBody());
@@ -172,6 +205,6 @@ SmallVector<Value> KernelEmitter::emitStagedLoop(SmallVector<Value> &ivs,
   }
   // Nobody overwrites the stage while another invocation still reads it.
   gpu::BarrierOp::create(b, loc);
-  scf::YieldOp::create(b, loc, inner.getResults());
-  return stages.getResults();
+  return SmallVector<Value>(inner.getResults().begin(),
+                            inner.getResults().end());
 }

@@ -22,8 +22,12 @@ std::string ContractionConfig::describe() const {
                                   kStep)
                         .str();
   if (stageWords)
-    out += llvm::formatv(", shared {0} B ({1} k per stage)", sharedBytes,
-                         stageWords * 4)
+    out += llvm::formatv(", shared {0} B ({1} k per stage{2})", sharedBytes,
+                         stageWords * 4,
+                         lastStageWords
+                             ? llvm::formatv(", last {0}", lastStageWords * 4)
+                                   .str()
+                             : std::string())
                .str();
   if (dotProduct)
     out += ", dot";
@@ -74,16 +78,18 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
                                    llvm::PowerOf2Ceil(rowGroups));
 
   // Workgroup-memory stages: the largest count of reduction words per stage
-  // (dividing the innermost reduction loop) that fits the device.
+  // (at most the innermost reduction loop's) that fits the device; a stage
+  // that does not divide the loop leaves a shorter last stage.
   if (limits.sharedMemoryTiles && shape.stageable &&
       shape.a == OperandAccess::ReductionWords &&
       shape.b != OperandAccess::Elements) {
     for (int64_t words : {8, 4, 2, 1}) {
-      if ((shape.innerDepth / 4) % words != 0)
+      if (words > shape.innerDepth / 4)
         continue;
       int64_t bytes = stageBytes(c, shape, words);
       if (bytes <= limits.maxSharedMemoryBytes) {
         c.stageWords = words;
+        c.lastStageWords = (shape.innerDepth / 4) % words;
         c.sharedBytes = bytes;
         break;
       }

@@ -63,16 +63,22 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
   // The kernels' tiles are independent (each writes its own outputs), so a
   // threaded run computes every value exactly as a sequential one does.
-  if (options.threads == 1)
+  if (options.threads == 1) {
     funcPM.addPass(createForallToForLoopPass());
-  else
+  } else {
+    // A thread team's fork and join cost more than a small layer's work.
+    funcPM.addPass(createQCCPUSerializeSmallForalls());
     funcPM.addPass(createForallToParallelLoopPass());
+  }
   funcPM.addPass(createQCCPUHoistVectorTransfers());
   if (options.x86VNNI)
     funcPM.addPass(createQCCPUContractToX86VNNI());
   if (options.x86VBMI)
     funcPM.addPass(createQCCPUTableLookupX86VBMI());
   funcPM.addPass(createConvertLinalgToLoopsPass());
+  // Padded convolutions copy their input into a strided interior: memcpy
+  // runs instead of the runtime's element-by-element memrefCopy.
+  funcPM.addPass(createQCCPUSplitStridedCopies());
   funcPM.addPass(createQCCPULowerVectors());
   // Transfers the patterns could not unroll (masked or n-D ones) become
   // 1-D transfers, fully unrolled: the loop form stages the vector in a

@@ -3,12 +3,12 @@
 # qc.softmax, qc.layer_norm, qc.avg_pool2d, qc.batch_matmul) and runs on the
 # CPU within one step of the fake-quant graph.
 #
-# Two have no integer form yet and are expected to fail the integer-only
-# compile (they still run, in a float island, within one step): a mean over
-# a non-last axis (reduce_mean over axis 1; the fold only takes means inside
-# an average pool or a LayerNorm) and a per-column constant subtraction
-# (`x - c[j]`: a function of one value and a broadcast constant, no table).
-# When either becomes integer-only this test fails: move it to the list.
+# One has no integer form yet and is expected to fail the integer-only
+# compile (it still runs, in a float island, within one step): a per-column
+# constant subtraction (`x - c[j]`: a function of one value and a broadcast
+# constant, no table). The mean over a non-last axis (reduce_mean) folds into
+# qc.avg_pool2d (FoldFakeQuantReduceMean.cpp).
+# When it becomes integer-only this test fails: move it to the list.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: unary_sigmoid: {{.*}} integer-only True
@@ -21,7 +21,7 @@
 # CHECK: layer_norm17: {{.*}} integer-only True
 # CHECK: layer_norm13: {{.*}} integer-only True
 # CHECK: global_average_pool: {{.*}} integer-only True
-# CHECK: reduce_mean: {{.*}} integer-only False
+# CHECK: reduce_mean: {{.*}} integer-only True
 # CHECK: div_sub_const: {{.*}} integer-only False
 # CHECK: batch_matmul: {{.*}} integer-only True
 import os
@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inp
 from onnx_nonlinear_models import models  # noqa: E402
 from onnx_op_models import check  # noqa: E402
 
-NOT_INTEGER_YET = {"reduce_mean", "div_sub_const"}
+NOT_INTEGER_YET = {"div_sub_const"}
 
 failed = []
 for model, _ in models():

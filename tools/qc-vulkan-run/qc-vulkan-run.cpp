@@ -13,6 +13,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Runtime/Vulkan/MemoryPlan.h"
 #include "qc/Support/ParserCrash.h"
 #include "qc/Support/ToolInput.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
@@ -42,6 +43,12 @@ static void printProfile(const ::qc::vulkan::Bundle &bundle,
     total += s;
   llvm::outs() << llvm::formatv("profile: {0} steps, {1:f3} ms\n",
                                 seconds.size(), total * 1e3);
+  ::qc::vulkan::MemoryPlan plan = ::qc::vulkan::planMemory(bundle);
+  llvm::outs() << llvm::formatv(
+      "memory: {0} buffers in {1} device buffers, {2} bytes ({3} without "
+      "reuse)\n",
+      bundle.buffers.size(), plan.blockBytes.size(), plan.totalBytes,
+      plan.unsharedBytes);
   for (size_t i : order) {
     const ::qc::vulkan::StepDesc &step = bundle.steps[i];
     std::string what;

@@ -65,6 +65,9 @@ struct ContractionConfig {
   /// Staged through workgroup memory: reduction words per stage (0: not
   /// staged) and the bytes of workgroup memory the stage takes.
   int64_t stageWords = 0, sharedBytes = 0;
+  /// Words of the shorter last stage where stageWords does not divide the
+  /// innermost reduction's words (0: every stage is full).
+  int64_t lastStageWords = 0;
   /// Packed 4x8-bit integer dot products (both operands ReductionWords).
   bool dotProduct = false;
 

@@ -26,14 +26,19 @@ struct ReshapeOpLowering final : OpConversionPattern<ReshapeOp> {
       return rewriter.notifyMatchFailure(op, "result type does not convert");
     Location loc = op.getLoc();
     // Collapse to 1-D then expand: both are row-major, static and fold with
-    // neighbouring reshapes; rank-0 tensors go through tensor.reshape.
+    // neighbouring reshapes. A rank-0 side has one element, so the other is
+    // all unit dimensions: an empty reassociation (a view, which the SPIR-V
+    // pipeline keeps off the host, unlike tensor.reshape's memref.reshape).
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
-    if (inputType.getRank() == 0 || resultType.getRank() == 0) {
-      auto shapeType = RankedTensorType::get({resultType.getRank()}, rewriter.getI64Type());
-      Value shape = arith::ConstantOp::create(
-          rewriter, loc, DenseIntElementsAttr::get(shapeType, resultType.getShape()));
-      rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, resultType, input, shape);
+    if (resultType.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, resultType, input, ArrayRef<ReassociationIndices>{});
+      return success();
+    }
+    if (inputType.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, resultType, input, ArrayRef<ReassociationIndices>{});
       return success();
     }
     Value flat = input;

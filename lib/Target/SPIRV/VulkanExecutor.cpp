@@ -19,10 +19,12 @@ void mlir::qc::adaptToDevice(SPIRVPipelineOptions &options,
 }
 
 /// Compiles for the device of an existing runtime and loads the result.
+/// `onFailure` gets the options the pipeline ran with (the caller's plus
+/// those adaptToDevice filled in), so that a reproducer compiles the same.
 static llvm::Expected<std::unique_ptr<VulkanExecutor>>
 compileFor(std::unique_ptr<::qc::vulkan::Runtime> runtime, ModuleOp module,
            StringRef entry, SPIRVPipelineOptions &options,
-           function_ref<llvm::Error()> onFailure);
+           function_ref<llvm::Error(StringRef effectiveOptions)> onFailure);
 
 llvm::Expected<std::unique_ptr<VulkanExecutor>>
 VulkanExecutor::fromBundle(::qc::vulkan::Bundle bundle,
@@ -53,7 +55,8 @@ VulkanExecutor::compile(ModuleOp module, StringRef entry,
   auto runtime = ::qc::vulkan::Runtime::create(runtimeOptions);
   if (!runtime)
     return runtime.takeError();
-  return compileFor(std::move(*runtime), module, entry, pipelineOptions, [&] {
+  return compileFor(std::move(*runtime), module, entry, pipelineOptions,
+                    [&](StringRef) {
     // The diagnostics themselves went to the context's handler.
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "compiling @%s for Vulkan failed",
@@ -64,12 +67,18 @@ VulkanExecutor::compile(ModuleOp module, StringRef entry,
 static llvm::Expected<std::unique_ptr<VulkanExecutor>>
 compileFor(std::unique_ptr<::qc::vulkan::Runtime> runtime, ModuleOp module,
            StringRef entry, SPIRVPipelineOptions &options,
-           function_ref<llvm::Error()> onFailure) {
+           function_ref<llvm::Error(StringRef effectiveOptions)> onFailure) {
   adaptToDevice(options, runtime->deviceTraits());
   FailureOr<::qc::vulkan::Bundle> bundle =
       compileToVulkanBundle(module, entry, options);
-  if (failed(bundle))
-    return onFailure();
+  if (failed(bundle)) {
+    std::string printed;
+    llvm::raw_string_ostream os(printed);
+    options.print(os);
+    // print() wraps the options in braces; the pipeline text adds its own.
+    return onFailure(
+        StringRef(printed).trim().drop_front().drop_back().trim());
+  }
   return VulkanExecutor::fromBundle(std::move(*bundle), std::move(runtime));
 }
 
@@ -163,10 +172,10 @@ createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
     return runtime.takeError();
   llvm::Expected<std::unique_ptr<mlir::qc::VulkanExecutor>> executor =
       compileFor(std::move(*runtime), module, signature.name, pipelineOptions,
-                 [&]() -> llvm::Error {
+                 [&](StringRef effectiveOptions) -> llvm::Error {
                    return llvm::make_error<PipelineError>(
                        "compiling @" + signature.name + " for Vulkan failed",
-                       spirvPipelineReproducer(options.pipelineOptions,
+                       spirvPipelineReproducer(effectiveOptions,
                                                options.sourcePath));
                  });
   if (!executor)

@@ -12,12 +12,23 @@ func.func @reshape(%x: tensor<2x3x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x6x
 
 // -----
 
+// Rank 0 on either side: an empty reassociation (a view on both backends).
 // CHECK-LABEL: func.func @reshape_to_scalar
-// CHECK: %[[S:.*]] = arith.constant dense<> : tensor<0xi64>
-// CHECK: tensor.reshape %{{.*}}(%[[S]]) : (tensor<1x1xi8>, tensor<0xi64>) -> tensor<i8>
+// CHECK: %[[C:.*]] = tensor.collapse_shape %{{.*}} [] : tensor<1x1xi8> into tensor<i8>
+// CHECK: return %[[C]]
 func.func @reshape_to_scalar(%x: tensor<1x1x!quant.uniform<i8:f32, 0.1>>) -> tensor<!quant.uniform<i8:f32, 0.1>> {
   %y = qc.reshape %x : tensor<1x1x!quant.uniform<i8:f32, 0.1>> -> tensor<!quant.uniform<i8:f32, 0.1>>
   return %y : tensor<!quant.uniform<i8:f32, 0.1>>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_from_scalar
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} [] output_shape [1, 1, 1] : tensor<i8> into tensor<1x1x1xi8>
+// CHECK: return %[[E]]
+func.func @reshape_from_scalar(%x: tensor<!quant.uniform<i8:f32, 0.1>>) -> tensor<1x1x1x!quant.uniform<i8:f32, 0.1>> {
+  %y = qc.reshape %x : tensor<!quant.uniform<i8:f32, 0.1>> -> tensor<1x1x1x!quant.uniform<i8:f32, 0.1>>
+  return %y : tensor<1x1x1x!quant.uniform<i8:f32, 0.1>>
 }
 
 // -----

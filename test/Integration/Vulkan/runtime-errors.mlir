@@ -38,6 +38,22 @@
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/outside outside-path
 // RUN: not qc-vulkan-run --bundle %t/outside --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=OUTSIDE
 // OUTSIDE: manifest.json: kernels[0]: kernel name '{{.*}}' or file '../{{.*}}.spv' is not a file name in the bundle directory
+// A kernel compiled for more workgroup (shared) memory than the device has
+// (the size comes from the SPIR-V): refused naming kernel, need and limit.
+// The unchanged bundle runs.
+// RUN: %python -c "import numpy as np; np.save('%t/a48.npy', np.ones((4, 8), np.int8)); np.save('%t/b84.npy', np.ones((8, 4), np.int8))"
+// RUN: qc-vulkan-bundle %s --entry staged -o %t/shared --print-manifest | FileCheck %s --check-prefix=STAGED
+// STAGED: "config": "{{.*}}, shared {{[0-9]+}} B ({{.*}} k per stage)
+// RUN: qc-vulkan-run --bundle %t/shared --input %t/a48.npy --input %t/b84.npy
+// RUN: %python %S/Inputs/make_bad_bundle.py %t/shared huge-shared
+// RUN: not qc-vulkan-run --bundle %t/shared --input %t/a48.npy --input %t/b84.npy 2>&1 | FileCheck %s --check-prefix=SHARED
+// SHARED: error: Vulkan: kernel 'staged_contraction_0' needs {{[0-9]+}} bytes of workgroup (shared) memory but maxComputeSharedMemorySize of '{{.*}}' is {{[0-9]+}} (compile with a smaller max-shared-memory or shared-memory-tiles=false)
+// The limits are checked on the manifest's workgroup size: it must be the
+// shader's.
+// RUN: qc-vulkan-bundle %s -o %t/wgsize
+// RUN: %python %S/Inputs/make_bad_bundle.py %t/wgsize wrong-workgroup
+// RUN: not qc-vulkan-run --bundle %t/wgsize --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGMISMATCH
+// WGMISMATCH: error: Vulkan: kernel 'main_contraction_0': the shader's workgroup size [[X:[0-9]+]]x[[Y:[0-9]+]]x1 differs from the manifest's {{[0-9]+}}x[[Y]]x1
 // RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
 
@@ -48,6 +64,16 @@ func.func @main(%a: tensor<5x7xi8>, %b: tensor<7x3xi8>) -> tensor<5x3xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<5x7xi8>, tensor<7x3xi8>)
                      outs(%f : tensor<5x3xi32>) -> tensor<5x3xi32>
   return %r : tensor<5x3xi32>
+}
+
+// K a multiple of 4: staged through workgroup memory by default.
+func.func @staged(%a: tensor<4x8xi8>, %b: tensor<8x4xi8>) -> tensor<4x4xi32> {
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<4x4xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<4x4xi32>) -> tensor<4x4xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x4xi8>)
+                     outs(%f : tensor<4x4xi32>) -> tensor<4x4xi32>
+  return %r : tensor<4x4xi32>
 }
 
 func.func private @helper(%a: tensor<5x7xi8>) -> tensor<5x7xi8>

@@ -85,28 +85,11 @@ OpTy bodyOp(linalg::GenericOp generic) {
 /// mean over the last axis: generic(linalg.reduce(addf, x, [last]) / D).
 /// Returns x.
 Value matchMeanOfLastAxis(Value value) {
-  auto generic = value.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInputs() != 1 || !isAllParallel(generic))
+  std::optional<MeanMatch> m = matchMean(value);
+  if (!m || m->dims.size() != 1 ||
+      m->dims[0] != cast<RankedTensorType>(m->input.getType()).getRank() - 1)
     return nullptr;
-  auto div = bodyOp<arith::DivFOp>(generic);
-  Block *body = generic.getBody();
-  if (!div || div.getLhs() != body->getArgument(0))
-    return nullptr;
-  std::optional<double> count = getScalarFloatConstant(div.getRhs());
-  auto reduce = generic.getDpsInputOperand(0)->get().getDefiningOp<linalg::ReduceOp>();
-  if (!count || !reduce || reduce.getInputs().size() != 1)
-    return nullptr;
-  Value x = reduce.getInputs()[0];
-  auto type = cast<RankedTensorType>(x.getType());
-  if (reduce.getDimensions().size() != 1 ||
-      reduce.getDimensions()[0] != type.getRank() - 1 || !isZeroInit(reduce.getInits()[0]) ||
-      *count != static_cast<double>(type.getDimSize(type.getRank() - 1)))
-    return nullptr;
-  Block &combiner = reduce.getCombiner().front();
-  auto add = cast<linalg::YieldOp>(combiner.getTerminator()).getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || add->getBlock() != &combiner)
-    return nullptr;
-  return x;
+  return m->input;
 }
 
 struct LayerNormToQC final : OpRewritePattern<QuantizeOp> {
@@ -266,4 +249,5 @@ void fold::populateNonlinearPatterns(RewritePatternSet &patterns, const FoldCont
                HoistQuantizeAboveReshape<tensor::CollapseShapeOp>>(patterns.getContext());
   populateTablePatterns(patterns, ctx);
   populateAvgPoolPatterns(patterns, ctx);
+  populateReduceMeanPatterns(patterns, ctx);
 }

@@ -262,7 +262,7 @@ void populateComputePatterns(RewritePatternSet &patterns, const FoldContext &ctx
 /// Dequantize below shape ops (FoldFakeQuantPropagation.cpp).
 void populatePropagationPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// qc.softmax, qc.layer_norm, qc.batch_matmul, quantize above reshapes
-/// (FoldFakeQuantNonlinear.cpp), plus the two below.
+/// (FoldFakeQuantNonlinear.cpp), plus the three below.
 void populateNonlinearPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// Moves `op` into a new qc.float_island named `name` at its place; its
 /// users read the island's results (FoldFakeQuantNonlinear.cpp).
@@ -271,6 +271,17 @@ FloatIslandOp wrapInFloatIsland(Operation *op, StringRef name);
 void populateTablePatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 /// qc.avg_pool2d from the canonical average pool (FoldFakeQuantAvgPool.cpp).
 void populateAvgPoolPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+/// quantize(mean over any axes) -> qc.avg_pool2d (FoldFakeQuantReduceMean.cpp).
+void populateReduceMeanPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
+
+/// A mean `generic(linalg.reduce(addf, input, dims) / n)` from a zero
+/// init, n the number of reduced elements (static); dims sorted.
+struct MeanMatch {
+  Value input;
+  SmallVector<int64_t> dims;
+};
+std::optional<MeanMatch> matchMean(Value value);
+
 /// quantize(qc.hadamard(dequantize)) -> integer qc.hadamard.
 void populateHadamardPatterns(RewritePatternSet &patterns, const FoldContext &ctx);
 
