@@ -45,25 +45,30 @@
 using namespace mlir;
 using namespace ::qc::runtime;
 
+// --help lists these; LLVM's own options stay behind --help-hidden.
+static llvm::cl::OptionCategory benchCategory("qc-bench-gemm-int8 options");
+
 static llvm::cl::opt<int> repeat("repeat",
                                  llvm::cl::desc("Timed runs per variant"),
-                                 llvm::cl::init(10));
+                                 llvm::cl::init(10),
+                                 llvm::cl::cat(benchCategory));
 static llvm::cl::opt<std::string>
     shapes("shapes", llvm::cl::desc("Comma-separated MxKxN shapes"),
            llvm::cl::init("128x768x3072,256x1024x1024,1024x1024x1024,"
                           "1x4096x4096,100x1000x1000,17x1024x1024,"
-                          "256x1024x1000"));
+                          "256x1024x1000"),
+           llvm::cl::cat(benchCategory));
 static llvm::cl::opt<bool>
     constWeights("const-weights",
                  llvm::cl::desc("Compile B into qc's function as a constant"),
-                 llvm::cl::init(false));
+                 llvm::cl::init(false), llvm::cl::cat(benchCategory));
 static llvm::cl::opt<bool> loops(
     "loops", llvm::cl::desc("Also time the scalar loops (slow)"),
-    llvm::cl::init(false));
+    llvm::cl::init(false), llvm::cl::cat(benchCategory));
 static llvm::cl::opt<std::string> qcOptions(
     "qc-options",
     llvm::cl::desc("qc-cpu-pipeline options of the measured qc variant"),
-    llvm::cl::init(""));
+    llvm::cl::init(""), llvm::cl::cat(benchCategory));
 
 namespace {
 struct Shape {
@@ -271,7 +276,9 @@ int main(int argc, char **argv) {
     llvmThreads->removeArgument();
   static llvm::cl::opt<int> threads("threads",
                                     llvm::cl::desc("Threads of qc and oneDNN"),
-                                    llvm::cl::init(1));
+                                    llvm::cl::init(1),
+                                    llvm::cl::cat(benchCategory));
+  llvm::cl::HideUnrelatedOptions(benchCategory);
   llvm::cl::ParseCommandLineOptions(argc, argv, "qc int8 GEMM benchmark\n");
   // oneDNN's OpenMP runtime reads OMP_NUM_THREADS when it is loaded, before
   // main, so the variable is set and the benchmark started again.

@@ -1,6 +1,8 @@
 //===- Errors.cpp - QcError and diagnostic capture for the C API ----------===//
 #include "Errors.h"
 
+#include "qc/Runtime/Executor.h"
+
 #include "mlir/CAPI/Support.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
@@ -110,6 +112,37 @@ std::string writeReproducerInput(Operation *module, llvm::StringRef path) {
     return {};
   }
   return destination;
+}
+
+bool checkTarget(llvm::StringRef target, const DiagnosticCapture &diagnostics,
+                 QcError *out) {
+  if (target == "cpu" || target == "vulkan")
+    return true;
+  report(makeError("unknown target '" + target + "' (available: cpu, vulkan)",
+                   diagnostics.text()),
+         out);
+  return false;
+}
+
+ErrorImpl compileError(llvm::Error failure, const llvm::Twine &what,
+                       Operation *original, llvm::StringRef sourcePath,
+                       const DiagnosticCapture &diagnostics) {
+  std::string reason, reproducer;
+  llvm::handleAllErrors(
+      std::move(failure),
+      [&](const ::qc::runtime::PipelineError &pipelineError) {
+        reason = pipelineError.getWhat();
+        reproducer = pipelineError.getReproducer();
+      },
+      [&](const llvm::ErrorInfoBase &other) { reason = other.message(); });
+  std::string reproducerPath;
+  if (!reproducer.empty()) {
+    reproducerPath = writeReproducerInput(original, sourcePath);
+    if (reproducerPath.empty())
+      reproducer.clear(); // It would name a file that does not exist.
+  }
+  return makeError(what + " failed: " + reason, diagnostics.text(),
+                   reproducerPath, reproducer);
 }
 
 } // namespace qc::capi

@@ -14,6 +14,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
 
 #include <optional>
 #include <string>
@@ -60,6 +61,18 @@ std::string reserveReproducerPath();
 /// written.
 std::string writeReproducerInput(mlir::Operation *module,
                                  llvm::StringRef path = {});
+
+/// Whether `target` names a target of the C API (cpu, vulkan); otherwise
+/// reports the error through `out`.
+bool checkTarget(llvm::StringRef target, const DiagnosticCapture &diagnostics,
+                 QcError *out);
+
+/// The error of a compilation of `original` that failed with `failure`:
+/// "<what> failed: <reason>", with the reproducer of a failed pipeline (the
+/// module written to `sourcePath`, the path its command already names).
+ErrorImpl compileError(llvm::Error failure, const llvm::Twine &what,
+                       mlir::Operation *original, llvm::StringRef sourcePath,
+                       const DiagnosticCapture &diagnostics);
 
 /// Runs the textual `pipeline` (qcModuleRunPipeline's syntax) on `module`;
 /// the error, with a reproducer when a pass failed, or nothing on success.

@@ -86,19 +86,6 @@ int64_t numElements(llvm::ArrayRef<int64_t> shape) {
   return count;
 }
 
-/// Splits an executor's error into what failed and, for a pipeline failure,
-/// its reproducer command.
-void describeExecutorError(llvm::Error error, std::string &what,
-                           std::string &reproducer) {
-  llvm::handleAllErrors(
-      std::move(error),
-      [&](const ::qc::runtime::PipelineError &pipelineError) {
-        what = pipelineError.getWhat();
-        reproducer = pipelineError.getReproducer();
-      },
-      [&](const llvm::ErrorInfoBase &other) { what = other.message(); });
-}
-
 } // namespace
 
 const char *qcElementTypeGetName(QcElementType type) {
@@ -116,13 +103,8 @@ QcExecutable qcExecutableCreate(MlirModule module, MlirStringRef target,
   ModuleOp original = unwrap(module);
   DiagnosticCapture diagnostics(original.getContext());
   llvm::StringRef targetName = unwrap(target);
-  if (targetName != "cpu" && targetName != "vulkan") {
-    report(makeError("unknown target '" + targetName +
-                         "' (available: cpu, vulkan)",
-                     diagnostics.text()),
-           error);
+  if (!checkTarget(targetName, diagnostics, error))
     return QcExecutable{nullptr};
-  }
   FailureOr<EntrySignature> signature =
       ::qc::runtime::readEntrySignature(original, unwrap(entry));
   if (failed(signature)) {
@@ -158,17 +140,9 @@ QcExecutable qcExecutableCreate(MlirModule module, MlirStringRef target,
   };
   llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> created = compile();
   if (!created) {
-    std::string what, reproducer;
-    describeExecutorError(created.takeError(), what, reproducer);
-    std::string reproducerPath;
-    if (!reproducer.empty()) {
-      reproducerPath = writeReproducerInput(original, sourcePath);
-      if (reproducerPath.empty())
-        reproducer.clear(); // It would name a file that does not exist.
-    }
-    report(makeError("compiling @" + signature->name + " for " + targetName +
-                         " failed: " + what,
-                     diagnostics.text(), reproducerPath, reproducer),
+    report(compileError(created.takeError(),
+                        "compiling @" + signature->name + " for " + targetName,
+                        original, sourcePath, diagnostics),
            error);
     return QcExecutable{nullptr};
   }

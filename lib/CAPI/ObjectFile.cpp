@@ -59,13 +59,8 @@ MlirLogicalResult qcModuleCompileToFile(MlirModule module, MlirStringRef target,
   ModuleOp original = unwrap(module);
   DiagnosticCapture diagnostics(original.getContext());
   llvm::StringRef targetName = unwrap(target);
-  if (targetName != "cpu" && targetName != "vulkan") {
-    report(makeError("unknown target '" + targetName +
-                         "' (available: cpu, vulkan)",
-                     diagnostics.text()),
-           error);
+  if (!checkTarget(targetName, diagnostics, error))
     return mlirLogicalResultFailure();
-  }
   mlir::qc::ArtifactOptions options;
   options.entry = unwrap(entry).str();
   options.name = unwrap(name).str();
@@ -82,22 +77,8 @@ MlirLogicalResult qcModuleCompileToFile(MlirModule module, MlirStringRef target,
     clear(error);
     return mlirLogicalResultSuccess();
   }
-  std::string what, reproducer;
-  llvm::handleAllErrors(
-      std::move(failed),
-      [&](const ::qc::runtime::PipelineError &pipelineError) {
-        what = pipelineError.getWhat();
-        reproducer = pipelineError.getReproducer();
-      },
-      [&](const llvm::ErrorInfoBase &other) { what = other.message(); });
-  std::string reproducerPath;
-  if (!reproducer.empty()) {
-    reproducerPath = writeReproducerInput(original, options.sourcePath);
-    if (reproducerPath.empty())
-      reproducer.clear();
-  }
-  report(makeError("compiling to " + unwrap(path) + " failed: " + what,
-                   diagnostics.text(), reproducerPath, reproducer),
+  report(compileError(std::move(failed), "compiling to " + unwrap(path),
+                      original, options.sourcePath, diagnostics),
          error);
   return mlirLogicalResultFailure();
 }

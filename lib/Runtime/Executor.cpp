@@ -2,6 +2,7 @@
 #include "qc/Runtime/Executor.h"
 
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/ToolInput.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -132,37 +133,10 @@ static FailureOr<SmallVector<Type>> typesOf(Operation *op,
 
 FailureOr<EntrySignature> readEntrySignature(ModuleOp module,
                                              llvm::StringRef entry) {
-  Operation *function = nullptr;
-  if (entry.empty()) {
-    SmallVector<Operation *> publics;
-    for (Operation &op : module.getBody()->getOperations()) {
-      bool isDefinition = false;
-      if (auto func = dyn_cast<func::FuncOp>(op))
-        isDefinition = func.isPublic() && !func.isExternal();
-      // The C wrappers the lowering adds are entry points of their own
-      // function, not functions to pick.
-      if (auto func = dyn_cast<LLVM::LLVMFuncOp>(op))
-        isDefinition = !func.isExternal() &&
-                       func.getLinkage() == LLVM::Linkage::External &&
-                       !func.getName().starts_with("_mlir_ciface_");
-      if (isDefinition)
-        publics.push_back(&op);
-    }
-    if (publics.size() != 1) {
-      emitError(module.getLoc()) << "the module has " << publics.size()
-                         << " public functions; name the one to run with "
-                            "--entry";
-      return failure();
-    }
-    function = publics.front();
-  } else {
-    function = module.lookupSymbol(entry);
-    if (!function || !isa<func::FuncOp, LLVM::LLVMFuncOp>(function)) {
-      emitError(module.getLoc()) << "no function named '" << entry
-                         << "' in the module";
-      return failure();
-    }
-  }
+  FailureOr<Operation *> found = mlir::qc::findEntryFunction(module, entry);
+  if (failed(found))
+    return failure();
+  Operation *function = *found;
 
   EntrySignature signature;
   signature.name = cast<SymbolOpInterface>(function).getName().str();

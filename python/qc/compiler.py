@@ -291,11 +291,13 @@ def _imported(what, importer):
         raise CompileError("cannot import %s: %s" % (what, e), diagnostics=str(e)) from e
 
 
-def to_module(model, context=None, batch=1, name="main", input_shapes=None):
+def to_module(model, context=None, batch=1, name=None, input_shapes=None):
     """A Module from MLIR text, a .mlir/.onnx path, an onnx.ModelProto, a
     torch.fx.GraphModule from prepare_qat_fx (with `input_shapes`), a
     qc.graph.Graph or a Module (returned as it is). A path's suffix is
-    matched in any case (model.ONNX is ONNX)."""
+    matched in any case (model.ONNX is ONNX). `name` names an imported
+    model's function (default: the model's name, see
+    qc.importers.common.entry_name)."""
     from .graph import Graph
     if isinstance(model, Module):
         return model
@@ -307,7 +309,7 @@ def to_module(model, context=None, batch=1, name="main", input_shapes=None):
                          lambda: import_fx_to_mlir(model, input_shapes, name=name))
         return Module.parse(text, "<torch.fx>", context)
     if isinstance(model, Graph):
-        return Module.parse(_imported("the graph", model.to_mlir), "<%s>" % name, context)
+        return Module.parse(_imported("the graph", model.to_mlir), "<%s>" % model.name, context)
     if _is_onnx_model(model):
         from .importers.onnx import import_to_mlir
         text = _imported("the ONNX model", lambda: import_to_mlir(model, batch=batch, name=name))

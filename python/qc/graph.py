@@ -130,7 +130,7 @@ def _reassociation(src, dst):
 class Graph:
     """Inputs, constants and a topologically ordered list of nodes."""
 
-    def __init__(self, name="main"):
+    def __init__(self, name="model"):
         self.name = name
         # to_mlir makes the leading (batch) dimension of the inputs and of
         # every value computed per sample from them `?`; shapes stay those of

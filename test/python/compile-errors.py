@@ -13,7 +13,7 @@
 # CHECK-NEXT: failed to add `qc-fold-fake-quant` with options `profile=bogus`
 # CHECK: bad target option: compiling @f for cpu failed: bad pipeline options 'vectorize=maybe{{.*}}': for the --vectorize option: 'maybe' is invalid value for boolean argument! Try 0 or 1
 # The suffix of a path is matched in any case.
-# CHECK: upper-case suffix: <qc.Executable @main on cpu: [float32[1, 1, 8, 8]] -> [float32[1, 10]]>
+# CHECK: upper-case suffix: <qc.Executable @digits on cpu: [float32[1, 1, 8, 8]] -> [float32[1, 10]]>
 # Unfolded importer output names the fold.
 # CHECK: unfolded: {{.*}}digits_mlp.onnx:{{[0-9]+}}:{{[0-9]+}}: error: 'qc.fake_quant' has no integer lowering: fold fake quantization into integer qc ops first (--qc-fold-fake-quant)
 import os

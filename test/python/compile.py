@@ -21,9 +21,9 @@
 # 3. Errors: wrong arguments; a failing pipeline shows the diagnostic, the IR
 #    and a qc-opt command that fails again by itself; bad IR; bad targets;
 #    a missing library.
-# CHECK: argument count: @main takes 1 argument(s) (float32[256, 1, 8, 8]), got 0
-# CHECK: dtype: argument #0 of @main: expected float32[256, 1, 8, 8], got float64[256, 1, 8, 8]
-# CHECK: shape: argument #0 of @main: expected float32[256, 1, 8, 8], got float32[1, 1, 8, 8]
+# CHECK: argument count: @digits_mlp takes 1 argument(s) (float32[256, 1, 8, 8]), got 0
+# CHECK: dtype: argument #0 of @digits_mlp: expected float32[256, 1, 8, 8], got float64[256, 1, 8, 8]
+# CHECK: shape: argument #0 of @digits_mlp: expected float32[256, 1, 8, 8], got float32[1, 1, 8, 8]
 # CHECK: pipeline failure: <contract>:2:8: error: 'arith.addf' computes on floating-point values outside a qc.float_boundary op
 # CHECK: pass pipeline 'builtin.module(qc-lower-to-linalg{{.*}},qc-verify-integer-contract)' failed
 # CHECK-NEXT: reproduce with:

@@ -15,14 +15,14 @@
 # RUN: %python %S/Inputs/check_digits_run.py mlp %t/y_mlp.npy
 # (digits_cnn on the CPU: digits-cnn-cpu.py.)
 #
-# MLP-LABEL: func.func @main(%arg0: tensor<1x1x8x8xf32>) -> tensor<1x10xf32>
+# MLP-LABEL: func.func @digits_mlp(%arg0: tensor<1x1x8x8xf32>) -> tensor<1x10xf32>
 # MLP:       qc.quantize %arg0 {{.*}} -> tensor<1x1x8x8x!quant.uniform<u8<0:127>:f32
 # MLP:       qc.matmul
 # MLP:       qc.matmul
 # MLP:       qc.dequantize
 # MLP-NOT:   linalg.
 #
-# CNN-LABEL: func.func @main(%arg0: tensor<1x1x8x8xf32>) -> tensor<1x10xf32>
+# CNN-LABEL: func.func @{{digits_cnn|model}}(%arg0: tensor<1x1x8x8xf32>) -> tensor<1x10xf32>
 # CNN:       qc.quantize %arg0
 # CNN:       qc.conv2d
 # CNN:       qc.max_pool2d
@@ -54,6 +54,9 @@ for name in ("mlp", "cnn"):
     got = onnx_graph.evaluate([x])[0]
     assert np.array_equal(got, want), "%s (ONNX): %d outputs differ" % (name, int((got != want).sum()))
     fx_graph = import_fx(train_digits.load_qat(name, examples), [x.shape])
+    # Entries are named after the model: the ONNX file's stem; prepare_qat_fx
+    # keeps no class name, so the FX import takes the fallback.
+    assert (onnx_graph.name, fx_graph.name) == ("digits_" + name, "model"), (onnx_graph.name, fx_graph.name)
     got = fx_graph.evaluate([x])[0]
     assert np.array_equal(got, want), "%s (FX): %d outputs differ" % (name, int((got != want).sum()))
     with open(os.path.join(out, "digits_%s_b256.mlir" % name), "w") as f:

@@ -12,13 +12,13 @@
 # RUN: qc-import-onnx %qc_src_root/examples/digits_cnn.onnx --batch '?' -o %t/cnn.mlir
 # RUN: qc-opt %t/cnn.mlir --qc-fold-fake-quant -o %t/cnn-int.mlir
 # RUN: FileCheck %s --check-prefix=IR --input-file=%t/cnn-int.mlir
-# IR: func.func @main(%arg0: tensor<?x1x8x8xf32>) -> tensor<?x10xf32>
+# IR: func.func @digits_cnn(%arg0: tensor<?x1x8x8xf32>) -> tensor<?x10xf32>
 # IR: qc.conv2d {{.*}} -> tensor<?x8x8x8x!quant.uniform
 # RUN: qc-run %t/cnn-int.mlir --input %t/x1.npy --output %t/y1.npy
 # RUN: qc-run %t/cnn-int.mlir --input %t/x37.npy --output %t/y37.npy
 # RUN: %python -c "import numpy as np; assert np.array_equal(np.load('%t/y37.npy'), np.load('%t/cnn37.npy')); assert np.array_equal(np.load('%t/y1.npy'), np.load('%t/cnn1.npy')); print('qc-run ok')"
 # RUN: not qc-run %t/cnn-int.mlir --input %t/x1.npy --input %t/x37.npy 2>&1 | FileCheck %s --check-prefix=COUNT
-# COUNT: @main takes 1 argument(s) but 2 --input file(s) were given
+# COUNT: @digits_cnn takes 1 argument(s) but 2 --input file(s) were given
 import os
 import sys
 

@@ -4,7 +4,7 @@
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t
 # RUN: qc-import-onnx %t/ok.onnx -o %t/ok.mlir
 # RUN: qc-opt %t/ok.mlir | FileCheck %s --check-prefix=OK
-# OK: func.func @main(%arg0: tensor<1x3xf32>) -> tensor<1x2xf32>
+# OK: func.func @ok(%arg0: tensor<1x3xf32>) -> tensor<1x2xf32>
 # OK: qc.fake_quant
 # RUN: %python -m qc.importers.onnx %t/ok.onnx --batch 4 --name digits | FileCheck %s --check-prefix=NAME
 # NAME: func.func @digits(%arg0: tensor<4x3xf32>) -> tensor<4x2xf32>

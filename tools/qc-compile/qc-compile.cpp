@@ -11,14 +11,12 @@
 //===----------------------------------------------------------------------===//
 #include "qc/InitAll.h"
 #include "qc/Runtime/Executor.h"
-#include "qc/Support/Version.h"
+#include "qc/Support/ToolInput.h"
 #include "qc/Target/Artifact.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -65,35 +63,27 @@ static cl::opt<std::string> pipelineOptions(
     cl::init(""), cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
-  llvm::errs() << "qc-compile: error: " << message << "\n";
-  return 1;
+  return mlir::qc::toolError("qc-compile", message);
 }
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  cl::HideUnrelatedOptions(category);
-  cl::SetVersionPrinter(::qc::printVersion);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "qc-compile: compile a model once, to a shared "
-                              "library or a Vulkan bundle\n");
-  if (target != "cpu" && target != "vulkan")
-    return fail("unknown --target '" + target + "' (available: cpu, vulkan)");
+  mlir::qc::parseToolCommandLine(argc, argv, category,
+                                 "qc-compile: compile a model once, to a "
+                                 "shared library or a Vulkan bundle\n");
+  if (!mlir::qc::checkToolTarget("qc-compile", target))
+    return 1;
 
   DialectRegistry registry;
   mlir::qc::registerAll(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFilename, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-  if (file->getBufferSize() == 0)
-    return fail("'" + inputFilename + "' is empty");
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = mlir::qc::readToolInput(
+      "qc-compile", inputFilename, context, sourceMgr,
+      "qc-compile takes a module with the function to compile (MLIR text or "
+      "bytecode)");
   if (!module)
     return 1;
 

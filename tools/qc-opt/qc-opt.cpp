@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "qc/InitAll.h"
 #include "qc/Support/ParserCrash.h"
+#include "qc/Support/PassStatistics.h"
 #include "qc/Support/StderrCapture.h"
 #include "qc/Support/Version.h"
 
@@ -61,6 +62,15 @@ static LogicalResult setupPipeline(const MlirOptMainConfig &cli,
   return failure();
 }
 
+// --mlir-pass-statistics prints no pass with Debian's release LLVM
+// (statistics compiled out); this prints qc's own counts of the same
+// statistics (qc/Support/PassStatistics.h).
+static llvm::cl::opt<bool> qcPassStatistics(
+    "qc-pass-statistics",
+    llvm::cl::desc("Print the statistics of qc's passes to stderr at the end "
+                   "(works without an LLVM built with statistics)"),
+    llvm::cl::init(false));
+
 int main(int argc, char **argv) {
   // Before InitLLVM installs LLVM's crash handlers: the report of a parser
   // crash comes before (and instead of) their stack dump.
@@ -93,8 +103,12 @@ int main(int argc, char **argv) {
     llvm::errs() << errorMessage << "\n";
     return 1;
   }
+  if (qcPassStatistics)
+    mlir::qc::enablePassStatistics();
   if (failed(MlirOptMain(output->os(), std::move(file), registry, config)))
     return 1;
+  if (qcPassStatistics)
+    mlir::qc::printPassStatistics(llvm::errs());
   output->keep();
   return 0;
 }

@@ -11,13 +11,10 @@
 #include "qc/InitAll.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Npy.h"
-#include "qc/Support/ParserCrash.h"
-#include "qc/Support/Version.h"
+#include "qc/Support/ToolInput.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -129,8 +126,7 @@ void printNested(llvm::raw_ostream &os, const HostTensor &tensor, size_t dim,
 }
 
 int fail(const llvm::Twine &message) {
-  llvm::errs() << "qc-run: error: " << message << "\n";
-  return 1;
+  return mlir::qc::toolError("qc-run", message);
 }
 
 } // namespace
@@ -146,32 +142,25 @@ int main(int argc, char **argv) {
       llvm::cl::desc("CPU threads of the compiled code (default: the cores of "
                      "this machine; 1 runs without OpenMP)"),
       llvm::cl::init(0), llvm::cl::cat(qcRunCategory));
-  llvm::cl::HideUnrelatedOptions(qcRunCategory);
-  llvm::cl::SetVersionPrinter(::qc::printVersion);
-  llvm::cl::ParseCommandLineOptions(
-      argc, argv, "qc-run: compile a qc/linalg module and run it on .npy "
-                  "inputs\n");
+  mlir::qc::parseToolCommandLine(
+      argc, argv, qcRunCategory,
+      "qc-run: compile a qc/linalg module and run it on .npy inputs\n");
   if (repeat < 1)
     return fail("--repeat must be at least 1");
+  if (!mlir::qc::checkToolTarget("qc-run", target))
+    return 1;
 
   DialectRegistry registry;
   mlir::qc::registerAll(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFilename, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-  if (file->getBufferSize() == 0)
-    return fail("'" + inputFilename + "' is empty; qc-run takes a module "
-                "with the function to run (MLIR text or bytecode)");
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
+  OwningOpRef<ModuleOp> module = mlir::qc::readToolInput(
+      "qc-run", inputFilename, context, sourceMgr,
+      "qc-run takes a module with the function to run (MLIR text or "
+      "bytecode)");
   if (!module)
     return 1;
 
@@ -209,7 +198,7 @@ int main(int argc, char **argv) {
     if (!created)
       return fail(llvm::toString(created.takeError()));
     executor = std::move(*created);
-  } else if (target == "vulkan") {
+  } else {
     VulkanExecutorOptions options;
     options.pipelineOptions = pipelineOptions;
     options.sourcePath = inputFilename;
@@ -218,8 +207,6 @@ int main(int argc, char **argv) {
     if (!created)
       return fail(llvm::toString(created.takeError()));
     executor = std::move(*created);
-  } else {
-    return fail("unknown --target '" + target + "' (available: cpu, vulkan)");
   }
 
   Timing timing;

@@ -1,6 +1,6 @@
 //===- qc-vulkan-bundle.cpp - compile linalg on integer tensors to a bundle ===//
 //
-// qc-vulkan-bundle in.mlir -o DIR [--entry main] [--options="portable ..."]
+// qc-vulkan-bundle in.mlir -o DIR [--entry NAME] [--options="portable ..."]
 // writes DIR/manifest.json, one .spv per kernel and the constant buffers.
 //
 //===----------------------------------------------------------------------===//
@@ -9,6 +9,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
 #include "qc/Support/ParserCrash.h"
+#include "qc/Support/ToolInput.h"
 #include "qc/Target/SPIRV/VulkanBundle.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -24,8 +25,9 @@ int main(int argc, char **argv) {
                              cl::init("-"));
   cl::opt<std::string> outDir("o", cl::desc("bundle directory"),
                               cl::value_desc("dir"), cl::Required);
-  cl::opt<std::string> entry("entry", cl::desc("entry function"),
-                             cl::init("main"));
+  cl::opt<std::string> entry(
+      "entry", cl::desc("entry function (default: the only public one)"),
+      cl::init(""));
   cl::opt<std::string> options(
       "options", cl::desc("qc-spirv-pipeline options, e.g. \"portable "
                           "tile-sizes=16,16\""),
@@ -55,8 +57,14 @@ int main(int argc, char **argv) {
       mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
   if (!module)
     return 1;
+  FailureOr<Operation *> entryOp =
+      mlir::qc::findEntryFunction(*module, entry);
+  if (failed(entryOp))
+    return 1;
   FailureOr<::qc::vulkan::Bundle> bundle =
-      mlir::qc::compileToVulkanBundle(*module, entry, pipelineOptions);
+      mlir::qc::compileToVulkanBundle(
+          *module, cast<SymbolOpInterface>(*entryOp).getName(),
+          pipelineOptions);
   if (failed(bundle))
     return 1;
   if (llvm::Error err = ::qc::vulkan::writeBundle(*bundle, outDir)) {

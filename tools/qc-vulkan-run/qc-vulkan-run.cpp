@@ -1,6 +1,6 @@
 //===- qc-vulkan-run.cpp - compile and run a qc function on Vulkan --------===//
 //
-// qc-vulkan-run in.mlir --entry main --input a.npy --input b.npy
+// qc-vulkan-run in.mlir [--entry NAME] --input a.npy --input b.npy
 //               --output c.npy [--repeat N] [--options="portable"]
 //               [--validation] [--device NAME]
 // or qc-vulkan-run --bundle DIR ... to run a bundle from qc-vulkan-bundle.
@@ -15,6 +15,7 @@
 #include "qc/Runtime/Npy.h"
 #include "qc/Runtime/Vulkan/MemoryPlan.h"
 #include "qc/Support/ParserCrash.h"
+#include "qc/Support/ToolInput.h"
 #include "qc/Target/SPIRV/VulkanExecutor.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -76,8 +77,9 @@ int main(int argc, char **argv) {
                                  cl::desc("run a bundle directory instead of "
                                           "compiling an input file"),
                                  cl::init(""));
-  cl::opt<std::string> entry("entry", cl::desc("entry function"),
-                             cl::init("main"));
+  cl::opt<std::string> entry(
+      "entry", cl::desc("entry function (default: the only public one)"),
+      cl::init(""));
   cl::list<std::string> inputs("input", cl::desc(".npy input (in argument "
                                                  "order)"));
   cl::list<std::string> outputs("output", cl::desc(".npy output (in result "
@@ -141,8 +143,14 @@ int main(int argc, char **argv) {
         mlir::qc::parseSourceFileGuarded(sourceMgr, ParserConfig(&context));
     if (!module)
       return 1;
+    FailureOr<Operation *> entryOp =
+        mlir::qc::findEntryFunction(*module, entry);
+    if (failed(entryOp))
+      return 1;
     FailureOr<::qc::vulkan::Bundle> compiled =
-        mlir::qc::compileToVulkanBundle(*module, entry, pipelineOptions);
+        mlir::qc::compileToVulkanBundle(
+            *module, cast<SymbolOpInterface>(*entryOp).getName(),
+            pipelineOptions);
     if (failed(compiled))
       return 1;
     bundle = std::move(*compiled);

@@ -1,5 +1,6 @@
 //===- CopyRepeatedResults.cpp - one buffer per returned value ------------===//
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -17,6 +18,7 @@ struct CopyRepeatedResultsPass final
   using QCCopyRepeatedResultsBase::QCCopyRepeatedResultsBase;
 
   void runOnOperation() override {
+    uint64_t copied = 0;
     getOperation().walk([&](func::ReturnOp ret) {
       llvm::SmallPtrSet<Value, 4> seen;
       OpBuilder builder(ret);
@@ -35,8 +37,10 @@ struct CopyRepeatedResultsPass final
         auto copy = memref::AllocOp::create(builder, loc, type, dynamicSizes);
         memref::CopyOp::create(builder, loc, value, copy);
         operand.set(copy);
+        ++copied;
       }
     });
+    mlir::qc::addStatistic(*this, numCopied, "copied-results", copied);
   }
 };
 } // namespace

@@ -40,9 +40,35 @@ class Tensor:
 # The function name becomes an MLIR symbol and a C symbol (_mlir_ciface_NAME).
 _FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
+# The entry is named after the model so that a compiled object links into a
+# C program (an entry called `main` would clash with the program's). These
+# names say nothing about the model (exporters' defaults) or are not usable
+# as a C function name; they give the fallback instead.
+FALLBACK_NAME = "model"
+_NAMELESS = {"", "main", "main_graph", "torch_jit", "torch_jit_export", "graph", "GraphModule"}
+_C_KEYWORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+               "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+               "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+               "union", "unsigned", "void", "volatile", "while", "bool"}
+
+
+def entry_name(model_name):
+    """The entry function's default name for a model called `model_name` (a
+    file stem, graph or class name): every character outside [A-Za-z0-9_]
+    becomes '_', a leading digit gets the prefix `model_`, leading
+    underscores are dropped (C reserves `__*`); an empty or exporter-default
+    name (torch_jit, main_graph, GraphModule, main, ...), a C keyword or a
+    `qc_model_*` name gives FALLBACK_NAME."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", str(model_name or "")).lstrip("_")
+    if name[:1].isdigit():
+        name = "model_" + name
+    if name in _NAMELESS or name in _C_KEYWORDS or name.startswith("qc_model_"):
+        return FALLBACK_NAME
+    return name
+
 
 class Builder:
-    def __init__(self, name="main"):
+    def __init__(self, name):
         if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
             raise ImportError_("function name %r is not valid: use letters, digits and '_', not starting "
                                "with a digit (it becomes an MLIR and a C symbol)" % (name,))

@@ -1,6 +1,6 @@
 """ONNX importer: an ONNX model -> qc MLIR (float func + qc.fake_quant).
 
-  python3 -m qc.importers.onnx model.onnx -o model.mlir [--batch N] [--name main]
+  python3 -m qc.importers.onnx model.onnx -o model.mlir [--batch N] [--name NAME]
 
 Reads the QDQ form (QuantizeLinear -> DequantizeLinear pairs, as torch's QAT
 and PTQ exports and ONNX Runtime's quantizer write them) and the QOperator
@@ -17,12 +17,13 @@ docs/Importers.md. Anything the importer cannot represent is an error that
 names the node and says what to do; never a traceback.
 """
 import argparse
+import os
 import sys
 
 import numpy as np
 
 from ..graph import GraphError
-from .common import Builder, ImportError_, Tensor
+from .common import FALLBACK_NAME, Builder, ImportError_, Tensor, entry_name
 from .onnx_ops import FloatOps, fold_constant
 from .onnx_read import read_attrs, read_tensor
 from .onnx_quant import QuantOps, _IntConst, _IntInput, _NonFinite, _Quantized, where as _where
@@ -102,11 +103,11 @@ def _type_name(elem_type):
 
 
 class OnnxImporter(FloatOps, QuantOps):
-    def __init__(self, model, batch=1, name="main", quantized_io=False):
+    def __init__(self, model, batch=1, name=None, quantized_io=False):
         self.model = model
         self.quantized_io = quantized_io
         self.batch = batch
-        self.b = Builder(name)
+        self.b = Builder(entry_name(model.graph.name) if name is None else name)
         self.env = {}
 
     # -- values -------------------------------------------------------------
@@ -248,26 +249,33 @@ def supported():
     return sorted(ops)
 
 
-def import_model(model, batch=1, name="main", quantized_io=False):
-    """An onnx.ModelProto (or a path) -> qc.graph.Graph. With quantized_io,
+def import_model(model, batch=1, name=None, quantized_io=False):
+    """An onnx.ModelProto (or a path) -> qc.graph.Graph. `name` names the
+    function; by default the model's name: the file's stem for a path, else
+    the graph's name, made a C identifier (common.entry_name; `model` when
+    neither says anything, e.g. torch's `torch_jit`). With quantized_io,
     inputs that the model only quantizes take the integer codes and outputs
     that it dequantizes return them (onnx_rewrite.quantized_io). `batch`
     sizes the leading dimension of the inputs; None makes it dynamic (`?` in
     the IR, shapes traced at batch 1)."""
     import onnx
     if isinstance(model, str):
+        path = model
         try:
-            model = onnx.load(model)
+            model = onnx.load(path)
         except OSError as e:
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e.strerror or e))
         except Exception as e:  # onnx raises DecodeError and others
             raise ImportError_("cannot read ONNX model '%s': %s" % (model, e))
+        stem = entry_name(os.path.splitext(os.path.basename(path))[0])
+        if name is None and stem != FALLBACK_NAME:
+            name = stem
     graph = OnnxImporter(model, 1 if batch is None else batch, name, quantized_io).run()
     graph.dynamic_batch = batch is None
     return graph
 
 
-def import_to_mlir(model, batch=1, name="main", quantized_io=False):
+def import_to_mlir(model, batch=1, name=None, quantized_io=False):
     return import_model(model, batch, name, quantized_io).to_mlir()
 
 
@@ -318,7 +326,9 @@ def main(argv=None):
     ap.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
     ap.add_argument("--batch", default="1",
                     help="size of the batch dimension (default 1); '?' keeps it dynamic")
-    ap.add_argument("--name", default="main", help="function name (default main)")
+    ap.add_argument("--name", default=None,
+                    help="function name (default: the file's stem as a C identifier, else the graph's "
+                         "name, else 'model')")
     ap.add_argument("--quantized-io", action="store_true",
                     help="inputs the model only quantizes take the integer codes, dequantized outputs return "
                          "them (no float step at the boundary: for integer-only compilation)")

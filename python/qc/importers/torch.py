@@ -20,7 +20,7 @@ import operator
 import numpy as np
 
 from ..graph import GraphError, QParams
-from .common import Builder, ImportError_, Tensor
+from .common import Builder, ImportError_, Tensor, entry_name
 
 
 def _where(node):
@@ -55,10 +55,10 @@ def qparams_of(fq, where):
 
 
 class FxImporter:
-    def __init__(self, gm, input_shapes, name="main"):
+    def __init__(self, gm, input_shapes, name=None):
         self.gm = gm
         self.input_shapes = [tuple(s) for s in input_shapes]
-        self.b = Builder(name)
+        self.b = Builder(entry_name(type(gm).__name__) if name is None else name)
         self.env = {}
 
     def _arg(self, a, node):
@@ -353,10 +353,13 @@ class FxImporter:
         raise ImportError_("%s: unsupported method .%s()" % (where, name))
 
 
-def import_fx(gm, input_shapes, name="main"):
-    """A torch.fx.GraphModule (prepare_qat_fx output) -> qc.graph.Graph."""
+def import_fx(gm, input_shapes, name=None):
+    """A torch.fx.GraphModule (prepare_qat_fx output) -> qc.graph.Graph.
+    `name` names the function; by default the module's class name as a C
+    identifier (common.entry_name), which symbolic_trace keeps but
+    prepare_qat_fx does not: its GraphModule gives the fallback `model`."""
     return FxImporter(gm, input_shapes, name).run()
 
 
-def import_fx_to_mlir(gm, input_shapes, name="main"):
+def import_fx_to_mlir(gm, input_shapes, name=None):
     return import_fx(gm, input_shapes, name).to_mlir()

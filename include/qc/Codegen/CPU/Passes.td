@@ -297,6 +297,10 @@ def QCCopyRepeatedResults : Pass<"qc-copy-repeated-results", "func::FuncOp"> {
     `promoteBufferResultsToOutParams` crashes on `return %r, %r` (MLIR 22).
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numCopied", "copied-results",
+              "Returned buffers replaced by a copy of their own">
+  ];
 }
 
 def QCVerifyCPUContract : Pass<"qc-verify-cpu-contract", "ModuleOp"> {

@@ -3,6 +3,7 @@
 #include "qc/Dialect/QC/IR/Requantization.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Numerics/FixedPoint.h"
+#include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -524,8 +525,10 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
       func.emitWarning("qc-fold-fake-quant did not converge; some ops may stay in "
                        "float");
     unsigned integerOpsAfter = countIntegerOps(func);
-    if (integerOpsAfter > integerOpsBefore)
-      numFolded += integerOpsAfter - integerOpsBefore;
+    mlir::qc::addStatistic(*this, numFolded, "folded-ops",
+                           integerOpsAfter > integerOpsBefore
+                               ? integerOpsAfter - integerOpsBefore
+                               : 0);
     if (failed(checkAndReport(func, *ctx.floatReasons)))
       return signalPassFailure();
   }
@@ -603,7 +606,8 @@ struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> 
           remark << " (float island '" << island << "')";
       }
     }
-    numKeptFloat += floatOps.size();
+    mlir::qc::addStatistic(*this, numKeptFloat, "kept-float-ops",
+                           floatOps.size());
     if (rejected)
       return failure();
     if (report) {
