@@ -20,6 +20,8 @@ config.substitutions.append(("%qc_lib_dir", config.qc_lib_dir))
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 # Debian's interpreter has numpy; the first python3 on PATH may not.
 python = config.python_executable
+# What Python processes need in front of them (the sanitizer runtime).
+python_env = ""
 # A sanitizer build (QC_SANITIZE, docs/Testing.md): every finding fails its
 # test. The suppressions name third-party code only, each with its reason.
 if config.qc_sanitize:
@@ -39,14 +41,20 @@ if config.qc_sanitize:
         # for libQCCAPI.so to load into it. CPython does not free its objects
         # at exit, so leak checking is off in Python processes (the C API's
         # own leaks are checked by qc-capi-test).
-        python = "env LD_PRELOAD=%s ASAN_OPTIONS=%s:detect_leaks=0 %s" % (
-            config.qc_asan_runtime, config.environment["ASAN_OPTIONS"], python)
+        python_env = "env LD_PRELOAD=%s ASAN_OPTIONS=%s:detect_leaks=0" % (
+            config.qc_asan_runtime, config.environment["ASAN_OPTIONS"])
+        python = "%s %s" % (python_env, python)
 # A recovered parser crash abandons the parser's memory by design: the
 # one test of it runs without leak detection in the sanitized suite.
 no_leak_check = ""
 if config.qc_sanitize:
     no_leak_check = "env ASAN_OPTIONS=%s:detect_leaks=0" % config.environment["ASAN_OPTIONS"]
 config.substitutions.append(("%no_leak_check", no_leak_check))
+# The interpreter itself, e.g. for the shebang the Python tools are given
+# (before %python, which is a prefix of it).
+config.substitutions.append(("%python_path", config.python_executable))
+# What runs a Python tool script directly (empty outside sanitizer builds).
+config.substitutions.append(("%python_env", python_env))
 config.substitutions.append(("%python", python))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
@@ -68,9 +76,13 @@ tools = [ToolSubst("qc-opt", unresolved="fatal"),
          ToolSubst("qc-vulkan-bundle", unresolved="fatal"),
          ToolSubst("qc-vulkan-run", unresolved="fatal"),
          ToolSubst("qc-capi-test", unresolved="fatal"),
-         # Python tools generated with QC_PYTHON as their interpreter.
-         ToolSubst("qc-import-onnx", unresolved="fatal"),
-         ToolSubst("qc-inspect", unresolved="fatal")]
+]
+# Python tools generated with QC_PYTHON as their interpreter (run like
+# %python: behind the sanitizer runtime in a sanitizer build).
+for python_tool in ["qc-import-onnx", "qc-inspect"]:
+    path = lit.util.which(python_tool, config.qc_tools_dir)
+    tools.append(ToolSubst(python_tool, command=("%s %s" % (python_env, path)).strip() if path else None,
+                           unresolved="fatal"))
 tools += [ToolSubst(t, unresolved="fatal") for t in [
     "qc-parse-fuzzer", "qc-pass-fuzzer", "qc-pipeline-fuzzer", "qc-npy-fuzzer",
     "qc-bundle-fuzzer"]]

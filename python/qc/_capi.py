@@ -17,13 +17,17 @@ _LIBRARY_NAME = "libQCCAPI.so"
 
 
 class MlirStringRef(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_char_p), ("length", ctypes.c_size_t)]
+    # A pointer, not c_char_p: reading a c_char_p field runs strlen, and a
+    # string ref is not NUL-terminated (ASan: a read past the printer's
+    # buffer in every mlirOperationPrint callback).
+    _fields_ = [("data", ctypes.c_void_p), ("length", ctypes.c_size_t)]
 
     @staticmethod
     def of(text):
         data = text.encode() if isinstance(text, str) else bytes(text)
-        ref = MlirStringRef(data, len(data))
-        ref._keep = data  # the bytes must outlive the call
+        buffer = ctypes.create_string_buffer(data, len(data) + 1)
+        ref = MlirStringRef(ctypes.cast(buffer, ctypes.c_void_p), len(data))
+        ref._keep = buffer  # the bytes must outlive the call
         return ref
 
     def decode(self):

@@ -138,7 +138,8 @@ class Module:
         chunks = []
 
         def append(ref, _):
-            chunks.append(ctypes.string_at(ref.data, ref.length))
+            if ref.length:
+                chunks.append(ctypes.string_at(ref.data, ref.length))
 
         callback = _capi.MlirStringCallback(append)
         self._lib.mlirOperationPrint(self._lib.mlirModuleGetOperation(self._handle), callback, None)
