@@ -10,7 +10,7 @@
 # CHECK: mse: ok
 # CHECK: per_channel: ok
 # CHECK: calibrate: ok
-# CHECK-LABEL: func.func @main
+# CHECK-LABEL: func.func @model
 # CHECK: %[[X:.*]] = qc.fake_quant %arg0 to !quant.uniform<i8:f32, {{.*}}>
 # CHECK: %[[W:.*]] = qc.fake_quant %{{.*}} to !quant.uniform<i8<-127:127>:f32:1, {
 # CHECK: linalg.matmul ins(%[[X]], %[[W]]

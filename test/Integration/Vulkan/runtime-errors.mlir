@@ -50,7 +50,7 @@
 // SHARED: error: Vulkan: kernel 'staged_contraction_0' needs {{[0-9]+}} bytes of workgroup (shared) memory but maxComputeSharedMemorySize of '{{.*}}' is {{[0-9]+}} (compile with a smaller max-shared-memory or shared-memory-tiles=false)
 // The limits are checked on the manifest's workgroup size: it must be the
 // shader's.
-// RUN: qc-vulkan-bundle %s -o %t/wgsize
+// RUN: qc-vulkan-bundle %s --entry main -o %t/wgsize
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/wgsize wrong-workgroup
 // RUN: not qc-vulkan-run --bundle %t/wgsize --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGMISMATCH
 // WGMISMATCH: error: Vulkan: kernel 'main_contraction_0': the shader's workgroup size [[X:[0-9]+]]x[[Y:[0-9]+]]x1 differs from the manifest's {{[0-9]+}}x[[Y]]x1
