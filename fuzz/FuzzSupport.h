@@ -38,7 +38,12 @@ private:
   unsigned errors = 0;
 };
 
-/// Parses `text` as a module (verifying it) with diagnostics going to `sink`.
+/// Parses `text` as a module (verifying it), as qc's tools do: through
+/// mlir::qc::parseSourceFileGuarded, so a crash inside the parser is an
+/// error, not a crash. Only the known upstream bug may crash the parser (a
+/// malformed `dimensions` / `permutation` list of linalg.broadcast,
+/// linalg.transpose or linalg.reduce; docs/Robustness.md): any other parser
+/// crash is reported as a bug of its own (reportBug).
 mlir::OwningOpRef<mlir::ModuleOp> parseModule(llvm::StringRef text,
                                               mlir::MLIRContext &context);
 
