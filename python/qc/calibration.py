@@ -40,7 +40,7 @@ rotate="hadamard" (--rotate=hadamard) first rotates the float graph
 (qc.rotation.rotate_hadamard, docs/Hadamard.md): the weights of matmuls and
 1x1 convolutions become Q W and their inputs get an online `hadamard` node.
 The value entering a `hadamard` is calibrated at 16 bits (the outliers it
-still holds need them; unless other ops read it too, then act_bits) and
+still holds need them; other ops reading it get an act_bits copy) and
 the rotated one at `act_bits`: the pair
 --qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8).
 """
@@ -255,17 +255,24 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
         for p in points:
             seen[p].append(record[p])
-    # A value that only feeds online rotations is quantized at 16 bits; one
-    # that other ops read too stays at act_bits for them (16-bit codes would
+    # A value that only feeds online rotations is quantized at 16 bits; the
+    # other ops reading a value must see act_bits codes (16-bit codes would
     # widen those ops: a 3x3 convolution of i16 codes may overflow its i32
     # sums). A graph input read by other ops too gets a second, 16-bit
-    # quantization of its own for the rotations (`shared_inputs`).
-    wide, shared_inputs = set(), {}
+    # quantization of its own for the rotations (`shared_inputs`); an inner
+    # value is quantized at 16 bits and requantized to act_bits for its
+    # other readers (`shared_inner`; the fold makes that a qc.requantize
+    # i16 -> i8, so its producer computes it once, at 16 bits).
+    wide, shared_inputs, shared_inner = set(), {}, {}
     producer = {n.output: n for n in graph.nodes}
+    point_set = set(points)
     for v in rotation.hadamard_inputs(graph):
         ok = all(u.op == "hadamard" for u in users.get(v, [])) and v not in graph.outputs
         if not ok and v in graph.inputs:
             shared_inputs[v] = None
+        elif not ok and v in point_set and v not in graph.outputs:
+            shared_inner[v] = None
+            wide.add(v)
         while ok and v in producer and producer[v].op in _KEEPS_PARAMS:
             v = producer[v].inputs[0]
             ok = len(users.get(v, [])) == 1 and v not in graph.outputs
@@ -281,6 +288,9 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             bits = ROTATED_INPUT_BITS
             lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
             shared_inputs[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
+        if p in shared_inner:
+            lo, hi = observe(x, method, None, act_bits, act_signed, act_symmetric, False, percentile)
+            shared_inner[p] = qparams_from_range(lo, hi, act_bits, act_signed, act_symmetric)
     # Rebuild the graph with the fake quantizations.
     out = Graph(graph.name)
     out.dynamic_batch = graph.dynamic_batch
@@ -299,7 +309,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     for p in graph.inputs:
         if p in act:
             rename[p] = fq(p, act[p], "calibration of input %s" % p)
-    wide_copy = {}
+    wide_copy, narrow_copy = {}, {}
     for n in graph.nodes:
         inputs = [rename.get(i, i) for i in n.inputs]
         if n.op == "hadamard" and shared_inputs.get(n.inputs[0]) is not None:
@@ -307,6 +317,13 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             if v not in wide_copy:
                 wide_copy[v] = fq(v, shared_inputs[v], "16-bit calibration of input %s for its rotations" % v)
             inputs[0] = wide_copy[v]
+        if n.op != "hadamard":
+            for k, v in enumerate(n.inputs):
+                if v in shared_inner:
+                    if v not in narrow_copy:
+                        narrow_copy[v] = fq(rename[v], shared_inner[v],
+                                            "%d-bit requantization of %s for its other readers" % (act_bits, v))
+                    inputs[k] = narrow_copy[v]
         if _has_weight(graph, n) and n.inputs[1] not in quantized_already:
             w = graph.consts[n.inputs[1]]
             qp = _weight_qparams(w, weight_bits.pop(n.output, 8), _weight_axis(n),
