@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Accuracy and weight bytes of the digits models (examples/) calibrated
-with mixed 8/4-bit weights (python/qc/mixed_precision.py).
+with mixed 4/8/16-bit weights (python/qc/mixed_precision.py).
 
 Each float model (examples/digits_{mlp,cnn}_fp32.onnx) is calibrated on the
 64 saved calibration images (min-max, per-channel weights), with the weight
@@ -55,20 +55,22 @@ def main():
     calib = np.load(os.path.join(ROOT, "examples", "digits_calib_x.npy"))
     x = np.load(os.path.join(ROOT, "examples", "digits_test_x.npy"))
     labels = np.load(os.path.join(ROOT, "examples", "digits_test_y.npy"))
-    print("| model | weights | layers at 4 bits | weight bytes | accuracy | agreement with int8 |")
-    print("|---|---|---|---|---|---|")
+    print("| model | weights | layers at 4 bits | layers at 16 bits | weight bytes | accuracy | agreement with int8 |")
+    print("|---|---|---|---|---|---|---|")
     for name in ("mlp", "cnn"):
         g = import_model(os.path.join(ROOT, "examples", "digits_%s_fp32.onnx" % name), batch=len(calib))
-        table = mp.sensitivity(g, [calib])
+        table = mp.sensitivity(g, [calib], wide=True)
         print(mp.format_table(table, {r["name"]: 8 for r in table}), file=sys.stderr)
         float_acc = float(np.mean(np.argmax(import_model(
             os.path.join(ROOT, "examples", "digits_%s_fp32.onnx" % name), batch=len(x)).evaluate([x])[0],
             axis=1) == labels))
-        print("| %s | float | - | %d | %.2f %% | - |" % (name, 4 * sum(r["bytes8"] for r in table),
+        print("| %s | float | - | - | %d | %.2f %% | - |" % (name, 4 * sum(r["bytes8"] for r in table),
                                                      100 * float_acc))
         choices = [("all 8 bits", {r["name"]: 8 for r in table})]
         for budget in (0.02, 0.03, 0.035):
             choices.append(("error budget %g" % budget, mp.select(table, error_budget=budget)))
+        choices.append(("error budget 0.0002 (16 bits offered)", mp.select(table, error_budget=0.0002)))
+        choices.append(("all 16 bits", {r["name"]: 16 for r in table}))
         choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
         int8_pred = None
         for label, bits in choices:
@@ -86,8 +88,9 @@ def main():
             if int8_pred is None:
                 int8_pred = pred
             four = [r["name"] for r in table if bits[r["name"]] == 4]
-            print("| %s | %s | %s | %d | %.2f %% | %.2f %% |" % (
-                name, label, ", ".join(four) or "none", mp.total_bytes(table, bits),
+            wide = [r["name"] for r in table if bits[r["name"]] == 16]
+            print("| %s | %s | %s | %s | %d | %.2f %% | %.2f %% |" % (
+                name, label, ", ".join(four) or "none", ", ".join(wide) or "none", mp.total_bytes(table, bits),
                 100 * float(np.mean(pred == labels)), 100 * float(np.mean(pred == int8_pred))))
 
 

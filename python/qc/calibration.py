@@ -28,7 +28,11 @@ pool and concat): transpose, reshape and max pool keep the parameters of
 their input (--qc-fold-fake-quant moves the dequantize through them), so
 they get none. Weights (constant right operands of matmul and conv) are
 always min-max, symmetric, int8 narrow [-127, 127], per output channel by
-default (a batch_matmul by a constant 2-D weight too). Activations are
+default (a batch_matmul by a constant 2-D weight too); `weight_bits` gives
+a layer 4 bits ([-7, 7]) or 16 bits (i16 narrow [-q, q] with q <=
+32767 small enough that K * (2^act_bits - 1) * q <= 2^30: the products of
+the K-long sums keep within half the i32 accumulator, the other half is
+left to the bias; see `wide_weight_limit`). Activations are
 int8 asymmetric by default. Values already
 fake-quantized are left as they are.
 
@@ -36,7 +40,7 @@ rotate="hadamard" (--rotate=hadamard) first rotates the float graph
 (qc.rotation.rotate_hadamard, docs/Hadamard.md): the weights of matmuls and
 1x1 convolutions become Q W and their inputs get an online `hadamard` node.
 The value entering a `hadamard` is calibrated at 16 bits (the outliers it
-still holds need them; unless other ops read it too, then act_bits) and
+still holds need them; other ops reading it get an act_bits copy) and
 the rotated one at `act_bits`: the pair
 --qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8).
 """
@@ -181,6 +185,27 @@ def _has_weight(graph, node):
 
 ROTATIONS = ("none", "hadamard")
 ROTATED_INPUT_BITS = 16
+WEIGHT_BITS = (4, 8, 16)
+
+
+def wide_weight_limit(weight, axis, act_bits=8):
+    """The largest code q <= 32767 of a 16-bit weight (narrow [-q, q]) whose
+    K-long sums of products with act_bits activations keep within 2^30:
+    K * (2^act_bits - 1) * q <= 2^30, K = the weight's elements per output
+    channel (max |a - z_a| <= 2^act_bits - 1 for any zero point)."""
+    k = max(int(np.prod(weight.shape)) // max(int(weight.shape[axis]), 1), 1)
+    return min(32767, (1 << 30) // (k * ((1 << act_bits) - 1)))
+
+
+def _weight_qparams(w, bits, axis, per_channel, act_bits):
+    lo, hi = range_minmax(w, axis if per_channel else None)
+    qaxis = axis if per_channel else None
+    if bits != 16:
+        return qparams_from_range(lo, hi, bits, True, True, True, qaxis)
+    q = wide_weight_limit(w, axis, act_bits)
+    amax = np.maximum(np.maximum(-np.minimum(np.atleast_1d(lo), 0.0), np.atleast_1d(hi)), 0.0)
+    scale = np.maximum(amax / q, EPS).astype(np.float32).astype(np.float64)
+    return QParams(scale, np.zeros(scale.shape, dtype=np.int64), -q, q, 16, True, qaxis)
 
 
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
@@ -190,7 +215,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     `samples`: a list of input lists (or arrays, for one-input graphs).
     With rotate="hadamard" the copy is rotated first; its attribute
     `rotation_notes` lists the decision for each layer. `weight_bits`:
-    {layer (the matmul/conv output name): 8 or 4}, 8 for layers not named
+    {layer (the matmul/conv output name): 4, 8 or 16}, 8 for layers not named
     (qc.mixed_precision chooses it)."""
     if method not in METHODS:
         raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
@@ -200,8 +225,8 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         raise ValueError("calibration needs at least one sample")
     weight_bits = dict(weight_bits or {})
     for layer, bits in weight_bits.items():
-        if bits not in (4, 8):
-            raise ValueError("weight bits of %s: %r (8 or 4)" % (layer, bits))
+        if bits not in WEIGHT_BITS:
+            raise ValueError("weight bits of %s: %r (4, 8 or 16)" % (layer, bits))
     notes = []
     if rotate == "hadamard":
         graph, notes = rotation.rotate_hadamard(graph, rotate_block, rotate_seed)
@@ -230,17 +255,24 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
         for p in points:
             seen[p].append(record[p])
-    # A value that only feeds online rotations is quantized at 16 bits; one
-    # that other ops read too stays at act_bits for them (16-bit codes would
+    # A value that only feeds online rotations is quantized at 16 bits; the
+    # other ops reading a value must see act_bits codes (16-bit codes would
     # widen those ops: a 3x3 convolution of i16 codes may overflow its i32
     # sums). A graph input read by other ops too gets a second, 16-bit
-    # quantization of its own for the rotations (`shared_inputs`).
-    wide, shared_inputs = set(), {}
+    # quantization of its own for the rotations (`shared_inputs`); an inner
+    # value is quantized at 16 bits and requantized to act_bits for its
+    # other readers (`shared_inner`; the fold makes that a qc.requantize
+    # i16 -> i8, so its producer computes it once, at 16 bits).
+    wide, shared_inputs, shared_inner = set(), {}, {}
     producer = {n.output: n for n in graph.nodes}
+    point_set = set(points)
     for v in rotation.hadamard_inputs(graph):
         ok = all(u.op == "hadamard" for u in users.get(v, [])) and v not in graph.outputs
         if not ok and v in graph.inputs:
             shared_inputs[v] = None
+        elif not ok and v in point_set and v not in graph.outputs:
+            shared_inner[v] = None
+            wide.add(v)
         while ok and v in producer and producer[v].op in _KEEPS_PARAMS:
             v = producer[v].inputs[0]
             ok = len(users.get(v, [])) == 1 and v not in graph.outputs
@@ -256,6 +288,9 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             bits = ROTATED_INPUT_BITS
             lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
             shared_inputs[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
+        if p in shared_inner:
+            lo, hi = observe(x, method, None, act_bits, act_signed, act_symmetric, False, percentile)
+            shared_inner[p] = qparams_from_range(lo, hi, act_bits, act_signed, act_symmetric)
     # Rebuild the graph with the fake quantizations.
     out = Graph(graph.name)
     out.dynamic_batch = graph.dynamic_batch
@@ -274,7 +309,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     for p in graph.inputs:
         if p in act:
             rename[p] = fq(p, act[p], "calibration of input %s" % p)
-    wide_copy = {}
+    wide_copy, narrow_copy = {}, {}
     for n in graph.nodes:
         inputs = [rename.get(i, i) for i in n.inputs]
         if n.op == "hadamard" and shared_inputs.get(n.inputs[0]) is not None:
@@ -282,11 +317,17 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             if v not in wide_copy:
                 wide_copy[v] = fq(v, shared_inputs[v], "16-bit calibration of input %s for its rotations" % v)
             inputs[0] = wide_copy[v]
+        if n.op != "hadamard":
+            for k, v in enumerate(n.inputs):
+                if v in shared_inner:
+                    if v not in narrow_copy:
+                        narrow_copy[v] = fq(rename[v], shared_inner[v],
+                                            "%d-bit requantization of %s for its other readers" % (act_bits, v))
+                    inputs[k] = narrow_copy[v]
         if _has_weight(graph, n) and n.inputs[1] not in quantized_already:
             w = graph.consts[n.inputs[1]]
-            axis = _weight_axis(n) if per_channel_weights else None
-            lo, hi = range_minmax(w, axis)
-            qp = qparams_from_range(lo, hi, weight_bits.pop(n.output, 8), True, True, True, axis)
+            qp = _weight_qparams(w, weight_bits.pop(n.output, 8), _weight_axis(n),
+                                 per_channel_weights, act_bits)
             inputs[1] = fq(n.inputs[1], qp, "calibration of weight of %s" % n.output)
         out.nodes.append(Node(n.op, inputs, n.output, n.attrs, n.name))
         if n.output in act:
@@ -320,6 +361,9 @@ def main(argv=None):
                     help="with --mixed-precision: the largest output error increase a 4-bit layer may add")
     ap.add_argument("--size-budget", type=int,
                     help="with --mixed-precision: the weight bytes to fit in")
+    ap.add_argument("--max-weight-bits", type=int, default=8, choices=(8, 16),
+                    help="with --mixed-precision: 16 lets layers whose 8-bit weights cost too much "
+                         "go to 16 bits")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -340,11 +384,11 @@ def main(argv=None):
         bits = None
         if args.mixed_precision:
             from . import mixed_precision as mp
-            table = mp.sensitivity(graph, samples, **common)
+            table = mp.sensitivity(graph, samples, wide=args.max_weight_bits == 16, **common)
             bits = mp.select(table, args.error_budget, args.size_budget)
             print(mp.format_table(table, bits), file=sys.stderr)
-        elif args.error_budget is not None or args.size_budget is not None:
-            raise ValueError("--error-budget and --size-budget go with --mixed-precision")
+        elif args.error_budget is not None or args.size_budget is not None or args.max_weight_bits != 8:
+            raise ValueError("--error-budget, --size-budget and --max-weight-bits go with --mixed-precision")
         calibrated = calibrate(graph, samples, weight_bits=bits, **common)
         for note in calibrated.rotation_notes:
             print("qc-calibrate: rotate: %s" % note, file=sys.stderr)

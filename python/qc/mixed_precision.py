@@ -1,5 +1,5 @@
-"""Mixed precision: a weight bit width (8 or 4) per layer, chosen from each
-layer's measured sensitivity (docs/MixedPrecision.md).
+"""Mixed precision: a weight bit width (4, 8 or 16) per layer, chosen from
+each layer's measured sensitivity (docs/MixedPrecision.md).
 
     from qc import mixed_precision as mp
     table = mp.sensitivity(float_graph, samples)             # one row per layer
@@ -8,25 +8,37 @@ layer's measured sensitivity (docs/MixedPrecision.md).
     print(mp.format_table(table, bits))
 
 or `python3 -m qc.calibration model.onnx --samples x.npy --mixed-precision
---error-budget 0.01` (or `--size-budget BYTES`).
+--error-budget 0.01` (or `--size-budget BYTES`; `--max-weight-bits 16`
+lets layers go to 16 bits too).
 
 Sensitivity of a layer (a matmul or convolution with a constant weight): the
 calibrated model is run on the calibration samples with that layer alone at
 4-bit weights (symmetric, narrow [-7, 7], per output channel like the 8-bit
 ones) and every other layer at 8 bits; its error is the relative error
 ||y - y_float|| / ||y_float|| of the model outputs over all samples, and the
-sensitivity is that error minus the all-8-bit model's error.
+sensitivity is that error minus the all-8-bit model's error. With
+wide=True also the model with that layer alone at 16 bits (i16 narrow,
+range limited by the i32 accumulator: calibration.wide_weight_limit): its
+gain is the all-8-bit error minus that error, what the layer's 8-bit
+weights cost. A layer whose limit leaves no more than 8 bits is not offered
+16 bits.
 
 Selection:
-  error budget E   a layer goes to 4 bits when its sensitivity is <= E (each
-                   layer judged alone, as measured);
-  size budget B    layers go to 4 bits in the order of the least sensitivity
-                   per byte saved until the weight bytes are <= B; a budget
-                   below the all-4-bit size is an error.
+  error budget E   a layer goes to 4 bits when its sensitivity is <= E, to
+                   16 bits (wide) when its gain is > E (its 8-bit weights
+                   alone cost more than E), else 8 (each layer judged
+                   alone, as measured);
+  size budget B    every layer starts at its widest width (16 where offered,
+                   else 8); then, one step at a time, the layer whose next
+                   step down (16 -> 8 costs its gain, 8 -> 4 its
+                   sensitivity) adds the least error per byte saved steps
+                   down, until the weight bytes are <= B; a budget below the
+                   all-4-bit size is an error.
 
-Weight bytes: R * F for 8-bit weights, F * ceil(R / 2) for 4-bit ones (two
-codes per byte per output channel, the --qc-pack-weights layout); R * F the
-weight's elements, F its output channels.
+Weight bytes: R * F for 8-bit weights, 2 * R * F for 16-bit ones,
+F * ceil(R / 2) for 4-bit ones (two codes per byte per output channel, the
+--qc-pack-weights layout); R * F the weight's elements, F its output
+channels.
 """
 import numpy as np
 
@@ -42,7 +54,7 @@ def layers(graph):
 def weight_bytes(shape, bits):
     f = int(shape[-1])
     r = int(np.prod(shape)) // max(f, 1)
-    return r * f if bits == 8 else f * ((r + 1) // 2)
+    return {4: f * ((r + 1) // 2), 8: r * f, 16: 2 * r * f}[bits]
 
 
 def _outputs(graph, samples):
@@ -59,11 +71,12 @@ def _rel(got, want):
     return float(np.sqrt(num / den)) if den > 0 else float(np.sqrt(num))
 
 
-def sensitivity(graph, samples, **calibrate_args):
-    """One dict per layer: name, shape, bytes8, bytes4, error4 (model error
-    with that layer at 4 bits), delta (error4 - the all-8-bit error);
-    also returns nothing else: the all-8-bit error is in every row as base."""
-    from .calibration import calibrate
+def sensitivity(graph, samples, wide=False, **calibrate_args):
+    """One dict per layer: name, shape, bytes4/8/16, error4 (model error
+    with that layer at 4 bits), delta (error4 - the all-8-bit error), base
+    (the all-8-bit error); with wide=True error16 and gain (base - error16),
+    None where the accumulator leaves 16-bit weights no more than 8 bits."""
+    from .calibration import calibrate, wide_weight_limit, _weight_axis
     found = layers(graph)
     if not found:
         raise GraphError("mixed precision: the model has no matmul or convolution with a constant weight")
@@ -73,10 +86,28 @@ def sensitivity(graph, samples, **calibrate_args):
     for name, shape in found:
         q = calibrate(graph, samples, weight_bits={name: 4}, **calibrate_args)
         err = _rel(_outputs(q, samples), want)
-        table.append({"name": name, "shape": tuple(shape), "bytes8": weight_bytes(shape, 8),
-                      "bytes4": weight_bytes(shape, 4), "error4": err, "delta": err - base,
-                      "base": base})
+        row = {"name": name, "shape": tuple(shape), "bytes8": weight_bytes(shape, 8),
+               "bytes4": weight_bytes(shape, 4), "bytes16": weight_bytes(shape, 16),
+               "error4": err, "delta": err - base, "base": base, "error16": None, "gain": None}
+        node = next(n for n in graph.nodes if n.output == name)
+        limit = wide_weight_limit(graph.consts[node.inputs[1]], _weight_axis(node),
+                                  calibrate_args.get("act_bits", 8))
+        row["limit16"] = limit
+        if wide and limit > 127:
+            q = calibrate(graph, samples, weight_bits={name: 16}, **calibrate_args)
+            row["error16"] = _rel(_outputs(q, samples), want)
+            row["gain"] = base - row["error16"]
+        table.append(row)
     return table
+
+
+def _steps_down(row, bits):
+    """(error added, bytes saved) of the layer's next step down, or None."""
+    if bits == 16:
+        return max(row["gain"], 0.0), row["bytes16"] - row["bytes8"]
+    if bits == 8:
+        return max(row["delta"], 0.0), row["bytes8"] - row["bytes4"]
+    return None
 
 
 def select(table, error_budget=None, size_budget=None):
@@ -90,19 +121,25 @@ def select(table, error_budget=None, size_budget=None):
         for row in table:
             if row["delta"] <= error_budget:
                 bits[row["name"]] = 4
+            elif row.get("gain") is not None and row["gain"] > error_budget:
+                bits[row["name"]] = 16
         return bits
     smallest = sum(row["bytes4"] for row in table)
     if size_budget < smallest:
         raise ValueError("mixed precision: size budget %d bytes is below the all-4-bit size of the "
                          "weights (%d bytes)" % (size_budget, smallest))
-    total = sum(row["bytes8"] for row in table)
-    order = sorted(table, key=lambda r: (max(r["delta"], 0.0) / max(r["bytes8"] - r["bytes4"], 1),
-                                         r["name"]))
-    for row in order:
-        if total <= size_budget:
-            break
-        bits[row["name"]] = 4
-        total -= row["bytes8"] - row["bytes4"]
+    for row in table:
+        if row.get("gain") is not None:
+            bits[row["name"]] = 16
+    total = total_bytes(table, bits)
+    def per_byte(row):
+        added, saved = _steps_down(row, bits[row["name"]])
+        return added / max(saved, 1), row["name"]
+
+    while total > size_budget:
+        row = min((r for r in table if bits[r["name"]] > 4), key=per_byte)
+        total -= _steps_down(row, bits[row["name"]])[1]
+        bits[row["name"]] = {16: 8, 8: 4}[bits[row["name"]]]
     return bits
 
 
@@ -111,11 +148,17 @@ def total_bytes(table, bits):
 
 
 def format_table(table, bits):
-    lines = ["layer            weight shape     error at 4 bits  increase  bits  bytes"]
+    wide = any(row.get("error16") is not None for row in table)
+    lines = ["layer            weight shape     error at 4 bits  increase  bits  bytes" +
+             ("  error at 16 bits  decrease" if wide else "")]
     for row in table:
-        lines.append("%-16s %-16s %15.5f %9.5f %5d %6d" % (
+        line = "%-16s %-16s %15.5f %9.5f %5d %6d" % (
             row["name"], "x".join(str(d) for d in row["shape"]), row["error4"], row["delta"],
-            bits[row["name"]], row["bytes%d" % bits[row["name"]]]))
+            bits[row["name"]], row["bytes%d" % bits[row["name"]]])
+        if wide:
+            line += ("  %16.5f %9.5f" % (row["error16"], row["gain"]) if row["error16"] is not None
+                     else "  %16s %9s" % ("(accumulator)", "-"))
+        lines.append(line)
     lines.append("all 8 bits: error %.5f, %d bytes; chosen: %d bytes" % (
         table[0]["base"], sum(r["bytes8"] for r in table), total_bytes(table, bits)))
     return "\n".join(lines)

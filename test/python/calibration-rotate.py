@@ -25,7 +25,7 @@
 # CHECK: outliers d=256: W8A8 plain
 # CHECK: integer d=64: qc.hadamard i16 -> i8 in blocks of 64, cpu and vulkan bit-exact with the interpreter
 # CHECK: integer d=96: qc.hadamard i16 -> i8 in blocks of 32, cpu and vulkan bit-exact with the interpreter
-# CHECK: shared values: the input quantized at 8 and 16 bits, the inner one at 8
+# CHECK: shared values: the input quantized at 8 and 16 bits, the inner one at 16 and requantized to 8 for the residual; cpu and vulkan bit-exact
 # CHECK: cli: ok
 # CHECK: errors: ok
 import os
@@ -156,22 +156,37 @@ for d in (64, 96):
 
 # A rotated value that other ops read too (a residual) stays at 8 bits for
 # them: 16-bit codes would widen those ops. A graph input gets a second,
-# 16-bit quantization for its rotations; an inner value stays 8-bit for both.
+# 16-bit quantization for its rotations; an inner value is quantized at 16
+# bits and requantized to 8 for its other readers (qc.requantize i16 -> i8
+# after the fold); CPU and Vulkan bit-exact with the interpreter.
 gs = Graph("main")
 x = gs.add_input("x", (5, 16))
 r = gs.add("add", [gs.add("matmul", [x, gs.add_const(rng.standard_normal((16, 16)))]), x])
 gs.outputs = [gs.add("add", [gs.add("matmul", [r, gs.add_const(rng.standard_normal((16, 16)))]), r])]
-qg = cal.calibrate(gs, [rng.standard_normal((5, 16)).astype(np.float32)], rotate="hadamard")
+xs5 = rng.standard_normal((5, 16)).astype(np.float32)
+qg = cal.calibrate(gs, [xs5], rotate="hadamard")
 fqs = {n.output: n for n in qg.nodes if n.op == "fake_quant"}
 widths = sorted(fqs[n.inputs[0]].attrs["qparams"].bits for n in qg.nodes if n.op == "hadamard")
 x_bits = sorted(f.attrs["qparams"].bits for f in fqs.values() if f.inputs == [x])
-assert widths == [8, 16] and x_bits == [8, 16], (widths, x_bits)
-print("shared values: the input quantized at 8 and 16 bits, the inner one at 8")
+r_fq = [f for f in fqs.values() if f.inputs == [r]]
+r_narrow = [f for f in fqs.values() if f.inputs == [r_fq[0].output]]
+assert widths == [16, 16] and x_bits == [8, 16], (widths, x_bits)
+assert [f.attrs["qparams"].bits for f in r_fq + r_narrow] == [16, 8], (r_fq, r_narrow)
 src = os.path.join(work, "shared.mlir")
 with open(src, "w") as f:
     f.write(qg.to_mlir())
 subprocess.run([os.path.join(build, "bin", "qc-opt"), src, "--qc-fold-fake-quant=allow-float=false",
                 "-o", src + ".folded"], check=True)
+text = open(src + ".folded").read()
+requants = [line for line in text.splitlines() if "qc.requantize" in line]
+assert any("i16:f32" in q.split("->")[0] and "i8:f32" in q.split("->")[1] for q in requants), requants
+(want,), inexact = interpreter.run_file(src + ".folded", [xs5], build)
+assert not inexact, inexact
+for target in ("cpu", "vulkan"):
+    got = qc.compile(text, pipeline=None, target=target)(xs5)
+    assert got.tobytes() == want.tobytes(), (target, np.abs(got - want).max())
+print("shared values: the input quantized at 8 and 16 bits, the inner one at 16 and requantized "
+      "to 8 for the residual; cpu and vulkan bit-exact")
 
 # 4. The command line on an ONNX MatMul, and bad options.
 w = numpy_helper.from_array(rng.standard_normal((32, 8)).astype(np.float32), "w")

@@ -7,7 +7,11 @@
 #  2. the chosen model (int4 first layer, int8 second) folds integer-only,
 #     --qc-pack-weights packs exactly the 4-bit weight, and the compiled CPU
 #     code equals the numpy interpreter of the folded model bit for bit;
-#  3. the command line prints the table; bad budgets and bits are errors.
+#  3. the command line prints the table; bad budgets and bits are errors;
+#  4. 16-bit weights (wide=True): the 16-bit row of the table, the size
+#     budget stepping down from 16 bits, the i16 weight range limited by the
+#     i32 accumulator, and models mixing int4 (packed), int8 and int16
+#     weights (MLP 4/16, CNN 4/16/8) bit-exact on the CPU and on Vulkan.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t 2>&1 | FileCheck %s
 # CHECK: layer            weight shape     error at 4 bits  increase  bits  bytes
@@ -18,6 +22,12 @@
 # CHECK: compiled: 1 int4 weight packed two per byte, cpu == interpreter on 256 images
 # CHECK: cli: table printed, 1 i4 weight type
 # CHECK: errors: ok
+# CHECK: wide: layer            weight shape     error at 4 bits  increase  bits  bytes  error at 16 bits  decrease
+# CHECK: wide: size budget 3000: 8 and 16 bits, 2688 bytes; limits 32767 (K=64) and 16448 (K=256)
+# CHECK: wide: K=40000: 16 bits not offered (limit 105), (accumulator) in the table
+# CHECK: wide: cli: 1 i16 weight type
+# CHECK: wide: mlp bits 4 16: cpu and vulkan == interpreter
+# CHECK: wide: cnn bits 4 16 8: cpu and vulkan == interpreter
 import os
 import subprocess
 import sys
@@ -90,10 +100,59 @@ r = subprocess.run(cmd, capture_output=True, text=True)
 assert r.returncode == 1 and "give one of error_budget and size_budget" in r.stderr, r.stderr
 r = subprocess.run(cmd[:-1] + ["--error-budget", "0.1"], capture_output=True, text=True)
 assert r.returncode == 1 and "go with --mixed-precision" in r.stderr, r.stderr
-for bad, msg in (({first["name"]: 2}, "(8 or 4)"), ({"nope": 4}, "nope: no such layer")):
+for bad, msg in (({first["name"]: 2}, "(4, 8 or 16)"), ({"nope": 4}, "nope: no such layer")):
     try:
         cal.calibrate(g, [calib], weight_bits=bad)
         raise AssertionError("accepted %s" % bad)
     except ValueError as e:
         assert msg in str(e), e
 print("errors: ok")
+
+# 4. 16-bit weights.
+wide = mp.sensitivity(g, [calib], wide=True)
+assert all(r["error16"] is not None and abs(r["gain"]) < 0.005 for r in wide), wide
+print("wide: " + mp.format_table(wide, mp.select(wide, error_budget=0.03)).splitlines()[0])
+pick = mp.select(wide, size_budget=3000)
+assert pick == {first["name"]: 8, second["name"]: 16}, pick
+assert mp.select(wide, size_budget=10 ** 6) == {first["name"]: 16, second["name"]: 16}
+assert mp.select(wide, size_budget=2368) == {first["name"]: 8, second["name"]: 8}
+limits = (cal.wide_weight_limit(np.zeros((64, 32)), 1), cal.wide_weight_limit(np.zeros((256, 10)), 1))
+assert limits == (32767, (1 << 30) // (256 * 255)), limits
+print("wide: size budget 3000: 8 and 16 bits, %d bytes; limits %d (K=64) and %d (K=256)" % (
+    mp.total_bytes(wide, pick), limits[0], limits[1]))
+# A layer whose accumulator leaves 16-bit weights no more than 8 bits
+# (K * 255 * q <= 2^30: q = 105 at K = 40000) is not offered 16 bits.
+from qc.graph import Graph  # noqa: E402
+gk = Graph("main")
+gk.outputs = [gk.add("matmul", [gk.add_input("x", (2, 40000)),
+                                gk.add_const(np.random.default_rng(0).standard_normal((40000, 3)))])]
+long_k = mp.sensitivity(gk, [np.random.default_rng(1).standard_normal((2, 40000)).astype(np.float32)],
+                        wide=True)
+assert long_k[0]["error16"] is None and long_k[0]["limit16"] == 105, long_k
+assert mp.select(long_k, size_budget=10 ** 6) == {long_k[0]["name"]: 8}
+wide_long = dict(long_k[0], name="other", error16=0.0, gain=0.0)
+assert "(accumulator)" in mp.format_table([wide_long, long_k[0]], {"other": 8, long_k[0]["name"]: 8})
+print("wide: K=40000: 16 bits not offered (limit %d), (accumulator) in the table" % long_k[0]["limit16"])
+r = subprocess.run(cmd + ["--max-weight-bits", "16", "--size-budget", "3000"], capture_output=True, text=True)
+assert r.returncode == 0 and "error at 16 bits" in r.stderr, r.stderr
+print("wide: cli: %d i16 weight type" % r.stdout.count("i16<-32767:32767>:f32:1, {"))
+r = subprocess.run(cmd[:-1] + ["--max-weight-bits", "16"], capture_output=True, text=True)
+assert r.returncode == 1 and "go with --mixed-precision" in r.stderr, r.stderr
+for net, chosen in (("mlp", (4, 16)), ("cnn", (4, 16, 8))):
+    gn = import_model(os.path.join(root, "examples", "digits_%s_fp32.onnx" % net), batch=len(calib))
+    bits = {name: b for (name, _), b in zip(mp.layers(gn), chosen)}
+    src = os.path.join(work, "wide_%s.mlir" % net)
+    with open(src, "w") as f:
+        f.write(cal.calibrate(gn, [calib], weight_bits=bits).to_mlir())
+    folded = src + ".folded.mlir"
+    subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false", "-o", folded], check=True)
+    text = open(folded).read()
+    assert "i16<-32767:32767>:f32" in text and "i4<-7:7>:f32" in text, net
+    packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
+                            capture_output=True, text=True, check=True)
+    assert packed.stderr.count("int4 weight packed two per byte") == 1, packed.stderr
+    want = interpreter.run_file(folded, [x[:len(calib)]], build)[0][0]
+    for target in ("cpu", "vulkan"):
+        got = qc.compile(packed.stdout, pipeline=None, target=target)(x[:len(calib)])
+        assert got.tobytes() == want.tobytes(), (net, target)
+    print("wide: %s bits %s: cpu and vulkan == interpreter" % (net, " ".join(map(str, chosen))))

@@ -12,6 +12,7 @@
 // docs/Hadamard.md has the rule and the measurements.
 //
 //===----------------------------------------------------------------------===//
+#include "ConstantWeights.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -39,7 +40,7 @@ constexpr StringLiteral kOverrideAttr = "qc.hadamard_rotate";
 /// A float linear layer whose reduction dimension can be rotated.
 struct Layer {
   Operation *op;
-  arith::ConstantOp weight;
+  ConstantWeight weight;
   /// Weight as [K, N] rows x cols (a 1x1 filter [1, 1, C, F] is [C, F]).
   int64_t k = 0, n = 0;
   std::vector<double> w;
@@ -66,29 +67,26 @@ std::optional<Layer> matchLayer(Operation *op, std::string &why) {
     return std::nullopt;
   }
   auto linalgOp = cast<linalg::LinalgOp>(op);
-  Value weight = linalgOp.getDpsInputs()[1];
-  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  auto type = dyn_cast<RankedTensorType>(linalgOp.getDpsInputs()[1].getType());
   if (!type || !isa<FloatType>(type.getElementType()))
     return std::nullopt;
-  if (isa_and_nonnull<FakeQuantOp>(weight.getDefiningOp()) ||
+  if (isa_and_nonnull<FakeQuantOp>(linalgOp.getDpsInputs()[1].getDefiningOp()) ||
       isa_and_nonnull<FakeQuantOp>(linalgOp.getDpsInputs()[0].getDefiningOp())) {
     why = "already fake-quantized: rotate the float model before "
           "calibrating it";
     return std::nullopt;
   }
-  auto constant = weight.getDefiningOp<arith::ConstantOp>();
-  auto values = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
-                         : DenseElementsAttr();
-  if (!values || !type.hasStaticShape()) {
+  std::optional<ConstantWeight> weight = matchConstantWeight(op, 1);
+  if (!weight) {
     why = "the weight is not a constant";
     return std::nullopt;
   }
   Layer layer;
   layer.op = op;
-  layer.weight = constant;
+  layer.weight = *weight;
   layer.n = type.getShape().back();
   layer.k = type.getNumElements() / std::max<int64_t>(layer.n, 1);
-  for (const APFloat &v : values.getValues<APFloat>()) {
+  for (const APFloat &v : weight->values.getValues<APFloat>()) {
     bool lost;
     APFloat d = v;
     d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
@@ -249,7 +247,7 @@ struct HadamardRotatePass final
 
     for (Layer &layer : layers) {
       OpBuilder builder(layer.op);
-      auto type = cast<RankedTensorType>(layer.weight.getType());
+      auto type = cast<RankedTensorType>(layer.weight.constant.getType());
       auto floatType = cast<FloatType>(type.getElementType());
       SmallVector<APFloat> elems;
       for (double v : layer.w) {
@@ -259,11 +257,7 @@ struct HadamardRotatePass final
                   &lost);
         elems.push_back(f);
       }
-      auto constant = arith::ConstantOp::create(
-          builder, layer.weight.getLoc(), DenseElementsAttr::get(type, elems));
-      layer.op->setOperand(1, constant);
-      if (layer.weight->use_empty())
-        layer.weight->erase();
+      replaceConstantWeight(layer.weight, DenseElementsAttr::get(type, elems));
       int64_t negated = llvm::count(layer.negate, true);
       InFlightDiagnostic remark = layer.op->emitRemark();
       remark << "qc-hadamard-rotate: reduction dimension " << layer.k

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Mixed 4/8/16-bit weights (python/qc/mixed_precision.py) on a float zoo
+model (examples/zoo, random weights, `test` size, batch 4): weight bytes,
+the relative error of the compiled integer model's output against the
+float model, and the agreement of the argmax over the last axis (per
+image; per token for BERT's [batch, seq, d]) with the float model and with
+the all-8-bit model. ResNet-18's 11.7 M weights take minutes per compile on
+a loaded 2-core machine; bert_layer (the default) runs in a few minutes.
+
+Calibration: 2 batches of the zoo's N(0, 1) inputs (seeds 1, 2), min-max,
+per-channel weights; the sensitivity table (wide=True: 4- and 16-bit rows)
+on them. Evaluation: 4 other batches (seeds 3..6, 16 inputs). Each choice
+is folded integer-only, lowered, packed (--qc-pack-weights: the 4-bit
+weights two per byte) and run by qc.compile on the CPU, checked bit for bit
+against the numpy interpreter; with --vulkan the first row that mixes
+widths also on Vulkan (lavapipe), bit for bit too. --table FILE keeps the
+sensitivity table (json) between runs (it is the slow part: two
+calibrations and evaluations per layer).
+
+  benchmarks/mixed_precision_zoo.py --build build [--model bert_layer] [--vulkan] [--table t.json]
+
+Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    parser.add_argument("--model", default="bert_layer")
+    parser.add_argument("--vulkan", action="store_true")
+    parser.add_argument("--table", help="json file: read the sensitivity table from it if it exists, "
+                                        "else write it there")
+    args = parser.parse_args()
+    os.environ["QC_BUILD_DIR"] = args.build
+    import onnx
+    import torch
+    import export
+    import models
+    import qc
+    from mixed_precision_digits import compile_mixed
+    from qc import calibration as cal
+    from qc import interpreter
+    from qc import mixed_precision as mp
+    from qc.importers.onnx import import_model
+    torch.set_num_threads(1)
+    work = tempfile.mkdtemp(prefix="qc-mixed-zoo-")
+    name = args.model
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(export.to_onnx(models.float_model(name, "test"), name, "test", batch=4), path)
+    g = import_model(path, batch=4)
+    calib = [models.random_inputs(name, "test", 4, s).numpy() for s in (1, 2)]
+    evals = [models.random_inputs(name, "test", 4, s).numpy() for s in (3, 4, 5, 6)]
+    y = np.concatenate([g.evaluate([x])[0] for x in evals]).astype(np.float64)
+    if args.table and os.path.exists(args.table):
+        table = json.load(open(args.table))
+    else:
+        table = mp.sensitivity(g, [[x] for x in calib], wide=True)
+        if args.table:
+            json.dump(table, open(args.table, "w"))
+    all8 = {r["name"]: 8 for r in table}
+    print(mp.format_table(table, all8), file=sys.stderr)
+    b8 = mp.total_bytes(table, all8)
+    choices = [("all 8 bits", all8)]
+    for budget in (0.0001, 0.001):
+        choices.append(("error budget %g" % budget, mp.select(table, error_budget=budget)))
+    for frac in (2.0, 0.75):
+        choices.append(("size budget %d %% of int8" % (100 * frac),
+                        mp.select(table, size_budget=int(frac * b8))))
+    choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
+    header = "| %s weights | 4 / 8 / 16-bit layers | weight bytes | error vs float | argmax = float | " \
+             "argmax = int8 |%s" % (name, " Vulkan |" if args.vulkan else "")
+    print(header)
+    print("|---|---|---|---|---|---|%s" % ("---|" if args.vulkan else ""))
+    print("| float | - | %d | - | - | - |%s" % (4 * b8, " - |" if args.vulkan else ""))
+    int8_pred = None
+    for label, bits in choices:
+        q = cal.calibrate(g, [[x] for x in calib], weight_bits=bits)
+        folded, exe, remarks = compile_mixed(q, args.build, work, label.replace(" ", "_").replace("%", ""))
+        got = np.concatenate([exe(x) for x in evals])
+        want = np.concatenate([interpreter.run_file(folded, [x], args.build)[0][0] for x in evals])
+        assert got.tobytes() == want.tobytes(), (label, "not bit-exact")
+        vk = ""
+        if args.vulkan and len(set(bits.values())) > 1:
+            args.vulkan = False
+            import subprocess
+            lowered = subprocess.run([os.path.join(args.build, "bin", "qc-opt"), folded, "--qc-lower-to-linalg",
+                                      "--qc-pack-weights"], capture_output=True, text=True, check=True).stdout
+            vexe = qc.compile(lowered, pipeline=None, target="vulkan")
+            assert np.concatenate([vexe(x) for x in evals]).tobytes() == want.tobytes(), (label, "vulkan")
+            vk = " bit-exact |"
+        elif "Vulkan" in header:
+            vk = " - |"
+        pred = np.argmax(got, axis=-1).reshape(-1)
+        if int8_pred is None:
+            int8_pred = pred
+        counts = "%d / %d / %d" % tuple(sum(b == w for b in bits.values()) for w in (4, 8, 16))
+        print("| %s | %s | %d | %.4f | %.1f %% | %.1f %% |%s" % (
+            label, counts, mp.total_bytes(table, bits), np.linalg.norm(got - y) / np.linalg.norm(y),
+            100 * np.mean(pred == np.argmax(y, axis=-1).reshape(-1)),
+            100 * np.mean(pred == int8_pred), vk), flush=True)
+
+
+if __name__ == "__main__":
+    main()
