@@ -265,3 +265,7 @@ class ConvInteger:
 
 
 OPS.update({"matmul_integer": MatmulInteger(), "conv_integer": ConvInteger()})
+
+from .graph_move import OPS as _MOVE_OPS  # noqa: E402  (slice, upsample, pad_codes)
+
+OPS.update(_MOVE_OPS)

@@ -10,7 +10,10 @@
 # NAME: func.func @digits(%arg0: tensor<4x3xf32>) -> tensor<4x2xf32>
 #
 # RUN: not %python -m qc.importers.onnx %t/unsupported.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=UNSUP
-# UNSUP: qc-import-onnx: error: node 'my_resize' (Resize): unsupported operator 'Resize'
+# UNSUP: qc-import-onnx: error: node 'my_einsum' (Einsum): unsupported operator 'Einsum'
+# RUN: not test -e %t/out.mlir
+# RUN: not %python -m qc.importers.onnx %t/resize_cubic.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RESIZE
+# RESIZE: qc-import-onnx: error: node 'my_resize' (Resize): mode 'cubic' is not supported: qc imports Resize in mode 'nearest' with integer scales
 # RUN: not test -e %t/out.mlir
 # RUN: not %python -m qc.importers.onnx %t/notonnx.onnx 2>&1 | FileCheck %s --check-prefix=BADFILE
 # BADFILE: qc-import-onnx: error: cannot read ONNX model '{{.*}}notonnx.onnx'
@@ -158,7 +161,9 @@ save("ok", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"]),
             helper.make_node("MatMul", ["d", "w"], ["y"])],
      dict(qinit, w=np.ones((3, 2), np.float32)), [vi("x", ["batch", 3])], [vi("y", ["batch", 2])])
-save("unsupported", [helper.make_node("Resize", ["x", "", "scales"], ["y"], name="my_resize", mode="cubic")],
+save("unsupported", [helper.make_node("Einsum", ["x"], ["y"], name="my_einsum", equation="ij->ji")],
+     {}, [vi("x", [2, 2])], [vi("y", [2, 2])])
+save("resize_cubic", [helper.make_node("Resize", ["x", "", "scales"], ["y"], name="my_resize", mode="cubic")],
      {"scales": np.array([1, 1, 2, 2], np.float32)}, [vi("x", [1, 1, 2, 2])], [vi("y", [1, 1, 4, 4])])
 with open(os.path.join(out, "notonnx.onnx"), "w") as f:
     f.write("this is not a protobuf\n" * 10)

@@ -26,6 +26,7 @@ import numpy as np
 from ..graph import GraphError
 from .common import FALLBACK_NAME, Builder, ImportError_, Tensor, entry_name
 from .onnx_integer import IntegerOps, _Int32
+from .onnx_move import MoveOps
 from .onnx_ops import FloatOps, fold_constant
 from .onnx_read import read_attrs, read_tensor
 from .onnx_quant import QuantOps, _IntConst, _IntInput, _NonFinite, _Quantized, where as _where
@@ -111,7 +112,7 @@ def _type_name(elem_type):
         else str(elem_type)
 
 
-class OnnxImporter(FloatOps, QuantOps, IntegerOps):
+class OnnxImporter(FloatOps, QuantOps, IntegerOps, MoveOps):
     def __init__(self, model, batch=1, name=None, quantized_io=False):
         self.model = model
         self.quantized_io = quantized_io
@@ -178,6 +179,10 @@ class OnnxImporter(FloatOps, QuantOps, IntegerOps):
         if self.quantized_io:
             self.model = quantized_io(self.model)
         g = self.model.graph
+        self.consumers, self.graph_outputs = {}, {o.name for o in g.output}
+        for node in g.node:
+            for i in node.input:
+                self.consumers.setdefault(i, []).append(node)
         declared = _declared_shapes(g)
         for i in g.initializer:
             self.env[i.name] = self._from_array(read_tensor(i, "initializer '%s'" % i.name), i.name)
