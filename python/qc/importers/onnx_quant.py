@@ -385,14 +385,14 @@ class QuantOps:
         if a.get("channels_last", 0):
             raise ImportError_("%s: channels_last=1 is not supported" % where(node))
         x = self._read_quantized(node.input[0], node, 1)[0]
-        y = self._global_average(x, node)
+        y = self._global_average(x, node, self._params_at(node, 3, 1, 4))
         return self._quantize_result(y, node, 3, 4)
 
     def _op_QLinearAveragePool(self, node, a):
         if a.get("channels_last", 0):
             raise ImportError_("%s: channels_last=1 is not supported" % where(node))
         x = self._read_quantized(node.input[0], node, 1)[0]
-        y = self._pool(node, a, "avg_pool", x)
+        y = self._pool(node, a, "avg_pool", x, self._params_at(node, 3, 1, 4))
         return self._quantize_result(y, node, 3, 4)
 
     def _op_QLinearSigmoid(self, node, a):
