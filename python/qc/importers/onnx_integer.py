@@ -19,7 +19,8 @@ import numpy as np
 
 from ..graph import QParams
 from ..graph_quant import i32_params
-from .common import ImportError_
+from .common import ImportError_, Tensor
+from .onnx_ops import _positive
 from .onnx_quant import _IntConst, _IntInput, _Quantized, where
 
 
@@ -67,7 +68,6 @@ class IntegerOps:
                 qp = QParams(1.0, 0, info.min if v.range is None else v.range[0],
                              info.max if v.range is None else v.range[1], 8, v.dtype == np.int8)
                 v.bound = (qp, self.b.quantized_input(v.name, v.shape, qp, where(node)))
-            from .common import Tensor
             return "value", v.dtype, v.shape, (Tensor(v.name, v.shape), v.bound[0])
         if isinstance(v, _Quantized):
             if v.clamp is not None:
@@ -132,7 +132,6 @@ class IntegerOps:
         if groups < 1 or c % groups or f % groups or cg != c // groups:
             raise ImportError_("%s: weight %s does not match %d input channels with group %d" % (
                 where(node), list(ws), c, groups))
-        from .onnx_ops import _positive
         strides = _positive(node, "strides", a.get("strides", [1, 1]))
         dil = _positive(node, "dilations", a.get("dilations", [1, 1]))
         if "kernel_shape" in a and [int(k) for k in a["kernel_shape"]] != [kh, kw]:
