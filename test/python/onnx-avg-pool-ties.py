@@ -18,20 +18,19 @@
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: avg-pool ties: 8 models bit-exact with ONNX Runtime
 import os
-import subprocess
 import sys
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 import qc.reference as ref
-from qc.importers.onnx import import_model
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "ort"))
 from ort import run_ort  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from qc_test_util import run_qc as qc_run  # noqa: E402
 
 out = sys.argv[1]
-build = os.environ["QC_BUILD_DIR"]
 rng = np.random.default_rng(7)
 
 
@@ -75,19 +74,10 @@ for i, (kind, shape, dtype, s, z, window) in enumerate(CASES):
     x = rng.integers(lo, hi + 1, size=shape).astype(np.uint8 if dtype == U8 else np.int8)
     ort = run_ort(m, {"x": x})[0]["y"]
 
-    base = os.path.join(out, name)
-    with open(base + ".mlir", "w") as f:
-        f.write(import_model(m).to_mlir())
-    subprocess.run([os.path.join(build, "bin", "qc-opt"), base + ".mlir", "--qc-fold-fake-quant", "-o",
-                    base + "_folded.mlir"], check=True)
-    with open(base + "_folded.mlir") as f:
-        folded = f.read()
-    assert "qc.avg_pool2d" in folded and "rounding <half_even>" in folded and "linalg" not in folded, (
-        name, folded)
-    np.save(base + "_x.npy", x)
-    subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=cpu", base + "_folded.mlir", "--input",
-                    base + "_x.npy", "--output", base + "_y.npy"], check=True)
-    got = np.load(base + "_y.npy")
+    def check(folded, name=name):
+        assert "qc.avg_pool2d" in folded and "rounding <half_even>" in folded and "linalg" not in folded, (
+            name, folded)
+    got = qc_run(m, [x], os.path.join(out, name), check=check)[0]
     assert got.dtype == ort.dtype and got.shape == ort.shape, (name, got.dtype, got.shape, ort.shape)
     assert np.array_equal(got, ort), (name, "qc vs ORT", int((got != ort).sum()), got.size)
 

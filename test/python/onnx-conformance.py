@@ -30,9 +30,6 @@ DATA_INPUTS = {"QuantizeLinear": {"x"}, "DequantizeLinear": {"x"}, "QLinearMatMu
                "QLinearConv": {"x"}, "MatMulInteger": {"A", "B"}, "ConvInteger": {"x"},
                "DynamicQuantizeLinear": {"x"}}
 UNSUPPORTED = {
-    "test_matmulinteger": "unsupported operator 'MatMulInteger'",
-    "test_convinteger_without_padding": "unsupported operator 'ConvInteger'",
-    "test_convinteger_with_padding": "unsupported operator 'ConvInteger'",
     "test_dynamicquantizelinear": "unsupported operator 'DynamicQuantizeLinear'",
     "test_dynamicquantizelinear_max_adjusted": "unsupported operator 'DynamicQuantizeLinear'",
     "test_dynamicquantizelinear_min_adjusted": "unsupported operator 'DynamicQuantizeLinear'",
@@ -88,4 +85,4 @@ for case in _NodeTestCases:
     passed.append(case.name)
 print("conformance: %d passed on CPU and Vulkan (%s); %d refused (%s)" % (
     len(passed), ", ".join(passed), len(refused), ", ".join(refused)))
-assert len(passed) == 7 and len(refused) == len(UNSUPPORTED), (passed, refused)
+assert len(passed) == 10 and len(refused) == len(UNSUPPORTED), (passed, refused)

@@ -9,7 +9,6 @@
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: grouped conv: 3 quantized models bit-exact with ONNX Runtime, float within 1e-5
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -19,9 +18,10 @@ from qc.importers.onnx import import_model
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "ort"))
 from ort import run_ort  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from qc_test_util import run_qc as qc_run  # noqa: E402
 
 out = sys.argv[1]
-build = os.environ["QC_BUILD_DIR"]
 rng = np.random.default_rng(11)
 
 
@@ -53,19 +53,9 @@ def qlinear(c, f, groups, k, hw, strides, pads, qdq):
 
 
 def run_qc(m, x, name):
-    base = os.path.join(out, name)
-    with open(base + ".mlir", "w") as f:
-        f.write(import_model(m).to_mlir())
-    subprocess.run([os.path.join(build, "bin", "qc-opt"), base + ".mlir",
-                    "--qc-fold-fake-quant=profile=single_round allow-float=false", "-o", base + "_folded.mlir"],
-                   check=True)
-    with open(base + "_folded.mlir") as f:
-        folded = f.read()
-    assert "qc.conv2d" in folded and "linalg" not in folded, (name, folded)
-    np.save(base + "_x.npy", x)
-    subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=cpu", base + "_folded.mlir", "--input",
-                    base + "_x.npy", "--output", base + "_y.npy"], check=True)
-    return np.load(base + "_y.npy")
+    def check(folded):
+        assert "qc.conv2d" in folded and "linalg" not in folded, (name, folded)
+    return qc_run(m, [x], os.path.join(out, name), "profile=single_round allow-float=false", check)[0]
 
 
 cases = [("qlinear_g2", 4, 6, 2, 3, [5, 6], (1, 1), (1, 1, 1, 1), False),

@@ -10,7 +10,10 @@
 # NAME: func.func @digits(%arg0: tensor<4x3xf32>) -> tensor<4x2xf32>
 #
 # RUN: not %python -m qc.importers.onnx %t/unsupported.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=UNSUP
-# UNSUP: qc-import-onnx: error: node 'my_resize' (Resize): unsupported operator 'Resize'
+# UNSUP: qc-import-onnx: error: node 'my_einsum' (Einsum): unsupported operator 'Einsum'
+# RUN: not test -e %t/out.mlir
+# RUN: not %python -m qc.importers.onnx %t/resize_cubic.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RESIZE
+# RESIZE: qc-import-onnx: error: node 'my_resize' (Resize): mode 'cubic' is not supported: qc imports Resize in mode 'nearest' with integer scales
 # RUN: not test -e %t/out.mlir
 # RUN: not %python -m qc.importers.onnx %t/notonnx.onnx 2>&1 | FileCheck %s --check-prefix=BADFILE
 # BADFILE: qc-import-onnx: error: cannot read ONNX model '{{.*}}notonnx.onnx'
@@ -113,6 +116,12 @@
 # FULLOUT: qc-import-onnx: error: cannot write the output to stdout: No space left on device
 # FULLOUT-NOT: Traceback
 # A file system that refuses the write half-way (a file size limit) leaves no file behind:
+# RUN: not %python -m qc.importers.onnx %t/int32_use.onnx 2>&1 | FileCheck %s --check-prefix=INT32USE
+# INT32USE: error: node 'cast' (Cast): input 'acc' is the int32 result of node 'mmi' (MatMulInteger); qc returns it as a graph output but computes nothing on it
+# RUN: not %python -m qc.importers.onnx %t/int_zp_input.onnx 2>&1 | FileCheck %s --check-prefix=INTZP
+# INTZP: error: node 'mmi' (MatMulInteger): the A zero point 'az' must be an integer constant (a run-time zero point, e.g. from DynamicQuantizeLinear, is not supported)
+# RUN: not %python -m qc.importers.onnx %t/dynamic_quant.onnx 2>&1 | FileCheck %s --check-prefix=DYNQ
+# DYNQ: error: node 'dql' (DynamicQuantizeLinear): unsupported operator 'DynamicQuantizeLinear': dynamic quantization computes the scale and zero point at run time {{.*}} quantize the model statically
 # RUN: not %python %s --file-size-limit 2048 %t/big.onnx %t/big.mlir 2>&1 | FileCheck %s --check-prefix=FSIZE
 # FSIZE: qc-import-onnx: error: cannot write '{{.*}}big.mlir': File too large (nothing was written)
 # RUN: not test -e %t/big.mlir
@@ -152,7 +161,9 @@ save("ok", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"]),
             helper.make_node("MatMul", ["d", "w"], ["y"])],
      dict(qinit, w=np.ones((3, 2), np.float32)), [vi("x", ["batch", 3])], [vi("y", ["batch", 2])])
-save("unsupported", [helper.make_node("Resize", ["x", "", "scales"], ["y"], name="my_resize", mode="cubic")],
+save("unsupported", [helper.make_node("Einsum", ["x"], ["y"], name="my_einsum", equation="ij->ji")],
+     {}, [vi("x", [2, 2])], [vi("y", [2, 2])])
+save("resize_cubic", [helper.make_node("Resize", ["x", "", "scales"], ["y"], name="my_resize", mode="cubic")],
      {"scales": np.array([1, 1, 2, 2], np.float32)}, [vi("x", [1, 1, 2, 2])], [vi("y", [1, 1, 4, 4])])
 with open(os.path.join(out, "notonnx.onnx"), "w") as f:
     f.write("this is not a protobuf\n" * 10)
@@ -241,3 +252,12 @@ for name, op, attrs in (("pool_pad", "MaxPool", dict(kernel_shape=[2, 2], pads=[
          [vi("y", [1, 1, 1, 1])])
 save("conv_dil", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", dilations=[-1, 1])],
      {"w": np.ones((1, 1, 1, 1), np.float32)}, [vi("x", [1, 1, 3, 3])], [vi("y", [1, 1, 1, 1])])
+u8 = TensorProto.UINT8
+save("int32_use", [helper.make_node("MatMulInteger", ["a", "b"], ["acc"], name="mmi"),
+                   helper.make_node("Cast", ["acc"], ["y"], name="cast", to=TensorProto.FLOAT)],
+     {"b": np.ones((3, 2), np.uint8)}, [vi("a", [2, 3], u8)], [vi("y", [2, 2])])
+save("int_zp_input", [helper.make_node("MatMulInteger", ["a", "b", "az"], ["y"], name="mmi")],
+     {"b": np.ones((3, 2), np.uint8)}, [vi("a", [2, 3], u8), vi("az", [], u8)], [vi("y", [2, 2], TensorProto.INT32)])
+save("dynamic_quant", [helper.make_node("DynamicQuantizeLinear", ["x"], ["q", "s", "z"], name="dql"),
+                       helper.make_node("MatMulInteger", ["q", "b", "z"], ["y"], name="mmi")],
+     {"b": np.ones((3, 2), np.uint8)}, [vi("x", [2, 3])], [vi("y", [2, 2], TensorProto.INT32)])

@@ -11,7 +11,8 @@ arguments and quantized graph outputs qc.quantize results. Before the import,
 onnx_rewrite fuses the decompositions exporters write (LayerNorm, Erf-GELU,
 hardswish) and folds BatchNormalization into the convolution before it.
 
-Handlers: onnx_ops.py (float operators), onnx_quant.py (quantization).
+Handlers: onnx_ops.py (float operators), onnx_quant.py (quantization),
+onnx_integer.py (MatMulInteger, ConvInteger: exact int32 results).
 Convolutions and pools run NHWC: see importers/common.py and
 docs/Importers.md. Anything the importer cannot represent is an error that
 names the node and says what to do; never a traceback.
@@ -24,6 +25,8 @@ import numpy as np
 
 from ..graph import GraphError
 from .common import FALLBACK_NAME, Builder, ImportError_, Tensor, entry_name
+from .onnx_integer import IntegerOps, _Int32
+from .onnx_move import MoveOps
 from .onnx_ops import FloatOps, fold_constant
 from .onnx_read import read_attrs, read_tensor
 from .onnx_quant import QuantOps, _IntConst, _IntInput, _NonFinite, _Quantized, where as _where
@@ -35,6 +38,13 @@ DOMAIN_OPS = {"com.microsoft": {"QLinearAdd", "QLinearMul", "QLinearGlobalAverag
                                 "QLinearConcat",
                                 "QLinearSigmoid", "Gelu"},
               "ai.qc": {"Gelu"}}
+# Operators refused with the reason and what to do instead.
+REFUSED = {
+    "DynamicQuantizeLinear": "dynamic quantization computes the scale and zero point at run time from the "
+                             "tensor's min and max; qc compiles fixed quantization parameters: quantize the model "
+                             "statically (QDQ with calibrated activation parameters, e.g. onnxruntime.quantization."
+                             "quantize_static, or torch's prepare_fx/convert_fx) and import that",
+}
 
 
 def check_model(model):
@@ -77,7 +87,7 @@ def _shape_of(value):
         return value.shape
     if isinstance(value, _Quantized):
         return value.src.shape
-    if isinstance(value, _IntInput):
+    if isinstance(value, (_IntInput, _Int32)):
         return value.shape
     return None
 
@@ -102,7 +112,7 @@ def _type_name(elem_type):
         else str(elem_type)
 
 
-class OnnxImporter(FloatOps, QuantOps):
+class OnnxImporter(FloatOps, QuantOps, IntegerOps, MoveOps):
     def __init__(self, model, batch=1, name=None, quantized_io=False):
         self.model = model
         self.quantized_io = quantized_io
@@ -133,6 +143,10 @@ class OnnxImporter(FloatOps, QuantOps):
         if isinstance(v, _IntInput):
             raise ImportError_("%s: input '%s' is an integer graph input (%s); only DequantizeLinear and "
                                "QLinear/integer operators may read it" % (_where(node), name, v.dtype))
+        if isinstance(v, _Int32):
+            raise ImportError_("%s: input '%s' is the int32 result of %s; qc returns it as a graph output but "
+                               "computes nothing on it (a Cast to float and a multiply by a run-time scale is "
+                               "dynamic quantization, not supported)" % (_where(node), name, _where(v.node)))
         if isinstance(v, _IntConst):
             if v.array.dtype.kind in "iub" and node.op_type in ("Add", "Mul", "Sub", "Div", "MatMul", "Gemm",
                                                                "Conv", "Concat"):
@@ -165,6 +179,10 @@ class OnnxImporter(FloatOps, QuantOps):
         if self.quantized_io:
             self.model = quantized_io(self.model)
         g = self.model.graph
+        self.consumers, self.graph_outputs = {}, {o.name for o in g.output}
+        for node in g.node:
+            for i in node.input:
+                self.consumers.setdefault(i, []).append(node)
         declared = _declared_shapes(g)
         for i in g.initializer:
             self.env[i.name] = self._from_array(read_tensor(i, "initializer '%s'" % i.name), i.name)
@@ -178,6 +196,9 @@ class OnnxImporter(FloatOps, QuantOps):
         for node in g.node:
             allowed = DOMAIN_OPS.get(node.domain, set()) if node.domain not in ("", "ai.onnx") else None
             handler = getattr(self, "_op_" + node.op_type, None)
+            if node.op_type in REFUSED and allowed is None:
+                raise ImportError_("%s: unsupported operator '%s': %s" % (_where(node), node.op_type,
+                                                                          REFUSED[node.op_type]))
             if handler is None or (allowed is not None and node.op_type not in allowed):
                 raise ImportError_("%s: unsupported operator '%s%s' (supported: %s)" % (
                     _where(node), node.domain + "." if node.domain else "", node.op_type, ", ".join(supported())))
@@ -198,6 +219,9 @@ class OnnxImporter(FloatOps, QuantOps):
             v = self.env.get(o.name)
             if isinstance(v, _Quantized):
                 outs.append(self._quantized_output(o.name, v))
+                continue
+            if isinstance(v, _Int32):
+                outs.append(v.tensor)
                 continue
             if v is None or isinstance(v, (_IntConst, _NonFinite, _IntInput)):
                 raise ImportError_("graph output '%s' is not a tensor computed by the graph" % o.name)

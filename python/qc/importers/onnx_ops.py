@@ -253,8 +253,9 @@ class FloatOps:
                          {"axis": axis, "eps": float(a.get("epsilon", 1e-5))}, x.shape, False, where(node))
 
     # -- pooling and reductions -------------------------------------------------
-    def _pool(self, node, a, op, x=None):
-        """x: the (dequantized) input when the caller read it (QLinearAveragePool)."""
+    def _pool(self, node, a, op, x=None, out_qp=None):
+        """x: the (dequantized) input when the caller read it (QLinearAveragePool);
+        out_qp: its output parameters (else those of a QuantizeLinear after it)."""
         w = where(node)
         if a.get("ceil_mode", 0):
             raise ImportError_("%s: ceil_mode=1 is not supported" % w)
@@ -279,6 +280,10 @@ class FloatOps:
                         w, k, [d + pads[j] + pads[j + 2] for j, d in enumerate(x.shape[2:])]))
         if len(node.output) > 1 and node.output[1]:
             raise ImportError_("%s: the Indices output is not supported" % w)
+        if op == "avg_pool" and (a.get("count_include_pad", 0) or not any(pads)):
+            y = self._requantizing_average(x, k, strides, pads, node, out_qp)
+            if y is not None:
+                return y
         return self.b.pool(op, x, k, strides, pads, w, a.get("count_include_pad", 0),
                            AVG_POOL_ROUNDING if op == "avg_pool" else None)
 
@@ -288,9 +293,44 @@ class FloatOps:
     def _op_AveragePool(self, node, a):
         return self._pool(node, a, "avg_pool")
 
-    def _global_average(self, x, node):
+    def _quantized_after(self, node):
+        """The per-tensor parameters of the one QuantizeLinear that reads
+        `node`'s output (the QDQ form's output quantization), else None."""
+        users = self.consumers.get(node.output[0], [])
+        if len(users) != 1 or users[0].op_type != "QuantizeLinear" or node.output[0] in self.graph_outputs:
+            return None
+        q = users[0]
+        try:
+            qp = self._qparams(q, q.input[1], q.input[2] if len(q.input) > 2 else "", 1, 4)
+        except ImportError_:
+            return None     # the QuantizeLinear reports its own problem
+        return qp if qp.axis is None else None
+
+    def _requantizing_average(self, x, kernel, strides, pads, node, out_qp):
+        """An average pool whose output parameters differ from its input's, as
+        a depthwise convolution with the weight 1/n (code 1 at scale 1/n):
+        the fold makes it one qc.conv2d, whose requantization by
+        s_x / (n s_y) rounds once, as ONNX Runtime's QLinearAveragePool and
+        QLinearGlobalAveragePool do (qc.avg_pool2d + qc.requantize would round
+        twice). Padding holds the zero point and counts (count_include_pad,
+        or no padding). None when x is on no per-tensor grid or the
+        parameters are equal (then qc.avg_pool2d rounds once itself)."""
+        qp_in = self._grid(x)
+        out_qp = out_qp or self._quantized_after(node)
+        if qp_in is None or out_qp is None or out_qp.same(qp_in) and out_qp.signed == qp_in.signed:
+            return None
+        c, n = x.shape[1], int(kernel[0]) * int(kernel[1])
+        wq = QParams(1.0 / n, 0, -127, 127, 8, True)
+        values = fake_quant_values(np.full((c, 1) + tuple(kernel), np.float32(1.0 / n), np.float32), wq, constant=True)
+        weight = self.b.fake_quant(self.b.const(values), wq, where(node))
+        return self.b.conv2d(x, weight, None, strides, (1, 1), pads, c, where(node))
+
+    def _global_average(self, x, node, out_qp=None):
         if len(x.shape) != 4:
             raise ImportError_("%s: only rank-4 inputs are supported, got %s" % (where(node), x.shape))
+        y = self._requantizing_average(x, x.shape[2:], (1, 1), (0, 0, 0, 0), node, out_qp)
+        if y is not None:
+            return y
         return self.b.pool("avg_pool", x, x.shape[2:], (1, 1), (0, 0, 0, 0), where(node),
                            rounding=AVG_POOL_ROUNDING)
 

@@ -63,7 +63,7 @@ def _qrange(dtype, where_):
 # QOperator form applies them to uint8/int8 tensors directly): they run on the
 # dequantized values and their result keeps the input's parameters.
 PASSTHROUGH = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity",
-               "Dropout"}
+               "Dropout", "Slice", "Resize"}
 
 
 class QuantOps:
@@ -201,7 +201,7 @@ class QuantOps:
         if node.op_type == "Transpose":
             perm = [int(p) for p in a.get("perm", list(reversed(range(rank))))]
             return qp.with_axis(perm.index(qp.axis))
-        if node.op_type in ("MaxPool", "Identity", "Dropout"):
+        if node.op_type in ("MaxPool", "Identity", "Dropout", "Resize"):
             return qp
         raise ImportError_("%s: a per-axis quantized tensor cannot go through %s" % (where(node), node.op_type))
 
@@ -323,7 +323,20 @@ class QuantOps:
         if pads.size != 2 * rank or np.any(pads < 0):
             raise ImportError_("%s: pads %s: expected %d non-negative values (negative pads crop; not "
                                "supported)" % (w, pads.tolist(), 2 * rank))
-        y = self.b.pad(x, list(zip(pads[:rank].tolist(), pads[rank:].tolist())), real, w)
+        pairs = list(zip(pads[:rank].tolist(), pads[rank:].tolist()))
+        if not self._feeds_window_ops(node.output[0]):
+            # Not a convolution's or average pool's padding: pad the codes
+            # (integer), when x lies on a per-tensor grid that holds the value.
+            grid = v.qp if isinstance(v, _Quantized) else self._grid(x)
+            code = self._code_of(grid, real) if grid is not None and grid.axis is None else None
+            if code is not None:
+                y = self._pad_codes(x, pairs, code, grid, node)
+                if not isinstance(v, _Quantized):
+                    return y
+                q = _Quantized(y, v.qp, node)
+                q.deq = y
+                return q
+        y = self.b.pad(x, pairs, real, w)
         if not isinstance(v, _Quantized):
             return y
         q = _Quantized(y, v.qp, node)
@@ -372,14 +385,14 @@ class QuantOps:
         if a.get("channels_last", 0):
             raise ImportError_("%s: channels_last=1 is not supported" % where(node))
         x = self._read_quantized(node.input[0], node, 1)[0]
-        y = self._global_average(x, node)
+        y = self._global_average(x, node, self._params_at(node, 3, 1, 4))
         return self._quantize_result(y, node, 3, 4)
 
     def _op_QLinearAveragePool(self, node, a):
         if a.get("channels_last", 0):
             raise ImportError_("%s: channels_last=1 is not supported" % where(node))
         x = self._read_quantized(node.input[0], node, 1)[0]
-        y = self._pool(node, a, "avg_pool", x)
+        y = self._pool(node, a, "avg_pool", x, self._params_at(node, 3, 1, 4))
         return self._quantize_result(y, node, 3, 4)
 
     def _op_QLinearSigmoid(self, node, a):

@@ -39,3 +39,36 @@ def compare(name, got, want, step=None):
     assert diff.max() <= step * 1.0001, "%s: max difference %g > one step %g" % (name, diff.max(), step)
     assert exact >= 0.99, "%s: only %.2f%% exact" % (name, 100 * exact)
     print("%s: ok (exact %.1f%%, max %d step)" % (name, 100 * exact, int(round(diff.max() / step))))
+
+
+def run_qc(model, inputs, base, fold_flags="", check=None, targets=("cpu",), pipeline_options=None):
+    """Imports an ONNX model (qc.importers.onnx), folds it with qc-opt
+    --qc-fold-fake-quant[=fold_flags] into `base`_folded.mlir and runs it with
+    qc-run on each target. `inputs`: the numpy arrays of the function's
+    arguments in order; `check(folded_text)` may assert on the folded IR;
+    `pipeline_options`: {target: qc-run --pipeline-options value}.
+    Returns the list of outputs (one per graph output) of the first target;
+    with several targets, {target: outputs}. Tools from $QC_BUILD_DIR/bin."""
+    from qc.importers.onnx import import_model
+    build = os.environ["QC_BUILD_DIR"]
+    with open(base + ".mlir", "w") as f:
+        f.write(import_model(model).to_mlir())
+    fold = "--qc-fold-fake-quant" + ("=" + fold_flags if fold_flags else "")
+    subprocess.run([os.path.join(build, "bin", "qc-opt"), base + ".mlir", fold, "-o", base + "_folded.mlir"],
+                   check=True)
+    if check is not None:
+        with open(base + "_folded.mlir") as f:
+            check(f.read())
+    args = []
+    for i, x in enumerate(inputs):
+        np.save("%s_in%d.npy" % (base, i), x)
+        args += ["--input", "%s_in%d.npy" % (base, i)]
+    results = {}
+    for target in targets:
+        files = ["%s_%s_out%d.npy" % (base, target, i) for i in range(len(model.graph.output))]
+        options = (pipeline_options or {}).get(target)
+        subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=" + target, base + "_folded.mlir"] + args +
+                       sum((["--output", o] for o in files), []) +
+                       (["--pipeline-options", options] if options else []), check=True)
+        results[target] = [np.load(o) for o in files]
+    return results[targets[0]] if len(targets) == 1 else results

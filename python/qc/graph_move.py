@@ -1,0 +1,155 @@
+"""Graph ops that move values without computing: slice, nearest upsampling
+(integer scales) and a constant pad, on f32 values or on the storage codes
+of a !quant.uniform value.
+
+On codes they are integer code (quant.scast to the storage type, the
+movement, quant.scast back), so a quantized tensor that goes through them
+stays integer: the importer emits `dequantize(move(quantize(x)))` for an x
+on a per-tensor grid, and --qc-fold-fake-quant folds the quantize into its
+producer and the dequantize into its consumer (no float op in between,
+which the fold could not make integer: it does not sink dequantize through
+tensor.extract_slice, an upsampling copy or a pad whose consumer is not a
+convolution or average pool).
+
+  slice     tensor.extract_slice (static offsets, sizes, strides >= 1);
+            attrs `offsets`, `sizes`, `strides`
+  upsample  y[..., i, ...] = x[..., i // s, ...]; attr `scales` (ints >= 1):
+            tensor.expand_shape to [..., d, 1, ...], a broadcasting
+            linalg.generic copy to [..., d, s, ...], tensor.collapse_shape.
+            (Two other forms of the same copy fail in today's CPU pipeline:
+            linalg.broadcast after a fused elementwise producer leaves an
+            'unrealized_conversion_cast' with x86-vnni; a generic reading
+            `d floordiv s` vectorizes to wrong values.)
+  pad_codes tensor.pad of codes with the code `code`; attr `pads`
+            ((low, high) per dimension)
+
+attrs `qparams`: the QParams of a codes value, None for f32 (the result has
+the input's type).
+"""
+import numpy as np
+
+from . import mlir
+
+
+def _types(shape, qp):
+    """(computation element type, type of the graph value)."""
+    if qp is None:
+        return "f32", mlir.tensor_type(shape)
+    return ("i8" if qp.bits <= 8 else "i16"), mlir.tensor_type(shape, qp.mlir_type())
+
+
+def _in(em, x, shape, qp):
+    elem, t = _types(shape, qp)
+    if qp is None:
+        return x, elem
+    s = em.fw.fresh("codes")
+    em.fw.emit("%s = quant.scast %s : %s to %s" % (s, x, t, mlir.tensor_type(shape, elem)))
+    return s, elem
+
+
+def _out(em, y, shape, qp):
+    elem, t = _types(shape, qp)
+    if qp is None:
+        return y
+    r = em.fw.fresh("q")
+    em.fw.emit("%s = quant.scast %s : %s to %s" % (r, y, mlir.tensor_type(shape, elem), t))
+    return r
+
+
+class Slice:
+    def infer(self, shapes, a, fail):
+        for d, o, n, s in zip(shapes[0], a["offsets"], a["sizes"], a["strides"]):
+            if s < 1 or n < 1 or o < 0 or o + (n - 1) * s >= d:
+                fail("slice offsets %s sizes %s strides %s outside shape %s" % (
+                    a["offsets"], a["sizes"], a["strides"], shapes[0]))
+        return tuple(a["sizes"])
+
+    def evaluate(self, args, a):
+        return args[0][tuple(slice(o, o + (n - 1) * s + 1, s)
+                             for o, n, s in zip(a["offsets"], a["sizes"], a["strides"]))]
+
+    def emit(self, em, node, ins):
+        a, qp = node.attrs, node.attrs["qparams"]
+        si, so = em.shape(node.inputs[0]), em.shape(node.output)
+        x, elem = _in(em, ins[0], si, qp)
+        y = em.fw.fresh("slice")
+        em.fw.emit("%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s" % (
+            y, x, ", ".join(map(str, a["offsets"])), ", ".join(map(str, a["sizes"])),
+            ", ".join(map(str, a["strides"])), mlir.tensor_type(si, elem), mlir.tensor_type(so, elem)))
+        return _out(em, y, so, qp)
+
+
+class Upsample:
+    def infer(self, shapes, a, fail):
+        if len(a["scales"]) != len(shapes[0]) or any(s < 1 for s in a["scales"]):
+            fail("scales %s for rank %d" % (a["scales"], len(shapes[0])))
+        return tuple(d * s for d, s in zip(shapes[0], a["scales"]))
+
+    def evaluate(self, args, a):
+        y = args[0]
+        for axis, s in enumerate(a["scales"]):
+            y = np.repeat(y, s, axis=axis)
+        return y
+
+    def emit(self, em, node, ins):
+        qp, scales = node.attrs["qparams"], node.attrs["scales"]
+        si, so = em.shape(node.inputs[0]), em.shape(node.output)
+        x, elem = _in(em, ins[0], si, qp)
+        # x expanded to [..., d, 1, ...] (a unit dim after each scaled
+        # one), broadcast along the unit dims to [..., d, s, ...], collapsed.
+        unit, wide, maps, groups = [], [], [], []
+        for d, k in zip(si, scales):
+            groups.append([len(wide)] + ([len(wide) + 1] if k > 1 else []))
+            unit.append(d)
+            wide.append(d)
+            maps.append(len(wide) - 1)
+            if k > 1:
+                unit.append(1)
+                wide.append(k)
+                maps.append("0")
+        fmt = lambda gs: "[%s]" % ", ".join("[%s]" % ", ".join(map(str, g)) for g in gs)
+        ut, wt = mlir.tensor_type(unit, elem), mlir.tensor_type(wide, elem)
+        u, e, b, y = em.fw.fresh("ex"), em.fw.fresh("e"), em.fw.fresh("bc"), em.fw.fresh("up")
+        em.fw.emit("%s = tensor.expand_shape %s %s output_shape [%s] : %s into %s" % (
+            u, x, fmt(groups), ", ".join(map(str, unit)), mlir.tensor_type(si, elem), ut))
+        em.fw.emit("%s = tensor.empty() : %s" % (e, wt))
+        em.fw.emit("%s = linalg.generic {indexing_maps = [%s, %s], iterator_types = [%s]}" % (
+            b, mlir.affine_map(len(wide), maps), mlir.affine_map(len(wide), list(range(len(wide)))),
+            ", ".join(['"parallel"'] * len(wide))))
+        em.fw.emit("    ins(%s : %s) outs(%s : %s) {" % (u, ut, e, wt))
+        em.fw.emit("^bb0(%%in: %s, %%out: %s):" % (elem, elem))
+        em.fw.emit("  linalg.yield %%in : %s" % elem)
+        em.fw.emit("} -> %s" % wt)
+        em.fw.emit("%s = tensor.collapse_shape %s %s : %s into %s" % (y, b, fmt(groups), wt,
+                                                                     mlir.tensor_type(so, elem)))
+        return _out(em, y, so, qp)
+
+
+class PadCodes:
+    def infer(self, shapes, a, fail):
+        if len(a["pads"]) != len(shapes[0]) or any(lo < 0 or hi < 0 for lo, hi in a["pads"]):
+            fail("pads %s for rank %d" % (a["pads"], len(shapes[0])))
+        return tuple(d + lo + hi for d, (lo, hi) in zip(shapes[0], a["pads"]))
+
+    def evaluate(self, args, a):
+        return np.pad(args[0], a["pads"], constant_values=np.asarray(a["code"]).astype(args[0].dtype))
+
+    def emit(self, em, node, ins):
+        a, qp = node.attrs, node.attrs["qparams"]
+        si, so = em.shape(node.inputs[0]), em.shape(node.output)
+        x, elem = _in(em, ins[0], si, qp)
+        bits = 8 if elem == "i8" else 16
+        code = int(a["code"])
+        if code >= 1 << (bits - 1):       # an unsigned code as the signless storage value
+            code -= 1 << bits
+        c, y = em.fw.fresh("code"), em.fw.fresh("pad")
+        em.fw.emit("%s = arith.constant %d : %s" % (c, code, elem))
+        em.fw.emit("%s = tensor.pad %s low[%s] high[%s] {" % (
+            y, x, ", ".join(str(lo) for lo, _ in a["pads"]), ", ".join(str(hi) for _, hi in a["pads"])))
+        em.fw.emit("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(len(si))))
+        em.fw.emit("  tensor.yield %s : %s" % (c, elem))
+        em.fw.emit("} : %s to %s" % (mlir.tensor_type(si, elem), mlir.tensor_type(so, elem)))
+        return _out(em, y, so, qp)
+
+
+OPS = {"slice": Slice(), "upsample": Upsample(), "pad_codes": PadCodes()}

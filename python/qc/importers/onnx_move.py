@@ -1,0 +1,163 @@
+"""Data-movement operators of the ONNX importer (a mixin of OnnxImporter):
+Slice (constant starts / ends / axes / steps), Resize and Upsample in
+nearest mode with integer scales (the upsampling torch's nn.Upsample and
+YOLO-style necks export), and the integer form of Pad.
+
+A moved tensor that lies on a per-tensor quantization grid (the output of
+a fake_quant or a dequantized integer input) moves as its codes:
+`dequantize(move(quantize(x)))` with the graph ops of graph_move.py, which
+--qc-fold-fake-quant turns into integer code (the quantize folds into its
+producer, the dequantize into its consumer). Other tensors move in f32.
+"""
+import numpy as np
+
+from .common import ImportError_
+from .onnx_quant import where
+
+# Consumers that take a zero pad in f32 as their own padding in the fold
+# (directly, or through a QuantizeLinear -> DequantizeLinear pair).
+WINDOW_OPS = {"Conv", "AveragePool", "QLinearConv", "QLinearAveragePool"}
+
+
+class MoveOps:
+    def _grid(self, x):
+        """The per-tensor QParams whose grid holds every value of float
+        tensor `x` (its producer is a fake_quant or a dequantize), else None."""
+        node = self.b.g.producer(x.value)
+        if node is None or node.op not in ("fake_quant", "dequantize"):
+            return None
+        qp = node.attrs["qparams"]
+        return qp if qp.axis is None else None
+
+    def _move(self, x, op, attrs, shape, node, qp=None):
+        """`op` of graph_move.py applied to float tensor `x` (logical
+        layout), on its codes when it lies on a grid (or `qp` is given)."""
+        w = where(node)
+        qp = qp or self._grid(x)
+        x = self.b.plain(x, w)
+        if qp is None:
+            return self.b.op(op, [x], dict(attrs, qparams=None), shape, False, w)
+        q = self.b.op("quantize", [x], {"qparams": qp}, x.shape, False, w)
+        moved = self.b.op(op, [q], dict(attrs, qparams=qp), shape, False, w)
+        self.b.g.qtypes[moved.value] = qp
+        return self.b.op("dequantize", [moved], {"qparams": qp}, shape, False, w)
+
+    def _ints(self, node, index, what, default=None):
+        if len(node.input) <= index or not node.input[index]:
+            return default
+        v = self._const(node.input[index], node, what)
+        v = np.asarray(v)
+        if v.dtype.kind not in "iu":
+            raise ImportError_("%s: %s must be integers, got %s" % (where(node), what, v.dtype))
+        return [int(i) for i in v.reshape(-1)]
+
+    def _op_Slice(self, node, a):
+        x = self._float(node.input[0], node)
+        rank = len(x.shape)
+        if self.opset < 10:
+            starts, ends = list(a.get("starts", [])), list(a.get("ends", []))
+            axes, steps = a.get("axes"), None
+        else:
+            starts = self._ints(node, 1, "starts")
+            ends = self._ints(node, 2, "ends")
+            axes = self._ints(node, 3, "axes")
+            steps = self._ints(node, 4, "steps")
+        axes = list(range(len(starts))) if axes is None else list(axes)
+        steps = [1] * len(starts) if steps is None else steps
+        if not (len(starts) == len(ends) == len(axes) == len(steps)):
+            raise ImportError_("%s: starts, ends, axes and steps differ in length" % where(node))
+        offsets, sizes, strides = [0] * rank, list(x.shape), [1] * rank
+        seen = set()
+        for s, e, ax, st in zip(starts, ends, axes, steps):
+            if not -rank <= ax < rank or ax % rank in seen:
+                raise ImportError_("%s: axis %d is out of range or repeated for rank %d" % (where(node), ax, rank))
+            ax %= rank
+            seen.add(ax)
+            if st < 1:
+                raise ImportError_("%s: step %d on axis %d: only positive steps are supported" % (
+                    where(node), st, ax))
+            d = x.shape[ax]
+            s = min(max(s + d if s < 0 else s, 0), d)
+            e = min(max(e + d if e < 0 else e, 0), d)
+            n = max(0, -(-(e - s) // st))
+            if n == 0:
+                raise ImportError_("%s: the slice of axis %d is empty; qc does not support zero-size tensors" % (
+                    where(node), ax))
+            offsets[ax], sizes[ax], strides[ax] = s, n, st
+        return self._move(x, "slice", {"offsets": offsets, "sizes": sizes, "strides": strides}, tuple(sizes),
+                          node)
+
+    def _nearest_scales(self, node, x, scales, sizes):
+        """Integer scales per axis from Resize's scales or sizes input."""
+        w = where(node)
+        if sizes is not None:
+            if len(sizes) != len(x.shape) or any(s % d for s, d in zip(sizes, x.shape)):
+                raise ImportError_("%s: sizes %s are not integer multiples of the input shape %s" % (
+                    w, list(sizes), list(x.shape)))
+            return [int(s) // d for s, d in zip(sizes, x.shape)]
+        if scales is None or len(scales) != len(x.shape):
+            raise ImportError_("%s: expected one scale per axis of the input shape %s" % (w, list(x.shape)))
+        out = [int(round(float(s))) for s in scales]
+        if any(abs(float(s) - o) > 0 or o < 1 for s, o in zip(scales, out)):
+            raise ImportError_("%s: scales %s: only integer scales >= 1 are supported (nearest upsampling)" % (
+                w, [float(s) for s in scales]))
+        return out
+
+    def _op_Resize(self, node, a):
+        w = where(node)
+        mode = a.get("mode", b"nearest")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode != "nearest":
+            raise ImportError_("%s: mode '%s' is not supported: qc imports Resize in mode 'nearest' with integer "
+                               "scales (upsampling); resize with another mode in a preprocessing step or use "
+                               "nearest" % (w, mode))
+        ctm = a.get("coordinate_transformation_mode", b"half_pixel")
+        ctm = ctm.decode() if isinstance(ctm, bytes) else ctm
+        nearest = a.get("nearest_mode", b"round_prefer_floor")
+        nearest = nearest.decode() if isinstance(nearest, bytes) else nearest
+        # Modes under which output index i reads input index i // s for an
+        # integer scale s (half_pixel: (i + 0.5) / s - 0.5 rounds to i // s).
+        if not ((ctm == "asymmetric" and nearest == "floor") or
+                (ctm in ("half_pixel", "pytorch_half_pixel") and nearest in ("round_prefer_floor",
+                                                                              "round_prefer_ceil"))):
+            raise ImportError_("%s: coordinate_transformation_mode '%s' with nearest_mode '%s' is not supported "
+                               "(asymmetric + floor, or half_pixel + round_prefer_floor/ceil)" % (w, ctm, nearest))
+        x = self._float(node.input[0], node)
+        if self.opset < 11:
+            scales = np.asarray(self._const(node.input[1], node, "scales")).reshape(-1)
+            sizes = None
+        else:
+            scales = np.asarray(self._const(node.input[2], node, "scales")).reshape(-1) \
+                if len(node.input) > 2 and node.input[2] else None
+            sizes = self._ints(node, 3, "sizes")
+            if scales is not None and scales.size == 0:
+                scales = None
+        s = self._nearest_scales(node, x, scales, sizes)
+        return self._move(x, "upsample", {"scales": s}, tuple(d * k for d, k in zip(x.shape, s)), node)
+
+    def _feeds_window_ops(self, name, depth=0):
+        """Every consumer of `name` (through QuantizeLinear / DequantizeLinear)
+        is a convolution or average pool: a zero pad becomes their padding."""
+        users = self.consumers.get(name, [])
+        if not users or depth > 4 or name in self.graph_outputs:
+            return False
+        for n in users:
+            if n.op_type in ("QuantizeLinear", "DequantizeLinear"):
+                if not self._feeds_window_ops(n.output[0], depth + 1):
+                    return False
+            elif n.op_type not in WINDOW_OPS:
+                return False
+        return True
+
+    def _pad_codes(self, x, pads, code, qp, node):
+        """Pad of float tensor `x` on grid `qp` with the code `code`."""
+        shape = tuple(d + lo + hi for d, (lo, hi) in zip(x.shape, pads))
+        return self._move(x, "pad_codes", {"pads": pads, "code": int(code)}, shape, node, qp)
+
+    def _code_of(self, qp, value):
+        """The code whose real value is exactly `value` on grid qp, else None."""
+        s, z = np.float32(qp.scale[0]), int(qp.zero_point[0])
+        code = int(np.rint(np.float32(value) / s)) + z
+        if qp.qmin <= code <= qp.qmax and float(np.float32((code - z) * s)) == float(np.float32(value)):
+            return code
+        return None
