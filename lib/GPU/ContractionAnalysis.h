@@ -59,11 +59,12 @@ struct Contraction {
 /// generic loop lowering.
 FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
 
-/// Re-lays out constant weights B (a dense global) so that the innermost
-/// reduction dim is contiguous and B is read as ReductionWords, as packed dot
-/// products need; `packed` caches the new globals by name. False (and `c`
-/// unchanged) where A is not read along the reduction or B is not a
-/// constant whose access covers it exactly.
+/// Re-lays out B so that the innermost reduction dim is contiguous and B is
+/// read as ReductionWords, as packed dot products need: constant weights (a
+/// dense global whose access covers it exactly) at compile time into a new
+/// global (`packed` caches them by name), any other B by a copy into a new
+/// buffer inserted before the contraction. False (and `c` unchanged) where A
+/// is not read along the reduction or that dim's size is not a multiple of 4.
 bool packWeightsForDot(Contraction &c, OpBuilder &b,
                        llvm::StringMap<Value> &packed);
 

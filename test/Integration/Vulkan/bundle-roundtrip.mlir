@@ -12,7 +12,7 @@
 // MANIFEST:     "role": "constant",
 // The fill is fused into the tiled contraction kernel: one dispatch.
 // MANIFEST: "kernels": [
-// MANIFEST:     "config": "tile 8x4, workgroup 2x2, k-step 1",
+// MANIFEST:     "config": "tile 8x4, workgroup 2x2, k-step 1, subgroup 32",
 // MANIFEST:     "entry_point": "main_contraction_0",
 // MANIFEST:     "name": "main_contraction_0",
 // MANIFEST:     "spirv": "main_contraction_0.spv",
