@@ -68,6 +68,19 @@ FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
 bool packWeightsForDot(Contraction &c, OpBuilder &b,
                        llvm::StringMap<Value> &packed);
 
+/// Where the innermost reduction (size not a multiple of 4) is A's innermost
+/// dim: copies A with that dim padded to a multiple of 4 and re-lays out B
+/// (constant or run-time) with zeros in the padding, K innermost if
+/// `dotLayout`, so that both can be read by words. False (and `c` unchanged)
+/// where the layouts do not allow it.
+bool padReductionToWords(Contraction &c, OpBuilder &b,
+                         llvm::StringMap<Value> &packed, bool dotLayout);
+
+/// How `access` can be read: 4 reduction elements per word (dim `k`
+/// contiguous), 4 columns per word (dim `col` contiguous), or elements.
+OperandAccess accessMode(const LinearAccess &access, ArrayRef<int64_t> sizes,
+                         std::optional<unsigned> k, unsigned col);
+
 /// The contiguous buffer `view` is a view of (through expand/collapse_shape,
 /// subview and cast), or null.
 Value viewRoot(Value view);

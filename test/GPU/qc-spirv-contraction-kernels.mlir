@@ -174,3 +174,31 @@ func.func @wide(%a: memref<1x4xi8>, %b: memref<4x1024xi8>, %c: memref<1x1024xi32
   linalg.matmul ins(%a, %b : memref<1x4xi8>, memref<4x1024xi8>) outs(%c : memref<1x1024xi32>)
   return
 }
+
+// -----
+
+// K = 6 is not a multiple of 4: B is copied [8, 8] over a zero fill and A
+// [4, 8] with its rows padded (the padding only meets B's zeros), so A is
+// read as words of 4 k and B as words of 4 columns.
+// CHECK: module attributes {qc.kernel_configs = {odd_k_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, subgroup 32"}}
+// CHECK-LABEL: func.func @odd_k
+// CHECK-SAME:    %[[A:.*]]: memref<4x6xi8>, %[[B:.*]]: memref<6x8xi8>
+// CHECK:         %[[PB:.*]] = memref.alloc() : memref<8x8xi8>
+// CHECK:         linalg.fill ins(%{{.*}} : i8) outs(%[[PB]] : memref<8x8xi8>)
+// CHECK:         %[[SB:.*]] = memref.subview %[[PB]][0, 0] [6, 8] [1, 1]
+// CHECK:         linalg.generic {{.*}} outs(%[[SB]] :
+// CHECK:         %[[PA:.*]] = memref.alloc() : memref<4x8xi8>
+// CHECK:         %[[SA:.*]] = memref.subview %[[PA]][0, 0] [4, 6] [1, 1]
+// CHECK:         linalg.generic {{.*}} ins(%[[A]] : memref<4x6xi8>) outs(%[[SA]] :
+// CHECK:         gpu.launch
+// CHECK-NOT:     linalg.matmul
+// With int-dot-product B's padded copy has K innermost ([8, 8] again).
+// DOT: module attributes {qc.kernel_configs = {odd_k_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, dot, subgroup 32"}}
+// DOT-LABEL: func.func @odd_k
+// DOT:         spirv.SDotAccSat
+func.func @odd_k(%a: memref<4x6xi8>, %b: memref<6x8xi8>, %c: memref<4x8xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<4x8xi32>)
+  linalg.matmul ins(%a, %b : memref<4x6xi8>, memref<6x8xi8>) outs(%c : memref<4x8xi32>)
+  return
+}
