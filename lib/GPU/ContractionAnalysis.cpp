@@ -121,9 +121,9 @@ static bool matchMultiplyAccumulate(Block &body, bool &aSigned, bool &bSigned) {
 /// How `access` can be read: 4 reduction elements per word (dim `k`
 /// contiguous), 4 columns per word (dim `col` contiguous), or elements. Words
 /// need every other coefficient and the offset to keep 4-byte alignment.
-static OperandAccess accessMode(const LinearAccess &access,
-                                ArrayRef<int64_t> sizes,
-                                std::optional<unsigned> k, unsigned col) {
+OperandAccess mlir::qc::accessMode(const LinearAccess &access,
+                                   ArrayRef<int64_t> sizes,
+                                   std::optional<unsigned> k, unsigned col) {
   auto aligned = [&](unsigned except) {
     if (access.offset % 4 != 0)
       return false;

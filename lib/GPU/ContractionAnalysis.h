@@ -59,13 +59,27 @@ struct Contraction {
 /// generic loop lowering.
 FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
 
-/// Re-lays out constant weights B (a dense global) so that the innermost
-/// reduction dim is contiguous and B is read as ReductionWords, as packed dot
-/// products need; `packed` caches the new globals by name. False (and `c`
-/// unchanged) where A is not read along the reduction or B is not a
-/// constant whose access covers it exactly.
+/// Re-lays out B so that the innermost reduction dim is contiguous and B is
+/// read as ReductionWords, as packed dot products need: constant weights (a
+/// dense global whose access covers it exactly) at compile time into a new
+/// global (`packed` caches them by name), any other B by a copy into a new
+/// buffer inserted before the contraction. False (and `c` unchanged) where A
+/// is not read along the reduction or that dim's size is not a multiple of 4.
 bool packWeightsForDot(Contraction &c, OpBuilder &b,
                        llvm::StringMap<Value> &packed);
+
+/// Where the innermost reduction (size not a multiple of 4) is A's innermost
+/// dim: copies A with that dim padded to a multiple of 4 and re-lays out B
+/// (constant or run-time) with zeros in the padding, K innermost if
+/// `dotLayout`, so that both can be read by words. False (and `c` unchanged)
+/// where the layouts do not allow it.
+bool padReductionToWords(Contraction &c, OpBuilder &b,
+                         llvm::StringMap<Value> &packed, bool dotLayout);
+
+/// How `access` can be read: 4 reduction elements per word (dim `k`
+/// contiguous), 4 columns per word (dim `col` contiguous), or elements.
+OperandAccess accessMode(const LinearAccess &access, ArrayRef<int64_t> sizes,
+                         std::optional<unsigned> k, unsigned col);
 
 /// The contiguous buffer `view` is a view of (through expand/collapse_shape,
 /// subview and cast), or null.

@@ -51,10 +51,10 @@ struct QCSPIRVContractionKernelsPass final
         FailureOr<Contraction> c = analyzeContraction(op);
         if (failed(c) || c->redDims.empty() || c->rows() < 1)
           continue;
-        if (limits.integerDotProduct) {
-          OpBuilder b(op);
+        OpBuilder b(op);
+        padReductionToWords(*c, b, packed, limits.integerDotProduct);
+        if (limits.integerDotProduct)
           packWeightsForDot(*c, b, packed);
-        }
         llvm::Expected<ContractionConfig> cfg =
             chooseContractionConfig(c->shape(), limits);
         if (!cfg) {

@@ -5,7 +5,8 @@
 // word loads into 4 * tileRows * tileCols multiply-adds per k-step. The
 // workgroup then covers as many rows and columns as the output has, up to 64
 // invocations (a multiple of every common subgroup size: 8 on lavapipe, 32 on
-// NVIDIA/Intel, 64 on AMD) and the device limit.
+// NVIDIA/Intel, 64 on AMD) or the device's subgroup size if larger, within
+// the device limit.
 //
 //===----------------------------------------------------------------------===//
 #include "qc/GPU/ContractionStrategy.h"
@@ -31,6 +32,8 @@ std::string ContractionConfig::describe() const {
                .str();
   if (dotProduct)
     out += ", dot";
+  if (subgroupSize)
+    out += llvm::formatv(", subgroup {0}", subgroupSize).str();
   return out;
 }
 
@@ -69,7 +72,11 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
                  shape.a == OperandAccess::ReductionWords &&
                  shape.b == OperandAccess::ReductionWords;
 
-  int64_t budget = std::min<int64_t>(64, limits.maxWorkgroupInvocations);
+  // At least one full subgroup where the device allows (a 128-wide subgroup
+  // would otherwise run half empty).
+  c.subgroupSize = limits.subgroupSize;
+  int64_t budget = std::min<int64_t>(std::max<int64_t>(64, limits.subgroupSize),
+                                     limits.maxWorkgroupInvocations);
   budget = int64_t(1) << llvm::Log2_64(budget);
   int64_t colGroups = ceilDiv(shape.cols, c.tileCols);
   int64_t rowGroups = ceilDiv(shape.rows, c.tileRows);

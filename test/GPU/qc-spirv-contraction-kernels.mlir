@@ -1,10 +1,11 @@
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false" -split-input-file | FileCheck %s
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=true" -split-input-file | FileCheck %s --check-prefix=SHARED
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false int-dot-product=true" -split-input-file | FileCheck %s --check-prefix=DOT
+// RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false subgroup-size=128 max-workgroup-invocations=256" -split-input-file | FileCheck %s --check-prefix=SUBGROUP
 
 // A 16x32x8 matmul: A is read as words of 4 k, B as words of 4 columns; the
 // fill becomes the accumulators' start value; 8x4 outputs per invocation.
-// CHECK: module attributes {qc.kernel_configs = {mm_contraction_0 = "tile 8x4, workgroup 2x2, k-step 4"}}
+// CHECK: module attributes {qc.kernel_configs = {mm_contraction_0 = "tile 8x4, workgroup 2x2, k-step 4, subgroup 32"}}
 // CHECK-LABEL: func.func @mm
 // CHECK-SAME:    %[[A:.*]]: memref<16x32xi8>, %[[B:.*]]: memref<32x8xi8>, %[[C:.*]]: memref<16x8xi32>
 // CHECK-NOT:     linalg.
@@ -32,6 +33,25 @@
 // SHARED:             scf.for
 // SHARED:               memref.load %{{.*}} : memref<{{[0-9]+}}xi32, 3>
 // SHARED:             gpu.barrier
+
+// A run-time B read along N: with int-dot-product a packing copy lays it out
+// [N, K] in a new buffer first (a generic the loop lowering turns into its
+// own kernel), then both operands are read as words of 4 k.
+// DOT-DAG:   #[[$PACK:.*]] = affine_map<(d0, d1) -> (d0 + d1 * 8)>
+// DOT-DAG:   #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// DOT-LABEL: func.func @mm
+// DOT-SAME:    %[[A:.*]]: memref<16x32xi8>, %[[B:.*]]: memref<32x8xi8>
+// DOT:         %[[BF:.*]] = memref.collapse_shape %[[B]] {{\[}}[0, 1]] : memref<32x8xi8> into memref<256xi8>
+// DOT:         %[[P:.*]] = memref.alloc() : memref<8x32xi8>
+// DOT:         linalg.generic {indexing_maps = [#[[$PACK]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[BF]] : memref<256xi8>) outs(%[[P]] : memref<8x32xi8>)
+// DOT:         %[[PF:.*]] = memref.collapse_shape %[[P]] {{\[}}[0, 1]] : memref<8x32xi8> into memref<256xi8>
+// DOT:         %[[PW:.*]] = memref.view %[[PF]][%{{.*}}][] : memref<256xi8> to memref<64xi32>
+// DOT:         gpu.launch
+// DOT:           memref.load %[[PW]]
+// DOT:           spirv.SDotAccSat %{{.*}}, %{{.*}}, %{{.*}}, <PackedVectorFormat4x8Bit> : i32 -> i32
+// DOT-NOT:     linalg.matmul
+
+// SUBGROUP: module attributes {qc.kernel_configs = {mm_contraction_0 = "tile 8x4, workgroup 2x2, k-step 4, subgroup 128"}}
 
 func.func @mm(%a: memref<16x32xi8>, %b: memref<32x8xi8>, %c: memref<16x8xi32>) {
   %c0 = arith.constant 0 : i32
@@ -139,5 +159,46 @@ func.func @nonzero_fill(%a: memref<4x8xi8>, %c: memref<4x4xi32>) {
   %w = memref.get_global @w2 : memref<8x4xi8>
   linalg.fill ins(%init : i32) outs(%c : memref<4x4xi32>)
   linalg.matmul ins(%a, %w : memref<4x8xi8>, memref<8x4xi8>) outs(%c : memref<4x4xi32>)
+  return
+}
+
+// -----
+
+// 256 column groups: the workgroup takes 64 invocations, or a whole
+// 128-wide subgroup where the device has one.
+// CHECK: module attributes {qc.kernel_configs = {wide_contraction_0 = "tile 1x4, workgroup 64x1, k-step 4, subgroup 32"}}
+// SUBGROUP: module attributes {qc.kernel_configs = {wide_contraction_0 = "tile 1x4, workgroup 128x1, k-step 4, subgroup 128"}}
+func.func @wide(%a: memref<1x4xi8>, %b: memref<4x1024xi8>, %c: memref<1x1024xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<1x1024xi32>)
+  linalg.matmul ins(%a, %b : memref<1x4xi8>, memref<4x1024xi8>) outs(%c : memref<1x1024xi32>)
+  return
+}
+
+// -----
+
+// K = 6 is not a multiple of 4: B is copied [8, 8] over a zero fill and A
+// [4, 8] with its rows padded (the padding only meets B's zeros), so A is
+// read as words of 4 k and B as words of 4 columns.
+// CHECK: module attributes {qc.kernel_configs = {odd_k_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, subgroup 32"}}
+// CHECK-LABEL: func.func @odd_k
+// CHECK-SAME:    %[[A:.*]]: memref<4x6xi8>, %[[B:.*]]: memref<6x8xi8>
+// CHECK:         %[[PB:.*]] = memref.alloc() : memref<8x8xi8>
+// CHECK:         linalg.fill ins(%{{.*}} : i8) outs(%[[PB]] : memref<8x8xi8>)
+// CHECK:         %[[SB:.*]] = memref.subview %[[PB]][0, 0] [6, 8] [1, 1]
+// CHECK:         linalg.generic {{.*}} outs(%[[SB]] :
+// CHECK:         %[[PA:.*]] = memref.alloc() : memref<4x8xi8>
+// CHECK:         %[[SA:.*]] = memref.subview %[[PA]][0, 0] [4, 6] [1, 1]
+// CHECK:         linalg.generic {{.*}} ins(%[[A]] : memref<4x6xi8>) outs(%[[SA]] :
+// CHECK:         gpu.launch
+// CHECK-NOT:     linalg.matmul
+// With int-dot-product B's padded copy has K innermost ([8, 8] again).
+// DOT: module attributes {qc.kernel_configs = {odd_k_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, dot, subgroup 32"}}
+// DOT-LABEL: func.func @odd_k
+// DOT:         spirv.SDotAccSat
+func.func @odd_k(%a: memref<4x6xi8>, %b: memref<6x8xi8>, %c: memref<4x8xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<4x8xi32>)
+  linalg.matmul ins(%a, %b : memref<4x6xi8>, memref<6x8xi8>) outs(%c : memref<4x8xi32>)
   return
 }

@@ -70,10 +70,13 @@ struct ContractionConfig {
   int64_t lastStageWords = 0;
   /// Packed 4x8-bit integer dot products (both operands ReductionWords).
   bool dotProduct = false;
+  /// The device's subgroup size the workgroup was shaped for (recorded so a
+  /// bundle says which device it was tuned for).
+  int64_t subgroupSize = 0;
 
   int64_t workgroupRows() const { return tileRows * workgroupY; }
   int64_t workgroupCols() const { return tileCols * workgroupX; }
-  /// "tile 8x4, workgroup 16x4, k-step 4, shared 2048 B, dot".
+  /// "tile 8x4, workgroup 16x4, k-step 4, shared 2048 B, dot, subgroup 32".
   std::string describe() const;
 };
 

@@ -8,16 +8,21 @@
 // MANIFEST:     "role": "input"
 // MANIFEST:     "role": "output"
 // MANIFEST:     "file": "constant_2.bin",
-// MANIFEST:     "origin": "global @__constant_6x5xi8",
+// K = 6 is padded to 8: the weights as a padded constant, A by a copy into
+// an intermediate buffer (its own kernel); the fill is fused into the tiled
+// contraction kernel.
+// MANIFEST:     "origin": "global @__constant_6x5xi8_pad",
 // MANIFEST:     "role": "constant",
-// The fill is fused into the tiled contraction kernel: one dispatch.
+// MANIFEST:     "role": "intermediate",
 // MANIFEST: "kernels": [
-// MANIFEST:     "config": "tile 8x4, workgroup 2x2, k-step 1",
+// MANIFEST:     "name": "main_kernel",
+// MANIFEST:     "config": "tile 8x4, workgroup 2x2, k-step 4, subgroup 32",
 // MANIFEST:     "entry_point": "main_contraction_0",
 // MANIFEST:     "name": "main_contraction_0",
 // MANIFEST:     "spirv": "main_contraction_0.spv",
 // MANIFEST:     "workgroup_size": [
 // MANIFEST: "steps": [
+// MANIFEST:     "op": "dispatch"
 // MANIFEST:     "op": "dispatch"
 // MANIFEST-NOT:     "op": "dispatch"
 // MANIFEST: "target_env": {

@@ -13,7 +13,7 @@
 // CHECK: PASS matmul_tiled_37x52x29
 // RUN: qc-vulkan-bundle %s -o %t/b --options="shared-memory-tiles=true int-dot-product=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
 // K = 13 words: one 8-word stage and a 5-word last stage.
-// MANIFEST: "config": "tile 8x4, workgroup 8x8, k-step 4, shared 3072 B (32 k per stage, last 20), dot"
+// MANIFEST: "config": "tile 8x4, workgroup 8x8, k-step 4, shared 3072 B (32 k per stage, last 20), dot, subgroup 32"
 // A device without shaderIntegerDotProduct (masked on this one) refuses the
 // dot-product bundle before anything runs, naming the option to drop.
 // RUN: %python -c "import numpy as np; np.save('%t/a.npy', np.ones((37, 52), np.int8))"

@@ -53,7 +53,7 @@
 // RUN: qc-vulkan-bundle %s --entry main -o %t/wgsize
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/wgsize wrong-workgroup
 // RUN: not qc-vulkan-run --bundle %t/wgsize --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGMISMATCH
-// WGMISMATCH: error: Vulkan: kernel 'main_contraction_0': the shader's workgroup size [[X:[0-9]+]]x[[Y:[0-9]+]]x1 differs from the manifest's {{[0-9]+}}x[[Y]]x1
+// WGMISMATCH: error: Vulkan: kernel '{{main_kernel|main_contraction_0}}': the shader's workgroup size [[X:[0-9]+]]x[[Y:[0-9]+]]x1 differs from the manifest's {{[0-9]+}}x[[Y]]x1
 // RUN: not qc-vulkan-run --bundle %t/missing --input %t/a.npy 2>&1 | FileCheck %s --check-prefix=NODIR
 // NODIR: error: cannot read '{{.*}}missing{{/|\\}}manifest.json'
 
@@ -86,7 +86,7 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
 // A device without 8-bit storage (masked on this one): the default bundle is
 // refused before anything runs; an unknown feature name is refused too.
 // RUN: env QC_VULKAN_MASK_FEATURES=storageBuffer8BitAccess not qc-vulkan-run %s --entry main --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=FEATURE
-// FEATURE: error: Vulkan: kernel 'main_contraction_0' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
+// FEATURE: error: Vulkan: kernel '{{main_kernel|main_contraction_0}}' needs SPIR-V capability StorageBuffer8BitAccess but device '{{.*}}' lacks feature storageBuffer8BitAccess (compile with the qc-spirv-pipeline option 'portable' for such devices)
 // RUN: env QC_VULKAN_MASK_FEATURES=int8 not qc-vulkan-run %s --entry main --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=MASK
 // MASK: error: Vulkan: cannot mask unknown feature 'int8'
 

@@ -57,6 +57,14 @@ CASES = {
     "matmul_tiled_37x52x29": lambda: (
         lambda a: ([a], [requant(ref.matmul(a, 0, weights(52, 29), 0))]))(
             i8(37, 52)),
+    # Run-time operands packed for dot products (matmul-runtime-dot.mlir).
+    "batch_matmul_2x9x16x11": lambda: (
+        lambda a, b: ([a, b], [np.einsum("bmk,bkn->bmn", a.astype(np.int32),
+                                         b.astype(np.int32))]))(
+            i8(2, 9, 16), i8(2, 16, 11)),
+    "matmul_u8_i8_13x20x7": lambda: (
+        lambda a, b: ([a, b], [a.view(np.uint8).astype(np.int32) @
+                               b.astype(np.int32)]))(i8(13, 20), i8(20, 7)),
     "slice_mul7": lambda: (
         lambda a: ([a], [(a[2:5, 5:9] * 7).astype(np.int32)]))(
             RNG.integers(-1000, 1000, (6, 10), dtype=np.int32)),
