@@ -20,6 +20,7 @@
 // (padded to 24) per filter row instead of 7 runs of 4.
 //
 //===----------------------------------------------------------------------===//
+#include "DynamicBatch.h"
 #include "Int8Kernels.h"
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
@@ -464,6 +465,8 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
           << "qc-cpu-int8-kernels: tile-rows and tile-vectors must be positive";
       return signalPassFailure();
     }
+    // A dynamic batch: one static contraction per sample.
+    qc::cpu::tileDynamicBatch(getOperation());
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
     IRRewriter rewriter(&getContext());
