@@ -1,4 +1,5 @@
 //===- ContractToX86VNNI.cpp - int8 vector.contract to vpdpbusd -----------===//
+#include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -229,7 +230,8 @@ struct ContractToX86VNNIPass final
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ContractToVNNI, DotToVNNI>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     qc::cpuPatternConfig())))
       return signalPassFailure();
   }
 };

@@ -20,7 +20,9 @@
 // (padded to 24) per filter row instead of 7 runs of 4.
 //
 //===----------------------------------------------------------------------===//
+#include "DynamicBatch.h"
 #include "Int8Kernels.h"
+#include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -463,6 +465,8 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
           << "qc-cpu-int8-kernels: tile-rows and tile-vectors must be positive";
       return signalPassFailure();
     }
+    // A dynamic batch: one static contraction per sample.
+    qc::cpu::tileDynamicBatch(getOperation());
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
     IRRewriter rewriter(&getContext());
@@ -502,7 +506,8 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
     populateInt8PackPatterns(patterns);
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, &getContext());
     tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     qc::cpuPatternConfig())))
       return signalPassFailure();
   }
 };

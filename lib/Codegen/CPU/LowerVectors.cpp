@@ -1,4 +1,5 @@
 //===- LowerVectors.cpp - n-D vector ops to 1-D ops for LLVM --------------===//
+#include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -34,7 +35,8 @@ struct LowerVectorsPass final
       vector::populateVectorMaskOpLoweringPatterns(patterns);
       vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
       vector::ReductionOp::getCanonicalizationPatterns(patterns, context);
-      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      if (failed(applyPatternsGreedily(func, std::move(patterns),
+                                       qc::cpuPatternConfig())))
         return signalPassFailure();
     }
     {
@@ -53,7 +55,8 @@ struct LowerVectorsPass final
       vector::populateVectorStepLoweringPatterns(patterns);
       vector::populateVectorInterleaveLoweringPatterns(patterns);
       vector::populateVectorMaskOpLoweringPatterns(patterns);
-      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      if (failed(applyPatternsGreedily(func, std::move(patterns),
+                                       qc::cpuPatternConfig())))
         return signalPassFailure();
     }
   }

@@ -7,6 +7,7 @@
 // both sides, which LLVM lowers to a memcpy of constant size.
 //
 //===----------------------------------------------------------------------===//
+#include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -88,9 +89,15 @@ struct SplitStridedCopiesPass final
   using QCCPUSplitStridedCopiesBase::QCCPUSplitStridedCopiesBase;
 
   void runOnOperation() override {
+    // Most functions have no copy: skip the rewrite driver's walks over them.
+    if (!getOperation()
+             ->walk([](memref::CopyOp) { return WalkResult::interrupt(); })
+             .wasInterrupted())
+      return;
     RewritePatternSet patterns(&getContext());
     patterns.add<SplitStridedCopy>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     qc::cpuPatternConfig())))
       return signalPassFailure();
   }
 };

@@ -10,6 +10,7 @@
 // one-shot bufferization does not accept inside loops on tensors.
 //
 //===----------------------------------------------------------------------===//
+#include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -147,9 +148,15 @@ struct TableLookupX86VBMIPass final
     : qc::impl::QCCPUTableLookupX86VBMIBase<TableLookupX86VBMIPass> {
   using QCCPUTableLookupX86VBMIBase::QCCPUTableLookupX86VBMIBase;
   void runOnOperation() override {
+    // Most models have no gather: skip the rewrite driver's walks over them.
+    if (!getOperation()
+             ->walk([](vector::GatherOp) { return WalkResult::interrupt(); })
+             .wasInterrupted())
+      return;
     RewritePatternSet patterns(&getContext());
     patterns.add<GatherToVPermI2B>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     qc::cpuPatternConfig())))
       return signalPassFailure();
   }
 };

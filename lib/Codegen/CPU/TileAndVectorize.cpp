@@ -1,4 +1,5 @@
 //===- TileAndVectorize.cpp - tile linalg ops on tensors and vectorize ----===//
+#include "DynamicBatch.h"
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -165,6 +166,9 @@ struct TileAndVectorizePass final
       (void)linalg::generalizeNamedOp(generalizer, op);
     }
 
+    // A dynamic batch (left by int8-kernels=false or by ops that are not
+    // int8 contractions): static tiles of one sample.
+    qc::cpu::tileDynamicBatch(getOperation());
     SmallVector<linalg::LinalgOp> candidates;
     getOperation().walk([&](linalg::LinalgOp op) {
       // Only tensor semantics: tiling on tensors keeps destination passing

@@ -157,3 +157,25 @@ func.func @depthwise(%x: tensor<1x5x5x16xi8>, %w: tensor<3x3x16x1xi8>) -> tensor
 // CHECK:           arith.addi {{.*}} : vector<16xi32>
 // CHECK:       tensor.expand_shape {{.*}} : tensor<9x16xi32> into tensor<1x3x3x16x1xi32>
 // CHECK-NOT:   linalg.depthwise_conv_2d_nhwc_hwcm
+
+// -----
+
+// A dynamic batch: one static convolution per sample (a loop over the
+// batch, the accumulator a fill of the slice), which becomes the kernel.
+func.func @conv_dynamic_batch(%x: tensor<?x6x6x4xi8>) -> tensor<?x4x4x16xi32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x6x6x4xi8>
+  %w = arith.constant dense<1> : tensor<3x3x4x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty(%n) : tensor<?x4x4x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<?x4x4x16xi32>) -> tensor<?x4x4x16xi32>
+  %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<?x6x6x4xi8>, tensor<3x3x4x16xi8>) outs(%z : tensor<?x4x4x16xi32>) -> tensor<?x4x4x16xi32>
+  return %r : tensor<?x4x4x16xi32>
+}
+
+// CHECK-LABEL: func.func @conv_dynamic_batch
+// CHECK:       scf.for
+// CHECK:         tensor.extract_slice {{.*}} [1, 6, 6, 4] [1, 1, 1, 1] : tensor<?x6x6x4xi8> to tensor<1x6x6x4xi8>
+// CHECK:         scf.forall
+// CHECK:         tensor.insert_slice {{.*}} : tensor<1x4x4x16xi32> into tensor<?x4x4x16xi32>
+// CHECK-NOT:   linalg.conv_2d_nhwc_hwcf

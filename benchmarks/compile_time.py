@@ -1,0 +1,107 @@
+"""Compile time of an ONNX model, import to object, per step and per stage.
+
+  /usr/bin/python3 benchmarks/compile_time.py MODEL.onnx [MODEL.onnx ...]
+      [--build build] [--batch 1] [--pipeline-options "x86-vnni=true"]
+      [--top 12] [--keep DIR]
+
+Per model, the four steps a user runs (qc-import-onnx, qc-opt
+--qc-fold-fake-quant, qc-opt --qc-cpu-pipeline, qc-translate --mlir-to-obj)
+with each step's CPU time (user + system of the child process) and wall
+time, then the --mlir-timing stages of the pipeline step that took the most
+wall time. CPU time is the figure to compare on a shared machine: wall time
+grows with the load average, which is printed next to every table. Run two
+builds back to back (--build) to compare them. Not a test.
+"""
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def load():
+    return open("/proc/loadavg").read().split()[0]
+
+
+def run_step(cmd):
+    """(cpu s, wall s, stderr) of one child process; raises on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.time() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode != 0:
+        raise RuntimeError("failed (exit %d): %s\n%s" % (r.returncode, " ".join(cmd), r.stderr[-2000:]))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, r.stderr
+
+
+def stages(timing, top):
+    """The `top` largest lines of an --mlir-timing report: (s, %, name)."""
+    rows = []
+    for line in timing.splitlines():
+        m = re.match(r"\s*([0-9.]+) \(\s*([0-9.]+)%\)(\s+)(\S.*)$", line)
+        if m and m.group(4) not in ("Total",):
+            depth = (len(m.group(3)) - 2) // 2
+            rows.append((float(m.group(1)), float(m.group(2)), "  " * depth + m.group(4)))
+    # A pass that runs several times (the canonicalizer) also as one row.
+    sums = {}
+    for t, pct, name in rows:
+        if not name.strip().startswith("'"):
+            sums.setdefault(name.strip(), []).append((t, pct))
+    for name, runs in sums.items():
+        if len(runs) > 1:
+            rows.append((sum(r[0] for r in runs), sum(r[1] for r in runs),
+                         "%s (all %d runs)" % (name, len(runs))))
+    return sorted(rows, key=lambda r: -r[0])[:top]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--batch", default="1")
+    ap.add_argument("--pipeline-options", default="x86-vnni=true")
+    ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--keep", help="keep the intermediate files in this directory")
+    args = ap.parse_args()
+    bin_dir = os.path.join(args.build, "bin")
+    work = args.keep or tempfile.mkdtemp(prefix="qc-compile-time-")
+    os.makedirs(work, exist_ok=True)
+    print("build %s, %s UTC, load average %s" % (args.build, time.strftime("%Y-%m-%d %H:%M", time.gmtime()), load()))
+    for model in args.models:
+        stem = os.path.join(work, os.path.splitext(os.path.basename(model))[0])
+        steps = [
+            ("import", [os.path.join(bin_dir, "qc-import-onnx"), model, "--batch", args.batch,
+                        "-o", stem + ".mlir"]),
+            ("fold", [os.path.join(bin_dir, "qc-opt"), stem + ".mlir", "--qc-fold-fake-quant",
+                      "-o", stem + "_folded.mlir"]),
+            ("qc-cpu-pipeline", [os.path.join(bin_dir, "qc-opt"), stem + "_folded.mlir",
+                                 "--qc-cpu-pipeline=" + args.pipeline_options, "--mlir-timing",
+                                 "-o", stem + "_llvm.mlir"]),
+            ("object", [os.path.join(bin_dir, "qc-translate"), stem + "_llvm.mlir", "--mlir-to-obj",
+                        "-o", stem + ".o"]),
+        ]
+        print("\n%s (batch %s)\n\n| step | cpu s | wall s | load |\n|---|---|---|---|" % (model, args.batch))
+        total_cpu = total_wall = 0.0
+        timing = ""
+        for name, cmd in steps:
+            cpu, wall, err = run_step(cmd)
+            total_cpu += cpu
+            total_wall += wall
+            if name == "qc-cpu-pipeline":
+                timing = err
+            print("| %s | %.2f | %.2f | %s |" % (name, cpu, wall, load()))
+        print("| total | %.2f | %.2f | %s |" % (total_cpu, total_wall, load()))
+        print("\nqc-cpu-pipeline, --mlir-timing (wall, share of the step):\n")
+        print("| s | % | stage |\n|---|---|---|")
+        for s, pct, name in stages(timing, args.top):
+            print("| %.3f | %.1f | %s |" % (s, pct, name.replace("|", "/")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
