@@ -228,10 +228,14 @@ struct ContractToX86VNNIPass final
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ContractToVNNI, DotToVNNI>(&getContext());
+    qc::populateContractToX86VNNIPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::qc::populateContractToX86VNNIPatterns(RewritePatternSet &patterns) {
+  patterns.add<ContractToVNNI, DotToVNNI>(patterns.getContext());
+}

@@ -89,10 +89,14 @@ struct SplitStridedCopiesPass final
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<SplitStridedCopy>(&getContext());
+    qc::populateSplitStridedCopiesPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::qc::populateSplitStridedCopiesPatterns(RewritePatternSet &patterns) {
+  patterns.add<SplitStridedCopy>(patterns.getContext());
+}

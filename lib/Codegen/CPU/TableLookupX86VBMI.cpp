@@ -148,10 +148,14 @@ struct TableLookupX86VBMIPass final
   using QCCPUTableLookupX86VBMIBase::QCCPUTableLookupX86VBMIBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<GatherToVPermI2B>(&getContext());
+    qc::populateTableLookupX86VBMIPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 
 } // namespace
+
+void mlir::qc::populateTableLookupX86VBMIPatterns(RewritePatternSet &patterns) {
+  patterns.add<GatherToVPermI2B>(patterns.getContext());
+}
