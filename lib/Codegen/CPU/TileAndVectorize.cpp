@@ -254,6 +254,8 @@ qc::tileAndVectorize(func::FuncOp func,
     if (isa<linalg::TransposeOp>(op.getOperation()) && op.getNumLoops() == 2)
       sizes.front() = options.vectorWidth;
     SmallVector<int64_t> clamped = clampToRanges(op, sizes);
+    // ::tile: this file's helper, not mlir::tile (SCF utils), which lookup
+    // from inside mlir::qc finds first.
     FailureOr<linalg::LinalgOp> tiled = ::tile(rewriter, op, clamped);
     if (succeeded(tiled))
       vectorizeTile(rewriter, *tiled, clamped, /*isContraction=*/false);
