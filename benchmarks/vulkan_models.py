@@ -34,8 +34,8 @@ def build_onnx(arch, size, path):
     import torchvision
     from torch.ao.quantization import get_default_qat_qconfig_mapping
     from torch.ao.quantization.quantize_fx import prepare_qat_fx
-    sys.path.insert(0, os.path.join(ROOT, "examples"))
-    from train_digits import for_export
+    sys.path.insert(0, os.path.join(ROOT, "python"))
+    from qc.onnx_export import freeze_fake_quant
 
     torch.manual_seed(0)
     model = getattr(torchvision.models, arch)(weights=None)
@@ -54,7 +54,7 @@ def build_onnx(arch, size, path):
             qat(torch.randn(2, 3, size, size))
     qat.apply(torch.ao.quantization.disable_observer)
     qat.eval()
-    torch.onnx.export(for_export(qat), (example,), path, opset_version=13,
+    torch.onnx.export(freeze_fake_quant(qat), (example,), path, opset_version=13,
                       input_names=["x"], output_names=["y"], do_constant_folding=True)
 
 

@@ -229,7 +229,7 @@ struct ContractToX86VNNIPass final
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ContractToVNNI, DotToVNNI>(&getContext());
+    qc::populateContractToX86VNNIPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();
@@ -237,3 +237,7 @@ struct ContractToX86VNNIPass final
 };
 
 } // namespace
+
+void mlir::qc::populateContractToX86VNNIPatterns(RewritePatternSet &patterns) {
+  patterns.add<ContractToVNNI, DotToVNNI>(patterns.getContext());
+}

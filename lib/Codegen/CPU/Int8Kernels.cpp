@@ -456,59 +456,68 @@ Value KernelBuilder::build() {
                                        ArrayRef<ReassociationIndices>{rowDims, colDims});
 }
 
+} // namespace
+
+LogicalResult qc::buildInt8Kernels(func::FuncOp func,
+                                  const QCCPUInt8KernelsOptions &options) {
+  if (options.tileRows < 1 || options.tileVectors < 1) {
+    func.emitError()
+        << "qc-cpu-int8-kernels: tile-rows and tile-vectors must be positive";
+    return failure();
+  }
+  // A dynamic batch: one static contraction per sample.
+  qc::cpu::tileDynamicBatch(func);
+  SmallVector<linalg::LinalgOp> candidates;
+  func.walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
+  IRRewriter rewriter(func.getContext());
+  // Fused consumers are erased; some of them are candidates too.
+  llvm::SmallPtrSet<Operation *, 16> erased;
+  for (linalg::LinalgOp op : candidates) {
+    if (erased.contains(op))
+      continue;
+    FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
+    if (failed(contraction) ||
+        (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
+         !getConstantThroughReshapes(contraction->filter)))
+      continue;
+    Epilogue epilogue =
+        options.fuseEpilogue ? matchEpilogue(*contraction, contraction->filters % kLanes != 0)
+                     : Epilogue{{}, {}, op->getResult(0),
+                                getElementTypeOrSelf(op->getResult(0).getType())};
+    Operation *last = epilogue.stages.empty() ? op.getOperation()
+                                              : epilogue.stages.back().getOperation();
+    rewriter.setInsertionPoint(last);
+    KernelBuilder builder(rewriter, *contraction, epilogue, {options.tileRows, options.tileVectors});
+    Value result = builder.build();
+    rewriter.replaceAllUsesWith(epilogue.result, result);
+    for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
+      erased.insert(stage);
+      rewriter.eraseOp(stage);
+    }
+    // The contraction and a collapse_shape between it and the epilogue.
+    if (!op->use_empty())
+      if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(*op->getUsers().begin());
+          collapse && collapse->use_empty())
+        rewriter.eraseOp(collapse);
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+  }
+  RewritePatternSet patterns(func.getContext());
+  populateInt8PackPatterns(patterns);
+  tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, func.getContext());
+  tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, func.getContext());
+  return applyPatternsGreedily(func, std::move(patterns),
+                               qc::cpuPatternConfig());
+}
+
+namespace {
 struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
   using QCCPUInt8KernelsBase::QCCPUInt8KernelsBase;
 
   void runOnOperation() override {
-    if (tileRows < 1 || tileVectors < 1) {
-      getOperation().emitError()
-          << "qc-cpu-int8-kernels: tile-rows and tile-vectors must be positive";
-      return signalPassFailure();
-    }
-    // A dynamic batch: one static contraction per sample.
-    qc::cpu::tileDynamicBatch(getOperation());
-    SmallVector<linalg::LinalgOp> candidates;
-    getOperation().walk([&](linalg::LinalgOp op) { candidates.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    // Fused consumers are erased; some of them are candidates too.
-    llvm::SmallPtrSet<Operation *, 16> erased;
-    for (linalg::LinalgOp op : candidates) {
-      if (erased.contains(op))
-        continue;
-      FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
-      if (failed(contraction) ||
-          (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
-           !getConstantThroughReshapes(contraction->filter)))
-        continue;
-      Epilogue epilogue =
-          fuseEpilogue ? matchEpilogue(*contraction, contraction->filters % kLanes != 0)
-                       : Epilogue{{}, {}, op->getResult(0),
-                                  getElementTypeOrSelf(op->getResult(0).getType())};
-      Operation *last = epilogue.stages.empty() ? op.getOperation()
-                                                : epilogue.stages.back().getOperation();
-      rewriter.setInsertionPoint(last);
-      KernelBuilder builder(rewriter, *contraction, epilogue, {tileRows, tileVectors});
-      Value result = builder.build();
-      rewriter.replaceAllUsesWith(epilogue.result, result);
-      for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
-        erased.insert(stage);
-        rewriter.eraseOp(stage);
-      }
-      // The contraction and a collapse_shape between it and the epilogue.
-      if (!op->use_empty())
-        if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(*op->getUsers().begin());
-            collapse && collapse->use_empty())
-          rewriter.eraseOp(collapse);
-      if (op->use_empty())
-        rewriter.eraseOp(op);
-    }
-    RewritePatternSet patterns(&getContext());
-    populateInt8PackPatterns(patterns);
-    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, &getContext());
-    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     qc::cpuPatternConfig())))
-      return signalPassFailure();
+    if (failed(qc::buildInt8Kernels(getOperation(),
+                                    {tileRows, tileVectors, fuseEpilogue})))
+      signalPassFailure();
   }
 };
 

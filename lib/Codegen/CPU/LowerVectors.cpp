@@ -13,49 +13,50 @@ namespace mlir::qc {
 
 using namespace mlir;
 
+/// Contractions and reductions first, while they still see whole tiles; the
+/// unrolling patterns of the second stage would otherwise split them
+/// piecemeal.
+void qc::populateLowerVectorContractionsPatterns(RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorContractLoweringPatterns(
+      patterns, vector::VectorContractLowering::OuterProduct);
+  vector::populateVectorMultiReductionLoweringPatterns(
+      patterns, vector::VectorMultiReductionLowering::InnerParallel);
+  vector::populateVectorMaskOpLoweringPatterns(patterns);
+  vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
+  vector::ReductionOp::getCanonicalizationPatterns(patterns, context);
+}
+
+void qc::populateLowerVectorsTo1DPatterns(RewritePatternSet &patterns) {
+  vector::populateVectorOuterProductLoweringPatterns(patterns);
+  vector::populateVectorBroadcastLoweringPatterns(patterns);
+  // One shufflevector per transpose tile: LLVM selects vpermt2* for it,
+  // where extracting and inserting each element costs ~4 instructions
+  // (measured on the transposes of qc-cpu-vectorize-gathers).
+  vector::populateVectorTransposeLoweringPatterns(
+      patterns, vector::VectorTransposeLowering::Shuffle1D);
+  vector::populateVectorShapeCastLoweringPatterns(patterns);
+  vector::populateVectorTransferLoweringPatterns(patterns,
+                                                 /*maxTransferRank=*/1);
+  vector::populateVectorGatherLoweringPatterns(patterns);
+  vector::populateVectorStepLoweringPatterns(patterns);
+  vector::populateVectorInterleaveLoweringPatterns(patterns);
+  vector::populateVectorMaskOpLoweringPatterns(patterns);
+}
+
 namespace {
 struct LowerVectorsPass final
     : qc::impl::QCCPULowerVectorsBase<LowerVectorsPass> {
   using QCCPULowerVectorsBase::QCCPULowerVectorsBase;
 
   void runOnOperation() override {
-    MLIRContext *context = &getContext();
-    func::FuncOp func = getOperation();
-
-    // Contractions and reductions first, while they still see whole tiles;
-    // the unrolling patterns below would otherwise split them piecemeal.
-    {
-      RewritePatternSet patterns(context);
-      vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
-      vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
-      vector::populateVectorContractLoweringPatterns(
-          patterns, vector::VectorContractLowering::OuterProduct);
-      vector::populateVectorMultiReductionLoweringPatterns(
-          patterns, vector::VectorMultiReductionLowering::InnerParallel);
-      vector::populateVectorMaskOpLoweringPatterns(patterns);
-      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
-      vector::ReductionOp::getCanonicalizationPatterns(patterns, context);
-      if (failed(applyPatternsGreedily(func, std::move(patterns),
-                                       qc::cpuPatternConfig())))
-        return signalPassFailure();
-    }
-    {
-      RewritePatternSet patterns(context);
-      vector::populateVectorOuterProductLoweringPatterns(patterns);
-      vector::populateVectorBroadcastLoweringPatterns(patterns);
-      // One shufflevector per transpose tile: LLVM selects vpermt2* for it,
-      // where extracting and inserting each element costs ~4 instructions
-      // (measured on the transposes of qc-cpu-vectorize-gathers).
-      vector::populateVectorTransposeLoweringPatterns(
-          patterns, vector::VectorTransposeLowering::Shuffle1D);
-      vector::populateVectorShapeCastLoweringPatterns(patterns);
-      vector::populateVectorTransferLoweringPatterns(patterns,
-                                                     /*maxTransferRank=*/1);
-      vector::populateVectorGatherLoweringPatterns(patterns);
-      vector::populateVectorStepLoweringPatterns(patterns);
-      vector::populateVectorInterleaveLoweringPatterns(patterns);
-      vector::populateVectorMaskOpLoweringPatterns(patterns);
-      if (failed(applyPatternsGreedily(func, std::move(patterns),
+    for (auto populate : {qc::populateLowerVectorContractionsPatterns,
+                          qc::populateLowerVectorsTo1DPatterns}) {
+      RewritePatternSet patterns(&getContext());
+      populate(patterns);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                        qc::cpuPatternConfig())))
         return signalPassFailure();
     }

@@ -50,31 +50,40 @@ int64_t estimateWork(Block &block) {
   return work;
 }
 
+} // namespace
+
+LogicalResult qc::serializeSmallForalls(Operation *op, int64_t minWork) {
+  SmallVector<scf::ForallOp> small;
+  op->walk([&](scf::ForallOp forall) {
+    if (!forall.getOutputs().empty())
+      return;
+    ArrayRef<int64_t> lbs = forall.getStaticLowerBound(),
+                      ubs = forall.getStaticUpperBound(), steps = forall.getStaticStep();
+    if (llvm::any_of(llvm::concat<const int64_t>(lbs, ubs, steps), ShapedType::isDynamic))
+      return;
+    int64_t iterations = 1;
+    for (auto [lb, ub, step] : llvm::zip_equal(lbs, ubs, steps))
+      iterations =
+          saturatingMul(iterations, llvm::divideCeil(std::max<int64_t>(ub - lb, 0), step));
+    if (iterations <= 1 ||
+        saturatingMul(iterations, estimateWork(*forall.getBody())) < minWork)
+      small.push_back(forall);
+  });
+  IRRewriter rewriter(op->getContext());
+  for (scf::ForallOp forall : small)
+    if (failed(scf::forallToForLoop(rewriter, forall)))
+      return failure();
+  return success();
+}
+
+namespace {
 struct SerializeSmallForallsPass final
     : qc::impl::QCCPUSerializeSmallForallsBase<SerializeSmallForallsPass> {
   using QCCPUSerializeSmallForallsBase::QCCPUSerializeSmallForallsBase;
 
   void runOnOperation() override {
-    SmallVector<scf::ForallOp> small;
-    getOperation().walk([&](scf::ForallOp forall) {
-      if (!forall.getOutputs().empty())
-        return;
-      ArrayRef<int64_t> lbs = forall.getStaticLowerBound(),
-                        ubs = forall.getStaticUpperBound(), steps = forall.getStaticStep();
-      if (llvm::any_of(llvm::concat<const int64_t>(lbs, ubs, steps), ShapedType::isDynamic))
-        return;
-      int64_t iterations = 1;
-      for (auto [lb, ub, step] : llvm::zip_equal(lbs, ubs, steps))
-        iterations =
-            saturatingMul(iterations, llvm::divideCeil(std::max<int64_t>(ub - lb, 0), step));
-      if (iterations <= 1 ||
-          saturatingMul(iterations, estimateWork(*forall.getBody())) < minWork)
-        small.push_back(forall);
-    });
-    IRRewriter rewriter(&getContext());
-    for (scf::ForallOp forall : small)
-      if (failed(scf::forallToForLoop(rewriter, forall)))
-        return signalPassFailure();
+    if (failed(qc::serializeSmallForalls(getOperation(), minWork)))
+      signalPassFailure();
   }
 };
 

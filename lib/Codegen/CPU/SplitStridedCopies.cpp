@@ -95,7 +95,7 @@ struct SplitStridedCopiesPass final
              .wasInterrupted())
       return;
     RewritePatternSet patterns(&getContext());
-    patterns.add<SplitStridedCopy>(&getContext());
+    qc::populateSplitStridedCopiesPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();
@@ -103,3 +103,7 @@ struct SplitStridedCopiesPass final
 };
 
 } // namespace
+
+void mlir::qc::populateSplitStridedCopiesPatterns(RewritePatternSet &patterns) {
+  patterns.add<SplitStridedCopy>(patterns.getContext());
+}

@@ -154,7 +154,7 @@ struct TableLookupX86VBMIPass final
              .wasInterrupted())
       return;
     RewritePatternSet patterns(&getContext());
-    patterns.add<GatherToVPermI2B>(&getContext());
+    qc::populateTableLookupX86VBMIPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();
@@ -162,3 +162,7 @@ struct TableLookupX86VBMIPass final
 };
 
 } // namespace
+
+void mlir::qc::populateTableLookupX86VBMIPatterns(RewritePatternSet &patterns) {
+  patterns.add<GatherToVPermI2B>(patterns.getContext());
+}

@@ -129,153 +129,170 @@ void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
   rewriter.replaceOp(op, result->replacements);
 }
 
+void tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 const linalg::ContractionDimensions &dims,
+                                 ArrayRef<int64_t> cache,
+                                 ArrayRef<int64_t> reg) {
+  SmallVector<int64_t> cacheSizes =
+      clampToRanges(op, contractionTileSizes(op, dims, cache));
+  // A partial cache tile has a dynamic shape, and the masked vectorization
+  // of the register tiles inside it computes wrong sums (seen on 65x3x17).
+  // Dimensions the cache tile does not divide stay whole: their remainder
+  // register tiles are then static, which vectorizes correctly.
+  for (auto [size, range] : llvm::zip_equal(cacheSizes, op.getStaticLoopRanges()))
+    if (size != 0 && !ShapedType::isDynamic(range) && range % size != 0)
+      size = range;
+  // Cache tiles in (batch, n, k, m) order: one rhs block (k x n) stays in
+  // the cache while every lhs row block streams past it; the rhs is
+  // usually the larger operand (weights).
+  SmallVector<int64_t> cacheOrder;
+  for (ArrayRef<unsigned> group : {ArrayRef<unsigned>(dims.batch),
+                                   ArrayRef<unsigned>(dims.n),
+                                   ArrayRef<unsigned>(dims.k),
+                                   ArrayRef<unsigned>(dims.m)})
+    cacheOrder.append(group.begin(), group.end());
+  if (cacheOrder.size() != op.getNumLoops())
+    cacheOrder.clear(); // Loops outside the contraction: keep the order.
+  FailureOr<linalg::LinalgOp> cacheTiled =
+      tile(rewriter, op, cacheSizes, cacheOrder);
+  if (failed(cacheTiled))
+    return;
+  // Register tiles are bounded by the cache tile they live in, and divide
+  // it: a remainder would give every register tile of that loop a dynamic
+  // shape, and masked vectorization runs about 8x slower (100x1024x1024:
+  // 24 GOPS masked, 217 with 10-row tiles).
+  SmallVector<int64_t> regSizes = contractionTileSizes(op, dims, reg);
+  for (auto [size, bound] : llvm::zip_equal(regSizes, cacheSizes))
+    if (size == 0 || size > bound)
+      size = bound;
+  auto fitDims = [&](ArrayRef<unsigned> loops, int64_t align,
+                     int64_t maxSize) {
+    if (loops.empty())
+      return;
+    unsigned loop = loops.back();
+    regSizes[loop] = dividingTileSize(cacheSizes[loop], regSizes[loop],
+                                      align, maxSize);
+  };
+  // Rows may grow to 2x-2 (more accumulators, no extra loads); columns
+  // keep 16-lane blocks and depth whole dot-product quads when they can.
+  fitDims(dims.m, 1, 2 * reg[0] - 2);
+  fitDims(dims.n, 16, reg[1]);
+  fitDims(dims.k, 4, reg[2]);
+  FailureOr<linalg::LinalgOp> regTiled =
+      tile(rewriter, *cacheTiled, regSizes);
+  if (failed(regTiled))
+    return;
+  vectorizeTile(rewriter, *regTiled, regSizes, /*isContraction=*/true);
+}
+
+} // namespace
+
+LogicalResult
+qc::tileAndVectorize(func::FuncOp func,
+                     const QCCPUTileAndVectorizeOptions &options) {
+  SmallVector<int64_t> cache = llvm::to_vector(options.cacheTile);
+  SmallVector<int64_t> reg = llvm::to_vector(options.registerTile);
+  if (cache.empty())
+    cache = {64, 256, 256};
+  if (reg.empty())
+    reg = {8, 32, 16};
+  if (cache.size() != 3 || reg.size() != 3 || options.vectorWidth <= 0 ||
+      llvm::any_of(cache, [](int64_t s) { return s < 0; }) ||
+      llvm::any_of(reg, [](int64_t s) { return s < 0; })) {
+    func.emitError()
+        << "qc-cpu-tile-and-vectorize: cache-tile and register-tile take "
+           "three non-negative sizes (m, n, k) and vector-width must be "
+           "positive";
+    return failure();
+  }
+
+  // Vectorizing a named op drops its `cast = cast_unsigned` and
+  // sign-extends u8 codes; as a linalg.generic the explicit arith.extui in
+  // the body is vectorized faithfully.
+  IRRewriter generalizer(func.getContext());
+  SmallVector<linalg::LinalgOp> unsignedNamedOps;
+  func.walk([&](linalg::LinalgOp op) {
+    auto cast = op->getAttrOfType<linalg::TypeFnAttr>("cast");
+    if (cast && cast.getValue() == linalg::TypeFn::cast_unsigned &&
+        !isa<linalg::GenericOp>(op.getOperation()))
+      unsignedNamedOps.push_back(op);
+  });
+  for (linalg::LinalgOp op : unsignedNamedOps) {
+    generalizer.setInsertionPoint(op);
+    (void)linalg::generalizeNamedOp(generalizer, op);
+  }
+
+  // A dynamic batch (left by int8-kernels=false or by ops that are not
+  // int8 contractions): static tiles of one sample.
+  qc::cpu::tileDynamicBatch(func);
+  SmallVector<linalg::LinalgOp> candidates;
+  func.walk([&](linalg::LinalgOp op) {
+    // Only tensor semantics: tiling on tensors keeps destination passing
+    // style, which bufferization turns into in-place updates.
+    if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+        isa<TilingInterface>(op.getOperation()))
+      candidates.push_back(op);
+  });
+
+  IRRewriter rewriter(func.getContext());
+  for (linalg::LinalgOp op : candidates) {
+    if (op.getNumLoops() == 0)
+      continue;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
+        !dims->k.empty()) {
+      // vector.contract needs one element type on both sides; a mixed
+      // contraction (the i16 x i8 second factor of --qc-low-rank) stays a
+      // linalg op and becomes scalar loops.
+      if (hasMixedInputElementTypes(op))
+        continue;
+      tileAndVectorizeContraction(rewriter, op, *dims, cache, reg);
+      continue;
+    }
+    SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+    sizes.back() = options.vectorWidth;
+    // A 2-D transpose reads one dimension and writes the other
+    // contiguously: square tiles become one register transpose each
+    // instead of a strided access per element.
+    if (isa<linalg::TransposeOp>(op.getOperation()) && op.getNumLoops() == 2)
+      sizes.front() = options.vectorWidth;
+    SmallVector<int64_t> clamped = clampToRanges(op, sizes);
+    // ::tile: this file's helper, not mlir::tile (SCF utils), which lookup
+    // from inside mlir::qc finds first.
+    FailureOr<linalg::LinalgOp> tiled = ::tile(rewriter, op, clamped);
+    if (succeeded(tiled))
+      vectorizeTile(rewriter, *tiled, clamped, /*isContraction=*/false);
+  }
+
+  // The k loop of a register tile reads the accumulator tile, updates it
+  // and writes it back on every iteration. Hoisting that matching
+  // transfer_read/transfer_write (and extract/insert_slice) pair makes it
+  // a loop-carried vector that stays in registers. Innermost loops first,
+  // so that pairs move out as far as they can.
+  // The vectorizer creates the index constants inside the loops; they must
+  // be outside for the indices to count as loop-invariant.
+  SmallVector<scf::ForOp> loops;
+  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (scf::ForOp loop : loops) {
+    moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
+    hoistLoopInvariantSubsets(rewriter, loop);
+  }
+  return success();
+}
+
+namespace {
 struct TileAndVectorizePass final
     : qc::impl::QCCPUTileAndVectorizeBase<TileAndVectorizePass> {
   using QCCPUTileAndVectorizeBase::QCCPUTileAndVectorizeBase;
 
   void runOnOperation() override {
-    SmallVector<int64_t> cache = llvm::to_vector(cacheTile);
-    SmallVector<int64_t> reg = llvm::to_vector(registerTile);
-    if (cache.empty())
-      cache = {64, 256, 256};
-    if (reg.empty())
-      reg = {8, 32, 16};
-    if (cache.size() != 3 || reg.size() != 3 || vectorWidth <= 0 ||
-        llvm::any_of(cache, [](int64_t s) { return s < 0; }) ||
-        llvm::any_of(reg, [](int64_t s) { return s < 0; })) {
-      getOperation().emitError()
-          << "qc-cpu-tile-and-vectorize: cache-tile and register-tile take "
-             "three non-negative sizes (m, n, k) and vector-width must be "
-             "positive";
-      return signalPassFailure();
-    }
-
-    // Vectorizing a named op drops its `cast = cast_unsigned` and
-    // sign-extends u8 codes; as a linalg.generic the explicit arith.extui in
-    // the body is vectorized faithfully.
-    IRRewriter generalizer(&getContext());
-    SmallVector<linalg::LinalgOp> unsignedNamedOps;
-    getOperation().walk([&](linalg::LinalgOp op) {
-      auto cast = op->getAttrOfType<linalg::TypeFnAttr>("cast");
-      if (cast && cast.getValue() == linalg::TypeFn::cast_unsigned &&
-          !isa<linalg::GenericOp>(op.getOperation()))
-        unsignedNamedOps.push_back(op);
-    });
-    for (linalg::LinalgOp op : unsignedNamedOps) {
-      generalizer.setInsertionPoint(op);
-      (void)linalg::generalizeNamedOp(generalizer, op);
-    }
-
-    // A dynamic batch (left by int8-kernels=false or by ops that are not
-    // int8 contractions): static tiles of one sample.
-    qc::cpu::tileDynamicBatch(getOperation());
-    SmallVector<linalg::LinalgOp> candidates;
-    getOperation().walk([&](linalg::LinalgOp op) {
-      // Only tensor semantics: tiling on tensors keeps destination passing
-      // style, which bufferization turns into in-place updates.
-      if (op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
-          isa<TilingInterface>(op.getOperation()))
-        candidates.push_back(op);
-    });
-
-    IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : candidates) {
-      if (op.getNumLoops() == 0)
-        continue;
-      FailureOr<linalg::ContractionDimensions> dims =
-          linalg::inferContractionDims(op);
-      if (succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
-          !dims->k.empty()) {
-        // vector.contract needs one element type on both sides; a mixed
-        // contraction (the i16 x i8 second factor of --qc-low-rank) stays a
-        // linalg op and becomes scalar loops.
-        if (hasMixedInputElementTypes(op))
-          continue;
-        tileAndVectorizeContraction(rewriter, op, *dims, cache, reg);
-        continue;
-      }
-      SmallVector<int64_t> sizes(op.getNumLoops(), 1);
-      sizes.back() = vectorWidth;
-      // A 2-D transpose reads one dimension and writes the other
-      // contiguously: square tiles become one register transpose each
-      // instead of a strided access per element.
-      if (isa<linalg::TransposeOp>(op.getOperation()) && op.getNumLoops() == 2)
-        sizes.front() = vectorWidth;
-      SmallVector<int64_t> clamped = clampToRanges(op, sizes);
-      FailureOr<linalg::LinalgOp> tiled = tile(rewriter, op, clamped);
-      if (succeeded(tiled))
-        vectorizeTile(rewriter, *tiled, clamped, /*isContraction=*/false);
-    }
-
-    // The k loop of a register tile reads the accumulator tile, updates it
-    // and writes it back on every iteration. Hoisting that matching
-    // transfer_read/transfer_write (and extract/insert_slice) pair makes it
-    // a loop-carried vector that stays in registers. Innermost loops first,
-    // so that pairs move out as far as they can.
-    // The vectorizer creates the index constants inside the loops; they must
-    // be outside for the indices to count as loop-invariant.
-    SmallVector<scf::ForOp> loops;
-    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
-    for (scf::ForOp loop : loops) {
-      moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
-      hoistLoopInvariantSubsets(rewriter, loop);
-    }
-  }
-
-  void tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op,
-                                   const linalg::ContractionDimensions &dims,
-                                   ArrayRef<int64_t> cache,
-                                   ArrayRef<int64_t> reg) {
-    SmallVector<int64_t> cacheSizes =
-        clampToRanges(op, contractionTileSizes(op, dims, cache));
-    // A partial cache tile has a dynamic shape, and the masked vectorization
-    // of the register tiles inside it computes wrong sums (seen on 65x3x17).
-    // Dimensions the cache tile does not divide stay whole: their remainder
-    // register tiles are then static, which vectorizes correctly.
-    for (auto [size, range] : llvm::zip_equal(cacheSizes, op.getStaticLoopRanges()))
-      if (size != 0 && !ShapedType::isDynamic(range) && range % size != 0)
-        size = range;
-    // Cache tiles in (batch, n, k, m) order: one rhs block (k x n) stays in
-    // the cache while every lhs row block streams past it; the rhs is
-    // usually the larger operand (weights).
-    SmallVector<int64_t> cacheOrder;
-    for (ArrayRef<unsigned> group : {ArrayRef<unsigned>(dims.batch),
-                                     ArrayRef<unsigned>(dims.n),
-                                     ArrayRef<unsigned>(dims.k),
-                                     ArrayRef<unsigned>(dims.m)})
-      cacheOrder.append(group.begin(), group.end());
-    if (cacheOrder.size() != op.getNumLoops())
-      cacheOrder.clear(); // Loops outside the contraction: keep the order.
-    FailureOr<linalg::LinalgOp> cacheTiled =
-        tile(rewriter, op, cacheSizes, cacheOrder);
-    if (failed(cacheTiled))
-      return;
-    // Register tiles are bounded by the cache tile they live in, and divide
-    // it: a remainder would give every register tile of that loop a dynamic
-    // shape, and masked vectorization runs about 8x slower (100x1024x1024:
-    // 24 GOPS masked, 217 with 10-row tiles).
-    SmallVector<int64_t> regSizes = contractionTileSizes(op, dims, reg);
-    for (auto [size, bound] : llvm::zip_equal(regSizes, cacheSizes))
-      if (size == 0 || size > bound)
-        size = bound;
-    auto fitDims = [&](ArrayRef<unsigned> loops, int64_t align,
-                       int64_t maxSize) {
-      if (loops.empty())
-        return;
-      unsigned loop = loops.back();
-      regSizes[loop] = dividingTileSize(cacheSizes[loop], regSizes[loop],
-                                        align, maxSize);
-    };
-    // Rows may grow to 2x-2 (more accumulators, no extra loads); columns
-    // keep 16-lane blocks and depth whole dot-product quads when they can.
-    fitDims(dims.m, 1, 2 * reg[0] - 2);
-    fitDims(dims.n, 16, reg[1]);
-    fitDims(dims.k, 4, reg[2]);
-    FailureOr<linalg::LinalgOp> regTiled =
-        tile(rewriter, *cacheTiled, regSizes);
-    if (failed(regTiled))
-      return;
-    vectorizeTile(rewriter, *regTiled, regSizes, /*isContraction=*/true);
+    qc::QCCPUTileAndVectorizeOptions options;
+    options.cacheTile = llvm::to_vector(cacheTile);
+    options.registerTile = llvm::to_vector(registerTile);
+    options.vectorWidth = vectorWidth;
+    if (failed(qc::tileAndVectorize(getOperation(), options)))
+      signalPassFailure();
   }
 };
 

@@ -302,28 +302,40 @@ void rewriteGatherKernel(RewriterBase &rewriter, linalg::GenericOp op,
   rewriter.replaceOp(op, transpose2D(rewriter, loc, outer.getResult(0)));
 }
 
+} // namespace
+
+LogicalResult
+qc::vectorizeGathers(func::FuncOp func,
+                     const QCCPUVectorizeGathersOptions &options) {
+  if (options.minRows < 1 || options.blockRows < 16 ||
+      options.blockRows % 16 != 0) {
+    func.emitError()
+        << "qc-cpu-vectorize-gathers: min-rows must be positive and "
+           "block-rows a positive multiple of 16";
+    return failure();
+  }
+  SmallVector<std::pair<linalg::GenericOp, GatherKernel>> kernels;
+  func.walk([&](linalg::GenericOp op) {
+    FailureOr<GatherKernel> kernel = matchGatherKernel(op);
+    // With fewer rows most lanes would be masked off; the scalar loops of
+    // a matrix-vector product are faster (docs/Sparsity.md).
+    if (succeeded(kernel) && op.getStaticLoopRanges()[0] >= options.minRows)
+      kernels.emplace_back(op, std::move(*kernel));
+  });
+  IRRewriter rewriter(func.getContext());
+  for (auto &[op, kernel] : kernels)
+    rewriteGatherKernel(rewriter, op, kernel, options.blockRows);
+  return success();
+}
+
+namespace {
 struct VectorizeGathersPass final
     : qc::impl::QCCPUVectorizeGathersBase<VectorizeGathersPass> {
   using QCCPUVectorizeGathersBase::QCCPUVectorizeGathersBase;
 
   void runOnOperation() override {
-    if (minRows < 1 || blockRows < 16 || blockRows % 16 != 0) {
-      getOperation().emitError()
-          << "qc-cpu-vectorize-gathers: min-rows must be positive and "
-             "block-rows a positive multiple of 16";
-      return signalPassFailure();
-    }
-    SmallVector<std::pair<linalg::GenericOp, GatherKernel>> kernels;
-    getOperation().walk([&](linalg::GenericOp op) {
-      FailureOr<GatherKernel> kernel = matchGatherKernel(op);
-      // With fewer rows most lanes would be masked off; the scalar loops of
-      // a matrix-vector product are faster (docs/Sparsity.md).
-      if (succeeded(kernel) && op.getStaticLoopRanges()[0] >= minRows)
-        kernels.emplace_back(op, std::move(*kernel));
-    });
-    IRRewriter rewriter(&getContext());
-    for (auto &[op, kernel] : kernels)
-      rewriteGatherKernel(rewriter, op, kernel, blockRows);
+    if (failed(qc::vectorizeGathers(getOperation(), {minRows, blockRows})))
+      signalPassFailure();
   }
 };
 

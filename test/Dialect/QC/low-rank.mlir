@@ -1,4 +1,13 @@
 // RUN: qc-opt %s --qc-low-rank="rank=16" -split-input-file -verify-diagnostics | FileCheck %s
+// The pass's statistics (docs/Embedding.md): 15 contractions considered,
+// 14 factorized (one is left unchanged by min-flop-reduction), twelve at
+// rank 16 and two at rank 4 (per-op overrides): 12 * 16 + 2 * 4 = 200.
+// RUN: qc-opt %s --qc-low-rank="rank=16" -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// STATS:      ... qc pass statistics ...
+// STATS:      {{^}}qc-low-rank{{$}}
+// STATS-NEXT:   (S) 15 considered-ops
+// STATS-NEXT:   (S) 14 factorized-ops
+// STATS-NEXT:   (S) 200 rank-sum
 
 // A 64x48 weight becomes [64, 16] x [16, 48]; the intermediate accumulates
 // from zero, the second product into the original init.

@@ -2,6 +2,14 @@
 // RUN: qc-opt %s -split-input-file --qc-prune="pattern=2:4" 2>/dev/null | FileCheck %s --check-prefix=NM
 // RUN: qc-opt %s -split-input-file --qc-prune="pattern=channel sparsity=0.5" 2>/dev/null | FileCheck %s --check-prefix=CH
 // RUN: qc-opt %s -split-input-file --qc-prune="pattern=2x2 sparsity=0.5" 2>/dev/null | FileCheck %s --check-prefix=BLK
+// The pass's statistics (docs/Embedding.md) add up the remarks below: four
+// weights of 16 + 8 + 16 + 8 elements, 14 + 7 + 14 + 6 of them zero.
+// RUN: qc-opt %s -split-input-file --qc-prune="sparsity=0.9" --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// STATS:      ... qc pass statistics ...
+// STATS:      {{^}}qc-prune{{$}}
+// STATS-NEXT:   (S) 4 pruned-weights
+// STATS-NEXT:   (S) 48 weight-elements
+// STATS-NEXT:   (S) 41 zero-elements
 // The element-exact rule (every pattern, both scopes) is checked against
 // numpy in test/python/prune_reference.py; this file checks the IR around it.
 

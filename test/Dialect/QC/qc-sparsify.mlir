@@ -1,6 +1,16 @@
 // RUN: qc-opt %s -split-input-file --qc-sparsify="nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" -verify-diagnostics | FileCheck %s
 // RUN: qc-opt %s -split-input-file --qc-sparsify="target=gpu nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" 2>/dev/null | FileCheck %s --check-prefix=GPU
 // RUN: qc-opt %s -split-input-file --qc-sparsify="target=gpu nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" 2>&1 >/dev/null | FileCheck %s --check-prefix=GPU-REMARK
+// The pass's statistics (docs/Embedding.md) count the decisions of the
+// remarks below: 2 + 1 channels removed, one N:M, two ELL and two dense
+// weights.
+// RUN: qc-opt %s -split-input-file --qc-sparsify="nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// STATS:      ... qc pass statistics ...
+// STATS:      {{^}}qc-sparsify{{$}}
+// STATS-NEXT:   (S) 2 dense-weights
+// STATS-NEXT:   (S) 2 ell-weights
+// STATS-NEXT:   (S) 1 nm-weights
+// STATS-NEXT:   (S) 3 removed-channels
 // Unit kernel costs make the decisions depend on the sparsity structure
 // only (0.5 for the scalar kernel, whose cost the model multiplies by the 2
 // or 3 rows of these matmuls); qc-sparsify-cost.mlir checks the measured

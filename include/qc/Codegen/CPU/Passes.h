@@ -10,6 +10,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::qc {
@@ -19,6 +20,42 @@ inline constexpr llvm::StringLiteral kABIResultsAttrName = "qc.abi.results";
 
 #define GEN_PASS_DECL
 #include "qc/Codegen/CPU/Passes.h.inc"
+
+//===----------------------------------------------------------------------===//
+// The CPU code generation passes as patterns and functions, for compilers
+// that embed qc (docs/Embedding.md): each pass is a thin wrapper over what
+// is declared here, with the same options, diagnostics and results.
+//===----------------------------------------------------------------------===//
+
+/// --qc-cpu-tile-and-vectorize on `func`. Fails after an error for invalid
+/// tile sizes (empty lists mean the defaults, 64,256,256 and 8,32,16).
+LogicalResult tileAndVectorize(func::FuncOp func,
+                               const QCCPUTileAndVectorizeOptions &options);
+/// --qc-cpu-vectorize-gathers on `func`. Fails after an error for invalid
+/// options.
+LogicalResult vectorizeGathers(func::FuncOp func,
+                               const QCCPUVectorizeGathersOptions &options);
+/// --qc-cpu-int8-kernels on `func`: register-tile kernels for int8
+/// contractions, then the folding of constant weight packs.
+LogicalResult buildInt8Kernels(func::FuncOp func,
+                               const QCCPUInt8KernelsOptions &options);
+/// --qc-cpu-serialize-small-foralls on the scf.forall ops nested in `op`.
+LogicalResult serializeSmallForalls(Operation *op, int64_t minWork = 200000);
+
+/// --qc-cpu-lower-vectors in two greedy applications, in this order:
+/// contractions, multi-reductions and masks first (while they see whole
+/// tiles), then everything else down to 1-D vectors.
+void populateLowerVectorContractionsPatterns(RewritePatternSet &patterns);
+void populateLowerVectorsTo1DPatterns(RewritePatternSet &patterns);
+/// --qc-cpu-contract-to-x86-vnni: u8 x s8 -> i32 contractions (and dots) to
+/// llvm.x86.avx512.vpdpbusd.512.
+void populateContractToX86VNNIPatterns(RewritePatternSet &patterns);
+/// --qc-cpu-table-lookup-x86-vbmi: gathers from 256-entry byte tables to
+/// vpermi2b.
+void populateTableLookupX86VBMIPatterns(RewritePatternSet &patterns);
+/// --qc-cpu-split-strided-copies: strided memref.copy ops to loops of
+/// contiguous copies.
+void populateSplitStridedCopiesPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/Codegen/CPU/Passes.h.inc"

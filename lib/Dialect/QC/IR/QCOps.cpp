@@ -155,10 +155,17 @@ static int64_t maxAbsCentered(QuantizedType type) {
   return result;
 }
 
-/// `reduction` must be static: callers reject a dynamic reduction size, whose
-/// accumulator bound cannot be proven.
+/// A dynamic `reduction` is rejected: no bound can be proven for it, and
+/// ShapedType::kDynamic (a negative sentinel) would otherwise make the bound
+/// negative and pass. The ops check K first to name it in their own words;
+/// this keeps a new caller from skipping the check. Dynamic batch and spatial
+/// dimensions are not reductions and never reach here.
 LogicalResult qc::detail::verifyNoAccumulatorOverflow(Operation *op, int64_t reduction,
                                                  Type lhs, Type rhs) {
+  if (ShapedType::isDynamic(reduction) || reduction < 0)
+    return op->emitOpError()
+           << "the i32 accumulator bound needs a static reduction size, got a "
+              "dynamic one (make the reduced dimension static)";
   // Computed in 128 bits: the product of three 32-bit quantities.
   __int128 bound = static_cast<__int128>(reduction) *
                    maxAbsCentered(getQuantizedElementType(lhs)) *

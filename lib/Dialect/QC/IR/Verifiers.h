@@ -23,7 +23,8 @@ LogicalResult verifyExpressedTypes(Operation *op);
 /// An output clamp [lo, hi] inside the result's storage range.
 LogicalResult verifyClamp(Operation *op, std::optional<ArrayRef<int64_t>> clamp,
                           Type resultType);
-/// `reduction` products of centred codes fit in an i32 accumulator.
+/// `reduction` products of centred codes fit in an i32 accumulator; a dynamic
+/// `reduction` is an error (no bound can be proven for it).
 LogicalResult verifyNoAccumulatorOverflow(Operation *op, int64_t reduction, Type lhs,
                                           Type rhs);
 

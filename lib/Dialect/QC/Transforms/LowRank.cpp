@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "qc/Dialect/QC/Transforms/LowRank.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/PassStatistics.h"
 #include "qc/Numerics/FixedPoint.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -945,9 +946,9 @@ struct LowRankPass final : qc::impl::LowRankBase<LowRankPass> {
         runLowRank(getOperation(), options, given);
     if (failed(summary))
       return signalPassFailure();
-    numConsidered += summary->considered;
-    numFactorized += summary->factorized;
-    rankSum += summary->rankSum;
+    addStatistic(*this, numConsidered, "considered-ops", summary->considered);
+    addStatistic(*this, numFactorized, "factorized-ops", summary->factorized);
+    addStatistic(*this, rankSum, "rank-sum", summary->rankSum);
   }
 };
 

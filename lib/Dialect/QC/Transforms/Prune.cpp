@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/PassStatistics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <cmath>
@@ -418,9 +419,10 @@ struct PrunePass final : qc::impl::QCPruneBase<PrunePass> {
         pruneWeights(getOperation(), pattern, requested, scope);
     if (failed(summary))
       return signalPassFailure();
-    numPrunedWeights += summary->weights;
-    numWeightElements += summary->elements;
-    numZeroElements += summary->zeros;
+    addStatistic(*this, numPrunedWeights, "pruned-weights", summary->weights);
+    addStatistic(*this, numWeightElements, "weight-elements",
+                 summary->elements);
+    addStatistic(*this, numZeroElements, "zero-elements", summary->zeros);
   }
 };
 

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/PassStatistics.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCSPARSIFY
@@ -60,10 +61,12 @@ struct SparsifyPass final : qc::impl::QCSparsifyBase<SparsifyPass> {
         sparsifyWeights(getOperation(), options);
     if (failed(summary))
       return signalPassFailure();
-    numRemovedChannels += summary->removedChannels;
-    numNMWeights += summary->nmWeights;
-    numELLWeights += summary->ellWeights;
-    numDenseWeights += summary->denseWeights;
+    addStatistic(*this, numRemovedChannels, "removed-channels",
+                 summary->removedChannels);
+    addStatistic(*this, numNMWeights, "nm-weights", summary->nmWeights);
+    addStatistic(*this, numELLWeights, "ell-weights", summary->ellWeights);
+    addStatistic(*this, numDenseWeights, "dense-weights",
+                 summary->denseWeights);
   }
 };
 } // namespace
