@@ -6,9 +6,11 @@
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCCPUTILEANDVECTORIZE
@@ -58,6 +60,40 @@ SmallVector<int64_t> clampToRanges(linalg::LinalgOp op,
     if (size == 0 || size > range)
       size = range;
   return clamped;
+}
+
+/// Loops that an indexing map uses inside a floordiv, ceildiv or mod (an
+/// upsampling copy reads `d3 floordiv 3`). Tiling such a loop is only right
+/// when every tile starts at a multiple of the divisor: upstream gives the
+/// tile the op's map applied to tile-local indices, so a tile of 16 at
+/// offset 16 reads element 5 + j floordiv 3 instead of (16 + j) floordiv 3.
+llvm::SmallDenseSet<unsigned> semiAffineLoops(linalg::LinalgOp op) {
+  llvm::SmallDenseSet<unsigned> loops;
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr result : map.getResults())
+      result.walk([&](AffineExpr expr) {
+        if (expr.getKind() != AffineExprKind::FloorDiv &&
+            expr.getKind() != AffineExprKind::CeilDiv &&
+            expr.getKind() != AffineExprKind::Mod)
+          return;
+        expr.walk([&](AffineExpr inner) {
+          if (auto dim = dyn_cast<AffineDimExpr>(inner))
+            loops.insert(dim.getPosition());
+        });
+      });
+  return loops;
+}
+
+/// Tile sizes that keep `semiAffineLoops` right: whole (one tile at offset
+/// 0) when the loop is short enough to be one vector, else 1 (the tile-local
+/// index is then always 0).
+void keepSemiAffineLoopsExact(linalg::LinalgOp op,
+                              MutableArrayRef<int64_t> sizes) {
+  constexpr int64_t kMaxWholeLoop = 64;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (unsigned loop : semiAffineLoops(op))
+    if (sizes[loop] != 1 && sizes[loop] != ranges[loop])
+      sizes[loop] = ranges[loop] <= kMaxWholeLoop ? ranges[loop] : 1;
 }
 
 /// A tile size that divides `bound` (a static cache tile or loop range):
@@ -241,7 +277,7 @@ qc::tileAndVectorize(func::FuncOp func,
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
     if (succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
-        !dims->k.empty()) {
+        !dims->k.empty() && semiAffineLoops(op).empty()) {
       // vector.contract needs one element type on both sides; a mixed
       // contraction (the i16 x i8 second factor of --qc-low-rank) stays a
       // linalg op and becomes scalar loops.
@@ -258,6 +294,7 @@ qc::tileAndVectorize(func::FuncOp func,
     if (isa<linalg::TransposeOp>(op.getOperation()) && op.getNumLoops() == 2)
       sizes.front() = options.vectorWidth;
     SmallVector<int64_t> clamped = clampToRanges(op, sizes);
+    keepSemiAffineLoopsExact(op, clamped);
     // ::tile: this file's helper, not mlir::tile (SCF utils), which lookup
     // from inside mlir::qc finds first.
     FailureOr<linalg::LinalgOp> tiled = ::tile(rewriter, op, clamped);
