@@ -9,7 +9,7 @@
 # modes are errors naming the node.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
-# CHECK: move ops: 6 quantized models bit-exact with ONNX Runtime (integer-only; vulkan: 1), float exact, 2 errors
+# CHECK: move ops: 7 quantized models bit-exact with ONNX Runtime (integer-only; vulkan: 1), float exact, 2 errors
 import os
 import sys
 
@@ -64,6 +64,13 @@ models = {
                                   N("Resize", ["a", "roi", "sc"], ["b"], mode="nearest",
                                     coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
                                   N("Slice", ["b", "st", "en", "ax", "sp"], ["y"])],
+                                 dict(q, **slice_inits, **resize_inits), n_inputs=2),
+    # The other order: the resize reads a strided slice of a computed tensor.
+    "qop_add_slice_resize": make([N("QLinearAdd", ["x0", "s", "z", "x1", "s", "z", "s", "z"], ["a"],
+                                    domain="com.microsoft"),
+                                  N("Slice", ["a", "st", "en", "ax", "sp"], ["b"]),
+                                  N("Resize", ["b", "roi", "sc"], ["y"], mode="nearest",
+                                    coordinate_transformation_mode="asymmetric", nearest_mode="floor")],
                                  dict(q, **slice_inits, **resize_inits), n_inputs=2),
     "qop_add_pad": make([N("QLinearAdd", ["x0", "s", "z", "x1", "s", "z", "s", "z"], ["a"], domain="com.microsoft"),
                          N("Pad", ["a", "pads", "code"], ["y"])], dict(q, **pad_inits), n_inputs=2),

@@ -40,6 +40,12 @@ void qc::populateLowerVectorsTo1DPatterns(RewritePatternSet &patterns) {
   vector::populateVectorShapeCastLoweringPatterns(patterns);
   vector::populateVectorTransferLoweringPatterns(patterns,
                                                  /*maxTransferRank=*/1);
+  // One element read or written through a memref whose innermost stride is
+  // not 1 (a broadcast from a strided slice): the patterns above make
+  // vector.load/store only for unit strides, and convert-vector-to-llvm has
+  // no lowering for transfer ops left over; one element needs no stride.
+  vector::populateScalarVectorTransferLoweringPatterns(
+      patterns, /*benefit=*/1, /*allowMultipleUses=*/false);
   vector::populateVectorGatherLoweringPatterns(patterns);
   vector::populateVectorStepLoweringPatterns(patterns);
   vector::populateVectorInterleaveLoweringPatterns(patterns);
