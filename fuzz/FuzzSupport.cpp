@@ -15,6 +15,7 @@
 #include "llvm/Support/xxhash.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 
@@ -70,25 +71,39 @@ DiagnosticSink::DiagnosticSink(MLIRContext &context)
 
 /// Whether the parser crash reported at `crashLoc` is the known upstream bug:
 /// the error it follows lies in the `dimensions` / `permutation` list of a
-/// linalg.broadcast, linalg.transpose or linalg.reduce on the same line.
+/// linalg.broadcast, linalg.transpose or linalg.reduce — after the last of
+/// those op names before the error, past its keyword, with no other `=`
+/// (no further attribute or op) in between. The list may span lines.
 static bool isKnownParserCrash(llvm::SourceMgr &sourceMgr, Location crashLoc) {
   auto loc = dyn_cast<FileLineColLoc>(crashLoc);
   if (!loc || loc.getLine() == 0)
     return false;
-  const llvm::MemoryBuffer *buffer =
-      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-  llvm::StringRef text = buffer->getBuffer();
-  for (unsigned line = 1; line < loc.getLine() && !text.empty(); ++line)
-    text = text.split('\n').second;
-  llvm::StringRef lineText = text.split('\n').first;
-  llvm::StringRef beforeError = lineText.take_front(loc.getColumn());
+  llvm::StringRef text =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
+  size_t errorAt = 0;
+  for (unsigned line = 1; line < loc.getLine(); ++line) {
+    errorAt = text.find('\n', errorAt);
+    if (errorAt == llvm::StringRef::npos)
+      return false;
+    ++errorAt;
+  }
+  llvm::StringRef beforeError =
+      text.take_front(std::min(text.size(), errorAt + loc.getColumn()));
+  size_t opAt = llvm::StringRef::npos;
   for (llvm::StringRef op :
        {"linalg.broadcast", "linalg.transpose", "linalg.reduce"}) {
-    size_t opAt = beforeError.find(op);
-    if (opAt == llvm::StringRef::npos)
-      continue;
-    llvm::StringRef afterOp = beforeError.drop_front(opAt);
-    if (afterOp.contains("dimensions") || afterOp.contains("permutation"))
+    size_t at = beforeError.rfind(op);
+    if (at != llvm::StringRef::npos &&
+        (opAt == llvm::StringRef::npos || at > opAt))
+      opAt = at;
+  }
+  if (opAt == llvm::StringRef::npos)
+    return false;
+  llvm::StringRef afterOp = beforeError.drop_front(opAt);
+  for (llvm::StringRef keyword : {"dimensions", "permutation"}) {
+    size_t keywordAt = afterOp.rfind(keyword);
+    if (keywordAt != llvm::StringRef::npos &&
+        afterOp.drop_front(keywordAt).count('=') <= 1)
       return true;
   }
   return false;
