@@ -68,7 +68,7 @@ func.func @quantized_rank_too_large(%x: tensor<4x2x!x>) -> tensor<4x16x!y> {
 
 func.func @override_not_dict(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %w = arith.constant dense<1.0> : tensor<8x8xf32>
-  // expected-error@+1 {{`qc.low_rank` must be a dictionary such as {rank = 8}}}
+  // expected-error@+1 {{qc-low-rank: 'qc.low_rank' must be a dictionary such as {rank = 8}}}
   %y = linalg.matmul {qc.low_rank = 3 : i64} ins(%x, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%init : tensor<2x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
@@ -77,7 +77,7 @@ func.func @override_not_dict(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> ten
 
 func.func @override_unknown_key(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %w = arith.constant dense<1.0> : tensor<8x8xf32>
-  // expected-error@+1 {{unknown key `ranks` in `qc.low_rank`}}
+  // expected-error@+1 {{qc-low-rank: unknown key 'ranks' in 'qc.low_rank' (expected rank, energy, max_rel_error, min_flop_reduction or disable)}}
   %y = linalg.matmul {qc.low_rank = {ranks = 3 : i64}} ins(%x, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%init : tensor<2x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
@@ -86,7 +86,7 @@ func.func @override_unknown_key(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> 
 
 func.func @override_bad_energy(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %w = arith.constant dense<1.0> : tensor<8x8xf32>
-  // expected-error@+1 {{qc.low_rank: energy must be in (0, 1], got 2}}
+  // expected-error@+1 {{qc-low-rank: option 'energy' of 'qc.low_rank': energy must be in (0, 1], got 2}}
   %y = linalg.matmul {qc.low_rank = {energy = 2.0 : f64}} ins(%x, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%init : tensor<2x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
@@ -95,7 +95,7 @@ func.func @override_bad_energy(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> t
 
 func.func @override_bad_rank(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %w = arith.constant dense<1.0> : tensor<8x8xf32>
-  // expected-error@+1 {{qc.low_rank: rank must be an integer >= 1, got 0}}
+  // expected-error@+1 {{qc-low-rank: option 'rank' of 'qc.low_rank': rank must be an integer >= 1, got 0}}
   %y = linalg.matmul {qc.low_rank = {rank = 0 : i64}} ins(%x, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%init : tensor<2x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
@@ -104,7 +104,7 @@ func.func @override_bad_rank(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> ten
 
 func.func @override_two_rules(%x: tensor<2x8xf32>, %init: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %w = arith.constant dense<1.0> : tensor<8x8xf32>
-  // expected-error@+1 {{`qc.low_rank` sets more than one of rank, energy and max_rel_error}}
+  // expected-error@+1 {{qc-low-rank: 'qc.low_rank' sets more than one of rank, energy and max_rel_error}}
   %y = linalg.matmul {qc.low_rank = {rank = 1 : i64, energy = 0.5 : f64}} ins(%x, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%init : tensor<2x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }

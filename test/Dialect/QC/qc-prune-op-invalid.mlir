@@ -40,7 +40,25 @@ func.func @bad_sparsity(%x: tensor<4x8xf32>, %o: tensor<4x2xf32>) -> tensor<4x2x
 
 func.func @bad_attribute(%x: tensor<4x8xf32>, %o: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<1.0> : tensor<8x2xf32>
-  // expected-error@+1 {{qc-prune: 'qc.prune' must be a dictionary with optional 'pattern' (string) and 'sparsity' (float) entries}}
+  // expected-error@+1 {{qc-prune: 'qc.prune' entry 'sparsity' must be a number}}
   %r = linalg.matmul {qc.prune = {sparsity = "half"}} ins(%x, %w : tensor<4x8xf32>, tensor<8x2xf32>) outs(%o : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %r : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @attribute_not_dict(%x: tensor<4x8xf32>, %o: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x2xf32>
+  // expected-error@+1 {{qc-prune: 'qc.prune' must be a dictionary such as {pattern = "2:4"}}}
+  %r = linalg.matmul {qc.prune = "2:4"} ins(%x, %w : tensor<4x8xf32>, tensor<8x2xf32>) outs(%o : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %r : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @attribute_unknown_key(%x: tensor<4x8xf32>, %o: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x2xf32>
+  // expected-error@+1 {{qc-prune: unknown key 'patern' in 'qc.prune' (expected pattern, sparsity or disable)}}
+  %r = linalg.matmul {qc.prune = {patern = "2:4"}} ins(%x, %w : tensor<4x8xf32>, tensor<8x2xf32>) outs(%o : tensor<4x2xf32>) -> tensor<4x2xf32>
   return %r : tensor<4x2xf32>
 }

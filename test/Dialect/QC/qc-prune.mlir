@@ -112,3 +112,14 @@ func.func @opt_out(%x: tensor<4x2xf32>, %o: tensor<4x2xf32>) -> tensor<4x2xf32> 
   return %r : tensor<4x2xf32>
 }
 
+
+// -----
+
+// NOTE: `{disable}` (the key every per-op override takes) opts out too.
+// U90-LABEL: func.func @opt_out_disable
+// U90: arith.constant dense<{{\[}}[1.000000e+00, 2.000000e+00], [3.000000e+00, -4.000000e+00]]>
+func.func @opt_out_disable(%x: tensor<4x2xf32>, %o: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, -4.0]]> : tensor<2x2xf32>
+  %r = linalg.matmul {qc.prune = {disable}} ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%o : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %r : tensor<4x2xf32>
+}

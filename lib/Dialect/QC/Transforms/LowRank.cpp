@@ -6,6 +6,7 @@
 // the rewrite never creates new candidates. docs/LowRank.md has the rationale.
 //
 //===----------------------------------------------------------------------===//
+#include "OpOverride.h"
 #include "qc/Dialect/QC/Transforms/LowRank.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Support/PassStatistics.h"
@@ -105,51 +106,39 @@ std::string checkValue(StringRef name, double value) {
 
 /// Reads the `qc.low_rank` override of `op` on top of the pass settings.
 FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
-  Attribute attr = op->getAttr(kOverrideAttr);
-  if (!attr)
-    return global;
-  auto dict = dyn_cast<DictionaryAttr>(attr);
-  if (!dict)
-    return op->emitError() << "`" << kOverrideAttr
-                           << "` must be a dictionary such as {rank = 8}";
+  static constexpr StringLiteral kKeys[] = {"rank", "energy", "max_rel_error",
+                                            "min_flop_reduction"};
+  SmallVector<StringRef> keys(std::begin(kKeys), std::end(kKeys));
+  FailureOr<std::optional<OpOverride>> read = OpOverride::read(
+      op, "qc-low-rank", kOverrideAttr, keys, "{rank = 8}");
+  if (failed(read))
+    return failure();
   Settings settings = global;
+  if (!*read)
+    return settings;
+  const OpOverride &override = **read;
+  settings.disabled = override.disabled();
   bool criterionSet = false;
-  for (NamedAttribute entry : dict) {
-    StringRef key = entry.getName().strref();
-    if (key == "disable") {
-      settings.disabled = true;
+  for (StringRef key : keys) {
+    FailureOr<std::optional<double>> value = override.getNumber(key);
+    if (failed(value))
+      return failure();
+    if (!*value)
       continue;
-    }
-    std::optional<double> value;
-    if (auto i = dyn_cast<IntegerAttr>(entry.getValue())) {
-      if (std::optional<int64_t> v = i.getValue().trySExtValue())
-        value = static_cast<double>(*v);
-    } else if (auto f = dyn_cast<FloatAttr>(entry.getValue())) {
-      value = f.getValueAsDouble();
-    }
     std::string optionName = key.str();
     std::replace(optionName.begin(), optionName.end(), '_', '-');
-    if (key != "rank" && key != "energy" && key != "max_rel_error" &&
-        key != "min_flop_reduction")
-      return op->emitError()
-             << "unknown key `" << key << "` in `" << kOverrideAttr
-             << "` (expected rank, energy, max_rel_error, "
-                "min_flop_reduction or disable)";
-    if (!value)
-      return op->emitError() << "`" << kOverrideAttr << "` entry `" << key
-                             << "` must be a number";
-    if (std::string msg = checkValue(optionName, *value); !msg.empty())
-      return op->emitError() << kOverrideAttr << ": " << msg;
+    if (std::string msg = checkValue(optionName, **value); !msg.empty())
+      return override.emitOptionError(key) << msg;
     if (key == "min_flop_reduction") {
-      settings.minFlopReduction = *value;
+      settings.minFlopReduction = **value;
       continue;
     }
     if (criterionSet)
-      return op->emitError() << "`" << kOverrideAttr
-                             << "` sets more than one of rank, energy and "
+      return op->emitError() << "qc-low-rank: '" << kOverrideAttr
+                             << "' sets more than one of rank, energy and "
                                 "max_rel_error";
     criterionSet = true;
-    settings.value = *value;
+    settings.value = **value;
     settings.criterion = key == "rank"     ? RankCriterion::Rank
                          : key == "energy" ? RankCriterion::Energy
                                            : RankCriterion::MaxRelError;

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConstantWeights.h"
+#include "OpOverride.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -313,22 +314,30 @@ FailureOr<PruneSummary> mlir::qc::pruneWeights(ModuleOp module,
       return;
     PruneSpec spec = *defaults;
     bool overridden = false;
-    if (Attribute attr = op->getAttr("qc.prune")) {
-      auto dict = dyn_cast<DictionaryAttr>(attr);
-      auto pat = dict ? dict.getAs<StringAttr>("pattern") : StringAttr();
-      auto sp = dict ? dict.getAs<FloatAttr>("sparsity") : FloatAttr();
-      if (!dict || (dict.get("pattern") && !pat) ||
-          (dict.get("sparsity") && !sp)) {
-        op->emitError() << "qc-prune: 'qc.prune' must be a dictionary with "
-                           "optional 'pattern' (string) and 'sparsity' "
-                           "(float) entries";
+    FailureOr<std::optional<OpOverride>> override =
+        OpOverride::read(op, "qc-prune", "qc.prune", {"pattern", "sparsity"},
+                         "{pattern = \"2:4\"}");
+    if (failed(override)) {
+      failedAny = true;
+      return;
+    }
+    if (*override) {
+      if ((*override)->disabled())
+        return;
+      FailureOr<std::optional<StringRef>> pat =
+          (*override)->getString("pattern");
+      if (failed(pat)) {
+        failedAny = true;
+        return;
+      }
+      FailureOr<std::optional<double>> sp = (*override)->getNumber("sparsity");
+      if (failed(sp)) {
         failedAny = true;
         return;
       }
       FailureOr<PruneSpec> parsed =
-          parseSpec(pat ? pat.getValue() : StringRef(pattern),
-                    sp ? std::optional<double>(sp.getValueAsDouble())
-                       : (pat ? std::nullopt : requested),
+          parseSpec(*pat ? **pat : StringRef(pattern),
+                    *sp ? *sp : (*pat ? std::nullopt : requested),
                     [&] { return op->emitError(); });
       if (failed(parsed)) {
         failedAny = true;

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConstantWeights.h"
+#include "OpOverride.h"
 #include "qc/Dialect/QC/Transforms/KMeans.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
@@ -67,42 +68,34 @@ FailureOr<bool> parseGranularity(StringRef text,
 /// Reads the `qc.weight_sharing` override of `op` on top of the pass-wide
 /// settings.
 FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
-  Attribute attr = op->getAttr(kOverrideAttr);
-  if (!attr)
-    return global;
-  auto dict = dyn_cast<DictionaryAttr>(attr);
-  if (!dict)
-    return op->emitError() << "qc-weight-sharing: '" << kOverrideAttr
-                           << "' must be a dictionary such as {clusters = 8}";
+  FailureOr<std::optional<OpOverride>> read =
+      OpOverride::read(op, "qc-weight-sharing", kOverrideAttr,
+                       {"clusters", "granularity"}, "{clusters = 8}");
+  if (failed(read))
+    return failure();
   Settings settings = global;
-  for (NamedAttribute entry : dict) {
-    StringRef key = entry.getName().strref();
-    if (key == "disable") {
-      settings.disabled = true;
-    } else if (key == "clusters") {
-      auto value = dyn_cast<IntegerAttr>(entry.getValue());
-      if (!value)
-        return op->emitError() << "qc-weight-sharing: '" << kOverrideAttr
-                               << "' entry 'clusters' must be an integer";
-      settings.clusters = value.getValue().getSExtValue();
-      if (std::string msg = checkClusters(settings.clusters); !msg.empty())
-        return op->emitError() << "qc-weight-sharing: option 'clusters' of '"
-                               << kOverrideAttr << "': " << msg;
-    } else if (key == "granularity") {
-      auto value = dyn_cast<StringAttr>(entry.getValue());
-      if (!value)
-        return op->emitError() << "qc-weight-sharing: '" << kOverrideAttr
-                               << "' entry 'granularity' must be a string";
-      FailureOr<bool> perChannel =
-          parseGranularity(value.getValue(), [&] { return op->emitError(); });
-      if (failed(perChannel))
-        return failure();
-      settings.perChannel = *perChannel;
-    } else {
-      return op->emitError() << "qc-weight-sharing: unknown key '" << key
-                             << "' in '" << kOverrideAttr
-                             << "' (expected clusters, granularity or disable)";
-    }
+  if (!*read)
+    return settings;
+  const OpOverride &override = **read;
+  settings.disabled = override.disabled();
+  FailureOr<std::optional<int64_t>> clusters = override.getInteger("clusters");
+  if (failed(clusters))
+    return failure();
+  if (*clusters) {
+    settings.clusters = **clusters;
+    if (std::string msg = checkClusters(settings.clusters); !msg.empty())
+      return override.emitOptionError("clusters") << msg;
+  }
+  FailureOr<std::optional<StringRef>> granularity =
+      override.getString("granularity");
+  if (failed(granularity))
+    return failure();
+  if (*granularity) {
+    FailureOr<bool> perChannel =
+        parseGranularity(**granularity, [&] { return op->emitError(); });
+    if (failed(perChannel))
+      return failure();
+    settings.perChannel = *perChannel;
   }
   return settings;
 }
