@@ -12,7 +12,11 @@ activations, per-channel symmetric weights, calibrated on the same data)
 and evaluated in numpy; the table gives the relative error
 ||y_q - y||_F / ||y||_F of each against the float layer, and their ratio.
 
-  benchmarks/hadamard_outliers.py --build build [--dims 64,128,256] [--tokens 256]
+  benchmarks/hadamard_outliers.py --build build [--dims 64,128,256] [--tokens 256] [--block B]
+
+`--block B` passes block=B to the pass (0, the default: the largest
+supported Hadamard size dividing d, e.g. 768 = H_12 (x) H_64 as one block);
+the table's `block` column is what qc-opt chose.
 
 Not a test: it measures. docs/Hadamard.md holds a table it printed.
 """
@@ -34,7 +38,7 @@ def hex_dense(array):
     return '"0x' + np.ascontiguousarray(array, dtype=np.float32).tobytes().hex().upper() + '"'
 
 
-def rotate(qc_opt, w, tokens):
+def rotate(qc_opt, w, tokens, block=0):
     d, n = w.shape
     src = f"""func.func @layer(%x: tensor<{tokens}x{d}xf32>) -> tensor<{tokens}x{n}xf32> {{
   %w = arith.constant dense<{hex_dense(w)}> : tensor<{d}x{n}xf32>
@@ -45,7 +49,7 @@ def rotate(qc_opt, w, tokens):
   return %y : tensor<{tokens}x{n}xf32>
 }}
 """
-    proc = subprocess.run([qc_opt, "--qc-hadamard-rotate", "--mlir-print-elementsattrs-with-hex-if-larger=1"],
+    proc = subprocess.run([qc_opt, "--qc-hadamard-rotate=block=%d" % block, "--mlir-print-elementsattrs-with-hex-if-larger=1"],
                           input=src, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit("qc-opt failed:\n" + proc.stderr)
@@ -76,11 +80,12 @@ def main():
     parser.add_argument("--dims", default="64,128,256")
     parser.add_argument("--tokens", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--block", type=int, default=0)
     args = parser.parse_args()
     qc_opt = os.path.join(args.build, "bin", "qc-opt")
     rng = np.random.default_rng(args.seed)
-    print("| d | weights | W8A8 plain | W8A8 rotated | gain | W4A8 plain | W4A8 rotated | gain |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| d | block | weights | W8A8 plain | W8A8 rotated | gain | W4A8 plain | W4A8 rotated | gain |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for d in [int(v) for v in args.dims.split(",")]:
         n = d
         for weights in ("gaussian", "outlier rows"):
@@ -90,14 +95,14 @@ def main():
             w = (rng.standard_normal((d, n)) / np.sqrt(d)).astype(np.float32).astype(np.float64)
             if weights == "outlier rows":
                 w[rng.choice(d, max(1, d // 100), replace=False), :] *= 20.0  # exact in f32
-            wr, block, negate = rotate(qc_opt, w.astype(np.float32), args.tokens)
+            wr, block, negate = rotate(qc_opt, w.astype(np.float32), args.tokens, args.block)
             xr = ref.hadamard_sums(x, block, negate) / np.sqrt(block)
             wr = wr.astype(np.float64)
             y = x @ w
             float_diff = np.linalg.norm(xr @ wr - y) / np.linalg.norm(y)
             if float_diff > 1e-5:
                 sys.exit("rotation changed the float layer: %g" % float_diff)
-            row = [str(d), weights]
+            row = [str(d), str(block), weights]
             for w_bits in (8, 4):
                 plain = quantized_error(x, w, y, 8, w_bits)
                 rotated = quantized_error(xr, wr, y, 8, w_bits)

@@ -353,7 +353,7 @@ def main(argv=None):
     ap.add_argument("--rotate", default="none", choices=ROTATIONS,
                     help="rotate the float model before calibrating (docs/Hadamard.md)")
     ap.add_argument("--rotate-block", type=int, default=0,
-                    help="Hadamard block (power of two; 0: the largest dividing each layer)")
+                    help="Hadamard block (a power of two or m * 2^k with a Paley order m; 0: the largest dividing each layer)")
     ap.add_argument("--rotate-seed", type=int, default=0, help="seed of the random signs")
     ap.add_argument("--mixed-precision", action="store_true",
                     help="8- or 4-bit weights per layer by measured sensitivity (docs/MixedPrecision.md)")

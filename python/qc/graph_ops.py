@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from . import mlir
+from . import mlir, reference
 
 F32 = np.float32
 
@@ -365,13 +365,15 @@ class Broadcasting(OpDef):
 
 class Hadamard(OpDef):
     """qc.hadamard along the last axis (docs/Hadamard.md): sign flips
-    `negate`, log2(block) f32 butterfly stages, one multiply by
-    f32(1/sqrt(block)), the float semantics of the op's lowering."""
+    `negate`, f32 butterfly stages on chunks of 2^k, the dense f32 Paley
+    stage when block = m * 2^k, one multiply by f32(1/sqrt(block)): the
+    float semantics of the op's lowering."""
 
     def infer(self, shapes, a, fail):
         n, b = shapes[0][-1], int(a["block"])
-        if b < 2 or b & (b - 1) or n % b:
-            fail("block %d is not a power of two >= 2 dividing %d" % (b, n))
+        if not reference.hadamard_dense_order(b) or n % b:
+            fail("block %d is not a supported Hadamard size (a power of two >= 2 or m * 2^k "
+                 "with a Paley order m) dividing %d" % (b, n))
         if len(a["negate"]) != n:
             fail("%d negate flags for dimension %d" % (len(a["negate"]), n))
         return shapes[0]
@@ -380,13 +382,18 @@ class Hadamard(OpDef):
         x = np.asarray(args[0], dtype=F32)
         u = np.where(np.asarray(a["negate"], dtype=bool), -x, x).astype(F32)
         b = int(a["block"])
-        lead = u.shape[:-1] + (u.shape[-1] // b,)
+        m = reference.hadamard_dense_order(b)
+        p = b // m
+        lead = u.shape[:-1] + (u.shape[-1] // p,)
         h = 1
-        while h < b:
-            v = u.reshape(lead + (b // (2 * h), 2, h))
+        while h < p:
+            v = u.reshape(lead + (p // (2 * h), 2, h))
             u = np.stack([v[..., 0, :] + v[..., 1, :], v[..., 0, :] - v[..., 1, :]], axis=-2)
             h *= 2
-        return u.reshape(x.shape) * F32(1.0 / math.sqrt(b))
+        u = u.reshape(x.shape)
+        if m > 1:
+            u = reference.hadamard_dense_stage(u, b, m)
+        return u * F32(1.0 / math.sqrt(b))
 
     def emit(self, em, node, ins):
         a = node.attrs

@@ -431,25 +431,99 @@ def sylvester(block):
         parity ^= bits & 1
         bits >>= 1
     return 1 - 2 * parity
+
+
+MAX_PALEY_ORDER = 256
+
+
+def _is_prime(q):
+    return q > 1 and all(q % d for d in range(2, int(math.isqrt(q)) + 1))
+
+
+def is_paley_order(m):
+    """m = q + 1, q prime, q = 3 (mod 4), 12 <= m <= 256, m not a power of two
+    (include/qc/Dialect/QC/IR/HadamardMatrix.h)."""
+    return (12 <= m <= MAX_PALEY_ORDER and m & (m - 1) != 0 and (m - 1) % 4 == 3
+            and _is_prime(m - 1))
+
+
+def hadamard_dense_order(block):
+    """1 for a power of two >= 2, the smallest Paley order m with block / m a
+    power of two otherwise, 0 for an unsupported block."""
+    if block < 2:
+        return 0
+    if block & (block - 1) == 0:
+        return 1
+    for m in range(12, min(block, MAX_PALEY_ORDER) + 1):
+        p = block // m
+        if block % m == 0 and p & (p - 1) == 0 and is_paley_order(m):
+            return m
+    return 0
+
+
+def largest_hadamard_block(n):
+    """The largest supported block dividing n, 0 when none does."""
+    for b in range(n, 1, -1):
+        if n % b == 0 and hadamard_dense_order(b):
+            return b
+    return 0
+
+
+def paley(m):
+    """The Paley-I Hadamard matrix of order m: I + [[0, 1^T], [-1, J]] with
+    J[i, j] = chi(j - i), chi the quadratic character mod q = m - 1. int64."""
+    q = m - 1
+    chi = -np.ones(q, dtype=np.int64)
+    chi[0] = 0
+    chi[(np.arange(1, q) ** 2) % q] = 1
+    s = np.zeros((m, m), dtype=np.int64)
+    s[0, 1:] = 1
+    s[1:, 0] = -1
+    i = np.arange(q)
+    s[1:, 1:] = chi[(i[None, :] - i[:, None]) % q]
+    return s + np.eye(m, dtype=np.int64)
+
+
+def hadamard_matrix(block):
+    """H_b of qc.hadamard: sylvester(b), or kron(paley(m), sylvester(b / m))."""
+    m = hadamard_dense_order(block)
+    if m == 0:
+        raise ValueError("block %d is not a supported Hadamard size" % block)
+    return sylvester(block) if m == 1 else np.kron(paley(m), sylvester(block // m))
+
+
+def hadamard_dense_stage(u, block, m):
+    """The dense stage of a block m * 2^k on the last axis of u, in u's dtype:
+    out[.., j, a, r] = sum_a2 H_m[a, a2] u[.., j, a2, r]."""
+    p = block // m
+    v = u.reshape(u.shape[:-1] + (u.shape[-1] // block, m, p))
+    out = np.einsum("ab,...jbr->...jar", paley(m).astype(u.dtype), v)
+    return out.reshape(u.shape)
+
+
 def hadamard_sums(x, block, negate=None):
     """The unscaled blockwise transform of qc.hadamard along the last axis:
     t[jb + i] = sum_t H_b[i, t] * sign[jb + t] * x[jb + t] (exact in int64 for
     integers, in float64 for floats). Computed by the butterflies
-    (p, q) -> (p + q, p - q) of half-width 1, 2, ..., block / 2, which equal
-    the product with sylvester(block) without building it."""
+    (p, q) -> (p + q, p - q) of half-width 1, 2, ..., 2^k / 2 on each chunk of
+    2^k = block / m, then (m > 1, a Paley block) the dense m x m stage across
+    the chunks: equal to the product with hadamard_matrix(block)."""
     x = np.asarray(x)
     n = x.shape[-1]
     u = x.astype(np.float64 if np.issubdtype(x.dtype, np.floating) else np.int64)
     if negate is not None:
         u = u * np.where(np.asarray(negate, dtype=bool), -1, 1)
-    lead = u.shape[:-1] + (n // block,)
+    m = hadamard_dense_order(block)
+    p = block // m
+    lead = u.shape[:-1] + (n // p,)
     h = 1
-    while h < block:
-        v = u.reshape(lead + (block // (2 * h), 2, h))
-        p, q = v[..., 0, :], v[..., 1, :]
-        u = np.stack([p + q, p - q], axis=-2)
+    while h < p:
+        v = u.reshape(lead + (p // (2 * h), 2, h))
+        q, r = v[..., 0, :], v[..., 1, :]
+        u = np.stack([q + r, q - r], axis=-2)
         h *= 2
-    return u.reshape(x.shape)
+    u = u.reshape(x.shape)
+    return hadamard_dense_stage(u, block, m) if m > 1 else u
 def hadamard(q, zx, sx, zy, sy, qmin, qmax, block, negate=None, profile=DOUBLE_ROUND,
              clamp=None):
     """qc.hadamard on per-tensor quantized codes (docs/Hadamard.md)."""

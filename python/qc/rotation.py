@@ -8,7 +8,8 @@ The python form of `--qc-hadamard-rotate`: for every `matmul` (or
 `batch_matmul` of an activation by a 2-D weight, as a transformer's linear
 layers import) with a constant weight W [K, N] and every 1x1 `conv2d`
 (weight [1, 1, C, F], C taken as K) it picks the orthogonal Q = (I (x) H_b / sqrt(b)) D of
-qc.hadamard (b: `block`, or the largest power of two dividing K; D: random
+qc.hadamard (b: `block`, or the largest Hadamard size dividing K, K itself
+when it is a power of two or m * 2^k with a Paley order m; D: random
 signs) and
 
   * replaces W by Q W (computed in double, rounded once to f32), and
@@ -24,19 +25,19 @@ layer in graph order: the same rule as the qc-opt pass, not its generator.
 """
 import numpy as np
 
-from .reference import sylvester
+from .reference import hadamard_dense_order, hadamard_matrix, largest_hadamard_block
 
 
 def _block_for(k, block):
     if block:
         return block if k % block == 0 else None
-    b = k & -k  # the largest power of two dividing k
+    b = largest_hadamard_block(k)
     return b if b >= 2 else None
 
 
 def _q(k, b, signs):
     """The dense [k, k] matrix Q in double."""
-    h = sylvester(b).astype(np.float64) / np.sqrt(b)
+    h = hadamard_matrix(b).astype(np.float64) / np.sqrt(b)
     return np.kron(np.eye(k // b), h) * signs[None, :]
 
 
@@ -52,10 +53,11 @@ def _copy(graph):
 
 def rotate_hadamard(graph, block=0, seed=0, randomize=True, fold_producers=True):
     """A rotated copy of `graph` and the list of decisions (one line per
-    layer). ValueError for a `block` that is not a power of two >= 2 or that
+    layer). ValueError for a `block` that is not a Hadamard size or that
     does not divide a layer's K, and for an already quantized graph."""
-    if block and (block < 2 or block & (block - 1)):
-        raise ValueError("--rotate-block=%d: the Hadamard block must be a power of two >= 2" % block)
+    if block and not hadamard_dense_order(block):
+        raise ValueError("--rotate-block=%d: the Hadamard block must be a power of two >= 2 or "
+                         "m * 2^k with a Paley order m (12, 20, 24, 44, ...)" % block)
     if any(n.op in ("fake_quant", "quantize") for n in graph.nodes) or graph.qtypes:
         raise ValueError("rotate=hadamard: the graph is already quantized; rotate the float model "
                          "before calibrating it")

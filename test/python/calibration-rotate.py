@@ -2,7 +2,7 @@
 #  1. rotation alone keeps the float function (relative difference <= 1e-5)
 #     on a matmul chain whose producer absorbs the rotation, a 1x1
 #     convolution (block 8) next to a 3x3 one (not rotated), K = 96
-#     (blocks of 32), a transformer-style linear layer on [batch, seq, d]
+#     (one block H_12 (x) H_8, Paley), a transformer-style linear layer on [batch, seq, d]
 #     (batch_matmul by a 2-D weight), and the decisions are the documented
 #     notes;
 #  2. on a generated linear layer with 1 % outlier input channels (50x),
@@ -24,7 +24,7 @@
 # CHECK: outliers d=128: W8A8 plain
 # CHECK: outliers d=256: W8A8 plain
 # CHECK: integer d=64: qc.hadamard i16 -> i8 in blocks of 64, cpu and vulkan bit-exact with the interpreter
-# CHECK: integer d=96: qc.hadamard i16 -> i8 in blocks of 32, cpu and vulkan bit-exact with the interpreter
+# CHECK: integer d=96: qc.hadamard i16 -> i8 in blocks of 96, cpu and vulkan bit-exact with the interpreter
 # CHECK: shared values: the input quantized at 8 and 16 bits, the inner one at 16 and requantized to 8 for the residual; cpu and vulkan bit-exact
 # CHECK: cli: ok
 # CHECK: errors: ok
@@ -38,7 +38,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import qc
 from qc import calibration as cal
-from qc import interpreter, rotation
+from qc import interpreter, reference, rotation
 from qc.graph import Graph
 
 work = sys.argv[1]
@@ -129,7 +129,7 @@ for d in (64, 128, 256):
 
 # 3. The integer path: fold, the integer qc.hadamard, CPU and Vulkan against
 # the interpreter, bit for bit (an odd token count, a bias and a ReLU; d = 96
-# rotates in three blocks of 32, the block form of sizes that are not a
+# rotates in one block H_12 (x) H_8, the Paley form of sizes that are not a
 # power of two).
 for d in (64, 96):
     g, xs = outlier_layer(d, seed=3, tokens=37)
@@ -144,7 +144,7 @@ for d in (64, 96):
                     "-o", folded], check=True)
     text = open(folded).read()
     hads = [line for line in text.splitlines() if "qc.hadamard" in line]
-    assert len(hads) == 2 and all("block %d " % (d & -d) in h and "i16:f32" in h and
+    assert len(hads) == 2 and all("block %d " % reference.largest_hadamard_block(d) in h and "i16:f32" in h and
                                   "x!quant.uniform<i8:f32" in h.split("->")[1] for h in hads), hads
     (want,), inexact = interpreter.run_file(folded, [xs], build)
     assert not inexact, inexact
@@ -152,7 +152,7 @@ for d in (64, 96):
         got = qc.compile(text, pipeline=None, target=target)(xs)
         assert got.tobytes() == want.tobytes(), (d, target, np.abs(got - want).max())
     print("integer d=%d: qc.hadamard i16 -> i8 in blocks of %d, cpu and vulkan bit-exact with the "
-          "interpreter" % (d, d & -d))
+          "interpreter" % (d, reference.largest_hadamard_block(d)))
 
 # A rotated value that other ops read too (a residual) stays at 8 bits for
 # them: 16-bit codes would widen those ops. A graph input gets a second,
@@ -206,7 +206,7 @@ assert "rotated in blocks of 8" in r.stderr, r.stderr
 print("cli: ok")
 
 r = subprocess.run(cmd[:-1] + ["--rotate-block=6"], capture_output=True, text=True)
-assert r.returncode == 1 and "--rotate-block=6: the Hadamard block must be a power of two" in r.stderr, r.stderr
+assert r.returncode == 1 and "--rotate-block=6: the Hadamard block must be a power of two >= 2 or m * 2^k with a Paley order m" in r.stderr, r.stderr
 assert r.stdout == "", r.stdout
 r = subprocess.run(cmd[:-1] + ["--rotate-block=64"], capture_output=True, text=True)
 assert r.returncode == 1 and "--rotate-block=64 does not divide the reduction dimension 32" in r.stderr, r.stderr

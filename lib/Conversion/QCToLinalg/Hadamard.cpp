@@ -5,12 +5,19 @@
 // (tensor.expand_shape, no copy): its two halves p = [.., a, 0, c] and
 // q = [.., a, 1, c] (tensor.extract_slice) give p + q and p - q. Every map
 // is a projected permutation, so both backends tile and vectorize the stages
-// like any elementwise op. Quantized inputs are centered and widened to i32
+// like any elementwise op. A block b = m * 2^k with a Paley order m
+// (HadamardMatrix.h) runs the k butterfly stages on each contiguous chunk of
+// 2^k and then one dense stage over the last dimension viewed as
+// [n / b, m, 2^k]: a linalg.generic contracting the m chunks with the
+// constant +-1 matrix H_m (a reduction of m terms, exact in i32 like the
+// butterflies). Quantized inputs are centered and widened to i32
 // first (exact sums, the verifier bounds them) and end in the shared output
 // stage; float inputs are scaled by 1/sqrt(block) at the end.
 //
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
+
+#include "qc/Dialect/QC/IR/HadamardMatrix.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -103,6 +110,59 @@ Value buildStage(OpBuilder &b, Location loc, Value t, int64_t h) {
   return tensor::CollapseShapeOp::create(b, loc, type, out, reassociation);
 }
 
+/// The dense stage of a block b = m * 2^k: out[.., j, a, r] =
+/// sum_a2 H_m[a, a2] * t[.., j, a2, r] on the last dimension viewed as
+/// [n / b, m, 2^k].
+Value buildDenseStage(OpBuilder &b, Location loc, Value t, int64_t block,
+                      int64_t m) {
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t rank = type.getRank(), n = type.getShape().back(), p = block / m;
+  Type elem = type.getElementType();
+  SmallVector<int64_t> expanded(type.getShape().drop_back());
+  expanded.append({n / block, m, p});
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    reassociation.push_back({i});
+  reassociation.push_back({rank - 1, rank, rank + 1});
+  auto expandedType = RankedTensorType::get(expanded, elem);
+  SmallVector<OpFoldResult> viewSizes = sizesLike(b, loc, t, expanded);
+  Value view = tensor::ExpandShapeOp::create(b, loc, expandedType, t,
+                                             reassociation, viewSizes);
+  SmallVector<Attribute> entries;
+  for (int8_t v : paleyHadamard(m))
+    entries.push_back(isa<FloatType>(elem) ? Attribute(FloatAttr::get(elem, v))
+                                           : Attribute(IntegerAttr::get(elem, v)));
+  Value hm = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({m, m}, elem), entries));
+  // Loops: the leading dimensions, j, a, r, and the reduced a2.
+  unsigned loops = rank + 3;
+  unsigned j = rank - 1, a = rank, r = rank + 1, a2 = rank + 2;
+  SmallVector<unsigned> inDims = dims(rank - 1), outDims = dims(rank - 1);
+  inDims.append({j, a2, r});
+  outDims.append({j, a, r});
+  GenericBuilder generic(b, loc, loops);
+  unsigned xArg = generic.addInput(view, inDims);
+  unsigned hArg = generic.addInput(hm, {a, a2});
+  Value empty = tensor::EmptyOp::create(b, loc, viewSizes, elem);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+  Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  SmallVector<IteratorType> iterators(loops, IteratorType::parallel);
+  iterators[a2] = IteratorType::reduction;
+  bool isFloat = isa<FloatType>(elem);
+  Value out = generic.build(
+      init, outDims, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value acc = args.back();
+        if (isFloat)
+          return arith::AddFOp::create(
+              nb, l, acc, arith::MulFOp::create(nb, l, args[hArg], args[xArg]));
+        return arith::AddIOp::create(
+            nb, l, acc, arith::MulIOp::create(nb, l, args[hArg], args[xArg]));
+      });
+  return tensor::CollapseShapeOp::create(b, loc, type, out, reassociation);
+}
+
 struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -156,8 +216,11 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
             return v;
           });
     }
-    for (int64_t h = 1; h < block; h *= 2)
+    int64_t m = hadamardDenseOrder(block);
+    for (int64_t h = 1; h < block / m; h *= 2)
       t = buildStage(rewriter, loc, t, h);
+    if (m > 1)
+      t = buildDenseStage(rewriter, loc, t, block, m);
 
     GenericBuilder generic(rewriter, loc, rank);
     unsigned x = generic.addInput(t, dims(rank));

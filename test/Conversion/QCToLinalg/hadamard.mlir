@@ -70,3 +70,46 @@ func.func @dynamic_batch(%x: tensor<?x8x!quant.uniform<i16:f32, 0.001:5>>) -> te
       : tensor<?x8x!quant.uniform<i16:f32, 0.001:5>> -> tensor<?x8x!quant.uniform<i8:f32, 0.05:-1>>
   return %r : tensor<?x8x!quant.uniform<i8:f32, 0.05:-1>>
 }
+
+// -----
+
+// A Paley block 24 = 12 * 2: one butterfly stage (h = 1) on each chunk of 2,
+// then the dense stage over the view [n / 24, 12, 2]: a reduction over the
+// 12 chunks against the constant +-1 matrix H_12 (in i32, like the
+// butterflies), then the output stage with 0.01 / (sqrt(24) * 0.05).
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+// CHECK-DAG: #[[H:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d4)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @paley
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] output_shape [3, 24, 2, 1] : tensor<3x48xi32> into tensor<3x24x2x1xi32>
+// CHECK: %[[C1:.*]] = tensor.collapse_shape
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[C1]] {{\[\[}}0], [1, 2, 3]] output_shape [3, 2, 12, 2] : tensor<3x48xi32> into tensor<3x2x12x2xi32>
+// CHECK: %[[HM:.*]] = arith.constant dense<{{.*}}> : tensor<12x12xi32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<3x2x12x2xi32>)
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[H]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[V]], %[[HM]] : tensor<3x2x12x2xi32>, tensor<12x12xi32>) outs(%[[Z]] : tensor<3x2x12x2xi32>)
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : tensor<3x2x12x2xi32> into tensor<3x48xi32>
+// CHECK: arith.constant 1402730445 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+func.func @paley(%x: tensor<3x48x!quant.uniform<i8:f32, 0.01:2>>) -> tensor<3x48x!quant.uniform<i8:f32, 0.05:-1>> {
+  %r = qc.hadamard %x block 24 : tensor<3x48x!quant.uniform<i8:f32, 0.01:2>> -> tensor<3x48x!quant.uniform<i8:f32, 0.05:-1>>
+  return %r : tensor<3x48x!quant.uniform<i8:f32, 0.05:-1>>
+}
+
+// -----
+
+// Float H_12 (k = 0: no butterflies) on a dynamic batch: the dense stage in
+// f32, then one multiply by 1/sqrt(12).
+// CHECK-LABEL: func.func @paley_float
+// CHECK: %[[D:.*]] = tensor.dim
+// CHECK: %[[V:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] output_shape [%[[D]], 1, 12, 1] : tensor<?x12xf32> into tensor<?x1x12x1xf32>
+// CHECK: arith.constant dense<{{.*}}> : tensor<12x12xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[V]], %{{.*}} : tensor<?x1x12x1xf32>, tensor<12x12xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.constant 0.288675129 : f32
+func.func @paley_float(%x: tensor<?x12xf32>) -> tensor<?x12xf32> {
+  %r = qc.hadamard %x block 12 : tensor<?x12xf32> -> tensor<?x12xf32>
+  return %r : tensor<?x12xf32>
+}

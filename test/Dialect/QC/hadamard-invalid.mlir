@@ -25,16 +25,26 @@ func.func @f(%x: tensor<f32>) -> tensor<f32> {
 
 // -----
 
-func.func @f(%x: tensor<4x12xf32>) -> tensor<4x12xf32> {
-  // expected-error@+1 {{block 12 must be a power of two >= 2 dividing the last dimension (size 12)}}
-  %r = qc.hadamard %x block 12 : tensor<4x12xf32> -> tensor<4x12xf32>
-  return %r : tensor<4x12xf32>
+// 36 = 9 * 4: no Paley order 9 * 2^j divides it (35 is not prime).
+func.func @f(%x: tensor<4x36xf32>) -> tensor<4x36xf32> {
+  // expected-error@+1 {{block 36 is not a supported Hadamard size: it must be a power of two >= 2, or m * 2^k with a Paley order m in {12, 20, 24, 44, 48, 60, 68, 72, 80, 84, 104, 108, 132, 140, 152, 164, 168, 180, 192, 200, 212, 224, 228, 240, 252}}
+  %r = qc.hadamard %x block 36 : tensor<4x36xf32> -> tensor<4x36xf32>
+  return %r : tensor<4x36xf32>
+}
+
+// -----
+
+// 24 = 12 * 2 is supported but does not divide 36.
+func.func @f(%x: tensor<4x36xf32>) -> tensor<4x36xf32> {
+  // expected-error@+1 {{block 24 must divide the last dimension (size 36)}}
+  %r = qc.hadamard %x block 24 : tensor<4x36xf32> -> tensor<4x36xf32>
+  return %r : tensor<4x36xf32>
 }
 
 // -----
 
 func.func @f(%x: tensor<4x12xf32>) -> tensor<4x12xf32> {
-  // expected-error@+1 {{block 8 must be a power of two >= 2 dividing the last dimension (size 12)}}
+  // expected-error@+1 {{block 8 must divide the last dimension (size 12)}}
   %r = qc.hadamard %x block 8 : tensor<4x12xf32> -> tensor<4x12xf32>
   return %r : tensor<4x12xf32>
 }
@@ -42,7 +52,7 @@ func.func @f(%x: tensor<4x12xf32>) -> tensor<4x12xf32> {
 // -----
 
 func.func @f(%x: tensor<4x12xf32>) -> tensor<4x12xf32> {
-  // expected-error@+1 {{block 1 must be a power of two >= 2 dividing the last dimension (size 12)}}
+  // expected-error@+1 {{block 1 is not a supported Hadamard size}}
   %r = qc.hadamard %x block 1 : tensor<4x12xf32> -> tensor<4x12xf32>
   return %r : tensor<4x12xf32>
 }

@@ -52,16 +52,19 @@ func.func @chain(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // -----
 
 // A 1x1 convolution rotates its input channels (the last NHWC dimension);
-// 12 channels take the largest power of two dividing 12, blocks of 4.
+// 12 channels form one block H_12 (Paley, not a power of two). Each filter
+// column is 0.5 * ones; H_12's first row is all ones and its other rows sum
+// to 0, so Q W = [0.5 * 12 / sqrt(12) = sqrt(3), 0, ..., 0] per column.
 // CHECK-LABEL: func @conv1x1
-// CHECK: %[[H:.*]] = qc.hadamard %{{.*}} block 4 : tensor<1x3x3x12xf32> -> tensor<1x3x3x12xf32>
+// CHECK: arith.constant dense<{{\[\[\[\[}}1.73205078, 1.73205078], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00]]]]> : tensor<1x1x12x2xf32>
+// CHECK: %[[H:.*]] = qc.hadamard %{{.*}} block 12 : tensor<1x3x3x12xf32> -> tensor<1x3x3x12xf32>
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[H]],
 func.func @conv1x1(%x: tensor<1x3x3x12xf32>) -> tensor<1x3x3x2xf32> {
   %w = arith.constant dense<0.5> : tensor<1x1x12x2xf32>
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x3x3x2xf32>
   %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
-  // expected-remark@+1 {{qc-hadamard-rotate: reduction dimension 12 rotated in blocks of 4 (}}
+  // expected-remark@+1 {{qc-hadamard-rotate: reduction dimension 12 rotated in blocks of 12 (}}
   %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x3x3x12xf32>, tensor<1x1x12x2xf32>) outs(%i : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
   return %r : tensor<1x3x3x2xf32>

@@ -3,14 +3,16 @@
 rotation alone must not change the float result (relative difference
 <= 1e-5, docs/Hadamard.md). The models: a matmul chain with an outlier
 channel (the second rotation folds into the first weight), a 1x1 convolution
-over 24 channels (blocks of 8), a matmul whose reduction dimension is 96
-(blocks of 32) and a plain one with fold-producers=false (two online
-transforms).
+over 24 channels (one block H_12 (x) H_2), matmuls whose reduction dimension is 96
+(one block H_12 (x) H_8, Paley; and block=32: three Sylvester blocks) or
+768 (H_12 (x) H_64, a transformer width) and a plain one with
+fold-producers=false (two online transforms).
 
 Usage: hadamard_float_check.py --work-dir DIR -- RUNNER [RUNNER FLAGS]
 """
 import argparse
 import os
+import re
 import sys
 
 import numpy as np
@@ -64,13 +66,13 @@ def conv_model(rng):
             f"{body}  return %r : tensor<2x3x5x6xf32>\n}}\n", x, "")
 
 
-def block_model(rng, m=3, k=96, n=7):
+def block_model(rng, m=3, k=96, n=7, name="k96", options=""):
     w = rng.standard_normal((k, n)).astype(np.float32)
     body = (const("w", w) + "  %zero = arith.constant 0.0 : f32\n" + fill("r_i", (m, n)) +
             matmul("r", "x", "w", m, k, n))
     x = rng.standard_normal((m, k)).astype(np.float32)
-    return ("k96", f"func.func @model(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{\n"
-            f"{body}  return %r : tensor<{m}x{n}xf32>\n}}\n", x, "")
+    return (name, f"func.func @model(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{\n"
+            f"{body}  return %r : tensor<{m}x{n}xf32>\n}}\n", x, options)
 
 
 def main():
@@ -83,7 +85,9 @@ def main():
     rng = np.random.default_rng(7)
     models = [chain_model(rng, "chain", ""),
               chain_model(rng, "chain_nofold", "fold-producers=false"),
-              conv_model(rng), block_model(rng)]
+              conv_model(rng), block_model(rng),
+              block_model(rng, name="k96_blocks32", options="block=32"),
+              block_model(rng, m=5, k=768, name="k768")]
     failures = 0
     for name, text, x, options in models:
         base = os.path.join(args.work_dir, name)
@@ -91,7 +95,9 @@ def main():
             f.write(text)
         flag = "--qc-hadamard-rotate" + ("=" + options if options else "")
         rotated = run(["qc-opt", base + ".mlir", flag, "-o", base + ".rot.mlir"])
-        online = open(base + ".rot.mlir").read().count("qc.hadamard")
+        rotated_text = open(base + ".rot.mlir").read()
+        online = rotated_text.count("qc.hadamard")
+        blocks = sorted(set(int(b) for b in re.findall(r"qc\.hadamard %\S+ block (\d+)", rotated_text)))
         np.save(base + ".x.npy", x)
         outputs = []
         for path in (base + ".mlir", base + ".rot.mlir"):
@@ -102,8 +108,9 @@ def main():
         diff = np.linalg.norm(rot - plain) / np.linalg.norm(plain)
         ok = diff <= MAX_REL_DIFF
         failures += not ok
-        print("%s: %d online qc.hadamard, %d remarks, relative difference %s" % (
-            name, online, rotated.stderr.count("qc-hadamard-rotate: reduction dimension"),
+        print("%s: %d online qc.hadamard (blocks %s), %d remarks, relative difference %s" % (
+            name, online, ", ".join(map(str, blocks)),
+            rotated.stderr.count("qc-hadamard-rotate: reduction dimension"),
             "<= 1e-5" if ok else "%.3g (too large)" % diff))
     if failures:
         sys.exit("%d rotated models differ" % failures)

@@ -545,6 +545,31 @@ def hadamard_cases(rng):
         # The largest block the verifier allows for i16 codes of up to 32768.
         hadamard_case("hadamard_i16_2e15", rng, (1, 32768), 32768, QType(1.0, 0, bits=16),
                       QType(181.0, 0, bits=16)),
+    ] + paley_hadamard_cases(np.random.default_rng(17))
+
+
+def paley_hadamard_cases(rng):
+    """Blocks m * 2^k with a Paley H_m (own generator: the other families keep
+    their data): 12, 24 = 12 * 2, 40 = 20 * 2, 96 = 12 * 8 twice per row,
+    768 = 12 * 64 (a transformer width), i4 at rank 3, saturation, and the
+    largest i16 block under the i32 bound, 49152 = 12 * 4096."""
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    return [
+        hadamard_case("hadamard_paley12_i8", rng, (5, 12), 12, QType(0.02, 3),
+                      QType(0.05, -2), negate=True),
+        hadamard_case("hadamard_paley24_sat", rng, (3, 24), 24, QType(0.02, -4),
+                      QType(0.001, 1), negate=True, profile=S),
+        hadamard_case("hadamard_paley40_i16", rng, (3, 40), 40, QType(0.001, -9, bits=16),
+                      QType(0.3, 2), negate=True),
+        hadamard_case("hadamard_paley96_u8_clamp", rng, (3, 192), 96,
+                      QType(0.05, 128, signed=False), QType(0.08, 120, signed=False),
+                      negate=True, profile=S, clamp=(90, 210)),
+        hadamard_case("hadamard_paley768_i16", rng, (3, 768), 768,
+                      QType(0.002, -5, bits=16), QType(0.4, 3), negate=True),
+        hadamard_case("hadamard_paley12_i4_rank3", rng, (2, 3, 12), 12, QType(0.5, 1, bits=4),
+                      QType(0.4, 0), negate=True),
+        hadamard_case("hadamard_paley_i16_49152", rng, (1, 49152), 49152,
+                      QType(1.0, 0, bits=16), QType(222.0, 0, bits=16), negate=True),
     ]
 
 

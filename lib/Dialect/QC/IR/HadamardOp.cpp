@@ -1,7 +1,6 @@
 //===- HadamardOp.cpp - the verifier of qc.hadamard -----------------------===//
+#include "qc/Dialect/QC/IR/HadamardMatrix.h"
 #include "qc/Dialect/QC/IR/QCOps.h"
-
-#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -39,11 +38,13 @@ LogicalResult HadamardOp::verify() {
     return emitOpError("the rotated (last) dimension must be static");
   int64_t n = inputType.getShape().back();
   int64_t block = getBlock();
-  if (block < 2 || !llvm::isPowerOf2_64(uint64_t(block)) || n % block != 0)
+  if (!isSupportedHadamardBlock(block))
+    return emitOpError() << "block " << block << " is not a supported Hadamard "
+                         << "size: it must be " << describeHadamardBlocks();
+  if (n % block != 0)
     return emitOpError() << "block " << block
-                         << " must be a power of two >= 2 dividing the last "
-                            "dimension (size "
-                         << n << ")";
+                         << " must divide the last dimension (size " << n
+                         << ")";
   if (std::optional<ArrayRef<bool>> negate = getNegate();
       negate && int64_t(negate->size()) != n)
     return emitOpError() << "negate has " << negate->size()

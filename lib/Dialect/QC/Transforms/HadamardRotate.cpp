@@ -1,7 +1,8 @@
 //===- HadamardRotate.cpp - --qc-hadamard-rotate --------------------------===//
 //
 // Rotates the reduction dimension of float linear layers by an orthogonal
-// randomized Hadamard matrix Q = (I (x) H_b / sqrt(b)) D (QuaRot): with a
+// randomized Hadamard matrix Q = (I (x) H_b / sqrt(b)) D (QuaRot; H_b
+// Sylvester, or H_m (x) H_(2^k) with a Paley-I H_m, HadamardMatrix.h): with a
 // constant weight W [K, N], x W = (Q x)^T (Q W), so the weight becomes Q W
 // and the activation gets a qc.hadamard, unless its producer is itself a
 // linear layer with a constant weight and no other user, whose output
@@ -13,13 +14,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ConstantWeights.h"
+#include "OpOverride.h"
+#include "qc/Dialect/QC/IR/HadamardMatrix.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <map>
@@ -101,13 +103,7 @@ void rotate(std::vector<double> &x, int64_t block,
   for (size_t i = 0; i < x.size(); ++i)
     if (negate[i])
       x[i] = -x[i];
-  for (int64_t h = 1; h < block; h *= 2)
-    for (size_t base = 0; base < x.size(); base += 2 * h)
-      for (int64_t c = 0; c < h; ++c) {
-        double p = x[base + c], q = x[base + h + c];
-        x[base + c] = p + q;
-        x[base + h + c] = p - q;
-      }
+  applyHadamardBlocks<double>(x, block);
   double scale = 1.0 / std::sqrt(double(block));
   for (double &v : x)
     v *= scale;
@@ -135,11 +131,10 @@ struct HadamardRotatePass final
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (block != 0 && (block < 2 || !llvm::isPowerOf2_64(uint64_t(block)))) {
+    if (block != 0 && !isSupportedHadamardBlock(block)) {
       mlir::emitError(module.getLoc())
-          << "qc-hadamard-rotate: option 'block' must be 0 (automatic) or a "
-             "power of two >= 2, got "
-          << int64_t(block);
+          << "qc-hadamard-rotate: option 'block' must be 0 (automatic) or "
+          << describeHadamardBlocks() << ", got " << int64_t(block);
       return signalPassFailure();
     }
     std::vector<Layer> layers;
@@ -147,29 +142,30 @@ struct HadamardRotatePass final
     module.walk([&](Operation *op) {
       int64_t requested = block;
       bool explicitBlock = block != 0;
-      if (Attribute attr = op->getAttr(kOverrideAttr)) {
-        auto dict = dyn_cast<DictionaryAttr>(attr);
-        if (!dict || llvm::any_of(dict, [](NamedAttribute a) {
-              return a.getName() != "block" && a.getName() != "disable";
-            })) {
-          op->emitError() << "qc-hadamard-rotate: '" << kOverrideAttr
-                          << "' must be a dictionary with 'block' (a power of "
-                             "two) or 'disable'";
+      FailureOr<std::optional<OpOverride>> override = OpOverride::read(
+          op, "qc-hadamard-rotate", kOverrideAttr, {"block"}, "{block = 8}");
+      if (failed(override)) {
+        failedAny = true;
+        return;
+      }
+      if (*override) {
+        if ((*override)->disabled())
+          return;
+        FailureOr<std::optional<int64_t>> b = (*override)->getInteger("block");
+        if (failed(b)) {
           failedAny = true;
           return;
         }
-        if (dict.get("disable"))
-          return;
-        auto b = dict.getAs<IntegerAttr>("block");
-        if (!b || b.getInt() < 2 || !llvm::isPowerOf2_64(b.getInt())) {
-          op->emitError() << "qc-hadamard-rotate: option 'block' of '"
-                          << kOverrideAttr
-                          << "' must be a power of two >= 2";
+        if (*b && !isSupportedHadamardBlock(**b)) {
+          (*override)->emitOptionError("block")
+              << "must be " << describeHadamardBlocks();
           failedAny = true;
           return;
         }
-        requested = b.getInt();
-        explicitBlock = true;
+        if (*b) {
+          requested = **b;
+          explicitBlock = true;
+        }
       }
       if (isa<MatmulOp, Conv2DOp>(op)) {
         op->emitRemark("qc-hadamard-rotate: not rotated: quantized activations "
@@ -186,7 +182,7 @@ struct HadamardRotatePass final
       }
       int64_t k = layer->k;
       if (requested == 0) {
-        requested = int64_t(1) << llvm::countr_zero(uint64_t(k));
+        requested = largestHadamardBlock(k);
         if (requested < 2) {
           op->emitRemark() << "qc-hadamard-rotate: not rotated: the reduction "
                               "dimension (size "

@@ -365,8 +365,8 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
     For each float `linalg.matmul` (default maps) and 1x1
     `linalg.conv_2d_nhwc_hwcf` with a constant weight `W` (`[K, N]`, a filter
     `[1, 1, C, F]` as `[C, F]`), picks the orthogonal matrix
-    `Q = (I (x) H_b / sqrt(b)) D` of `qc.hadamard` (Sylvester `H_b` on blocks
-    of `b`, random signs `D` from `seed` unless `randomize=false`) and
+    `Q = (I (x) H_b / sqrt(b)) D` of `qc.hadamard` (`H_b` on blocks of `b`:
+    Sylvester, or `H_m (x) H_(2^k)` with a Paley `H_m`; random signs `D` from `seed` unless `randomize=false`) and
     rewrites `x W` as `(Q x)^T (Q W)`: the weight becomes `Q W` and the
     activation gets an online `qc.hadamard`, unless its producer is a
     `linalg.matmul` with a constant weight, a zero init and no other user
@@ -376,8 +376,9 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
     calibrating it. Quantized layers and layers whose
     weight or input is already fake-quantized are left alone with a remark.
 
-    `block=0` (default) takes the largest power of two dividing `K` (an odd
-    `K` is skipped with a remark); an explicit `block` (option or per-op
+    `block=0` (default) takes the largest supported Hadamard size dividing
+    `K` (`K` itself for a power of two or `m * 2^k` with a Paley order `m`
+    such as 12, 20, 24, 44; an odd `K` is skipped with a remark); an explicit `block` (option or per-op
     `qc.hadamard_rotate = {block = 64}`) must divide `K`, or the pass fails
     with an error naming the op and the option. `{disable}` opts an op out.
     Every decision is a remark.
