@@ -385,8 +385,8 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
   }];
   let options = [
     Option<"block", "block", "int64_t", "0",
-           "Hadamard block (a power of two dividing the dimension; 0: the "
-           "largest such power)">,
+           "Hadamard block (a power of two or m * 2^k with a Paley order m, "
+           "dividing the dimension; 0: the largest such size)">,
     Option<"seed", "seed", "uint64_t", "0", "seed of the random signs">,
     Option<"randomize", "randomize", "bool", "true",
            "random sign flips D (false: the plain Hadamard matrix)">,
