@@ -236,6 +236,11 @@ class QuantOps:
                     where(node), v.name, to))
             return v
         if to.kind == "f":
+            from .onnx_integer import _Codes, _Int32
+            if isinstance(v, _Int32) and not isinstance(v, _Codes):
+                # MatMulInteger / ConvInteger's accumulator to float
+                # (dynamic quantization then multiplies by its scales).
+                return self.b.op("int_to_float", [v.tensor], {}, v.shape, False, where(node))
             return self._float(node.input[0], node)
         raise ImportError_("%s: Cast of a float tensor to %s is not supported (qc computes integers only "
                            "through quantization)" % (where(node), to))
