@@ -8,7 +8,8 @@
 # the graph's numpy meaning and with ONNX Runtime, bit for bit (the same f32
 # operations in the same order: Cast exact below 2^24, two multiplies, an
 # add).
-# The integer-only CPU pipeline refuses the float step.
+# Edge inputs of DynamicQuantizeLinear alone (zeros, one sign, huge, tiny,
+# ties) equal ORT. The integer-only CPU pipeline refuses the float step.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: dynamic quantization: 3 models equal to ONNX Runtime and the numpy meaning (vulkan: 1), integer-only refused
@@ -92,6 +93,31 @@ for name, (m, shape) in models.items():
         vulkan += target == "vulkan"
     y = per_target["cpu"][0]
     assert np.array_equal(y, ort["y"]), (name, int((y != ort["y"]).sum()), y.size)
+
+# Edge inputs of DynamicQuantizeLinear alone: all zeros (scale 1, ORT's
+# rule), one sign only, one element, huge and tiny ranges, exact ties of
+# x / s. The numpy meaning equals ORT on each; qc runs the zeros and the
+# ties on the CPU.
+edge = {"zeros": np.zeros((3, 5), np.float32), "positive": rng.uniform(1, 9, (3, 5)).astype(np.float32),
+        "negative": -rng.uniform(1, 9, (3, 5)).astype(np.float32), "one": np.full((1, 1), -2.5, np.float32),
+        "huge": (rng.standard_normal((4, 7)) * 1e6).astype(np.float32),
+        "tiny": (rng.standard_normal((4, 7)) * 1e-30).astype(np.float32),
+        "ties": np.array([[0, 0.5, 1.5, 2.5, -1, 254.0 / 255 * 2]], np.float32)}
+for name, x in edge.items():
+    g = helper.make_graph([N("DynamicQuantizeLinear", ["x"], ["q", "s", "z"])], "dql",
+                          [helper.make_tensor_value_info("x", F, list(x.shape))],
+                          [helper.make_tensor_value_info("q", TensorProto.UINT8, list(x.shape)),
+                           helper.make_tensor_value_info("s", F, []),
+                           helper.make_tensor_value_info("z", TensorProto.UINT8, [])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    ort = run_ort(m, {"x": x})[0]
+    want = [ort["q"], ort["s"], ort["z"]]
+    outs = [import_model(m).evaluate([x])]
+    if name in ("zeros", "ties"):
+        outs.append(run_qc(m, [x], os.path.join(out, "edge_" + name)))
+    for got in outs:
+        for a, b in zip(got, want):
+            assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), (name, a, b)
 
 # integer-only: the float step is refused.
 build = os.environ["QC_BUILD_DIR"]
