@@ -30,6 +30,20 @@ from . import mlir
 F32 = np.float32
 
 
+def _locate(em, node, start):
+    """Gives the ops emitted since line `start` the node's source location
+    (a NameLoc naming the model's node): an integer-only compile that
+    refuses this float step names the node (qc.compile keeps locations;
+    qc-opt prints them with --mlir-print-debuginfo)."""
+    name = (node.name or "DynamicQuantizeLinear").replace("\\", "\\\\").replace('"', '\\"')
+    loc = ' loc("%s: dynamic quantization, a float step")' % name
+    lines = em.fw.lines
+    for i in range(start, len(lines)):
+        text = lines[i].strip()
+        if text.startswith("} ->") or text.startswith("%") and "linalg.generic" not in text:
+            lines[i] += loc
+
+
 def _u8_params():
     from .graph import QParams
     return QParams(1.0, 0, 0, 255, 8, False)
@@ -129,6 +143,12 @@ class DynScale:
         return np.asarray(dynamic_params(args[0])[0], F32)
 
     def emit(self, em, node, ins):
+        start = len(em.fw.lines)
+        y = self._emit(em, node, ins)
+        _locate(em, node, start)
+        return y
+
+    def _emit(self, em, node, ins):
         return _rank0(em, _emit_scale(em, ins[0], em.shape(node.inputs[0])), "f32")
 
 
@@ -140,6 +160,12 @@ class DynZeroPoint:
         return np.asarray(dynamic_params(args[0])[1]).astype(np.uint8)
 
     def emit(self, em, node, ins):
+        start = len(em.fw.lines)
+        y = self._emit(em, node, ins)
+        _locate(em, node, start)
+        return y
+
+    def _emit(self, em, node, ins):
         shape = em.shape(node.inputs[0])
         s = _emit_scale(em, ins[0], shape)
         lo, _ = _emit_range(em, ins[0], shape)
@@ -160,6 +186,12 @@ class DynQuantize:
         return dynamic_codes(args[0], s, z)
 
     def emit(self, em, node, ins):
+        start = len(em.fw.lines)
+        y = self._emit(em, node, ins)
+        _locate(em, node, start)
+        return y
+
+    def _emit(self, em, node, ins):
         fw = em.fw
         shape = em.shape(node.inputs[0])
         rank = len(shape)

@@ -9,7 +9,8 @@
 # operations in the same order: Cast exact below 2^24, two multiplies, an
 # add).
 # Edge inputs of DynamicQuantizeLinear alone (zeros, one sign, huge, tiny,
-# ties) equal ORT. The integer-only CPU pipeline refuses the float step.
+# ties) equal ORT. The integer-only CPU pipeline refuses the float step,
+# naming the node.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: dynamic quantization: 3 models equal to ONNX Runtime and the numpy meaning (vulkan: 1), integer-only refused
@@ -62,7 +63,7 @@ def dyn_conv():
     w = rng.integers(-128, 128, size=(f, c, 3, 3)).astype(np.int8)
     inits = {"w": w, "ws": np.float32(0.01), "wz": np.int8(3),
              "b": rng.standard_normal((1, f, 1, 1)).astype(np.float32)}
-    nodes = [N("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+    nodes = [N("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"], name="dql"),
              N("ConvInteger", ["xq", "w", "xz", "wz"], ["acc"], pads=[1, 1, 1, 1], strides=[2, 2]),
              N("Cast", ["acc"], ["accf"], to=F),
              N("Mul", ["xs", "ws"], ["s"]),
@@ -119,12 +120,17 @@ for name, x in edge.items():
         for a, b in zip(got, want):
             assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), (name, a, b)
 
-# integer-only: the float step is refused.
+# integer-only: the float step is refused, naming the node (the folded IR
+# printed with its locations, as qc.compile keeps them in memory).
 build = os.environ["QC_BUILD_DIR"]
-r = subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=cpu", os.path.join(out, "conv_folded.mlir"),
+folded = os.path.join(out, "conv_located.mlir")
+subprocess.run([os.path.join(build, "bin", "qc-opt"), os.path.join(out, "conv.mlir"), "--qc-fold-fake-quant",
+                "--mlir-print-debuginfo", "-o", folded], check=True)
+r = subprocess.run([os.path.join(build, "bin", "qc-run"), "--target=cpu", folded,
                     "--input", os.path.join(out, "conv_in0.npy"), "--output", os.path.join(out, "io0.npy"),
                     "--output", os.path.join(out, "io1.npy"), "--pipeline-options", "integer-only=true"],
                    capture_output=True, text=True)
 assert r.returncode != 0 and "outside a qc.float_boundary op" in r.stderr, r.stderr[-2000:]
+assert "node 'dql' (DynamicQuantizeLinear): dynamic quantization, a float step" in r.stderr, r.stderr[-2000:]
 print("dynamic quantization: %d models equal to ONNX Runtime and the numpy meaning (vulkan: %d), integer-only "
       "refused" % (len(models), vulkan))
