@@ -7,10 +7,10 @@
 # twice). A windowed pool whose padding does not count (count_include_pad=0:
 # the divisor n varies at the borders) becomes such a convolution per block
 # of outputs with equal n, concatenated: one rounding too. Codes in, codes
-# out, integer-only on the CPU, bit-exact with the numpy reference of the
-# documented semantics (the qc.conv2d accumulator, the sum of x - z_x over
-# the window's valid elements, requantized once by s_x / (n s_y),
-# single_round), and compared with ORT
+# out, integer-only on the CPU (one also on Vulkan), bit-exact with the
+# numpy reference of the documented semantics (the qc.conv2d accumulator,
+# the sum of x - z_x over the window's valid elements, requantized once by
+# s_x / (n s_y), single_round), and compared with ORT
 # bit for bit except where the exact average s_x (S - n z_x) / (n s_y) lies
 # within 1e-6 of a tie k + 1/2: ORT computes it in f32 and may land on the
 # tie (rint: to even), qc's fixed-point requantization sees the value (one
@@ -132,8 +132,12 @@ for name, shape, elem, nodes, p in CASES:
         assert "qc.conv2d" in folded and "qc.avg_pool2d" not in folded and "qc.requantize" not in folded, (
             name, folded)
 
-    got = run_qc(m, [x], os.path.join(out, name), "profile=single_round allow-float=false", check,
-                 pipeline_options={"cpu": "integer-only=true"})[0]
+    targets = ("cpu", "vulkan") if name == "qdq_window_nocount" else ("cpu",)
+    runs = run_qc(m, [x], os.path.join(out, name), "profile=single_round allow-float=false", check, targets,
+                  pipeline_options={"cpu": "integer-only=true"})
+    got = runs["cpu"][0] if len(targets) > 1 else runs[0]
+    if len(targets) > 1:     # the blocks of a non-counting pool on Vulkan: the same codes
+        assert np.array_equal(runs["vulkan"][0], got), (name, "vulkan")
     assert got.dtype == ort.dtype and got.shape == ort.shape, (name, got.shape, ort.shape)
     if "global" in name:
         window = (shape[2:], (1, 1), (0, 0, 0, 0))
