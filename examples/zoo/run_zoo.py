@@ -71,6 +71,8 @@ ORT_KNOWN_DIFFERENCES = {
     # pool and the Conv after it in float on the exact mean; qc's integer-only
     # fold rounds the mean to the input's grid (qc.avg_pool2d, half_even as
     # the ONNX importer marks it), up to half an input step per SE block.
+    # The only difference: ORT given the means rounded that way equals qc on
+    # 100 % of the logits (ort_cut.py --round-pool-means, examples/zoo/README.md).
     ("mobilenet_v3_small", "qoperator"): "SE GlobalAveragePool + Conv in float in ORT (the exact mean); qc "
                                          "rounds the mean to the input's grid to stay integer-only",
     # ORT runs the encoder's softmax, LayerNorm and GELU in float between DQ

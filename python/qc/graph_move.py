@@ -12,7 +12,9 @@ tensor.extract_slice, an upsampling copy or a pad whose consumer is not a
 convolution or average pool).
 
   slice     tensor.extract_slice (static offsets, sizes, strides >= 1);
-            attrs `offsets`, `sizes`, `strides`
+            attrs `offsets`, `sizes`, `strides`, and `reverse` (axes read
+            back to front after the slice: ONNX's negative steps), a
+            linalg.generic copy reading index `n - 1 - i` on those axes
   upsample  y[..., i, ...] = x[..., i // s, ...]; attr `scales` (ints >= 1):
             tensor.expand_shape to [..., d, 1, ...], a broadcasting
             linalg.generic copy to [..., d, s, ...], tensor.collapse_shape.
@@ -23,8 +25,10 @@ convolution or average pool).
   pad_codes tensor.pad of codes with the code `code`; attr `pads`
             ((low, high) per dimension)
 
-attrs `qparams`: the QParams of a codes value, None for f32 (the result has
-the input's type).
+attrs `qparams`: the QParams of a codes value, None for f32;
+`out_qparams`: the result's, when they differ (a per-axis tensor sliced or
+upsampled along its quantized axis keeps the scales of the channels it
+moves; default `qparams`).
 """
 import numpy as np
 
@@ -62,11 +66,14 @@ class Slice:
             if s < 1 or n < 1 or o < 0 or o + (n - 1) * s >= d:
                 fail("slice offsets %s sizes %s strides %s outside shape %s" % (
                     a["offsets"], a["sizes"], a["strides"], shapes[0]))
+        if any(not 0 <= ax < len(shapes[0]) for ax in a.get("reverse", [])):
+            fail("reverse axes %s for rank %d" % (a["reverse"], len(shapes[0])))
         return tuple(a["sizes"])
 
     def evaluate(self, args, a):
-        return args[0][tuple(slice(o, o + (n - 1) * s + 1, s)
-                             for o, n, s in zip(a["offsets"], a["sizes"], a["strides"]))]
+        y = args[0][tuple(slice(o, o + (n - 1) * s + 1, s)
+                          for o, n, s in zip(a["offsets"], a["sizes"], a["strides"]))]
+        return np.flip(y, tuple(a.get("reverse", []))) if a.get("reverse") else y
 
     def emit(self, em, node, ins):
         a, qp = node.attrs, node.attrs["qparams"]
@@ -76,7 +83,36 @@ class Slice:
         em.fw.emit("%s = tensor.extract_slice %s[%s] [%s] [%s] : %s to %s" % (
             y, x, ", ".join(map(str, a["offsets"])), ", ".join(map(str, a["sizes"])),
             ", ".join(map(str, a["strides"])), mlir.tensor_type(si, elem), mlir.tensor_type(so, elem)))
-        return _out(em, y, so, qp)
+        if a.get("reverse"):
+            y = _reverse(em, y, so, elem, a["reverse"])
+        return _out(em, y, so, node.attrs.get("out_qparams") or qp)
+
+
+def _reverse(em, x, shape, elem, axes):
+    """A copy of x with `axes` read back to front: a linalg.generic that
+    reads x[..., n - 1 - i, ...] with tensor.extract. (An input indexing map
+    `n - 1 - d` is correct linalg but today's CPU tiling computes the
+    operand's tile from it wrongly: a verifier error after tiling.)"""
+    rank, t = len(shape), mlir.tensor_type(shape, elem)
+    e, y = em.fw.fresh("e"), em.fw.fresh("rev")
+    em.fw.emit("%s = tensor.empty() : %s" % (e, t))
+    em.fw.emit("%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]}" % (
+        y, mlir.affine_map(rank, list(range(rank))), ", ".join(['"parallel"'] * rank)))
+    em.fw.emit("    outs(%s : %s) {" % (e, t))
+    em.fw.emit("^bb0(%%out: %s):" % elem)
+    idx = []
+    for i in range(rank):
+        em.fw.emit("  %%i%d = linalg.index %d : index" % (i, i))
+        if i in axes:
+            em.fw.emit("  %%n%d = arith.constant %d : index" % (i, shape[i] - 1))
+            em.fw.emit("  %%r%d = arith.subi %%n%d, %%i%d : index" % (i, i, i))
+            idx.append("%%r%d" % i)
+        else:
+            idx.append("%%i%d" % i)
+    em.fw.emit("  %%v = tensor.extract %s[%s] : %s" % (x, ", ".join(idx), t))
+    em.fw.emit("  linalg.yield %%v : %s" % elem)
+    em.fw.emit("} -> %s" % t)
+    return y
 
 
 class Upsample:
@@ -122,7 +158,7 @@ class Upsample:
         em.fw.emit("} -> %s" % wt)
         em.fw.emit("%s = tensor.collapse_shape %s %s : %s into %s" % (y, b, fmt(groups), wt,
                                                                      mlir.tensor_type(so, elem)))
-        return _out(em, y, so, qp)
+        return _out(em, y, so, node.attrs.get("out_qparams") or qp)
 
 
 class PadCodes:
@@ -149,7 +185,7 @@ class PadCodes:
         em.fw.emit("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(len(si))))
         em.fw.emit("  tensor.yield %s : %s" % (c, elem))
         em.fw.emit("} : %s to %s" % (mlir.tensor_type(si, elem), mlir.tensor_type(so, elem)))
-        return _out(em, y, so, qp)
+        return _out(em, y, so, node.attrs.get("out_qparams") or qp)
 
 
 OPS = {"slice": Slice(), "upsample": Upsample(), "pad_codes": PadCodes()}

@@ -98,6 +98,8 @@ def _centered(spec, args):
         return np.asarray(spec[1], np.int64)
     _, index, _, zp, axis = spec
     x = np.asarray(args[index]).astype(np.int64)
+    if isinstance(zp, tuple):       # ("input", index): a run-time rank-0 zero point
+        return x - int(np.asarray(args[zp[1]]).astype(np.int64))
     if axis is None:
         return x - int(np.asarray(zp).reshape(-1)[0])
     shape = [1] * x.ndim
@@ -123,7 +125,16 @@ def _emit_centered(em, spec, ins, shape):
     fw.emit("%s = tensor.empty() : %s" % (e, i32))
     ident = mlir.affine_map(rank, list(range(rank)))
     maps, operands, types = [ident], [s], [mlir.tensor_type(shape, storage)]
-    if axis is not None:
+    runtime_zp = isinstance(zp, tuple)
+    if runtime_zp:
+        # A run-time rank-0 zero point (DynamicQuantizeLinear's): its codes,
+        # broadcast to every element.
+        zc = fw.fresh("zpc")
+        fw.emit("%s = quant.scast %s : %s to tensor<%s>" % (zc, ins[zp[1]], quant_tensor_type((), qp), storage))
+        maps.append(mlir.affine_map(rank, []))
+        operands.append(zc)
+        types.append("tensor<%s>" % storage)
+    elif axis is not None:
         z = fw.fresh("zp")
         fw.emit("%s = arith.constant %s" % (z, mlir.dense_attr(np.asarray(zp, np.int64).astype(np.int32))))
         maps.append(mlir.affine_map(rank, [axis]))
@@ -133,9 +144,12 @@ def _emit_centered(em, spec, ins, shape):
     fw.emit("%s = linalg.generic {indexing_maps = [%s], iterator_types = [%s]}" % (
         y, ", ".join(maps + [ident]), ", ".join(['"parallel"'] * rank)))
     fw.emit("    ins(%s : %s) outs(%s : %s) {" % (", ".join(operands), ", ".join(types), e, i32))
-    fw.emit("^bb0(%%in: %s%s, %%out: i32):" % (storage, ", %zpv: i32" if axis is not None else ""))
+    extra = ", %%zpr: %s" % storage if runtime_zp else ", %zpv: i32" if axis is not None else ""
+    fw.emit("^bb0(%%in: %s%s, %%out: i32):" % (storage, extra))
     fw.emit("  %%w = %s %%in : %s to i32" % ("arith.extsi" if qp.signed else "arith.extui", storage))
-    if axis is None:
+    if runtime_zp:
+        fw.emit("  %%zpv = %s %%zpr : %s to i32" % ("arith.extsi" if qp.signed else "arith.extui", storage))
+    elif axis is None:
         fw.emit("  %%zpv = arith.constant %d : i32" % int(np.asarray(zp).reshape(-1)[0]))
     fw.emit("  %r = arith.subi %w, %zpv : i32")
     fw.emit("  linalg.yield %r : i32")
@@ -269,3 +283,7 @@ OPS.update({"matmul_integer": MatmulInteger(), "conv_integer": ConvInteger()})
 from .graph_move import OPS as _MOVE_OPS  # noqa: E402  (slice, upsample, pad_codes)
 
 OPS.update(_MOVE_OPS)
+
+from .graph_dynamic import OPS as _DYNAMIC_OPS  # noqa: E402  (dynamic quantization)
+
+OPS.update(_DYNAMIC_OPS)

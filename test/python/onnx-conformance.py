@@ -30,9 +30,6 @@ DATA_INPUTS = {"QuantizeLinear": {"x"}, "DequantizeLinear": {"x"}, "QLinearMatMu
                "QLinearConv": {"x"}, "MatMulInteger": {"A", "B"}, "ConvInteger": {"x"},
                "DynamicQuantizeLinear": {"x"}}
 UNSUPPORTED = {
-    "test_dynamicquantizelinear": "unsupported operator 'DynamicQuantizeLinear'",
-    "test_dynamicquantizelinear_max_adjusted": "unsupported operator 'DynamicQuantizeLinear'",
-    "test_dynamicquantizelinear_min_adjusted": "unsupported operator 'DynamicQuantizeLinear'",
     "test_dynamicquantizelinear_expanded": "unsupported operator 'ReduceMin'",
     "test_dynamicquantizelinear_max_adjusted_expanded": "unsupported operator 'ReduceMin'",
     "test_dynamicquantizelinear_min_adjusted_expanded": "unsupported operator 'ReduceMin'",
@@ -85,4 +82,4 @@ for case in _NodeTestCases:
     passed.append(case.name)
 print("conformance: %d passed on CPU and Vulkan (%s); %d refused (%s)" % (
     len(passed), ", ".join(passed), len(refused), ", ".join(refused)))
-assert len(passed) == 10 and len(refused) == len(UNSUPPORTED), (passed, refused)
+assert len(passed) == 13 and len(refused) == len(UNSUPPORTED), (passed, refused)

@@ -117,11 +117,11 @@
 # FULLOUT-NOT: Traceback
 # A file system that refuses the write half-way (a file size limit) leaves no file behind:
 # RUN: not %python -m qc.importers.onnx %t/int32_use.onnx 2>&1 | FileCheck %s --check-prefix=INT32USE
-# INT32USE: error: node 'cast' (Cast): input 'acc' is the int32 result of node 'mmi' (MatMulInteger); qc returns it as a graph output but computes nothing on it
+# INT32USE: error: node 'relu' (Relu): input 'acc' is the integer result of node 'mmi' (MatMulInteger); qc reads it as a graph output, by MatMulInteger / ConvInteger (codes) or by a Cast to float
 # RUN: not %python -m qc.importers.onnx %t/int_zp_input.onnx 2>&1 | FileCheck %s --check-prefix=INTZP
-# INTZP: error: node 'mmi' (MatMulInteger): the A zero point 'az' must be an integer constant (a run-time zero point, e.g. from DynamicQuantizeLinear, is not supported)
+# INTZP: error: node 'mmi' (MatMulInteger): the A zero point 'az' must be an integer constant or the zero point of a DynamicQuantizeLinear
 # RUN: not %python -m qc.importers.onnx %t/dynamic_quant.onnx 2>&1 | FileCheck %s --check-prefix=DYNQ
-# DYNQ: error: node 'dql' (DynamicQuantizeLinear): unsupported operator 'DynamicQuantizeLinear': dynamic quantization computes the scale and zero point at run time {{.*}} quantize the model statically
+# DYNQ: error: node 'dcw' (ConvInteger): the weight zero point must be a constant
 # RUN: not %python %s --file-size-limit 2048 %t/big.onnx %t/big.mlir 2>&1 | FileCheck %s --check-prefix=FSIZE
 # FSIZE: qc-import-onnx: error: cannot write '{{.*}}big.mlir': File too large (nothing was written)
 # RUN: not test -e %t/big.mlir
@@ -254,10 +254,10 @@ save("conv_dil", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", dilat
      {"w": np.ones((1, 1, 1, 1), np.float32)}, [vi("x", [1, 1, 3, 3])], [vi("y", [1, 1, 1, 1])])
 u8 = TensorProto.UINT8
 save("int32_use", [helper.make_node("MatMulInteger", ["a", "b"], ["acc"], name="mmi"),
-                   helper.make_node("Cast", ["acc"], ["y"], name="cast", to=TensorProto.FLOAT)],
+                   helper.make_node("Relu", ["acc"], ["y"], name="relu")],
      {"b": np.ones((3, 2), np.uint8)}, [vi("a", [2, 3], u8)], [vi("y", [2, 2])])
 save("int_zp_input", [helper.make_node("MatMulInteger", ["a", "b", "az"], ["y"], name="mmi")],
      {"b": np.ones((3, 2), np.uint8)}, [vi("a", [2, 3], u8), vi("az", [], u8)], [vi("y", [2, 2], TensorProto.INT32)])
 save("dynamic_quant", [helper.make_node("DynamicQuantizeLinear", ["x"], ["q", "s", "z"], name="dql"),
-                       helper.make_node("MatMulInteger", ["q", "b", "z"], ["y"], name="mmi")],
-     {"b": np.ones((3, 2), np.uint8)}, [vi("x", [2, 3])], [vi("y", [2, 2], TensorProto.INT32)])
+                       helper.make_node("ConvInteger", ["q", "w", "z", "z"], ["y"], name="dcw")],
+     {"w": np.ones((1, 1, 1, 1), np.uint8)}, [vi("x", [1, 1, 2, 3])], [vi("y", [1, 1, 2, 3], TensorProto.INT32)])

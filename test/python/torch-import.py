@@ -11,6 +11,8 @@
 # CHECK: residual_add_cat_depthwise: ok
 # CHECK: conv_bn_relu: ok
 # CHECK: conv_bn_stride: ok
+# CHECK: linear_bn: ok
+# CHECK: linear_bn_no_bias: ok
 # CHECK: functional_se: ok
 # CHECK: ir_mlp
 # CHECK: qc.fake_quant %arg0 to !quant.uniform<u8<0:127>:f32,
@@ -126,6 +128,21 @@ class WithBN(nn.Module):
         return self.relu(self.bn(self.conv(x)))
 
 
+# QAT LinearBn1d (prepare_qat_fx fuses Linear + BatchNorm1d): folded the same way.
+class WithBN1d(nn.Module):
+    def __init__(self, bias=True):
+        super().__init__()
+        self.fc, self.bn, self.fc2 = nn.Linear(7, 9, bias=bias), nn.BatchNorm1d(9), nn.Linear(9, 3)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-1, 1)
+            self.bn.running_var.uniform_(0.2, 3)
+            self.bn.weight.uniform_(0.3, 2)
+            self.bn.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.bn(self.fc(x))))
+
+
 # torchvision's functional forms (mobilenet_v3's squeeze-excite, hardswish).
 class FunctionalSE(nn.Module):
     def __init__(self):
@@ -144,6 +161,8 @@ ir_cnn = check("cnn_conv_relu_pool", CNN(), (2, 2, 8, 8))
 check("residual_add_cat_depthwise", Residual(), (1, 4, 5, 5))
 check("conv_bn_relu", WithBN(), (2, 3, 6, 6))
 check("conv_bn_stride", WithBN(relu=False, stride=2, bias=False), (2, 3, 7, 7))
+check("linear_bn", WithBN1d(), (5, 7))
+check("linear_bn_no_bias", WithBN1d(bias=False), (3, 7))
 check("functional_se", FunctionalSE(), (2, 3, 5, 5))
 print("ir_mlp")
 print(ir_mlp)

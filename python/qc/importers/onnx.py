@@ -39,12 +39,7 @@ DOMAIN_OPS = {"com.microsoft": {"QLinearAdd", "QLinearMul", "QLinearGlobalAverag
                                 "QLinearSigmoid", "Gelu"},
               "ai.qc": {"Gelu"}}
 # Operators refused with the reason and what to do instead.
-REFUSED = {
-    "DynamicQuantizeLinear": "dynamic quantization computes the scale and zero point at run time from the "
-                             "tensor's min and max; qc compiles fixed quantization parameters: quantize the model "
-                             "statically (QDQ with calibrated activation parameters, e.g. onnxruntime.quantization."
-                             "quantize_static, or torch's prepare_fx/convert_fx) and import that",
-}
+REFUSED = {}
 
 
 def check_model(model):
@@ -144,9 +139,9 @@ class OnnxImporter(FloatOps, QuantOps, IntegerOps, MoveOps):
             raise ImportError_("%s: input '%s' is an integer graph input (%s); only DequantizeLinear and "
                                "QLinear/integer operators may read it" % (_where(node), name, v.dtype))
         if isinstance(v, _Int32):
-            raise ImportError_("%s: input '%s' is the int32 result of %s; qc returns it as a graph output but "
-                               "computes nothing on it (a Cast to float and a multiply by a run-time scale is "
-                               "dynamic quantization, not supported)" % (_where(node), name, _where(v.node)))
+            raise ImportError_("%s: input '%s' is the integer result of %s; qc reads it as a graph output, "
+                               "by MatMulInteger / ConvInteger (codes) or by a Cast to float" % (
+                                   _where(node), name, _where(v.node)))
         if isinstance(v, _IntConst):
             if v.array.dtype.kind in "iub" and node.op_type in ("Add", "Mul", "Sub", "Div", "MatMul", "Gemm",
                                                                "Conv", "Concat"):

@@ -11,7 +11,8 @@ producer, the dequantize into its consumer). Other tensors move in f32.
 """
 import numpy as np
 
-from .common import ImportError_
+from ..graph import QParams
+from .common import TO_NHWC, ImportError_
 from .onnx_quant import where
 
 # Consumers that take a zero pad in f32 as their own padding in the fold
@@ -19,28 +20,63 @@ from .onnx_quant import where
 WINDOW_OPS = {"Conv", "AveragePool", "QLinearConv", "QLinearAveragePool"}
 
 
+def moved_qparams(qp, op, attrs, in_shape):
+    """The parameters of `qp`-quantized codes after move `op` (logical
+    axes): a per-axis tensor sliced, reversed or upsampled along its
+    quantized axis keeps the scales of the channels it moves. None when the
+    move creates channels no scale describes (a pad of the quantized axis)."""
+    if qp is None or qp.axis is None:
+        return qp
+    ax = qp.axis
+    if op == "slice":
+        o, n, st = attrs["offsets"][ax], attrs["sizes"][ax], attrs["strides"][ax]
+        idx = np.arange(o, o + (n - 1) * st + 1, st)
+        if ax in attrs.get("reverse", []):
+            idx = idx[::-1]
+    elif op == "upsample":
+        idx = np.repeat(np.arange(in_shape[ax]), attrs["scales"][ax])
+    elif op == "pad_codes":
+        if tuple(attrs["pads"][ax]) != (0, 0):
+            return None
+        return qp
+    else:
+        raise ValueError(op)
+    return QParams(qp.scale[idx], qp.zero_point[idx], qp.qmin, qp.qmax, qp.bits, qp.signed, ax)
+
+
 class MoveOps:
     def _grid(self, x):
         """The per-tensor QParams whose grid holds every value of float
         tensor `x` (its producer is a fake_quant or a dequantize), else None."""
+        qp = self._grid_any(x)
+        return qp if qp is not None and qp.axis is None else None
+
+    def _grid_any(self, x):
+        """Like _grid, per-axis parameters too (their axis a logical one)."""
         node = self.b.g.producer(x.value)
         if node is None or node.op not in ("fake_quant", "dequantize"):
             return None
         qp = node.attrs["qparams"]
-        return qp if qp.axis is None else None
+        if qp.axis is not None and x.nhwc:
+            qp = qp.with_axis(TO_NHWC[qp.axis])
+        return qp
 
     def _move(self, x, op, attrs, shape, node, qp=None):
         """`op` of graph_move.py applied to float tensor `x` (logical
         layout), on its codes when it lies on a grid (or `qp` is given)."""
         w = where(node)
-        qp = qp or self._grid(x)
+        qp = qp or self._grid_any(x)
+        out_qp = moved_qparams(qp, op, attrs, x.shape)
+        if qp is not None and out_qp is None:
+            raise ImportError_("%s: %s of the quantized axis %d of a per-axis quantized tensor: the new channels "
+                               "have no scale" % (w, op, qp.axis))
         x = self.b.plain(x, w)
         if qp is None:
             return self.b.op(op, [x], dict(attrs, qparams=None), shape, False, w)
         q = self.b.op("quantize", [x], {"qparams": qp}, x.shape, False, w)
-        moved = self.b.op(op, [q], dict(attrs, qparams=qp), shape, False, w)
-        self.b.g.qtypes[moved.value] = qp
-        return self.b.op("dequantize", [moved], {"qparams": qp}, shape, False, w)
+        moved = self.b.op(op, [q], dict(attrs, qparams=qp, out_qparams=out_qp), shape, False, w)
+        self.b.g.qtypes[moved.value] = out_qp
+        return self.b.op("dequantize", [moved], {"qparams": out_qp}, shape, False, w)
 
     def _ints(self, node, index, what, default=None):
         if len(node.input) <= index or not node.input[index]:
@@ -51,9 +87,11 @@ class MoveOps:
             raise ImportError_("%s: %s must be integers, got %s" % (where(node), what, v.dtype))
         return [int(i) for i in v.reshape(-1)]
 
-    def _op_Slice(self, node, a):
-        x = self._float(node.input[0], node)
-        rank = len(x.shape)
+    def _slice_spec(self, node, a, shape):
+        """offsets, sizes, strides, reverse of an ONNX Slice of `shape`
+        (clamped as ONNX says; a negative step reads back to front: the
+        positive-step slice of the same elements, then reversed)."""
+        rank = len(shape)
         if self.opset < 10:
             starts, ends = list(a.get("starts", [])), list(a.get("ends", []))
             axes, steps = a.get("axes"), None
@@ -66,26 +104,36 @@ class MoveOps:
         steps = [1] * len(starts) if steps is None else steps
         if not (len(starts) == len(ends) == len(axes) == len(steps)):
             raise ImportError_("%s: starts, ends, axes and steps differ in length" % where(node))
-        offsets, sizes, strides = [0] * rank, list(x.shape), [1] * rank
+        offsets, sizes, strides, reverse = [0] * rank, list(shape), [1] * rank, []
         seen = set()
         for s, e, ax, st in zip(starts, ends, axes, steps):
             if not -rank <= ax < rank or ax % rank in seen:
                 raise ImportError_("%s: axis %d is out of range or repeated for rank %d" % (where(node), ax, rank))
             ax %= rank
             seen.add(ax)
-            if st < 1:
-                raise ImportError_("%s: step %d on axis %d: only positive steps are supported" % (
-                    where(node), st, ax))
-            d = x.shape[ax]
-            s = min(max(s + d if s < 0 else s, 0), d)
-            e = min(max(e + d if e < 0 else e, 0), d)
-            n = max(0, -(-(e - s) // st))
+            if st == 0:
+                raise ImportError_("%s: step 0 on axis %d (ONNX requires a non-zero step)" % (where(node), ax))
+            d = shape[ax]
+            s, e = s + d if s < 0 else s, e + d if e < 0 else e
+            if st > 0:
+                s, e = min(max(s, 0), d), min(max(e, 0), d)
+                n = max(0, -(-(e - s) // st))
+            else:
+                s, e = min(max(s, 0), d - 1), min(max(e, -1), d - 1)
+                n = max(0, -(-(s - e) // -st))
             if n == 0:
                 raise ImportError_("%s: the slice of axis %d is empty; qc does not support zero-size tensors" % (
                     where(node), ax))
+            if st < 0:
+                s, st = s + (n - 1) * st, -st
+                reverse.append(ax)
             offsets[ax], sizes[ax], strides[ax] = s, n, st
-        return self._move(x, "slice", {"offsets": offsets, "sizes": sizes, "strides": strides}, tuple(sizes),
-                          node)
+        return {"offsets": offsets, "sizes": sizes, "strides": strides, "reverse": sorted(reverse)}
+
+    def _op_Slice(self, node, a):
+        x = self._float(node.input[0], node)
+        spec = self._slice_spec(node, a, x.shape)
+        return self._move(x, "slice", spec, tuple(spec["sizes"]), node)
 
     def _nearest_scales(self, node, x, scales, sizes):
         """Integer scales per axis from Resize's scales or sizes input."""
@@ -155,9 +203,13 @@ class MoveOps:
         return self._move(x, "pad_codes", {"pads": pads, "code": int(code)}, shape, node, qp)
 
     def _code_of(self, qp, value):
-        """The code whose real value is exactly `value` on grid qp, else None."""
-        s, z = np.float32(qp.scale[0]), int(qp.zero_point[0])
-        code = int(np.rint(np.float32(value) / s)) + z
-        if qp.qmin <= code <= qp.qmax and float(np.float32((code - z) * s)) == float(np.float32(value)):
-            return code
-        return None
+        """The code whose real value is exactly `value` on grid qp (on every
+        channel's grid, per axis), else None."""
+        codes = set()
+        for s, z in zip(qp.scale, qp.zero_point):
+            s, z = np.float32(s), int(z)
+            code = int(np.rint(np.float32(value) / s)) + z
+            if not (qp.qmin <= code <= qp.qmax and float(np.float32((code - z) * s)) == float(np.float32(value))):
+                return None
+            codes.add(code)
+        return codes.pop() if len(codes) == 1 else None

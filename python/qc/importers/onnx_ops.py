@@ -95,6 +95,26 @@ def fold_constant(importer, node, a):
     return importer._from_array(y, node.output[0]) if y.dtype.kind == "f" else _IntConst(y)
 
 
+
+def _equal_count_runs(size, k, stride, lo, hi):
+    """[(first, end, count)]: the maximal runs of pooling output positions
+    along one axis whose windows hold the same number of input elements."""
+    out = (size + lo + hi - k) // stride + 1
+    counts = [min(i * stride - lo + k, size) - max(i * stride - lo, 0) for i in range(out)]
+    runs, first = [], 0
+    for i in range(1, out + 1):
+        if i == out or counts[i] != counts[first]:
+            runs.append((first, i, counts[first]))
+            first = i
+    return runs
+
+
+def _window_span(first, end, k, stride, lo, size):
+    """The input range [start, stop) that outputs first..end-1 read, and the
+    padding (before, after) they need beyond it."""
+    a, b = first * stride - lo, (end - 1) * stride - lo + k
+    return max(a, 0), min(b, size), max(0, -a), max(0, b - size)
+
 class FloatOps:
     # -- contractions ---------------------------------------------------------
     def _op_MatMul(self, node, a):
@@ -280,8 +300,11 @@ class FloatOps:
                         w, k, [d + pads[j] + pads[j + 2] for j, d in enumerate(x.shape[2:])]))
         if len(node.output) > 1 and node.output[1]:
             raise ImportError_("%s: the Indices output is not supported" % w)
-        if op == "avg_pool" and (a.get("count_include_pad", 0) or not any(pads)):
-            y = self._requantizing_average(x, k, strides, pads, node, out_qp)
+        if op == "avg_pool":
+            if a.get("count_include_pad", 0) or not any(pads):
+                y = self._requantizing_average(x, k, strides, pads, node, out_qp)
+            else:
+                y = self._requantizing_average_by_blocks(x, k, strides, pads, node, out_qp)
             if y is not None:
                 return y
         return self.b.pool(op, x, k, strides, pads, w, a.get("count_include_pad", 0),
@@ -324,6 +347,48 @@ class FloatOps:
         values = fake_quant_values(np.full((c, 1) + tuple(kernel), np.float32(1.0 / n), np.float32), wq, constant=True)
         weight = self.b.fake_quant(self.b.const(values), wq, where(node))
         return self.b.conv2d(x, weight, None, strides, (1, 1), pads, c, where(node))
+
+    def _requantizing_average_by_blocks(self, x, kernel, strides, pads, node, out_qp):
+        """A requantizing average pool whose padding does not count: the
+        divisor n is the number of input elements in each window, so the
+        requantization s_x / (n s_y) varies with the position. The outputs
+        split into blocks of equal n (runs of rows times runs of columns:
+        the border rows and columns, the interior); each block is the
+        one-rounding depthwise convolution of _requantizing_average on the
+        slice of x its windows read (with the padding it needs, which holds
+        the zero point and so adds nothing to the sum), quantized to the
+        output parameters; the blocks are concatenated. None as for
+        _requantizing_average."""
+        qp_in = self._grid(x)
+        out_qp = out_qp or self._quantized_after(node)
+        if qp_in is None or out_qp is None or out_qp.same(qp_in) and out_qp.signed == qp_in.signed:
+            return None
+        w = where(node)
+        c = x.shape[1]
+        pt, pl, pb, pr = pads
+        rows = _equal_count_runs(x.shape[2], kernel[0], strides[0], pt, pb)
+        cols = _equal_count_runs(x.shape[3], kernel[1], strides[1], pl, pr)
+        band = []
+        for r0, r1, nr in rows:
+            blocks = []
+            for c0, c1, nc in cols:
+                (i0, i1, top, bottom), (j0, j1, left, right) = (
+                    _window_span(r0, r1, kernel[0], strides[0], pt, x.shape[2]),
+                    _window_span(c0, c1, kernel[1], strides[1], pl, x.shape[3]))
+                part = x
+                if (i0, i1, j0, j1) != (0, x.shape[2], 0, x.shape[3]):
+                    spec = {"offsets": [0, 0, i0, j0], "sizes": [x.shape[0], c, i1 - i0, j1 - j0],
+                            "strides": [1, 1, 1, 1]}
+                    part = self._move(x, "slice", spec, tuple(spec["sizes"]), node, qp_in)
+                n = nr * nc
+                wq = QParams(1.0 / n, 0, -127, 127, 8, True)
+                values = fake_quant_values(np.full((c, 1) + tuple(kernel), np.float32(1.0 / n), np.float32), wq,
+                                           constant=True)
+                weight = self.b.fake_quant(self.b.const(values), wq, w)
+                y = self.b.conv2d(part, weight, None, strides, (1, 1), (top, left, bottom, right), c, w)
+                blocks.append(self.b.fake_quant(y, out_qp, w))
+            band.append(blocks[0] if len(blocks) == 1 else self.b.concat(blocks, 3, w))
+        return band[0] if len(band) == 1 else self.b.concat(band, 2, w)
 
     def _global_average(self, x, node, out_qp=None):
         if len(x.shape) != 4:

@@ -201,8 +201,14 @@ class QuantOps:
         if node.op_type == "Transpose":
             perm = [int(p) for p in a.get("perm", list(reversed(range(rank))))]
             return qp.with_axis(perm.index(qp.axis))
-        if node.op_type in ("MaxPool", "Identity", "Dropout", "Resize"):
+        if node.op_type in ("MaxPool", "Identity", "Dropout"):
             return qp
+        if node.op_type in ("Slice", "Resize"):
+            # The handler moved the codes (MoveOps._move): its dequantize
+            # holds the moved parameters.
+            moved = self._grid_any(y)
+            if moved is not None and moved.axis is not None:
+                return moved
         raise ImportError_("%s: a per-axis quantized tensor cannot go through %s" % (where(node), node.op_type))
 
     # -- QDQ ------------------------------------------------------------------
@@ -230,6 +236,11 @@ class QuantOps:
                     where(node), v.name, to))
             return v
         if to.kind == "f":
+            from .onnx_integer import _Codes, _Int32
+            if isinstance(v, _Int32) and not isinstance(v, _Codes):
+                # MatMulInteger / ConvInteger's accumulator to float
+                # (dynamic quantization then multiplies by its scales).
+                return self.b.op("int_to_float", [v.tensor], {}, v.shape, False, where(node))
             return self._float(node.input[0], node)
         raise ImportError_("%s: Cast of a float tensor to %s is not supported (qc computes integers only "
                            "through quantization)" % (where(node), to))
@@ -310,8 +321,6 @@ class QuantOps:
             raise ImportError_("%s: expected pads and one constant value" % w)
         if isinstance(v, _Quantized):
             qp = v.qp
-            if qp.axis is not None:
-                raise ImportError_("%s: padding a per-axis quantized tensor is not supported" % w)
             code = int(value[0])
             if not qp.qmin <= code <= qp.qmax:
                 raise ImportError_("%s: constant %d outside the codes' range [%d, %d]" % (w, code, qp.qmin, qp.qmax))
@@ -324,11 +333,22 @@ class QuantOps:
             raise ImportError_("%s: pads %s: expected %d non-negative values (negative pads crop; not "
                                "supported)" % (w, pads.tolist(), 2 * rank))
         pairs = list(zip(pads[:rank].tolist(), pads[rank:].tolist()))
+        if isinstance(v, _Quantized) and v.qp.axis is not None:
+            # Every channel's codes padded with the one code: there is no
+            # one real value to pad with in f32, so only the integer form.
+            if any(pairs[v.qp.axis]):
+                raise ImportError_("%s: padding the quantized axis %d of a per-axis quantized tensor is not "
+                                   "supported (the new channels would have no scale)" % (w, v.qp.axis))
+            q = _Quantized(self._pad_codes(x, pairs, code, v.qp, node), v.qp, node)
+            q.deq = q.src
+            return q
         if not self._feeds_window_ops(node.output[0]):
             # Not a convolution's or average pool's padding: pad the codes
             # (integer), when x lies on a per-tensor grid that holds the value.
-            grid = v.qp if isinstance(v, _Quantized) else self._grid(x)
-            code = self._code_of(grid, real) if grid is not None and grid.axis is None else None
+            grid = v.qp if isinstance(v, _Quantized) else self._grid_any(x)
+            if grid is not None and grid.axis is not None and any(pairs[grid.axis]):
+                grid = None     # padding the quantized axis: f32 (the new channels have no scale)
+            code = self._code_of(grid, real) if grid is not None else None
             if code is not None:
                 y = self._pad_codes(x, pairs, code, grid, node)
                 if not isinstance(v, _Quantized):

@@ -130,8 +130,7 @@ class FxImporter:
         if type(m).__name__ in ("ConvBn2d", "ConvBnReLU2d"):
             return self._conv_bn(x, m, where)
         if type(m).__name__ == "LinearBn1d":
-            raise ImportError_("%s: QAT module LinearBn1d is not supported: fold the batch norm "
-                               "(torch.ao.quantization.fuse_modules in eval mode) before prepare_qat_fx" % where)
+            return self._linear_bn(x, m, where)
         relu = isinstance(m, (nni.LinearReLU, nni.ConvReLU2d)) or type(m).__name__ in ("LinearReLU", "ConvReLU2d")
         if isinstance(m, nn.Linear):
             w = self._weight(m, where)
@@ -197,21 +196,41 @@ class FxImporter:
         the graph has one convolution whose weight codes are fq(W * f)'s and
         whose per-channel scales are s * m, m = gamma / sqrt(var + eps) / f (1 up
         to f32 rounding), and the bias (b - mean) * gamma / sqrt(var + eps) + beta."""
-        import torch
-        bn = m.bn
-        if bn.training or m.training:
-            raise ImportError_("%s: %s in training mode: call .eval() (batch norm must use its running "
-                               "statistics)" % (where, type(m).__name__))
         if getattr(m, "_enable_slow_path_for_better_numerical_stability", False):
             raise ImportError_("%s: the slow ConvBn path is not supported" % where)
         if m.padding_mode != "zeros" or isinstance(m.padding, str):
             raise ImportError_("%s: padding %r / padding_mode %r is not supported" % (where, m.padding,
                                                                                      m.padding_mode))
+        weight, bias = self._bn_folded(m, where)
+        ph, pw = m.padding
+        y = self.b.conv2d(x, weight, bias, m.stride, m.dilation, (ph, pw, ph, pw), m.groups, where)
+        return self.b.clamp(y, 0.0, np.inf, where) if type(m).__name__ == "ConvBnReLU2d" else y
+
+    def _linear_bn(self, x, m, where):
+        """QAT LinearBn1d in eval mode: torch computes
+        bn(linear(x, fq(W * f), 0) / f + b), folded as _conv_bn folds ConvBn2d
+        (one matmul whose weight codes are fq(W * f)'s, per-output-channel
+        scales s * m, bias (b - mean) * gamma / sqrt(var + eps) + beta)."""
+        weight, bias = self._bn_folded(m, where)
+        y = self.b.matmul(x, self.b.relayout(weight, (1, 0), where), where)
+        return self.b.op("bias_add", [y, bias], {}, y.shape, False, where)
+
+    def _bn_folded(self, m, where):
+        """(weight, bias) of a QAT module with batch norm (ConvBn2d,
+        ConvBnReLU2d, LinearBn1d) in eval mode: the fake-quantized weight
+        [F, ...] with the batch norm in its per-channel scales, and the bias."""
+        import torch
+        bn = m.bn
+        if bn.training or m.training:
+            raise ImportError_("%s: %s in training mode: call .eval() (batch norm must use its running "
+                               "statistics)" % (where, type(m).__name__))
         if bn.weight is None or bn.running_var is None:
             raise ImportError_("%s: batch norm without affine weight or running statistics" % where)
+        rank = m.weight.dim()
+        shape = (-1,) + (1,) * (rank - 1)
         with torch.no_grad():
             f = bn.weight / torch.sqrt(bn.running_var + bn.eps)          # f32, as torch computes it
-            w = m.weight * f.reshape([-1, 1, 1, 1])
+            w = m.weight * f.reshape(shape)
         f64 = f.double().numpy()
         std = np.sqrt(bn.running_var.detach().double().numpy() + float(bn.eps))
         gamma = bn.weight.detach().double().numpy()
@@ -227,7 +246,6 @@ class FxImporter:
             if qp.axis not in (None, 0):
                 raise ImportError_("%s: per-channel weight quantization on axis %d (expected 0)" % (where, qp.axis))
             # torch's fake quantization: nearbyint(w * (1 / s)) + z, clamped.
-            shape = (-1, 1, 1, 1)
             s32 = qp.scale.astype(np.float32).reshape(shape) if qp.axis == 0 else np.float32(qp.scale[0])
             z = qp.zero_point.reshape(shape) if qp.axis == 0 else qp.zero_point[0]
             codes = np.clip(np.rint(w * (np.float32(1) / s32)) + z, qp.qmin, qp.qmax)
@@ -237,13 +255,10 @@ class FxImporter:
             values = ((codes - zp.reshape(shape)) * scale.astype(np.float32).reshape(shape)).astype(np.float32)
             weight = self.b.fake_quant(self.b.const(values), qp, where + " weight")
         else:
-            weight = self.b.const((w.astype(np.float64) * mult.reshape(-1, 1, 1, 1)).astype(np.float32))
+            weight = self.b.const((w.astype(np.float64) * mult.reshape(shape)).astype(np.float32))
         b = m.bias.detach().double().numpy() if m.bias is not None else np.zeros(mult.shape)
         bias = (b - bn.running_mean.detach().double().numpy()) * (gamma / std) + bn.bias.detach().double().numpy()
-        ph, pw = m.padding
-        y = self.b.conv2d(x, weight, self.b.const(bias.astype(np.float32)), m.stride, m.dilation,
-                          (ph, pw, ph, pw), m.groups, where)
-        return self.b.clamp(y, 0.0, np.inf, where) if type(m).__name__ == "ConvBnReLU2d" else y
+        return weight, self.b.const(bias.astype(np.float32))
 
     def _pool(self, x, m, where):
         import torch.nn as nn
