@@ -237,7 +237,8 @@ class Interpreter:
                                self._profile(op), self._clamp(op))
 
     def op_qc_clamp(self, op, args, types, env):
-        return np.clip(args[0], ir.attr_int(op.attrs["min"]), ir.attr_int(op.attrs["max"]))
+        lo, hi = ir.attr_array(op.attrs["clamp"])
+        return np.clip(args[0], lo, hi)
 
     def _pool_args(self, op):
         return dict(kernel=ir.attr_array(op.attrs["kernel"]), strides=ir.attr_array(op.attrs["strides"]),

@@ -80,7 +80,7 @@ func.func @hidden_float(%a: tensor<4xi32>, %o: tensor<4xi32>) -> tensor<4xi32> {
 // expected-error@+1 {{'func.func' still has a !quant type}}
 func.func @qc_left(%a: tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> {
   // expected-error@+1 {{qc op 'qc.clamp' remains; run --qc-lower-to-linalg first}}
-  %b = qc.clamp %a min 0 max 10 : tensor<4x!quant.uniform<i8:f32, 0.1>>
+  %b = qc.clamp %a [0, 10] : tensor<4x!quant.uniform<i8:f32, 0.1>>
   // expected-error@+1 {{'func.return' still has a !quant type}}
   return %b : tensor<4x!quant.uniform<i8:f32, 0.1>>
 }

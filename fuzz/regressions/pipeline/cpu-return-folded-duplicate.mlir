@@ -6,7 +6,7 @@ qc-cpu-pipeline
 // the function returns %c twice.
 func.func @main(%x: tensor<2x3x!quant.uniform<i8:f32, 0.1>>)
     -> (tensor<2x3x!quant.uniform<i8:f32, 0.1>>, tensor<2x3x!quant.uniform<i8:f32, 0.1>>) {
-  %c = qc.clamp %x min -5 max 90 : tensor<2x3x!quant.uniform<i8:f32, 0.1>>
+  %c = qc.clamp %x [-5, 90] : tensor<2x3x!quant.uniform<i8:f32, 0.1>>
   %t = qc.transpose %c [0, 1] : tensor<2x3x!quant.uniform<i8:f32, 0.1>> -> tensor<2x3x!quant.uniform<i8:f32, 0.1>>
   return %t, %c : tensor<2x3x!quant.uniform<i8:f32, 0.1>>, tensor<2x3x!quant.uniform<i8:f32, 0.1>>
 }

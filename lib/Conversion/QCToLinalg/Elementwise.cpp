@@ -203,7 +203,7 @@ struct ClampOpLowering final : OpConversionPattern<ClampOp> {
     QuantizedType qtype = getQuantizedElementType(type);
     IntegerType storage = getStorageType(qtype);
     bool isSigned = qtype.isSigned();
-    int64_t low = op.getMinAttr().getInt(), high = op.getMaxAttr().getInt();
+    int64_t low = op.getClamp()[0], high = op.getClamp()[1];
     int64_t rank = type.getRank();
     GenericBuilder generic(rewriter, loc, rank);
     unsigned input = generic.addInput(adaptor.getInput(), allDims(rank));

@@ -84,11 +84,11 @@ func.func @requantize_per_axis(%x: tensor<3x2x!quant.uniform<i8:f32:1, {0.5:1, 0
 // CHECK: arith.maxui
 // CHECK: arith.minui
 func.func @clamp_signed(%x: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.1:3>> {
-  %y = qc.clamp %x min 3 max 90 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+  %y = qc.clamp %x [3, 90] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
   return %y : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
 }
 func.func @clamp_unsigned(%x: tensor<4x!quant.uniform<u8:f32, 0.1:128>>) -> tensor<4x!quant.uniform<u8:f32, 0.1:128>> {
-  %y = qc.clamp %x min 128 max 250 : tensor<4x!quant.uniform<u8:f32, 0.1:128>>
+  %y = qc.clamp %x [128, 250] : tensor<4x!quant.uniform<u8:f32, 0.1:128>>
   return %y : tensor<4x!quant.uniform<u8:f32, 0.1:128>>
 }
 

@@ -94,11 +94,11 @@ func.func @requantize_with_clamp_stays(%q: tensor<4x!quant.uniform<i8:f32, 0.1:3
 
 // A clamp covering the whole storage range is the identity; a narrower one stays.
 // CHECK-LABEL: func.func @clamp
-// CHECK-NEXT: %[[C:.*]] = qc.clamp %arg0 min 3 max 127
+// CHECK-NEXT: %[[C:.*]] = qc.clamp %arg0 [3, 127]
 // CHECK-NEXT: return %[[C]]
 func.func @clamp(%q: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.1:3>> {
-  %0 = qc.clamp %q min -128 max 127 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
-  %1 = qc.clamp %0 min 3 max 127 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+  %0 = qc.clamp %q [-128, 127] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+  %1 = qc.clamp %0 [3, 127] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
   return %1 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
 }
 

@@ -66,9 +66,9 @@ func.func @mul_forms(%a: tensor<2x2xf32>, %b: tensor<2x2xf32>) -> (tensor<2x2xf3
 
 // CHECK-LABEL: func.func @standalone_clamps
 // CHECK:         %[[Q:.*]] = qc.quantize %{{.*}} : tensor<8xf32> -> tensor<8x!quant.uniform<i8:f32, 1.000000e-01:4>>
-// CHECK:         %[[R:.*]] = qc.clamp %[[Q]] min 4 max 64 : tensor<8x!quant.uniform<i8:f32, 1.000000e-01:4>>
+// CHECK:         %[[R:.*]] = qc.clamp %[[Q]] [4, 64] : tensor<8x!quant.uniform<i8:f32, 1.000000e-01:4>>
 // CHECK:         %[[R2:.*]] = qc.requantize %[[Q]] clamp [0, 40] : tensor<8x!quant.uniform<i8:f32, 1.000000e-01:4>> -> tensor<8x!quant.uniform<i8:f32, 5.000000e-02>>
-// CHECK:         %[[R3:.*]] = qc.clamp %[[Q]] min -6 max 24 : tensor<8x!quant.uniform<i8:f32, 1.000000e-01:4>>
+// CHECK:         %[[R3:.*]] = qc.clamp %[[Q]] [-6, 24] : tensor<8x!quant.uniform<i8:f32, 1.000000e-01:4>>
 func.func @standalone_clamps(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
   %q = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1:4> : tensor<8xf32>
   %e = tensor.empty() : tensor<8xf32>

@@ -141,7 +141,7 @@ func.func @f(%x: tensor<1x65536x!quant.uniform<i16:f32, 0.1>>) -> tensor<1x65536
 // -----
 
 func.func @f(%x: tensor<2x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x4x!quant.uniform<i8:f32, 0.1>> {
-  // expected-error@+1 {{clamp [5, 3] is empty or outside the result storage range [-128, 127]}}
+  // expected-error@+1 {{clamp [5, 3] is empty (lo > hi)}}
   %r = qc.hadamard %x block 4 clamp [5, 3] : tensor<2x4x!quant.uniform<i8:f32, 0.1>> -> tensor<2x4x!quant.uniform<i8:f32, 0.1>>
   return %r : tensor<2x4x!quant.uniform<i8:f32, 0.1>>
 }
@@ -149,7 +149,7 @@ func.func @f(%x: tensor<2x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x4x!quant.u
 // -----
 
 func.func @f(%x: tensor<2x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x4x!quant.uniform<i8:f32, 0.1>> {
-  // expected-error@+1 {{clamp [0, 200] is empty or outside the result storage range [-128, 127]}}
+  // expected-error@+1 {{clamp [0, 200] is outside the result storage range [-128, 127]}}
   %r = qc.hadamard %x block 4 clamp [0, 200] : tensor<2x4x!quant.uniform<i8:f32, 0.1>> -> tensor<2x4x!quant.uniform<i8:f32, 0.1>>
   return %r : tensor<2x4x!quant.uniform<i8:f32, 0.1>>
 }

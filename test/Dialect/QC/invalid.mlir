@@ -13,7 +13,7 @@ func.func @f(%x: tensor<4x!quant.uniform<i8:f32, -0.1:3>>) {
 // zero point outside the storage range
 func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:300>>) -> tensor<4x!quant.uniform<i8:f32, 0.1:300>> {
   // expected-error@+1 {{operand zero point 300 is outside the storage range [-128, 127]}}
-  %0 = qc.clamp %x min 0 max 10 : tensor<4x!quant.uniform<i8:f32, 0.1:300>>
+  %0 = qc.clamp %x [0, 10] : tensor<4x!quant.uniform<i8:f32, 0.1:300>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 0.1:300>>
 }
 
@@ -22,7 +22,7 @@ func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:300>>) -> tensor<4x!quant.u
 // per-axis axis outside the rank
 func.func @f(%x: tensor<4x2x!quant.uniform<i8:f32:5, {0.1, 0.2}>>) -> tensor<4x2x!quant.uniform<i8:f32:5, {0.1, 0.2}>> {
   // expected-error@+1 {{operand quantized axis 5 is outside the rank 2}}
-  %0 = qc.clamp %x min 0 max 10 : tensor<4x2x!quant.uniform<i8:f32:5, {0.1, 0.2}>>
+  %0 = qc.clamp %x [0, 10] : tensor<4x2x!quant.uniform<i8:f32:5, {0.1, 0.2}>>
   return %0 : tensor<4x2x!quant.uniform<i8:f32:5, {0.1, 0.2}>>
 }
 
@@ -31,7 +31,7 @@ func.func @f(%x: tensor<4x2x!quant.uniform<i8:f32:5, {0.1, 0.2}>>) -> tensor<4x2
 // per-axis parameter count differs from the dimension
 func.func @f(%x: tensor<4x3x!quant.uniform<i8:f32:1, {0.1, 0.2}>>) -> tensor<4x3x!quant.uniform<i8:f32:1, {0.1, 0.2}>> {
   // expected-error@+1 {{operand has 2 per-axis parameters but dimension 1 has size 3}}
-  %0 = qc.clamp %x min 0 max 10 : tensor<4x3x!quant.uniform<i8:f32:1, {0.1, 0.2}>>
+  %0 = qc.clamp %x [0, 10] : tensor<4x3x!quant.uniform<i8:f32:1, {0.1, 0.2}>>
   return %0 : tensor<4x3x!quant.uniform<i8:f32:1, {0.1, 0.2}>>
 }
 
@@ -40,7 +40,7 @@ func.func @f(%x: tensor<4x3x!quant.uniform<i8:f32:1, {0.1, 0.2}>>) -> tensor<4x3
 // storage wider than 16 bits for a value (only biases are i32)
 func.func @f(%x: tensor<4x!quant.uniform<i32:f32, 0.1>>) -> tensor<4x!quant.uniform<i32:f32, 0.1>> {
   // expected-error@+1 {{operand storage width must be in [2, 16], got 32}}
-  %0 = qc.clamp %x min 0 max 10 : tensor<4x!quant.uniform<i32:f32, 0.1>>
+  %0 = qc.clamp %x [0, 10] : tensor<4x!quant.uniform<i32:f32, 0.1>>
   return %0 : tensor<4x!quant.uniform<i32:f32, 0.1>>
 }
 
@@ -577,10 +577,10 @@ func.func @f(%a: tensor<4x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<4x!quant.un
 
 // -----
 
-// clamp min > max
+// qc.clamp bounds with lo > hi (the rule of every op's clamp)
 func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{min 10 must not exceed max 0}}
-  %0 = qc.clamp %x min 10 max 0 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+  // expected-error@+1 {{clamp [10, 0] is empty (lo > hi)}}
+  %0 = qc.clamp %x [10, 0] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
 }
 
@@ -588,8 +588,26 @@ func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uni
 
 // clamp outside the storage range
 func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{bounds [-129, 0] are outside the storage range [-128, 127]}}
-  %0 = qc.clamp %x min -129 max 0 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+  // expected-error@+1 {{clamp [-129, 0] is outside the result storage range [-128, 127]}}
+  %0 = qc.clamp %x [-129, 0] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+  return %0 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+}
+
+// -----
+
+// qc.clamp above the storage range of an unsigned type
+func.func @f(%x: tensor<4x!quant.uniform<u8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<u8:f32, 0.1:3>> {
+  // expected-error@+1 {{clamp [3, 256] is outside the result storage range [0, 255]}}
+  %0 = qc.clamp %x [3, 256] : tensor<4x!quant.uniform<u8:f32, 0.1:3>>
+  return %0 : tensor<4x!quant.uniform<u8:f32, 0.1:3>>
+}
+
+// -----
+
+// qc.clamp bounds are a [lo, hi] pair, as every op's clamp
+func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.1:3>> {
+  // expected-error@+1 {{'clamp' failed to satisfy constraint: i64 dense array attribute with exactly 2 elements}}
+  %0 = qc.clamp %x [0, 5, 9] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
 }
 
@@ -597,7 +615,7 @@ func.func @f(%x: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uni
 
 // pool rank
 func.func @f(%x: tensor<4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x2x2x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{input and result must have rank 4 (NHWC)}}
+  // expected-error@+1 {{input must have rank 4 (NHWC)}}
   %0 = qc.max_pool2d %x {kernel = array<i64: 2, 2>} : tensor<4x4x2x!quant.uniform<i8:f32, 0.1:3>> -> tensor<2x2x2x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<2x2x2x!quant.uniform<i8:f32, 0.1:3>>
 }
@@ -650,18 +668,20 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// pool changes parameters
+// pool changes parameters (the inferred result type keeps them)
 func.func @f(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.25:-5>> {
-  // expected-error@+1 {{operand and result must have the same quantized type}}
+  // expected-error@+2 {{'qc.avg_pool2d' op inferred type(s) 'tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01:3>>' are incompatible with return type(s) of operation 'tensor<1x2x2x2x!quant.uniform<i8:f32, 2.500000e-01:-5>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
   %0 = qc.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 0.25:-5>>
   return %0 : tensor<1x2x2x2x!quant.uniform<i8:f32, 0.25:-5>>
 }
 
 // -----
 
-// pool result shape
+// pool result shape (inferred [1, 2, 2, 2])
 func.func @f(%x: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<1x3x3x2x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{result shape must be [1, 2, 2, 2]}}
+  // expected-error@+2 {{'qc.max_pool2d' op inferred type(s) 'tensor<1x2x2x2x!quant.uniform<i8:f32, 1.000000e-01:3>>' are incompatible with return type(s) of operation 'tensor<1x3x3x2x!quant.uniform<i8:f32, 1.000000e-01:3>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
   %0 = qc.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.1:3>> -> tensor<1x3x3x2x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<1x3x3x2x!quant.uniform<i8:f32, 0.1:3>>
 }
@@ -722,18 +742,20 @@ func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<8x2x!quant
 
 // -----
 
-// transpose result shape
+// transpose result shape (inferred 8x2)
 func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x8x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{result dimension 0 must be operand dimension 1}}
+  // expected-error@+2 {{'qc.transpose' op inferred type(s) 'tensor<8x2x!quant.uniform<i8:f32, 1.000000e-01:3>>' are incompatible with return type(s) of operation 'tensor<2x8x!quant.uniform<i8:f32, 1.000000e-01:3>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
   %0 = qc.transpose %x [1, 0] : tensor<2x8x!quant.uniform<i8:f32, 0.1:3>> -> tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>
 }
 
 // -----
 
-// transpose leaves the per-axis axis behind
+// transpose leaves the per-axis axis behind (inferred: axis 0)
 func.func @f(%x: tensor<2x3x!quant.uniform<i8:f32:1, {0.1,0.2,0.3}>>) -> tensor<3x2x!quant.uniform<i8:f32:1, {0.1,0.2}>> {
-  // expected-error@+1 {{per-axis parameters must move with their dimension}}
+  // expected-error@+2 {{'qc.transpose' op inferred type(s) 'tensor<3x2x!quant.uniform<i8:f32:0, {1.000000e-01,2.000000e-01,3.000000e-01}>>' are incompatible with return type(s) of operation 'tensor<3x2x!quant.uniform<i8:f32:1, {1.000000e-01,2.000000e-01}>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
   %0 = qc.transpose %x [1, 0] : tensor<2x3x!quant.uniform<i8:f32:1, {0.1,0.2,0.3}>> -> tensor<3x2x!quant.uniform<i8:f32:1, {0.1,0.2}>>
   return %0 : tensor<3x2x!quant.uniform<i8:f32:1, {0.1,0.2}>>
 }
@@ -751,7 +773,7 @@ func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x8x!quant
 
 // concat of different parameters
 func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, %y: tensor<2x8x!quant.uniform<i8:f32, 0.25:-5>>) -> tensor<4x8x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{all operands must have the result's quantized type (requantize first)}}
+  // expected-error@+1 {{all operands must have one quantized type (requantize first)}}
   %0 = qc.concat %x, %y axis 0 : (tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x8x!quant.uniform<i8:f32, 0.25:-5>>) -> tensor<4x8x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<4x8x!quant.uniform<i8:f32, 0.1:3>>
 }
@@ -760,18 +782,39 @@ func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, %y: tensor<2x8x!quan
 
 // concat of mismatched dimensions
 func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, %y: tensor<2x7x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x8x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{dimension 1 must agree with the result}}
+  // expected-error@+1 {{dimension 1 must agree between the operands}}
   %0 = qc.concat %x, %y axis 0 : (tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x7x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x8x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<4x8x!quant.uniform<i8:f32, 0.1:3>>
 }
 
 // -----
 
-// concat result size
+// concat result size (inferred 4x8)
 func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, %y: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<5x8x!quant.uniform<i8:f32, 0.1:3>> {
-  // expected-error@+1 {{result dimension 0 must be 4}}
+  // expected-error@+2 {{'qc.concat' op inferred type(s) 'tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:3>>' are incompatible with return type(s) of operation 'tensor<5x8x!quant.uniform<i8:f32, 1.000000e-01:3>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
   %0 = qc.concat %x, %y axis 0 : (tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<5x8x!quant.uniform<i8:f32, 0.1:3>>
   return %0 : tensor<5x8x!quant.uniform<i8:f32, 0.1:3>>
+}
+
+// -----
+
+// concat result parameters differ from the operands' (inferred: theirs)
+func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, %y: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x8x!quant.uniform<i8:f32, 0.25:3>> {
+  // expected-error@+2 {{'qc.concat' op inferred type(s) 'tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:3>>' are incompatible with return type(s) of operation 'tensor<4x8x!quant.uniform<i8:f32, 2.500000e-01:3>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = qc.concat %x, %y axis 0 : (tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x8x!quant.uniform<i8:f32, 0.25:3>>
+  return %0 : tensor<4x8x!quant.uniform<i8:f32, 0.25:3>>
+}
+
+// -----
+
+// concat result dimension 1 is 8 for the operands
+func.func @f(%x: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, %y: tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x9x!quant.uniform<i8:f32, 0.1:3>> {
+  // expected-error@+2 {{'qc.concat' op inferred type(s) 'tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:3>>' are incompatible with return type(s) of operation 'tensor<4x9x!quant.uniform<i8:f32, 1.000000e-01:3>>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = qc.concat %x, %y axis 0 : (tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x8x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x9x!quant.uniform<i8:f32, 0.1:3>>
+  return %0 : tensor<4x9x!quant.uniform<i8:f32, 0.1:3>>
 }
 
 // -----

@@ -60,8 +60,8 @@ func.func @elementwise(%a: tensor<2x3x!a>, %b: tensor<2x3x!y>) -> tensor<2x3x!y>
   %0 = qc.add %a, %b : tensor<2x3x!a>, tensor<2x3x!y> -> tensor<2x3x!y>
   // CHECK: qc.mul %{{.*}}, %{{.*}} profile <single_round> clamp [-5, 127]
   %1 = qc.mul %0, %a profile <single_round> clamp [-5, 127] : tensor<2x3x!y>, tensor<2x3x!a> -> tensor<2x3x!y>
-  // CHECK: qc.clamp %{{.*}} min -5 max 19 : tensor<2x3x!quant.uniform<i8:f32, 2.500000e-01:-5>>
-  %2 = qc.clamp %1 min -5 max 19 : tensor<2x3x!y>
+  // CHECK: qc.clamp %{{.*}} [-5, 19] : tensor<2x3x!quant.uniform<i8:f32, 2.500000e-01:-5>>
+  %2 = qc.clamp %1 [-5, 19] : tensor<2x3x!y>
   return %2 : tensor<2x3x!y>
 }
 
@@ -88,6 +88,25 @@ func.func @shapes(%x: tensor<2x8x!a>, %y: tensor<2x3x!a>, %w: tensor<16x3x!wc>) 
   // CHECK: qc.transpose %{{.*}} [1, 0] : tensor<16x3x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>> -> tensor<3x16x!quant.uniform<i8<-127:127>:f32:0, {{.*}}>>
   %2 = qc.transpose %w [1, 0] : tensor<16x3x!wc> -> tensor<3x16x!quant.uniform<i8<-127:127>:f32:0, {0.02, 0.04, 0.01}>>
   return %0, %1, %2 : tensor<4x4x!a>, tensor<2x11x!a>, tensor<3x16x!quant.uniform<i8<-127:127>:f32:0, {0.02, 0.04, 0.01}>>
+}
+
+// Inferred result types: a written type may leave an inferred static
+// dimension dynamic (concat, pooling); dynamic operand dimensions propagate.
+// CHECK-LABEL: func.func @inferred_shapes
+func.func @inferred_shapes(%x: tensor<2x8x!a>, %y: tensor<2x3x!a>, %d: tensor<?x5x5x3x!a>, %t: tensor<?x8x!a>)
+    -> (tensor<2x?x!a>, tensor<?x2x2x3x!a>, tensor<1x?x?x1x!a>, tensor<8x?x!a>, tensor<?x16x!a>) {
+  // CHECK: qc.concat %{{.*}}, %{{.*}} axis 1 : (tensor<2x8x{{.*}}>, tensor<2x3x{{.*}}>) -> tensor<2x?x
+  %0 = qc.concat %x, %y axis 1 : (tensor<2x8x!a>, tensor<2x3x!a>) -> tensor<2x?x!a>
+  // CHECK: qc.max_pool2d %{{.*}} -> tensor<?x2x2x3x
+  %1 = qc.max_pool2d %d {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x5x5x3x!a> -> tensor<?x2x2x3x!a>
+  %c = qc.reshape %x : tensor<2x8x!a> -> tensor<1x4x4x1x!a>
+  // CHECK: qc.avg_pool2d %{{.*}} -> tensor<1x?x?x1x
+  %2 = qc.avg_pool2d %c {kernel = array<i64: 2, 2>} : tensor<1x4x4x1x!a> -> tensor<1x?x?x1x!a>
+  // CHECK: qc.transpose %{{.*}} [1, 0] : tensor<?x8x{{.*}}> -> tensor<8x?x
+  %3 = qc.transpose %t [1, 0] : tensor<?x8x!a> -> tensor<8x?x!a>
+  // CHECK: qc.concat %{{.*}}, %{{.*}} axis 1 : (tensor<?x8x{{.*}}>, tensor<?x8x{{.*}}>) -> tensor<?x16x
+  %4 = qc.concat %t, %t axis 1 : (tensor<?x8x!a>, tensor<?x8x!a>) -> tensor<?x16x!a>
+  return %0, %1, %2, %3, %4 : tensor<2x?x!a>, tensor<?x2x2x3x!a>, tensor<1x?x?x1x!a>, tensor<8x?x!a>, tensor<?x16x!a>
 }
 
 // CHECK-LABEL: func.func @narrow_widths

@@ -23,7 +23,7 @@ func.func @f(%q: tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x!quant.unifo
 
 func.func @f(%q: tensor<4x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> {
   // expected-error@+1 {{expected ':'}}
-  %0 = qc.clamp %q min 0 max 3 tensor<4x!quant.uniform<i8:f32, 0.1>>
+  %0 = qc.clamp %q [0, 3] tensor<4x!quant.uniform<i8:f32, 0.1>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 0.1>>
 }
 

@@ -398,7 +398,7 @@ def requantize_case(name, rng, shape, xq, yq, profile=ref.DOUBLE_ROUND, clamp=No
 def clamp_case(name, rng, shape, xq, lo, hi):
     c = Case(name)
     x = xq.random(rng, shape)
-    c.body.append("%%r = qc.clamp %s min %d max %d : %s" % (c.arg(x, xq), lo, hi, xq.tensor(shape)))
+    c.body.append("%%r = qc.clamp %s [%d, %d] : %s" % (c.arg(x, xq), lo, hi, xq.tensor(shape)))
     c.result = (xq, shape)
     c.expected = np.clip(x, lo, hi)
     return c

@@ -397,7 +397,7 @@ class Program:
         lo = int(self.rng.integers(x.qtype.qmin, x.qtype.qmax + 1))
         hi = int(self.rng.integers(lo, x.qtype.qmax + 1))
         return self.define("clamp", x.qtype, x.shape, np.clip(x.data, lo, hi),
-                           "{r} = qc.clamp %s min %d max %d : {t}" % (x.name, lo, hi))
+                           "{r} = qc.clamp %s [%d, %d] : {t}" % (x.name, lo, hi))
 
     def reshape(self, x, rank=None):
         total = int(np.prod(x.shape))

@@ -1,6 +1,7 @@
 //===- HadamardOp.cpp - the verifier of qc.hadamard -----------------------===//
 #include "qc/Dialect/QC/IR/HadamardMatrix.h"
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "Verifiers.h"
 
 #include <cmath>
 #include <limits>
@@ -73,12 +74,5 @@ LogicalResult HadamardOp::verify() {
     return emitOpError() << "i32 sums may overflow: block " << block
                          << " times codes of up to " << magnitude
                          << " exceeds 2^31 - 1";
-  if (std::optional<ArrayRef<int64_t>> clamp = getClamp()) {
-    auto [lo, hi] = getStorageRange(out);
-    if ((*clamp)[0] > (*clamp)[1] || (*clamp)[0] < lo || (*clamp)[1] > hi)
-      return emitOpError() << "clamp [" << (*clamp)[0] << ", " << (*clamp)[1]
-                           << "] is empty or outside the result storage range ["
-                           << lo << ", " << hi << "]";
-  }
-  return success();
+  return qc::detail::verifyClamp(*this, getClamp(), resultType);
 }

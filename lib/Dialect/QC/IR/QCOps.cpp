@@ -411,18 +411,22 @@ static int64_t convOutputSize(int64_t in, int64_t padBefore, int64_t padAfter,
   return (in + padBefore + padAfter - dilation * (kernel - 1) - 1) / stride + 1;
 }
 
-static LogicalResult verifyWindow(Operation *op, ArrayRef<int64_t> strides,
+/// `emitError` starts the diagnostic: an op error in verifiers, an error at
+/// the location in result type inference (which may run before the op exists).
+using EmitErrorFn = function_ref<InFlightDiagnostic()>;
+
+static LogicalResult verifyWindow(EmitErrorFn emitError, ArrayRef<int64_t> strides,
                                   ArrayRef<int64_t> padding,
                                   ArrayRef<int64_t> dilations) {
   if (strides.size() != 2 || dilations.size() != 2 || padding.size() != 4)
-    return op->emitOpError("strides and dilations need 2 values, padding 4 "
-                           "([top, bottom, left, right])");
+    return emitError() << "strides and dilations need 2 values, padding 4 "
+                          "([top, bottom, left, right])";
   if (llvm::any_of(strides, [](int64_t s) { return s <= 0; }))
-    return op->emitOpError("strides must be positive");
+    return emitError() << "strides must be positive";
   if (llvm::any_of(dilations, [](int64_t d) { return d <= 0; }))
-    return op->emitOpError("dilations must be positive");
+    return emitError() << "dilations must be positive";
   if (llvm::any_of(padding, [](int64_t p) { return p < 0; }))
-    return op->emitOpError("padding must be non-negative");
+    return emitError() << "padding must be non-negative";
   return success();
 }
 
@@ -463,7 +467,8 @@ LogicalResult Conv2DOp::verify() {
   if (inputType.getRank() != 4 || filterType.getRank() != 4 || resultType.getRank() != 4)
     return emitOpError("input, filter and result must have rank 4 "
                        "(NHWC, HWCF, NHWF)");
-  if (failed(verifyWindow(*this, getStrides(), getPadding(), getDilations())))
+  if (failed(verifyWindow([&] { return emitOpError(); }, getStrides(), getPadding(),
+                          getDilations())))
     return failure();
   int64_t groups = getGroupsAttr().getInt();
   int64_t channels = inputType.getDimSize(3), filters = filterType.getDimSize(3);
@@ -532,58 +537,118 @@ LogicalResult MulOp::verify() {
 LogicalResult ClampOp::verify() {
   if (failed(verifyAllQuantizedTensors(*this)))
     return failure();
-  auto [qmin, qmax] = getStorageRange(getQuantizedElementType(getType()));
-  int64_t lo = getMinAttr().getInt(), hi = getMaxAttr().getInt();
-  if (lo > hi)
-    return emitOpError() << "min " << lo << " must not exceed max " << hi;
-  if (lo < qmin || hi > qmax)
-    return emitOpError() << "bounds [" << lo << ", " << hi
-                         << "] are outside the storage range [" << qmin << ", "
-                         << qmax << "]";
-  return success();
+  return verifyClamp(*this, getClamp(), getType());
 }
 
 OpFoldResult ClampOp::fold(FoldAdaptor) {
   auto [qmin, qmax] = getStorageRange(getQuantizedElementType(getType()));
-  if (getMinAttr().getInt() <= qmin && getMaxAttr().getInt() >= qmax)
+  if (getClamp()[0] <= qmin && getClamp()[1] >= qmax)
     return getInput();
   return {};
 }
 
-static LogicalResult verifyPool(Operation *op, RankedTensorType input,
-                                RankedTensorType result, ArrayRef<int64_t> kernel,
-                                ArrayRef<int64_t> strides, ArrayRef<int64_t> padding) {
-  if (failed(verifyAllQuantizedTensors(op)))
-    return failure();
-  if (input.getRank() != 4 || result.getRank() != 4)
-    return op->emitOpError("input and result must have rank 4 (NHWC)");
+/// The `[N, OH, OW, C]` result of a pool over `inputType`, with its element
+/// type; fails (through `emitError`) on a window that does not fit.
+static FailureOr<RankedTensorType> inferPoolType(EmitErrorFn emitError, Type inputType,
+                                                 ArrayRef<int64_t> kernel,
+                                                 ArrayRef<int64_t> strides,
+                                                 ArrayRef<int64_t> padding) {
+  auto input = dyn_cast<RankedTensorType>(inputType);
+  if (!input || input.getRank() != 4)
+    return emitError() << "input must have rank 4 (NHWC)";
   SmallVector<int64_t> dilations = {1, 1};
-  if (failed(verifyWindow(op, strides, padding, dilations)))
+  if (failed(verifyWindow(emitError, strides, padding, dilations)))
     return failure();
-  if (llvm::any_of(kernel, [](int64_t k) { return k <= 0; }))
-    return op->emitOpError("kernel sizes must be positive");
+  if (kernel.size() != 2 || llvm::any_of(kernel, [](int64_t k) { return k <= 0; }))
+    return emitError() << "kernel sizes must be positive";
   if (padding[0] >= kernel[0] || padding[1] >= kernel[0] ||
       padding[2] >= kernel[1] || padding[3] >= kernel[1])
-    return op->emitOpError("padding must be smaller than the kernel");
-  if (input.getElementType() != result.getElementType())
-    return op->emitOpError("operand and result must have the same quantized type");
-  if (failed(verifyPerTensor(op, input, "operand")))
+    return emitError() << "padding must be smaller than the kernel";
+  SmallVector<int64_t> shape = {input.getDimSize(0), 0, 0, input.getDimSize(3)};
+  for (int i = 0; i < 2; ++i) {
+    int64_t in = input.getDimSize(1 + i);
+    if (ShapedType::isDynamic(in)) {
+      shape[1 + i] = ShapedType::kDynamic;
+      continue;
+    }
+    shape[1 + i] = convOutputSize(in, padding[2 * i], padding[2 * i + 1], 1, kernel[i],
+                                  strides[i]);
+    if (shape[1 + i] <= 0)
+      return emitError() << "window is larger than the padded input";
+  }
+  return RankedTensorType::get(shape, input.getElementType());
+}
+
+/// Errors of result type inference, which may run before the op exists (in a
+/// builder): at `location`, or at an unknown location without one.
+static auto inferenceErrors(MLIRContext *context, std::optional<Location> location) {
+  return [=] { return mlir::emitError(location.value_or(UnknownLoc::get(context))); };
+}
+
+static LogicalResult addInferred(FailureOr<RankedTensorType> type,
+                                 SmallVectorImpl<Type> &inferredReturnTypes) {
+  if (failed(type))
     return failure();
-  return verifyWindowResultShape(op, input, result, kernel, strides, padding,
-                                 dilations, input.getDimSize(3));
+  inferredReturnTypes.push_back(*type);
+  return success();
+}
+
+/// Inferred and written result types agree when they have one element type
+/// and compatible shapes (a written dimension may stay dynamic).
+static bool isCompatibleTensorResult(TypeRange inferred, TypeRange actual) {
+  if (inferred.size() != 1 || actual.size() != 1)
+    return false;
+  auto lhs = dyn_cast<RankedTensorType>(inferred.front());
+  auto rhs = dyn_cast<RankedTensorType>(actual.front());
+  return lhs && rhs && lhs.getElementType() == rhs.getElementType() &&
+         succeeded(verifyCompatibleShape(lhs.getShape(), rhs.getShape()));
 }
 
 LogicalResult MaxPool2DOp::verify() {
-  return verifyPool(*this, getInput().getType(), getResult().getType(), getKernel(),
-                    getStrides(), getPadding());
+  if (failed(verifyAllQuantizedTensors(*this)) ||
+      failed(inferPoolType([&] { return emitOpError(); }, getInput().getType(),
+                           getKernel(), getStrides(), getPadding())))
+    return failure();
+  return verifyPerTensor(*this, getInput().getType(), "operand");
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  return addInferred(inferPoolType(inferenceErrors(context, location),
+                                   adaptor.getInput().getType(), adaptor.getKernel(),
+                                   adaptor.getStrides(), adaptor.getPadding()),
+                     inferredReturnTypes);
+}
+
+bool MaxPool2DOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return isCompatibleTensorResult(l, r);
 }
 
 LogicalResult AvgPool2DOp::verify() {
   if (getRounding() == RoundingMode::HalfUp)
     return emitOpError("rounding must be half_away (TFLite) or half_even (ONNX Runtime), "
                        "got half_up");
-  return verifyPool(*this, getInput().getType(), getResult().getType(), getKernel(),
-                    getStrides(), getPadding());
+  if (failed(verifyAllQuantizedTensors(*this)) ||
+      failed(inferPoolType([&] { return emitOpError(); }, getInput().getType(),
+                           getKernel(), getStrides(), getPadding())))
+    return failure();
+  return verifyPerTensor(*this, getInput().getType(), "operand");
+}
+
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  return addInferred(inferPoolType(inferenceErrors(context, location),
+                                   adaptor.getInput().getType(), adaptor.getKernel(),
+                                   adaptor.getStrides(), adaptor.getPadding()),
+                     inferredReturnTypes);
+}
+
+bool AvgPool2DOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return isCompatibleTensorResult(l, r);
 }
 
 //===----------------------------------------------------------------------===//
@@ -612,69 +677,105 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
   return {};
 }
 
-LogicalResult TransposeOp::verify() {
-  if (failed(verifyAllQuantizedTensors(*this)))
-    return failure();
-  auto inputType = getInput().getType(), resultType = getResult().getType();
-  ArrayRef<int64_t> perm = getPermutation();
-  int64_t rank = inputType.getRank();
-  if (static_cast<int64_t>(perm.size()) != rank || resultType.getRank() != rank)
-    return emitOpError("permutation size must equal the rank");
+/// The permuted type; a per-axis axis moves with its dimension.
+static FailureOr<RankedTensorType> inferTransposeType(EmitErrorFn emitError,
+                                                      Type inputType,
+                                                      ArrayRef<int64_t> perm) {
+  auto input = dyn_cast<RankedTensorType>(inputType);
+  if (!input)
+    return emitError() << "operand must be a ranked tensor";
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return emitError() << "permutation size must equal the rank";
   SmallVector<bool> seen(rank, false);
   for (int64_t p : perm) {
     if (p < 0 || p >= rank || seen[p])
-      return emitOpError() << "[" << llvm::interleaved(perm)
-                           << "] is not a permutation of 0.." << rank - 1;
+      return emitError() << "[" << llvm::interleaved(perm)
+                         << "] is not a permutation of 0.." << rank - 1;
     seen[p] = true;
   }
-  for (int64_t d = 0; d < rank; ++d)
-    if (resultType.getDimSize(d) != inputType.getDimSize(perm[d]))
-      return emitOpError() << "result dimension " << d << " must be operand dimension "
-                           << perm[d];
-  auto inAxis = dyn_cast<UniformQuantizedPerAxisType>(inputType.getElementType());
-  auto outAxis = dyn_cast<UniformQuantizedPerAxisType>(resultType.getElementType());
-  if (!inAxis && !outAxis) {
-    if (inputType.getElementType() != resultType.getElementType())
-      return emitOpError("operand and result must have the same quantized type");
-    return success();
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(input.getDimSize(p));
+  Type element = input.getElementType();
+  if (auto axis = dyn_cast<UniformQuantizedPerAxisType>(element)) {
+    int64_t moved = llvm::find(perm, axis.getQuantizedDimension()) - perm.begin();
+    element = UniformQuantizedPerAxisType::get(
+        axis.getFlags(), axis.getStorageType(), axis.getExpressedType(),
+        axis.getScales(), axis.getZeroPoints(), moved, axis.getStorageTypeMin(),
+        axis.getStorageTypeMax());
   }
-  if (!inAxis || !outAxis || inAxis.getScales() != outAxis.getScales() ||
-      inAxis.getZeroPoints() != outAxis.getZeroPoints() ||
-      perm[outAxis.getQuantizedDimension()] != inAxis.getQuantizedDimension())
-    return emitOpError("per-axis parameters must move with their dimension");
-  return success();
+  return RankedTensorType::get(shape, element);
+}
+
+LogicalResult TransposeOp::verify() {
+  if (failed(verifyAllQuantizedTensors(*this)))
+    return failure();
+  return inferTransposeType([&] { return emitOpError(); }, getInput().getType(),
+                            getPermutation());
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *context,
+                                            std::optional<Location> location,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferredReturnTypes) {
+  return addInferred(inferTransposeType(inferenceErrors(context, location),
+                                        adaptor.getInput().getType(),
+                                        adaptor.getPermutation()),
+                     inferredReturnTypes);
+}
+
+/// The operands' shape with dimension `axis` summed (dynamic if any operand's
+/// is), and their common element type.
+static FailureOr<RankedTensorType> inferConcatType(EmitErrorFn emitError,
+                                                   TypeRange inputTypes,
+                                                   IntegerAttr axisAttr) {
+  if (inputTypes.empty())
+    return emitError() << "needs at least one operand";
+  auto first = dyn_cast<RankedTensorType>(inputTypes.front());
+  if (!first || !axisAttr)
+    return emitError() << "needs ranked tensor operands and an axis";
+  int64_t rank = first.getRank(), axis = axisAttr.getInt();
+  if (axis < 0 || axis >= rank)
+    return emitError() << "axis " << axis << " is outside the rank " << rank;
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Type type : inputTypes) {
+    auto inputType = dyn_cast<RankedTensorType>(type);
+    if (!inputType || inputType.getElementType() != first.getElementType())
+      return emitError() << "all operands must have one quantized type "
+                            "(requantize first)";
+    if (inputType.getRank() != rank)
+      return emitError() << "all operands must have one rank";
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && inputType.getDimSize(d) != first.getDimSize(d))
+        return emitError() << "dimension " << d << " must agree between the operands";
+    shape[axis] = ShapedType::isDynamic(shape[axis]) || inputType.isDynamicDim(axis)
+                      ? ShapedType::kDynamic
+                      : shape[axis] + inputType.getDimSize(axis);
+  }
+  return RankedTensorType::get(shape, first.getElementType());
 }
 
 LogicalResult ConcatOp::verify() {
-  if (failed(verifyAllQuantizedTensors(*this)))
+  if (failed(verifyAllQuantizedTensors(*this)) ||
+      failed(inferConcatType([&] { return emitOpError(); }, getInputs().getTypes(),
+                             getAxisAttr())))
     return failure();
-  if (getInputs().empty())
-    return emitOpError("needs at least one operand");
-  auto resultType = getResult().getType();
-  int64_t rank = resultType.getRank(), axis = getAxisAttr().getInt();
-  if (axis < 0 || axis >= rank)
-    return emitOpError() << "axis " << axis << " is outside the rank " << rank;
-  if (failed(verifyPerTensor(*this, resultType, "result")))
-    return failure();
-  int64_t total = 0;
-  for (Value input : getInputs()) {
-    auto inputType = cast<RankedTensorType>(input.getType());
-    if (inputType.getElementType() != resultType.getElementType())
-      return emitOpError("all operands must have the result's quantized type "
-                         "(requantize first)");
-    if (inputType.getRank() != rank)
-      return emitOpError("all operands must have the result's rank");
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && inputType.getDimSize(d) != resultType.getDimSize(d))
-        return emitOpError() << "dimension " << d << " must agree with the result";
-    total = ShapedType::isDynamic(total) || inputType.isDynamicDim(axis)
-                ? ShapedType::kDynamic
-                : total + inputType.getDimSize(axis);
-  }
-  if (!resultType.isDynamicDim(axis) && !ShapedType::isDynamic(total) &&
-      total != resultType.getDimSize(axis))
-    return emitOpError() << "result dimension " << axis << " must be " << total;
-  return success();
+  return verifyPerTensor(*this, getResult().getType(), "result");
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> location,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferredReturnTypes) {
+  return addInferred(inferConcatType(inferenceErrors(context, location),
+                                     adaptor.getInputs().getTypes(), adaptor.getAxisAttr()),
+                     inferredReturnTypes);
+}
+
+bool ConcatOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return isCompatibleTensorResult(l, r);
 }
 
 #define GET_OP_CLASSES

@@ -430,7 +430,7 @@ struct ComposeTransposes final : OpRewritePattern<TransposeOp> {
       rewriter.replaceOp(op, inner.getInput());
       return success();
     }
-    rewriter.replaceOpWithNewOp<TransposeOp>(op, op.getType(), inner.getInput(),
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, inner.getInput(),
                                              rewriter.getDenseI64ArrayAttr(perm));
     return success();
   }

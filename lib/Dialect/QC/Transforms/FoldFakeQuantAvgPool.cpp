@@ -141,19 +141,13 @@ FailureOr<AvgPoolMatch> matchAvgPool(Operation *divisor, std::string &reason) {
 }
 
 /// qc.avg_pool2d (between transposes for NCHW) at the source's parameters.
-Value buildAvgPool(DetachedOps &ops, Location loc, const AvgPoolMatch &m,
-                   RankedTensorType floatResultType) {
+Value buildAvgPool(DetachedOps &ops, Location loc, const AvgPoolMatch &m) {
   MLIRContext *context = loc.getContext();
   Value source = m.source;
-  auto sourceType = cast<RankedTensorType>(source.getType());
-  SmallVector<int64_t> shape = llvm::to_vector(floatResultType.getShape());
-  if (m.nchw) {
+  if (m.nchw)
     source = buildTranspose(ops, loc, source, {0, 2, 3, 1});
-    shape = {shape[0], shape[2], shape[3], shape[1]};
-  }
-  auto poolType = RankedTensorType::get(shape, sourceType.getElementType());
   Value result = ops.create<AvgPool2DOp>(
-                        loc, poolType, source, DenseI64ArrayAttr::get(context, m.kernel),
+                        loc, source, DenseI64ArrayAttr::get(context, m.kernel),
                         DenseI64ArrayAttr::get(context, m.strides),
                         DenseI64ArrayAttr::get(context, m.padding),
                         m.countIncludePad ? UnitAttr::get(context) : UnitAttr(),
@@ -183,8 +177,7 @@ struct QuantizedAvgPoolToQC final : OpRewritePattern<QuantizeOp> {
       return rewriter.notifyMatchFailure(op, reason);
     }
     DetachedOps ops(getContext());
-    Value result = buildAvgPool(ops, m->pool->getLoc(), *m,
-                                cast<RankedTensorType>(op.getInput().getType()));
+    Value result = buildAvgPool(ops, m->pool->getLoc(), *m);
     Operation *created = result.getDefiningOp();
     if (result.getType() != op.getType())
       created = createRequantize(ops, op.getLoc(), op.getType(), result, ctx);
@@ -209,8 +202,7 @@ struct UnquantizedAvgPoolToQC final : OpRewritePattern<linalg::GenericOp> {
       return rewriter.notifyMatchFailure(op, reason);
     }
     DetachedOps ops(getContext());
-    Value result = buildAvgPool(ops, m->pool->getLoc(), *m,
-                                cast<RankedTensorType>(op.getResult(0).getType()));
+    Value result = buildAvgPool(ops, m->pool->getLoc(), *m);
     auto dequantize = ops.create<DequantizeOp>(op.getLoc(), op.getResult(0).getType(), result);
     return commitOrExplain(rewriter, ops, dequantize, op, op, ctx);
   }

@@ -51,9 +51,9 @@ struct ClampOfDequantize final : OpRewritePattern<QuantizeOp> {
     DetachedOps ops(getContext());
     Operation *created;
     if (source.getType() == op.getType())
-      created = ops.create<ClampOp>(clampOp->getLoc(), source,
-                                    rewriter.getI64IntegerAttr(codes->first),
-                                    rewriter.getI64IntegerAttr(codes->second));
+      created = ops.create<ClampOp>(
+          clampOp->getLoc(), source,
+          rewriter.getDenseI64ArrayAttr({codes->first, codes->second}));
     else
       created = createRequantize(ops, clampOp->getLoc(), op.getType(), source, ctx,
           getClampAttr(getContext(), *codes, resultType));
@@ -183,14 +183,18 @@ struct TosaAvgPoolToQC final : OpRewritePattern<QuantizeOp> {
       ctx.noteFloat(pool, "float tosa.avg_pool2d with non-zero zero points");
       return rewriter.notifyMatchFailure(op, "non-zero zero points");
     }
-    auto sourceType = cast<RankedTensorType>(source.getType());
-    auto poolType = op.getType().clone(sourceType.getElementType());
+    if (!isQCPoolWindow(source.getType(), pool.getKernel(), pool.getStride(),
+                        pool.getPad())) {
+      ctx.noteFloat(pool, "window that qc.avg_pool2d does not accept (padding as "
+                          "large as the kernel or a window outside the input)");
+      return rewriter.notifyMatchFailure(op, "window qc.avg_pool2d rejects");
+    }
     DetachedOps ops(getContext());
     Operation *created = ops.create<AvgPool2DOp>(
-        pool.getLoc(), poolType, source, rewriter.getDenseI64ArrayAttr(pool.getKernel()),
+        pool.getLoc(), source, rewriter.getDenseI64ArrayAttr(pool.getKernel()),
         rewriter.getDenseI64ArrayAttr(pool.getStride()),
         rewriter.getDenseI64ArrayAttr(pool.getPad()), UnitAttr());
-    if (poolType != op.getType())
+    if (created->getResult(0).getType() != op.getType())
       created = createRequantize(ops, op.getLoc(), op.getType(), created->getResult(0), ctx);
     return commitOrExplain(rewriter, ops, created, op, pool, ctx);
   }
@@ -234,8 +238,8 @@ struct ConcatToQC final : OpRewritePattern<QuantizeOp> {
       }
       inputs.push_back(source);
     }
-    auto created = ops.create<ConcatOp>(concat->getLoc(), resultType, inputs,
-                                        rewriter.getI64IntegerAttr(axis));
+    auto created =
+        ops.create<ConcatOp>(concat->getLoc(), inputs, rewriter.getI64IntegerAttr(axis));
     return commitOrExplain(rewriter, ops, created, op, concat, ctx);
   }
   FoldContext ctx;

@@ -375,7 +375,7 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
           rewriter.getI64IntegerAttr(groups), profile, clamp);
       if (nchw)
         created = ops.create<TransposeOp>(
-            loc, op.getType(), created->getResult(0),
+            loc, created->getResult(0),
             DenseI64ArrayAttr::get(getContext(), {0, 3, 1, 2}));
     }
     return commitOrExplain(rewriter, ops, created, op, def, ctx);

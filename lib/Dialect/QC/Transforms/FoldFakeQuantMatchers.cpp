@@ -429,31 +429,28 @@ LogicalResult fold::commitOrExplain(PatternRewriter &rewriter, DetachedOps &ops,
   return success();
 }
 
-/// The element type of a transpose's result: result dim d is operand dim
-/// perm[d], and a per-axis axis moves with its dimension.
-QuantizedType fold::permuteQuantizedType(QuantizedType qtype, ArrayRef<int64_t> perm) {
-  auto perAxis = dyn_cast<UniformQuantizedPerAxisType>(qtype);
-  if (!perAxis)
-    return qtype;
-  int64_t axis = llvm::find(perm, perAxis.getQuantizedDimension()) - perm.begin();
-  return UniformQuantizedPerAxisType::get(
-      perAxis.getFlags(), perAxis.getStorageType(), perAxis.getExpressedType(),
-      perAxis.getScales(), perAxis.getZeroPoints(), axis, perAxis.getStorageTypeMin(),
-      perAxis.getStorageTypeMax());
+bool fold::isQCPoolWindow(Type input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> padding) {
+  auto type = dyn_cast<RankedTensorType>(input);
+  if (!type || type.getRank() != 4 || kernel.size() != 2 || strides.size() != 2 ||
+      padding.size() != 4)
+    return false;
+  for (int i = 0; i < 2; ++i) {
+    int64_t before = padding[2 * i], after = padding[2 * i + 1];
+    if (strides[i] <= 0 || before < 0 || after < 0 || before >= kernel[i] ||
+        after >= kernel[i])
+      return false;
+    int64_t size = type.getDimSize(1 + i);
+    if (!ShapedType::isDynamic(size) && size + before + after < kernel[i])
+      return false;
+  }
+  return true;
 }
 
 /// qc.transpose of `value`: result dim d is operand dim perm[d].
 Value fold::buildTranspose(DetachedOps &ops, Location loc, Value value,
                             ArrayRef<int64_t> perm) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  auto transposed = RankedTensorType::get(
-      shape, permuteQuantizedType(getQuantizedElementType(type), perm));
-  return ops
-      .create<TransposeOp>(loc, transposed, value,
-                           DenseI64ArrayAttr::get(loc.getContext(), perm))
+  return ops.create<TransposeOp>(loc, value, DenseI64ArrayAttr::get(loc.getContext(), perm))
       .getResult();
 }
 

@@ -219,12 +219,15 @@ LogicalResult commitOrExplain(PatternRewriter &rewriter, DetachedOps &ops,
                               Operation *created, Operation *anchor, Operation *floatOp,
                               const FoldContext &ctx);
 
-/// The element type of a transpose's result (a per-axis axis moves).
-quant::QuantizedType permuteQuantizedType(quant::QuantizedType qtype,
-                                          ArrayRef<int64_t> perm);
-
 /// qc.transpose of `value`: result dim d is operand dim perm[d].
 Value buildTranspose(DetachedOps &ops, Location loc, Value value, ArrayRef<int64_t> perm);
+
+/// Whether qc.max_pool2d / qc.avg_pool2d accept this window on `input` (rank
+/// 4, positive strides, padding non-negative and smaller than the kernel,
+/// window inside the padded input). Their builders infer the result type and
+/// cannot build an op for a window they reject: check first.
+bool isQCPoolWindow(Type input, ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                    ArrayRef<int64_t> padding);
 
 /// `value` with a static shape that only adds or drops unit dimensions: a
 /// re-emitted constant (per-axis `oldAxis` becomes `newAxis`) or qc.reshape

@@ -80,15 +80,11 @@ struct SinkDequantizeThroughTranspose final : OpRewritePattern<TransposeLikeOp> 
       llvm::append_range(perm, op.getPerms());
     else
       llvm::append_range(perm, op.getPermutation());
-    QuantizedType qtype =
-        permuteQuantizedType(getQuantizedElementType(source.getType()), perm);
-    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-    if (!resultType)
+    if (!isa<RankedTensorType>(op->getResult(0).getType()))
       return rewriter.notifyMatchFailure(op, "unranked result");
     DetachedOps ops(op->getContext());
-    auto transpose =
-        ops.create<TransposeOp>(op->getLoc(), resultType.clone(qtype), source,
-                                DenseI64ArrayAttr::get(op->getContext(), perm));
+    auto transpose = ops.create<TransposeOp>(op->getLoc(), source,
+                                             DenseI64ArrayAttr::get(op->getContext(), perm));
     return sinkDequantize(rewriter, ops, transpose, op, ctx);
   }
   FoldContext ctx;
@@ -103,11 +99,14 @@ struct SinkDequantizeThroughTosaMaxPool final : OpRewritePattern<tosa::MaxPool2d
     Value source = getDequantizedSource(op.getInput());
     if (!source)
       return rewriter.notifyMatchFailure(op, "operand is not dequantized");
-    QuantizedType qtype = getQuantizedElementType(source.getType());
-    auto resultType = cast<RankedTensorType>(op.getType());
+    if (!isQCPoolWindow(source.getType(), op.getKernel(), op.getStride(), op.getPad())) {
+      ctx.noteFloat(op, "window that qc.max_pool2d does not accept (padding as "
+                        "large as the kernel or a window outside the input)");
+      return rewriter.notifyMatchFailure(op, "window qc.max_pool2d rejects");
+    }
     DetachedOps ops(getContext());
     auto pool = ops.create<MaxPool2DOp>(
-        op.getLoc(), resultType.clone(qtype), source,
+        op.getLoc(), source,
         rewriter.getDenseI64ArrayAttr(op.getKernel()),
         rewriter.getDenseI64ArrayAttr(op.getStride()),
         rewriter.getDenseI64ArrayAttr(op.getPad()));
@@ -140,11 +139,9 @@ struct SinkDequantizeThroughConcat final : OpRewritePattern<ConcatLikeOp> {
       }
       sources.push_back(source);
     }
-    auto qtype = getQuantizedElementType(sources[0].getType());
-    auto resultType = cast<RankedTensorType>(op.getType());
     DetachedOps ops(op->getContext());
-    auto concat = ops.create<ConcatOp>(op.getLoc(), resultType.clone(qtype), sources,
-                                       rewriter.getI64IntegerAttr(axis));
+    auto concat =
+        ops.create<ConcatOp>(op.getLoc(), sources, rewriter.getI64IntegerAttr(axis));
     return sinkDequantize(rewriter, ops, concat, op, ctx);
   }
   FoldContext ctx;
@@ -195,20 +192,19 @@ struct SinkDequantizeThroughMaxPool final : OpRewritePattern<PoolOp> {
     auto window = cast<RankedTensorType>(op.getInputs()[1].getType());
     if (window.getRank() != 2 || !window.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "window shape is not static 2-D");
-    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     DetachedOps ops(op->getContext());
     Location loc = op.getLoc();
-    if (kNCHW) {
+    if (kNCHW)
       source = buildTranspose(ops, loc, source, {0, 2, 3, 1});
-      ArrayRef<int64_t> shape = resultType.getShape();
-      resultType = RankedTensorType::get({shape[0], shape[2], shape[3], shape[1]},
-                                         resultType.getElementType());
+    SmallVector<int64_t> strides = readInts(op.getStrides());
+    if (!isQCPoolWindow(source.getType(), window.getShape(), strides, padding)) {
+      ctx.noteFloat(op, "window that qc.max_pool2d does not accept (padding as "
+                        "large as the kernel or a window outside the input)");
+      return rewriter.notifyMatchFailure(op, "window qc.max_pool2d rejects");
     }
     Operation *created = ops.create<MaxPool2DOp>(
-        loc, resultType.clone(qtype), source,
-        rewriter.getDenseI64ArrayAttr(window.getShape()),
-        rewriter.getDenseI64ArrayAttr(readInts(op.getStrides())),
-        rewriter.getDenseI64ArrayAttr(padding));
+        loc, source, rewriter.getDenseI64ArrayAttr(window.getShape()),
+        rewriter.getDenseI64ArrayAttr(strides), rewriter.getDenseI64ArrayAttr(padding));
     if (kNCHW)
       created = buildTranspose(ops, loc, created->getResult(0), {0, 3, 1, 2}).getDefiningOp();
     return sinkDequantize(rewriter, ops, created, op, ctx);

@@ -118,11 +118,15 @@ struct QuantizedReduceMeanToQC final : OpRewritePattern<QuantizeOp> {
     int64_t outer = 1, reduced = 1, inner = 1;
     for (int64_t d = 0; d < rank; ++d)
       (d < dims.front() ? outer : d > dims.back() ? inner : reduced) *= shape[d];
+    if (reduced == 0) {
+      ctx.noteFloat(mean, "mean over an empty axis (no qc.avg_pool2d window)");
+      return rewriter.notifyMatchFailure(op, "empty reduction");
+    }
 
     auto nhwc = [&](ArrayRef<int64_t> s) { return RankedTensorType::get(s, qtype); };
     Value view = ops.create<ReshapeOp>(loc, nhwc({outer, reduced, 1, inner}), source);
     Value pooled =
-        ops.create<AvgPool2DOp>(loc, nhwc({outer, 1, 1, inner}), view,
+        ops.create<AvgPool2DOp>(loc, view,
                                 rewriter.getDenseI64ArrayAttr({reduced, 1}),
                                 rewriter.getDenseI64ArrayAttr({1, 1}),
                                 rewriter.getDenseI64ArrayAttr({0, 0, 0, 0}), UnitAttr(),

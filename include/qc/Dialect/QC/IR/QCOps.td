@@ -327,19 +327,27 @@ def QC_MulOp : QC_ElementwiseBinaryOp<"mul"> {
 def QC_ClampOp : QC_Op<"clamp", [Pure, SameOperandsAndResultType]> {
   let summary = "Clamp storage codes (ReLU / ReLU6 in the quantized domain)";
   let description = [{
-    `y = min(max(q, min), max)` on storage codes; parameters unchanged.
-    ReLU is `min = z`, ReLU6 additionally `max = z + round(6 / s)`.
+    `y = min(max(q, lo), hi)` on storage codes with `$clamp = [lo, hi]`;
+    parameters unchanged. ReLU is `[z, qmax]`, ReLU6 `[z, z + round(6 / s)]`.
 
-    Verifier rules: `min <= max`, both inside the storage range; per-tensor
+    The bounds are the same `clamp` attribute (`[lo, hi]`, storage codes) that
+    the requantizing ops (`qc.matmul`, `qc.conv2d`, `qc.add`, ...) carry as
+    their optional output clamp, with the same verifier rule. It is printed
+    without the `clamp` keyword those ops need to mark the optional attribute:
+    here the op name already says what the array is (as `qc.transpose %x [1, 0]`
+    prints its permutation), so `qc.clamp %x [0, 127]` reads like the
+    `clamp [0, 127]` tail of `qc.matmul ... clamp [0, 127]`.
+
+    Verifier rules: `lo <= hi`, both inside the storage range; per-tensor
     or per-axis types are both allowed.
 
     ```mlir
-    %y = qc.clamp %x min 3 max 127 : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+    %y = qc.clamp %x [3, 127] : tensor<4x!quant.uniform<i8:f32, 0.1:3>>
     ```
   }];
-  let arguments = (ins QC_QuantTensor:$input, I64Attr:$min, I64Attr:$max);
+  let arguments = (ins QC_QuantTensor:$input, QC_ClampAttr:$clamp);
   let results = (outs QC_QuantTensor:$result);
-  let assemblyFormat = "$input `min` $min `max` $max attr-dict `:` type($input)";
+  let assemblyFormat = "$input $clamp attr-dict `:` type($input)";
   let hasVerifier = 1;
   let hasFolder = 1;
 }
@@ -406,7 +414,11 @@ def QC_HadamardOp : QC_Op<"hadamard", [Pure]> {
   let hasVerifier = 1;
 }
 
-class QC_Pool2DOp<string mnemonic, dag extraArgs = (ins)> : QC_Op<mnemonic, [Pure]> {
+// The result type is inferred (shape as for `qc.conv2d`, the operand's element
+// type); a result with dynamic dimensions where the inferred ones are static
+// is compatible.
+class QC_Pool2DOp<string mnemonic, dag extraArgs = (ins)>
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let arguments = !con((ins QC_QuantTensor:$input,
                        ConfinedAttr<DenseI64ArrayAttr, [DenseArrayCount<2>]>:$kernel,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
@@ -424,8 +436,12 @@ def QC_MaxPool2DOp : QC_Pool2DOp<"max_pool2d"> {
     Output shape as for `qc.conv2d` with dilation 1. Parameters are unchanged
     (max commutes with the monotone dequantization).
 
+    The result type is inferred: `[N, OH, OW, C]` with the operand's
+    per-tensor type; a written result type must be compatible with it.
+
     Verifier rules: rank 4; kernel and strides positive, padding non-negative
-    and smaller than the kernel; result shape; identical per-tensor types.
+    and smaller than the kernel, window not larger than the padded input;
+    per-tensor operand.
 
     ```mlir
     %y = qc.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
@@ -497,15 +513,17 @@ def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
+def QC_TransposeOp : QC_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let summary = "Permute the dimensions of a quantized tensor";
   let description = [{
     `y[j_0, ..., j_(r-1)] = x[i_0, ..., i_(r-1)]` with `j_d = i_permutation[d]`: result dim
     `d` is operand dim `permutation[d]`. A per-axis axis moves with its
     dimension.
 
-    Verifier rules: `permutation` is a permutation of the rank; result shape
-    is the permuted shape; parameters equal (axis permuted).
+    The result type is inferred: the permuted shape with the operand's
+    parameters (a per-axis axis permuted); a written result type must equal it.
+
+    Verifier rules: `permutation` is a permutation of the rank.
 
     ```mlir
     %y = qc.transpose %x [1, 0] : tensor<2x8x!quant.uniform<i8:f32, 0.1>> -> tensor<8x2x!quant.uniform<i8:f32, 0.1>>
@@ -517,16 +535,19 @@ def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_ConcatOp : QC_Op<"concat", [Pure]> {
+def QC_ConcatOp : QC_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Concatenate quantized tensors with identical parameters";
   let description = [{
     Concatenation along `axis`. All operands and the result share one
     per-tensor quantized element type (`--qc-fold-fake-quant` inserts
     `qc.requantize` where producers disagree).
 
+    The result type is inferred: the operands' shape with dimension `axis`
+    their sum (dynamic if any is) and their element type; a written result
+    type must be compatible with it (it may leave static dimensions dynamic).
+
     Verifier rules: at least one operand; equal ranks; `axis` in range; other
-    dimensions equal; result dimension `axis` is the sum; identical
-    per-tensor element types.
+    dimensions equal; identical per-tensor element types.
 
     ```mlir
     %y = qc.concat %a, %b axis 1 : (tensor<2x3x!quant.uniform<i8:f32, 0.1>>, tensor<2x5x!quant.uniform<i8:f32, 0.1>>)
