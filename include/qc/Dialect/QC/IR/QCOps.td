@@ -362,18 +362,20 @@ def QC_HadamardOp : QC_Op<"hadamard", [Pure]> {
     Rotates every vector along the last dimension (size `n`) by the
     orthogonal matrix `Q = (I_(n/b) (x) H_b / sqrt(b)) D`: `D` multiplies
     element `i` by -1 where `negate[i]` is true (no sign flips without
-    `negate`), and `H_b` is the Sylvester Hadamard matrix of size
-    `b = $block` (a power of two dividing `n`), applied to each of the `n/b`
-    contiguous blocks:
+    `negate`), and `H_b` is a Hadamard matrix of size `b = $block` dividing
+    `n`, applied to each of the `n/b` contiguous blocks. `b` is a power of
+    two (Sylvester: `H_b[i, j] = (-1)^popcount(i & j)`) or `m * 2^k` with a
+    Paley order `m` (`m = q + 1`, `q` a prime = 3 mod 4, 12 <= m <= 256;
+    `HadamardMatrix.h`), where `H_b = H_m (x) H_(2^k)`:
 
     ```
-    H_b[i, j] = (-1)^popcount(i & j)
     u[i]      = (negate[i] ? -1 : 1) * x[i]
     y[jb + i] = 1/sqrt(b) * sum_t H_b[i, t] * u[jb + t]
     ```
 
-    computed by the fast Walsh-Hadamard transform (log2(b) butterfly stages
-    `(p, q) -> (p + q, p - q)`, O(n log b) additions per vector).
+    computed by the fast Walsh-Hadamard transform on each chunk of `2^k`
+    (k butterfly stages `(p, q) -> (p + q, p - q)`) and, for `m > 1`, one
+    dense `m x m` stage with the +-1 Paley-I matrix `H_m`.
 
     * Float tensors: the stages in the element type, then one multiply by
       `1/sqrt(b)` (rounded to the element type): equal to the exact rotation
@@ -388,8 +390,8 @@ def QC_HadamardOp : QC_Op<"hadamard", [Pure]> {
       y = sat(clamp(requant(t, s_x / (sqrt(b) * s_y)) + z_y))
       ```
 
-    Verifier rules: equal static shapes of rank >= 1; `block` a power of two
-    >= 2 dividing `n`; `negate` (if present) has `n` entries; operand and
+    Verifier rules: equal static shapes of rank >= 1; `block` a supported
+    Hadamard order (above) dividing `n`; `negate` (if present) has `n` entries; operand and
     result both float of one type, or both per-tensor quantized with one
     expressed type; `b * max|x - z_x| <= 2^31 - 1` (the i32 sums are exact);
     clamp inside the result storage range.
