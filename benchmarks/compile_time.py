@@ -48,7 +48,9 @@ def stages(timing, top):
     """The `top` largest lines of an --mlir-timing report: (s, %, name)."""
     rows = []
     for line in timing.splitlines():
-        m = re.match(r"\s*([0-9.]+) \(\s*([0-9.]+)%\)(\s+)(\S.*)$", line)
+        # A threaded pass manager prints user time, then wall time: the
+        # first column (CPU time over all threads) is kept.
+        m = re.match(r"\s*([0-9.]+) \(\s*([0-9.]+)%\)(?:\s+[0-9.]+ \(\s*[0-9.]+%\))?(\s+)(\S.*)$", line)
         if m and m.group(4) not in ("Total",):
             depth = (len(m.group(3)) - 2) // 2
             rows.append((float(m.group(1)), float(m.group(2)), "  " * depth + m.group(4)))
@@ -141,7 +143,7 @@ def main():
                 timing = err
             print("| %s | %.2f | %.2f | %s |" % (name, cpu, wall, load()))
         print("| total | %.2f | %.2f | %s |" % (total_cpu, total_wall, load()))
-        print("\nqc-cpu-pipeline, --mlir-timing (wall, share of the step):\n")
+        print("\nqc-cpu-pipeline, --mlir-timing (wall, or user time of all threads when threaded; share of the step):\n")
         print("| s | % | stage |\n|---|---|---|")
         for s, pct, name in stages(timing, args.top):
             print("| %.3f | %.1f | %s |" % (s, pct, name.replace("|", "/")))
