@@ -1,8 +1,13 @@
 """Compile time of an ONNX model, import to object, per step and per stage.
 
-  /usr/bin/python3 benchmarks/compile_time.py MODEL.onnx [MODEL.onnx ...]
+  /usr/bin/python3 benchmarks/compile_time.py [MODEL.onnx ...] [--mlp N ...]
       [--build build] [--batch 1] [--pipeline-options "x86-vnni=true"]
       [--top 12] [--keep DIR]
+
+--mlp N (repeatable) adds a generated ONNX QDQ MLP of N layers of
+128x128 (QuantizeLinear/DequantizeLinear around each MatMul + bias + Relu,
+int8 weights, random but seeded), the model of the compile-time scaling
+check: the time per layer should not grow with N.
 
 Per model, the four steps a user runs (qc-import-onnx, qc-opt
 --qc-fold-fake-quant, qc-opt --qc-cpu-pipeline, qc-translate --mlir-to-obj)
@@ -43,7 +48,9 @@ def stages(timing, top):
     """The `top` largest lines of an --mlir-timing report: (s, %, name)."""
     rows = []
     for line in timing.splitlines():
-        m = re.match(r"\s*([0-9.]+) \(\s*([0-9.]+)%\)(\s+)(\S.*)$", line)
+        # A threaded pass manager prints user time, then wall time: the
+        # first column (CPU time over all threads) is kept.
+        m = re.match(r"\s*([0-9.]+) \(\s*([0-9.]+)%\)(?:\s+[0-9.]+ \(\s*[0-9.]+%\))?(\s+)(\S.*)$", line)
         if m and m.group(4) not in ("Total",):
             depth = (len(m.group(3)) - 2) // 2
             rows.append((float(m.group(1)), float(m.group(2)), "  " * depth + m.group(4)))
@@ -59,9 +66,45 @@ def stages(timing, top):
     return sorted(rows, key=lambda r: -r[0])[:top]
 
 
+def make_mlp(n, path, width=128):
+    """An ONNX QDQ MLP of n layers of width x width."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(n)
+    nodes, inits = [], []
+    act_scale = numpy_helper.from_array(np.array(0.05, np.float32), "act_scale")
+    act_zp = numpy_helper.from_array(np.array(0, np.int8), "act_zp")
+    inits += [act_scale, act_zp]
+    x = "x"
+    for i in range(n):
+        w = rng.integers(-127, 128, size=(width, width), dtype=np.int8)
+        inits += [numpy_helper.from_array(w, "w%d" % i),
+                  numpy_helper.from_array(np.array(0.5 / width, np.float32), "ws%d" % i),
+                  numpy_helper.from_array(np.array(0, np.int8), "wz%d" % i),
+                  numpy_helper.from_array(rng.normal(0, 0.1, width).astype(np.float32), "b%d" % i)]
+        nodes += [
+            helper.make_node("QuantizeLinear", [x, "act_scale", "act_zp"], ["q%d" % i]),
+            helper.make_node("DequantizeLinear", ["q%d" % i, "act_scale", "act_zp"], ["dq%d" % i]),
+            helper.make_node("DequantizeLinear", ["w%d" % i, "ws%d" % i, "wz%d" % i], ["wf%d" % i]),
+            helper.make_node("MatMul", ["dq%d" % i, "wf%d" % i], ["m%d" % i]),
+            helper.make_node("Add", ["m%d" % i, "b%d" % i], ["a%d" % i]),
+            helper.make_node("Relu", ["a%d" % i], ["r%d" % i]),
+        ]
+        x = "r%d" % i
+    graph = helper.make_graph(
+        nodes, "mlp%d" % n,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", width])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, ["N", width])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(model, path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("models", nargs="+")
+    ap.add_argument("models", nargs="*")
+    ap.add_argument("--mlp", type=int, action="append", default=[],
+                    help="also a generated QDQ MLP of N 128x128 layers (repeatable)")
     ap.add_argument("--build", default="build")
     ap.add_argument("--batch", default="1")
     ap.add_argument("--pipeline-options", default="x86-vnni=true")
@@ -71,8 +114,12 @@ def main():
     bin_dir = os.path.join(args.build, "bin")
     work = args.keep or tempfile.mkdtemp(prefix="qc-compile-time-")
     os.makedirs(work, exist_ok=True)
+    models = list(args.models)
+    for n in args.mlp:
+        models.append(os.path.join(work, "mlp%d.onnx" % n))
+        make_mlp(n, models[-1])
     print("build %s, %s UTC, load average %s" % (args.build, time.strftime("%Y-%m-%d %H:%M", time.gmtime()), load()))
-    for model in args.models:
+    for model in models:
         stem = os.path.join(work, os.path.splitext(os.path.basename(model))[0])
         steps = [
             ("import", [os.path.join(bin_dir, "qc-import-onnx"), model, "--batch", args.batch,
@@ -96,7 +143,7 @@ def main():
                 timing = err
             print("| %s | %.2f | %.2f | %s |" % (name, cpu, wall, load()))
         print("| total | %.2f | %.2f | %s |" % (total_cpu, total_wall, load()))
-        print("\nqc-cpu-pipeline, --mlir-timing (wall, share of the step):\n")
+        print("\nqc-cpu-pipeline, --mlir-timing (wall, or user time of all threads when threaded; share of the step):\n")
         print("| s | % | stage |\n|---|---|---|")
         for s, pct, name in stages(timing, args.top):
             print("| %.3f | %.1f | %s |" % (s, pct, name.replace("|", "/")))

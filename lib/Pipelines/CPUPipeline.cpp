@@ -149,6 +149,10 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
   pm.addPass(createQCWidenNarrowIntegers());
   if (options.vectorize)
     buildQCCPUVectorizePipeline(pm, options);
+  // One function per kernel: the function passes from here on run on the
+  // kernels in parallel, bufferization's analysis and LLVM see small ones.
+  if (options.outlineKernels)
+    pm.addPass(createQCCPUOutlineKernels());
   buildQCCPUBufferizePipeline(pm, options);
   buildQCCPUToLLVMPipeline(pm, options);
 }

@@ -51,6 +51,12 @@ struct QCCPUPipelineOptions
                      "qc-cpu-int8-kernels (packed weights, fused epilogue); "
                      "false tiles them like other contractions"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> outlineKernels{
+      *this, "outline-kernels",
+      llvm::cl::desc("Outline each kernel into a private function before "
+                     "bufferization (qc-cpu-outline-kernels), so that the "
+                     "pass manager's threads and LLVM work per kernel"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> threads{
       *this, "threads",
       llvm::cl::desc("Threads of the parallel loops (scf.forall): 1 runs them "

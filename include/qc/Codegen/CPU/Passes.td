@@ -252,6 +252,27 @@ def QCCPUSerializeSmallForalls
   ];
 }
 
+def QCCPUOutlineKernels : Pass<"qc-cpu-outline-kernels", "ModuleOp"> {
+  let summary = "Outline each kernel of a function into a private function";
+  let description = [{
+    Runs on tensors, before bufferization. Every top-level op of a
+    function's body that has regions (a tiled loop nest, a linalg op, a
+    `tensor.pad`), with the producers whose every user is in it (its empty
+    tensor, fill, elementwise chain), moves into a new private function
+    `<function>_kernel<i>` and is replaced by a `func.call`. Constants are
+    cloned into each kernel that uses them; other values become arguments.
+    A kernel marked `qc.kernel` is `noinline` with internal linkage in LLVM.
+
+    MLIR's pass manager then runs function passes on the kernels in
+    parallel, one-shot bufferization analyzes small functions instead of one
+    large one, and LLVM optimizes each kernel alone. Ops with memory effects
+    or memref values, and kernels with a result of dynamic shape (the
+    out-parameter the caller allocates needs a static shape), stay where
+    they are.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
 def QCEmitCInterface : Pass<"qc-emit-c-interface", "ModuleOp"> {
   let summary = "Request C-callable wrappers for public functions";
   let description = [{

@@ -1,0 +1,199 @@
+//===- OutlineKernels.cpp - one function per kernel -----------------------===//
+//
+// A model arrives as one function; after tiling it holds tens of thousands
+// of ops. MLIR's pass manager runs function passes in parallel only across
+// functions, one-shot bufferization's analysis grows faster than linearly
+// with a function's size, and LLVM's -O3 works per function. Each kernel
+// (a top-level op with regions: a tiled loop nest, a linalg op, a pad)
+// becomes a private function together with the producers only it uses,
+// called from where it was; the values are the same.
+//
+//===----------------------------------------------------------------------===//
+#include "qc/Codegen/CPU/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/LLVMIR/LLVMAttrs.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCCPUOUTLINEKERNELS
+#include "qc/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+
+namespace {
+
+bool isConstant(Operation *op) {
+  return op->getNumOperands() == 0 && op->getNumRegions() == 0 &&
+         op->hasTrait<OpTrait::ConstantLike>();
+}
+
+/// A producer a kernel takes in: its empty tensors, fills, paddings and
+/// straight-line ops (a remainder tile's epilogue), but not another
+/// kernel's loop nest, or a chain of layers would become one kernel.
+bool isClaimable(Operation *op) {
+  return op->getNumRegions() == 0 || isa<linalg::FillOp, tensor::PadOp>(op);
+}
+
+/// Bufferization hands a kernel's results back through out-parameters the
+/// caller allocates, which needs static shapes; memrefs would make the
+/// order of the moved ops matter.
+bool isOutlinable(Operation *op) {
+  if (!isMemoryEffectFree(op))
+    return false;
+  WalkResult r = op->walk([](Operation *nested) {
+    for (Type t : nested->getOperandTypes())
+      if (isa<BaseMemRefType, UnrankedTensorType>(t))
+        return WalkResult::interrupt();
+    for (Type t : nested->getResultTypes())
+      if (isa<BaseMemRefType, UnrankedTensorType>(t))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (r.wasInterrupted())
+    return false;
+  return llvm::all_of(op->getResultTypes(), [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return !shaped || shaped.hasStaticShape();
+  });
+}
+
+struct OutlineKernelsPass
+    : qc::impl::QCCPUOutlineKernelsBase<OutlineKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> funcs;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isExternal() && func.getBody().hasOneBlock() &&
+          !func->hasAttr(kKernelAttr))
+        funcs.push_back(func);
+    for (func::FuncOp func : funcs)
+      outline(func, symbols);
+  }
+
+  static constexpr StringLiteral kKernelAttr = "qc.kernel";
+
+  void outline(func::FuncOp func, SymbolTable &symbols) {
+    Block &body = func.getBody().front();
+    // Consumers first: each kernel takes the producers whose every user is
+    // in it (an empty tensor, a fill, a chain of elementwise ops).
+    DenseSet<Operation *> claimed;
+    SmallVector<SmallVector<Operation *>> groups;
+    for (Operation &op : llvm::reverse(body)) {
+      if (claimed.contains(&op) || op.getNumRegions() == 0 ||
+          op.hasTrait<OpTrait::IsTerminator>() || !isOutlinable(&op))
+        continue;
+      SetVector<Operation *> group;
+      group.insert(&op);
+      // Candidates in reverse block order, so that a producer is looked at
+      // after all of its users in the block.
+      for (Operation *p = op.getPrevNode(); p; p = p->getPrevNode()) {
+        if (claimed.contains(p) || isConstant(p) || p->use_empty() ||
+            !isClaimable(p) || !isMemoryEffectFree(p))
+          continue;
+        bool onlyGroup = llvm::all_of(p->getUsers(), [&](Operation *user) {
+          Operation *top = body.findAncestorOpInBlock(*user);
+          return top && group.contains(top);
+        });
+        if (onlyGroup)
+          group.insert(p);
+      }
+      for (Operation *member : group)
+        claimed.insert(member);
+      SmallVector<Operation *> ordered(group.begin(), group.end());
+      llvm::sort(ordered, [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      });
+      groups.push_back(std::move(ordered));
+    }
+    unsigned index = 0;
+    // Outline in block order so that function names follow the model.
+    for (auto &group : llvm::reverse(groups))
+      outlineGroup(func, group, symbols, index++);
+  }
+
+  void outlineGroup(func::FuncOp func, ArrayRef<Operation *> group,
+                    SymbolTable &symbols, unsigned index) {
+    Operation *anchor = group.back();
+    DenseSet<Operation *> members(group.begin(), group.end());
+    // Values from outside: constants are cloned (a kernel's loop bounds and
+    // weights stay visible to its folders), the rest become arguments.
+    SetVector<Value> inputs;
+    SetVector<Operation *> constants;
+    auto addInput = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      if (def && members.contains(def))
+        return;
+      if (def && isConstant(def))
+        constants.insert(def);
+      else
+        inputs.insert(v);
+    };
+    for (Operation *op : group) {
+      for (Value v : op->getOperands())
+        addInput(v);
+      SetVector<Value> above;
+      getUsedValuesDefinedAbove(op->getRegions(), above);
+      for (Value v : above)
+        addInput(v);
+    }
+    SmallVector<Value> outputs;
+    for (Operation *op : group)
+      for (Value r : op->getResults())
+        if (llvm::any_of(r.getUsers(), [&](Operation *user) {
+              Operation *top = func.getBody().front().findAncestorOpInBlock(*user);
+              return !top || !members.contains(top);
+            }))
+          outputs.push_back(r);
+
+    OpBuilder b(func);
+    auto type = b.getFunctionType(TypeRange(inputs.getArrayRef()),
+                                  ValueRange(outputs).getTypes());
+    auto kernel = func::FuncOp::create(
+        b, anchor->getLoc(), (func.getName() + "_kernel" + Twine(index)).str(),
+        type);
+    kernel.setPrivate();
+    // Not inlined back by LLVM (which would rebuild the one large function)
+    // and not exported from an object file.
+    kernel->setAttr(kKernelAttr, b.getUnitAttr());
+    kernel->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+    kernel->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                        b.getContext(), LLVM::Linkage::Internal));
+    symbols.insert(kernel);
+
+    Block *entry = kernel.addEntryBlock();
+    IRMapping map;
+    for (auto [v, arg] : llvm::zip(inputs, entry->getArguments()))
+      map.map(v, arg);
+    OpBuilder kb = OpBuilder::atBlockEnd(entry);
+    for (Operation *c : constants)
+      kb.clone(*c, map);
+    for (Operation *op : group)
+      kb.clone(*op, map);
+    SmallVector<Value> returned;
+    for (Value v : outputs)
+      returned.push_back(map.lookup(v));
+    func::ReturnOp::create(kb, anchor->getLoc(), returned);
+
+    OpBuilder cb(anchor);
+    auto call = func::CallOp::create(cb, anchor->getLoc(), kernel,
+                                     inputs.getArrayRef());
+    for (auto [v, r] : llvm::zip(outputs, call.getResults()))
+      v.replaceAllUsesWith(r);
+    for (Operation *op : llvm::reverse(group))
+      op->erase();
+  }
+};
+
+} // namespace
