@@ -22,7 +22,7 @@
 #include <limits>
 
 namespace mlir::qc {
-#define GEN_PASS_DEF_FOLDFAKEQUANT
+#define GEN_PASS_DEF_QCFOLDFAKEQUANT
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
 } // namespace mlir::qc
 
@@ -482,8 +482,9 @@ struct ForgetErasedOps final : RewriterBase::Listener {
   FloatReasons &reasons;
 };
 
-struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> {
-  using FoldFakeQuantBase::FoldFakeQuantBase;
+struct QCFoldFakeQuantPass final
+    : qc::impl::QCFoldFakeQuantBase<QCFoldFakeQuantPass> {
+  using QCFoldFakeQuantBase::QCFoldFakeQuantBase;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();

@@ -74,7 +74,7 @@ struct LowRankSummary {
 /// --qc-low-rank on one function. `rank`, `energy` and `maxRelError` count as
 /// given when non-zero (at most one may be).
 FailureOr<LowRankSummary> factorizeLowRank(func::FuncOp func,
-                                           const LowRankOptions &options);
+                                           const QCLowRankOptions &options);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"

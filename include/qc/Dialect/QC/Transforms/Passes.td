@@ -4,7 +4,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
+def QCFoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
   let summary = "Fold fake quantization (QAT) and QDQ pairs into qc integer ops";
   let description = [{
     Turns the float graphs that quantization-aware training and QDQ exporters
@@ -69,7 +69,7 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
   ];
 }
 
-def NormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
+def QCNormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
   let summary = "Bring the float spellings of one computation into the form the fold matches";
   let description = [{
     Rewrites float IR (before or between quantization boundaries) into the
@@ -110,7 +110,7 @@ def NormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
   ];
 }
 
-def LowRank : Pass<"qc-low-rank", "func::FuncOp"> {
+def QCLowRank : Pass<"qc-low-rank", "func::FuncOp"> {
   let summary = "Factorize constant contraction weights by truncated SVD (W ~= A * B)";
   let description = [{
     Rewrites a contraction with a constant weight `W` into two contractions
