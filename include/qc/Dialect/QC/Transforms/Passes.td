@@ -325,6 +325,17 @@ def QCWeightSharing : Pass<"qc-weight-sharing", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::quant::QuantDialect"];
+  let statistics = [
+    Statistic<"numClustered", "clustered-weights",
+              "Constant weights replaced by their clustering">,
+    Statistic<"numUnchanged", "unchanged-weights",
+              "Weights left alone: already at most `clusters` values">,
+    Statistic<"numCentroids", "codebook-entries",
+              "Centroids of the clustered weights' codebooks, in total">,
+    Statistic<"numBytesSaved", "bytes-saved",
+              "Bytes the clustered weights save once stored as indices + "
+              "codebooks (rounded down)">
+  ];
 }
 
 def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
@@ -353,6 +364,14 @@ def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numPacked", "packed-weights",
+              "Weights stored as int4 pairs or indices into codebooks">,
+    Statistic<"numKeptDense", "dense-weights",
+              "Candidate weights kept dense (too many codes, or no smaller)">,
+    Statistic<"numBytesSaved", "bytes-saved",
+              "Bytes of weight storage saved by packing">
+  ];
 }
 
 //===----------------------------------------------------------------------===//
@@ -394,6 +413,16 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::qc::QCDialect"];
+  let statistics = [
+    Statistic<"numRotated", "rotated-layers",
+              "Layers whose weight was rotated">,
+    Statistic<"numOnline", "online-hadamards",
+              "Online qc.hadamard ops inserted on layer inputs">,
+    Statistic<"numFolded", "folded-rotations",
+              "Rotations absorbed by a producing matmul's weight">,
+    Statistic<"numSkipped", "skipped-layers",
+              "Candidate layers left alone with a remark">
+  ];
 }
 
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD
