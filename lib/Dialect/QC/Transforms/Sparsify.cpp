@@ -2,7 +2,9 @@
 //
 // Thin driver: channel removal on qc ops (SparsifyChannels.cpp), then the
 // linalg-level N:M / ELL encodings (SparsifyKernels.cpp). Both levels live in
-// one pass so that a single flag handles zeros wherever they are visible.
+// one pass so that a single flag handles zeros wherever they are visible:
+// each level needs the IR on its side of --qc-lower-to-linalg and is a no-op
+// on the other (docs/Sparsity.md, "Why one pass has two levels").
 //
 //===----------------------------------------------------------------------===//
 #include "Sparsify.h"
