@@ -220,22 +220,41 @@ def QCPrune : Pass<"qc-prune", "ModuleOp"> {
                            "::mlir::quant::QuantDialect"];
 }
 
-def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
-  let summary = "Choose sparse or shrunk representations for zero weights";
+def QCRemoveZeroChannels : Pass<"qc-remove-zero-channels", "ModuleOp"> {
+  let summary = "Remove all-zero output channels of qc.matmul / qc.conv2d";
   let description = [{
-    Finds zeros in constant weights (from `--qc-prune` or from training) and
-    picks a representation by the cost model of docs/Sparsity.md. Works at
-    two levels, so it runs before and after `--qc-lower-to-linalg`:
+    Finds `qc.matmul` / `qc.conv2d` (groups 1) whose constant weight has
+    whole output channels equal to the zero point (from `--qc-prune` with
+    `pattern=channel` or from training) and removes them from the weight,
+    bias and per-axis parameters, and from every consumer (`qc.matmul` K
+    rows, `qc.conv2d` input channels). The removed channel's output is a
+    constant; its contribution to the consumer is folded into the consumer's
+    i32 bias, exactly. Producers with a consumer that cannot absorb it are
+    kept with a remark. Runs on `qc` ops, i.e. before
+    `--qc-lower-to-linalg`; `--qc-sparsify` handles the remaining zeros after
+    it (docs/Sparsity.md).
 
-    * `qc.matmul` / `qc.conv2d` (groups 1) whose constant weight has whole
-      output channels equal to the zero point: the channels are removed from
-      the weight, bias and per-axis parameters, and from every consumer
-      (`qc.matmul` K rows, `qc.conv2d` input channels). The removed channel's
-      output is a constant; its contribution to the consumer is folded into
-      the consumer's i32 bias, exactly. Producers with a consumer that cannot
-      absorb it are kept with a remark.
+    Every decision is reported as a remark on the op.
+  }];
+  let statistics = [
+    Statistic<"numRemovedChannels", "removed-channels",
+              "Zero output channels removed from qc.matmul / qc.conv2d">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::quant::QuantDialect"];
+}
+
+def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
+  let summary = "Encode sparse int8 weights as N:M or ELL gather kernels";
+  let description = [{
+    Finds zeros in constant weights of the raw int8 contractions left by
+    `--qc-lower-to-linalg` (so it runs after the lowering; whole zero
+    channels of `qc` ops are removed before it by
+    `--qc-remove-zero-channels`) and picks a representation by the cost
+    model of docs/Sparsity.md:
+
     * `linalg.matmul` of i8 activations by a constant i8 `[K, N]` weight
-      into i32 (the raw contraction left by the lowering): an N:M weight
+      into i32: an N:M weight
       becomes compressed values plus in-group offsets, other sparse weights a
       padded per-column list (ELL) of values and row indices; both run as a
       `linalg.generic` that gathers activations by index. The cheapest of
@@ -271,8 +290,6 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
            "the same for an ELL entry">
   ];
   let statistics = [
-    Statistic<"numRemovedChannels", "removed-channels",
-              "Zero output channels removed from qc.matmul / qc.conv2d">,
     Statistic<"numNMWeights", "nm-weights",
               "Constant weights encoded as N:M (values + in-group offsets)">,
     Statistic<"numELLWeights", "ell-weights",
