@@ -9,7 +9,8 @@ that --qc-lower-to-linalg emits and times it with qc-run (qc-cpu-pipeline,
 * dense: the matmul as is;
 * N:M and ELL: --qc-sparsify with that kernel forced (the other one priced out);
 * auto: --qc-sparsify with its default cost model (what a user gets);
-* channel: the narrower dense matmul the qc-level --qc-sparsify leaves;
+* channel: the narrower dense matmul --qc-remove-zero-channels leaves (before
+  the lowering);
 * upstream: the same contraction with the weight as a #sparse_tensor.encoding
   (CSC by default) through mlir-opt's --sparsifier and mlir-runner -O3. The
   dense constant is converted to the sparse tensor once, outside the timed

@@ -58,13 +58,13 @@ def recipe_for(name, recipe):
 
 def compiled(model_path, x, targets):
     """qc's view of an exported model: weight bytes after folding and
-    --qc-sparsify (level 1: removed channels), and the outputs of both
+    --qc-remove-zero-channels, and the outputs of both
     requantization profiles on each target."""
     import qc
     from qc.importers.onnx import import_model
     graph = import_model(model_path, batch=len(x))
     module = qc.compiler.to_module(graph)
-    folded = module.clone().run_pipeline("qc-fold-fake-quant,qc-sparsify")
+    folded = module.clone().run_pipeline("qc-fold-fake-quant,qc-remove-zero-channels")
     out = {"weight_bytes": weight_bytes(str(folded)), "outputs": {}}
     for target in targets:
         for profile in ("double_round", "single_round"):

@@ -21,6 +21,7 @@ static const llvm::StringRef kPipelines[] = {
     "builtin.module(qc-prune{pattern=2:4})",
     "builtin.module(qc-prune{pattern=channel sparsity=0.5})",
     "builtin.module(qc-prune{pattern=2x2 sparsity=0.5})",
+    "builtin.module(qc-remove-zero-channels)",
     "builtin.module(qc-sparsify)",
     "builtin.module(qc-sparsify{nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 "
     "ell-cost-gemv=0.5})",

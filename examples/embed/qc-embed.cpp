@@ -44,7 +44,7 @@ int main(int argc, char **argv) {
 
   // The passes as C++ objects, as a host compiler would schedule them.
   mlir::PassManager pm(&context);
-  pm.addNestedPass<mlir::func::FuncOp>(mlir::qc::createFoldFakeQuant());
+  pm.addNestedPass<mlir::func::FuncOp>(mlir::qc::createQCFoldFakeQuant());
   pm.addPass(mlir::qc::createQCLowerToLinalg());
   pm.addPass(mlir::qc::createQCVerifyIntegerContract());
   if (mlir::failed(pm.run(*module)))

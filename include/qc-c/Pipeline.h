@@ -48,8 +48,8 @@ MLIR_CAPI_EXPORTED MlirModule qcModuleParse(MlirContext context,
 
 /// Runs the textual pass pipeline `pipeline` on `module` in place. It is
 /// written as for qc-opt: either a comma-separated list of passes and
-/// pipelines ("qc-fold-fake-quant,qc-sparsify{target=cpu}"; passes that run
-/// on functions are nested automatically) or an anchored pipeline
+/// pipelines ("qc-fold-fake-quant,qc-prune{pattern=channel},
+/// qc-remove-zero-channels"; passes that run on functions are nested automatically) or an anchored pipeline
 /// ("builtin.module(func.func(cse))"). The IR is verified after each pass.
 /// On failure the module may be partly transformed; the error's reproducer
 /// file holds the module as it was before the pipeline started.

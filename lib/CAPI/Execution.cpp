@@ -4,8 +4,8 @@
 #include "Errors.h"
 
 #include "qc/Runtime/CPUExecutor.h"
-#include "qc/Target/Artifact.h"
-#include "qc/Target/SPIRV/VulkanExecutor.h"
+#include "qc/Runtime/LoadCompiledModel.h"
+#include "qc/Runtime/VulkanExecutor.h"
 
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Support.h"
@@ -202,8 +202,8 @@ const int64_t *qcExecutableGetResultShape(QcExecutable executable,
 QcExecutable qcExecutableLoad(MlirStringRef path, QcError *error) {
   auto executable = std::make_unique<ExecutableImpl>();
   llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> loaded =
-      mlir::qc::loadCompiledModel(unwrap(path), executable->signature,
-                                  executable->target);
+      ::qc::runtime::loadCompiledModel(unwrap(path), executable->signature,
+                                       executable->target);
   if (!loaded) {
     report(makeError(llvm::toString(loaded.takeError()), ""), error);
     return QcExecutable{nullptr};

@@ -151,7 +151,7 @@ class Module:
 
     def run_pipeline(self, pipeline):
         """Runs a pass pipeline in place, written as for qc-opt:
-        "qc-fold-fake-quant,qc-sparsify" or "builtin.module(...)". Returns self."""
+        "qc-fold-fake-quant,qc-remove-zero-channels" or "builtin.module(...)". Returns self."""
         error = _capi.QcError()
         result = self._lib.qcModuleRunPipeline(self._handle, _capi.MlirStringRef.of(pipeline),
                                                ctypes.byref(error))

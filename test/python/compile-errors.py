@@ -9,7 +9,7 @@
 # CHECK-SAME: cause ImportError_
 # CHECK: rejected file: CompileError: cannot import '{{.*}}lstm.onnx': node 'lstm' (LSTM)
 # A malformed pass option keeps LLVM's reason (it used to reach stderr only).
-# CHECK: bad pass option: invalid pass pipeline 'qc-fold-fake-quant{profile=bogus}': for the --profile option: Cannot find option named 'bogus'!
+# CHECK: bad pass option: invalid pass pipeline 'qc-fold-fake-quant{profile=bogus}': for the --profile option: 'bogus' is not a valid value (expected one of: double_round, single_round)
 # CHECK-NEXT: failed to add `qc-fold-fake-quant` with options `profile=bogus`
 # CHECK: bad target option: compiling @f for cpu failed: bad pipeline options 'vectorize=maybe{{.*}}': for the --vectorize option: 'maybe' is invalid value for boolean argument! Try 0 or 1
 # The suffix of a path is matched in any case.

@@ -13,9 +13,9 @@
 #   default profile (gemmlowp double rounding) stays within one output step
 #   with the same argmax;
 # * qc finds the masks: --qc-prune=pattern=2:4 on the fine-tuned 2:4 model
-#   finds exactly its zeros and changes nothing, and --qc-sparsify removes
-#   the pruned channels of a channel-pruned one. (--qc-sparsify's level-2
-#   N:M / ELL encodings match linalg.matmul / conv on i8 x i8 only; these
+#   finds exactly its zeros and changes nothing, and
+#   --qc-remove-zero-channels removes the pruned channels of a channel-pruned
+#   one. (--qc-sparsify's N:M / ELL encodings match linalg.matmul / conv on i8 x i8 only; these
 #   models multiply u8 activations (fbgemm's qconfig) by i8 or i4 weights,
 #   which lowers to a linalg.generic, so they stay dense there.)
 #
@@ -27,7 +27,7 @@
 # CHECK: vulkan (int8 recipes) single_round: bit-exact with torch
 # CHECK: qc-prune: 2:4, sparsity 0.500 (1024 of 2048 weights zero)
 # CHECK: qc-prune: 2:4, sparsity 0.500 (160 of 320 weights zero)
-# CHECK: qc-sparsify: removed 16 of 32 zero output channels
+# CHECK: qc-remove-zero-channels: removed 16 of 32 zero output channels
 # CHECK: vulkan int4: bit-exact with torch
 import os
 import subprocess
@@ -115,7 +115,7 @@ agree = 100.0 * float(np.mean(y.argmax(1) == ref.argmax(1)))
 assert lsb.max() <= 1 and agree == 100.0, (lsb.max(), agree)
 print("cpu double_round: max %d step, argmax agreement %.2f%%" % (lsb.max(), agree))
 
-# int8 recipes: on Vulkan too, and --qc-sparsify finds their masks.
+# int8 recipes: on Vulkan too, and qc finds their masks.
 graphs = {}
 for recipe in ("pattern=2:4", "pattern=channel sparsity=0.5 fc2.pattern=none"):
     tuned = finetune(teacher, x_train, y_train, recipe, **dict(settings, epochs=2))
@@ -130,7 +130,7 @@ print("vulkan (int8 recipes) single_round: bit-exact with torch")
 
 # qc sees the 2:4 masks: pruning the fine-tuned model again with
 # --qc-prune=pattern=2:4 finds exactly the zeros that are there (and changes
-# no constant); --qc-sparsify removes the pruned channels.
+# no constant); --qc-remove-zero-channels removes the pruned channels.
 src = os.path.join(work, "in.mlir")
 with open(src, "w") as f:
     f.write(graphs["pattern=2:4"].to_mlir())
@@ -144,10 +144,10 @@ assert consts(r.stdout) == consts(plain), "--qc-prune changed a fine-tuned 2:4 w
 print("\n".join(l.split("remark: ")[1] for l in r.stderr.splitlines() if "remark: qc-prune" in l))
 with open(src, "w") as f:
     f.write(graphs["pattern=channel sparsity=0.5 fc2.pattern=none"].to_mlir())
-r = subprocess.run(["qc-opt", src, "--qc-fold-fake-quant", "--qc-sparsify", "-o", os.devnull],
+r = subprocess.run(["qc-opt", src, "--qc-fold-fake-quant", "--qc-remove-zero-channels", "-o", os.devnull],
                    capture_output=True, text=True)
 assert r.returncode == 0, r.stderr
-print("\n".join(l.split("remark: ")[1] for l in r.stderr.splitlines() if "remark: qc-sparsify" in l))
+print("\n".join(l.split("remark: ")[1] for l in r.stderr.splitlines() if "remark: qc-remove-zero-channels" in l))
 
 # -- int4 on Vulkan --------------------------------------------------------------
 # i4 weights are stored as i8 on Vulkan (--qc-widen-narrow-integers), and the

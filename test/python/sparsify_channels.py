@@ -1,5 +1,5 @@
 # RUN: %python %s
-# Channel removal by --qc-sparsify is exact: each module below is evaluated
+# Channel removal by --qc-remove-zero-channels is exact: each module below is evaluated
 # with the numpy reference numerics (python/qc/reference.py) before and after
 # the pass on random inputs, and the outputs must be equal bit for bit. The
 # checks also make sure the pass did shrink what it should.
@@ -121,7 +121,7 @@ failures = 0
 rng = np.random.default_rng(3)
 for name, (src, in_shapes, shrunk) in CASES.items():
     before = subprocess.run(["qc-opt", "-"], input=src, text=True, capture_output=True)
-    after = subprocess.run(["qc-opt", "--qc-sparsify", "-"], input=src, text=True,
+    after = subprocess.run(["qc-opt", "--qc-remove-zero-channels", "-"], input=src, text=True,
                            capture_output=True)
     if before.returncode or after.returncode:
         print(f"FAIL {name}: qc-opt failed\n{before.stderr}{after.stderr}")

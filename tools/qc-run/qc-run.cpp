@@ -11,8 +11,8 @@
 #include "qc/InitAll.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Npy.h"
+#include "qc/Runtime/VulkanExecutor.h"
 #include "qc/Support/ToolInput.h"
-#include "qc/Target/SPIRV/VulkanExecutor.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"

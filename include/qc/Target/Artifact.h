@@ -1,4 +1,4 @@
-//===- Artifact.h - compiled models as files, and loading them --*- C++ -*-===//
+//===- Artifact.h - compiled models as files --------------------*- C++ -*-===//
 //
 // Ahead-of-time compilation to something a program loads and calls without
 // qc's compiler:
@@ -11,8 +11,9 @@
 //   declaring it with its tensor signature;
 // * Vulkan: a bundle directory (SPIR-V kernels + manifest.json).
 //
-// Both carry a manifest (qc/Runtime/ModelManifest.h), so loadCompiledModel
-// (and qcExecutableLoad, qc.load) can run them. See docs/Embedding.md.
+// Both carry a manifest (qc/Runtime/ModelManifest.h), so
+// qc::runtime::loadCompiledModel (qc/Runtime/LoadCompiledModel.h, and
+// qcExecutableLoad, qc.load) can run them. See docs/Embedding.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QC_TARGET_ARTIFACT_H
@@ -58,12 +59,6 @@ llvm::Error compileToVulkanBundleDirectory(ModuleOp module, StringRef path,
 /// fails with the reason for a name C cannot call (`main`, a keyword, ...).
 llvm::Expected<std::string> chooseEntryName(StringRef function, StringRef path,
                                             StringRef requested);
-
-/// Loads a compiled model: a shared library from compileToSharedLibrary or a
-/// Vulkan bundle directory. `signature` receives its tensor signature.
-llvm::Expected<std::unique_ptr<::qc::runtime::Executor>>
-loadCompiledModel(StringRef path, ::qc::runtime::EntrySignature &signature,
-                  std::string &target);
 
 } // namespace mlir::qc
 

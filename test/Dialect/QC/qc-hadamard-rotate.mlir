@@ -1,6 +1,19 @@
 // RUN: qc-opt %s --qc-hadamard-rotate=randomize=false -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: qc-opt %s --qc-hadamard-rotate -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SIGNS
 // RUN: qc-opt %s --qc-hadamard-rotate=fold-producers=false -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NOFOLD
+// The pass's statistics add up the remarks below: five layers rotated, one
+// of them (@chain's second) absorbed by its producer, five left alone.
+// RUN: qc-opt %s --qc-hadamard-rotate -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// STATS:      ... qc pass statistics ...
+// STATS:      {{^}}qc-hadamard-rotate{{$}}
+// STATS-NEXT:   (S) 1 folded-rotations
+// STATS-NEXT:   (S) 4 online-hadamards
+// STATS-NEXT:   (S) 5 rotated-layers
+// STATS-NEXT:   (S) 5 skipped-layers
+// RUN: qc-opt %s --qc-hadamard-rotate=fold-producers=false -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS-NOFOLD
+// STATS-NOFOLD:      {{^}}qc-hadamard-rotate{{$}}
+// STATS-NOFOLD-NEXT:   (S) 0 folded-rotations
+// STATS-NOFOLD-NEXT:   (S) 5 online-hadamards
 
 // x W = (Q x)^T (Q W) with Q = H_2 / sqrt(2): the weight rows are rotated
 // and the input gets an online qc.hadamard.

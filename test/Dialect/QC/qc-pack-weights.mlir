@@ -1,4 +1,12 @@
 // RUN: qc-opt %s --qc-pack-weights -split-input-file -verify-diagnostics | FileCheck %s
+// The pass's statistics add up the remarks below: five weights packed
+// ((6-4) + (8-4) + (32-19) + (12-6) + (12-6) = 31 bytes saved), two kept dense.
+// RUN: qc-opt %s --qc-pack-weights -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// STATS:      ... qc pass statistics ...
+// STATS:      {{^}}qc-pack-weights{{$}}
+// STATS-NEXT:   (S) 31 bytes-saved
+// STATS-NEXT:   (S) 2 dense-weights
+// STATS-NEXT:   (S) 5 packed-weights
 
 // int4 codes two per byte, [N, ceil(K/2)] = [2, 2]: column 0 = (1, -2, 3)
 // -> bytes 0xE1, 0x03; column 1 = (-8, 7, 0) -> 0x78, 0x00. The kernel puts

@@ -1,6 +1,6 @@
 // RUN: qc-opt %s --qc-lower-to-linalg --qc-sparsify="nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" -verify-diagnostics | FileCheck %s
 // Convolutions that --qc-lower-to-linalg does not emit as
-// linalg.conv_2d_nhwc_hwcf keep their dense filters at level 2, with a
+// linalg.conv_2d_nhwc_hwcf keep their dense filters in --qc-sparsify, with a
 // remark, however sparse the filter (each has one non-zero here).
 
 // CHECK-LABEL: func.func @grouped

@@ -1,6 +1,6 @@
 // RUN: qc-opt %s -split-input-file --qc-sparsify="nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" -verify-diagnostics | FileCheck %s
 // RUN: qc-opt %s -split-input-file --qc-sparsify="target=gpu nm-cost=1 ell-cost=1 nm-cost-gemv=0.5 ell-cost-gemv=0.5" 2>&1 >/dev/null | FileCheck %s --check-prefix=GPU-REMARK
-// Level 2 on linalg.conv_2d_nhwc_hwcf: the filter [KH, KW, C, F] is the
+// On linalg.conv_2d_nhwc_hwcf: the filter [KH, KW, C, F] is the
 // [R = KH*KW*C, F] weight of a matmul with N*OH*OW rows, r = (kh*KW + kw)*C + c.
 // Exactness is checked by execution in test/Integration/CPU/sparsify.py and
 // test/Integration/Vulkan/sparsify.py.

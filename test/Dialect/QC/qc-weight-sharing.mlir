@@ -1,4 +1,14 @@
 // RUN: qc-opt %s --qc-weight-sharing=clusters=3 -split-input-file -verify-diagnostics | FileCheck %s
+// The pass's statistics add up the remarks below: four weights clustered
+// (3 + 3 + 3 + 2x2 centroids; 16 + 1.5 + 2 + 0 bytes saved once packed), one
+// already at most 8 values.
+// RUN: qc-opt %s --qc-weight-sharing=clusters=3 -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// STATS:      ... qc pass statistics ...
+// STATS:      {{^}}qc-weight-sharing{{$}}
+// STATS-NEXT:   (S) 19 bytes-saved
+// STATS-NEXT:   (S) 4 clustered-weights
+// STATS-NEXT:   (S) 13 codebook-entries
+// STATS-NEXT:   (S) 1 unchanged-weights
 
 // Three obvious clusters {0, 0.05, 0.1}, {5, 5.2}, {9.9, 10, 10.1}.
 // CHECK-LABEL: func @float_matmul

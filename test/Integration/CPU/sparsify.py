@@ -1,12 +1,13 @@
 # Pruned models run on the CPU (mlir-runner) twice: dense (lowering only) and
-# sparsified (--qc-sparsify before and after --qc-lower-to-linalg). Both must
+# sparsified (--qc-remove-zero-channels before --qc-lower-to-linalg,
+# --qc-sparsify after it). Both must
 # equal the numpy reference of the same pruned weights bit for bit, and the
 # sparsified run must really use the representations it claims.
 #
 # RUN: %python %s --qc-opt qc-opt --mlir-opt mlir-opt --mlir-runner mlir-runner --work-dir %t | FileCheck %s
 # CHECK: dense: all 9 cases bit-exact
-# CHECK-DAG: remark: qc-sparsify: removed 6 of 16 zero output channels, constant outputs folded into the consumers' biases
-# CHECK-DAG: remark: qc-sparsify: removed 3 of 8 zero output channels, constant outputs folded into the consumers' biases
+# CHECK-DAG: remark: qc-remove-zero-channels: removed 6 of 16 zero output channels, constant outputs folded into the consumers' biases
+# CHECK-DAG: remark: qc-remove-zero-channels: removed 3 of 8 zero output channels, constant outputs folded into the consumers' biases
 # CHECK-DAG: remark: qc-sparsify: 2:4 (sparsity 0.500), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: 1:4 (sparsity 0.750), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: unstructured (sparsity 0.900, {{.*}}: ELL kernel
@@ -42,7 +43,7 @@ def main():
                           # Tiny kernel costs: these shapes are too small for
                           # the measured costs to pick a kernel, and the point
                           # here is exactness of every representation.
-                          ("sparsified", [["--qc-sparsify"], ["--qc-lower-to-linalg"],
+                          ("sparsified", [["--qc-remove-zero-channels"], ["--qc-lower-to-linalg"],
                                           ["--qc-sparsify=nm-cost=0.01 ell-cost=0.01 "
                                            "nm-cost-gemv=0.01 ell-cost-gemv=0.01"]])]:
         current = source
@@ -50,7 +51,8 @@ def main():
             out = os.path.join(args.work_dir, "%s.%d.mlir" % (label, i))
             res = run([args.qc_opt, current, *stage, "-o", out])
             sys.stdout.write("".join(l + "\n" for l in res.stderr.splitlines()
-                                     if "remark: qc-sparsify" in l))
+                                     if "remark: qc-sparsify" in l
+                                     or "remark: qc-remove-zero-channels" in l))
             current = out
         llvm = os.path.join(args.work_dir, label + ".llvm.mlir")
         stdout = execute(args.mlir_opt, args.mlir_runner, current, llvm)

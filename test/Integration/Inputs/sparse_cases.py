@@ -1,4 +1,5 @@
-"""Pruned qc models for the --qc-sparsify execution tests (CPU and Vulkan).
+"""Pruned qc models for the --qc-remove-zero-channels / --qc-sparsify
+execution tests (CPU and Vulkan).
 
 Each builder returns a lowering_cases.Case whose constant weights are pruned
 by the --qc-prune rule and whose expected output is the numpy reference of
@@ -19,7 +20,7 @@ def all_cases(seed=11, conv_padding=1):
             single_matmul("mm_u90", rng, 3, 160, 16, "unstructured", 0.9),
             single_matmul("mm_u30", rng, 3, 32, 8, "unstructured", 0.3),
             matmul_chain("mm_chain", rng), conv_chain("conv_chain", rng, conv_padding),
-            # Level 2 on convolutions: N:M along C (stride 2, odd sizes),
+            # --qc-sparsify on convolutions: N:M along C (stride 2, odd sizes),
             # ELL (dilation 2, batch 2), and unsigned input (kept dense).
             single_conv("conv_2of4_s2", rng, (1, 9, 7, 8), (3, 3, 8, 6), "2:4", 0.5,
                         strides=(2, 2), pad=conv_padding),

@@ -6,8 +6,8 @@
 # qc-vulkan-run, and both must equal the numpy reference bit for bit.
 #
 # RUN: %python %s --qc-opt qc-opt --runner qc-vulkan-run --work-dir %t | FileCheck %s
-# CHECK-DAG: remark: qc-sparsify: removed 6 of 16 zero output channels
-# CHECK-DAG: remark: qc-sparsify: removed 3 of 8 zero output channels
+# CHECK-DAG: remark: qc-remove-zero-channels: removed 6 of 16 zero output channels
+# CHECK-DAG: remark: qc-remove-zero-channels: removed 3 of 8 zero output channels
 # CHECK-DAG: remark: qc-sparsify: 2:4 (sparsity 0.500), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: 1:4 (sparsity 0.750), {{.*}}: N:M kernel
 # CHECK-DAG: remark: qc-sparsify: 5:16 (sparsity 0.900), {{.*}}: N:M kernel
@@ -45,13 +45,15 @@ def main():
         dense = base + ".mlir"
         with open(dense, "w") as f:
             f.write(case.func_text() + "\n")
-        stages = [run([args.qc_opt, dense, "--qc-sparsify", "-o", base + ".1.mlir"])]
+        stages = [run([args.qc_opt, dense, "--qc-remove-zero-channels", "-o",
+                       base + ".1.mlir"])]
         stages.append(run([args.qc_opt, base + ".1.mlir", "--qc-lower-to-linalg",
                            "-o", base + ".2.mlir"]))
         stages.append(run([args.qc_opt, base + ".2.mlir", SPARSIFY, "-o", base + ".sparse.mlir"]))
         for stage in stages:
             sys.stdout.write("".join(l + "\n" for l in stage.stderr.splitlines()
-                                     if "remark: qc-sparsify" in l))
+                                     if "remark: qc-sparsify" in l
+                                     or "remark: qc-remove-zero-channels" in l))
         inputs = []
         for i, (values, q) in enumerate(case.args):
             path = "%s.in%d.npy" % (base, i)

@@ -21,8 +21,42 @@
 #include <cmath>
 #include <limits>
 
+// LLVM's enum option parser answers a bad value with "Cannot find option
+// named 'x'!", which does not say what would have been accepted. The pass
+// option `profile` parses with this specialization instead, whose error lists
+// the valid values (it must precede the generated pass base, which
+// instantiates the parser).
+template <>
+struct mlir::detail::PassOptions::GenericOptionParser<mlir::qc::RequantProfile>
+    : public llvm::cl::parser<mlir::qc::RequantProfile> {
+  using llvm::cl::parser<mlir::qc::RequantProfile>::parser;
+
+  bool parse(llvm::cl::Option &option, llvm::StringRef argName,
+             llvm::StringRef arg, mlir::qc::RequantProfile &value) {
+    for (const auto &entry : this->Values) {
+      if (entry.Name == arg) {
+        value = entry.V.getValue();
+        return false;
+      }
+    }
+    std::string names;
+    for (const auto &entry : this->Values)
+      names += (names.empty() ? "" : ", ") + entry.Name.str();
+    return option.error("'" + arg + "' is not a valid value (expected one of: " +
+                        names + ")");
+  }
+
+  std::optional<llvm::StringRef>
+  findArgStrForValue(const mlir::qc::RequantProfile &value) {
+    for (const auto &entry : this->Values)
+      if (entry.V.compare(value))
+        return entry.Name;
+    return std::nullopt;
+  }
+};
+
 namespace mlir::qc {
-#define GEN_PASS_DEF_FOLDFAKEQUANT
+#define GEN_PASS_DEF_QCFOLDFAKEQUANT
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
 } // namespace mlir::qc
 
@@ -482,8 +516,9 @@ struct ForgetErasedOps final : RewriterBase::Listener {
   FloatReasons &reasons;
 };
 
-struct FoldFakeQuantPass final : qc::impl::FoldFakeQuantBase<FoldFakeQuantPass> {
-  using FoldFakeQuantBase::FoldFakeQuantBase;
+struct QCFoldFakeQuantPass final
+    : qc::impl::QCFoldFakeQuantBase<QCFoldFakeQuantPass> {
+  using QCFoldFakeQuantBase::QCFoldFakeQuantBase;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();

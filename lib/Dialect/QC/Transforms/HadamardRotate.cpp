@@ -17,6 +17,7 @@
 #include "OpOverride.h"
 #include "qc/Dialect/QC/IR/HadamardMatrix.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -139,6 +140,7 @@ struct HadamardRotatePass final
     }
     std::vector<Layer> layers;
     bool failedAny = false;
+    uint64_t skipped = 0;
     module.walk([&](Operation *op) {
       int64_t requested = block;
       bool explicitBlock = block != 0;
@@ -171,13 +173,16 @@ struct HadamardRotatePass final
         op->emitRemark("qc-hadamard-rotate: not rotated: quantized activations "
                        "need their scale calibrated after the rotation (rotate "
                        "the float model before calibrating it)");
+        ++skipped;
         return;
       }
       std::string why;
       std::optional<Layer> layer = matchLayer(op, why);
       if (!layer) {
-        if (!why.empty())
+        if (!why.empty()) {
           op->emitRemark() << "qc-hadamard-rotate: not rotated: " << why;
+          ++skipped;
+        }
         return;
       }
       int64_t k = layer->k;
@@ -187,6 +192,7 @@ struct HadamardRotatePass final
           op->emitRemark() << "qc-hadamard-rotate: not rotated: the reduction "
                               "dimension (size "
                            << k << ") is odd, no Hadamard block divides it";
+          ++skipped;
           return;
         }
       } else if (k % requested != 0) {
@@ -241,6 +247,7 @@ struct HadamardRotatePass final
       }
     }
 
+    uint64_t online = 0, folded = 0;
     for (Layer &layer : layers) {
       OpBuilder builder(layer.op);
       auto type = cast<RankedTensorType>(layer.weight.constant.getType());
@@ -261,6 +268,7 @@ struct HadamardRotatePass final
              << " signs flipped); ";
       if (layer.foldedInto) {
         remark << "the producer's output channels absorb the rotation";
+        ++folded;
         continue;
       }
       remark << "online qc.hadamard on the input";
@@ -275,7 +283,12 @@ struct HadamardRotatePass final
                                   RequantProfile::DoubleRound),
           DenseI64ArrayAttr());
       layer.op->setOperand(0, hadamard);
+      ++online;
     }
+    addStatistic(*this, numRotated, "rotated-layers", layers.size());
+    addStatistic(*this, numOnline, "online-hadamards", online);
+    addStatistic(*this, numFolded, "folded-rotations", folded);
+    addStatistic(*this, numSkipped, "skipped-layers", skipped);
   }
 };
 

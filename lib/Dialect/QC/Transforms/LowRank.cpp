@@ -31,7 +31,7 @@
 #include <optional>
 
 namespace mlir::qc {
-#define GEN_PASS_DEF_LOWRANK
+#define GEN_PASS_DEF_QCLOWRANK
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
 } // namespace mlir::qc
 
@@ -848,7 +848,7 @@ LogicalResult LowRankRewriter::rewrite(qc::Conv2DOp op) {
 /// The settings of `options`; an option counts as given when its flag in
 /// `given` (rank, energy, max-rel-error) is set.
 FailureOr<Settings> validateOptions(func::FuncOp func,
-                                    const LowRankOptions &options,
+                                    const QCLowRankOptions &options,
                                     std::array<bool, 3> given) {
   Settings settings;
   auto fail = [&](const std::string &msg) {
@@ -891,7 +891,7 @@ FailureOr<Settings> validateOptions(func::FuncOp func,
 }
 
 FailureOr<LowRankSummary> runLowRank(func::FuncOp func,
-                                     const LowRankOptions &options,
+                                     const QCLowRankOptions &options,
                                      std::array<bool, 3> given) {
   FailureOr<Settings> settings = validateOptions(func, options, given);
   if (failed(settings))
@@ -916,11 +916,12 @@ FailureOr<LowRankSummary> runLowRank(func::FuncOp func,
   return rewriter.getSummary();
 }
 
-struct LowRankPass final : qc::impl::LowRankBase<LowRankPass> {
-  using LowRankBase::LowRankBase;
+struct QCLowRankPass final
+    : qc::impl::QCLowRankBase<QCLowRankPass> {
+  using QCLowRankBase::QCLowRankBase;
 
   void runOnOperation() override {
-    LowRankOptions options;
+    QCLowRankOptions options;
     options.rank = rank;
     options.energy = energy;
     options.maxRelError = maxRelError;
@@ -944,7 +945,7 @@ struct LowRankPass final : qc::impl::LowRankBase<LowRankPass> {
 } // namespace
 
 FailureOr<LowRankSummary>
-mlir::qc::factorizeLowRank(func::FuncOp func, const LowRankOptions &options) {
+mlir::qc::factorizeLowRank(func::FuncOp func, const QCLowRankOptions &options) {
   return runLowRank(func, options,
                     {options.rank != 0, options.energy != 0.0,
                      options.maxRelError != 0.0});

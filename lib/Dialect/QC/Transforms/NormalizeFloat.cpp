@@ -31,7 +31,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qc {
-#define GEN_PASS_DEF_NORMALIZEFLOAT
+#define GEN_PASS_DEF_QCNORMALIZEFLOAT
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
 } // namespace mlir::qc
 
@@ -245,8 +245,9 @@ struct CollapseOfExpandOrEmpty final : OpRewritePattern<tensor::CollapseShapeOp>
   }
 };
 
-struct NormalizeFloatPass final : qc::impl::NormalizeFloatBase<NormalizeFloatPass> {
-  using NormalizeFloatBase::NormalizeFloatBase;
+struct QCNormalizeFloatPass final
+    : qc::impl::QCNormalizeFloatBase<QCNormalizeFloatPass> {
+  using QCNormalizeFloatBase::QCNormalizeFloatBase;
   void runOnOperation() override {
     if (failed(applyNormalizeFloatPatterns(getOperation())))
       return signalPassFailure();

@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -380,6 +381,7 @@ struct PackWeightsPass final : qc::impl::QCPackWeightsBase<PackWeightsPass> {
       if (std::optional<Contraction> mm = match(op))
         candidates.push_back(*mm);
     });
+    uint64_t packed = 0, dense = 0, bytesSaved = 0;
     for (const Contraction &mm : candidates) {
       unsigned width = mm.weightType.getWidth();
       int64_t n = mm.r * mm.f;
@@ -415,6 +417,7 @@ struct PackWeightsPass final : qc::impl::QCPackWeightsBase<PackWeightsPass> {
                                  "be smaller than the "
                               << llvm::formatv("{0:F1}", before).str()
                               << " bytes of the weight; kept dense";
+          ++dense;
           continue;
         }
       }
@@ -423,6 +426,7 @@ struct PackWeightsPass final : qc::impl::QCPackWeightsBase<PackWeightsPass> {
             << "qc-pack-weights: more than " << (width == 16 ? 256 : 16)
             << " distinct " << width
             << "-bit codes per output channel; kept dense";
+        ++dense;
         continue;
       }
       int64_t stride = enc->kind == Encoding::Kind::Codebook8 ? mm.r
@@ -449,7 +453,13 @@ struct PackWeightsPass final : qc::impl::QCPackWeightsBase<PackWeightsPass> {
       remark << ": "
              << llvm::formatv("{0:F1} -> {1:F1} bytes", before, after).str();
       rewrite(mm, *enc);
+      ++packed;
+      // Both sizes are whole bytes: codebooks hold 8- or 16-bit codes.
+      bytesSaved += uint64_t(before - after);
     }
+    addStatistic(*this, numPacked, "packed-weights", packed);
+    addStatistic(*this, numKeptDense, "dense-weights", dense);
+    addStatistic(*this, numBytesSaved, "bytes-saved", bytesSaved);
   }
 };
 

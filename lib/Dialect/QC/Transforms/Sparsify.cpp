@@ -1,15 +1,15 @@
 //===- Sparsify.cpp - the --qc-sparsify pass ------------------------------===//
 //
-// Thin driver: channel removal on qc ops (SparsifyChannels.cpp), then the
-// linalg-level N:M / ELL encodings (SparsifyKernels.cpp). Both levels live in
-// one pass so that a single flag handles zeros wherever they are visible.
+// Thin driver: checks the options, then the N:M / ELL encodings of the raw
+// i8 contractions left by --qc-lower-to-linalg (SparsifyKernels.cpp). Whole
+// zero channels of qc ops are --qc-remove-zero-channels' job, before the
+// lowering (docs/Sparsity.md).
 //
 //===----------------------------------------------------------------------===//
 #include "Sparsify.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Support/PassStatistics.h"
@@ -37,7 +37,6 @@ mlir::qc::sparsifyWeights(ModuleOp module, const QCSparsifyOptions &options) {
     return mlir::emitError(module.getLoc())
            << "qc-sparsify: kernel costs must be positive";
   SparsifySummary summary;
-  summary.removedChannels = removeZeroChannels(module);
   SparseEncodingCounts counts = encodeSparseMatmuls(module, options);
   summary.nmWeights = counts.nm;
   summary.ellWeights = counts.ell;
@@ -61,8 +60,6 @@ struct SparsifyPass final : qc::impl::QCSparsifyBase<SparsifyPass> {
         sparsifyWeights(getOperation(), options);
     if (failed(summary))
       return signalPassFailure();
-    addStatistic(*this, numRemovedChannels, "removed-channels",
-                 summary->removedChannels);
     addStatistic(*this, numNMWeights, "nm-weights", summary->nmWeights);
     addStatistic(*this, numELLWeights, "ell-weights", summary->ellWeights);
     addStatistic(*this, numDenseWeights, "dense-weights",

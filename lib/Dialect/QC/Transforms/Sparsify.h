@@ -9,12 +9,6 @@
 
 namespace mlir::qc {
 
-/// Removes all-zero output channels of qc.matmul / qc.conv2d weights together
-/// with the matching input channels of their consumers, folding the constant
-/// outputs of the removed channels into the consumers' biases. Emits a remark
-/// per decision; returns the number of channels removed.
-int64_t removeZeroChannels(ModuleOp module);
-
 /// What the cost model chose for one contraction.
 enum class SparseEncoding { Dense, NM, ELL };
 

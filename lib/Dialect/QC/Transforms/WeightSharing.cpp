@@ -15,6 +15,7 @@
 #include "OpOverride.h"
 #include "qc/Dialect/QC/Transforms/KMeans.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -281,6 +282,8 @@ struct WeightSharingPass final
     kmeans::Options options;
     options.restarts = restarts;
     options.seed = seed;
+    uint64_t clustered = 0, unchanged = 0, centroids = 0;
+    double bytesBefore = 0.0, bytesAfter = 0.0;
     for (Site &site : sites) {
       Outcome out = clusterSite(site, options);
       Type elementType = site.values.getElementType();
@@ -306,10 +309,23 @@ struct WeightSharingPass final
              << "), largest codebook " << out.largestCodebook;
       if (out.alreadyShared == out.groups) {
         remark << "; already at most " << k << " distinct values, unchanged";
+        ++unchanged;
         continue;
       }
       rewrite(site, out);
+      ++clustered;
+      centroids += uint64_t(out.codebookEntries);
+      bytesBefore += before;
+      bytesAfter += after;
     }
+    addStatistic(*this, numClustered, "clustered-weights", clustered);
+    addStatistic(*this, numUnchanged, "unchanged-weights", unchanged);
+    addStatistic(*this, numCentroids, "codebook-entries", centroids);
+    // Fractional bytes come from u4 indices and i4 codes (half a byte each).
+    addStatistic(*this, numBytesSaved, "bytes-saved",
+                 bytesBefore > bytesAfter
+                     ? uint64_t(std::floor(bytesBefore - bytesAfter))
+                     : 0);
   }
 };
 

@@ -54,12 +54,14 @@ FailureOr<PruneSummary> pruneWeights(ModuleOp module, StringRef pattern,
                                      std::optional<double> sparsity,
                                      StringRef scope = "layer");
 
+/// --qc-remove-zero-channels: returns the number of output channels removed.
+int64_t removeZeroChannels(ModuleOp module);
+
 /// What --qc-sparsify did.
 struct SparsifySummary {
-  int64_t removedChannels = 0; ///< zero output channels removed
-  int64_t nmWeights = 0;       ///< weights encoded N:M
-  int64_t ellWeights = 0;      ///< weights encoded ELL
-  int64_t denseWeights = 0;    ///< weights the cost model kept dense
+  int64_t nmWeights = 0;    ///< weights encoded N:M
+  int64_t ellWeights = 0;   ///< weights encoded ELL
+  int64_t denseWeights = 0; ///< weights the cost model kept dense
 };
 /// --qc-sparsify with `options` (defaults: the pass's, see Passes.td).
 FailureOr<SparsifySummary> sparsifyWeights(ModuleOp module,
@@ -74,7 +76,7 @@ struct LowRankSummary {
 /// --qc-low-rank on one function. `rank`, `energy` and `maxRelError` count as
 /// given when non-zero (at most one may be).
 FailureOr<LowRankSummary> factorizeLowRank(func::FuncOp func,
-                                           const LowRankOptions &options);
+                                           const QCLowRankOptions &options);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"

@@ -4,7 +4,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
+def QCFoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
   let summary = "Fold fake quantization (QAT) and QDQ pairs into qc integer ops";
   let description = [{
     Turns the float graphs that quantization-aware training and QDQ exporters
@@ -69,7 +69,7 @@ def FoldFakeQuant : Pass<"qc-fold-fake-quant", "func::FuncOp"> {
   ];
 }
 
-def NormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
+def QCNormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
   let summary = "Bring the float spellings of one computation into the form the fold matches";
   let description = [{
     Rewrites float IR (before or between quantization boundaries) into the
@@ -110,7 +110,7 @@ def NormalizeFloat : Pass<"qc-normalize-float", "func::FuncOp"> {
   ];
 }
 
-def LowRank : Pass<"qc-low-rank", "func::FuncOp"> {
+def QCLowRank : Pass<"qc-low-rank", "func::FuncOp"> {
   let summary = "Factorize constant contraction weights by truncated SVD (W ~= A * B)";
   let description = [{
     Rewrites a contraction with a constant weight `W` into two contractions
@@ -220,22 +220,41 @@ def QCPrune : Pass<"qc-prune", "ModuleOp"> {
                            "::mlir::quant::QuantDialect"];
 }
 
-def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
-  let summary = "Choose sparse or shrunk representations for zero weights";
+def QCRemoveZeroChannels : Pass<"qc-remove-zero-channels", "ModuleOp"> {
+  let summary = "Remove all-zero output channels of qc.matmul / qc.conv2d";
   let description = [{
-    Finds zeros in constant weights (from `--qc-prune` or from training) and
-    picks a representation by the cost model of docs/Sparsity.md. Works at
-    two levels, so it runs before and after `--qc-lower-to-linalg`:
+    Finds `qc.matmul` / `qc.conv2d` (groups 1) whose constant weight has
+    whole output channels equal to the zero point (from `--qc-prune` with
+    `pattern=channel` or from training) and removes them from the weight,
+    bias and per-axis parameters, and from every consumer (`qc.matmul` K
+    rows, `qc.conv2d` input channels). The removed channel's output is a
+    constant; its contribution to the consumer is folded into the consumer's
+    i32 bias, exactly. Producers with a consumer that cannot absorb it are
+    kept with a remark. Runs on `qc` ops, i.e. before
+    `--qc-lower-to-linalg`; `--qc-sparsify` handles the remaining zeros after
+    it (docs/Sparsity.md).
 
-    * `qc.matmul` / `qc.conv2d` (groups 1) whose constant weight has whole
-      output channels equal to the zero point: the channels are removed from
-      the weight, bias and per-axis parameters, and from every consumer
-      (`qc.matmul` K rows, `qc.conv2d` input channels). The removed channel's
-      output is a constant; its contribution to the consumer is folded into
-      the consumer's i32 bias, exactly. Producers with a consumer that cannot
-      absorb it are kept with a remark.
+    Every decision is reported as a remark on the op.
+  }];
+  let statistics = [
+    Statistic<"numRemovedChannels", "removed-channels",
+              "Zero output channels removed from qc.matmul / qc.conv2d">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::quant::QuantDialect"];
+}
+
+def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
+  let summary = "Encode sparse int8 weights as N:M or ELL gather kernels";
+  let description = [{
+    Finds zeros in constant weights of the raw int8 contractions left by
+    `--qc-lower-to-linalg` (so it runs after the lowering; whole zero
+    channels of `qc` ops are removed before it by
+    `--qc-remove-zero-channels`) and picks a representation by the cost
+    model of docs/Sparsity.md:
+
     * `linalg.matmul` of i8 activations by a constant i8 `[K, N]` weight
-      into i32 (the raw contraction left by the lowering): an N:M weight
+      into i32: an N:M weight
       becomes compressed values plus in-group offsets, other sparse weights a
       padded per-column list (ELL) of values and row indices; both run as a
       `linalg.generic` that gathers activations by index. The cheapest of
@@ -271,8 +290,6 @@ def QCSparsify : Pass<"qc-sparsify", "ModuleOp"> {
            "the same for an ELL entry">
   ];
   let statistics = [
-    Statistic<"numRemovedChannels", "removed-channels",
-              "Zero output channels removed from qc.matmul / qc.conv2d">,
     Statistic<"numNMWeights", "nm-weights",
               "Constant weights encoded as N:M (values + in-group offsets)">,
     Statistic<"numELLWeights", "ell-weights",
@@ -325,6 +342,17 @@ def QCWeightSharing : Pass<"qc-weight-sharing", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::quant::QuantDialect"];
+  let statistics = [
+    Statistic<"numClustered", "clustered-weights",
+              "Constant weights replaced by their clustering">,
+    Statistic<"numUnchanged", "unchanged-weights",
+              "Weights left alone: already at most `clusters` values">,
+    Statistic<"numCentroids", "codebook-entries",
+              "Centroids of the clustered weights' codebooks, in total">,
+    Statistic<"numBytesSaved", "bytes-saved",
+              "Bytes the clustered weights save once stored as indices + "
+              "codebooks (rounded down)">
+  ];
 }
 
 def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
@@ -353,6 +381,14 @@ def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numPacked", "packed-weights",
+              "Weights stored as int4 pairs or indices into codebooks">,
+    Statistic<"numKeptDense", "dense-weights",
+              "Candidate weights kept dense (too many codes, or no smaller)">,
+    Statistic<"numBytesSaved", "bytes-saved",
+              "Bytes of weight storage saved by packing">
+  ];
 }
 
 //===----------------------------------------------------------------------===//
@@ -395,6 +431,16 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::qc::QCDialect"];
+  let statistics = [
+    Statistic<"numRotated", "rotated-layers",
+              "Layers whose weight was rotated">,
+    Statistic<"numOnline", "online-hadamards",
+              "Online qc.hadamard ops inserted on layer inputs">,
+    Statistic<"numFolded", "folded-rotations",
+              "Rotations absorbed by a producing matmul's weight">,
+    Statistic<"numSkipped", "skipped-layers",
+              "Candidate layers left alone with a remark">
+  ];
 }
 
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD

@@ -1,4 +1,4 @@
-//===- SparsifyChannels.cpp - remove all-zero output channels -------------===//
+//===- RemoveZeroChannels.cpp - the --qc-remove-zero-channels pass -------===//
 //
 // A qc.matmul / qc.conv2d output channel f whose weights all equal the zero
 // point accumulates only its bias, so its output is the constant
@@ -10,8 +10,12 @@
 // its window. Anything else (a return, an elementwise op, a padded conv with
 // c_f != z_y) keeps the channel, with a remark saying why.
 //
+// This needs the qc ops (the producer's requantization and the consumer's
+// bias are gone after --qc-lower-to-linalg), so the pass runs before the
+// lowering; --qc-sparsify encodes the remaining zeros after it.
+//
 //===----------------------------------------------------------------------===//
-#include "Sparsify.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -20,7 +24,13 @@
 #include "mlir/IR/Matchers.h"
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Numerics/FixedPoint.h"
+#include "qc/Support/PassStatistics.h"
 #include "llvm/ADT/STLExtras.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCREMOVEZEROCHANNELS
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace mlir::qc
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -54,8 +64,7 @@ std::optional<QuantConst> matchQuantConst(Value value) {
 }
 
 /// Value of a per-tensor (one entry) or per-channel parameter list.
-template <typename T>
-T param(ArrayRef<T> values, int64_t channel) {
+template <typename T> T param(ArrayRef<T> values, int64_t channel) {
   return values.size() == 1 ? values[0] : values[channel];
 }
 
@@ -83,9 +92,8 @@ Value buildQuantConst(OpBuilder &builder, Location loc, ArrayRef<int64_t> shape,
   auto storageType = RankedTensorType::get(shape, type.getStorageType());
   auto constant = arith::ConstantOp::create(
       builder, loc, DenseElementsAttr::get(storageType, codes));
-  return quant::StorageCastOp::create(builder, loc,
-                                      RankedTensorType::get(shape, type),
-                                      constant);
+  return quant::StorageCastOp::create(
+      builder, loc, RankedTensorType::get(shape, type), constant);
 }
 
 /// Codes of `c` with the indices `keep` of dimension `dim` only.
@@ -187,8 +195,8 @@ FailureOr<Consumer> matchConsumer(OpOperand &use, bool constantsAreZero,
 void shrinkProducer(Operation *producer) {
   bool isConv = isa<Conv2DOp>(producer);
   Value weightValue = producer->getOperand(1);
-  Value biasValue = producer->getNumOperands() > 2 ? producer->getOperand(2)
-                                                   : Value();
+  Value biasValue =
+      producer->getNumOperands() > 2 ? producer->getOperand(2) : Value();
   if (isConv && cast<Conv2DOp>(producer).getGroups() != 1)
     return;
   std::optional<QuantConst> weight = matchQuantConst(weightValue);
@@ -208,13 +216,14 @@ void shrinkProducer(Operation *producer) {
   if (removed.empty())
     return;
   if (keep.empty()) {
-    producer->emitRemark() << "qc-sparsify: every output channel is zero; "
-                              "kept (the op computes a constant)";
+    producer->emitRemark()
+        << "qc-remove-zero-channels: every output channel is zero; "
+           "kept (the op computes a constant)";
     return;
   }
   std::optional<QuantConst> bias;
   if (biasValue && !(bias = matchQuantConst(biasValue))) {
-    producer->emitRemark() << "qc-sparsify: " << removed.size()
+    producer->emitRemark() << "qc-remove-zero-channels: " << removed.size()
                            << " zero output channels kept: the bias is not a "
                               "constant";
     return;
@@ -239,7 +248,8 @@ void shrinkProducer(Operation *producer) {
   for (int64_t f : removed) {
     int64_t acc = bias ? bias->code(f) : 0;
     auto m = numerics::quantizeMultiplier(sIn * param<double>(sw, f) / sY);
-    int64_t y = int64_t(numerics::applyMultiplier(int32_t(acc), m, profile)) + zY;
+    int64_t y =
+        int64_t(numerics::applyMultiplier(int32_t(acc), m, profile)) + zY;
     shifted.push_back(std::clamp(y, lo, hi) - zY);
   }
   bool allZero = llvm::all_of(shifted, [](int64_t v) { return v == 0; });
@@ -249,9 +259,10 @@ void shrinkProducer(Operation *producer) {
     std::string why;
     FailureOr<Consumer> consumer = matchConsumer(use, allZero, why);
     if (failed(consumer)) {
-      producer->emitRemark() << "qc-sparsify: " << removed.size() << " of "
-                             << channels << " output channels are zero but "
-                             << "kept: " << why;
+      producer->emitRemark()
+          << "qc-remove-zero-channels: " << removed.size() << " of " << channels
+          << " output channels are zero but "
+          << "kept: " << why;
       return;
     }
     consumers.push_back(*consumer);
@@ -279,7 +290,7 @@ void shrinkProducer(Operation *producer) {
         b[p] += shifted[i] * sum;
       }
       if (b[p] < INT32_MIN || b[p] > INT32_MAX) {
-        producer->emitRemark() << "qc-sparsify: " << removed.size()
+        producer->emitRemark() << "qc-remove-zero-channels: " << removed.size()
                                << " zero output channels kept: the folded "
                                   "bias of a consumer would overflow i32";
         return;
@@ -310,10 +321,12 @@ void shrinkProducer(Operation *producer) {
   resultShape.back() = int64_t(keep.size());
   producer->getResult(0).setType(
       RankedTensorType::get(resultShape, oldResult.getElementType()));
-  producer->emitRemark() << "qc-sparsify: removed " << removed.size() << " of "
-                         << channels << " zero output channels"
-                         << (allZero ? "" : ", constant outputs folded into "
-                                            "the consumers' biases");
+  producer->emitRemark() << "qc-remove-zero-channels: removed "
+                         << removed.size() << " of " << channels
+                         << " zero output channels"
+                         << (allZero ? ""
+                                     : ", constant outputs folded into "
+                                       "the consumers' biases");
 
   // Rewrite the consumers: fewer input channels, folded bias.
   for (auto [c, b] : llvm::zip(consumers, newBiases)) {
@@ -349,9 +362,9 @@ void shrinkProducer(Operation *producer) {
     SmallVector<APInt> biasCodes;
     for (int64_t v : b)
       biasCodes.push_back(APInt(32, uint64_t(v), /*isSigned=*/true));
-    replaceOperand(c.op, 2,
-                   buildQuantConst(builder, cl, int64_t(b.size()), biasType,
-                                   biasCodes));
+    replaceOperand(
+        c.op, 2,
+        buildQuantConst(builder, cl, int64_t(b.size()), biasType, biasCodes));
   }
 }
 
@@ -374,3 +387,13 @@ int64_t mlir::qc::removeZeroChannels(ModuleOp module) {
   }
   return removed;
 }
+
+namespace {
+struct RemoveZeroChannelsPass final
+    : qc::impl::QCRemoveZeroChannelsBase<RemoveZeroChannelsPass> {
+  void runOnOperation() override {
+    addStatistic(*this, numRemovedChannels, "removed-channels",
+                 removeZeroChannels(getOperation()));
+  }
+};
+} // namespace

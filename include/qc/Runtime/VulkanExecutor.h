@@ -5,12 +5,15 @@
 // runs it on host tensors. This is what `qc-run --target=vulkan` plugs into.
 //
 //===----------------------------------------------------------------------===//
-#ifndef QC_TARGET_SPIRV_VULKANEXECUTOR_H
-#define QC_TARGET_SPIRV_VULKANEXECUTOR_H
+#ifndef QC_RUNTIME_VULKANEXECUTOR_H
+#define QC_RUNTIME_VULKANEXECUTOR_H
 
+#include "qc/Pipelines/SPIRVPipeline.h"
 #include "qc/Runtime/Executor.h"
+#include "qc/Runtime/Vulkan/Bundle.h"
 #include "qc/Runtime/Vulkan/VulkanRuntime.h"
-#include "qc/Target/SPIRV/VulkanBundle.h"
+
+#include "mlir/IR/BuiltinOps.h"
 
 namespace mlir::qc {
 
@@ -83,8 +86,6 @@ llvm::Expected<std::unique_ptr<Executor>>
 createVulkanExecutor(mlir::ModuleOp module, const EntrySignature &signature,
                      const VulkanExecutorOptions &options);
 
-/// The `qc-opt` command line that reproduces running qc-spirv-pipeline with
-/// `pipelineOptions` on `sourcePath`.
 /// An executor for a bundle compiled earlier (qc-compile --target=vulkan,
 /// qc-vulkan-bundle): nothing is compiled. `signature` gives the element
 /// kinds the device's signless buffers hold.
@@ -93,9 +94,11 @@ createVulkanExecutorFromBundle(::qc::vulkan::Bundle bundle,
                                const EntrySignature &signature,
                                const ::qc::vulkan::RuntimeOptions &options = {});
 
+/// The `qc-opt` command line that reproduces running qc-spirv-pipeline with
+/// `pipelineOptions` on `sourcePath`.
 std::string spirvPipelineReproducer(llvm::StringRef pipelineOptions,
                                     llvm::StringRef sourcePath);
 
 } // namespace qc::runtime
 
-#endif // QC_TARGET_SPIRV_VULKANEXECUTOR_H
+#endif // QC_RUNTIME_VULKANEXECUTOR_H

@@ -1,10 +1,13 @@
-//===- Load.cpp - Vulkan bundle artifacts, and loading compiled models ----===//
-#include "qc/Target/Artifact.h"
+//===- LoadCompiledModel.cpp - run a model compiled ahead of time --------===//
+//
+// Loads what lib/Target/Artifact writes: a shared library through dlopen, a
+// Vulkan bundle directory onto a device. Nothing is compiled here.
+//
+//===----------------------------------------------------------------------===//
+#include "qc/Runtime/LoadCompiledModel.h"
 
 #include "qc/Runtime/ModelManifest.h"
-#include "qc/Support/Version.h"
-#include "qc/Target/SPIRV/VulkanBundle.h"
-#include "qc/Target/SPIRV/VulkanExecutor.h"
+#include "qc/Runtime/VulkanExecutor.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -14,7 +17,6 @@
 #include <cstring>
 #include <dlfcn.h>
 
-using namespace mlir;
 using ::qc::runtime::EntrySignature;
 using ::qc::runtime::Executor;
 using ::qc::runtime::HostTensor;
@@ -180,54 +182,10 @@ loadVulkanBundle(llvm::StringRef path, EntrySignature &signature,
 
 } // namespace
 
-llvm::Error mlir::qc::compileToVulkanBundleDirectory(
-    ModuleOp module, StringRef path, const ArtifactOptions &options) {
-  OwningOpRef<ModuleOp> copy = module.clone();
-  FailureOr<EntrySignature> signature =
-      ::qc::runtime::readEntrySignature(*copy, options.entry);
-  if (failed(signature))
-    return stringError("cannot compile this function (diagnostics above)");
-  if (signature->isDynamic())
-    return stringError("@" + signature->name +
-                       " has a dynamic batch dimension; the Vulkan target "
-                       "compiles static shapes only");
-  SPIRVPipelineOptions pipelineOptions;
-  std::string parseErrors;
-  llvm::raw_string_ostream parseErrorStream(parseErrors);
-  if (failed(pipelineOptions.parseFromString(options.pipelineOptions,
-                                             parseErrorStream)))
-    return stringError("bad qc-spirv-pipeline options '" +
-                       options.pipelineOptions + "': " + parseErrors);
-  FailureOr<::qc::vulkan::Bundle> bundle =
-      compileToVulkanBundle(*copy, signature->name, pipelineOptions);
-  if (failed(bundle))
-    return llvm::make_error<::qc::runtime::PipelineError>(
-        "compiling @" + signature->name + " for Vulkan failed",
-        ::qc::runtime::spirvPipelineReproducer(options.pipelineOptions,
-                                               options.sourcePath));
-  llvm::Expected<std::string> name =
-      chooseEntryName(signature->name, path, options.name);
-  if (!name)
-    return name.takeError();
-  ModelManifest manifest;
-  manifest.name = *name;
-  manifest.target = "vulkan";
-  manifest.producer =
-      std::string(::qc::getVersion()) + " " + ::qc::getRevision();
-  manifest.signature = *signature;
-  if (llvm::Error error = ::qc::vulkan::writeBundle(*bundle, path))
-    return error;
-  llvm::SmallString<128> manifestPath(path);
-  llvm::sys::path::append(manifestPath, ::qc::runtime::kManifestFile);
-  return llvm::writeToOutput(manifestPath, [&](llvm::raw_ostream &os) {
-    os << ::qc::runtime::printManifest(manifest);
-    return llvm::Error::success();
-  });
-}
-
 llvm::Expected<std::unique_ptr<Executor>>
-mlir::qc::loadCompiledModel(StringRef path, EntrySignature &signature,
-                            std::string &target) {
+qc::runtime::loadCompiledModel(llvm::StringRef path,
+                               EntrySignature &signature,
+                               std::string &target) {
   if (llvm::sys::fs::is_directory(path))
     return loadVulkanBundle(path, signature, target);
   if (!llvm::sys::fs::exists(path))

@@ -1,6 +1,7 @@
 //===- VulkanExecutor.cpp - compile and run a qc function on Vulkan -------===//
-#include "qc/Target/SPIRV/VulkanExecutor.h"
+#include "qc/Runtime/VulkanExecutor.h"
 #include "qc/Support/StderrCapture.h"
+#include "qc/Target/SPIRV/VulkanBundle.h"
 
 using namespace mlir;
 using namespace mlir::qc;
