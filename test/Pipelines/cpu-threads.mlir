@@ -4,16 +4,21 @@
 // RUN: qc-opt %s --qc-cpu-pipeline="threads=0" | FileCheck %s --check-prefix=OMPDEFAULT
 // RUN: qc-opt %s --qc-cpu-pipeline | FileCheck %s --check-prefix=SEQ
 
-// OMP-LABEL:   llvm.func @conv
+// qc-cpu-outline-kernels puts each kernel in a function of its own: the
+// convolution's register tiles are @conv_kernel1.
+// OMP-LABEL:   llvm.func internal @conv_kernel1(
 // OMP:           %[[N:.*]] = llvm.mlir.constant(2 : i32) : i32
 // OMP:           omp.parallel num_threads(%[[N]] : i32)
 // OMP:             omp.wsloop
 // OMP:               omp.loop_nest
 // OMP-NOT:       scf.
-// OMP-LABEL:   llvm.func @small_conv
+// OMP-LABEL:   llvm.func @conv(
+// OMP-NOT:       omp.
+// OMP-LABEL:   llvm.func internal @small_conv_kernel0(
 // OMP-NOT:       omp.
 // OMPDEFAULT:    omp.parallel {
-// SEQ-LABEL:   llvm.func @conv
+// SEQ-NOT:       omp.
+// SEQ:           llvm.func @conv(
 // SEQ-NOT:       omp.
 func.func @conv(%x: tensor<1x34x34x16xi8>) -> tensor<1x32x32x64xi32> {
   %w = arith.constant dense<3> : tensor<3x3x16x64xi8>
