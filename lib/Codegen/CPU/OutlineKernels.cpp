@@ -36,6 +36,24 @@ bool isConstant(Operation *op) {
          op->hasTrait<OpTrait::ConstantLike>();
 }
 
+/// Whether a group reads a vector computed outside it (constants are
+/// cloned, not passed): see isOutlinable.
+bool takesVectorsFromOutside(const SetVector<Operation *> &group) {
+  auto fromOutside = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return isa<VectorType>(v.getType()) && !(def && isConstant(def)) &&
+           !(def && group.contains(def));
+  };
+  for (Operation *op : group) {
+    SetVector<Value> above;
+    getUsedValuesDefinedAbove(op->getRegions(), above);
+    if (llvm::any_of(op->getOperands(), fromOutside) ||
+        llvm::any_of(above, fromOutside))
+      return true;
+  }
+  return false;
+}
+
 /// A producer a kernel takes in: its empty tensors, fills, paddings and
 /// straight-line ops (a remainder tile's epilogue), but not another
 /// kernel's loop nest, or a chain of layers would become one kernel.
@@ -45,9 +63,12 @@ bool isClaimable(Operation *op) {
 
 /// Bufferization hands a kernel's results back through out-parameters the
 /// caller allocates, which needs static shapes; memrefs would make the
-/// order of the moved ops matter.
+/// order of the moved ops matter. A loop yielding vectors (the K loop of a
+/// single register tile) stays with its epilogue: passing the accumulator
+/// through a call would take it out of registers.
 bool isOutlinable(Operation *op) {
-  if (!isMemoryEffectFree(op))
+  if (!isMemoryEffectFree(op) ||
+      llvm::any_of(op->getResultTypes(), llvm::IsaPred<VectorType>))
     return false;
   WalkResult r = op->walk([](Operation *nested) {
     for (Type t : nested->getOperandTypes())
@@ -109,6 +130,8 @@ struct OutlineKernelsPass
         if (onlyGroup)
           group.insert(p);
       }
+      if (takesVectorsFromOutside(group))
+        continue;
       for (Operation *member : group)
         claimed.insert(member);
       SmallVector<Operation *> ordered(group.begin(), group.end());
