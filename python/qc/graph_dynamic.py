@@ -135,35 +135,33 @@ def _zero_point_lines(lo, s):
             "%z = math.roundeven %cl : f32"]
 
 
-class DynScale:
+class _LocatedFloatStep:
+    """A float step's ops carry its node's location (`_locate`)."""
+
+    def emit(self, em, node, ins):
+        start = len(em.fw.lines)
+        y = self._emit(em, node, ins)
+        _locate(em, node, start)
+        return y
+
+
+class DynScale(_LocatedFloatStep):
     def infer(self, shapes, a, fail):
         return ()
 
     def evaluate(self, args, a):
         return np.asarray(dynamic_params(args[0])[0], F32)
 
-    def emit(self, em, node, ins):
-        start = len(em.fw.lines)
-        y = self._emit(em, node, ins)
-        _locate(em, node, start)
-        return y
-
     def _emit(self, em, node, ins):
         return _rank0(em, _emit_scale(em, ins[0], em.shape(node.inputs[0])), "f32")
 
 
-class DynZeroPoint:
+class DynZeroPoint(_LocatedFloatStep):
     def infer(self, shapes, a, fail):
         return ()
 
     def evaluate(self, args, a):
         return np.asarray(dynamic_params(args[0])[1]).astype(np.uint8)
-
-    def emit(self, em, node, ins):
-        start = len(em.fw.lines)
-        y = self._emit(em, node, ins)
-        _locate(em, node, start)
-        return y
 
     def _emit(self, em, node, ins):
         shape = em.shape(node.inputs[0])
@@ -177,19 +175,13 @@ class DynZeroPoint:
         return r
 
 
-class DynQuantize:
+class DynQuantize(_LocatedFloatStep):
     def infer(self, shapes, a, fail):
         return shapes[0]
 
     def evaluate(self, args, a):
         s, z = dynamic_params(args[0])
         return dynamic_codes(args[0], s, z)
-
-    def emit(self, em, node, ins):
-        start = len(em.fw.lines)
-        y = self._emit(em, node, ins)
-        _locate(em, node, start)
-        return y
 
     def _emit(self, em, node, ins):
         fw = em.fw
