@@ -1,7 +1,6 @@
 //===- Verifiers.h - verifier rules shared by the qc op files ---*- C++ -*-===//
 //
-// Private to lib/Dialect/QC/IR: the checks QCOps.cpp and QCNonlinearOps.cpp
-// both apply.
+// Private to lib/Dialect/QC/IR: the checks the qc op files share.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QC_LIB_DIALECT_QC_IR_VERIFIERS_H
@@ -27,6 +26,16 @@ LogicalResult verifyClamp(Operation *op, std::optional<ArrayRef<int64_t>> clamp,
 /// `reduction` is an error (no bound can be proven for it).
 LogicalResult verifyNoAccumulatorOverflow(Operation *op, int64_t reduction, Type lhs,
                                           Type rhs);
+
+/// `emitError` starts the diagnostic: an op error in verifiers, an error at
+/// the location in result type inference (which may run before the op exists).
+using EmitErrorFn = function_ref<InFlightDiagnostic()>;
+/// Output size of one spatial dimension of a convolution or pooling window.
+int64_t convOutputSize(int64_t in, int64_t padBefore, int64_t padAfter,
+                       int64_t dilation, int64_t kernel, int64_t stride);
+/// Strides and dilations (2 values, positive) and padding (4, non-negative).
+LogicalResult verifyWindow(EmitErrorFn emitError, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> padding, ArrayRef<int64_t> dilations);
 
 } // namespace mlir::qc::detail
 
