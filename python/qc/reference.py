@@ -440,25 +440,45 @@ def _is_prime(q):
     return q > 1 and all(q % d for d in range(2, int(math.isqrt(q)) + 1))
 
 
+def _in_paley_range(m):
+    return 12 <= m <= MAX_PALEY_ORDER and m & (m - 1) != 0
+
+
+def is_paley1_order(m):
+    """m = q + 1, q prime, q = 3 (mod 4) (Paley I)."""
+    return _in_paley_range(m) and (m - 1) % 4 == 3 and _is_prime(m - 1)
+
+
+def is_paley2_order(m):
+    """m = 2 (q + 1), q prime, q = 1 (mod 4) (Paley II)."""
+    return _in_paley_range(m) and m % 2 == 0 and (m // 2 - 1) % 4 == 1 and _is_prime(m // 2 - 1)
+
+
 def is_paley_order(m):
-    """m = q + 1, q prime, q = 3 (mod 4), 12 <= m <= 256, m not a power of two
+    """12 <= m <= 256, m not a power of two, a Paley I or II order
     (include/qc/Dialect/QC/IR/HadamardMatrix.h)."""
-    return (12 <= m <= MAX_PALEY_ORDER and m & (m - 1) != 0 and (m - 1) % 4 == 3
-            and _is_prime(m - 1))
+    return is_paley1_order(m) or is_paley2_order(m)
+
+
+def _smallest_dense_order(block, is_order):
+    for m in range(12, min(block, MAX_PALEY_ORDER) + 1):
+        p = block // m
+        if block % m == 0 and p & (p - 1) == 0 and is_order(m):
+            return m
+    return 0
 
 
 def hadamard_dense_order(block):
-    """1 for a power of two >= 2, the smallest Paley order m with block / m a
-    power of two otherwise, 0 for an unsupported block."""
+    """1 for a power of two >= 2; otherwise the smallest Paley-I order m with
+    block / m a power of two, else the smallest such Paley-II order (Paley I
+    first keeps the matrices of the blocks supported before Paley II); 0 for
+    an unsupported block."""
     if block < 2:
         return 0
     if block & (block - 1) == 0:
         return 1
-    for m in range(12, min(block, MAX_PALEY_ORDER) + 1):
-        p = block // m
-        if block % m == 0 and p & (p - 1) == 0 and is_paley_order(m):
-            return m
-    return 0
+    return (_smallest_dense_order(block, is_paley1_order)
+            or _smallest_dense_order(block, is_paley2_order))
 
 
 def largest_hadamard_block(n):
@@ -469,19 +489,38 @@ def largest_hadamard_block(n):
     return 0
 
 
-def paley(m):
-    """The Paley-I Hadamard matrix of order m: I + [[0, 1^T], [-1, J]] with
-    J[i, j] = chi(j - i), chi the quadratic character mod q = m - 1. int64."""
-    q = m - 1
+def _quadratic_character(q):
     chi = -np.ones(q, dtype=np.int64)
     chi[0] = 0
     chi[(np.arange(1, q) ** 2) % q] = 1
-    s = np.zeros((m, m), dtype=np.int64)
-    s[0, 1:] = 1
-    s[1:, 0] = -1
+    return chi
+
+
+def paley(m):
+    """The Paley Hadamard matrix of order m, int64, chi the quadratic
+    character mod q. Paley I (m = q + 1): I + [[0, 1^T], [-1, J]] with
+    J[i, j] = chi(j - i). Otherwise Paley II (m = 2 (q + 1)):
+    kron(C, [[1, 1], [1, -1]]) + kron(I, [[1, -1], [-1, -1]]) with
+    C = [[0, 1^T], [1, J]]."""
+    if is_paley1_order(m):
+        q = m - 1
+        chi = _quadratic_character(q)
+        s = np.zeros((m, m), dtype=np.int64)
+        s[0, 1:] = 1
+        s[1:, 0] = -1
+        i = np.arange(q)
+        s[1:, 1:] = chi[(i[None, :] - i[:, None]) % q]
+        return s + np.eye(m, dtype=np.int64)
+    n = m // 2
+    q = n - 1
+    chi = _quadratic_character(q)
+    c = np.zeros((n, n), dtype=np.int64)
+    c[0, 1:] = 1
+    c[1:, 0] = 1
     i = np.arange(q)
-    s[1:, 1:] = chi[(i[None, :] - i[:, None]) % q]
-    return s + np.eye(m, dtype=np.int64)
+    c[1:, 1:] = chi[(i[None, :] - i[:, None]) % q]
+    return (np.kron(c, np.array([[1, 1], [1, -1]], dtype=np.int64))
+            + np.kron(np.eye(n, dtype=np.int64), np.array([[1, -1], [-1, -1]], dtype=np.int64)))
 
 
 def hadamard_matrix(block):

@@ -25,11 +25,12 @@ func.func @f(%x: tensor<f32>) -> tensor<f32> {
 
 // -----
 
-// 36 = 9 * 4: no Paley order 9 * 2^j divides it (35 is not prime).
-func.func @f(%x: tensor<4x36xf32>) -> tensor<4x36xf32> {
-  // expected-error@+1 {{block 36 is not a supported Hadamard size: it must be a power of two >= 2, or m * 2^k with a Paley order m in {12, 20, 24, 44, 48, 60, 68, 72, 80, 84, 104, 108, 132, 140, 152, 164, 168, 180, 192, 200, 212, 224, 228, 240, 252}}
-  %r = qc.hadamard %x block 36 : tensor<4x36xf32> -> tensor<4x36xf32>
-  return %r : tensor<4x36xf32>
+// 52 = 13 * 4: no Paley order 13 * 2^j divides it (Paley I needs the
+// prime 51 or 25, Paley II the prime 25 or 12).
+func.func @f(%x: tensor<4x52xf32>) -> tensor<4x52xf32> {
+  // expected-error@+1 {{block 52 is not a supported Hadamard size: it must be a power of two >= 2, or m * 2^k with a Paley order m in {12, 20, 24, 28, 36, 44, 48, 60, 68, 72, 76, 80, 84, 104, 108, 124, 132, 140, 148, 152, 164, 168, 180, 192, 196, 200, 204, 212, 220, 224, 228, 240, 252}}
+  %r = qc.hadamard %x block 52 : tensor<4x52xf32> -> tensor<4x52xf32>
+  return %r : tensor<4x52xf32>
 }
 
 // -----

@@ -33,7 +33,7 @@ func.func @block_does_not_divide(%a: tensor<2x12xf32>, %o: tensor<2x2xf32>) -> t
 // 6 = 3 * 2: no Paley order 3 * 2^j divides it.
 func.func @block_not_pow2(%a: tensor<2x12xf32>, %o: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %w = arith.constant dense<1.0> : tensor<12x2xf32>
-  // expected-error@+1 {{qc-hadamard-rotate: option 'block' of 'qc.hadamard_rotate': must be a power of two >= 2, or m * 2^k with a Paley order m in {12, 20, 24, 44}}
+  // expected-error@+1 {{qc-hadamard-rotate: option 'block' of 'qc.hadamard_rotate': must be a power of two >= 2, or m * 2^k with a Paley order m in {12, 20, 24, 28, 36, 44}}
   %r = linalg.matmul {qc.hadamard_rotate = {block = 6}} ins(%a, %w : tensor<2x12xf32>, tensor<12x2xf32>) outs(%o : tensor<2x2xf32>) -> tensor<2x2xf32>
   return %r : tensor<2x2xf32>
 }

@@ -551,8 +551,9 @@ def hadamard_cases(rng):
 def paley_hadamard_cases(rng):
     """Blocks m * 2^k with a Paley H_m (own generator: the other families keep
     their data): 12, 24 = 12 * 2, 40 = 20 * 2, 96 = 12 * 8 twice per row,
-    768 = 12 * 64 (a transformer width), i4 at rank 3, saturation, and the
-    largest i16 block under the i32 bound, 49152 = 12 * 4096."""
+    768 = 12 * 64 (a transformer width), i4 at rank 3, saturation, the
+    largest i16 block under the i32 bound, 49152 = 12 * 4096, and Paley II
+    blocks."""
     D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
     return [
         hadamard_case("hadamard_paley12_i8", rng, (5, 12), 12, QType(0.02, 3),
@@ -570,6 +571,18 @@ def paley_hadamard_cases(rng):
                       QType(0.4, 0), negate=True),
         hadamard_case("hadamard_paley_i16_49152", rng, (1, 49152), 49152,
                       QType(1.0, 0, bits=16), QType(222.0, 0, bits=16), negate=True),
+        # Paley II (m = 2 (q + 1), q = 1 mod 4): 28 (q = 13) alone,
+        # 56 = 28 * 2 twice per row, 36 = Paley II (q = 17) twice per row, and
+        # 196 = 4 * 49 (q = 97) from i16 with saturation.
+        hadamard_case("hadamard_paley2_28_i8", rng, (5, 28), 28, QType(0.02, -3),
+                      QType(0.06, 4), negate=True),
+        hadamard_case("hadamard_paley2_56_u8_clamp", rng, (3, 112), 56,
+                      QType(0.05, 128, signed=False), QType(0.09, 125, signed=False),
+                      negate=True, profile=S, clamp=(80, 200)),
+        hadamard_case("hadamard_paley2_36_i8", rng, (4, 72), 36, QType(0.03, 5),
+                      QType(0.07, -1)),
+        hadamard_case("hadamard_paley2_196_i16_sat", rng, (2, 196), 196,
+                      QType(0.002, -11, bits=16), QType(0.01, 2), negate=True),
     ]
 
 

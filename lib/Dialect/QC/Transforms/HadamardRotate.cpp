@@ -2,7 +2,7 @@
 //
 // Rotates the reduction dimension of float linear layers by an orthogonal
 // randomized Hadamard matrix Q = (I (x) H_b / sqrt(b)) D (QuaRot; H_b
-// Sylvester, or H_m (x) H_(2^k) with a Paley-I H_m, HadamardMatrix.h): with a
+// Sylvester, or H_m (x) H_(2^k) with a Paley H_m, HadamardMatrix.h): with a
 // constant weight W [K, N], x W = (Q x)^T (Q W), so the weight becomes Q W
 // and the activation gets a qc.hadamard, unless its producer is itself a
 // linear layer with a constant weight and no other user, whose output

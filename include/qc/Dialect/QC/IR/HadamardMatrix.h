@@ -1,11 +1,12 @@
 //===- HadamardMatrix.h - the Hadamard blocks of qc.hadamard ----*- C++ -*-===//
 //
 // A qc.hadamard block b is either a power of two (Sylvester, H_b) or
-// b = m * 2^k with m a Paley order: m = q + 1 for a prime q = 3 (mod 4),
-// 12 <= m <= 256, m not a power of two. Then H_b = H_m (x) H_(2^k) with H_m
-// the Paley-I matrix, so the transform is the fast Walsh-Hadamard stages on
-// each contiguous chunk of 2^k followed by one dense m x m stage across the
-// chunks (docs/Hadamard.md). The verifier, the lowering and the rotation
+// b = m * 2^k with m a Paley order, 12 <= m <= 256, m not a power of two:
+// m = q + 1 for a prime q = 3 (mod 4) (Paley I) or m = 2 (q + 1) for a prime
+// q = 1 (mod 4) (Paley II). Then H_b = H_m (x) H_(2^k) with H_m the Paley
+// matrix (Paley I where both apply), so the transform is the fast
+// Walsh-Hadamard stages on each contiguous chunk of 2^k followed by one
+// dense m x m stage across the chunks (docs/Hadamard.md). The verifier, the lowering and the rotation
 // pass share these helpers; python/qc/reference.py mirrors them.
 //
 //===----------------------------------------------------------------------===//
@@ -24,9 +25,10 @@ namespace mlir::qc {
 /// element).
 constexpr int64_t kMaxPaleyOrder = 256;
 
-/// The dense factor m of block `block`: 1 for a power of two >= 2, the
-/// smallest Paley order m with block / m a power of two otherwise, 0 when
-/// `block` is not a supported Hadamard size.
+/// The dense factor m of block `block`: 1 for a power of two >= 2, otherwise
+/// the smallest Paley-I order m with block / m a power of two, else the
+/// smallest such Paley-II order (Paley I first keeps the matrices of the
+/// blocks supported before Paley II); 0 when `block` is not supported.
 int64_t hadamardDenseOrder(int64_t block);
 
 /// Whether qc.hadamard supports `block`.
@@ -38,9 +40,11 @@ inline bool isSupportedHadamardBlock(int64_t block) {
 /// none does (n odd, or n = 2 * odd with no Paley order for the odd part).
 int64_t largestHadamardBlock(int64_t n);
 
-/// The Paley-I Hadamard matrix of order m (row-major, entries +-1):
-/// H = I + S, S = [[0, 1^T], [-1, J]], J[i][j] = chi(j - i) the quadratic
-/// character mod q = m - 1. `m` must be a Paley order.
+/// The Paley Hadamard matrix of order m (row-major, entries +-1), with
+/// chi the quadratic character mod q: Paley I (m = q + 1) H = I + S,
+/// S = [[0, 1^T], [-1, J]], J[i][j] = chi(j - i); otherwise Paley II
+/// (m = 2 (q + 1)) H = C (x) [[1, 1], [1, -1]] + I (x) [[1, -1], [-1, -1]],
+/// C = [[0, 1^T], [1, J]]. `m` must be a Paley order.
 llvm::SmallVector<int8_t> paleyHadamard(int64_t m);
 
 /// One line naming the supported blocks, for diagnostics.

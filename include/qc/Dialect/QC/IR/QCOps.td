@@ -365,8 +365,9 @@ def QC_HadamardOp : QC_Op<"hadamard", [Pure]> {
     `negate`), and `H_b` is a Hadamard matrix of size `b = $block` dividing
     `n`, applied to each of the `n/b` contiguous blocks. `b` is a power of
     two (Sylvester: `H_b[i, j] = (-1)^popcount(i & j)`) or `m * 2^k` with a
-    Paley order `m` (`m = q + 1`, `q` a prime = 3 mod 4, 12 <= m <= 256;
-    `HadamardMatrix.h`), where `H_b = H_m (x) H_(2^k)`:
+    Paley order `m` (12 <= m <= 256: `m = q + 1`, `q` a prime = 3 mod 4,
+    Paley I; or `m = 2 (q + 1)`, `q` a prime = 1 mod 4, Paley II; Paley I
+    first where both give a block; `HadamardMatrix.h`), where `H_b = H_m (x) H_(2^k)`:
 
     ```
     u[i]      = (negate[i] ? -1 : 1) * x[i]
@@ -375,7 +376,7 @@ def QC_HadamardOp : QC_Op<"hadamard", [Pure]> {
 
     computed by the fast Walsh-Hadamard transform on each chunk of `2^k`
     (k butterfly stages `(p, q) -> (p + q, p - q)`) and, for `m > 1`, one
-    dense `m x m` stage with the +-1 Paley-I matrix `H_m`.
+    dense `m x m` stage with the +-1 Paley matrix `H_m`.
 
     * Float tensors: the stages in the element type, then one multiply by
       `1/sqrt(b)` (rounded to the element type): equal to the exact rotation
