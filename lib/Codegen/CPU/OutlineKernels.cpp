@@ -105,7 +105,9 @@ struct OutlineKernelsPass
     auto it = cloneable.find(op);
     if (it != cloneable.end())
       return it->second;
-    bool result = op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
+    bool result = op->getNumRegions() == 0 && op->getNumResults() > 0 &&
+                  !op->hasTrait<OpTrait::IsTerminator>() &&
+                  isMemoryEffectFree(op) &&
                   (isa<tensor::EmptyOp>(op) || op->getNumOperands() > 0) &&
                   llvm::all_of(op->getOperands(), [&](Value v) {
                     Operation *def = v.getDefiningOp();

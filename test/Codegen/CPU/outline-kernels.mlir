@@ -199,3 +199,15 @@ func.func @runtime_weights(%a: tensor<3x16xi8>, %w: tensor<16x16xi8>) -> tensor<
   } -> tensor<3x16xi8>
   return %y1 : tensor<3x16xi8>
 }
+
+// -----
+
+// Nothing to outline: the empty tensor the entry returns stays, and so does
+// the return.
+// EARLY-LABEL: func.func @no_kernel(
+// EARLY:         %[[E:.*]] = tensor.empty() : tensor<4xi8>
+// EARLY:         return %[[E]]
+func.func @no_kernel() -> tensor<4xi8> {
+  %e = tensor.empty() : tensor<4xi8>
+  return %e : tensor<4xi8>
+}
