@@ -61,21 +61,27 @@ void qc::buildQCCPUBufferizePipeline(OpPassManager &pm,
   detail::addOneShotBufferize(pm);
   // Folds the loops' memref iter_args, so that a function returns its
   // result allocation itself and the next stage hands it to the caller
-  // instead of copying into the out-parameter.
-  pm.addPass(createCPUCanonicalizer());
+  // instead of copying into the out-parameter. Passes that work inside
+  // one function at a time run nested, on the pass manager's threads (one
+  // function per kernel); the module-wide ones (bufferization across
+  // calls, out-parameters, deallocation across calls and its helper
+  // function) stay on the module.
+  pm.nest<func::FuncOp>().addPass(createCPUCanonicalizer());
   detail::addResultsToOutParams(pm);
   // Upstream's buffer-deallocation-pipeline, less the canonicalizer it runs
   // after expand-realloc: nothing here makes a realloc, and the IR was just
   // canonicalized by addResultsToOutParams.
   memref::ExpandReallocPassOptions expandRealloc;
   expandRealloc.emitDeallocs = false;
-  pm.addPass(memref::createExpandReallocPass(expandRealloc));
+  pm.nest<func::FuncOp>().addPass(memref::createExpandReallocPass(expandRealloc));
   pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
-  pm.addPass(createCPUCanonicalizer());
-  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  OpPassManager &simplify = pm.nest<func::FuncOp>();
+  simplify.addPass(createCPUCanonicalizer());
+  simplify.addPass(bufferization::createBufferDeallocationSimplificationPass());
   pm.addPass(bufferization::createLowerDeallocationsPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createCPUCanonicalizer());
+  OpPassManager &cleanup = pm.nest<func::FuncOp>();
+  cleanup.addPass(createCSEPass());
+  cleanup.addPass(createCPUCanonicalizer());
 }
 
 void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
@@ -120,12 +126,12 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
     // into blocks, which alloca_scope does not allow.
     pm.addPass(createCPUCanonicalizer());
   }
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  OpPassManager &lower = pm.nest<func::FuncOp>();
+  lower.addPass(memref::createExpandStridedMetadataPass());
+  lower.addPass(createLowerAffinePass());
   // convert-to-llvm does not lower scf; it must become cf first.
-  pm.addPass(createSCFToControlFlowPass());
-
-  pm.addPass(createConvertVectorToLLVMPass());
+  lower.addPass(createSCFToControlFlowPass());
+  lower.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCPUCanonicalizer());
@@ -147,6 +153,13 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
     pm.addPass(createQCVerifyIntegerContract());
   // LLVM packs vector<N x i4> but addresses scalar i4 per byte: one layout.
   pm.addPass(createQCWidenNarrowIntegers());
+  // Before tiling too, grouped as the int8 kernels fuse: the tiling and
+  // vectorization passes then run on the kernels in parallel.
+  if (options.outlineKernels && options.vectorize) {
+    QCCPUOutlineKernelsOptions early;
+    early.beforeTiling = true;
+    pm.addPass(createQCCPUOutlineKernels(early));
+  }
   if (options.vectorize)
     buildQCCPUVectorizePipeline(pm, options);
   // One function per kernel: the function passes from here on run on the

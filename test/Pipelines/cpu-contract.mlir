@@ -4,9 +4,11 @@
 // RUN: qc-opt %s -split-input-file -verify-diagnostics --qc-cpu-pipeline="integer-only=true"
 // RUN: qc-opt %s -split-input-file --qc-cpu-pipeline | FileCheck %s
 
-// A float computation passes the default contract but not integer-only.
-// CHECK-LABEL: llvm.func @scale
+// A float computation passes the default contract but not integer-only
+// (outlined into the entry's kernel function).
+// CHECK-LABEL: llvm.func internal @scale_kernel0
 // CHECK:       llvm.fmul
+// CHECK-LABEL: llvm.func @scale
 func.func @scale(%x: tensor<8xf32>) -> tensor<8xf32> {
   %e = tensor.empty() : tensor<8xf32>
   // expected-error@+1 {{computes on floating-point values outside a qc.float_boundary op}}

@@ -5,8 +5,8 @@
 // RUN: qc-opt %s --qc-cpu-pipeline | FileCheck %s --check-prefix=SEQ
 
 // qc-cpu-outline-kernels puts each kernel in a function of its own: the
-// convolution's register tiles are @conv_kernel1.
-// OMP-LABEL:   llvm.func internal @conv_kernel1(
+// convolution (its packing and register tiles) is @conv_kernel0.
+// OMP-LABEL:   llvm.func internal @conv_kernel0(
 // OMP:           %[[N:.*]] = llvm.mlir.constant(2 : i32) : i32
 // OMP:           omp.parallel num_threads(%[[N]] : i32)
 // OMP:             omp.wsloop

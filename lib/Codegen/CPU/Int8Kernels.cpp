@@ -458,6 +458,20 @@ Value KernelBuilder::build() {
 
 } // namespace
 
+FailureOr<qc::cpu::Int8Kernel>
+qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
+  FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
+  if (failed(contraction) ||
+      (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
+       !getConstantThroughReshapes(contraction->filter)))
+    return failure();
+  Epilogue epilogue =
+      fuseEpilogue ? matchEpilogue(*contraction, contraction->filters % kLanes != 0)
+                   : Epilogue{{}, {}, op->getResult(0),
+                              getElementTypeOrSelf(op->getResult(0).getType())};
+  return Int8Kernel{*contraction, std::move(epilogue)};
+}
+
 LogicalResult qc::buildInt8Kernels(func::FuncOp func,
                                   const QCCPUInt8KernelsOptions &options) {
   if (options.tileRows < 1 || options.tileVectors < 1) {
@@ -475,19 +489,15 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
   for (linalg::LinalgOp op : candidates) {
     if (erased.contains(op))
       continue;
-    FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
-    if (failed(contraction) ||
-        (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
-         !getConstantThroughReshapes(contraction->filter)))
+    FailureOr<Int8Kernel> kernel = matchInt8Kernel(op, options.fuseEpilogue);
+    if (failed(kernel))
       continue;
-    Epilogue epilogue =
-        options.fuseEpilogue ? matchEpilogue(*contraction, contraction->filters % kLanes != 0)
-                     : Epilogue{{}, {}, op->getResult(0),
-                                getElementTypeOrSelf(op->getResult(0).getType())};
+    Int8Contraction &contraction = kernel->contraction;
+    Epilogue &epilogue = kernel->epilogue;
     Operation *last = epilogue.stages.empty() ? op.getOperation()
                                               : epilogue.stages.back().getOperation();
     rewriter.setInsertionPoint(last);
-    KernelBuilder builder(rewriter, *contraction, epilogue, {options.tileRows, options.tileVectors});
+    KernelBuilder builder(rewriter, contraction, epilogue, {options.tileRows, options.tileVectors});
     Value result = builder.build();
     rewriter.replaceAllUsesWith(epilogue.result, result);
     for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {

@@ -68,6 +68,16 @@ struct Epilogue {
 /// the padding lanes of a last partial vector (divisions).
 Epilogue matchEpilogue(const Int8Contraction &contraction, bool partialLanes);
 
+/// What qc-cpu-int8-kernels builds one kernel from: a contraction it takes
+/// and, with `fuseEpilogue`, the stages it fuses (matchEpilogue). Fails for
+/// ops it leaves alone. Stages another kernel took first end the chain
+/// there in the pass; a caller matching on unchanged IR must stop too.
+struct Int8Kernel {
+  Int8Contraction contraction;
+  Epilogue epilogue;
+};
+FailureOr<Int8Kernel> matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue);
+
 /// Builds the epilogue of one accumulator vector: row `rowIndices` (the
 /// row's index along each of the stages' row dimensions), columns
 /// [col, col + kLanes). `inBounds` is false for a partial last vector.

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Codegen/CPU/Passes.h"
+#include "Int8Kernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -91,6 +92,32 @@ struct OutlineKernelsPass
     : qc::impl::QCCPUOutlineKernelsBase<OutlineKernelsPass> {
   using Base::Base;
 
+  /// Cloned into each kernel instead of passed: constants and, before
+  /// tiling, empty tensors and pure region-free ops of cloned values (a
+  /// weight behind a reshape, which the int8 kernels pack at compile time
+  /// only when they see the constant).
+  DenseMap<Operation *, bool> cloneable;
+  bool isCloneable(Operation *op) {
+    if (isConstant(op))
+      return true;
+    if (!beforeTiling)
+      return false;
+    auto it = cloneable.find(op);
+    if (it != cloneable.end())
+      return it->second;
+    bool result = op->getNumRegions() == 0 && op->getNumResults() > 0 &&
+                  !op->hasTrait<OpTrait::IsTerminator>() &&
+                  isMemoryEffectFree(op) &&
+                  (isa<tensor::EmptyOp>(op) || op->getNumOperands() > 0) &&
+                  llvm::all_of(op->getOperands(), [&](Value v) {
+                    Operation *def = v.getDefiningOp();
+                    return def && def->getBlock() == op->getBlock() &&
+                           isCloneable(def);
+                  });
+    cloneable[op] = result;
+    return result;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -99,8 +126,10 @@ struct OutlineKernelsPass
       if (!func.isExternal() && func.getBody().hasOneBlock() &&
           !func->hasAttr(kKernelAttr))
         funcs.push_back(func);
-    for (func::FuncOp func : funcs)
+    for (func::FuncOp func : funcs) {
       outline(func, symbols);
+      cloneable.clear();
+    }
   }
 
   static constexpr StringLiteral kKernelAttr = "qc.kernel";
@@ -111,17 +140,32 @@ struct OutlineKernelsPass
     // in it (an empty tensor, a fill, a chain of elementwise ops).
     DenseSet<Operation *> claimed;
     SmallVector<SmallVector<Operation *>> groups;
+    DenseMap<Operation *, SmallVector<Operation *>> chains = int8Chains(body);
     for (Operation &op : llvm::reverse(body)) {
       if (claimed.contains(&op) || op.getNumRegions() == 0 ||
-          op.hasTrait<OpTrait::IsTerminator>() || !isOutlinable(&op))
+          op.hasTrait<OpTrait::IsTerminator>())
         continue;
       SetVector<Operation *> group;
-      group.insert(&op);
+      // Before tiling, the last stage of an int8 kernel's chain brings the
+      // whole chain: all of it moves, or none.
+      auto chain = chains.find(&op);
+      if (chain != chains.end())
+        group.insert(chain->second.begin(), chain->second.end());
+      else
+        group.insert(&op);
+      auto keepChain = [&] {
+        if (chain != chains.end())
+          claimed.insert(group.begin(), group.end());
+      };
+      if (!llvm::all_of(group, isOutlinable)) {
+        keepChain();
+        continue;
+      }
       // Candidates in reverse block order, so that a producer is looked at
       // after all of its users in the block.
       for (Operation *p = op.getPrevNode(); p; p = p->getPrevNode()) {
-        if (claimed.contains(p) || isConstant(p) || p->use_empty() ||
-            !isClaimable(p) || !isMemoryEffectFree(p))
+        if (claimed.contains(p) || group.contains(p) || isCloneable(p) ||
+            p->use_empty() || !isClaimable(p) || !isMemoryEffectFree(p))
           continue;
         bool onlyGroup = llvm::all_of(p->getUsers(), [&](Operation *user) {
           Operation *top = body.findAncestorOpInBlock(*user);
@@ -130,8 +174,10 @@ struct OutlineKernelsPass
         if (onlyGroup)
           group.insert(p);
       }
-      if (takesVectorsFromOutside(group))
+      if (takesVectorsFromOutside(group)) {
+        keepChain();
         continue;
+      }
       for (Operation *member : group)
         claimed.insert(member);
       SmallVector<Operation *> ordered(group.begin(), group.end());
@@ -143,23 +189,68 @@ struct OutlineKernelsPass
     unsigned index = 0;
     // Outline in block order so that function names follow the model.
     for (auto &group : llvm::reverse(groups))
-      outlineGroup(func, group, symbols, index++);
+      outlineGroup(func, group, symbols, index);
+    // Cloned chains no kernel left in the entry.
+    if (beforeTiling)
+      for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+        if (op.use_empty() && !isConstant(&op) && isCloneable(&op))
+          op.erase();
+  }
+
+  /// Before tiling: for the last op of each int8 kernel, the contraction
+  /// and the epilogue stages qc-cpu-int8-kernels will fuse into it, matched
+  /// in the order that pass takes them (a stage goes to the first).
+  DenseMap<Operation *, SmallVector<Operation *>> int8Chains(Block &body) {
+    DenseMap<Operation *, SmallVector<Operation *>> chains;
+    if (!beforeTiling)
+      return chains;
+    DenseSet<Operation *> taken;
+    for (Operation &op : body) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
+      if (!linalgOp || taken.contains(&op))
+        continue;
+      Operation *before = op.getPrevNode();
+      FailureOr<qc::cpu::Int8Kernel> kernel =
+          qc::cpu::matchInt8Kernel(linalgOp, /*fuseEpilogue=*/true);
+      // The matcher builds reshapes of the operands in front of the op for
+      // its kernel builder; unused here, and extra users of the operands.
+      while (op.getPrevNode() != before)
+        op.getPrevNode()->erase();
+      if (failed(kernel))
+        continue;
+      SmallVector<Operation *> members{&op};
+      for (linalg::GenericOp stage : kernel->epilogue.stages) {
+        if (taken.contains(stage) || stage->getBlock() != &body)
+          break;
+        members.push_back(stage);
+      }
+      taken.insert(members.begin(), members.end());
+      Operation *last = members.back();
+      chains[last] = std::move(members);
+    }
+    return chains;
   }
 
   void outlineGroup(func::FuncOp func, ArrayRef<Operation *> group,
-                    SymbolTable &symbols, unsigned index) {
+                    SymbolTable &symbols, unsigned &index) {
     Operation *anchor = group.back();
     DenseSet<Operation *> members(group.begin(), group.end());
     // Values from outside: constants are cloned (a kernel's loop bounds and
     // weights stay visible to its folders), the rest become arguments.
     SetVector<Value> inputs;
     SetVector<Operation *> constants;
+    std::function<void(Operation *)> addCloned = [&](Operation *def) {
+      if (!constants.insert(def))
+        return;
+      for (Value v : def->getOperands())
+        addCloned(v.getDefiningOp());
+    };
     auto addInput = [&](Value v) {
       Operation *def = v.getDefiningOp();
       if (def && members.contains(def))
         return;
-      if (def && isConstant(def))
-        constants.insert(def);
+      if (def && isCloneable(def))
+        addCloned(def);
       else
         inputs.insert(v);
     };
@@ -180,12 +271,22 @@ struct OutlineKernelsPass
             }))
           outputs.push_back(r);
 
+    SmallVector<Operation *> cloned(constants.begin(), constants.end());
+    if (beforeTiling)
+      llvm::sort(cloned, [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      });
+
     OpBuilder b(func);
+    // Names follow the model; a name an earlier run took is skipped.
+    std::string name;
+    do
+      name = (func.getName() + "_kernel" + Twine(index++)).str();
+    while (symbols.lookup(name));
     auto type = b.getFunctionType(TypeRange(inputs.getArrayRef()),
                                   ValueRange(outputs).getTypes());
     auto kernel = func::FuncOp::create(
-        b, anchor->getLoc(), (func.getName() + "_kernel" + Twine(index)).str(),
-        type);
+        b, anchor->getLoc(), name, type);
     kernel.setPrivate();
     // Not inlined back by LLVM (which would rebuild the one large function)
     // and not exported from an object file.
@@ -200,7 +301,7 @@ struct OutlineKernelsPass
     for (auto [v, arg] : llvm::zip(inputs, entry->getArguments()))
       map.map(v, arg);
     OpBuilder kb = OpBuilder::atBlockEnd(entry);
-    for (Operation *c : constants)
+    for (Operation *c : cloned)
       kb.clone(*c, map);
     for (Operation *op : group)
       kb.clone(*op, map);

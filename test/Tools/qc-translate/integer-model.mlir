@@ -13,8 +13,10 @@
 // RUN:   --implicit-check-not=cvt --implicit-check-not=mulss --implicit-check-not=mulps \
 // RUN:   --implicit-check-not=addss --implicit-check-not=addps --implicit-check-not=vfmadd
 
-// CHECK-LABEL: define void @model(
+// The layer's arithmetic is in its kernel function (qc-cpu-outline-kernels).
+// CHECK-LABEL: define internal void @model_kernel0(
 // CHECK:       mul <{{[0-9]+}} x i32>
+// CHECK-LABEL: define void @model(
 // CHECK-LABEL: define void @_mlir_ciface_model(ptr %0, ptr %1, ptr %2, ptr %3)
 // CHECK:       call void @model(
 

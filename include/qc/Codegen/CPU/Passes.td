@@ -269,7 +269,21 @@ def QCCPUOutlineKernels : Pass<"qc-cpu-outline-kernels", "ModuleOp"> {
     or memref values, and kernels with a result of dynamic shape (the
     out-parameter the caller allocates needs a static shape), stay where
     they are.
+
+    With `before-tiling`, it runs on linalg ops before `qc-cpu-int8-kernels`
+    and tiling: a kernel is then a chain of elementwise `linalg.generic`s
+    (and `collapse_shape`s) together with the first other linalg op above
+    it (a contraction and the epilogue the int8 kernels fuse into its
+    register tiles), so that the decisions of the tiling stage, which now
+    runs per kernel in parallel, stay those of the one function. Chains of
+    pure ops on constants (a reshaped weight) and empty tensors are cloned
+    into every kernel that uses them, so that a kernel still sees its
+    weights as constants.
   }];
+  let options = [
+    Option<"beforeTiling", "before-tiling", "bool", /*default=*/"false",
+           "Group linalg ops as the int8 kernels fuse them (run before tiling)">
+  ];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
