@@ -40,6 +40,18 @@ void qc::cpu::tileDynamicBatch(Operation *root) {
     if (failed(tiled) || tiled->tiledOps.size() != 1)
       continue; // Stays whole: scalar loops, as before.
     rewriter.replaceOp(op, tiled->replacements);
+    // Operands without the batch loop (the weights) are read whole through
+    // an extract_slice of all of them: the op reads the tensor itself, so
+    // the int8 kernels see a constant filter (a sample's few rows are only
+    // worth a kernel with weights packed at compile time).
+    for (OpOperand &operand : tiled->tiledOps.front()->getOpOperands()) {
+      auto slice = operand.get().getDefiningOp<tensor::ExtractSliceOp>();
+      if (slice && slice.getSourceType().hasStaticShape() &&
+          slice.getSourceType() == slice.getResultType() &&
+          slice.hasZeroOffset() && slice.hasUnitStride())
+        rewriter.modifyOpInPlace(tiled->tiledOps.front(),
+                                 [&] { operand.set(slice.getSource()); });
+    }
     // The int8 kernels start the accumulator from a constant fill: the tile
     // of the loop's destination (the filled tensor, not yet written at this
     // sample) is filled inside the loop.

@@ -25,7 +25,8 @@ namespace {
 
 /// The first dimension of the longest trailing block of `type` that is
 /// contiguous in memory (0: all of it); the rank when the innermost
-/// dimension itself is strided or the strides are not static.
+/// dimension itself is strided or the strides are not static. Only the
+/// first dimension may be dynamic.
 int64_t contiguousFrom(MemRefType type) {
   int64_t rank = type.getRank();
   SmallVector<int64_t> strides;
@@ -35,8 +36,10 @@ int64_t contiguousFrom(MemRefType type) {
   int64_t d = rank - 1, expected = type.getDimSize(d);
   // Canonical strides only, the rule of upstream's memcpy lowering
   // (memref::isStaticShapeAndContiguousRowMajor).
+  // The first dimension's size (possibly dynamic) never enters a product.
   for (; d > 0 && strides[d - 1] == expected; --d)
-    expected *= type.getDimSize(d - 1);
+    if (d > 1)
+      expected *= type.getDimSize(d - 1);
   return d;
 }
 
@@ -46,7 +49,13 @@ struct SplitStridedCopy final : OpRewritePattern<memref::CopyOp> {
   LogicalResult matchAndRewrite(memref::CopyOp op, PatternRewriter &rewriter) const override {
     auto source = dyn_cast<MemRefType>(op.getSource().getType());
     auto target = dyn_cast<MemRefType>(op.getTarget().getType());
-    if (!source || !target || !source.hasStaticShape() || !target.hasStaticShape())
+    // A dynamic batch (the first dimension) becomes a loop bound; the block
+    // copied at once must be static for a memcpy of constant size.
+    auto staticBeyondFirst = [](MemRefType type) {
+      return llvm::none_of(type.getShape().drop_front(), ShapedType::isDynamic);
+    };
+    if (!source || !target || source.getRank() == 0 || !staticBeyondFirst(source) ||
+        !staticBeyondFirst(target))
       return failure();
     int64_t rank = source.getRank();
     int64_t split = std::max(contiguousFrom(source), contiguousFrom(target));
@@ -57,7 +66,10 @@ struct SplitStridedCopy final : OpRewritePattern<memref::CopyOp> {
     SmallVector<Value> lbs, ubs, steps;
     for (int64_t d = 0; d < split; ++d) {
       lbs.push_back(arith::ConstantIndexOp::create(rewriter, loc, 0));
-      ubs.push_back(arith::ConstantIndexOp::create(rewriter, loc, source.getDimSize(d)));
+      if (source.isDynamicDim(d))
+        ubs.push_back(memref::DimOp::create(rewriter, loc, op.getSource(), d));
+      else
+        ubs.push_back(arith::ConstantIndexOp::create(rewriter, loc, source.getDimSize(d)));
       steps.push_back(arith::ConstantIndexOp::create(rewriter, loc, 1));
     }
     ArrayRef<int64_t> block = source.getShape().drop_front(split);

@@ -179,3 +179,27 @@ func.func @conv_dynamic_batch(%x: tensor<?x6x6x4xi8>) -> tensor<?x4x4x16xi32> {
 // CHECK:         scf.forall
 // CHECK:         tensor.insert_slice {{.*}} : tensor<1x4x4x16xi32> into tensor<?x4x4x16xi32>
 // CHECK-NOT:   linalg.conv_2d_nhwc_hwcf
+
+// -----
+
+// A dynamic batch whose samples have few rows (2x2 outputs, under the rows
+// worth packing weights at run time): the per-sample convolution reads the
+// constant weights themselves, not a full slice of them, so their packing
+// folds at compile time and the sample still gets the kernel.
+func.func @conv_dynamic_batch_few_rows(%x: tensor<?x4x4x4xi8>) -> tensor<?x2x2x16xi32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4x4x4xi8>
+  %w = arith.constant dense<1> : tensor<3x3x4x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty(%n) : tensor<?x2x2x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<?x2x2x16xi32>) -> tensor<?x2x2x16xi32>
+  %r = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<?x4x4x4xi8>, tensor<3x3x4x16xi8>) outs(%z : tensor<?x2x2x16xi32>) -> tensor<?x2x2x16xi32>
+  return %r : tensor<?x2x2x16xi32>
+}
+
+// CHECK-LABEL: func.func @conv_dynamic_batch_few_rows
+// CHECK-NOT:   tensor.extract_slice {{.*}} : tensor<3x3x4x16xi8> to tensor<3x3x4x16xi8>
+// CHECK:       scf.for
+// CHECK:         scf.forall
+// CHECK:         tensor.insert_slice {{.*}} : tensor<1x2x2x16xi32> into tensor<?x2x2x16xi32>
+// CHECK-NOT:   linalg.conv_2d_nhwc_hwcf

@@ -40,19 +40,41 @@ func.func @strided_source(%src: memref<3x5x8xi8, strided<[100, 16, 1]>>, %dst: m
 
 // -----
 
+// A dynamic batch (the padded input of a model compiled with
+// `--batch '?'`): the batch loop runs to the source's dimension.
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK-SAME:    (%[[SRC:.*]]: memref<?x4x4x8xi8>, %[[DST:.*]]: memref<?x4x4x8xi8, strided<[288, 48, 8, 1], offset: 56>>)
+// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG:     %[[N:.*]] = memref.dim %[[SRC]], %[[C0]] : memref<?x4x4x8xi8>
+// CHECK:         scf.for %{{.*}} = %[[C0]] to %[[N]]
+// CHECK:           scf.for
+// CHECK:             memref.copy %{{.*}} : memref<4x8xi8, strided<[8, 1], offset: ?>> to memref<4x8xi8, strided<[8, 1], offset: ?>>
+// CHECK-NOT:     memref.copy
+func.func @dynamic_batch(%src: memref<?x4x4x8xi8>,
+                         %dst: memref<?x4x4x8xi8, strided<[288, 48, 8, 1], offset: 56>>) {
+  memref.copy %src, %dst : memref<?x4x4x8xi8> to memref<?x4x4x8xi8, strided<[288, 48, 8, 1], offset: 56>>
+  return
+}
+
+// -----
+
 // Left alone: contiguous on both sides (LLVM's lowering makes it one
-// memcpy), a strided innermost dimension, dynamic shapes.
+// memcpy), a strided innermost dimension (also with a dynamic batch), a
+// dynamic dimension other than the first.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:     scf.for
 // CHECK:         memref.copy %{{.*}} : memref<4x8xi8> to memref<4x8xi8, strided<[8, 1], offset: 8>>
 // CHECK-NEXT:    memref.copy %{{.*}} : memref<4x8xi8> to memref<4x8xi8, strided<[16, 2]>>
-// CHECK-NEXT:    memref.copy %{{.*}} : memref<?x8xi8> to memref<?x8xi8, strided<[16, 1]>>
+// CHECK-NEXT:    memref.copy %{{.*}} : memref<4x?xi8> to memref<4x?xi8, strided<[16, 1]>>
+// CHECK-NEXT:    memref.copy %{{.*}} : memref<?x8xi8> to memref<?x8xi8, strided<[?, 2]>>
 // CHECK-NOT:     scf.for
 func.func @left_alone(%a: memref<4x8xi8>, %b: memref<4x8xi8, strided<[8, 1], offset: 8>>,
-                      %c: memref<4x8xi8, strided<[16, 2]>>, %d: memref<?x8xi8>,
-                      %e: memref<?x8xi8, strided<[16, 1]>>) {
+                      %c: memref<4x8xi8, strided<[16, 2]>>, %d: memref<4x?xi8>,
+                      %e: memref<4x?xi8, strided<[16, 1]>>, %f: memref<?x8xi8>,
+                      %g: memref<?x8xi8, strided<[?, 2]>>) {
   memref.copy %a, %b : memref<4x8xi8> to memref<4x8xi8, strided<[8, 1], offset: 8>>
   memref.copy %a, %c : memref<4x8xi8> to memref<4x8xi8, strided<[16, 2]>>
-  memref.copy %d, %e : memref<?x8xi8> to memref<?x8xi8, strided<[16, 1]>>
+  memref.copy %d, %e : memref<4x?xi8> to memref<4x?xi8, strided<[16, 1]>>
+  memref.copy %f, %g : memref<?x8xi8> to memref<?x8xi8, strided<[?, 2]>>
   return
 }
