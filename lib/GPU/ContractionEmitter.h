@@ -64,6 +64,10 @@ private:
   /// Loads `index` of A's view, or the pad value (an element, or 4 of them
   /// in a word) where `inSource` says it is padding.
   Value loadPadded(Value index, int64_t r, int64_t kk, bool word);
+  /// Before the innermost reduction loop: the checks of the bounds that do
+  /// not depend on its index, per tile row; where that is all of them, A's
+  /// row offsets for the loop become safe addresses (0 outside the source).
+  void hoistPaddingChecks(ArrayRef<Value> outerIvs);
   Value loadWord(Operand &x, int64_t r, int64_t j, int64_t kk);
   SmallVector<Value> emitLoops(unsigned level, SmallVector<Value> &ivs,
                                ValueRange accs);
@@ -98,6 +102,11 @@ private:
   SmallVector<SmallVector<Value>> boundRow;
   SmallVector<Value> boundRed;
   DenseMap<std::pair<int64_t, int64_t>, Value> inSourceCache;
+  /// Hoisted checks per tile row, and whether A's addresses in the
+  /// innermost loop are already safe (A's row offsets include the outer
+  /// reduction dims then, and its step offset only the innermost one).
+  SmallVector<Value> hoistedOk;
+  bool safeAddresses = false;
 
   /// One word an invocation copies to workgroup memory per stage: its
   /// element offset in the operand (without the stage's reduction offset),

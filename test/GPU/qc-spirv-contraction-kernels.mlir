@@ -209,8 +209,10 @@ func.func @odd_k(%a: memref<4x6xi8>, %b: memref<6x8xi8>, %c: memref<4x8xi32>) {
 // A convolution over a zero-point padded input (bufferized tensor.pad: a
 // constant linalg.map, then a copy into a subview): the kernel reads the
 // unpadded source by words, checks the padded H and W indices against the
-// source's bounds (unsigned, so the leading padding fails too) and selects
-// the pad value (-3, as a word 0xFDFDFDFD) outside; the padded buffer, its
+// source's bounds (unsigned, so the leading padding fails too) once per
+// (kh, kw) and tile row, outside the channel loop, where it also sets the
+// row's address to 0 outside the source (every load stays inside it), and
+// selects the pad value (-3, as a word 0xFDFDFDFD) outside; the padded buffer, its
 // fill and its copy are gone. Staged kernels keep the padded copy.
 // CHECK-LABEL: func.func @padded
 // CHECK-SAME:    %[[X:.*]]: memref<1x5x6x8xi8>
@@ -220,12 +222,16 @@ func.func @odd_k(%a: memref<4x6xi8>, %b: memref<6x8xi8>, %c: memref<4x8xi32>) {
 // CHECK:         %[[XW:.*]] = memref.view %[[XF]][%{{.*}}][] : memref<240xi8> to memref<60xi32>
 // CHECK:         gpu.launch
 // CHECK:           scf.for
-// CHECK:             %[[H:.*]] = arith.cmpi ult, %{{.*}}, %c5{{(_[0-9]+)?}} : index
-// CHECK:             %[[W:.*]] = arith.cmpi ult, %{{.*}}, %c6{{(_[0-9]+)?}} : index
-// CHECK:             %[[IN:.*]] = arith.andi %[[H]], %[[W]] : i1
-// CHECK:             %[[ADDR:.*]] = arith.select %[[IN]], %{{.*}}, %c0{{(_[0-9]+)?}} : index
-// CHECK:             %[[V:.*]] = memref.load %[[XW]][%[[ADDR]]] : memref<60xi32>
-// CHECK:             arith.select %[[IN]], %[[V]], %c-33686019_i32{{(_[0-9]+)?}} : i32
+// CHECK:             scf.for
+// CHECK:               %[[H:.*]] = arith.cmpi ult, %{{.*}}, %c5{{(_[0-9]+)?}} : index
+// CHECK:               %[[W:.*]] = arith.cmpi ult, %{{.*}}, %c6{{(_[0-9]+)?}} : index
+// CHECK:               %[[IN:.*]] = arith.andi %[[H]], %[[W]] : i1
+// CHECK:               %[[BASE:.*]] = arith.select %[[IN]], %{{.*}}, %c0{{(_[0-9]+)?}} : index
+// CHECK:               scf.for
+// CHECK:                 %[[ADDR:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK:                 %[[WORD:.*]] = arith.divui %[[ADDR]], %c4{{(_[0-9]+)?}} : index
+// CHECK:                 %[[V:.*]] = memref.load %[[XW]][%[[WORD]]] : memref<60xi32>
+// CHECK:                 arith.select %[[IN]], %[[V]], %c-33686019_i32{{(_[0-9]+)?}} : i32
 // CHECK-NOT:     linalg.
 
 // SHARED-LABEL: func.func @padded
