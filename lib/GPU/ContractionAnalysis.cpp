@@ -2,6 +2,7 @@
 #include "ContractionAnalysis.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -324,4 +325,161 @@ FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
     return failure();
   c.epilogue = findEpilogue(c, c.epilogueInput);
   return c;
+}
+
+/// Per-dim linear index functions of `operand`'s base buffer: the map's
+/// results through expand_shape views (a group's index is its members'
+/// row-major linearization). None through any other view.
+static std::optional<SmallVector<std::pair<SmallVector<int64_t>, int64_t>>>
+rootDimAccess(Value operand, AffineMap map) {
+  SmallVector<std::pair<SmallVector<int64_t>, int64_t>> dims;
+  for (AffineExpr e : map.getResults()) {
+    SmallVector<int64_t> coef(map.getNumDims(), 0);
+    int64_t cst = 0;
+    if (!addLinear(e, 1, coef, cst))
+      return std::nullopt;
+    dims.emplace_back(std::move(coef), cst);
+  }
+  while (auto expand = operand.getDefiningOp<memref::ExpandShapeOp>()) {
+    ArrayRef<int64_t> shape = expand.getResultType().getShape();
+    SmallVector<std::pair<SmallVector<int64_t>, int64_t>> src;
+    for (const ReassociationIndices &group :
+         expand.getReassociationIndices()) {
+      std::pair<SmallVector<int64_t>, int64_t> sum(
+          SmallVector<int64_t>(map.getNumDims(), 0), 0);
+      int64_t scale = 1;
+      for (int64_t i : llvm::reverse(group)) {
+        for (auto [s, c] : llvm::zip(sum.first, dims[i].first))
+          s += scale * c;
+        sum.second += scale * dims[i].second;
+        scale *= shape[i];
+      }
+      src.push_back(std::move(sum));
+    }
+    dims = std::move(src);
+    operand = expand.getSrc();
+  }
+  if (operand.getDefiningOp<memref::CollapseShapeOp>() ||
+      operand.getDefiningOp<memref::SubViewOp>() ||
+      operand.getDefiningOp<memref::CastOp>())
+    return std::nullopt;
+  return dims;
+}
+
+/// The constant i8 a linalg.map without inputs or a linalg.fill writes.
+static std::optional<int64_t> constantFillValue(Operation *op) {
+  Value v;
+  if (auto map = dyn_cast<linalg::MapOp>(op)) {
+    if (!map.getInputs().empty())
+      return std::nullopt;
+    v = map.getMapper().front().getTerminator()->getOperand(0);
+  } else if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    v = fill.getInputs()[0];
+  } else {
+    return std::nullopt;
+  }
+  APInt value;
+  if (!matchPattern(v, m_ConstantInt(&value)) || value.getBitWidth() != 8)
+    return std::nullopt;
+  return value.getSExtValue();
+}
+
+bool mlir::qc::fusePaddedInput(Contraction &c) {
+  Value padded = c.a.root;
+  if (!padded || !padded.getDefiningOp<memref::AllocOp>())
+    return false;
+  // Writers: one constant fill of all of it, then one copy into a subview;
+  // readers: the contraction (through expand_shape views) only.
+  Operation *fill = nullptr;
+  linalg::CopyOp copy;
+  memref::SubViewOp interior;
+  SmallVector<Value> worklist = {padded};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<memref::ExpandShapeOp>(user)) {
+        worklist.push_back(user->getResult(0));
+      } else if (user == c.op.getOperation() || isa<memref::DeallocOp>(user)) {
+        if (user == c.op.getOperation() && &use != c.op.getDpsInputOperand(0))
+          return false;
+      } else if (v == padded && !fill && constantFillValue(user) &&
+                 cast<DestinationStyleOpInterface>(user).getDpsInits()[0] ==
+                     padded) {
+        fill = user;
+      } else if (auto sub = dyn_cast<memref::SubViewOp>(user);
+                 sub && v == padded && !interior && sub->hasOneUse()) {
+        interior = sub;
+        copy = dyn_cast<linalg::CopyOp>(*sub->user_begin());
+        if (!copy || copy.getDpsInits()[0] != sub.getResult())
+          return false;
+      } else {
+        return false;
+      }
+    }
+  }
+  if (!fill || !copy || fill->getBlock() != c.op->getBlock() ||
+      copy->getBlock() != c.op->getBlock() || !fill->isBeforeInBlock(copy) ||
+      !copy->isBeforeInBlock(c.op))
+    return false;
+  Value source = copy.getInputs()[0];
+  auto sourceType = cast<MemRefType>(source.getType());
+  Value sourceRoot = viewRoot(source);
+  if (!sourceType.hasStaticShape() || !sourceType.getLayout().isIdentity() ||
+      !sourceRoot ||
+      cast<MemRefType>(sourceRoot.getType()).getNumElements() !=
+          sourceType.getNumElements() ||
+      !interior.hasUnitStride() ||
+      llvm::any_of(interior.getStaticOffsets(), ShapedType::isDynamic))
+    return false;
+  // The kernel reads the source where the contraction (or its fused
+  // consumer) was: nothing after the copy may write it.
+  Operation *end = c.epilogue ? c.epilogue.getOperation() : c.op.getOperation();
+  for (Operation *op = copy->getNextNode(); op != end; op = op->getNextNode())
+    if (mayWrite(op, {sourceRoot}))
+      return false;
+  auto dims = rootDimAccess(c.op.getDpsInputOperand(0)->get(),
+                            c.op.getMatchingIndexingMap(
+                                c.op.getDpsInputOperand(0)));
+  if (!dims)
+    return false;
+
+  PaddedInput pad;
+  pad.padded = padded;
+  pad.producers = {copy, interior, fill};
+  pad.value = *constantFillValue(fill);
+  LinearAccess access;
+  access.root = sourceRoot;
+  access.coef.assign(c.sizes.size(), 0);
+  ArrayRef<int64_t> paddedShape =
+      cast<MemRefType>(padded.getType()).getShape();
+  ArrayRef<int64_t> sourceShape = sourceType.getShape();
+  SmallVector<int64_t> strides = sourceType.getStridesAndOffset().first;
+  for (auto [p, dim] : llvm::enumerate(*dims)) {
+    auto &[coef, cst] = dim;
+    int64_t lo = interior.getStaticOffsets()[p];
+    for (auto [d, size] : llvm::enumerate(c.sizes))
+      if (size == 1)
+        coef[d] = 0;
+    for (auto [total, k] : llvm::zip(access.coef, coef))
+      total += k * strides[p];
+    access.offset += (cst - lo) * strides[p];
+    if (lo == 0 && sourceShape[p] == paddedShape[p])
+      continue;
+    // Bounds are checked per row and reduction step, not per column.
+    if (coef[c.colDim] != 0)
+      return false;
+    pad.bounds.push_back({cst - lo, coef, sourceShape[p]});
+  }
+  std::optional<unsigned> k;
+  if (!c.redDims.empty())
+    k = c.redDims.back();
+  access.mode = accessMode(access, c.sizes, k, c.colDim);
+  // A word's 4 elements must be all inside or all outside.
+  if (access.mode == OperandAccess::ReductionWords &&
+      llvm::any_of(pad.bounds, [&](auto &b) { return b.coef[*k] != 0; }))
+    access.mode = OperandAccess::Elements;
+  c.a = access;
+  c.pad = std::move(pad);
+  return true;
 }

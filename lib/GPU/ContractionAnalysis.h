@@ -28,6 +28,25 @@ struct LinearAccess {
   OperandAccess mode = OperandAccess::Elements;
 };
 
+/// A's buffer when it is only a zero-point padded copy of another buffer
+/// (bufferized tensor.pad: a constant fill, then a copy into a subview): the
+/// kernel reads the source instead and substitutes the pad value outside it.
+struct PaddedInput {
+  /// The padded buffer and the ops that build it (erased when fused).
+  Value padded;
+  SmallVector<Operation *> producers;
+  /// The pad element (i8).
+  int64_t value = 0;
+  /// A source dim the padding surrounds: its index, offset + sum_d coef[d] *
+  /// i_d, must be in [0, size), or the element is the pad value.
+  struct Bound {
+    int64_t offset = 0;
+    SmallVector<int64_t> coef;
+    int64_t size = 0;
+  };
+  SmallVector<Bound> bounds;
+};
+
 struct Contraction {
   linalg::LinalgOp op;
   LinearAccess a, b;
@@ -47,6 +66,8 @@ struct Contraction {
   /// fused into the kernel when set; the accumulator buffer is then dead.
   linalg::GenericOp epilogue;
   unsigned epilogueInput = 0;
+  /// Set when A reads a padded copy's source directly (fusePaddedInput).
+  std::optional<PaddedInput> pad;
 
   int64_t rows() const;
   bool bDependsOnRows() const;
@@ -75,6 +96,12 @@ bool packWeightsForDot(Contraction &c, OpBuilder &b,
 /// where the layouts do not allow it.
 bool padReductionToWords(Contraction &c, OpBuilder &b,
                          llvm::StringMap<Value> &packed, bool dotLayout);
+
+/// Where A is a constant-padded copy of another buffer that only this
+/// contraction reads, rewrites `c.a` to read the source, with the bounds that
+/// give the pad value, in `c.pad` (the IR is changed only when the kernel is
+/// emitted). False (and `c` unchanged) otherwise.
+bool fusePaddedInput(Contraction &c);
 
 /// How `access` can be read: 4 reduction elements per word (dim `k`
 /// contiguous), 4 columns per word (dim `col` contiguous), or elements.

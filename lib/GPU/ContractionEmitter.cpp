@@ -123,7 +123,79 @@ Value KernelEmitter::loadWord(Operand &x, int64_t r, int64_t j, int64_t kk) {
     addr = add(addr, colWord[j / 4]);
   }
   Value word = arith::DivUIOp::create(b, loc, addr, index(4));
+  if (&x == &a && c.pad)
+    return loadPadded(
+        word, r, acc.mode == OperandAccess::ReductionWords ? 0 : kk, true);
   return memref::LoadOp::create(b, loc, x.view, word);
+}
+
+Value KernelEmitter::inSource(int64_t r, int64_t kk) {
+  Value &ok = inSourceCache[{r, kk}];
+  if (ok)
+    return ok;
+  if (!hoistedOk.empty())
+    ok = hoistedOk[r];
+  for (auto [i, bound] : llvm::enumerate(c.pad->bounds)) {
+    if (!bound.coef[c.redDims.back()] && !hoistedOk.empty())
+      continue;
+    Value idx = boundRed[i] ? add(boundRow[r][i], boundRed[i]) : boundRow[r][i];
+    if (kk && bound.coef[c.redDims.back()])
+      idx = add(idx, index(kk * bound.coef[c.redDims.back()]));
+    // Unsigned: a negative index (the leading padding) is out of range too.
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         idx, index(bound.size));
+    ok = ok ? arith::AndIOp::create(b, loc, ok, inside) : inside;
+  }
+  if (!ok)
+    ok = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+  return ok;
+}
+
+void KernelEmitter::hoistPaddingChecks(ArrayRef<Value> outerIvs) {
+  ArrayRef<unsigned> outer = ArrayRef<unsigned>(c.redDims).drop_back();
+  unsigned inner = c.redDims.back();
+  bool all = true;
+  SmallVector<Value> outerRed;
+  for (const PaddedInput::Bound &bound : c.pad->bounds) {
+    all &= bound.coef[inner] == 0;
+    outerRed.push_back(linear(bound.coef, outer, outerIvs, Value()));
+  }
+  for (int64_t r = 0; r < cfg.tileRows; ++r) {
+    Value ok;
+    for (auto [i, bound] : llvm::enumerate(c.pad->bounds)) {
+      if (bound.coef[inner])
+        continue;
+      Value inside = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, add(boundRow[r][i], outerRed[i]),
+          index(bound.size));
+      ok = ok ? arith::AndIOp::create(b, loc, ok, inside) : inside;
+    }
+    hoistedOk.push_back(
+        ok ? ok : arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+  }
+  if (!all)
+    return;
+  // Outside the source the innermost loop reads from 0 on: its elements
+  // are within the source, as it never crosses a padded dim.
+  Value outerA = linear(c.a.coef, outer, outerIvs, Value());
+  for (auto [r, offset] : llvm::enumerate(a.rowOffset))
+    offset = arith::SelectOp::create(b, loc, hoistedOk[r], add(offset, outerA),
+                                     index(0));
+  safeAddresses = true;
+}
+
+Value KernelEmitter::loadPadded(Value idx, int64_t r, int64_t kk, bool word) {
+  Value ok = inSource(r, kk);
+  // The address is clamped too: no load outside the source.
+  Value safe =
+      safeAddresses ? idx : arith::SelectOp::create(b, loc, ok, idx, index(0));
+  Value loaded = memref::LoadOp::create(b, loc, a.view, safe);
+  uint32_t byte = static_cast<uint8_t>(c.pad->value);
+  Value padValue =
+      word ? i32(static_cast<int32_t>(byte * 0x01010101u))
+           : arith::ConstantIntOp::create(b, loc, b.getI8Type(), c.pad->value)
+                 .getResult();
+  return arith::SelectOp::create(b, loc, ok, loaded, padValue);
 }
 
 /// Element (row r, reduction sub-step kk, column j) of the current step, as
@@ -161,7 +233,9 @@ Value KernelEmitter::fetch(Operand &x, int64_t r, int64_t kk, int64_t j) {
       addr = add(addr, index(kk * acc.coef[c.redDims.back()]));
     if (dependsOnCols)
       addr = add(addr, mul(colIdx[j], acc.coef[c.colDim]));
-    Value element = memref::LoadOp::create(b, loc, x.view, addr);
+    Value element = &x == &a && c.pad
+                        ? loadPadded(addr, r, kk, false)
+                        : Value(memref::LoadOp::create(b, loc, x.view, addr));
     value = x.isSigned
                 ? Value(arith::ExtSIOp::create(b, loc, b.getI32Type(), element))
                 : Value(arith::ExtUIOp::create(b, loc, b.getI32Type(), element));
@@ -175,6 +249,18 @@ SmallVector<Value> KernelEmitter::emitStep(ArrayRef<Value> ivs,
     x->cache.clear();
     x->redOffset = linear(x->access->coef, c.redDims, ivs, Value());
   }
+  if (safeAddresses)
+    a.redOffset = linear(c.a.coef, ArrayRef<unsigned>(c.redDims).take_back(),
+                         ivs.take_back(), Value());
+  inSourceCache.clear();
+  boundRed.clear();
+  if (c.pad)
+    for (const PaddedInput::Bound &bound : c.pad->bounds) {
+      bool any = llvm::any_of(c.redDims,
+                              [&](unsigned d) { return bound.coef[d] != 0; });
+      boundRed.push_back(any ? linear(bound.coef, c.redDims, ivs, Value())
+                             : Value());
+    }
   SmallVector<Value> next(accs.begin(), accs.end());
   if (cfg.dotProduct) {
     // Both operands hold 4 reduction elements per word.
@@ -213,6 +299,9 @@ SmallVector<Value> KernelEmitter::emitLoops(unsigned level,
   if (innermost && cfg.stageWords)
     return emitStagedLoop(ivs, accs);
   int64_t step = innermost ? cfg.kStep : 1;
+  SmallVector<Value> rowOffsets = a.rowOffset;
+  if (innermost && c.pad)
+    hoistPaddingChecks(ivs);
   auto loop = scf::ForOp::create(b, loc, index(0),
                                  index(c.sizes[c.redDims[level]]), index(step),
                                  accs);
@@ -222,6 +311,9 @@ SmallVector<Value> KernelEmitter::emitLoops(unsigned level,
   SmallVector<Value> results =
       emitLoops(level + 1, ivs, loop.getRegionIterArgs());
   ivs.pop_back();
+  a.rowOffset = rowOffsets;
+  hoistedOk.clear();
+  safeAddresses = false;
   scf::YieldOp::create(b, loc, results);
   return loop.getResults();
 }
@@ -362,6 +454,12 @@ gpu::LaunchOp KernelEmitter::createLaunch(StringRef name) {
       if (r == 0 || dependsOnRows(*x->access))
         x->rowOffset.push_back(linear(x->access->coef, c.rowDims, values,
                                       index(x->access->offset)));
+    if (c.pad) {
+      boundRow.emplace_back();
+      for (const PaddedInput::Bound &bound : c.pad->bounds)
+        boundRow.back().push_back(
+            linear(bound.coef, c.rowDims, values, index(bound.offset)));
+    }
   }
   for (int64_t j = 0; j < cfg.tileCols; ++j)
     colIdx.push_back(clamp(add(colBase, index(j)), cols - 1));

@@ -58,6 +58,16 @@ private:
   /// acc + sum of the products of the four bytes of `aWord` and `bWord`.
   Value dot(Value acc, Value aWord, Value bWord);
   Value fetch(Operand &x, int64_t r, int64_t kk, int64_t j);
+  /// Whether A's element (tile row r, reduction sub-step kk) of the current
+  /// step is inside a fused padding's source (c.pad).
+  Value inSource(int64_t r, int64_t kk);
+  /// Loads `index` of A's view, or the pad value (an element, or 4 of them
+  /// in a word) where `inSource` says it is padding.
+  Value loadPadded(Value index, int64_t r, int64_t kk, bool word);
+  /// Before the innermost reduction loop: the checks of the bounds that do
+  /// not depend on its index, per tile row; where that is all of them, A's
+  /// row offsets for the loop become safe addresses (0 outside the source).
+  void hoistPaddingChecks(ArrayRef<Value> outerIvs);
   Value loadWord(Operand &x, int64_t r, int64_t j, int64_t kk);
   SmallVector<Value> emitLoops(unsigned level, SmallVector<Value> &ivs,
                                ValueRange accs);
@@ -86,6 +96,17 @@ private:
   /// per tile column and first column of each column word (clamped).
   SmallVector<DenseMap<unsigned, Value>> rowIdx;
   SmallVector<Value> colIdx, colWord;
+  /// A fused padding's bound indices: the row part per tile row and bound,
+  /// the reduction part of the current step per bound, and the checks of
+  /// the current step by (r, kk).
+  SmallVector<SmallVector<Value>> boundRow;
+  SmallVector<Value> boundRed;
+  DenseMap<std::pair<int64_t, int64_t>, Value> inSourceCache;
+  /// Hoisted checks per tile row, and whether A's addresses in the
+  /// innermost loop are already safe (A's row offsets include the outer
+  /// reduction dims then, and its step offset only the innermost one).
+  SmallVector<Value> hoistedOk;
+  bool safeAddresses = false;
 
   /// One word an invocation copies to workgroup memory per stage: its
   /// element offset in the operand (without the stage's reduction offset),

@@ -52,11 +52,20 @@ struct QCSPIRVContractionKernelsPass final
         if (failed(c) || c->redDims.empty() || c->rows() < 1)
           continue;
         OpBuilder b(op);
-        padReductionToWords(*c, b, packed, limits.integerDotProduct);
+        LinearAccess unpadded = c->a;
+        if (!padReductionToWords(*c, b, packed, limits.integerDotProduct))
+          fusePaddedInput(*c);
         if (limits.integerDotProduct)
           packWeightsForDot(*c, b, packed);
         llvm::Expected<ContractionConfig> cfg =
             chooseContractionConfig(c->shape(), limits);
+        // Workgroup-memory stages copy A without the padding's bounds: the
+        // padded copy stays.
+        if (cfg && cfg->stageWords && c->pad) {
+          c->a = unpadded;
+          c->pad.reset();
+          cfg = chooseContractionConfig(c->shape(), limits);
+        }
         if (!cfg) {
           op->emitError("no tiling of this contraction fits the device: ")
               << llvm::toString(cfg.takeError());
@@ -65,6 +74,8 @@ struct QCSPIRVContractionKernelsPass final
         std::string name =
             (func.getSymName() + "_contraction_" + Twine(count++)).str();
         erased.insert(c->fill);
+        if (c->pad)
+          erased.insert(c->pad->producers.begin(), c->pad->producers.end());
         if (c->epilogue)
           erased.insert(c->epilogue);
         emit(*c, *cfg, name);
@@ -90,11 +101,19 @@ struct QCSPIRVContractionKernelsPass final
       c.epilogue->erase();
     c.op->erase();
     c.fill->erase();
-    if (!c.epilogue)
-      return;
-    // The accumulator buffer is dead: only views and deallocs are left.
+    if (c.pad) {
+      for (Operation *op : c.pad->producers)
+        op->erase();
+      eraseDeadBuffer(c.pad->padded);
+    }
+    if (c.epilogue)
+      eraseDeadBuffer(accRoot);
+  }
+
+  /// Erases a buffer whose only users left are views and deallocs.
+  static void eraseDeadBuffer(Value root) {
     SmallVector<Operation *> dead;
-    SmallVector<Value> worklist = {accRoot};
+    SmallVector<Value> worklist = {root};
     while (!worklist.empty())
       for (Operation *user : worklist.pop_back_val().getUsers()) {
         dead.push_back(user);
@@ -103,7 +122,7 @@ struct QCSPIRVContractionKernelsPass final
       }
     for (Operation *op : llvm::reverse(dead))
       op->erase();
-    accRoot.getDefiningOp()->erase();
+    root.getDefiningOp()->erase();
   }
 };
 

@@ -2,6 +2,7 @@
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=true" -split-input-file | FileCheck %s --check-prefix=SHARED
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false int-dot-product=true" -split-input-file | FileCheck %s --check-prefix=DOT
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false subgroup-size=128 max-workgroup-invocations=256" -split-input-file | FileCheck %s --check-prefix=SUBGROUP
+// RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false subgroup-size=8" -split-input-file | FileCheck %s --check-prefix=SUBGROUP8
 
 // A 16x32x8 matmul: A is read as words of 4 k, B as words of 4 columns; the
 // fill becomes the accumulators' start value; 8x4 outputs per invocation.
@@ -200,5 +201,98 @@ func.func @odd_k(%a: memref<4x6xi8>, %b: memref<6x8xi8>, %c: memref<4x8xi32>) {
   %c0 = arith.constant 0 : i32
   linalg.fill ins(%c0 : i32) outs(%c : memref<4x8xi32>)
   linalg.matmul ins(%a, %b : memref<4x6xi8>, memref<6x8xi8>) outs(%c : memref<4x8xi32>)
+  return
+}
+
+// -----
+
+// A convolution over a zero-point padded input (bufferized tensor.pad: a
+// constant linalg.map, then a copy into a subview): the kernel reads the
+// unpadded source by words, checks the padded H and W indices against the
+// source's bounds (unsigned, so the leading padding fails too) once per
+// (kh, kw) and tile row, outside the channel loop, where it also sets the
+// row's address to 0 outside the source (every load stays inside it), and
+// selects the pad value (-3, as a word 0xFDFDFDFD) outside; the padded buffer, its
+// fill and its copy are gone. Staged kernels keep the padded copy.
+// CHECK-LABEL: func.func @padded
+// CHECK-SAME:    %[[X:.*]]: memref<1x5x6x8xi8>
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     linalg.
+// CHECK:         %[[XF:.*]] = memref.collapse_shape %[[X]]
+// CHECK:         %[[XW:.*]] = memref.view %[[XF]][%{{.*}}][] : memref<240xi8> to memref<60xi32>
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               %[[H:.*]] = arith.cmpi ult, %{{.*}}, %c5{{(_[0-9]+)?}} : index
+// CHECK:               %[[W:.*]] = arith.cmpi ult, %{{.*}}, %c6{{(_[0-9]+)?}} : index
+// CHECK:               %[[IN:.*]] = arith.andi %[[H]], %[[W]] : i1
+// CHECK:               %[[BASE:.*]] = arith.select %[[IN]], %{{.*}}, %c0{{(_[0-9]+)?}} : index
+// CHECK:               scf.for
+// CHECK:                 %[[ADDR:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK:                 %[[WORD:.*]] = arith.divui %[[ADDR]], %c4{{(_[0-9]+)?}} : index
+// CHECK:                 %[[V:.*]] = memref.load %[[XW]][%[[WORD]]] : memref<60xi32>
+// CHECK:                 arith.select %[[IN]], %[[V]], %c-33686019_i32{{(_[0-9]+)?}} : i32
+// CHECK-NOT:     linalg.
+
+// SHARED-LABEL: func.func @padded
+// SHARED:         memref.alloc() : memref<1x7x8x8xi8>
+// SHARED:         linalg.map
+// SHARED:         linalg.copy
+// SHARED:         gpu.launch
+
+func.func @padded(%x: memref<1x5x6x8xi8>, %w: memref<3x3x8x4xi8>, %out: memref<1x3x3x4xi32>) {
+  %pad = arith.constant -3 : i8
+  %c0 = arith.constant 0 : i32
+  %p = memref.alloc() : memref<1x7x8x8xi8>
+  linalg.map outs(%p : memref<1x7x8x8xi8>)
+    (%init: i8) {
+      linalg.yield %pad : i8
+    }
+  %s = memref.subview %p[0, 1, 1, 0] [1, 5, 6, 8] [1, 1, 1, 1] : memref<1x7x8x8xi8> to memref<1x5x6x8xi8, strided<[448, 64, 8, 1], offset: 72>>
+  linalg.copy ins(%x : memref<1x5x6x8xi8>) outs(%s : memref<1x5x6x8xi8, strided<[448, 64, 8, 1], offset: 72>>)
+  linalg.fill ins(%c0 : i32) outs(%out : memref<1x3x3x4xi32>)
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%p, %w : memref<1x7x8x8xi8>, memref<3x3x8x4xi8>) outs(%out : memref<1x3x3x4xi32>)
+  return
+}
+
+// -----
+
+// NOTE: the padded buffer has a second reader, so the padded copy stays.
+// CHECK-LABEL: func.func @padded_two_readers
+// CHECK:         memref.alloc() : memref<1x4x4x4xi8>
+// CHECK:         linalg.map
+// CHECK:         linalg.copy
+// CHECK:         gpu.launch
+
+func.func @padded_two_readers(%x: memref<1x2x2x4xi8>, %w: memref<3x3x4x4xi8>, %out: memref<1x2x2x4xi32>, %raw: memref<1x4x4x4xi8>) {
+  %pad = arith.constant 7 : i8
+  %c0 = arith.constant 0 : i32
+  %p = memref.alloc() : memref<1x4x4x4xi8>
+  linalg.map outs(%p : memref<1x4x4x4xi8>)
+    (%init: i8) {
+      linalg.yield %pad : i8
+    }
+  %s = memref.subview %p[0, 1, 1, 0] [1, 2, 2, 4] [1, 1, 1, 1] : memref<1x4x4x4xi8> to memref<1x2x2x4xi8, strided<[64, 16, 4, 1], offset: 20>>
+  linalg.copy ins(%x : memref<1x2x2x4xi8>) outs(%s : memref<1x2x2x4xi8, strided<[64, 16, 4, 1], offset: 20>>)
+  linalg.fill ins(%c0 : i32) outs(%out : memref<1x2x2x4xi32>)
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x4x4x4xi8>, memref<3x3x4x4xi8>) outs(%out : memref<1x2x2x4xi32>)
+  linalg.copy ins(%p : memref<1x4x4x4xi8>) outs(%raw : memref<1x4x4x4xi8>)
+  return
+}
+
+// -----
+
+// 64 rows and 256 columns (64 column groups of 4): one subgroup spans the
+// columns and the rest of the 64 invocations the rows (32x2 for a subgroup
+// of 32, 8x8 for lavapipe's 8), so a workgroup's rows read the same B
+// columns.
+// CHECK: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 32x2, k-step 4, subgroup 32"}}
+// SUBGROUP8: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 8x8, k-step 4, subgroup 8"}}
+func.func @tall(%a: memref<64x16xi8>, %b: memref<16x256xi8>, %c: memref<64x256xi32>) {
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<64x256xi32>)
+  linalg.matmul ins(%a, %b : memref<64x16xi8>, memref<16x256xi8>) outs(%c : memref<64x256xi32>)
   return
 }

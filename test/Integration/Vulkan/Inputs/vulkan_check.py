@@ -41,6 +41,17 @@ def case_matmul(m, k, n):
     return [a, b], [ref.matmul(a, 0, b, 0).astype(np.int32)]
 
 
+def case_conv_padded():
+    # conv-padded.mlir: a stride-2 conv over an input padded with -3
+    # (asymmetric), and a depthwise conv over one padded with 77.
+    x, w, y, d = i8(1, 7, 9, 8), i8(3, 3, 8, 5), i8(1, 6, 5, 3), i8(3, 3, 3)
+    xp = np.pad(x, ((0, 0), (1, 2), (2, 1), (0, 0)), constant_values=-3)
+    yp = np.pad(y, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=77)
+    return [x, w, y, d], [ref.conv2d(xp, 0, w, 0, strides=(2, 2)).astype(np.int32),
+                          ref.conv2d(yp, 0, d.reshape(3, 3, 1, 3), 0,
+                                     groups=3).astype(np.int32)]
+
+
 CASES = {
     "matmul_5x7x3": lambda: case_matmul(5, 7, 3),
     "matmul_37x53x29": lambda: case_matmul(37, 53, 29),
@@ -71,6 +82,7 @@ CASES = {
     "passthrough": lambda: (
         lambda a: ([a], [a, a.reshape(-1)]))(
             RNG.integers(-1000, 1000, (6, 10), dtype=np.int32)),
+    "conv_padded": case_conv_padded,
     "add_i8_odd": lambda: (
         lambda a, b: ([a, b], [np.clip(a.astype(np.int32) + b, -128, 127)
                                .astype(np.int8)]))(i8(3, 17, 5), i8(3, 17, 5)),
