@@ -65,15 +65,6 @@ NOT_INTEGER_ONLY = {("bert_layer", "ptq_qdq"): "the model's final LayerNorm is f
 ORT_MIN_EXACT, ORT_MAX_STEPS = 99.0, 1
 # Rows exempt from that bound, with the reason (examples/zoo/README.md).
 ORT_KNOWN_DIFFERENCES = {
-    # Its squeeze-excite GlobalAveragePools have no QuantizeLinear after them
-    # (torch keeps the pooled value at its input's parameters): ORT runs the
-    # pool and the Conv after it in float on the exact mean; qc's integer-only
-    # fold rounds the mean to the input's grid (qc.avg_pool2d, half_even as
-    # the ONNX importer marks it), up to half an input step per SE block.
-    # The only difference: ORT given the means rounded that way equals qc on
-    # 100 % of the logits (ort_cut.py --round-pool-means, examples/zoo/README.md).
-    ("mobilenet_v3_small", "qoperator"): "SE GlobalAveragePool + Conv in float in ORT (the exact mean); qc "
-                                         "rounds the mean to the input's grid to stay integer-only",
     # ORT runs the encoder's softmax, LayerNorm and GELU in float between DQ
     # and Q; qc runs qc.softmax / qc.layer_norm / qc.table (each within about
     # half an output step, docs/Numerics.md), compounding to 2 steps.
@@ -93,10 +84,11 @@ ORT_KNOWN_DIFFERENCES = {
     # 15.49999993, qc 15, ORT f32 15.5 -> 16), amplified by the random weights.
     ("mobilenet_v2", "qat_qdq"): "QAT float biases and BatchNorm: float in ORT (qc's i32 biases: 76.6 %, "
                                  "then ORT's f32 requantization near ties)",
-    # As resnet18, plus the squeeze-excite means of the QOperator row: ORT
-    # given qc's i32 biases and rounded means equals qc on 100 % of the logits.
-    ("mobilenet_v3_small", "qat_qdq"): "QAT float biases and BatchNorm, SE means: float in ORT (qc's i32 "
-                                       "biases and rounded means: 100 %)",
+    # As resnet18: ORT given qc's i32 biases equals qc on 100 % of the logits
+    # (its squeeze-excite means are exact in qc since the fold reads the
+    # pool's input in the SE conv, docs/FoldFakeQuant.md).
+    ("mobilenet_v3_small", "qat_qdq"): "QAT float biases and BatchNorm: float in ORT; qc rounds the bias to "
+                                       "the accumulator grid (ORT given qc's i32 biases: 100 %)",
 }
 
 
