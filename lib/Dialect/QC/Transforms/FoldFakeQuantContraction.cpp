@@ -247,6 +247,9 @@ static int64_t maxAbsCentered(QuantizedType type) {
   return result;
 }
 
+/// The most codes readExactMean's repeated filter may have (4 Mi).
+static constexpr int64_t kMaxTiledFilter = int64_t(1) << 22;
+
 /// A 1x1 convolution of a global average pool with no quantize between them
 /// (a squeeze-excite block: ONNX GlobalAveragePool -> Conv, which ONNX
 /// Runtime runs in float on the exact mean). qc.avg_pool2d rounds the mean to
@@ -262,10 +265,8 @@ static int64_t maxAbsCentered(QuantizedType type) {
 /// max|w - z_w| <= 2^31 - 1, holds, and the repeated filter stays within
 /// kMaxTiledFilter codes (it costs n times the filter's memory and
 /// multiply-adds: a squeeze-excite filter is small, a classifier is not);
-/// otherwise the rounded mean stays. On success `input`, `weight` and the window of
-/// `parts` describe the new convolution; the pool becomes dead.
-static constexpr int64_t kMaxTiledFilter = int64_t(1) << 22;
-
+/// otherwise the rounded mean stays. On success `input`, `weight` and the
+/// window of `parts` describe the new convolution; the pool becomes dead.
 static bool readExactMean(DetachedOps &ops, Location loc, ContractionParts &parts,
                           Value &input, Value &weight) {
   auto pool = input.getDefiningOp<AvgPool2DOp>();
