@@ -23,7 +23,10 @@ convolution or average pool).
             'unrealized_conversion_cast' with x86-vnni; a generic reading
             `d floordiv s` vectorizes to wrong values.)
   pad_codes tensor.pad of codes with the code `code`; attr `pads`
-            ((low, high) per dimension)
+            ((low, high) per dimension); on a per-axis tensor `code` may
+            be a list, one code per channel of the quantized axis (not
+            padded itself): the pad, then a linalg.generic that writes
+            each padded position's channel code
 
 attrs `qparams`: the QParams of a codes value, None for f32;
 `out_qparams`: the result's, when they differ (a per-axis tensor sliced or
@@ -165,27 +168,81 @@ class PadCodes:
     def infer(self, shapes, a, fail):
         if len(a["pads"]) != len(shapes[0]) or any(lo < 0 or hi < 0 for lo, hi in a["pads"]):
             fail("pads %s for rank %d" % (a["pads"], len(shapes[0])))
+        if isinstance(a["code"], list):
+            axis = a["qparams"].axis if a.get("qparams") is not None else None
+            if axis is None or len(a["code"]) != shapes[0][axis] or tuple(a["pads"][axis]) != (0, 0):
+                fail("per-channel pad codes need a per-axis tensor not padded along its axis")
         return tuple(d + lo + hi for d, (lo, hi) in zip(shapes[0], a["pads"]))
 
     def evaluate(self, args, a):
-        return np.pad(args[0], a["pads"], constant_values=np.asarray(a["code"]).astype(args[0].dtype))
+        x = args[0]
+        if not isinstance(a["code"], list):
+            return np.pad(x, a["pads"], constant_values=np.asarray(a["code"]).astype(x.dtype))
+        axis = a["qparams"].axis
+        shape = [d + lo + hi for d, (lo, hi) in zip(x.shape, a["pads"])]
+        bshape = [1] * x.ndim
+        bshape[axis] = -1
+        y = np.empty(shape, x.dtype)
+        y[...] = np.asarray(a["code"]).reshape(bshape).astype(x.dtype)
+        y[tuple(slice(lo, lo + d) for d, (lo, _) in zip(x.shape, a["pads"]))] = x
+        return y
 
     def emit(self, em, node, ins):
         a, qp = node.attrs, node.attrs["qparams"]
         si, so = em.shape(node.inputs[0]), em.shape(node.output)
         x, elem = _in(em, ins[0], si, qp)
         bits = 8 if elem == "i8" else 16
-        code = int(a["code"])
-        if code >= 1 << (bits - 1):       # an unsigned code as the signless storage value
-            code -= 1 << bits
+        # an unsigned code as the signless storage value
+        signless = lambda code: code - (1 << bits) if code >= 1 << (bits - 1) else code
+        codes = a["code"] if isinstance(a["code"], list) else [a["code"]]
         c, y = em.fw.fresh("code"), em.fw.fresh("pad")
-        em.fw.emit("%s = arith.constant %d : %s" % (c, code, elem))
+        em.fw.emit("%s = arith.constant %d : %s" % (c, signless(int(codes[0])), elem))
         em.fw.emit("%s = tensor.pad %s low[%s] high[%s] {" % (
             y, x, ", ".join(str(lo) for lo, _ in a["pads"]), ", ".join(str(hi) for _, hi in a["pads"])))
         em.fw.emit("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(len(si))))
         em.fw.emit("  tensor.yield %s : %s" % (c, elem))
         em.fw.emit("} : %s to %s" % (mlir.tensor_type(si, elem), mlir.tensor_type(so, elem)))
+        if isinstance(a["code"], list):
+            y = _channel_codes(em, y, si, so, elem, a["pads"], qp.axis, [signless(int(k)) for k in codes])
         return _out(em, y, so, node.attrs.get("out_qparams") or qp)
+
+
+def _channel_codes(em, padded, si, so, elem, pads, axis, codes):
+    """`padded` with every padded position set to its channel's code: a
+    linalg.generic that reads the codes along `axis` (a broadcasting map) and
+    selects by the position (inside the input's box on every padded dim)."""
+    rank, t = len(so), mlir.tensor_type(so, elem)
+    ct = mlir.tensor_type([len(codes)], elem)
+    cv, e, y = em.fw.fresh("codes"), em.fw.fresh("e"), em.fw.fresh("chpad")
+    em.fw.emit("%s = arith.constant dense<[%s]> : %s" % (cv, ", ".join(map(str, codes)), ct))
+    em.fw.emit("%s = tensor.empty() : %s" % (e, t))
+    em.fw.emit("%s = linalg.generic {indexing_maps = [%s, %s, %s], iterator_types = [%s]}" % (
+        y, mlir.affine_map(rank, list(range(rank))), mlir.affine_map(rank, [axis]),
+        mlir.affine_map(rank, list(range(rank))), ", ".join(['"parallel"'] * rank)))
+    em.fw.emit("    ins(%s, %s : %s, %s) outs(%s : %s) {" % (padded, cv, t, ct, e, t))
+    em.fw.emit("^bb0(%%in: %s, %%c: %s, %%out: %s):" % (elem, elem, elem))
+    inside = None
+    for i, (d, (lo, hi)) in enumerate(zip(si, pads)):
+        if not lo and not hi:
+            continue
+        em.fw.emit("  %%i%d = linalg.index %d : index" % (i, i))
+        em.fw.emit("  %%lo%d = arith.constant %d : index" % (i, lo))
+        em.fw.emit("  %%hi%d = arith.constant %d : index" % (i, lo + d))
+        em.fw.emit("  %%a%d = arith.cmpi uge, %%i%d, %%lo%d : index" % (i, i, i))
+        em.fw.emit("  %%b%d = arith.cmpi ult, %%i%d, %%hi%d : index" % (i, i, i))
+        em.fw.emit("  %%in%d = arith.andi %%a%d, %%b%d : i1" % (i, i, i))
+        if inside is not None:
+            em.fw.emit("  %%all%d = arith.andi %s, %%in%d : i1" % (i, inside, i))
+            inside = "%%all%d" % i
+        else:
+            inside = "%%in%d" % i
+    if inside is None:
+        em.fw.emit("  linalg.yield %%in : %s" % elem)
+    else:
+        em.fw.emit("  %%v = arith.select %s, %%in, %%c : %s" % (inside, elem))
+        em.fw.emit("  linalg.yield %%v : %s" % elem)
+    em.fw.emit("} -> %s" % t)
+    return y
 
 
 OPS = {"slice": Slice(), "upsample": Upsample(), "pad_codes": PadCodes()}

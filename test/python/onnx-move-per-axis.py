@@ -5,12 +5,13 @@
 # channel axis reverses them). Each model (uint8 codes in and out, odd
 # shapes, zero points != 0, QDQ and the QuantizeLinear -> op ->
 # DequantizeLinear form on codes) compiles integer-only on the CPU and
-# equals ONNX Runtime and the graph's numpy meaning bit for bit; two run on
-# Vulkan too. Float inputs slice back to front in f32. Padding the quantized
+# equals ONNX Runtime and the graph's numpy meaning bit for bit; three run
+# on Vulkan too. A pad with real 0 of a tensor whose channels have different
+# zero points writes each channel's own code. Float inputs slice back to front in f32. Padding the quantized
 # axis is an error naming the node.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
-# CHECK: per-axis moves: 7 quantized models bit-exact with ONNX Runtime (integer-only; vulkan: 2), float exact, 2 errors
+# CHECK: per-axis moves: 8 quantized models bit-exact with ONNX Runtime (integer-only; vulkan: 3), float exact, 2 errors
 import os
 import sys
 
@@ -80,6 +81,10 @@ models = {
     # Pad of H and W with real 0: one code when the zero points are equal.
     "per_axis_pad": make([dq, N("Pad", ["d", "pads"], ["t"]), N("QuantizeLinear", ["t", "s", "z"], ["y"], axis=1)],
                          dict(z_equal, **pad)),
+    # Different zero points: real 0 is a different code per channel; each
+    # padded position gets its channel's code.
+    "per_axis_pad_codes_differ": make([dq, N("Pad", ["d", "pads"], ["t"]),
+                                       N("QuantizeLinear", ["t", "s", "z"], ["y"], axis=1)], dict(per_axis, **pad)),
     # On codes (QuantizeLinear -> op -> DequantizeLinear): the code pads.
     "codes_per_axis_pad": make([dq, N("QuantizeLinear", ["d", "s", "z"], ["q"], axis=1),
                                 N("Pad", ["q", "pads", "c"], ["p"]),
@@ -100,7 +105,8 @@ for name, m in models.items():
         for op in ("xf32>", "qc.dequantize", "qc.quantize"):
             assert op not in folded, (name, op, folded)
 
-    targets = ("cpu", "vulkan") if name in ("per_axis_channels_reversed", "per_axis_resize") else ("cpu",)
+    targets = ("cpu", "vulkan") if name in ("per_axis_channels_reversed", "per_axis_resize",
+                                            "per_axis_pad_codes_differ") else ("cpu",)
     got = run_qc(m, [x], os.path.join(out, name), "profile=single_round allow-float=false", check, targets,
                  {"cpu": "integer-only=true"})
     per_target = got if isinstance(got, dict) else {"cpu": got}

@@ -198,18 +198,22 @@ class MoveOps:
         return True
 
     def _pad_codes(self, x, pads, code, qp, node):
-        """Pad of float tensor `x` on grid `qp` with the code `code`."""
+        """Pad of float tensor `x` on grid `qp` with the code `code` (or, per
+        axis, a list: each channel's code)."""
         shape = tuple(d + lo + hi for d, (lo, hi) in zip(x.shape, pads))
-        return self._move(x, "pad_codes", {"pads": pads, "code": int(code)}, shape, node, qp)
+        code = [int(c) for c in code] if isinstance(code, (list, tuple)) else int(code)
+        return self._move(x, "pad_codes", {"pads": pads, "code": code}, shape, node, qp)
 
     def _code_of(self, qp, value):
-        """The code whose real value is exactly `value` on grid qp (on every
-        channel's grid, per axis), else None."""
-        codes = set()
+        """The code whose real value is exactly `value` on grid qp, else
+        None; per axis, one code when every channel has the same, else the
+        list of the channels' codes (a pad of the other axes then writes
+        each channel's own code)."""
+        codes = []
         for s, z in zip(qp.scale, qp.zero_point):
             s, z = np.float32(s), int(z)
             code = int(np.rint(np.float32(value) / s)) + z
             if not (qp.qmin <= code <= qp.qmax and float(np.float32((code - z) * s)) == float(np.float32(value))):
                 return None
-            codes.add(code)
-        return codes.pop() if len(codes) == 1 else None
+            codes.append(code)
+        return codes[0] if len(set(codes)) == 1 else codes

@@ -1,7 +1,9 @@
 //===- FoldFakeQuantContraction.cpp - matmul / conv chains to qc ops --------===//
 //
 // quantize(clamp?(bias add?(contraction(dequantize ...)))) to qc.matmul and
-// qc.conv2d, for the linalg and tosa spellings and layouts.
+// qc.conv2d, for the linalg and tosa spellings and layouts; a 1x1
+// convolution of a global average pool reads the pool's input (the exact
+// mean, readExactMean).
 //
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
@@ -12,6 +14,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -233,6 +237,83 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
   return success();
 }
 
+/// Largest |q - z| over the storage range and the zero points of a type
+/// (the operand factor of qc's accumulator bound).
+static int64_t maxAbsCentered(QuantizedType type) {
+  auto [qmin, qmax] = getStorageRange(type);
+  int64_t result = 0;
+  for (int64_t zp : getZeroPoints(type))
+    result = std::max({result, std::abs(qmin - zp), std::abs(qmax - zp)});
+  return result;
+}
+
+/// The most codes readExactMean's repeated filter may have (4 Mi).
+static constexpr int64_t kMaxTiledFilter = int64_t(1) << 22;
+
+/// A 1x1 convolution of a global average pool with no quantize between them
+/// (a squeeze-excite block: ONNX GlobalAveragePool -> Conv, which ONNX
+/// Runtime runs in float on the exact mean). qc.avg_pool2d rounds the mean to
+/// its input's grid, a rounding the model does not ask for; instead the
+/// convolution reads the pool's input x ([N, H, W, C]) with its filter
+/// repeated over the whole H x W window and the weight scales divided by
+/// n = H * W:
+///   acc[f] = sum_{h,w,c} (x[h,w,c] - z_x) (w[c,f] - z_w[f]),
+///   real   = acc * s_x * s_w[f] / n
+/// is the convolution of the exact mean, and the output requantization (with
+/// the bias on the n times finer grid s_x * s_w[f] / n) its only rounding.
+/// Only while the accumulator bound of qc.conv2d, n * C * max|x - z_x| *
+/// max|w - z_w| <= 2^31 - 1, holds, and the repeated filter stays within
+/// kMaxTiledFilter codes (it costs n times the filter's memory and
+/// multiply-adds: a squeeze-excite filter is small, a classifier is not);
+/// otherwise the rounded mean stays. On success `input`, `weight` and the
+/// window of `parts` describe the new convolution; the pool becomes dead.
+static bool readExactMean(DetachedOps &ops, Location loc, ContractionParts &parts,
+                          Value &input, Value &weight) {
+  auto pool = input.getDefiningOp<AvgPool2DOp>();
+  if (!pool || !pool->hasOneUse() || !parts.input.hasOneUse() ||
+      llvm::any_of(parts.padding, [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(pool.getPadding(), [](int64_t p) { return p != 0; }))
+    return false;
+  auto sourceType = cast<RankedTensorType>(pool.getInput().getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  if (!sourceType.hasStaticShape() || !weightType.hasStaticShape() ||
+      sourceType.getRank() != 4 || weightType.getRank() != 4)
+    return false;
+  int64_t h = sourceType.getDimSize(1), w = sourceType.getDimSize(2);
+  int64_t c = sourceType.getDimSize(3), f = weightType.getDimSize(3);
+  if (pool.getKernel() != ArrayRef<int64_t>{h, w} || weightType.getDimSize(0) != 1 ||
+      weightType.getDimSize(1) != 1 || weightType.getDimSize(2) != c)
+    return false;
+  DenseIntElementsAttr codes = getQuantizedConstant(weight);
+  if (!codes)
+    return false;
+  QuantizedType wtype = getQuantizedElementType(weightType);
+  int64_t n = h * w;
+  __int128 bound = static_cast<__int128>(n) * c *
+                   maxAbsCentered(getQuantizedElementType(sourceType)) *
+                   maxAbsCentered(wtype);
+  if (bound > std::numeric_limits<int32_t>::max() || n * c * f > kMaxTiledFilter)
+    return false;
+  SmallVector<double> scales = getScales(wtype);
+  SmallVector<int64_t> zeroPoints = getZeroPoints(wtype);
+  scales.resize(f, scales.front());
+  zeroPoints.resize(f, zeroPoints.front());
+  for (double &s : scales)
+    s /= static_cast<double>(n);
+  auto tiledType = UniformQuantizedPerAxisType::get(
+      wtype.getFlags(), wtype.getStorageType(), wtype.getExpressedType(), scales,
+      zeroPoints, 3, wtype.getStorageTypeMin(), wtype.getStorageTypeMax());
+  SmallVector<int64_t> filter = getCodes(codes, wtype.isSigned()), tiled;
+  tiled.reserve(n * filter.size());
+  for (int64_t i = 0; i < n; ++i)
+    tiled.append(filter);
+  weight = buildQuantizedConstant(ops, loc, {h, w, c, f}, tiledType, tiled);
+  input = pool.getInput();
+  parts.strides = {1, 1};
+  parts.dilations = {1, 1};
+  return true;
+}
+
 namespace {
 
 struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
@@ -333,6 +414,8 @@ struct ContractionToQC final : OpRewritePattern<QuantizeOp> {
       qWeight = buildTranspose(ops, loc, qWeight, {1, 0});
     if (failed(toQCLayout(ops, loc, parts.kind, qInput, qWeight, reason)))
       return reject(reason);
+    if (parts.kind == ContractionKind::Conv)
+      readExactMean(ops, loc, parts, qInput, qWeight);
 
     Value biasValue;
     if (bias) {
