@@ -82,6 +82,7 @@ private:
   Value rowBase(Value p);
   Value segmentOffset(Value s);
   Value dot(Value acc, Value a, Value w);
+  std::pair<Value, Value> unpackNibbles(Value packed);
   Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,
                    int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols);
   SmallVector<Value> denseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
@@ -100,6 +101,8 @@ private:
   Value filter;         // dense: packed, 1-D; depthwise: [KH*KW*C]
   Value columnInit;     // [16 * ceil(F/16)] i32, or null: splat init
   bool correctInKernel = false;
+  /// 4-bit weights, two per byte: each 64-byte load holds two quads.
+  bool nibbles = false;
   int64_t segments = 1, quads = 1;
   SmallVector<int64_t> epilogueRows; // the row dimensions of the stages
 };
@@ -114,7 +117,8 @@ void KernelBuilder::prepareDense() {
       b, loc, c.filter,
       c.dilationW == 1 ? SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}
                        : SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-  filter = packFilter(b, loc, filter3D);
+  nibbles = c.weightBits == 4;
+  filter = nibbles ? packFilterNibbles(b, loc, filter3D) : packFilter(b, loc, filter3D);
 
   // vpdpbusd reads unsigned bytes: a signed input is offset by 128 (x ^ 0x80)
   // once here, and 128 * sum(w) comes off through the accumulator's start.
@@ -133,8 +137,9 @@ void KernelBuilder::prepareDense() {
                 })
                 .getResult(0);
   }
-  // The last quad of a run may read up to 3 bytes past it (their weights are
-  // zero); past the end of the tensor it needs padding.
+  // The last quad of a run may read up to 3 bytes past it (7 with 4-bit
+  // weights, whose quads come in pairs; their weights are zero); past the
+  // end of the tensor it needs padding.
   int64_t lastRead = (((c.batch - 1) * c.hp + (c.oh - 1) * c.strideH) * c.wp +
                       (c.ow - 1) * c.strideW) * c.channels;
   int64_t lastSegment = segments - 1;
@@ -142,7 +147,7 @@ void KernelBuilder::prepareDense() {
                   ? lastSegment * c.dilationH * c.wp * c.channels
                   : ((lastSegment / c.kw) * c.dilationH * c.wp +
                      (lastSegment % c.kw) * c.dilationW) * c.channels;
-  lastRead += quads * kQuad;
+  lastRead += (nibbles ? llvm::alignTo(quads, 2) : quads) * kQuad;
   int64_t size = cast<RankedTensorType>(input.getType()).getDimSize(0);
   if (lastRead > size) {
     Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
@@ -174,8 +179,10 @@ Value KernelBuilder::buildColumnInit() {
   int64_t padded = llvm::alignTo(c.filters, kLanes);
   SmallVector<int32_t> init(padded, int32_t(c.init));
   int64_t i = 0;
-  for (const APInt &w : weights.getValues<APInt>())
-    init[i++ % c.filters] -= uint32_t(128) * uint32_t(w.getSExtValue());
+  for (const APInt &w : weights.getValues<APInt>()) {
+    int64_t code = c.weightUnsigned ? w.getSExtValue() & 15 : w.getSExtValue();
+    init[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
+  }
   return arith::ConstantOp::create(
       b, loc,
       DenseIntElementsAttr::get(RankedTensorType::get({padded}, b.getI32Type()),
@@ -219,6 +226,22 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
                                              vector::CombiningKind::ADD);
 }
 
+/// The two 64-byte weight operands in a vector of nibbles, in registers:
+/// i4 codes sign-extended (shift left, arithmetic shift right), u4 codes
+/// zero-extended (mask, logical shift). Both are valid signed bytes.
+std::pair<Value, Value> KernelBuilder::unpackNibbles(Value packed) {
+  auto splat = [&](int8_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(cast<VectorType>(packed.getType()), b.getI8IntegerAttr(v)));
+  };
+  Value four = splat(4);
+  if (c.weightUnsigned)
+    return {arith::AndIOp::create(b, loc, packed, splat(15)),
+            arith::ShRUIOp::create(b, loc, packed, four)};
+  return {arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, packed, four), four),
+          arith::ShRSIOp::create(b, loc, packed, four)};
+}
+
 SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0,
                                                  int64_t vectors, SmallVector<Value> accs) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -243,34 +266,47 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
         SmallVector<Value> runs, panels;
         for (Value base : bases)
           runs.push_back(add(base, offset));
+        // A step loads one 64-byte weight vector per panel: one quad, or
+        // with 4-bit weights two (low nibbles, then high nibbles).
+        int64_t perStep = nibbles ? 2 : 1, steps = llvm::divideCeil(quads, perStep);
         for (int64_t j = 0; j < vectors; ++j)
           panels.push_back(mul(add(mul(add(firstBlock, index(j)), segments), s),
-                               quads * kLanes * kQuad));
+                               steps * kLanes * kQuad));
         auto quadLoop = scf::ForOp::create(
-            b, loc, index(0), index(quads), index(1), iter,
+            b, loc, index(0), index(steps), index(1), iter,
             [&](OpBuilder &, Location, Value q, ValueRange iter) {
-              SmallVector<Value> w;
-              Value wStep = mul(q, kLanes * kQuad), aStep = mul(q, kQuad);
-              for (int64_t j = 0; j < vectors; ++j)
-                w.push_back(vector::TransferReadOp::create(
+              SmallVector<SmallVector<Value>> w(perStep);
+              Value wStep = mul(q, kLanes * kQuad);
+              for (int64_t j = 0; j < vectors; ++j) {
+                Value loaded = vector::TransferReadOp::create(
                     b, loc, bytes, filter, ValueRange{add(panels[j], wStep)}, zeroByte,
-                    ArrayRef<bool>{true}));
-              SmallVector<Value> next(iter);
-              for (int64_t i = 0; i < rows; ++i) {
-                Value quad = vector::TransferReadOp::create(
-                    b, loc, VectorType::get({kQuad}, i8), input,
-                    ValueRange{add(runs[i], aStep)}, zeroByte, ArrayRef<bool>{true});
-                Value word = vector::ExtractOp::create(
-                    b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad),
-                    0);
-                Value a = vector::BitCastOp::create(
-                    b, loc, bytes, vector::BroadcastOp::create(b, loc, lanes(i32), word));
-                for (int64_t j = 0; j < vectors; ++j)
-                  next[i * vectors + j] = dot(next[i * vectors + j], a, w[j]);
+                    ArrayRef<bool>{true});
+                if (!nibbles) {
+                  w[0].push_back(loaded);
+                  continue;
+                }
+                auto [low, high] = unpackNibbles(loaded);
+                w[0].push_back(low);
+                w[1].push_back(high);
               }
+              SmallVector<Value> next(iter);
+              for (int64_t half = 0; half < perStep; ++half)
+                for (int64_t i = 0; i < rows; ++i) {
+                  Value aStep = add(mul(q, perStep * kQuad), index(half * kQuad));
+                  Value quad = vector::TransferReadOp::create(
+                      b, loc, VectorType::get({kQuad}, i8), input,
+                      ValueRange{add(runs[i], aStep)}, zeroByte, ArrayRef<bool>{true});
+                  Value word = vector::ExtractOp::create(
+                      b, loc,
+                      vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad), 0);
+                  Value a = vector::BitCastOp::create(
+                      b, loc, bytes, vector::BroadcastOp::create(b, loc, lanes(i32), word));
+                  for (int64_t j = 0; j < vectors; ++j)
+                    next[i * vectors + j] = dot(next[i * vectors + j], a, w[half][j]);
+                }
               if (correctInKernel)
                 for (int64_t j = 0; j < vectors; ++j)
-                  next[rows * vectors + j] = dot(next[rows * vectors + j], offsetBytes, w[j]);
+                  next[rows * vectors + j] = dot(next[rows * vectors + j], offsetBytes, w[0][j]);
               scf::YieldOp::create(b, loc, next);
             });
         scf::YieldOp::create(b, loc, quadLoop.getResults());
@@ -476,7 +512,9 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
     if (erased.contains(op))
       continue;
     FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
-    if (failed(contraction) ||
+    // The depthwise kernel reads weight bytes as they are: u4 codes need the
+    // mask it does not apply.
+    if (failed(contraction) || (contraction->depthwise && contraction->weightUnsigned) ||
         (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
          !getConstantThroughReshapes(contraction->filter)))
       continue;
