@@ -118,7 +118,8 @@ void KernelBuilder::prepareDense() {
       c.dilationW == 1 ? SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}
                        : SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
   nibbles = c.weightBits == 4;
-  filter = nibbles ? packFilterNibbles(b, loc, filter3D) : packFilter(b, loc, filter3D);
+  filter = nibbles ? packFilterNibbles(b, loc, filter3D, c.weightUnsigned)
+                   : packFilter(b, loc, filter3D);
 
   // vpdpbusd reads unsigned bytes: a signed input is offset by 128 (x ^ 0x80)
   // once here, and 128 * sum(w) comes off through the accumulator's start.
@@ -227,19 +228,21 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
 }
 
 /// The two 64-byte weight operands in a vector of nibbles, in registers:
-/// i4 codes sign-extended (shift left, arithmetic shift right), u4 codes
-/// zero-extended (mask, logical shift). Both are valid signed bytes.
+/// mask the low nibbles, shift the high ones down (logically); i4 nibbles
+/// hold code + 8, so 8 comes off. Both are valid signed bytes. (Sign
+/// extension by shifts would cost more: x86 has no byte shifts, so an
+/// arithmetic one is a word shift, a mask and two more ops.)
 std::pair<Value, Value> KernelBuilder::unpackNibbles(Value packed) {
   auto splat = [&](int8_t v) -> Value {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(cast<VectorType>(packed.getType()), b.getI8IntegerAttr(v)));
   };
-  Value four = splat(4);
+  Value low = arith::AndIOp::create(b, loc, packed, splat(15));
+  Value high = arith::ShRUIOp::create(b, loc, packed, splat(4));
   if (c.weightUnsigned)
-    return {arith::AndIOp::create(b, loc, packed, splat(15)),
-            arith::ShRUIOp::create(b, loc, packed, four)};
-  return {arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, packed, four), four),
-          arith::ShRSIOp::create(b, loc, packed, four)};
+    return {low, high};
+  Value eight = splat(8);
+  return {arith::SubIOp::create(b, loc, low, eight), arith::SubIOp::create(b, loc, high, eight)};
 }
 
 SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0,

@@ -104,9 +104,11 @@ Value packFilter(OpBuilder &b, Location loc, Value filter3D);
 /// bytes whose low 4 bits are the u4 code) in the kernel's layout two codes
 /// per byte, [ceil(F/16), S, ceil(R/8), 16, 4] bytes flattened to 1-D: the
 /// low nibble of byte (b, s, p, n, i) is the weight of reduction step
-/// 8p + i, the high nibble that of 8p + 4 + i (channel 16b + n), zero past
-/// the ends. One 64-byte load gives two vpdpbusd operands.
-Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D);
+/// 8p + i, the high nibble that of 8p + 4 + i (channel 16b + n), weight 0
+/// past the ends. A u4 nibble is the code, an i4 nibble the code + 8 (so
+/// that unpacking is a mask or shift and one subtraction). One 64-byte load
+/// gives two vpdpbusd operands.
+Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
 
 /// Folds linalg.pack of an i8 constant (upstream folds only splats) and
 /// lowers the remaining packs into the [.., 16, 4] layout to vector code.

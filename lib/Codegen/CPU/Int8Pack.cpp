@@ -211,7 +211,8 @@ Value qc::cpu::packFilter(OpBuilder &b, Location loc, Value filter3D) {
                                          ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
 }
 
-Value qc::cpu::packFilterNibbles(OpBuilder &b, Location loc, Value filter3D) {
+Value qc::cpu::packFilterNibbles(OpBuilder &b, Location loc, Value filter3D,
+                                 bool unsignedCodes) {
   auto type = cast<RankedTensorType>(filter3D.getType());
   int64_t segments = type.getDimSize(0), depth = type.getDimSize(1),
           channels = type.getDimSize(2);
@@ -221,11 +222,12 @@ Value qc::cpu::packFilterNibbles(OpBuilder &b, Location loc, Value filter3D) {
   codes.reserve(type.getNumElements());
   for (const APInt &v : getConstantThroughReshapes(filter3D).getValues<APInt>())
     codes.push_back(int8_t(v.getSExtValue()));
-  // Weight (s, r, f), 0 past the end of the reduction or of the channels.
+  // The nibble of weight (s, r, f), whose value is 0 past the end of the
+  // reduction or of the channels: a u4 code as it is, an i4 code plus 8.
+  int bias = unsignedCodes ? 0 : 8;
   auto code = [&](int64_t s, int64_t r, int64_t f) -> uint8_t {
-    if (r >= depth || f >= channels)
-      return 0;
-    return uint8_t(codes[(s * depth + r) * channels + f]) & 15;
+    int value = r >= depth || f >= channels ? 0 : codes[(s * depth + r) * channels + f];
+    return uint8_t(value + bias) & 15;
   };
   std::vector<int8_t> packed;
   packed.reserve(blocks * segments * pairs * kLanes * kQuad);

@@ -183,9 +183,10 @@ func.func @conv_dynamic_batch(%x: tensor<?x6x6x4xi8>) -> tensor<?x4x4x16xi32> {
 // -----
 
 // A constant weight of i4 codes (widened by qc-widen-narrow-integers, which
-// marks it): stored two codes per byte, 9 reduction steps as two 64-byte
-// vectors (quads 0 and 1 in the low and high nibbles, then quad 2 and
-// zeros), unpacked in registers by shifts that sign-extend.
+// marks it): stored two codes per byte, each nibble the code + 8 (weight 0
+// is 8), 9 reduction steps as two 64-byte vectors (quads 0 and 1 in the
+// low and high nibbles, then quad 2 and zero weights), unpacked in
+// registers by a mask and a logical shift, then - 8.
 func.func @matmul_i4_weights(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
   %b = arith.constant {qc.narrow_width = 4 : i64} dense<-1> : tensor<9x16xi8>
   %zero = arith.constant 0 : i32
@@ -196,16 +197,19 @@ func.func @matmul_i4_weights(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
 }
 
 // CHECK-LABEL: func.func @matmul_i4_weights
-// CHECK-DAG:   %[[W:.*]] = arith.constant dense<"0xFFFFFFFF{{(FF)*}}0F0000000F000000{{(0F000000)*}}"> : tensor<128xi8>
+// CHECK-DAG:   %[[W:.*]] = arith.constant dense<"0x77777777{{(77)*}}8788888887888888{{(87888888)*}}"> : tensor<128xi8>
 // CHECK-DAG:   arith.constant dense<1152> : tensor<16xi32>
+// CHECK-DAG:   %[[MASK:.*]] = arith.constant dense<15> : vector<64xi8>
 // CHECK-DAG:   %[[FOUR:.*]] = arith.constant dense<4> : vector<64xi8>
+// CHECK-DAG:   %[[EIGHT:.*]] = arith.constant dense<8> : vector<64xi8>
 // CHECK-DAG:   %[[C2:.*]] = arith.constant 2 : index
 // CHECK:       scf.forall
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %[[C2]] step
 // CHECK:           %[[PACKED:.*]] = vector.transfer_read %[[W]]
-// CHECK:           %[[SHL:.*]] = arith.shli %[[PACKED]], %[[FOUR]] : vector<64xi8>
-// CHECK:           %[[LOW:.*]] = arith.shrsi %[[SHL]], %[[FOUR]] : vector<64xi8>
-// CHECK:           %[[HIGH:.*]] = arith.shrsi %[[PACKED]], %[[FOUR]] : vector<64xi8>
+// CHECK:           %[[LOWN:.*]] = arith.andi %[[PACKED]], %[[MASK]] : vector<64xi8>
+// CHECK:           %[[HIGHN:.*]] = arith.shrui %[[PACKED]], %[[FOUR]] : vector<64xi8>
+// CHECK:           %[[LOW:.*]] = arith.subi %[[LOWN]], %[[EIGHT]] : vector<64xi8>
+// CHECK:           %[[HIGH:.*]] = arith.subi %[[HIGHN]], %[[EIGHT]] : vector<64xi8>
 // CHECK:           arith.extsi %[[LOW]] : vector<64xi8> to vector<64xi32>
 // CHECK:           vector.multi_reduction
 // CHECK:           arith.extsi %[[HIGH]] : vector<64xi8> to vector<64xi32>
@@ -215,8 +219,9 @@ func.func @matmul_i4_weights(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
 // -----
 
 // u4 codes (9, stored sign-extended as -7 and read as `w & 15` by the
-// widened body) are packed as nibbles too, zero-extended in registers; the
-// signed input's offset uses the codes' values (-128 * 9 * 8).
+// widened body) are packed as nibbles too (the codes themselves), unpacked
+// by the mask and the shift alone; the signed input's offset uses the
+// codes' values (-128 * 9 * 8).
 func.func @matmul_u4_weights(%a: tensor<2x8xi8>) -> tensor<2x16xi32> {
   %b = arith.constant {qc.narrow_width = 4 : i64} dense<-7> : tensor<8x16xi8>
   %zero = arith.constant 0 : i32
@@ -263,5 +268,6 @@ func.func @i4_mark_disagrees(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
 
 // CHECK-LABEL: func.func @i4_mark_disagrees
 // CHECK:       tensor<192xi8>
-// CHECK-NOT:   arith.shrsi
 // CHECK:       scf.forall
+// CHECK-NOT:   arith.shrui
+// CHECK:       return
