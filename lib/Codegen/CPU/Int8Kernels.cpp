@@ -59,6 +59,9 @@ int64_t balancedRows(int64_t rows, int64_t maxRows) {
 /// the weights three times instead of once).
 constexpr int64_t kMinRowsToPackAtRunTime = 16;
 
+/// The most accumulator vectors per row a tile of few rows gets.
+constexpr int64_t kMaxFewRowVectors = 8;
+
 class KernelBuilder {
 public:
   KernelBuilder(RewriterBase &rewriter, Int8Contraction &c,
@@ -449,8 +452,16 @@ Value KernelBuilder::build() {
   }
 
   int64_t rows = c.rows(), cols = c.filters;
-  int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxTile.vectors);
   int64_t tileRows = balancedRows(rows, maxTile.rows);
+  // Few rows (a batch-1 GEMV): more columns per tile, up to the same number
+  // of accumulators, so that enough independent vpdpbusd chains hide its
+  // latency (3 chains of one row waited on it); at most 8, which leaves
+  // registers for the weight vectors (16 once 4-bit weights are unpacked).
+  int64_t maxVectors = maxTile.vectors;
+  if (!c.depthwise)
+    maxVectors = std::max(maxVectors, std::min<int64_t>(
+                                          kMaxFewRowVectors, maxTile.rows * maxTile.vectors / tileRows));
+  int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxVectors);
   int64_t panelCols = vectors * kLanes;
   int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
   int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;

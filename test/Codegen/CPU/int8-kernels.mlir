@@ -271,3 +271,25 @@ func.func @i4_mark_disagrees(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
 // CHECK:       scf.forall
 // CHECK-NOT:   arith.shrui
 // CHECK:       return
+
+// -----
+
+// A batch-1 GEMV: one row, so up to 8 accumulator vectors per tile (128
+// columns) instead of 3, enough independent vpdpbusd chains; then the
+// remaining 32 columns.
+func.func @gemv_wide_tiles(%a: tensor<1x8xi8>) -> tensor<1x160xi32> {
+  %b = arith.constant dense<1> : tensor<8x160xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x160xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x160xi32>) -> tensor<1x160xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<1x8xi8>, tensor<8x160xi8>) outs(%z : tensor<1x160xi32>) -> tensor<1x160xi32>
+  return %r : tensor<1x160xi32>
+}
+
+// CHECK-LABEL: func.func @gemv_wide_tiles
+// CHECK:       scf.forall
+// CHECK:         scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [1, 128] [1, 1] : tensor<1x128xi32> into tensor<1x160xi32>
+// CHECK:       scf.forall
+// CHECK:         scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [1, 32] [1, 1] : tensor<1x32xi32> into tensor<1x160xi32>
