@@ -267,6 +267,16 @@ MlirLogicalResult qcExecutableInvokeBatch(QcExecutable executable,
     }
     arguments.push_back(std::move(tensor));
   }
+  // Shapes and kinds match by construction; this checks narrow codes (an
+  // i4 argument's int8 elements in [-8, 7]).
+  std::vector<std::string> names;
+  for (size_t i = 0; i < arguments.size(); ++i)
+    names.push_back("input #" + std::to_string(i));
+  if (llvm::Error invalid =
+          ::qc::runtime::checkInputs(impl.signature, arguments, names)) {
+    report(makeError(llvm::toString(std::move(invalid)), ""), error);
+    return mlirLogicalResultFailure();
+  }
   ::qc::runtime::Timing timing;
   llvm::Expected<std::vector<HostTensor>> outputs =
       impl.executor->run(arguments, repeat, timing);

@@ -253,7 +253,11 @@ struct WidenConstant final : NarrowPattern<arith::ConstantOp> {
     else
       return rewriter.notifyMatchFailure(
           op, "only integer and dense integer constants are widened");
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
+    auto widened = rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
+    // The CPU int8 kernels store a 4-bit weight two codes per byte again.
+    if (isa<DenseIntElementsAttr>(value))
+      widened->setAttr(qc::kNarrowWidthAttrName,
+                       rewriter.getI64IntegerAttr(narrowWidth(op.getType())));
     return success();
   }
 };

@@ -85,7 +85,9 @@ public:
       : engine(std::move(engine)), signature(std::move(signature)) {}
 
   llvm::Expected<std::vector<HostTensor>>
-  run(llvm::ArrayRef<HostTensor> inputs, int repeat, Timing &timing) override {
+  run(llvm::ArrayRef<HostTensor> callerInputs, int repeat, Timing &timing) override {
+    std::vector<HostTensor> scratch;
+    llvm::ArrayRef<HostTensor> inputs = toNarrowStorage(signature, callerInputs, scratch);
     std::string wrapper = "_mlir_ciface_" + signature.name;
     llvm::Expected<void (*)(void **)> function = engine->lookupPacked(wrapper);
     if (!function)
@@ -143,6 +145,7 @@ public:
       result.data.assign(buffer.data, buffer.data + buffer.size);
       results.push_back(std::move(result));
     }
+    fromNarrowStorage(signature, results);
     return results;
   }
 

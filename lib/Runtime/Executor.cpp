@@ -7,6 +7,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 
@@ -14,12 +15,51 @@ using namespace mlir;
 
 namespace qc::runtime {
 
+static bool isUnsignedKind(ElementKind kind) {
+  return kind == ElementKind::U8 || kind == ElementKind::U16;
+}
+
+/// Element `e` of an int8/uint8/int16/uint16 tensor, and its update
+/// (truncated to the element's width).
+static int64_t readCode(const HostTensor &tensor, int64_t e) {
+  const uint8_t *p = tensor.data.data() + e * elementSize(tensor.kind);
+  switch (tensor.kind) {
+  case ElementKind::I8:
+    return int8_t(*p);
+  case ElementKind::U8:
+    return *p;
+  case ElementKind::I16:
+    return int16_t(uint16_t(p[0] | p[1] << 8));
+  default:
+    return uint16_t(p[0] | p[1] << 8);
+  }
+}
+
+static void writeCode(HostTensor &tensor, int64_t e, int64_t code) {
+  uint8_t *p = tensor.data.data() + e * elementSize(tensor.kind);
+  p[0] = uint8_t(code);
+  if (elementSize(tensor.kind) == 2)
+    p[1] = uint8_t(code >> 8);
+}
+
+/// The codes an N-bit spec takes.
+static std::pair<int64_t, int64_t> codeRange(const TensorSpec &spec) {
+  int64_t n = spec.codeBits;
+  if (isUnsignedKind(spec.kind))
+    return {0, (int64_t(1) << n) - 1};
+  return {-(int64_t(1) << (n - 1)), (int64_t(1) << (n - 1)) - 1};
+}
+
 std::string TensorSpec::describe() const {
   std::string text = std::string(elementName(kind)) + "[";
   for (auto [i, size] : llvm::enumerate(shape))
     text += (i ? "x" : "") +
             (size == kDynamicSize ? std::string("?") : std::to_string(size));
-  return text + "]";
+  text += "]";
+  if (codeBits)
+    text += " of " + std::string(isUnsignedKind(kind) ? "u" : "i") +
+            std::to_string(codeBits) + " codes";
+  return text;
 }
 
 bool TensorSpec::isDynamic() const {
@@ -48,10 +88,27 @@ int64_t batchOf(const EntrySignature &signature,
   return 1;
 }
 
-std::optional<ElementKind> elementKindOf(Type elementType) {
+/// The kind that holds one N-bit code per element, for 2 <= N <= 15 other
+/// than 8.
+static std::optional<ElementKind> narrowKind(unsigned width, bool isSigned,
+                                             unsigned *codeBits) {
+  if (width < 2 || width > 15 || width == 8)
+    return std::nullopt;
+  if (codeBits)
+    *codeBits = width;
+  if (width < 8)
+    return isSigned ? ElementKind::I8 : ElementKind::U8;
+  return isSigned ? ElementKind::I16 : ElementKind::U16;
+}
+
+std::optional<ElementKind> elementKindOf(Type elementType, unsigned *codeBits) {
+  if (codeBits)
+    *codeBits = 0;
   if (auto quantized = dyn_cast<quant::QuantizedType>(elementType)) {
     unsigned width = quantized.getStorageTypeIntegralWidth();
     bool isSigned = quantized.isSigned();
+    if (std::optional<ElementKind> narrow = narrowKind(width, isSigned, codeBits))
+      return narrow;
     if (width == 8)
       return isSigned ? ElementKind::I8 : ElementKind::U8;
     if (width == 16)
@@ -62,6 +119,9 @@ std::optional<ElementKind> elementKindOf(Type elementType) {
   }
   if (auto integer = dyn_cast<IntegerType>(elementType)) {
     bool isUnsigned = integer.isUnsigned();
+    if (std::optional<ElementKind> narrow =
+            narrowKind(integer.getWidth(), !isUnsigned, codeBits))
+      return narrow;
     switch (integer.getWidth()) {
     case 8:
       return isUnsigned ? ElementKind::U8 : ElementKind::I8;
@@ -101,16 +161,19 @@ static FailureOr<TensorSpec> specOf(Operation *op, Type type,
       return failure();
     }
   }
-  std::optional<ElementKind> kind = elementKindOf(shaped.getElementType());
+  unsigned codeBits = 0;
+  std::optional<ElementKind> kind = elementKindOf(shaped.getElementType(), &codeBits);
   if (!kind) {
     emitError(op->getLoc()) << what << " has element type " << shaped.getElementType()
                     << "; qc-run exchanges int8, uint8, int16, uint16, "
                        "int32, int64, float32 and float64 (quantized types "
-                       "by their storage type)";
+                       "by their storage type, 2..15-bit codes one per "
+                       "int8/uint8 or int16/uint16 element)";
     return failure();
   }
   TensorSpec spec;
   spec.kind = *kind;
+  spec.codeBits = codeBits;
   for (int64_t size : shaped.getShape())
     spec.shape.push_back(ShapedType::isDynamic(size) ? kDynamicSize : size);
   return spec;
@@ -216,8 +279,61 @@ llvm::Error checkInputs(const EntrySignature &signature,
           "argument #" + std::to_string(i) + " of @" + signature.name +
               " ('" + sources[i] + "'): expected " + expected.describe() +
               ", got " + actual.describe());
+    if (!expected.codeBits)
+      continue;
+    // An out-of-range code would break the N-bit arithmetic of the widened
+    // code (docs/Numerics.md, "Storage of narrow types").
+    auto [lo, hi] = codeRange(expected);
+    for (int64_t e = 0, n = actual.numElements(); e < n; ++e) {
+      int64_t code = readCode(actual, e);
+      if (code >= lo && code <= hi)
+        continue;
+      std::string index;
+      for (int64_t d = actual.shape.size() - 1, rest = e; d >= 0; --d) {
+        index = std::to_string(rest % actual.shape[d]) + (index.empty() ? "" : ", ") + index;
+        rest /= actual.shape[d];
+      }
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "argument #" + std::to_string(i) + " of @" + signature.name + " ('" +
+              sources[i] + "'): element [" + index + "] is " + std::to_string(code) +
+              ", outside the " + (isUnsignedKind(expected.kind) ? "u" : "i") +
+              std::to_string(expected.codeBits) + " range [" + std::to_string(lo) +
+              ", " + std::to_string(hi) + "]");
+    }
   }
   return llvm::Error::success();
+}
+
+llvm::ArrayRef<HostTensor> toNarrowStorage(const EntrySignature &signature,
+                                           llvm::ArrayRef<HostTensor> inputs,
+                                           std::vector<HostTensor> &scratch) {
+  auto unsignedNarrow = [](const TensorSpec &spec) {
+    return spec.codeBits && isUnsignedKind(spec.kind);
+  };
+  if (llvm::none_of(signature.inputs, unsignedNarrow))
+    return inputs;
+  scratch.assign(inputs.begin(), inputs.end());
+  for (auto [spec, tensor] : llvm::zip(signature.inputs, scratch))
+    if (unsignedNarrow(spec))
+      for (int64_t e = 0, n = tensor.numElements(); e < n; ++e)
+        writeCode(tensor, e, llvm::SignExtend64(readCode(tensor, e), spec.codeBits));
+  return scratch;
+}
+
+void fromNarrowStorage(const EntrySignature &signature,
+                       std::vector<HostTensor> &results) {
+  for (auto [spec, tensor] : llvm::zip(signature.results, results)) {
+    if (!spec.codeBits)
+      continue;
+    for (int64_t e = 0, n = tensor.numElements(); e < n; ++e) {
+      int64_t code = readCode(tensor, e);
+      writeCode(tensor, e,
+                isUnsignedKind(spec.kind)
+                    ? int64_t(code & ((int64_t(1) << spec.codeBits) - 1))
+                    : llvm::SignExtend64(code, spec.codeBits));
+    }
+  }
 }
 
 double Timing::min() const {

@@ -111,7 +111,9 @@ public:
   llvm::Expected<std::vector<HostTensor>> run(llvm::ArrayRef<HostTensor> inputs,
                                               int repeat,
                                               Timing &timing) override {
-    std::vector<HostTensor> args(inputs.begin(), inputs.end());
+    std::vector<HostTensor> scratch;
+    llvm::ArrayRef<HostTensor> stored = toNarrowStorage(signature, inputs, scratch);
+    std::vector<HostTensor> args(stored.begin(), stored.end());
     std::vector<HostTensor> results;
     for (int i = 0; i < repeat; ++i) {
       llvm::Expected<std::vector<HostTensor>> ran = executor->run(args);
@@ -137,6 +139,7 @@ public:
             spec.describe().c_str());
       result.kind = spec.kind;
     }
+    fromNarrowStorage(signature, results);
     return results;
   }
 

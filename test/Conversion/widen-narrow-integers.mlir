@@ -49,10 +49,11 @@ func.func @trunc12(%a: i32) -> i12 {
 
 // -----
 
-// Dense constants are sign-extended; named linalg ops are generalized and
+// Dense constants are sign-extended and keep their width as a mark (for
+// the CPU kernels' 4-bit layout); named linalg ops are generalized and
 // their bodies widened; tensor ops change types only.
 // CHECK-LABEL: func.func @matmul_i2
-//       CHECK:   arith.constant dense<{{\[}}[-2, 1], [-1, 0]]> : tensor<2x2xi8>
+//       CHECK:   arith.constant {qc.narrow_width = 2 : i64} dense<{{\[}}[-2, 1], [-1, 0]]> : tensor<2x2xi8>
 //       CHECK:   tensor.collapse_shape %[[V:.*]] {{\[}}[0, 1]] : tensor<2x2xi8> into tensor<4xi8>
 //       CHECK:   linalg.generic
 //       CHECK:   ^bb0(%[[X:.*]]: i8, %[[W:.*]]: i8, %[[ACC:.*]]: i32):

@@ -6,6 +6,12 @@
 
 namespace mlir::qc {
 
+/// The discardable attribute (an i64) a widened dense constant carries: the
+/// width N of the codes it holds sign-extended. Only a hint for later
+/// layouts (the CPU int8 kernels store 4-bit weights two per byte); the
+/// values are the same with or without it.
+inline constexpr llvm::StringLiteral kNarrowWidthAttrName = "qc.narrow_width";
+
 /// Maps integers of widths other than 1, 8, 16, 32, 64 (and ranked tensors
 /// of them) to the next of i8, i16, i32, i64; keeps every other type.
 class NarrowIntegerTypeConverter final : public TypeConverter {

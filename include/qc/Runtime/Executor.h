@@ -31,6 +31,10 @@ inline constexpr int64_t kDynamicSize = -1;
 struct TensorSpec {
   ElementKind kind = ElementKind::F32;
   std::vector<int64_t> shape;
+  /// The width N of the narrow integer codes the elements hold (2..7 in
+  /// int8/uint8 data, 9..15 in int16/uint16; an i4 or u4 tensor is one code
+  /// per element), 0 for whole-width elements.
+  unsigned codeBits = 0;
 
   /// "int8[2x3]", "float32[?x10]", as HostTensor::describe.
   std::string describe() const;
@@ -57,8 +61,12 @@ int64_t batchOf(const EntrySignature &signature,
 
 /// The element kind of `type`, a tensor/memref element type:
 /// !quant.uniform<i8/u8/i16/u16/i32 storage>, iN/uiN (N = 8, 16, 32, 64;
-/// signless counts as signed), f32, f64. None for anything else.
-std::optional<ElementKind> elementKindOf(mlir::Type elementType);
+/// signless counts as signed), f32, f64; narrow integer codes (storage or
+/// iN/uiN of 2..7 bits, 9..15 bits) as the int8/uint8 (int16/uint16) kind
+/// holding one code per element, with N in `codeBits`. None for anything
+/// else.
+std::optional<ElementKind> elementKindOf(mlir::Type elementType,
+                                         unsigned *codeBits = nullptr);
 
 /// Reads the signature of function `entry` in `module` (an empty `entry`
 /// picks the only public function). A func.func's own types are used unless
@@ -71,10 +79,25 @@ mlir::FailureOr<EntrySignature> readEntrySignature(mlir::ModuleOp module,
 
 /// Checks `inputs` against the signature; `sources` names each input (its
 /// file) in the error. The error names the argument's position and file. A
-/// dynamic dimension takes any size >= 1, the same in every argument.
+/// dynamic dimension takes any size >= 1, the same in every argument. Every
+/// narrow code must be in its N-bit range (the error names the element's
+/// index and value).
 llvm::Error checkInputs(const EntrySignature &signature,
                         llvm::ArrayRef<HostTensor> inputs,
                         llvm::ArrayRef<std::string> sources);
+
+/// Narrow codes as compiled code holds them (docs/Numerics.md, "Storage of
+/// narrow types"): an unsigned N-bit code sign-extended from bit N-1 (a u4
+/// 9 is the byte 0xF9). Returns `inputs` itself when no argument is
+/// unsigned narrow, else copies kept in `scratch`.
+llvm::ArrayRef<HostTensor> toNarrowStorage(const EntrySignature &signature,
+                                           llvm::ArrayRef<HostTensor> inputs,
+                                           std::vector<HostTensor> &scratch);
+
+/// The inverse for results: unsigned N-bit codes masked to their N bits,
+/// signed ones sign-extended from bit N-1.
+void fromNarrowStorage(const EntrySignature &signature,
+                       std::vector<HostTensor> &results);
 
 /// A target's compilation pipeline failed. Its diagnostics went to the
 /// module's context; this error carries the qc-opt command line that

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Int8Kernels.h"
+#include "qc/Conversion/WidenNarrowIntegers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -16,8 +17,15 @@ using namespace mlir::qc::cpu;
 
 namespace {
 
-/// The signedness of the two inputs of a body `out + ext(in0) * ext(in1)`.
-std::optional<std::pair<bool, bool>> matchMultiplyAccumulate(linalg::LinalgOp op) {
+/// How the body `out + ext(in0) * ext(in1)` extends its two inputs. A
+/// widened u4 weight (qc-widen-narrow-integers) is read as
+/// `extui(andi(w, 15))`.
+struct MultiplyAccumulate {
+  bool inputSigned = false, weightSigned = false;
+  bool weightMasked4 = false;
+};
+
+std::optional<MultiplyAccumulate> matchMultiplyAccumulate(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
   if (!yield || yield.getNumOperands() != 1)
@@ -32,22 +40,62 @@ std::optional<std::pair<bool, bool>> matchMultiplyAccumulate(linalg::LinalgOp op
   auto mul = other.getDefiningOp<arith::MulIOp>();
   if (!mul)
     return std::nullopt;
-  // Which input a factor extends, and whether it sign-extends.
-  auto extension = [&](Value v) -> std::optional<std::pair<unsigned, bool>> {
+  struct Extension {
+    unsigned arg;
+    bool isSigned, masked4;
+  };
+  // Which input a factor extends, whether it sign-extends, and whether it
+  // reads the low 4 bits only.
+  auto extension = [&](Value v) -> std::optional<Extension> {
     Operation *def = v.getDefiningOp();
     if (!def || !isa<arith::ExtSIOp, arith::ExtUIOp>(def))
       return std::nullopt;
-    auto arg = dyn_cast<BlockArgument>(def->getOperand(0));
+    Value source = def->getOperand(0);
+    bool masked4 = false;
+    if (auto mask = source.getDefiningOp<arith::AndIOp>();
+        mask && isa<arith::ExtUIOp>(def)) {
+      IntegerAttr m;
+      if (!matchPattern(mask.getRhs(), m_Constant(&m)) || m.getValue() != 15)
+        return std::nullopt;
+      source = mask.getLhs();
+      masked4 = true;
+    }
+    auto arg = dyn_cast<BlockArgument>(source);
     if (!arg || arg.getOwner() != body || arg.getArgNumber() > 1)
       return std::nullopt;
-    return std::pair{arg.getArgNumber(), isa<arith::ExtSIOp>(def)};
+    return Extension{arg.getArgNumber(), isa<arith::ExtSIOp>(def), masked4};
   };
   auto x = extension(mul.getLhs()), y = extension(mul.getRhs());
-  if (!x || !y || x->first == y->first)
+  if (!x || !y || x->arg == y->arg)
     return std::nullopt;
-  if (x->first == 1)
+  if (x->arg == 1)
     std::swap(x, y);
-  return std::pair{x->second, y->second};
+  if (x->masked4)
+    return std::nullopt;
+  return MultiplyAccumulate{x->isSigned, y->isSigned, y->masked4};
+}
+
+/// The codes of a constant weight fit in 4 bits: they were i4/u4 before
+/// qc-widen-narrow-integers (its width attribute), or the body masks them.
+bool isFourBitConstant(Value weight, bool masked) {
+  Value source = weight;
+  while (isa_and_present<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+      source.getDefiningOp()))
+    source = source.getDefiningOp()->getOperand(0);
+  auto constant = source.getDefiningOp<arith::ConstantOp>();
+  if (!constant || !isa<DenseIntElementsAttr>(constant.getValue()))
+    return false;
+  if (masked)
+    return true;
+  auto width = constant->getAttrOfType<IntegerAttr>(qc::kNarrowWidthAttrName);
+  if (!width || width.getInt() != 4)
+    return false;
+  // The hint agrees with the values (sign-extended 4-bit codes).
+  return llvm::all_of(cast<DenseIntElementsAttr>(constant.getValue()).getValues<APInt>(),
+                      [](const APInt &v) {
+                        int64_t code = v.getSExtValue();
+                        return code >= -8 && code <= 7;
+                      });
 }
 
 /// The coefficient of dimension `dim` in the linear expression `e`.
@@ -114,10 +162,14 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
   };
   if (!elementIs(lhs, 8) || !elementIs(rhs, 8) || !elementIs(out, 32))
     return failure();
-  std::optional<std::pair<bool, bool>> signs = matchMultiplyAccumulate(op);
+  std::optional<MultiplyAccumulate> signs = matchMultiplyAccumulate(op);
   // vpdpbusd multiplies unsigned by signed bytes; signed activations are
-  // offset, unsigned weights are not supported.
-  if (!signs || !signs->second)
+  // offset. Unsigned weights are supported only as 4-bit constants (codes
+  // 0..15 are signed bytes too).
+  if (!signs)
+    return failure();
+  bool fourBit = isFourBitConstant(rhs, signs->weightMasked4);
+  if (!signs->weightSigned && !(signs->weightMasked4 && fourBit))
     return failure();
   auto fill = out.getDefiningOp<linalg::FillOp>();
   IntegerAttr initValue;
@@ -126,7 +178,9 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
 
   Int8Contraction c;
   c.op = op;
-  c.inputSigned = signs->first;
+  c.inputSigned = signs->inputSigned;
+  c.weightBits = fourBit ? 4 : 8;
+  c.weightUnsigned = !signs->weightSigned;
   c.init = initValue.getValue().getSExtValue();
   MLIRContext *context = op.getContext();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();

@@ -59,6 +59,9 @@ int64_t balancedRows(int64_t rows, int64_t maxRows) {
 /// the weights three times instead of once).
 constexpr int64_t kMinRowsToPackAtRunTime = 16;
 
+/// The most accumulator vectors per row a tile of few rows gets.
+constexpr int64_t kMaxFewRowVectors = 8;
+
 class KernelBuilder {
 public:
   KernelBuilder(RewriterBase &rewriter, Int8Contraction &c,
@@ -82,6 +85,7 @@ private:
   Value rowBase(Value p);
   Value segmentOffset(Value s);
   Value dot(Value acc, Value a, Value w);
+  std::pair<Value, Value> unpackNibbles(Value packed);
   Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,
                    int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols);
   SmallVector<Value> denseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
@@ -100,6 +104,8 @@ private:
   Value filter;         // dense: packed, 1-D; depthwise: [KH*KW*C]
   Value columnInit;     // [16 * ceil(F/16)] i32, or null: splat init
   bool correctInKernel = false;
+  /// 4-bit weights, two per byte: each 64-byte load holds two quads.
+  bool nibbles = false;
   int64_t segments = 1, quads = 1;
   SmallVector<int64_t> epilogueRows; // the row dimensions of the stages
 };
@@ -114,7 +120,9 @@ void KernelBuilder::prepareDense() {
       b, loc, c.filter,
       c.dilationW == 1 ? SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}
                        : SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-  filter = packFilter(b, loc, filter3D);
+  nibbles = c.weightBits == 4;
+  filter = nibbles ? packFilterNibbles(b, loc, filter3D, c.weightUnsigned)
+                   : packFilter(b, loc, filter3D);
 
   // vpdpbusd reads unsigned bytes: a signed input is offset by 128 (x ^ 0x80)
   // once here, and 128 * sum(w) comes off through the accumulator's start.
@@ -133,8 +141,9 @@ void KernelBuilder::prepareDense() {
                 })
                 .getResult(0);
   }
-  // The last quad of a run may read up to 3 bytes past it (their weights are
-  // zero); past the end of the tensor it needs padding.
+  // The last quad of a run may read up to 3 bytes past it (7 with 4-bit
+  // weights, whose quads come in pairs; their weights are zero); past the
+  // end of the tensor it needs padding.
   int64_t lastRead = (((c.batch - 1) * c.hp + (c.oh - 1) * c.strideH) * c.wp +
                       (c.ow - 1) * c.strideW) * c.channels;
   int64_t lastSegment = segments - 1;
@@ -142,7 +151,7 @@ void KernelBuilder::prepareDense() {
                   ? lastSegment * c.dilationH * c.wp * c.channels
                   : ((lastSegment / c.kw) * c.dilationH * c.wp +
                      (lastSegment % c.kw) * c.dilationW) * c.channels;
-  lastRead += quads * kQuad;
+  lastRead += (nibbles ? llvm::alignTo(quads, 2) : quads) * kQuad;
   int64_t size = cast<RankedTensorType>(input.getType()).getDimSize(0);
   if (lastRead > size) {
     Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
@@ -174,8 +183,10 @@ Value KernelBuilder::buildColumnInit() {
   int64_t padded = llvm::alignTo(c.filters, kLanes);
   SmallVector<int32_t> init(padded, int32_t(c.init));
   int64_t i = 0;
-  for (const APInt &w : weights.getValues<APInt>())
-    init[i++ % c.filters] -= uint32_t(128) * uint32_t(w.getSExtValue());
+  for (const APInt &w : weights.getValues<APInt>()) {
+    int64_t code = c.weightUnsigned ? w.getSExtValue() & 15 : w.getSExtValue();
+    init[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
+  }
   return arith::ConstantOp::create(
       b, loc,
       DenseIntElementsAttr::get(RankedTensorType::get({padded}, b.getI32Type()),
@@ -219,6 +230,24 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
                                              vector::CombiningKind::ADD);
 }
 
+/// The two 64-byte weight operands in a vector of nibbles, in registers:
+/// mask the low nibbles, shift the high ones down (logically); i4 nibbles
+/// hold code + 8, so 8 comes off. Both are valid signed bytes. (Sign
+/// extension by shifts would cost more: x86 has no byte shifts, so an
+/// arithmetic one is a word shift, a mask and two more ops.)
+std::pair<Value, Value> KernelBuilder::unpackNibbles(Value packed) {
+  auto splat = [&](int8_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(cast<VectorType>(packed.getType()), b.getI8IntegerAttr(v)));
+  };
+  Value low = arith::AndIOp::create(b, loc, packed, splat(15));
+  Value high = arith::ShRUIOp::create(b, loc, packed, splat(4));
+  if (c.weightUnsigned)
+    return {low, high};
+  Value eight = splat(8);
+  return {arith::SubIOp::create(b, loc, low, eight), arith::SubIOp::create(b, loc, high, eight)};
+}
+
 SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0,
                                                  int64_t vectors, SmallVector<Value> accs) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
@@ -243,34 +272,47 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
         SmallVector<Value> runs, panels;
         for (Value base : bases)
           runs.push_back(add(base, offset));
+        // A step loads one 64-byte weight vector per panel: one quad, or
+        // with 4-bit weights two (low nibbles, then high nibbles).
+        int64_t perStep = nibbles ? 2 : 1, steps = llvm::divideCeil(quads, perStep);
         for (int64_t j = 0; j < vectors; ++j)
           panels.push_back(mul(add(mul(add(firstBlock, index(j)), segments), s),
-                               quads * kLanes * kQuad));
+                               steps * kLanes * kQuad));
         auto quadLoop = scf::ForOp::create(
-            b, loc, index(0), index(quads), index(1), iter,
+            b, loc, index(0), index(steps), index(1), iter,
             [&](OpBuilder &, Location, Value q, ValueRange iter) {
-              SmallVector<Value> w;
-              Value wStep = mul(q, kLanes * kQuad), aStep = mul(q, kQuad);
-              for (int64_t j = 0; j < vectors; ++j)
-                w.push_back(vector::TransferReadOp::create(
+              SmallVector<SmallVector<Value>> w(perStep);
+              Value wStep = mul(q, kLanes * kQuad);
+              for (int64_t j = 0; j < vectors; ++j) {
+                Value loaded = vector::TransferReadOp::create(
                     b, loc, bytes, filter, ValueRange{add(panels[j], wStep)}, zeroByte,
-                    ArrayRef<bool>{true}));
-              SmallVector<Value> next(iter);
-              for (int64_t i = 0; i < rows; ++i) {
-                Value quad = vector::TransferReadOp::create(
-                    b, loc, VectorType::get({kQuad}, i8), input,
-                    ValueRange{add(runs[i], aStep)}, zeroByte, ArrayRef<bool>{true});
-                Value word = vector::ExtractOp::create(
-                    b, loc, vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad),
-                    0);
-                Value a = vector::BitCastOp::create(
-                    b, loc, bytes, vector::BroadcastOp::create(b, loc, lanes(i32), word));
-                for (int64_t j = 0; j < vectors; ++j)
-                  next[i * vectors + j] = dot(next[i * vectors + j], a, w[j]);
+                    ArrayRef<bool>{true});
+                if (!nibbles) {
+                  w[0].push_back(loaded);
+                  continue;
+                }
+                auto [low, high] = unpackNibbles(loaded);
+                w[0].push_back(low);
+                w[1].push_back(high);
               }
+              SmallVector<Value> next(iter);
+              for (int64_t half = 0; half < perStep; ++half)
+                for (int64_t i = 0; i < rows; ++i) {
+                  Value aStep = add(mul(q, perStep * kQuad), index(half * kQuad));
+                  Value quad = vector::TransferReadOp::create(
+                      b, loc, VectorType::get({kQuad}, i8), input,
+                      ValueRange{add(runs[i], aStep)}, zeroByte, ArrayRef<bool>{true});
+                  Value word = vector::ExtractOp::create(
+                      b, loc,
+                      vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), quad), 0);
+                  Value a = vector::BitCastOp::create(
+                      b, loc, bytes, vector::BroadcastOp::create(b, loc, lanes(i32), word));
+                  for (int64_t j = 0; j < vectors; ++j)
+                    next[i * vectors + j] = dot(next[i * vectors + j], a, w[half][j]);
+                }
               if (correctInKernel)
                 for (int64_t j = 0; j < vectors; ++j)
-                  next[rows * vectors + j] = dot(next[rows * vectors + j], offsetBytes, w[j]);
+                  next[rows * vectors + j] = dot(next[rows * vectors + j], offsetBytes, w[0][j]);
               scf::YieldOp::create(b, loc, next);
             });
         scf::YieldOp::create(b, loc, quadLoop.getResults());
@@ -410,8 +452,16 @@ Value KernelBuilder::build() {
   }
 
   int64_t rows = c.rows(), cols = c.filters;
-  int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxTile.vectors);
   int64_t tileRows = balancedRows(rows, maxTile.rows);
+  // Few rows (a batch-1 GEMV): more columns per tile, up to the same number
+  // of accumulators, so that enough independent vpdpbusd chains hide its
+  // latency (3 chains of one row waited on it); at most 8, which leaves
+  // registers for the weight vectors (16 once 4-bit weights are unpacked).
+  int64_t maxVectors = maxTile.vectors;
+  if (!c.depthwise)
+    maxVectors = std::max(maxVectors, std::min<int64_t>(
+                                          kMaxFewRowVectors, maxTile.rows * maxTile.vectors / tileRows));
+  int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxVectors);
   int64_t panelCols = vectors * kLanes;
   int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
   int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
@@ -461,7 +511,9 @@ Value KernelBuilder::build() {
 FailureOr<qc::cpu::Int8Kernel>
 qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
   FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
-  if (failed(contraction) ||
+  // The depthwise kernel reads weight bytes as they are: u4 codes need the
+  // mask it does not apply.
+  if (failed(contraction) || (contraction->depthwise && contraction->weightUnsigned) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();

@@ -30,6 +30,10 @@ struct Int8Contraction {
   /// Dense: [KH, KW, C, F]; depthwise: [KH, KW, C] (F = C).
   Value filter;
   bool inputSigned = false;
+  /// A constant weight of 4-bit codes (i4 sign-extended, or u4 to be read
+  /// as `w & 15`) is stored two per byte; else 8 (bytes as they are).
+  int64_t weightBits = 8;
+  bool weightUnsigned = false;
   int64_t batch = 1, hp = 1, wp = 1, channels = 1;
   int64_t kh = 1, kw = 1, filters = 1, oh = 1, ow = 1;
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
@@ -105,6 +109,16 @@ DenseIntElementsAttr getConstantThroughReshapes(Value value);
 /// `linalg.pack` into the layout the kernel reads, [ceil(F/16), S,
 /// ceil(R/4), 16, 4], zero-padded, then flattened to 1-D.
 Value packFilter(OpBuilder &b, Location loc, Value filter3D);
+
+/// A constant filter [S, R, F] of 4-bit codes (sign-extended bytes, or
+/// bytes whose low 4 bits are the u4 code) in the kernel's layout two codes
+/// per byte, [ceil(F/16), S, ceil(R/8), 16, 4] bytes flattened to 1-D: the
+/// low nibble of byte (b, s, p, n, i) is the weight of reduction step
+/// 8p + i, the high nibble that of 8p + 4 + i (channel 16b + n), weight 0
+/// past the ends. A u4 nibble is the code, an i4 nibble the code + 8 (so
+/// that unpacking is a mask or shift and one subtraction). One 64-byte load
+/// gives two vpdpbusd operands.
+Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
 
 /// Folds linalg.pack of an i8 constant (upstream folds only splats) and
 /// lowers the remaining packs into the [.., 16, 4] layout to vector code.

@@ -211,6 +211,39 @@ Value qc::cpu::packFilter(OpBuilder &b, Location loc, Value filter3D) {
                                          ArrayRef<ReassociationIndices>{{0, 1, 2, 3, 4}});
 }
 
+Value qc::cpu::packFilterNibbles(OpBuilder &b, Location loc, Value filter3D,
+                                 bool unsignedCodes) {
+  auto type = cast<RankedTensorType>(filter3D.getType());
+  int64_t segments = type.getDimSize(0), depth = type.getDimSize(1),
+          channels = type.getDimSize(2);
+  int64_t blocks = llvm::divideCeil(channels, kLanes);
+  int64_t pairs = llvm::divideCeil(depth, 2 * kQuad);
+  SmallVector<int8_t> codes;
+  codes.reserve(type.getNumElements());
+  for (const APInt &v : getConstantThroughReshapes(filter3D).getValues<APInt>())
+    codes.push_back(int8_t(v.getSExtValue()));
+  // The nibble of weight (s, r, f), whose value is 0 past the end of the
+  // reduction or of the channels: a u4 code as it is, an i4 code plus 8.
+  int bias = unsignedCodes ? 0 : 8;
+  auto code = [&](int64_t s, int64_t r, int64_t f) -> uint8_t {
+    int value = r >= depth || f >= channels ? 0 : codes[(s * depth + r) * channels + f];
+    return uint8_t(value + bias) & 15;
+  };
+  std::vector<int8_t> packed;
+  packed.reserve(blocks * segments * pairs * kLanes * kQuad);
+  for (int64_t block = 0; block < blocks; ++block)
+    for (int64_t s = 0; s < segments; ++s)
+      for (int64_t p = 0; p < pairs; ++p)
+        for (int64_t lane = 0; lane < kLanes; ++lane)
+          for (int64_t i = 0; i < kQuad; ++i) {
+            int64_t f = block * kLanes + lane, r = 2 * p * kQuad + i;
+            packed.push_back(int8_t(code(s, r, f) | code(s, r + kQuad, f) << 4));
+          }
+  auto packedType = RankedTensorType::get({int64_t(packed.size())}, b.getI8Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseIntElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
+}
+
 void qc::cpu::populateInt8PackPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldConstantPack, LowerVNNIPack>(patterns.getContext());
 }

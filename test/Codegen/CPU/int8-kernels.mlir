@@ -203,3 +203,117 @@ func.func @conv_dynamic_batch_few_rows(%x: tensor<?x4x4x4xi8>) -> tensor<?x2x2x1
 // CHECK:         scf.forall
 // CHECK:         tensor.insert_slice {{.*}} : tensor<1x2x2x16xi32> into tensor<?x2x2x16xi32>
 // CHECK-NOT:   linalg.conv_2d_nhwc_hwcf
+
+// -----
+
+// A constant weight of i4 codes (widened by qc-widen-narrow-integers, which
+// marks it): stored two codes per byte, each nibble the code + 8 (weight 0
+// is 8), 9 reduction steps as two 64-byte vectors (quads 0 and 1 in the
+// low and high nibbles, then quad 2 and zero weights), unpacked in
+// registers by a mask and a logical shift, then - 8.
+func.func @matmul_i4_weights(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
+  %b = arith.constant {qc.narrow_width = 4 : i64} dense<-1> : tensor<9x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<2x16xi32>) -> tensor<2x16xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<2x9xi8>, tensor<9x16xi8>) outs(%z : tensor<2x16xi32>) -> tensor<2x16xi32>
+  return %r : tensor<2x16xi32>
+}
+
+// CHECK-LABEL: func.func @matmul_i4_weights
+// CHECK-DAG:   %[[W:.*]] = arith.constant dense<"0x77777777{{(77)*}}8788888887888888{{(87888888)*}}"> : tensor<128xi8>
+// CHECK-DAG:   arith.constant dense<1152> : tensor<16xi32>
+// CHECK-DAG:   %[[MASK:.*]] = arith.constant dense<15> : vector<64xi8>
+// CHECK-DAG:   %[[FOUR:.*]] = arith.constant dense<4> : vector<64xi8>
+// CHECK-DAG:   %[[EIGHT:.*]] = arith.constant dense<8> : vector<64xi8>
+// CHECK-DAG:   %[[C2:.*]] = arith.constant 2 : index
+// CHECK:       scf.forall
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %[[C2]] step
+// CHECK:           %[[PACKED:.*]] = vector.transfer_read %[[W]]
+// CHECK:           %[[LOWN:.*]] = arith.andi %[[PACKED]], %[[MASK]] : vector<64xi8>
+// CHECK:           %[[HIGHN:.*]] = arith.shrui %[[PACKED]], %[[FOUR]] : vector<64xi8>
+// CHECK:           %[[LOW:.*]] = arith.subi %[[LOWN]], %[[EIGHT]] : vector<64xi8>
+// CHECK:           %[[HIGH:.*]] = arith.subi %[[HIGHN]], %[[EIGHT]] : vector<64xi8>
+// CHECK:           arith.extsi %[[LOW]] : vector<64xi8> to vector<64xi32>
+// CHECK:           vector.multi_reduction
+// CHECK:           arith.extsi %[[HIGH]] : vector<64xi8> to vector<64xi32>
+// CHECK:           vector.multi_reduction
+// CHECK-NOT:   linalg.matmul
+
+// -----
+
+// u4 codes (9, stored sign-extended as -7 and read as `w & 15` by the
+// widened body) are packed as nibbles too (the codes themselves), unpacked
+// by the mask and the shift alone; the signed input's offset uses the
+// codes' values (-128 * 9 * 8).
+func.func @matmul_u4_weights(%a: tensor<2x8xi8>) -> tensor<2x16xi32> {
+  %b = arith.constant {qc.narrow_width = 4 : i64} dense<-7> : tensor<8x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<2x16xi32>) -> tensor<2x16xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<2x8xi8>, tensor<8x16xi8>) outs(%z : tensor<2x16xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %mask = arith.constant 15 : i8
+    %wm = arith.andi %w, %mask : i8
+    %xe = arith.extsi %x : i8 to i32
+    %we = arith.extui %wm : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<2x16xi32>
+  return %r : tensor<2x16xi32>
+}
+
+// CHECK-LABEL: func.func @matmul_u4_weights
+// CHECK-DAG:   arith.constant dense<-103> : tensor<64xi8>
+// CHECK-DAG:   arith.constant dense<-9216> : tensor<16xi32>
+// CHECK-DAG:   %[[MASK:.*]] = arith.constant dense<15> : vector<64xi8>
+// CHECK-DAG:   %[[FOUR:.*]] = arith.constant dense<4> : vector<64xi8>
+// CHECK:       scf.forall
+// CHECK:           %[[PACKED:.*]] = vector.transfer_read {{.*}} : tensor<64xi8>, vector<64xi8>
+// CHECK:           %[[LOW:.*]] = arith.andi %[[PACKED]], %[[MASK]] : vector<64xi8>
+// CHECK:           %[[HIGH:.*]] = arith.shrui %[[PACKED]], %[[FOUR]] : vector<64xi8>
+// CHECK:           arith.extsi %[[LOW]] : vector<64xi8> to vector<64xi32>
+// CHECK:           arith.extsi %[[HIGH]] : vector<64xi8> to vector<64xi32>
+// CHECK-NOT:   linalg.generic
+
+// -----
+
+// NOTE: the width mark is a hint; a value outside the i4 range keeps the
+// bytes (three quads, 192 bytes).
+func.func @i4_mark_disagrees(%a: tensor<2x9xi8>) -> tensor<2x16xi32> {
+  %b = arith.constant {qc.narrow_width = 4 : i64} dense<9> : tensor<9x16xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x16xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<2x16xi32>) -> tensor<2x16xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<2x9xi8>, tensor<9x16xi8>) outs(%z : tensor<2x16xi32>) -> tensor<2x16xi32>
+  return %r : tensor<2x16xi32>
+}
+
+// CHECK-LABEL: func.func @i4_mark_disagrees
+// CHECK:       tensor<192xi8>
+// CHECK:       scf.forall
+// CHECK-NOT:   arith.shrui
+// CHECK:       return
+
+// -----
+
+// A batch-1 GEMV: one row, so up to 8 accumulator vectors per tile (128
+// columns) instead of 3, enough independent vpdpbusd chains; then the
+// remaining 32 columns.
+func.func @gemv_wide_tiles(%a: tensor<1x8xi8>) -> tensor<1x160xi32> {
+  %b = arith.constant dense<1> : tensor<8x160xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x160xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x160xi32>) -> tensor<1x160xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<1x8xi8>, tensor<8x160xi8>) outs(%z : tensor<1x160xi32>) -> tensor<1x160xi32>
+  return %r : tensor<1x160xi32>
+}
+
+// CHECK-LABEL: func.func @gemv_wide_tiles
+// CHECK:       scf.forall
+// CHECK:         scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [1, 128] [1, 1] : tensor<1x128xi32> into tensor<1x160xi32>
+// CHECK:       scf.forall
+// CHECK:         scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [1, 32] [1, 1] : tensor<1x32xi32> into tensor<1x160xi32>

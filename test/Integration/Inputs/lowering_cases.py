@@ -781,6 +781,12 @@ def all_cases(seed=0):
                                  QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
     # Their own generator, so that the cases above keep their inputs.
     cases.extend(kernel_cases(np.random.default_rng(seed + 1)))
+    # u4 activations, i4 weights and a u4 result, all arguments: one code per
+    # uint8/int8 element at qc-run's boundary (docs/Numerics.md).
+    rng4 = np.random.default_rng(seed + 2)
+    cases.append(matmul_case("mm_u4_args", rng4, 3, 19, 5, QType(0.5, 5, bits=4, signed=False),
+                             QType(0.25, -1, bits=4),
+                             QType(spread_scale(0.5, 0.25, 19) / 4, 3, bits=4, signed=False)))
     return cases
 
 

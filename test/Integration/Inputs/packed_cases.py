@@ -110,4 +110,21 @@ def all_cases(seed=5, conv_padding=1):
                         codebook_weight(rng, (45, 7), 16, False), aq=u8))
     cases.append(matmul("mm_u8_i4", rng, 2, 31, 6, q4, q4.random(rng, (31, 6)), aq=u8))
     cases.append(matmul("gemv_i8_u4", rng, 1, 40, 5, u4, u4.random(rng, (40, 5))))
+    # The CPU kernels' 4-bit weights (two per byte in 64-byte vectors of
+    # quad pairs): an odd K (an odd number of quads: the last high nibbles
+    # are padding), N over several partial 16-lane vectors, per-channel zero
+    # points != 0 with the codes' extremes, and u4 by i8 and u8 activations.
+    q4c = lc.QType(rng.uniform(0.05, 0.2, 37), rng.integers(-3, 4, 37), bits=4, axis=1)
+    w = q4c.random(rng, (77, 37))
+    w[:2, :] = [[-8], [7]]
+    cases.append(matmul("mm_i4_wide", rng, 3, 77, 37, q4c, w))
+    u4c = lc.QType(rng.uniform(0.05, 0.2, 35), rng.integers(1, 16, 35), bits=4, signed=False,
+                   axis=1)
+    w = u4c.random(rng, (93, 35))
+    w[:2, :] = [[0], [15]]
+    cases.append(matmul("gemv_u4_odd", rng, 1, 93, 35, u4c, w))
+    u4d = lc.QType(rng.uniform(0.05, 0.2, 19), rng.integers(1, 16, 19), bits=4, signed=False,
+                   axis=1)
+    cases.append(matmul("mm_u8_u4_odd", rng, 20, 45, 19, u4d, u4d.random(rng, (45, 19)),
+                        aq=lc.QType(0.05, 128, signed=False)))
     return cases

@@ -15,7 +15,10 @@
 # CHECK-DAG: vulkan: conv_i4_s2 runs packed only
 # CHECK-DAG: vulkan: mm_u8_i4 runs packed only
 # CHECK-DAG: vulkan: gemv_i8_u4 runs packed only
-# CHECK: vulkan: all 12 cases bit-exact, dense and packed
+# CHECK-DAG: vulkan: mm_i4_wide runs packed only
+# CHECK-DAG: vulkan: gemv_u4_odd runs packed only
+# CHECK-DAG: vulkan: mm_u8_u4_odd runs packed only
+# CHECK: vulkan: all 15 cases bit-exact, dense and packed
 import os
 import sys
 
@@ -26,4 +29,4 @@ from packed_check import main  # noqa: E402
 if __name__ == "__main__":
     main(packed_cases.all_cases(conv_padding=0), "vulkan", [],
          packed_only=("mm_i4_odd_k", "gemv_i4", "mm_u8_u4", "conv_i4_s2", "mm_u8_i4",
-                      "gemv_i8_u4"))
+                      "gemv_i8_u4", "mm_i4_wide", "gemv_u4_odd", "mm_u8_u4_odd"))
