@@ -4,14 +4,15 @@
 #  1. for each order m the reference's H_m has entries +-1 and H H^T = m I,
 #     and for each block m * 2^k up to 4 * 256 the reference's H_b too;
 #  2. `qc-opt --qc-lower-to-linalg` of a float qc.hadamard with block m
-#     emits the constant m x m matrix of the dense stage: it equals the
-#     reference's H_m element for element;
+#     emits the constant d x d matrix of its dense stage (d the block's
+#     dense order: m itself, or a smaller order with m / d a power of two,
+#     e.g. 24 = 12 * 2): it equals the reference's H_d element for element;
 #  3. the verifier's list of orders is the reference's list.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t | FileCheck %s
 # CHECK: orders: 33 (Paley I 25, Paley II only 8: 28 36 76 124 148 196 204 220)
 # CHECK: reference: every order and block is Hadamard
-# CHECK: lowering: 33 dense matrices equal the reference
+# CHECK: lowering: 33 blocks, 27 distinct dense stages equal the reference
 # CHECK: verifier: the same 33 orders
 import os
 import re
@@ -50,16 +51,18 @@ with open(src, "w") as f:
 out = subprocess.run([opt, src, "--qc-lower-to-linalg",
                       "--mlir-print-elementsattrs-with-hex-if-larger=-1"],
                      capture_output=True, text=True, check=True).stdout
-found = 0
+found, dense = 0, set()
 for m in orders:
+    d = ref.hadamard_dense_order(m)
     body = out[out.index("func.func @h%d(" % m):]
-    match = re.search(r"arith\.constant dense<(.*?)> : tensor<%dx%dxf32>" % (m, m), body)
-    assert match, "no %d x %d constant in @h%d" % (m, m, m)
+    match = re.search(r"arith\.constant dense<(.*?)> : tensor<%dx%dxf32>" % (d, d), body)
+    assert match, "no %d x %d constant in @h%d" % (d, d, m)
     values = np.array([float(v) for v in re.findall(r"-?\d+\.\d+e[+-]\d+", match.group(1))])
-    assert values.size == m * m, (m, values.size)
-    assert (values.reshape(m, m) == ref.paley(m)).all(), "H_%d differs from the reference" % m
+    assert values.size == d * d, (m, d, values.size)
+    assert (values.reshape(d, d) == ref.paley(d)).all(), "H_%d differs from the reference" % d
     found += 1
-print("lowering: %d dense matrices equal the reference" % found)
+    dense.add(d)
+print("lowering: %d blocks, %d distinct dense stages equal the reference" % (found, len(dense)))
 
 bad = os.path.join(work, "bad.mlir")
 with open(bad, "w") as f:
