@@ -1,5 +1,6 @@
 //===- QCOps.cpp - qc operation verifiers, folders, canonicalizers --------===//
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Dialect/QC/IR/AccumulatorBound.h"
 #include "Verifiers.h"
 #include "qc/Numerics/FixedPoint.h"
 
@@ -146,8 +147,7 @@ LogicalResult qc::detail::verifyClamp(Operation *op, std::optional<ArrayRef<int6
   return success();
 }
 
-/// Largest |q - z| over the storage range and all zero points of a type.
-static int64_t maxAbsCentered(QuantizedType type) {
+int64_t mlir::qc::maxAbsCentered(QuantizedType type) {
   auto [qmin, qmax] = getStorageRange(type);
   int64_t result = 0;
   for (int64_t zp : getZeroPoints(type))

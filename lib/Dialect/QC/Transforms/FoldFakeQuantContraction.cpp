@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
+#include "qc/Dialect/QC/IR/AccumulatorBound.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -235,16 +236,6 @@ static LogicalResult matchContraction(Operation *def, int64_t channels,
     parts.input = pad.getSource();
   }
   return success();
-}
-
-/// Largest |q - z| over the storage range and the zero points of a type
-/// (the operand factor of qc's accumulator bound).
-static int64_t maxAbsCentered(QuantizedType type) {
-  auto [qmin, qmax] = getStorageRange(type);
-  int64_t result = 0;
-  for (int64_t zp : getZeroPoints(type))
-    result = std::max({result, std::abs(qmin - zp), std::abs(qmax - zp)});
-  return result;
 }
 
 /// The most codes readExactMean's repeated filter may have (4 Mi).
