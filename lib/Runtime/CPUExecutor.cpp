@@ -1,5 +1,6 @@
 //===- CPUExecutor.cpp - JIT execution on the host CPU --------------------===//
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Runtime/Heap.h"
 #include "qc/Support/StderrCapture.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -194,6 +195,8 @@ std::string withHostThreads(llvm::StringRef userOptions) {
 llvm::Expected<std::unique_ptr<Executor>>
 createCPUExecutor(ModuleOp module, const EntrySignature &signature,
                   const CPUExecutorOptions &options) {
+  // Every embedder (C API, Python) gets the heap setting qc-run has.
+  keepHeapAcrossCalls();
   if (!isLLVMDialectModule(module)) {
     std::string pipelineOptions =
         withHostThreads(hostCPUPipelineOptions(options.pipelineOptions));

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Runtime/LoadCompiledModel.h"
+#include "qc/Runtime/Heap.h"
 
 #include "qc/Runtime/ModelManifest.h"
 #include "qc/Runtime/VulkanExecutor.h"
@@ -80,6 +81,9 @@ loadSharedLibrary(llvm::StringRef path, EntrySignature &signature,
   // A name without a slash would be searched for on the library path.
   if (!llvm::StringRef(file).contains('/'))
     file = "./" + file;
+  // The library's own constructor sets it too; a library compiled before it
+  // did still gets it here.
+  ::qc::runtime::keepHeapAcrossCalls();
   // RTLD_LOCAL: two models' symbols never mix.
   void *handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "qc/InitAll.h"
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Runtime/Heap.h"
 #include "qc/Runtime/Npy.h"
 #include "qc/Runtime/VulkanExecutor.h"
 #include "qc/Support/ToolInput.h"
@@ -21,9 +22,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cinttypes>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 using namespace mlir;
 using namespace ::qc::runtime;
@@ -134,23 +132,10 @@ int fail(const llvm::Twine &message) {
 
 } // namespace
 
-/// Compiled code allocates its intermediate tensors with malloc on every
-/// call and frees them before it returns. With glibc's defaults the large
-/// ones are mmap'ed and unmapped (or the heap top is trimmed) each time, so
-/// every call page-faults its activations in again: resnet18 at 224x224
-/// spent about half of a one-thread run in page faults, memset and memmove
-/// of fresh pages, all of it on one thread. Keeping freed memory in the heap
-/// makes later calls reuse warm pages (ONNX Runtime's arena does the same).
-static void keepHeapAcrossCalls() {
-#ifdef __GLIBC__
-  mallopt(M_MMAP_THRESHOLD, 32 << 20); // glibc's maximum on 64-bit hosts
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  keepHeapAcrossCalls();
+  // Before anything is allocated, so the JIT's own heap is kept too.
+  ::qc::runtime::keepHeapAcrossCalls();
   // libLLVM registers an unrelated --threads of its own; qc-run's replaces
   // it, so it is registered here, after removing that one.
   if (llvm::cl::Option *llvmThreads = llvm::cl::getRegisteredOptions().lookup("threads"))

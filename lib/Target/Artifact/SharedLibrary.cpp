@@ -52,10 +52,23 @@ llvm::Error stringError(const llvm::Twine &message) {
 /// qc's runtime support for compiled models, linked into every library.
 /// memrefCopy as MLIR's C runner utilities define it (lowered memref.copy of
 /// non-contiguous views calls it); hidden, so libraries never interpose
-/// each other's or MLIR's copy.
+/// each other's or MLIR's copy. The constructor is the C twin of
+/// qc::runtime::keepHeapAcrossCalls (lib/Runtime/Heap.cpp): a program that
+/// links or dlopens the library gets the heap setting qc-run has.
 constexpr llvm::StringLiteral kRuntimeSupport = R"c(
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+__attribute__((constructor)) static void qc_keep_heap_across_calls(void) {
+  const char *tunables = getenv("GLIBC_TUNABLES");
+  if (tunables && strstr(tunables, "glibc.malloc."))
+    return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+#endif
 typedef struct { int64_t rank; void *descriptor; } qc_unranked_memref;
 __attribute__((visibility("hidden"))) void
 memrefCopy(int64_t elemSize, qc_unranked_memref *src, qc_unranked_memref *dst) {
