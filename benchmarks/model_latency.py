@@ -1,11 +1,14 @@
 """Model latency: qc against ONNX Runtime and torch int8 on the model zoo.
 
   /usr/bin/python3 benchmarks/model_latency.py [--build build] [--zoo build/zoo]
-      [--models resnet18 ...] [--forms ptq_qdq] [--batches 1 8]
+      [--models resnet18 ...] [--forms F ...] [--batches 1 8]
       [--threads 1 2] [--repeat 20] [--no-torch] [--markdown out.md]
 
 Per model (examples/zoo, generated and cached in BUILD/zoo; $QC_ZOO_MODELS
-restricts the default list), form, batch and thread count, in one run:
+restricts the default list), form, batch and thread count, in one run. The
+form is ptq_qdq but for bert_layer, whose PTQ export keeps a float LayerNorm
+(examples/zoo/run_zoo.py NOT_INTEGER_ONLY): it runs in its QOperator form,
+which compiles integer-only; --forms picks the forms of every model.
 
   qc     import (qc.importers.onnx), qc-opt --qc-fold-fake-quant, then
          qc-run --target=cpu --threads T --repeat R: the min of R runs
@@ -13,9 +16,17 @@ restricts the default list), form, batch and thread count, in one run:
   ORT    ONNX Runtime 1.30 (tools/ort, intraOpNumThreads = T,
          graphOptimizationLevel all) on the same ONNX file (the scalar-
          parameter copy ORT accepts), R runs after one warm-up, the min
-  torch  the same PTQ model converted by torch 1.13 (convert_fx) on its
-         onednn quantized engine, torch.set_num_threads(T), min of R runs
-         (ptq_qdq form only: it is the model that form was exported from)
+  torch  torch 1.13's own int8 model of the same float model (prepare_fx,
+         the zoo's calibration, convert_fx: the model the ptq_qdq form is
+         exported from) on its onednn quantized engine,
+         torch.set_num_threads(T), min of R runs after one warm-up. Built
+         once and cached as TorchScript (torch.jit.trace + torch.jit.save)
+         in ZOO/torch, stamped like the zoo; loaded afresh for each batch and
+         thread count (a model packed at one thread count fails at another,
+         and resnet18 / mobilenet_v2 once run at batch 1 with 2 threads
+         fail at batch 8 in the TorchScript interpreter). Its figure is shown on every form's row
+         of the model (a QOperator or QAT form differs from it in scales,
+         not in work)
 
 Prints one table: latency in ms and the speed ratios ORT/qc and torch/qc
 (> 1: qc is faster), plus qc's compile time (qc-run's wall time less its
@@ -40,9 +51,10 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "ort"))
 sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
 
-# The BERT layer's softmax stays a float island qc-cpu-pipeline does not lower
-# yet (examples/zoo/run_zoo.py EXPECTED_FAILURES): not in the default list.
-DEFAULT_MODELS = ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "vgg16"]
+DEFAULT_MODELS = ["resnet18", "mobilenet_v2", "mobilenet_v3_small", "vgg16", "bert_layer"]
+# The form each model is measured in without --forms: one that compiles
+# integer-only (bert_layer's PTQ export ends in a float LayerNorm).
+DEFAULT_FORM = {"bert_layer": "qoperator"}
 
 
 def _run(cmd, what):
@@ -85,24 +97,50 @@ def qc_time(folded, xpath, ypath, threads, repeat, build):
     return float(m.group(1)), wall - repeat * float(m.group(2)) / 1e3
 
 
-_TORCH_MODELS = {}
-
-
-def torch_time(model_name, x, threads, repeat):
-    """min ms of torch's own int8 model (convert_fx, onednn engine), or None
-    with the reason printed when torch cannot run it."""
+def torch_model(zoo, model_name, x, log):
+    """Path of the cached TorchScript of torch's int8 model of `model_name`
+    (built and saved when missing or stale), or None with the reason logged."""
+    import json
     import torch
     from export import ptq_model
+    from generate import _fingerprint
+    cache = os.path.join(zoo, "torch")
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, "%s_ptq.pt" % model_name)
+    stamp_path = os.path.join(cache, "stamp.json")
+    stamps = {}
+    if os.path.exists(stamp_path):
+        with open(stamp_path) as f:
+            stamps = json.load(f)
+    key = _fingerprint("test", x.shape[0])
+    if os.path.exists(path) and stamps.get(model_name) == key:
+        return path
+    log("torch: converting %s (convert_fx, onednn) into %s" % (model_name, path))
+    torch.backends.quantized.engine = "onednn"
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            traced = torch.jit.trace(ptq_model(model_name, "test"), torch.from_numpy(x[:1]))
+    except RuntimeError as e:
+        log("torch %s: cannot trace: %s" % (model_name, str(e).splitlines()[0]))
+        return None
+    tmp = path + ".tmp"
+    torch.jit.save(traced, tmp)
+    os.replace(tmp, path)
+    stamps[model_name] = key
+    with open(stamp_path, "w") as f:
+        json.dump(stamps, f, indent=1)
+    return path
+
+
+def torch_time(path, model_name, x, threads, repeat):
+    """min ms of the cached TorchScript int8 model at `threads`, or None with
+    the reason printed when torch cannot run it."""
+    import torch
     torch.backends.quantized.engine = "onednn"
     torch.set_num_threads(threads)
     try:
-        # Packed for this thread count: oneDNN's packed weights made at one
-        # count failed to run at another ("could not create a primitive
-        # descriptor for a reorder primitive").
-        key = (model_name, threads)
-        if key not in _TORCH_MODELS:
-            _TORCH_MODELS[key] = ptq_model(model_name, "test")
-        model = _TORCH_MODELS[key]
+        model = torch.jit.load(path)
         xt = torch.from_numpy(x)
         times = []
         with torch.no_grad():
@@ -112,7 +150,8 @@ def torch_time(model_name, x, threads, repeat):
                 model(xt)
                 times.append(time.perf_counter() - t0)
     except RuntimeError as e:
-        print("torch %s, %d threads: %s" % (model_name, threads, str(e).splitlines()[0]), flush=True)
+        lines = [l for l in str(e).splitlines() if "Error" in l] or str(e).splitlines()
+        print("torch %s, batch %d, %d threads: %s" % (model_name, x.shape[0], threads, lines[0]), flush=True)
         return None
     return 1e3 * min(times)
 
@@ -130,7 +169,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--zoo", default=None, help="model cache (default BUILD/zoo)")
     ap.add_argument("--models", nargs="+", default=env_models.split() if env_models else DEFAULT_MODELS)
-    ap.add_argument("--forms", nargs="+", default=["ptq_qdq"])
+    ap.add_argument("--forms", nargs="+", default=None,
+                    help="forms of every model (default: ptq_qdq, bert_layer qoperator)")
     ap.add_argument("--batches", nargs="+", type=int, default=[1, 8])
     ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--repeat", type=int, default=20)
@@ -140,7 +180,11 @@ def main():
     if 1 not in args.threads:
         ap.error("--threads must include 1 (the reference of the bit-identity check)")
     zoo = args.zoo or os.path.join(args.build, "zoo")
-    paths = generate(zoo, args.models, args.forms, "test", 4, log=lambda s: print(s, flush=True))
+    forms = {m: args.forms or [DEFAULT_FORM.get(m, "ptq_qdq")] for m in args.models}
+    log = lambda s: print(s, flush=True)
+    paths = {}
+    for model in args.models:
+        paths.update(generate(zoo, [model], forms[model], "test", 4, log=log))
     ort_missing = available()
     if ort_missing:
         print("ONNX Runtime column empty: " + ort_missing, flush=True)
@@ -148,7 +192,9 @@ def main():
     rows, failed = [], False
     for model in args.models:
         x4 = np.load(os.path.join(zoo, "%s_x.npy" % model))
-        for form in args.forms:
+        torch_path = None if args.no_torch else torch_model(zoo, model, x4, log)
+        torch_ms = {}
+        for form in forms[model]:
             m = onnx.load(paths[(model, form)])
             ort_model = ort_compatible(m)
             for batch in args.batches:
@@ -171,11 +217,10 @@ def main():
                         _, info = run_ort(ort_model, {m.graph.input[0].name: x}, threads=threads,
                                           repeat=args.repeat, warmup=1)
                         ort_ms = info["min_ms"]
-                    torch_ms = None
-                    if not args.no_torch and form == "ptq_qdq":
-                        torch_ms = torch_time(model, x, threads, args.repeat)
+                    if torch_path and (batch, threads) not in torch_ms:
+                        torch_ms[(batch, threads)] = torch_time(torch_path, model, x, threads, args.repeat)
                     row = dict(model=model, form=form, batch=batch, threads=threads, qc=qc_ms, ort=ort_ms,
-                               torch=torch_ms, compile=compile_s, fold=t_fold, same=same)
+                               torch=torch_ms.get((batch, threads)), compile=compile_s, fold=t_fold, same=same)
                     rows.append(row)
                     print(row, flush=True)
     lines = ["| model | form | batch | threads | qc ms | ORT ms | torch ms | ORT/qc | torch/qc "
