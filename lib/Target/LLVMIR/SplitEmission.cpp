@@ -11,6 +11,7 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -53,19 +54,50 @@ std::string qc::findRelocatableLinker() {
   return ld ? *ld : std::string();
 }
 
-/// Local functions become hidden globals: SplitModule keeps every local
-/// symbol with all its users (PreserveLocals), and the entry calls every
-/// (internal) kernel, so otherwise the whole module would be one part. The
-/// weights (private globals) stay local to the kernel that reads them. The
-/// prefix keeps equal helper names of two models apart.
-static void externalizeLocalFunctions(llvm::Module &module,
-                                      llvm::StringRef prefix) {
-  for (llvm::Function &function : module) {
-    if (function.isDeclaration() || !function.hasLocalLinkage())
+/// The functions and globals whose code or initializer uses `value`,
+/// looking through constant expressions.
+static void collectOwners(const llvm::Value *value,
+                          llvm::SmallPtrSetImpl<const llvm::Value *> &owners) {
+  for (const llvm::User *user : value->users()) {
+    if (auto *instruction = llvm::dyn_cast<llvm::Instruction>(user))
+      owners.insert(instruction->getFunction());
+    else if (auto *global = llvm::dyn_cast<llvm::GlobalValue>(user))
+      owners.insert(global);
+    else
+      collectOwners(user, owners);
+  }
+}
+
+/// Makes a local symbol a hidden global named `<prefix>.<name>`.
+static void externalize(llvm::GlobalValue &value, llvm::StringRef prefix,
+                        unsigned &unnamed) {
+  value.setName(value.hasName()
+                    ? prefix + "." + value.getName()
+                    : prefix + ".unnamed" + llvm::Twine(unnamed++));
+  value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+  value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+}
+
+/// Local functions, and local globals that several functions or globals
+/// use, become hidden globals: SplitModule keeps every local symbol in the
+/// part of all its users, and the entry calls every (internal) kernel and
+/// the OpenMP translation gives all kernels the same unnamed `ident_t`
+/// globals, so otherwise the whole module would be one part. A weight
+/// (private global of one kernel) stays local to it. The prefix keeps
+/// equal names of two models apart.
+static void externalizeSharedLocals(llvm::Module &module,
+                                    llvm::StringRef prefix) {
+  unsigned unnamed = 0;
+  for (llvm::Function &function : module)
+    if (!function.isDeclaration() && function.hasLocalLinkage())
+      externalize(function, prefix, unnamed);
+  for (llvm::GlobalVariable &global : module.globals()) {
+    if (global.isDeclaration() || !global.hasLocalLinkage())
       continue;
-    function.setName(prefix + "." + function.getName());
-    function.setLinkage(llvm::GlobalValue::ExternalLinkage);
-    function.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    llvm::SmallPtrSet<const llvm::Value *, 4> owners;
+    collectOwners(&global, owners);
+    if (owners.size() > 1)
+      externalize(global, prefix, unnamed);
   }
 }
 
@@ -74,7 +106,7 @@ llvm::Error qc::emitSplitObject(
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     unsigned optLevel, llvm::StringRef linker,
     llvm::SmallVectorImpl<char> &object) {
-  externalizeLocalFunctions(module, prefix);
+  externalizeSharedLocals(module, prefix);
   std::vector<llvm::SmallString<0>> bitcode;
   llvm::SplitModule(
       module, parts,

@@ -28,8 +28,8 @@ std::string findRelocatableLinker();
 /// Splits `module` into at most `parts` modules (functions that share a
 /// local symbol stay together), runs `optimizeAndEmit` on each in its own
 /// LLVM context on its own thread (with a machine from `makeMachine`), and
-/// merges the objects into one with `<linker> -r`. Local functions that end
-/// up referenced across parts become hidden globals named
+/// merges the objects into one with `<linker> -r`. Local functions, and
+/// local globals used by several functions, become hidden globals named
 /// `<prefix>.<name>`, so that two objects still do not clash.
 llvm::Error emitSplitObject(
     llvm::Module &module, unsigned parts, llvm::StringRef prefix,

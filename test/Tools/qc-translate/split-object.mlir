@@ -25,3 +25,11 @@
 // RUN: qc-translate %t.mlir --mlir-to-obj --obj-threads=3 --target-triple=aarch64-unknown-linux-gnu -o %t-arm.o
 // RUN: llvm-objdump -t %t-arm.o | FileCheck %s --check-prefix=ARM
 // ARM: l F .text {{.*}} model_kernel0
+// Kernels on OpenMP threads share the unnamed `ident_t` globals of the
+// omp translation: those become hidden globals too (else SplitModule would
+// keep all such kernels in one part).
+// RUN: qc-opt %S/Inputs/threaded-convs.mlir --qc-cpu-pipeline=threads=2 | qc-translate --mlir-to-obj --obj-threads=2 -o %t-omp.o
+// RUN: llvm-objdump -t %t-omp.o | FileCheck %s --check-prefix=OMP
+// OMP-DAG: .hidden conv_a.unnamed{{[0-9]+}}
+// OMP-DAG: g F .text {{.*}} .hidden conv_a.conv_a_kernel0
+// OMP-DAG: g F .text {{.*}} .hidden conv_a.conv_b_kernel0
