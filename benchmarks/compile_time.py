@@ -2,7 +2,7 @@
 
   /usr/bin/python3 benchmarks/compile_time.py [MODEL.onnx ...] [--mlp N ...]
       [--build build] [--batch 1] [--pipeline-options "x86-vnni=true"]
-      [--top 12] [--keep DIR]
+      [--top 12] [--keep DIR] [--obj-threads N] [--bytecode]
 
 --mlp N (repeatable) adds a generated ONNX QDQ MLP of N layers of
 128x128 (QuantizeLinear/DequantizeLinear around each MatMul + bias + Relu,
@@ -13,9 +13,12 @@ Per model, the four steps a user runs (qc-import-onnx, qc-opt
 --qc-fold-fake-quant, qc-opt --qc-cpu-pipeline, qc-translate --mlir-to-obj)
 with each step's CPU time (user + system of the child process) and wall
 time, then the --mlir-timing stages of the pipeline step that took the most
-wall time. CPU time is the figure to compare on a shared machine: wall time
-grows with the load average, which is printed next to every table. Run two
-builds back to back (--build) to compare them. Not a test.
+wall time. `--obj-threads` goes to the object step (0, the default: all
+cores; 1: one module, one thread); `--bytecode` makes the fold and pipeline
+steps write MLIR bytecode instead of text. CPU time is the figure to
+compare on a shared machine: wall time grows with the load average, which
+is printed next to every table. Run two builds back to back (--build) to
+compare them. Not a test.
 """
 import argparse
 import os
@@ -110,6 +113,10 @@ def main():
     ap.add_argument("--pipeline-options", default="x86-vnni=true")
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--keep", help="keep the intermediate files in this directory")
+    ap.add_argument("--obj-threads", default="0",
+                    help="qc-translate --obj-threads (0: all cores, 1: one module)")
+    ap.add_argument("--bytecode", action="store_true",
+                    help="fold and pipeline write MLIR bytecode (--emit-bytecode)")
     args = ap.parse_args()
     bin_dir = os.path.join(args.build, "bin")
     work = args.keep or tempfile.mkdtemp(prefix="qc-compile-time-")
@@ -118,6 +125,7 @@ def main():
     for n in args.mlp:
         models.append(os.path.join(work, "mlp%d.onnx" % n))
         make_mlp(n, models[-1])
+    bytecode = ["--emit-bytecode"] if args.bytecode else []
     print("build %s, %s UTC, load average %s" % (args.build, time.strftime("%Y-%m-%d %H:%M", time.gmtime()), load()))
     for model in models:
         stem = os.path.join(work, os.path.splitext(os.path.basename(model))[0])
@@ -125,14 +133,15 @@ def main():
             ("import", [os.path.join(bin_dir, "qc-import-onnx"), model, "--batch", args.batch,
                         "-o", stem + ".mlir"]),
             ("fold", [os.path.join(bin_dir, "qc-opt"), stem + ".mlir", "--qc-fold-fake-quant",
-                      "-o", stem + "_folded.mlir"]),
+                      *bytecode, "-o", stem + "_folded.mlir"]),
             ("qc-cpu-pipeline", [os.path.join(bin_dir, "qc-opt"), stem + "_folded.mlir",
                                  "--qc-cpu-pipeline=" + args.pipeline_options, "--mlir-timing",
-                                 "-o", stem + "_llvm.mlir"]),
+                                 *bytecode, "-o", stem + "_llvm.mlir"]),
             ("object", [os.path.join(bin_dir, "qc-translate"), stem + "_llvm.mlir", "--mlir-to-obj",
-                        "-o", stem + ".o"]),
+                        "--obj-threads", args.obj_threads, "-o", stem + ".o"]),
         ]
-        print("\n%s (batch %s)\n\n| step | cpu s | wall s | load |\n|---|---|---|---|" % (model, args.batch))
+        print("\n%s (batch %s, obj-threads %s%s)\n\n| step | cpu s | wall s | load |\n|---|---|---|---|"
+              % (model, args.batch, args.obj_threads, ", bytecode" if args.bytecode else ""))
         total_cpu = total_wall = 0.0
         timing = ""
         for name, cmd in steps:

@@ -1,16 +1,17 @@
 //===- ObjectEmission.cpp - LLVM dialect modules to object files ----------===//
 #include "qc/Target/LLVMIR/ObjectEmission.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
+#include "SplitEmission.h"
+
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/SmallString.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -28,6 +29,15 @@ static std::string hostFeatures() {
     features += (feature.second ? "+" : "-") + feature.first().str();
   }
   return features;
+}
+
+/// The first public function's name: the prefix of the local functions
+/// that a split module shares between its parts (see emitSplitObject).
+static std::string symbolPrefix(llvm::Module &module) {
+  for (llvm::Function &function : module)
+    if (!function.isDeclaration() && !function.hasLocalLinkage())
+      return function.getName().str();
+  return "qc";
 }
 
 LogicalResult
@@ -60,11 +70,12 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
     return emitError(module.getLoc())
            << "unknown target triple '" << triple.str() << "': " << error;
   auto codeGenLevel = static_cast<llvm::CodeGenOptLevel>(target.optLevel);
-  std::unique_ptr<llvm::TargetMachine> machine(
-      llvmTarget->createTargetMachine(triple, cpu, features,
-                                      llvm::TargetOptions(),
-                                      llvm::Reloc::PIC_, std::nullopt,
-                                      codeGenLevel));
+  auto makeMachine = [&] {
+    return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
+        triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+        std::nullopt, codeGenLevel));
+  };
+  std::unique_ptr<llvm::TargetMachine> machine = makeMachine();
   if (!machine)
     return emitError(module.getLoc())
            << "cannot create a target machine for '" << triple.str() << "'";
@@ -112,21 +123,27 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
     if (!features.empty())
       function.addFnAttr("target-features", features);
   }
-  if (llvm::Error err = makeOptimizingTransformer(target.optLevel,
-                                                  /*sizeLevel=*/0,
-                                                  machine.get())(
-          llvmModule.get()))
-    return emitError(module.getLoc())
-           << "LLVM optimization failed: " << llvm::toString(std::move(err));
 
   llvm::SmallString<0> object;
-  llvm::raw_svector_ostream objectStream(object);
-  llvm::legacy::PassManager codegen;
-  if (machine->addPassesToEmitFile(codegen, objectStream, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-    return emitError(module.getLoc())
-           << "the target machine cannot emit object files";
-  codegen.run(*llvmModule);
+  unsigned parts = target.threads ? target.threads
+                                  : llvm::hardware_concurrency().compute_thread_count();
+  unsigned functions = llvm::count_if(
+      *llvmModule, [](llvm::Function &f) { return !f.isDeclaration(); });
+  parts = std::min(parts, functions);
+  // The parts are merged by the system's linker, which links ELF objects of
+  // the host's architecture only.
+  std::string linker;
+  if (parts > 1 &&
+      triple.getArch() == llvm::Triple(llvm::sys::getProcessTriple()).getArch() &&
+      triple.isOSBinFormatELF())
+    linker = findRelocatableLinker();
+  llvm::Error err =
+      linker.empty()
+          ? optimizeAndEmit(*llvmModule, *machine, target.optLevel, object)
+          : emitSplitObject(*llvmModule, parts, symbolPrefix(*llvmModule),
+                            makeMachine, target.optLevel, linker, object);
+  if (err)
+    return emitError(module.getLoc()) << llvm::toString(std::move(err));
   os << object;
   return success();
 }
@@ -148,11 +165,16 @@ void qc::registerToObjectFileTranslation() {
       "obj-opt-level",
       llvm::cl::desc("--mlir-to-obj: LLVM optimization level (0-3)"),
       llvm::cl::init(3));
+  static llvm::cl::opt<unsigned> threads(
+      "obj-threads",
+      llvm::cl::desc("--mlir-to-obj: threads that optimize and generate code "
+                     "(0: the host's cores; 1: one module, no split)"),
+      llvm::cl::init(0));
   TranslateFromMLIRRegistration registration(
       "mlir-to-obj",
       "Translate an LLVM dialect module to an optimized object file",
       [](ModuleOp module, llvm::raw_ostream &os) {
-        ObjectTarget target{triple, cpu, features, optLevel};
+        ObjectTarget target{triple, cpu, features, optLevel, threads};
         return emitObjectFile(module, target, os);
       },
       [](DialectRegistry &registry) {

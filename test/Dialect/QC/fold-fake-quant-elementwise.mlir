@@ -93,3 +93,42 @@ func.func @standalone_clamps(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>
   %y3 = qc.fake_quant %c3 to !quant.uniform<i8:f32, 0.1:4> : tensor<8xf32>
   return %y1, %y2, %y3 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+// Constant operands quantized at compile time keep their exact codes at
+// every storage width: negative i4 codes, i16, and a splat (the codes are
+// written as the attribute's raw bytes).
+
+// CHECK-LABEL: func.func @const_codes_i4
+// CHECK:         arith.constant dense<[-8, 7, -1, 0]> : tensor<4xi4>
+func.func @const_codes_i4(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %w = arith.constant dense<[-0.8, 0.7, -0.1, 0.0]> : tensor<4xf32>
+  %q = qc.fake_quant %w to !quant.uniform<i4:f32, 0.1> : tensor<4xf32>
+  %a = qc.fake_quant %x to !quant.uniform<i4:f32, 0.1> : tensor<4xf32>
+  %s = arith.addf %a, %q : tensor<4xf32>
+  %r = qc.fake_quant %s to !quant.uniform<i4:f32, 0.1> : tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// CHECK-LABEL: func.func @const_codes_i16
+// CHECK:         arith.constant dense<[-30000, 30000, -5000]> : tensor<3xi16>
+func.func @const_codes_i16(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %w = arith.constant dense<[-3.0, 3.0, -0.5]> : tensor<3xf32>
+  %q = qc.fake_quant %w to !quant.uniform<i16:f32, 0.0001> : tensor<3xf32>
+  %a = qc.fake_quant %x to !quant.uniform<i16:f32, 0.0001> : tensor<3xf32>
+  %s = arith.addf %a, %q : tensor<3xf32>
+  %r = qc.fake_quant %s to !quant.uniform<i16:f32, 0.0001> : tensor<3xf32>
+  return %r : tensor<3xf32>
+}
+
+// CHECK-LABEL: func.func @const_codes_splat
+// CHECK:         arith.constant dense<-3> : tensor<4xi8>
+func.func @const_codes_splat(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %w = arith.constant dense<-0.3> : tensor<4xf32>
+  %q = qc.fake_quant %w to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  %a = qc.fake_quant %x to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  %s = arith.addf %a, %q : tensor<4xf32>
+  %r = qc.fake_quant %s to !quant.uniform<i8:f32, 0.1> : tensor<4xf32>
+  return %r : tensor<4xf32>
+}

@@ -23,6 +23,12 @@ struct ObjectTarget {
   std::string cpu;
   std::string features;
   unsigned optLevel = 3;
+  /// Threads that optimize and generate code; 0 means the host's cores.
+  /// With more than one (and a module of several functions, for the host,
+  /// with a system `ld`), the module is split into that many parts whose
+  /// objects are merged into one (`ld -r`); the code is the same, only its
+  /// layout in the object differs.
+  unsigned threads = 0;
 };
 
 /// Translates `module` (LLVM dialect) to LLVM IR, optimizes it at
