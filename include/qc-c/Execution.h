@@ -86,6 +86,16 @@ MLIR_CAPI_EXPORTED intptr_t qcExecutableGetResultRank(QcExecutable executable,
 MLIR_CAPI_EXPORTED const int64_t *
 qcExecutableGetResultShape(QcExecutable executable, intptr_t pos);
 
+/// The width N of the narrow integer codes an input or result holds (an
+/// `i4` tensor is int8 data with one code in [-8, 7] per element, a `u4` one
+/// uint8 data in [0, 15]; docs/Numerics.md, "Storage of narrow types"); 0
+/// for whole-width elements. qcExecutableInvoke rejects an input code outside
+/// its N-bit range.
+MLIR_CAPI_EXPORTED unsigned qcExecutableGetInputCodeBits(QcExecutable executable,
+                                                         intptr_t pos);
+MLIR_CAPI_EXPORTED unsigned
+qcExecutableGetResultCodeBits(QcExecutable executable, intptr_t pos);
+
 /// Whether the function's leading dimension is dynamic (`?`): it then runs
 /// through qcExecutableInvokeBatch at any batch size without recompiling.
 MLIR_CAPI_EXPORTED bool qcExecutableHasDynamicBatch(QcExecutable executable);

@@ -199,6 +199,14 @@ const int64_t *qcExecutableGetResultShape(QcExecutable executable,
   return unwrapExecutable(executable).signature.results[pos].shape.data();
 }
 
+unsigned qcExecutableGetInputCodeBits(QcExecutable executable, intptr_t pos) {
+  return unwrapExecutable(executable).signature.inputs[pos].codeBits;
+}
+
+unsigned qcExecutableGetResultCodeBits(QcExecutable executable, intptr_t pos) {
+  return unwrapExecutable(executable).signature.results[pos].codeBits;
+}
+
 QcExecutable qcExecutableLoad(MlirStringRef path, QcError *error) {
   auto executable = std::make_unique<ExecutableImpl>();
   llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> loaded =

@@ -40,9 +40,14 @@ public:
   ~SharedLibraryExecutor() override { dlclose(handle); }
 
   llvm::Expected<std::vector<HostTensor>>
-  run(llvm::ArrayRef<HostTensor> inputs, int repeat,
+  run(llvm::ArrayRef<HostTensor> callerInputs, int repeat,
       ::qc::runtime::Timing &timing) override {
-    int64_t batch = ::qc::runtime::batchOf(signature, inputs);
+    int64_t batch = ::qc::runtime::batchOf(signature, callerInputs);
+    // Narrow codes go in and come out in the stored form (the manifest
+    // records them), as for a model compiled by qc-run.
+    std::vector<HostTensor> scratch;
+    llvm::ArrayRef<HostTensor> inputs =
+        ::qc::runtime::toNarrowStorage(signature, callerInputs, scratch);
     // The library only reads its inputs: no copies per run.
     std::vector<void *> inputPointers;
     for (const HostTensor &input : inputs)
@@ -65,6 +70,7 @@ public:
       timing.seconds.push_back(
           std::chrono::duration<double>(end - start).count());
     }
+    ::qc::runtime::fromNarrowStorage(signature, results);
     return results;
   }
 

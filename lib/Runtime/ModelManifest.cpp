@@ -15,6 +15,45 @@ static std::optional<ElementKind> kindNamed(llvm::StringRef name) {
   return std::nullopt;
 }
 
+/// "i4", "u4", "i12": the narrow code type a spec's elements hold; empty
+/// for whole-width elements.
+static std::string codeText(const TensorSpec &spec) {
+  if (!spec.codeBits)
+    return "";
+  bool isUnsigned =
+      spec.kind == ElementKind::U8 || spec.kind == ElementKind::U16;
+  return (isUnsigned ? "u" : "i") + std::to_string(spec.codeBits);
+}
+
+/// Parses the code type after the shape: `i<N>` for int8 (N in 2..7) and
+/// int16 (9..15) data, `u<N>` for uint8/uint16.
+static llvm::Error parseCodes(llvm::StringRef text, TensorSpec &spec) {
+  auto bad = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "bad code type '" + text + "': " + why);
+  };
+  bool isUnsigned =
+      spec.kind == ElementKind::U8 || spec.kind == ElementKind::U16;
+  bool isSigned = spec.kind == ElementKind::I8 || spec.kind == ElementKind::I16;
+  llvm::StringRef digits = text;
+  bool unsignedCodes = digits.consume_front("u");
+  unsigned bits = 0;
+  if ((!unsignedCodes && !digits.consume_front("i")) ||
+      digits.getAsInteger(10, bits))
+    return bad("expected i<N> or u<N>");
+  if (!(unsignedCodes ? isUnsigned : isSigned))
+    return bad(llvm::Twine("not held in ") + elementName(spec.kind) + " data");
+  // One code per element of the next whole-byte type: 2..7 bits in a byte,
+  // 9..15 in two.
+  unsigned width = 8 * elementSize(spec.kind);
+  unsigned lo = width == 8 ? 2 : 9;
+  if (bits < lo || bits >= width)
+    return bad(llvm::Twine("codes in ") + elementName(spec.kind) + " data have " +
+               llvm::Twine(lo) + ".." + llvm::Twine(width - 1) + " bits");
+  spec.codeBits = bits;
+  return llvm::Error::success();
+}
+
 static std::string shapeText(const std::vector<int64_t> &shape) {
   if (shape.empty())
     return "scalar";
@@ -33,12 +72,15 @@ std::string printManifest(const ModelManifest &manifest) {
   text += "target " + manifest.target + "\n";
   if (!manifest.runSymbol.empty())
     text += "run " + manifest.runSymbol + "\n";
+  auto line = [](const char *role, const TensorSpec &spec) {
+    std::string codes = codeText(spec);
+    return std::string(role) + " " + elementName(spec.kind) + " " +
+           shapeText(spec.shape) + (codes.empty() ? "" : " " + codes) + "\n";
+  };
   for (const TensorSpec &spec : manifest.signature.inputs)
-    text += std::string("input ") + elementName(spec.kind) + " " +
-            shapeText(spec.shape) + "\n";
+    text += line("input", spec);
   for (const TensorSpec &spec : manifest.signature.results)
-    text += std::string("result ") + elementName(spec.kind) + " " +
-            shapeText(spec.shape) + "\n";
+    text += line("result", spec);
   return text;
 }
 
@@ -68,12 +110,16 @@ llvm::Expected<ModelManifest> parseManifest(llvm::StringRef text) {
     } else if (key == "run") {
       manifest.runSymbol = value.str();
     } else if (key == "input" || key == "result") {
-      auto [type, shape] = value.split(' ');
+      auto [type, rest] = value.split(' ');
+      auto [shape, codes] = rest.split(' ');
       std::optional<ElementKind> kind = kindNamed(type);
       if (!kind)
         return error(i, "unknown element type '" + type + "'");
       TensorSpec spec;
       spec.kind = *kind;
+      if (!codes.empty())
+        if (llvm::Error invalid = parseCodes(codes, spec))
+          return error(i, llvm::toString(std::move(invalid)));
       if (shape != "scalar") {
         llvm::SmallVector<llvm::StringRef> sizes;
         shape.split(sizes, 'x');

@@ -94,6 +94,8 @@ _SIGNATURES = {
     "qcExecutableGetResultElementType": (ctypes.c_int, [QcExecutable, ctypes.c_ssize_t]),
     "qcExecutableGetResultRank": (ctypes.c_ssize_t, [QcExecutable, ctypes.c_ssize_t]),
     "qcExecutableGetResultShape": (ctypes.POINTER(ctypes.c_int64), [QcExecutable, ctypes.c_ssize_t]),
+    "qcExecutableGetInputCodeBits": (ctypes.c_uint, [QcExecutable, ctypes.c_ssize_t]),
+    "qcExecutableGetResultCodeBits": (ctypes.c_uint, [QcExecutable, ctypes.c_ssize_t]),
     "qcExecutableHasDynamicBatch": (ctypes.c_bool, [QcExecutable]),
     "qcExecutableLoad": (QcExecutable, [MlirStringRef, ctypes.POINTER(QcError)]),
     "qcModuleCompileToFile": (MlirLogicalResult, [MlirModule, MlirStringRef, MlirStringRef,

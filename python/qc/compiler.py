@@ -174,18 +174,30 @@ class Module:
 
 class TensorSpec:
     """dtype and shape of an argument or result; None is the dynamic
-    (batch) dimension."""
+    (batch) dimension. `bits` is the width N of narrow integer codes (an i4
+    tensor is int8 data, one code in [-8, 7] per element; a u4 one uint8 in
+    [0, 15]), None for whole-width elements."""
 
-    def __init__(self, dtype, shape):
+    def __init__(self, dtype, shape, bits=None):
         self.dtype = np.dtype(dtype)
         self.shape = tuple(None if d < 0 else int(d) for d in shape)
+        self.bits = bits or None
 
     def resolve(self, batch):
         return tuple(batch if d is None else d for d in self.shape)
 
+    def code_range(self):
+        """(lo, hi) of the narrow codes (bits is not None)."""
+        if self.dtype.kind == "u":
+            return 0, (1 << self.bits) - 1
+        return -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
+
     def __repr__(self):
-        return "%s[%s]" % (self.dtype.name,
+        text = "%s[%s]" % (self.dtype.name,
                            ", ".join("?" if d is None else str(d) for d in self.shape))
+        if self.bits is not None:
+            text += " of %s%d codes" % ("u" if self.dtype.kind == "u" else "i", self.bits)
+        return text
 
 
 class Executable:
@@ -203,16 +215,17 @@ class Executable:
         self.entry = lib.qcExecutableGetEntryName(handle).decode()
         self.target = lib.qcExecutableGetTarget(handle).decode()
 
-        def spec(kind_of, rank_of, shape_of, i):
+        def spec(kind_of, rank_of, shape_of, bits_of, i):
             rank = rank_of(handle, i)
             shape = shape_of(handle, i)
-            return TensorSpec(_capi.ELEMENT_DTYPES[kind_of(handle, i)], [shape[d] for d in range(rank)])
+            return TensorSpec(_capi.ELEMENT_DTYPES[kind_of(handle, i)], [shape[d] for d in range(rank)],
+                              bits_of(handle, i))
 
         self.inputs = [spec(lib.qcExecutableGetInputElementType, lib.qcExecutableGetInputRank,
-                            lib.qcExecutableGetInputShape, i)
+                            lib.qcExecutableGetInputShape, lib.qcExecutableGetInputCodeBits, i)
                        for i in range(lib.qcExecutableGetNumInputs(handle))]
         self.results = [spec(lib.qcExecutableGetResultElementType, lib.qcExecutableGetResultRank,
-                             lib.qcExecutableGetResultShape, i)
+                             lib.qcExecutableGetResultShape, lib.qcExecutableGetResultCodeBits, i)
                         for i in range(lib.qcExecutableGetNumResults(handle))]
 
         self.dynamic_batch = bool(lib.qcExecutableHasDynamicBatch(handle))
@@ -244,6 +257,17 @@ class Executable:
                 raise ValueError("argument #%d of @%s: expected %r%s, got %s%s" % (
                     i, self.entry, spec, "" if batch is None else " with batch %d" % batch,
                     array.dtype.name, list(array.shape)))
+            if spec.bits is not None:
+                # Narrow codes: an out-of-range one would break the N-bit
+                # arithmetic of the compiled code (the C API checks too).
+                lo, hi = spec.code_range()
+                bad = np.flatnonzero((array < lo) | (array > hi))
+                if bad.size:
+                    index = np.unravel_index(bad[0], array.shape)
+                    raise ValueError("argument #%d of @%s: element [%s] is %d, outside the %s%d range "
+                                     "[%d, %d]" % (i, self.entry, ", ".join(map(str, index)),
+                                                   array[index], "u" if spec.dtype.kind == "u" else "i",
+                                                   spec.bits, lo, hi))
             converted.append(np.ascontiguousarray(array))
         return converted, 1 if batch is None else batch
 

@@ -154,6 +154,78 @@ static void testMatmul(MlirContext context) {
   mlirModuleDestroy(module);
 }
 
+/* Narrow codes at the boundary (docs/Numerics.md, "Storage of narrow
+   types"): an i4 tensor is int8 data with one code in [-8, 7] per element, a
+   u4 one uint8 in [0, 15]. Sums wrap at 4 bits; a u4 code reads back as
+   itself (9, not the stored -7); a code outside its range is an error that
+   names the element, and nothing is written. */
+static const char *narrowSource =
+    "func.func @narrow(%a: tensor<5xi4>, %u: tensor<5x!quant.uniform<u4:f32, 1.0>>)\n"
+    "    -> (tensor<5xi4>, tensor<5x!quant.uniform<u4:f32, 1.0>>) {\n"
+    "  %init = tensor.empty() : tensor<5xi4>\n"
+    "  %s = linalg.add ins(%a, %a : tensor<5xi4>, tensor<5xi4>)\n"
+    "                  outs(%init : tensor<5xi4>) -> tensor<5xi4>\n"
+    "  return %s, %u : tensor<5xi4>, tensor<5x!quant.uniform<u4:f32, 1.0>>\n"
+    "}\n";
+
+static void testNarrowCodes(MlirContext context) {
+  QcError error;
+  MlirModule module = qcModuleParse(context, str(narrowSource), str("narrow.mlir"), &error);
+  check(!mlirModuleIsNull(module), "parse narrow");
+  QcExecutable executable =
+      qcExecutableCreate(module, str(target), str(""), str(""), &error);
+  if (qcExecutableIsNull(executable)) {
+    printError("compile narrow", error);
+    exit(1);
+  }
+  printf("narrow: inputs %s/%u %s/%u, results %s/%u %s/%u\n",
+         qcElementTypeGetName(qcExecutableGetInputElementType(executable, 0)),
+         qcExecutableGetInputCodeBits(executable, 0),
+         qcElementTypeGetName(qcExecutableGetInputElementType(executable, 1)),
+         qcExecutableGetInputCodeBits(executable, 1),
+         qcElementTypeGetName(qcExecutableGetResultElementType(executable, 0)),
+         qcExecutableGetResultCodeBits(executable, 0),
+         qcElementTypeGetName(qcExecutableGetResultElementType(executable, 1)),
+         qcExecutableGetResultCodeBits(executable, 1));
+  int8_t a[5] = {-8, -1, 3, 7, 5};
+  uint8_t u[5] = {0, 9, 15, 7, 8};
+  int8_t sum[5];
+  uint8_t same[5];
+  const void *inputs[] = {a, u};
+  void *results[] = {sum, same};
+  check(mlirLogicalResultIsSuccess(
+            qcExecutableInvoke(executable, inputs, results, 1, NULL, &error)),
+        "invoke narrow");
+  printf("i4 a + a:");
+  for (int i = 0; i < 5; ++i)
+    printf(" %d", sum[i]);
+  printf("\nu4 u:");
+  for (int i = 0; i < 5; ++i)
+    printf(" %u", same[i]);
+  printf("\n");
+
+  memset(sum, 0x55, sizeof sum);
+  a[3] = 8;
+  check(mlirLogicalResultIsFailure(
+            qcExecutableInvoke(executable, inputs, results, 1, NULL, &error)),
+        "i4 code 8 fails");
+  printError("i4 above", error);
+  a[3] = -9;
+  check(mlirLogicalResultIsFailure(
+            qcExecutableInvoke(executable, inputs, results, 1, NULL, &error)),
+        "i4 code -9 fails");
+  printError("i4 below", error);
+  a[3] = 7;
+  u[4] = 16;
+  check(mlirLogicalResultIsFailure(
+            qcExecutableInvoke(executable, inputs, results, 1, NULL, &error)),
+        "u4 code 16 fails");
+  printError("u4 above", error);
+  check(sum[0] == 0x55, "failed narrow invocations wrote nothing");
+  qcExecutableDestroy(executable);
+  mlirModuleDestroy(module);
+}
+
 /* A QAT-style graph: fold the fake quantization, print, compile and run. */
 static const char *fakeQuantSource =
     "func.func @relu_scale(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
@@ -339,6 +411,7 @@ int main(int argc, char **argv) {
   } else {
     testMatmul(context);
     testPipeline(context);
+    testNarrowCodes(context);
     testIntegerOnlyFold(context);
     testErrors(context);
   }

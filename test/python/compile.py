@@ -4,11 +4,19 @@
 #
 # 1. The lowering suite's cases (test/Integration/Inputs/lowering_cases.py:
 #    every qc op family, both profiles, odd shapes, zero points != 0,
-#    per-channel, saturation) compiled with qc.compile and called on numpy
-#    arrays are bit-exact with python/qc/reference.py on the CPU and on
-#    Vulkan.
-# CHECK: cpu: {{[0-9]+}} cases bit-exact
-# CHECK: vulkan: {{[0-9]+}} cases bit-exact
+#    per-channel, saturation, i4/u4 codes) compiled with qc.compile and
+#    called on numpy arrays are bit-exact with python/qc/reference.py on the
+#    CPU and on Vulkan.
+# CHECK: cpu: {{[0-9]+}} cases bit-exact, 4 with i4/u4 codes
+# CHECK: vulkan: {{[0-9]+}} cases bit-exact, 4 with i4/u4 codes
+#
+# 1b. Narrow codes at the boundary: the signature says so, the edges of the
+#     code range pass, one step outside is a ValueError naming the element.
+# CHECK: narrow signature: <qc.Executable @mm_u4_args on cpu: [uint8[3, 19] of u4 codes, int8[19, 5] of i4 codes, int32[5]] -> [uint8[3, 5] of u4 codes]>
+# CHECK: u4 above: argument #0 of @mm_u4_args: element [1, 2] is 16, outside the u4 range [0, 15]
+# CHECK: i4 below: argument #0 of @mm_i4: element [0, 0] is -9, outside the i4 range [-8, 7]
+# CHECK: i4 above: argument #0 of @mm_i4: element [2, 16] is 8, outside the i4 range [-8, 7]
+# CHECK: i4 edges: ok
 #
 # 2. The committed digits MLP from ONNX: qc.compile equals qc-run bit for bit
 #    on both targets, and the caller's Module is left as it was.
@@ -60,14 +68,30 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.join(here, "..", "..")
 sys.path.insert(0, os.path.join(root, "test", "Integration", "Inputs"))
 import lowering_cases  # noqa: E402
-from run_lowering_cases import SKIPPED  # noqa: E402
+from run_lowering_cases import RUN_SKIPPED  # noqa: E402
 
 out = sys.argv[1]
 build = os.environ["QC_BUILD_DIR"]
 
+
+def expect(what, exception, call):
+    try:
+        call()
+    except exception as e:
+        print("%s: %s" % (what, e))
+        return e
+    raise AssertionError("%s: no %s raised" % (what, exception.__name__))
+
+
 # 1. The lowering suite, bit-exact on both targets (every case on the CPU,
 #    on Vulkan).
-cases = [c for c in lowering_cases.all_cases(0) if not any(p(c) for p, _ in SKIPPED)]
+cases = [c for c in lowering_cases.all_cases(0) if not any(p(c) for p, _ in RUN_SKIPPED)]
+
+
+def narrow(case):
+    return any(getattr(q, "bits", 8) == 4 for _, q in case.args)
+
+
 for target in ("cpu", "vulkan"):
     checked = 0
     for case in cases:
@@ -80,7 +104,55 @@ for target in ("cpu", "vulkan"):
             "%s on %s: %d elements differ from the reference" % (
                 case.name, target, int((got != want).sum()))
         checked += 1
-    print("%s: %d cases bit-exact" % (target, checked))
+    print("%s: %d cases bit-exact, %d with i4/u4 codes" % (
+        target, checked, sum(map(narrow, cases))))
+
+
+
+# 1b. Narrow codes at the boundary.
+class EdgeRng:
+    """Draws only the ends of every integer range (codes -8/7, 0/15, the
+    bias bounds): the i4/u4 edges, with saturation in the output."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def integers(self, lo, hi, size=None, dtype=np.int64):
+        return np.where(self.rng.integers(0, 2, size=size) == 1, hi - 1, lo).astype(dtype)
+
+
+narrow_cases = {c.name: c for c in cases if narrow(c)}
+mm_u4 = qc.compile(narrow_cases["mm_u4_args"].func_text(), pipeline=None, entry="mm_u4_args")
+print("narrow signature: %r" % mm_u4)
+u4_inputs = narrow_cases["mm_u4_args"].storage_inputs()
+u4_inputs[0] = u4_inputs[0].copy()
+u4_inputs[0][1, 2] = 16
+expect("u4 above", ValueError, lambda: mm_u4(*u4_inputs))
+mm_i4 = qc.compile(narrow_cases["mm_i4"].func_text(), pipeline=None, entry="mm_i4")
+i4_inputs = narrow_cases["mm_i4"].storage_inputs()
+for what, element, value in (("i4 below", (0, 0), -9), ("i4 above", (2, 16), 8)):
+    bad = [a.copy() for a in i4_inputs]
+    bad[0][element] = value
+    expect(what, ValueError, lambda: mm_i4(*bad))
+edges = [lowering_cases.matmul_case(
+    "mm_i4_edges", EdgeRng(1), 5, 23, 7, lowering_cases.QType(0.5, 3, bits=4),
+    lowering_cases.QType(0.25, -2, bits=4),
+    lowering_cases.QType(0.5, -5, bits=4)),
+    lowering_cases.matmul_case(
+    "mm_u4_edges", EdgeRng(2), 5, 23, 7, lowering_cases.QType(0.5, 9, bits=4, signed=False),
+    lowering_cases.QType(0.25, 1, bits=4),
+    lowering_cases.QType(0.5, 6, bits=4, signed=False))]
+for case in edges:
+    inputs = case.storage_inputs()
+    assert inputs[0].min() == case.args[0][1].qmin and inputs[0].max() == case.args[0][1].qmax
+    want = case.storage_expected()
+    assert want.min() == case.result[0].qmin and want.max() == case.result[0].qmax, \
+        "%s does not reach both ends of its output range" % case.name
+    for target in ("cpu", "vulkan"):
+        got = qc.compile(case.func_text(), pipeline=None, target=target, entry=case.name)(*inputs)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), \
+            "%s on %s: %d elements differ" % (case.name, target, int((got != want).sum()))
+print("i4 edges: ok")
 
 # 2. The digits MLP imported from ONNX, against the qc-run tool.
 x = np.load(os.path.join(root, "examples", "digits_test_x.npy"))
@@ -119,15 +191,6 @@ print("digits cnn: torch.fx == onnx, %d samples" % len(x))
 
 
 # 3. Errors.
-def expect(what, exception, call):
-    try:
-        call()
-    except exception as e:
-        print("%s: %s" % (what, e))
-        return e
-    raise AssertionError("%s: no %s raised" % (what, exception.__name__))
-
-
 expect("argument count", TypeError, lambda: cpu())
 expect("dtype", TypeError, lambda: cpu(x.astype(np.float64)))
 expect("shape", ValueError, lambda: cpu(x[:1]))

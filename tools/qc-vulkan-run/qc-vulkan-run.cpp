@@ -9,9 +9,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
+#include "qc/Runtime/Executor.h"
+#include "qc/Runtime/ModelManifest.h"
 #include "qc/Runtime/Npy.h"
 #include "qc/Runtime/Vulkan/MemoryPlan.h"
 #include "qc/Runtime/VulkanExecutor.h"
@@ -21,6 +24,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
@@ -30,6 +35,32 @@ using namespace mlir;
 using ::qc::runtime::ElementKind;
 using ::qc::runtime::HostTensor;
 namespace cl = llvm::cl;
+
+static bool hasNarrowCodes(const ::qc::runtime::EntrySignature &signature) {
+  auto narrow = [](const ::qc::runtime::TensorSpec &spec) {
+    return spec.codeBits != 0;
+  };
+  return llvm::any_of(signature.inputs, narrow) ||
+         llvm::any_of(signature.results, narrow);
+}
+
+/// Whether function `entry` of `module` has i4/u4/... arguments or results,
+/// judged without diagnostics (readEntrySignature reports a signature
+/// qc-run cannot take, which this tool may still run).
+static bool takesNarrowCodes(ModuleOp module, llvm::StringRef entry) {
+  auto function = module.lookupSymbol<FunctionOpInterface>(entry);
+  if (!function)
+    return false;
+  auto narrow = [](Type type) {
+    unsigned bits = 0;
+    auto shaped = dyn_cast<ShapedType>(type);
+    return shaped &&
+           ::qc::runtime::elementKindOf(shaped.getElementType(), &bits) &&
+           bits != 0;
+  };
+  return llvm::any_of(function.getArgumentTypes(), narrow) ||
+         llvm::any_of(function.getResultTypes(), narrow);
+}
 
 /// Steps by device time, largest first, with the share of the total.
 static void printProfile(const ::qc::vulkan::Bundle &bundle,
@@ -119,12 +150,27 @@ int main(int argc, char **argv) {
     return die(llvm::toString(runtime.takeError()));
 
   ::qc::vulkan::Bundle bundle;
+  // The entry's signature where it has narrow codes (from the IR, or the
+  // qc-model.txt of a qc-compile bundle): inputs are checked against their
+  // code range and exchanged as qc-run does (docs/Numerics.md, "Storage of
+  // narrow types"). A qc-vulkan-bundle directory records whole bytes only.
+  std::optional<::qc::runtime::EntrySignature> narrowSignature;
   if (!bundleDir.empty()) {
     llvm::Expected<::qc::vulkan::Bundle> read =
         ::qc::vulkan::readBundle(bundleDir);
     if (!read)
       return die(llvm::toString(read.takeError()));
     bundle = std::move(*read);
+    llvm::SmallString<128> manifestPath(bundleDir);
+    llvm::sys::path::append(manifestPath, ::qc::runtime::kManifestFile);
+    if (auto text = llvm::MemoryBuffer::getFile(manifestPath)) {
+      llvm::Expected<::qc::runtime::ModelManifest> manifest =
+          ::qc::runtime::parseManifest((*text)->getBuffer());
+      if (!manifest)
+        return die(manifestPath + ": " + llvm::toString(manifest.takeError()));
+      if (hasNarrowCodes(manifest->signature))
+        narrowSignature = manifest->signature;
+    }
   } else {
     mlir::qc::SPIRVPipelineOptions pipelineOptions;
     if (failed(pipelineOptions.parseFromString(options)))
@@ -148,6 +194,14 @@ int main(int argc, char **argv) {
         mlir::qc::findEntryFunction(*module, entry);
     if (failed(entryOp))
       return 1;
+    llvm::StringRef entryName = cast<SymbolOpInterface>(*entryOp).getName();
+    if (takesNarrowCodes(*module, entryName)) {
+      FailureOr<::qc::runtime::EntrySignature> signature =
+          ::qc::runtime::readEntrySignature(*module, entryName);
+      if (failed(signature))
+        return 1;
+      narrowSignature = std::move(*signature);
+    }
     FailureOr<::qc::vulkan::Bundle> compiled =
         mlir::qc::compileToVulkanBundle(
             *module, cast<SymbolOpInterface>(*entryOp).getName(),
@@ -163,6 +217,16 @@ int main(int argc, char **argv) {
     if (!tensor)
       return die(llvm::toString(tensor.takeError()));
     args.push_back(std::move(*tensor));
+  }
+  if (narrowSignature) {
+    std::vector<std::string> sources(inputs.begin(), inputs.end());
+    if (llvm::Error invalid =
+            ::qc::runtime::checkInputs(*narrowSignature, args, sources))
+      return die(llvm::toString(std::move(invalid)));
+    std::vector<HostTensor> scratch;
+    llvm::ArrayRef<HostTensor> stored =
+        ::qc::runtime::toNarrowStorage(*narrowSignature, args, scratch);
+    args = std::vector<HostTensor>(stored.begin(), stored.end());
   }
   if (!outputs.empty() && outputs.size() != bundle.outputs.size())
     return die("@" + bundle.entry + " has " +
@@ -180,6 +244,8 @@ int main(int argc, char **argv) {
     if (!ran)
       return die(llvm::toString(ran.takeError()));
     results = std::move(*ran);
+    if (narrowSignature)
+      ::qc::runtime::fromNarrowStorage(*narrowSignature, results);
     times.push_back((*executor)->lastDeviceSeconds());
     llvm::ArrayRef<double> steps = (*executor)->lastStepSeconds();
     if (stepTimes.empty())

@@ -12,7 +12,11 @@
 //   input float32 ?x1x8x8
 //   result float32 ?x10
 //
-// `?` is a dynamic dimension (only the leading one, the batch). In a shared
+// `?` is a dynamic dimension (only the leading one, the batch). Narrow
+// integer codes add their type after the shape (`input uint8 3x19 u4`: one
+// u4 code in [0, 15] per uint8 element; docs/Numerics.md, "Storage of
+// narrow types"), so a loader checks the code range and converts to and
+// from the stored form as qc-run does. In a shared
 // library the text is the NUL-terminated global `qc_model_manifest`; in a
 // bundle it is the file `qc-model.txt`.
 //

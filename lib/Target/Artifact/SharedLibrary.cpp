@@ -155,7 +155,24 @@ std::string headerText(const EntrySignature &signature, llvm::StringRef name,
       os << (d ? ", " : "")
          << (size == kDynamicSize ? std::string("batch")
                                   : std::to_string(size));
-    os << "]\n";
+    os << "]";
+    // Narrow codes: one per element; the library takes and returns an
+    // unsigned code in its stored form (docs/Numerics.md, "Storage of
+    // narrow types"), which qc.load and qcExecutableLoad convert.
+    if (spec.codeBits) {
+      bool isUnsigned = spec.kind == ::qc::runtime::ElementKind::U8 ||
+                        spec.kind == ::qc::runtime::ElementKind::U16;
+      int64_t n = spec.codeBits;
+      os << " of " << (isUnsigned ? "u" : "i") << n << " codes in ["
+         << (isUnsigned ? 0 : -(int64_t(1) << (n - 1))) << ", "
+         << (isUnsigned ? (int64_t(1) << n) - 1 : (int64_t(1) << (n - 1)) - 1)
+         << "]";
+      if (isUnsigned)
+        os << ", held sign-extended from bit " << n - 1 << " (code "
+           << (int64_t(1) << (n - 1)) << " is " << -(int64_t(1) << (n - 1))
+           << ")";
+    }
+    os << "\n";
   };
   os << "/* " << name << ": dense row-major buffers (C order)\n";
   for (auto [i, spec] : llvm::enumerate(signature.inputs))

@@ -1,19 +1,20 @@
 // RUN: qc-opt %s --qc-hadamard-rotate=randomize=false -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: qc-opt %s --qc-hadamard-rotate -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SIGNS
 // RUN: qc-opt %s --qc-hadamard-rotate=fold-producers=false -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=NOFOLD
-// The pass's statistics add up the remarks below: five layers rotated, one
-// of them (@chain's second) absorbed by its producer, five left alone.
+// The pass's statistics add up the remarks below: eight layers rotated (two
+// of them zero-padded), one of them (@chain's second) absorbed by its
+// producer, four left alone.
 // RUN: qc-opt %s --qc-hadamard-rotate -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
 // STATS:      ... qc pass statistics ...
 // STATS:      {{^}}qc-hadamard-rotate{{$}}
 // STATS-NEXT:   (S) 1 folded-rotations
-// STATS-NEXT:   (S) 4 online-hadamards
-// STATS-NEXT:   (S) 5 rotated-layers
-// STATS-NEXT:   (S) 5 skipped-layers
+// STATS-NEXT:   (S) 7 online-hadamards
+// STATS-NEXT:   (S) 8 rotated-layers
+// STATS-NEXT:   (S) 4 skipped-layers
 // RUN: qc-opt %s --qc-hadamard-rotate=fold-producers=false -split-input-file --qc-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS-NOFOLD
 // STATS-NOFOLD:      {{^}}qc-hadamard-rotate{{$}}
 // STATS-NOFOLD-NEXT:   (S) 0 folded-rotations
-// STATS-NOFOLD-NEXT:   (S) 5 online-hadamards
+// STATS-NOFOLD-NEXT:   (S) 8 online-hadamards
 
 // x W = (Q x)^T (Q W) with Q = H_2 / sqrt(2): the weight rows are rotated
 // and the input gets an online qc.hadamard.
@@ -85,8 +86,8 @@ func.func @conv1x1(%x: tensor<1x3x3x12xf32>) -> tensor<1x3x3x2xf32> {
 
 // -----
 
-// Left alone, each with a remark: a 3x3 convolution, an odd reduction
-// dimension, a weight that is not a constant, a fake-quantized weight, a
+// Left alone, each with a remark: a 3x3 convolution, a weight that is not a
+// constant (an odd reduction dimension is zero-padded: @odd below), a fake-quantized weight, a
 // quantized qc.matmul and an op that opts out.
 // CHECK-LABEL: func @skipped
 // CHECK-NOT: qc.hadamard %
@@ -100,13 +101,10 @@ func.func @skipped(%x: tensor<1x4x4x2xf32>, %a: tensor<2x3xf32>, %b: tensor<3x2x
   // expected-remark@+1 {{qc-hadamard-rotate: not rotated: only 1x1 convolutions are linear in their channels alone}}
   %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w3 : tensor<1x4x4x2xf32>, tensor<3x3x2x2xf32>) outs(%ic : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
-  %w = arith.constant dense<1.0> : tensor<3x2xf32>
   %e = tensor.empty() : tensor<2x2xf32>
   %i = linalg.fill ins(%z : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
-  // expected-remark@+1 {{qc-hadamard-rotate: not rotated: the reduction dimension (size 3) is odd, no Hadamard block divides it}}
-  %m1 = linalg.matmul ins(%a, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%i : tensor<2x2xf32>) -> tensor<2x2xf32>
   // expected-remark@+1 {{qc-hadamard-rotate: not rotated: the weight is not a constant}}
-  %m2 = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x2xf32>) outs(%i : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %m1 = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x2xf32>) outs(%i : tensor<2x2xf32>) -> tensor<2x2xf32>
   %w2 = arith.constant dense<1.0> : tensor<2x2xf32>
   %f = qc.fake_quant %w2 to !quant.uniform<i8:f32, 0.1> : tensor<2x2xf32>
   // expected-remark@+1 {{qc-hadamard-rotate: not rotated: already fake-quantized: rotate the float model before calibrating it}}
@@ -133,4 +131,50 @@ func.func @override(%x: tensor<1x16xf32>) -> tensor<1x1xf32> {
   // expected-remark@+1 {{qc-hadamard-rotate: reduction dimension 16 rotated in blocks of 8 (}}
   %r = linalg.matmul {qc.hadamard_rotate = {block = 8}} ins(%x, %w : tensor<1x16xf32>, tensor<16x1xf32>) outs(%i : tensor<1x1xf32>) -> tensor<1x1xf32>
   return %r : tensor<1x1xf32>
+}
+
+// -----
+
+// An odd K (5: no supported block divides it) is zero-padded to the
+// smallest supported block, 8: x W = [x, 0] [W; 0], rotated as one block
+// (the weight is H_8 / sqrt(8) [W; 0]); a dynamic batch keeps its `?`.
+// CHECK-LABEL: func @odd
+// CHECK-SAME: (%[[X:.*]]: tensor<?x5xf32>)
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[}}[8.83883{{[0-9]*}}, 10.6066{{[0-9]*}}], [1.76776{{[0-9]*}}, 2.12132{{[0-9]*}}], {{.*}}> : tensor<8x2xf32>
+// CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0] high[0, 3]
+// CHECK: tensor.yield %{{.*}} : f32
+// CHECK: } : tensor<?x5xf32> to tensor<?x8xf32>
+// CHECK: %[[H:.*]] = qc.hadamard %[[P]] block 8 : tensor<?x8xf32> -> tensor<?x8xf32>
+// CHECK: linalg.matmul ins(%[[H]], %[[W]] : tensor<?x8xf32>, tensor<8x2xf32>)
+// A padded layer's rotation is not absorbed by its producer (which would
+// need 8 outputs instead of 5): both layers keep an online transform.
+// CHECK-LABEL: func @odd_chain
+// CHECK: qc.hadamard %{{.*}} block 4
+// CHECK: tensor.pad
+// CHECK: qc.hadamard %{{.*}} block 8
+func.func @odd(%x: tensor<?x5xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0]]> : tensor<5x2xf32>
+  %z = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : tensor<?x5xf32>
+  %e = tensor.empty(%m) : tensor<?x2xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<?x2xf32>) -> tensor<?x2xf32>
+  // expected-remark@+1 {{qc-hadamard-rotate: reduction dimension 5 zero-padded to 8 and rotated in blocks of 8 (}}
+  %r = linalg.matmul ins(%x, %w : tensor<?x5xf32>, tensor<5x2xf32>) outs(%i : tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %r : tensor<?x2xf32>
+}
+
+func.func @odd_chain(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %w1 = arith.constant dense<1.0> : tensor<4x5xf32>
+  %w2 = arith.constant dense<2.0> : tensor<5x2xf32>
+  %z = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<3x5xf32>
+  %i1 = linalg.fill ins(%z : f32) outs(%e1 : tensor<3x5xf32>) -> tensor<3x5xf32>
+  // expected-remark@+1 {{qc-hadamard-rotate: reduction dimension 4 rotated in blocks of 4 (}}
+  %y = linalg.matmul ins(%x, %w1 : tensor<3x4xf32>, tensor<4x5xf32>) outs(%i1 : tensor<3x5xf32>) -> tensor<3x5xf32>
+  %e2 = tensor.empty() : tensor<3x2xf32>
+  %i2 = linalg.fill ins(%z : f32) outs(%e2 : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-remark@+1 {{qc-hadamard-rotate: reduction dimension 5 zero-padded to 8 and rotated in blocks of 8 (}}
+  %r = linalg.matmul ins(%y, %w2 : tensor<3x5xf32>, tensor<5x2xf32>) outs(%i2 : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %r : tensor<3x2xf32>
 }

@@ -6,7 +6,10 @@ channel (the second rotation folds into the first weight), a 1x1 convolution
 over 24 channels (one block H_12 (x) H_2), matmuls whose reduction dimension is 96
 (one block H_12 (x) H_8, Paley; and block=32: three Sylvester blocks) or
 768 (H_12 (x) H_64, a transformer width) and a plain one with
-fold-producers=false (two online transforms).
+fold-producers=false (two online transforms). Odd reduction dimensions are
+zero-padded to the smallest supported block: matmuls with K = 5 (-> 8) and
+27 (-> 28, Paley II), a 1x1 convolution over 3 channels (-> 4), and a chain
+whose hidden width 7 (-> 8) is not absorbed by the producer.
 
 Usage: hadamard_float_check.py --work-dir DIR -- RUNNER [RUNNER FLAGS]
 """
@@ -55,14 +58,14 @@ def chain_model(rng, name, options, m=5, k=64, h=32, n=16):
             f"{body}  return %r : tensor<{m}x{n}xf32>\n}}\n", x, options)
 
 
-def conv_model(rng):
-    w = rng.standard_normal((1, 1, 24, 6)).astype(np.float32)
+def conv_model(rng, c=24, name="conv1x1"):
+    w = rng.standard_normal((1, 1, c, 6)).astype(np.float32)
     body = (const("w", w) + "  %zero = arith.constant 0.0 : f32\n" + fill("r_i", (2, 3, 5, 6)) +
             "  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, "
-            "strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<2x3x5x24xf32>, "
-            "tensor<1x1x24x6xf32>) outs(%r_i : tensor<2x3x5x6xf32>) -> tensor<2x3x5x6xf32>\n")
-    x = rng.standard_normal((2, 3, 5, 24)).astype(np.float32)
-    return ("conv1x1", "func.func @model(%x: tensor<2x3x5x24xf32>) -> tensor<2x3x5x6xf32> {\n"
+            f"strides = dense<1> : tensor<2xi64>}} ins(%x, %w : tensor<2x3x5x{c}xf32>, "
+            f"tensor<1x1x{c}x6xf32>) outs(%r_i : tensor<2x3x5x6xf32>) -> tensor<2x3x5x6xf32>\n")
+    x = rng.standard_normal((2, 3, 5, c)).astype(np.float32)
+    return (name, f"func.func @model(%x: tensor<2x3x5x{c}xf32>) -> tensor<2x3x5x6xf32> {{\n"
             f"{body}  return %r : tensor<2x3x5x6xf32>\n}}\n", x, "")
 
 
@@ -87,7 +90,11 @@ def main():
               chain_model(rng, "chain_nofold", "fold-producers=false"),
               conv_model(rng), block_model(rng),
               block_model(rng, name="k96_blocks32", options="block=32"),
-              block_model(rng, m=5, k=768, name="k768")]
+              block_model(rng, m=5, k=768, name="k768"),
+              block_model(rng, m=3, k=5, name="k5_padded"),
+              block_model(rng, m=4, k=27, name="k27_padded"),
+              conv_model(rng, c=3, name="conv1x1_c3_padded"),
+              chain_model(rng, "chain_h7_padded", "", k=16, h=7)]
     failures = 0
     for name, text, x, options in models:
         base = os.path.join(args.work_dir, name)
@@ -98,6 +105,7 @@ def main():
         rotated_text = open(base + ".rot.mlir").read()
         online = rotated_text.count("qc.hadamard")
         blocks = sorted(set(int(b) for b in re.findall(r"qc\.hadamard %\S+ block (\d+)", rotated_text)))
+        pads = rotated_text.count("tensor.pad")
         np.save(base + ".x.npy", x)
         outputs = []
         for path in (base + ".mlir", base + ".rot.mlir"):
@@ -108,8 +116,9 @@ def main():
         diff = np.linalg.norm(rot - plain) / np.linalg.norm(plain)
         ok = diff <= MAX_REL_DIFF
         failures += not ok
-        print("%s: %d online qc.hadamard (blocks %s), %d remarks, relative difference %s" % (
-            name, online, ", ".join(map(str, blocks)),
+        print("%s: %d online qc.hadamard (blocks %s), %d zero-padded, %d remarks, "
+              "relative difference %s" % (
+            name, online, ", ".join(map(str, blocks)), pads,
             rotated.stderr.count("qc-hadamard-rotate: reduction dimension"),
             "<= 1e-5" if ok else "%.3g (too large)" % diff))
     if failures:

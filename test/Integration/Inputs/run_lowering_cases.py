@@ -23,11 +23,6 @@ RUN_SKIPPED = [
     (lambda c: c.dynamic_args or c.dynamic_result,
      "dynamic shapes: qc-run (and a Vulkan bundle) needs static shapes"),
 ]
-# qc.compile (test/python/compile.py) does not take narrow codes yet.
-SKIPPED = RUN_SKIPPED + [
-    (lambda c: any(q.bits == 4 for _, q in c.args if hasattr(q, "bits")),
-     "i4 storage: qc.compile exchanges whole-byte arrays only"),
-]
 
 
 def main():

@@ -10,7 +10,11 @@
 // Float semantics are unchanged (up to rounding); the point is that outlier
 // channels of x are spread over the whole block before x is quantized,
 // which is why this runs on the float model, before calibration.
-// docs/Hadamard.md has the rule and the measurements.
+// A K that no supported block divides (an odd K) is zero-padded to the
+// smallest supported block size K' >= K: x W = [x, 0] [W; 0], and that
+// product is rotated as one block (the weight grows to [K', N]; the input
+// gets a tensor.pad before its qc.hadamard). docs/Hadamard.md has the rule
+// and the measurements.
 //
 //===----------------------------------------------------------------------===//
 #include "ConstantWeights.h"
@@ -21,6 +25,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -46,6 +51,8 @@ struct Layer {
   ConstantWeight weight;
   /// Weight as [K, N] rows x cols (a 1x1 filter [1, 1, C, F] is [C, F]).
   int64_t k = 0, n = 0;
+  /// The reduction size once rotated: k, or the block k is zero-padded to.
+  int64_t padded = 0;
   std::vector<double> w;
   int64_t block = 0;
   bool explicitBlock = false;
@@ -110,9 +117,21 @@ void rotate(std::vector<double> &x, int64_t block,
     v *= scale;
 }
 
+/// The smallest supported block size >= k (k > 1): the size an odd
+/// reduction dimension is zero-padded to.
+int64_t smallestHadamardBlockAtLeast(int64_t k) {
+  int64_t b = k;
+  while (!isSupportedHadamardBlock(b))
+    ++b;
+  return b;
+}
+
 /// The producer of a layer's input that can absorb the rotation: a matmul
-/// with a constant float weight, zero init and no other user.
+/// with a constant float weight, zero init and no other user. A padded
+/// layer's rotation is not absorbed (its producer would need K' outputs).
 Layer *absorbingProducer(Layer &layer, std::map<Operation *, Layer *> &layers) {
+  if (layer.padded != layer.k)
+    return nullptr;
   Value input = cast<linalg::LinalgOp>(layer.op).getDpsInputs()[0];
   Operation *producer = input.getDefiningOp();
   auto it = layers.find(producer);
@@ -186,15 +205,18 @@ struct HadamardRotatePass final
         return;
       }
       int64_t k = layer->k;
+      layer->padded = k;
       if (requested == 0) {
         requested = largestHadamardBlock(k);
-        if (requested < 2) {
+        if (requested < 2 && k < 2) {
           op->emitRemark() << "qc-hadamard-rotate: not rotated: the reduction "
-                              "dimension (size "
-                           << k << ") is odd, no Hadamard block divides it";
+                              "dimension has size "
+                           << k;
           ++skipped;
           return;
         }
+        if (requested < 2)
+          requested = layer->padded = smallestHadamardBlockAtLeast(k);
       } else if (k % requested != 0) {
         op->emitError() << "qc-hadamard-rotate: option 'block' = " << requested
                         << " cannot rotate the reduction dimension of size "
@@ -212,23 +234,25 @@ struct HadamardRotatePass final
     // Signs: one deterministic draw per layer, in walk order.
     std::mt19937_64 rng(seed);
     for (Layer &layer : layers) {
-      layer.negate.assign(layer.k, false);
+      layer.negate.assign(layer.padded, false);
       if (randomize)
-        for (int64_t i = 0; i < layer.k; ++i)
+        for (int64_t i = 0; i < layer.padded; ++i)
           layer.negate[i] = (rng() >> 63) != 0;
     }
     std::map<Operation *, Layer *> byOp;
     for (Layer &layer : layers)
       byOp[layer.op] = &layer;
 
-    // Rotate rows (input side) of every layer.
+    // Rotate rows (input side) of every layer; a padded layer's weight
+    // gets its zero rows first.
     for (Layer &layer : layers) {
-      std::vector<double> column(layer.k);
+      layer.w.resize(layer.padded * layer.n, 0.0);
+      std::vector<double> column(layer.padded);
       for (int64_t c = 0; c < layer.n; ++c) {
-        for (int64_t r = 0; r < layer.k; ++r)
+        for (int64_t r = 0; r < layer.padded; ++r)
           column[r] = layer.w[r * layer.n + c];
         rotate(column, layer.block, layer.negate);
-        for (int64_t r = 0; r < layer.k; ++r)
+        for (int64_t r = 0; r < layer.padded; ++r)
           layer.w[r * layer.n + c] = column[r];
       }
       if (Layer *producer = foldProducers ? absorbingProducer(layer, byOp)
@@ -236,7 +260,8 @@ struct HadamardRotatePass final
         // The producer's output channels absorb Q: W1 -> W1 Q^T, i.e.
         // every row of W1 (as a column vector) is multiplied by Q.
         std::vector<double> row(producer->n);
-        for (int64_t r = 0; r < producer->k; ++r) {
+        int64_t rows = producer->w.size() / producer->n;
+        for (int64_t r = 0; r < rows; ++r) {
           for (int64_t c = 0; c < producer->n; ++c)
             row[c] = producer->w[r * producer->n + c];
           rotate(row, layer.block, layer.negate);
@@ -252,6 +277,11 @@ struct HadamardRotatePass final
       OpBuilder builder(layer.op);
       auto type = cast<RankedTensorType>(layer.weight.constant.getType());
       auto floatType = cast<FloatType>(type.getElementType());
+      if (layer.padded != layer.k) {
+        SmallVector<int64_t> shape(type.getShape());
+        shape[shape.size() - 2] = layer.padded;
+        type = RankedTensorType::get(shape, floatType);
+      }
       SmallVector<APFloat> elems;
       for (double v : layer.w) {
         APFloat f(v);
@@ -263,8 +293,10 @@ struct HadamardRotatePass final
       replaceConstantWeight(layer.weight, DenseElementsAttr::get(type, elems));
       int64_t negated = llvm::count(layer.negate, true);
       InFlightDiagnostic remark = layer.op->emitRemark();
-      remark << "qc-hadamard-rotate: reduction dimension " << layer.k
-             << " rotated in blocks of " << layer.block << " (" << negated
+      remark << "qc-hadamard-rotate: reduction dimension " << layer.k;
+      if (layer.padded != layer.k)
+        remark << " zero-padded to " << layer.padded << " and";
+      remark << " rotated in blocks of " << layer.block << " (" << negated
              << " signs flipped); ";
       if (layer.foldedInto) {
         remark << "the producer's output channels absorb the rotation";
@@ -273,6 +305,19 @@ struct HadamardRotatePass final
       }
       remark << "online qc.hadamard on the input";
       Value input = layer.op->getOperand(0);
+      if (layer.padded != layer.k) {
+        // [x, 0] along the channels (the last dimension of a matmul's
+        // [M, K] and of a convolution's NHWC input).
+        int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+        SmallVector<OpFoldResult> low(rank, builder.getIndexAttr(0));
+        SmallVector<OpFoldResult> high(low);
+        high.back() = builder.getIndexAttr(layer.padded - layer.k);
+        Value zero = arith::ConstantOp::create(
+            builder, layer.op->getLoc(), builder.getZeroAttr(floatType));
+        input = tensor::PadOp::create(builder, layer.op->getLoc(),
+                                      /*resultType=*/Type(), input, low, high,
+                                      zero);
+      }
       SmallVector<bool> negate(layer.negate.begin(), layer.negate.end());
       auto hadamard = HadamardOp::create(
           builder, layer.op->getLoc(), input.getType(), input,

@@ -414,7 +414,10 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
 
     `block=0` (default) takes the largest supported Hadamard size dividing
     `K` (`K` itself for a power of two or `m * 2^k` with a Paley order `m`
-    such as 12, 20, 24, 44; an odd `K` is skipped with a remark); an explicit `block` (option or per-op
+    such as 12, 20, 24, 44; a `K` no supported size divides, e.g. an odd
+    one, is zero-padded to the smallest supported size `K' >= K`:
+    `x W = [x, 0] [W; 0]`, the weight becomes `[K', N]` and the input gets a
+    `tensor.pad` before its `qc.hadamard`); an explicit `block` (option or per-op
     `qc.hadamard_rotate = {block = 64}`) must divide `K`, or the pass fails
     with an error naming the op and the option. `{disable}` opts an op out.
     Every decision is a remark.
@@ -430,7 +433,8 @@ def QCHadamardRotate : Pass<"qc-hadamard-rotate", "ModuleOp"> {
            "fold the rotation into a producing matmul when possible">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::qc::QCDialect"];
+                           "::mlir::qc::QCDialect",
+                           "::mlir::tensor::TensorDialect"];
   let statistics = [
     Statistic<"numRotated", "rotated-layers",
               "Layers whose weight was rotated">,
