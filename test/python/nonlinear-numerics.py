@@ -17,6 +17,7 @@
 # CHECK: softmax: {{[0-9]+}} cases bit-exact on cpu and vulkan, max error
 # CHECK: layer_norm: {{[0-9]+}} cases bit-exact on cpu and vulkan, max error
 # CHECK: batch_matmul: bit-exact on cpu and vulkan
+# CHECK: batch_matmul same signedness: 3 cases bit-exact on cpu and vulkan
 import math
 
 import numpy as np
@@ -255,3 +256,25 @@ acc = ref.batch_matmul(a, 3, b, 130)
 want = ref.output_stage(acc, 0.05 * 0.1 / 0.4, -7, -128, 127)
 run_checked(g, [codes_to_input(a, qa), codes_to_input(b, qb)], want, qy, "batch_matmul")
 print("batch_matmul: bit-exact on cpu and vulkan")
+
+# Same signedness lowers to a named linalg.batch_matmul on the raw codes plus
+# row/column-sum corrections: u8 x u8 with the BERT attention's zero points,
+# u8 x u8 at the zero-point extremes with saturating codes, and s8 x s8.
+cases = [
+    (QParams(0.02, 62, 0, 255, signed=False), QParams(0.03, 62, 0, 255, signed=False),
+     rng.integers(0, 256, (3, 16, 16)), rng.integers(0, 256, (3, 16, 16))),
+    (QParams(0.02, 0, 0, 255, signed=False), QParams(0.03, 255, 0, 255, signed=False),
+     np.full((2, 5, 24), 255), np.zeros((2, 24, 7), dtype=np.int64)),
+    (QParams(0.05, -128, -128, 127), QParams(0.1, 127, -128, 127),
+     rng.integers(-128, 128, (2, 7, 12)), rng.integers(-128, 128, (2, 12, 9))),
+]
+for qa, qb, a, b in cases:
+    g = Graph()
+    xa, xb = g.add_input("a", a.shape), g.add_input("b", b.shape)
+    y = g.add("batch_matmul", [g.add("fake_quant", [xa], {"qparams": qa}),
+                               g.add("fake_quant", [xb], {"qparams": qb})])
+    g.outputs = [g.add("fake_quant", [y], {"qparams": qy})]
+    acc = ref.batch_matmul(a, qa.zero_point[0], b, qb.zero_point[0])
+    want = ref.output_stage(acc, qa.scale[0] * qb.scale[0] / 0.4, -7, -128, 127)
+    run_checked(g, [codes_to_input(a, qa), codes_to_input(b, qb)], want, qy, "batch_matmul")
+print("batch_matmul same signedness: %d cases bit-exact on cpu and vulkan" % len(cases))

@@ -418,8 +418,13 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
 // qc.batch_matmul
 //===----------------------------------------------------------------------===//
 
-/// Both operands are run-time values, so no zero-point term folds at compile
-/// time: the zero points are subtracted before each product (exact in i32).
+/// Both operands are run-time values, as in the 2-D qc.matmul lowering with
+/// run-time weights: the contraction runs on the raw codes (a
+/// linalg.batch_matmul, which the CPU and GPU contraction paths handle) and
+/// the zero points enter as corrections from row and column sums:
+///   sum_k (a - za)(b - zb) = sum_k a*b - zb*rowsum(a) - za*colsum(b) + K*za*zb
+/// all modulo 2^32, which equals the exact value whenever that fits in i32
+/// (the accumulator bound the verifier checks).
 struct BatchMatmulOpLowering final : OpConversionPattern<BatchMatmulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -434,34 +439,84 @@ struct BatchMatmulOpLowering final : OpConversionPattern<BatchMatmulOp> {
     QuantizedType outType = getQuantizedElementType(type);
     Type i32 = rewriter.getI32Type();
     int64_t za = getZeroPoints(aType)[0], zb = getZeroPoints(bType)[0];
-    // Loops (b, m, n, k).
-    GenericBuilder products(rewriter, loc, 4);
-    unsigned a = products.addInput(adaptor.getLhs(), {0, 1, 3});
-    unsigned c = products.addInput(adaptor.getRhs(), {0, 3, 2});
-    Value acc = products.build(
-        createFilledTensor(rewriter, loc, type.getShape(), i32, 0), {0, 1, 2},
-        {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-         IteratorType::reduction},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = arith::SubIOp::create(b, l, extendToI32(b, l, args[a], aType.isSigned()),
-                                          c32(b, l, za));
-          Value y = arith::SubIOp::create(b, l, extendToI32(b, l, args[c], bType.isSigned()),
-                                          c32(b, l, zb));
-          return arith::AddIOp::create(b, l, args.back(), arith::MulIOp::create(b, l, x, y));
-        });
+    bool aSigned = aType.isSigned(), bSigned = bType.isSigned();
+    int64_t batch = type.getDimSize(0), m = type.getDimSize(1), n = type.getDimSize(2);
+    int64_t k = op.getLhs().getType().getDimSize(2);
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+
+    // The contraction of the raw codes.
+    Value zeros = createFilledTensor(rewriter, loc, type.getShape(), i32, 0);
+    Value product;
+    if (aSigned == bSigned) {
+      auto cast = linalg::TypeFnAttr::get(
+          rewriter.getContext(),
+          aSigned ? linalg::TypeFn::cast_signed : linalg::TypeFn::cast_unsigned);
+      product = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{zeros.getType()},
+                                              ValueRange{lhs, rhs}, ValueRange{zeros},
+                                              {rewriter.getNamedAttr("cast", cast)})
+                    .getResult(0);
+    } else {
+      // Mixed signedness has no named-op form. Loops (b, m, n, k).
+      GenericBuilder products(rewriter, loc, 4);
+      unsigned a = products.addInput(lhs, {0, 1, 3});
+      unsigned c = products.addInput(rhs, {0, 3, 2});
+      product = products.build(
+          zeros, {0, 1, 2},
+          {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+           IteratorType::reduction},
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value x = extendToI32(b, l, args[a], aSigned);
+            Value y = extendToI32(b, l, args[c], bSigned);
+            return arith::AddIOp::create(b, l, args.back(), arith::MulIOp::create(b, l, x, y));
+          });
+    }
+
+    // Sums over k of one operand, [batch, rows]: map picks (batch, row, k).
+    auto buildSums = [&](Value codes, bool isSigned, int64_t rows,
+                         ArrayRef<unsigned> map) -> Value {
+      GenericBuilder sums(rewriter, loc, 3);
+      unsigned in = sums.addInput(codes, map);
+      return sums.build(createFilledTensor(rewriter, loc, {batch, rows}, i32, 0), {0, 1},
+                        {IteratorType::parallel, IteratorType::parallel,
+                         IteratorType::reduction},
+                        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                          return arith::AddIOp::create(b, l, args.back(),
+                                                       extendToI32(b, l, args[in], isSigned));
+                        });
+    };
+    Value rowSums = zb != 0 ? buildSums(lhs, aSigned, m, {0, 1, 2}) : Value();
+    Value colSums = za != 0 ? buildSums(rhs, bSigned, n, {0, 2, 1}) : Value();
+    // K*za*zb modulo 2^32.
+    int64_t constant = wrapToI32(static_cast<int64_t>(
+        static_cast<uint32_t>(k) * static_cast<uint32_t>(za) * static_cast<uint32_t>(zb)));
+
     std::optional<OutputStage> stage = OutputStage::get(
         outType, {getScales(aType)[0] * getScales(bType)[0] / getScales(outType)[0]},
         op.getClamp(), op.getProfile());
     if (!stage)
       return rewriter.notifyMatchFailure(op, "requantization multiplier is not finite");
     GenericBuilder out(rewriter, loc, 3);
-    unsigned sums = out.addInput(acc, {0, 1, 2});
+    unsigned productArg = out.addInput(product, {0, 1, 2});
+    std::optional<unsigned> rowArg, colArg;
+    if (rowSums)
+      rowArg = out.addInput(rowSums, {0, 1});
+    if (colSums)
+      colArg = out.addInput(colSums, {0, 2});
     OutputStageParams params = addOutputStage(out, *stage, 2);
     Value result = out.build(
         tensor::EmptyOp::create(rewriter, loc, type.getShape(), stage->storageType),
         {0, 1, 2}, SmallVector<IteratorType>(3, IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          return buildOutputStage(b, l, args, params, args[sums]);
+          Value acc = args[productArg];
+          if (rowArg)
+            acc = arith::SubIOp::create(
+                b, l, acc, arith::MulIOp::create(b, l, args[*rowArg], c32(b, l, zb)));
+          if (colArg)
+            acc = arith::SubIOp::create(
+                b, l, acc, arith::MulIOp::create(b, l, args[*colArg], c32(b, l, za)));
+          if (constant != 0)
+            acc = arith::AddIOp::create(b, l, acc, c32(b, l, constant));
+          return buildOutputStage(b, l, args, params, acc);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -57,18 +57,44 @@ func.func @layer_norm(%x: tensor<3x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<3
 
 // -----
 
-// Batched matmul of two activations: zero points subtracted before each
-// product (unsigned rhs widened with extui), then the output stage.
+// Batched matmul of two activations: the contraction on the raw codes (mixed
+// signedness: a generic, unsigned rhs widened with extui), row sums of lhs
+// and column sums of rhs, then -zb*rows - za*cols + K*za*zb (8*3*128) and
+// the output stage in one generic.
 // CHECK-LABEL: func.func @batch_matmul
 // CHECK:         %[[ACC:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
 // CHECK-SAME:        ins(%{{.*}}, %{{.*}} : tensor<2x4x8xi8>, tensor<2x8x5xi8>) outs(%{{.*}} : tensor<2x4x5xi32>)
+// CHECK-NEXT:      ^bb0
+// CHECK-NEXT:      arith.extsi
+// CHECK-NEXT:      arith.extui
+// CHECK-NEXT:      arith.muli
+// CHECK-NEXT:      arith.addi
+// CHECK:         %[[ROWS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x4x8xi8>) outs(%{{.*}} : tensor<2x4xi32>)
 // CHECK:           arith.extsi
+// CHECK:         %[[COLS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x8x5xi8>) outs(%{{.*}} : tensor<2x5xi32>)
 // CHECK:           arith.extui
-// CHECK:           arith.muli
-// CHECK:         linalg.generic {{.*}} ins(%[[ACC]] : tensor<2x4x5xi32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]], %[[COLS]] : tensor<2x4x5xi32>, tensor<2x4xi32>, tensor<2x5xi32>)
+// CHECK:           %[[ZB:.*]] = arith.constant 128 : i32
+// CHECK:           arith.muli %{{.*}}, %[[ZB]]
+// CHECK:           %[[ZA:.*]] = arith.constant 3 : i32
+// CHECK:           arith.muli %{{.*}}, %[[ZA]]
+// CHECK:           arith.constant 3072 : i32
 func.func @batch_matmul(%a: tensor<2x4x8x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<2x8x5x!quant.uniform<u8:f32, 0.2:128>>) -> tensor<2x4x5x!quant.uniform<i8:f32, 0.5:2>> {
   %y = qc.batch_matmul %a, %b : tensor<2x4x8x!quant.uniform<i8:f32, 0.1:3>>, tensor<2x8x5x!quant.uniform<u8:f32, 0.2:128>> -> tensor<2x4x5x!quant.uniform<i8:f32, 0.5:2>>
   return %y : tensor<2x4x5x!quant.uniform<i8:f32, 0.5:2>>
+}
+
+// -----
+
+// Same signedness (the BERT attention products, u8 x u8): a named
+// linalg.batch_matmul with the matching cast; K*za*zb = 8*62*62.
+// CHECK-LABEL: func.func @batch_matmul_u8
+// CHECK:         %[[ACC:.*]] = linalg.batch_matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%{{.*}}, %{{.*}} : tensor<2x4x8xi8>, tensor<2x8x5xi8>) outs(%{{.*}} : tensor<2x4x5xi32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %{{.*}} : tensor<2x4x5xi32>, tensor<2x4xi32>, tensor<2x5xi32>)
+// CHECK:           arith.constant 30752 : i32
+func.func @batch_matmul_u8(%a: tensor<2x4x8x!quant.uniform<u8:f32, 0.1:62>>, %b: tensor<2x8x5x!quant.uniform<u8:f32, 0.2:62>>) -> tensor<2x4x5x!quant.uniform<u8:f32, 0.5:2>> {
+  %y = qc.batch_matmul %a, %b : tensor<2x4x8x!quant.uniform<u8:f32, 0.1:62>>, tensor<2x8x5x!quant.uniform<u8:f32, 0.2:62>> -> tensor<2x4x5x!quant.uniform<u8:f32, 0.5:2>>
+  return %y : tensor<2x4x5x!quant.uniform<u8:f32, 0.5:2>>
 }
 
 // -----
