@@ -68,6 +68,8 @@ void qc::buildQCCPUBufferizePipeline(OpPassManager &pm,
   // function) stay on the module.
   pm.nest<func::FuncOp>().addPass(createCPUCanonicalizer());
   detail::addResultsToOutParams(pm);
+  // An outlined kernel's result was copied into the out-parameter.
+  pm.nest<func::FuncOp>().addPass(createQCCPUForwardOutParams());
   // Upstream's buffer-deallocation-pipeline, less the canonicalizer it runs
   // after expand-realloc: nothing here makes a realloc, and the IR was just
   // canonicalized by addResultsToOutParams.
@@ -94,7 +96,8 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
     funcPM.addPass(createForallToForLoopPass());
   } else {
     // A thread team's fork and join cost more than a small layer's work.
-    funcPM.addPass(createQCCPUSerializeSmallForalls());
+    funcPM.addPass(createQCCPUSerializeSmallForalls(
+        QCCPUSerializeSmallForallsOptions{options.parallelMinWork}));
     funcPM.addPass(createForallToParallelLoopPass());
   }
   funcPM.addPass(createQCCPUHoistVectorTransfers());

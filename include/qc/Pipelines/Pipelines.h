@@ -65,6 +65,12 @@ struct QCCPUPipelineOptions
                      "leaves the count to the OpenMP runtime (OMP_NUM_THREADS, "
                      "else all cores)"),
       llvm::cl::init(1)};
+  PassOptions::Option<int64_t> parallelMinWork{
+      *this, "parallel-min-work",
+      llvm::cl::desc("With threads != 1: a parallel loop whose estimated "
+                     "work is below this runs on the calling thread "
+                     "(qc-cpu-serialize-small-foralls' min-work)"),
+      llvm::cl::init(200000)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "

@@ -124,6 +124,22 @@ void KernelBuilder::prepareDense() {
   filter = nibbles ? packFilterNibbles(b, loc, filter3D, c.weightUnsigned)
                    : packFilter(b, loc, filter3D);
 
+  // The last quad of a run may read up to 3 bytes past it (7 with 4-bit
+  // weights, whose quads come in pairs; their weights are zero); past the
+  // end of the tensor it needs padding.
+  int64_t lastRead = (((c.batch - 1) * c.hp + (c.oh - 1) * c.strideH) * c.wp +
+                      (c.ow - 1) * c.strideW) * c.channels;
+  int64_t lastSegment = segments - 1;
+  lastRead += c.dilationW == 1
+                  ? lastSegment * c.dilationH * c.wp * c.channels
+                  : ((lastSegment / c.kw) * c.dilationH * c.wp +
+                     (lastSegment % c.kw) * c.dilationW) * c.channels;
+  lastRead += (nibbles ? llvm::alignTo(quads, 2) : quads) * kQuad;
+  // One parallel pass writes the padded (and offset) input where it pays.
+  if (Value bytes = buildInputBytes(b, loc, c.input, c.inputSigned, lastRead)) {
+    input = bytes;
+    return;
+  }
   // vpdpbusd reads unsigned bytes: a signed input is offset by 128 (x ^ 0x80)
   // once here, and 128 * sum(w) comes off through the accumulator's start.
   if (c.inputSigned) {
@@ -141,17 +157,6 @@ void KernelBuilder::prepareDense() {
                 })
                 .getResult(0);
   }
-  // The last quad of a run may read up to 3 bytes past it (7 with 4-bit
-  // weights, whose quads come in pairs; their weights are zero); past the
-  // end of the tensor it needs padding.
-  int64_t lastRead = (((c.batch - 1) * c.hp + (c.oh - 1) * c.strideH) * c.wp +
-                      (c.ow - 1) * c.strideW) * c.channels;
-  int64_t lastSegment = segments - 1;
-  lastRead += c.dilationW == 1
-                  ? lastSegment * c.dilationH * c.wp * c.channels
-                  : ((lastSegment / c.kw) * c.dilationH * c.wp +
-                     (lastSegment % c.kw) * c.dilationW) * c.channels;
-  lastRead += (nibbles ? llvm::alignTo(quads, 2) : quads) * kQuad;
   int64_t size = cast<RankedTensorType>(input.getType()).getDimSize(0);
   if (lastRead > size) {
     Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
@@ -164,6 +169,8 @@ void KernelBuilder::prepareDense() {
 
 void KernelBuilder::prepareDepthwise() {
   segments = c.kh * c.kw;
+  if (Value bytes = buildInputBytes(b, loc, c.input, /*flip=*/false, 0))
+    input = bytes;
   filter = tensor::CollapseShapeOp::create(b, loc, c.filter,
                                            ArrayRef<ReassociationIndices>{{0, 1, 2}});
 }

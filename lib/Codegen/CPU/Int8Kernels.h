@@ -120,6 +120,13 @@ Value packFilter(OpBuilder &b, Location loc, Value filter3D);
 /// gives two vpdpbusd operands.
 Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
 
+/// The bytes the kernel reads from `input` ([N, Hp, Wp, C], static) as one
+/// 1-D tensor of at least `minBytes` (zeros past the image), written by an
+/// scf.forall over rows: a tensor.pad's fill and copy in one pass, each
+/// byte offset by 128 (`x ^ 0x80`) when `flip`. Null when there is nothing
+/// to gain (no constant static H/W padding, and no flip).
+Value buildInputBytes(OpBuilder &b, Location loc, Value input, bool flip, int64_t minBytes);
+
 /// Folds linalg.pack of an i8 constant (upstream folds only splats) and
 /// lowers the remaining packs into the [.., 16, 4] layout to vector code.
 void populateInt8PackPatterns(RewritePatternSet &patterns);

@@ -338,6 +338,27 @@ def QCCopyRepeatedResults : Pass<"qc-copy-repeated-results", "func::FuncOp"> {
   ];
 }
 
+def QCCPUForwardOutParams : Pass<"qc-cpu-forward-out-params", "func::FuncOp"> {
+  let summary = "Let the last writer of a result write into the out-parameter";
+  let description = [{
+    Runs after `buffer-results-to-out-params` in `qc-cpu-pipeline`. With
+    outlined kernels a function's result is written by a call into a
+    `memref.alloc`, which the promotion then copies into the function's
+    out-parameter. When the out-parameter has no other use and the
+    allocation none after the copy (both in the function's entry block, same
+    type), the allocation is replaced by the out-parameter and the copy
+    removed: the kernel writes the caller's buffer, saving a pass over the
+    result. Out-parameters must not alias the inputs (the calling convention
+    already requires it: a kernel that is not outlined writes its
+    out-parameter while it reads the inputs).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numForwarded", "forwarded-out-params",
+              "Result allocations replaced by the out-parameter they were copied to">
+  ];
+}
+
 def QCVerifyCPUContract : Pass<"qc-verify-cpu-contract", "ModuleOp"> {
   let summary = "Check that a module is ready for LLVM IR translation";
   let description = [{
