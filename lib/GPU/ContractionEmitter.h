@@ -57,6 +57,7 @@ private:
   Value extractByte(Value word, int64_t byte, bool isSigned);
   /// acc + sum of the products of the four bytes of `aWord` and `bWord`.
   Value dot(Value acc, Value aWord, Value bWord);
+  Value broadcastRowWord(int64_t r);
   Value fetch(Operand &x, int64_t r, int64_t kk, int64_t j);
   /// Whether A's element (tile row r, reduction sub-step kk) of the current
   /// step is inside a fused padding's source (c.pad).
@@ -107,6 +108,8 @@ private:
   /// reduction dims then, and its step offset only the innermost one).
   SmallVector<Value> hoistedOk;
   bool safeAddresses = false;
+  /// This lane's A word of the current step (broadcastRows).
+  Value laneAWord;
 
   /// One word an invocation copies to workgroup memory per stage: its
   /// element offset in the operand (without the stage's reduction offset),

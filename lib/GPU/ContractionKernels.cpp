@@ -32,6 +32,7 @@ struct QCSPIRVContractionKernelsPass final
     limits.subgroupSize = subgroupSize;
     limits.integerDotProduct = integerDotProduct;
     limits.sharedMemoryTiles = sharedMemoryTiles;
+    limits.subgroupBroadcast = subgroupBroadcast;
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> configs;
     if (auto existing =

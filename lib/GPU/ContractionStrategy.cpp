@@ -32,6 +32,8 @@ std::string ContractionConfig::describe() const {
                .str();
   if (dotProduct)
     out += ", dot";
+  if (broadcastRows)
+    out += ", rows broadcast";
   if (subgroupSize)
     out += llvm::formatv(", subgroup {0}", subgroupSize).str();
   return out;
@@ -113,5 +115,12 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
       }
     }
   }
+  // Every lane of a subgroup must share the tile rows (the subgroup lies
+  // in one workgroup row) and a lane must exist for each row.
+  c.broadcastRows = limits.subgroupBroadcast &&
+                    shape.a == OperandAccess::ReductionWords &&
+                    !c.dotProduct && !c.stageWords && c.tileRows > 1 &&
+                    c.tileRows <= limits.subgroupSize &&
+                    c.workgroupX % limits.subgroupSize == 0;
   return c;
 }

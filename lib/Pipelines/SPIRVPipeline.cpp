@@ -34,6 +34,8 @@ qc::SPIRVPipelineOptions::effectiveCapabilities() const {
   // Packed 4x8-bit dot products (shaderIntegerDotProduct) on i32 words.
   if (intDotProduct)
     caps.append({"DotProduct", "DotProductInput4x8BitPacked"});
+  if (subgroupBroadcast)
+    caps.append({"GroupNonUniform", "GroupNonUniformBallot"});
   return caps;
 }
 
@@ -74,6 +76,7 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     kernels.subgroupSize = options.subgroupSize;
     kernels.integerDotProduct = options.intDotProduct;
     kernels.sharedMemoryTiles = options.sharedMemoryTiles;
+    kernels.subgroupBroadcast = options.subgroupBroadcast;
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();

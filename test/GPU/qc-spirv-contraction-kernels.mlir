@@ -3,10 +3,15 @@
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false int-dot-product=true" -split-input-file | FileCheck %s --check-prefix=DOT
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false subgroup-size=128 max-workgroup-invocations=256" -split-input-file | FileCheck %s --check-prefix=SUBGROUP
 // RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false subgroup-size=8" -split-input-file | FileCheck %s --check-prefix=SUBGROUP8
+// RUN: qc-opt %s --qc-spirv-contraction-kernels="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true" -split-input-file | FileCheck %s --check-prefix=BCAST
 
 // A 16x32x8 matmul: A is read as words of 4 k, B as words of 4 columns; the
 // fill becomes the accumulators' start value; 8x4 outputs per invocation.
 // CHECK: module attributes {qc.kernel_configs = {mm_contraction_0 = "tile 8x4, workgroup 2x2, k-step 4, subgroup 32"}}
+// NOTE: a 2-wide workgroup row is less than a subgroup of 8: no broadcast.
+// BCAST: module attributes {qc.kernel_configs = {mm_contraction_0 = "tile 8x4, workgroup 2x2, k-step 4, subgroup 8"}}
+// BCAST-LABEL: func.func @mm
+// BCAST-NOT:     spirv.GroupNonUniformBroadcast
 // CHECK-LABEL: func.func @mm
 // CHECK-SAME:    %[[A:.*]]: memref<16x32xi8>, %[[B:.*]]: memref<32x8xi8>, %[[C:.*]]: memref<16x8xi32>
 // CHECK-NOT:     linalg.
@@ -290,6 +295,15 @@ func.func @padded_two_readers(%x: memref<1x2x2x4xi8>, %w: memref<3x3x4x4xi8>, %o
 // columns.
 // CHECK: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 32x2, k-step 4, subgroup 32"}}
 // SUBGROUP8: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 8x8, k-step 4, subgroup 8"}}
+// With subgroup-broadcast, lane l (threadX mod 8) loads row l's A word once
+// per step and each of the 8 rows is broadcast from its lane.
+// BCAST: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 8x8, k-step 4, rows broadcast, subgroup 8"}}
+// BCAST-LABEL: func.func @tall
+// BCAST:         gpu.launch
+// BCAST:           %[[LANE:.*]] = arith.remui %{{.*}}, %{{.*}} : index
+// BCAST:           arith.cmpi eq, %[[LANE]]
+// BCAST:           %[[MINE:.*]] = memref.load
+// BCAST-COUNT-8:   spirv.GroupNonUniformBroadcast <Subgroup> %[[MINE]], %{{.*}} : i32, i32
 func.func @tall(%a: memref<64x16xi8>, %b: memref<16x256xi8>, %c: memref<64x256xi32>) {
   %c0 = arith.constant 0 : i32
   linalg.fill ins(%c0 : i32) outs(%c : memref<64x256xi32>)

@@ -30,6 +30,10 @@ struct GPUDeviceLimits {
   /// devices such as lavapipe shared memory is ordinary memory and staging
   /// only adds copies and barriers.
   bool sharedMemoryTiles = true;
+  /// OpGroupNonUniformBroadcast may hand A words between the lanes of a
+  /// subgroup; subgroups must be consecutive x invocations (lavapipe: one
+  /// SIMD batch), so it is opt-in.
+  bool subgroupBroadcast = false;
 };
 
 /// How each operand of a contraction is read, decided by its memory layout.
@@ -70,6 +74,10 @@ struct ContractionConfig {
   int64_t lastStageWords = 0;
   /// Packed 4x8-bit integer dot products (both operands ReductionWords).
   bool dotProduct = false;
+  /// Lane l of each subgroup loads tile row l's A word (l < tileRows) and
+  /// the rows are broadcast from those lanes: 1 A load per step instead of
+  /// tileRows.
+  bool broadcastRows = false;
   /// The device's subgroup size the workgroup was shaped for (recorded so a
   /// bundle says which device it was tuned for).
   int64_t subgroupSize = 0;

@@ -89,6 +89,11 @@ def QCSPIRVContractionKernels
     Option<"sharedMemoryTiles", "shared-memory-tiles", "bool",
            /*default=*/"true",
            "Stage operand tiles through workgroup memory">,
+    Option<"subgroupBroadcast", "subgroup-broadcast", "bool",
+           /*default=*/"false",
+           "Each lane of a subgroup loads one tile row's A word and "
+           "OpGroupNonUniformBroadcast hands them out (needs subgroups of "
+           "consecutive x invocations)">,
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",

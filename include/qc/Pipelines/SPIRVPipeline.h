@@ -69,6 +69,12 @@ struct SPIRVPipelineOptions
                      "use packed 4x8-bit dot products (SPV_KHR_integer_dot_"
                      "product)"),
       llvm::cl::init(false)};
+  Option<bool> subgroupBroadcast{
+      *this, "subgroup-broadcast",
+      llvm::cl::desc("Contractions load each A word once per subgroup and "
+                     "broadcast it (GroupNonUniformBallot; pays on lavapipe, "
+                     "whose loads are per-lane loops)"),
+      llvm::cl::init(false)};
   Option<bool> sharedMemoryTiles{
       *this, "shared-memory-tiles",
       llvm::cl::desc("Stage contraction operand tiles through workgroup "

@@ -10,6 +10,9 @@
 // RUN: %python %S/Inputs/vulkan_check.py matmul_tiled_37x52x29 %t/si -- qc-vulkan-run %s --options="shared-memory-tiles=true int-dot-product=true" --validation | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py matmul_tiled_37x52x29 %t/psi -- qc-vulkan-run %s --options="portable shared-memory-tiles=true int-dot-product=true" --validation | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py matmul_tiled_37x52x29 %t/qc -- qc-run --target=cpu %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py matmul_tiled_37x52x29 %t/sb -- qc-vulkan-run %s --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true" --validation | FileCheck %s
+// RUN: qc-vulkan-bundle %s -o %t/bb --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true" --print-manifest | FileCheck %s --check-prefix=BCAST
+// BCAST: "config": "tile 8x4, workgroup 8x8, k-step 4, rows broadcast, subgroup 8"
 // CHECK: PASS matmul_tiled_37x52x29
 // RUN: qc-vulkan-bundle %s -o %t/b --options="shared-memory-tiles=true int-dot-product=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
 // K = 13 words: one 8-word stage and a 5-word last stage.
