@@ -427,7 +427,8 @@ class Pad(OpDef):
             y, ins[0], ", ".join(str(lo) for lo, _ in pads), ", ".join(str(hi) for _, hi in pads)))
         em.fw.emit("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(rank)))
         em.fw.emit("  tensor.yield %s : f32" % em.scalar(node.attrs["value"]))
-        em.fw.emit("} : %s to %s" % (em.T(node.inputs[0]), em.T(node.output)))
+        t = lambda v: mlir.tensor_type(em.shape(v), dynamic_batch=v in em.batched)
+        em.fw.emit("} : %s to %s" % (t(node.inputs[0]), t(node.output)))
         return y
 
 

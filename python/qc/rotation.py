@@ -18,10 +18,16 @@ signs) and
     constant weight and no other user (`fold_producers`): then that weight's columns absorb
     the rotation (W1 -> W1 Q^T) and nothing runs online.
 
+A K that no supported block divides (an odd K) is zero-padded to the
+smallest supported block K' >= K, as the pass does: x W = [x, 0] [W; 0], the
+weight becomes Q [W; 0] ([K', N]; a 1x1 filter [1, 1, K', F]) and a `pad`
+node (zeros on the last axis) precedes the online `hadamard`; a producer
+never absorbs such a rotation (it would need K' outputs).
+
 The float function is unchanged (x W = (Q x)^T (Q W)); the rotated input
 spreads outlier channels over whole blocks, so its per-tensor scale gets
-finer. The signs come from numpy's default_rng(seed), one draw of K signs per
-layer in graph order: the same rule as the qc-opt pass, not its generator.
+finer. The signs come from numpy's default_rng(seed), one draw of K (K')
+signs per layer in graph order: the same rule as the qc-opt pass, not its generator.
 """
 import numpy as np
 
@@ -33,6 +39,14 @@ def _block_for(k, block):
         return block if k % block == 0 else None
     b = largest_hadamard_block(k)
     return b if b >= 2 else None
+
+
+def _smallest_block_at_least(k):
+    """The size an odd reduction dimension k is zero-padded to."""
+    b = k
+    while not hadamard_dense_order(b):
+        b += 1
+    return b
 
 
 def _q(k, b, signs):
@@ -91,33 +105,49 @@ def rotate_hadamard(graph, block=0, seed=0, randomize=True, fold_producers=True)
             if block:
                 raise ValueError("--rotate-block=%d does not divide the reduction dimension %d of %s"
                                  % (block, k, n.output))
-            notes.append("%s: not rotated: the reduction dimension (size %d) is odd, no Hadamard "
-                         "block divides it" % (n.output, k))
-            continue
-        signs = np.where(rng.random(k) < 0.5, -1.0, 1.0) if randomize else np.ones(k)
-        q = _q(k, b, signs)
+            if k < 2:
+                notes.append("%s: not rotated: the reduction dimension has size %d" % (n.output, k))
+                continue
+            b = _smallest_block_at_least(k)
+        kp = max(k, b)
+        signs = np.where(rng.random(kp) < 0.5, -1.0, 1.0) if randomize else np.ones(kp)
+        q = _q(kp, b, signs)
         w = weights.get(n.output, w)
+        if kp != k:
+            w = np.concatenate([w, np.zeros(w.shape[:-2] + (kp - k, w.shape[-1]))], axis=-2)
         weights[n.output] = np.einsum("ij,...jn->...in", q, w)
         x = n.inputs[0]
         p = producer.get(x)
         flipped = int(np.sum(signs < 0))
-        if (fold_producers and p is not None and linear(p)
+        padded = "" if kp == k else " zero-padded to %d and" % kp
+        if (fold_producers and kp == k and p is not None and linear(p)
                 and len(users.get(x, [])) == 1 and x not in graph.outputs):
             w1 = weights.get(p.output, graph.consts[p.inputs[1]].astype(np.float64))
             weights[p.output] = w1 @ q.T
             notes.append("%s: reduction dimension %d rotated in blocks of %d (%d signs flipped); the "
                          "producer's output channels absorb the rotation" % (n.output, k, b, flipped))
         else:
-            online[n.output] = (b, [bool(s < 0) for s in signs])
-            notes.append("%s: reduction dimension %d rotated in blocks of %d (%d signs flipped); "
-                         "online hadamard on the input" % (n.output, k, b, flipped))
+            online[n.output] = (b, [bool(s < 0) for s in signs], kp - k)
+            notes.append("%s: reduction dimension %d%s rotated in blocks of %d (%d signs flipped); "
+                         "online hadamard on the input" % (n.output, k, padded, b, flipped))
     from .graph import Node
     for n in graph.nodes:
         inputs = list(n.inputs)
         if n.output in weights:
             inputs[1] = out.add_const(weights[n.output].astype(np.float32), "rot_w")
         if n.output in online:
-            b, negate = online[n.output]
+            b, negate, extra = online[n.output]
+            if extra:
+                # [x, 0] along the channels (the last axis of a matmul's
+                # [.., K] and of a convolution's NHWC input)
+                shape = out.shapes[inputs[0]]
+                pd = out.fresh("pad")
+                out.shapes[pd] = tuple(shape[:-1]) + (shape[-1] + extra,)
+                out.nodes.append(Node("pad", [inputs[0]], pd,
+                                      {"pads": [(0, 0)] * (len(shape) - 1) + [(0, extra)],
+                                       "value": 0.0},
+                                      "zero padding of the input of %s" % n.output))
+                inputs[0] = pd
             h = out.fresh("hadamard")
             out.shapes[h] = out.shapes[inputs[0]]
             out.nodes.append(Node("hadamard", [inputs[0]], h, {"block": b, "negate": negate},

@@ -19,7 +19,11 @@
 # CHECK: float conv: rel diff {{.*}} notes: conv2d_{{[0-9]+}}: reduction dimension 24 rotated in blocks of 8 ({{[0-9]+}} signs flipped); online hadamard on the input | conv2d_{{[0-9]+}}: not rotated: only 1x1 convolutions are linear in their channels alone
 # CHECK: float k96: rel diff
 # CHECK: float linear 3-d: rel diff {{.*}} notes: batch_matmul_{{[0-9]+}}: reduction dimension 16 rotated in blocks of 16 ({{[0-9]+}} signs flipped); online hadamard on the input | batch_matmul_{{[0-9]+}}: reduction dimension 8 rotated in blocks of 8 ({{[0-9]+}} signs flipped); the producer's output channels absorb the rotation
-# CHECK: float odd: notes: matmul_{{[0-9]+}}: not rotated: the reduction dimension (size 3) is odd, no Hadamard block divides it
+# CHECK: float odd k5: rel diff {{.*}} notes: matmul_{{[0-9]+}}: reduction dimension 5 zero-padded to 8 and rotated in blocks of 8 ({{[0-9]+}} signs flipped); online hadamard on the input
+# CHECK: float odd k27: rel diff {{.*}} notes: matmul_{{[0-9]+}}: reduction dimension 27 zero-padded to 28 and rotated in blocks of 28
+# CHECK: float odd conv: rel diff {{.*}} notes: conv2d_{{[0-9]+}}: reduction dimension 3 zero-padded to 4 and rotated in blocks of 4
+# CHECK: float odd chain: rel diff {{.*}} notes: matmul_{{[0-9]+}}: reduction dimension 16 rotated in blocks of 16 ({{[0-9]+}} signs flipped); online hadamard on the input | matmul_{{[0-9]+}}: reduction dimension 7 zero-padded to 8 and rotated in blocks of 8 ({{[0-9]+}} signs flipped); online hadamard on the input
+# CHECK: float k1: notes: matmul_{{[0-9]+}}: not rotated: the reduction dimension has size 1
 # CHECK: outliers d=64: W8A8 plain [[P64:[0-9.]+]] rotated [[R64:[0-9.]+]]
 # CHECK: outliers d=128: W8A8 plain
 # CHECK: outliers d=256: W8A8 plain
@@ -93,11 +97,38 @@ m = g.add("batch_matmul", [x, g.add_const(rng.standard_normal((16, 8)))])
 g.outputs = [g.add("batch_matmul", [m, g.add_const(rng.standard_normal((8, 4)))])]
 check_float("float linear 3-d", g, [rng.standard_normal((2, 5, 16)).astype(np.float32)])
 
+# An odd K is zero-padded to the smallest supported block K' >= K, as the
+# pass does (K = 5 -> 8, 27 -> 28, a 1x1 convolution over 3 channels -> 4, a
+# chain whose hidden width 7 -> 8 is not absorbed by its producer), also with
+# a dynamic batch; the weight is Q [W; 0], exactly.
+for k, kp in ((5, 8), (27, 28)):
+    g = Graph("main")
+    x = g.add_input("x", (9, k))
+    w = rng.standard_normal((k, 4))
+    g.outputs = [g.add("matmul", [x, g.add_const(w)])]
+    r = check_float("float odd k%d" % k, g, [rng.standard_normal((9, k)).astype(np.float32)])
+    pad, had = [n for n in r.nodes if n.op in ("pad", "hadamard")]
+    assert r.shapes[pad.output] == (9, kp) and pad.inputs == [x] and had.inputs == [pad.output]
+    signs = np.where(np.asarray(had.attrs["negate"]), -1.0, 1.0)
+    wq = np.einsum("ij,...jn->...in", rotation._q(kp, kp, signs),
+                   np.concatenate([w.astype(np.float32), np.zeros((kp - k, 4))]))
+    got = r.consts[[n for n in r.nodes if n.op == "matmul"][0].inputs[1]]
+    assert got.tobytes() == wq.astype(np.float32).tobytes()
 g = Graph("main")
-x = g.add_input("x", (5, 3))
-g.outputs = [g.add("matmul", [x, g.add_const(rng.standard_normal((3, 4)))])]
-_, notes = rotation.rotate_hadamard(g)
-print("float odd: notes: %s" % " | ".join(notes))
+x = g.add_input("x", (2, 4, 4, 3))
+g.outputs = [g.add("conv2d", [x, g.add_const(rng.standard_normal((1, 1, 3, 8)))],
+                   {"strides": (1, 1), "dilations": (1, 1), "pads": (0, 0, 0, 0)})]
+check_float("float odd conv", g, [rng.standard_normal((2, 4, 4, 3)).astype(np.float32)])
+g = Graph("main")
+x = g.add_input("x", (6, 16))
+m = g.add("matmul", [x, g.add_const(rng.standard_normal((16, 7)))])
+g.outputs = [g.add("matmul", [m, g.add_const(rng.standard_normal((7, 5)))])]
+g.dynamic_batch = True
+check_float("float odd chain", g, [rng.standard_normal((6, 16)).astype(np.float32)])
+g = Graph("main")
+x = g.add_input("x", (5, 1))
+g.outputs = [g.add("matmul", [x, g.add_const(rng.standard_normal((1, 4)))])]
+print("float k1: notes: %s" % " | ".join(rotation.rotate_hadamard(g)[1]))
 
 
 # 2. The outlier layer: per-tensor 8-bit activations (the output too),

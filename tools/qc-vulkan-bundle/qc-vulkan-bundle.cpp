@@ -1,23 +1,50 @@
 //===- qc-vulkan-bundle.cpp - compile linalg on integer tensors to a bundle ===//
 //
 // qc-vulkan-bundle in.mlir -o DIR [--entry NAME] [--options="portable ..."]
-// writes DIR/manifest.json, one .spv per kernel and the constant buffers.
+// writes DIR/manifest.json, one .spv per kernel and the constant buffers;
+// an entry with i4/u4 (narrow code) arguments or results also gets the
+// model manifest DIR/qc-model.txt (qc/Runtime/ModelManifest.h) that records
+// the code types, so that qc-vulkan-run --bundle and qc.load check the code
+// range and exchange the codes themselves, not their stored form
+// (docs/Numerics.md, "Storage of narrow types").
 //
 //===----------------------------------------------------------------------===//
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "qc/InitAllDialects.h"
+#include "qc/Runtime/Executor.h"
+#include "qc/Runtime/ModelManifest.h"
 #include "qc/Support/ParserCrash.h"
 #include "qc/Support/ToolInput.h"
+#include "qc/Support/Version.h"
+#include "qc/Target/Artifact.h"
 #include "qc/Target/SPIRV/VulkanBundle.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
+
+/// Whether function `entry` of `module` has i4/u4/... arguments or results.
+static bool takesNarrowCodes(ModuleOp module, llvm::StringRef entry) {
+  auto function = module.lookupSymbol<FunctionOpInterface>(entry);
+  if (!function)
+    return false;
+  auto narrow = [](Type type) {
+    unsigned bits = 0;
+    auto shaped = dyn_cast<ShapedType>(type);
+    return shaped &&
+           ::qc::runtime::elementKindOf(shaped.getElementType(), &bits) &&
+           bits != 0;
+  };
+  return llvm::any_of(function.getArgumentTypes(), narrow) ||
+         llvm::any_of(function.getResultTypes(), narrow);
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -61,15 +88,46 @@ int main(int argc, char **argv) {
       mlir::qc::findEntryFunction(*module, entry);
   if (failed(entryOp))
     return 1;
+  StringRef entryName = cast<SymbolOpInterface>(*entryOp).getName();
+  // Read before compiling: the pipeline rewrites the entry's types.
+  std::optional<::qc::runtime::ModelManifest> model;
+  if (takesNarrowCodes(*module, entryName)) {
+    FailureOr<::qc::runtime::EntrySignature> signature =
+        ::qc::runtime::readEntrySignature(*module, entryName);
+    if (failed(signature))
+      return 1;
+    llvm::Expected<std::string> name =
+        mlir::qc::chooseEntryName(signature->name, outDir, "");
+    if (!name) {
+      llvm::WithColor::error() << llvm::toString(name.takeError()) << "\n";
+      return 1;
+    }
+    model.emplace();
+    model->name = *name;
+    model->target = "vulkan";
+    model->producer =
+        std::string(::qc::getVersion()) + " " + ::qc::getRevision();
+    model->signature = std::move(*signature);
+  }
   FailureOr<::qc::vulkan::Bundle> bundle =
-      mlir::qc::compileToVulkanBundle(
-          *module, cast<SymbolOpInterface>(*entryOp).getName(),
-          pipelineOptions);
+      mlir::qc::compileToVulkanBundle(*module, entryName, pipelineOptions);
   if (failed(bundle))
     return 1;
   if (llvm::Error err = ::qc::vulkan::writeBundle(*bundle, outDir)) {
     llvm::WithColor::error() << llvm::toString(std::move(err)) << "\n";
     return 1;
+  }
+  if (model) {
+    llvm::SmallString<128> path(outDir);
+    llvm::sys::path::append(path, ::qc::runtime::kManifestFile);
+    if (llvm::Error err =
+            llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+              os << ::qc::runtime::printManifest(*model);
+              return llvm::Error::success();
+            })) {
+      llvm::WithColor::error() << llvm::toString(std::move(err)) << "\n";
+      return 1;
+    }
   }
   if (printManifest)
     llvm::outs() << llvm::formatv("{0:2}",

@@ -151,9 +151,9 @@ int main(int argc, char **argv) {
 
   ::qc::vulkan::Bundle bundle;
   // The entry's signature where it has narrow codes (from the IR, or the
-  // qc-model.txt of a qc-compile bundle): inputs are checked against their
-  // code range and exchanged as qc-run does (docs/Numerics.md, "Storage of
-  // narrow types"). A qc-vulkan-bundle directory records whole bytes only.
+  // qc-model.txt that qc-compile and qc-vulkan-bundle write for such an
+  // entry): inputs are checked against their code range and exchanged as
+  // qc-run does (docs/Numerics.md, "Storage of narrow types").
   std::optional<::qc::runtime::EntrySignature> narrowSignature;
   if (!bundleDir.empty()) {
     llvm::Expected<::qc::vulkan::Bundle> read =
