@@ -7,6 +7,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -140,6 +141,19 @@ std::optional<ElementKind> elementKindOf(Type elementType, unsigned *codeBits) {
   if (elementType.isF64())
     return ElementKind::F64;
   return std::nullopt;
+}
+
+bool entryTakesNarrowCodes(ModuleOp module, llvm::StringRef entry) {
+  auto function = module.lookupSymbol<FunctionOpInterface>(entry);
+  if (!function)
+    return false;
+  auto narrow = [](Type type) {
+    unsigned bits = 0;
+    auto shaped = dyn_cast<ShapedType>(type);
+    return shaped && elementKindOf(shaped.getElementType(), &bits) && bits != 0;
+  };
+  return llvm::any_of(function.getArgumentTypes(), narrow) ||
+         llvm::any_of(function.getResultTypes(), narrow);
 }
 
 /// The spec of one argument or result type; emits on `op` and fails for

@@ -30,22 +30,6 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-/// Whether function `entry` of `module` has i4/u4/... arguments or results.
-static bool takesNarrowCodes(ModuleOp module, llvm::StringRef entry) {
-  auto function = module.lookupSymbol<FunctionOpInterface>(entry);
-  if (!function)
-    return false;
-  auto narrow = [](Type type) {
-    unsigned bits = 0;
-    auto shaped = dyn_cast<ShapedType>(type);
-    return shaped &&
-           ::qc::runtime::elementKindOf(shaped.getElementType(), &bits) &&
-           bits != 0;
-  };
-  return llvm::any_of(function.getArgumentTypes(), narrow) ||
-         llvm::any_of(function.getResultTypes(), narrow);
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::opt<std::string> input(cl::Positional, cl::desc("<input.mlir>"),
@@ -91,7 +75,7 @@ int main(int argc, char **argv) {
   StringRef entryName = cast<SymbolOpInterface>(*entryOp).getName();
   // Read before compiling: the pipeline rewrites the entry's types.
   std::optional<::qc::runtime::ModelManifest> model;
-  if (takesNarrowCodes(*module, entryName)) {
+  if (::qc::runtime::entryTakesNarrowCodes(*module, entryName)) {
     FailureOr<::qc::runtime::EntrySignature> signature =
         ::qc::runtime::readEntrySignature(*module, entryName);
     if (failed(signature))

@@ -44,24 +44,6 @@ static bool hasNarrowCodes(const ::qc::runtime::EntrySignature &signature) {
          llvm::any_of(signature.results, narrow);
 }
 
-/// Whether function `entry` of `module` has i4/u4/... arguments or results,
-/// judged without diagnostics (readEntrySignature reports a signature
-/// qc-run cannot take, which this tool may still run).
-static bool takesNarrowCodes(ModuleOp module, llvm::StringRef entry) {
-  auto function = module.lookupSymbol<FunctionOpInterface>(entry);
-  if (!function)
-    return false;
-  auto narrow = [](Type type) {
-    unsigned bits = 0;
-    auto shaped = dyn_cast<ShapedType>(type);
-    return shaped &&
-           ::qc::runtime::elementKindOf(shaped.getElementType(), &bits) &&
-           bits != 0;
-  };
-  return llvm::any_of(function.getArgumentTypes(), narrow) ||
-         llvm::any_of(function.getResultTypes(), narrow);
-}
-
 /// Steps by device time, largest first, with the share of the total.
 static void printProfile(const ::qc::vulkan::Bundle &bundle,
                          llvm::ArrayRef<double> seconds) {
@@ -195,7 +177,7 @@ int main(int argc, char **argv) {
     if (failed(entryOp))
       return 1;
     llvm::StringRef entryName = cast<SymbolOpInterface>(*entryOp).getName();
-    if (takesNarrowCodes(*module, entryName)) {
+    if (::qc::runtime::entryTakesNarrowCodes(*module, entryName)) {
       FailureOr<::qc::runtime::EntrySignature> signature =
           ::qc::runtime::readEntrySignature(*module, entryName);
       if (failed(signature))

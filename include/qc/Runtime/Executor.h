@@ -68,6 +68,12 @@ int64_t batchOf(const EntrySignature &signature,
 std::optional<ElementKind> elementKindOf(mlir::Type elementType,
                                          unsigned *codeBits = nullptr);
 
+/// Whether function `entry` of `module` has narrow-code (i4/u4/...)
+/// arguments or results, judged from its own types without diagnostics (a
+/// tool may run a signature readEntrySignature would reject). False when
+/// there is no such function.
+bool entryTakesNarrowCodes(mlir::ModuleOp module, llvm::StringRef entry);
+
 /// Reads the signature of function `entry` in `module` (an empty `entry`
 /// picks the only public function). A func.func's own types are used unless
 /// qc-record-entry-abi recorded the original ones, which is the only way to
