@@ -185,9 +185,7 @@ int main(int argc, char **argv) {
       narrowSignature = std::move(*signature);
     }
     FailureOr<::qc::vulkan::Bundle> compiled =
-        mlir::qc::compileToVulkanBundle(
-            *module, cast<SymbolOpInterface>(*entryOp).getName(),
-            pipelineOptions);
+        mlir::qc::compileToVulkanBundle(*module, entryName, pipelineOptions);
     if (failed(compiled))
       return 1;
     bundle = std::move(*compiled);
