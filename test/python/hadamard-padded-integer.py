@@ -114,7 +114,7 @@ for k in (5, 9, 27, 75):
     # (K = 5: the one outlier is a fifth of the channels, nothing to gain)
     assert k < 9 or rot_err < plain_err, (k, plain_err, rot_err)
     print("calibrated k=%d: pad to %d on i16 codes, qc.hadamard i16 -> i8 block %d, cpu and vulkan "
-          "bit-exact; W8A8 error plain %.4f rotated %.4f (%.1fx)" % (
+          "bit-exact; W8A8 error plain %.4f rotated %.4f (%.2fx)" % (
               k, kp, kp, plain_err, rot_err, plain_err / rot_err))
 
 # 2. A padded hidden width: the producer requantizes to i16 for the pad.
