@@ -545,7 +545,8 @@ def hadamard_cases(rng):
         # The largest block the verifier allows for i16 codes of up to 32768.
         hadamard_case("hadamard_i16_2e15", rng, (1, 32768), 32768, QType(1.0, 0, bits=16),
                       QType(181.0, 0, bits=16)),
-    ] + paley_hadamard_cases(np.random.default_rng(17))
+    ] + paley_hadamard_cases(np.random.default_rng(17)) + padded_hadamard_cases(
+        np.random.default_rng(23))
 
 
 def paley_hadamard_cases(rng):
@@ -585,6 +586,68 @@ def paley_hadamard_cases(rng):
                       QType(0.002, -11, bits=16), QType(0.01, 2), negate=True),
     ]
 
+
+def padded_hadamard_case(name, rng, shape, padded, block, xq, yq, negate=True,
+                         profile=ref.DOUBLE_ROUND, clamp=None, low=0):
+    """The integer form of a zero-padded rotation (docs/Hadamard.md): the
+    codes padded with the zero point on the last dimension (`low` before,
+    the rest after: a tensor.pad between quant.scast casts, what
+    --qc-fold-fake-quant makes of a zero pad of a dequantized value), then
+    qc.hadamard over the padded width."""
+    c = Case(name)
+    x = xq.random(rng, shape)
+    pshape = tuple(shape[:-1]) + (padded,)
+    signs = rng.integers(0, 2, padded).astype(bool) if negate else None
+    negate_text = "" if signs is None else " negate [%s]" % ", ".join(
+        "true" if s else "false" for s in signs)
+    zp = int(xq.zps[0])
+    stored = zp - (1 << xq.bits) if not xq.signed and zp >= 1 << (xq.bits - 1) else zp
+    rank = len(shape)
+    high = padded - shape[-1] - low
+    c.body.append("%%codes = quant.scast %s : %s to %s" % (
+        c.arg(x, xq), xq.tensor(shape), xq.storage_tensor(shape)))
+    c.body.append("%%zp = arith.constant %d : %s" % (stored, xq.storage))
+    c.body.append("%%padded = tensor.pad %%codes low[%s] high[%s] {" % (
+        ", ".join(["0"] * (rank - 1) + [str(low)]), ", ".join(["0"] * (rank - 1) + [str(high)])))
+    c.body.append("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(rank)))
+    c.body.append("  tensor.yield %%zp : %s" % xq.storage)
+    c.body.append("} : %s to %s" % (xq.storage_tensor(shape), xq.storage_tensor(pshape)))
+    c.body.append("%%pq = quant.scast %%padded : %s to %s" % (
+        xq.storage_tensor(pshape), xq.tensor(pshape)))
+    c.body.append("%%r = qc.hadamard %%pq block %d%s%s%s : %s -> %s" % (
+        block, negate_text, _profile_text(profile), _clamp_text(clamp),
+        xq.tensor(pshape), yq.tensor(pshape)))
+    c.result = (yq, pshape)
+    xp = np.pad(x, [(0, 0)] * (rank - 1) + [(low, high)], constant_values=zp)
+    c.expected = ref.hadamard(xp, xq.zps[0], xq.scales[0], yq.zps[0], yq.scales[0], yq.qmin,
+                              yq.qmax, block, signs, profile, clamp)
+    return c
+
+
+def padded_hadamard_cases(rng):
+    """Odd widths zero-padded to the smallest supported block, as
+    --qc-hadamard-rotate and qc.calibration --rotate=hadamard pad them:
+    5 -> 8 (the calibrated i16 -> i8 form, zero point != 0), 27 -> 28
+    (Paley II), 9 -> 12 (Paley I, u8 with its zero point 200 stored as the
+    i8 pattern -56, a clamp), 3 -> 4 at rank 4 (a 1x1 convolution's
+    channels, i8), 75 -> 76 (Paley II, q = 37) with saturation, and 1001 ->
+    1008 = 63 * 16 from i16 with the largest zero point; both profiles."""
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    return [
+        padded_hadamard_case("hadamard_pad5_8_i16_i8", rng, (7, 5), 8, 8,
+                             QType(0.001, -7, bits=16), QType(0.05, 1)),
+        padded_hadamard_case("hadamard_pad27_28_i16", rng, (3, 27), 28, 28,
+                             QType(0.002, 13, bits=16), QType(0.4, -2), profile=S),
+        padded_hadamard_case("hadamard_pad9_12_u8_clamp", rng, (5, 9), 12, 12,
+                             QType(0.02, 200, signed=False), QType(0.03, 120, signed=False),
+                             clamp=(90, 220)),
+        padded_hadamard_case("hadamard_pad3_4_i8_rank4", rng, (2, 3, 5, 3), 4, 4,
+                             QType(0.05, -3), QType(0.06, 2), low=1),
+        padded_hadamard_case("hadamard_pad75_76_sat", rng, (3, 75), 76, 76,
+                             QType(0.02, 5), QType(0.001, 0), profile=S),
+        padded_hadamard_case("hadamard_pad1001_1008_i16", rng, (2, 1001), 1008, 1008,
+                             QType(0.001, 32767, bits=16), QType(0.2, -3)),
+    ]
 
 def spread_scale(s_in, s_w, reduction, codes=40.0):
     """An output scale that maps the typical accumulator of `reduction`
