@@ -62,7 +62,9 @@ struct Contraction {
   /// where it is read by words (nibblePairWords > 0; packNibbles).
   FourBitWeights fourBit = FourBitWeights::None;
   int64_t nibblePairWords = 0;
-  bool nibblePairedSteps = false;
+  /// The packed words pair B's rows k, k + 1 (column words) or its columns
+  /// 2i, 2i + 1 (reduction words) so that one load serves both.
+  bool nibblePairedSteps = false, nibblePairedCols = false;
   SmallVector<int64_t> sizes;
   /// The column dim (innermost output dim of size > 1, else the innermost),
   /// the other parallel dims (outermost first) and the reduction dims (the

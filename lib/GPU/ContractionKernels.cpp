@@ -102,6 +102,8 @@ struct QCSPIRVContractionKernelsPass final
                                                     : ", weights u4x2";
     if (c.nibblePairedSteps && cfg.kStep % 2 == 0 && !cfg.stageWords)
       s += " (k pairs)";
+    if (c.nibblePairedCols && !cfg.stageWords)
+      s += " (column pairs)";
     return s;
   }
 

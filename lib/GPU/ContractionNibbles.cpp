@@ -11,11 +11,13 @@
 // is the int8 kernel's.
 //
 // Pairing: int8 word w is half (w / D) % 2 of packed word
-// (w / 2D) * D + w % D. D is 1 (neighbouring words) where B is read along the
-// reduction, and the distance between reduction rows (k, k + 1) where B is
-// read by column words: then the 4 rows of a k-step take 2 packed loads
-// instead of 4 int8 ones when every other coefficient keeps the pairs
-// aligned (`nibblePairedSteps`).
+// (w / 2D) * D + w % D. D is the distance between columns (2i, 2i + 1) where
+// B is read along the reduction (the dot-product layout: a tile's 4 columns
+// take 2 packed loads instead of 4 words, `nibblePairedCols`), and between
+// reduction rows (k, k + 1) where B is read by column words (the 4 rows of
+// a k-step take 2 packed loads instead of 4, `nibblePairedSteps`), when
+// every other coefficient keeps the pairs aligned; otherwise each int8 word
+// takes its own packed load and its half is chosen at run time.
 //
 // i4 nibbles hold the code + 8 (the CPU kernels' biased form): the byte is
 // ((x + 0x78) ^ 0x80), which never carries into the next byte; u4 nibbles
@@ -121,16 +123,30 @@ bool mlir::qc::packNibbles(Contraction &c, OpBuilder &b,
   unsigned k = c.redDims.back();
   int64_t pair = 1;
   bool pairedSteps = false;
-  if (c.b.mode == OperandAccess::ColumnWords && c.b.coef[k] > 0) {
+  auto aligned = [&](int64_t period, unsigned except) {
+    if (c.b.offset % period != 0)
+      return false;
+    for (auto [d, coef] : llvm::enumerate(c.b.coef))
+      if (d != k && d != except && c.sizes[d] > 1 && coef % period != 0)
+        return false;
+    return true;
+  };
+  bool pairedCols = false;
+  int64_t colCoef = c.b.coef[c.colDim];
+  if (c.b.mode == OperandAccess::ReductionWords && c.sizes[c.colDim] > 1 &&
+      colCoef > 0 && colCoef % 4 == 0) {
+    // Columns 2i and 2i + 1 at the same k share a packed word; a tile's
+    // even columns start a pair when nothing else moves B by an odd number
+    // of columns (the column tile starts at an even column).
+    pair = colCoef / 4;
+    pairedCols = aligned(2 * colCoef, c.colDim) && c.sizes[k] <= colCoef;
+  } else if (c.b.mode == OperandAccess::ColumnWords && c.b.coef[k] > 0) {
     // Rows k and k + 1 of the same column word share a packed word.
     pair = c.b.coef[k] / 4;
     // Every k-step (k even) starts a pair when nothing else moves B by an
     // odd number of rows and the columns stay within one row.
-    int64_t period = 2 * c.b.coef[k];
-    pairedSteps = c.b.offset % period == 0 && c.cols() <= c.b.coef[k];
-    for (auto [d, coef] : llvm::enumerate(c.b.coef))
-      if (d != k && d != c.colDim && c.sizes[d] > 1 && coef % period != 0)
-        pairedSteps = false;
+    pairedSteps = aligned(2 * c.b.coef[k], c.colDim) &&
+                  c.cols() <= c.b.coef[k];
   }
   bool isSigned = c.fourBit == FourBitWeights::I4;
   std::string name =
@@ -157,6 +173,7 @@ bool mlir::qc::packNibbles(Contraction &c, OpBuilder &b,
   c.b.root = view;
   c.nibblePairWords = pair;
   c.nibblePairedSteps = pairedSteps;
+  c.nibblePairedCols = pairedCols;
   return true;
 }
 
@@ -187,23 +204,43 @@ Value KernelEmitter::loadNibbleWord(Value word) {
   return unpackNibbles(loaded, shift);
 }
 
+/// The packed word holding int8 word `word` (either half).
+static Value packedIndex(OpBuilder &b, Location loc, Value word, int64_t pair) {
+  Value group = arith::DivUIOp::create(
+      b, loc, word, arith::ConstantIndexOp::create(b, loc, 2 * pair));
+  Value scaled = arith::MulIOp::create(
+      b, loc, group, arith::ConstantIndexOp::create(b, loc, pair));
+  Value within = arith::RemUIOp::create(
+      b, loc, word, arith::ConstantIndexOp::create(b, loc, pair));
+  return arith::AddIOp::create(b, loc, scaled, within);
+}
+
 Value KernelEmitter::loadNibbleWord(Value word, int64_t r, int64_t j,
                                     int64_t kk) {
+  int64_t rk = dependsOnRows(c.b) ? r : -1;
+  if (c.nibblePairedCols && c.b.mode == OperandAccess::ReductionWords) {
+    // Tile columns 2i and 2i + 1 are the halves of one packed word (a
+    // clamped column past the end may read its neighbour: it is not
+    // stored).
+    Value &loaded =
+        bOp.cache[std::make_tuple(rk, j / 2, INT64_MIN / 2 - 1)];
+    if (!loaded)
+      loaded = memref::LoadOp::create(
+          b, loc, bOp.view, packedIndex(b, loc, word, c.nibblePairWords));
+    return unpackNibbles(loaded, j % 2 ? i32(4) : Value());
+  }
   if (!c.nibblePairedSteps || cfg.kStep % 2 != 0)
     return loadNibbleWord(word);
   // Rows kk and kk + 1 of this step are the halves of one packed word.
   int64_t pair = c.nibblePairWords;
-  int64_t rk = dependsOnRows(c.b) ? r : -1;
   Value &loaded =
       bOp.cache[std::make_tuple(rk, kk / 2, INT64_MIN / 2 + j / 4)];
   if (!loaded) {
     Value first = kk % 2 ? arith::SubIOp::create(b, loc, word, index(pair))
                                .getResult()
                          : word;
-    Value group = arith::DivUIOp::create(b, loc, first, index(2 * pair));
-    Value p = add(mul(group, pair),
-                  arith::RemUIOp::create(b, loc, first, index(pair)));
-    loaded = memref::LoadOp::create(b, loc, bOp.view, p);
+    loaded = memref::LoadOp::create(b, loc, bOp.view,
+                                    packedIndex(b, loc, first, pair));
   }
   return unpackNibbles(loaded, kk % 2 ? i32(4) : Value());
 }

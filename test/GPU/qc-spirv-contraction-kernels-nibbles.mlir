@@ -31,18 +31,23 @@
 // CHECK-NOT:         memref.load %[[PW]]
 // CHECK:             scf.yield
 
-// Packed dot products: the weight re-laid out K innermost, then packed
-// (neighbouring words: the half is chosen at run time), into SDotAccSat.
-// DOT: mm_i4_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, dot, subgroup 32, weights i4x2"
+// Packed dot products: the weight re-laid out K innermost, then packed with
+// columns 2i and 2i + 1 in one word: the tile's 4 columns take 2 packed
+// loads, whose low and high nibbles feed SDotAccSat.
+// DOT: mm_i4_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, dot, subgroup 32, weights i4x2 (column pairs)"
 // DOT:       memref.global "private" constant @w4_dot_i4x2 : memref<64xi8>
 // DOT-LABEL: func.func @mm_i4
 // DOT:         %[[P:.*]] = memref.get_global @w4_dot_i4x2 : memref<64xi8>
 // DOT:         %[[PW:.*]] = memref.view %[[P]][%{{.*}}][] : memref<64xi8> to memref<16xi32>
 // DOT:         gpu.launch
 // DOT:           %[[W:.*]] = memref.load %[[PW]]
-// DOT:           %[[S:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : i32
-// DOT:           arith.shrui %[[W]], %[[S]] : i32
+// DOT:           arith.andi %[[W]], %{{.*}} : i32
 // DOT:           spirv.SDotAccSat
+// DOT:           arith.shrui %[[W]], %{{.*}} : i32
+// DOT:           spirv.SDotAccSat
+// DOT:           memref.load %[[PW]]
+// DOT-NOT:       memref.load %[[PW]]
+// DOT:           scf.yield
 
 // Stages: the cooperative copy unpacks each word before it stores it in
 // workgroup memory; the stage itself is the int8 kernel's.
@@ -87,7 +92,7 @@ func.func @mm_i4(%a: memref<4x16xi8>, %c: memref<4x8xi32>) {
 // CHECK-NOT:         arith.shrsi %[[LO]]
 // CHECK:             arith.andi %[[LO]], %{{.*}} : i32
 // CHECK:             arith.muli
-// DOT: mm_u4_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, dot, subgroup 32, weights u4x2"
+// DOT: mm_u4_contraction_0 = "tile 4x4, workgroup 2x1, k-step 4, dot, subgroup 32, weights u4x2 (column pairs)"
 // DOT-LABEL: func.func @mm_u4
 // DOT:           spirv.SUDotAccSat
 

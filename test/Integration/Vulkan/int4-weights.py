@@ -9,10 +9,10 @@
 #
 # RUN: rm -rf %t && mkdir -p %t
 # RUN: %python %s --work-dir %t/cpu --target cpu | FileCheck %s --check-prefix=CPU
-# CPU: all 13 int4-weight cases bit-exact on cpu
+# CPU: all 14 int4-weight cases bit-exact on cpu
 # RUN: %python %s --work-dir %t/d --bundle --bundle-options=shared-memory-tiles=false | FileCheck %s --check-prefixes=VK,BUNDLE
 # RUN: %python %s --work-dir %t/p --options=portable | FileCheck %s --check-prefix=VK
-# RUN: env QC_VULKAN_VALIDATION=1 %python %s --work-dir %t/i --options=int-dot-product=true --bundle | FileCheck %s --check-prefixes=VK,DOT
+# RUN: env QC_VULKAN_VALIDATION=1 %python %s --work-dir %t/i --options=int-dot-product=true --bundle --bundle-options="int-dot-product=true shared-memory-tiles=false" | FileCheck %s --check-prefixes=VK,DOT
 # RUN: env QC_VULKAN_VALIDATION=1 %python %s --work-dir %t/s --options=shared-memory-tiles=true | FileCheck %s --check-prefix=VK
 # RUN: env QC_VULKAN_VALIDATION=1 %python %s --work-dir %t/psi --options="portable shared-memory-tiles=true int-dot-product=true" | FileCheck %s --check-prefix=VK
 # RUN: env QC_VULKAN_VALIDATION=1 %python %s --work-dir %t/b --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true" | FileCheck %s --check-prefix=VK
@@ -38,20 +38,23 @@
 # BUNDLE: conv_i4_c12: {{.*}}, weights i4x2 (k pairs)
 # BUNDLE: conv_u4_c10: {{.*}}, weights u4x2 (k pairs)
 # BUNDLE: conv_i4_1x1: {{.*}}, weights i4x2 (k pairs)
-# BUNDLE: kernels with packed weights: 11 of 13
+# BUNDLE: conv_i4_f5: conv_i4_f5_contraction_0: tile 8x4, workgroup 2x4, k-step 4, subgroup 32{{$}}
+# BUNDLE: kernels with packed weights: 11 of 14
 # INT8: mm_i4_k52: constants 816 bytes
 # INT8: gemv_u4_40: constants 4480 bytes
-# INT8: kernels with packed weights: 0 of 13
+# INT8: kernels with packed weights: 0 of 14
 # Packed dot products: every weight is re-laid out K innermost and packed,
-# the N = 37 and 35 ones too; stages copy the unpacked words.
-# DOT: mm_i4_k52: {{.*}} shared 736 B (32 k per stage, last 20), dot, subgroup 32, weights i4x2{{$}}
-# DOT: mm_i4_wide: {{.*}}, dot, subgroup 32, weights i4x2{{$}}
-# DOT: gemv_u4_odd: {{.*}}, dot, subgroup 32, weights u4x2{{$}}
-# DOT: mm_u8_u4_k44: {{.*}}, dot, subgroup 32, weights u4x2{{$}}
-# DOT: conv_i4_s2: {{.*}}, dot, subgroup 32, weights i4x2{{$}}
-# DOT: conv_u4_c10: {{.*}}, dot, subgroup 32, weights u4x2{{$}}
-# DOT: kernels with packed weights: 13 of 13
-# VK: all 13 int4-weight cases bit-exact on vulkan
+# the N = 37, 35 and 5 ones too, with columns 2i and 2i + 1 in one packed
+# word where the pairs stay aligned (F = 5 breaks them across taps).
+# DOT: mm_i4_k52: mm_i4_k52_contraction_0: tile 7x4, workgroup 4x1, k-step 4, dot, subgroup 32, weights i4x2 (column pairs)
+# DOT: mm_i4_wide: {{.*}}, dot, subgroup 32, weights i4x2 (column pairs)
+# DOT: gemv_u4_odd: {{.*}}, dot, subgroup 32, weights u4x2 (column pairs)
+# DOT: mm_u8_u4_k44: {{.*}}, dot, subgroup 32, weights u4x2 (column pairs)
+# DOT: conv_i4_s2: {{.*}}, dot, subgroup 32, weights i4x2 (column pairs)
+# DOT: conv_u4_c10: {{.*}}, dot, subgroup 32, weights u4x2 (column pairs)
+# DOT: conv_i4_f5: {{.*}}, dot, subgroup 32, weights i4x2{{$}}
+# DOT: kernels with packed weights: 14 of 14
+# VK: all 14 int4-weight cases bit-exact on vulkan
 import argparse
 import glob
 import json
@@ -116,6 +119,9 @@ def cases(int8=False):
     conv("conv_i4_c12", (1, 8, 8, 12), (3, 3, 12, 8), True)
     conv("conv_u4_c10", (1, 6, 6, 10), (3, 3, 10, 4), False, pad=1)
     conv("conv_i4_1x1", (1, 5, 7, 20), (1, 1, 20, 16), True)
+    # F = 5: by elements without dot products; with them, the taps' stride
+    # (5 x 8 codes) leaves the column pairs unaligned: a load per word.
+    conv("conv_i4_f5", (1, 7, 7, 8), (3, 3, 8, 5), True)
     return out
 
 
