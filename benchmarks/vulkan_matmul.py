@@ -62,7 +62,7 @@ func.func @main(%a: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
 }}
 """
 
-# kind: (element type, extension, code range, unsigned codes)
+# kind: (element type, the body's extension, codes in [lo, hi))
 WEIGHTS = {"int8": ("i8", "extsi", (-128, 128)), "int4": ("i4", "extsi", (-8, 8)),
            "u4": ("i4", "extui", (0, 16))}
 
