@@ -101,6 +101,22 @@ def fake_quant_values(x, qp, constant=False):
     return ref.dequantize(q, scale, zp, axis=axis, float_type=np.float32)
 
 
+def exact_codes(values, qp):
+    """The 8-bit codes of a constant when qc.fake_quant leaves it unchanged
+    (every value is `(q - z) * s` in f32 for a code q in range), as the i8
+    storage array (u8 codes reinterpreted); else None. Such a fake-quantized
+    constant is written as `quant.dcast(quant.scast(codes))`: the same
+    values, and the codes --qc-fold-fake-quant would compute (the quotient
+    of an exact value by its scale is within |q - z| * 2^-23 of the code)."""
+    if qp.bits != 8 or values.size == 0:
+        return None
+    scale, zp = (qp.scale, qp.zero_point) if qp.axis is not None else (qp.scale[0], qp.zero_point[0])
+    q = ref.quantize(values, scale, zp, qp.qmin, qp.qmax, ref.HALF_EVEN, axis=qp.axis)
+    if not np.array_equal(ref.dequantize(q, scale, zp, axis=qp.axis), values):
+        return None
+    return q.astype(np.int8 if qp.signed else np.uint8).view(np.int8)
+
+
 def _conv_out(size, k, stride, dilation, pad_lo, pad_hi):
     return (size + pad_lo + pad_hi - dilation * (k - 1) - 1) // stride + 1
 
@@ -402,7 +418,11 @@ class Graph:
                 scalars[key] = s
             return scalars[key]
 
-        used_consts = {i for n in self.nodes for i in n.inputs if i in self.consts}
+        # A fake-quantized constant whose values are codes of its parameters
+        # (the int8 initializers of QDQ models) is written as those codes.
+        codes = {n.output: c for n in self.nodes if n.op == "fake_quant" and n.inputs[0] in self.consts
+                 for c in [exact_codes(self.consts[n.inputs[0]], n.attrs["qparams"])] if c is not None}
+        used_consts = {i for n in self.nodes if n.output not in codes for i in n.inputs if i in self.consts}
         used_consts |= {o for o in self.outputs if o in self.consts}
         for name in sorted(used_consts, key=lambda s: int(s.rsplit("_", 1)[1])):
             ssa[name] = fw.fresh("cst")
@@ -464,12 +484,18 @@ class Graph:
         em = graph_ops.Emitter(fw, self.shapes, scalar, empty, fill, generic, broadcast_map, batched)
         for node in self.nodes:
             a = node.attrs
-            ins = [ssa[i] for i in node.inputs]
+            ins = [ssa.get(i) for i in node.inputs]
             out_shape = self.shapes[node.output]
             ot = T(node.output)
             dyn = node.output in batched
             y = None
-            if node.op == "fake_quant":
+            if node.op == "fake_quant" and node.output in codes:
+                qt = mlir.tensor_type(out_shape, a["qparams"].mlir_type())
+                c, q, y = fw.fresh("cst"), fw.fresh("q"), fw.fresh("fq")
+                fw.emit("%s = arith.constant %s" % (c, mlir.dense_attr(codes[node.output])))
+                fw.emit("%s = quant.scast %s : %s to %s" % (q, c, mlir.tensor_type(out_shape, "i8"), qt))
+                fw.emit("%s = quant.dcast %s : %s to %s" % (y, q, qt, ot))
+            elif node.op == "fake_quant":
                 y = fw.fresh("fq")
                 fw.emit("%s = qc.fake_quant %s to %s : %s" % (y, ins[0], a["qparams"].mlir_type(), ot))
             elif node.op == "matmul":
