@@ -187,10 +187,18 @@ class Graph:
         return name
 
     def producer(self, value):
-        for node in self.nodes:
-            if node.output == value:
-                return node
-        return None
+        """The node that computes `value`, else None. An index of the node
+        list (nodes are only ever appended, or the list replaced), extended
+        by the nodes appended since the last call: the importers ask for
+        every move op, linearly in the graph's size overall."""
+        index = self.__dict__.get("_producers")
+        if index is None or index[0] is not self.nodes or index[1] > len(self.nodes):
+            index = self._producers = [self.nodes, 0, {}]
+        nodes, seen, outputs = index
+        for node in nodes[seen:]:
+            outputs.setdefault(node.output, node)
+        index[1] = len(nodes)
+        return outputs.get(value)
 
     def users(self, value):
         return [n for n in self.nodes if value in n.inputs]
