@@ -499,10 +499,11 @@ LogicalResult LowRankRewriter::rewriteFloat(
     auto scast = dcast.getInput().getDefiningOp<quant::StorageCastOp>();
     if (!scast || !matchPattern(scast.getInput(), m_Constant(&codes)))
       return success();
-    weightQType = getQuantizedElementType(scast.getType());
+    auto codesType = cast<RankedTensorType>(scast.getType());
+    weightQType = getQuantizedElementType(codesType);
     auto perAxis = dyn_cast_or_null<UniformQuantizedPerAxisType>(weightQType);
-    if (!weightQType || (perAxis && perAxis.getQuantizedDimension() !=
-                                        cast<RankedTensorType>(scast.getType()).getRank() - 1))
+    if (!weightQType ||
+        (perAxis && perAxis.getQuantizedDimension() != codesType.getRank() - 1))
       return success();
   }
   DenseElementsAttr attr;
