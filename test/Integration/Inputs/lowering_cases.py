@@ -853,6 +853,41 @@ def all_cases(seed=0):
     return cases
 
 
+def row_block_cases(seed=0):
+    """Dense int8 kernels with several 48-column panels and row tiles enough
+    to be cut into row blocks at a small qc-cpu-pipeline row-block-bytes
+    (names start with rb_; run by int8-row-blocks.test with
+    row-block-bytes=640): a matrix product (64 rows, 8 tiles; 2560 input
+    bytes: 4 blocks of 2 tiles), the same with run-time weights, and a
+    padded 3x3 convolution (120 rows, 15 tiles; about 1350 padded input
+    bytes: 3 blocks of 5 tiles); and a padded u8 convolution (the grouped
+    generic, whose pad the kernel writes by rows itself)."""
+    rng = np.random.default_rng(seed + 3)
+
+    def pc(n, axis):
+        return QType(rng.uniform(0.005, 0.05, n), rng.integers(-4, 5, n), axis=axis)
+
+    cases = [
+        matmul_case("rb_mm_64_40_112_const", rng, 64, 40, 112, QType(0.05, -7), pc(112, 1),
+                    QType(spread_scale(0.05, 0.03, 40), 4), const_weights=True),
+        matmul_case("rb_mm_64_40_112_arg", rng, 64, 40, 112, QType(0.05, 3), QType(0.02, 0),
+                    QType(spread_scale(0.05, 0.02, 40), -2)),
+        conv2d_case("rb_conv_3x3_f112", rng, (1, 10, 12, 8), (3, 3, 8, 112), QType(0.05, -3),
+                    pc(112, 3), QType(spread_scale(0.05, 0.03, 72), 2), padding=(1, 1, 1, 1),
+                    const_weights=True),
+        # A u8 input of zero point 0 (after a ReLU) and symmetric weights,
+        # as in PTQ resnet18: the convolution is the grouped generic, which
+        # reads its pad through reshapes; the kernel builds the padded bytes
+        # by rows itself.
+        conv2d_case("rb_conv_u8_pad", rng, (1, 9, 11, 16), (3, 3, 16, 112),
+                    QType(0.05, 0, signed=False),
+                    QType(rng.uniform(0.005, 0.05, 112), 0, axis=3),
+                    QType(spread_scale(0.05, 0.03, 144), 3, signed=False), padding=(1, 1, 1, 1),
+                    const_weights=True),
+    ]
+    return cases
+
+
 def kernel_cases(rng):
     """Shapes for qc-cpu-int8-kernels: several tiles and remainders in both
     directions, reductions not a multiple of 4, partial 16-channel vectors,
