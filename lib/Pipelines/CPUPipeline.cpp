@@ -168,8 +168,13 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
     buildQCCPUVectorizePipeline(pm, options);
   // One function per kernel: the function passes from here on run on the
   // kernels in parallel, bufferization's analysis and LLVM see small ones.
-  if (options.outlineKernels)
+  if (options.outlineKernels) {
     pm.addPass(createQCCPUOutlineKernels());
+    // Equal layers are then compiled once, by the rest of the pipeline and
+    // by LLVM (an N-layer MLP: N kernels become one).
+    if (options.dedupeKernels)
+      pm.addPass(createQCCPUDedupeKernels());
+  }
   buildQCCPUBufferizePipeline(pm, options);
   buildQCCPUToLLVMPipeline(pm, options);
 }

@@ -57,6 +57,12 @@ struct QCCPUPipelineOptions
                      "bufferization (qc-cpu-outline-kernels), so that the "
                      "pass manager's threads and LLVM work per kernel"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> dedupeKernels{
+      *this, "dedupe-kernels",
+      llvm::cl::desc("With outline-kernels: merge kernels that differ only "
+                     "in their weights into one function that takes them as "
+                     "arguments (qc-cpu-dedupe-kernels)"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> threads{
       *this, "threads",
       llvm::cl::desc("Threads of the parallel loops (scf.forall): 1 runs them "

@@ -23,6 +23,8 @@
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <queue>
+
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCCPUOUTLINEKERNELS
 #include "qc/Codegen/CPU/Passes.h.inc"
@@ -161,9 +163,33 @@ struct OutlineKernelsPass
         keepChain();
         continue;
       }
-      // Candidates in reverse block order, so that a producer is looked at
-      // after all of its users in the block.
-      for (Operation *p = op.getPrevNode(); p; p = p->getPrevNode()) {
+      // The producers of the members, latest first, so that a producer is
+      // looked at after all of its users in the block. (Scanning every op
+      // above each kernel instead made outlining quadratic in the model.)
+      auto before = [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      };
+      std::priority_queue<Operation *, SmallVector<Operation *>,
+                          decltype(before)>
+          candidates(before);
+      DenseSet<Operation *> seen;
+      auto addProducers = [&](Operation *member) {
+        auto add = [&](Value v) {
+          Operation *def = v.getDefiningOp();
+          if (def && def->getBlock() == &body && seen.insert(def).second)
+            candidates.push(def);
+        };
+        llvm::for_each(member->getOperands(), add);
+        if (member->getNumRegions() != 0) {
+          SetVector<Value> above;
+          getUsedValuesDefinedAbove(member->getRegions(), above);
+          llvm::for_each(above, add);
+        }
+      };
+      llvm::for_each(group, addProducers);
+      while (!candidates.empty()) {
+        Operation *p = candidates.top();
+        candidates.pop();
         if (claimed.contains(p) || group.contains(p) || isCloneable(p) ||
             p->use_empty() || !isClaimable(p) || !isMemoryEffectFree(p))
           continue;
@@ -171,8 +197,10 @@ struct OutlineKernelsPass
           Operation *top = body.findAncestorOpInBlock(*user);
           return top && group.contains(top);
         });
-        if (onlyGroup)
+        if (onlyGroup) {
           group.insert(p);
+          addProducers(p);
+        }
       }
       if (takesVectorsFromOutside(group)) {
         keepChain();

@@ -312,6 +312,33 @@ def QCCPUOutlineKernels : Pass<"qc-cpu-outline-kernels", "ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
+def QCCPUDedupeKernels : Pass<"qc-cpu-dedupe-kernels", "ModuleOp"> {
+  let summary = "Merge outlined kernels that differ only in their weights";
+  let description = [{
+    Runs on tensors, after `qc-cpu-outline-kernels`. Kernels (private
+    functions marked `qc.kernel`) whose bodies are equal up to their large
+    constants become one function: each such constant (an `arith.constant`
+    tensor of distinct values that only `vector.transfer_read`s read: packed
+    weights, bias and zero-point correction vectors) becomes a trailing
+    argument, every call passes its kernel's constant, and the calls of the
+    kernels that turned out equal go to the first of them. Splats, scalars
+    and tables read by gathers stay in the kernel, and kernels that have no
+    equal stay as they are.
+
+    A model's equal layers (an MLP's layers of one width) are then compiled
+    once by the rest of the pipeline and by LLVM; the values computed are
+    the same, the weights are read through the argument instead of the
+    global's address.
+  }];
+  let statistics = [
+    Statistic<"numMerged", "merged-kernels",
+              "Kernels replaced by an equal one">,
+    Statistic<"numLifted", "lifted-constants",
+              "Constants made arguments of kernels that have an equal">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+}
+
 def QCEmitCInterface : Pass<"qc-emit-c-interface", "ModuleOp"> {
   let summary = "Request C-callable wrappers for public functions";
   let description = [{
