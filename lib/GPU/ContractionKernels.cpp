@@ -33,6 +33,7 @@ struct QCSPIRVContractionKernelsPass final
     limits.integerDotProduct = integerDotProduct;
     limits.sharedMemoryTiles = sharedMemoryTiles;
     limits.subgroupBroadcast = subgroupBroadcast;
+    limits.wideLoads = wideLoads;
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> configs;
     if (auto existing =
@@ -58,6 +59,8 @@ struct QCSPIRVContractionKernelsPass final
           fusePaddedInput(*c);
         if (limits.integerDotProduct)
           packWeightsForDot(*c, b, packed);
+        else if (limits.wideLoads)
+          prepareQuadWords(*c, b, packed);
         llvm::Expected<ContractionConfig> cfg =
             chooseContractionConfig(c->shape(), limits);
         // Workgroup-memory stages copy A without the padding's bounds: the
