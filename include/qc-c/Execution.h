@@ -96,6 +96,33 @@ MLIR_CAPI_EXPORTED unsigned qcExecutableGetInputCodeBits(QcExecutable executable
 MLIR_CAPI_EXPORTED unsigned
 qcExecutableGetResultCodeBits(QcExecutable executable, intptr_t pos);
 
+/// How an executable exchanges its arguments and results (bit flags).
+///
+/// QC_EXCHANGE_PACKED_INT4: every i4/u4 input and result (code bits 4, rank
+/// >= 1) is exchanged two codes per byte (docs/Numerics.md, "Packed int4 at
+/// the boundary"): a buffer of shape [..., n] is uint8 data of shape
+/// [..., ceil(n / 2)], code 2j of each row in the low nibble of byte j and
+/// code 2j + 1 in its high nibble. For odd n the high nibble of each row's
+/// last byte is 0 in results and must be 0 in inputs (an error otherwise).
+/// The element type, shape and code bits queries above still describe the
+/// codes; the buffers hold `prod(shape[:-1]) * ((shape[-1] + 1) / 2)` bytes.
+typedef enum QcExchangeFlags {
+  QC_EXCHANGE_DEFAULT = 0,
+  QC_EXCHANGE_PACKED_INT4 = 1,
+} QcExchangeFlags;
+
+/// Sets the exchange flags (a combination of QcExchangeFlags) for the
+/// following invocations. Fails, leaving the flags as they were, for
+/// QC_EXCHANGE_PACKED_INT4 on a function without i4/u4 arguments or
+/// results, or with one that is a scalar or has a dynamic last dimension,
+/// and for unknown flags.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcExecutableSetExchangeFlags(
+    QcExecutable executable, unsigned flags, QcError *error);
+/// The exchange flags: QC_EXCHANGE_DEFAULT unless set, or unless a loaded
+/// model's manifest says `packed-int4` (qcModuleCompileToFileWithFlags).
+MLIR_CAPI_EXPORTED unsigned
+qcExecutableGetExchangeFlags(QcExecutable executable);
+
 /// Whether the function's leading dimension is dynamic (`?`): it then runs
 /// through qcExecutableInvokeBatch at any batch size without recompiling.
 MLIR_CAPI_EXPORTED bool qcExecutableHasDynamicBatch(QcExecutable executable);
@@ -135,6 +162,17 @@ MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleCompileToFile(
     MlirModule module, MlirStringRef target, MlirStringRef path,
     MlirStringRef entry, MlirStringRef name, MlirStringRef headerPath,
     MlirStringRef pipelineOptions, QcError *error);
+
+/// qcModuleCompileToFile recording exchange flags (QcExchangeFlags) in the
+/// model's manifest, so that qcExecutableLoad (and qc.load, qc-vulkan-run
+/// --bundle) exchange that way: QC_EXCHANGE_PACKED_INT4 writes
+/// `packed-int4`. A shared library's exported C function still takes one
+/// code per element. Fails, writing nothing, where
+/// qcExecutableSetExchangeFlags would.
+MLIR_CAPI_EXPORTED MlirLogicalResult qcModuleCompileToFileWithFlags(
+    MlirModule module, MlirStringRef target, MlirStringRef path,
+    MlirStringRef entry, MlirStringRef name, MlirStringRef headerPath,
+    MlirStringRef pipelineOptions, unsigned flags, QcError *error);
 
 /// Ahead-of-time compilation for the host CPU: lowers a copy of `module`
 /// with qc-cpu-pipeline (`pipelineOptions` as for qcExecutableCreate; AVX-512

@@ -29,6 +29,8 @@ struct ExecutableImpl {
   std::unique_ptr<::qc::runtime::Executor> executor;
   EntrySignature signature;
   std::string target;
+  /// QcExchangeFlags.
+  unsigned flags = QC_EXCHANGE_DEFAULT;
 };
 
 ExecutableImpl &unwrapExecutable(QcExecutable executable) {
@@ -209,9 +211,12 @@ unsigned qcExecutableGetResultCodeBits(QcExecutable executable, intptr_t pos) {
 
 QcExecutable qcExecutableLoad(MlirStringRef path, QcError *error) {
   auto executable = std::make_unique<ExecutableImpl>();
+  bool packedInt4 = false;
   llvm::Expected<std::unique_ptr<::qc::runtime::Executor>> loaded =
       ::qc::runtime::loadCompiledModel(unwrap(path), executable->signature,
-                                       executable->target);
+                                       executable->target, &packedInt4);
+  if (packedInt4)
+    executable->flags |= QC_EXCHANGE_PACKED_INT4;
   if (!loaded) {
     report(makeError(llvm::toString(loaded.takeError()), ""), error);
     return QcExecutable{nullptr};
@@ -219,6 +224,29 @@ QcExecutable qcExecutableLoad(MlirStringRef path, QcError *error) {
   executable->executor = std::move(*loaded);
   clear(error);
   return QcExecutable{executable.release()};
+}
+
+MlirLogicalResult qcExecutableSetExchangeFlags(QcExecutable executable,
+                                               unsigned flags,
+                                               QcError *error) {
+  ExecutableImpl &impl = unwrapExecutable(executable);
+  if (flags & ~unsigned(QC_EXCHANGE_PACKED_INT4)) {
+    report(makeError("unknown exchange flags " + llvm::Twine(flags), ""),
+           error);
+    return mlirLogicalResultFailure();
+  }
+  if (flags & QC_EXCHANGE_PACKED_INT4)
+    if (llvm::Error invalid = ::qc::runtime::checkPackedInt4(impl.signature)) {
+      report(makeError(llvm::toString(std::move(invalid)), ""), error);
+      return mlirLogicalResultFailure();
+    }
+  impl.flags = flags;
+  clear(error);
+  return mlirLogicalResultSuccess();
+}
+
+unsigned qcExecutableGetExchangeFlags(QcExecutable executable) {
+  return unwrapExecutable(executable).flags;
 }
 
 bool qcExecutableHasDynamicBatch(QcExecutable executable) {
@@ -255,8 +283,16 @@ MlirLogicalResult qcExecutableInvokeBatch(QcExecutable executable,
     report(makeError("batch must be at least 1", ""), error);
     return mlirLogicalResultFailure();
   }
+  bool packed = impl.flags & QC_EXCHANGE_PACKED_INT4;
+  // The form a buffer holds: packed i4/u4 codes as their uint8 bytes.
+  auto exchanged = [&](const TensorSpec &spec) {
+    return packed && ::qc::runtime::isPackedInt4(spec)
+               ? ::qc::runtime::packedInt4Spec(spec)
+               : spec;
+  };
   std::vector<HostTensor> arguments;
-  for (auto [index, spec] : llvm::enumerate(impl.signature.inputs)) {
+  for (auto [index, codes] : llvm::enumerate(impl.signature.inputs)) {
+    TensorSpec spec = exchanged(codes);
     HostTensor tensor;
     tensor.kind = spec.kind;
     tensor.shape = spec.resolve(batch);
@@ -280,6 +316,15 @@ MlirLogicalResult qcExecutableInvokeBatch(QcExecutable executable,
   std::vector<std::string> names;
   for (size_t i = 0; i < arguments.size(); ++i)
     names.push_back("input #" + std::to_string(i));
+  if (packed) {
+    llvm::Expected<std::vector<HostTensor>> unpacked =
+        ::qc::runtime::unpackInt4Inputs(impl.signature, arguments, names);
+    if (!unpacked) {
+      report(makeError(llvm::toString(unpacked.takeError()), ""), error);
+      return mlirLogicalResultFailure();
+    }
+    arguments = std::move(*unpacked);
+  }
   if (llvm::Error invalid =
           ::qc::runtime::checkInputs(impl.signature, arguments, names)) {
     report(makeError(llvm::toString(std::move(invalid)), ""), error);
@@ -295,9 +340,11 @@ MlirLogicalResult qcExecutableInvokeBatch(QcExecutable executable,
            error);
     return mlirLogicalResultFailure();
   }
+  if (packed)
+    ::qc::runtime::packInt4Results(impl.signature, *outputs);
   // Check every result before writing any, so a failure writes nothing.
   for (auto [index, output] : llvm::enumerate(*outputs)) {
-    const TensorSpec &spec = impl.signature.results[index];
+    TensorSpec spec = exchanged(impl.signature.results[index]);
     if (output.data.size() != size_t(numElements(spec.resolve(batch))) *
                                   ::qc::runtime::elementSize(spec.kind) ||
         (!results || !results[index])) {

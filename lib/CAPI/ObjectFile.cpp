@@ -56,12 +56,27 @@ MlirLogicalResult qcModuleCompileToFile(MlirModule module, MlirStringRef target,
                                         MlirStringRef headerPath,
                                         MlirStringRef pipelineOptions,
                                         QcError *error) {
+  return qcModuleCompileToFileWithFlags(module, target, path, entry, name,
+                                        headerPath, pipelineOptions,
+                                        QC_EXCHANGE_DEFAULT, error);
+}
+
+MlirLogicalResult qcModuleCompileToFileWithFlags(
+    MlirModule module, MlirStringRef target, MlirStringRef path,
+    MlirStringRef entry, MlirStringRef name, MlirStringRef headerPath,
+    MlirStringRef pipelineOptions, unsigned flags, QcError *error) {
   ModuleOp original = unwrap(module);
   DiagnosticCapture diagnostics(original.getContext());
   llvm::StringRef targetName = unwrap(target);
   if (!checkTarget(targetName, diagnostics, error))
     return mlirLogicalResultFailure();
+  if (flags & ~unsigned(QC_EXCHANGE_PACKED_INT4)) {
+    report(makeError("unknown exchange flags " + llvm::Twine(flags), ""),
+           error);
+    return mlirLogicalResultFailure();
+  }
   mlir::qc::ArtifactOptions options;
+  options.packedInt4 = flags & QC_EXCHANGE_PACKED_INT4;
   options.entry = unwrap(entry).str();
   options.name = unwrap(name).str();
   options.headerPath = unwrap(headerPath).str();

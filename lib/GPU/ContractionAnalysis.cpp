@@ -73,8 +73,10 @@ static FailureOr<LinearAccess> linearAccess(Value operand, AffineMap map) {
 }
 
 /// Matches `yield(out + ext(a) * ext(b))` (either operand order) with ext
-/// arith.extsi or arith.extui from i8, and reports the signedness.
-static bool matchMultiplyAccumulate(Block &body, bool &aSigned, bool &bSigned) {
+/// arith.extsi or arith.extui from i8, and reports the signedness; b may be
+/// read as `extui(b & 15)` (a widened u4 weight: `bMasked`).
+static bool matchMultiplyAccumulate(Block &body, bool &aSigned, bool &bSigned,
+                                    bool &bMasked) {
   auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
   if (!yield || yield.getNumOperands() != 1 || body.getNumArguments() != 3)
     return false;
@@ -88,7 +90,8 @@ static bool matchMultiplyAccumulate(Block &body, bool &aSigned, bool &bSigned) {
   auto mul = product.getDefiningOp<arith::MulIOp>();
   if (!mul)
     return false;
-  auto extended = [](Value v, Value &source, bool &isSigned) {
+  auto extended = [](Value v, Value &source, bool &isSigned, bool &masked) {
+    masked = false;
     if (auto s = v.getDefiningOp<arith::ExtSIOp>()) {
       source = s.getIn();
       isSigned = true;
@@ -97,23 +100,36 @@ static bool matchMultiplyAccumulate(Block &body, bool &aSigned, bool &bSigned) {
     if (auto u = v.getDefiningOp<arith::ExtUIOp>()) {
       source = u.getIn();
       isSigned = false;
+      if (auto mask = source.getDefiningOp<arith::AndIOp>()) {
+        APInt bits;
+        for (auto [x, m] : {std::pair(mask.getLhs(), mask.getRhs()),
+                            std::pair(mask.getRhs(), mask.getLhs())})
+          if (matchPattern(m, m_ConstantInt(&bits)) && bits == 15) {
+            source = x;
+            masked = true;
+            break;
+          }
+      }
       return true;
     }
     return false;
   };
   Value x, y;
-  bool xSigned, ySigned;
-  if (!extended(mul.getLhs(), x, xSigned) || !extended(mul.getRhs(), y, ySigned))
+  bool xSigned, ySigned, xMasked, yMasked;
+  if (!extended(mul.getLhs(), x, xSigned, xMasked) ||
+      !extended(mul.getRhs(), y, ySigned, yMasked))
     return false;
   Value a = body.getArgument(0), b = body.getArgument(1);
-  if (x == a && y == b) {
+  if (x == a && y == b && !xMasked) {
     aSigned = xSigned;
     bSigned = ySigned;
+    bMasked = yMasked;
     return true;
   }
-  if (x == b && y == a) {
+  if (x == b && y == a && !yMasked) {
     aSigned = ySigned;
     bSigned = xSigned;
+    bMasked = xMasked;
     return true;
   }
   return false;
@@ -248,7 +264,8 @@ FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
     return failure();
   Contraction c;
   c.op = op;
-  if (!matchMultiplyAccumulate(*op.getBlock(), c.aSigned, c.bSigned))
+  if (!matchMultiplyAccumulate(*op.getBlock(), c.aSigned, c.bSigned,
+                               c.bMasked))
     return failure();
   OpOperand *aOperand = op.getDpsInputOperand(0);
   OpOperand *bOperand = op.getDpsInputOperand(1);
@@ -279,6 +296,9 @@ FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
     return failure();
   c.a = *a;
   c.b = *b;
+  // A masked B is only taken where its codes can be unmasked at compile time.
+  if (c.bMasked && !isConstantWeight(c.b.root))
+    return failure();
   // A unit dim's index is always 0: dropping its coefficient changes no
   // address, and B no longer seems to depend on a conv's single group (which
   // would keep it from being staged per column).

@@ -47,10 +47,24 @@ struct PaddedInput {
   SmallVector<Bound> bounds;
 };
 
+/// A constant weight whose codes fit in 4 bits (ContractionNibbles.cpp).
+enum class FourBitWeights { None, I4, U4 };
+
 struct Contraction {
   linalg::LinalgOp op;
   LinearAccess a, b;
   bool aSigned = true, bSigned = true;
+  /// The body reads B as `extui(b & 15)` (a u4 weight after
+  /// qc-widen-narrow-integers); only accepted for a constant B, which
+  /// classifyFourBitWeights replaces by its codes.
+  bool bMasked = false;
+  /// B's codes fit in 4 bits, and B is then stored two codes per byte
+  /// where it is read by words (nibblePairWords > 0; packNibbles).
+  FourBitWeights fourBit = FourBitWeights::None;
+  int64_t nibblePairWords = 0;
+  /// The packed words pair B's rows k, k + 1 (column words) or its columns
+  /// 2i, 2i + 1 (reduction words) so that one load serves both.
+  bool nibblePairedSteps = false, nibblePairedCols = false;
   SmallVector<int64_t> sizes;
   /// The column dim (innermost output dim of size > 1, else the innermost),
   /// the other parallel dims (outermost first) and the reduction dims (the
@@ -112,6 +126,24 @@ bool padReductionToWords(Contraction &c, OpBuilder &b,
 /// give the pad value, in `c.pad` (the IR is changed only when the kernel is
 /// emitted). False (and `c` unchanged) otherwise.
 bool fusePaddedInput(Contraction &c);
+
+/// Whether `root` is a memref.get_global of a constant dense i8 global.
+bool isConstantWeight(Value root);
+
+/// Sets `c.fourBit` where B is a constant of 4-bit codes: i4 (every value in
+/// [-8, 7], as qc-widen-narrow-integers stores i4 weights), u4 (an unsigned
+/// B in [0, 15]) or a masked u4 weight, which is replaced by a global of its
+/// codes read unsigned (so the kernels need no mask). False only for a
+/// masked B that is not a constant (the caller leaves the op alone).
+bool classifyFourBitWeights(Contraction &c, OpBuilder &b,
+                            llvm::StringMap<Value> &packed);
+
+/// Stores a 4-bit constant B that the kernel reads by words two codes per
+/// byte, after the re-layouts above (ContractionNibbles.cpp); the access
+/// stays in int8 elements and the kernel maps each int8 word to its half of
+/// a packed word. False (and `c` unchanged) where B is not such a weight.
+bool packNibbles(Contraction &c, OpBuilder &b,
+                 llvm::StringMap<Value> &packed);
 
 /// How `access` can be read: 4 reduction elements per word (dim `k`
 /// contiguous), 4 columns per word (dim `col` contiguous), or elements.

@@ -128,6 +128,8 @@ Value KernelEmitter::loadWord(Operand &x, int64_t r, int64_t j, int64_t kk) {
   if (&x == &a && c.pad)
     return loadPadded(
         word, r, acc.mode == OperandAccess::ReductionWords ? 0 : kk, true);
+  if (&x == &bOp && c.nibblePairWords)
+    return loadNibbleWord(word, r, j, kk);
   return memref::LoadOp::create(b, loc, x.view, word);
 }
 

@@ -86,6 +86,13 @@ private:
   /// row offsets for the loop become safe addresses (0 outside the source).
   void hoistPaddingChecks(ArrayRef<Value> outerIvs);
   Value loadWord(Operand &x, int64_t r, int64_t j, int64_t kk);
+  /// B stored two codes per byte (ContractionNibbles.cpp): the int8 word
+  /// `word` of B's layout, unpacked from its half of a packed word; with
+  /// (r, j, kk), the k-step's row pairs share one packed load.
+  Value loadNibbleWord(Value word);
+  Value loadNibbleWord(Value word, int64_t r, int64_t j, int64_t kk);
+  /// The 4 bytes of the nibbles of `packed` at bit `shift` (null: 0).
+  Value unpackNibbles(Value packed, Value shift);
   SmallVector<Value> emitLoops(unsigned level, SmallVector<Value> &ivs,
                                ValueRange accs);
   SmallVector<Value> emitStep(ArrayRef<Value> ivs, ValueRange accs);

@@ -54,13 +54,17 @@ struct QCSPIRVContractionKernelsPass final
         if (failed(c) || c->redDims.empty() || c->rows() < 1)
           continue;
         OpBuilder b(op);
+        if (!classifyFourBitWeights(*c, b, packed))
+          continue;
         LinearAccess unpadded = c->a;
         if (!padReductionToWords(*c, b, packed, limits.integerDotProduct))
           fusePaddedInput(*c);
         if (limits.integerDotProduct)
           packWeightsForDot(*c, b, packed);
-        else if (limits.wideLoads)
+        // 4-bit weights are read two codes per byte, not in 16-byte quads.
+        else if (limits.wideLoads && c->fourBit == FourBitWeights::None)
           prepareQuadWords(*c, b, packed);
+        packNibbles(*c, b, packed);
         llvm::Expected<ContractionConfig> cfg =
             chooseContractionConfig(c->shape(), limits);
         // Workgroup-memory stages copy A without the padding's bounds: the
@@ -85,12 +89,26 @@ struct QCSPIRVContractionKernelsPass final
         emit(*c, *cfg, name);
         configs.push_back(NamedAttribute(
             StringAttr::get(&getContext(), name),
-            StringAttr::get(&getContext(), cfg->describe())));
+            StringAttr::get(&getContext(), cfg->describe() + nibbles(*c, *cfg))));
       }
     }
     if (!configs.empty())
       module->setAttr("qc.kernel_configs",
                       DictionaryAttr::get(&getContext(), configs));
+  }
+
+  /// The manifest's note on 4-bit weights stored two codes per byte.
+  static std::string nibbles(const Contraction &c,
+                             const ContractionConfig &cfg) {
+    if (!c.nibblePairWords)
+      return "";
+    std::string s = c.fourBit == FourBitWeights::I4 ? ", weights i4x2"
+                                                    : ", weights u4x2";
+    if (c.nibblePairedSteps && cfg.kStep % 2 == 0 && !cfg.stageWords)
+      s += " (k pairs)";
+    if (c.nibblePairedCols && !cfg.stageWords)
+      s += " (column pairs)";
+    return s;
   }
 
   void emit(Contraction &c, const ContractionConfig &cfg,

@@ -141,7 +141,9 @@ SmallVector<Value> KernelEmitter::emitStage(SmallVector<Value> &ivs,
       }
       Value word = arith::DivUIOp::create(b, loc, add(slot.offset, reduction),
                                           index(4));
-      Value value = memref::LoadOp::create(b, loc, global, word);
+      Value value = global == bOp.view && c.nibblePairWords
+                        ? loadNibbleWord(word)
+                        : Value(memref::LoadOp::create(b, loc, global, word));
       memref::StoreOp::create(b, loc, value, shared, slot.index);
     }
   };

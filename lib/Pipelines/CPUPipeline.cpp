@@ -36,6 +36,7 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
   OpPassManager &funcPM = pm.nest<func::FuncOp>();
   if (options.int8Kernels) {
     QCCPUInt8KernelsOptions kernels;
+    kernels.rowBlockBytes = options.rowBlockBytes;
     // register-tile=m,n,k: m rows of n/16 accumulator vectors (k is the
     // reduction step of the other contractions' tiles).
     if (options.registerTile.size() >= 2) {

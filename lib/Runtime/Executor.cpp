@@ -350,6 +350,117 @@ void fromNarrowStorage(const EntrySignature &signature,
   }
 }
 
+bool isPackedInt4(const TensorSpec &spec) {
+  return spec.codeBits == 4 && !spec.shape.empty();
+}
+
+TensorSpec packedInt4Spec(const TensorSpec &spec) {
+  TensorSpec packed;
+  packed.kind = ElementKind::U8;
+  packed.shape = packedInt4Shape(spec.shape);
+  return packed;
+}
+
+std::string describePackedInt4(const TensorSpec &spec) {
+  std::string codes = spec.describe();
+  // "int8[2x5] of i4 codes" -> "i4[2x5]".
+  std::string shape = codes.substr(codes.find('['));
+  shape = shape.substr(0, shape.find(']') + 1);
+  return packedInt4Spec(spec).describe() + " (" +
+         (isUnsignedKind(spec.kind) ? "u4" : "i4") + shape +
+         " packed two per byte)";
+}
+
+llvm::Error checkPackedInt4(const EntrySignature &signature) {
+  bool any = false;
+  auto check = [&](const TensorSpec &spec,
+                   const std::string &what) -> llvm::Error {
+    if (spec.codeBits != 4)
+      return llvm::Error::success();
+    any = true;
+    if (spec.shape.empty())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "packed int4: " + what + " of @" + signature.name + " is a scalar (" +
+              spec.describe() + "); packing needs a last dimension");
+    if (spec.shape.back() == kDynamicSize)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "packed int4: the last dimension of " + what + " of @" +
+              signature.name + " (" + spec.describe() +
+              ") is dynamic; n cannot be told from ceil(n / 2)");
+    return llvm::Error::success();
+  };
+  for (auto [i, spec] : llvm::enumerate(signature.inputs))
+    if (llvm::Error error = check(spec, "argument #" + std::to_string(i)))
+      return error;
+  for (auto [i, spec] : llvm::enumerate(signature.results))
+    if (llvm::Error error = check(spec, "result #" + std::to_string(i)))
+      return error;
+  if (!any)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "packed int4: @" + signature.name +
+            " has no i4 or u4 argument or result to pack");
+  return llvm::Error::success();
+}
+
+/// "[1, 2]": the index of row-major element `e` of `shape`.
+static std::string indexText(llvm::ArrayRef<int64_t> shape, int64_t e) {
+  std::string index;
+  for (int64_t d = shape.size() - 1, rest = e; d >= 0; --d) {
+    index = std::to_string(rest % shape[d]) + (index.empty() ? "" : ", ") + index;
+    rest /= shape[d];
+  }
+  return "[" + index + "]";
+}
+
+llvm::Expected<std::vector<HostTensor>>
+unpackInt4Inputs(const EntrySignature &signature,
+                 llvm::ArrayRef<HostTensor> inputs,
+                 llvm::ArrayRef<std::string> sources) {
+  std::vector<HostTensor> unpacked(inputs.begin(), inputs.end());
+  if (inputs.size() != signature.inputs.size())
+    return unpacked;
+  for (auto [i, spec] : llvm::enumerate(signature.inputs)) {
+    if (!isPackedInt4(spec))
+      continue;
+    const HostTensor &actual = inputs[i];
+    std::string what = "argument #" + std::to_string(i) + " of @" +
+                       signature.name + " ('" + sources[i] + "')";
+    TensorSpec packed = packedInt4Spec(spec);
+    bool matches = actual.kind == ElementKind::U8 &&
+                   actual.shape.size() == packed.shape.size();
+    for (size_t d = 0; matches && d < actual.shape.size(); ++d)
+      matches = packed.shape[d] == kDynamicSize ? actual.shape[d] >= 1
+                                                : actual.shape[d] == packed.shape[d];
+    if (!matches)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          what + ": expected " + describePackedInt4(spec) + ", got " +
+              actual.describe());
+    std::vector<int64_t> shape(actual.shape);
+    shape.back() = spec.shape.back();
+    int64_t bad = unpackInt4(actual, spec.kind, shape, unpacked[i]);
+    if (bad >= 0)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          what + ": packed byte " + indexText(actual.shape, bad) + " is " +
+              std::to_string(actual.data[bad]) +
+              ", but the high nibble of a row's last byte must be 0 (the "
+              "last dimension, " +
+              std::to_string(spec.shape.back()) + ", is odd)");
+  }
+  return unpacked;
+}
+
+void packInt4Results(const EntrySignature &signature,
+                     std::vector<HostTensor> &results) {
+  for (auto [spec, tensor] : llvm::zip(signature.results, results))
+    if (isPackedInt4(spec))
+      tensor = packInt4(tensor);
+}
+
 double Timing::min() const {
   return seconds.empty() ? 0.0
                          : *std::min_element(seconds.begin(), seconds.end());

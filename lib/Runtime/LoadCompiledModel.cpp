@@ -82,7 +82,7 @@ private:
 
 llvm::Expected<std::unique_ptr<Executor>>
 loadSharedLibrary(llvm::StringRef path, EntrySignature &signature,
-                  std::string &target) {
+                  std::string &target, bool &packedInt4) {
   std::string file = path.str();
   // A name without a slash would be searched for on the library path.
   if (!llvm::StringRef(file).contains('/'))
@@ -116,6 +116,7 @@ loadSharedLibrary(llvm::StringRef path, EntrySignature &signature,
                        manifest->runSymbol + "'");
   }
   signature = manifest->signature;
+  packedInt4 = manifest->packedInt4;
   target = "cpu (" + llvm::sys::path::filename(path).str() + ")";
   return std::make_unique<SharedLibraryExecutor>(handle, function,
                                                  manifest->signature);
@@ -159,7 +160,7 @@ signatureOfBundle(const ::qc::vulkan::Bundle &bundle) {
 
 llvm::Expected<std::unique_ptr<Executor>>
 loadVulkanBundle(llvm::StringRef path, EntrySignature &signature,
-                 std::string &target) {
+                 std::string &target, bool &packedInt4) {
   llvm::Expected<::qc::vulkan::Bundle> bundle = ::qc::vulkan::readBundle(path);
   if (!bundle)
     return bundle.takeError();
@@ -176,6 +177,7 @@ loadVulkanBundle(llvm::StringRef path, EntrySignature &signature,
       return stringError(manifestPath + ": " +
                          llvm::toString(manifest.takeError()));
     signature = manifest->signature;
+    packedInt4 = manifest->packedInt4;
   } else {
     llvm::Expected<EntrySignature> derived = signatureOfBundle(*bundle);
     if (!derived)
@@ -195,10 +197,14 @@ loadVulkanBundle(llvm::StringRef path, EntrySignature &signature,
 llvm::Expected<std::unique_ptr<Executor>>
 qc::runtime::loadCompiledModel(llvm::StringRef path,
                                EntrySignature &signature,
-                               std::string &target) {
+                               std::string &target, bool *packedInt4) {
+  bool packed = false;
+  if (!packedInt4)
+    packedInt4 = &packed;
+  *packedInt4 = false;
   if (llvm::sys::fs::is_directory(path))
-    return loadVulkanBundle(path, signature, target);
+    return loadVulkanBundle(path, signature, target, *packedInt4);
   if (!llvm::sys::fs::exists(path))
     return stringError("'" + path + "' does not exist");
-  return loadSharedLibrary(path, signature, target);
+  return loadSharedLibrary(path, signature, target, *packedInt4);
 }

@@ -72,6 +72,8 @@ std::string printManifest(const ModelManifest &manifest) {
   text += "target " + manifest.target + "\n";
   if (!manifest.runSymbol.empty())
     text += "run " + manifest.runSymbol + "\n";
+  if (manifest.packedInt4)
+    text += "packed-int4\n";
   auto line = [](const char *role, const TensorSpec &spec) {
     std::string codes = codeText(spec);
     return std::string(role) + " " + elementName(spec.kind) + " " +
@@ -109,6 +111,8 @@ llvm::Expected<ModelManifest> parseManifest(llvm::StringRef text) {
       manifest.target = value.str();
     } else if (key == "run") {
       manifest.runSymbol = value.str();
+    } else if (key == "packed-int4" && value.empty()) {
+      manifest.packedInt4 = true;
     } else if (key == "input" || key == "result") {
       auto [type, rest] = value.split(' ');
       auto [shape, codes] = rest.split(' ');
@@ -141,6 +145,11 @@ llvm::Expected<ModelManifest> parseManifest(llvm::StringRef text) {
   if (manifest.name.empty() || manifest.target.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "model manifest without name or target");
+  if (manifest.packedInt4)
+    if (llvm::Error invalid = checkPackedInt4(manifest.signature))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "model manifest: " +
+                                         llvm::toString(std::move(invalid)));
   return manifest;
 }
 

@@ -10,6 +10,8 @@
                         (qc.compiler, over the C API in libQCCAPI.so); with
                         output=, once to a shared library / Vulkan bundle
   qc.load               load such a file and call it, without recompiling
+  qc.pack_int4          i4/u4 codes two per byte, as packed_int4 exchanges them
+                        (qc.unpack_int4 the inverse)
   qc.inspect            per-layer quantization parameters and errors
 
 See docs/Importers.md.
@@ -20,5 +22,6 @@ See docs/Importers.md.
 __version__ = "0.1.0"
 
 # The compiler proper, through libQCCAPI.so (loaded on first use).
-from .compiler import CompileError, Context, Executable, Module, compile, load  # noqa: E402,F401
+from .compiler import (CompileError, Context, Executable, Module, compile, load,  # noqa: E402,F401
+                       pack_int4, unpack_int4)
 from .inspection import Inspection, inspect  # noqa: E402,F401

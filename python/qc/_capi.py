@@ -54,6 +54,8 @@ MlirStringCallback = ctypes.CFUNCTYPE(None, MlirStringRef, ctypes.c_void_p)
 
 # QcElementType, in enum order.
 ELEMENT_DTYPES = ["int8", "uint8", "int16", "uint16", "int32", "int64", "float32", "float64"]
+# QcExchangeFlags.
+EXCHANGE_PACKED_INT4 = 1
 
 _SIGNATURES = {
     # MLIR C API core (mlir-c/IR.h)
@@ -97,6 +99,13 @@ _SIGNATURES = {
     "qcExecutableGetInputCodeBits": (ctypes.c_uint, [QcExecutable, ctypes.c_ssize_t]),
     "qcExecutableGetResultCodeBits": (ctypes.c_uint, [QcExecutable, ctypes.c_ssize_t]),
     "qcExecutableHasDynamicBatch": (ctypes.c_bool, [QcExecutable]),
+    "qcExecutableSetExchangeFlags": (MlirLogicalResult, [QcExecutable, ctypes.c_uint,
+                                                         ctypes.POINTER(QcError)]),
+    "qcExecutableGetExchangeFlags": (ctypes.c_uint, [QcExecutable]),
+    "qcModuleCompileToFileWithFlags": (MlirLogicalResult, [MlirModule, MlirStringRef, MlirStringRef,
+                                                           MlirStringRef, MlirStringRef, MlirStringRef,
+                                                           MlirStringRef, ctypes.c_uint,
+                                                           ctypes.POINTER(QcError)]),
     "qcExecutableLoad": (QcExecutable, [MlirStringRef, ctypes.POINTER(QcError)]),
     "qcModuleCompileToFile": (MlirLogicalResult, [MlirModule, MlirStringRef, MlirStringRef,
                                                   MlirStringRef, MlirStringRef, MlirStringRef,

@@ -42,7 +42,9 @@ rotate="hadamard" (--rotate=hadamard) first rotates the float graph
 The value entering a `hadamard` is calibrated at 16 bits (the outliers it
 still holds need them; other ops reading it get an act_bits copy) and
 the rotated one at `act_bits`: the pair
---qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8).
+--qc-fold-fake-quant turns into the integer qc.hadamard (i16 -> i8). The
+zero pad of an odd K before its rotation keeps its input's quantization (the
+fold pads the codes with the zero point), so a padded rotation folds too.
 """
 import argparse
 import sys
@@ -235,6 +237,20 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     for n in graph.nodes:
         for i in n.inputs:
             users.setdefault(i, []).append(n)
+
+    def rotation_pad(n):
+        # The zero pad of an odd K before its online rotations (rotation.py)
+        # keeps its input's quantization: 0.0 is the zero point's code
+        # exactly, so the pad is no calibration point and the rotation reads
+        # the input's codes padded with the zero point (an integer tensor.pad
+        # after --qc-fold-fake-quant, docs/Hadamard.md).
+        us = users.get(n.output, [])
+        return (n.op == "pad" and float(n.attrs["value"]) == 0.0 and
+                not np.signbit(n.attrs["value"]) and us and n.output not in graph.outputs and
+                all(u.op == "hadamard" for u in us))
+
+    def rotation_reader(n):
+        return n.op == "hadamard" or rotation_pad(n)
     quantized_already = {n.inputs[0] for n in graph.nodes if n.op == "fake_quant"}
     quantized_already |= {n.output for n in graph.nodes if n.op == "fake_quant"}
     points = []
@@ -242,7 +258,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         if name not in quantized_already:
             points.append(name)
     for n in graph.nodes:
-        if n.op in _KEEPS_PARAMS or n.output in quantized_already:
+        if n.op in _KEEPS_PARAMS or n.output in quantized_already or rotation_pad(n):
             continue
         us = users.get(n.output, [])
         if len(us) == 1 and us[0].op in _ABSORBED and us[0].inputs[0] == n.output:
@@ -266,8 +282,11 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     wide, shared_inputs, shared_inner = set(), {}, {}
     producer = {n.output: n for n in graph.nodes}
     point_set = set(points)
-    for v in rotation.hadamard_inputs(graph):
-        ok = all(u.op == "hadamard" for u in users.get(v, [])) and v not in graph.outputs
+    # The value a rotation reads: a padded rotation reads the pad's input.
+    rotated = sorted({producer[v].inputs[0] if v in producer and rotation_pad(producer[v]) else v
+                      for v in rotation.hadamard_inputs(graph)})
+    for v in rotated:
+        ok = all(rotation_reader(u) for u in users.get(v, [])) and v not in graph.outputs
         if not ok and v in graph.inputs:
             shared_inputs[v] = None
         elif not ok and v in point_set and v not in graph.outputs:
@@ -312,12 +331,12 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     wide_copy, narrow_copy = {}, {}
     for n in graph.nodes:
         inputs = [rename.get(i, i) for i in n.inputs]
-        if n.op == "hadamard" and shared_inputs.get(n.inputs[0]) is not None:
+        if rotation_reader(n) and shared_inputs.get(n.inputs[0]) is not None:
             v = n.inputs[0]
             if v not in wide_copy:
                 wide_copy[v] = fq(v, shared_inputs[v], "16-bit calibration of input %s for its rotations" % v)
             inputs[0] = wide_copy[v]
-        if n.op != "hadamard":
+        if not rotation_reader(n):
             for k, v in enumerate(n.inputs):
                 if v in shared_inner:
                     if v not in narrow_copy:

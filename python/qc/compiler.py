@@ -172,19 +172,68 @@ class Module:
             raise CompileError.take(error)
 
 
+def pack_int4(codes):
+    """Packs 4-bit codes two per byte, as qc exchanges them with packed_int4
+    (docs/Numerics.md, "Packed int4 at the boundary"): `codes` holds one i4
+    code (int8, -8..7) or u4 code (uint8, 0..15) per element, shape
+    [..., n]; the result is uint8 [..., ceil(n / 2)], code 2j of a row in the
+    low nibble of byte j and code 2j + 1 in its high nibble (0 for odd n)."""
+    codes = np.asarray(codes)
+    if codes.ndim == 0:
+        raise ValueError("pack_int4 needs an array with a last dimension, not a scalar")
+    if codes.dtype not in (np.int8, np.uint8):
+        raise TypeError("pack_int4 takes int8 (i4) or uint8 (u4) codes, not %s" % codes.dtype.name)
+    lo, hi = (-8, 7) if codes.dtype == np.int8 else (0, 15)
+    if codes.size and (codes.min() < lo or codes.max() > hi):
+        raise ValueError("pack_int4: codes outside [%d, %d]" % (lo, hi))
+    nibbles = codes.view(np.uint8) & 15
+    if nibbles.shape[-1] % 2:
+        nibbles = np.concatenate([nibbles, np.zeros(nibbles.shape[:-1] + (1,), np.uint8)], axis=-1)
+    return np.ascontiguousarray(nibbles[..., 0::2] | (nibbles[..., 1::2] << 4))
+
+
+def unpack_int4(packed, n, signed):
+    """The inverse of pack_int4: the first `n` codes of each row of the uint8
+    array `packed` (last dimension ceil(n / 2)), as int8 i4 codes
+    (sign-extended) when `signed`, else as uint8 u4 codes."""
+    packed = np.asarray(packed)
+    if packed.dtype != np.uint8 or packed.ndim == 0 or packed.shape[-1] != (n + 1) // 2:
+        raise ValueError("unpack_int4: expected uint8[..., %d] for %d codes a row, got %s%s"
+                         % ((n + 1) // 2, n, packed.dtype.name, list(packed.shape)))
+    nibbles = np.stack([packed & 15, packed >> 4], axis=-1).reshape(packed.shape[:-1] + (-1,))
+    nibbles = nibbles[..., :n]
+    if signed:
+        return ((nibbles.astype(np.int16) ^ 8) - 8).astype(np.int8)
+    return np.ascontiguousarray(nibbles, np.uint8)
+
+
 class TensorSpec:
     """dtype and shape of an argument or result; None is the dynamic
     (batch) dimension. `bits` is the width N of narrow integer codes (an i4
     tensor is int8 data, one code in [-8, 7] per element; a u4 one uint8 in
-    [0, 15]), None for whole-width elements."""
+    [0, 15]), None for whole-width elements. `packed` says that the
+    executable exchanges it two codes per byte (packed_int4): as uint8 of
+    packed_shape."""
 
-    def __init__(self, dtype, shape, bits=None):
+    def __init__(self, dtype, shape, bits=None, packed=False):
         self.dtype = np.dtype(dtype)
         self.shape = tuple(None if d < 0 else int(d) for d in shape)
         self.bits = bits or None
+        self.packed = packed
 
     def resolve(self, batch):
         return tuple(batch if d is None else d for d in self.shape)
+
+    def packable(self):
+        """An i4/u4 tensor with a last dimension: packed under packed_int4."""
+        return self.bits == 4 and len(self.shape) > 0
+
+    def exchanged(self, batch):
+        """(dtype, shape) of the array a call takes or returns."""
+        shape = self.resolve(batch)
+        if self.packed:
+            return np.dtype(np.uint8), shape[:-1] + ((shape[-1] + 1) // 2,)
+        return self.dtype, shape
 
     def code_range(self):
         """(lo, hi) of the narrow codes (bits is not None)."""
@@ -195,6 +244,12 @@ class TensorSpec:
     def __repr__(self):
         text = "%s[%s]" % (self.dtype.name,
                            ", ".join("?" if d is None else str(d) for d in self.shape))
+        if self.packed:
+            return "uint8[%s] (%s%d%s packed two per byte)" % (
+                ", ".join("?" if d is None else str(d) for d in
+                          self.shape[:-1] + ((self.shape[-1] + 1) // 2,)),
+                "u" if self.dtype.kind == "u" else "i", self.bits,
+                text[text.index("["):])
         if self.bits is not None:
             text += " of %s%d codes" % ("u" if self.dtype.kind == "u" else "i", self.bits)
         return text
@@ -229,6 +284,12 @@ class Executable:
                         for i in range(lib.qcExecutableGetNumResults(handle))]
 
         self.dynamic_batch = bool(lib.qcExecutableHasDynamicBatch(handle))
+        self._set_packed(bool(lib.qcExecutableGetExchangeFlags(handle) & _capi.EXCHANGE_PACKED_INT4))
+
+    def _set_packed(self, packed):
+        self.packed_int4 = packed
+        for spec in self.inputs + self.results:
+            spec.packed = packed and spec.packable()
 
     def __del__(self):
         if getattr(self, "_handle", None) is not None:
@@ -248,16 +309,29 @@ class Executable:
         batch = None
         for i, (array, spec) in enumerate(zip(arrays, self.inputs)):
             array = np.asarray(array)
-            if array.dtype != spec.dtype:
-                raise TypeError("argument #%d of @%s: expected %r, got %s%s" % (
-                    i, self.entry, spec, array.dtype.name, list(array.shape)))
             if batch is None and None in spec.shape and len(array.shape) == len(spec.shape):
                 batch = array.shape[spec.shape.index(None)]
-            if array.shape != spec.resolve(batch) or batch == 0:
+            dtype, shape = spec.exchanged(batch)
+            if array.dtype != dtype:
+                raise TypeError("argument #%d of @%s: expected %r, got %s%s" % (
+                    i, self.entry, spec, array.dtype.name, list(array.shape)))
+            if array.shape != shape or batch == 0:
                 raise ValueError("argument #%d of @%s: expected %r%s, got %s%s" % (
                     i, self.entry, spec, "" if batch is None else " with batch %d" % batch,
                     array.dtype.name, list(array.shape)))
-            if spec.bits is not None:
+            if spec.packed:
+                # Odd n: the high nibble of each row's last byte is unused
+                # and must be 0 (the C API checks too).
+                if spec.shape[-1] % 2:
+                    bad = np.flatnonzero(array[..., -1] >> 4)
+                    if bad.size:
+                        index = np.unravel_index(bad[0], array.shape[:-1]) + (array.shape[-1] - 1,)
+                        raise ValueError(
+                            "argument #%d of @%s: packed byte [%s] is %d, but the high nibble of a "
+                            "row's last byte must be 0 (the last dimension, %d, is odd)" % (
+                                i, self.entry, ", ".join(map(str, index)), array[index],
+                                spec.shape[-1]))
+            elif spec.bits is not None:
                 # Narrow codes: an out-of-range one would break the N-bit
                 # arithmetic of the compiled code (the C API checks too).
                 lo, hi = spec.code_range()
@@ -273,7 +347,7 @@ class Executable:
 
     def _invoke(self, arrays, repeat):
         arguments, batch = self._arguments(arrays)
-        outputs = [np.empty(spec.resolve(batch), spec.dtype) for spec in self.results]
+        outputs = [np.empty(spec.exchanged(batch)[1], spec.exchanged(batch)[0]) for spec in self.results]
         inputs = (ctypes.c_void_p * max(1, len(arguments)))(*[a.ctypes.data for a in arguments])
         results = (ctypes.c_void_p * max(1, len(outputs)))(*[o.ctypes.data for o in outputs])
         seconds = ctypes.c_double(0.0)
@@ -368,7 +442,7 @@ def _integer_only_pipeline(pipeline):
 
 def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None,
             pipeline_options="", context=None, batch=1, input_shapes=None, output=None,
-            name=None, header=None, integer_only=False, threads=None):
+            name=None, header=None, integer_only=False, threads=None, packed_int4=False):
     """Compiles a model for `target` ("cpu" or "vulkan") and returns an
     Executable. `pipeline` runs first (None or "" for none); the caller's
     Module is not modified. `pipeline_options` go to the target's pipeline
@@ -391,7 +465,14 @@ def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None
     pipeline_options="integer-only=true" on the CPU.)
 
     `threads` (CPU) sets the compiled code's threads: None uses every core,
-    1 runs without OpenMP."""
+    1 runs without OpenMP.
+
+    `packed_int4=True` exchanges every i4/u4 argument and result two codes
+    per byte (docs/Numerics.md, "Packed int4 at the boundary"): a uint8
+    array whose last dimension is ceil(n / 2), low nibble first (pack_int4,
+    unpack_int4); with `output`, the model's manifest records it, so
+    qc.load exchanges packed too. CompileError when the entry has no i4/u4
+    argument or result, or one without a static last dimension."""
     if threads is not None:
         if target != "cpu":
             raise ValueError("threads= applies to the cpu target only")
@@ -410,11 +491,12 @@ def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None
         output = os.fspath(output)
         if header is None and target == "cpu":
             header = os.path.splitext(output)[0] + ".h"
-        ok = lib.qcModuleCompileToFile(
+        ok = lib.qcModuleCompileToFileWithFlags(
             module._handle, _capi.MlirStringRef.of(target), _capi.MlirStringRef.of(output),
             _capi.MlirStringRef.of(entry or ""), _capi.MlirStringRef.of(name or ""),
             _capi.MlirStringRef.of(os.fspath(header) if header else ""),
-            _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
+            _capi.MlirStringRef.of(pipeline_options),
+            _capi.EXCHANGE_PACKED_INT4 if packed_int4 else 0, ctypes.byref(error))
         if not ok.value:
             raise CompileError.take(error)
         return load(output)
@@ -423,13 +505,21 @@ def compile(module_or_model, pipeline=DEFAULT_PIPELINE, target="cpu", entry=None
                                     _capi.MlirStringRef.of(pipeline_options), ctypes.byref(error))
     if not handle.ptr:
         raise CompileError.take(error)
-    return Executable(handle, module)
+    executable = Executable(handle, module)
+    if packed_int4:
+        ok = lib.qcExecutableSetExchangeFlags(handle, _capi.EXCHANGE_PACKED_INT4, ctypes.byref(error))
+        if not ok.value:
+            raise CompileError.take(error)
+        executable._set_packed(True)
+    return executable
 
 
 def load(path):
     """Loads a model compiled once to a file (qc.compile(..., output=path),
     qc-compile): a shared library for the CPU or a Vulkan bundle directory.
-    Nothing is compiled. Returns an Executable."""
+    Nothing is compiled. Returns an Executable; one compiled with
+    packed_int4 (qc-compile --packed-int4) exchanges i4/u4 packed
+    (Executable.packed_int4)."""
     lib = _capi.lib()
     error = _capi.QcError()
     handle = lib.qcExecutableLoad(_capi.MlirStringRef.of(os.fspath(path)), ctypes.byref(error))

@@ -101,6 +101,32 @@ def fake_quant_values(x, qp, constant=False):
     return ref.dequantize(q, scale, zp, axis=axis, float_type=np.float32)
 
 
+def exact_codes(values, qp):
+    """The 8-bit codes of a constant when qc.fake_quant leaves it unchanged
+    (every value is `(q - z) * s` in f32 for a code q in range), as the i8
+    storage array (u8 codes reinterpreted); else None. Such a fake-quantized
+    constant is written as `quant.dcast(quant.scast(codes))`: the same
+    values, and the codes --qc-fold-fake-quant would compute (the quotient
+    of an exact value by its scale is within |q - z| * 2^-23 of the code)."""
+    if qp.bits != 8 or values.size == 0:
+        return None
+    # ref.quantize and ref.dequantize, without their saturation and NaN
+    # handling: a value they would change is not exact and fails the test.
+    shape = [1] * values.ndim
+    if qp.axis is not None:
+        shape[qp.axis] = -1
+    scale = np.asarray(qp.scale, np.float64).reshape(shape)
+    zp = np.asarray(qp.zero_point, np.int32).reshape(shape)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        q = np.rint(values / scale)
+        if not (np.all(q >= qp.qmin - zp) and np.all(q <= qp.qmax - zp)):
+            return None
+        q = q.astype(np.int32)
+    if not np.array_equal(q.astype(np.float32) * scale.astype(np.float32), values):
+        return None
+    return (q + zp).astype(np.int8 if qp.signed else np.uint8).view(np.int8)
+
+
 def _conv_out(size, k, stride, dilation, pad_lo, pad_hi):
     return (size + pad_lo + pad_hi - dilation * (k - 1) - 1) // stride + 1
 
@@ -161,10 +187,18 @@ class Graph:
         return name
 
     def producer(self, value):
-        for node in self.nodes:
-            if node.output == value:
-                return node
-        return None
+        """The node that computes `value`, else None. An index of the node
+        list (nodes are only ever appended, or the list replaced), extended
+        by the nodes appended since the last call: the importers ask for
+        every move op, linearly in the graph's size overall."""
+        index = self.__dict__.get("_producers")
+        if index is None or index[0] is not self.nodes or index[1] > len(self.nodes):
+            index = self._producers = [self.nodes, 0, {}]
+        nodes, seen, outputs = index
+        for node in nodes[seen:]:
+            outputs.setdefault(node.output, node)
+        index[1] = len(nodes)
+        return outputs.get(value)
 
     def users(self, value):
         return [n for n in self.nodes if value in n.inputs]
@@ -402,7 +436,11 @@ class Graph:
                 scalars[key] = s
             return scalars[key]
 
-        used_consts = {i for n in self.nodes for i in n.inputs if i in self.consts}
+        # A fake-quantized constant whose values are codes of its parameters
+        # (the int8 initializers of QDQ models) is written as those codes.
+        codes = {n.output: c for n in self.nodes if n.op == "fake_quant" and n.inputs[0] in self.consts
+                 for c in [exact_codes(self.consts[n.inputs[0]], n.attrs["qparams"])] if c is not None}
+        used_consts = {i for n in self.nodes if n.output not in codes for i in n.inputs if i in self.consts}
         used_consts |= {o for o in self.outputs if o in self.consts}
         for name in sorted(used_consts, key=lambda s: int(s.rsplit("_", 1)[1])):
             ssa[name] = fw.fresh("cst")
@@ -464,12 +502,18 @@ class Graph:
         em = graph_ops.Emitter(fw, self.shapes, scalar, empty, fill, generic, broadcast_map, batched)
         for node in self.nodes:
             a = node.attrs
-            ins = [ssa[i] for i in node.inputs]
+            ins = [ssa.get(i) for i in node.inputs]
             out_shape = self.shapes[node.output]
             ot = T(node.output)
             dyn = node.output in batched
             y = None
-            if node.op == "fake_quant":
+            if node.op == "fake_quant" and node.output in codes:
+                qt = mlir.tensor_type(out_shape, a["qparams"].mlir_type())
+                c, q, y = fw.fresh("cst"), fw.fresh("q"), fw.fresh("fq")
+                fw.emit("%s = arith.constant %s" % (c, mlir.dense_attr(codes[node.output])))
+                fw.emit("%s = quant.scast %s : %s to %s" % (q, c, mlir.tensor_type(out_shape, "i8"), qt))
+                fw.emit("%s = quant.dcast %s : %s to %s" % (y, q, qt, ot))
+            elif node.op == "fake_quant":
                 y = fw.fresh("fq")
                 fw.emit("%s = qc.fake_quant %s to %s : %s" % (y, ins[0], a["qparams"].mlir_type(), ot))
             elif node.op == "matmul":

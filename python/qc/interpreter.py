@@ -320,7 +320,12 @@ class Interpreter:
     def op_quant_scast(self, op, args, types, env):
         t = types[0]
         if isinstance(t, ir.TensorType) and t.quant:
-            return args[0].astype(np.int64)
+            codes = args[0].astype(np.int64)
+            if not t.quant.signed:
+                # unsigned codes live in signless storage (u8 200 is the i8
+                # pattern -56, as MLIR prints it)
+                codes &= (1 << t.quant.bits) - 1
+            return codes
         return args[0].astype(ir.numpy_dtype(t.element))
 
     # ------------------------------------------------------------ constants, tensor ops

@@ -62,6 +62,13 @@ static cl::opt<std::string> pipelineOptions(
              "qc-spirv-pipeline)"),
     cl::init(""), cl::cat(category));
 
+static cl::opt<bool> packedInt4(
+    "packed-int4",
+    cl::desc("Record in the model's manifest that qc.load, qcExecutableLoad "
+             "and qc-vulkan-run --bundle exchange i4/u4 arguments and "
+             "results two codes per byte (docs/Numerics.md)"),
+    cl::init(false), cl::cat(category));
+
 static int fail(const llvm::Twine &message) {
   return mlir::qc::toolError("qc-compile", message);
 }
@@ -102,6 +109,7 @@ int main(int argc, char **argv) {
   options.entry = entry;
   options.name = name;
   options.pipelineOptions = pipelineOptions;
+  options.packedInt4 = packedInt4;
   options.sourcePath = inputFilename;
   llvm::Error error = llvm::Error::success();
   if (target == "cpu") {

@@ -69,6 +69,12 @@ static llvm::cl::opt<std::string> pipelineOptions(
                    "'vectorize=false') or qc-spirv-pipeline (e.g. 'portable')"),
     llvm::cl::init(""),
     llvm::cl::cat(qcRunCategory));
+static llvm::cl::opt<bool> packedInt4(
+    "packed-int4",
+    llvm::cl::desc("Exchange i4/u4 arguments and results two codes per byte: "
+                   "a uint8 .npy whose last dimension is ceil(n / 2), low "
+                   "nibble first (docs/Numerics.md)"),
+    llvm::cl::init(false), llvm::cl::cat(qcRunCategory));
 static llvm::cl::opt<unsigned>
     optLevel("O", llvm::cl::desc("LLVM optimization level of the JIT (0-3)"),
              llvm::cl::init(3), llvm::cl::Prefix,
@@ -170,6 +176,9 @@ int main(int argc, char **argv) {
   FailureOr<EntrySignature> signature = readEntrySignature(*module, entry);
   if (failed(signature))
     return 1;
+  if (packedInt4)
+    if (llvm::Error error = checkPackedInt4(*signature))
+      return fail(llvm::toString(std::move(error)));
 
   std::vector<HostTensor> inputs;
   for (const std::string &path : inputFiles) {
@@ -178,6 +187,13 @@ int main(int argc, char **argv) {
       return fail("argument #" + llvm::Twine(inputs.size()) + " of @" +
                   signature->name + ": " + llvm::toString(tensor.takeError()));
     inputs.push_back(std::move(*tensor));
+  }
+  if (packedInt4) {
+    llvm::Expected<std::vector<HostTensor>> unpacked =
+        unpackInt4Inputs(*signature, inputs, inputFiles);
+    if (!unpacked)
+      return fail(llvm::toString(unpacked.takeError()));
+    inputs = std::move(*unpacked);
   }
   if (llvm::Error error = checkInputs(*signature, inputs, inputFiles))
     return fail(llvm::toString(std::move(error)));
@@ -218,6 +234,9 @@ int main(int argc, char **argv) {
   if (!results)
     return fail(llvm::toString(results.takeError()));
 
+  // --print shows what the output files get.
+  if (packedInt4)
+    packInt4Results(*signature, *results);
   if (print) {
     for (auto [index, result] : llvm::enumerate(*results)) {
       llvm::outs() << "result #" << index << ": " << result.describe()

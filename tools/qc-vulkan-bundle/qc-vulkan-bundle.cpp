@@ -45,6 +45,11 @@ int main(int argc, char **argv) {
       cl::init(""));
   cl::opt<bool> printManifest("print-manifest",
                               cl::desc("also print manifest.json to stdout"));
+  cl::opt<bool> packedInt4(
+      "packed-int4",
+      cl::desc("record packed-int4 in qc-model.txt: qc-vulkan-run --bundle "
+               "and qc.load exchange i4/u4 two codes per byte "
+               "(docs/Numerics.md)"));
   cl::ParseCommandLineOptions(argc, argv, "qc SPIR-V/Vulkan bundle compiler\n");
 
   mlir::qc::SPIRVPipelineOptions pipelineOptions;
@@ -75,6 +80,11 @@ int main(int argc, char **argv) {
   StringRef entryName = cast<SymbolOpInterface>(*entryOp).getName();
   // Read before compiling: the pipeline rewrites the entry's types.
   std::optional<::qc::runtime::ModelManifest> model;
+  if (packedInt4 && !::qc::runtime::entryTakesNarrowCodes(*module, entryName)) {
+    llvm::WithColor::error() << "packed int4: @" << entryName
+                             << " has no i4 or u4 argument or result to pack\n";
+    return 1;
+  }
   if (::qc::runtime::entryTakesNarrowCodes(*module, entryName)) {
     FailureOr<::qc::runtime::EntrySignature> signature =
         ::qc::runtime::readEntrySignature(*module, entryName);
@@ -92,6 +102,12 @@ int main(int argc, char **argv) {
     model->producer =
         std::string(::qc::getVersion()) + " " + ::qc::getRevision();
     model->signature = std::move(*signature);
+    model->packedInt4 = packedInt4;
+    if (packedInt4)
+      if (llvm::Error invalid = ::qc::runtime::checkPackedInt4(model->signature)) {
+        llvm::WithColor::error() << llvm::toString(std::move(invalid)) << "\n";
+        return 1;
+      }
   }
   FailureOr<::qc::vulkan::Bundle> bundle =
       mlir::qc::compileToVulkanBundle(*module, entryName, pipelineOptions);

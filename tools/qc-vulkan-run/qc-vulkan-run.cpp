@@ -2,7 +2,7 @@
 //
 // qc-vulkan-run in.mlir [--entry NAME] --input a.npy --input b.npy
 //               --output c.npy [--repeat N] [--options="portable"]
-//               [--validation] [--device NAME]
+//               [--validation] [--device NAME] [--packed-int4]
 // or qc-vulkan-run --bundle DIR ... to run a bundle from qc-vulkan-bundle.
 // The bundle-level tool: qc-run --target=vulkan runs the same path from a
 // model, this one also runs bundle directories and takes --validation.
@@ -112,6 +112,12 @@ int main(int argc, char **argv) {
                         cl::desc("time every step with timestamp queries and "
                                  "print the steps by device time (minimum "
                                  "over the runs)"));
+  cl::opt<bool> packedInt4(
+      "packed-int4",
+      cl::desc("exchange i4/u4 arguments and results two codes per byte: a "
+               "uint8 .npy whose last dimension is ceil(n / 2), low nibble "
+               "first (docs/Numerics.md); the default for a bundle whose "
+               "qc-model.txt says packed-int4"));
   cl::ParseCommandLineOptions(argc, argv, "qc Vulkan runner\n");
   auto die = [](const llvm::Twine &message) {
     llvm::WithColor::error(llvm::errs(), "qc-vulkan-run") << message << "\n";
@@ -132,6 +138,7 @@ int main(int argc, char **argv) {
     return die(llvm::toString(runtime.takeError()));
 
   ::qc::vulkan::Bundle bundle;
+  bool packed = packedInt4;
   // The entry's signature where it has narrow codes (from the IR, or the
   // qc-model.txt that qc-compile and qc-vulkan-bundle write for such an
   // entry): inputs are checked against their code range and exchanged as
@@ -152,6 +159,7 @@ int main(int argc, char **argv) {
         return die(manifestPath + ": " + llvm::toString(manifest.takeError()));
       if (hasNarrowCodes(manifest->signature))
         narrowSignature = manifest->signature;
+      packed |= manifest->packedInt4;
     }
   } else {
     mlir::qc::SPIRVPipelineOptions pipelineOptions;
@@ -191,6 +199,14 @@ int main(int argc, char **argv) {
     bundle = std::move(*compiled);
   }
 
+  if (packed) {
+    if (!narrowSignature)
+      return die("packed int4: @" + bundle.entry +
+                 " has no i4 or u4 argument or result to pack");
+    if (llvm::Error invalid = ::qc::runtime::checkPackedInt4(*narrowSignature))
+      return die(llvm::toString(std::move(invalid)));
+  }
+
   std::vector<HostTensor> args;
   for (const std::string &path : inputs) {
     llvm::Expected<HostTensor> tensor = ::qc::runtime::readNpyFile(path);
@@ -200,6 +216,13 @@ int main(int argc, char **argv) {
   }
   if (narrowSignature) {
     std::vector<std::string> sources(inputs.begin(), inputs.end());
+    if (packed) {
+      llvm::Expected<std::vector<HostTensor>> unpacked =
+          ::qc::runtime::unpackInt4Inputs(*narrowSignature, args, sources);
+      if (!unpacked)
+        return die(llvm::toString(unpacked.takeError()));
+      args = std::move(*unpacked);
+    }
     if (llvm::Error invalid =
             ::qc::runtime::checkInputs(*narrowSignature, args, sources))
       return die(llvm::toString(std::move(invalid)));
@@ -226,6 +249,8 @@ int main(int argc, char **argv) {
     results = std::move(*ran);
     if (narrowSignature)
       ::qc::runtime::fromNarrowStorage(*narrowSignature, results);
+    if (packed)
+      ::qc::runtime::packInt4Results(*narrowSignature, results);
     times.push_back((*executor)->lastDeviceSeconds());
     llvm::ArrayRef<double> steps = (*executor)->lastStepSeconds();
     if (stepTimes.empty())

@@ -71,6 +71,13 @@ struct QCCPUPipelineOptions
                      "work is below this runs on the calling thread "
                      "(qc-cpu-serialize-small-foralls' min-work)"),
       llvm::cl::init(200000)};
+  PassOptions::Option<int64_t> rowBlockBytes{
+      *this, "row-block-bytes",
+      llvm::cl::desc("The int8 kernels' row blocks: a dense kernel whose "
+                     "input is larger runs its row tiles in blocks of about "
+                     "this many input bytes, each through every column "
+                     "panel (qc-cpu-int8-kernels' row-block-bytes; 0: none)"),
+      llvm::cl::init(524288)};
   PassOptions::Option<bool> integerOnly{
       *this, "integer-only",
       llvm::cl::desc("Fail if any floating-point computation remains outside "

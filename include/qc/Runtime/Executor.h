@@ -105,6 +105,44 @@ llvm::ArrayRef<HostTensor> toNarrowStorage(const EntrySignature &signature,
 void fromNarrowStorage(const EntrySignature &signature,
                        std::vector<HostTensor> &results);
 
+/// Packed int4 at the boundary (docs/Numerics.md, "Packed int4 at the
+/// boundary"): with the explicit opt-in (`--packed-int4`, the C API's
+/// QC_EXCHANGE_PACKED_INT4, `qc.compile(..., packed_int4=True)`, a manifest's
+/// `packed-int4`), every i4/u4 argument and result is exchanged two codes per
+/// byte as a uint8 tensor whose last dimension is ceil(n / 2) (low nibble
+/// first; qc/Runtime/HostTensor.h). Other arguments and results, other
+/// narrow widths included, are exchanged as without it.
+bool isPackedInt4(const TensorSpec &spec);
+
+/// The spec of the packed form of a 4-bit spec: uint8, the last dimension
+/// ceil(n / 2), no code bits.
+TensorSpec packedInt4Spec(const TensorSpec &spec);
+
+/// "uint8[3x3] (u4[3x5] packed two per byte)": what a packed argument or
+/// result is, for messages.
+std::string describePackedInt4(const TensorSpec &spec);
+
+/// Fails with the reason unless `signature` can be exchanged packed: it has
+/// at least one i4/u4 argument or result, each of rank >= 1 with a static
+/// last dimension (n cannot be told from ceil(n / 2)).
+llvm::Error checkPackedInt4(const EntrySignature &signature);
+
+/// Unpacks the packed i4/u4 inputs into one code per element (signed codes
+/// sign-extended, unsigned ones 0..15); the other inputs are copied as they
+/// are. The error names the argument and its source, the packed dtype and
+/// shape expected and what was given, or the byte whose unused high nibble
+/// (odd last dimension) is not 0. With the wrong number of inputs, returns
+/// them as they are (checkInputs reports that).
+llvm::Expected<std::vector<HostTensor>>
+unpackInt4Inputs(const EntrySignature &signature,
+                 llvm::ArrayRef<HostTensor> inputs,
+                 llvm::ArrayRef<std::string> sources);
+
+/// Packs the i4/u4 results (codes, as fromNarrowStorage leaves them) two per
+/// byte.
+void packInt4Results(const EntrySignature &signature,
+                     std::vector<HostTensor> &results);
+
 /// A target's compilation pipeline failed. Its diagnostics went to the
 /// module's context; this error carries the qc-opt command line that
 /// reproduces the failure on the input file, so that callers which keep

@@ -35,6 +35,26 @@ struct HostTensor {
   std::string describe() const;
 };
 
+/// Two 4-bit codes per byte (docs/Numerics.md, "Packed int4 at the
+/// boundary"): a tensor of i4/u4 codes of shape [..., n] is held as uint8
+/// [..., ceil(n / 2)], code 2j of each row in the low nibble of byte j and
+/// code 2j + 1 in its high nibble; for odd n the high nibble of each row's
+/// last byte is 0. `shape` has rank >= 1.
+std::vector<int64_t> packedInt4Shape(const std::vector<int64_t> &shape);
+
+/// Packs `codes` (int8 or uint8 data of rank >= 1, one 4-bit code per
+/// element; only the low 4 bits of each are kept) into a uint8 tensor of
+/// packedInt4Shape(codes.shape).
+HostTensor packInt4(const HostTensor &codes);
+
+/// Unpacks `packed` (uint8 data of packedInt4Shape(shape)) into `codes` of
+/// `kind` and `shape`: I8 sign-extends each nibble (codes -8..7), U8 keeps
+/// it (0..15). Returns the row-major index of the first byte whose unused
+/// high nibble (odd last dimension) is not 0, or -1 when there is none;
+/// `codes` is complete either way.
+int64_t unpackInt4(const HostTensor &packed, ElementKind kind,
+                   const std::vector<int64_t> &shape, HostTensor &codes);
+
 } // namespace qc::runtime
 
 #endif // QC_RUNTIME_HOSTTENSOR_H

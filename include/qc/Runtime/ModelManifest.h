@@ -16,7 +16,10 @@
 // integer codes add their type after the shape (`input uint8 3x19 u4`: one
 // u4 code in [0, 15] per uint8 element; docs/Numerics.md, "Storage of
 // narrow types"), so a loader checks the code range and converts to and
-// from the stored form as qc-run does. In a shared
+// from the stored form as qc-run does. A line `packed-int4` (qc-compile
+// --packed-int4) says that the loaders exchange every i4/u4 argument and
+// result two codes per byte (docs/Numerics.md, "Packed int4 at the
+// boundary"); the code types stay as above. In a shared
 // library the text is the NUL-terminated global `qc_model_manifest`; in a
 // bundle it is the file `qc-model.txt`.
 //
@@ -49,6 +52,8 @@ struct ModelManifest {
   std::string producer;
   /// Inputs and results; a dynamic dimension is kDynamicSize.
   EntrySignature signature;
+  /// Whether loaders exchange i4/u4 tensors two codes per byte.
+  bool packedInt4 = false;
 };
 
 /// Prints the manifest in the format above.

@@ -39,6 +39,12 @@ struct ArtifactOptions {
   std::string headerPath;
   /// Options of the target pipeline (qc-cpu-pipeline / qc-spirv-pipeline).
   std::string pipelineOptions;
+  /// Record `packed-int4` in the manifest: loaders exchange the entry's i4/u4
+  /// arguments and results two codes per byte (docs/Numerics.md, "Packed
+  /// int4 at the boundary"). The shared library's C function still takes
+  /// one code per element. Fails unless the entry has i4/u4 tensors with a
+  /// static last dimension.
+  bool packedInt4 = false;
   /// Names the input in the reproducer of a failing pipeline.
   std::string sourcePath = "<input.mlir>";
 };

@@ -87,6 +87,19 @@ Value qc::cpu::buildInputBytes(OpBuilder &b, Location loc, Value input, bool fli
   Value source, padValue;
   RowShape shape;
   auto pad = input.getDefiningOp<tensor::PadOp>();
+  // The grouped convolution generic reads its pad through reshapes that
+  // split and merge the group dimension (collapse_shape(expand_shape(pad))):
+  // reshapes keep the row-major bytes, so a pad of the same shape is the
+  // same input.
+  if (!pad) {
+    Value through = input;
+    while (isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+        through.getDefiningOp()))
+      through = through.getDefiningOp()->getOperand(0);
+    if (auto reshaped = through.getDefiningOp<tensor::PadOp>();
+        reshaped && reshaped.getResultType() == type)
+      pad = reshaped;
+  }
   if (pad) {
     ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
     padValue = pad.getConstantPaddingValue();

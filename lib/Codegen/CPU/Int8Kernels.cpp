@@ -45,6 +45,8 @@ namespace {
 
 struct TileShape {
   int64_t rows, vectors;
+  /// Input bytes per row block (0: none); see rowBlocks.
+  int64_t rowBlockBytes = 0;
 };
 
 /// Rows per tile: no more than `maxRows`, and balanced so that the last
@@ -87,7 +89,9 @@ private:
   Value dot(Value acc, Value a, Value w);
   std::pair<Value, Value> unpackNibbles(Value packed);
   Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,
-                   int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols);
+                   int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols,
+                   int64_t rowBlocks);
+  int64_t rowBlocks(int64_t rowTiles, int64_t panels);
   SmallVector<Value> denseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
                                     SmallVector<Value> accs);
   SmallVector<Value> depthwiseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
@@ -377,16 +381,48 @@ SmallVector<Value> KernelBuilder::depthwiseReduction(ArrayRef<Value> bases, Valu
   return tapLoop.getResults();
 }
 
+/// How many blocks the `rowTiles` row tiles of a dense kernel run in. The
+/// forall over (panels, row tiles) reads the whole input once per panel:
+/// from L2 while the input fits there, else from L3 or memory, and a
+/// static split of that loop among threads gives each thread half of the
+/// panels, every thread streaming the whole input. In blocks of about
+/// `rowBlockBytes` input bytes, ordered (block, panel, row tile), one block
+/// is read for every panel while it stays in L2, and threads get whole
+/// blocks (their own input rows). The count divides `rowTiles` (equal
+/// blocks), is at most twice the wanted one and leaves at least two tiles
+/// per block; 1 when none does or the kernel is small.
+int64_t KernelBuilder::rowBlocks(int64_t rowTiles, int64_t panels) {
+  if (maxTile.rowBlockBytes <= 0 || c.depthwise || panels < 2)
+    return 1;
+  int64_t inputBytes = cast<RankedTensorType>(input.getType()).getNumElements();
+  int64_t wanted = llvm::divideCeil(inputBytes, maxTile.rowBlockBytes);
+  if (wanted < 2)
+    return 1;
+  for (int64_t blocks = wanted; blocks <= 2 * wanted && 2 * blocks <= rowTiles; ++blocks)
+    if (rowTiles % blocks == 0)
+      return blocks;
+  return 1;
+}
+
 Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
                                 int64_t tileRows, int64_t colStart, int64_t panels,
-                                int64_t vectors, int64_t validCols) {
+                                int64_t vectors, int64_t validCols, int64_t rowBlocks) {
   Type i32 = b.getI32Type();
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(panels), b.getIndexAttr(rowTiles)},
-      ValueRange{out}, std::nullopt);
+  SmallVector<OpFoldResult> bounds = {b.getIndexAttr(panels), b.getIndexAttr(rowTiles)};
+  if (rowBlocks > 1)
+    bounds = {b.getIndexAttr(rowBlocks), b.getIndexAttr(panels),
+              b.getIndexAttr(rowTiles / rowBlocks)};
+  auto forall = scf::ForallOp::create(b, loc, bounds, ValueRange{out}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
-  Value panel = forall.getInductionVar(0), rowTile = forall.getInductionVar(1);
+  Value panel, rowTile;
+  if (rowBlocks > 1) {
+    panel = forall.getInductionVar(1);
+    rowTile = add(mul(forall.getInductionVar(0), rowTiles / rowBlocks), forall.getInductionVar(2));
+  } else {
+    panel = forall.getInductionVar(0);
+    rowTile = forall.getInductionVar(1);
+  }
   Value f0 = add(index(colStart), mul(panel, vectors * kLanes));
   Value p0 = add(index(rowStart), mul(rowTile, tileRows));
 
@@ -490,7 +526,7 @@ Value KernelBuilder::build() {
   for (const Cols &cp : colParts)
     for (const Rows &rp : rowParts)
       out = emitRegion(out, rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.vectors,
-                       cp.valid);
+                       cp.valid, rowBlocks(rp.tiles, cp.panels));
 
   auto resultType = cast<RankedTensorType>(epilogue.result.getType());
   if (resultType.getRank() == 2)
@@ -533,9 +569,9 @@ qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
 
 LogicalResult qc::buildInt8Kernels(func::FuncOp func,
                                   const QCCPUInt8KernelsOptions &options) {
-  if (options.tileRows < 1 || options.tileVectors < 1) {
-    func.emitError()
-        << "qc-cpu-int8-kernels: tile-rows and tile-vectors must be positive";
+  if (options.tileRows < 1 || options.tileVectors < 1 || options.rowBlockBytes < 0) {
+    func.emitError() << "qc-cpu-int8-kernels: tile-rows and tile-vectors must be "
+                        "positive, row-block-bytes not negative";
     return failure();
   }
   // A dynamic batch: one static contraction per sample.
@@ -556,7 +592,8 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
     Operation *last = epilogue.stages.empty() ? op.getOperation()
                                               : epilogue.stages.back().getOperation();
     rewriter.setInsertionPoint(last);
-    KernelBuilder builder(rewriter, contraction, epilogue, {options.tileRows, options.tileVectors});
+    KernelBuilder builder(rewriter, contraction, epilogue,
+                          {options.tileRows, options.tileVectors, options.rowBlockBytes});
     Value result = builder.build();
     rewriter.replaceAllUsesWith(epilogue.result, result);
     for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
@@ -585,7 +622,7 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
 
   void runOnOperation() override {
     if (failed(qc::buildInt8Kernels(getOperation(),
-                                    {tileRows, tileVectors, fuseEpilogue})))
+                                    {tileRows, tileVectors, fuseEpilogue, rowBlockBytes})))
       signalPassFailure();
   }
 };

@@ -138,7 +138,7 @@ std::string elementCount(const TensorSpec &spec) {
 
 /// The C header declaring the entry and its tensor signature.
 std::string headerText(const EntrySignature &signature, llvm::StringRef name,
-                       llvm::StringRef library) {
+                       llvm::StringRef library, bool packedInt4) {
   std::string guard = "QC_MODEL_" + llvm::StringRef(name).upper() + "_H";
   std::string macro = llvm::StringRef(name).upper();
   bool dynamic = signature.isDynamic();
@@ -181,7 +181,13 @@ std::string headerText(const EntrySignature &signature, llvm::StringRef name,
     describe("result", i, spec);
   os << " * Inputs are only read. Each result buffer holds the whole result"
      << (dynamic ? "; `batch` >= 1 is the size of the leading dimension" : "")
-     << ".\n * Calls may run concurrently (no state is kept between them). */\n";
+     << ".\n * Calls may run concurrently (no state is kept between them).";
+  if (packedInt4)
+    os << "\n * Compiled with --packed-int4: qc.load and qcExecutableLoad exchange"
+       << "\n * the i4/u4 tensors two codes per byte (uint8, last dimension"
+       << "\n * ceil(n / 2), low nibble first); this function takes one code per"
+       << "\n * element as above.";
+  os << " */\n";
   os << "#define " << macro << "_NUM_INPUTS " << signature.inputs.size() << "\n"
      << "#define " << macro << "_NUM_RESULTS " << signature.results.size()
      << "\n";
@@ -377,6 +383,9 @@ llvm::Error mlir::qc::compileToSharedLibrary(ModuleOp module, StringRef path,
       ::qc::runtime::readEntrySignature(*lowered, options.entry);
   if (failed(signature))
     return stringError("cannot compile this function (diagnostics above)");
+  if (options.packedInt4)
+    if (llvm::Error error = ::qc::runtime::checkPackedInt4(*signature))
+      return error;
   llvm::Expected<std::string> name =
       chooseEntryName(signature->name, path, options.name);
   if (!name)
@@ -427,6 +436,7 @@ llvm::Error mlir::qc::compileToSharedLibrary(ModuleOp module, StringRef path,
       std::string(::qc::getVersion()) + " " + ::qc::getRevision();
   manifest.signature = *signature;
   manifest.signature.name = *name;
+  manifest.packedInt4 = options.packedInt4;
 
   llvm::SmallString<128> directory;
   if (std::error_code ec =
@@ -498,7 +508,8 @@ llvm::Error mlir::qc::compileToSharedLibrary(ModuleOp module, StringRef path,
   if (!options.headerPath.empty()) {
     if (llvm::Error error = writeFile(
             headerTemp,
-            headerText(*signature, *name, llvm::sys::path::filename(path))))
+            headerText(*signature, *name, llvm::sys::path::filename(path),
+                       options.packedInt4)))
       return error;
     if (std::error_code ec =
             llvm::sys::fs::rename(headerTemp, options.headerPath))

@@ -30,6 +30,9 @@ llvm::Error mlir::qc::compileToVulkanBundleDirectory(
       ::qc::runtime::readEntrySignature(*copy, options.entry);
   if (failed(signature))
     return stringError("cannot compile this function (diagnostics above)");
+  if (options.packedInt4)
+    if (llvm::Error error = ::qc::runtime::checkPackedInt4(*signature))
+      return error;
   if (signature->isDynamic())
     return stringError("@" + signature->name +
                        " has a dynamic batch dimension; the Vulkan target "
@@ -58,6 +61,7 @@ llvm::Error mlir::qc::compileToVulkanBundleDirectory(
   manifest.producer =
       std::string(::qc::getVersion()) + " " + ::qc::getRevision();
   manifest.signature = *signature;
+  manifest.packedInt4 = options.packedInt4;
   if (llvm::Error error = ::qc::vulkan::writeBundle(*bundle, path))
     return error;
   llvm::SmallString<128> manifestPath(path);

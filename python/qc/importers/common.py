@@ -12,7 +12,9 @@ conv -> relu -> pool -> conv chain has transposes only at its two ends.
 
 Constant weights are re-laid out at import time (not with transposes in the
 IR): a fake-quantized constant keeps its float values and parameters, and is
-emitted as constant + qc.fake_quant in the layout its consumer needs.
+emitted as constant + qc.fake_quant in the layout its consumer needs (as its
+8-bit codes, quant.dcast of quant.scast, when the values lie on their grid:
+graph.exact_codes).
 """
 import re
 

@@ -170,7 +170,7 @@ class OnnxImporter(FloatOps, QuantOps, IntegerOps, MoveOps):
         import onnx
         from .onnx_rewrite import fold_batchnorm, fuse_decompositions, quantized_io
         self.opset = check_model(self.model)
-        self.model = fold_batchnorm(fuse_decompositions(self.model))
+        self.model = fold_batchnorm(fuse_decompositions(self.model), copy=False)
         if self.quantized_io:
             self.model = quantized_io(self.model)
         g = self.model.graph

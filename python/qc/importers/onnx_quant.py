@@ -166,14 +166,12 @@ class QuantOps:
         if np.dtype(np.int8 if qp.signed else np.uint8) != codes.dtype:
             raise ImportError_("%s: zero point type differs from the codes' type %s" % (w, codes.dtype))
         shape = [1] * codes.ndim
-        s, z = qp.scale, qp.zero_point
         if qp.axis is not None:
             shape[qp.axis] = -1
-            vals = (codes.astype(np.int64) - z.reshape(shape)).astype(np.float32) * \
-                s.astype(np.float32).reshape(shape)
-        else:
-            vals = (codes.astype(np.int64) - z[0]).astype(np.float32) * np.float32(s[0])
-        return self.b.fake_quant(self.b.const(vals.astype(np.float32)), qp, w)
+        # (q - z) of 8-bit codes is exact in f32: f32 throughout, one rounding (the product).
+        vals = (codes.astype(np.float32) - qp.zero_point.astype(np.float32).reshape(shape)) * \
+            qp.scale.astype(np.float32).reshape(shape)
+        return self.b.fake_quant(self.b.const(vals), qp, w)
 
     def _quantized_output(self, name, v):
         if v.clamp is not None:

@@ -74,3 +74,41 @@ func.func @unknown_bounds(%x: memref<?xi32>, %n: index) {
   }
   return
 }
+
+// Copies and fills are memory bound: they count 16 per 64-byte cache line
+// they read or write. 4 x (64 KiB read + 64 KiB written = 2048 lines) x 16
+// = 131072, above 100000: parallel (as one op each, it was 4 x 2).
+// RUN: qc-opt %s --pass-pipeline='builtin.module(func.func(qc-cpu-serialize-small-foralls{min-work=100000}))' | FileCheck %s --check-prefix=BYTES
+// BYTES-LABEL: func.func @large_copies
+// BYTES:         scf.forall (%{{.*}}) in (4)
+// BYTES:           memref.copy
+func.func @large_copies(%src: memref<4x65536xi8>, %dst: memref<4x65536xi8>) {
+  scf.forall (%i) in (4) {
+    %s = memref.subview %src[%i, 0] [1, 65536] [1, 1] : memref<4x65536xi8> to memref<65536xi8, strided<[1], offset: ?>>
+    %d = memref.subview %dst[%i, 0] [1, 65536] [1, 1] : memref<4x65536xi8> to memref<65536xi8, strided<[1], offset: ?>>
+    memref.copy %s, %d : memref<65536xi8, strided<[1], offset: ?>> to memref<65536xi8, strided<[1], offset: ?>>
+  }
+  return
+}
+
+// A linalg op on memrefs counts the lines of its operands: 4 x (1 KiB in +
+// 1 KiB out = 32 lines) x 16 = 2048: sequential.
+// BYTES-LABEL: func.func @small_offset_pass
+// BYTES-NOT:     scf.forall
+// BYTES:         scf.for
+// BYTES:           linalg.generic
+func.func @small_offset_pass(%src: memref<4x1024xi8>, %dst: memref<4x1024xi8>) {
+  scf.forall (%i) in (4) {
+    %s = memref.subview %src[%i, 0] [1, 1024] [1, 1] : memref<4x1024xi8> to memref<1024xi8, strided<[1], offset: ?>>
+    %d = memref.subview %dst[%i, 0] [1, 1024] [1, 1] : memref<4x1024xi8> to memref<1024xi8, strided<[1], offset: ?>>
+    linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                    iterator_types = ["parallel"]}
+        ins(%s : memref<1024xi8, strided<[1], offset: ?>>) outs(%d : memref<1024xi8, strided<[1], offset: ?>>) {
+    ^bb0(%in: i8, %out: i8):
+      %c = arith.constant -128 : i8
+      %x = arith.xori %in, %c : i8
+      linalg.yield %x : i8
+    }
+  }
+  return
+}

@@ -545,7 +545,8 @@ def hadamard_cases(rng):
         # The largest block the verifier allows for i16 codes of up to 32768.
         hadamard_case("hadamard_i16_2e15", rng, (1, 32768), 32768, QType(1.0, 0, bits=16),
                       QType(181.0, 0, bits=16)),
-    ] + paley_hadamard_cases(np.random.default_rng(17))
+    ] + paley_hadamard_cases(np.random.default_rng(17)) + padded_hadamard_cases(
+        np.random.default_rng(23))
 
 
 def paley_hadamard_cases(rng):
@@ -585,6 +586,68 @@ def paley_hadamard_cases(rng):
                       QType(0.002, -11, bits=16), QType(0.01, 2), negate=True),
     ]
 
+
+def padded_hadamard_case(name, rng, shape, padded, block, xq, yq, negate=True,
+                         profile=ref.DOUBLE_ROUND, clamp=None, low=0):
+    """The integer form of a zero-padded rotation (docs/Hadamard.md): the
+    codes padded with the zero point on the last dimension (`low` before,
+    the rest after: a tensor.pad between quant.scast casts, what
+    --qc-fold-fake-quant makes of a zero pad of a dequantized value), then
+    qc.hadamard over the padded width."""
+    c = Case(name)
+    x = xq.random(rng, shape)
+    pshape = tuple(shape[:-1]) + (padded,)
+    signs = rng.integers(0, 2, padded).astype(bool) if negate else None
+    negate_text = "" if signs is None else " negate [%s]" % ", ".join(
+        "true" if s else "false" for s in signs)
+    zp = int(xq.zps[0])
+    stored = zp - (1 << xq.bits) if not xq.signed and zp >= 1 << (xq.bits - 1) else zp
+    rank = len(shape)
+    high = padded - shape[-1] - low
+    c.body.append("%%codes = quant.scast %s : %s to %s" % (
+        c.arg(x, xq), xq.tensor(shape), xq.storage_tensor(shape)))
+    c.body.append("%%zp = arith.constant %d : %s" % (stored, xq.storage))
+    c.body.append("%%padded = tensor.pad %%codes low[%s] high[%s] {" % (
+        ", ".join(["0"] * (rank - 1) + [str(low)]), ", ".join(["0"] * (rank - 1) + [str(high)])))
+    c.body.append("^bb0(%s):" % ", ".join("%%i%d: index" % i for i in range(rank)))
+    c.body.append("  tensor.yield %%zp : %s" % xq.storage)
+    c.body.append("} : %s to %s" % (xq.storage_tensor(shape), xq.storage_tensor(pshape)))
+    c.body.append("%%pq = quant.scast %%padded : %s to %s" % (
+        xq.storage_tensor(pshape), xq.tensor(pshape)))
+    c.body.append("%%r = qc.hadamard %%pq block %d%s%s%s : %s -> %s" % (
+        block, negate_text, _profile_text(profile), _clamp_text(clamp),
+        xq.tensor(pshape), yq.tensor(pshape)))
+    c.result = (yq, pshape)
+    xp = np.pad(x, [(0, 0)] * (rank - 1) + [(low, high)], constant_values=zp)
+    c.expected = ref.hadamard(xp, xq.zps[0], xq.scales[0], yq.zps[0], yq.scales[0], yq.qmin,
+                              yq.qmax, block, signs, profile, clamp)
+    return c
+
+
+def padded_hadamard_cases(rng):
+    """Odd widths zero-padded to the smallest supported block, as
+    --qc-hadamard-rotate and qc.calibration --rotate=hadamard pad them:
+    5 -> 8 (the calibrated i16 -> i8 form, zero point != 0), 27 -> 28
+    (Paley II), 9 -> 12 (Paley I, u8 with its zero point 200 stored as the
+    i8 pattern -56, a clamp), 3 -> 4 at rank 4 (a 1x1 convolution's
+    channels, i8), 75 -> 76 (Paley II, q = 37) with saturation, and 1001 ->
+    1008 = 63 * 16 from i16 with the largest zero point; both profiles."""
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    return [
+        padded_hadamard_case("hadamard_pad5_8_i16_i8", rng, (7, 5), 8, 8,
+                             QType(0.001, -7, bits=16), QType(0.05, 1)),
+        padded_hadamard_case("hadamard_pad27_28_i16", rng, (3, 27), 28, 28,
+                             QType(0.002, 13, bits=16), QType(0.4, -2), profile=S),
+        padded_hadamard_case("hadamard_pad9_12_u8_clamp", rng, (5, 9), 12, 12,
+                             QType(0.02, 200, signed=False), QType(0.03, 120, signed=False),
+                             clamp=(90, 220)),
+        padded_hadamard_case("hadamard_pad3_4_i8_rank4", rng, (2, 3, 5, 3), 4, 4,
+                             QType(0.05, -3), QType(0.06, 2), low=1),
+        padded_hadamard_case("hadamard_pad75_76_sat", rng, (3, 75), 76, 76,
+                             QType(0.02, 5), QType(0.001, 0), profile=S),
+        padded_hadamard_case("hadamard_pad1001_1008_i16", rng, (2, 1001), 1008, 1008,
+                             QType(0.001, 32767, bits=16), QType(0.2, -3)),
+    ]
 
 def spread_scale(s_in, s_w, reduction, codes=40.0):
     """An output scale that maps the typical accumulator of `reduction`
@@ -787,6 +850,41 @@ def all_cases(seed=0):
     cases.append(matmul_case("mm_u4_args", rng4, 3, 19, 5, QType(0.5, 5, bits=4, signed=False),
                              QType(0.25, -1, bits=4),
                              QType(spread_scale(0.5, 0.25, 19) / 4, 3, bits=4, signed=False)))
+    return cases
+
+
+def row_block_cases(seed=0):
+    """Dense int8 kernels with several 48-column panels and row tiles enough
+    to be cut into row blocks at a small qc-cpu-pipeline row-block-bytes
+    (names start with rb_; run by int8-row-blocks.test with
+    row-block-bytes=640): a matrix product (64 rows, 8 tiles; 2560 input
+    bytes: 4 blocks of 2 tiles), the same with run-time weights, and a
+    padded 3x3 convolution (120 rows, 15 tiles; about 1350 padded input
+    bytes: 3 blocks of 5 tiles); and a padded u8 convolution (the grouped
+    generic, whose pad the kernel writes by rows itself)."""
+    rng = np.random.default_rng(seed + 3)
+
+    def pc(n, axis):
+        return QType(rng.uniform(0.005, 0.05, n), rng.integers(-4, 5, n), axis=axis)
+
+    cases = [
+        matmul_case("rb_mm_64_40_112_const", rng, 64, 40, 112, QType(0.05, -7), pc(112, 1),
+                    QType(spread_scale(0.05, 0.03, 40), 4), const_weights=True),
+        matmul_case("rb_mm_64_40_112_arg", rng, 64, 40, 112, QType(0.05, 3), QType(0.02, 0),
+                    QType(spread_scale(0.05, 0.02, 40), -2)),
+        conv2d_case("rb_conv_3x3_f112", rng, (1, 10, 12, 8), (3, 3, 8, 112), QType(0.05, -3),
+                    pc(112, 3), QType(spread_scale(0.05, 0.03, 72), 2), padding=(1, 1, 1, 1),
+                    const_weights=True),
+        # A u8 input of zero point 0 (after a ReLU) and symmetric weights,
+        # as in PTQ resnet18: the convolution is the grouped generic, which
+        # reads its pad through reshapes; the kernel builds the padded bytes
+        # by rows itself.
+        conv2d_case("rb_conv_u8_pad", rng, (1, 9, 11, 16), (3, 3, 16, 112),
+                    QType(0.05, 0, signed=False),
+                    QType(rng.uniform(0.005, 0.05, 112), 0, axis=3),
+                    QType(spread_scale(0.05, 0.03, 144), 3, signed=False), padding=(1, 1, 1, 1),
+                    const_weights=True),
+    ]
     return cases
 
 

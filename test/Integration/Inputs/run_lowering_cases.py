@@ -33,10 +33,14 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pipeline-options", default=None)
     parser.add_argument("--only", default="", help="run the cases whose name starts so")
+    parser.add_argument("--row-block-cases", action="store_true",
+                        help="run lowering_cases.row_block_cases instead of all_cases")
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     failures, ran, skipped = [], 0, []
-    for case in lowering_cases.all_cases(args.seed):
+    cases = (lowering_cases.row_block_cases(args.seed) if args.row_block_cases
+             else lowering_cases.all_cases(args.seed))
+    for case in cases:
         if not case.name.startswith(args.only):
             continue
         reason = next((r for pred, r in RUN_SKIPPED if pred(case)), None)

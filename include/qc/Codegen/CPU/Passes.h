@@ -39,8 +39,19 @@ LogicalResult vectorizeGathers(func::FuncOp func,
 /// contractions, then the folding of constant weight packs.
 LogicalResult buildInt8Kernels(func::FuncOp func,
                                const QCCPUInt8KernelsOptions &options);
+/// The work estimate of --qc-cpu-serialize-small-foralls for one execution
+/// of `block` (operations; a memory-bound copy or fill counts the cache
+/// lines it moves).
+int64_t estimateWork(Block &block);
+/// What --qc-cpu-serialize-small-foralls saw in one function, in the units
+/// of estimateWork: the loops it left parallel and their work, the loops it
+/// made sequential, and the work of everything else (the serial part).
+struct SerializeSmallForallsStats {
+  int64_t parallelLoops = 0, serializedLoops = 0, parallelWork = 0, serialWork = 0;
+};
 /// --qc-cpu-serialize-small-foralls on the scf.forall ops nested in `op`.
-LogicalResult serializeSmallForalls(Operation *op, int64_t minWork = 200000);
+LogicalResult serializeSmallForalls(Operation *op, int64_t minWork = 200000,
+                                    SerializeSmallForallsStats *stats = nullptr);
 
 /// --qc-cpu-lower-vectors in two greedy applications, in this order:
 /// contractions, multi-reductions and masks first (while they see whole

@@ -106,6 +106,13 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
     - Depthwise convolutions accumulate 16 channels per vector over the
       taps with widening multiplies.
 
+    - Large inputs (more than `row-block-bytes`, several column panels) are
+      cut into row blocks: the forall is `(blocks, panels, row tiles of a
+      block)`, so each block of input rows is read from L2 for every panel
+      and a static split among threads gives each thread its own rows
+      (its own input block in its own L2) instead of its own panels (every
+      thread streaming the whole input).
+
     The four-byte dot products are written with portable vector ops (widen,
     multiply, reduce groups of 4 lanes), which `qc-cpu-contract-to-x86-vnni`
     turns into `vpdpbusd` after bufferization. Results are bit-exact: every
@@ -122,7 +129,13 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
     Option<"tileVectors", "tile-vectors", "int64_t", /*default=*/"3",
            "Most 16-channel accumulator vectors per row of a register tile">,
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
-           "Compute the elementwise consumers on the accumulators">
+           "Compute the elementwise consumers on the accumulators">,
+    Option<"rowBlockBytes", "row-block-bytes", "int64_t", /*default=*/"524288",
+           "A dense kernel whose input is larger than this and that has "
+           "several column panels runs its row tiles in blocks of about "
+           "this many input bytes, each block through every panel before "
+           "the next (the block stays in L2, and threads split blocks, not "
+           "panels); 0: no blocks">
   ];
 }
 
@@ -243,12 +256,24 @@ def QCCPUSerializeSmallForalls
     work is below `min-work`, becomes nested `scf.for` loops (upstream
     `forallToForLoop`). The estimate counts the operations the loop runs:
     the ops of a body, those of a nested `scf.for` of constant bounds times
-    its trip count. The values are the same either way.
+    its trip count; a copy, fill or other linalg op on static memrefs is
+    memory bound and counts 16 per 64-byte cache line it reads or writes.
+    The values are the same either way. `--mlir-pass-statistics` reports
+    the estimated work left parallel and the serial rest of each function
+    (everything outside the parallel loops), summed over the functions.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"200000",
            "Estimated operations below which a forall runs sequentially">
+  ];
+  let statistics = [
+    Statistic<"numParallelLoops", "parallel-loops", "Foralls left parallel">,
+    Statistic<"numSerializedLoops", "serialized-loops", "Foralls made sequential">,
+    Statistic<"parallelWork", "parallel-work",
+              "Estimated work in the parallel foralls">,
+    Statistic<"serialWork", "serial-work",
+              "Estimated work outside them (runs on the calling thread)">
   ];
 }
 
@@ -318,6 +343,12 @@ def QCVerifyCPUInput : Pass<"qc-verify-cpu-input", "ModuleOp"> {
     at the op that has it. Upstream's lowering to LLVM crashes on them
     (MLIR 22: `tensor.reshape` to `tensor<*xf32>`, returned or cast back);
     the SPIR-V pipeline rejects them by itself.
+
+    It also warns at every contraction whose int4 weight
+    `--qc-pack-weights` packed (marked `qc.packed_int4_weight`): that form
+    is a scalar `linalg.generic` looking each weight up, where
+    `qc-cpu-int8-kernels` would keep the weight two codes per byte itself
+    and run the VNNI kernel (docs/CPUKernels.md, "4-bit weights").
   }];
 }
 

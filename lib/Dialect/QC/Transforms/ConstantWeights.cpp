@@ -25,6 +25,14 @@ std::optional<ConstantWeight> mlir::qc::matchConstantWeight(Operation *op,
   weight.consumer = op;
   weight.operandIndex = index;
   Operation *def = op->getOperand(index).getDefiningOp();
+  // Codes read as float values: quant.dcast(quant.scast(codes)), the form
+  // the ONNX importer writes an int8 initializer's dequantized weight in.
+  if (auto dcast = dyn_cast_or_null<quant::DequantizeCastOp>(def)) {
+    def = dcast.getInput().getDefiningOp();
+    if (!isa_and_nonnull<quant::StorageCastOp>(def))
+      return std::nullopt;
+    weight.dequantize = dcast;
+  }
   if (isa_and_nonnull<FakeQuantOp, quant::StorageCastOp>(def)) {
     weight.cast = def;
     def = def->getOperand(0).getDefiningOp();
@@ -59,15 +67,24 @@ void mlir::qc::replaceConstantWeight(ConstantWeight weight,
   OpBuilder builder(weight.constant);
   auto constant =
       arith::ConstantOp::create(builder, weight.constant.getLoc(), values);
+  bool shared = weight.cast && (!weight.cast->getResult(0).hasOneUse() ||
+                                (weight.dequantize &&
+                                 !weight.dequantize->getResult(0).hasOneUse()));
   if (!weight.cast) {
     weight.consumer->setOperand(weight.operandIndex, constant);
-  } else if (weight.cast->getResult(0).hasOneUse()) {
+  } else if (!shared) {
     weight.cast->setOperand(0, constant);
   } else {
-    builder.setInsertionPoint(weight.cast);
+    // Other users keep the old chain: the consumer gets its own copy.
+    builder.setInsertionPoint(weight.dequantize ? weight.dequantize : weight.cast);
     Operation *cast = builder.clone(*weight.cast);
     cast->setOperand(0, constant);
-    weight.consumer->setOperand(weight.operandIndex, cast->getResult(0));
+    Operation *last = cast;
+    if (weight.dequantize) {
+      last = builder.clone(*weight.dequantize);
+      last->setOperand(0, cast->getResult(0));
+    }
+    weight.consumer->setOperand(weight.operandIndex, last->getResult(0));
   }
   if (weight.constant->use_empty())
     weight.constant->erase();

@@ -28,6 +28,9 @@ struct ConstantWeight {
   unsigned operandIndex = 0;
   /// qc.fake_quant (float weights) or quant.scast (codes), or null.
   Operation *cast = nullptr;
+  /// The quant.dcast that reads the codes as float values (the importer's
+  /// form of a dequantized int8 weight), or null.
+  Operation *dequantize = nullptr;
   arith::ConstantOp constant;
   DenseElementsAttr values;
   /// Codes: their quantized type (per tensor, or per axis on the last
@@ -37,7 +40,8 @@ struct ConstantWeight {
 
 /// The constant behind operand `index` of `op`: float values straight or
 /// through qc.fake_quant, integer codes only through a quant.scast that says
-/// what they mean. Nothing otherwise.
+/// what they mean (read directly, or as float values through a quant.dcast
+/// of it). Nothing otherwise.
 std::optional<ConstantWeight> matchConstantWeight(Operation *op,
                                                   unsigned index);
 

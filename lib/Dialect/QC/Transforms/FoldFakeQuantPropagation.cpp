@@ -1,7 +1,8 @@
 //===- FoldFakeQuantPropagation.cpp - dequantize below shape ops ------------===//
 //
 // qc.dequantize moves below the float ops that keep quantization parameters
-// (reshape, transpose, concat, max-pool), which become their qc forms.
+// (reshape, transpose, concat, max-pool), which become their qc forms, and
+// below a zero tensor.pad (the pad of the codes with the zero point).
 //
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
@@ -12,6 +13,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -212,6 +216,74 @@ struct SinkDequantizeThroughMaxPool final : OpRewritePattern<PoolOp> {
   FoldContext ctx;
 };
 
+
+/// tensor.pad with +0.0 of a per-tensor dequantized tensor. The zero point
+/// code dequantizes to exactly (z - z) * s = +0.0 for every scale s and zero
+/// point z, so pad(dequantize(q), 0.0) == dequantize(pad(q, z)) element for
+/// element: the integer pad fills the storage codes with z (a tensor.pad of
+/// the codes between quant.scast casts, which the lowering erases; the form
+/// of a zero-padded rotated input, docs/Hadamard.md). Another padding value
+/// (or -0.0) has no exact code in general and stays float, as do per-axis
+/// inputs (one pad value for all channels). A pad read by a convolution or
+/// pooling is left to the patterns that fold it into the op's own padding.
+struct SinkDequantizeThroughZeroPad final : OpRewritePattern<tensor::PadOp> {
+  SinkDequantizeThroughZeroPad(MLIRContext *context, const FoldContext &ctx)
+      : OpRewritePattern(context), ctx(ctx) {}
+  LogicalResult matchAndRewrite(tensor::PadOp pad,
+                                PatternRewriter &rewriter) const override {
+    Value source = getDequantizedSource(pad.getSource());
+    if (!source)
+      return rewriter.notifyMatchFailure(pad, "operand is not dequantized");
+    if (llvm::any_of(pad->getUsers(), [](Operation *user) {
+          return isa<linalg::ConvolutionOpInterface>(user);
+        }))
+      return rewriter.notifyMatchFailure(
+          pad, "a convolution or pooling reads the pad (its own padding)");
+    Value padValue = pad.getConstantPaddingValue();
+    std::optional<double> value =
+        padValue ? getScalarFloatConstant(padValue) : std::nullopt;
+    if (!value) {
+      ctx.noteFloat(pad, "the padding value is not a constant");
+      return rewriter.notifyMatchFailure(pad, "non-constant padding value");
+    }
+    if (*value != 0.0 || std::signbit(*value)) {
+      std::string reason;
+      llvm::raw_string_ostream os(reason);
+      os << "padding value " << llvm::format("%g", *value)
+         << " is not +0.0 (only the zero point code pads exactly)";
+      ctx.noteFloat(pad, reason);
+      return rewriter.notifyMatchFailure(pad, reason);
+    }
+    auto qtype = dyn_cast<UniformQuantizedType>(getQuantizedElementType(source.getType()));
+    if (!qtype) {
+      ctx.noteFloat(pad, "per-axis parameters have no single zero point to pad with");
+      return rewriter.notifyMatchFailure(pad, "per-axis input");
+    }
+    auto storage = cast<IntegerType>(qtype.getStorageType());
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    RankedTensorType resultType = pad.getResultType();
+    // Built in place, not as DetachedOps: the pad's region yields the zero
+    // point defined outside it, which a detached op cannot verify
+    // (dominance); by construction the casts and the pad are valid.
+    Location loc = pad.getLoc();
+    auto codes = quant::StorageCastOp::create(rewriter, loc, sourceType.clone(storage), source);
+    auto zeroPoint = arith::ConstantOp::create(
+        rewriter, loc,
+        IntegerAttr::get(storage, APInt(storage.getWidth(),
+                                        static_cast<uint64_t>(qtype.getZeroPoint()),
+                                        qtype.isSigned(), /*implicitTrunc=*/true)));
+    auto padded = tensor::PadOp::create(rewriter, loc, resultType.clone(storage),
+                                        codes.getResult(), pad.getMixedLowPad(),
+                                        pad.getMixedHighPad(), zeroPoint.getResult(),
+                                        pad.getNofold());
+    auto quantized = quant::StorageCastOp::create(rewriter, loc, resultType.clone(qtype),
+                                                  padded.getResult());
+    rewriter.replaceOpWithNewOp<DequantizeOp>(pad, resultType, quantized.getResult());
+    return success();
+  }
+  FoldContext ctx;
+};
+
 } // namespace
 
 void fold::populatePropagationPatterns(RewritePatternSet &patterns,
@@ -227,5 +299,5 @@ void fold::populatePropagationPatterns(RewritePatternSet &patterns,
                SinkDequantizeThroughConcat<tosa::ConcatOp>,
                SinkDequantizeThroughMaxPool<linalg::PoolingNhwcMaxOp>,
                SinkDequantizeThroughMaxPool<linalg::PoolingNchwMaxOp>,
-               SinkDequantizeThroughTosaMaxPool>(context, ctx);
+               SinkDequantizeThroughTosaMaxPool, SinkDequantizeThroughZeroPad>(context, ctx);
 }

@@ -25,6 +25,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
@@ -80,8 +81,10 @@ std::optional<Layer> matchLayer(Operation *op, std::string &why) {
   auto type = dyn_cast<RankedTensorType>(linalgOp.getDpsInputs()[1].getType());
   if (!type || !isa<FloatType>(type.getElementType()))
     return std::nullopt;
-  if (isa_and_nonnull<FakeQuantOp>(linalgOp.getDpsInputs()[1].getDefiningOp()) ||
-      isa_and_nonnull<FakeQuantOp>(linalgOp.getDpsInputs()[0].getDefiningOp())) {
+  if (isa_and_nonnull<FakeQuantOp, quant::DequantizeCastOp>(
+          linalgOp.getDpsInputs()[1].getDefiningOp()) ||
+      isa_and_nonnull<FakeQuantOp, quant::DequantizeCastOp>(
+          linalgOp.getDpsInputs()[0].getDefiningOp())) {
     why = "already fake-quantized: rotate the float model before "
           "calibrating it";
     return std::nullopt;

@@ -324,7 +324,8 @@ UniformQuantizedType intermediateType(Type expressed, int64_t bits, int64_t qmax
 void eraseIfDead(RewriterBase &rewriter, Value value) {
   Operation *op = value.getDefiningOp();
   if (!op || !op->use_empty() ||
-      !isa<arith::ConstantOp, quant::StorageCastOp, FakeQuantOp>(op))
+      !isa<arith::ConstantOp, quant::StorageCastOp, quant::DequantizeCastOp,
+           FakeQuantOp>(op))
     return;
   SmallVector<Value> operands(op->getOperands());
   rewriter.eraseOp(op);
@@ -488,9 +489,26 @@ LogicalResult LowRankRewriter::rewriteFloat(
   // Non-constant weights and non-float contractions are not candidates.
   Value weight = op.getDpsInputOperand(weightIndex)->get();
   auto fakeQuant = weight.getDefiningOp<FakeQuantOp>();
+  QuantizedType weightQType = fakeQuant ? fakeQuant.getQuantizedType() : nullptr;
   Value source = fakeQuant ? fakeQuant.getInput() : weight;
+  // The codes of a quantized weight read as floats (quant.dcast of
+  // quant.scast, the ONNX importer's form of an int8 initializer) stand for
+  // the float constant (q - z) * s under a qc.fake_quant of their type.
+  DenseIntElementsAttr codes;
+  if (auto dcast = weight.getDefiningOp<quant::DequantizeCastOp>()) {
+    auto scast = dcast.getInput().getDefiningOp<quant::StorageCastOp>();
+    if (!scast || !matchPattern(scast.getInput(), m_Constant(&codes)))
+      return success();
+    auto codesType = cast<RankedTensorType>(scast.getType());
+    weightQType = getQuantizedElementType(codesType);
+    auto perAxis = dyn_cast_or_null<UniformQuantizedPerAxisType>(weightQType);
+    if (!weightQType ||
+        (perAxis && perAxis.getQuantizedDimension() != codesType.getRank() - 1))
+      return success();
+  }
   DenseElementsAttr attr;
-  if (!matchPattern(source, m_Constant(&attr)) || !isa<DenseFPElementsAttr>(attr))
+  if (!codes && (!matchPattern(source, m_Constant(&attr)) ||
+                 !isa<DenseFPElementsAttr>(attr)))
     return success();
   Value input = op.getDpsInputOperand(1 - weightIndex)->get();
   Value init = op.getDpsInitOperand(0)->get();
@@ -507,8 +525,10 @@ LogicalResult LowRankRewriter::rewriteFloat(
     return success();
   bool lhsWeight = weightIndex == 0;
   WeightMatrix w;
-  w.values = floatValues(attr);
-  w.key = {attr.getAsOpaquePointer(), nullptr, lhsWeight};
+  w.values = codes ? roundTo(elementType, dequantize(codes, weightQType))
+                   : floatValues(attr);
+  w.key = {codes ? codes.getAsOpaquePointer() : attr.getAsOpaquePointer(),
+           nullptr, lhsWeight};
   if (lhsWeight) {
     // W [M, K] * x: the matrix with the reduction as rows is W^T.
     w.rows = weightType.getDimSize(1);
@@ -553,13 +573,13 @@ LogicalResult LowRankRewriter::rewriteFloat(
   std::optional<QuantizedColumns> aQuant;
   int64_t factorMax = 0;
   RoundingModeAttr rounding;
-  if (fakeQuant) {
+  if (weightQType) {
     // The factors are fake-quantized like the weight was: same bit width,
     // symmetric narrow range, one scale per output channel of each factor.
-    QuantizedType weightQType = fakeQuant.getQuantizedType();
     unsigned bits = weightQType.getStorageTypeIntegralWidth();
     factorMax = (int64_t{1} << (bits - 1)) - 1;
-    rounding = fakeQuant.getRoundingAttr();
+    if (fakeQuant)
+      rounding = fakeQuant.getRoundingAttr();
     std::vector<double> aMatrix = roundTo(elementType, plan.a);
     std::vector<double> bMatrix = roundTo(elementType, plan.b);
     aQuant = quantizeColumns(aMatrix, w.rows, plan.rank, factorMax);
@@ -596,7 +616,7 @@ LogicalResult LowRankRewriter::rewriteFloat(
   // With a fake-quantized activation the model quantizes every activation,
   // so the new one is fake-quantized too, on the grid that
   // --qc-fold-fake-quant will turn into the quantized intermediate type.
-  if (auto inputFq = input.getDefiningOp<FakeQuantOp>(); inputFq && fakeQuant) {
+  if (auto inputFq = input.getDefiningOp<FakeQuantOp>(); inputFq && weightQType) {
     int64_t qmax = intermediateMax(plan.rank, factorMax);
     double scale = intermediateScale(aQuant->dequantized, w.rows, plan.rank,
                                      maxAbsReal(inputFq.getQuantizedType()), qmax);
@@ -621,6 +641,9 @@ unsigned weightOperand(linalg::LinalgOp op) {
   Value rhs = op.getDpsInputOperand(1)->get();
   if (auto fq = rhs.getDefiningOp<FakeQuantOp>())
     rhs = fq.getInput();
+  if (auto dcast = rhs.getDefiningOp<quant::DequantizeCastOp>())
+    if (auto scast = dcast.getInput().getDefiningOp<quant::StorageCastOp>())
+      rhs = scast.getInput();
   return matchPattern(rhs, m_Constant()) ? 1 : 0;
 }
 

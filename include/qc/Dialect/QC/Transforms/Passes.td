@@ -377,6 +377,11 @@ def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
     `linalg.generic` that looks each weight up (`tensor.extract`) while it
     multiplies: the integer results are unchanged. Every decision is a
     remark with the bytes before and after. See docs/WeightSharing.md.
+
+    An int4 contraction's generic is marked `qc.packed_int4_weight`:
+    `qc-cpu-pipeline` warns about it (`qc-verify-cpu-input`), since on the
+    CPU the int8 kernels keep int4 weights packed themselves and faster;
+    the packed form is meant for Vulkan.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
