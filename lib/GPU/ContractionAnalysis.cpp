@@ -178,6 +178,7 @@ ContractionShape Contraction::shape() const {
     s.depth *= sizes[d];
   s.a = a.mode;
   s.b = b.mode;
+  s.quadAligned = quadAligned;
   return s;
 }
 

@@ -82,6 +82,8 @@ struct Contraction {
   unsigned epilogueInput = 0;
   /// Set when A reads a padded copy's source directly (fusePaddedInput).
   std::optional<PaddedInput> pad;
+  /// Both operands can be read as 16-byte quads (prepareQuadWords).
+  bool quadAligned = false;
 
   int64_t rows() const;
   bool bDependsOnRows() const;
@@ -102,6 +104,14 @@ FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
 /// is not read along the reduction or that dim's size is not a multiple of 4.
 bool packWeightsForDot(Contraction &c, OpBuilder &b,
                        llvm::StringMap<Value> &packed);
+
+/// Prepares both operands to be read as aligned 16-byte quads of reduction
+/// elements (ContractionQuad.cpp): A along the reduction, constant weights
+/// re-laid out as for dot products; sets `quadAligned`. False where the
+/// reduction is not a multiple of 16 or an operand is not 16-byte aligned
+/// (B may have been re-laid out all the same, still read by words).
+bool prepareQuadWords(Contraction &c, OpBuilder &b,
+                      llvm::StringMap<Value> &packed);
 
 /// Where the innermost reduction (size not a multiple of 4) is A's innermost
 /// dim: copies A with that dim padded to a multiple of 4 and re-lays out B

@@ -95,8 +95,10 @@ void KernelEmitter::createViews() {
   bOp.access = &c.b;
   bOp.isSigned = c.bSigned;
   for (Operand *x : {&a, &bOp})
-    x->view = flatView(b, loc, x->access->root,
-                       x->access->mode != OperandAccess::Elements);
+    x->view = cfg.quadWords
+                  ? quadView(x->access->root)
+                  : flatView(b, loc, x->access->root,
+                             x->access->mode != OperandAccess::Elements);
 }
 
 Value KernelEmitter::extractByte(Value word, int64_t byte, bool isSigned) {
@@ -200,47 +202,21 @@ Value KernelEmitter::loadPadded(Value idx, int64_t r, int64_t kk, bool word) {
   return arith::SelectOp::create(b, loc, ok, loaded, padValue);
 }
 
-/// Tile row r's A word of the current step. On lavapipe every load is a loop
-/// over the SIMD lanes, so one load per lane (lane l reads row l) plus a
-/// broadcast per row is much cheaper than tileRows loads per lane.
-Value KernelEmitter::broadcastRowWord(int64_t r) {
-  if (!laneAWord) {
-    Value lane =
-        arith::RemUIOp::create(b, loc, threadX, index(cfg.subgroupSize));
-    Value offset = a.rowOffset[0];
-    for (int64_t q = 1; q < cfg.tileRows; ++q) {
-      Value isRow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          lane, index(q));
-      offset = arith::SelectOp::create(b, loc, isRow, a.rowOffset[q], offset);
-    }
-    Value word =
-        arith::DivUIOp::create(b, loc, add(offset, a.redOffset), index(4));
-    laneAWord = memref::LoadOp::create(b, loc, a.view, word);
-  }
-  Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
-                                       b.getI32IntegerAttr(r));
-  Value word = spirv::GroupNonUniformBroadcastOp::create(
-      b, loc, b.getI32Type(), spirv::Scope::Subgroup, laneAWord, id);
-  if (!c.pad)
-    return word;
-  uint32_t byte = static_cast<uint8_t>(c.pad->value);
-  return arith::SelectOp::create(b, loc, inSource(r, 0), word,
-                                 i32(static_cast<int32_t>(byte * 0x01010101u)));
-}
-
 /// Element (row r, reduction sub-step kk, column j) of the current step, as
 /// an extended i32; loads are shared between the elements they hold.
 Value KernelEmitter::fetch(Operand &x, int64_t r, int64_t kk, int64_t j) {
   const LinearAccess &acc = *x.access;
   int64_t rk = dependsOnRows(acc) ? r : -1;
   bool dependsOnCols = acc.coef[c.colDim] != 0;
+  if (acc.mode == OperandAccess::ReductionWords && cfg.quadWords)
+    return fetchQuad(x, r, kk, j);
   if (acc.mode == OperandAccess::ReductionWords) {
     int64_t jk = dependsOnCols ? j : -1;
     auto key = std::make_tuple(rk, jk, int64_t(-1));
     Value &word = x.cache[key];
     // Padded A is only shared where the bound checks are hoisted, which
     // also makes every lane's address safe.
-    if (!word && &x == &a && rk >= 0 && !dependsOnCols && cfg.broadcastRows &&
+    if (!word && &x == &a && rk >= 0 && !dependsOnCols && useBroadcast &&
         (!c.pad || safeAddresses))
       word = broadcastRowWord(r);
     if (!word)
@@ -508,7 +484,9 @@ gpu::LaunchOp KernelEmitter::createLaunch(StringRef name) {
   TypedValue<Type> init = c.fill.getInputs()[0];
   SmallVector<Value> accs(cfg.tileRows * cfg.tileCols, init);
   SmallVector<Value> ivs;
-  SmallVector<Value> results = emitLoops(0, ivs, accs);
+  SmallVector<Value> results = cfg.broadcastRows
+                                   ? emitBroadcastOrLoads(accs)
+                                   : emitLoops(0, ivs, accs);
   emitStores(results);
   gpu::TerminatorOp::create(b, loc);
   return launch;

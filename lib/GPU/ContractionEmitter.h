@@ -57,7 +57,23 @@ private:
   Value extractByte(Value word, int64_t byte, bool isSigned);
   /// acc + sum of the products of the four bytes of `aWord` and `bWord`.
   Value dot(Value acc, Value aWord, Value bWord);
+  /// The subgroup row broadcast (ContractionBroadcast.cpp): tile row r's A
+  /// word of the current step from lane r.
   Value broadcastRowWord(int64_t r);
+  /// Whether this invocation's subgroup can share A words: all its active
+  /// lanes are in one workgroup row and lanes 0 .. tileRows-1 are active
+  /// (subgroup-uniform, from ballots). Also sets `laneId`.
+  Value subgroupSharesRows();
+  /// The reduction loops twice, under a uniform branch on
+  /// subgroupSharesRows(): with the row broadcast and with plain loads.
+  SmallVector<Value> emitBroadcastOrLoads(ValueRange accs);
+  /// 16-byte quads (ContractionQuad.cpp): a vector<4xi32> view of an
+  /// operand's buffer, row r / column j's quad of the current step (loaded,
+  /// or broadcast from lane r), and the element (r, kk, j) from it.
+  Value quadView(Value root);
+  Value loadQuad(Operand &x, int64_t r, int64_t j);
+  Value broadcastRowQuad(int64_t r);
+  Value fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j);
   Value fetch(Operand &x, int64_t r, int64_t kk, int64_t j);
   /// Whether A's element (tile row r, reduction sub-step kk) of the current
   /// step is inside a fused padding's source (c.pad).
@@ -115,8 +131,11 @@ private:
   /// reduction dims then, and its step offset only the innermost one).
   SmallVector<Value> hoistedOk;
   bool safeAddresses = false;
-  /// This lane's A word of the current step (broadcastRows).
-  Value laneAWord;
+  /// This lane's A word of the current step (broadcastRows), its
+  /// SubgroupLocalInvocationId, and whether the loops being emitted are the
+  /// broadcast ones.
+  Value laneAWord, laneId;
+  bool useBroadcast = false;
 
   /// One word an invocation copies to workgroup memory per stage: its
   /// element offset in the operand (without the stage's reduction offset),

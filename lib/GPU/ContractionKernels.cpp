@@ -33,6 +33,7 @@ struct QCSPIRVContractionKernelsPass final
     limits.integerDotProduct = integerDotProduct;
     limits.sharedMemoryTiles = sharedMemoryTiles;
     limits.subgroupBroadcast = subgroupBroadcast;
+    limits.wideLoads = wideLoads;
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> configs;
     if (auto existing =
@@ -60,6 +61,9 @@ struct QCSPIRVContractionKernelsPass final
           fusePaddedInput(*c);
         if (limits.integerDotProduct)
           packWeightsForDot(*c, b, packed);
+        // 4-bit weights are read two codes per byte, not in 16-byte quads.
+        else if (limits.wideLoads && c->fourBit == FourBitWeights::None)
+          prepareQuadWords(*c, b, packed);
         packNibbles(*c, b, packed);
         llvm::Expected<ContractionConfig> cfg =
             chooseContractionConfig(c->shape(), limits);

@@ -77,6 +77,7 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     kernels.integerDotProduct = options.intDotProduct;
     kernels.sharedMemoryTiles = options.sharedMemoryTiles;
     kernels.subgroupBroadcast = options.subgroupBroadcast;
+    kernels.wideLoads = options.wideLoads;
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();

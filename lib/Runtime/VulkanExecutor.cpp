@@ -17,6 +17,13 @@ void mlir::qc::adaptToDevice(SPIRVPipelineOptions &options,
   set(options.subgroupSize, traits.subgroupSize);
   set(options.sharedMemoryTiles, !traits.cpu);
   set(options.intDotProduct, traits.integerDotProductAccelerated);
+  // Safe wherever the device has the operations: each kernel checks at run
+  // time that its subgroup shares the tile rows and loads them itself
+  // otherwise (ContractionBroadcast.cpp).
+  set(options.subgroupBroadcast, traits.subgroupBallot);
+  // One load instruction per lane whatever its width on CPU devices
+  // (ContractionQuad.cpp); unmeasured on GPUs.
+  set(options.wideLoads, traits.cpu);
 }
 
 /// Compiles for the device of an existing runtime and loads the result.

@@ -295,15 +295,32 @@ func.func @padded_two_readers(%x: memref<1x2x2x4xi8>, %w: memref<3x3x4x4xi8>, %o
 // columns.
 // CHECK: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 32x2, k-step 4, subgroup 32"}}
 // SUBGROUP8: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 8x8, k-step 4, subgroup 8"}}
-// With subgroup-broadcast, lane l (threadX mod 8) loads row l's A word once
-// per step and each of the 8 rows is broadcast from its lane.
+// With subgroup-broadcast, lane l (gpu.lane_id, SubgroupLocalInvocationId)
+// loads row l's A word once per step and each of the 8 rows is broadcast
+// from its lane. A uniform check before the loops (from two ballots: every
+// active lane has lane 0's workgroup row, lanes 0..7 are active) picks the
+// broadcast loops or the plain ones, so correctness does not depend on how
+// the device forms subgroups.
 // BCAST: module attributes {qc.kernel_configs = {tall_contraction_0 = "tile 8x4, workgroup 8x8, k-step 4, rows broadcast, subgroup 8"}}
 // BCAST-LABEL: func.func @tall
 // BCAST:         gpu.launch
-// BCAST:           %[[LANE:.*]] = arith.remui %{{.*}}, %{{.*}} : index
-// BCAST:           arith.cmpi eq, %[[LANE]]
-// BCAST:           %[[MINE:.*]] = memref.load
-// BCAST-COUNT-8:   spirv.GroupNonUniformBroadcast <Subgroup> %[[MINE]], %{{.*}} : i32, i32
+// BCAST:           %[[LANE:.*]] = gpu.lane_id
+// BCAST:           %[[ROW:.*]] = arith.index_cast %{{.*}} : index to i32
+// BCAST:           %[[ROW0:.*]] = spirv.GroupNonUniformBroadcast <Subgroup> %[[ROW]], %{{.*}} : i32, i32
+// BCAST:           %[[DIFF:.*]] = arith.cmpi ne, %[[ROW]], %[[ROW0]] : i32
+// BCAST:           spirv.GroupNonUniformBallot <Subgroup> %[[DIFF]] : vector<4xi32>
+// BCAST:           spirv.GroupNonUniformBallot <Subgroup> %true : vector<4xi32>
+// BCAST:           %[[ONEROW:.*]] = arith.andi %{{.*}}, %{{.*}} : i1
+// BCAST:           scf.if %[[ONEROW]]
+// BCAST:             scf.for
+// BCAST:               arith.cmpi eq, %[[LANE]]
+// BCAST:               %[[MINE:.*]] = memref.load
+// BCAST-COUNT-8:       spirv.GroupNonUniformBroadcast <Subgroup> %[[MINE]], %{{.*}} : i32, i32
+// BCAST:           } else {
+// BCAST:             scf.for
+// BCAST-COUNT-12:      memref.load
+// BCAST-NOT:           spirv.GroupNonUniformBroadcast
+// BCAST:           memref.store
 func.func @tall(%a: memref<64x16xi8>, %b: memref<16x256xi8>, %c: memref<64x256xi32>) {
   %c0 = arith.constant 0 : i32
   linalg.fill ins(%c0 : i32) outs(%c : memref<64x256xi32>)

@@ -31,9 +31,15 @@ struct GPUDeviceLimits {
   /// only adds copies and barriers.
   bool sharedMemoryTiles = true;
   /// OpGroupNonUniformBroadcast may hand A words between the lanes of a
-  /// subgroup; subgroups must be consecutive x invocations (lavapipe: one
-  /// SIMD batch), so it is opt-in.
+  /// subgroup (the device has the BASIC and BALLOT subgroup operations). A
+  /// kernel uses it only where its run-time check finds the subgroup inside
+  /// one workgroup row (ContractionBroadcast.cpp); off by default because a
+  /// bundle compiled without a device must not need the capabilities.
   bool subgroupBroadcast = false;
+  /// Read 16 reduction elements per operand load where both operands allow
+  /// it (vector<4xi32>): pays where a load instruction costs far more than
+  /// its width (lavapipe), so on for CPU devices.
+  bool wideLoads = false;
 };
 
 /// How each operand of a contraction is read, decided by its memory layout.
@@ -56,6 +62,8 @@ struct ContractionShape {
   /// A does not depend on the column and B not on the row: a workgroup's
   /// operand words can be staged as rows of A and columns of B.
   bool stageable = false;
+  /// Both operands are read along the reduction in aligned 16-byte quads.
+  bool quadAligned = false;
 };
 
 /// The tiling of one contraction kernel.
@@ -78,6 +86,8 @@ struct ContractionConfig {
   /// the rows are broadcast from those lanes: 1 A load per step instead of
   /// tileRows.
   bool broadcastRows = false;
+  /// Operands read as vector<4xi32> quads, 16 reduction elements per step.
+  bool quadWords = false;
   /// The device's subgroup size the workgroup was shaped for (recorded so a
   /// bundle says which device it was tuned for).
   int64_t subgroupSize = 0;

@@ -92,8 +92,14 @@ def QCSPIRVContractionKernels
     Option<"subgroupBroadcast", "subgroup-broadcast", "bool",
            /*default=*/"false",
            "Each lane of a subgroup loads one tile row's A word and "
-           "OpGroupNonUniformBroadcast hands them out (needs subgroups of "
-           "consecutive x invocations)">,
+           "OpGroupNonUniformBroadcast hands them out (GroupNonUniformBallot; "
+           "each kernel checks at run time that its subgroup shares the tile "
+           "rows and loads them itself otherwise)">,
+    Option<"wideLoads", "wide-loads", "bool", /*default=*/"false",
+           "Read both operands in 16-byte quads (vector<4xi32>) where the "
+           "reduction is a multiple of 16 and aligned, constant weights "
+           "re-laid out with the reduction innermost (pays where loads are "
+           "per-lane loops: lavapipe)">,
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",

@@ -73,7 +73,16 @@ struct SPIRVPipelineOptions
       *this, "subgroup-broadcast",
       llvm::cl::desc("Contractions load each A word once per subgroup and "
                      "broadcast it (GroupNonUniformBallot; pays on lavapipe, "
-                     "whose loads are per-lane loops)"),
+                     "whose loads are per-lane loops); qc-run and "
+                     "VulkanExecutor turn it on where the device has the "
+                     "subgroup ballot operations in compute shaders"),
+      llvm::cl::init(false)};
+  Option<bool> wideLoads{
+      *this, "wide-loads",
+      llvm::cl::desc("Contractions read both operands in 16-byte quads "
+                     "where the reduction allows (constant weights re-laid "
+                     "out); qc-run and VulkanExecutor turn it on for CPU "
+                     "devices, whose loads are per-lane loops"),
       llvm::cl::init(false)};
   Option<bool> sharedMemoryTiles{
       *this, "shared-memory-tiles",

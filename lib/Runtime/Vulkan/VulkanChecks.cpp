@@ -144,6 +144,7 @@ Error Program::Impl::checkSupport() {
       // names the option that compiles kernels without it.
       const char *portable = "'portable'";
       const char *noDot = "'int-dot-product=false'";
+      const char *noBroadcast = "'subgroup-broadcast=false'";
       struct {
         const char *cap;
         bool have;
@@ -160,6 +161,11 @@ Error Program::Impl::checkSupport() {
           {"DotProduct", on.dotProduct, "shaderIntegerDotProduct", noDot},
           {"DotProductInput4x8BitPacked", on.dotProduct,
            "shaderIntegerDotProduct", noDot},
+          {"GroupNonUniform", on.subgroupBasic,
+           "subgroup operations BASIC in compute shaders", noBroadcast},
+          {"GroupNonUniformBallot", on.subgroupBallot,
+           "subgroup operations BALLOT in compute shaders (subgroupBallot)",
+           noBroadcast},
       };
       for (auto &need : needs)
         if (cap == need.cap && !need.have)

@@ -185,7 +185,7 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
   for (const std::string &name : masked)
     if (!is_contained({"shaderInt8", "shaderInt16", "shaderInt64",
                        "storageBuffer8BitAccess", "storageBuffer16BitAccess",
-                       "shaderIntegerDotProduct"},
+                       "shaderIntegerDotProduct", "subgroupBallot"},
                       StringRef(name)))
       return error("cannot mask unknown feature '" + name + "'");
   std::string selector = options.device;
@@ -393,6 +393,16 @@ Error Runtime::Impl::createDevice() {
       enabled.dotProduct &&
       dotProps.integerDotProduct4x8BitPackedSignedAccelerated;
   traits.cpu = properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  bool computeSubgroups =
+      (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0;
+  enabled.subgroupBasic =
+      computeSubgroups &&
+      (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) != 0;
+  enabled.subgroupBallot =
+      enabled.subgroupBasic &&
+      (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT) != 0 &&
+      !is_contained(masked, "subgroupBallot");
+  traits.subgroupBallot = enabled.subgroupBallot && subgroup.subgroupSize > 0;
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};

@@ -124,6 +124,9 @@ onValidationMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
 struct FeatureSet {
   bool int8 = false, int16 = false, int64 = false;
   bool storage8 = false, storage16 = false, dotProduct = false;
+  /// VkPhysicalDeviceSubgroupProperties: the BASIC and BALLOT operations in
+  /// compute shaders (not features to enable: properties to check).
+  bool subgroupBasic = false, subgroupBallot = false;
 };
 
 } // namespace detail

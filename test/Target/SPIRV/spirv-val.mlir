@@ -27,6 +27,12 @@
 // RUN: %python %S/Inputs/validate_bundle.py %t/dot-p spirv-val vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %s -o %t/self --options="tile-sizes=4,16"
 // RUN: %python %S/Inputs/validate_bundle.py %t/self spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ONE
+// The checked subgroup row broadcast and 16-byte loads (lavapipe's choice),
+// also portable.
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/wide-loads.mlir -o %t/wide --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/wide spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=THREE
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv-padded-broadcast.mlir -o %t/bcast-p --options="portable shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/bcast-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=BCAST
 
 // Tiled contraction kernels (fill and requantization fused): one kernel, after
 // the copies that pad a reduction that is not a multiple of 4 (K = 53, C = 3,
@@ -35,6 +41,8 @@
 // REQUANT: validated 3 kernels: main_kernel main_kernel_0 main_kernel_1
 // TWO: validated 2 kernels: main_kernel main_kernel_0
 // ONE: validated 1 kernels: main_kernel
+// THREE: validated 3 kernels: main_contraction_0 main_contraction_1 main_contraction_2{{$}}
+// BCAST: validated 2 kernels: main_contraction_0 main_contraction_1{{$}}
 
 func.func @main(%a: tensor<4x16xi16>, %b: tensor<4x16xi16>) -> tensor<4x16xi16> {
   %r = arith.addi %a, %b : tensor<4x16xi16>

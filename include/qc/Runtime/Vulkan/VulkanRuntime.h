@@ -26,7 +26,8 @@ struct RuntimeOptions {
   bool validation = false;
   /// Device features to treat as unsupported even if the device has them
   /// (shaderInt8, shaderInt16, shaderInt64, storageBuffer8BitAccess,
-  /// storageBuffer16BitAccess, shaderIntegerDotProduct), e.g. to check on a
+  /// storageBuffer16BitAccess, shaderIntegerDotProduct, and subgroupBallot:
+  /// the BALLOT bit of the compute stage's subgroup operations), e.g. to check on a
   /// capable device that a bundle runs on a device without them. Also read
   /// from QC_VULKAN_MASK_FEATURES (comma-separated).
   std::vector<std::string> maskedFeatures;
@@ -46,6 +47,10 @@ struct DeviceTraits {
   bool integerDotProduct = false, integerDotProductAccelerated = false;
   /// VK_PHYSICAL_DEVICE_TYPE_CPU (lavapipe, SwiftShader).
   bool cpu = false;
+  /// Compute shaders have the subgroup BASIC and BALLOT operations
+  /// (SubgroupLocalInvocationId, OpGroupNonUniformBroadcast, -Ballot): the
+  /// contraction kernels' row broadcast (subgroup-broadcast).
+  bool subgroupBallot = false;
 };
 
 class Program;

@@ -52,6 +52,29 @@ def case_conv_padded():
                                      groups=3).astype(np.int32)]
 
 
+def case_conv_padded_broadcast():
+    # conv-padded-broadcast.mlir: a stride-1 conv over an input padded with
+    # -3 (asymmetric, 32 channels out) and a stride-2 conv over one padded
+    # with 77 (36 channels out), run-time weights.
+    x, w, y, v = i8(1, 9, 11, 8), i8(3, 3, 8, 32), i8(1, 8, 8, 12), i8(3, 3, 12, 36)
+    xp = np.pad(x, ((0, 0), (1, 2), (2, 1), (0, 0)), constant_values=-3)
+    yp = np.pad(y, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=77)
+    return [x, w, y, v], [ref.conv2d(xp, 0, w, 0).astype(np.int32),
+                          ref.conv2d(yp, 0, v, 0, strides=(2, 2)).astype(np.int32)]
+
+
+def case_wide_loads():
+    # wide-loads.mlir: constant weights from weights(); a matmul, a conv over
+    # an input padded with -5 and a strided 1x1 conv.
+    a, x, y = i8(37, 48), i8(1, 7, 9, 16), i8(1, 6, 6, 32)
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=-5)
+    return [a, x, y], [
+        ref.matmul(a, 0, weights(48, 20), 0).astype(np.int32),
+        ref.conv2d(xp, 0, weights(144, 8).reshape(3, 3, 16, 8), 0).astype(np.int32),
+        ref.conv2d(y, 0, weights(32, 12).reshape(1, 1, 32, 12), 0,
+                   strides=(2, 2)).astype(np.int32)]
+
+
 CASES = {
     "matmul_5x7x3": lambda: case_matmul(5, 7, 3),
     "matmul_37x53x29": lambda: case_matmul(37, 53, 29),
@@ -83,6 +106,8 @@ CASES = {
         lambda a: ([a], [a, a.reshape(-1)]))(
             RNG.integers(-1000, 1000, (6, 10), dtype=np.int32)),
     "conv_padded": case_conv_padded,
+    "conv_padded_broadcast": case_conv_padded_broadcast,
+    "wide_loads": case_wide_loads,
     "add_i8_odd": lambda: (
         lambda a, b: ([a, b], [np.clip(a.astype(np.int32) + b, -128, 127)
                                .astype(np.int8)]))(i8(3, 17, 5), i8(3, 17, 5)),

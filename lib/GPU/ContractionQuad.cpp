@@ -1,0 +1,141 @@
+//===- ContractionQuad.cpp - 16-byte operand loads ------------------------===//
+//
+// On lavapipe every load whose address depends on the invocation is a loop
+// over the SIMD lanes with a branch per lane (docs/SPIRV.md, "lavapipe: load
+// instructions bound the contractions"); the loop's cost hardly depends on
+// the width of what each lane loads. Where both operands are read along the
+// reduction (A in NHWC or [M, K]; constant weights re-laid out with the
+// reduction innermost, as for dot products) and 16 reduction elements are
+// 16 aligned bytes, each tile row and column is read as one vector<4xi32>
+// per 16-element step (`wide-loads`): 4 + 1 loads per step of an 8x4 tile
+// with the row broadcast instead of 16 + 4 for four 4-element steps.
+//
+//===----------------------------------------------------------------------===//
+#include "ContractionEmitter.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+/// Every element offset of `access` over the loop dims (size > 1) but the
+/// innermost reduction `k` is a multiple of 16 bytes, k's coefficient is 1,
+/// and its buffer holds whole 16-byte quads.
+static bool quadAlignedAccess(const Contraction &c, const LinearAccess &x,
+                              unsigned k) {
+  if (x.mode != OperandAccess::ReductionWords || x.coef[k] != 1 ||
+      x.offset % 16 != 0)
+    return false;
+  for (auto [d, coef] : llvm::enumerate(x.coef))
+    if (d != k && c.sizes[d] != 1 && coef % 16 != 0)
+      return false;
+  auto type = dyn_cast<MemRefType>(x.root.getType());
+  return type && type.hasStaticShape() &&
+         type.getElementType().isInteger(8) && type.getNumElements() % 16 == 0;
+}
+
+bool mlir::qc::prepareQuadWords(Contraction &c, OpBuilder &b,
+                                llvm::StringMap<Value> &packed) {
+  if (c.redDims.empty())
+    return false;
+  unsigned k = c.redDims.back();
+  if (c.sizes[k] % 16 != 0 || c.a.mode != OperandAccess::ReductionWords)
+    return false;
+  // A fused padding must be checkable once per row before the innermost
+  // loop (then every A address in it is safe, see hoistPaddingChecks).
+  if (c.pad && llvm::any_of(c.pad->bounds, [&](const PaddedInput::Bound &x) {
+        return x.coef[k] != 0;
+      }))
+    return false;
+  if (!quadAlignedAccess(c, c.a, k))
+    return false;
+  // Only constant weights are re-laid out: a run-time B would cost a
+  // packing dispatch per contraction.
+  if (c.b.mode != OperandAccess::ReductionWords) {
+    if (!c.b.root.getDefiningOp<memref::GetGlobalOp>())
+      return false;
+    // Packed with k innermost, every other coefficient is a multiple of
+    // sizes[k]: aligned (checked below all the same).
+    if (!packWeightsForDot(c, b, packed))
+      return false;
+  }
+  if (!quadAlignedAccess(c, c.b, k)) {
+    return false;
+  }
+  c.quadAligned = true;
+  return true;
+}
+
+Value KernelEmitter::quadView(Value root) {
+  auto type = cast<MemRefType>(root.getType());
+  Value flat = root;
+  if (type.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      all.push_back(i);
+    flat = memref::CollapseShapeOp::create(b, loc, root,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+  auto quadType = MemRefType::get(
+      {type.getNumElements() / 16}, VectorType::get({4}, b.getI32Type()));
+  return memref::ViewOp::create(b, loc, quadType, flat, index(0),
+                                ValueRange{});
+}
+
+Value KernelEmitter::loadQuad(Operand &x, int64_t r, int64_t j) {
+  const LinearAccess &acc = *x.access;
+  Value addr = add(x.rowOffset[dependsOnRows(acc) ? r : 0], x.redOffset);
+  if (acc.coef[c.colDim])
+    addr = add(addr, mul(colIdx[j], acc.coef[c.colDim]));
+  // A padded A's addresses are safe: its checks are hoisted
+  // (prepareQuadWords); fetchQuad selects the pad value per word.
+  Value quad = arith::DivUIOp::create(b, loc, addr, index(16));
+  return memref::LoadOp::create(b, loc, x.view, quad);
+}
+
+Value KernelEmitter::broadcastRowQuad(int64_t r) {
+  if (!laneAWord) {
+    Value offset = a.rowOffset[0];
+    for (int64_t q = 1; q < cfg.tileRows; ++q) {
+      Value isRow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          laneId, index(q));
+      offset = arith::SelectOp::create(b, loc, isRow, a.rowOffset[q], offset);
+    }
+    Value quad =
+        arith::DivUIOp::create(b, loc, add(offset, a.redOffset), index(16));
+    laneAWord = memref::LoadOp::create(b, loc, a.view, quad);
+  }
+  Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
+                                       b.getI32IntegerAttr(r));
+  return spirv::GroupNonUniformBroadcastOp::create(
+      b, loc, laneAWord.getType(), spirv::Scope::Subgroup, laneAWord, id);
+}
+
+Value KernelEmitter::fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j) {
+  int64_t rk = dependsOnRows(*x.access) ? r : -1;
+  bool dependsOnCols = x.access->coef[c.colDim] != 0;
+  int64_t jk = dependsOnCols ? j : -1;
+  Value &quad = x.cache[std::make_tuple(rk, jk, int64_t(-2))];
+  if (!quad)
+    quad = &x == &a && rk >= 0 && !dependsOnCols && useBroadcast
+               ? broadcastRowQuad(r)
+               : loadQuad(x, r, j);
+  Value &word = x.cache[std::make_tuple(rk, jk, -3 - kk / 4)];
+  if (!word) {
+    word = spirv::CompositeExtractOp::create(
+        b, loc, quad, ArrayRef<int32_t>{static_cast<int32_t>(kk / 4)});
+    // SPIR-V 1.3's OpSelect needs a condition per component: the pad value
+    // is selected per word.
+    if (&x == &a && c.pad) {
+      uint32_t byte = static_cast<uint8_t>(c.pad->value);
+      word = arith::SelectOp::create(
+          b, loc, inSource(r, 0), word,
+          i32(static_cast<int32_t>(byte * 0x01010101u)));
+    }
+  }
+  Value &value = x.cache[std::make_tuple(rk, jk, kk)];
+  if (!value)
+    value = extractByte(word, kk % 4, x.isSigned);
+  return value;
+}
