@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/Transforms/BufferUtils.h"
@@ -49,8 +50,9 @@ struct MaterializeConstantGlobalsPass final
     });
     if (result.wasInterrupted())
       return signalPassFailure();
-    numGlobals =
-        llvm::range_size(module.getOps<memref::GlobalOp>()) - before;
+    mlir::qc::addStatistic(
+        *this, numGlobals, "globals",
+        llvm::range_size(module.getOps<memref::GlobalOp>()) - before);
   }
 };
 } // namespace
