@@ -12,6 +12,11 @@ void qc::detail::addOneShotBufferize(OpPassManager &pm) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Upstream creates the constants' globals in an address-dependent order
+  // of functions: make them first, in IR order, for a deterministic output.
+  QCMaterializeConstantGlobalsOptions globals;
+  globals.alignment = bufferize.bufferAlignment;
+  pm.addPass(createQCMaterializeConstantGlobals(globals));
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 }
 

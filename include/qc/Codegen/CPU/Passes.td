@@ -396,6 +396,33 @@ def QCCopyRepeatedResults : Pass<"qc-copy-repeated-results", "func::FuncOp"> {
   ];
 }
 
+def QCMaterializeConstantGlobals
+    : Pass<"qc-materialize-constant-globals", "ModuleOp"> {
+  let summary = "Create the memref.globals of tensor constants in IR order";
+  let description = [{
+    Runs just before `one-shot-bufferize` (the bufferization stage that
+    `qc-cpu-pipeline` and `qc-spirv-pipeline` share). Upstream's module
+    bufferization visits functions in callee-first order taken from a
+    `DenseMap` keyed by `func.func` pointers (MLIR 22,
+    `getFuncOpsOrderedByCalls`), so the order in which it creates the
+    `memref.global` of each tensor `arith.constant`, and thereby the
+    globals' order and their `__constant_<type>_<n>` suffixes, changed from
+    run to run with the heap addresses. This pass creates those globals
+    itself, walking the module in IR order, with the same helper
+    (`bufferization::getGlobalFor`) and alignment that the bufferization
+    uses; the bufferization then finds and reuses them. The constants
+    themselves are left alone.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "uint64_t", "64",
+           "Alignment of the globals: one-shot-bufferize's buffer-alignment">
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numGlobals", "globals", "Constant globals created">
+  ];
+}
+
 def QCCPUForwardOutParams : Pass<"qc-cpu-forward-out-params", "func::FuncOp"> {
   let summary = "Let the last writer of a result write into the out-parameter";
   let description = [{
