@@ -77,9 +77,9 @@ SmallVector<Value> KernelEmitter::emitBroadcastOrLoads(ValueRange accs) {
   return branch.getResults();
 }
 
-/// Tile row r's A word of the current step: lane l (its subgroup id) loads
-/// row l's word once per step and row r comes from lane r.
-Value KernelEmitter::broadcastRowWord(int64_t r) {
+/// Lane l's (its subgroup id) load of tile row l's A unit (a word or a
+/// quad of `unitBytes`) of the current step, made once per step.
+Value KernelEmitter::laneRowUnit(int64_t unitBytes) {
   if (!laneAWord) {
     Value offset = a.rowOffset[0];
     for (int64_t q = 1; q < cfg.tileRows; ++q) {
@@ -87,14 +87,21 @@ Value KernelEmitter::broadcastRowWord(int64_t r) {
                                           laneId, index(q));
       offset = arith::SelectOp::create(b, loc, isRow, a.rowOffset[q], offset);
     }
-    Value word =
-        arith::DivUIOp::create(b, loc, add(offset, a.redOffset), index(4));
-    laneAWord = memref::LoadOp::create(b, loc, a.view, word);
+    Value unit = arith::DivUIOp::create(b, loc, add(offset, a.redOffset),
+                                        index(unitBytes));
+    laneAWord = memref::LoadOp::create(b, loc, a.view, unit);
   }
+  return laneAWord;
+}
+
+/// Tile row r's A word of the current step: lane l loads row l's word once
+/// per step and row r comes from lane r.
+Value KernelEmitter::broadcastRowWord(int64_t r) {
+  Value laneWord = laneRowUnit(4);
   Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
                                        b.getI32IntegerAttr(r));
   Value word = spirv::GroupNonUniformBroadcastOp::create(
-      b, loc, b.getI32Type(), spirv::Scope::Subgroup, laneAWord, id);
+      b, loc, b.getI32Type(), spirv::Scope::Subgroup, laneWord, id);
   if (!c.pad)
     return word;
   uint32_t byte = static_cast<uint8_t>(c.pad->value);

@@ -71,7 +71,11 @@ bool KernelEmitter::dependsOnRows(const LinearAccess &access) const {
 }
 
 /// Flattens the operand's base buffer; views it as i32 words when read so.
-static Value flatView(OpBuilder &b, Location loc, Value root, bool words) {
+/// Flattens the operand's base buffer and views it in units of `unitBytes`:
+/// 1 (the bytes themselves), 4 (i32 words, the last one possibly partial) or
+/// 16 (vector<4xi32> quads: whole ones only, prepareQuadWords checked that).
+static Value flatView(OpBuilder &b, Location loc, Value root,
+                      int64_t unitBytes) {
   auto type = cast<MemRefType>(root.getType());
   Value flat = root;
   if (type.getRank() != 1) {
@@ -81,12 +85,15 @@ static Value flatView(OpBuilder &b, Location loc, Value root, bool words) {
     flat = memref::CollapseShapeOp::create(b, loc, root,
                                            ArrayRef<ReassociationIndices>{all});
   }
-  if (!words)
+  if (unitBytes == 1)
     return flat;
-  int64_t count = (type.getNumElements() + 3) / 4;
-  auto wordType = MemRefType::get({count}, b.getI32Type());
+  Type unit = unitBytes == 16 ? Type(VectorType::get({4}, b.getI32Type()))
+                              : Type(b.getI32Type());
+  int64_t count = unitBytes == 16 ? type.getNumElements() / 16
+                                  : (type.getNumElements() + 3) / 4;
+  auto viewType = MemRefType::get({count}, unit);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  return memref::ViewOp::create(b, loc, wordType, flat, zero, ValueRange{});
+  return memref::ViewOp::create(b, loc, viewType, flat, zero, ValueRange{});
 }
 
 void KernelEmitter::createViews() {
@@ -95,10 +102,10 @@ void KernelEmitter::createViews() {
   bOp.access = &c.b;
   bOp.isSigned = c.bSigned;
   for (Operand *x : {&a, &bOp})
-    x->view = cfg.quadWords
-                  ? quadView(x->access->root)
-                  : flatView(b, loc, x->access->root,
-                             x->access->mode != OperandAccess::Elements);
+    x->view = flatView(b, loc, x->access->root,
+                       cfg.quadWords                                   ? 16
+                       : x->access->mode != OperandAccess::Elements ? 4
+                                                                      : 1);
 }
 
 Value KernelEmitter::extractByte(Value word, int64_t byte, bool isSigned) {

@@ -60,6 +60,9 @@ private:
   /// The subgroup row broadcast (ContractionBroadcast.cpp): tile row r's A
   /// word of the current step from lane r.
   Value broadcastRowWord(int64_t r);
+  /// Lane l's load of tile row l's A word or quad (`unitBytes` 4 or 16) of
+  /// the current step, once per step (kept in laneAWord).
+  Value laneRowUnit(int64_t unitBytes);
   /// Whether this invocation's subgroup can share A words: all its active
   /// lanes are in one workgroup row and lanes 0 .. tileRows-1 are active
   /// (subgroup-uniform, from ballots). Also sets `laneId`.
@@ -67,10 +70,9 @@ private:
   /// The reduction loops twice, under a uniform branch on
   /// subgroupSharesRows(): with the row broadcast and with plain loads.
   SmallVector<Value> emitBroadcastOrLoads(ValueRange accs);
-  /// 16-byte quads (ContractionQuad.cpp): a vector<4xi32> view of an
-  /// operand's buffer, row r / column j's quad of the current step (loaded,
-  /// or broadcast from lane r), and the element (r, kk, j) from it.
-  Value quadView(Value root);
+  /// 16-byte quads (ContractionQuad.cpp; the operands' vector<4xi32> views
+  /// are made by createViews): row r / column j's quad of the current step
+  /// (loaded, or broadcast from lane r), and the element (r, kk, j) from it.
   Value loadQuad(Operand &x, int64_t r, int64_t j);
   Value broadcastRowQuad(int64_t r);
   Value fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j);

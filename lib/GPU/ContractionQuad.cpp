@@ -67,22 +67,6 @@ bool mlir::qc::prepareQuadWords(Contraction &c, OpBuilder &b,
   return true;
 }
 
-Value KernelEmitter::quadView(Value root) {
-  auto type = cast<MemRefType>(root.getType());
-  Value flat = root;
-  if (type.getRank() != 1) {
-    ReassociationIndices all;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      all.push_back(i);
-    flat = memref::CollapseShapeOp::create(b, loc, root,
-                                           ArrayRef<ReassociationIndices>{all});
-  }
-  auto quadType = MemRefType::get(
-      {type.getNumElements() / 16}, VectorType::get({4}, b.getI32Type()));
-  return memref::ViewOp::create(b, loc, quadType, flat, index(0),
-                                ValueRange{});
-}
-
 Value KernelEmitter::loadQuad(Operand &x, int64_t r, int64_t j) {
   const LinearAccess &acc = *x.access;
   Value addr = add(x.rowOffset[dependsOnRows(acc) ? r : 0], x.redOffset);
@@ -95,21 +79,11 @@ Value KernelEmitter::loadQuad(Operand &x, int64_t r, int64_t j) {
 }
 
 Value KernelEmitter::broadcastRowQuad(int64_t r) {
-  if (!laneAWord) {
-    Value offset = a.rowOffset[0];
-    for (int64_t q = 1; q < cfg.tileRows; ++q) {
-      Value isRow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          laneId, index(q));
-      offset = arith::SelectOp::create(b, loc, isRow, a.rowOffset[q], offset);
-    }
-    Value quad =
-        arith::DivUIOp::create(b, loc, add(offset, a.redOffset), index(16));
-    laneAWord = memref::LoadOp::create(b, loc, a.view, quad);
-  }
+  Value laneQuad = laneRowUnit(16);
   Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
                                        b.getI32IntegerAttr(r));
   return spirv::GroupNonUniformBroadcastOp::create(
-      b, loc, laneAWord.getType(), spirv::Scope::Subgroup, laneAWord, id);
+      b, loc, laneQuad.getType(), spirv::Scope::Subgroup, laneQuad, id);
 }
 
 Value KernelEmitter::fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j) {
