@@ -105,6 +105,12 @@ FailureOr<Contraction> analyzeContraction(linalg::LinalgOp op);
 bool packWeightsForDot(Contraction &c, OpBuilder &b,
                        llvm::StringMap<Value> &packed);
 
+/// A new private constant i8 global `name` (uniqued) of `bytes`, next to
+/// `like`, and its get_global after `at` (the builder's insertion point is
+/// restored).
+Value createByteGlobal(OpBuilder &b, memref::GlobalOp like, Operation *at,
+                       StringRef name, ArrayRef<char> bytes);
+
 /// Prepares both operands to be read as aligned 16-byte quads of reduction
 /// elements (ContractionQuad.cpp): A along the reduction, constant weights
 /// re-laid out as for dot products; sets `quadAligned`. False where the

@@ -57,10 +57,9 @@ bool mlir::qc::isConstantWeight(Value root) {
   return static_cast<bool>(constantWeightGlobal(root, initial));
 }
 
-/// A new private constant i8 global `name` (uniqued) of `bytes`, next to
-/// `like`, and its get_global after `at`.
-static Value createGlobal(OpBuilder &b, memref::GlobalOp like, Operation *at,
-                          StringRef name, ArrayRef<char> bytes) {
+Value mlir::qc::createByteGlobal(OpBuilder &b, memref::GlobalOp like,
+                                 Operation *at, StringRef name,
+                                 ArrayRef<char> bytes) {
   OpBuilder::InsertionGuard guard(b);
   int64_t size = bytes.size();
   auto tensorType = RankedTensorType::get({size}, b.getI8Type());
@@ -95,7 +94,7 @@ bool mlir::qc::classifyFourBitWeights(Contraction &c, OpBuilder &b,
         bytes.push_back(static_cast<char>(v & 15));
       // A flat buffer: B's access addresses its base buffer's elements in
       // row-major order, whatever its shape.
-      view = createGlobal(b, global, c.b.root.getDefiningOp(), name, bytes);
+      view = createByteGlobal(b, global, c.b.root.getDefiningOp(), name, bytes);
     }
     c.b.root = view;
     c.bSigned = false;
@@ -168,7 +167,7 @@ bool mlir::qc::packNibbles(Contraction &c, OpBuilder &b,
         bytes[4 * p + i] =
             static_cast<char>(code(4 * lo + i) | code(4 * hi + i) << 4);
     }
-    view = createGlobal(b, global, c.b.root.getDefiningOp(), name, bytes);
+    view = createByteGlobal(b, global, c.b.root.getDefiningOp(), name, bytes);
   }
   c.b.root = view;
   c.nibblePairWords = pair;

@@ -139,17 +139,8 @@ static bool relayoutB(Contraction &c, OpBuilder &b,
           idx[i] = 0;
         }
       }
-      auto tensorType = RankedTensorType::get({total}, b.getI8Type());
-      auto memrefType = MemRefType::get({total}, b.getI8Type());
-      b.setInsertionPoint(global);
-      auto repacked = memref::GlobalOp::create(
-          b, global.getLoc(), name, b.getStringAttr("private"), memrefType,
-          DenseElementsAttr::getFromRawBuffer(tensorType, bytes),
-          /*constant=*/true, global.getAlignmentAttr());
-      SymbolTable(global->getParentOp()).insert(repacked);
-      b.setInsertionPointAfter(get);
-      view = memref::GetGlobalOp::create(b, get.getLoc(), memrefType,
-                                         repacked.getSymName());
+      view = createByteGlobal(b, global, get, name, bytes);
+      b.setInsertionPointAfter(view.getDefiningOp());
     }
     c.b.root = view;
   } else {
