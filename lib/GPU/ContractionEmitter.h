@@ -15,6 +15,8 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
+#include <map>
+
 namespace mlir::qc {
 
 /// Builds the body of one contraction kernel.
@@ -36,7 +38,10 @@ private:
     Value view;
     SmallVector<Value> rowOffset; // per tile row (or one if row-independent)
     Value redOffset;              // of the current reduction step
-    DenseMap<std::tuple<int64_t, int64_t, int64_t>, Value> cache;
+    /// Loaded words and extracted elements of the current step. A std::map:
+    /// fetch holds a reference to one entry while it inserts another (a
+    /// DenseMap rehash would leave it dangling; found by ASan).
+    std::map<std::tuple<int64_t, int64_t, int64_t>, Value> cache;
   };
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
