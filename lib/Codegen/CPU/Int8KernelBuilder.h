@@ -1,0 +1,77 @@
+//===- Int8KernelBuilder.h - builds one int8 register-tile kernel -*- C++ -*-===//
+//
+// Private to lib/Codegen/CPU: the builder qc-cpu-int8-kernels runs per
+// contraction. Its reduction loops (the weights' layout, the vpdpbusd dot,
+// 4-bit unpacking, dense and depthwise segments) are in Int8Reduction.cpp;
+// the tiling, row blocks and epilogue placement in Int8Kernels.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_CODEGEN_CPU_INT8KERNELBUILDER_H
+#define QC_LIB_CODEGEN_CPU_INT8KERNELBUILDER_H
+
+#include "Int8Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+namespace mlir::qc::cpu {
+
+struct TileShape {
+  int64_t rows, vectors;
+  /// Input bytes per row block (0: none); see rowBlocks.
+  int64_t rowBlockBytes = 0;
+};
+
+class KernelBuilder {
+public:
+  KernelBuilder(RewriterBase &rewriter, Int8Contraction &c,
+                Epilogue &epilogue, TileShape maxTile)
+      : b(rewriter), loc(c.op.getLoc()), c(c), epilogue(epilogue),
+        emitter(epilogue), maxTile(maxTile) {}
+
+  Value build();
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, index(y)).getResult();
+  }
+  VectorType lanes(Type t) { return VectorType::get({kLanes}, t); }
+
+  void prepareDense();
+  void prepareDepthwise();
+  Value buildColumnInit();
+  Value rowBase(Value p);
+  Value segmentOffset(Value s);
+  Value dot(Value acc, Value a, Value w);
+  std::pair<Value, Value> unpackNibbles(Value packed);
+  Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,
+                   int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols,
+                   int64_t rowBlocks);
+  int64_t rowBlocks(int64_t rowTiles, int64_t panels);
+  SmallVector<Value> denseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
+                                    SmallVector<Value> accs);
+  SmallVector<Value> depthwiseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
+                                        SmallVector<Value> accs, int64_t validCols);
+
+  RewriterBase &b;
+  Location loc;
+  Int8Contraction &c;
+  Epilogue &epilogue;
+  EpilogueEmitter emitter;
+  TileShape maxTile;
+
+  Value input;          // 1-D bytes of the padded input (offset to u8)
+  Value filter;         // dense: packed, 1-D; depthwise: [KH*KW*C]
+  Value columnInit;     // [16 * ceil(F/16)] i32, or null: splat init
+  bool correctInKernel = false;
+  /// 4-bit weights, two per byte: each 64-byte load holds two quads.
+  bool nibbles = false;
+  int64_t segments = 1, quads = 1;
+  SmallVector<int64_t> epilogueRows; // the row dimensions of the stages
+};
+
+} // namespace mlir::qc::cpu
+
+#endif // QC_LIB_CODEGEN_CPU_INT8KERNELBUILDER_H
