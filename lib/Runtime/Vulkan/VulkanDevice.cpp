@@ -18,7 +18,9 @@
 
 // QC_SANITIZE builds (docs/Testing.md) keep the Vulkan drivers loaded: see
 // keepDriversLoaded.
-#if defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__)
+#define QC_KEEP_VULKAN_DRIVERS 1
+#elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
 #define QC_KEEP_VULKAN_DRIVERS 1
 #endif
