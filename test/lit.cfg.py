@@ -30,14 +30,15 @@ if config.qc_sanitize:
     # allow_user_poisoning=0: LLVM's BumpPtrAllocator, inlined into qc's
     # instrumented code, poisons slabs that the uninstrumented libMLIR.so
     # then allocates from without unpoisoning (a false use-after-poison).
-    # detect_leaks=0: on Mesa 22.3.6-1+deb12u2 (lavapipe) a Vulkan run leaks
-    # 128 bytes from realloc called by code LeakSanitizer cannot attribute
-    # (an `<unknown module>` frame: JIT-compiled code; seen 2026-12-07 on
-    # copy-only models and with every qc Vulkan option off, CPU runs clean).
-    # Leak checking is off until that is bisected; ASan's memory errors and
-    # UBSan still fail every test.
+    # LeakSanitizer is on. Vulkan runs on lavapipe (Mesa 22.3.6-1+deb12u2)
+    # used to show a 128-byte leak from an `<unknown module>`: Mesa's CPU
+    # detection table, referenced from a static of the driver that the
+    # Vulkan loader unmaps at vkDestroyInstance. Sanitizer builds of the
+    # runtime keep the drivers mapped (keepDriversLoaded in
+    # lib/Runtime/Vulkan/VulkanDevice.cpp), which makes the table reachable
+    # and any real driver leak attributable (docs/Testing.md).
     config.environment["ASAN_OPTIONS"] = ":".join([
-        "detect_leaks=0", "strict_string_checks=1", "check_initialization_order=1",
+        "strict_string_checks=1", "check_initialization_order=1",
         "allow_user_poisoning=0",
         "suppressions=" + os.path.join(suppressions, "asan.supp")])
     config.environment["LSAN_OPTIONS"] = "suppressions=" + os.path.join(suppressions, "lsan.supp")

@@ -14,6 +14,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
+
+// QC_SANITIZE builds (docs/Testing.md) keep the Vulkan drivers loaded: see
+// keepDriversLoaded.
+#if defined(__SANITIZE_ADDRESS__)
+#define QC_KEEP_VULKAN_DRIVERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define QC_KEEP_VULKAN_DRIVERS 1
+#endif
+#endif
 
 using namespace llvm;
 
@@ -74,11 +85,46 @@ onValidationMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
   return VK_FALSE;
 }
 
+#ifdef QC_KEEP_VULKAN_DRIVERS
+/// The file names of the shared objects now loaded.
+static std::vector<std::string> loadedObjects() {
+  std::vector<std::string> names;
+  dl_iterate_phdr(
+      [](dl_phdr_info *info, size_t, void *data) {
+        if (info->dlpi_name && *info->dlpi_name)
+          static_cast<std::vector<std::string> *>(data)->push_back(
+              info->dlpi_name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+/// Marks every shared object loaded since `before` (the drivers and layers
+/// the Vulkan loader opened) RTLD_NODELETE, so that vkDestroyInstance does
+/// not unmap them. LeakSanitizer checks at exit and needs them mapped: Mesa
+/// (22.3.6, lavapipe) keeps a malloc'd table in a static (util_cpu_caps,
+/// filled once per load on AMD Zen CPUs) and never frees it; unmapped, that
+/// static is gone and the table reads as a leak from an `<unknown module>`
+/// (frames in an unmapped driver cannot be attributed, so no suppression
+/// can name them). Mapped, it is reachable, and a real leak inside a
+/// driver is reported with the driver's name (test/sanitizers/lsan.supp).
+static void keepDriversLoaded(const std::vector<std::string> &before) {
+  for (const std::string &name : loadedObjects())
+    if (!is_contained(before, name))
+      dlopen(name.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+#endif
+
 } // namespace detail
 
 using namespace detail;
 
 Runtime::Impl::~Impl() {
+#ifdef QC_KEEP_VULKAN_DRIVERS
+  if (library)
+    keepDriversLoaded(objectsBeforeLoader);
+#endif
   if (device)
     vk.vkDestroyDevice(device, nullptr);
   if (messenger)
@@ -98,6 +144,9 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
       dlsym(library, "vkGetInstanceProcAddr"));
   if (!vk.vkGetInstanceProcAddr)
     return error("libvulkan.so.1 has no vkGetInstanceProcAddr");
+#ifdef QC_KEEP_VULKAN_DRIVERS
+  objectsBeforeLoader = loadedObjects();
+#endif
 #define LOAD_GLOBAL(name)                                                      \
   vk.name = reinterpret_cast<PFN_##name>(                                      \
       vk.vkGetInstanceProcAddr(VK_NULL_HANDLE, #name));

@@ -148,6 +148,9 @@ struct Runtime::Impl {
   bool profiling = false;
   detail::ValidationLog validation;
   bool validating = false;
+  /// Sanitizer builds only: the shared objects loaded before the Vulkan
+  /// loader ran (keepDriversLoaded pins the ones it added).
+  std::vector<std::string> objectsBeforeLoader;
 
   ~Impl();
 
