@@ -7,6 +7,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -138,7 +139,9 @@ void qc::buildQCCPUToLLVMPipeline(OpPassManager &pm,
   lower.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCPUCanonicalizer());
+  // Per function, on the pass manager's threads: the functions are all the
+  // module holds that it changes (on the module it ran on one thread).
+  pm.nest<LLVM::LLVMFuncOp>().addPass(createCPUCanonicalizer());
 
   QCVerifyCPUContractOptions contract;
   contract.integerOnly = options.integerOnly;

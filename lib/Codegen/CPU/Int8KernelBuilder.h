@@ -50,6 +50,10 @@ private:
                    int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols,
                    int64_t rowBlocks);
   int64_t rowBlocks(int64_t rowTiles, int64_t panels);
+  bool rollEpilogue(int64_t tileRows) const;
+  SmallVector<Value> epilogueRowIndices(Value p);
+  Value emitRowLoop(Value tile, ArrayRef<Value> sums, Value p0, Value f0, int64_t tileRows,
+                    int64_t vectors, int64_t validCols);
   SmallVector<Value> denseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
                                     SmallVector<Value> accs);
   SmallVector<Value> depthwiseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,

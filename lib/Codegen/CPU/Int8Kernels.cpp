@@ -83,6 +83,63 @@ int64_t KernelBuilder::rowBlocks(int64_t rowTiles, int64_t panels) {
   return 1;
 }
 
+/// The coordinates of output row `p` in the epilogue's iteration space.
+SmallVector<Value> KernelBuilder::epilogueRowIndices(Value p) {
+  SmallVector<Value> indices;
+  Value rest = p;
+  for (int64_t d = epilogueRows.size() - 1; d >= 0; --d) {
+    Value size = index(epilogueRows[d]);
+    indices.insert(indices.begin(),
+                   d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, size).getResult());
+    if (d != 0)
+      rest = arith::DivUIOp::create(b, loc, rest, size);
+  }
+  return indices;
+}
+
+/// Whether the epilogue of a tile of `tileRows` rows runs as loops over the
+/// rows (emitRowLoop) rather than unrolled: for every dense tile of more
+/// than one row. Depthwise kernels keep the unrolled form (their reduction
+/// is a few taps, so the epilogue is much of their run time, and the
+/// rolled form was not measured on them).
+bool KernelBuilder::rollEpilogue(int64_t tileRows) const {
+  return tileRows > 1 && !c.depthwise;
+}
+
+/// The epilogue of a tile of `tileRows` rows as loops over its rows, one
+/// per accumulator column: one copy of a vector's epilogue per column
+/// instead of `tileRows` (the unrolled epilogues were most of a kernel's
+/// code, and compile time grows with it). The accumulators stay in
+/// registers: column j's loop carries that column's accumulators and
+/// rotates them by one row per iteration, so that the row it works on is
+/// always the first (no dynamic index into registers, no stack buffer);
+/// the columns after j stay live through it, the ones before are done.
+Value KernelBuilder::emitRowLoop(Value tile, ArrayRef<Value> sums, Value p0, Value f0,
+                                 int64_t tileRows, int64_t vectors, int64_t validCols) {
+  for (int64_t j = 0; j < vectors; ++j) {
+    bool full = (j + 1) * kLanes <= validCols;
+    SmallVector<Value> init = {tile};
+    for (int64_t i = 0; i < tileRows; ++i)
+      init.push_back(sums[i * vectors + j]);
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(tileRows), index(1), init,
+        [&](OpBuilder &, Location, Value i, ValueRange iter) {
+          emitter.clearColumnCache();
+          Value v = emitter.emit(b, loc, iter[1], epilogueRowIndices(add(p0, i)),
+                                 add(f0, index(j * kLanes)), full);
+          SmallVector<Value> next = {vector::TransferWriteOp::create(
+                                         b, loc, v, iter[0], ValueRange{i, index(j * kLanes)},
+                                         ArrayRef<bool>{full})
+                                         .getResult()};
+          next.append(iter.begin() + 2, iter.end());
+          next.push_back(iter[1]);
+          scf::YieldOp::create(b, loc, next);
+        });
+    tile = loop.getResult(0);
+  }
+  return tile;
+}
+
 Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
                                 int64_t tileRows, int64_t colStart, int64_t panels,
                                 int64_t vectors, int64_t validCols, int64_t rowBlocks) {
@@ -105,20 +162,14 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
   Value f0 = add(index(colStart), mul(panel, vectors * kLanes));
   Value p0 = add(index(rowStart), mul(rowTile, tileRows));
 
+  bool rowLoop = rollEpilogue(tileRows);
   SmallVector<Value> bases;
-  SmallVector<SmallVector<Value>> rowIndices(tileRows);
+  SmallVector<SmallVector<Value>> rowIndices;
   for (int64_t i = 0; i < tileRows; ++i) {
     Value p = add(p0, index(i));
     bases.push_back(rowBase(p));
-    // The row's coordinates in the epilogue's iteration space.
-    Value rest = p;
-    for (int64_t d = epilogueRows.size() - 1; d >= 0; --d) {
-      Value size = index(epilogueRows[d]);
-      rowIndices[i].insert(rowIndices[i].begin(),
-                           d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, size).getResult());
-      if (d != 0)
-        rest = arith::DivUIOp::create(b, loc, rest, size);
-    }
+    if (!rowLoop)
+      rowIndices.push_back(epilogueRowIndices(p));
   }
 
   SmallVector<Value> accs;
@@ -143,16 +194,20 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
   Value sharedOut = forall.getRegionIterArgs()[0];
   Value tile = tensor::ExtractSliceOp::create(b, loc, sharedOut, offsets, sizes, strides);
-  for (int64_t j = 0; j < vectors; ++j) {
-    bool full = (j + 1) * kLanes <= validCols;
-    Value col = add(f0, index(j * kLanes));
-    emitter.clearColumnCache();
-    for (int64_t i = 0; i < tileRows; ++i) {
-      Value v = emitter.emit(b, loc, sums[i * vectors + j], rowIndices[i], col, full);
-      tile = vector::TransferWriteOp::create(b, loc, v, tile,
-                                             ValueRange{index(i), index(j * kLanes)},
-                                             ArrayRef<bool>{full})
-                 .getResult();
+  if (rowLoop) {
+    tile = emitRowLoop(tile, sums, p0, f0, tileRows, vectors, validCols);
+  } else {
+    for (int64_t j = 0; j < vectors; ++j) {
+      bool full = (j + 1) * kLanes <= validCols;
+      Value col = add(f0, index(j * kLanes));
+      emitter.clearColumnCache();
+      for (int64_t i = 0; i < tileRows; ++i) {
+        Value v = emitter.emit(b, loc, sums[i * vectors + j], rowIndices[i], col, full);
+        tile = vector::TransferWriteOp::create(b, loc, v, tile,
+                                               ValueRange{index(i), index(j * kLanes)},
+                                               ArrayRef<bool>{full})
+                   .getResult();
+      }
     }
   }
   b.setInsertionPointToStart(forall.getTerminator().getBody());

@@ -70,14 +70,21 @@ func.func @matmul_const_weights_epilogue(%a: tensor<3x8xi8>) -> tensor<3x17xi8> 
 // CHECK-DAG:   arith.constant dense<[-1024, {{.*}}, -1024, 0, {{.*}}, 0]> : tensor<32xi32>
 // CHECK-NOT:   linalg.pack
 // CHECK:       scf.forall
-// CHECK:         scf.for
+// CHECK:         %[[SUMS:.*]]:6 = scf.for
 // CHECK:           scf.for
 // CHECK:             vector.multi_reduction
-// The consumer's body on the accumulators; the last vector is partial.
-// CHECK:         arith.maxsi {{.*}} : vector<16xi32>
-// CHECK:         arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
-// CHECK:         vector.transfer_write {{.*}}[%{{.*}}, %{{.*}}] {in_bounds = [true]} : vector<16xi8>, tensor<3x17xi8>
-// CHECK:         vector.transfer_write {{.*}}[%{{.*}}, %{{.*}}] : vector<16xi8>, tensor<3x17xi8>
+// The consumer's body on the accumulators, once per accumulator column in a
+// loop over the tile's 3 rows that rotates that column's accumulators (rows
+// 0, 1, 2 of column 0: results #0, #2, #4); the last vector is partial.
+// CHECK:         %[[COL0:.*]]:4 = scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[T:.*]] = %{{.*}}, %[[A0:.*]] = %[[SUMS]]#0, %[[A1:.*]] = %[[SUMS]]#2, %[[A2:.*]] = %[[SUMS]]#4)
+// CHECK:           arith.addi %[[A0]], {{.*}} : vector<16xi32>
+// CHECK:           arith.maxsi {{.*}} : vector<16xi32>
+// CHECK:           %[[V:.*]] = arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK:           %[[W:.*]] = vector.transfer_write %[[V]], %[[T]][%[[I]], %{{.*}}] {in_bounds = [true]} : vector<16xi8>, tensor<3x17xi8>
+// CHECK:           scf.yield %[[W]], %[[A1]], %[[A2]], %[[A0]]
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[COL0]]#0, %{{.*}} = %[[SUMS]]#1, %{{.*}} = %[[SUMS]]#3, %{{.*}} = %[[SUMS]]#5)
+// CHECK:           vector.transfer_write {{.*}}[%{{.*}}, %{{.*}}] : vector<16xi8>, tensor<3x17xi8>
+// CHECK-NOT:     arith.trunci
 // CHECK:         tensor.parallel_insert_slice {{.*}} [3, 17] [1, 1] : tensor<3x17xi8> into tensor<3x17xi8>
 // CHECK-NOT:   linalg.matmul
 // CHECK:       return
