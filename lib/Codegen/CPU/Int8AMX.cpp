@@ -206,7 +206,7 @@ Value AMXKernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles
         rest = arith::DivUIOp::create(b, loc, rest, size);
     }
   }
-  for (int64_t j = 0; j < blocks && j * kLanes < validCols; ++j) {
+  for (int64_t j = 0; j < blocks; ++j) {
     bool full = (j + 1) * kLanes <= validCols;
     Value col = add(f0, index(j * kLanes));
     emitter.clearColumnCache();

@@ -20,7 +20,8 @@
 
 using namespace mlir;
 
-/// The AMX instructions of qc's AMX kernels (Int8AMX.cpp).
+/// The AMX instructions of qc's AMX kernels (Int8AMX.cpp); the same test as
+/// qc::runtime::isAMXIntrinsic, which this library does not link.
 static bool isAMXTileIntrinsic(llvm::StringRef name) {
   return name.starts_with("llvm.x86.tdpb") || name.starts_with("llvm.x86.tileloadd") ||
          name.starts_with("llvm.x86.tilestored") || name.starts_with("llvm.x86.tilezero");

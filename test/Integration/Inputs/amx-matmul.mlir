@@ -1,5 +1,6 @@
 // A GEMM-shaped int8 matmul (20 x 70 x 16, constant weights 3) that
-// x86-amx=true computes on AMX tiles (amx-rejected.test).
+// x86-amx=true computes on AMX tiles (amx-rejected.test; its library
+// manifest: test/Tools/qc-compile/manifest-requires.test).
 func.func @amx_matmul(%a: tensor<20x70xi8>) -> tensor<20x16xi32> {
   %b = arith.constant dense<3> : tensor<70x16xi8>
   %zero = arith.constant 0 : i32
