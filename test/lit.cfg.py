@@ -114,11 +114,20 @@ for clangxx in ["clang++-22", "clang++"]:
         config.substitutions.append(
             ("%cxx", lit.util.which(clangxx, config.llvm_tools_dir) or lit.util.which(clangxx)))
         break
-# Tests that execute AVX512-VNNI code need a host that has it.
+# Tests that execute AVX512-VNNI code need a host that has it; those that
+# execute AMX code (x86-amx=true) a host with amx_int8 and amx_tile (lit
+# reports them UNSUPPORTED elsewhere; Linux must also grant the tile state,
+# which qc-run requests and reports if refused). "no-amx": the host
+# cannot run AMX code, so the tests of its rejection run.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
-        if " avx512_vnni" in cpuinfo.read():
-            config.available_features.add("avx512vnni")
+        cpu_flags = set(cpuinfo.read().split())
+    if "avx512_vnni" in cpu_flags:
+        config.available_features.add("avx512vnni")
+    if {"amx_int8", "amx_tile"} <= cpu_flags:
+        config.available_features.add("amx")
+    else:
+        config.available_features.add("no-amx")
 except OSError:
     pass
 for tool in ["spirv-val"]:

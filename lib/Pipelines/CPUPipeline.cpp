@@ -38,6 +38,7 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
   if (options.int8Kernels) {
     QCCPUInt8KernelsOptions kernels;
     kernels.rowBlockBytes = options.rowBlockBytes;
+    kernels.amx = options.x86AMX;
     // register-tile=m,n,k: m rows of n/16 accumulator vectors (k is the
     // reduction step of the other contractions' tiles).
     if (options.registerTile.size() >= 2) {

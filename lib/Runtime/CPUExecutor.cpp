@@ -20,6 +20,12 @@
 #include <cstring>
 #include <thread>
 
+#if defined(__linux__) && defined(__x86_64__)
+#include <cerrno>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 using namespace mlir;
 
 namespace qc::runtime {
@@ -171,6 +177,33 @@ bool isLLVMDialectModule(ModuleOp module) {
   return !result.wasInterrupted();
 }
 
+bool isAMXIntrinsic(llvm::StringRef name) {
+  return name.starts_with("llvm.x86.tdpb") || name.starts_with("llvm.x86.tileloadd") ||
+         name.starts_with("llvm.x86.tilestored") || name.starts_with("llvm.x86.tilezero");
+}
+
+bool requestHostAMX(std::string *reason) {
+  auto fail = [&](const std::string &why) {
+    if (reason)
+      *reason = why;
+    return false;
+  };
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (!features.lookup("amx-int8") || !features.lookup("amx-tile"))
+    return fail("this CPU lacks amx-int8/amx-tile");
+#if defined(__linux__) && defined(__x86_64__)
+  // <asm/prctl.h>: ARCH_REQ_XCOMP_PERM; the tile data state component.
+  constexpr long kArchReqXcompPerm = 0x1023, kXFeatureXTileData = 18;
+  if (syscall(SYS_arch_prctl, kArchReqXcompPerm, kXFeatureXTileData) != 0)
+    return fail(std::string("Linux refused the AMX tile state to this process "
+                            "(arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): ") +
+                std::strerror(errno) + ")");
+  return true;
+#else
+  return fail("qc requests the AMX tile state from Linux on x86-64 only");
+#endif
+}
+
 std::string hostCPUPipelineOptions(llvm::StringRef userOptions) {
   std::string options = userOptions.str();
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
@@ -178,6 +211,8 @@ std::string hostCPUPipelineOptions(llvm::StringRef userOptions) {
     options += std::string(options.empty() ? "" : " ") + "x86-vnni=true";
   if (!userOptions.contains("x86-vbmi") && features.lookup("avx512vbmi"))
     options += std::string(options.empty() ? "" : " ") + "x86-vbmi=true";
+  if (!userOptions.contains("x86-amx") && requestHostAMX())
+    options += std::string(options.empty() ? "" : " ") + "x86-amx=true";
   return options;
 }
 
@@ -238,6 +273,15 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
   if (vbmiCheck.wasInterrupted())
     return stringError("the module uses AVX512-VBMI (x86-vbmi=true) but this "
                        "CPU lacks avx512vbmi; compile it with x86-vbmi=false");
+  bool usesAMX = module.walk([&](LLVM::CallIntrinsicOp call) {
+                         return isAMXIntrinsic(call.getIntrin()) ? WalkResult::interrupt()
+                                                                 : WalkResult::advance();
+                       })
+                     .wasInterrupted();
+  std::string noAMX;
+  if (usesAMX && !requestHostAMX(&noAMX))
+    return stringError("the module uses AMX tiles (x86-amx=true) but " + noAMX +
+                       "; compile it with x86-amx=false");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();

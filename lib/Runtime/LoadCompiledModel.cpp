@@ -7,12 +7,14 @@
 #include "qc/Runtime/LoadCompiledModel.h"
 #include "qc/Runtime/Heap.h"
 
+#include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/ModelManifest.h"
 #include "qc/Runtime/VulkanExecutor.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cstring>
@@ -114,6 +116,21 @@ loadSharedLibrary(llvm::StringRef path, EntrySignature &signature,
     dlclose(handle);
     return stringError("'" + path + "': no CPU entry point '" +
                        manifest->runSymbol + "'");
+  }
+  // Code for a CPU feature this host lacks would fault (SIGILL) on its
+  // first instruction: refuse it here with the reason.
+  llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+  for (const std::string &feature : manifest->cpuFeatures) {
+    std::string why;
+    if (llvm::StringRef(feature).starts_with("amx-")
+            ? ::qc::runtime::requestHostAMX(&why)
+            : hostFeatures.lookup(feature))
+      continue;
+    dlclose(handle);
+    return stringError("'" + path + "' needs the CPU feature " + feature +
+                       " (compiled with it: x86-vnni, x86-vbmi or x86-amx) but " +
+                       (why.empty() ? "this CPU lacks it" : why) +
+                       "; compile the model on this machine or without it");
   }
   signature = manifest->signature;
   packedInt4 = manifest->packedInt4;

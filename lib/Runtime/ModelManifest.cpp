@@ -74,6 +74,8 @@ std::string printManifest(const ModelManifest &manifest) {
     text += "run " + manifest.runSymbol + "\n";
   if (manifest.packedInt4)
     text += "packed-int4\n";
+  if (!manifest.cpuFeatures.empty())
+    text += "requires " + llvm::join(manifest.cpuFeatures, " ") + "\n";
   auto line = [](const char *role, const TensorSpec &spec) {
     std::string codes = codeText(spec);
     return std::string(role) + " " + elementName(spec.kind) + " " +
@@ -113,6 +115,11 @@ llvm::Expected<ModelManifest> parseManifest(llvm::StringRef text) {
       manifest.runSymbol = value.str();
     } else if (key == "packed-int4" && value.empty()) {
       manifest.packedInt4 = true;
+    } else if (key == "requires" && !value.empty()) {
+      llvm::SmallVector<llvm::StringRef> features;
+      value.split(features, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+      for (llvm::StringRef feature : features)
+        manifest.cpuFeatures.push_back(feature.str());
     } else if (key == "input" || key == "result") {
       auto [type, rest] = value.split(' ');
       auto [shape, codes] = rest.split(' ');

@@ -45,6 +45,14 @@ struct QCCPUPipelineOptions
                      "AVX512-VBMI vpermi2b; the code then needs a CPU with "
                      "avx512vbmi (qc-run sets this from the host)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> x86AMX{
+      *this, "x86-amx",
+      llvm::cl::desc("Compute GEMM-shaped int8 contractions (matmuls, 1x1 "
+                     "convolutions) on AMX tiles (tdpbusd/tdpbssd), the "
+                     "others with the VNNI or portable kernels; the code then "
+                     "needs a CPU with amx-int8 and amx-tile and the OS's "
+                     "permission (qc-run sets this from the host)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> int8Kernels{
       *this, "int8-kernels",
       llvm::cl::desc("Compute int8 matmuls and convolutions with "

@@ -31,8 +31,20 @@ createCPUExecutor(mlir::ModuleOp module, const EntrySignature &signature,
 bool isLLVMDialectModule(mlir::ModuleOp module);
 
 /// `userOptions` of qc-cpu-pipeline plus what the host CPU allows: x86-vnni
-/// where it has AVX512-VNNI, unless the options already decide.
+/// where it has AVX512-VNNI, x86-vbmi with AVX512-VBMI, x86-amx where
+/// requestHostAMX succeeds, unless the options already decide.
 std::string hostCPUPipelineOptions(llvm::StringRef userOptions);
+
+/// Whether this process may run AMX code: the CPU has amx-int8 and
+/// amx-tile, and Linux grants the tile data state to the process
+/// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), requested here;
+/// without it the first tile instruction faults). Else false, with the
+/// reason in `reason`.
+bool requestHostAMX(std::string *reason = nullptr);
+
+/// Whether an LLVM intrinsic is one of the AMX tile instructions qc emits
+/// (tile loads, stores, zeroing, tdpb*d).
+bool isAMXIntrinsic(llvm::StringRef name);
 
 /// `userOptions` plus `threads=<cores of this machine>` unless they set
 /// threads: what JIT compilation (qc-run, qc.compile, the C API) uses.

@@ -19,7 +19,11 @@
 // from the stored form as qc-run does. A line `packed-int4` (qc-compile
 // --packed-int4) says that the loaders exchange every i4/u4 argument and
 // result two codes per byte (docs/Numerics.md, "Packed int4 at the
-// boundary"); the code types stay as above. In a shared
+// boundary"); the code types stay as above. A line `requires F ...`
+// lists the CPU features (LLVM's names) the code's intrinsics need beyond
+// the baseline: avx512vnni (x86-vnni), avx512vbmi (x86-vbmi), amx-int8 and
+// amx-tile (x86-amx); a loader refuses the library on a host without them
+// (and asks Linux for the AMX tile state) instead of faulting. In a shared
 // library the text is the NUL-terminated global `qc_model_manifest`; in a
 // bundle it is the file `qc-model.txt`.
 //
@@ -32,6 +36,7 @@
 #include "llvm/Support/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace qc::runtime {
 
@@ -54,6 +59,8 @@ struct ModelManifest {
   EntrySignature signature;
   /// Whether loaders exchange i4/u4 tensors two codes per byte.
   bool packedInt4 = false;
+  /// CPU features the code needs (the `requires` line).
+  std::vector<std::string> cpuFeatures;
 };
 
 /// Prints the manifest in the format above.

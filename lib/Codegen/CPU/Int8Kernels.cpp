@@ -262,6 +262,11 @@ Value KernelBuilder::build() {
       out = emitRegion(out, rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.vectors,
                        cp.valid, rowBlocks(rp.tiles, cp.panels));
 
+  return expandKernelResult(b, loc, out, epilogue, rows);
+}
+
+Value qc::cpu::expandKernelResult(OpBuilder &b, Location loc, Value out,
+                                  const Epilogue &epilogue, int64_t rows) {
   auto resultType = cast<RankedTensorType>(epilogue.result.getType());
   if (resultType.getRank() == 2)
     return out;
@@ -282,7 +287,6 @@ Value KernelBuilder::build() {
   return tensor::ExpandShapeOp::create(b, loc, resultType, out,
                                        ArrayRef<ReassociationIndices>{rowDims, colDims});
 }
-
 
 FailureOr<qc::cpu::Int8Kernel>
 qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
@@ -325,9 +329,14 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
     Operation *last = epilogue.stages.empty() ? op.getOperation()
                                               : epilogue.stages.back().getOperation();
     rewriter.setInsertionPoint(last);
-    KernelBuilder builder(rewriter, contraction, epilogue,
-                          {options.tileRows, options.tileVectors, options.rowBlockBytes});
-    Value result = builder.build();
+    Value result;
+    if (options.amx && isAMXContraction(contraction)) {
+      result = buildAMXKernel(rewriter, contraction, epilogue);
+    } else {
+      KernelBuilder builder(rewriter, contraction, epilogue,
+                            {options.tileRows, options.tileVectors, options.rowBlockBytes});
+      result = builder.build();
+    }
     rewriter.replaceAllUsesWith(epilogue.result, result);
     for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
       erased.insert(stage);
@@ -355,7 +364,7 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
 
   void runOnOperation() override {
     if (failed(qc::buildInt8Kernels(getOperation(),
-                                    {tileRows, tileVectors, fuseEpilogue, rowBlockBytes})))
+                                    {tileRows, tileVectors, fuseEpilogue, rowBlockBytes, amx})))
       signalPassFailure();
   }
 };

@@ -127,6 +127,21 @@ Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D, bool unsigne
 /// to gain (no constant static H/W padding, and no flip).
 Value buildInputBytes(OpBuilder &b, Location loc, Value input, bool flip, int64_t minBytes);
 
+/// The kernel's [rows, cols] result reshaped to the epilogue's result type
+/// (only its last dimension is the columns).
+Value expandKernelResult(OpBuilder &b, Location loc, Value out, const Epilogue &epilogue,
+                         int64_t rows);
+
+/// Whether the AMX kernel (Int8AMX.cpp) computes `c`: a dense product with
+/// 8-bit weights whose output row p reads input bytes [p*K, p*K + K) (a
+/// matmul, or a 1x1 convolution without stride or padding).
+bool isAMXContraction(const Int8Contraction &c);
+
+/// Builds the AMX tile kernel of `contraction` (isAMXContraction) and its
+/// fused epilogue; returns the value that replaces `epilogue.result`.
+Value buildAMXKernel(RewriterBase &rewriter, Int8Contraction &contraction,
+                     Epilogue &epilogue);
+
 /// Folds linalg.pack of an i8 constant (upstream folds only splats) and
 /// lowers the remaining packs into the [.., 16, 4] layout to vector code.
 void populateInt8PackPatterns(RewritePatternSet &patterns);

@@ -49,6 +49,26 @@ llvm::Error stringError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// The CPU features the module's x86 intrinsics need (qc's only ISA
+/// extensions), for the manifest's `requires` line.
+std::vector<std::string> requiredCPUFeatures(llvm::Module &llvmModule) {
+  bool vnni = false, vbmi = false, amx = false;
+  for (llvm::Function &function : llvmModule) {
+    llvm::StringRef name = function.getName();
+    vnni |= name.starts_with("llvm.x86.avx512.vpdpbusd");
+    vbmi |= name.starts_with("llvm.x86.avx512.vpermi2var.qi");
+    amx |= ::qc::runtime::isAMXIntrinsic(name);
+  }
+  std::vector<std::string> features;
+  if (vnni)
+    features.push_back("avx512vnni");
+  if (vbmi)
+    features.push_back("avx512vbmi");
+  if (amx)
+    features.insert(features.end(), {"amx-int8", "amx-tile"});
+  return features;
+}
+
 /// qc's runtime support for compiled models, linked into every library.
 /// memrefCopy as MLIR's C runner utilities define it (lowered memref.copy of
 /// non-contiguous views calls it); hidden, so libraries never interpose
@@ -454,6 +474,7 @@ llvm::Error mlir::qc::compileToSharedLibrary(ModuleOp module, StringRef path,
           for (llvm::Function &function : llvmModule)
             usesOpenMP |= function.isDeclaration() &&
                           function.getName().starts_with("__kmpc_");
+          manifest.cpuFeatures = requiredCPUFeatures(llvmModule);
           return addEntryPoints(llvmModule, lowered->getLoc(), implName,
                                 *name, *signature,
                                 ::qc::runtime::printManifest(manifest));

@@ -20,6 +20,13 @@
 
 using namespace mlir;
 
+/// The AMX instructions of qc's AMX kernels (Int8AMX.cpp); the same test as
+/// qc::runtime::isAMXIntrinsic, which this library does not link.
+static bool isAMXTileIntrinsic(llvm::StringRef name) {
+  return name.starts_with("llvm.x86.tdpb") || name.starts_with("llvm.x86.tileloadd") ||
+         name.starts_with("llvm.x86.tilestored") || name.starts_with("llvm.x86.tilezero");
+}
+
 /// "+feature,-feature,..." for the features the host reports.
 static std::string hostFeatures() {
   std::string features;
@@ -95,7 +102,7 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
       return emitError(module.getLoc())
              << "the module calls " << function.getName().str()
              << " but the target is " << triple.str()
-             << "; lower it without x86-vnni and x86-vbmi";
+             << "; lower it without x86-vnni, x86-vbmi and x86-amx";
     if (function.getName().starts_with("llvm.x86.avx512.vpdpbusd") &&
         !machine->getMCSubtargetInfo()->checkFeatures("+avx512vnni"))
       return emitError(module.getLoc())
@@ -109,6 +116,12 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
              << "the module calls " << function.getName().str() << " but CPU '" << cpu
              << "' lacks avx512vbmi; lower it without x86-vbmi or pick a CPU that "
                 "has it";
+    if (isAMXTileIntrinsic(function.getName()) &&
+        !machine->getMCSubtargetInfo()->checkFeatures("+amx-int8,+amx-tile"))
+      return emitError(module.getLoc())
+             << "the module calls " << function.getName().str() << " but CPU '" << cpu
+             << "' lacks amx-int8/amx-tile; lower it without x86-amx or pick a CPU "
+                "that has them (e.g. --target-cpu=sapphirerapids)";
   }
   if (adjust && failed(adjust(*llvmModule)))
     return failure();

@@ -113,13 +113,23 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
       (its own input block in its own L2) instead of its own panels (every
       thread streaming the whole input).
 
+    With `amx`, GEMM-shaped contractions (matmul, 1x1 convolution without
+    stride or padding) instead run on AMX tiles: up to 16 rows x 4 blocks of
+    16 columns of i32 accumulator tiles per `scf.forall` iteration, 64
+    reduction bytes per `amx.tile_muli` (tdpbusd / tdpbssd) with B tiles
+    read straight from the packed filter; after the reduction the tiles go
+    through a stack scratch (`amx.tile_store`) and the same fused epilogue
+    runs on them as vectors (Int8AMX.cpp).
+
     The four-byte dot products are written with portable vector ops (widen,
     multiply, reduce groups of 4 lanes), which `qc-cpu-contract-to-x86-vnni`
     turns into `vpdpbusd` after bufferization. Results are bit-exact: every
     sum is the i32 sum of the same products.
   }];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
   ];
@@ -135,7 +145,12 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
            "several column panels runs its row tiles in blocks of about "
            "this many input bytes, each block through every panel before "
            "the next (the block stays in L2, and threads split blocks, not "
-           "panels); 0: no blocks">
+           "panels); 0: no blocks">,
+    Option<"amx", "amx", "bool", /*default=*/"false",
+           "Compute GEMM-shaped contractions (matmuls, 1x1 convolutions "
+           "without stride or padding, 8-bit weights) on AMX tiles "
+           "(amx.tile_load / tile_muli / tile_store); the code then needs a "
+           "CPU with amx-int8 and amx-tile">
   ];
 }
 
