@@ -103,6 +103,8 @@ Value KernelBuilder::buildColumnInit() {
   int64_t i = 0;
   for (const APInt &w : weights.getValues<APInt>()) {
     int64_t code = c.weightUnsigned ? w.getSExtValue() & 15 : w.getSExtValue();
+    if (!c.codebook.empty())
+      code = c.codebook[code];
     init[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
   }
   return arith::ConstantOp::create(
@@ -160,6 +162,8 @@ std::pair<Value, Value> KernelBuilder::unpackNibbles(Value packed) {
   };
   Value low = arith::AndIOp::create(b, loc, packed, splat(15));
   Value high = arith::ShRUIOp::create(b, loc, packed, splat(4));
+  if (!c.codebook.empty())
+    return {lookupCodebook(low), lookupCodebook(high)};
   if (c.weightUnsigned)
     return {low, high};
   Value eight = splat(8);

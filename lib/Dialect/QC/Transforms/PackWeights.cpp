@@ -364,10 +364,6 @@ void rewrite(const Contraction &mm, const Encoding &enc) {
         linalg::YieldOp::create(
             b, l, ValueRange{arith::AddIOp::create(b, l, args[outArg], product)});
       });
-  // qc-verify-cpu-input warns about it: on the CPU the int8 kernels keep
-  // int4 weights two per byte themselves, and this generic bypasses them.
-  if (enc.kind == Encoding::Kind::Int4)
-    generic->setAttr("qc.packed_int4_weight", UnitAttr::get(ctx));
   Operation *weight = cast<linalg::LinalgOp>(mm.op).getDpsInputs()[1]
                           .getDefiningOp();
   mm.op->getResult(0).replaceAllUsesWith(generic.getResult(0));
