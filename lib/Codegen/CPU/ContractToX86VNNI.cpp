@@ -233,7 +233,7 @@ struct ContractToX86VNNIPass final
     qc::populateContractToX86VNNIPatterns(patterns);
     // The int8 kernels' codebook lookups: vpshufb is AVX512BW, which every
     // CPU with AVX512-VNNI has.
-    qc::cpu::populateCodebookLookupX86Patterns(patterns);
+    qc::cpu::populateCodebookLookupX86Patterns(patterns, /*vbmi=*/false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();

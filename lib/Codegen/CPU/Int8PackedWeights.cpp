@@ -14,13 +14,18 @@
 //   (<= 15 and 0 when a run   16 codes the kernel looks the indices up in
 //   of the reduction is not   (one vpshufb per 64 weights: the codebook in
 //   a multiple of 8)          each 128-bit lane of a zmm register)
-//   other 8-bit codes         8-bit weights (per-channel codebooks with more
-//                             than 16 codes in all)
+//   <= 16 codes per channel   u4 indices and a codebook of 4, 8 or 16 codes
+//                             per output channel: 64, 128 or 256 bytes per
+//                             16 channels, looked up with one vpermb, one
+//                             vpermi2b, or two and a blend (AVX512-VBMI)
+//   other 8-bit codes         8-bit weights
 //
-// The lookup is emitted portably, as a vector.gather from the 16-byte
-// codebook; after bufferization qc-cpu-contract-to-x86-vnni makes it one
-// `llvm.x86.avx512.pshuf.b.512` (GatherToPShufB below). Elsewhere LLVM
-// lowers the gather (per element, but correct).
+// The lookup is emitted portably, as a vector.gather from the codebook;
+// after bufferization qc-cpu-contract-to-x86-vnni makes a per-tensor one
+// `llvm.x86.avx512.pshuf.b.512` (GatherToPShufB below) and
+// qc-cpu-table-lookup-x86-vbmi a per-channel one vpermb/vpermi2b
+// (GatherToVPermB). Elsewhere LLVM lowers the gather (per element, but
+// correct).
 //
 //===----------------------------------------------------------------------===//
 #include "Int8KernelBuilder.h"
@@ -249,6 +254,38 @@ int64_t coefficient(AffineExpr e, unsigned dim, unsigned numDims) {
   return constant ? constant.getValue() : 0;
 }
 
+/// The codes in slot order, 0 first when it is one (the padding's), then
+/// the others in increasing order; sets each code's slot.
+SmallVector<int8_t> orderCodes(std::map<int64_t, int64_t> &codes) {
+  SmallVector<int8_t> ordered;
+  if (codes.count(0))
+    ordered.push_back(0);
+  for (auto &[code, slot] : codes) {
+    if (code == 0)
+      continue;
+    slot = ordered.size();
+    ordered.push_back(int8_t(code));
+  }
+  return ordered;
+}
+
+/// The codes per channel of a per-channel codebook (4, 8 or 16, the most
+/// any channel needs, 0 included when `zero`), or nothing if one channel
+/// has more than 16.
+std::optional<int64_t> perChannelEntries(ArrayRef<int64_t> values, int64_t filters, bool zero) {
+  size_t most = 0;
+  for (int64_t f = 0; f < filters; ++f) {
+    llvm::SmallDenseSet<int64_t, 32> codes;
+    if (zero)
+      codes.insert(0);
+    for (size_t i = f; i < values.size(); i += filters)
+      if (codes.insert(values[i]).second && codes.size() > size_t(kCodebookEntries))
+        return std::nullopt;
+    most = std::max(most, size_t(codes.size()));
+  }
+  return most <= 4 ? 4 : most <= 8 ? 8 : 16;
+}
+
 } // namespace
 
 FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgOp op) {
@@ -395,16 +432,28 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
     // then the others in increasing order.
     c.weightBits = 4;
     c.weightUnsigned = true;
-    if (distinct.count(0))
-      c.codebook.push_back(0);
-    for (auto &[code, slot] : distinct) {
-      if (code == 0)
-        continue;
-      slot = c.codebook.size();
-      c.codebook.push_back(int8_t(code));
-    }
+    c.codebook = orderCodes(distinct);
     for (int64_t &v : values)
       v = distinct[v];
+  } else if (std::optional<int64_t> entries =
+                 perChannelEntries(values, c.filters, run % (2 * kQuad) != 0)) {
+    // Per output channel: 4, 8 or 16 codes each (the lookup then reads a
+    // table of 64, 128 or 256 bytes per 16 channels).
+    c.weightBits = 4;
+    c.weightUnsigned = true;
+    c.channelCodes = *entries;
+    c.codebook.assign(c.filters * c.channelCodes, 0);
+    for (int64_t f = 0; f < c.filters; ++f) {
+      std::map<int64_t, int64_t> codes;
+      if (run % (2 * kQuad) != 0)
+        codes.emplace(0, 0);
+      for (size_t i = f; i < values.size(); i += c.filters)
+        codes.emplace(values[i], 0);
+      SmallVector<int8_t> ordered = orderCodes(codes);
+      llvm::copy(ordered, c.codebook.begin() + f * c.channelCodes);
+      for (size_t i = f; i < values.size(); i += c.filters)
+        values[i] = codes[values[i]];
+    }
   }
   llvm::transform(values, bytes.begin(), [](int64_t v) { return int8_t(v); });
 
@@ -421,25 +470,48 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
   return c;
 }
 
-Value KernelBuilder::lookupCodebook(Value indices) {
+Value KernelBuilder::lookupCodebook(Value indices, Value block) {
   auto type = cast<VectorType>(indices.getType());
-  SmallVector<int8_t> table(c.codebook.begin(), c.codebook.end());
-  table.resize(kCodebookEntries, 0);
+  auto wide = VectorType::get(type.getShape(), b.getI32Type());
+  auto splat = [&](int8_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, b.getI8IntegerAttr(v)));
+  };
+  SmallVector<int8_t> table;
+  Value offset = index(0);
+  if (c.channelCodes) {
+    // [blocks, 16 channels, E codes]: byte 4n + i of the weight vector
+    // (channel n of the block) reads entry E * n + index.
+    int64_t e = c.channelCodes, blocks = llvm::divideCeil(c.filters, kLanes);
+    table.assign(blocks * kLanes * e, 0);
+    llvm::copy(c.codebook, table.begin());
+    offset = mul(block, kLanes * e);
+    SmallVector<int8_t> lanesOffsets;
+    for (int64_t byte = 0; byte < kLanes * kQuad; ++byte)
+      lanesOffsets.push_back(int8_t(uint8_t(e * (byte / kQuad))));
+    if (e < kCodebookEntries)
+      indices = arith::AndIOp::create(b, loc, indices, splat(int8_t(e - 1)));
+    indices = arith::AddIOp::create(
+        b, loc, indices,
+        arith::ConstantOp::create(b, loc,
+                                  DenseIntElementsAttr::get(type, ArrayRef<int8_t>(lanesOffsets))));
+  } else {
+    table.assign(c.codebook.begin(), c.codebook.end());
+    table.resize(kCodebookEntries, 0);
+  }
   Value codebook = arith::ConstantOp::create(
       b, loc,
-      DenseIntElementsAttr::get(RankedTensorType::get({kCodebookEntries}, b.getI8Type()),
+      DenseIntElementsAttr::get(RankedTensorType::get({int64_t(table.size())}, b.getI8Type()),
                                 ArrayRef<int8_t>(table)));
-  auto wide = VectorType::get(type.getShape(), b.getI32Type());
   Value mask = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(VectorType::get(type.getShape(), b.getI1Type()), true));
-  Value passThrough =
-      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, b.getI8IntegerAttr(0)));
-  return vector::GatherOp::create(b, loc, type, codebook, ValueRange{index(0)},
+  return vector::GatherOp::create(b, loc, type, codebook, ValueRange{offset},
                                   arith::ExtUIOp::create(b, loc, wide, indices), mask,
-                                  passThrough);
+                                  splat(0));
 }
 
 namespace {
+
+DenseIntElementsAttr constantGlobal(Value base);
 
 /// A byte gather of at most 64 lanes from a constant 16-byte table, by
 /// indices that are zero-extended bytes: one vpshufb with the table in each
@@ -455,14 +527,7 @@ struct GatherToPShufB final : OpRewritePattern<vector::GatherOp> {
         !resultType.getElementType().isInteger(8) || !matchPattern(op.getMask(), m_One()) ||
         !llvm::all_of(op.getOffsets(), [](Value v) { return matchPattern(v, m_Zero()); }))
       return rewriter.notifyMatchFailure(op, "not an unmasked gather of 64 bytes");
-    auto getGlobal = op.getBase().getDefiningOp<memref::GetGlobalOp>();
-    if (!getGlobal)
-      return rewriter.notifyMatchFailure(op, "base is not a global");
-    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-        getGlobal, getGlobal.getNameAttr());
-    auto values = global && global.getConstant()
-                      ? dyn_cast_or_null<DenseIntElementsAttr>(global.getConstantInitValue())
-                      : nullptr;
+    DenseIntElementsAttr values = constantGlobal(op.getBase());
     if (!values || values.getType().getRank() != 1 ||
         values.getNumElements() != kCodebookEntries || !values.getElementType().isInteger(8))
       return rewriter.notifyMatchFailure(op, "base is not a constant 16-byte table");
@@ -482,8 +547,105 @@ struct GatherToPShufB final : OpRewritePattern<vector::GatherOp> {
   }
 };
 
+/// The constant global `base` reads, if any.
+DenseIntElementsAttr constantGlobal(Value base) {
+  auto getGlobal = base.getDefiningOp<memref::GetGlobalOp>();
+  if (!getGlobal)
+    return {};
+  auto global =
+      SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(getGlobal, getGlobal.getNameAttr());
+  if (!global || !global.getConstant())
+    return {};
+  return dyn_cast_or_null<DenseIntElementsAttr>(global.getConstantInitValue());
+}
+
+/// A per-channel codebook lookup: 64 bytes gathered from a constant table
+/// at a block's offset by `ext(index + E * (byte / 4))`, with index < E
+/// (masked to E - 1, or a nibble when E = 16): byte 4n + i reads entry
+/// E * n + index of the block's 16 * E bytes. One vpermb (E = 4), one
+/// vpermi2b (E = 8), or two and a blend on the index's top bit (E = 16).
+struct GatherToVPermB final : OpRewritePattern<vector::GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    constexpr int64_t kBytes = 64;
+    VectorType type = op.getVectorType();
+    auto memrefType = dyn_cast<MemRefType>(op.getBase().getType());
+    if (type.getRank() != 1 || type.getNumElements() != kBytes ||
+        !type.getElementType().isInteger(8) || !matchPattern(op.getMask(), m_One()) ||
+        !memrefType || memrefType.getRank() != 1 || op.getOffsets().size() != 1)
+      return rewriter.notifyMatchFailure(op, "not an unmasked 1-D gather of 64 bytes");
+    DenseIntElementsAttr values = constantGlobal(op.getBase());
+    if (!values || !values.getElementType().isInteger(8))
+      return rewriter.notifyMatchFailure(op, "base is not a constant byte table");
+    auto ext = op.getIndices().getDefiningOp<arith::ExtUIOp>();
+    auto add = ext ? ext.getIn().getDefiningOp<arith::AddIOp>() : nullptr;
+    if (!add || add.getType() != type)
+      return rewriter.notifyMatchFailure(op, "indices are not ext(index + lane offsets)");
+    DenseIntElementsAttr offsets;
+    Value codes = add.getLhs();
+    if (!matchPattern(add.getRhs(), m_Constant(&offsets)))
+      return rewriter.notifyMatchFailure(op, "no constant lane offsets");
+    SmallVector<int64_t> laneOffsets;
+    for (const APInt &v : offsets.getValues<APInt>())
+      laneOffsets.push_back(v.getZExtValue());
+    int64_t e = laneOffsets[kQuad];
+    if ((e != 4 && e != 8 && e != kCodebookEntries) ||
+        values.getNumElements() % (kLanes * e) != 0)
+      return rewriter.notifyMatchFailure(op, "not 4, 8 or 16 codes per channel");
+    for (int64_t byte = 0; byte < kBytes; ++byte)
+      if (laneOffsets[byte] != e * (byte / kQuad))
+        return rewriter.notifyMatchFailure(op, "lane offsets are not E * (byte / 4)");
+    // The index stays below E.
+    SplatElementsAttr bound;
+    bool below = false;
+    if (auto mask = codes.getDefiningOp<arith::AndIOp>())
+      below = matchPattern(mask.getRhs(), m_Constant(&bound)) &&
+              bound.getSplatValue<APInt>().getZExtValue() <= uint64_t(e - 1);
+    else if (auto shift = codes.getDefiningOp<arith::ShRUIOp>())
+      below = e == kCodebookEntries && matchPattern(shift.getRhs(), m_Constant(&bound)) &&
+              bound.getSplatValue<APInt>().getZExtValue() >= 4 &&
+              bound.getSplatValue<APInt>().getZExtValue() < 8;
+    if (!below)
+      return rewriter.notifyMatchFailure(op, "index not known to be below E");
+
+    Location loc = op.getLoc();
+    Value index = add.getResult();
+    SmallVector<Value> parts;
+    for (int64_t t = 0; t < kLanes * e / kBytes; ++t) {
+      Value at = arith::AddIOp::create(rewriter, loc, op.getOffsets()[0],
+                                       arith::ConstantIndexOp::create(rewriter, loc, t * kBytes));
+      parts.push_back(vector::LoadOp::create(rewriter, loc, type, op.getBase(), ValueRange{at}));
+    }
+    auto call = [&](StringRef name, ValueRange operands) {
+      return LLVM::CallIntrinsicOp::create(rewriter, loc, type, rewriter.getStringAttr(name),
+                                           operands)
+          .getResult(0);
+    };
+    StringRef permute2 = "llvm.x86.avx512.vpermi2var.qi.512";
+    Value result;
+    if (e == 4) {
+      result = call("llvm.x86.avx512.permvar.qi.512", {parts[0], index});
+    } else if (e == 8) {
+      result = call(permute2, {parts[0], index, parts[1]});
+    } else {
+      Value low = call(permute2, {parts[0], index, parts[1]});
+      Value high = call(permute2, {parts[2], index, parts[3]});
+      Value zero =
+          arith::ConstantOp::create(rewriter, loc, DenseIntElementsAttr::get(type, int8_t{0}));
+      Value upper = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::slt, index, zero);
+      result = arith::SelectOp::create(rewriter, loc, upper, high, low);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
-void qc::cpu::populateCodebookLookupX86Patterns(RewritePatternSet &patterns) {
-  patterns.add<GatherToPShufB>(patterns.getContext());
+void qc::cpu::populateCodebookLookupX86Patterns(RewritePatternSet &patterns, bool vbmi) {
+  if (vbmi)
+    patterns.add<GatherToVPermB>(patterns.getContext());
+  else
+    patterns.add<GatherToPShufB>(patterns.getContext());
 }

@@ -24,7 +24,7 @@
 # "Packed kernels"); the packed form runs with 1 and 2 threads.
 # CHECK-NOT: MISMATCH
 # CHECK: cpu: packed generics left scalar by --qc-cpu-int8-kernels: mm_i16_cb256{{$}}
-# CHECK: cpu: all 20 cases bit-exact, dense and packed
+# CHECK: cpu: all 24 cases bit-exact, dense and packed
 import os
 import sys
 

@@ -154,4 +154,17 @@ def cpu_kernel_cases(seed=11):
     q8s = lc.QType(0.02, -2)
     cases.append(conv("conv_cb12_s2", rng, (1, 11, 10, 5), (3, 3, 5, 17), q8s,
                       codebook_weight(rng, (3, 3, 5, 17), 12, False), strides=(2, 2), pad=1))
+    # Per output channel: up to 4, 8 and 16 codes per channel (0 included
+    # where a reduction run is padded), 17 channels (two blocks of 16).
+    q8n = lc.QType(rng.uniform(0.01, 0.03, 17), rng.integers(-4, 5, 17), axis=1)
+    cases.append(matmul("mm_cb3_channel", rng, 6, 45, 17, q8n,
+                        codebook_weight(rng, (45, 17), 3, True)))
+    cases.append(matmul("gemv_cb4_channel", rng, 1, 64, 17, q8n,
+                        codebook_weight(rng, (64, 17), 4, True)))
+    cases.append(matmul("mm_u8_cb7_channel", rng, 3, 50, 17, q8n,
+                        codebook_weight(rng, (50, 17), 7, True),
+                        aq=lc.QType(0.05, 125, signed=False)))
+    q8f = lc.QType(rng.uniform(0.01, 0.03, 20), rng.integers(-4, 5, 20), axis=3)
+    cases.append(conv("conv_cb16_channel", rng, (1, 8, 9, 8), (3, 3, 8, 20), q8f,
+                      codebook_weight(rng, (3, 3, 8, 20), 16, True), pad=1))
     return cases
