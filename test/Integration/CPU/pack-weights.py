@@ -21,7 +21,8 @@
 # The packed generics go through the CPU int8 kernel (the weight decoded at
 # compile time: 4-bit codes, u4 indices into a codebook looked up with
 # vpshufb, or bytes), all but the 16-bit codes' (docs/WeightSharing.md,
-# "Packed kernels"); the packed form runs with 1 and 2 threads.
+# "Packed kernels"); the packed form runs with 1 and 2 threads, and without
+# the x86 lookups (the portable vector.gather).
 # CHECK-NOT: MISMATCH
 # CHECK: cpu: packed generics left scalar by --qc-cpu-int8-kernels: mm_i16_cb256{{$}}
 # CHECK: cpu: all 24 cases bit-exact, dense and packed
@@ -34,4 +35,5 @@ from packed_check import main  # noqa: E402
 
 if __name__ == "__main__":
     main(packed_cases.all_cases() + packed_cases.cpu_kernel_cases(), "cpu", ["--target=cpu"],
-         kernel_pass="--qc-cpu-int8-kernels", packed_runs=(("--threads=1",), ("--threads=2",)))
+         kernel_pass="--qc-cpu-int8-kernels", packed_runs=(("--threads=1",), ("--threads=2",),
+                      ("--threads=1", "--pipeline-options=x86-vnni=false x86-vbmi=false")))
