@@ -60,6 +60,10 @@ def main():
                     help="rounds over all variants, alternated; the min over the rounds")
     ap.add_argument("--threads", type=int, default=1,
                     help="qc-run --threads (1: no thread team to wait on under load)")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated variants to leave out (e.g. cb4/channel: before "
+                         "--qc-pack-weights' per-channel codebooks were linear in the weight "
+                         "size, a 4096x4096 one took minutes)")
     args = ap.parse_args()
     opt = os.path.join(args.build, "bin", "qc-opt")
     runner = os.path.join(args.build, "bin", "qc-run")
@@ -82,6 +86,7 @@ def main():
                                                            axis=0), "i8", True),
                         ("int4 (unpacked)", rng.integers(-8, 8, (k, n)), "i4", False)]
             variants.append(("int4 packed", variants[3][1], "i4", True))
+            variants = [v for v in variants if v[0] not in args.skip.split(",")]
             sources, sizes, times = [], [], [[] for _ in variants]
             for v, (name, w, elem, pack) in enumerate(variants):
                 src = os.path.join(tmp, "m%d.mlir" % v)

@@ -38,6 +38,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <array>
 #include <map>
 
 using namespace mlir;
@@ -65,11 +66,14 @@ private:
     Kind kind;
     unsigned width = 64, sourceWidth = 64;
     int64_t imm = 0;
-    SmallVector<int> operands;
+    /// The slots of the operands (of an extract: its indices).
+    SmallVector<int, 2> operands;
+    int a = 0, b = 0;
     int table = -1;
   };
   struct Table {
-    SmallVector<int64_t> values, shape;
+    std::vector<int32_t> values;
+    SmallVector<int64_t> shape;
   };
   FailureOr<int> emit(Value v);
 
@@ -111,11 +115,16 @@ FailureOr<int> WeightProgram::emit(Value v) {
     instr.imm = index.getDim();
   } else if (auto extract = dyn_cast<tensor::ExtractOp>(def)) {
     DenseIntElementsAttr values;
-    if (!matchPattern(extract.getTensor(), m_Constant(&values)))
+    if (!matchPattern(extract.getTensor(), m_Constant(&values)) ||
+        values.getElementType().getIntOrFloatBitWidth() > 32)
       return failure();
     Table table;
-    for (const APInt &x : values.getValues<APInt>())
-      table.values.push_back(x.getSExtValue());
+    if (values.getElementType().isInteger(8) && !values.isSplat())
+      for (char x : values.getRawData())
+        table.values.push_back(int8_t(x));
+    else
+      for (const APInt &x : values.getValues<APInt>())
+        table.values.push_back(x.getSExtValue());
     table.shape.assign(values.getType().getShape().begin(), values.getType().getShape().end());
     tables.push_back(std::move(table));
     instr.kind = Kind::Extract;
@@ -153,6 +162,10 @@ FailureOr<int> WeightProgram::emit(Value v) {
       instr.operands.push_back(*slot);
     }
   }
+  if (!instr.operands.empty())
+    instr.a = instr.b = instr.operands[0];
+  if (instr.operands.size() > 1)
+    instr.b = instr.operands[1];
   code.push_back(std::move(instr));
   slots[v] = code.size() - 1;
   return int(code.size() - 1);
@@ -170,7 +183,8 @@ LogicalResult WeightProgram::compile(Value root, Block *block, ArrayRef<unsigned
 std::optional<int64_t> WeightProgram::run(ArrayRef<int64_t> dims) {
   for (size_t i = 0; i < code.size(); ++i) {
     const Instr &instr = code[i];
-    auto arg = [&](int n) { return regs[instr.operands[n]]; };
+    const int64_t *r = regs.data();
+    auto arg = [&](int n) { return r[n == 0 ? instr.a : instr.b]; };
     uint64_t x = 0;
     switch (instr.kind) {
     case Kind::Constant:
@@ -218,7 +232,7 @@ std::optional<int64_t> WeightProgram::run(ArrayRef<int64_t> dims) {
       const Table &table = tables[instr.table];
       int64_t offset = 0;
       for (auto [d, size] : llvm::enumerate(table.shape)) {
-        int64_t at = arg(d);
+        int64_t at = r[instr.operands[d]];
         if (at < 0 || at >= size)
           return std::nullopt;
         offset = offset * size + at;
@@ -275,13 +289,14 @@ SmallVector<int8_t> orderCodes(std::map<int64_t, int64_t> &codes) {
 std::optional<int64_t> perChannelEntries(ArrayRef<int64_t> values, int64_t filters, bool zero) {
   size_t most = 0;
   for (int64_t f = 0; f < filters; ++f) {
-    llvm::SmallDenseSet<int64_t, 32> codes;
+    std::array<bool, 256> seen{};
+    size_t codes = 0;
     if (zero)
-      codes.insert(0);
+      seen[0] = (++codes, true);
     for (size_t i = f; i < values.size(); i += filters)
-      if (codes.insert(values[i]).second && codes.size() > size_t(kCodebookEntries))
+      if (!std::exchange(seen[values[i] & 255], true) && ++codes > size_t(kCodebookEntries))
         return std::nullopt;
-    most = std::max(most, size_t(codes.size()));
+    most = std::max(most, codes);
   }
   return most <= 4 ? 4 : most <= 8 ? 8 : 16;
 }
@@ -418,9 +433,14 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
   std::map<int64_t, int64_t> distinct;
   if (run % (2 * kQuad) != 0)
     distinct.emplace(0, 0);
-  for (int64_t v : values)
-    if (distinct.emplace(v, 0).second && distinct.size() > size_t(kCodebookEntries))
-      break;
+  {
+    // Each code once (the values are bytes by now).
+    std::array<bool, 256> seen{};
+    for (int64_t v : values)
+      if (!std::exchange(seen[v & 255], true) && distinct.emplace(v, 0).second &&
+          distinct.size() > size_t(kCodebookEntries))
+        break;
+  }
   std::vector<int8_t> bytes(values.size());
   if (*lo >= -8 && *hi <= 7) {
     c.weightBits = 4;
@@ -433,8 +453,11 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
     c.weightBits = 4;
     c.weightUnsigned = true;
     c.codebook = orderCodes(distinct);
+    std::array<int64_t, 256> slotOf{};
+    for (auto [code, slot] : distinct)
+      slotOf[code & 255] = slot;
     for (int64_t &v : values)
-      v = distinct[v];
+      v = slotOf[v & 255];
   } else if (std::optional<int64_t> entries =
                  perChannelEntries(values, c.filters, run % (2 * kQuad) != 0)) {
     // Per output channel: 4, 8 or 16 codes each (the lookup then reads a
@@ -447,12 +470,17 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
       std::map<int64_t, int64_t> codes;
       if (run % (2 * kQuad) != 0)
         codes.emplace(0, 0);
+      std::array<bool, 256> seen{};
       for (size_t i = f; i < values.size(); i += c.filters)
-        codes.emplace(values[i], 0);
+        if (!std::exchange(seen[values[i] & 255], true))
+          codes.emplace(values[i], 0);
       SmallVector<int8_t> ordered = orderCodes(codes);
       llvm::copy(ordered, c.codebook.begin() + f * c.channelCodes);
+      std::array<int64_t, 256> slotOf{};
+      for (auto [code, slot] : codes)
+        slotOf[code & 255] = slot;
       for (size_t i = f; i < values.size(); i += c.filters)
-        values[i] = codes[values[i]];
+        values[i] = slotOf[values[i] & 255];
     }
   }
   llvm::transform(values, bytes.begin(), [](int64_t v) { return int8_t(v); });

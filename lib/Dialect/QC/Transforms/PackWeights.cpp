@@ -184,11 +184,13 @@ std::optional<Encoding> buildCodebook(const Contraction &mm,
     enc.codebook.assign(books * limit, 0);
     enc.index.assign(codes.size(), 0);
     bool fits = true;
+    // Channel b's elements are b, b + F, ... (every element per tensor).
+    int64_t step = perChannel ? mm.f : 1;
     for (int64_t b = 0; b < books && fits; ++b) {
       std::map<int64_t, int64_t> slot;
-      for (int64_t i = 0; i < int64_t(codes.size()); ++i)
-        if (!perChannel || i % mm.f == b)
-          slot.emplace(codes[i], 0);
+      for (int64_t i = b; i < int64_t(codes.size()); i += step)
+        if (slot.try_emplace(codes[i], 0).second && int64_t(slot.size()) > limit)
+          break;
       if (int64_t(slot.size()) > limit) {
         fits = false;
         break;
@@ -198,9 +200,8 @@ std::optional<Encoding> buildCodebook(const Contraction &mm,
         s = next;
         enc.codebook[b * limit + next++] = code;
       }
-      for (int64_t i = 0; i < int64_t(codes.size()); ++i)
-        if (!perChannel || i % mm.f == b)
-          enc.index[i] = slot[codes[i]];
+      for (int64_t i = b; i < int64_t(codes.size()); i += step)
+        enc.index[i] = slot[codes[i]];
     }
     if (!fits)
       continue;
