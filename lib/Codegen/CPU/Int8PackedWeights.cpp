@@ -55,9 +55,10 @@ public:
   /// Compiles the computation of `root` from linalg.index values of
   /// `allowedDims` and constants. Fails on block arguments and other ops.
   LogicalResult compile(Value root, Block *body, ArrayRef<unsigned> allowedDims);
-  /// The value of the root for the loop indices `dims` (by dimension), or
-  /// nothing when the program reads outside a tensor or shifts too far.
-  std::optional<int64_t> run(ArrayRef<int64_t> dims);
+  /// The values of the root for the loop indices `dims` (by dimension),
+  /// dimension `varying` taking the values 0 .. count - 1, into `out`;
+  /// false when the program reads outside a tensor or shifts too far.
+  bool run(ArrayRef<int64_t> dims, unsigned varying, int64_t count, int64_t *out);
 
 private:
   enum class Kind { Constant, Index, Add, Sub, Mul, And, Or, Xor, Shl, ShrU, ShrS,
@@ -180,70 +181,87 @@ LogicalResult WeightProgram::compile(Value root, Block *block, ArrayRef<unsigned
   return success();
 }
 
-std::optional<int64_t> WeightProgram::run(ArrayRef<int64_t> dims) {
+bool WeightProgram::run(ArrayRef<int64_t> dims, unsigned varying, int64_t count,
+                        int64_t *out) {
+  // One instruction at a time over all `count` lanes (dimension `varying`
+  // = 0 .. count - 1): the dispatch is paid once per row of weights.
+  regs.resize(code.size() * count);
   for (size_t i = 0; i < code.size(); ++i) {
     const Instr &instr = code[i];
-    const int64_t *r = regs.data();
-    auto arg = [&](int n) { return r[n == 0 ? instr.a : instr.b]; };
-    uint64_t x = 0;
+    int64_t *x = regs.data() + i * count;
+    const int64_t *a = regs.data() + instr.a * count, *b = regs.data() + instr.b * count;
+    unsigned width = instr.width;
     switch (instr.kind) {
     case Kind::Constant:
-      x = instr.imm;
+      std::fill(x, x + count, instr.imm);
       break;
     case Kind::Index:
-      x = dims[instr.imm];
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = unsigned(instr.imm) == varying ? l : dims[instr.imm];
       break;
     case Kind::Add:
-      x = uint64_t(arg(0)) + uint64_t(arg(1));
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = sext(int64_t(uint64_t(a[l]) + uint64_t(b[l])), width);
       break;
     case Kind::Sub:
-      x = uint64_t(arg(0)) - uint64_t(arg(1));
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = sext(int64_t(uint64_t(a[l]) - uint64_t(b[l])), width);
       break;
     case Kind::Mul:
-      x = uint64_t(arg(0)) * uint64_t(arg(1));
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = sext(int64_t(uint64_t(a[l]) * uint64_t(b[l])), width);
       break;
     case Kind::And:
-      x = arg(0) & arg(1);
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = a[l] & b[l];
       break;
     case Kind::Or:
-      x = arg(0) | arg(1);
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = a[l] | b[l];
       break;
     case Kind::Xor:
-      x = arg(0) ^ arg(1);
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = a[l] ^ b[l];
       break;
     case Kind::Shl:
     case Kind::ShrU:
-    case Kind::ShrS: {
-      uint64_t amount = zext(arg(1), instr.width);
-      if (amount >= instr.width)
-        return std::nullopt; // poison
-      x = instr.kind == Kind::Shl    ? uint64_t(arg(0)) << amount
-          : instr.kind == Kind::ShrU ? uint64_t(zext(arg(0), instr.width)) >> amount
-                                     : uint64_t(arg(0) >> amount);
+    case Kind::ShrS:
+      for (int64_t l = 0; l < count; ++l) {
+        uint64_t amount = zext(b[l], width);
+        if (amount >= width)
+          return false; // poison
+        uint64_t v = instr.kind == Kind::Shl    ? uint64_t(a[l]) << amount
+                     : instr.kind == Kind::ShrU ? uint64_t(zext(a[l], width)) >> amount
+                                                : uint64_t(a[l] >> amount);
+        x[l] = sext(int64_t(v), width);
+      }
       break;
-    }
     case Kind::SignedCast:
-      x = arg(0);
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = sext(a[l], width);
       break;
     case Kind::UnsignedCast:
-      x = instr.width > instr.sourceWidth ? zext(arg(0), instr.sourceWidth) : arg(0);
+      for (int64_t l = 0; l < count; ++l)
+        x[l] = sext(width > instr.sourceWidth ? zext(a[l], instr.sourceWidth) : a[l], width);
       break;
     case Kind::Extract: {
       const Table &table = tables[instr.table];
-      int64_t offset = 0;
-      for (auto [d, size] : llvm::enumerate(table.shape)) {
-        int64_t at = r[instr.operands[d]];
-        if (at < 0 || at >= size)
-          return std::nullopt;
-        offset = offset * size + at;
+      for (int64_t l = 0; l < count; ++l) {
+        int64_t offset = 0;
+        for (auto [d, size] : llvm::enumerate(table.shape)) {
+          int64_t at = regs[instr.operands[d] * count + l];
+          if (at < 0 || at >= size)
+            return false;
+          offset = offset * size + at;
+        }
+        x[l] = sext(table.values[offset], width);
       }
-      x = table.values[offset];
       break;
     }
     }
-    regs[i] = sext(int64_t(x), instr.width);
   }
-  return regs.back();
+  std::copy_n(regs.data() + (code.size() - 1) * count, count, out);
+  return true;
 }
 
 /// `v` is `ext(arg)` of block argument `arg`; sets whether it sign-extends.
@@ -405,25 +423,21 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
   // The weight [KH, KW, C, F], evaluated; the kernel multiplies signed
   // bytes.
   int64_t depth = c.kh * c.kw * c.channels;
-  std::vector<int64_t> values;
-  values.reserve(depth * c.filters);
+  std::vector<int64_t> values(depth * c.filters);
   SmallVector<int64_t> at(loops, 0);
-  for (int64_t r = 0; r < depth; ++r)
-    for (int64_t f = 0; f < c.filters; ++f) {
-      if (conv) {
-        at[3] = f;
-        at[4] = r / (c.kw * c.channels);
-        at[5] = r / c.channels % c.kw;
-        at[6] = r % c.channels;
-      } else {
-        at[1] = f;
-        at[2] = r;
-      }
-      std::optional<int64_t> w = program.run(at);
-      if (!w || *w < -128 || *w > 127)
-        return failure();
-      values.push_back(*w);
+  for (int64_t r = 0; r < depth; ++r) {
+    if (conv) {
+      at[4] = r / (c.kw * c.channels);
+      at[5] = r / c.channels % c.kw;
+      at[6] = r % c.channels;
+    } else {
+      at[2] = r;
     }
+    int64_t *row = values.data() + r * c.filters;
+    if (!program.run(at, conv ? 3 : 1, c.filters, row) ||
+        !std::all_of(row, row + c.filters, [](int64_t w) { return w >= -128 && w <= 127; }))
+      return failure();
+  }
   auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   // The kernel's nibble layout pads each run of the reduction (a filter
   // row, or a tap with a dilated width) to a multiple of 8 with index 0,
