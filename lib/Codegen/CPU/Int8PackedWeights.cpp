@@ -606,6 +606,8 @@ DenseIntElementsAttr constantGlobal(Value base) {
 /// (masked to E - 1, or a nibble when E = 16): byte 4n + i reads entry
 /// E * n + index of the block's 16 * E bytes. One vpermb (E = 4), one
 /// vpermi2b (E = 8), or two and a blend on the index's top bit (E = 16).
+/// The block's bytes are loaded whole: the offset must start a block
+/// inside the table (the kernel's is 16 * E times the panel's block).
 struct GatherToVPermB final : OpRewritePattern<vector::GatherOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::GatherOp op,
