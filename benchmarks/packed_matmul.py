@@ -6,14 +6,21 @@ For each shape MxKxN this builds the raw i8 x i8 -> i32 contraction that
 qc-run --target=cpu (qc-cpu-pipeline, `--repeat`, min of the runs):
 
 * int8: dense i8 weight (the VNNI path);
-* cb16: the same weight clustered to 16 codes, stored as u4 indices into a
-  codebook of codes (--qc-pack-weights);
+* cb16: a weight of 16 codes, stored as u4 indices into a codebook of
+  codes (--qc-pack-weights);
+* cb4/channel: 4 codes per output channel, u4 indices into per-channel
+  codebooks;
 * int4 (unpacked): an i4 weight as the lowering leaves it, one byte per code;
 * int4 packed: the i4 weight two per byte (--qc-pack-weights).
 
 Every output is compared with numpy. Prints weight bytes and times.
 
   benchmarks/packed_matmul.py --build build [--shapes 1x4096x4096,256x1024x1024] [--repeat 10]
+      [--rounds 3] [--threads 1]
+
+The variants alternate within each round (so that load changes hit them
+alike); each figure is the min over the rounds of qc-run's min of --repeat
+calls.
 
 Not a test: it measures. docs/WeightSharing.md holds a table it printed.
 """
@@ -49,11 +56,20 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--shapes", default="1x4096x4096,256x1024x1024")
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds over all variants, alternated; the min over the rounds")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="qc-run --threads (1: no thread team to wait on under load)")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated variants to leave out (e.g. cb4/channel: before "
+                         "--qc-pack-weights' per-channel codebooks were linear in the weight "
+                         "size, a 4096x4096 one took minutes)")
     args = ap.parse_args()
     opt = os.path.join(args.build, "bin", "qc-opt")
     runner = os.path.join(args.build, "bin", "qc-run")
     rng = np.random.default_rng(0)
-    print("| MxKxN | weight | weight bytes | ms (min of %d) | vs int8 |" % args.repeat)
+    print("| MxKxN | weight | weight bytes | ms (min of %d x %d) | vs int8 |"
+          % (args.rounds, args.repeat))
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes.split(","):
@@ -62,13 +78,18 @@ def main():
             apath = os.path.join(tmp, "a.npy")
             np.save(apath, a)
             book = np.sort(rng.choice(np.arange(-128, 128), 16, replace=False))
+            books = np.stack([rng.choice(np.arange(-128, 128), 4, replace=False)
+                              for _ in range(n)], axis=1)
             variants = [("int8", rng.integers(-128, 128, (k, n)), "i8", False),
                         ("cb16", book[rng.integers(0, 16, (k, n))], "i8", True),
+                        ("cb4/channel", np.take_along_axis(books, rng.integers(0, 4, (k, n)),
+                                                           axis=0), "i8", True),
                         ("int4 (unpacked)", rng.integers(-8, 8, (k, n)), "i4", False)]
-            variants.append(("int4 packed", variants[2][1], "i4", True))
-            base = None
-            for name, w, elem, pack in variants:
-                src = os.path.join(tmp, "m.mlir")
+            variants.append(("int4 packed", variants[3][1], "i4", True))
+            variants = [v for v in variants if v[0] not in args.skip.split(",")]
+            sources, sizes, times = [], [], [[] for _ in variants]
+            for v, (name, w, elem, pack) in enumerate(variants):
+                src = os.path.join(tmp, "m%d.mlir" % v)
                 with open(src, "w") as f:
                     f.write(module(m, k, n, w, elem))
                 bytes_ = w.size
@@ -78,18 +99,26 @@ def main():
                     got = re.search(r"-> ([0-9.]+) bytes", p.stderr)
                     bytes_ = float(got.group(1))
                     src += ".p"
-                out = os.path.join(tmp, "y.npy")
-                r = subprocess.run([runner, src, "--target=cpu", "--input", apath, "--output", out,
-                                    "--repeat", str(args.repeat)], capture_output=True, text=True)
-                if r.returncode:
-                    sys.exit(r.stderr)
-                ms = float(re.search(r"min ([0-9.]+) ms", r.stdout + r.stderr).group(1))
-                y = np.load(out)
-                expected = a.astype(np.int64) @ np.asarray(w, dtype=np.int64)
-                assert np.array_equal(y, expected), name
-                if base is None:
-                    base = ms
-                print("| %s | %s | %d | %.3f | %.2fx |" % (shape, name, bytes_, ms, base / ms))
+                sources.append(src)
+                sizes.append(bytes_)
+            for _ in range(args.rounds):
+                for v, (name, w, elem, pack) in enumerate(variants):
+                    out = os.path.join(tmp, "y.npy")
+                    r = subprocess.run([runner, sources[v], "--target=cpu", "--input", apath,
+                                        "--output", out, "--threads=%d" % args.threads,
+                                        "--repeat", str(args.repeat)],
+                                       capture_output=True, text=True)
+                    if r.returncode:
+                        sys.exit(r.stderr)
+                    times[v].append(float(re.search(r"min ([0-9.]+) ms",
+                                                    r.stdout + r.stderr).group(1)))
+                    y = np.load(out)
+                    expected = a.astype(np.int64) @ np.asarray(w, dtype=np.int64)
+                    assert np.array_equal(y, expected), name
+            base = min(times[0])
+            for v, (name, w, elem, pack) in enumerate(variants):
+                ms = min(times[v])
+                print("| %s | %s | %d | %.3f | %.2fx |" % (shape, name, sizes[v], ms, base / ms))
                 sys.stdout.flush()
 
 

@@ -1,4 +1,5 @@
 //===- ContractToX86VNNI.cpp - int8 vector.contract to vpdpbusd -----------===//
+#include "Int8Kernels.h"
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
@@ -230,6 +231,9 @@ struct ContractToX86VNNIPass final
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     qc::populateContractToX86VNNIPatterns(patterns);
+    // The int8 kernels' codebook lookups: vpshufb is AVX512BW, which every
+    // CPU with AVX512-VNNI has.
+    qc::cpu::populateCodebookLookupX86Patterns(patterns, /*vbmi=*/false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();

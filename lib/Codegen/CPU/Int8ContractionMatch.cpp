@@ -151,6 +151,8 @@ AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims, MLIRContext *contex
 } // namespace
 
 FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
+  if (FailureOr<Int8Contraction> packed = matchPackedWeightContraction(op); succeeded(packed))
+    return packed;
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       op->getNumResults() != 1)

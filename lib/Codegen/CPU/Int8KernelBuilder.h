@@ -45,7 +45,8 @@ private:
   Value rowBase(Value p);
   Value segmentOffset(Value s);
   Value dot(Value acc, Value a, Value w);
-  std::pair<Value, Value> unpackNibbles(Value packed);
+  std::pair<Value, Value> unpackNibbles(Value packed, Value block);
+  Value lookupCodebook(Value indices, Value block);
   Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,
                    int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols,
                    int64_t rowBlocks);

@@ -34,6 +34,15 @@ struct Int8Contraction {
   /// as `w & 15`) is stored two per byte; else 8 (bytes as they are).
   int64_t weightBits = 8;
   bool weightUnsigned = false;
+  /// With 4-bit weights: the filter holds u4 indices into these codes
+  /// (--qc-pack-weights' codebooks, Int8PackedWeights.cpp); empty: the
+  /// filter holds the codes. Per tensor: 16 codes; per output channel
+  /// (`channelCodes` > 0): `channelCodes` (4, 8 or 16) codes per channel.
+  SmallVector<int8_t> codebook;
+  int64_t channelCodes = 0;
+  int64_t codeOf(int64_t index, int64_t channel) const {
+    return codebook[channelCodes ? channel * channelCodes + index : index];
+  }
   int64_t batch = 1, hp = 1, wp = 1, channels = 1;
   int64_t kh = 1, kw = 1, filters = 1, oh = 1, ow = 1;
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
@@ -50,6 +59,17 @@ struct Int8Contraction {
 /// signed (vpdpbusd multiplies u8 by s8), shapes static, the accumulator a
 /// constant fill.
 FailureOr<Int8Contraction> matchInt8Contraction(linalg::LinalgOp op);
+
+/// --qc-pack-weights' matmul or convolution generic (the weight computed in
+/// the body from packed nibbles or codebook indices), its weight evaluated
+/// at compile time (Int8PackedWeights.cpp).
+FailureOr<Int8Contraction> matchPackedWeightContraction(linalg::LinalgOp op);
+
+/// The codebook lookups of the kernels (vector.gather of 64 bytes from a
+/// constant table) as vpshufb (per tensor) or vpermb/vpermi2b (per
+/// channel), after bufferization.
+/// `vbmi`: the per-channel ones (VBMI); else the per-tensor ones (BW).
+void populateCodebookLookupX86Patterns(RewritePatternSet &patterns, bool vbmi);
 
 /// A chain of elementwise linalg.generic ops that consume the contraction's
 /// result one after the other (requantization, then e.g. a residual add):

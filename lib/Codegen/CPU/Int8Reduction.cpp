@@ -103,6 +103,8 @@ Value KernelBuilder::buildColumnInit() {
   int64_t i = 0;
   for (const APInt &w : weights.getValues<APInt>()) {
     int64_t code = c.weightUnsigned ? w.getSExtValue() & 15 : w.getSExtValue();
+    if (!c.codebook.empty())
+      code = c.codeOf(code, i % c.filters);
     init[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
   }
   return arith::ConstantOp::create(
@@ -152,14 +154,18 @@ Value KernelBuilder::dot(Value acc, Value a, Value w) {
 /// mask the low nibbles, shift the high ones down (logically); i4 nibbles
 /// hold code + 8, so 8 comes off. Both are valid signed bytes. (Sign
 /// extension by shifts would cost more: x86 has no byte shifts, so an
-/// arithmetic one is a word shift, a mask and two more ops.)
-std::pair<Value, Value> KernelBuilder::unpackNibbles(Value packed) {
+/// arithmetic one is a word shift, a mask and two more ops.) With a
+/// codebook the nibbles are indices, looked up (`block`: the panel's 16
+/// channels, for codebooks per channel).
+std::pair<Value, Value> KernelBuilder::unpackNibbles(Value packed, Value block) {
   auto splat = [&](int8_t v) -> Value {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(cast<VectorType>(packed.getType()), b.getI8IntegerAttr(v)));
   };
   Value low = arith::AndIOp::create(b, loc, packed, splat(15));
   Value high = arith::ShRUIOp::create(b, loc, packed, splat(4));
+  if (!c.codebook.empty())
+    return {lookupCodebook(low, block), lookupCodebook(high, block)};
   if (c.weightUnsigned)
     return {low, high};
   Value eight = splat(8);
@@ -209,7 +215,7 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
                   w[0].push_back(loaded);
                   continue;
                 }
-                auto [low, high] = unpackNibbles(loaded);
+                auto [low, high] = unpackNibbles(loaded, add(firstBlock, index(j)));
                 w[0].push_back(low);
                 w[1].push_back(high);
               }

@@ -10,6 +10,7 @@
 // one-shot bufferization does not accept inside loops on tensors.
 //
 //===----------------------------------------------------------------------===//
+#include "Int8Kernels.h"
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
 
@@ -155,6 +156,8 @@ struct TableLookupX86VBMIPass final
       return;
     RewritePatternSet patterns(&getContext());
     qc::populateTableLookupX86VBMIPatterns(patterns);
+    // The int8 kernels' per-channel codebook lookups (vpermb, vpermi2b).
+    qc::cpu::populateCodebookLookupX86Patterns(patterns, /*vbmi=*/true);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();

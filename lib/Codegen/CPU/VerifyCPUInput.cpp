@@ -17,15 +17,6 @@ struct VerifyCPUInputPass final : qc::impl::QCVerifyCPUInputBase<VerifyCPUInputP
   void runOnOperation() override {
     bool failed = false;
     getOperation().walk([&](Operation *op) {
-      // --qc-pack-weights' int4 form (docs/WeightSharing.md): correct, but a
-      // scalar generic where qc-cpu-int8-kernels would keep the weight two
-      // codes per byte itself and run VNNI.
-      if (op->hasAttr("qc.packed_int4_weight"))
-        op->emitWarning()
-            << "int4 weight packed by --qc-pack-weights: on the CPU this "
-               "contraction runs as a scalar linalg.generic instead of the "
-               "VNNI int8 kernel, which keeps int4 weights two per byte "
-               "itself; leave --qc-pack-weights out for the CPU";
       auto report = [&](StringRef what, Type type) {
         op->emitError() << what << " has the unranked type " << type
                         << "; the CPU pipeline needs ranked tensors";

@@ -13,9 +13,7 @@
 // the nibble in the high half and shifts it down arithmetically.
 // CHECK-LABEL: func @int4
 // CHECK-DAG: %[[P:.*]] = arith.constant dense<{{\[}}[-31, 3], [120, 0]]> : tensor<2x2xi8>
-// The int4 form is marked, so the CPU pipeline can warn about it
-// (test/Codegen/CPU/pack-weights-int4-warning.mlir).
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<4x3xi8>) {{.*}}attrs = {qc.packed_int4_weight}
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<4x3xi8>)
 // CHECK: %[[N:.*]] = linalg.index 1
 // CHECK: %[[K:.*]] = linalg.index 2
 // CHECK: %[[H:.*]] = arith.shrui %[[K]]

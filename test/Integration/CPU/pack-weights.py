@@ -1,7 +1,8 @@
 # --qc-pack-weights on CPU: int4 weights two per byte, u4 indices into
 # 16-code codebooks (per tensor, per channel), u8 indices into a 256-code
 # codebook of 16-bit codes, matmuls (also u8 x i8 and i8 x u4) and convolutions
-# (test/Integration/Inputs/packed_cases.py), compiled by qc-run
+# (test/Integration/Inputs/packed_cases.py; cpu_kernel_cases for the CPU
+# kernel's codebook lookup), compiled by qc-run
 # (qc-cpu-pipeline) dense and packed; both bit-exact with the numpy reference.
 #
 # RUN: rm -rf %t && %python %s --qc-opt qc-opt --runner qc-run --work-dir %t | FileCheck %s
@@ -17,7 +18,14 @@
 # The CPU kernels' own 4-bit weights (the dense runs: two codes per byte,
 # unpacked in registers; docs/CPUKernels.md): odd K, N over partial
 # vectors, per-channel zero points, i4 and u4 by i8 and u8 activations.
-# CHECK: cpu: all 15 cases bit-exact, dense and packed
+# The packed generics go through the CPU int8 kernel (the weight decoded at
+# compile time: 4-bit codes, u4 indices into a codebook looked up with
+# vpshufb, or bytes), all but the 16-bit codes' (docs/WeightSharing.md,
+# "Packed kernels"); the packed form runs with 1 and 2 threads, and without
+# the x86 lookups (the portable vector.gather).
+# CHECK-NOT: MISMATCH
+# CHECK: cpu: packed generics left scalar by --qc-cpu-int8-kernels: mm_i16_cb256{{$}}
+# CHECK: cpu: all 24 cases bit-exact, dense and packed
 import os
 import sys
 
@@ -26,4 +34,6 @@ import packed_cases  # noqa: E402
 from packed_check import main  # noqa: E402
 
 if __name__ == "__main__":
-    main(packed_cases.all_cases(), "cpu", ["--target=cpu"])
+    main(packed_cases.all_cases() + packed_cases.cpu_kernel_cases(), "cpu", ["--target=cpu"],
+         kernel_pass="--qc-cpu-int8-kernels", packed_runs=(("--threads=1",), ("--threads=2",),
+                      ("--threads=1", "--pipeline-options=x86-vnni=false x86-vbmi=false")))

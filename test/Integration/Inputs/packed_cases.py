@@ -128,3 +128,43 @@ def all_cases(seed=5, conv_padding=1):
     cases.append(matmul("mm_u8_u4_odd", rng, 20, 45, 19, u4d, u4d.random(rng, (45, 19)),
                         aq=lc.QType(0.05, 128, signed=False)))
     return cases
+
+
+def cpu_kernel_cases(seed=11):
+    """Codebook shapes the CPU int8 kernel's lookup has to get right (its
+    u4 indices two per byte in 64-byte vectors of quad pairs, a reduction run
+    padded to a multiple of 8 with index 0 = the code 0): 16 codes with no
+    padding (K, or KW*C, a multiple of 8) and up to 15 codes with padding,
+    i8 and u8 activations, zero points != 0, odd M and N over partial
+    vectors, convolutions with stride and padding."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    q8z = lc.QType(rng.uniform(0.01, 0.03, 37), rng.integers(-5, 6, 37), axis=1)
+    cases.append(matmul("mm_u8_cb16_k64", rng, 5, 64, 37, q8z,
+                        codebook_weight(rng, (64, 37), 16, False),
+                        aq=lc.QType(0.05, 117, signed=False)))
+    q8t = lc.QType(0.02, 3)
+    cases.append(matmul("gemv_cb15_odd_k", rng, 1, 77, 19, q8t,
+                        codebook_weight(rng, (77, 19), 15, False)))
+    cases.append(matmul("mm_cb13_odd", rng, 17, 93, 35, q8t,
+                        codebook_weight(rng, (93, 35), 13, False), aq=lc.QType(0.04, -7)))
+    q8c = lc.QType(rng.uniform(0.01, 0.03, 20), rng.integers(-4, 5, 20), axis=3)
+    cases.append(conv("conv_cb16_c8", rng, (2, 9, 9, 8), (3, 3, 8, 20), q8c,
+                      codebook_weight(rng, (3, 3, 8, 20), 16, False), pad=1))
+    q8s = lc.QType(0.02, -2)
+    cases.append(conv("conv_cb12_s2", rng, (1, 11, 10, 5), (3, 3, 5, 17), q8s,
+                      codebook_weight(rng, (3, 3, 5, 17), 12, False), strides=(2, 2), pad=1))
+    # Per output channel: up to 4, 8 and 16 codes per channel (0 included
+    # where a reduction run is padded), 17 channels (two blocks of 16).
+    q8n = lc.QType(rng.uniform(0.01, 0.03, 17), rng.integers(-4, 5, 17), axis=1)
+    cases.append(matmul("mm_cb3_channel", rng, 6, 45, 17, q8n,
+                        codebook_weight(rng, (45, 17), 3, True)))
+    cases.append(matmul("gemv_cb4_channel", rng, 1, 64, 17, q8n,
+                        codebook_weight(rng, (64, 17), 4, True)))
+    cases.append(matmul("mm_u8_cb7_channel", rng, 3, 50, 17, q8n,
+                        codebook_weight(rng, (50, 17), 7, True),
+                        aq=lc.QType(0.05, 125, signed=False)))
+    q8f = lc.QType(rng.uniform(0.01, 0.03, 20), rng.integers(-4, 5, 20), axis=3)
+    cases.append(conv("conv_cb16_channel", rng, (1, 8, 9, 8), (3, 3, 8, 20), q8f,
+                      codebook_weight(rng, (3, 3, 8, 20), 16, True), pad=1))
+    return cases

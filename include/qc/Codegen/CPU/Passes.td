@@ -385,12 +385,6 @@ def QCVerifyCPUInput : Pass<"qc-verify-cpu-input", "ModuleOp"> {
     at the op that has it. Upstream's lowering to LLVM crashes on them
     (MLIR 22: `tensor.reshape` to `tensor<*xf32>`, returned or cast back);
     the SPIR-V pipeline rejects them by itself.
-
-    It also warns at every contraction whose int4 weight
-    `--qc-pack-weights` packed (marked `qc.packed_int4_weight`): that form
-    is a scalar `linalg.generic` looking each weight up, where
-    `qc-cpu-int8-kernels` would keep the weight two codes per byte itself
-    and run the VNNI kernel (docs/CPUKernels.md, "4-bit weights").
   }];
 }
 

@@ -184,11 +184,13 @@ std::optional<Encoding> buildCodebook(const Contraction &mm,
     enc.codebook.assign(books * limit, 0);
     enc.index.assign(codes.size(), 0);
     bool fits = true;
+    // Channel b's elements are b, b + F, ... (every element per tensor).
+    int64_t step = perChannel ? mm.f : 1;
     for (int64_t b = 0; b < books && fits; ++b) {
       std::map<int64_t, int64_t> slot;
-      for (int64_t i = 0; i < int64_t(codes.size()); ++i)
-        if (!perChannel || i % mm.f == b)
-          slot.emplace(codes[i], 0);
+      for (int64_t i = b; i < int64_t(codes.size()); i += step)
+        if (slot.try_emplace(codes[i], 0).second && int64_t(slot.size()) > limit)
+          break;
       if (int64_t(slot.size()) > limit) {
         fits = false;
         break;
@@ -198,9 +200,8 @@ std::optional<Encoding> buildCodebook(const Contraction &mm,
         s = next;
         enc.codebook[b * limit + next++] = code;
       }
-      for (int64_t i = 0; i < int64_t(codes.size()); ++i)
-        if (!perChannel || i % mm.f == b)
-          enc.index[i] = slot[codes[i]];
+      for (int64_t i = b; i < int64_t(codes.size()); i += step)
+        enc.index[i] = slot[codes[i]];
     }
     if (!fits)
       continue;
@@ -364,10 +365,6 @@ void rewrite(const Contraction &mm, const Encoding &enc) {
         linalg::YieldOp::create(
             b, l, ValueRange{arith::AddIOp::create(b, l, args[outArg], product)});
       });
-  // qc-verify-cpu-input warns about it: on the CPU the int8 kernels keep
-  // int4 weights two per byte themselves, and this generic bypasses them.
-  if (enc.kind == Encoding::Kind::Int4)
-    generic->setAttr("qc.packed_int4_weight", UnitAttr::get(ctx));
   Operation *weight = cast<linalg::LinalgOp>(mm.op).getDpsInputs()[1]
                           .getDefiningOp();
   mm.op->getResult(0).replaceAllUsesWith(generic.getResult(0));

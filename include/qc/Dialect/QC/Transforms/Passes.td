@@ -378,10 +378,10 @@ def QCPackWeights : Pass<"qc-pack-weights", "func::FuncOp"> {
     multiplies: the integer results are unchanged. Every decision is a
     remark with the bytes before and after. See docs/WeightSharing.md.
 
-    An int4 contraction's generic is marked `qc.packed_int4_weight`:
-    `qc-cpu-pipeline` warns about it (`qc-verify-cpu-input`), since on the
-    CPU the int8 kernels keep int4 weights packed themselves and faster;
-    the packed form is meant for Vulkan.
+    On the CPU, `qc-cpu-int8-kernels` matches these generics back into its
+    VNNI kernel (the weight evaluated at compile time and stored in the
+    kernel's layout: 4-bit codes two per byte, or u4 indices into a
+    16-code codebook looked up with vpshufb).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
