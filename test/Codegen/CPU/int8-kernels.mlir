@@ -374,3 +374,27 @@ func.func @batch_matmul_u8(%a: tensor<3x10x18xi8>, %b: tensor<3x18x20xi8>, %rs: 
 // CHECK:       tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [3, 10, 20] : tensor<30x20xi8> into tensor<3x10x20xi8>
 // CHECK-NOT:   linalg.batch_matmul
 // CHECK-NOT:   linalg.generic
+
+// -----
+
+// Run-time weights of a multiple of 64 channels are packed a 64-byte line
+// at a time: per step 4 whole rows of 64 channels, 4 byte interleaves and 4
+// two-source shuffles, one 64-byte vector into each of the 4 panels.
+func.func @pack_by_lines(%a: tensor<16x8xi8>, %b: tensor<8x64xi8>) -> tensor<16x64xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<16x64xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<16x64xi32>) -> tensor<16x64xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<16x8xi8>, tensor<8x64xi8>) outs(%z : tensor<16x64xi32>) -> tensor<16x64xi32>
+  return %r : tensor<16x64xi32>
+}
+
+// CHECK-LABEL: func.func @pack_by_lines
+// CHECK:       scf.forall (%{{.*}}) in (1) shared_outs(%{{.*}}) -> (tensor<512xi8>)
+// CHECK:         tensor.extract_slice {{.*}} [512] [1] : tensor<512xi8> to tensor<512xi8>
+// CHECK-COUNT-4:   vector.transfer_read {{.*}} : tensor<1x8x64xi8>, vector<64xi8>
+// CHECK-COUNT-4:   vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK:           vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK:           vector.transfer_write {{.*}} : vector<64xi8>, tensor<512xi8>
+// CHECK-COUNT-3:   vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [512] [1] : tensor<512xi8> into tensor<512xi8>
+// CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (1, 2)

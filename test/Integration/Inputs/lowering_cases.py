@@ -959,12 +959,13 @@ def kernel_cases(rng):
 
 def batched_kernel_cases(rng):
     """Batched products of run-time operands (attention's Q.K^T and P.V) and
-    u8 x u8 matrix products for qc-cpu-int8-kernels' batched path (names
-    start with bmm_): batches 1, 3 and 12; odd M, N, K (row tiles with a
+    matrix products with u8 or run-time weights for qc-cpu-int8-kernels
+    (names start with bmm_): batches 1, 3 and 12; odd M, N, K (row tiles with a
     remainder, partial 16-channel vectors, reductions not a multiple of 4);
     u8 x u8 (the named linalg.batch_matmul, weights read offset by 128),
     s8 x s8, s8 x u8 and u8 x s8 (the mixed generic); zero points != 0 and
-    at the ends; saturation; both profiles and a clamp."""
+    at the ends; saturation; both profiles and a clamp; run-time weights
+    of 64k channels (the pack's whole-line path)."""
     D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
     u8 = lambda scale, zp: QType(scale, zp, signed=False)
     cases = [
@@ -998,5 +999,11 @@ def batched_kernel_cases(rng):
         matmul_case("bmm_mm_s8u8_const_17x45x20", rng, 17, 45, 20, QType(0.05, 11),
                     u8(0.02, 140), QType(spread_scale(0.05, 0.02, 45), 3),
                     const_weights=True),
+        # Run-time weights of 64k channels, packed a 64-byte line at a time
+        # (4 panels per step; K = 37: a partial last quad).
+        matmul_case("bmm_mm_s8s8_arg_19x37x128", rng, 19, 37, 128, QType(0.05, -6),
+                    QType(0.02, 3), QType(spread_scale(0.05, 0.02, 37), 2)),
+        matmul_case("bmm_mm_u8u8_arg_33x64x64", rng, 33, 64, 64, u8(0.05, 120), u8(0.02, 7),
+                    u8(spread_scale(0.05, 0.02, 64) * 4, 60), profile=S),
     ]
     return cases
