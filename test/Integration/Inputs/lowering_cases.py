@@ -964,8 +964,9 @@ def batched_kernel_cases(rng):
     remainder, partial 16-channel vectors, reductions not a multiple of 4);
     u8 x u8 (the named linalg.batch_matmul, weights read offset by 128),
     s8 x s8, s8 x u8 and u8 x s8 (the mixed generic); zero points != 0 and
-    at the ends; saturation; both profiles and a clamp; run-time weights
-    of 64k channels (the pack's whole-line path)."""
+    at the ends; saturation; both profiles and a clamp; convolutions with
+    u8 weights; run-time weights of 64k channels (the pack's whole-line
+    path)."""
     D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
     u8 = lambda scale, zp: QType(scale, zp, signed=False)
     cases = [
@@ -1003,6 +1004,14 @@ def batched_kernel_cases(rng):
         # (4 panels per step; K = 37: a partial last quad).
         matmul_case("bmm_mm_s8s8_arg_19x37x128", rng, 19, 37, 128, QType(0.05, -6),
                     QType(0.02, 3), QType(spread_scale(0.05, 0.02, 37), 2)),
+        # Convolutions with u8 weights: row sums over every segment of the
+        # window (3 filter rows of 18 bytes: a partial last quad), and
+        # per tap with dilation 2 (run-time weights).
+        conv2d_case("bmm_conv_u8w_3x3_c6", rng, (1, 7, 9, 6), (3, 3, 6, 20), QType(0.05, -3),
+                    u8(0.02, 131), QType(spread_scale(0.05, 0.02, 54), 2), padding=(1, 1, 1, 1),
+                    const_weights=True),
+        conv2d_case("bmm_conv_u8w_dil2_arg", rng, (1, 9, 9, 8), (3, 3, 8, 16), u8(0.05, 100),
+                    u8(0.02, 120), u8(spread_scale(0.05, 0.02, 72), 128), dilations=(2, 2)),
         matmul_case("bmm_mm_u8u8_arg_33x64x64", rng, 33, 64, 64, u8(0.05, 120), u8(0.02, 7),
                     u8(spread_scale(0.05, 0.02, 64) * 4, 60), profile=S),
     ]
