@@ -168,7 +168,8 @@ struct ContractToVNNI final : OpRewritePattern<vector::ContractionOp> {
 
 /// The four-byte dot product of qc-cpu-int8-kernels,
 ///   multi_reduction<add>(shape_cast<16x4>(extui(a) * extsi(w)), acc) [1],
-/// a and w vector<64xi8>, is exactly one vpdpbusd.
+/// a and w vector<64xi8>, is exactly one vpdpbusd; so is the sum
+/// multi_reduction<add>(shape_cast<16x4>(extui(a)), acc) [1] (w = 1).
 struct DotToVNNI final : OpRewritePattern<vector::MultiDimReductionOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -181,9 +182,6 @@ struct DotToVNNI final : OpRewritePattern<vector::MultiDimReductionOp> {
         op.getReductionMask() != ArrayRef<bool>{false, true})
       return rewriter.notifyMatchFailure(op, "not a reduction of 16x4 i32 lanes");
     auto cast = op.getSource().getDefiningOp<vector::ShapeCastOp>();
-    auto mul = cast ? cast.getSource().getDefiningOp<arith::MulIOp>() : nullptr;
-    if (!mul)
-      return rewriter.notifyMatchFailure(op, "not a reduction of products");
     auto bytesOf = [](Value v) -> Value {
       Value source = v.getDefiningOp() ? v.getDefiningOp()->getOperand(0) : Value();
       auto type = source ? dyn_cast<VectorType>(source.getType()) : VectorType();
@@ -208,6 +206,22 @@ struct DotToVNNI final : OpRewritePattern<vector::MultiDimReductionOp> {
           DenseElementsAttr::get(VectorType::get({kLanes * kBytesPerLane}, rewriter.getI8Type()),
                                  rewriter.getI8IntegerAttr(int8_t(value))));
     };
+    // Products by weights of 1 folded away: the sums of four unsigned bytes
+    // (a row's input sum, for u8 weights read offset by 128).
+    if (cast && cast.getSource().getDefiningOp<arith::ExtUIOp>())
+      if (Value a = bytesOf(cast.getSource())) {
+        Value ones = arith::ConstantOp::create(
+            rewriter, op.getLoc(),
+            DenseElementsAttr::get(VectorType::get({kLanes * kBytesPerLane}, rewriter.getI8Type()),
+                                   rewriter.getI8IntegerAttr(1)));
+        rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+            op, op.getDestType(), rewriter.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+            ValueRange{op.getAcc(), a, ones});
+        return success();
+      }
+    auto mul = cast ? cast.getSource().getDefiningOp<arith::MulIOp>() : nullptr;
+    if (!mul)
+      return rewriter.notifyMatchFailure(op, "not a reduction of products");
     Value a, w;
     for (auto [x, y] : {std::pair{mul.getLhs(), mul.getRhs()},
                         std::pair{mul.getRhs(), mul.getLhs()}}) {

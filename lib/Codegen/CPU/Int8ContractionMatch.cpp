@@ -166,12 +166,15 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
     return failure();
   std::optional<MultiplyAccumulate> signs = matchMultiplyAccumulate(op);
   // vpdpbusd multiplies unsigned by signed bytes; signed activations are
-  // offset. Unsigned weights are supported only as 4-bit constants (codes
-  // 0..15 are signed bytes too).
+  // offset. Unsigned weights: 4-bit constants (codes 0..15 are signed bytes
+  // too) as they are, whole bytes offset the other way.
   if (!signs)
     return failure();
-  bool fourBit = isFourBitConstant(rhs, signs->weightMasked4);
-  if (!signs->weightSigned && !(signs->weightMasked4 && fourBit))
+  // Unsigned bytes read whole (a u8 x u8 product): the kernel reads them
+  // offset to signed bytes and corrects per row (Int8Contraction::weightU8).
+  bool u8Weights = !signs->weightSigned && !signs->weightMasked4;
+  bool fourBit = !u8Weights && isFourBitConstant(rhs, signs->weightMasked4);
+  if (!signs->weightSigned && !u8Weights && !fourBit)
     return failure();
   auto fill = out.getDefiningOp<linalg::FillOp>();
   IntegerAttr initValue;
@@ -182,7 +185,8 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
   c.op = op;
   c.inputSigned = signs->inputSigned;
   c.weightBits = fourBit ? 4 : 8;
-  c.weightUnsigned = !signs->weightSigned;
+  c.weightUnsigned = !signs->weightSigned && !u8Weights;
+  c.weightU8 = u8Weights;
   c.init = initValue.getValue().getSExtValue();
   MLIRContext *context = op.getContext();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -210,6 +214,27 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
     c.filter = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get({1, 1, c.channels, c.filters}, b.getI8Type()),
         rhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+    return c;
+  }
+
+  if (op.getNumLoops() == 4 && iteratorsAre({par, par, par, red}) &&
+      maps[0] == dimsMap(4, {0, 1, 3}, context) &&
+      maps[1] == dimsMap(4, {0, 3, 2}, context) &&
+      maps[2] == dimsMap(4, {0, 1, 2}, context)) {
+    // (b, m, n, k): [B, M, K] x [B, K, N] -> [B, M, N], both operands run-
+    // time values (attention's products), named or the mixed-signedness
+    // generic. The rows of sample b are the 1x1 convolution of image
+    // [1, M, K] by filter b: the filters are stacked [B, 1, K, N].
+    c.batch = c.filterBatch = ranges[0];
+    c.wp = c.ow = ranges[1];
+    c.filters = ranges[2];
+    c.channels = ranges[3];
+    c.input = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({c.batch, 1, c.wp, c.channels}, b.getI8Type()), lhs,
+        ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    c.filter = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({c.batch, 1, c.channels, c.filters}, b.getI8Type()),
+        rhs, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
     return c;
   }
 

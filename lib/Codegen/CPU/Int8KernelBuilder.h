@@ -50,6 +50,7 @@ private:
   Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,
                    int64_t colStart, int64_t panels, int64_t vectors, int64_t validCols,
                    int64_t rowBlocks);
+  Value flipWeightBytes(Value filter3D);
   int64_t rowBlocks(int64_t rowTiles, int64_t panels);
   bool rollEpilogue(int64_t tileRows) const;
   SmallVector<Value> epilogueRowIndices(Value p);
@@ -71,6 +72,14 @@ private:
   Value filter;         // dense: packed, 1-D; depthwise: [KH*KW*C]
   Value columnInit;     // [16 * ceil(F/16)] i32, or null: splat init
   bool correctInKernel = false;
+  /// The accumulators' start (the fill, less 128 * 128 * K for a signed
+  /// input times u8 weights).
+  int64_t init = 0;
+  /// Bytes of one segment's run of the input (the last quad may be partial).
+  int64_t runLength = 1;
+  /// Batched products: the sample of the tile being built (selects its
+  /// filter); null for one filter.
+  Value batchIndex;
   /// 4-bit weights, two per byte: each 64-byte load holds two quads.
   bool nibbles = false;
   int64_t segments = 1, quads = 1;

@@ -71,7 +71,7 @@ constexpr int64_t kMaxFewRowVectors = 8;
 /// blocks), is at most twice the wanted one and leaves at least two tiles
 /// per block; 1 when none does or the kernel is small.
 int64_t KernelBuilder::rowBlocks(int64_t rowTiles, int64_t panels) {
-  if (maxTile.rowBlockBytes <= 0 || c.depthwise || panels < 2)
+  if (maxTile.rowBlockBytes <= 0 || c.depthwise || panels < 2 || c.filterBatch > 1)
     return 1;
   int64_t inputBytes = cast<RankedTensorType>(input.getType()).getNumElements();
   int64_t wanted = llvm::divideCeil(inputBytes, maxTile.rowBlockBytes);
@@ -148,11 +148,21 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
   if (rowBlocks > 1)
     bounds = {b.getIndexAttr(rowBlocks), b.getIndexAttr(panels),
               b.getIndexAttr(rowTiles / rowBlocks)};
+  // A batched product: one more (outer) dimension, the sample; its rows
+  // start at sample * rows per sample, its filter is the sample's.
+  bool batched = c.filterBatch > 1;
+  if (batched)
+    bounds.insert(bounds.begin(), b.getIndexAttr(c.filterBatch));
   auto forall = scf::ForallOp::create(b, loc, bounds, ValueRange{out}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value panel, rowTile;
-  if (rowBlocks > 1) {
+  batchIndex = {};
+  if (batched) {
+    batchIndex = forall.getInductionVar(0);
+    panel = forall.getInductionVar(1);
+    rowTile = forall.getInductionVar(2);
+  } else if (rowBlocks > 1) {
     panel = forall.getInductionVar(1);
     rowTile = add(mul(forall.getInductionVar(0), rowTiles / rowBlocks), forall.getInductionVar(2));
   } else {
@@ -161,6 +171,8 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
   }
   Value f0 = add(index(colStart), mul(panel, vectors * kLanes));
   Value p0 = add(index(rowStart), mul(rowTile, tileRows));
+  if (batched)
+    p0 = add(p0, mul(batchIndex, c.rows() / c.filterBatch));
 
   bool rowLoop = rollEpilogue(tileRows);
   SmallVector<Value> bases;
@@ -182,7 +194,7 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
             ArrayRef<bool>{true}));
       } else {
         accs.push_back(arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(lanes(i32), b.getI32IntegerAttr(int32_t(c.init)))));
+            b, loc, DenseElementsAttr::get(lanes(i32), b.getI32IntegerAttr(int32_t(init)))));
       }
     }
   SmallVector<Value> sums =
@@ -218,6 +230,7 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
 Value KernelBuilder::build() {
   input = tensor::CollapseShapeOp::create(b, loc, c.input,
                                           ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  init = c.init;
   if (c.depthwise)
     prepareDepthwise();
   else
@@ -229,7 +242,10 @@ Value KernelBuilder::build() {
   }
 
   int64_t rows = c.rows(), cols = c.filters;
-  int64_t tileRows = balancedRows(rows, maxTile.rows);
+  // Tiles never straddle two samples of a batched product: the row tiling
+  // is that of one sample, repeated by the forall's sample dimension.
+  int64_t sampleRows = rows / c.filterBatch;
+  int64_t tileRows = balancedRows(sampleRows, maxTile.rows);
   // Few rows (a batch-1 GEMV): more columns per tile, up to the same number
   // of accumulators, so that enough independent vpdpbusd chains hide its
   // latency (3 chains of one row waited on it); at most 8, which leaves
@@ -240,7 +256,7 @@ Value KernelBuilder::build() {
                                           kMaxFewRowVectors, maxTile.rows * maxTile.vectors / tileRows));
   int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxVectors);
   int64_t panelCols = vectors * kLanes;
-  int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
+  int64_t fullRowTiles = sampleRows / tileRows, restRows = sampleRows % tileRows;
   int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
 
   Value out = tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType);
@@ -292,8 +308,9 @@ FailureOr<qc::cpu::Int8Kernel>
 qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
   FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
   // The depthwise kernel reads weight bytes as they are: u4 codes need the
-  // mask it does not apply.
-  if (failed(contraction) || (contraction->depthwise && contraction->weightUnsigned) ||
+  // mask it does not apply, u8 bytes the offset.
+  if (failed(contraction) ||
+      (contraction->depthwise && (contraction->weightUnsigned || contraction->weightU8)) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();

@@ -43,6 +43,14 @@ struct Int8Contraction {
   int64_t codeOf(int64_t index, int64_t channel) const {
     return codebook[channelCodes ? channel * channelCodes + index : index];
   }
+  /// Unsigned 8-bit weights (u8 x u8 products of run-time values): the
+  /// kernel packs w - 128 (`w ^ 0x80`, a signed byte) and adds 128 times
+  /// the sum of the row's input bytes, taken by one more vpdpbusd per row.
+  bool weightU8 = false;
+  /// A batched matrix product [B, M, K] x [B, K, N] (`filterBatch` = B):
+  /// `filter` holds B filters [B, 1, K, N] and the rows of sample b (batch
+  /// index b of the input) are multiplied by filter b. 1: one filter.
+  int64_t filterBatch = 1;
   int64_t batch = 1, hp = 1, wp = 1, channels = 1;
   int64_t kh = 1, kw = 1, filters = 1, oh = 1, ow = 1;
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
@@ -53,11 +61,11 @@ struct Int8Contraction {
 };
 
 /// Recognizes the int8 contractions qc-lower-to-linalg produces: matmul
-/// (named or mixed-signedness generic), conv_2d_nhwc_hwcf, the grouped
+/// and batch_matmul (named or mixed-signedness generic), conv_2d_nhwc_hwcf, the grouped
 /// convolution generic with one group or one channel per group, and
-/// depthwise_conv_2d_nhwc_hwcm with multiplier 1. The filter must be
-/// signed (vpdpbusd multiplies u8 by s8), shapes static, the accumulator a
-/// constant fill.
+/// depthwise_conv_2d_nhwc_hwcm with multiplier 1. Filters are signed
+/// bytes, unsigned bytes (weightU8) or 4-bit constants; shapes static, the
+/// accumulator a constant fill.
 FailureOr<Int8Contraction> matchInt8Contraction(linalg::LinalgOp op);
 
 /// --qc-pack-weights' matmul or convolution generic (the weight computed in

@@ -83,6 +83,110 @@ struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
   }
 };
 
+/// 16-channel panels per 64-byte line of a weight row.
+constexpr int64_t kPanelsPerLine = 4;
+
+/// The run-time pack of LowerVNNIPack's first `groups` x 64 channels into
+/// `flat` (returned): one task per 64 channels (4 panels), each step
+/// reading 4 whole 64-byte lines of the weight rows 4q..4q+3 and writing
+/// one 64-byte vector to each of the 4 panels, by 8 two-source byte
+/// shuffles (vpermt2b with VBMI). Against one panel at a time (four 16-byte
+/// loads and 3 shuffles per vector) this reads every cache line once
+/// instead of 4 times and needs 2 shuffles per vector instead of 3.
+Value packByLines(PatternRewriter &rewriter, linalg::PackOp op, Value flat,
+                  int64_t panelBytes, int64_t groups) {
+  Location loc = op.getLoc();
+  RankedTensorType srcType = op.getSourceType();
+  int64_t segments = srcType.getDimSize(0), depth = srcType.getDimSize(1);
+  int64_t quads = llvm::divideCeil(depth, kQuad);
+  int64_t lineBytes = kPanelsPerLine * kLanes;
+  bool fullQuads = depth % kQuad == 0;
+  Type i8 = rewriter.getI8Type();
+  auto lineType = VectorType::get({lineBytes}, i8);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
+  Value zeroByte = arith::ConstantOp::create(rewriter, loc, rewriter.getI8IntegerAttr(0));
+  Value zeroLine = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(lineType, rewriter.getI8IntegerAttr(0)));
+  // Rows 0/1 (and 2/3) interleaved by bytes: columns 0..31, then 32..63.
+  SmallVector<int64_t> lowPairs, highPairs;
+  for (int64_t c = 0; c < lineBytes / 2; ++c) {
+    lowPairs.append({c, c + lineBytes});
+    highPairs.append({c + lineBytes / 2, c + lineBytes / 2 + lineBytes});
+  }
+  // Panel i: the byte pairs of its 16 columns from both interleaves, in the
+  // half (low or high) that holds them.
+  SmallVector<SmallVector<int64_t>> panelMasks(kPanelsPerLine);
+  for (int64_t i = 0; i < kPanelsPerLine; ++i)
+    for (int64_t n = 0; n < kLanes; ++n) {
+      int64_t c = (i % 2) * kLanes + n;
+      panelMasks[i].append({2 * c, 2 * c + 1, lineBytes + 2 * c, lineBytes + 2 * c + 1});
+    }
+  int64_t groupBytes = kPanelsPerLine * panelBytes;
+  auto forall = scf::ForallOp::create(rewriter, loc,
+                                      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(groups)},
+                                      ValueRange{flat}, std::nullopt);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(forall.getTerminator());
+  Value g = forall.getInductionVar(0);
+  Value groupStart = arith::MulIOp::create(rewriter, loc, g, index(groupBytes));
+  SmallVector<OpFoldResult> offsets = {groupStart},
+                            sizes = {rewriter.getIndexAttr(groupBytes)},
+                            strides = {rewriter.getIndexAttr(1)};
+  Value slice = tensor::ExtractSliceOp::create(rewriter, loc, forall.getRegionIterArgs()[0],
+                                               offsets, sizes, strides);
+  Value col = arith::MulIOp::create(rewriter, loc, g, index(lineBytes));
+  Value c0 = index(0), c1 = index(1);
+  auto segmentLoop = scf::ForOp::create(
+      rewriter, loc, c0, index(segments), c1, ValueRange{slice},
+      [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
+        auto quadLoop = scf::ForOp::create(
+            b, l, c0, index(quads), c1, iter,
+            [&](OpBuilder &b, Location l, Value q, ValueRange iter) {
+              SmallVector<Value> rows;
+              for (int64_t r = 0; r < kQuad; ++r) {
+                Value k = arith::AddIOp::create(
+                    b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
+                // Rows past the depth are zero padding; the read itself
+                // must stay inside the tensor.
+                Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
+                Value v = vector::TransferReadOp::create(b, l, lineType, op.getSource(),
+                                                         ValueRange{s, row, col}, zeroByte,
+                                                         ArrayRef<bool>{true});
+                if (!fullQuads)
+                  v = arith::SelectOp::create(
+                      b, l,
+                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k, index(depth)),
+                      v, zeroLine);
+                rows.push_back(v);
+              }
+              Value low01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], lowPairs);
+              Value high01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], highPairs);
+              Value low23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], lowPairs);
+              Value high23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], highPairs);
+              Value step = arith::MulIOp::create(
+                  b, l,
+                  arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, s, index(quads)), q),
+                  index(kLanes * kQuad));
+              Value written = iter[0];
+              for (int64_t i = 0; i < kPanelsPerLine; ++i) {
+                Value packed = vector::ShuffleOp::create(b, l, i < 2 ? low01 : high01,
+                                                         i < 2 ? low23 : high23, panelMasks[i]);
+                Value offset = arith::AddIOp::create(b, l, step, index(i * panelBytes));
+                written = vector::TransferWriteOp::create(b, l, packed, written,
+                                                          ValueRange{offset}, ArrayRef<bool>{true})
+                              .getResult();
+              }
+              scf::YieldOp::create(b, l, written);
+            });
+        scf::YieldOp::create(b, l, quadLoop.getResults());
+      });
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(rewriter, loc, segmentLoop.getResult(0),
+                                        forall.getRegionIterArgs()[0], offsets, sizes, strides);
+  rewriter.setInsertionPointAfter(forall);
+  return forall.getResult(0);
+}
+
 /// A run-time pack [S, R, F] -> [F/16, S, R/4, 16, 4]: per 4 rows and 16
 /// channels, four 16-byte loads interleaved into one 64-byte vector; the
 /// 16-channel panels in parallel.
@@ -119,14 +223,26 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
     Value flat = tensor::EmptyOp::create(rewriter, loc, {destType.getNumElements()}, i8);
     Value c0 = index(0), c1 = index(1);
     int64_t panelBytes = segments * quads * kLanes * kQuad;
+    SmallVector<ReassociationIndices> all = {{0, 1, 2, 3, 4}};
+    // Whole 64-channel lines first, 4 panels at a time; the panels left (F
+    // not a multiple of 64) one at a time below.
+    int64_t firstPanel = 0;
+    if (int64_t groups = channels / (kPanelsPerLine * kLanes)) {
+      flat = packByLines(rewriter, op, flat, panelBytes, groups);
+      firstPanel = groups * kPanelsPerLine;
+    }
+    if (firstPanel == blocks) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, destType, flat, all);
+      return success();
+    }
 
     // One task per 16 channels: each writes its own contiguous panel.
-    auto forall = scf::ForallOp::create(rewriter, loc,
-                                        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
-                                        ValueRange{flat}, std::nullopt);
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks - firstPanel)},
+        ValueRange{flat}, std::nullopt);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(forall.getTerminator());
-    Value f1 = forall.getInductionVar(0);
+    Value f1 = arith::AddIOp::create(rewriter, loc, forall.getInductionVar(0), index(firstPanel));
     Value panelStart = arith::MulIOp::create(rewriter, loc, f1, index(panelBytes));
     SmallVector<OpFoldResult> offsets = {panelStart}, sizes = {rewriter.getIndexAttr(panelBytes)},
                               strides = {rewriter.getIndexAttr(1)};
@@ -176,7 +292,6 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
                                           forall.getRegionIterArgs()[0], offsets, sizes,
                                           strides);
     rewriter.setInsertionPointAfter(forall);
-    SmallVector<ReassociationIndices> all = {{0, 1, 2, 3, 4}};
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, destType, forall.getResult(0), all);
     return success();
   }

@@ -24,13 +24,23 @@ using namespace mlir::qc::cpu;
 void KernelBuilder::prepareDense() {
   // A filter row [KW, C] is one contiguous run of the input when the width
   // is not dilated; else each tap is its own run of C bytes.
-  int64_t runLength = c.dilationW == 1 ? c.kw * c.channels : c.channels;
+  runLength = c.dilationW == 1 ? c.kw * c.channels : c.channels;
   segments = c.kh * c.kw * c.channels / runLength;
   quads = llvm::divideCeil(runLength, kQuad);
+  // The filters of a batched product are stacked along the segments:
+  // [B * segments, R, F] packs sample b's filter behind sample b - 1's in
+  // every 16-channel panel.
   Value filter3D = tensor::CollapseShapeOp::create(
       b, loc, c.filter,
       c.dilationW == 1 ? SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}
                        : SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  if (c.weightU8) {
+    filter3D = flipWeightBytes(filter3D);
+    // sum (x - 128)(w' + 128) for a signed input x' = x + 128: the
+    // constant -128 * 128 * K joins the start.
+    if (c.inputSigned)
+      init = int32_t(uint32_t(init) - uint32_t(128 * 128) * uint32_t(c.kh * c.kw * c.channels));
+  }
   nibbles = c.weightBits == 4;
   filter = nibbles ? packFilterNibbles(b, loc, filter3D, c.weightUnsigned)
                    : packFilter(b, loc, filter3D);
@@ -78,6 +88,29 @@ void KernelBuilder::prepareDense() {
   }
 }
 
+/// u8 weights as the signed bytes w - 128 (`w ^ 0x80`): at compile time for
+/// a constant, else by one elementwise pass before the run-time pack.
+Value KernelBuilder::flipWeightBytes(Value filter3D) {
+  auto type = cast<RankedTensorType>(filter3D.getType());
+  if (DenseIntElementsAttr weights = getConstantThroughReshapes(filter3D))
+    return arith::ConstantOp::create(
+        b, loc, weights.mapValues(b.getI8Type(), [](const APInt &w) {
+          return w ^ APInt(8, 0x80);
+        }));
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), b.getI8Type());
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{filter3D}, ValueRange{empty},
+             ArrayRef<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value flip = arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(-128));
+               linalg::YieldOp::create(nb, l, ValueRange{arith::XOrIOp::create(
+                                                  nb, l, args[0], flip)});
+             })
+      .getResult(0);
+}
+
 void KernelBuilder::prepareDepthwise() {
   segments = c.kh * c.kw;
   if (Value bytes = buildInputBytes(b, loc, c.input, /*flip=*/false, 0))
@@ -99,18 +132,22 @@ Value KernelBuilder::buildColumnInit() {
     return {};
   }
   int64_t padded = llvm::alignTo(c.filters, kLanes);
-  SmallVector<int32_t> init(padded, int32_t(c.init));
+  SmallVector<int32_t> start(padded, int32_t(init));
   int64_t i = 0;
   for (const APInt &w : weights.getValues<APInt>()) {
-    int64_t code = c.weightUnsigned ? w.getSExtValue() & 15 : w.getSExtValue();
+    // The code the kernel multiplies: u8 weights offset by -128; codebook
+    // indices looked up.
+    int64_t code = c.weightUnsigned ? w.getSExtValue() & 15
+                   : c.weightU8     ? int64_t(w.getZExtValue()) - 128
+                                    : w.getSExtValue();
     if (!c.codebook.empty())
       code = c.codeOf(code, i % c.filters);
-    init[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
+    start[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
   }
   return arith::ConstantOp::create(
       b, loc,
       DenseIntElementsAttr::get(RankedTensorType::get({padded}, b.getI32Type()),
-                                ArrayRef<int32_t>(init)));
+                                ArrayRef<int32_t>(start)));
 }
 
 /// The input offset of output row p (pixel (n, oh, ow)) at the window's
@@ -189,6 +226,27 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
       accs.push_back(arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(lanes(i32), b.getI32IntegerAttr(0))));
   }
+  // u8 weights read as w - 128: each row's input sum (in every lane), one
+  // dot with bytes of 1 per row and quad; 0 for the bytes a partial last
+  // quad reads past the run.
+  int64_t rowSumAccs = rows * vectors + (correctInKernel ? vectors : 0);
+  Value ones, lastOnes;
+  if (c.weightU8) {
+    ones = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(1)));
+    if (int64_t valid = runLength % kQuad) {
+      SmallVector<int8_t> last(kLanes * kQuad);
+      for (int64_t i = 0; i < kLanes * kQuad; ++i)
+        last[i] = i % kQuad < valid ? 1 : 0;
+      lastOnes = arith::ConstantOp::create(
+          b, loc, DenseIntElementsAttr::get(bytes, ArrayRef<int8_t>(last)));
+    }
+    for (int64_t i = 0; i < rows; ++i)
+      accs.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(lanes(i32), b.getI32IntegerAttr(0))));
+  }
+  // The segment of a batched product's tile in the stacked filters.
+  Value segmentBase = batchIndex ? mul(batchIndex, segments) : index(0);
+  int64_t stackedSegments = segments * c.filterBatch;
   auto segmentLoop = scf::ForOp::create(
       b, loc, index(0), index(segments), index(1), accs,
       [&](OpBuilder &, Location, Value s, ValueRange iter) {
@@ -200,7 +258,8 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
         // with 4-bit weights two (low nibbles, then high nibbles).
         int64_t perStep = nibbles ? 2 : 1, steps = llvm::divideCeil(quads, perStep);
         for (int64_t j = 0; j < vectors; ++j)
-          panels.push_back(mul(add(mul(add(firstBlock, index(j)), segments), s),
+          panels.push_back(mul(add(mul(add(firstBlock, index(j)), stackedSegments),
+                                   add(segmentBase, s)),
                                steps * kLanes * kQuad));
         auto quadLoop = scf::ForOp::create(
             b, loc, index(0), index(steps), index(1), iter,
@@ -220,6 +279,13 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
                 w[1].push_back(high);
               }
               SmallVector<Value> next(iter);
+              Value rowOnes = ones;
+              if (lastOnes)
+                rowOnes = arith::SelectOp::create(
+                    b, loc,
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, q,
+                                          index(steps - 1)),
+                    lastOnes, ones);
               for (int64_t half = 0; half < perStep; ++half)
                 for (int64_t i = 0; i < rows; ++i) {
                   Value aStep = add(mul(q, perStep * kQuad), index(half * kQuad));
@@ -233,6 +299,8 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
                       b, loc, bytes, vector::BroadcastOp::create(b, loc, lanes(i32), word));
                   for (int64_t j = 0; j < vectors; ++j)
                     next[i * vectors + j] = dot(next[i * vectors + j], a, w[half][j]);
+                  if (c.weightU8)
+                    next[rowSumAccs + i] = dot(next[rowSumAccs + i], a, rowOnes);
                 }
               if (correctInKernel)
                 for (int64_t j = 0; j < vectors; ++j)
@@ -242,12 +310,20 @@ SmallVector<Value> KernelBuilder::denseReduction(ArrayRef<Value> bases, Value f0
         scf::YieldOp::create(b, loc, quadLoop.getResults());
       });
   SmallVector<Value> sums = segmentLoop.getResults();
-  if (!correctInKernel)
-    return sums;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < vectors; ++j)
-      sums[i * vectors + j] =
-          arith::SubIOp::create(b, loc, sums[i * vectors + j], sums[rows * vectors + j]);
+  if (correctInKernel)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j)
+        sums[i * vectors + j] =
+            arith::SubIOp::create(b, loc, sums[i * vectors + j], sums[rows * vectors + j]);
+  if (c.weightU8) {
+    Value seven = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(lanes(i32), b.getI32IntegerAttr(7)));
+    for (int64_t i = 0; i < rows; ++i) {
+      Value offset = arith::ShLIOp::create(b, loc, sums[rowSumAccs + i], seven);
+      for (int64_t j = 0; j < vectors; ++j)
+        sums[i * vectors + j] = arith::AddIOp::create(b, loc, sums[i * vectors + j], offset);
+    }
+  }
   sums.truncate(rows * vectors);
   return sums;
 }

@@ -122,6 +122,36 @@ func.func @dot_constant_bytes(%w: vector<64xi8>, %acc: vector<16xi32>) -> vector
 
 // -----
 
+// The sums of four unsigned bytes per lane (a dot with weights of 1, whose
+// multiplication the canonicalizer folded away: the row sums of u8 weights
+// read offset by 128) are one vpdpbusd with bytes of 1.
+// CHECK-LABEL: func.func @byte_sums
+// CHECK-SAME:    (%[[A:.*]]: vector<64xi8>, %[[ACC:.*]]: vector<16xi32>)
+// CHECK:         %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
+// CHECK:         %[[R:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ACC]], %[[A]], %[[ONES]])
+// CHECK:         return %[[R]]
+func.func @byte_sums(%a: vector<64xi8>, %acc: vector<16xi32>) -> vector<16xi32> {
+  %ae = arith.extui %a : vector<64xi8> to vector<64xi32>
+  %g = vector.shape_cast %ae : vector<64xi32> to vector<16x4xi32>
+  %r = vector.multi_reduction <add>, %g, %acc [1] : vector<16x4xi32> to vector<16xi32>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+// NOTE: sums of signed bytes are not what vpdpbusd computes with bytes of 1.
+// CHECK-LABEL: func.func @signed_byte_sums
+// CHECK-NOT:     llvm.call_intrinsic
+// CHECK:         vector.multi_reduction
+func.func @signed_byte_sums(%a: vector<64xi8>, %acc: vector<16xi32>) -> vector<16xi32> {
+  %ae = arith.extsi %a : vector<64xi8> to vector<64xi32>
+  %g = vector.shape_cast %ae : vector<64xi32> to vector<16x4xi32>
+  %r = vector.multi_reduction <add>, %g, %acc [1] : vector<16x4xi32> to vector<16xi32>
+  return %r : vector<16xi32>
+}
+
+// -----
+
 // NOTE: signed bytes on both sides are not what vpdpbusd computes.
 // CHECK-LABEL: func.func @dot_signed_signed
 // CHECK-NOT:     llvm.call_intrinsic

@@ -91,8 +91,9 @@ func.func @matmul_const_weights_epilogue(%a: tensor<3x8xi8>) -> tensor<3x17xi8> 
 
 // -----
 
-// NOTE: vpdpbusd multiplies unsigned by signed bytes; unsigned weights stay
-// with the generic tiling.
+// u8 weights (a u8 x u8 product): read as w - 128 (xori 0x80 before the
+// run-time pack); each row's input sum, one more dot per row with bytes of
+// 1, adds 128 * sum(x) at the end.
 func.func @unsigned_weights(%a: tensor<32x16xi8>, %b: tensor<16x16xi8>) -> tensor<32x16xi32> {
   %zero = arith.constant 0 : i32
   %e = tensor.empty() : tensor<32x16xi32>
@@ -102,8 +103,21 @@ func.func @unsigned_weights(%a: tensor<32x16xi8>, %b: tensor<16x16xi8>) -> tenso
 }
 
 // CHECK-LABEL: func.func @unsigned_weights
-// CHECK-NOT:   scf.forall
-// CHECK:       linalg.matmul {cast = #linalg.type_fn<cast_unsigned>}
+// CHECK:       %[[SEVEN:.*]] = arith.constant dense<7> : vector<16xi32>
+// CHECK:       linalg.generic
+// CHECK:         arith.xori %{{.*}}, %c-128_i8 : i8
+// CHECK:       scf.forall (%{{.*}}) in (1) shared_outs(%{{.*}}) -> (tensor<256xi8>)
+// CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (1, 4)
+// CHECK:         vector.transfer_read {{.*}} : tensor<256xi8>, vector<64xi8>
+// CHECK:         %[[A:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK:         %[[AE:.*]] = arith.extui %[[A]] : vector<64xi8> to vector<64xi32>
+// CHECK:         arith.muli %[[AE]], %{{.*}} : vector<64xi32>
+// The dot with bytes of 1, its multiplication folded: a sum of the bytes.
+// CHECK:         %[[SUMS:.*]] = arith.extui %[[A]] : vector<64xi8> to vector<64xi32>
+// CHECK:         vector.shape_cast %[[SUMS]] : vector<64xi32> to vector<16x4xi32>
+// CHECK:         arith.shli %{{.*}}, %[[SEVEN]] : vector<16xi32>
+// CHECK:         arith.addi %{{.*}} : vector<16xi32>
+// CHECK-NOT:   linalg.matmul
 
 // -----
 
@@ -324,3 +338,70 @@ func.func @gemv_wide_tiles(%a: tensor<1x8xi8>) -> tensor<1x160xi32> {
 // CHECK:       scf.forall
 // CHECK:         scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>)
 // CHECK:         tensor.parallel_insert_slice {{.*}} [1, 32] [1, 1] : tensor<1x32xi32> into tensor<1x160xi32>
+
+// -----
+
+// A batched product of run-time u8 operands (attention's Q.K^T): the B
+// filters [B, K, N] packed one behind the other in each 16-channel panel,
+// an outer sample dimension on the kernel's forall (tiles of 5 rows, 2 per
+// sample), and the requantizing consumer, with its per-row and per-(sample,
+// column) inputs, fused on the accumulators. K = 18: the last quad of each
+// row's input sum counts 2 bytes.
+func.func @batch_matmul_u8(%a: tensor<3x10x18xi8>, %b: tensor<3x18x20xi8>, %rs: tensor<3x10xi32>, %cs: tensor<3x20xi32>) -> tensor<3x10x20xi8> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x10x20xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<3x10x20xi32>) -> tensor<3x10x20xi32>
+  %r = linalg.batch_matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %b : tensor<3x10x18xi8>, tensor<3x18x20xi8>) outs(%z : tensor<3x10x20xi32>) -> tensor<3x10x20xi32>
+  %o = tensor.empty() : tensor<3x10x20xi8>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%r, %rs, %cs : tensor<3x10x20xi32>, tensor<3x10xi32>, tensor<3x20xi32>) outs(%o : tensor<3x10x20xi8>) {
+  ^bb0(%acc: i32, %x: i32, %c: i32, %out: i8):
+    %s = arith.subi %acc, %x : i32
+    %t = arith.subi %s, %c : i32
+    %n = arith.trunci %t : i32 to i8
+    linalg.yield %n : i8
+  } -> tensor<3x10x20xi8>
+  return %y : tensor<3x10x20xi8>
+}
+
+// CHECK-LABEL: func.func @batch_matmul_u8
+// CHECK-DAG:   arith.constant dense<[1, 1, 0, 0, 1, 1, 0, 0, {{.*}}]> : vector<64xi8>
+// CHECK:       linalg.generic
+// CHECK:         arith.xori
+// 2 panels of 3 samples x 5 quads.
+// CHECK:       scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<1920xi8>)
+// CHECK:       scf.forall (%[[S:.*]], %{{.*}}, %[[T:.*]]) in (3, 1, 2) shared_outs(%{{.*}}) -> (tensor<30x20xi8>)
+// CHECK:         arith.muli %[[S]], %c10 : index
+// CHECK:         scf.for
+// CHECK:           arith.select %{{.*}} : vector<64xi8>
+// CHECK:         arith.shli
+// CHECK:         tensor.extract %{{.*}} : tensor<3x10xi32>
+// CHECK:         vector.transfer_read %{{.*}} : tensor<3x20xi32>, vector<16xi32>
+// CHECK:         arith.trunci %{{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK:         tensor.parallel_insert_slice %{{.*}} [5, 20] [1, 1] : tensor<5x20xi8> into tensor<30x20xi8>
+// CHECK:       tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [3, 10, 20] : tensor<30x20xi8> into tensor<3x10x20xi8>
+// CHECK-NOT:   linalg.batch_matmul
+// CHECK-NOT:   linalg.generic
+
+// -----
+
+// Run-time weights of a multiple of 64 channels are packed a 64-byte line
+// at a time: per step 4 whole rows of 64 channels, 4 byte interleaves and 4
+// two-source shuffles, one 64-byte vector into each of the 4 panels.
+func.func @pack_by_lines(%a: tensor<16x8xi8>, %b: tensor<8x64xi8>) -> tensor<16x64xi32> {
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<16x64xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<16x64xi32>) -> tensor<16x64xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<16x8xi8>, tensor<8x64xi8>) outs(%z : tensor<16x64xi32>) -> tensor<16x64xi32>
+  return %r : tensor<16x64xi32>
+}
+
+// CHECK-LABEL: func.func @pack_by_lines
+// CHECK:       scf.forall (%{{.*}}) in (1) shared_outs(%{{.*}}) -> (tensor<512xi8>)
+// CHECK:         tensor.extract_slice {{.*}} [512] [1] : tensor<512xi8> to tensor<512xi8>
+// CHECK-COUNT-4:   vector.transfer_read {{.*}} : tensor<1x8x64xi8>, vector<64xi8>
+// CHECK-COUNT-4:   vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK:           vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK:           vector.transfer_write {{.*}} : vector<64xi8>, tensor<512xi8>
+// CHECK-COUNT-3:   vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [512] [1] : tensor<512xi8> into tensor<512xi8>
+// CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (1, 2)

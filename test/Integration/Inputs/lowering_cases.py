@@ -301,6 +301,24 @@ def matmul_case(name, rng, m, k, n, aq, bq, yq, bias=True, const_weights=False,
     return c
 
 
+def batch_matmul_case(name, rng, batch, m, k, n, aq, bq, yq, profile=ref.DOUBLE_ROUND,
+                      clamp=None, a=None, b=None):
+    """qc.batch_matmul of two run-time operands [B, M, K] x [B, K, N]
+    (per-tensor parameters; random codes unless `a` / `b` are given)."""
+    c = Case(name)
+    a = aq.random(rng, (batch, m, k)) if a is None else np.asarray(a, dtype=np.int64)
+    b = bq.random(rng, (batch, k, n)) if b is None else np.asarray(b, dtype=np.int64)
+    a_name, b_name = c.arg(a, aq), c.arg(b, bq)
+    c.body.append("%%r = qc.batch_matmul %s, %s%s%s : %s, %s -> %s" % (
+        a_name, b_name, _profile_text(profile), _clamp_text(clamp), aq.tensor((batch, m, k)),
+        bq.tensor((batch, k, n)), yq.tensor((batch, m, n))))
+    c.result = (yq, (batch, m, n))
+    acc = ref.batch_matmul(a, aq.zps[0], b, bq.zps[0])
+    real = aq.scales[0] * bq.scales[0] / yq.scales[0]
+    c.expected = ref.output_stage(acc, real, yq.zps[0], yq.qmin, yq.qmax, profile, clamp)
+    return c
+
+
 def conv2d_case(name, rng, x_shape, w_shape, xq, wq, yq, strides=(1, 1),
                 padding=(0, 0, 0, 0), dilations=(1, 1), groups=1, bias=True,
                 const_weights=False, profile=ref.DOUBLE_ROUND, clamp=None, dynamic=False):
@@ -844,6 +862,7 @@ def all_cases(seed=0):
                                  QType([0.1, 0.07, 0.3], [128, 100, 3], signed=False, axis=1)))
     # Their own generator, so that the cases above keep their inputs.
     cases.extend(kernel_cases(np.random.default_rng(seed + 1)))
+    cases.extend(batched_kernel_cases(np.random.default_rng(seed + 4)))
     # u4 activations, i4 weights and a u4 result, all arguments: one code per
     # uint8/int8 element at qc-run's boundary (docs/Numerics.md).
     rng4 = np.random.default_rng(seed + 2)
@@ -935,4 +954,65 @@ def kernel_cases(rng):
                              QType(0.05, 128, signed=False), QType(0.03, 0),
                              QType(spread_scale(0.05, 0.03, 9), 128, signed=False),
                              padding=(1, 1, 1, 1), groups=32))
+    return cases
+
+
+def batched_kernel_cases(rng):
+    """Batched products of run-time operands (attention's Q.K^T and P.V) and
+    matrix products with u8 or run-time weights for qc-cpu-int8-kernels
+    (names start with bmm_): batches 1, 3 and 12; odd M, N, K (row tiles with a
+    remainder, partial 16-channel vectors, reductions not a multiple of 4);
+    u8 x u8 (the named linalg.batch_matmul, weights read offset by 128),
+    s8 x s8, s8 x u8 and u8 x s8 (the mixed generic); zero points != 0 and
+    at the ends; saturation; both profiles and a clamp; convolutions with
+    u8 weights; run-time weights of 64k channels (the pack's whole-line
+    path)."""
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    u8 = lambda scale, zp: QType(scale, zp, signed=False)
+    cases = [
+        # The BERT layer's attention: 4 heads x 3 samples, seq 16, head 16.
+        batch_matmul_case("bmm_u8u8_12x16x16x16", rng, 12, 16, 16, 16, u8(0.03, 62), u8(0.04, 62),
+                          u8(spread_scale(0.03, 0.04, 16) * 6, 65)),
+        batch_matmul_case("bmm_u8u8_3x19x21x37", rng, 3, 19, 21, 37, u8(0.05, 5), u8(0.02, 200),
+                          u8(spread_scale(0.05, 0.02, 21) * 6, 250), profile=S),
+        batch_matmul_case("bmm_s8s8_1x17x70x33", rng, 1, 17, 70, 33, QType(0.05, -3),
+                          QType(0.02, 7), QType(spread_scale(0.05, 0.02, 70), 2),
+                          clamp=(-90, 100)),
+        batch_matmul_case("bmm_s8u8_3x9x13x20", rng, 3, 9, 13, 20, QType(0.05, -3),
+                          u8(0.02, 131), QType(spread_scale(0.05, 0.02, 13), -4)),
+        batch_matmul_case("bmm_u8s8_12x5x33x16", rng, 12, 5, 33, 16, u8(0.05, 126),
+                          QType(0.02, 2), QType(spread_scale(0.05, 0.02, 33), 1), profile=S),
+        # Zero points at the ends: sums of one sign, most results saturated.
+        batch_matmul_case("bmm_s8u8_zp_ends_3x9x13x20", rng, 3, 9, 13, 20, QType(0.05, -128),
+                          u8(0.02, 255), QType(spread_scale(0.05, 0.02, 13) * 20, 100)),
+        # Saturation at both ends: the largest |sums| of a u8 x u8 product.
+        batch_matmul_case("bmm_u8u8_sat_3x8x64x17", rng, 3, 8, 64, 17, u8(0.5, 0), u8(0.5, 128),
+                          u8(310.0, 128),
+                          a=np.where(rng.integers(0, 2, (3, 8, 64)) == 1, 255, 0),
+                          b=np.where(rng.integers(0, 2, (3, 64, 17)) == 1, 255, 0)),
+        # 2-D u8 x u8 products (run-time and constant weights) through the
+        # same offset weights.
+        matmul_case("bmm_mm_u8u8_arg_20x30x24", rng, 20, 30, 24, u8(0.05, 9), u8(0.02, 130),
+                    u8(spread_scale(0.05, 0.02, 30), 120)),
+        matmul_case("bmm_mm_u8u8_const_33x19x40", rng, 33, 19, 40, u8(0.05, 128),
+                    u8(0.02, 3), QType(spread_scale(0.05, 0.02, 19), -6),
+                    const_weights=True, const_bias=True),
+        matmul_case("bmm_mm_s8u8_const_17x45x20", rng, 17, 45, 20, QType(0.05, 11),
+                    u8(0.02, 140), QType(spread_scale(0.05, 0.02, 45), 3),
+                    const_weights=True),
+        # Run-time weights of 64k channels, packed a 64-byte line at a time
+        # (4 panels per step; K = 37: a partial last quad).
+        matmul_case("bmm_mm_s8s8_arg_19x37x128", rng, 19, 37, 128, QType(0.05, -6),
+                    QType(0.02, 3), QType(spread_scale(0.05, 0.02, 37), 2)),
+        # Convolutions with u8 weights: row sums over every segment of the
+        # window (3 filter rows of 18 bytes: a partial last quad), and
+        # per tap with dilation 2 (run-time weights).
+        conv2d_case("bmm_conv_u8w_3x3_c6", rng, (1, 7, 9, 6), (3, 3, 6, 20), QType(0.05, -3),
+                    u8(0.02, 131), QType(spread_scale(0.05, 0.02, 54), 2), padding=(1, 1, 1, 1),
+                    const_weights=True),
+        conv2d_case("bmm_conv_u8w_dil2_arg", rng, (1, 9, 9, 8), (3, 3, 8, 16), u8(0.05, 100),
+                    u8(0.02, 120), u8(spread_scale(0.05, 0.02, 72), 128), dilations=(2, 2)),
+        matmul_case("bmm_mm_u8u8_arg_33x64x64", rng, 33, 64, 64, u8(0.05, 120), u8(0.02, 7),
+                    u8(spread_scale(0.05, 0.02, 64) * 4, 60), profile=S),
+    ]
     return cases
