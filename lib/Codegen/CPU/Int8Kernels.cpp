@@ -184,6 +184,10 @@ Value KernelBuilder::build() {
     maxVectors = std::max(maxVectors, std::min<int64_t>(
                                           kMaxFewRowVectors, maxTile.rows * maxTile.vectors / tileRows));
   int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxVectors);
+  // 4-bit depthwise weights pair channel blocks 2p, 2p + 1 in one load: a
+  // tile of several panels starts at an even block.
+  if (c.depthwise && c.weightBits == 4 && vectors % 2 && vectors < llvm::divideCeil(cols, kLanes))
+    vectors = vectors == 1 ? 2 : vectors - 1;
   int64_t panelCols = vectors * kLanes;
   int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
   int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
@@ -232,9 +236,7 @@ Value KernelBuilder::build() {
 FailureOr<qc::cpu::Int8Kernel>
 qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
   FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
-  // The depthwise kernel reads weight bytes as they are: u4 codes need the
-  // mask it does not apply.
-  if (failed(contraction) || (contraction->depthwise && contraction->weightUnsigned) ||
+  if (failed(contraction) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();

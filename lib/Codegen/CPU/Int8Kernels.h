@@ -120,6 +120,14 @@ Value packFilter(OpBuilder &b, Location loc, Value filter3D);
 /// gives two vpdpbusd operands.
 Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
 
+/// A constant depthwise filter [KH*KW*C] of 4-bit codes (as for
+/// packFilterNibbles) two codes per byte, [KH*KW, ceil(C/32), 16] bytes
+/// flattened to 1-D: byte (t, p, n) holds in its low nibble the weight of
+/// tap t, channel 32p + n, in its high nibble that of channel 32p + 16 + n
+/// (u4: the code, i4: the code + 8; weight 0 past the channels).
+Value packDepthwiseNibbles(OpBuilder &b, Location loc, Value filter1D, int64_t channels,
+                           bool unsignedCodes);
+
 /// The bytes the kernel reads from `input` ([N, Hp, Wp, C], static) as one
 /// 1-D tensor of at least `minBytes` (zeros past the image), written by an
 /// scf.forall over rows: a tensor.pad's fill and copy in one pass, each
