@@ -136,10 +136,15 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
     }
   SmallVector<Value> sums =
       c.depthwise ? depthwiseReduction(bases, f0, vectors, accs, validCols)
-                  : denseReduction(bases, f0, vectors, accs);
+      : c.packedInput ? packedInputReduction(bases, f0, vectors, accs)
+                      : denseReduction(bases, f0, vectors, accs);
 
-  SmallVector<OpFoldResult> offsets = {p0, f0};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(tileRows), b.getIndexAttr(validCols)};
+  // A packed result: two columns per byte (f0 is a multiple of 16).
+  bool packed = bool(epilogue.pack);
+  SmallVector<OpFoldResult> offsets = {
+      p0, packed ? arith::DivUIOp::create(b, loc, f0, index(2)).getResult() : f0};
+  SmallVector<OpFoldResult> sizes = {
+      b.getIndexAttr(tileRows), b.getIndexAttr(packed ? packedRowBytes(validCols) : validCols)};
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
   Value sharedOut = forall.getRegionIterArgs()[0];
   Value tile = tensor::ExtractSliceOp::create(b, loc, sharedOut, offsets, sizes, strides);
@@ -149,9 +154,11 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
     emitter.clearColumnCache();
     for (int64_t i = 0; i < tileRows; ++i) {
       Value v = emitter.emit(b, loc, sums[i * vectors + j], rowIndices[i], col, full);
-      tile = vector::TransferWriteOp::create(b, loc, v, tile,
-                                             ValueRange{index(i), index(j * kLanes)},
-                                             ArrayRef<bool>{full})
+      if (packed)
+        v = packNibblePairs(v, validCols - j * kLanes);
+      tile = vector::TransferWriteOp::create(
+                 b, loc, v, tile, ValueRange{index(i), index(j * (packed ? kLanes / 2 : kLanes))},
+                 ArrayRef<bool>{full})
                  .getResult();
     }
   }
@@ -161,8 +168,10 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
 }
 
 Value KernelBuilder::build() {
-  input = tensor::CollapseShapeOp::create(b, loc, c.input,
-                                          ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  input = c.packedInput ? c.packedInput
+                        : tensor::CollapseShapeOp::create(
+                              b, loc, c.input, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}})
+                              .getResult();
   if (c.depthwise)
     prepareDepthwise();
   else
@@ -192,7 +201,10 @@ Value KernelBuilder::build() {
   int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
   int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
 
-  Value out = tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType);
+  Value packedFull;
+  Value out = epilogue.pack ? packedOutputView(packedFull)
+                            : tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType)
+                                  .getResult();
   struct Rows { int64_t start, tiles, size; };
   struct Cols { int64_t start, panels, vectors, valid; };
   SmallVector<Rows> rowParts;
@@ -211,6 +223,8 @@ Value KernelBuilder::build() {
       out = emitRegion(out, rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.vectors,
                        cp.valid, rowBlocks(rp.tiles, cp.panels));
 
+  if (epilogue.pack)
+    return finishPackedOutput(packedFull, out);
   auto resultType = cast<RankedTensorType>(epilogue.result.getType());
   if (resultType.getRank() == 2)
     return out;
@@ -243,7 +257,12 @@ qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
   Epilogue epilogue =
       fuseEpilogue ? matchEpilogue(*contraction, contraction->filters % kLanes != 0)
                    : Epilogue{{}, {}, op->getResult(0),
-                              getElementTypeOrSelf(op->getResult(0).getType())};
+                              getElementTypeOrSelf(op->getResult(0).getType()), {}};
+  matchPackedNibbles(*contraction, epilogue);
+  // u4 activations one per byte (sign-extended) would need a mask per
+  // quad: the generic path takes them; packed, the nibbles are the codes.
+  if (contraction->inputMasked4 && !contraction->packedInput)
+    return failure();
   return Int8Kernel{*contraction, std::move(epilogue)};
 }
 
@@ -276,6 +295,13 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
                           {options.tileRows, options.tileVectors, options.rowBlockBytes});
     Value result = builder.build();
     rewriter.replaceAllUsesWith(epilogue.result, result);
+    if (epilogue.pack) {
+      SmallVector<Operation *> packing = packingOps(epilogue);
+      erased.insert(epilogue.pack);
+      rewriter.eraseOp(epilogue.pack);
+      for (Operation *op : packing)
+        rewriter.eraseOp(op);
+    }
     for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
       erased.insert(stage);
       rewriter.eraseOp(stage);

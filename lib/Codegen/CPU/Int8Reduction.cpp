@@ -22,6 +22,8 @@ using namespace mlir;
 using namespace mlir::qc::cpu;
 
 void KernelBuilder::prepareDense() {
+  if (c.packedInput)
+    return preparePackedInput();
   // A filter row [KW, C] is one contiguous run of the input when the width
   // is not dilated; else each tap is its own run of C bytes.
   int64_t runLength = c.dilationW == 1 ? c.kw * c.channels : c.channels;
@@ -108,7 +110,8 @@ Value KernelBuilder::buildColumnInit() {
   int64_t i = 0;
   for (const APInt &w : weights.getValues<APInt>()) {
     int64_t code = c.weightUnsigned ? w.getSExtValue() & 15 : w.getSExtValue();
-    init[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
+    // Packed i4 activations are offset by 8 (a nibble's xor), bytes by 128.
+    init[i++ % c.filters] -= uint32_t(c.packedInput ? 8 : 128) * uint32_t(code);
   }
   return arith::ConstantOp::create(
       b, loc,
@@ -125,7 +128,8 @@ Value KernelBuilder::rowBase(Value p) {
   Value oh = arith::DivUIOp::create(b, loc, r, index(c.ow));
   Value ow = arith::RemUIOp::create(b, loc, r, index(c.ow));
   Value row = add(mul(n, c.hp), mul(oh, c.strideH));
-  return mul(add(mul(row, c.wp), mul(ow, c.strideW)), c.channels);
+  return mul(add(mul(row, c.wp), mul(ow, c.strideW)),
+             c.packedInput ? packedRowBytes(c.channels) : c.channels);
 }
 
 /// The input offset of segment s (a filter row, or one tap) from the

@@ -22,8 +22,13 @@ from qc import reference as ref  # noqa: E402
 
 
 def weight_type(rng, kind, n, axis):
+    """i4 / u4 with zero points != 0, i4s: symmetric i4, i8: symmetric i8."""
     if kind == "i4":
         return lc.QType(rng.uniform(0.05, 0.2, n), rng.integers(-2, 3, n), bits=4, axis=axis)
+    if kind == "i4s":
+        return lc.QType(rng.uniform(0.05, 0.2, n), 0, bits=4, axis=axis)
+    if kind == "i8":
+        return lc.QType(rng.uniform(0.002, 0.01, n), 0, axis=axis)
     return lc.QType(rng.uniform(0.05, 0.2, n), rng.integers(1, 15, n), bits=4, signed=False,
                     axis=axis)
 
@@ -70,6 +75,61 @@ class Builder:
         return y, name, wq
 
 
+    def matmul(self, x, xname, xq, n, wkind, yq, last=False):
+        rng, c = self.rng, self.c
+        m, k = x.shape
+        wq = weight_type(rng, wkind, n, 1)
+        w = wq.random(rng, (k, n))
+        w.flat[:2] = (wq.qmin, wq.qmax)
+        bias_q = lc.QType(xq.scales[0] * wq.scales, 0, bits=32, axis=0)
+        bias = rng.integers(-300, 300, size=(n,))
+        acc = ref.matmul(x, xq.zps[0], w, wq.zps, bias)
+        y = ref.output_stage(acc, xq.scales[0] * wq.scales / yq.scales[0], yq.zps[0], yq.qmin,
+                             yq.qmax)
+        wn, bn = c.const(w, wq), c.const(bias, bias_q)
+        self.n += 1
+        name = "%r" if last else "%%v%d" % self.n
+        c.body.append("%s = qc.matmul %s, %s bias %s : %s, %s, %s -> %s" % (
+            name, xname, wn, bn, xq.tensor(x.shape), wq.tensor((k, n)), bias_q.tensor((n,)),
+            yq.tensor(y.shape)))
+        if last:
+            c.result, c.expected = (yq, y.shape), y
+        return y, name, wq
+
+
+ACTS = {"i4": (-8, 7, True), "u4": (0, 15, False), "i8": (-128, 127, True)}
+
+
+def chain(name, rng, shape, layers, codes=6.0, zps=None):
+    """x (i8) -> layer -> ... -> i8. Each layer is (kind, out channels or
+    None, weight kind, activation after it, stride): kind "conv" (a 1x1
+    convolution unless the weight shape says otherwise) or "mm". Activation
+    scales map the accumulators to about +-codes steps; a small `codes`
+    saturates at the 4-bit ends."""
+    b = Builder(name, rng)
+    xq = lc.QType(0.05, 3)
+    x, xn = input_of(b, shape, xq)
+    for i, (kind, n, wkind, act, stride) in enumerate(layers):
+        last = i == len(layers) - 1
+        k = x.shape[-1]
+        taps = 1
+        if kind == "conv3":
+            taps = 9
+        zp = (zps or {}).get(i, {"i4": 1, "u4": 9, "i8": -3}[act])
+        yq = output_type(xq, weight_type(rng, wkind, 1, None), k * taps,
+                         40.0 if act == "i8" else codes, zp, bits=8 if act == "i8" else 4,
+                         signed=ACTS[act][2])
+        if kind == "mm":
+            x, xn, _ = b.matmul(x, xn, xq, n, wkind, yq, last=last)
+        elif kind == "conv3":
+            x, xn, _ = b.conv(x, xn, xq, (3, 3, k, n), wkind, yq, (stride, stride), padding=1,
+                              last=last)
+        else:
+            x, xn, _ = b.conv(x, xn, xq, (1, 1, k, n), wkind, yq, (stride, stride), last=last)
+        xq = yq
+    return b.c
+
+
 def input_of(b, shape, xq):
     x = xq.random(b.rng, shape)
     x.flat[:2] = (xq.qmin, xq.qmax)
@@ -101,6 +161,33 @@ def all_cases(seed):
         depthwise("dw_u4_c83_u8", rng, (1, 5, 5, 83), "u4", padding=1, xq=u8),
         depthwise("dw_i4_c70_sat", rng, (1, 4, 6, 70), "i4", codes=300.0, k=5, padding=2),
         depthwise("dw_u4_c16_nopad", rng, (1, 4, 6, 16), "u4", k=2),
+        # 4-bit activations two per byte between dense 1x1 kernels (W4A4,
+        # W8A4): odd channels, i4 and u4 codes with zero points != 0,
+        # saturation at both ends, stride 2, matmuls, several panels.
+        chain("act_c5_c7", rng, (1, 3, 3, 8),
+              [("conv", 5, "i4", "i4", 1), ("conv", 7, "i4s", "u4", 1),
+               ("conv", 4, "i4s", "i8", 1)]),
+        chain("act_odd_s2_sat", rng, (2, 7, 6, 13),
+              [("conv", 33, "i4", "i4", 1), ("conv", 19, "i4s", "u4", 2),
+               ("conv", 6, "i4s", "i8", 1)], codes=1.5),
+        chain("act_wide_w8", rng, (1, 8, 8, 40),
+              [("conv", 64, "i4", "u4", 1), ("conv", 48, "i8", "i4", 1),
+               ("conv", 70, "i4s", "i4", 1), ("conv", 21, "i8", "i8", 1)]),
+        chain("act_mm", rng, (20, 37),
+              [("mm", 29, "i4", "i4", 1), ("mm", 17, "i8", "u4", 1), ("mm", 1, "i4s", "u4", 1),
+               ("mm", 9, "i4s", "i8", 1)]),
+        chain("act_gemv_c1", rng, (1, 37),
+              [("mm", 1, "i4", "i4", 1), ("mm", 16, "i4s", "u4", 1), ("mm", 3, "i4s", "i8", 1)],
+              zps={1: 0}),
+        # Consumers that keep the byte form: weights with zero points != 0
+        # (their zero-point row sums read the activation too) and a 3x3
+        # convolution with padding.
+        chain("act_bytes_wzp", rng, (1, 4, 4, 9),
+              [("conv", 11, "i4", "i4", 1), ("conv", 5, "u4", "u4", 1),
+               ("conv", 6, "i4s", "i8", 1)]),
+        chain("act_bytes_3x3", rng, (1, 5, 5, 6),
+              [("conv", 10, "i4", "u4", 1), ("conv3", 7, "i4s", "i4", 1),
+               ("conv", 3, "i4s", "i8", 1)]),
     ]
 
 
@@ -111,6 +198,10 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pipeline-options", default=None)
     parser.add_argument("--only", default="")
+    parser.add_argument("--generic-packing", metavar="QC_OPT", default=None,
+                        help="first run qc-cpu-pack-int4-activations alone (qc-opt), then "
+                             "compile without the int8 kernels: the packing and unpacking "
+                             "generics themselves")
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     failures = []
@@ -119,7 +210,20 @@ def main():
         base = os.path.join(args.work_dir, case.name)
         with open(base + ".mlir", "w") as f:
             f.write(case.func_text() + "\n")
-        cmd = [args.qc_run, "--target=cpu", base + ".mlir", "--entry", case.name,
+        source = base + ".mlir"
+        if args.generic_packing:
+            source = base + ".packed.mlir"
+            lowered = subprocess.run(
+                [args.generic_packing, base + ".mlir", "--qc-lower-to-linalg",
+                 "--qc-widen-narrow-integers", "--qc-cpu-pack-int4-activations", "-o", source],
+                capture_output=True, text=True)
+            if lowered.returncode != 0:
+                failures.append("%s: qc-opt failed:\n%s" % (case.name, lowered.stderr[-2000:]))
+                continue
+            with open(source) as f:
+                packs = f.read().count("qc.pack_nibbles")
+            print("%s: %d activations packed" % (case.name, packs))
+        cmd = [args.qc_run, "--target=cpu", source, "--entry", case.name,
                "--output", base + ".out.npy"]
         if args.pipeline_options:
             cmd.append("--pipeline-options=" + args.pipeline_options)
