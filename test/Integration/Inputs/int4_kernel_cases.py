@@ -5,7 +5,8 @@ chains of 1x1 convolutions and matmuls whose activations are i4/u4 (the
 W4A4 layers of a mixed-precision model). Odd channel counts, channel counts
 over several 32-channel pairs, per-channel zero points != 0, the codes'
 extremes, saturating outputs, padding and stride 2; each case runs through
-`qc-run --target=cpu` with the given pipeline options and must equal
+`qc-run --target=cpu` with the given pipeline options (plus
+pack-int4-activations=true unless they set it) and must equal
 python/qc/reference.py bit for bit.
 """
 import argparse
@@ -225,8 +226,11 @@ def main():
             print("%s: %d activations packed" % (case.name, packs))
         cmd = [args.qc_run, "--target=cpu", source, "--entry", case.name,
                "--output", base + ".out.npy"]
-        if args.pipeline_options:
-            cmd.append("--pipeline-options=" + args.pipeline_options)
+        # The packed activations are opt-in: on unless the options say.
+        options = args.pipeline_options or ""
+        if "pack-int4-activations" not in options:
+            options = ("pack-int4-activations=true " + options).strip()
+        cmd.append("--pipeline-options=" + options)
         for i, values in enumerate(case.storage_inputs()):
             path = "%s.in%d.npy" % (base, i)
             np.save(path, np.ascontiguousarray(values))
