@@ -163,6 +163,10 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
   pm.addPass(createQCWidenNarrowIntegers());
   // Before tiling too, grouped as the int8 kernels fuse: the tiling and
   // vectorization passes then run on the kernels in parallel.
+  // 4-bit activations two per byte, decided on the whole function (the
+  // producer and its consumers) before they are outlined apart.
+  if (options.vectorize && options.int8Kernels && options.packInt4Activations)
+    pm.addNestedPass<func::FuncOp>(createQCCPUPackInt4Activations());
   if (options.outlineKernels && options.vectorize) {
     QCCPUOutlineKernelsOptions early;
     early.beforeTiling = true;

@@ -59,6 +59,13 @@ struct QCCPUPipelineOptions
                      "qc-cpu-int8-kernels (packed weights, fused epilogue); "
                      "false tiles them like other contractions"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> packInt4Activations{
+      *this, "pack-int4-activations",
+      llvm::cl::desc("Store a 4-bit (i4/u4) activation two codes per byte "
+                     "between int8 kernels that read it packed "
+                     "(qc-cpu-pack-int4-activations; with int8-kernels; "
+                     "off by default: halves their memory, not yet faster)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> outlineKernels{
       *this, "outline-kernels",
       llvm::cl::desc("Outline each kernel into a private function before "

@@ -22,7 +22,7 @@ namespace {
 /// `extui(andi(w, 15))`.
 struct MultiplyAccumulate {
   bool inputSigned = false, weightSigned = false;
-  bool weightMasked4 = false;
+  bool weightMasked4 = false, inputMasked4 = false;
 };
 
 std::optional<MultiplyAccumulate> matchMultiplyAccumulate(linalg::LinalgOp op) {
@@ -70,9 +70,7 @@ std::optional<MultiplyAccumulate> matchMultiplyAccumulate(linalg::LinalgOp op) {
     return std::nullopt;
   if (x->arg == 1)
     std::swap(x, y);
-  if (x->masked4)
-    return std::nullopt;
-  return MultiplyAccumulate{x->isSigned, y->isSigned, y->masked4};
+  return MultiplyAccumulate{x->isSigned && !x->masked4, y->isSigned, y->masked4, x->masked4};
 }
 
 /// The codes of a constant weight fit in 4 bits: they were i4/u4 before
@@ -184,6 +182,7 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
   Int8Contraction c;
   c.op = op;
   c.inputSigned = signs->inputSigned;
+  c.inputMasked4 = signs->inputMasked4;
   c.weightBits = fourBit ? 4 : 8;
   c.weightUnsigned = !signs->weightSigned && !u8Weights;
   c.weightU8 = u8Weights;

@@ -58,6 +58,13 @@ private:
                     int64_t vectors, int64_t validCols);
   SmallVector<Value> denseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
                                     SmallVector<Value> accs);
+  // 4-bit activations two per byte (Int8PackedActivations.cpp).
+  void preparePackedInput();
+  SmallVector<Value> packedInputReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
+                                          SmallVector<Value> accs);
+  Value packNibblePairs(Value codes, int64_t valid);
+  Value packedOutputView(Value &full);
+  Value finishPackedOutput(Value full, Value out);
   SmallVector<Value> depthwiseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
                                         SmallVector<Value> accs, int64_t validCols);
 

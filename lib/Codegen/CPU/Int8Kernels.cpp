@@ -103,7 +103,8 @@ SmallVector<Value> KernelBuilder::epilogueRowIndices(Value p) {
 /// is a few taps, so the epilogue is much of their run time, and the
 /// rolled form was not measured on them).
 bool KernelBuilder::rollEpilogue(int64_t tileRows) const {
-  return tileRows > 1 && !c.depthwise;
+  // Packed 4-bit results pair the columns of one row: unrolled.
+  return tileRows > 1 && !c.depthwise && !epilogue.pack;
 }
 
 /// The epilogue of a tile of `tileRows` rows as loops over its rows, one
@@ -199,10 +200,15 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
     }
   SmallVector<Value> sums =
       c.depthwise ? depthwiseReduction(bases, f0, vectors, accs, validCols)
-                  : denseReduction(bases, f0, vectors, accs);
+      : c.packedInput ? packedInputReduction(bases, f0, vectors, accs)
+                      : denseReduction(bases, f0, vectors, accs);
 
-  SmallVector<OpFoldResult> offsets = {p0, f0};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(tileRows), b.getIndexAttr(validCols)};
+  // A packed result: two columns per byte (f0 is a multiple of 16).
+  bool packed = bool(epilogue.pack);
+  SmallVector<OpFoldResult> offsets = {
+      p0, packed ? arith::DivUIOp::create(b, loc, f0, index(2)).getResult() : f0};
+  SmallVector<OpFoldResult> sizes = {
+      b.getIndexAttr(tileRows), b.getIndexAttr(packed ? packedRowBytes(validCols) : validCols)};
   SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
   Value sharedOut = forall.getRegionIterArgs()[0];
   Value tile = tensor::ExtractSliceOp::create(b, loc, sharedOut, offsets, sizes, strides);
@@ -215,9 +221,11 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
       emitter.clearColumnCache();
       for (int64_t i = 0; i < tileRows; ++i) {
         Value v = emitter.emit(b, loc, sums[i * vectors + j], rowIndices[i], col, full);
-        tile = vector::TransferWriteOp::create(b, loc, v, tile,
-                                               ValueRange{index(i), index(j * kLanes)},
-                                               ArrayRef<bool>{full})
+        if (packed)
+          v = packNibblePairs(v, validCols - j * kLanes);
+        tile = vector::TransferWriteOp::create(
+                   b, loc, v, tile, ValueRange{index(i), index(j * (packed ? kLanes / 2 : kLanes))},
+                   ArrayRef<bool>{full})
                    .getResult();
       }
     }
@@ -228,8 +236,10 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
 }
 
 Value KernelBuilder::build() {
-  input = tensor::CollapseShapeOp::create(b, loc, c.input,
-                                          ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+  input = c.packedInput ? c.packedInput
+                        : tensor::CollapseShapeOp::create(
+                              b, loc, c.input, ArrayRef<ReassociationIndices>{{0, 1, 2, 3}})
+                              .getResult();
   init = c.init;
   if (c.depthwise)
     prepareDepthwise();
@@ -255,11 +265,18 @@ Value KernelBuilder::build() {
     maxVectors = std::max(maxVectors, std::min<int64_t>(
                                           kMaxFewRowVectors, maxTile.rows * maxTile.vectors / tileRows));
   int64_t vectors = std::min<int64_t>(llvm::divideCeil(cols, kLanes), maxVectors);
+  // 4-bit depthwise weights pair channel blocks 2p, 2p + 1 in one load: a
+  // tile of several panels starts at an even block.
+  if (c.depthwise && c.weightBits == 4 && vectors % 2 && vectors < int64_t(llvm::divideCeil(cols, kLanes)))
+    vectors = vectors == 1 ? 2 : vectors - 1;
   int64_t panelCols = vectors * kLanes;
   int64_t fullRowTiles = sampleRows / tileRows, restRows = sampleRows % tileRows;
   int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
 
-  Value out = tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType);
+  Value packedFull;
+  Value out = epilogue.pack ? packedOutputView(packedFull)
+                            : tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType)
+                                  .getResult();
   struct Rows { int64_t start, tiles, size; };
   struct Cols { int64_t start, panels, vectors, valid; };
   SmallVector<Rows> rowParts;
@@ -278,6 +295,8 @@ Value KernelBuilder::build() {
       out = emitRegion(out, rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.vectors,
                        cp.valid, rowBlocks(rp.tiles, cp.panels));
 
+  if (epilogue.pack)
+    return finishPackedOutput(packedFull, out);
   return expandKernelResult(b, loc, out, epilogue, rows);
 }
 
@@ -307,17 +326,21 @@ Value qc::cpu::expandKernelResult(OpBuilder &b, Location loc, Value out,
 FailureOr<qc::cpu::Int8Kernel>
 qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
   FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
-  // The depthwise kernel reads weight bytes as they are: u4 codes need the
-  // mask it does not apply, u8 bytes the offset.
-  if (failed(contraction) ||
-      (contraction->depthwise && (contraction->weightUnsigned || contraction->weightU8)) ||
+  // The depthwise kernel reads weight bytes as they are: u8 bytes would
+  // need the offset.
+  if (failed(contraction) || (contraction->depthwise && contraction->weightU8) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();
   Epilogue epilogue =
       fuseEpilogue ? matchEpilogue(*contraction, contraction->filters % kLanes != 0)
                    : Epilogue{{}, {}, op->getResult(0),
-                              getElementTypeOrSelf(op->getResult(0).getType())};
+                              getElementTypeOrSelf(op->getResult(0).getType()), {}};
+  matchPackedNibbles(*contraction, epilogue);
+  // u4 activations one per byte (sign-extended) would need a mask per
+  // quad: the generic path takes them; packed, the nibbles are the codes.
+  if (contraction->inputMasked4 && !contraction->packedInput)
+    return failure();
   return Int8Kernel{*contraction, std::move(epilogue)};
 }
 
@@ -355,6 +378,13 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
       result = builder.build();
     }
     rewriter.replaceAllUsesWith(epilogue.result, result);
+    if (epilogue.pack) {
+      SmallVector<Operation *> packing = packingOps(epilogue);
+      erased.insert(epilogue.pack);
+      rewriter.eraseOp(epilogue.pack);
+      for (Operation *op : packing)
+        rewriter.eraseOp(op);
+    }
     for (linalg::GenericOp stage : llvm::reverse(epilogue.stages)) {
       erased.insert(stage);
       rewriter.eraseOp(stage);

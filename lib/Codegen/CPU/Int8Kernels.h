@@ -56,6 +56,13 @@ struct Int8Contraction {
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
   /// The constant the accumulator starts from (its linalg.fill).
   int64_t init = 0;
+  /// 4-bit activations two per byte (qc-cpu-pack-int4-activations): the
+  /// input is the unpacking generic `unpack` of the 1-D nibble bytes
+  /// `packedInput` (a dense 1x1 kernel with constant weights reads those
+  /// instead). `inputMasked4`: the body reads u4 codes as `extui(x & 15)`.
+  Value packedInput;
+  linalg::GenericOp unpack;
+  bool inputMasked4 = false;
 
   int64_t rows() const { return batch * oh * ow; }
 };
@@ -90,6 +97,9 @@ struct Epilogue {
   /// contraction's own result when there are no stages).
   Value result;
   Type elementType;
+  /// The nibble-packing generic after the last stage (two 4-bit codes per
+  /// byte, qc-cpu-pack-int4-activations); `result` is then its 1-D result.
+  linalg::GenericOp pack;
 };
 
 /// The longest chain of single-use elementwise consumers of `product`
@@ -107,6 +117,9 @@ Epilogue matchEpilogue(const Int8Contraction &contraction, bool partialLanes);
 struct Int8Kernel {
   Int8Contraction contraction;
   Epilogue epilogue;
+  /// The ops of the kernel around contraction and stages (the unpacking in
+  /// front, the packing after), which qc-cpu-outline-kernels keeps with it.
+  SmallVector<Operation *> extraOps() const;
 };
 FailureOr<Int8Kernel> matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue);
 
@@ -148,6 +161,14 @@ Value packFilter(OpBuilder &b, Location loc, Value filter3D);
 /// gives two vpdpbusd operands.
 Value packFilterNibbles(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
 
+/// A constant depthwise filter [KH*KW*C] of 4-bit codes (as for
+/// packFilterNibbles) two codes per byte, [KH*KW, ceil(C/32), 16] bytes
+/// flattened to 1-D: byte (t, p, n) holds in its low nibble the weight of
+/// tap t, channel 32p + n, in its high nibble that of channel 32p + 16 + n
+/// (u4: the code, i4: the code + 8; weight 0 past the channels).
+Value packDepthwiseNibbles(OpBuilder &b, Location loc, Value filter1D, int64_t channels,
+                           bool unsignedCodes);
+
 /// The bytes the kernel reads from `input` ([N, Hp, Wp, C], static) as one
 /// 1-D tensor of at least `minBytes` (zeros past the image), written by an
 /// scf.forall over rows: a tensor.pad's fill and copy in one pass, each
@@ -169,6 +190,26 @@ bool isAMXContraction(const Int8Contraction &c);
 /// fused epilogue; returns the value that replaces `epilogue.result`.
 Value buildAMXKernel(RewriterBase &rewriter, Int8Contraction &contraction,
                      Epilogue &epilogue);
+/// Attributes of the generics qc-cpu-pack-int4-activations builds around a
+/// 4-bit activation stored two codes per byte.
+inline constexpr llvm::StringLiteral kPackNibblesAttr = "qc.pack_nibbles";
+inline constexpr llvm::StringLiteral kUnpackNibblesAttr = "qc.unpack_nibbles";
+
+/// Extra bytes past the rows of a packed activation (zeros): the last
+/// step of a consumer reads up to 3 bytes past its row.
+inline constexpr int64_t kPackedSlack = kQuad;
+
+/// Bytes per row of F 4-bit codes two per byte.
+inline int64_t packedRowBytes(int64_t codes) { return (codes + 1) / 2; }
+
+/// Finds the nibble packing after `epilogue`'s last stage (its result
+/// then is the packed bytes) and, for a dense 1x1 kernel with constant
+/// weights, an unpacking generic in front of the contraction's input.
+void matchPackedNibbles(Int8Contraction &contraction, Epilogue &epilogue);
+
+/// The ops between the epilogue's last stage and its packing generic
+/// (slices, reshapes, pads), latest first, to erase with it.
+SmallVector<Operation *> packingOps(const Epilogue &epilogue);
 
 /// Folds linalg.pack of an i8 constant (upstream folds only splats) and
 /// lowers the remaining packs into the [.., 16, 4] layout to vector code.

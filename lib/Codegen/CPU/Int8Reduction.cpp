@@ -22,6 +22,8 @@ using namespace mlir;
 using namespace mlir::qc::cpu;
 
 void KernelBuilder::prepareDense() {
+  if (c.packedInput)
+    return preparePackedInput();
   // A filter row [KW, C] is one contiguous run of the input when the width
   // is not dilated; else each tap is its own run of C bytes.
   runLength = c.dilationW == 1 ? c.kw * c.channels : c.channels;
@@ -117,6 +119,11 @@ void KernelBuilder::prepareDepthwise() {
     input = bytes;
   filter = tensor::CollapseShapeOp::create(b, loc, c.filter,
                                            ArrayRef<ReassociationIndices>{{0, 1, 2}});
+  // 4-bit constant weights two per byte: one 16-byte load per tap holds the
+  // weights of two accumulator vectors (packDepthwiseNibbles).
+  nibbles = c.weightBits == 4;
+  if (nibbles)
+    filter = packDepthwiseNibbles(b, loc, filter, c.channels, c.weightUnsigned);
 }
 
 /// The accumulator's start per column: the fill value, minus 128 * sum(w)
@@ -142,7 +149,8 @@ Value KernelBuilder::buildColumnInit() {
                                     : w.getSExtValue();
     if (!c.codebook.empty())
       code = c.codeOf(code, i % c.filters);
-    start[i++ % c.filters] -= uint32_t(128) * uint32_t(code);
+    // Packed i4 activations are offset by 8 (a nibble's xor), bytes by 128.
+    start[i++ % c.filters] -= uint32_t(c.packedInput ? 8 : 128) * uint32_t(code);
   }
   return arith::ConstantOp::create(
       b, loc,
@@ -159,7 +167,8 @@ Value KernelBuilder::rowBase(Value p) {
   Value oh = arith::DivUIOp::create(b, loc, r, index(c.ow));
   Value ow = arith::RemUIOp::create(b, loc, r, index(c.ow));
   Value row = add(mul(n, c.hp), mul(oh, c.strideH));
-  return mul(add(mul(row, c.wp), mul(ow, c.strideW)), c.channels);
+  return mul(add(mul(row, c.wp), mul(ow, c.strideW)),
+             c.packedInput ? packedRowBytes(c.channels) : c.channels);
 }
 
 /// The input offset of segment s (a filter row, or one tap) from the
@@ -339,9 +348,26 @@ SmallVector<Value> KernelBuilder::depthwiseReduction(ArrayRef<Value> bases, Valu
       b, loc, index(0), index(segments), index(1), accs,
       [&](OpBuilder &, Location, Value t, ValueRange iter) {
         Value offset = add(segmentOffset(t), f0);
-        Value wOffset = add(mul(t, c.channels), f0);
         SmallVector<Value> w, next(iter);
-        for (int64_t j = 0; j < vectors; ++j) {
+        if (nibbles) {
+          // Vector j of the tile is channel block f0/16 + j; the tile starts
+          // at an even block (KernelBuilder::build), so blocks 2p and 2p + 1
+          // are the low and high nibbles of one 16-byte load (always in
+          // bounds: each tap has ceil(C/32) full loads).
+          int64_t tapBytes = llvm::divideCeil(c.channels, 2 * kLanes) * kLanes;
+          Value wOffset = add(mul(t, tapBytes), arith::DivUIOp::create(b, loc, f0, index(2)));
+          for (int64_t j = 0; j < vectors; j += 2) {
+            Value packed = vector::TransferReadOp::create(
+                b, loc, lanes(i8), filter, ValueRange{add(wOffset, index(j / 2 * kLanes))},
+                zeroByte, ArrayRef<bool>{true});
+            auto [low, high] = unpackNibbles(packed, /*block=*/Value());
+            w.push_back(arith::ExtSIOp::create(b, loc, lanes(i32), low));
+            if (j + 1 < vectors)
+              w.push_back(arith::ExtSIOp::create(b, loc, lanes(i32), high));
+          }
+        }
+        Value wOffset = add(mul(t, c.channels), f0);
+        for (int64_t j = 0; j < vectors && !nibbles; ++j) {
           // A partial last vector reads past the channels into the next
           // tap or pixel (lanes that are never stored); only past the end
           // of the tensor is it masked.

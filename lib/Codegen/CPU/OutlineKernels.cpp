@@ -247,11 +247,21 @@ struct OutlineKernelsPass
       if (failed(kernel))
         continue;
       SmallVector<Operation *> members{&op};
+      bool allStages = true;
       for (linalg::GenericOp stage : kernel->epilogue.stages) {
-        if (taken.contains(stage) || stage->getBlock() != &body)
+        if (taken.contains(stage) || stage->getBlock() != &body) {
+          allStages = false;
           break;
+        }
         members.push_back(stage);
       }
+      // 4-bit activations two per byte: the unpacking in front and the
+      // packing after go with the kernel that fuses them.
+      for (Operation *extra : kernel->extraOps())
+        if (extra->getBlock() == &body && !taken.contains(extra) &&
+            (allStages || extra != kernel->epilogue.pack.getOperation()))
+          members.push_back(extra);
+      llvm::sort(members, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
       taken.insert(members.begin(), members.end());
       Operation *last = members.back();
       chains[last] = std::move(members);

@@ -405,3 +405,68 @@ func.func @pack_by_lines(%a: tensor<16x8xi8>, %b: tensor<8x64xi8>) -> tensor<16x
 // CHECK-COUNT-3:   vector.shuffle {{.*}} : vector<64xi8>, vector<64xi8>
 // CHECK:         tensor.parallel_insert_slice {{.*}} [512] [1] : tensor<512xi8> into tensor<512xi8>
 // CHECK:       scf.forall (%{{.*}}, %{{.*}}) in (1, 2)
+// Depthwise with constant i4 weights: two codes per byte, per tap one
+// 16-byte load for each pair of 16-channel blocks (low nibbles: channels
+// 0..15, high: 16..31, here absent: weight 0, nibble 8), code + 8 in each
+// nibble (3 + 8 = 0xB), unpacked by a mask and a subtraction.
+func.func @depthwise_i4_weights(%x: tensor<1x5x5x16xi8>) -> tensor<1x3x3x16x1xi32> {
+  %w = arith.constant {qc.narrow_width = 4 : i64} dense<3> : tensor<3x3x16x1xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x3x3x16x1xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x3x3x16x1xi32>) -> tensor<1x3x3x16x1xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x5x5x16xi8>, tensor<3x3x16x1xi8>) outs(%z : tensor<1x3x3x16x1xi32>) -> tensor<1x3x3x16x1xi32>
+  return %r : tensor<1x3x3x16x1xi32>
+}
+
+// CHECK-LABEL: func.func @depthwise_i4_weights
+// CHECK-DAG:   %[[W:.*]] = arith.constant dense<-117> : tensor<144xi8>
+// CHECK-DAG:   %[[MASK:.*]] = arith.constant dense<15> : vector<16xi8>
+// CHECK-DAG:   %[[EIGHT:.*]] = arith.constant dense<8> : vector<16xi8>
+// CHECK:       scf.forall
+// CHECK:         scf.for
+// CHECK:           %[[PACKED:.*]] = vector.transfer_read %[[W]]{{.*}} : tensor<144xi8>, vector<16xi8>
+// CHECK:           %[[LOW:.*]] = arith.andi %[[PACKED]], %[[MASK]] : vector<16xi8>
+// CHECK:           %[[CODE:.*]] = arith.subi %[[LOW]], %[[EIGHT]] : vector<16xi8>
+// CHECK:           arith.extsi %[[CODE]] : vector<16xi8> to vector<16xi32>
+// CHECK-NOT:   linalg.depthwise_conv_2d_nhwc_hwcm
+
+// -----
+
+// Depthwise with constant u4 weights (9, stored as -7, read as `w & 15`):
+// 80 channels are 3 pairs of blocks per tap (48 bytes, 432 in all; the last
+// pair's high nibbles are 0); tiles of 2 vectors (not 3) so that each
+// starts at an even block, then the last 16 channels (9 rows: 5 + 4).
+func.func @depthwise_u4_weights(%x: tensor<1x5x5x80xi8>) -> tensor<1x3x3x80x1xi32> {
+  %w = arith.constant dense<-7> : tensor<3x3x80x1xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x3x3x80x1xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x3x3x80x1xi32>) -> tensor<1x3x3x80x1xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, h, w, c, m, kh, kw) -> (n, h + kh, w + kw, c)>, affine_map<(n, h, w, c, m, kh, kw) -> (kh, kw, c, m)>, affine_map<(n, h, w, c, m, kh, kw) -> (n, h, w, c, m)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %w : tensor<1x5x5x80xi8>, tensor<3x3x80x1xi8>) outs(%z : tensor<1x3x3x80x1xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %mask = arith.constant 15 : i8
+    %bm = arith.andi %b, %mask : i8
+    %ae = arith.extsi %a : i8 to i32
+    %be = arith.extui %bm : i8 to i32
+    %p = arith.muli %ae, %be : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<1x3x3x80x1xi32>
+  return %r : tensor<1x3x3x80x1xi32>
+}
+
+// CHECK-LABEL: func.func @depthwise_u4_weights
+// CHECK-DAG:   %[[MASK:.*]] = arith.constant dense<15> : vector<16xi8>
+// CHECK-DAG:   %[[FOUR:.*]] = arith.constant dense<4> : vector<16xi8>
+// CHECK:       scf.forall {{.*}} in (2, 1)
+// CHECK:         scf.for
+// CHECK:           %[[PACKED:.*]] = vector.transfer_read {{.*}} : tensor<432xi8>, vector<16xi8>
+// CHECK:           %[[LOW:.*]] = arith.andi %[[PACKED]], %[[MASK]] : vector<16xi8>
+// CHECK:           %[[HIGH:.*]] = arith.shrui %[[PACKED]], %[[FOUR]] : vector<16xi8>
+// CHECK:           arith.extsi %[[LOW]] : vector<16xi8> to vector<16xi32>
+// CHECK:           arith.extsi %[[HIGH]] : vector<16xi8> to vector<16xi32>
+// CHECK:         tensor.parallel_insert_slice {{.*}} [5, 32] [1, 1]
+// CHECK:       scf.forall {{.*}} in (2, 1)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [4, 32] [1, 1]
+// CHECK:       scf.forall {{.*}} in (1, 1)
+// CHECK:         tensor.parallel_insert_slice {{.*}} [5, 16] [1, 1]
+// CHECK-NOT:   linalg.generic

@@ -292,6 +292,37 @@ def QCCPUSerializeSmallForalls
   ];
 }
 
+def QCCPUPackInt4Activations : Pass<"qc-cpu-pack-int4-activations", "func::FuncOp"> {
+  let summary = "Store 4-bit activations two codes per byte between int8 "
+                "kernels";
+  let description = [{
+    Runs on linalg on tensors after `qc-widen-narrow-integers` (which
+    stores i4/u4 codes one per byte, sign-extended) and before
+    `qc-cpu-int8-kernels`. An int8 kernel (contraction and fused epilogue,
+    as `qc-cpu-int8-kernels` matches it) whose result is a 4-bit code
+    (the epilogue ends in the widened store `(x << 4) >>s 4` on i8) and
+    whose every consumer is a dense 1x1 convolution or matrix product with
+    constant weights reading it as its input (through reshapes that keep
+    the channels innermost) gets its result packed: a generic marked
+    `qc.pack_nibbles` stores channel 2k in the low nibble and 2k + 1 in the
+    high nibble of byte k of each row (`ceil(C/2)` bytes per row, 4 zero
+    bytes after the last row), and each consumer reads it through a
+    generic marked `qc.unpack_nibbles` (sign-extending the nibble, so the
+    bytes are the same as before). Both are exact linalg on their own;
+    `qc-cpu-int8-kernels` fuses the packing into the producer's epilogue
+    (two codes per byte stored from registers) and the unpacking into the
+    consumer's reduction (one 4-byte broadcast holds 8 codes, unpacked by a
+    mask and a shift). Any other consumer (pooling, elementwise, a
+    convolution with padding or a larger window, the zero-point row sums
+    of weights with zero points != 0, a result of the function) keeps the
+    activation one code per byte.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def QCCPUOutlineKernels : Pass<"qc-cpu-outline-kernels", "ModuleOp"> {
   let summary = "Outline each kernel of a function into a private function";
   let description = [{
