@@ -190,9 +190,7 @@ std::optional<LastDimPad> matchLastDimPad(Value v) {
   }
   auto pad = v.getDefiningOp<tensor::PadOp>();
   if (!pad || pad.getNofold() || !pad.getLow().empty() ||
-      !pad.getHigh().empty() ||
-      pad.getSource().getType().getElementType() !=
-          pad.getResultType().getElementType())
+      !pad.getHigh().empty())
     return std::nullopt;
   ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
   int64_t rank = low.size();
@@ -280,7 +278,12 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
           });
     };
     Value t = adaptor.getInput();
-    if (std::optional<LastDimPad> pad = matchLastDimPad(t)) {
+    std::optional<LastDimPad> pad = matchLastDimPad(t);
+    // Only a pad of the converted element type (storage codes or floats).
+    if (pad && getElementTypeOrSelf(pad->source.getType()) !=
+                   getElementTypeOrSelf(t.getType()))
+      pad.reset();
+    if (pad) {
       // The padded i32 (or float) tensor is the first stage's result; the
       // source and the padding fill its column ranges.
       Value source = pad->source;
