@@ -65,6 +65,9 @@ struct Contraction {
   /// The packed words pair B's rows k, k + 1 (column words) or its columns
   /// 2i, 2i + 1 (reduction words) so that one load serves both.
   bool nibblePairedSteps = false, nibblePairedCols = false;
+  /// B is read by elements and stored two codes per byte: element e is
+  /// nibble e % 2 of byte e / 2 (packNibbles).
+  bool nibbleElements = false;
   SmallVector<int64_t> sizes;
   /// The column dim (innermost output dim of size > 1, else the innermost),
   /// the other parallel dims (outermost first) and the reduction dims (the
@@ -144,10 +147,11 @@ bool isConstantWeight(Value root);
 bool classifyFourBitWeights(Contraction &c, OpBuilder &b,
                             llvm::StringMap<Value> &packed);
 
-/// Stores a 4-bit constant B that the kernel reads by words two codes per
-/// byte, after the re-layouts above (ContractionNibbles.cpp); the access
-/// stays in int8 elements and the kernel maps each int8 word to its half of
-/// a packed word. False (and `c` unchanged) where B is not such a weight.
+/// Stores a 4-bit constant B two codes per byte, after the re-layouts above
+/// (ContractionNibbles.cpp); the access stays in int8 elements and the
+/// kernel maps each int8 word to its half of a packed word (B read by
+/// words) or each element to its nibble (B read by elements: depthwise
+/// convolutions). False (and `c` unchanged) where B is not such a weight.
 bool packNibbles(Contraction &c, OpBuilder &b,
                  llvm::StringMap<Value> &packed);
 

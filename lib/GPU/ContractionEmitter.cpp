@@ -251,6 +251,8 @@ Value KernelEmitter::fetch(Operand &x, int64_t r, int64_t kk, int64_t j) {
       addr = add(addr, index(kk * acc.coef[c.redDims.back()]));
     if (dependsOnCols)
       addr = add(addr, mul(colIdx[j], acc.coef[c.colDim]));
+    if (&x == &bOp && c.nibbleElements)
+      return value = loadNibbleElement(addr);
     Value element = &x == &a && c.pad
                         ? loadPadded(addr, r, kk, false)
                         : Value(memref::LoadOp::create(b, loc, x.view, addr));

@@ -100,6 +100,9 @@ private:
   Value loadNibbleWord(Value word, int64_t r, int64_t j, int64_t kk);
   /// The 4 bytes of the nibbles of `packed` at bit `shift` (null: 0).
   Value unpackNibbles(Value packed, Value shift);
+  /// B read by elements two codes per byte: element `addr` of B's int8
+  /// layout, extended to i32 (i4 sign-extended, u4 masked).
+  Value loadNibbleElement(Value addr);
   SmallVector<Value> emitLoops(unsigned level, SmallVector<Value> &ivs,
                                ValueRange accs);
   SmallVector<Value> emitStep(ArrayRef<Value> ivs, ValueRange accs);

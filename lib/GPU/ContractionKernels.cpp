@@ -100,6 +100,9 @@ struct QCSPIRVContractionKernelsPass final
   /// The manifest's note on 4-bit weights stored two codes per byte.
   static std::string nibbles(const Contraction &c,
                              const ContractionConfig &cfg) {
+    if (c.nibbleElements)
+      return c.fourBit == FourBitWeights::I4 ? ", weights i4x2 (elements)"
+                                             : ", weights u4x2 (elements)";
     if (!c.nibblePairWords)
       return "";
     std::string s = c.fourBit == FourBitWeights::I4 ? ", weights i4x2"

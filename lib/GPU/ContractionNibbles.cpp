@@ -23,6 +23,12 @@
 // ((x + 0x78) ^ 0x80), which never carries into the next byte; u4 nibbles
 // hold the code.
 //
+// A B read by elements (a depthwise convolution's weights, a matmul whose N
+// is not a multiple of 4) is packed in element order instead: element e is
+// the low (e even) or high nibble of byte e / 2, i4 as its two's complement
+// code (sign-extended by a shift left and an arithmetic shift right), u4 as
+// the code (shifted and masked).
+//
 //===----------------------------------------------------------------------===//
 #include "ContractionEmitter.h"
 
@@ -110,15 +116,38 @@ bool mlir::qc::classifyFourBitWeights(Contraction &c, OpBuilder &b,
   return true;
 }
 
+/// Packs a B read by elements: element e in nibble e % 2 of byte e / 2.
+static void packNibbleElements(Contraction &c, OpBuilder &b,
+                               llvm::StringMap<Value> &packed,
+                               memref::GlobalOp global,
+                               DenseElementsAttr initial) {
+  bool isSigned = c.fourBit == FourBitWeights::I4;
+  std::string name =
+      (global.getSymName() + (isSigned ? "_i4x2e" : "_u4x2e")).str();
+  Value &view = packed[name];
+  if (!view) {
+    SmallVector<int8_t> values(initial.getValues<int8_t>());
+    std::vector<char> bytes((values.size() + 1) / 2, 0);
+    for (auto [e, v] : llvm::enumerate(values))
+      bytes[e / 2] |= static_cast<char>((v & 15) << (e % 2 ? 4 : 0));
+    view = createByteGlobal(b, global, c.b.root.getDefiningOp(), name, bytes);
+  }
+  c.b.root = view;
+  c.nibbleElements = true;
+}
+
 bool mlir::qc::packNibbles(Contraction &c, OpBuilder &b,
                            llvm::StringMap<Value> &packed) {
-  if (c.fourBit == FourBitWeights::None ||
-      c.b.mode == OperandAccess::Elements || c.redDims.empty())
+  if (c.fourBit == FourBitWeights::None || c.redDims.empty())
     return false;
   DenseElementsAttr initial;
   memref::GlobalOp global = constantWeightGlobal(c.b.root, initial);
   if (!global)
     return false;
+  if (c.b.mode == OperandAccess::Elements) {
+    packNibbleElements(c, b, packed, global, initial);
+    return true;
+  }
   unsigned k = c.redDims.back();
   int64_t pair = 1;
   bool pairedSteps = false;
@@ -242,4 +271,21 @@ Value KernelEmitter::loadNibbleWord(Value word, int64_t r, int64_t j,
                                     packedIndex(b, loc, first, pair));
   }
   return unpackNibbles(loaded, kk % 2 ? i32(4) : Value());
+}
+
+Value KernelEmitter::loadNibbleElement(Value addr) {
+  Value byteIndex = arith::ShRUIOp::create(b, loc, addr, index(1));
+  Value byte = memref::LoadOp::create(b, loc, bOp.view, byteIndex);
+  Value word = arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
+  // 4 for the high nibble (an odd element), else 0.
+  Value odd = arith::AndIOp::create(b, loc, addr, index(1));
+  Value shift = arith::ShLIOp::create(
+      b, loc, arith::IndexCastOp::create(b, loc, b.getI32Type(), odd), i32(2));
+  if (c.fourBit == FourBitWeights::U4)
+    return arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, word, shift), i32(15));
+  // The nibble's sign bit to bit 31, then back down with its sign.
+  Value up = arith::ShLIOp::create(
+      b, loc, word, arith::SubIOp::create(b, loc, i32(28), shift));
+  return arith::ShRSIOp::create(b, loc, up, i32(28));
 }

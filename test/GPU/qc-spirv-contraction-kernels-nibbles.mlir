@@ -157,3 +157,84 @@ func.func @int8_weight(%a: memref<4x4xi8>, %c: memref<4x4xi32>) {
   linalg.matmul ins(%a, %b : memref<4x4xi8>, memref<4x4xi8>) outs(%c : memref<4x4xi32>)
   return
 }
+
+// -----
+
+// A depthwise convolution reads its weights by elements (C = 3 is not a
+// multiple of 4): they are stored in element order two codes per byte,
+// element e in the low (e even) or high (e odd) nibble of byte e / 2, i4 as
+// its two's complement code. 27 codes take 14 bytes: byte 0 holds w[0] = -8
+// (low, 0x8) and w[1] = 7 (high, 0x7): 0x78 = 120. The kernel loads the
+// byte at e / 2 and sign-extends nibble e % 2 with a shift left by
+// 28 - 4 * (e % 2) and an arithmetic shift right by 28.
+// CHECK: dw_i4_contraction_0 = "tile {{.*}}, k-step 1, subgroup 32, weights i4x2 (elements)"
+// CHECK-DAG:   memref.global "private" constant @dw4_i4x2e : memref<14xi8> = dense<[120, -61, -91, 15, 33, 77, 107, 121, -24, 19, -16, -30, -60, 5]>
+// CHECK-LABEL: func.func @dw_i4
+// CHECK:         %[[P:.*]] = memref.get_global @dw4_i4x2e : memref<14xi8>
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             %[[BI:.*]] = arith.shrui %[[E:.*]], %{{.*}} : index
+// CHECK:             %[[BYTE:.*]] = memref.load %[[P]][%[[BI]]] : memref<14xi8>
+// CHECK:             %[[W:.*]] = arith.extui %[[BYTE]] : i8 to i32
+// CHECK:             %[[ODD:.*]] = arith.andi %[[E]], %{{.*}} : index
+// CHECK:             %[[ODD32:.*]] = arith.index_cast %[[ODD]] : index to i32
+// CHECK:             %[[SH:.*]] = arith.shli %[[ODD32]], %{{.*}} : i32
+// CHECK:             %[[C28:.*]] = arith.constant 28 : i32
+// CHECK:             %[[L:.*]] = arith.subi %[[C28]], %[[SH]] : i32
+// CHECK:             %[[UP:.*]] = arith.shli %[[W]], %[[L]] : i32
+// CHECK:             %[[V:.*]] = arith.shrsi %[[UP]], %{{.*}} : i32
+// CHECK:             arith.muli %{{.*}}, %[[V]] : i32
+// DOT: dw_i4_contraction_0 = "tile {{.*}}, k-step 1, subgroup 32, weights i4x2 (elements)"
+// SHARED: dw_i4_contraction_0 = "tile {{.*}}, k-step 1, subgroup 32, weights i4x2 (elements)"
+
+memref.global "private" constant @dw4 : memref<3x3x3xi8> = dense<[[[-8, 7, 3], [-4, 5, -6], [-1, 0, 1]], [[2, -3, 4], [-5, 6, -7], [7, -8, -2]], [[3, 1, 0], [-1, 2, -2], [4, -4, 5]]]>
+func.func @dw_i4(%x: memref<1x9x9x3xi8>, %c: memref<1x4x4x3xi32>) {
+  %w = memref.get_global @dw4 : memref<3x3x3xi8>
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<1x4x4x3xi32>)
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : memref<1x9x9x3xi8>, memref<3x3x3xi8>) outs(%c : memref<1x4x4x3xi32>)
+  return
+}
+
+// -----
+
+// A masked u4 depthwise weight (C = 5; 9 stored as -7): its codes are
+// packed in element order, byte 0 = 9 | 15 << 4 = 0xF9 = -7; the kernel
+// shifts the byte right by 4 * (e % 2) and masks the nibble, with no
+// sign extension.
+// CHECK: dw_u4_contraction_0 = "{{.*}}, k-step 1, subgroup 32, weights u4x2 (elements)"
+// CHECK-DAG:   memref.global "private" constant @dwu_u4_u4x2e : memref<10xi8> = dense<[-7, 16, 50, 84, 118, -104, -70, -36, -2, 96]>
+// CHECK-LABEL: func.func @dw_u4
+// CHECK:         %[[P:.*]] = memref.get_global @dwu_u4_u4x2e : memref<10xi8>
+// CHECK:         gpu.launch
+// CHECK:           scf.for
+// CHECK:             %[[BYTE:.*]] = memref.load %[[P]][%{{.*}}] : memref<10xi8>
+// CHECK:             %[[W:.*]] = arith.extui %[[BYTE]] : i8 to i32
+// CHECK:             %[[SH:.*]] = arith.shli %{{.*}}, %{{.*}} : i32
+// CHECK:             %[[D:.*]] = arith.shrui %[[W]], %[[SH]] : i32
+// CHECK:             %[[V:.*]] = arith.andi %[[D]], %{{.*}} : i32
+// CHECK-NOT:         arith.shrsi
+// CHECK:             arith.muli %{{.*}}, %[[V]] : i32
+
+memref.global "private" constant @dwu : memref<2x2x5xi8> = dense<[[[-7, -1, 0, 1, 2], [3, 4, 5, 6, 7]], [[-8, -7, -6, -5, -4], [-3, -2, -1, 0, 6]]]>
+#dx = affine_map<(n, h, w, c, kh, kw) -> (n, h + kh, w + kw, c)>
+#dw = affine_map<(n, h, w, c, kh, kw) -> (kh, kw, c)>
+#dc = affine_map<(n, h, w, c, kh, kw) -> (n, h, w, c)>
+func.func @dw_u4(%x: memref<1x6x6x5xi8>, %c: memref<1x5x5x5xi32>) {
+  %w = memref.get_global @dwu : memref<2x2x5xi8>
+  %c0 = arith.constant 0 : i32
+  linalg.fill ins(%c0 : i32) outs(%c : memref<1x5x5x5xi32>)
+  linalg.generic {indexing_maps = [#dx, #dw, #dc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x6x6x5xi8>, memref<2x2x5xi8>) outs(%c : memref<1x5x5x5xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %a32 = arith.extsi %a : i8 to i32
+    %c15 = arith.constant 15 : i8
+    %m = arith.andi %b, %c15 : i8
+    %b32 = arith.extui %m : i8 to i32
+    %p = arith.muli %a32, %b32 : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  return
+}

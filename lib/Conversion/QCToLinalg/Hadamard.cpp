@@ -14,6 +14,14 @@
 // first (exact sums, the verifier bounds them) and end in the shared output
 // stage; float inputs are scaled by 1/sqrt(block) at the end.
 //
+// An input that is a constant tensor.pad of its last dimension (the zero
+// pad --qc-hadamard-rotate puts before a rotation whose K no supported block
+// divides, or its integer form, the codes padded with the zero point) is not
+// materialized: the first stage (centre, signs, widen) reads the unpadded
+// source into its slice of the padded i32 tensor, and writes the stage's
+// value of the pad constant into the padded columns, which is what the
+// stage would have computed from the padded copy (bit for bit).
+//
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
 
@@ -21,6 +29,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 #include <cmath>
 
@@ -163,6 +172,38 @@ Value buildDenseStage(OpBuilder &b, Location loc, Value t, int64_t block,
   return tensor::CollapseShapeOp::create(b, loc, type, out, reassociation);
 }
 
+/// A pad of the last dimension only, by static amounts, with a constant:
+/// the first stage reads `source` and writes `value` in the padding.
+struct LastDimPad {
+  tensor::PadOp op;
+  Value source;
+  int64_t low = 0, high = 0;
+  TypedAttr value;
+};
+
+std::optional<LastDimPad> matchLastDimPad(Value v) {
+  // Through the casts the type conversion leaves (quant.scast of the codes).
+  while (auto cast = v.getDefiningOp<UnrealizedConversionCastOp>()) {
+    if (cast.getNumOperands() != 1)
+      return std::nullopt;
+    v = cast.getOperand(0);
+  }
+  auto pad = v.getDefiningOp<tensor::PadOp>();
+  if (!pad || pad.getNofold() || !pad.getLow().empty() ||
+      !pad.getHigh().empty())
+    return std::nullopt;
+  ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
+  int64_t rank = low.size();
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    if (low[i] != 0 || high[i] != 0)
+      return std::nullopt;
+  Value padValue = pad.getConstantPaddingValue();
+  TypedAttr value;
+  if (!padValue || !matchPattern(padValue, m_Constant(&value)))
+    return std::nullopt;
+  return LastDimPad{pad, pad.getSource(), low.back(), high.back(), value};
+}
+
 struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -183,38 +224,97 @@ struct HadamardOpLowering final : OpConversionPattern<HadamardOp> {
         signs[i] = neg ? -1 : 1;
     bool anyNegated = llvm::is_contained(signs, -1);
 
-    // Stage 0: centre (quantized), flip signs, widen.
-    Value t = adaptor.getInput();
-    if (inQ || anyNegated) {
+    // Stage 0: centre (quantized), flip signs, widen: on columns
+    // [offset, offset + size) of `init` from `in` (its value `constant`
+    // where `in` is null: the padding of a fused pad).
+    auto stage0 = [&](Value in, TypedAttr constant, int64_t offset,
+                      int64_t size, Value init) -> Value {
+      // Codes padded with the zero point centre to 0, whatever their sign.
+      auto code = dyn_cast_or_null<IntegerAttr>(constant);
+      if (!in && inQ && code &&
+          (inQ.isSigned() ? code.getValue().getSExtValue()
+                          : int64_t(code.getValue().getZExtValue())) ==
+              inQ.getZeroPoint()) {
+        Value zero = arith::ConstantOp::create(rewriter, loc,
+                                               rewriter.getZeroAttr(work));
+        return linalg::FillOp::create(rewriter, loc, zero, init).getResult(0);
+      }
       GenericBuilder generic(rewriter, loc, rank);
-      unsigned x = generic.addInput(t, dims(rank));
+      std::optional<unsigned> x;
+      if (in)
+        x = generic.addInput(in, dims(rank));
+      ArrayRef<int64_t> regionSigns = ArrayRef<int64_t>(signs).slice(offset, size);
+      bool negated = llvm::is_contained(regionSigns, -1);
       std::optional<ParamRef> sign;
       std::optional<unsigned> floatSign;
-      if (anyNegated && inQ)
-        sign = generic.addParam(signs, rank - 1);
-      if (anyNegated && !inQ) {
+      if (negated && inQ)
+        sign = generic.addParam(regionSigns, rank - 1);
+      if (negated && !inQ) {
         SmallVector<Attribute> values;
-        for (int64_t s : signs)
+        for (int64_t s : regionSigns)
           values.push_back(FloatAttr::get(work, double(s)));
-        auto vecType = RankedTensorType::get({n}, work);
+        auto vecType = RankedTensorType::get({size}, work);
         floatSign = generic.addInput(
             arith::ConstantOp::create(rewriter, loc,
                                       DenseElementsAttr::get(vecType, values)),
             {unsigned(rank - 1)});
       }
-      t = generic.build(
-          emptyLike(rewriter, loc, t, type.getShape(), work),
-          dims(rank), SmallVector<IteratorType>(rank, IteratorType::parallel),
+      return generic.build(
+          init, dims(rank),
+          SmallVector<IteratorType>(rank, IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value v = x ? args[*x]
+                        : arith::ConstantOp::create(b, l, constant).getResult();
             if (!inQ)
-              return arith::MulFOp::create(b, l, args[x], args[*floatSign]);
-            Value v = arith::SubIOp::create(
-                b, l, extendToI32(b, l, args[x], inQ.isSigned()),
+              return floatSign ? arith::MulFOp::create(b, l, v, args[*floatSign])
+                                     .getResult()
+                               : v;
+            v = arith::SubIOp::create(
+                b, l, extendToI32(b, l, v, inQ.isSigned()),
                 createIntConstant(b, l, b.getI32Type(), inQ.getZeroPoint()));
             if (sign)
               v = arith::MulIOp::create(b, l, v, getParam(b, l, args, *sign));
             return v;
           });
+    };
+    Value t = adaptor.getInput();
+    std::optional<LastDimPad> pad = matchLastDimPad(t);
+    // Only a pad of the converted element type (storage codes or floats).
+    if (pad && getElementTypeOrSelf(pad->source.getType()) !=
+                   getElementTypeOrSelf(t.getType()))
+      pad.reset();
+    if (pad) {
+      // The padded i32 (or float) tensor is the first stage's result; the
+      // source and the padding fill its column ranges.
+      Value source = pad->source;
+      SmallVector<OpFoldResult> fullSizes =
+          sizesLike(rewriter, loc, source, type.getShape());
+      Value padded = tensor::EmptyOp::create(rewriter, loc, fullSizes, work);
+      int64_t width = n - pad->low - pad->high;
+      for (auto [offset, size, in] :
+           {std::tuple(int64_t(0), pad->low, Value()),
+            std::tuple(pad->low, width, source),
+            std::tuple(pad->low + width, pad->high, Value())}) {
+        if (size == 0)
+          continue;
+        SmallVector<int64_t> shape(type.getShape());
+        shape.back() = size;
+        SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0));
+        offsets.back() = rewriter.getIndexAttr(offset);
+        SmallVector<OpFoldResult> sizes = fullSizes;
+        sizes.back() = rewriter.getIndexAttr(size);
+        SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+        Value slice = tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get(shape, work), padded, offsets,
+            sizes, strides);
+        Value region = stage0(in, pad->value, offset, size, slice);
+        padded = tensor::InsertSliceOp::create(rewriter, loc, region, padded,
+                                               offsets, sizes, strides);
+      }
+      t = padded;
+    } else if (inQ || anyNegated) {
+      t = stage0(t, TypedAttr(), 0, n,
+                 emptyLike(rewriter, loc, t, type.getShape(), work));
     }
     int64_t m = hadamardDenseOrder(block);
     for (int64_t h = 1; h < block / m; h *= 2)

@@ -113,6 +113,12 @@ struct QCLowerToLinalgPass final
     // bufferization and LLVM lowerings, which cannot handle it.
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
+    // A zero pad that a qc.hadamard's lowering read through (Hadamard.cpp)
+    // is dead now: erase it, or bufferization would still fill and copy it.
+    getOperation()->walk([](tensor::PadOp pad) {
+      if (pad->use_empty())
+        pad->erase();
+    });
   }
 };
 } // namespace

@@ -55,17 +55,20 @@ def matmul(name, rng, m, k, n, wq, w, aq=None):
     return c
 
 
-def conv(name, rng, x_shape, w_shape, wq, w, strides=(1, 1), dilations=(1, 1), pad=0):
+def conv(name, rng, x_shape, w_shape, wq, w, strides=(1, 1), dilations=(1, 1), pad=0,
+         groups=1):
     aq = lc.QType(0.04, -1)
     kh, kw, cin, f = w_shape
     padding = (pad, pad, pad, pad)
     c = lc.Case(name)
     x = aq.random(rng, x_shape)
     xn, wn = c.arg(x, aq), c.const(w, wq)
-    acc = ref.conv2d(x, aq.zps[0], w, wq.zps, None, strides, padding, dilations)
+    acc = ref.conv2d(x, aq.zps[0], w, wq.zps, None, strides, padding, dilations, groups)
     yq = result_type(acc, aq, wq, 4)
     attrs = "{strides = array<i64: %d, %d>, dilations = array<i64: %d, %d>, " \
-            "padding = array<i64: %d, %d, %d, %d>}" % (*strides, *dilations, *padding)
+            "padding = array<i64: %d, %d, %d, %d>%s}" % (
+                *strides, *dilations, *padding,
+                ", groups = %d : i64" % groups if groups != 1 else "")
     c.body.append("%%r = qc.conv2d %s, %s %s : %s, %s -> %s" % (
         xn, wn, attrs, aq.tensor(x_shape), wq.tensor(w_shape), yq.tensor(acc.shape)))
     c.result = (yq, acc.shape)

@@ -1,7 +1,8 @@
 # 4-bit constant weights two codes per byte in the Vulkan contraction kernels
 # (lib/GPU/ContractionNibbles.cpp): i4 and u4 weights (per-channel zero
-# points != 0, the codes' extremes) of matmuls, GEMVs and convolutions, with
-# odd K (an odd number of nibbles), K a multiple of 4 but not of 8, i8 and u8
+# points != 0, the codes' extremes) of matmuls, GEMVs, convolutions and
+# depthwise convolutions (odd channel counts, stride 2, padding), with odd K
+# (an odd number of nibbles), K a multiple of 4 but not of 8, i8 and u8
 # activations, run through qc-run on Vulkan in each kernel mode and on the
 # CPU, every output bit-exact with python/qc/reference.py (and so identical
 # across targets and modes). The manifest says which kernels read packed
@@ -9,7 +10,7 @@
 #
 # RUN: rm -rf %t && mkdir -p %t
 # RUN: %python %s --work-dir %t/cpu --target cpu | FileCheck %s --check-prefix=CPU
-# CPU: all 14 int4-weight cases bit-exact on cpu
+# CPU: all 19 int4-weight cases bit-exact on cpu
 # RUN: %python %s --work-dir %t/d --bundle --bundle-options=shared-memory-tiles=false | FileCheck %s --check-prefixes=VK,BUNDLE
 # RUN: %python %s --work-dir %t/p --options=portable | FileCheck %s --check-prefix=VK
 # RUN: env QC_VULKAN_VALIDATION=1 %python %s --work-dir %t/i --options=int-dot-product=true --bundle --bundle-options="int-dot-product=true shared-memory-tiles=false" | FileCheck %s --check-prefixes=VK,DOT
@@ -20,17 +21,19 @@
 #
 # Default tiling (no stages): weights read by column words (N a multiple of
 # 4) are packed, with the rows k and k + 1 of a k-step in one packed word
-# ("k pairs"); N = 37 and 35 are read by elements and stay one code per
-# byte. The constants (weights, bias and zero-point corrections) take about
-# half the bytes of the --int8 run's.
+# ("k pairs"); weights read by elements (N = 37, 35 and 5, depthwise
+# convolutions with C not a multiple of 4) are packed in element order
+# ("elements"). The constants (weights, bias and zero-point corrections)
+# take about half the bytes of the --int8 run's.
 # BUNDLE: mm_i4_k52: mm_i4_k52_contraction_0: tile 7x4, workgroup 4x1, k-step 4, subgroup 32, weights i4x2 (k pairs)
 # BUNDLE: mm_i4_k52: constants 504 bytes
 # BUNDLE: mm_i4_odd_k: {{.*}}, weights i4x2 (k pairs)
-# BUNDLE: mm_i4_wide: mm_i4_wide_contraction_0: tile 3x4, workgroup 16x1, k-step 4, subgroup 32{{$}}
+# BUNDLE: mm_i4_wide: mm_i4_wide_contraction_0: tile 3x4, workgroup 16x1, k-step 4, subgroup 32, weights i4x2 (elements)
+# BUNDLE: mm_i4_wide: constants 2072 bytes
 # BUNDLE: gemv_i4: {{.*}}, weights i4x2 (k pairs)
 # BUNDLE: gemv_u4_40: {{.*}}, weights u4x2 (k pairs)
 # BUNDLE: gemv_u4_40: constants 2560 bytes
-# BUNDLE: gemv_u4_odd: gemv_u4_odd_contraction_0: tile 1x4, workgroup 16x1, k-step 4, subgroup 32{{$}}
+# BUNDLE: gemv_u4_odd: gemv_u4_odd_contraction_0: tile 1x4, workgroup 16x1, k-step 4, subgroup 32, weights u4x2 (elements)
 # BUNDLE: mm_u8_u4_k44: {{.*}}, weights u4x2 (k pairs)
 # BUNDLE: mm_u8_i4: {{.*}}, weights i4x2 (k pairs)
 # BUNDLE: mm_i8_u4_c6: {{.*}}, weights u4x2 (k pairs)
@@ -38,14 +41,27 @@
 # BUNDLE: conv_i4_c12: {{.*}}, weights i4x2 (k pairs)
 # BUNDLE: conv_u4_c10: {{.*}}, weights u4x2 (k pairs)
 # BUNDLE: conv_i4_1x1: {{.*}}, weights i4x2 (k pairs)
-# BUNDLE: conv_i4_f5: conv_i4_f5_contraction_0: tile 8x4, workgroup 2x4, k-step 4, subgroup 32{{$}}
-# BUNDLE: kernels with packed weights: 11 of 14
+# BUNDLE: conv_i4_f5: conv_i4_f5_contraction_0: tile 8x4, workgroup 2x4, k-step 4, subgroup 32, weights i4x2 (elements)
+# BUNDLE: dw_i4_c13_s2: {{.*}}, k-step 1, subgroup 32, weights i4x2 (elements)
+# BUNDLE: dw_i4_c13_s2: constants 267 bytes
+# BUNDLE: dw_u4_c7: {{.*}}, weights u4x2 (elements)
+# BUNDLE: dw_u4_c7: constants 144 bytes
+# BUNDLE: dw_i4_c32: {{.*}}, k-step 1, subgroup 32, weights i4x2{{$}}
+# BUNDLE: dw_u4_c21_s2: {{.*}}, weights u4x2 (elements)
+# BUNDLE: dw_u4_c21_s2: constants 599 bytes
+# BUNDLE: dw_i4_c1: {{.*}}, weights i4x2 (elements)
+# BUNDLE: kernels with packed weights: 19 of 19
 # INT8: mm_i4_k52: constants 816 bytes
+# INT8: mm_i4_wide: constants 3552 bytes
 # INT8: gemv_u4_40: constants 4480 bytes
-# INT8: kernels with packed weights: 0 of 14
+# INT8: dw_i4_c13_s2: constants 325 bytes
+# INT8: dw_u4_c7: constants 175 bytes
+# INT8: dw_u4_c21_s2: constants 861 bytes
+# INT8: kernels with packed weights: 0 of 19
 # Packed dot products: every weight is re-laid out K innermost and packed,
 # the N = 37, 35 and 5 ones too, with columns 2i and 2i + 1 in one packed
-# word where the pairs stay aligned (F = 5 breaks them across taps).
+# word where the pairs stay aligned (F = 5 breaks them across taps);
+# depthwise weights (no reduction along A's rows) keep their layout.
 # DOT: mm_i4_k52: mm_i4_k52_contraction_0: tile 7x4, workgroup 4x1, k-step 4, dot, subgroup 32, weights i4x2 (column pairs)
 # DOT: mm_i4_wide: {{.*}}, dot, subgroup 32, weights i4x2 (column pairs)
 # DOT: gemv_u4_odd: {{.*}}, dot, subgroup 32, weights u4x2 (column pairs)
@@ -53,8 +69,10 @@
 # DOT: conv_i4_s2: {{.*}}, dot, subgroup 32, weights i4x2 (column pairs)
 # DOT: conv_u4_c10: {{.*}}, dot, subgroup 32, weights u4x2 (column pairs)
 # DOT: conv_i4_f5: {{.*}}, dot, subgroup 32, weights i4x2{{$}}
-# DOT: kernels with packed weights: 14 of 14
-# VK: all 14 int4-weight cases bit-exact on vulkan
+# DOT: dw_i4_c13_s2: {{.*}}, k-step 1, subgroup 32, weights i4x2 (elements)
+# DOT: dw_u4_c21_s2: {{.*}}, weights u4x2 (elements)
+# DOT: kernels with packed weights: 19 of 19
+# VK: all 19 int4-weight cases bit-exact on vulkan
 import argparse
 import glob
 import json
@@ -122,6 +140,14 @@ def cases(int8=False):
     # F = 5: by elements without dot products; with them, the taps' stride
     # (5 x 8 codes) leaves the column pairs unaligned: a load per word.
     conv("conv_i4_f5", (1, 7, 7, 8), (3, 3, 8, 5), True)
+    # Depthwise convolutions: the weights are read element by element.
+    dw = lambda name, x, k, signed, **kw: conv(
+        name, x, (k, k, 1, x[3]), signed, groups=x[3], **kw)
+    dw("dw_i4_c13_s2", (1, 9, 9, 13), 3, True, strides=(2, 2), pad=1)
+    dw("dw_u4_c7", (1, 7, 8, 7), 3, False, pad=1)
+    dw("dw_i4_c32", (1, 8, 8, 32), 3, True, pad=1)
+    dw("dw_u4_c21_s2", (2, 10, 9, 21), 5, False, strides=(2, 2), pad=2)
+    dw("dw_i4_c1", (1, 6, 6, 1), 3, True)
     return out
 
 
