@@ -132,7 +132,8 @@ bool padReductionToWords(Contraction &c, OpBuilder &b,
 /// 16-byte loads and the one outside it (the filter taps along the input
 /// row) is contiguous with it: copies A into [input rows, output columns,
 /// taps * channels padded to 32 bytes], each output column's filter row
-/// contiguous (channels padded to 4 per tap), and re-lays out constant
+/// contiguous (channels padded to a power of two of at least 4 per tap),
+/// and re-lays out constant
 /// weights to match with zeros in the padding; the taps dim becomes size 1
 /// and the channels dim the whole row. False (and `c` unchanged) otherwise.
 bool gatherFilterRows(Contraction &c, OpBuilder &b,

@@ -247,10 +247,12 @@ bool mlir::qc::gatherFilterRows(Contraction &c, OpBuilder &b,
     return false;
   unsigned k = c.redDims.back(), kw = c.redDims[c.redDims.size() - 2];
   int64_t channels = c.sizes[k], taps = c.sizes[kw];
-  int64_t slot = llvm::alignTo(channels, 4);
+  // Each tap's channels take a power of two of at least 4 bytes, so that
+  // the taps divide the 32-byte row.
+  int64_t slot = std::max<int64_t>(4, llvm::PowerOf2Ceil(channels));
   // Only where the channels alone cannot be read in 16-byte units and the
   // gathered row stays small (the copy is taps * slot / stride times A).
-  if (channels % 16 == 0 || taps < 2 || taps * slot > 64 ||
+  if (channels % 16 == 0 || channels > 16 || taps < 2 || taps * slot > 64 ||
       c.a.coef[k] != 1 || c.a.coef[kw] != channels)
     return false;
   auto aType = cast<MemRefType>(c.a.root.getType());
