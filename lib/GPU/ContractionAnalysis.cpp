@@ -178,7 +178,7 @@ ContractionShape Contraction::shape() const {
     s.depth *= sizes[d];
   s.a = a.mode;
   s.b = b.mode;
-  s.quadAligned = quadAligned;
+  s.quadBytes = quadBytes;
   return s;
 }
 

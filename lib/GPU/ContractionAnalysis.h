@@ -85,8 +85,9 @@ struct Contraction {
   unsigned epilogueInput = 0;
   /// Set when A reads a padded copy's source directly (fusePaddedInput).
   std::optional<PaddedInput> pad;
-  /// Both operands can be read as 16-byte quads (prepareQuadWords).
-  bool quadAligned = false;
+  /// Both operands can be read in aligned units of this many bytes, 16 or
+  /// 32 (prepareQuadWords); 0: not.
+  int64_t quadBytes = 0;
 
   int64_t rows() const;
   bool bDependsOnRows() const;
@@ -120,7 +121,7 @@ Value createByteGlobal(OpBuilder &b, memref::GlobalOp like, Operation *at,
 /// reduction is not a multiple of 16 or an operand is not 16-byte aligned
 /// (B may have been re-laid out all the same, still read by words).
 bool prepareQuadWords(Contraction &c, OpBuilder &b,
-                      llvm::StringMap<Value> &packed);
+                      llvm::StringMap<Value> &packed, int64_t maxBytes);
 
 /// Where the innermost reduction (size not a multiple of 4) is A's innermost
 /// dim: copies A with that dim padded to a multiple of 4 and re-lays out B
@@ -129,6 +130,17 @@ bool prepareQuadWords(Contraction &c, OpBuilder &b,
 /// where the layouts do not allow it.
 bool padReductionToWords(Contraction &c, OpBuilder &b,
                          llvm::StringMap<Value> &packed, bool dotLayout);
+
+/// Where the innermost reduction (a convolution's channels) is too narrow for
+/// 16-byte loads and the one outside it (the filter taps along the input
+/// row) is contiguous with it: copies A into [input rows, output columns,
+/// taps * channels padded to 32 bytes], each output column's filter row
+/// contiguous (channels padded to a power of two of at least 4 per tap),
+/// and re-lays out constant
+/// weights to match with zeros in the padding; the taps dim becomes size 1
+/// and the channels dim the whole row. False (and `c` unchanged) otherwise.
+bool gatherFilterRows(Contraction &c, OpBuilder &b,
+                      llvm::StringMap<Value> &packed);
 
 /// Where A is a constant-padded copy of another buffer that only this
 /// contraction reads, rewrites `c.a` to read the source, with the bounds that

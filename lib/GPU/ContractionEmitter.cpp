@@ -87,9 +87,10 @@ static Value flatView(OpBuilder &b, Location loc, Value root,
   }
   if (unitBytes == 1)
     return flat;
-  Type unit = unitBytes == 16 ? Type(VectorType::get({4}, b.getI32Type()))
-                              : Type(b.getI32Type());
-  int64_t count = unitBytes == 16 ? type.getNumElements() / 16
+  Type unit = unitBytes == 32   ? Type(VectorType::get({4}, b.getI64Type()))
+              : unitBytes == 16 ? Type(VectorType::get({4}, b.getI32Type()))
+                                : Type(b.getI32Type());
+  int64_t count = unitBytes >= 16 ? type.getNumElements() / unitBytes
                                   : (type.getNumElements() + 3) / 4;
   auto viewType = MemRefType::get({count}, unit);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -103,7 +104,7 @@ void KernelEmitter::createViews() {
   bOp.isSigned = c.bSigned;
   for (Operand *x : {&a, &bOp})
     x->view = flatView(b, loc, x->access->root,
-                       cfg.quadWords                                   ? 16
+                       cfg.quadBytes                                   ? cfg.quadBytes
                        : x->access->mode != OperandAccess::Elements ? 4
                                                                       : 1);
 }
@@ -215,7 +216,7 @@ Value KernelEmitter::fetch(Operand &x, int64_t r, int64_t kk, int64_t j) {
   const LinearAccess &acc = *x.access;
   int64_t rk = dependsOnRows(acc) ? r : -1;
   bool dependsOnCols = acc.coef[c.colDim] != 0;
-  if (acc.mode == OperandAccess::ReductionWords && cfg.quadWords)
+  if (acc.mode == OperandAccess::ReductionWords && cfg.quadBytes)
     return fetchQuad(x, r, kk, j);
   if (acc.mode == OperandAccess::ReductionWords) {
     int64_t jk = dependsOnCols ? j : -1;

@@ -34,6 +34,7 @@ struct QCSPIRVContractionKernelsPass final
     limits.sharedMemoryTiles = sharedMemoryTiles;
     limits.subgroupBroadcast = subgroupBroadcast;
     limits.wideLoads = wideLoads;
+    limits.int64Loads = int64Loads;
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> configs;
     if (auto existing =
@@ -57,13 +58,20 @@ struct QCSPIRVContractionKernelsPass final
         if (!classifyFourBitWeights(*c, b, packed))
           continue;
         LinearAccess unpadded = c->a;
-        if (!padReductionToWords(*c, b, packed, limits.integerDotProduct))
+        bool filterRows = false;
+        // A narrow convolution's filter rows gathered for wide loads
+        // (lavapipe's: not with dot products or stages, which GPUs get).
+        if (limits.wideLoads && !limits.integerDotProduct &&
+            !limits.sharedMemoryTiles && gatherFilterRows(*c, b, packed)) {
+          unpadded = c->a;
+          filterRows = true;
+        } else if (!padReductionToWords(*c, b, packed, limits.integerDotProduct))
           fusePaddedInput(*c);
         if (limits.integerDotProduct)
           packWeightsForDot(*c, b, packed);
         // 4-bit weights are read two codes per byte, not in 16-byte quads.
         else if (limits.wideLoads && c->fourBit == FourBitWeights::None)
-          prepareQuadWords(*c, b, packed);
+          prepareQuadWords(*c, b, packed, limits.int64Loads ? 32 : 16);
         packNibbles(*c, b, packed);
         llvm::Expected<ContractionConfig> cfg =
             chooseContractionConfig(c->shape(), limits);
@@ -89,7 +97,9 @@ struct QCSPIRVContractionKernelsPass final
         emit(*c, *cfg, name);
         configs.push_back(NamedAttribute(
             StringAttr::get(&getContext(), name),
-            StringAttr::get(&getContext(), cfg->describe() + nibbles(*c, *cfg))));
+            StringAttr::get(&getContext(), cfg->describe() + nibbles(*c, *cfg) +
+                                                  (filterRows ? ", filter rows"
+                                                              : ""))));
       }
     }
     if (!configs.empty())

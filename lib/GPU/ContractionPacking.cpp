@@ -240,3 +240,149 @@ bool mlir::qc::padReductionToWords(Contraction &c, OpBuilder &b,
   c.b.mode = accessMode(c.b, c.sizes, k, c.colDim);
   return true;
 }
+
+bool mlir::qc::gatherFilterRows(Contraction &c, OpBuilder &b,
+                                llvm::StringMap<Value> &packed) {
+  if (c.redDims.size() < 2 || c.fourBit != FourBitWeights::None)
+    return false;
+  unsigned k = c.redDims.back(), kw = c.redDims[c.redDims.size() - 2];
+  int64_t channels = c.sizes[k], taps = c.sizes[kw];
+  // Each tap's channels take a power of two of at least 4 bytes, so that
+  // the taps divide the 32-byte row.
+  int64_t slot = std::max<int64_t>(4, llvm::PowerOf2Ceil(channels));
+  // Only where the channels alone cannot be read in 16-byte units and the
+  // gathered row stays small (the copy is taps * slot / stride times A).
+  if (channels % 16 == 0 || channels > 16 || taps < 2 || taps * slot > 64 ||
+      c.a.coef[k] != 1 || c.a.coef[kw] != channels)
+    return false;
+  auto aType = cast<MemRefType>(c.a.root.getType());
+  if (!aType.hasStaticShape() || !aType.getLayout().isIdentity() ||
+      aType.getRank() < 2 || aType.getShape().back() != channels)
+    return false;
+  int64_t width = aType.getShape()[aType.getRank() - 2];
+  int64_t plane = width * channels;
+  // Every other dim must move A by whole input rows (plane) or, for exactly
+  // one parallel dim (the output column), by whole pixels within a row.
+  std::optional<unsigned> colDim;
+  int64_t stride = 0;
+  for (auto [d, coef] : llvm::enumerate(c.a.coef)) {
+    if (d == k || d == kw || c.sizes[d] == 1 || coef % plane == 0)
+      continue;
+    if (colDim || coef >= plane || coef % channels != 0 ||
+        llvm::is_contained(c.redDims, d))
+      return false;
+    colDim = d;
+    stride = coef / channels;
+  }
+  if (!colDim || c.a.offset % channels != 0)
+    return false;
+  int64_t outerOffset = c.a.offset / plane;
+  int64_t pixelOffset = c.a.offset % plane / channels;
+  int64_t outCols = c.sizes[*colDim];
+  // The last column's taps stay inside the input row.
+  if (pixelOffset + (outCols - 1) * stride + taps > width)
+    return false;
+  int64_t rowBytes = llvm::alignTo(taps * slot, 32);
+
+  // B: the dims it depends on (size > 1) must cover its constant exactly,
+  // row-major by decreasing coefficient (as relayoutB checks).
+  auto get = c.b.root.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return false;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  auto initial = global ? dyn_cast_or_null<DenseElementsAttr>(
+                              global.getInitialValue().value_or(Attribute()))
+                        : DenseElementsAttr();
+  if (!initial || !global.getConstant() || initial.isSplat() ||
+      !initial.getElementType().isInteger(8) || c.b.offset != 0)
+    return false;
+  SmallVector<unsigned> dims;
+  if (!bDims(c, dims) || !llvm::is_contained(dims, kw))
+    return false;
+  int64_t count = 1;
+  for (unsigned d : llvm::reverse(dims)) {
+    if (c.b.coef[d] != count)
+      return false;
+    count *= c.sizes[d];
+  }
+  if (count != initial.getNumElements())
+    return false;
+  // New B: row-major over the same dims without kw, k holding rowBytes
+  // (tap t, channel ch at t * slot + ch; zeros elsewhere).
+  SmallVector<unsigned> order(dims);
+  llvm::erase(order, kw);
+  SmallVector<int64_t> coef(c.b.coef.size(), 0);
+  int64_t total = 1;
+  for (unsigned d : llvm::reverse(order)) {
+    coef[d] = total;
+    total *= d == k ? rowBytes : c.sizes[d];
+  }
+  Location loc = c.op.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  std::string name = (global.getSymName() + "_rows").str();
+  Value &view = packed[name];
+  if (!view) {
+    ArrayRef<char> raw = initial.getRawData();
+    std::vector<char> bytes(total, 0);
+    SmallVector<int64_t> idx(dims.size(), 0);
+    for (int64_t n = 0; n < count; ++n) {
+      int64_t from = 0, to = 0;
+      for (auto [i, d] : llvm::enumerate(dims)) {
+        from += idx[i] * c.b.coef[d];
+        to += d == kw ? idx[i] * slot * coef[k] : idx[i] * coef[d];
+      }
+      bytes[to] = raw[from];
+      for (int64_t i = dims.size() - 1; i >= 0; --i) {
+        if (++idx[i] < c.sizes[dims[i]])
+          break;
+        idx[i] = 0;
+      }
+    }
+    view = createByteGlobal(b, global, get, name, bytes);
+  }
+
+  // A: the copy [outer, outCols, rowBytes] of every output column's filter
+  // row, taps * slot bytes (channels padded to slot) of it written; the
+  // rest only meets B's zeros.
+  int64_t outer = aType.getNumElements() / plane;
+  b.setInsertionPoint(c.op);
+  Value buffer = memref::AllocOp::create(
+      b, loc, MemRefType::get({outer, outCols, rowBytes}, b.getI8Type()));
+  SmallVector<int64_t> expanded = {outer, outCols, rowBytes / slot, slot};
+  Value quads = memref::ExpandShapeOp::create(
+      b, loc, MemRefType::get(expanded, b.getI8Type()), buffer,
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  SmallVector<int64_t> sizes = {outer, outCols, taps, channels};
+  SmallVector<int64_t> zeros(4, 0), ones(4, 1);
+  Value target = memref::SubViewOp::create(b, loc, quads, zeros, sizes, ones);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr o = getAffineDimExpr(0, ctx), col = getAffineDimExpr(1, ctx),
+             t = getAffineDimExpr(2, ctx), ch = getAffineDimExpr(3, ctx);
+  AffineExpr source =
+      o * plane + (col * stride + t + pixelOffset) * channels + ch;
+  copyInto(b, loc, flatten(b, loc, c.a.root), AffineMap::get(4, 0, source),
+           target);
+
+  LinearAccess a = c.a;
+  a.root = buffer;
+  a.offset = outerOffset * outCols * rowBytes;
+  for (auto [d, x] : llvm::enumerate(a.coef)) {
+    if (d == k)
+      x = 1;
+    else if (d == kw)
+      x = 0;
+    else if (d == *colDim)
+      x = rowBytes;
+    else
+      x = x / plane * outCols * rowBytes;
+  }
+  c.a = a;
+  c.b.root = view;
+  c.b.coef = coef;
+  c.sizes[kw] = 1;
+  c.sizes[k] = rowBytes;
+  c.a.mode = accessMode(c.a, c.sizes, k, c.colDim);
+  c.b.mode = accessMode(c.b, c.sizes, k, c.colDim);
+  return true;
+}

@@ -8,7 +8,12 @@
 // reduction innermost, as for dot products) and 16 reduction elements are
 // 16 aligned bytes, each tile row and column is read as one vector<4xi32>
 // per 16-element step (`wide-loads`): 4 + 1 loads per step of an 8x4 tile
-// with the row broadcast instead of 16 + 4 for four 4-element steps.
+// with the row broadcast instead of 16 + 4 for four 4-element steps. Where
+// the target has Int64 (`int64-loads`) and 32 reduction elements are 32
+// aligned bytes, each load is a vector<4xi64> of 32 elements instead (the
+// most one SPIR-V load can take: vectors have at most 4 components), and
+// each word is the low or high half of a component: half the loads again
+// (resnet18-224 on lavapipe: docs/SPIRV.md).
 //
 //===----------------------------------------------------------------------===//
 #include "ContractionEmitter.h"
@@ -20,23 +25,25 @@ using namespace mlir;
 using namespace mlir::qc;
 
 /// Every element offset of `access` over the loop dims (size > 1) but the
-/// innermost reduction `k` is a multiple of 16 bytes, k's coefficient is 1,
-/// and its buffer holds whole 16-byte quads.
+/// innermost reduction `k` is a multiple of `unit` bytes, k's coefficient is
+/// 1, and its buffer holds whole units.
 static bool quadAlignedAccess(const Contraction &c, const LinearAccess &x,
-                              unsigned k) {
+                              unsigned k, int64_t unit) {
   if (x.mode != OperandAccess::ReductionWords || x.coef[k] != 1 ||
-      x.offset % 16 != 0)
+      x.offset % unit != 0)
     return false;
   for (auto [d, coef] : llvm::enumerate(x.coef))
-    if (d != k && c.sizes[d] != 1 && coef % 16 != 0)
+    if (d != k && c.sizes[d] != 1 && coef % unit != 0)
       return false;
   auto type = dyn_cast<MemRefType>(x.root.getType());
   return type && type.hasStaticShape() &&
-         type.getElementType().isInteger(8) && type.getNumElements() % 16 == 0;
+         type.getElementType().isInteger(8) &&
+         type.getNumElements() % unit == 0;
 }
 
 bool mlir::qc::prepareQuadWords(Contraction &c, OpBuilder &b,
-                                llvm::StringMap<Value> &packed) {
+                                llvm::StringMap<Value> &packed,
+                                int64_t maxBytes) {
   if (c.redDims.empty())
     return false;
   unsigned k = c.redDims.back();
@@ -48,7 +55,7 @@ bool mlir::qc::prepareQuadWords(Contraction &c, OpBuilder &b,
         return x.coef[k] != 0;
       }))
     return false;
-  if (!quadAlignedAccess(c, c.a, k))
+  if (!quadAlignedAccess(c, c.a, k, 16))
     return false;
   // Only constant weights are re-laid out: a run-time B would cost a
   // packing dispatch per contraction.
@@ -60,10 +67,13 @@ bool mlir::qc::prepareQuadWords(Contraction &c, OpBuilder &b,
     if (!packWeightsForDot(c, b, packed))
       return false;
   }
-  if (!quadAlignedAccess(c, c.b, k)) {
+  if (!quadAlignedAccess(c, c.b, k, 16))
     return false;
-  }
-  c.quadAligned = true;
+  c.quadBytes = maxBytes >= 32 && c.sizes[k] % 32 == 0 &&
+                        quadAlignedAccess(c, c.a, k, 32) &&
+                        quadAlignedAccess(c, c.b, k, 32)
+                    ? 32
+                    : 16;
   return true;
 }
 
@@ -74,31 +84,57 @@ Value KernelEmitter::loadQuad(Operand &x, int64_t r, int64_t j) {
     addr = add(addr, mul(colIdx[j], acc.coef[c.colDim]));
   // A padded A's addresses are safe: its checks are hoisted
   // (prepareQuadWords); fetchQuad selects the pad value per word.
-  Value quad = arith::DivUIOp::create(b, loc, addr, index(16));
+  Value quad = arith::DivUIOp::create(b, loc, addr, index(cfg.quadBytes));
   return memref::LoadOp::create(b, loc, x.view, quad);
 }
 
 Value KernelEmitter::broadcastRowQuad(int64_t r) {
-  Value laneQuad = laneRowUnit(16);
+  Value laneQuad = laneRowUnit(cfg.quadBytes);
   Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
                                        b.getI32IntegerAttr(r));
   return spirv::GroupNonUniformBroadcastOp::create(
       b, loc, laneQuad.getType(), spirv::Scope::Subgroup, laneQuad, id);
 }
 
+/// Word `w` (0-7) of a vector<4xi64> unit: the low or high half of
+/// component w / 2 (little-endian, as the bytes are in memory).
+static Value unitWord(OpBuilder &b, Location loc, Value unit, int64_t w) {
+  Value half = spirv::CompositeExtractOp::create(
+      b, loc, unit, ArrayRef<int32_t>{static_cast<int32_t>(w / 2)});
+  if (w % 2)
+    half = arith::ShRUIOp::create(
+        b, loc, half, arith::ConstantIntOp::create(b, loc, b.getI64Type(), 32));
+  return arith::TruncIOp::create(b, loc, b.getI32Type(), half);
+}
+
 Value KernelEmitter::fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j) {
   int64_t rk = dependsOnRows(*x.access) ? r : -1;
   bool dependsOnCols = x.access->coef[c.colDim] != 0;
   int64_t jk = dependsOnCols ? j : -1;
-  Value &quad = x.cache[std::make_tuple(rk, jk, int64_t(-2))];
-  if (!quad)
-    quad = &x == &a && rk >= 0 && !dependsOnCols && useBroadcast
-               ? broadcastRowQuad(r)
-               : loadQuad(x, r, j);
+  bool broadcast = &x == &a && rk >= 0 && !dependsOnCols && useBroadcast;
   Value &word = x.cache[std::make_tuple(rk, jk, -3 - kk / 4)];
   if (!word) {
-    word = spirv::CompositeExtractOp::create(
-        b, loc, quad, ArrayRef<int32_t>{static_cast<int32_t>(kk / 4)});
+    if (cfg.quadBytes == 32 && broadcast) {
+      // Group operations on 64-bit types need shaderSubgroupExtendedTypes:
+      // the lane splits its own unit and the 32-bit words are broadcast.
+      Value &laneWord =
+          x.cache[std::make_tuple(int64_t(-5), int64_t(-5), -3 - kk / 4)];
+      if (!laneWord)
+        laneWord = unitWord(b, loc, laneRowUnit(32), kk / 4);
+      Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
+                                           b.getI32IntegerAttr(r));
+      word = spirv::GroupNonUniformBroadcastOp::create(
+          b, loc, b.getI32Type(), spirv::Scope::Subgroup, laneWord, id);
+    } else {
+      Value &quad = x.cache[std::make_tuple(rk, jk, int64_t(-2))];
+      if (!quad)
+        quad = broadcast ? broadcastRowQuad(r) : loadQuad(x, r, j);
+      word = cfg.quadBytes == 32
+                 ? unitWord(b, loc, quad, kk / 4)
+                 : Value(spirv::CompositeExtractOp::create(
+                       b, loc, quad,
+                       ArrayRef<int32_t>{static_cast<int32_t>(kk / 4)}));
+    }
     // SPIR-V 1.3's OpSelect needs a condition per component: the pad value
     // is selected per word.
     if (&x == &a && c.pad) {

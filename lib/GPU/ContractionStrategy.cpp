@@ -34,8 +34,8 @@ std::string ContractionConfig::describe() const {
     out += ", dot";
   if (broadcastRows)
     out += ", rows broadcast";
-  if (quadWords)
-    out += ", 16-byte loads";
+  if (quadBytes)
+    out += llvm::formatv(", {0}-byte loads", quadBytes).str();
   if (subgroupSize)
     out += llvm::formatv(", subgroup {0}", subgroupSize).str();
   return out;
@@ -124,9 +124,9 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
                     !c.dotProduct && !c.stageWords && c.tileRows > 1 &&
                     c.tileRows <= limits.subgroupSize &&
                     c.workgroupX % limits.subgroupSize == 0;
-  c.quadWords = limits.wideLoads && shape.quadAligned && !c.dotProduct &&
-                !c.stageWords;
-  if (c.quadWords)
-    c.kStep = 16;
+  if (limits.wideLoads && shape.quadBytes && !c.dotProduct && !c.stageWords) {
+    c.quadBytes = shape.quadBytes;
+    c.kStep = shape.quadBytes;
+  }
   return c;
 }

@@ -78,6 +78,9 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     kernels.sharedMemoryTiles = options.sharedMemoryTiles;
     kernels.subgroupBroadcast = options.subgroupBroadcast;
     kernels.wideLoads = options.wideLoads;
+    kernels.int64Loads =
+        options.wideLoads &&
+        llvm::is_contained(options.effectiveCapabilities(), "Int64");
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();

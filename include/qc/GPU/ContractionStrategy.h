@@ -40,6 +40,9 @@ struct GPUDeviceLimits {
   /// it (vector<4xi32>): pays where a load instruction costs far more than
   /// its width (lavapipe), so on for CPU devices.
   bool wideLoads = false;
+  /// With wideLoads: 32 reduction elements per load (vector<4xi64>) where
+  /// aligned; the target has the Int64 capability.
+  bool int64Loads = false;
 };
 
 /// How each operand of a contraction is read, decided by its memory layout.
@@ -62,8 +65,9 @@ struct ContractionShape {
   /// A does not depend on the column and B not on the row: a workgroup's
   /// operand words can be staged as rows of A and columns of B.
   bool stageable = false;
-  /// Both operands are read along the reduction in aligned 16-byte quads.
-  bool quadAligned = false;
+  /// Both operands are read along the reduction in aligned units of this
+  /// many bytes (16: vector<4xi32>, 32: vector<4xi64>; 0: not).
+  int64_t quadBytes = 0;
 };
 
 /// The tiling of one contraction kernel.
@@ -86,8 +90,9 @@ struct ContractionConfig {
   /// the rows are broadcast from those lanes: 1 A load per step instead of
   /// tileRows.
   bool broadcastRows = false;
-  /// Operands read as vector<4xi32> quads, 16 reduction elements per step.
-  bool quadWords = false;
+  /// Operands read as vector<4xi32> quads (16 reduction elements per step)
+  /// or vector<4xi64> (32); 0: not.
+  int64_t quadBytes = 0;
   /// The device's subgroup size the workgroup was shaped for (recorded so a
   /// bundle says which device it was tuned for).
   int64_t subgroupSize = 0;

@@ -99,7 +99,13 @@ def QCSPIRVContractionKernels
            "Read both operands in 16-byte quads (vector<4xi32>) where the "
            "reduction is a multiple of 16 and aligned, constant weights "
            "re-laid out with the reduction innermost (pays where loads are "
-           "per-lane loops: lavapipe)">,
+           "per-lane loops: lavapipe); a convolution whose channels are "
+           "too few for that reads a copy of its input with each output "
+           "column's filter row contiguous instead">,
+    Option<"int64Loads", "int64-loads", "bool", /*default=*/"false",
+           "With wide-loads, read 32 reduction elements per load "
+           "(vector<4xi64>) where the reduction is a multiple of 32 and "
+           "aligned (needs the Int64 capability)">,
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",

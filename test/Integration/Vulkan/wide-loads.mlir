@@ -4,7 +4,8 @@
 // per load, the weights re-laid out with the reduction innermost at compile
 // time: a 37x48x20 matmul, a conv over an input padded with -5 (16
 // channels, the pad fused and selected per word), and a strided 1x1 conv
-// with 32 channels; bit-exact against python/qc/reference.py with and
+// with 32 channels (32-byte loads, vector<4xi64>, where the target has
+// Int64: not portable); bit-exact against python/qc/reference.py with and
 // without wide loads, portable, with and without the row broadcast, and
 // the same through qc-run's CPU target.
 // RUN: %python %S/Inputs/vulkan_check.py wide_loads %t/d -- qc-vulkan-run %s --validation | FileCheck %s
@@ -20,7 +21,7 @@
 // rows are narrower than a subgroup.
 // MANIFEST: "config": "tile 8x4, workgroup 8x8, k-step 16, rows broadcast, 16-byte loads, subgroup 8"
 // MANIFEST: "config": "tile 8x4, workgroup 2x8, k-step 16, 16-byte loads, subgroup 8"
-// MANIFEST: "config": "tile 8x4, workgroup 4x2, k-step 16, 16-byte loads, subgroup 8"
+// MANIFEST: "config": "tile 8x4, workgroup 4x2, k-step 32, 32-byte loads, subgroup 8"
 // MANIFEST-COUNT-3: "op": "dispatch"
 // MANIFEST-NOT: "op": "dispatch"
 

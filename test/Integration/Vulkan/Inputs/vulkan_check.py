@@ -75,6 +75,20 @@ def case_wide_loads():
                    strides=(2, 2)).astype(np.int32)]
 
 
+def case_filter_rows():
+    # filter-rows.mlir: convs over 3 and 5 channels, constant weights from
+    # weights(); the first two over inputs padded with -3 and 3.
+    x, y, z = i8(1, 11, 13, 3), i8(1, 16, 16, 3), i8(1, 9, 10, 5)
+    xp = np.pad(x, ((0, 0), (2, 1), (1, 2), (0, 0)), constant_values=-3)
+    yp = np.pad(y, ((0, 0), (3, 3), (3, 3), (0, 0)), constant_values=3)
+    return [x, y, z], [
+        ref.conv2d(xp, 0, weights(75, 6).reshape(5, 5, 3, 6), 0,
+                   strides=(2, 2)).astype(np.int32),
+        ref.conv2d(yp, 0, weights(147, 32).reshape(7, 7, 3, 32), 0,
+                   strides=(2, 2)).astype(np.int32),
+        ref.conv2d(z, 0, weights(45, 8).reshape(3, 3, 5, 8), 0).astype(np.int32)]
+
+
 CASES = {
     "matmul_5x7x3": lambda: case_matmul(5, 7, 3),
     "matmul_37x53x29": lambda: case_matmul(37, 53, 29),
@@ -108,6 +122,7 @@ CASES = {
     "conv_padded": case_conv_padded,
     "conv_padded_broadcast": case_conv_padded_broadcast,
     "wide_loads": case_wide_loads,
+    "filter_rows": case_filter_rows,
     "add_i8_odd": lambda: (
         lambda a, b: ([a, b], [np.clip(a.astype(np.int32) + b, -128, 127)
                                .astype(np.int8)]))(i8(3, 17, 5), i8(3, 17, 5)),
