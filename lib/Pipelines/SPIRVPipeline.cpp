@@ -87,6 +87,7 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());
   func.addPass(qc::createQCReverseParallelDims());
+  func.addPass(qc::createQCFoldParallelDims());
   // no-min-max-bounds: with min/max bounds, shapes the tile does not divide
   // produce dynamic inner bounds that convert-parallel-loops-to-gpu skips
   // (no kernel, no error); a guard inside a fixed-size tile maps instead.

@@ -133,6 +133,29 @@ def QCReverseParallelDims : Pass<"qc-reverse-parallel-dims"> {
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def QCFoldParallelDims : Pass<"qc-fold-parallel-dims"> {
+  let summary = "Fold unit dimensions of outermost scf.parallel loops and "
+                "collapse those past the third into one, so every iteration "
+                "maps to the GPU grid";
+  let description = [{
+    `gpu-map-parallel-loops` maps the first three dimensions of an
+    scf.parallel to the grid and runs the others as sequential loops inside
+    each invocation; a unit dimension still takes a grid axis. After
+    `qc-reverse-parallel-dims`, this pass folds every unit dimension into its
+    neighbour and collapses the non-unit dimensions from the third on into a
+    single (linearized) one, with `collapseParallelLoops`: a 4096x1x76x1
+    batched contraction (the dense rotation of `qc.hadamard`) becomes a
+    76 x 4096 loop instead of 1 x 76 x 1 on the grid with a loop over 4096
+    rows per invocation. Such loops were slow, and wrong on lavapipe, which
+    ends a shader invocation's loops after 65535 iterations in all
+    (docs/SPIRV.md, Known gaps).
+
+    Loops of at most three dimensions with no unit dimension are unchanged;
+    the first two non-unit dimensions (the tiled x and y) keep their order.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def QCAttachSPIRVTargetEnv : Pass<"qc-attach-spirv-target-env", "mlir::ModuleOp"> {
   let summary = "Attach an explicit, validated spirv.target_env to every gpu.module";
   let description = [{

@@ -26,6 +26,9 @@ struct ShaderFacts {
   uint64_t workgroupBytes = 0;
   /// The entry point's LocalSize execution mode, if the shader has one.
   std::optional<std::array<uint32_t, 3>> localSize;
+  /// Whether the shader reads the NumWorkgroups built-in: a dispatch split
+  /// into pieces (vkCmdDispatchBase) would give it the piece's size.
+  bool readsNumWorkgroups = false;
 };
 
 /// Cross-checks a kernel's SPIR-V against its manifest entry: the magic
@@ -43,7 +46,8 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
                      kOpTypeVector = 23, kOpTypeArray = 28,
                      kOpTypeStruct = 30, kOpTypePointer = 32,
                      kOpConstant = 43, kOpVariable = 59;
-  constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34;
+  constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34,
+                     kDecorationBuiltIn = 11, kBuiltInNumWorkgroups = 24;
   constexpr uint32_t kExecutionModeLocalSize = 17, kStorageWorkgroup = 4;
   ShaderFacts facts;
   // Sizes of the types and values of the integer constants seen so far
@@ -72,6 +76,8 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
         binding[ops[0]] = ops[2];
       else if (ops[1] == kDecorationDescriptorSet)
         set[ops[0]] = ops[2];
+      else if (ops[1] == kDecorationBuiltIn && ops[2] == kBuiltInNumWorkgroups)
+        facts.readsNumWorkgroups = true;
     } else if ((opcode == kOpTypeInt || opcode == kOpTypeFloat) &&
                ops.size() >= 2) {
       typeBytes[ops[0]] = ops[1] / 8;
@@ -117,10 +123,12 @@ Error Program::Impl::checkSupport() {
   const FeatureSet &on = rt.enabled;
   const VkPhysicalDeviceLimits &limits = rt.properties.limits;
   std::string device = rt.properties.deviceName;
+  std::vector<bool> readsNumWorkgroups;
   for (const KernelDesc &kernel : bundle.kernels) {
     Expected<ShaderFacts> facts = checkSPIRVInterface(kernel);
     if (!facts)
       return facts.takeError();
+    readsNumWorkgroups.push_back(facts->readsNumWorkgroups);
     // The pipeline is created with the shader's LocalSize; the limits below
     // are checked on the manifest's, so both must agree.
     if (facts->localSize && *facts->localSize != kernel.workgroupSize)
@@ -194,12 +202,18 @@ Error Program::Impl::checkSupport() {
                            kernel.name, kernel.numBindings,
                            limits.maxPerStageDescriptorStorageBuffers));
   }
+  // A grid over maxComputeWorkGroupCount is recorded as several
+  // vkCmdDispatchBase pieces (VulkanProgram.cpp), which give every workgroup
+  // its WorkgroupId in the whole grid; only NumWorkgroups would differ.
   for (const StepDesc &step : bundle.steps)
     if (step.kind == StepDesc::Kind::Dispatch)
       for (int i = 0; i < 3; ++i)
-        if (step.grid[i] > limits.maxComputeWorkGroupCount[i])
+        if (step.grid[i] > limits.maxComputeWorkGroupCount[i] &&
+            readsNumWorkgroups[step.kernel])
           return error(formatv("dispatch of '{0}': grid {1} in dimension {2} "
-                               "exceeds maxComputeWorkGroupCount {3} of '{4}'",
+                               "exceeds maxComputeWorkGroupCount {3} of '{4}' "
+                               "and the kernel reads NumWorkgroups, so it "
+                               "cannot be split",
                                bundle.kernels[step.kernel].name, step.grid[i],
                                i, limits.maxComputeWorkGroupCount[i], device));
   for (const BufferDesc &buffer : bundle.buffers)

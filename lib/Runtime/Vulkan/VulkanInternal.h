@@ -73,6 +73,7 @@ namespace detail {
   X(vkCmdBindPipeline)                                                         \
   X(vkCmdBindDescriptorSets)                                                   \
   X(vkCmdDispatch)                                                             \
+  X(vkCmdDispatchBase)                                                         \
   X(vkCmdCopyBuffer)                                                           \
   X(vkCmdPipelineBarrier)                                                      \
   X(vkCreateFence)                                                             \

@@ -153,6 +153,9 @@ Error Program::Impl::createKernels() {
     pipeline.stage.module = k.shader;
     pipeline.stage.pName = desc.entryPoint.c_str();
     pipeline.layout = k.layout;
+    // Lets a grid over maxComputeWorkGroupCount run as vkCmdDispatchBase
+    // pieces (recordCommands).
+    pipeline.flags = VK_PIPELINE_CREATE_DISPATCH_BASE_BIT;
     VK_CHECK(vkCreateComputePipelines, rt.device, VK_NULL_HANDLE, 1, &pipeline,
              nullptr, &k.pipeline);
   }
@@ -254,7 +257,24 @@ Error Program::Impl::record() {
     vk.vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
     vk.vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE,
                                k.layout, 0, 1, &set, 0, nullptr);
-    vk.vkCmdDispatch(commands, step.grid[0], step.grid[1], step.grid[2]);
+    // A grid over the device's maxComputeWorkGroupCount runs as pieces of at
+    // most that many workgroups per dimension; vkCmdDispatchBase gives each
+    // workgroup its WorkgroupId in the whole grid, so the kernel is unchanged
+    // (checkSupport refuses kernels that read NumWorkgroups).
+    const uint32_t *most = rt.properties.limits.maxComputeWorkGroupCount;
+    if (step.grid[0] <= most[0] && step.grid[1] <= most[1] &&
+        step.grid[2] <= most[2]) {
+      vk.vkCmdDispatch(commands, step.grid[0], step.grid[1], step.grid[2]);
+    } else {
+      for (uint64_t z = 0; z < step.grid[2]; z += most[2])
+        for (uint64_t y = 0; y < step.grid[1]; y += most[1])
+          for (uint64_t x = 0; x < step.grid[0]; x += most[0])
+            vk.vkCmdDispatchBase(
+                commands, x, y, z,
+                std::min<uint64_t>(most[0], step.grid[0] - x),
+                std::min<uint64_t>(most[1], step.grid[1] - y),
+                std::min<uint64_t>(most[2], step.grid[2] - z));
+    }
     stamp(index);
   }
   // Make the results visible to the host's reads of the mapped memory.
