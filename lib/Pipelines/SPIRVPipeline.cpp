@@ -79,7 +79,7 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     kernels.subgroupBroadcast = options.subgroupBroadcast;
     kernels.wideLoads = options.wideLoads;
     kernels.int64Loads =
-        options.wideLoads &&
+        options.wideLoads && options.int64Loads &&
         llvm::is_contained(options.effectiveCapabilities(), "Int64");
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }

@@ -84,6 +84,13 @@ struct SPIRVPipelineOptions
                      "out); qc-run and VulkanExecutor turn it on for CPU "
                      "devices, whose loads are per-lane loops"),
       llvm::cl::init(false)};
+  Option<bool> int64Loads{
+      *this, "int64-loads",
+      llvm::cl::desc("With wide-loads, read 32 bytes per load (vector<4xi64>) "
+                     "where the target has Int64 and the reduction allows; off "
+                     "by default: on lavapipe (Mesa 22.3.6) resnet18-224 ran "
+                     "143 -> 188 ms with it (docs/SPIRV.md)"),
+      llvm::cl::init(false)};
   Option<bool> sharedMemoryTiles{
       *this, "shared-memory-tiles",
       llvm::cl::desc("Stage contraction operand tiles through workgroup "

@@ -18,9 +18,10 @@
 // RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/p -- qc-vulkan-run %s --options="portable wide-loads=true shared-memory-tiles=false" --validation | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/qv -- qc-run --target=vulkan %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/i64 -- qc-vulkan-run %s --options="wide-loads=true int64-loads=true" --validation | FileCheck %s
 // CHECK: PASS filter_rows (3 output(s), 2676 elements)
 
-// RUN: qc-vulkan-bundle %s -o %t/bundle --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
+// RUN: qc-vulkan-bundle %s -o %t/bundle --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
 // RUN: qc-vulkan-bundle %s -o %t/bundle16 --options="portable shared-memory-tiles=false subgroup-size=8 wide-loads=true" --print-manifest | FileCheck %s --check-prefix=PORTABLE
 // Two dispatches per padded input (fill, copy), one filter-row copy and one
 // contraction per conv.

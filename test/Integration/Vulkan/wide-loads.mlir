@@ -14,9 +14,10 @@
 // RUN: %python %S/Inputs/vulkan_check.py wide_loads %t/p -- qc-vulkan-run %s --options="portable wide-loads=true" --validation | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py wide_loads %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py wide_loads %t/qv -- qc-run --target=vulkan %s | FileCheck %s
+// RUN: %python %S/Inputs/vulkan_check.py wide_loads %t/i64 -- qc-vulkan-run %s --options="wide-loads=true int64-loads=true" --validation | FileCheck %s
 // CHECK: PASS wide_loads (3 output(s), 1352 elements)
 
-// RUN: qc-vulkan-bundle %s -o %t/bundle --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
+// RUN: qc-vulkan-bundle %s -o %t/bundle --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
 // The matmul's 8-wide workgroup rows also broadcast their A quads; the convs'
 // rows are narrower than a subgroup.
 // MANIFEST: "config": "tile 8x4, workgroup 8x8, k-step 16, rows broadcast, 16-byte loads, subgroup 8"
