@@ -253,28 +253,10 @@ Value AMXKernelBuilder::build() {
   int64_t tileRows = llvm::divideCeil(rows, rowTilesNeeded);
   int64_t totalBlocks = llvm::divideCeil(cols, kLanes);
   int64_t blocks = std::min(totalBlocks, kMaxBlocks);
-  int64_t panelCols = blocks * kLanes;
-  int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
-  int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
-
   Value out = tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType);
-  struct Rows { int64_t start, tiles, size; };
-  struct Cols { int64_t start, panels, blocks, valid; };
-  SmallVector<Rows> rowParts;
-  SmallVector<Cols> colParts;
-  if (fullRowTiles)
-    rowParts.push_back({0, fullRowTiles, tileRows});
-  if (restRows)
-    rowParts.push_back({fullRowTiles * tileRows, 1, restRows});
-  if (fullPanels)
-    colParts.push_back({0, fullPanels, blocks, panelCols});
-  if (restCols)
-    colParts.push_back(
-        {fullPanels * panelCols, 1, int64_t(llvm::divideCeil(restCols, kLanes)), restCols});
-  for (const Cols &cp : colParts)
-    for (const Rows &rp : rowParts)
-      out = emitRegion(out, rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.blocks,
-                       cp.valid);
+  for (const TileRegion &r : partitionTiles(rows, cols, tileRows, blocks))
+    out = emitRegion(out, r.rowStart, r.rowTiles, r.tileRows, r.colStart, r.panels, r.vectors,
+                     r.validCols);
   return expandKernelResult(b, loc, out, epilogue, rows);
 }
 

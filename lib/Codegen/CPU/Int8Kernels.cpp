@@ -269,14 +269,24 @@ Value KernelBuilder::build() {
   // tile of several panels starts at an even block.
   if (c.depthwise && c.weightBits == 4 && vectors % 2 && vectors < int64_t(llvm::divideCeil(cols, kLanes)))
     vectors = vectors == 1 ? 2 : vectors - 1;
-  int64_t panelCols = vectors * kLanes;
-  int64_t fullRowTiles = sampleRows / tileRows, restRows = sampleRows % tileRows;
-  int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
-
   Value packedFull;
   Value out = epilogue.pack ? packedOutputView(packedFull)
                             : tensor::EmptyOp::create(b, loc, {rows, cols}, epilogue.elementType)
                                   .getResult();
+  for (const TileRegion &r : partitionTiles(sampleRows, cols, tileRows, vectors))
+    out = emitRegion(out, r.rowStart, r.rowTiles, r.tileRows, r.colStart, r.panels, r.vectors,
+                     r.validCols, rowBlocks(r.rowTiles, r.panels));
+
+  if (epilogue.pack)
+    return finishPackedOutput(packedFull, out);
+  return expandKernelResult(b, loc, out, epilogue, rows);
+}
+
+SmallVector<qc::cpu::TileRegion> qc::cpu::partitionTiles(int64_t rows, int64_t cols,
+                                                        int64_t tileRows, int64_t vectors) {
+  int64_t panelCols = vectors * kLanes;
+  int64_t fullRowTiles = rows / tileRows, restRows = rows % tileRows;
+  int64_t fullPanels = cols / panelCols, restCols = cols % panelCols;
   struct Rows { int64_t start, tiles, size; };
   struct Cols { int64_t start, panels, vectors, valid; };
   SmallVector<Rows> rowParts;
@@ -290,14 +300,11 @@ Value KernelBuilder::build() {
   if (restCols)
     colParts.push_back(
         {fullPanels * panelCols, 1, int64_t(llvm::divideCeil(restCols, kLanes)), restCols});
+  SmallVector<TileRegion> regions;
   for (const Cols &cp : colParts)
     for (const Rows &rp : rowParts)
-      out = emitRegion(out, rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.vectors,
-                       cp.valid, rowBlocks(rp.tiles, cp.panels));
-
-  if (epilogue.pack)
-    return finishPackedOutput(packedFull, out);
-  return expandKernelResult(b, loc, out, epilogue, rows);
+      regions.push_back({rp.start, rp.tiles, rp.size, cp.start, cp.panels, cp.vectors, cp.valid});
+  return regions;
 }
 
 Value qc::cpu::expandKernelResult(OpBuilder &b, Location loc, Value out,

@@ -176,6 +176,18 @@ Value packDepthwiseNibbles(OpBuilder &b, Location loc, Value filter1D, int64_t c
 /// to gain (no constant static H/W padding, and no flip).
 Value buildInputBytes(OpBuilder &b, Location loc, Value input, bool flip, int64_t minBytes);
 
+/// One region of a kernel's [rows, cols] result: `rowTiles` tiles of
+/// `tileRows` rows from `rowStart`, times `panels` panels of `vectors`
+/// accumulator vectors from `colStart`, `validCols` of whose columns are
+/// real. A kernel covers its result with full tiles and at most one
+/// remainder along each dimension (up to four regions).
+struct TileRegion {
+  int64_t rowStart, rowTiles, tileRows;
+  int64_t colStart, panels, vectors, validCols;
+};
+SmallVector<TileRegion> partitionTiles(int64_t rows, int64_t cols, int64_t tileRows,
+                                       int64_t vectors);
+
 /// The kernel's [rows, cols] result reshaped to the epilogue's result type
 /// (only its last dimension is the columns).
 Value expandKernelResult(OpBuilder &b, Location loc, Value out, const Epilogue &epilogue,
