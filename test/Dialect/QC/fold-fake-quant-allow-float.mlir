@@ -45,6 +45,31 @@ func.func @live_bias_overflow(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+// A 16-bit input (65535 codes above its zero point) over K = 512 weights of
+// code 127: the products alone can reach 512 * 65535 * 127 = 4261347840,
+// beyond i32 before any bias; the reason says so instead of naming a bias
+// room that would be negative (calibration limits a 16-bit activation's
+// codes to keep this within 2^30: docs/MixedPrecision.md).
+// CHECK: error: 'linalg.matmul' has no integer form here (allow-float=false): the products of channel 0 can reach 4261347840 (max|a - z_a| * sum_k |b[k, c] - z_b[c]|), beyond 2^31 - 1 before the bias is added (narrow the input's or the weight's code range)
+// CHECK: error: 'arith.addf' has no integer form here (allow-float=false): it follows 'linalg.matmul', which stays in float
+func.func @wide_input_products_overflow(%x: tensor<2x512xf32>) -> tensor<2x3xf32> {
+  %q = quant.qcast %x : tensor<2x512xf32> to tensor<2x512x!quant.uniform<i16:f32, 0.002:-32768>>
+  %d = quant.dcast %q : tensor<2x512x!quant.uniform<i16:f32, 0.002:-32768>> to tensor<2x512xf32>
+  %wi = arith.constant dense<127> : tensor<512x3xi8>
+  %ws = quant.scast %wi : tensor<512x3xi8> to tensor<512x3x!quant.uniform<i8<-127:127>:f32:1, {0.1, 0.1, 0.1}>>
+  %w = quant.dcast %ws : tensor<512x3x!quant.uniform<i8<-127:127>:f32:1, {0.1, 0.1, 0.1}>> to tensor<512x3xf32>
+  %zero = arith.constant dense<0.0> : tensor<2x3xf32>
+  // expected-error@+1 {{'linalg.matmul' has no integer form here (allow-float=false): the products of channel 0 can reach 4261347840}}
+  %mm = linalg.matmul ins(%d, %w : tensor<2x512xf32>, tensor<512x3xf32>) outs(%zero : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %b = arith.constant dense<[[0.1, 0.0, 5.0], [0.1, 0.0, 5.0]]> : tensor<2x3xf32>
+  // expected-error@+1 {{'arith.addf' has no integer form here (allow-float=false): it follows 'linalg.matmul', which stays in float}}
+  %a = arith.addf %mm, %b : tensor<2x3xf32>
+  %y = qc.fake_quant %a to !quant.uniform<i8:f32, 0.5> : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
 // An op between the boundaries that neither reads a dequantize nor feeds a
 // quantize directly (the middle of a float chain) is named as well. (The
 // chain starts with a column broadcast no qc op takes; functions of one

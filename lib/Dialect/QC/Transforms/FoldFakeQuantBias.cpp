@@ -117,6 +117,16 @@ FailureOr<Value> fold::buildBias(DetachedOps &ops, Location loc, ArrayRef<double
     size_t i = scales.size() == 1 ? 0 : c;
     double limit = kInt32Max - bounds[c];
     double code = numerics::roundReal(bias[c] / scales[i], RoundingMode::HalfEven);
+    if (bounds[c] > kInt32Max) {
+      // The products alone may leave i32 (a wide input, e.g. 16-bit
+      // activations, over a long reduction): no bias fits next to them.
+      llvm::raw_string_ostream os(reason);
+      os << "the products of channel " << c << " can reach "
+         << llvm::format("%.0f", bounds[c])
+         << " (max|a - z_a| * sum_k |b[k, c] - z_b[c]|), beyond 2^31 - 1 before the bias is "
+            "added (narrow the input's or the weight's code range)";
+      return failure();
+    }
     if (std::abs(code) <= limit)
       continue;
     if (bounds[c] != 0.0 || !getQuantizedConstant(weight)) {
