@@ -14,6 +14,11 @@ weights as stored (R*F for 8 bits, F*ceil(R/2) packed 4 bits).
 
   benchmarks/mixed_precision_digits.py --build build
 
+A second table chooses the weight widths and the layers' output activation
+widths (4, 8 or 16 bits) together (mp.sensitivity(..., activations=True));
+its byte counts add one image's activation bytes to the weight bytes, and
+every row also runs on Vulkan (lavapipe), bit-exact with the CPU.
+
 Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
 """
 import argparse
@@ -28,17 +33,20 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
 def compile_mixed(qgraph, build, work, name):
-    """Folded text, packed module text, remarks of the pack pass."""
+    """Folded text, compiled CPU function, remarks of the fold (report=true:
+    its summary "N integer op(s), 0 op(s) stayed float") and of the pack
+    pass."""
     import qc
     qc_opt = os.path.join(build, "bin", "qc-opt")
     src = os.path.join(work, name + ".mlir")
     with open(src, "w") as f:
         f.write(qgraph.to_mlir())
     folded = src + ".folded.mlir"
-    subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false", "-o", folded], check=True)
+    fold = subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false report=true", "-o", folded],
+                          capture_output=True, text=True, check=True)
     packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
                             capture_output=True, text=True, check=True)
-    return folded, qc.compile(packed.stdout, pipeline=None), packed.stderr
+    return folded, qc.compile(packed.stdout, pipeline=None), fold.stderr + packed.stderr
 
 
 def main():
@@ -92,6 +100,64 @@ def main():
             print("| %s | %s | %s | %s | %d | %.2f %% | %.2f %% |" % (
                 name, label, ", ".join(four) or "none", ", ".join(wide) or "none", mp.total_bytes(table, bits),
                 100 * float(np.mean(pred == labels)), 100 * float(np.mean(pred == int8_pred))))
+
+    activation_rows(args, calib, x, labels)
+
+
+def activation_rows(args, calib, x, labels):
+    """The second table: weight and output-activation widths chosen together
+    (mp.sensitivity(..., activations=True)); each row also on Vulkan, bit for
+    bit equal to the CPU and the interpreter."""
+    import qc
+    from qc import calibration as cal
+    from qc import interpreter
+    from qc import mixed_precision as mp
+    from qc.importers.onnx import import_model
+    print()
+    print("| model | choice | 4-bit weights | 16-bit weights | 4-bit activations | 16-bit activations | "
+          "weight + activation bytes | accuracy | agreement with int8 | Vulkan |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in ("mlp", "cnn"):
+        g = import_model(os.path.join(ROOT, "examples", "digits_%s_fp32.onnx" % name), batch=len(calib))
+        table = mp.sensitivity(g, [calib], wide=True, activations=True)
+        all8 = {r["name"]: 8 for r in table}
+        print(mp.format_table(table, all8), file=sys.stderr)
+        acts = [r for r in table if r["kind"] == "activation"]
+        weights = [r for r in table if r["kind"] == "weight"]
+        total8 = mp.total_bytes(table, all8)
+        choices = [("all 8 bits", all8),
+                   ("all 16-bit activations", dict(all8, **{r["name"]: 16 for r in acts})),
+                   ("all 4-bit activations", dict(all8, **{r["name"]: 4 for r in acts}))]
+        for budget in (0.0002, 0.001, 0.025):
+            choices.append(("error budget %g" % budget, mp.select(table, error_budget=budget)))
+        for frac in (1.1, 0.75):
+            choices.append(("size budget %d %% of int8" % (100 * frac),
+                            mp.select(table, size_budget=int(frac * total8))))
+        int8_pred = None
+        for label, bits in choices:
+            wbits, abits = mp.split(bits)
+            q = cal.calibrate(g, [calib], weight_bits=wbits, activation_bits=abits)
+            folded, exe, remarks = compile_mixed(q, args.build, args.work,
+                                                 "act_%s_%s" % (name, label.replace(" ", "_").replace("%", "")))
+            assert "0 op(s) stayed float" in remarks, (name, label, remarks)
+            chunks = [x[i:i + len(calib)] for i in range(0, len(x), len(calib))]
+            y = np.concatenate([exe(c) for c in chunks])
+            want = np.concatenate([interpreter.run_file(folded, [c], args.build)[0][0] for c in chunks])
+            assert y.tobytes() == want.tobytes(), (name, label, "not bit-exact")
+            lowered = subprocess.run([os.path.join(args.build, "bin", "qc-opt"), folded, "--qc-lower-to-linalg",
+                                      "--qc-pack-weights"], capture_output=True, text=True, check=True).stdout
+            vexe = qc.compile(lowered, pipeline=None, target="vulkan")
+            assert np.concatenate([vexe(c) for c in chunks]).tobytes() == y.tobytes(), (name, label, "vulkan")
+            pred = np.argmax(y, axis=1)
+            if int8_pred is None:
+                int8_pred = pred
+
+            def named(rows, width):
+                return ", ".join(r["name"] for r in rows if bits[r["name"]] == width) or "none"
+            print("| %s | %s | %s | %s | %s | %s | %d + %d | %.2f %% | %.2f %% | bit-exact |" % (
+                name, label, named(weights, 4), named(weights, 16), named(acts, 4), named(acts, 16),
+                mp.total_bytes(weights, bits), mp.total_bytes(acts, bits),
+                100 * float(np.mean(pred == labels)), 100 * float(np.mean(pred == int8_pred))), flush=True)
 
 
 if __name__ == "__main__":

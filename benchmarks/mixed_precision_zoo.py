@@ -15,9 +15,13 @@ weights two per byte) and run by qc.compile on the CPU, checked bit for bit
 against the numpy interpreter; with --vulkan the first row that mixes
 widths also on Vulkan (lavapipe), bit for bit too. --table FILE keeps the
 sensitivity table (json) between runs (it is the slow part: two
-calibrations and evaluations per layer).
+calibrations and evaluations per layer). --activations: each layer's
+output activation gets a row too (4 / 8 / 16 bits, mixed_precision's
+`activations=True`), the choices then mix activation widths too and the
+byte counts add one sample's activation bytes (weight + activation).
 
   benchmarks/mixed_precision_zoo.py --build build [--model bert_layer] [--vulkan] [--table t.json]
+      [--activations]
 
 Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
 """
@@ -40,6 +44,8 @@ def main():
     parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
     parser.add_argument("--model", default="bert_layer")
     parser.add_argument("--vulkan", action="store_true")
+    parser.add_argument("--activations", action="store_true",
+                        help="choose the layers' output activation widths too")
     parser.add_argument("--table", help="json file: read the sensitivity table from it if it exists, "
                                         "else write it there")
     args = parser.parse_args()
@@ -66,7 +72,7 @@ def main():
     if args.table and os.path.exists(args.table):
         table = json.load(open(args.table))
     else:
-        table = mp.sensitivity(g, [[x] for x in calib], wide=True)
+        table = mp.sensitivity(g, [[x] for x in calib], wide=True, activations=args.activations)
         if args.table:
             json.dump(table, open(args.table, "w"))
     all8 = {r["name"]: 8 for r in table}
@@ -78,16 +84,32 @@ def main():
     for frac in (2.0, 0.75):
         choices.append(("size budget %d %% of int8" % (100 * frac),
                         mp.select(table, size_budget=int(frac * b8))))
-    choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
-    header = "| %s weights | 4 / 8 / 16-bit layers | weight bytes | error vs float | argmax = float | " \
-             "argmax = int8 |%s" % (name, " Vulkan |" if args.vulkan else "")
+    weights = [r for r in table if r.get("kind", "weight") == "weight"]
+    acts = [r for r in table if r.get("kind") == "activation"]
+    if acts:
+        choices.append(("all 4-bit weights", dict(all8, **{r["name"]: 4 for r in weights})))
+        choices.append(("all 16-bit activations", dict(all8, **{r["name"]: 16 for r in acts
+                                                                if r["gain"] is not None})))
+        choices.append(("all 4-bit activations", dict(all8, **{r["name"]: 4 for r in acts})))
+        choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
+    else:
+        choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
+    header = "| %s | 4 / 8 / 16-bit weights |%s %s | error vs float | argmax = float | " \
+             "argmax = int8 |%s" % (name, " 4 / 8 / 16-bit activations |" if acts else "",
+                                    "weight + activation bytes" if acts else "weight bytes",
+                                    " Vulkan |" if args.vulkan else "")
     print(header)
-    print("|---|---|---|---|---|---|%s" % ("---|" if args.vulkan else ""))
-    print("| float | - | %d | - | - | - |%s" % (4 * b8, " - |" if args.vulkan else ""))
+    print("|---|---|%s---|---|---|---|%s" % ("---|" if acts else "", "---|" if args.vulkan else ""))
+    float_bytes = ("%d + %d" % (4 * mp.total_bytes(weights, all8), 4 * mp.total_bytes(acts, all8)) if acts
+                   else "%d" % (4 * b8))
+    print("| float | - |%s %s | - | - | - |%s" % (" - |" if acts else "", float_bytes,
+                                                  " - |" if args.vulkan else ""))
     int8_pred = None
     for label, bits in choices:
-        q = cal.calibrate(g, [[x] for x in calib], weight_bits=bits)
+        wbits, abits = mp.split(bits)
+        q = cal.calibrate(g, [[x] for x in calib], weight_bits=wbits, activation_bits=abits)
         folded, exe, remarks = compile_mixed(q, args.build, work, label.replace(" ", "_").replace("%", ""))
+        assert "0 op(s) stayed float" in remarks, (label, remarks)
         got = np.concatenate([exe(x) for x in evals])
         want = np.concatenate([interpreter.run_file(folded, [x], args.build)[0][0] for x in evals])
         assert got.tobytes() == want.tobytes(), (label, "not bit-exact")
@@ -105,9 +127,13 @@ def main():
         pred = np.argmax(got, axis=-1).reshape(-1)
         if int8_pred is None:
             int8_pred = pred
-        counts = "%d / %d / %d" % tuple(sum(b == w for b in bits.values()) for w in (4, 8, 16))
-        print("| %s | %s | %d | %.4f | %.1f %% | %.1f %% |%s" % (
-            label, counts, mp.total_bytes(table, bits), np.linalg.norm(got - y) / np.linalg.norm(y),
+        counts = "%d / %d / %d" % tuple(sum(b == w for b in wbits.values()) for w in (4, 8, 16))
+        if acts:
+            counts += " | %d / %d / %d" % tuple(sum(b == w for b in abits.values()) for w in (4, 8, 16))
+        size = ("%d + %d" % (mp.total_bytes(weights, bits), mp.total_bytes(acts, bits)) if acts
+                else "%d" % mp.total_bytes(table, bits))
+        print("| %s | %s | %s | %.4f | %.1f %% | %.1f %% |%s" % (
+            label, counts, size, np.linalg.norm(got - y) / np.linalg.norm(y),
             100 * np.mean(pred == np.argmax(y, axis=-1).reshape(-1)),
             100 * np.mean(pred == int8_pred), vk), flush=True)
 

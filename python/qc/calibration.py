@@ -190,21 +190,143 @@ ROTATED_INPUT_BITS = 16
 WEIGHT_BITS = (4, 8, 16)
 
 
-def wide_weight_limit(weight, axis, act_bits=8):
+def wide_weight_limit(weight, axis, act_bits=8, act_levels=None):
     """The largest code q <= 32767 of a 16-bit weight (narrow [-q, q]) whose
     K-long sums of products with act_bits activations keep within 2^30:
     K * (2^act_bits - 1) * q <= 2^30, K = the weight's elements per output
-    channel (max |a - z_a| <= 2^act_bits - 1 for any zero point)."""
-    k = max(int(np.prod(weight.shape)) // max(int(weight.shape[axis]), 1), 1)
-    return min(32767, (1 << 30) // (k * ((1 << act_bits) - 1)))
+    channel (max |a - z_a| <= 2^act_bits - 1 for any zero point; act_levels,
+    when given, is qmax - qmin of the activation instead)."""
+    levels = act_levels if act_levels is not None else (1 << act_bits) - 1
+    return min(32767, (1 << 30) // (_reduction(weight, axis) * levels))
 
 
-def _weight_qparams(w, bits, axis, per_channel, act_bits):
+def _reduction(weight, axis):
+    """K of a constant weight: its elements per output channel."""
+    return max(int(np.prod(weight.shape)) // max(int(weight.shape[axis]), 1), 1)
+
+
+def _levels(bits):
+    return (1 << bits) - 1
+
+
+def activation_point(graph, layer, users=None):
+    """The quantization point of a layer's output: the layer's value, or the
+    end of the bias add / clamp chain that follows it in the same quantized
+    op (the value calibrate() fake-quantizes)."""
+    if users is None:
+        users = {}
+        for n in graph.nodes:
+            for i in n.inputs:
+                users.setdefault(i, []).append(n)
+    v = layer
+    while True:
+        us = users.get(v, [])
+        if len(us) == 1 and us[0].op in _ABSORBED and us[0].inputs[0] == v:
+            v = us[0].output
+        else:
+            return v
+
+
+def contraction_readers(graph, value, users):
+    """(node, operand) of each contraction that reads `value` directly or
+    through ops that keep its quantization (transpose, reshape, max pool)."""
+    found, todo = [], [value]
+    while todo:
+        v = todo.pop()
+        for u in users.get(v, []):
+            if u.op in _KEEPS_PARAMS:
+                todo.append(u.output)
+            elif u.op in ("matmul", "batch_matmul", "conv2d", "depthwise_conv2d"):
+                found.extend((u, k) for k, i in enumerate(u.inputs[:2]) if i == v)
+    return found
+
+
+def _source_point(graph, value, producer):
+    """The quantization point whose codes `value` carries (through ops that
+    keep their input's quantization)."""
+    while value in producer and producer[value].op in _KEEPS_PARAMS:
+        value = producer[value].inputs[0]
+    return value
+
+
+def wide_activation_levels(graph, point, point_bits, weight_bits, users, producer):
+    """qmax - qmin of a 16-bit activation at `point`, at most 65535 and small
+    enough that every contraction reading it keeps its products within 2^30
+    (the other half of the i32 accumulator left to the bias, as for 16-bit
+    weights): K * levels * other <= 2^30, `other` the largest |b - z_b| of
+    the other operand: 7 / 127 for a 4- / 8-bit weight, 127 for a 16-bit one
+    (whose own range is then limited by this one, wide_weight_limit), 2^bits
+    - 1 for an activation, and for two 16-bit activations each gets
+    floor(sqrt(2^30 / K)) levels."""
+    levels = 65535
+    for node, k in contraction_readers(graph, point, users):
+        if _has_weight(graph, node):
+            if k != 0:
+                continue
+            w = graph.consts[node.inputs[1]]
+            other = 7 if weight_bits.get(node.output, 8) == 4 else 127
+            levels = min(levels, (1 << 30) // (_reduction(w, _weight_axis(node)) * other))
+            continue
+        red = int(graph.shapes[node.inputs[0]][-1]) if node.op in ("matmul", "batch_matmul") else 0
+        if red <= 0:
+            raise ValueError("16-bit activation %s: its reader %s has no static reduction size" %
+                             (point, node.output))
+        other_point = _source_point(graph, node.inputs[1 - k], producer)
+        other_bits = point_bits(other_point)
+        if other_bits == 16:
+            levels = min(levels, int(np.sqrt((1 << 30) // red)))
+        else:
+            levels = min(levels, (1 << 30) // (red * _levels(other_bits)))
+    return levels
+
+
+def layer_activation_levels(graph, layer):
+    """qmax - qmin that a 16-bit output activation of `layer` gets when every
+    other value is act_bits = 8 and every weight 8 bits
+    (wide_activation_levels)."""
+    users = {}
+    for n in graph.nodes:
+        for i in n.inputs:
+            users.setdefault(i, []).append(n)
+    producer = {n.output: n for n in graph.nodes}
+    point = activation_point(graph, layer, users)
+    return wide_activation_levels(graph, point, lambda p: 16 if p == point else 8, {}, users, producer)
+
+
+def _act_qparams(lo, hi, bits, signed, symmetric, levels=None):
+    """qparams_from_range, with the codes limited to `levels` + 1 values
+    (qmax - qmin = levels) when that is fewer than 2^bits."""
+    if levels is None or levels >= _levels(bits):
+        return qparams_from_range(lo, hi, bits, signed, symmetric)
+    lo = np.minimum(np.atleast_1d(np.asarray(lo, dtype=np.float64)), 0.0)
+    hi = np.maximum(np.atleast_1d(np.asarray(hi, dtype=np.float64)), 0.0)
+    if symmetric:
+        levels -= levels % 2
+        qmax = levels // 2 if signed else levels
+        qmin = -qmax if signed else 0
+        amax = np.maximum(-lo, hi)
+        scale = np.maximum(amax / (levels / 2.0), EPS)
+        zp = np.zeros_like(scale, dtype=np.int64) if signed else np.full(scale.shape, levels // 2)
+    else:
+        qmin = -((levels + 1) // 2) if signed else 0
+        qmax = qmin + levels
+        scale = np.maximum((hi - lo) / float(levels), EPS)
+        zp = np.clip(qmin - np.rint(lo / scale), qmin, qmax).astype(np.int64)
+    scale = scale.astype(np.float32).astype(np.float64)
+    return QParams(scale, zp, qmin, qmax, bits, signed, None)
+
+
+def _weight_qparams(w, bits, axis, per_channel, act_bits, act_levels=None, layer="?"):
     lo, hi = range_minmax(w, axis if per_channel else None)
     qaxis = axis if per_channel else None
     if bits != 16:
         return qparams_from_range(lo, hi, bits, True, True, True, qaxis)
-    q = wide_weight_limit(w, axis, act_bits)
+    q = wide_weight_limit(w, axis, act_bits, act_levels)
+    if q <= 127:
+        raise ValueError("16-bit weights of %s: its input activation (%d levels) leaves the i32 "
+                         "accumulator room for weight codes up to %d only (K = %d), no more than 8 "
+                         "bits" % (layer, act_levels if act_levels is not None else _levels(act_bits),
+                                   q, _reduction(w, axis)))
     amax = np.maximum(np.maximum(-np.minimum(np.atleast_1d(lo), 0.0), np.atleast_1d(hi)), 0.0)
     scale = np.maximum(amax / q, EPS).astype(np.float32).astype(np.float64)
     return QParams(scale, np.zeros(scale.shape, dtype=np.int64), -q, q, 16, True, qaxis)
@@ -212,13 +334,17 @@ def _weight_qparams(w, bits, axis, per_channel, act_bits):
 
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
               act_signed=True, act_symmetric=False, percentile=99.99, rotate="none",
-              rotate_block=0, rotate_seed=0, weight_bits=None):
+              rotate_block=0, rotate_seed=0, weight_bits=None, activation_bits=None):
     """A copy of `graph` with qc.fake_quant inserted (see module docs).
     `samples`: a list of input lists (or arrays, for one-input graphs).
     With rotate="hadamard" the copy is rotated first; its attribute
     `rotation_notes` lists the decision for each layer. `weight_bits`:
     {layer (the matmul/conv output name): 4, 8 or 16}, 8 for layers not named
-    (qc.mixed_precision chooses it)."""
+    (qc.mixed_precision chooses it). `activation_bits`: {layer: 4, 8 or
+    16}, the width of that layer's output activation (its quantization point:
+    `activation_point`), act_bits for the others; a 16-bit activation read by
+    a contraction has its codes limited by the i32 accumulator
+    (`wide_activation_levels`)."""
     if method not in METHODS:
         raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
     if rotate not in ROTATIONS:
@@ -229,6 +355,10 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     for layer, bits in weight_bits.items():
         if bits not in WEIGHT_BITS:
             raise ValueError("weight bits of %s: %r (4, 8 or 16)" % (layer, bits))
+    activation_bits = dict(activation_bits or {})
+    for layer, bits in activation_bits.items():
+        if bits not in WEIGHT_BITS:
+            raise ValueError("activation bits of %s: %r (4, 8 or 16)" % (layer, bits))
     notes = []
     if rotate == "hadamard":
         graph, notes = rotation.rotate_hadamard(graph, rotate_block, rotate_seed)
@@ -297,12 +427,31 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             ok = len(users.get(v, [])) == 1 and v not in graph.outputs
         if ok:
             wide.add(v)
+    # Per-layer activation widths (mixed precision): the layer's output point.
+    layer_names = {n.output for n in graph.nodes if _has_weight(graph, n)}
+    point_bits_of = {}
+    for layer, bits in activation_bits.items():
+        if layer not in layer_names:
+            raise ValueError("activation bits for %s: no such layer with a constant weight" % layer)
+        p = activation_point(graph, layer, users)
+        if p in wide or p in shared_inner or p not in point_set:
+            raise ValueError("activation bits for %s: its output %s is quantized by the rotation "
+                             "(16 bits) or not at all" % (layer, p))
+        point_bits_of[p] = bits
+
+    def point_bits(p):
+        return ROTATED_INPUT_BITS if p in wide else point_bits_of.get(p, act_bits)
+    levels_of = {}
     act = {}
     for p in points:
         x = np.concatenate([v.reshape(-1) for v in seen[p]])
-        bits = ROTATED_INPUT_BITS if p in wide else act_bits
+        bits = point_bits(p)
+        levels = None
+        if bits == 16 and p not in wide:
+            levels = wide_activation_levels(graph, p, point_bits, weight_bits, users, producer)
+            levels_of[p] = levels
         lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
-        act[p] = qparams_from_range(lo, hi, bits, act_signed, act_symmetric)
+        act[p] = _act_qparams(lo, hi, bits, act_signed, act_symmetric, levels)
         if p in shared_inputs:
             bits = ROTATED_INPUT_BITS
             lo, hi = observe(x, method, None, bits, act_signed, act_symmetric, False, percentile)
@@ -345,8 +494,11 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
                     inputs[k] = narrow_copy[v]
         if _has_weight(graph, n) and n.inputs[1] not in quantized_already:
             w = graph.consts[n.inputs[1]]
+            src = _source_point(graph, n.inputs[0], producer)
+            in_bits = point_bits(src)
+            in_levels = levels_of.get(src, _levels(in_bits) if in_bits != act_bits else None)
             qp = _weight_qparams(w, weight_bits.pop(n.output, 8), _weight_axis(n),
-                                 per_channel_weights, act_bits)
+                                 per_channel_weights, act_bits, in_levels, n.output)
             inputs[1] = fq(n.inputs[1], qp, "calibration of weight of %s" % n.output)
         out.nodes.append(Node(n.op, inputs, n.output, n.attrs, n.name))
         if n.output in act:
@@ -383,6 +535,10 @@ def main(argv=None):
     ap.add_argument("--max-weight-bits", type=int, default=8, choices=(8, 16),
                     help="with --mixed-precision: 16 lets layers whose 8-bit weights cost too much "
                          "go to 16 bits")
+    ap.add_argument("--mixed-activations", action="store_true",
+                    help="with --mixed-precision: choose each layer's output activation width "
+                         "(4, 8 or 16 bits) too; a size budget then counts one sample's "
+                         "activation bytes too")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -400,15 +556,19 @@ def main(argv=None):
         common = dict(method=args.method, per_channel_weights=not args.per_tensor_weights,
                       percentile=args.percentile, rotate=args.rotate,
                       rotate_block=args.rotate_block, rotate_seed=args.rotate_seed)
-        bits = None
+        bits = act_bits = None
         if args.mixed_precision:
             from . import mixed_precision as mp
-            table = mp.sensitivity(graph, samples, wide=args.max_weight_bits == 16, **common)
-            bits = mp.select(table, args.error_budget, args.size_budget)
-            print(mp.format_table(table, bits), file=sys.stderr)
-        elif args.error_budget is not None or args.size_budget is not None or args.max_weight_bits != 8:
-            raise ValueError("--error-budget, --size-budget and --max-weight-bits go with --mixed-precision")
-        calibrated = calibrate(graph, samples, weight_bits=bits, **common)
+            table = mp.sensitivity(graph, samples, wide=args.max_weight_bits == 16,
+                                   activations=args.mixed_activations, **common)
+            chosen = mp.select(table, args.error_budget, args.size_budget)
+            print(mp.format_table(table, chosen), file=sys.stderr)
+            bits, act_bits = mp.split(chosen)
+        elif (args.error_budget is not None or args.size_budget is not None or
+              args.max_weight_bits != 8 or args.mixed_activations):
+            raise ValueError("--error-budget, --size-budget, --max-weight-bits and --mixed-activations "
+                             "go with --mixed-precision")
+        calibrated = calibrate(graph, samples, weight_bits=bits, activation_bits=act_bits, **common)
         for note in calibrated.rotation_notes:
             print("qc-calibrate: rotate: %s" % note, file=sys.stderr)
         text = calibrated.to_mlir()

@@ -12,6 +12,15 @@
 #     budget stepping down from 16 bits, the i16 weight range limited by the
 #     i32 accumulator, and models mixing int4 (packed), int8 and int16
 #     weights (MLP 4/16, CNN 4/16/8) bit-exact on the CPU and on Vulkan.
+#  5. activation widths (activations=True): one row per layer output, the
+#     16-bit codes limited by the accumulator of the layers reading them
+#     (K = 256 after the CNN's last convolution: 33026 levels), a layer
+#     reading a 16-bit activation kept at <= 8-bit weights, the size budget
+#     counting activation bytes, the command line (--mixed-activations),
+#     bad activation bits; and models mixing int4, int8 and int16
+#     activations (and weights) that fold integer-only (the fold's report:
+#     0 ops stayed float) and run bit-exact with the interpreter on the CPU
+#     and on Vulkan.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t 2>&1 | FileCheck %s
 # CHECK: layer            weight shape     error at 4 bits  increase  bits  bytes
@@ -28,6 +37,17 @@
 # CHECK: wide: cli: 1 i16 weight type
 # CHECK: wide: mlp bits 4 16: cpu and vulkan == interpreter
 # CHECK: wide: cnn bits 4 16 8: cpu and vulkan == interpreter
+# CHECK: act: output of layer  per sample       error at 4 bits  increase  bits  bytes  error at 16 bits  decrease
+# CHECK: act: matmul_{{[0-9]+}}:out 32 {{.*}}
+# CHECK: act: matmul_{{[0-9]+}}:out 10 {{.*}}
+# CHECK: act: levels 65535 (K=32 reader), 33026 (K=256 reader), 8192 each for two 16-bit operands of K=16
+# CHECK: act: size budget: 16-bit weight of the reader dropped to 8, all-4-bit size 1205 bytes
+# CHECK: act: cli: i16 and i4 activation types
+# CHECK: act: errors: ok
+# CHECK: act: mlp w 8 4 a 16 4: 3 integer op(s), 0 op(s) stayed float; cpu and vulkan == interpreter
+# CHECK: act: mlp w 4 16 a 4 16: 3 integer op(s), 0 op(s) stayed float; cpu and vulkan == interpreter
+# CHECK: act: cnn w 4 8 16 a 16 4 16: 7 integer op(s), 0 op(s) stayed float; cpu and vulkan == interpreter
+# CHECK: act: cnn w 8 4 8 a 4 16 4: 7 integer op(s), 0 op(s) stayed float; cpu and vulkan == interpreter
 import os
 import subprocess
 import sys
@@ -156,3 +176,89 @@ for net, chosen in (("mlp", (4, 16)), ("cnn", (4, 16, 8))):
         got = qc.compile(packed.stdout, pipeline=None, target=target)(x[:len(calib)])
         assert got.tobytes() == want.tobytes(), (net, target)
     print("wide: %s bits %s: cpu and vulkan == interpreter" % (net, " ".join(map(str, chosen))))
+
+# 5. Activation widths.
+acts = mp.sensitivity(g, [calib], wide=True, activations=True)
+arows = [r for r in acts if r["kind"] == "activation"]
+assert [r["name"] for r in arows] == [first["name"] + ":out", second["name"] + ":out"], arows
+assert [r["shape"] for r in arows] == [(32,), (10,)] and [r["bytes8"] for r in arows] == [32, 10], arows
+assert all(r["error4"] > r["base"] and r["error16"] is not None for r in arows), arows
+assert arows[0]["readers"] == [second["name"]] and arows[1]["readers"] == [], arows
+# The logits' 16-bit codes are the largest gain (measured: 0.003 of 0.0065).
+assert arows[1]["gain"] > 0.001, arows
+for text in mp.format_table(acts, {r["name"]: 8 for r in acts}).splitlines()[3:6]:
+    print("act: " + text)
+# The limit: K * levels * 127 <= 2^30 for an 8-bit weight reading the value.
+gc = import_model(os.path.join(root, "examples", "digits_cnn_fp32.onnx"), batch=len(calib))
+cnn_layers = [n for n, _ in mp.layers(gc)]
+levels = (cal.layer_activation_levels(g, first["name"]), cal.layer_activation_levels(gc, cnn_layers[1]))
+assert levels == (65535, (1 << 30) // (256 * 127)), levels
+ga = Graph("main")
+xa = ga.add_input("x", (2, 16, 8))
+q_ = ga.add("batch_matmul", [xa, ga.add_const(np.ones((8, 16), np.float32))])
+k_ = ga.add("batch_matmul", [xa, ga.add_const(np.ones((8, 16), np.float32))])
+ga.outputs = [ga.add("batch_matmul", [q_, ga.add("transpose", [k_], {"perm": [0, 2, 1]})])]
+sa = [np.random.default_rng(2).standard_normal((2, 16, 8)).astype(np.float32)]
+qa = cal.calibrate(ga, [sa], activation_bits={q_: 16, k_: 16})
+two = sorted({n.attrs["qparams"].qmax - n.attrs["qparams"].qmin for n in qa.nodes
+              if n.op == "fake_quant" and n.attrs["qparams"].bits == 16})
+assert two == [8192], two
+print("act: levels %d (K=32 reader), %d (K=256 reader), %d each for two 16-bit operands of K=16" % (
+    levels + (two[0],)))
+# A 16-bit activation and a 16-bit weight of its reader: the smaller gain goes to 8.
+both = mp.select(acts, size_budget=10 ** 6)
+assert both[first["name"] + ":out"] == 16 and both[second["name"]] == 8 and both[second["name"] + ":out"] == 16, both
+smallest = sum(r["bytes4"] for r in acts)
+assert smallest == 1184 + 16 + 5, smallest
+try:
+    mp.select(acts, size_budget=smallest - 1)
+    raise AssertionError("accepted")
+except ValueError as e:
+    assert "all-4-bit size of the weights and activations (1205 bytes)" in str(e), e
+print("act: size budget: 16-bit weight of the reader dropped to 8, all-4-bit size %d bytes" % smallest)
+# Error budget 0.001: the logits (gain 0.003) go to 16 bits; 0.03: the first
+# layer's output (increase 0.027) to 4 bits.
+for budget, wanted in (("0.001", "!quant.uniform<i16:f32"), ("0.03", "!quant.uniform<i4:f32")):
+    r = subprocess.run(cmd + ["--max-weight-bits", "16", "--mixed-activations", "--error-budget", budget],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "output of layer" in r.stderr, r.stderr
+    assert wanted in r.stdout, (budget, r.stderr, r.stdout[:3000])
+print("act: cli: i16 and i4 activation types")
+r = subprocess.run(cmd[:-1] + ["--mixed-activations"], capture_output=True, text=True)
+assert r.returncode == 1 and "go with --mixed-precision" in r.stderr, r.stderr
+for bad, msg in (({first["name"]: 2}, "activation bits of %s: 2 (4, 8 or 16)" % first["name"]),
+                 ({"nope": 16}, "activation bits for nope: no such layer")):
+    try:
+        cal.calibrate(g, [calib], activation_bits=bad)
+        raise AssertionError("accepted %s" % bad)
+    except ValueError as e:
+        assert msg in str(e), e
+# K = 256 reading a 16-bit activation leaves a 16-bit weight no more than 8 bits.
+try:
+    cal.calibrate(gc, [calib], activation_bits={cnn_layers[1]: 16}, weight_bits={cnn_layers[2]: 16})
+    raise AssertionError("accepted 16/16")
+except ValueError as e:
+    assert "16-bit weights of %s: its input activation (33026 levels)" % cnn_layers[2] in str(e), e
+print("act: errors: ok")
+for net, wchosen, achosen in (("mlp", (8, 4), (16, 4)), ("mlp", (4, 16), (4, 16)),
+                              ("cnn", (4, 8, 16), (16, 4, 16)), ("cnn", (8, 4, 8), (4, 16, 4))):
+    gn = import_model(os.path.join(root, "examples", "digits_%s_fp32.onnx" % net), batch=len(calib))
+    names = [name for name, _ in mp.layers(gn)]
+    wb, ab = dict(zip(names, wchosen)), dict(zip(names, achosen))
+    src = os.path.join(work, "act_%s_%s.mlir" % (net, "_".join(map(str, wchosen + achosen))))
+    with open(src, "w") as f:
+        f.write(cal.calibrate(gn, [calib], weight_bits=wb, activation_bits=ab).to_mlir())
+    folded = src + ".folded.mlir"
+    fold = subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false report=true", "-o", folded],
+                          capture_output=True, text=True, check=True)
+    summary = [l.split("qc-fold-fake-quant: ")[1] for l in fold.stderr.splitlines() if "stayed float" in l]
+    text = open(folded).read()
+    assert "!quant.uniform<i16" in text and "!quant.uniform<i4:f32" in text, net
+    packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
+                            capture_output=True, text=True, check=True)
+    want = interpreter.run_file(folded, [x[:len(calib)]], build)[0][0]
+    for target in ("cpu", "vulkan"):
+        got = qc.compile(packed.stdout, pipeline=None, target=target)(x[:len(calib)])
+        assert got.tobytes() == want.tobytes(), (net, wchosen, achosen, target)
+    print("act: %s w %s a %s: %s; cpu and vulkan == interpreter" % (
+        net, " ".join(map(str, wchosen)), " ".join(map(str, achosen)), "; ".join(summary)))
