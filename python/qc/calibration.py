@@ -342,9 +342,9 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     {layer (the matmul/conv output name): 4, 8 or 16}, 8 for layers not named
     (qc.mixed_precision chooses it). `activation_bits`: {layer: 4, 8 or
     16}, the width of that layer's output activation (its quantization point:
-    `activation_point`), act_bits for the others; a 16-bit activation read by
-    a contraction has its codes limited by the i32 accumulator
-    (`wide_activation_levels`)."""
+    `activation_point`), act_bits for the others. Any 16-bit activation
+    (these, or all with act_bits=16) read by a contraction has its codes
+    limited by the i32 accumulator (`wide_activation_levels`)."""
     if method not in METHODS:
         raise ValueError("unknown calibration method '%s' (one of %s)" % (method, ", ".join(METHODS)))
     if rotate not in ROTATIONS:
