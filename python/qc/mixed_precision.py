@@ -1,5 +1,6 @@
-"""Mixed precision: a weight bit width (4, 8 or 16) per layer, chosen from
-each layer's measured sensitivity (docs/MixedPrecision.md).
+"""Mixed precision: a weight bit width (4, 8 or 16) per layer, and optionally
+an output activation width (4, 8 or 16) per layer, chosen from each
+layer's measured sensitivity (docs/MixedPrecision.md).
 
     from qc import mixed_precision as mp
     table = mp.sensitivity(float_graph, samples)             # one row per layer
