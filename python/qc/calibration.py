@@ -531,7 +531,8 @@ def main(argv=None):
     ap.add_argument("--error-budget", type=float,
                     help="with --mixed-precision: the largest output error increase a 4-bit layer may add")
     ap.add_argument("--size-budget", type=int,
-                    help="with --mixed-precision: the weight bytes to fit in")
+                    help="with --mixed-precision: the weight bytes to fit in (plus one sample's "
+                         "activation bytes with --mixed-activations)")
     ap.add_argument("--max-weight-bits", type=int, default=8, choices=(8, 16),
                     help="with --mixed-precision: 16 lets layers whose 8-bit weights cost too much "
                          "go to 16 bits")
