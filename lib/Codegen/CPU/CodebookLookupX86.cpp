@@ -23,42 +23,7 @@ using namespace mlir::qc::cpu;
 namespace {
 
 constexpr int64_t kCodebookEntries = 16;
-
-DenseIntElementsAttr constantGlobal(Value base);
-
-/// A byte gather of at most 64 lanes from a constant 16-byte table, by
-/// indices that are zero-extended bytes: one vpshufb with the table in each
-/// 128-bit lane (it picks by the low 4 bits; an index past 15 would have
-/// read outside the table).
-struct GatherToPShufB final : OpRewritePattern<vector::GatherOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(vector::GatherOp op,
-                                PatternRewriter &rewriter) const override {
-    constexpr int64_t kBytes = 64;
-    VectorType resultType = op.getVectorType();
-    if (resultType.getRank() != 1 || resultType.getNumElements() != kBytes ||
-        !resultType.getElementType().isInteger(8) || !matchPattern(op.getMask(), m_One()) ||
-        !llvm::all_of(op.getOffsets(), [](Value v) { return matchPattern(v, m_Zero()); }))
-      return rewriter.notifyMatchFailure(op, "not an unmasked gather of 64 bytes");
-    DenseIntElementsAttr values = constantGlobal(op.getBase());
-    if (!values || values.getType().getRank() != 1 ||
-        values.getNumElements() != kCodebookEntries || !values.getElementType().isInteger(8))
-      return rewriter.notifyMatchFailure(op, "base is not a constant 16-byte table");
-    auto ext = op.getIndices().getDefiningOp<arith::ExtUIOp>();
-    if (!ext || !getElementTypeOrSelf(ext.getIn().getType()).isInteger(8))
-      return rewriter.notifyMatchFailure(op, "indices are not zero-extended bytes");
-    SmallVector<int8_t> lanes;
-    for (int64_t lane = 0; lane < kBytes / kCodebookEntries; ++lane)
-      for (const APInt &v : values.getValues<APInt>())
-        lanes.push_back(int8_t(v.getSExtValue()));
-    Value table = arith::ConstantOp::create(
-        rewriter, op.getLoc(), DenseIntElementsAttr::get(resultType, ArrayRef<int8_t>(lanes)));
-    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-        op, resultType, rewriter.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
-        ValueRange{table, ext.getIn()});
-    return success();
-  }
-};
+constexpr int64_t kBytes = 64;
 
 /// The constant global `base` reads, if any.
 DenseIntElementsAttr constantGlobal(Value base) {
@@ -72,6 +37,60 @@ DenseIntElementsAttr constantGlobal(Value base) {
   return dyn_cast_or_null<DenseIntElementsAttr>(global.getConstantInitValue());
 }
 
+/// What both lookups match first: an unmasked gather of 64 bytes from a
+/// constant byte table by zero-extended byte indices.
+struct ByteTableGather {
+  VectorType type;            ///< vector<64xi8>
+  DenseIntElementsAttr table; ///< the constant global's bytes
+  arith::ExtUIOp indices;     ///< the extension of the i8 indices
+};
+
+FailureOr<ByteTableGather> matchByteTableGather(vector::GatherOp op,
+                                                PatternRewriter &rewriter) {
+  VectorType type = op.getVectorType();
+  if (type.getRank() != 1 || type.getNumElements() != kBytes ||
+      !type.getElementType().isInteger(8) || !matchPattern(op.getMask(), m_One()))
+    return rewriter.notifyMatchFailure(op, "not an unmasked gather of 64 bytes");
+  DenseIntElementsAttr table = constantGlobal(op.getBase());
+  if (!table || !table.getElementType().isInteger(8))
+    return rewriter.notifyMatchFailure(op, "base is not a constant byte table");
+  auto ext = op.getIndices().getDefiningOp<arith::ExtUIOp>();
+  if (!ext || !getElementTypeOrSelf(ext.getIn().getType()).isInteger(8))
+    return rewriter.notifyMatchFailure(op, "indices are not zero-extended bytes");
+  return ByteTableGather{type, table, ext};
+}
+
+/// A byte gather of at most 64 lanes from a constant 16-byte table, by
+/// indices that are zero-extended bytes: one vpshufb with the table in each
+/// 128-bit lane (it picks by the low 4 bits; an index past 15 would have
+/// read outside the table).
+struct GatherToPShufB final : OpRewritePattern<vector::GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::GatherOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<ByteTableGather> gather = matchByteTableGather(op, rewriter);
+    if (failed(gather))
+      return failure();
+    VectorType resultType = gather->type;
+    DenseIntElementsAttr values = gather->table;
+    arith::ExtUIOp ext = gather->indices;
+    if (!llvm::all_of(op.getOffsets(), [](Value v) { return matchPattern(v, m_Zero()); }))
+      return rewriter.notifyMatchFailure(op, "the gather has non-zero offsets");
+    if (values.getType().getRank() != 1 || values.getNumElements() != kCodebookEntries)
+      return rewriter.notifyMatchFailure(op, "base is not a constant 16-byte table");
+    SmallVector<int8_t> lanes;
+    for (int64_t lane = 0; lane < kBytes / kCodebookEntries; ++lane)
+      for (const APInt &v : values.getValues<APInt>())
+        lanes.push_back(int8_t(v.getSExtValue()));
+    Value table = arith::ConstantOp::create(
+        rewriter, op.getLoc(), DenseIntElementsAttr::get(resultType, ArrayRef<int8_t>(lanes)));
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, resultType, rewriter.getStringAttr("llvm.x86.avx512.pshuf.b.512"),
+        ValueRange{table, ext.getIn()});
+    return success();
+  }
+};
+
 /// A per-channel codebook lookup: 64 bytes gathered from a constant table
 /// at a block's offset by `ext(index + E * (byte / 4))`, with index < E
 /// (masked to E - 1, or a nibble when E = 16): byte 4n + i reads entry
@@ -83,18 +102,15 @@ struct GatherToVPermB final : OpRewritePattern<vector::GatherOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(vector::GatherOp op,
                                 PatternRewriter &rewriter) const override {
-    constexpr int64_t kBytes = 64;
-    VectorType type = op.getVectorType();
+    FailureOr<ByteTableGather> gather = matchByteTableGather(op, rewriter);
+    if (failed(gather))
+      return failure();
+    VectorType type = gather->type;
+    DenseIntElementsAttr values = gather->table;
     auto memrefType = dyn_cast<MemRefType>(op.getBase().getType());
-    if (type.getRank() != 1 || type.getNumElements() != kBytes ||
-        !type.getElementType().isInteger(8) || !matchPattern(op.getMask(), m_One()) ||
-        !memrefType || memrefType.getRank() != 1 || op.getOffsets().size() != 1)
-      return rewriter.notifyMatchFailure(op, "not an unmasked 1-D gather of 64 bytes");
-    DenseIntElementsAttr values = constantGlobal(op.getBase());
-    if (!values || !values.getElementType().isInteger(8))
-      return rewriter.notifyMatchFailure(op, "base is not a constant byte table");
-    auto ext = op.getIndices().getDefiningOp<arith::ExtUIOp>();
-    auto add = ext ? ext.getIn().getDefiningOp<arith::AddIOp>() : nullptr;
+    if (!memrefType || memrefType.getRank() != 1 || op.getOffsets().size() != 1)
+      return rewriter.notifyMatchFailure(op, "not a 1-D gather");
+    auto add = gather->indices.getIn().getDefiningOp<arith::AddIOp>();
     if (!add || add.getType() != type)
       return rewriter.notifyMatchFailure(op, "indices are not ext(index + lane offsets)");
     DenseIntElementsAttr offsets;
