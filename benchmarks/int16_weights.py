@@ -90,7 +90,7 @@ def main():
     args = ap.parse_args()
     runner = os.path.join(args.build, "bin", "qc-run")
     rng = np.random.default_rng(0)
-    print("| layer | variant | min ms | median ms | i16 generic / this | this / i8 kernel |")
+    print("| layer | variant | min us | median us | i16 generic / this | this / i8 kernel |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for layer in args.layers.split(","):
@@ -139,8 +139,8 @@ def main():
             best = {name: min(t[0] for t in ts) for name, ts in times.items()}
             for name, _, _, _, _ in variants:
                 median = sorted(t[1] for t in times[name])[len(times[name]) // 2]
-                print("| %s (q=%d) | %s | %.3f | %.3f | %.2fx | %.2fx |" % (
-                    layer, q, name, best[name], median, best["i16 generic"] / best[name],
+                print("| %s (q=%d) | %s | %.1f | %.1f | %.2fx | %.2fx |" % (
+                    layer, q, name, best[name] * 1e3, median * 1e3, best["i16 generic"] / best[name],
                     best[name] / best["i8 kernel"]))
             sys.stdout.flush()
 
