@@ -336,7 +336,10 @@ qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue, bool wide) {
   FailureOr<Int8Contraction> contraction = matchInt8Contraction(op, wide);
   // The depthwise kernel reads weight bytes as they are: u8 bytes would
   // need the offset.
+  // The 16-bit kernel is dense (Int16Kernels.cpp): 16-bit depthwise
+  // convolutions keep the generic path.
   if (failed(contraction) || (contraction->depthwise && contraction->weightU8) ||
+      (contraction->wide && contraction->depthwise) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();
@@ -378,7 +381,7 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
                                               : epilogue.stages.back().getOperation();
     rewriter.setInsertionPoint(last);
     Value result;
-    if (options.amx && isAMXContraction(contraction)) {
+    if (options.amx && !contraction.wide && isAMXContraction(contraction)) {
       result = buildAMXKernel(rewriter, contraction, epilogue);
     } else {
       KernelBuilder builder(rewriter, contraction, epilogue,

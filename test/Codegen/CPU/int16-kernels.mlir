@@ -173,3 +173,20 @@ func.func @batched_i16(%a: tensor<2x20x8xi8>, %b: tensor<2x8x16xi16>) -> tensor<
 // CHECK-LABEL: func.func @batched_i16
 // CHECK:       linalg.batch_matmul
 // CHECK-NOT:   scf.forall
+
+// -----
+
+// A depthwise convolution with i16 weights: the 16-bit kernel is dense, so
+// it keeps the generic path.
+func.func @depthwise_i16(%x: tensor<1x6x6x16xi8>) -> tensor<1x4x4x16x1xi32> {
+  %w = arith.constant dense<1000> : tensor<3x3x16x1xi16>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x16x1xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x4x4x16x1xi32>) -> tensor<1x4x4x16x1xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x6x6x16xi8>, tensor<3x3x16x1xi16>) outs(%z : tensor<1x4x4x16x1xi32>) -> tensor<1x4x4x16x1xi32>
+  return %r : tensor<1x4x4x16x1xi32>
+}
+
+// CHECK-LABEL: func.func @depthwise_i16
+// CHECK:       linalg.depthwise_conv_2d_nhwc_hwcm
+// CHECK-NOT:   scf.forall
