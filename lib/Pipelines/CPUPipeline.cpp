@@ -39,6 +39,8 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
     QCCPUInt8KernelsOptions kernels;
     kernels.rowBlockBytes = options.rowBlockBytes;
     kernels.amx = options.x86AMX;
+    // One 16-bit side (mixed precision): vpdpwssd tiles on AVX512-VNNI.
+    kernels.int16Kernels = options.x86VNNI;
     // register-tile=m,n,k: m rows of n/16 accumulator vectors (k is the
     // reduction step of the other contractions' tiles).
     if (options.registerTile.size() >= 2) {

@@ -248,6 +248,8 @@ struct ContractToX86VNNIPass final
     // The int8 kernels' codebook lookups: vpshufb is AVX512BW, which every
     // CPU with AVX512-VNNI has.
     qc::cpu::populateCodebookLookupX86Patterns(patterns, /*vbmi=*/false);
+    // The 16-bit kernels' pairs: vpdpwssd.
+    qc::cpu::populateWideDotX86Patterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      qc::cpuPatternConfig())))
       return signalPassFailure();

@@ -148,7 +148,7 @@ AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims, MLIRContext *contex
 
 } // namespace
 
-FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
+FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bool wide) {
   if (FailureOr<Int8Contraction> packed = matchPackedWeightContraction(op); succeeded(packed))
     return packed;
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
@@ -160,9 +160,18 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
   auto elementIs = [](Value v, unsigned width) {
     return getElementTypeOrSelf(v.getType()).isSignlessInteger(width);
   };
-  if (!elementIs(lhs, 8) || !elementIs(rhs, 8) || !elementIs(out, 32))
+  // The 16-bit kernel (Int16Kernels.cpp): one side 16-bit, the other 8- or
+  // 16-bit; constant weights; 16-bit codes signed (vpdpwssd reads s16).
+  auto bits = [](Value v) { return getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth(); };
+  bool wideCase = wide && elementIs(out, 32) && (elementIs(lhs, 8) || elementIs(lhs, 16)) &&
+                  (elementIs(rhs, 8) || elementIs(rhs, 16)) && (bits(lhs) == 16 || bits(rhs) == 16);
+  if (!wideCase && (!elementIs(lhs, 8) || !elementIs(rhs, 8) || !elementIs(out, 32)))
     return failure();
   std::optional<MultiplyAccumulate> signs = matchMultiplyAccumulate(op);
+  if (wideCase && signs &&
+      (signs->weightMasked4 || signs->inputMasked4 || (bits(lhs) == 16 && !signs->inputSigned) ||
+       (bits(rhs) == 16 && !signs->weightSigned) || !getConstantThroughReshapes(rhs)))
+    return failure();
   // vpdpbusd multiplies unsigned by signed bytes; signed activations are
   // offset. Unsigned weights: 4-bit constants (codes 0..15 are signed bytes
   // too) as they are, whole bytes offset the other way.
@@ -187,6 +196,15 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
   c.weightUnsigned = !signs->weightSigned && !u8Weights;
   c.weightU8 = u8Weights;
   c.init = initValue.getValue().getSExtValue();
+  if (wideCase) {
+    c.wide = true;
+    c.inputBits = bits(lhs);
+    c.weightBits = bits(rhs);
+    c.weightUnsigned = !signs->weightSigned;
+    c.weightU8 = false;
+  }
+  Type inputElement = getElementTypeOrSelf(lhs.getType());
+  Type filterElement = getElementTypeOrSelf(rhs.getType());
   MLIRContext *context = op.getContext();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -208,10 +226,10 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
     c.filters = ranges[1];
     c.channels = ranges[2];
     c.input = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, b.getI8Type()), lhs,
+        b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, inputElement), lhs,
         ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
     c.filter = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({1, 1, c.channels, c.filters}, b.getI8Type()),
+        b, loc, RankedTensorType::get({1, 1, c.channels, c.filters}, filterElement),
         rhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
     return c;
   }
@@ -224,6 +242,8 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op) {
     // time values (attention's products), named or the mixed-signedness
     // generic. The rows of sample b are the 1x1 convolution of image
     // [1, M, K] by filter b: the filters are stacked [B, 1, K, N].
+    if (c.wide)
+      return failure();
     c.batch = c.filterBatch = ranges[0];
     c.wp = c.ow = ranges[1];
     c.filters = ranges[2];

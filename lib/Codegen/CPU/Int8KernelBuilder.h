@@ -65,6 +65,11 @@ private:
   Value packNibblePairs(Value codes, int64_t valid);
   Value packedOutputView(Value &full);
   Value finishPackedOutput(Value full, Value out);
+  // The 16-bit kernel: vpdpwssd on i16 pairs (Int16Kernels.cpp).
+  void prepareWide();
+  Value wideDot(Value acc, Value a, Value w);
+  SmallVector<Value> wideReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
+                                   SmallVector<Value> accs);
   SmallVector<Value> depthwiseReduction(ArrayRef<Value> bases, Value f0, int64_t vectors,
                                         SmallVector<Value> accs, int64_t validCols);
 
@@ -89,6 +94,8 @@ private:
   Value batchIndex;
   /// 4-bit weights, two per byte: each 64-byte load holds two quads.
   bool nibbles = false;
+  /// Steps of one segment's run: quads (4 bytes), or pairs (two 16-bit
+  /// elements) in the 16-bit kernel.
   int64_t segments = 1, quads = 1;
   SmallVector<int64_t> epilogueRows; // the row dimensions of the stages
 };

@@ -200,6 +200,7 @@ Value KernelBuilder::emitRegion(Value out, int64_t rowStart, int64_t rowTiles,
     }
   SmallVector<Value> sums =
       c.depthwise ? depthwiseReduction(bases, f0, vectors, accs, validCols)
+      : c.wide        ? wideReduction(bases, f0, vectors, accs)
       : c.packedInput ? packedInputReduction(bases, f0, vectors, accs)
                       : denseReduction(bases, f0, vectors, accs);
 
@@ -331,11 +332,14 @@ Value qc::cpu::expandKernelResult(OpBuilder &b, Location loc, Value out,
 }
 
 FailureOr<qc::cpu::Int8Kernel>
-qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue) {
-  FailureOr<Int8Contraction> contraction = matchInt8Contraction(op);
+qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue, bool wide) {
+  FailureOr<Int8Contraction> contraction = matchInt8Contraction(op, wide);
   // The depthwise kernel reads weight bytes as they are: u8 bytes would
   // need the offset.
+  // The 16-bit kernel is dense (Int16Kernels.cpp): 16-bit depthwise
+  // convolutions keep the generic path.
   if (failed(contraction) || (contraction->depthwise && contraction->weightU8) ||
+      (contraction->wide && contraction->depthwise) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();
@@ -368,7 +372,7 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
   for (linalg::LinalgOp op : candidates) {
     if (erased.contains(op))
       continue;
-    FailureOr<Int8Kernel> kernel = matchInt8Kernel(op, options.fuseEpilogue);
+    FailureOr<Int8Kernel> kernel = matchInt8Kernel(op, options.fuseEpilogue, options.int16Kernels);
     if (failed(kernel))
       continue;
     Int8Contraction &contraction = kernel->contraction;
@@ -377,7 +381,7 @@ LogicalResult qc::buildInt8Kernels(func::FuncOp func,
                                               : epilogue.stages.back().getOperation();
     rewriter.setInsertionPoint(last);
     Value result;
-    if (options.amx && isAMXContraction(contraction)) {
+    if (options.amx && !contraction.wide && isAMXContraction(contraction)) {
       result = buildAMXKernel(rewriter, contraction, epilogue);
     } else {
       KernelBuilder builder(rewriter, contraction, epilogue,
@@ -418,7 +422,8 @@ struct Int8KernelsPass final : qc::impl::QCCPUInt8KernelsBase<Int8KernelsPass> {
 
   void runOnOperation() override {
     if (failed(qc::buildInt8Kernels(getOperation(),
-                                    {tileRows, tileVectors, fuseEpilogue, rowBlockBytes, amx})))
+                                    {tileRows, tileVectors, fuseEpilogue, rowBlockBytes, amx,
+                                     int16Kernels})))
       signalPassFailure();
   }
 };

@@ -51,6 +51,13 @@ struct Int8Contraction {
   /// `filter` holds B filters [B, 1, K, N] and the rows of sample b (batch
   /// index b of the input) are multiplied by filter b. 1: one filter.
   int64_t filterBatch = 1;
+  /// The 16-bit kernel (Int16Kernels.cpp): 8-bit activations (i8, u8) by
+  /// constant 16-bit weights, or 16-bit activations (i16) by constant 8- or
+  /// 16-bit weights, both sides read as signed 16-bit pairs by vpdpwssd.
+  /// `inputBits` is the activations' width (8 or 16), `weightBits` the
+  /// weights' (8 or 16; 8 with `wide` means the i16 x i8 case).
+  bool wide = false;
+  int64_t inputBits = 8;
   int64_t batch = 1, hp = 1, wp = 1, channels = 1;
   int64_t kh = 1, kw = 1, filters = 1, oh = 1, ow = 1;
   int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
@@ -73,7 +80,8 @@ struct Int8Contraction {
 /// depthwise_conv_2d_nhwc_hwcm with multiplier 1. Filters are signed
 /// bytes, unsigned bytes (weightU8) or 4-bit constants; shapes static, the
 /// accumulator a constant fill.
-FailureOr<Int8Contraction> matchInt8Contraction(linalg::LinalgOp op);
+/// With `wide`, also the contractions of the 16-bit kernel (`Int8Contraction::wide`).
+FailureOr<Int8Contraction> matchInt8Contraction(linalg::LinalgOp op, bool wide = false);
 
 /// --qc-pack-weights' matmul or convolution generic (the weight computed in
 /// the body from packed nibbles or codebook indices), its weight evaluated
@@ -121,7 +129,8 @@ struct Int8Kernel {
   /// front, the packing after), which qc-cpu-outline-kernels keeps with it.
   SmallVector<Operation *> extraOps() const;
 };
-FailureOr<Int8Kernel> matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue);
+FailureOr<Int8Kernel> matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue,
+                                      bool wide = false);
 
 /// Builds the epilogue of one accumulator vector: row `rowIndices` (the
 /// row's index along each of the stages' row dimensions), columns
@@ -222,6 +231,18 @@ void matchPackedNibbles(Int8Contraction &contraction, Epilogue &epilogue);
 /// The ops between the epilogue's last stage and its packing generic
 /// (slices, reshapes, pads), latest first, to erase with it.
 SmallVector<Operation *> packingOps(const Epilogue &epilogue);
+
+/// The 16-bit kernel's pieces (Int16Kernels.cpp).
+/// i32 lanes of a vpdpwssd and the 16-bit reduction steps each lane sums.
+inline constexpr int64_t kPair = 2;
+/// A constant filter [S, R, F] of 8- or 16-bit codes (sign- or zero-
+/// extended by `unsignedCodes`) as i16 in the 16-bit kernel's layout,
+/// [ceil(F/16), S, ceil(R/2), 16, 2] flattened to 1-D, weight 0 past the
+/// ends: one 64-byte load is vpdpwssd's operand of 16 channels.
+Value packFilterPairs(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
+/// The 16-bit kernel's dot product (16 x 2 products of i16 pairs added to
+/// i32 lanes) as one vpdpwssd, after bufferization.
+void populateWideDotX86Patterns(RewritePatternSet &patterns);
 
 /// Folds linalg.pack of an i8 constant (upstream folds only splats) and
 /// lowers the remaining packs into the [.., 16, 4] layout to vector code.

@@ -22,6 +22,8 @@ using namespace mlir;
 using namespace mlir::qc::cpu;
 
 void KernelBuilder::prepareDense() {
+  if (c.wide)
+    return prepareWide();
   if (c.packedInput)
     return preparePackedInput();
   // A filter row [KW, C] is one contiguous run of the input when the width
@@ -131,7 +133,8 @@ void KernelBuilder::prepareDepthwise() {
 /// Null when it is a splat. Run-time weights take the sums off in the
 /// kernel instead (`correctInKernel`).
 Value KernelBuilder::buildColumnInit() {
-  if (c.depthwise || !c.inputSigned)
+  // The 16-bit kernel reads signed inputs as they are: no offset.
+  if (c.depthwise || !c.inputSigned || c.wide)
     return {};
   DenseIntElementsAttr weights = getConstantThroughReshapes(c.filter);
   if (!weights) {

@@ -239,7 +239,7 @@ struct OutlineKernelsPass
         continue;
       Operation *before = op.getPrevNode();
       FailureOr<qc::cpu::Int8Kernel> kernel =
-          qc::cpu::matchInt8Kernel(linalgOp, /*fuseEpilogue=*/true);
+          qc::cpu::matchInt8Kernel(linalgOp, /*fuseEpilogue=*/true, /*wide=*/true);
       // The matcher builds reshapes of the operands in front of the op for
       // its kernel builder; unused here, and extra users of the operands.
       while (op.getPrevNode() != before)

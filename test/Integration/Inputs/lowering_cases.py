@@ -1016,3 +1016,89 @@ def batched_kernel_cases(rng):
                     u8(spread_scale(0.05, 0.02, 64) * 4, 60), profile=S),
     ]
     return cases
+
+
+class LimitQType(QType):
+    """Weights of a 16-bit layer as qc.calibration makes them: symmetric,
+    narrow to [-q, q] with q the accumulator limit (K * 255 * q <= 2^30,
+    calibration.wide_weight_limit); a quarter of the codes at +-q."""
+
+    def __init__(self, scale, q, **kw):
+        QType.__init__(self, scale, 0, bits=16, **kw)
+        self.q = q
+
+    def random(self, rng, shape):
+        w = rng.integers(-self.q, self.q + 1, size=shape, dtype=np.int64)
+        ends = rng.integers(0, 4, size=shape) == 0
+        return np.where(ends, np.where(rng.integers(0, 2, size=shape) == 1, self.q, -self.q), w)
+
+
+def wide_limit(k):
+    return min(32767, (1 << 30) // (k * 255))
+
+
+def wide_kernel_cases(seed=0):
+    """Contractions with a 16-bit side for qc-cpu-int8-kernels'
+    int16-kernels (vpdpwssd tiles; names start with w16_): i8 and u8
+    activations by constant i16 weights (per-channel scales, weights at +-q,
+    the accumulator limit), i16 activations by constant i8 / u8 / i16
+    weights; odd M, N, K (row tiles with a remainder, partial 16-channel
+    vectors, an odd reduction: a last pair half past the run), a GEMV,
+    padded, strided, dilated and 1x1 convolutions, zero points at the ends
+    (u8 0 and 255, i8 -128 and 127), weight zero points != 0, saturation at
+    both ends, both profiles and a clamp."""
+    rng = np.random.default_rng(seed + 5)
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    u8 = lambda scale, zp: QType(scale, zp, signed=False)
+
+    def w16(n, k, axis):
+        return LimitQType(rng.uniform(2e-5, 2e-4, n), wide_limit(k), axis=axis)
+
+    def out(s_in, k, zp, signed=True, codes=40.0):
+        # The accumulator of K products of ~74 x ~q/2 codes to ~codes outputs.
+        return QType(s_in * 1e-4 * np.sqrt(k) * 74.0 * wide_limit(k) / 2 / codes, zp, signed=signed)
+
+    cases = [
+        matmul_case("w16_mm_19x37x21", rng, 19, 37, 21, QType(0.05, -7), w16(21, 37, 1),
+                    out(0.05, 37, 4), const_weights=True, const_bias=True),
+        matmul_case("w16_mm_u8_zp0_33x130x40", rng, 33, 130, 40, u8(0.05, 0), w16(40, 130, 1),
+                    out(0.05, 130, 100, signed=False), const_weights=True, profile=S),
+        matmul_case("w16_mm_u8_zp255_17x64x50", rng, 17, 64, 50, u8(0.05, 255), w16(50, 64, 1),
+                    out(0.05, 64, -3, codes=10.0), const_weights=True),
+        matmul_case("w16_mm_i8_zpmin_9x45x33", rng, 9, 45, 33, QType(0.05, -128), w16(33, 45, 1),
+                    out(0.05, 45, 2, codes=10.0), const_weights=True),
+        matmul_case("w16_mm_i8_zpmax_9x45x33", rng, 9, 45, 33, QType(0.05, 127), w16(33, 45, 1),
+                    out(0.05, 45, 2, codes=10.0), const_weights=True, clamp=(-100, 90)),
+        # Saturation at both ends: most results clamp to -128 / 127.
+        matmul_case("w16_mm_sat_24x31x19", rng, 24, 31, 19, QType(0.5, 1), w16(19, 31, 1),
+                    QType(1e-6, 0), const_weights=True),
+        # A GEMV: one row, more accumulator vectors per tile.
+        matmul_case("w16_gemv_1x256x70", rng, 1, 256, 70, QType(0.05, 3), w16(70, 256, 1),
+                    out(0.05, 256, -1), const_weights=True),
+        # Per-tensor i16 weights with a zero point != 0 (row sums in the epilogue).
+        matmul_case("w16_mm_zpw_20x21x18", rng, 20, 21, 18, QType(0.05, -2),
+                    QType(1e-4, 37, bits=16), out(0.05, 21, 5), const_weights=True),
+        conv2d_case("w16_conv_3x3_pad_c5", rng, (2, 7, 9, 5), (3, 3, 5, 19), QType(0.05, -3),
+                    w16(19, 45, 3), out(0.05, 45, 2), padding=(1, 1, 1, 1), const_weights=True),
+        conv2d_case("w16_conv_7x7_s2_c3", rng, (1, 17, 15, 3), (7, 7, 3, 20), u8(0.05, 128),
+                    w16(20, 147, 3), out(0.05, 147, 120, signed=False), strides=(2, 2),
+                    padding=(3, 3, 3, 3), const_weights=True),
+        conv2d_case("w16_conv_1x1_c24", rng, (2, 5, 6, 24), (1, 1, 24, 40), QType(0.05, 5),
+                    w16(40, 24, 3), out(0.05, 24, -1), const_weights=True, profile=S),
+        conv2d_case("w16_conv_dil2_c8", rng, (1, 9, 9, 8), (3, 3, 8, 16), QType(0.05, -3),
+                    w16(16, 72, 3), out(0.05, 72, 0), dilations=(2, 2), padding=(2, 1, 2, 1),
+                    const_weights=True),
+        # 16-bit activations by constant 8-bit weights (and by u8 weights
+        # with a zero point): the weights widened at compile time.
+        matmul_case("w16_a16_mm_19x37x21", rng, 19, 37, 21, QType(2e-4, -300, bits=16),
+                    QType(rng.uniform(0.005, 0.05, 21), 0, axis=1),
+                    QType(spread_scale(2e-4, 0.03, 37) * 128, 4), const_weights=True),
+        matmul_case("w16_a16_u8w_13x50x20", rng, 13, 50, 20, QType(2e-4, 32767, bits=16),
+                    u8(0.02, 131), QType(spread_scale(2e-4, 0.02, 50) * 128, -1),
+                    const_weights=True),
+        conv2d_case("w16_a16_conv_3x3_c6", rng, (1, 6, 7, 6), (3, 3, 6, 21),
+                    QType(2e-4, -32768, bits=16), QType(rng.uniform(0.005, 0.05, 21), 0, axis=3),
+                    QType(spread_scale(2e-4, 0.03, 54) * 128, 0), padding=(1, 1, 1, 1),
+                    const_weights=True, clamp=(-120, 120)),
+    ]
+    return cases

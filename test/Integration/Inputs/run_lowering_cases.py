@@ -35,10 +35,13 @@ def main():
     parser.add_argument("--only", default="", help="run the cases whose name starts so")
     parser.add_argument("--row-block-cases", action="store_true",
                         help="run lowering_cases.row_block_cases instead of all_cases")
+    parser.add_argument("--wide-cases", action="store_true",
+                        help="run lowering_cases.wide_kernel_cases instead of all_cases")
     args = parser.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     failures, ran, skipped = [], 0, []
     cases = (lowering_cases.row_block_cases(args.seed) if args.row_block_cases
+             else lowering_cases.wide_kernel_cases(args.seed) if args.wide_cases
              else lowering_cases.all_cases(args.seed))
     for case in cases:
         if not case.name.startswith(args.only):

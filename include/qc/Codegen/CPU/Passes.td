@@ -125,6 +125,17 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
     multiply, reduce groups of 4 lanes), which `qc-cpu-contract-to-x86-vnni`
     turns into `vpdpbusd` after bufferization. Results are bit-exact: every
     sum is the i32 sum of the same products.
+
+    With `int16-kernels`, the contractions of mixed-precision layers with one
+    16-bit side get the same register tiles (Int16Kernels.cpp): i8/u8
+    activations by constant i16 weights, and i16 activations by constant
+    8- or 16-bit weights. Both sides are read as signed 16-bit pairs: the
+    weights packed at compile time into `[F/16, segments, R/2, 16, 2]` i16
+    (one 64-byte vector per 16 channels and 2 reduction steps), 8-bit
+    activations widened to i16 once per call, and each step is one
+    `vpdpwssd` per accumulator (written portably as widen, multiply,
+    reduce groups of 2 lanes; `qc-cpu-contract-to-x86-vnni` emits it). No
+    offset or correction: every code fits in s16.
   }];
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect",
@@ -150,7 +161,12 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
            "Compute GEMM-shaped contractions (matmuls, 1x1 convolutions "
            "without stride or padding, 8-bit weights) on AMX tiles "
            "(amx.tile_load / tile_muli / tile_store); the code then needs a "
-           "CPU with amx-int8 and amx-tile">
+           "CPU with amx-int8 and amx-tile">,
+    Option<"int16Kernels", "int16-kernels", "bool", /*default=*/"false",
+           "Also compute contractions with one 16-bit side (i8/u8 x constant "
+           "i16 weights, i16 x constant i8/u8/i16 weights) as register tiles "
+           "of vpdpwssd pairs (qc-cpu-pipeline sets it with x86-vnni; "
+           "without it they take the generic path)">
   ];
 }
 
