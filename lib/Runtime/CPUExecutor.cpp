@@ -2,6 +2,7 @@
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/Heap.h"
 #include "qc/Support/StderrCapture.h"
+#include "qc/Target/LLVMIR/LLVMWorkarounds.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -297,9 +298,8 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
     return targetMachine.takeError();
 
   ExecutionEngineOptions engineOptions;
-  auto transformer = makeOptimizingTransformer(options.optLevel,
-                                               /*sizeLevel=*/0,
-                                               targetMachine->get());
+  auto transformer = mlir::qc::withCodegenWorkarounds(makeOptimizingTransformer(
+      options.optLevel, /*sizeLevel=*/0, targetMachine->get()));
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(options.optLevel);

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "SplitEmission.h"
+#include "qc/Target/LLVMIR/LLVMWorkarounds.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -35,8 +36,8 @@ llvm::Error qc::optimizeAndEmit(llvm::Module &module,
                                 unsigned optLevel,
                                 llvm::SmallVectorImpl<char> &object) {
   if (llvm::Error err =
-          makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &machine)(
-              &module))
+          withCodegenWorkarounds(makeOptimizingTransformer(
+              optLevel, /*sizeLevel=*/0, &machine))(&module))
     return llvm::createStringError("LLVM optimization failed: " +
                                    llvm::toString(std::move(err)));
   llvm::raw_svector_ostream stream(object);
