@@ -109,7 +109,7 @@ static std::optional<SmallVector<int64_t>> foldCodes(Value v, bool isSigned) {
     // 8-bit codes (every weight of an int8 model) straight from the
     // attribute's bytes: an APInt per value was most of this lowering's
     // time (resnet18's 11M weights).
-    if (attr.getElementType().getIntOrFloatBitWidth() == 8) {
+    if (attr.getElementType().isInteger(8)) {
       for (char byte : attr.getRawData())
         codes.push_back(isSigned ? static_cast<int64_t>(static_cast<int8_t>(byte))
                                  : static_cast<int64_t>(static_cast<uint8_t>(byte)));
