@@ -3,17 +3,27 @@
   /usr/bin/python3 benchmarks/compile_time.py [MODEL.onnx ...] [--mlp N ...]
       [--build build] [--batch 1] [--pipeline-options "x86-vnni=true"]
       [--top 12] [--keep DIR] [--obj-threads N] [--bytecode]
+      [--mode both|in-process|process]
 
 --mlp N (repeatable) adds a generated ONNX QDQ MLP of N layers of
 128x128 (QuantizeLinear/DequantizeLinear around each MatMul + bias + Relu,
 int8 weights, random but seeded), the model of the compile-time scaling
 check: the time per layer should not grow with N.
 
-Per model, the four steps a user runs (qc-import-onnx, qc-opt
---qc-fold-fake-quant, qc-opt --qc-cpu-pipeline, qc-translate --mlir-to-obj)
-with each step's CPU time (user + system of the child process) and wall
-time, then the --mlir-timing stages of the pipeline step that took the most
-wall time. `--obj-threads` goes to the object step (0, the default: all
+Per model, first the user's path, in one process after the import as
+qc.compile and the C API run it (`--mode in-process`): qc-import-onnx
+writes the model's MLIR text, then one child process parses it once
+(qc.Module.parse), folds the fake quantization and runs qc-cpu-pipeline in
+place (Module.run_pipeline) and writes the object (Module.emit_object,
+qcModuleEmitObjectFile): nothing is printed and parsed again between the
+steps. CPU time of a step there is the child's user + system time over
+all its threads (getrusage), wall time its own. Then (`--mode process`)
+the same four steps as four command-line tools (qc-import-onnx, qc-opt
+--qc-fold-fake-quant, qc-opt --qc-cpu-pipeline, qc-translate --mlir-to-obj),
+each writing its result as text (about 24 MB for resnet18: the weights) for
+the next to parse, with each step's CPU time (user + system of the child
+process) and wall time, then the --mlir-timing stages of the pipeline
+step. `--obj-threads` goes to the object step (0, the default: all
 cores; 1: one module, one thread); `--bytecode` makes the fold and pipeline
 steps write MLIR bytecode instead of text. CPU time is the figure to
 compare on a shared machine: wall time grows with the load average, which
@@ -21,6 +31,7 @@ is printed next to every table. Run two builds back to back (--build) to
 compare them. Not a test.
 """
 import argparse
+import json
 import os
 import re
 import resource
@@ -45,6 +56,53 @@ def run_step(cmd):
         raise RuntimeError("failed (exit %d): %s\n%s" % (r.returncode, " ".join(cmd), r.stderr[-2000:]))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, wall, r.stderr
+
+
+IN_PROCESS = r"""
+import json, os, resource, sys, time
+import qc
+from qc.compiler import Module
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+source, obj, options = sys.argv[1:4]
+text = open(source).read()
+rows = []
+def step(name, work):
+    c0, t0 = cpu(), time.time()
+    result = work()
+    rows.append((name, cpu() - c0, time.time() - t0))
+    return result
+module = step("parse", lambda: Module.parse(text, source))
+step("fold", lambda: module.run_pipeline("builtin.module(func.func(qc-fold-fake-quant))"))
+step("qc-cpu-pipeline", lambda: module.run_pipeline(
+    "builtin.module(qc-cpu-pipeline{%s})" % options))
+step("object", lambda: module.emit_object(obj))
+print(json.dumps(rows))
+"""
+
+
+def in_process(args, model, stem):
+    """The import tool, then parse, fold, pipeline and object in one
+    process: [(step, cpu s, wall s, load)]."""
+    rows = []
+    cpu, wall, _ = run_step([os.path.join(args.build, "bin", "qc-import-onnx"), model,
+                             "--batch", args.batch, "-o", stem + ".mlir"])
+    rows.append(("import", cpu, wall, load()))
+    env = dict(os.environ)
+    env["QC_BUILD_DIR"] = os.path.abspath(args.build)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"),
+         env.get("PYTHONPATH", "")])
+    r = subprocess.run([sys.executable, "-c", IN_PROCESS, stem + ".mlir", stem + "_inproc.o",
+                        args.pipeline_options], capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError("in-process compile failed (exit %d):\n%s" % (r.returncode, r.stderr[-2000:]))
+    for name, cpu, wall in json.loads(r.stdout.strip().splitlines()[-1]):
+        rows.append((name, cpu, wall, load()))
+    return rows
 
 
 def stages(timing, top):
@@ -117,6 +175,8 @@ def main():
                     help="qc-translate --obj-threads (0: all cores, 1: one module)")
     ap.add_argument("--bytecode", action="store_true",
                     help="fold and pipeline write MLIR bytecode (--emit-bytecode)")
+    ap.add_argument("--mode", choices=["both", "in-process", "process"], default="both",
+                    help="the user's path in one process, the four tools, or both")
     args = ap.parse_args()
     bin_dir = os.path.join(args.build, "bin")
     work = args.keep or tempfile.mkdtemp(prefix="qc-compile-time-")
@@ -129,6 +189,16 @@ def main():
     print("build %s, %s UTC, load average %s" % (args.build, time.strftime("%Y-%m-%d %H:%M", time.gmtime()), load()))
     for model in models:
         stem = os.path.join(work, os.path.splitext(os.path.basename(model))[0])
+        if args.mode != "process":
+            print("\n%s (batch %s), in one process after the import (qc.Module.parse, run_pipeline, "
+                  "emit_object: the objects' threads are the host's cores)\n\n"
+                  "| step | cpu s | wall s | load |\n|---|---|---|---|" % (model, args.batch))
+            rows = in_process(args, model, stem)
+            for name, cpu, wall, at in rows:
+                print("| %s | %.2f | %.2f | %s |" % (name, cpu, wall, at))
+            print("| total | %.2f | %.2f | %s |" % (sum(r[1] for r in rows), sum(r[2] for r in rows), load()))
+        if args.mode == "in-process":
+            continue
         steps = [
             ("import", [os.path.join(bin_dir, "qc-import-onnx"), model, "--batch", args.batch,
                         "-o", stem + ".mlir"]),

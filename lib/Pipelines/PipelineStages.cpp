@@ -3,6 +3,7 @@
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -27,5 +28,8 @@ void qc::detail::addResultsToOutParams(OpPassManager &pm) {
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  pm.addPass(createCanonicalizerPass());
+  // Per function, on the pass manager's threads: the functions are all
+  // that the canonicalizer changes here (on the module it ran on one
+  // thread, over every function in turn).
+  pm.nest<func::FuncOp>().addPass(createCanonicalizerPass());
 }

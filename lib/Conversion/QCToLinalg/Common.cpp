@@ -96,7 +96,25 @@ static std::optional<SmallVector<int64_t>> foldCodes(Value v, bool isSigned) {
   DenseIntElementsAttr attr;
   if (matchPattern(v, m_Constant(&attr))) {
     SmallVector<int64_t> codes;
-    codes.reserve(attr.getNumElements());
+    int64_t count = attr.getNumElements();
+    auto extend = [&](const APInt &value) {
+      return isSigned ? value.getSExtValue()
+                      : static_cast<int64_t>(value.getZExtValue());
+    };
+    if (attr.isSplat()) {
+      codes.assign(count, extend(attr.getSplatValue<APInt>()));
+      return codes;
+    }
+    codes.reserve(count);
+    // 8-bit codes (every weight of an int8 model) straight from the
+    // attribute's bytes: an APInt per value was most of this lowering's
+    // time (resnet18's 11M weights).
+    if (attr.getElementType().isInteger(8)) {
+      for (char byte : attr.getRawData())
+        codes.push_back(isSigned ? static_cast<int64_t>(static_cast<int8_t>(byte))
+                                 : static_cast<int64_t>(static_cast<uint8_t>(byte)));
+      return codes;
+    }
     for (const APInt &value : attr.getValues<APInt>())
       codes.push_back(isSigned ? value.getSExtValue()
                                : static_cast<int64_t>(value.getZExtValue()));
@@ -121,15 +139,23 @@ static std::optional<SmallVector<int64_t>> foldCodes(Value v, bool isSigned) {
   for (int64_t d = rank - 2; d >= 0; --d)
     inStrides[d] = inStrides[d + 1] * inShape[d + 1];
   ArrayRef<int64_t> outShape = transpose.getType().getShape();
-  SmallVector<int64_t> codes, index(rank, 0);
+  // The input offset follows the result index: one step of result
+  // dimension d moves it by step[d].
+  SmallVector<int64_t> codes, index(rank, 0), step(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    step[d] = inStrides[perm[d]];
   codes.reserve(input->size());
+  int64_t offset = 0;
   for (size_t n = 0; n < input->size(); ++n) {
-    int64_t offset = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      offset += index[d] * inStrides[perm[d]];
     codes.push_back((*input)[offset]);
-    for (int64_t d = rank - 1; d >= 0 && ++index[d] == outShape[d]; --d)
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < outShape[d]) {
+        offset += step[d];
+        break;
+      }
       index[d] = 0;
+      offset -= (outShape[d] - 1) * step[d];
+    }
   }
   return codes;
 }
