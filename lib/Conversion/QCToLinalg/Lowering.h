@@ -80,6 +80,20 @@ struct ParamRef {
   unsigned argIndex = 0;
 };
 
+/// The magic number of an exact division by an i64 `d`, 1 <= d <=
+/// 2^maxDivisorBits (maxDivisorBits <= 62): m = ceil(2^(63 + l) / d) (an
+/// unsigned 64-bit value) and l = ceil(log2 d) (Division.cpp). Scalar ops,
+/// built once per divisor (e.g. per row).
+struct DivisionMagic {
+  Value multiplier, log2;
+};
+DivisionMagic buildDivisionMagic(OpBuilder &b, Location loc, Value d,
+                                 int64_t maxDivisorBits);
+/// floor(n / d) for 0 <= n < 2^63 from d's magic (m, l): exactly the
+/// quotient of arith.divsi / divui, with multiplications only (they
+/// vectorize; i64 division does not).
+Value buildMagicQuotient(OpBuilder &b, Location loc, Value n, Value m, Value l);
+
 /// Collects the inputs of one linalg.generic and builds it.
 class GenericBuilder {
 public:

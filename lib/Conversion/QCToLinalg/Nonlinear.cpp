@@ -173,6 +173,25 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
                                     args.back());
                               });
 
+    // The magic number of the division by S per row (Division.cpp): S <=
+    // D 2^30 (the table's entries are at most 2^30), and S >= 2^30 (the row's
+    // maximum contributes E[0] = 2^30).
+    int64_t divisorBits = 30 + llvm::Log2_64_Ceil(type.getDimSize(axis));
+    std::optional<linalg::GenericOp> magic;
+    if (divisorBits <= 62) {
+      auto rowTensor = RankedTensorType::get(rowShape, i64);
+      SmallVector<AffineMap> rowMaps(3, rewriter.getMultiDimIdentityMap(rank - 1));
+      magic = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{rowTensor, rowTensor}, ValueRange{rowSum},
+          ValueRange{tensor::EmptyOp::create(rewriter, loc, rowShape, i64),
+                     tensor::EmptyOp::create(rewriter, loc, rowShape, i64)},
+          rowMaps, SmallVector<utils::IteratorType>(rank - 1, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            DivisionMagic m = buildDivisionMagic(b, l, args[0], divisorBits);
+            linalg::YieldOp::create(b, l, ValueRange{m.multiplier, m.log2});
+          });
+    }
+
     std::optional<OutputStage> stage = OutputStage::get(
         outType, {std::ldexp(1.0, -15) / getScales(outType)[0]}, std::nullopt,
         op.getProfile());
@@ -181,6 +200,11 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     GenericBuilder out(rewriter, loc, rank);
     ex = out.addInput(e, all);
     unsigned sum = out.addInput(rowSum, rows);
+    std::optional<unsigned> magicArg, log2Arg;
+    if (magic) {
+      magicArg = out.addInput(magic->getResult(0), rows);
+      log2Arg = out.addInput(magic->getResult(1), rows);
+    }
     OutputStageParams params = addOutputStage(out, *stage, 0);
     Value result = out.build(
         tensor::EmptyOp::create(rewriter, loc, type.getShape(), stage->storageType), all,
@@ -192,8 +216,11 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
               arith::ShLIOp::create(b, l, arith::ExtSIOp::create(b, l, i64, args[ex]),
                                     c64(b, l, 15)),
               half);
-          Value quotient = arith::TruncIOp::create(
-              b, l, b.getI32Type(), arith::DivSIOp::create(b, l, numerator, args[sum]));
+          // numerator < 2^45 + S/2 < 2^63: exact by multiplication.
+          Value divided = magicArg ? buildMagicQuotient(b, l, numerator, args[*magicArg],
+                                                        args[*log2Arg])
+                                   : arith::DivSIOp::create(b, l, numerator, args[sum]);
+          Value quotient = arith::TruncIOp::create(b, l, b.getI32Type(), divided);
           return buildOutputStage(b, l, args, params, quotient);
         });
     rewriter.replaceOp(op, result);
@@ -339,14 +366,15 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
           return arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, c, c), args.back());
         });
 
-    // Per row: the normalization t and r = isqrt(U * 4^t), both i64.
-    SmallVector<AffineMap> rowMaps(3, rewriter.getMultiDimIdentityMap(rank - 1));
+    // Per row: the normalization t and r = isqrt(U * 4^t), both i64, and the
+    // magic number of the division by max(r, 1) (Division.cpp; r <= 2^32:
+    // the isqrt of a value below 2^63, from at most 2^32 down).
+    auto rowTensor = RankedTensorType::get(rowShape, i64);
+    SmallVector<AffineMap> rowMaps(5, rewriter.getMultiDimIdentityMap(rank - 1));
+    auto emptyRow = [&] { return tensor::EmptyOp::create(rewriter, loc, rowShape, i64); };
     auto perRow = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{RankedTensorType::get(rowShape, i64),
-                                 RankedTensorType::get(rowShape, i64)},
-        ValueRange{rowSquares},
-        ValueRange{tensor::EmptyOp::create(rewriter, loc, rowShape, i64),
-                   tensor::EmptyOp::create(rewriter, loc, rowShape, i64)},
+        rewriter, loc, TypeRange{rowTensor, rowTensor, rowTensor, rowTensor},
+        ValueRange{rowSquares}, ValueRange{emptyRow(), emptyRow(), emptyRow(), emptyRow()},
         rowMaps, SmallVector<IteratorType>(rank - 1, IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value u = arith::AddIOp::create(
@@ -360,11 +388,14 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
           Value scaled = arith::ShLIOp::create(
               b, l, u, arith::ShLIOp::create(b, l, t, c64(b, l, 1)));
           Value r = buildIntegerSqrt(b, l, scaled);
+          DivisionMagic magic =
+              buildDivisionMagic(b, l, arith::MaxSIOp::create(b, l, r, c64(b, l, 1)), 32);
           // n_i = c_i 2^(24 + t + k/2) / r: the shift per row.
           linalg::YieldOp::create(
               b, l,
-              ValueRange{r, arith::AddIOp::create(b, l, t,
-                                                  c64(b, l, 24 + p.varianceShift / 2))});
+              ValueRange{r,
+                         arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2)),
+                         magic.multiplier, magic.log2});
         });
 
     GenericBuilder out(rewriter, loc, rank);
@@ -372,6 +403,8 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
     sum = out.addInput(rowSum, rows);
     unsigned root = out.addInput(perRow.getResult(0), rows);
     unsigned shiftArg = out.addInput(perRow.getResult(1), rows);
+    unsigned magicArg = out.addInput(perRow.getResult(2), rows);
+    unsigned log2Arg = out.addInput(perRow.getResult(3), rows);
     std::optional<unsigned> mArg, bArg;
     auto vector64 = [&](ArrayRef<int64_t> values) {
       auto vt = RankedTensorType::get({d}, i64);
@@ -395,7 +428,10 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, num, c64(b, l, 0));
           Value magnitude = arith::SelectOp::create(
               b, l, negative, arith::SubIOp::create(b, l, c64(b, l, 0), num), num);
-          Value q = arith::DivSIOp::create(b, l, arith::AddIOp::create(b, l, magnitude, half), r);
+          // |num| + r/2 < 2^57 (|c_i| 2^(t + k/2) <= r): divided exactly by
+          // multiplication.
+          Value q = buildMagicQuotient(b, l, arith::AddIOp::create(b, l, magnitude, half),
+                                       args[magicArg], args[log2Arg]);
           Value n = arith::SelectOp::create(
               b, l, negative, arith::SubIOp::create(b, l, c64(b, l, 0), q), q);
           Value m = mArg ? args[*mArg] : c64(b, l, p.multipliers.front());

@@ -19,7 +19,9 @@ func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.u
 // -----
 
 // Softmax: row maxima, the exponential table at (max - code), an i64 sum,
-// then the Q15 quotient and the output stage.
+// the magic number of each row's division by its sum (one unsigned i64
+// division per row), then the Q15 quotient by multiplications (no division
+// per element) and the output stage.
 // CHECK-LABEL: func.func @softmax
 // CHECK-DAG:     %[[E:.*]] = arith.constant dense<"0x00000040{{.*}}"> : tensor<256xi32>
 // CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
@@ -27,8 +29,13 @@ func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.u
 // CHECK:         %[[EXP:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]] : tensor<2x16xi8>, tensor<2xi32>)
 // CHECK:           tensor.extract %[[E]]
 // CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<2x16xi32>) outs(%{{.*}} : tensor<2xi64>)
-// CHECK:         linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]] : tensor<2x16xi32>, tensor<2xi64>)
-// CHECK:           arith.divsi %{{.*}} : i64
+// CHECK:         %[[MAGIC:.*]]:2 = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2xi64>) outs(%{{.*}}, %{{.*}} : tensor<2xi64>, tensor<2xi64>)
+// CHECK:           arith.divui %{{.*}} : i64
+// CHECK:           arith.remui %{{.*}} : i64
+// CHECK:         linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]], %[[MAGIC]]#0, %[[MAGIC]]#1 : tensor<2x16xi32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>)
+// CHECK-NOT:       arith.div
+// CHECK-COUNT-4:   arith.muli %{{.*}} : i64
+// CHECK-NOT:       arith.div
 // CHECK:           arith.trunci %{{.*}} : i64 to i32
 // CHECK:           arith.trunci %{{.*}} : i32 to i8
 func.func @softmax(%x: tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x16x!quant.uniform<i8:f32, 0.00390625:-128>> {
@@ -39,14 +46,19 @@ func.func @softmax(%x: tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x1
 // -----
 
 // Layer norm: the row sums, the i64 sums of squares of c = D x - S, the
-// per-row normalization and integer square root, then the per-channel
-// affine output.
+// per-row normalization and integer square root (and the magic number of
+// the division by the root), then the per-channel affine output, whose
+// division by the root is multiplications.
 // CHECK-LABEL: func.func @layer_norm
 // CHECK:         %[[S:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<3xi32>)
 // CHECK:         %[[V:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]] : tensor<3x4xi8>, tensor<3xi32>) outs(%{{.*}} : tensor<3xi64>)
-// CHECK:         %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[V]] : tensor<3xi64>) outs(%{{.*}}, %{{.*}} : tensor<3xi64>, tensor<3xi64>)
+// CHECK:         %[[R:.*]]:4 = linalg.generic {{.*}} ins(%[[V]] : tensor<3xi64>) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>)
 // CHECK-COUNT-8:   arith.minsi %{{.*}} : i64
-// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %[[R]]#0, %[[R]]#1, %{{.*}}, %{{.*}} : tensor<3x4xi8>, tensor<3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<4xi64>, tensor<4xi64>)
+// CHECK:           arith.divui %{{.*}} : i64
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3, %{{.*}}, %{{.*}} : tensor<3x4xi8>, tensor<3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<4xi64>, tensor<4xi64>)
+// CHECK-NOT:       arith.div
+// CHECK-COUNT-4:   arith.muli %{{.*}} : i64
+// CHECK-NOT:       arith.div
 // CHECK:           arith.shrsi %{{.*}} : i64
 // CHECK:           arith.trunci %{{.*}} : i64 to i8
 func.func @layer_norm(%x: tensor<3x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<3x4x!quant.uniform<i8:f32, 0.05:-1>> {

@@ -863,6 +863,7 @@ def all_cases(seed=0):
     # Their own generator, so that the cases above keep their inputs.
     cases.extend(kernel_cases(np.random.default_rng(seed + 1)))
     cases.extend(batched_kernel_cases(np.random.default_rng(seed + 4)))
+    cases.extend(residual_cases(np.random.default_rng(seed + 5)))
     # u4 activations, i4 weights and a u4 result, all arguments: one code per
     # uint8/int8 element at qc-run's boundary (docs/Numerics.md).
     rng4 = np.random.default_rng(seed + 2)
@@ -1102,3 +1103,62 @@ def wide_kernel_cases(seed=0):
                     const_weights=True, clamp=(-120, 120)),
     ]
     return cases
+def residual_case(name, rng, b, s, d, xq, wq, yq, zq, n=None, profile=ref.DOUBLE_ROUND,
+                  swap=False):
+    """A transformer's projection and residual add: x [B, S, D] -> reshape
+    [B*S, D] -> matmul by constant weights [D, N] (+ constant bias) ->
+    reshape [B, S, N] -> add with x (N = D; `swap`: the projection is the
+    add's first operand). The add reads the product through the reshapes;
+    qc-cpu-fold-reshapes-into-epilogues lets the kernel fuse it."""
+    n = d if n is None else n
+    c = Case(name)
+    x = xq.random(rng, (b, s, d))
+    w = wq.random(rng, (d, n))
+    bias = rng.integers(-3000, 3000, size=(n,))
+    bias_q = QType(xq.scales[0] * wq.scales, 0, bits=32, axis=0 if wq.axis is not None else None)
+    xa = c.arg(x, xq)
+    wc = c.const(w, wq)
+    bc = c.const(bias, bias_q)
+    c.body.append("%%x2 = qc.reshape %s : %s -> %s" % (xa, xq.tensor((b, s, d)), xq.tensor((b * s, d))))
+    c.body.append("%%y2 = qc.matmul %%x2, %s bias %s%s : %s, %s, %s -> %s" % (
+        wc, bc, _profile_text(profile), xq.tensor((b * s, d)), wq.tensor((d, n)),
+        bias_q.tensor((n,)), yq.tensor((b * s, n))))
+    c.body.append("%%y3 = qc.reshape %%y2 : %s -> %s" % (yq.tensor((b * s, n)), yq.tensor((b, s, n))))
+    first, second = ("%y3", xa) if swap else (xa, "%y3")
+    fq, sq = (yq, xq) if swap else (xq, yq)
+    c.body.append("%%r = qc.add %s, %s%s : %s, %s -> %s" % (
+        first, second, _profile_text(profile), fq.tensor((b, s, n)), sq.tensor((b, s, n)),
+        zq.tensor((b, s, n))))
+    c.result = (zq, (b, s, n))
+    acc = ref.matmul(x.reshape(b * s, d), xq.zps[0], w, wq.zps, bias)
+    real = xq.scales[0] * wq.scales / yq.scales[0]
+    if wq.axis is None:
+        real = real[0]
+    y = ref.output_stage(acc, real, yq.zps[0], yq.qmin, yq.qmax, profile, None).reshape(b, s, n)
+    (fa, fqt), (sa, sqt) = ((y, yq), (x, xq)) if swap else ((x, xq), (y, yq))
+    c.expected = ref.add(fa, fqt.scales[0], fqt.zps[0], sa, sqt.scales[0], sqt.zps[0],
+                         zq.scales[0], zq.zps[0], zq.qmin, zq.qmax, bits=8, profile=profile)
+    return c
+
+
+def residual_cases(rng):
+    """Projections whose residual add reads them through reshapes (names
+    start with res_): odd S and D (row tiles with a remainder, partial
+    16-channel vectors), u8 activations with the BERT layer's zero points,
+    i8 ones with zero points != 0, per-channel weights, both profiles, the
+    add saturating at both ends, the product as either operand."""
+    S = ref.SINGLE_ROUND
+    u8 = lambda scale, zp: QType(scale, zp, signed=False)
+    pc = lambda d: QType(rng.uniform(0.0008, 0.0012, d), 0, axis=1)
+    return [
+        # The BERT layer's output projection and first residual add.
+        residual_case("res_bert_2x16x64", rng, 2, 16, 64, u8(0.064, 72), pc(64), u8(0.0064, 52),
+                      u8(0.066, 73)),
+        residual_case("res_odd_3x7x37", rng, 3, 7, 37, QType(0.05, -3), QType(0.01, 0),
+                      QType(spread_scale(0.05, 0.01, 37), 5), QType(0.07, -2), profile=S),
+        residual_case("res_swap_1x5x19", rng, 1, 5, 19, QType(0.04, 11), pc(19),
+                      QType(spread_scale(0.04, 0.001, 19), -9), QType(0.05, 4), swap=True),
+        # A small output scale: most sums saturate, at both ends.
+        residual_case("res_sat_2x9x48", rng, 2, 9, 48, u8(0.1, 128), QType(0.02, 0),
+                      u8(spread_scale(0.1, 0.02, 48), 120), u8(0.004, 128)),
+    ]

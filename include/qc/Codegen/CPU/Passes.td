@@ -81,6 +81,27 @@ def QCCPUVectorizeGathers
   ];
 }
 
+def QCCPUFoldReshapesIntoEpilogues
+    : Pass<"qc-cpu-fold-reshapes-into-epilogues", "func::FuncOp"> {
+  let summary = "Let elementwise consumers read a contraction's result "
+                "across reshapes, so the int8 kernels fuse them";
+  let description = [{
+    Runs on linalg on tensors before the int8 kernels are grouped. An
+    elementwise `linalg.generic` (every loop parallel) that reads, through
+    `tensor.collapse_shape` + `tensor.expand_shape` (qc.reshape's lowering)
+    or one `tensor.expand_shape` that only splits dimensions, the
+    single-use result of a linalg op (an int8 contraction's epilogue) is
+    rewritten to iterate over the reshape's source shape: its other operands
+    are collapsed, its result expanded (upstream's fold-by-collapsing
+    patterns). A transformer's residual add after the output projection
+    ([B*S, D] -> [B, S, D]) then fuses into the projection's kernel
+    epilogue (`qc-cpu-int8-kernels`). Only views change; the values are the
+    same.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
   let summary = "Int8 matmuls and convolutions as register-tile kernels "
                 "with packed weights and the epilogue fused";
