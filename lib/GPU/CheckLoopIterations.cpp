@@ -136,6 +136,9 @@ struct QCCheckLoopIterationsPass final
             count *= std::max<int64_t>(maxTrips(outer).value_or(1), 1);
         total += count;
       });
+      if (report && !unknown)
+        func.emitRemark() << "kernel '" << func.getName() << "': " << total
+                          << " loop iterations per invocation";
       if (unknown) {
         unknown.emitError()
             << "kernel '" << func.getName()

@@ -213,6 +213,8 @@ def QCCheckLoopIterations
     Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"32768",
            "Loop iterations (all loops of an invocation together) a kernel "
            "may run">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "A remark per kernel with its count">,
   ];
 }
 
