@@ -86,6 +86,8 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());
+  // llvmpipe's loop limiter (docs/SPIRV.md): long reductions in two stages.
+  func.addPass(qc::createQCSplitLongReductions());
   func.addPass(qc::createQCReverseParallelDims());
   func.addPass(qc::createQCFoldParallelDims());
   // no-min-max-bounds: with min/max bounds, shapes the tile does not divide
@@ -101,6 +103,8 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCanonicalizerPass());
+  // What could not be split is an error rather than wrong values.
+  pm.addPass(qc::createQCCheckLoopIterations());
 }
 
 void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,

@@ -156,6 +156,68 @@ def QCFoldParallelDims : Pass<"qc-fold-parallel-dims"> {
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
+def QCSplitLongReductions : Pass<"qc-split-long-reductions"> {
+  let summary = "Split reduction loops longer than a bound into two kernels "
+                "(partial results, then their reduction)";
+  let description = [{
+    llvmpipe (lavapipe) stops every loop of a shader invocation after 65535
+    loop iterations in all, silently (gallivm's
+    `LP_MAX_TGSI_LOOP_ITERATIONS`, shared between the loops of a shader), so
+    a generic kernel whose invocation reduces a long dim (a global sum or
+    average pool over 300x300, a reduce over a 100000-long axis) computes
+    wrong values there. Runs after `qc-promote-loop-accumulators`, on the
+    outermost `scf.parallel` loops (lower bounds 0, steps 1, static sizes)
+    whose body is a chain of `scf.for` loops carrying one integer
+    accumulator, the innermost yielding `combine(acc, x)` with an
+    associative and commutative integer combiner (`addi`, `muli`, `andi`,
+    `ori`, `xori`, `max/minsi`, `max/minui`; integer arithmetic wraps, so
+    any order gives the same bits).
+
+    Where an invocation would run more than `max-iterations` loop
+    iterations (each loop counted as its trip count plus one, nested loops
+    multiplied out), the loop chain is split at the outermost level whose
+    one iteration fits: a first `scf.parallel` computes, for every output
+    element and every chunk of that level (the loops above it become
+    parallel), the chunk's partial result from the combiner's neutral
+    element into a new buffer `[output dims..., chunks]`; the original loop
+    then reduces those partials into its accumulator. A second stage still
+    longer than the bound is split again. Other long loops are left to
+    `qc-check-loop-iterations`, which rejects them.
+  }];
+  let options = [
+    Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"32768",
+           "Loop iterations (all loops of an invocation together) a kernel "
+           "may run">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def QCCheckLoopIterations
+    : Pass<"qc-check-loop-iterations", "mlir::ModuleOp"> {
+  let summary = "Reject GPU kernels whose invocation may loop more often "
+                "than a bound";
+  let description = [{
+    Counts, for every `gpu.func`, the loop iterations one invocation runs:
+    every `scf.for` counts its trip count plus one (the exit test), times the
+    trip counts of the loops around it; a loop whose bounds are not
+    constants counts the largest trip count its bounds' constant upper bound
+    allows, and a kernel with a loop of no known bound is rejected. A kernel
+    over `max-iterations` is an error naming the kernel, its count and the
+    bound: llvmpipe stops an invocation's loops after 65535 iterations in
+    all, silently, so such a kernel would compute wrong values there
+    (`qc-split-long-reductions` splits the generic reductions that can be
+    split; this catches the rest).
+  }];
+  let options = [
+    Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"32768",
+           "Loop iterations (all loops of an invocation together) a kernel "
+           "may run">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "A remark per kernel with its count">,
+  ];
+}
+
 def QCAttachSPIRVTargetEnv : Pass<"qc-attach-spirv-target-env", "mlir::ModuleOp"> {
   let summary = "Attach an explicit, validated spirv.target_env to every gpu.module";
   let description = [{
