@@ -71,6 +71,9 @@ SmallVector<Value> KernelEmitter::emitBroadcastOrLoads(ValueRange accs) {
     useBroadcast = broadcast;
     SmallVector<Value> ivs;
     SmallVector<Value> results = emitLoops(0, ivs, accs);
+    if (broadcast && cfg.testMarkBroadcast)
+      for (Value &acc : results)
+        acc = arith::AddIOp::create(b, loc, acc, i32(1));
     scf::YieldOp::create(b, loc, results);
   }
   useBroadcast = false;

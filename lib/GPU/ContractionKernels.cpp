@@ -35,6 +35,8 @@ struct QCSPIRVContractionKernelsPass final
     limits.subgroupBroadcast = subgroupBroadcast;
     limits.wideLoads = wideLoads;
     limits.int64Loads = int64Loads;
+    limits.subgroupExtendedTypes = subgroupExtendedTypes;
+    limits.testMarkBroadcast = testMarkBroadcast;
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> configs;
     if (auto existing =

@@ -114,9 +114,10 @@ Value KernelEmitter::fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j) {
   bool broadcast = &x == &a && rk >= 0 && !dependsOnCols && useBroadcast;
   Value &word = x.cache[std::make_tuple(rk, jk, -3 - kk / 4)];
   if (!word) {
-    if (cfg.quadBytes == 32 && broadcast) {
+    if (cfg.quadBytes == 32 && broadcast && !cfg.broadcast64) {
       // Group operations on 64-bit types need shaderSubgroupExtendedTypes:
-      // the lane splits its own unit and the 32-bit words are broadcast.
+      // without it the lane splits its own unit and the 32-bit words are
+      // broadcast.
       Value &laneWord =
           x.cache[std::make_tuple(int64_t(-5), int64_t(-5), -3 - kk / 4)];
       if (!laneWord)

@@ -36,6 +36,8 @@ std::string ContractionConfig::describe() const {
     out += ", rows broadcast";
   if (quadBytes)
     out += llvm::formatv(", {0}-byte loads", quadBytes).str();
+  if (broadcast64)
+    out += ", 64-bit broadcast";
   if (subgroupSize)
     out += llvm::formatv(", subgroup {0}", subgroupSize).str();
   return out;
@@ -128,5 +130,8 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
     c.quadBytes = shape.quadBytes;
     c.kStep = shape.quadBytes;
   }
+  c.broadcast64 = c.broadcastRows && c.quadBytes == 32 &&
+                  limits.subgroupExtendedTypes;
+  c.testMarkBroadcast = c.broadcastRows && limits.testMarkBroadcast;
   return c;
 }

@@ -81,6 +81,8 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     kernels.int64Loads =
         options.wideLoads && options.int64Loads &&
         llvm::is_contained(options.effectiveCapabilities(), "Int64");
+    kernels.subgroupExtendedTypes = options.subgroupExtendedTypes;
+    kernels.testMarkBroadcast = options.testMarkBroadcast;
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();

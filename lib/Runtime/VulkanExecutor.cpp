@@ -24,6 +24,12 @@ void mlir::qc::adaptToDevice(SPIRVPipelineOptions &options,
   // One load instruction per lane whatever its width on CPU devices
   // (ContractionQuad.cpp); unmeasured on GPUs.
   set(options.wideLoads, traits.cpu);
+  // The 32-byte loads pay on lavapipe only where the row broadcast hands
+  // out their 64-bit components (resnet18-224: 0.76-0.86x the 16-byte
+  // loads' CPU time; with 32-bit word broadcasts 1.35-1.45x, docs/SPIRV.md),
+  // which needs shaderSubgroupExtendedTypes: without it, 16-byte loads.
+  set(options.subgroupExtendedTypes, traits.subgroupExtendedTypes);
+  set(options.int64Loads, traits.cpu && traits.subgroupExtendedTypes);
 }
 
 /// Compiles for the device of an existing runtime and loads the result.

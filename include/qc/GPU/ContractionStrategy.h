@@ -43,6 +43,14 @@ struct GPUDeviceLimits {
   /// With wideLoads: 32 reduction elements per load (vector<4xi64>) where
   /// aligned; the target has the Int64 capability.
   bool int64Loads = false;
+  /// shaderSubgroupExtendedTypes: group operations may take 64-bit
+  /// integers, so the row broadcast of a 32-byte load hands out its
+  /// vector<4xi64> whole instead of eight 32-bit words.
+  bool subgroupExtendedTypes = false;
+  /// Testing only: the broadcast loops add 1 to every accumulator, so that
+  /// an output shows whether a kernel's run-time check took them or the
+  /// plain loads (test/Integration/Vulkan/broadcast-fallback.mlir).
+  bool testMarkBroadcast = false;
 };
 
 /// How each operand of a contraction is read, decided by its memory layout.
@@ -93,6 +101,11 @@ struct ContractionConfig {
   /// Operands read as vector<4xi32> quads (16 reduction elements per step)
   /// or vector<4xi64> (32); 0: not.
   int64_t quadBytes = 0;
+  /// With broadcastRows and 32-byte loads: the row's vector<4xi64> is
+  /// broadcast whole (needs shaderSubgroupExtendedTypes), not as 32-bit words.
+  bool broadcast64 = false;
+  /// GPUDeviceLimits::testMarkBroadcast (not in describe()).
+  bool testMarkBroadcast = false;
   /// The device's subgroup size the workgroup was shaped for (recorded so a
   /// bundle says which device it was tuned for).
   int64_t subgroupSize = 0;

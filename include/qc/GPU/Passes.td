@@ -106,6 +106,16 @@ def QCSPIRVContractionKernels
            "With wide-loads, read 32 reduction elements per load "
            "(vector<4xi64>) where the reduction is a multiple of 32 and "
            "aligned (needs the Int64 capability)">,
+    Option<"subgroupExtendedTypes", "subgroup-extended-types", "bool",
+           /*default=*/"false",
+           "The device has shaderSubgroupExtendedTypes: the row broadcast "
+           "of a 32-byte load hands out its 64-bit components instead of "
+           "32-bit words">,
+    Option<"testMarkBroadcast", "test-mark-broadcast", "bool",
+           /*default=*/"false",
+           "Testing only: the row broadcast's loops add 1 to every "
+           "accumulator, so that the output shows which branch of the "
+           "run-time subgroup check a kernel took">,
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::memref::MemRefDialect",

@@ -91,6 +91,19 @@ struct SPIRVPipelineOptions
                      "by default: on lavapipe (Mesa 22.3.6) resnet18-224 ran "
                      "143 -> 188 ms with it (docs/SPIRV.md)"),
       llvm::cl::init(false)};
+  Option<bool> subgroupExtendedTypes{
+      *this, "subgroup-extended-types",
+      llvm::cl::desc("The device has shaderSubgroupExtendedTypes: with "
+                     "int64-loads and subgroup-broadcast, the row broadcast "
+                     "hands out 64-bit components instead of 32-bit words; "
+                     "qc-run and VulkanExecutor set it from the device"),
+      llvm::cl::init(false)};
+  Option<bool> testMarkBroadcast{
+      *this, "test-mark-broadcast",
+      llvm::cl::desc("Testing only: the contractions' row broadcast loops "
+                     "add 1 to every accumulator (the output shows whether "
+                     "the run-time subgroup check took them)"),
+      llvm::cl::init(false)};
   Option<bool> sharedMemoryTiles{
       *this, "shared-memory-tiles",
       llvm::cl::desc("Stage contraction operand tiles through workgroup "

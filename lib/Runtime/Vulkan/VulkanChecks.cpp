@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "VulkanInternal.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -29,6 +30,9 @@ struct ShaderFacts {
   /// Whether the shader reads the NumWorkgroups built-in: a dispatch split
   /// into pieces (vkCmdDispatchBase) would give it the piece's size.
   bool readsNumWorkgroups = false;
+  /// Whether a group operation's result is an 8-, 16- or 64-bit integer or
+  /// a vector of them (needs shaderSubgroupExtendedTypes).
+  bool groupOpsOnExtendedTypes = false;
 };
 
 /// Cross-checks a kernel's SPIR-V against its manifest entry: the magic
@@ -53,6 +57,11 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
   // Sizes of the types and values of the integer constants seen so far
   // (SPIR-V declares both before their uses).
   llvm::DenseMap<uint32_t, uint64_t> typeBytes, constants, pointee;
+  // Integer types (and vectors of them) whose components are not 32 bits.
+  llvm::DenseSet<uint32_t> extendedTypes;
+  // OpGroupNonUniformElect .. OpGroupNonUniformQuadSwap; each has the
+  // result type first.
+  constexpr uint32_t kFirstGroupNonUniformOp = 333, kLastGroupNonUniformOp = 366;
   if (words.size() < 5 || words[0] != kMagic)
     return error("kernel '" + kernel.name + "' is not a SPIR-V binary");
   bool entryFound = false;
@@ -81,10 +90,14 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
     } else if ((opcode == kOpTypeInt || opcode == kOpTypeFloat) &&
                ops.size() >= 2) {
       typeBytes[ops[0]] = ops[1] / 8;
+      if (opcode == kOpTypeInt && ops[1] != 32)
+        extendedTypes.insert(ops[0]);
     } else if (opcode == kOpTypeBool && !ops.empty()) {
       typeBytes[ops[0]] = 4;
     } else if (opcode == kOpTypeVector && ops.size() >= 3) {
       typeBytes[ops[0]] = typeBytes.lookup(ops[1]) * ops[2];
+      if (extendedTypes.contains(ops[1]))
+        extendedTypes.insert(ops[0]);
     } else if (opcode == kOpTypeArray && ops.size() >= 3) {
       typeBytes[ops[0]] = typeBytes.lookup(ops[1]) * constants.lookup(ops[2]);
     } else if (opcode == kOpTypeStruct && !ops.empty()) {
@@ -100,6 +113,10 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
     } else if (opcode == kOpVariable && ops.size() >= 3 &&
                ops[2] == kStorageWorkgroup) {
       facts.workgroupBytes += typeBytes.lookup(pointee.lookup(ops[0]));
+    } else if (opcode >= kFirstGroupNonUniformOp &&
+               opcode <= kLastGroupNonUniformOp && !ops.empty() &&
+               extendedTypes.contains(ops[0])) {
+      facts.groupOpsOnExtendedTypes = true;
     }
     at += count;
   }
@@ -147,6 +164,14 @@ Error Program::Impl::checkSupport() {
                            "shared-memory-tiles=false)",
                            kernel.name, facts->workgroupBytes, device,
                            limits.maxComputeSharedMemorySize));
+    // The validation layer's VUID-RuntimeSpirv-None-06275; lavapipe runs
+    // such a shader without the feature, so the runtime checks it itself.
+    if (facts->groupOpsOnExtendedTypes && !on.subgroupExtendedTypes)
+      return error("kernel '" + kernel.name + "' uses group operations on "
+                   "8-, 16- or 64-bit integers but device '" + device +
+                   "' lacks feature shaderSubgroupExtendedTypes (compile "
+                   "with the qc-spirv-pipeline option "
+                   "'subgroup-extended-types=false' for such devices)");
     for (const std::string &cap : kernel.capabilities) {
       // Each capability comes from one qc-spirv-pipeline option; the hint
       // names the option that compiles kernels without it.

@@ -234,7 +234,8 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
   for (const std::string &name : masked)
     if (!is_contained({"shaderInt8", "shaderInt16", "shaderInt64",
                        "storageBuffer8BitAccess", "storageBuffer16BitAccess",
-                       "shaderIntegerDotProduct", "subgroupBallot"},
+                       "shaderIntegerDotProduct", "shaderSubgroupExtendedTypes",
+                       "subgroupBallot"},
                       StringRef(name)))
       return error("cannot mask unknown feature '" + name + "'");
   std::string selector = options.device;
@@ -337,12 +338,18 @@ Error Runtime::Impl::createDevice() {
   VkPhysicalDeviceShaderIntegerDotProductFeatures dot{};
   dot.sType =
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES;
+  VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures extended{};
+  extended.sType =
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SUBGROUP_EXTENDED_TYPES_FEATURES;
   bool v12 = properties.apiVersion >= VK_API_VERSION_1_2;
   bool v13 = properties.apiVersion >= VK_API_VERSION_1_3;
   bool has8 = v12 || hasExtension(VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
   bool hasInt8 = v12 || hasExtension(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
   bool hasDot =
       v13 || hasExtension(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+  bool hasExtended =
+      v12 ||
+      hasExtension(VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
   void *chain = &storage16;
   if (has8) {
     storage8.pNext = chain;
@@ -355,6 +362,10 @@ Error Runtime::Impl::createDevice() {
   if (hasDot) {
     dot.pNext = chain;
     chain = &dot;
+  }
+  if (hasExtended) {
+    extended.pNext = chain;
+    chain = &extended;
   }
   VkPhysicalDeviceFeatures2 features{};
   features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
@@ -376,6 +387,8 @@ Error Runtime::Impl::createDevice() {
   int8.shaderInt8 = unmasked("shaderInt8", int8.shaderInt8);
   dot.shaderIntegerDotProduct =
       unmasked("shaderIntegerDotProduct", dot.shaderIntegerDotProduct);
+  extended.shaderSubgroupExtendedTypes = unmasked(
+      "shaderSubgroupExtendedTypes", extended.shaderSubgroupExtendedTypes);
 
   VkPhysicalDeviceFeatures2 enable{};
   enable.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
@@ -393,6 +406,10 @@ Error Runtime::Impl::createDevice() {
   VkPhysicalDeviceShaderIntegerDotProductFeatures enableDot{};
   enableDot.sType = dot.sType;
   enableDot.shaderIntegerDotProduct = dot.shaderIntegerDotProduct;
+  VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures enableExtended{};
+  enableExtended.sType = extended.sType;
+  enableExtended.shaderSubgroupExtendedTypes =
+      extended.shaderSubgroupExtendedTypes;
   std::vector<const char *> extensions;
   void *enableChain = &enable16;
   if (has8) {
@@ -413,6 +430,13 @@ Error Runtime::Impl::createDevice() {
     if (!v13)
       extensions.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
   }
+  if (hasExtended) {
+    enableExtended.pNext = enableChain;
+    enableChain = &enableExtended;
+    if (!v12)
+      extensions.push_back(
+          VK_KHR_SHADER_SUBGROUP_EXTENDED_TYPES_EXTENSION_NAME);
+  }
   enable.pNext = enableChain;
   enabled.int8 = enableInt8.shaderInt8;
   enabled.int16 = enable.features.shaderInt16;
@@ -420,6 +444,7 @@ Error Runtime::Impl::createDevice() {
   enabled.storage8 = enable8.storageBuffer8BitAccess;
   enabled.storage16 = enable16.storageBuffer16BitAccess;
   enabled.dotProduct = enableDot.shaderIntegerDotProduct;
+  enabled.subgroupExtendedTypes = enableExtended.shaderSubgroupExtendedTypes;
 
   // What the compiler tiles for (qc-spirv-contraction-kernels).
   VkPhysicalDeviceSubgroupProperties subgroup{};
@@ -452,6 +477,7 @@ Error Runtime::Impl::createDevice() {
       (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT) != 0 &&
       !is_contained(masked, "subgroupBallot");
   traits.subgroupBallot = enabled.subgroupBallot && subgroup.subgroupSize > 0;
+  traits.subgroupExtendedTypes = enabled.subgroupExtendedTypes;
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};

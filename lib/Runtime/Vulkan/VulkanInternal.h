@@ -128,6 +128,9 @@ struct FeatureSet {
   /// VkPhysicalDeviceSubgroupProperties: the BASIC and BALLOT operations in
   /// compute shaders (not features to enable: properties to check).
   bool subgroupBasic = false, subgroupBallot = false;
+  /// shaderSubgroupExtendedTypes: group operations on 8-, 16- and 64-bit
+  /// integers (and vectors of them).
+  bool subgroupExtendedTypes = false;
 };
 
 } // namespace detail

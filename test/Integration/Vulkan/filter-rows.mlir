@@ -19,6 +19,15 @@
 // RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/qc -- qc-run --target=cpu %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/qv -- qc-run --target=vulkan %s | FileCheck %s
 // RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/i64 -- qc-vulkan-run %s --options="wide-loads=true int64-loads=true" --validation | FileCheck %s
+// The 32-byte loads' row broadcast hands out 64-bit components where the
+// device has shaderSubgroupExtendedTypes (lavapipe: the runtime enables it
+// and qc-vulkan-run compiles for it), 32-bit words without it: asked for,
+// or the feature masked (then the default); a bundle with the 64-bit
+// broadcast is refused on a device without the feature.
+// RUN: %python %S/Inputs/vulkan_check.py filter_rows %t/i64w -- qc-vulkan-run %s --options="wide-loads=true int64-loads=true subgroup-extended-types=false" --validation | FileCheck %s
+// RUN: env QC_VULKAN_MASK_FEATURES=shaderSubgroupExtendedTypes %python %S/Inputs/vulkan_check.py filter_rows %t/i64m -- qc-vulkan-run %s --options="wide-loads=true int64-loads=true" --validation | FileCheck %s
+// RUN: env QC_VULKAN_MASK_FEATURES=shaderSubgroupExtendedTypes not qc-vulkan-run %s --options="wide-loads=true int64-loads=true subgroup-extended-types=true" --input %t/d/in0.npy --input %t/d/in1.npy --input %t/d/in2.npy 2>&1 | FileCheck %s --check-prefix=NOEXT
+// NOEXT: error: Vulkan: kernel 'main_contraction_1' uses group operations on 8-, 16- or 64-bit integers but device '{{.*}}' lacks feature shaderSubgroupExtendedTypes (compile with the qc-spirv-pipeline option 'subgroup-extended-types=false' for such devices)
 // CHECK: PASS filter_rows (3 output(s), 2676 elements)
 
 // RUN: qc-vulkan-bundle %s -o %t/bundle --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
@@ -31,6 +40,9 @@
 // MANIFEST-COUNT-10: "op": "dispatch"
 // MANIFEST-NOT: "op": "dispatch"
 // PORTABLE: "config": "tile 8x4, workgroup 2x4, k-step 16, 16-byte loads, subgroup 8, filter rows"
+// RUN: qc-vulkan-bundle %s -o %t/bundle64 --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true subgroup-extended-types=true" --print-manifest | FileCheck %s --check-prefix=EXT
+// EXT: "config": "tile 8x4, workgroup 2x4, k-step 32, 32-byte loads, subgroup 8, filter rows"
+// EXT: "config": "tile 8x4, workgroup 8x8, k-step 32, rows broadcast, 32-byte loads, 64-bit broadcast, subgroup 8, filter rows"
 
 func.func @main(%x: tensor<1x11x13x3xi8>, %y: tensor<1x16x16x3xi8>, %z: tensor<1x9x10x5xi8>)
     -> (tensor<1x5x6x6xi32>, tensor<1x8x8x32xi32>, tensor<1x7x8x8xi32>) {

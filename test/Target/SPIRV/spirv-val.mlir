@@ -33,6 +33,12 @@
 // RUN: %python %S/Inputs/validate_bundle.py %t/wide spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=THREE
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv-padded-broadcast.mlir -o %t/bcast-p --options="portable shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true"
 // RUN: %python %S/Inputs/validate_bundle.py %t/bcast-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=BCAST
+// 32-byte loads whose row broadcast hands out 64-bit components
+// (subgroup-extended-types, lavapipe's choice) and 32-bit words.
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/filter-rows.mlir -o %t/rows64 --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true subgroup-extended-types=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/rows64 spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ROWS
+// RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/filter-rows.mlir -o %t/rows32 --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true"
+// RUN: %python %S/Inputs/validate_bundle.py %t/rows32 spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ROWS
 
 // Tiled contraction kernels (fill and requantization fused): one kernel, after
 // the copies that pad a reduction that is not a multiple of 4 (K = 53, C = 3,
@@ -43,6 +49,7 @@
 // ONE: validated 1 kernels: main_kernel
 // THREE: validated 3 kernels: main_contraction_0 main_contraction_1 main_contraction_2{{$}}
 // BCAST: validated 2 kernels: main_contraction_0 main_contraction_1{{$}}
+// ROWS: validated {{[0-9]+}} kernels: {{.*}}main_contraction_1
 
 func.func @main(%a: tensor<4x16xi16>, %b: tensor<4x16xi16>) -> tensor<4x16xi16> {
   %r = arith.addi %a, %b : tensor<4x16xi16>

@@ -26,7 +26,8 @@ struct RuntimeOptions {
   bool validation = false;
   /// Device features to treat as unsupported even if the device has them
   /// (shaderInt8, shaderInt16, shaderInt64, storageBuffer8BitAccess,
-  /// storageBuffer16BitAccess, shaderIntegerDotProduct, and subgroupBallot:
+  /// storageBuffer16BitAccess, shaderIntegerDotProduct,
+  /// shaderSubgroupExtendedTypes, and subgroupBallot:
   /// the BALLOT bit of the compute stage's subgroup operations), e.g. to check on a
   /// capable device that a bundle runs on a device without them. Also read
   /// from QC_VULKAN_MASK_FEATURES (comma-separated).
@@ -51,6 +52,9 @@ struct DeviceTraits {
   /// (SubgroupLocalInvocationId, OpGroupNonUniformBroadcast, -Ballot): the
   /// contraction kernels' row broadcast (subgroup-broadcast).
   bool subgroupBallot = false;
+  /// shaderSubgroupExtendedTypes is enabled: group operations may take 8-,
+  /// 16- and 64-bit integers (the 32-byte loads' 64-bit row broadcast).
+  bool subgroupExtendedTypes = false;
 };
 
 class Program;

@@ -1,9 +1,12 @@
 """Runs one qc Vulkan integration case and compares it bit for bit with numpy.
 
-usage: vulkan_check.py CASE WORKDIR -- RUNNER ARGS...
+usage: vulkan_check.py CASE WORKDIR [--plus=K0,K1,...] -- RUNNER ARGS...
 Writes seeded random inputs to WORKDIR, appends --input/--output flags to the
 runner command, runs it, and checks every output against the reference of
-CASE (computed with python/qc/reference.py). Prints PASS or exits non-zero.
+CASE (computed with python/qc/reference.py), plus K_i on every element of
+output i where --plus is given (the contractions' test-mark-broadcast
+option adds 1 where a kernel took its broadcast loops). Prints PASS or exits
+non-zero.
 """
 import os
 import subprocess
@@ -131,10 +134,18 @@ CASES = {
 
 def main():
     name, workdir = sys.argv[1], sys.argv[2]
-    assert sys.argv[3] == "--"
-    runner = sys.argv[4:]
+    rest = sys.argv[3:]
+    plus = None
+    if rest[0].startswith("--plus="):
+        plus = [int(k) for k in rest[0][len("--plus="):].split(",")]
+        rest = rest[1:]
+    assert rest[0] == "--"
+    runner = rest[1:]
     os.makedirs(workdir, exist_ok=True)
     inputs, expected = CASES[name]()
+    if plus is not None:
+        assert len(plus) == len(expected), "one --plus value per output"
+        expected = [(w + k).astype(w.dtype) for w, k in zip(expected, plus)]
     cmd = list(runner)
     for i, array in enumerate(inputs):
         path = os.path.join(workdir, "in%d.npy" % i)
