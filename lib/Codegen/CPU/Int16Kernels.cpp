@@ -99,13 +99,7 @@ void KernelBuilder::prepareWide() {
 /// acc + the sums of two s16 x s16 products per lane, in the portable form
 /// that qc-cpu-contract-to-x86-vnni turns into one vpdpwssd.
 Value KernelBuilder::wideDot(Value acc, Value a, Value w) {
-  auto wide = VectorType::get({kLanes * kPair}, b.getI32Type());
-  Value products = arith::MulIOp::create(b, loc, arith::ExtSIOp::create(b, loc, wide, a),
-                                         arith::ExtSIOp::create(b, loc, wide, w));
-  Value grouped = vector::ShapeCastOp::create(
-      b, loc, VectorType::get({kLanes, kPair}, b.getI32Type()), products);
-  return vector::MultiDimReductionOp::create(b, loc, grouped, acc, ArrayRef<bool>{false, true},
-                                             vector::CombiningKind::ADD);
+  return groupedDot(acc, a, /*unsignedA=*/false, w, kPair);
 }
 
 SmallVector<Value> KernelBuilder::wideReduction(ArrayRef<Value> bases, Value f0,

@@ -45,6 +45,7 @@ private:
   Value rowBase(Value p);
   Value segmentOffset(Value s);
   Value dot(Value acc, Value a, Value w);
+  Value groupedDot(Value acc, Value a, bool unsignedA, Value w, int64_t group);
   std::pair<Value, Value> unpackNibbles(Value packed, Value block);
   Value lookupCodebook(Value indices, Value block);
   Value emitRegion(Value out, int64_t rowStart, int64_t rowTiles, int64_t tileRows,

@@ -190,11 +190,19 @@ Value KernelBuilder::segmentOffset(Value s) {
 /// (an intrinsic call has unknown memory effects, which bufferization and
 /// deallocation refuse).
 Value KernelBuilder::dot(Value acc, Value a, Value w) {
-  auto wide = VectorType::get({kLanes * kQuad}, b.getI32Type());
-  Value products = arith::MulIOp::create(b, loc, arith::ExtUIOp::create(b, loc, wide, a),
-                                         arith::ExtSIOp::create(b, loc, wide, w));
+  return groupedDot(acc, a, /*unsignedA=*/true, w, kQuad);
+}
+
+/// acc + per lane the sum of `group` products of a (zero- or sign-extended)
+/// by w (sign-extended), in i32: the form of both vpdpbusd and vpdpwssd.
+Value KernelBuilder::groupedDot(Value acc, Value a, bool unsignedA, Value w, int64_t group) {
+  auto wide = VectorType::get({kLanes * group}, b.getI32Type());
+  Value aWide = unsignedA ? arith::ExtUIOp::create(b, loc, wide, a).getResult()
+                          : arith::ExtSIOp::create(b, loc, wide, a).getResult();
+  Value products =
+      arith::MulIOp::create(b, loc, aWide, arith::ExtSIOp::create(b, loc, wide, w));
   Value grouped = vector::ShapeCastOp::create(
-      b, loc, VectorType::get({kLanes, kQuad}, b.getI32Type()), products);
+      b, loc, VectorType::get({kLanes, group}, b.getI32Type()), products);
   return vector::MultiDimReductionOp::create(b, loc, grouped, acc, ArrayRef<bool>{false, true},
                                              vector::CombiningKind::ADD);
 }
