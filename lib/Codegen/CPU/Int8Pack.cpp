@@ -86,6 +86,33 @@ struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
 /// 16-channel panels per 64-byte line of a weight row.
 constexpr int64_t kPanelsPerLine = 4;
 
+/// Rows 4q..4q+3 of segment `s` of the run-time weight `source` [S, R, F],
+/// `type`'s bytes from column `col` each. Rows past `depth` are zero
+/// padding, while the read itself stays inside the tensor (the row index is
+/// clamped); `inBounds` says the columns are.
+static SmallVector<Value> readQuadRows(OpBuilder &b, Location l, Value source,
+                                       VectorType type, Value s, Value q, Value col,
+                                       int64_t depth, bool inBounds) {
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+  bool fullQuads = depth % kQuad == 0;
+  Value zeroByte = arith::ConstantOp::create(b, l, b.getI8IntegerAttr(0));
+  Value zeros =
+      arith::ConstantOp::create(b, l, DenseElementsAttr::get(type, b.getI8IntegerAttr(0)));
+  SmallVector<Value> rows;
+  for (int64_t r = 0; r < kQuad; ++r) {
+    Value k = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
+    Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
+    Value v = vector::TransferReadOp::create(b, l, type, source, ValueRange{s, row, col},
+                                             zeroByte, ArrayRef<bool>{inBounds});
+    if (!fullQuads)
+      v = arith::SelectOp::create(
+          b, l, arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k, index(depth)), v,
+          zeros);
+    rows.push_back(v);
+  }
+  return rows;
+}
+
 /// The run-time pack of LowerVNNIPack's first `groups` x 64 channels into
 /// `flat` (returned): one task per 64 channels (4 panels), each step
 /// reading 4 whole 64-byte lines of the weight rows 4q..4q+3 and writing
@@ -100,13 +127,9 @@ Value packByLines(PatternRewriter &rewriter, linalg::PackOp op, Value flat,
   int64_t segments = srcType.getDimSize(0), depth = srcType.getDimSize(1);
   int64_t quads = llvm::divideCeil(depth, kQuad);
   int64_t lineBytes = kPanelsPerLine * kLanes;
-  bool fullQuads = depth % kQuad == 0;
   Type i8 = rewriter.getI8Type();
   auto lineType = VectorType::get({lineBytes}, i8);
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
-  Value zeroByte = arith::ConstantOp::create(rewriter, loc, rewriter.getI8IntegerAttr(0));
-  Value zeroLine = arith::ConstantOp::create(
-      rewriter, loc, DenseElementsAttr::get(lineType, rewriter.getI8IntegerAttr(0)));
   // Rows 0/1 (and 2/3) interleaved by bytes: columns 0..31, then 32..63.
   SmallVector<int64_t> lowPairs, highPairs;
   for (int64_t c = 0; c < lineBytes / 2; ++c) {
@@ -142,23 +165,8 @@ Value packByLines(PatternRewriter &rewriter, linalg::PackOp op, Value flat,
         auto quadLoop = scf::ForOp::create(
             b, l, c0, index(quads), c1, iter,
             [&](OpBuilder &b, Location l, Value q, ValueRange iter) {
-              SmallVector<Value> rows;
-              for (int64_t r = 0; r < kQuad; ++r) {
-                Value k = arith::AddIOp::create(
-                    b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
-                // Rows past the depth are zero padding; the read itself
-                // must stay inside the tensor.
-                Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
-                Value v = vector::TransferReadOp::create(b, l, lineType, op.getSource(),
-                                                         ValueRange{s, row, col}, zeroByte,
-                                                         ArrayRef<bool>{true});
-                if (!fullQuads)
-                  v = arith::SelectOp::create(
-                      b, l,
-                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k, index(depth)),
-                      v, zeroLine);
-                rows.push_back(v);
-              }
+              SmallVector<Value> rows = readQuadRows(b, l, op.getSource(), lineType, s, q, col,
+                                                     depth, /*inBounds=*/true);
               Value low01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], lowPairs);
               Value high01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], highPairs);
               Value low23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], lowPairs);
@@ -211,15 +219,12 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
     Type i8 = rewriter.getI8Type();
     auto rowType = VectorType::get({kLanes}, i8);
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(rewriter, loc, v); };
-    Value zeroByte = arith::ConstantOp::create(rewriter, loc, rewriter.getI8IntegerAttr(0));
-    Value zeroRow = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(rowType, rewriter.getI8IntegerAttr(0)));
     SmallVector<int64_t> bytePairs, wordPairs;
     for (int64_t i = 0; i < kLanes; ++i)
       bytePairs.append({i, i + kLanes});
     for (int64_t i = 0; i < kLanes; ++i)
       wordPairs.append({2 * i, 2 * i + 1, 2 * kLanes + 2 * i, 2 * kLanes + 2 * i + 1});
-    bool fullBlocks = channels % kLanes == 0, fullQuads = depth % kQuad == 0;
+    bool fullBlocks = channels % kLanes == 0;
     Value flat = tensor::EmptyOp::create(rewriter, loc, {destType.getNumElements()}, i8);
     Value c0 = index(0), c1 = index(1);
     int64_t panelBytes = segments * quads * kLanes * kQuad;
@@ -255,23 +260,8 @@ struct LowerVNNIPack final : OpRewritePattern<linalg::PackOp> {
           auto quadLoop = scf::ForOp::create(
               b, l, c0, index(quads), c1, iter,
               [&](OpBuilder &b, Location l, Value q, ValueRange iter) {
-                SmallVector<Value> rows;
-                for (int64_t r = 0; r < kQuad; ++r) {
-                  Value k = arith::AddIOp::create(
-                      b, l, arith::MulIOp::create(b, l, q, index(kQuad)), index(r));
-                  // Rows past the depth are zero padding; the read itself
-                  // must stay inside the tensor.
-                  Value row = fullQuads ? k : arith::MinUIOp::create(b, l, k, index(depth - 1));
-                  Value v = vector::TransferReadOp::create(
-                      b, l, rowType, op.getSource(), ValueRange{s, row, col}, zeroByte,
-                      ArrayRef<bool>{fullBlocks});
-                  if (!fullQuads)
-                    v = arith::SelectOp::create(
-                        b, l,
-                        arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, k, index(depth)),
-                        v, zeroRow);
-                  rows.push_back(v);
-                }
+                SmallVector<Value> rows = readQuadRows(b, l, op.getSource(), rowType, s, q,
+                                                       col, depth, fullBlocks);
                 Value rows01 = vector::ShuffleOp::create(b, l, rows[0], rows[1], bytePairs);
                 Value rows23 = vector::ShuffleOp::create(b, l, rows[2], rows[3], bytePairs);
                 Value packed = vector::ShuffleOp::create(b, l, rows01, rows23, wordPairs);
