@@ -6,6 +6,14 @@
 // context (contexts are not thread-safe), and the objects merged by the
 // system's relocatable link (`ld -r`): callers still get one object file.
 //
+// The weights (large constant globals of plain bytes) are not part of any
+// module that LLVM optimizes: each part keeps a declaration and the
+// definitions go to one data-only module whose object the calling thread
+// writes while the parts compile. A weight then no longer goes through the
+// bitcode the parts are handed over in (written and read again per part),
+// -O3 and instruction selection; the code reads it through the same
+// PC-relative address (a hidden symbol).
+//
 //===----------------------------------------------------------------------===//
 #include "SplitEmission.h"
 #include "qc/Target/LLVMIR/LLVMWorkarounds.h"
@@ -16,6 +24,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -102,16 +111,83 @@ static void externalizeSharedLocals(llvm::Module &module,
   }
 }
 
+/// A constant global of plain bytes at least this large is data, not code:
+/// it leaves the part for the data-only module. The weights of a model are
+/// (resnet18-224: 43 globals, 11 MB); smaller ones (bias and requantization
+/// vectors) stay, so the optimizer still sees their values.
+static constexpr uint64_t kDataBytes = 4096;
+
+/// Whether `global` is the definition of constant data: an initializer of
+/// plain bytes, no section, comdat or thread-local storage, and a linkage
+/// that nothing can replace.
+static bool isConstantData(const llvm::GlobalVariable &global) {
+  if (global.isDeclaration() || !global.isConstant() ||
+      global.isThreadLocal() || global.hasSection() || global.hasComdat() ||
+      global.isExternallyInitialized() ||
+      !(global.hasLocalLinkage() || global.hasExternalLinkage()))
+    return false;
+  if (!llvm::isa<llvm::ConstantDataSequential, llvm::ConstantAggregateZero>(
+          global.getInitializer()))
+    return false;
+  const llvm::DataLayout &layout = global.getParent()->getDataLayout();
+  return layout.getTypeAllocSize(global.getValueType()) >= kDataBytes;
+}
+
+/// Moves the definitions of `part`'s constant data to `data` (the same
+/// LLVM context): the part keeps an external declaration with the same
+/// alignment; a local one becomes a hidden global `<prefix>.<name>` first.
+static void moveConstantData(llvm::Module &part, llvm::Module &data,
+                             llvm::StringRef prefix, unsigned &unnamed) {
+  for (llvm::GlobalVariable &global : part.globals()) {
+    if (!isConstantData(global))
+      continue;
+    if (global.hasLocalLinkage()) {
+      global.setName(global.hasName()
+                         ? prefix + "." + global.getName()
+                         : prefix + ".data" + llvm::Twine(unnamed++));
+      global.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      global.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+    auto *definition = new llvm::GlobalVariable(
+        data, global.getValueType(), /*isConstant=*/true, global.getLinkage(),
+        global.getInitializer(), global.getName(), /*InsertBefore=*/nullptr,
+        llvm::GlobalValue::NotThreadLocal, global.getAddressSpace());
+    definition->copyAttributesFrom(&global);
+    global.setInitializer(nullptr);
+  }
+}
+
+/// Appends the object code of `module` (no functions: constant data only)
+/// to `object`, without optimization passes.
+static llvm::Error emitData(llvm::Module &module, llvm::TargetMachine &machine,
+                            llvm::SmallVectorImpl<char> &object) {
+  llvm::raw_svector_ostream stream(object);
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, stream, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError(
+        "the target machine cannot emit object files");
+  codegen.run(module);
+  return llvm::Error::success();
+}
+
 llvm::Error qc::emitSplitObject(
     llvm::Module &module, unsigned parts, llvm::StringRef prefix,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     unsigned optLevel, llvm::StringRef linker,
     llvm::SmallVectorImpl<char> &object) {
   externalizeSharedLocals(module, prefix);
+  // The parts are taken as before (SplitModule keeps a weight with the one
+  // kernel that reads it), then their weights move to `data`.
+  llvm::Module data("qc.data", module.getContext());
+  data.setTargetTriple(module.getTargetTriple());
+  data.setDataLayout(module.getDataLayout());
+  unsigned unnamed = 0;
   std::vector<llvm::SmallString<0>> bitcode;
   llvm::SplitModule(
       module, parts,
       [&](std::unique_ptr<llvm::Module> part) {
+        moveConstantData(*part, data, prefix, unnamed);
         llvm::SmallString<0> &buffer = bitcode.emplace_back();
         llvm::raw_svector_ostream stream(buffer);
         llvm::WriteBitcodeToFile(*part, stream);
@@ -126,8 +202,13 @@ llvm::Error qc::emitSplitObject(
     if (!machines.back())
       return llvm::createStringError("cannot create a target machine");
   }
+  std::unique_ptr<llvm::TargetMachine> dataMachine;
+  if (!data.global_empty() && !(dataMachine = makeMachine()))
+    return llvm::createStringError("cannot create a target machine");
   std::vector<llvm::SmallString<0>> objects(bitcode.size());
   std::vector<std::string> errors(bitcode.size());
+  llvm::SmallString<0> dataObject;
+  llvm::Error dataError = llvm::Error::success();
   {
     llvm::StdThreadPool pool(llvm::hardware_concurrency(bitcode.size()));
     for (size_t i = 0; i < bitcode.size(); ++i) {
@@ -143,8 +224,16 @@ llvm::Error qc::emitSplitObject(
           errors[i] = llvm::toString(std::move(err));
       });
     }
+    // The calling thread writes the data object meanwhile: the original
+    // module's context is no part's.
+    if (dataMachine)
+      dataError = emitData(data, *dataMachine, dataObject);
     pool.wait();
   }
+  if (dataError)
+    return dataError;
+  if (dataMachine)
+    objects.push_back(std::move(dataObject));
   for (const std::string &error : errors)
     if (!error.empty())
       return llvm::createStringError(error);
