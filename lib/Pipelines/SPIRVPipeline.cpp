@@ -58,6 +58,9 @@ std::string qc::SPIRVPipelineOptions::effectiveVersion() const {
 }
 
 void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
+  // A padded pool reads its input with bound checks: no padded buffer, no
+  // fill and copy kernels for it.
+  pm.addNestedPass<func::FuncOp>(qc::createQCFusePoolingPadding());
   // Elementwise arith on tensors (e.g. a bias add left by the lowering) would
   // stay unbufferizable; as linalg.generic it becomes a kernel like the rest.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());

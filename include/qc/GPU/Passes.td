@@ -294,6 +294,47 @@ def QCStridedCopiesToLinalg : Pass<"qc-strided-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QCFusePoolingPadding : Pass<"qc-fuse-pooling-padding"> {
+  let summary = "Fold a pooling op's tensor.pad into the pooling: one "
+                "linalg.generic reading the unpadded input with bound checks";
+  let description = [{
+    A padded pooling (`qc.max_pool2d`, `qc.avg_pool2d` with padding) lowers
+    to a linalg pooling op on a `tensor.pad` of its input. Bufferized for the
+    Vulkan target, the pad is a buffer larger than the input, a kernel that
+    fills it and one that copies the input into its interior, all before the
+    pool reads it. This pass rewrites a linalg pooling op on tensors
+    (`linalg.pooling_n*_{max,max_unsigned,min,min_unsigned,sum}`) whose
+    input is a `tensor.pad` with a uniform padding value into a
+    `linalg.generic` with the same iterators, window and init operands and
+    body, whose input element is
+
+    ```
+    inside = for every padded dim d: (idx_d - low_d) <u size_d
+    element = inside ? source[idx - low] : padding value
+    ```
+
+    with `idx` the pooling's input map applied to the loop indices
+    (`linalg.index`) and the read index clamped to 0 in a padded dim where
+    it falls outside, so the read stays in bounds. Each window sees the same
+    values in the same order as before: the results are bit-identical. The
+    pad is erased when the pooling was its only user.
+
+    ```mlir
+    %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %c-128 }
+    %r = linalg.pooling_nhwc_max ins(%p, %w) outs(%init)
+    // becomes
+    %r = linalg.generic ins(%w) outs(%init) {
+      ... linalg.index, arith.cmpi ult, tensor.extract %x[...], arith.select
+      %m = arith.maxsi %out, %element
+      linalg.yield %m
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleOp"> {
   let summary = "Declare the target env's SPIR-V version on a spirv.module";
   let description = [{
