@@ -89,6 +89,8 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();
+  // Ops on rank-0 buffers have no parallel dim to put on the grid.
+  func.addPass(qc::createQCExpandRankZeroLinalg());
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());
   // llvmpipe's loop limiter (docs/SPIRV.md): long reductions in two stages.

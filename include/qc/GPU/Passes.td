@@ -124,6 +124,41 @@ def QCSPIRVContractionKernels
                            "mlir::spirv::SPIRVDialect"];
 }
 
+def QCExpandRankZeroLinalg : Pass<"qc-expand-rank-zero-linalg"> {
+  let summary = "Give linalg ops on rank-0 buffers a unit parallel dim so "
+                "they become GPU kernels";
+  let description = [{
+    `convert-linalg-to-parallel-loops` puts an op's parallel dims in an
+    `scf.parallel`, which the pipeline maps to a kernel's grid; an op
+    without parallel dims (a reduction to a rank-0 result, a `linalg.fill`
+    or an elementwise op on rank-0 buffers) has no `scf.parallel`, so its
+    loops stayed on the host and `qc-verify-spirv-contract` rejected them.
+
+    This pass rewrites every linalg op on buffers with no parallel dim and
+    only rank-0 outputs (identity layout) into a `linalg.generic` with a
+    leading parallel dim of size 1: each output is read and written through
+    a `memref.expand_shape` to `memref<1xT>` with the map `(d0, ...) -> (d0)`,
+    the input maps are shifted by one dim, the body is the op's own (a named
+    op's generic body) with every `linalg.index` moved past the new dim. One
+    invocation computes what the host loops did, in the same order, so the
+    same bits. A long reduction then gets split by
+    `qc-split-long-reductions` like any other.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(d0) -> (d0), (d0) -> ()],
+                    iterator_types = ["reduction"]}
+        ins(%x : memref<37xi32>) outs(%acc : memref<i32>)
+    // becomes
+    %v = memref.expand_shape %acc [] output_shape [1] : memref<i32> into memref<1xi32>
+    linalg.generic {indexing_maps = [(d0, d1) -> (d1), (d0, d1) -> (d0)],
+                    iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<37xi32>) outs(%v : memref<1xi32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def QCReverseParallelDims : Pass<"qc-reverse-parallel-dims"> {
   let summary = "Reverse the dimensions of outermost scf.parallel loops so the "
                 "innermost (contiguous) dimension maps to gpu x";
