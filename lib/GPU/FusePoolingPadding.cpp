@@ -59,6 +59,10 @@ struct FusePaddedPooling final : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value padValue = pad.getConstantPaddingValue();
     if (!padValue)
       return rewriter.notifyMatchFailure(pad, "padding value is not uniform");
+    // A constant yielded from inside the pad's body moves out with the pad
+    // gone.
+    if (pad.getRegion().isAncestor(padValue.getParentRegion()))
+      padValue = rewriter.clone(*padValue.getDefiningOp())->getResult(0);
 
     Location loc = op.getLoc();
     Value source = pad.getSource();

@@ -111,6 +111,27 @@ func.func @shared_pad(%x: tensor<1x4x4x2xi8>, %init: tensor<1x4x4x2xi8>) -> (ten
 
 // -----
 
+// A padding constant defined inside the pad's body is cloned out of it.
+// CHECK-LABEL: func.func @constant_in_body
+// CHECK-NOT:     tensor.pad
+// CHECK:         %[[PADV:.*]] = arith.constant 3 : i32
+// CHECK:         linalg.generic
+// CHECK:           arith.select %{{.*}}, %{{.*}}, %[[PADV]] : i32
+// CHECK:           arith.minsi
+func.func @constant_in_body(%x: tensor<1x4x4x1xi32>, %init: tensor<1x4x4x1xi32>) -> tensor<1x4x4x1xi32> {
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    %v = arith.constant 3 : i32
+    tensor.yield %v : i32
+  } : tensor<1x4x4x1xi32> to tensor<1x6x6x1xi32>
+  %w = tensor.empty() : tensor<3x3xi32>
+  %r = linalg.pooling_nhwc_min {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : tensor<1x6x6x1xi32>, tensor<3x3xi32>) outs(%init : tensor<1x4x4x1xi32>) -> tensor<1x4x4x1xi32>
+  return %r : tensor<1x4x4x1xi32>
+}
+
+// -----
+
 // NOTE: a padding value that depends on the position is not a single value
 // to select: the pad and the pool stay.
 // CHECK-LABEL: func.func @position_dependent_pad
