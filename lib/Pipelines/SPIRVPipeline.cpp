@@ -58,6 +58,9 @@ std::string qc::SPIRVPipelineOptions::effectiveVersion() const {
 }
 
 void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
+  // A padded pool reads its input with bound checks: no padded buffer, no
+  // fill and copy kernels for it.
+  pm.addNestedPass<func::FuncOp>(qc::createQCFusePoolingPadding());
   // Elementwise arith on tensors (e.g. a bias add left by the lowering) would
   // stay unbufferizable; as linalg.generic it becomes a kernel like the rest.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
@@ -86,6 +89,8 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();
+  // Ops on rank-0 buffers have no parallel dim to put on the grid.
+  func.addPass(qc::createQCExpandRankZeroLinalg());
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());
   // llvmpipe's loop limiter (docs/SPIRV.md): long reductions in two stages.

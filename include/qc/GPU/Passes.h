@@ -24,6 +24,12 @@ void populatePromoteLoopAccumulatorsPatterns(RewritePatternSet &patterns);
 void populateExpandRoundingPatterns(RewritePatternSet &patterns);
 /// memref.copy of strided views as linalg.copy (qc-strided-copies-to-linalg).
 void populateStridedCopiesToLinalgPatterns(RewritePatternSet &patterns);
+/// A linalg pooling op reading a tensor.pad as one linalg.generic reading the
+/// pad's source with bound checks (qc-fuse-pooling-padding).
+void populateFusePoolingPaddingPatterns(RewritePatternSet &patterns);
+/// A linalg op on buffers without parallel dims (rank-0 outputs) with a unit
+/// parallel dim over memref<1xT> views (qc-expand-rank-zero-linalg).
+void populateExpandRankZeroLinalgPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/GPU/Passes.h.inc"

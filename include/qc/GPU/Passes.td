@@ -124,6 +124,41 @@ def QCSPIRVContractionKernels
                            "mlir::spirv::SPIRVDialect"];
 }
 
+def QCExpandRankZeroLinalg : Pass<"qc-expand-rank-zero-linalg"> {
+  let summary = "Give linalg ops on rank-0 buffers a unit parallel dim so "
+                "they become GPU kernels";
+  let description = [{
+    `convert-linalg-to-parallel-loops` puts an op's parallel dims in an
+    `scf.parallel`, which the pipeline maps to a kernel's grid; an op
+    without parallel dims (a reduction to a rank-0 result, a `linalg.fill`
+    or an elementwise op on rank-0 buffers) has no `scf.parallel`, so its
+    loops stayed on the host and `qc-verify-spirv-contract` rejected them.
+
+    This pass rewrites every linalg op on buffers with no parallel dim and
+    only rank-0 outputs (identity layout) into a `linalg.generic` with a
+    leading parallel dim of size 1: each output is read and written through
+    a `memref.expand_shape` to `memref<1xT>` with the map `(d0, ...) -> (d0)`,
+    the input maps are shifted by one dim, the body is the op's own (a named
+    op's generic body) with every `linalg.index` moved past the new dim. One
+    invocation computes what the host loops did, in the same order, so the
+    same bits. A long reduction then gets split by
+    `qc-split-long-reductions` like any other.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(d0) -> (d0), (d0) -> ()],
+                    iterator_types = ["reduction"]}
+        ins(%x : memref<37xi32>) outs(%acc : memref<i32>)
+    // becomes
+    %v = memref.expand_shape %acc [] output_shape [1] : memref<i32> into memref<1xi32>
+    linalg.generic {indexing_maps = [(d0, d1) -> (d1), (d0, d1) -> (d0)],
+                    iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<37xi32>) outs(%v : memref<1xi32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def QCReverseParallelDims : Pass<"qc-reverse-parallel-dims"> {
   let summary = "Reverse the dimensions of outermost scf.parallel loops so the "
                 "innermost (contiguous) dimension maps to gpu x";
@@ -292,6 +327,47 @@ def QCStridedCopiesToLinalg : Pass<"qc-strided-copies-to-linalg"> {
     other linalg op. Copies between dense buffers stay host copies.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def QCFusePoolingPadding : Pass<"qc-fuse-pooling-padding"> {
+  let summary = "Fold a pooling op's tensor.pad into the pooling: one "
+                "linalg.generic reading the unpadded input with bound checks";
+  let description = [{
+    A padded pooling (`qc.max_pool2d`, `qc.avg_pool2d` with padding) lowers
+    to a linalg pooling op on a `tensor.pad` of its input. Bufferized for the
+    Vulkan target, the pad is a buffer larger than the input, a kernel that
+    fills it and one that copies the input into its interior, all before the
+    pool reads it. This pass rewrites a linalg pooling op on tensors
+    (`linalg.pooling_n*_{max,max_unsigned,min,min_unsigned,sum}`) whose
+    input is a `tensor.pad` with a uniform padding value into a
+    `linalg.generic` with the same iterators, window and init operands and
+    body, whose input element is
+
+    ```
+    inside = for every padded dim d: (idx_d - low_d) <u size_d
+    element = inside ? source[idx - low] : padding value
+    ```
+
+    with `idx` the pooling's input map applied to the loop indices
+    (`linalg.index`) and the read index clamped to 0 in a padded dim where
+    it falls outside, so the read stays in bounds. Each window sees the same
+    values in the same order as before: the results are bit-identical. The
+    pad is erased when the pooling was its only user.
+
+    ```mlir
+    %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] { tensor.yield %c-128 }
+    %r = linalg.pooling_nhwc_max ins(%p, %w) outs(%init)
+    // becomes
+    %r = linalg.generic ins(%w) outs(%init) {
+      ... linalg.index, arith.cmpi ult, tensor.extract %x[...], arith.select
+      %m = arith.maxsi %out, %element
+      linalg.yield %m
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleOp"> {
