@@ -138,7 +138,9 @@ LayerNormParams getLayerNormParams(LayerNormOp op) {
 }
 
 struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LayerNormOpLowering(const TypeConverter &typeConverter, MLIRContext *context, bool split)
+      : OpConversionPattern(typeConverter, context), split(split) {}
+  bool split; // buildLastAxisReduction's lanes
   LogicalResult
   matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -169,31 +171,16 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
     bool squaresFitI32 =
         static_cast<uint64_t>(d) * codeRange * codeRange < (uint64_t{1} << 31);
     IntegerType squareType = squaresFitI32 ? i32 : i64;
-    SmallVector<AffineMap> sumMaps{rewriter.getMultiDimIdentityMap(rank)};
-    AffineMap rowMap = AffineMap::get(rank, 0,
-                                      llvm::map_to_vector(rows, [&](unsigned r) {
-                                        return rewriter.getAffineDimExpr(r);
-                                      }),
-                                      rewriter.getContext());
-    sumMaps.append({rowMap, rowMap});
-    auto sums = linalg::GenericOp::create(
-        rewriter, loc,
-        TypeRange{RankedTensorType::get(rowShape, i32),
-                  RankedTensorType::get(rowShape, squareType)},
-        ValueRange{input},
-        ValueRange{createFilledTensor(rewriter, loc, rowShape, i32, 0),
-                   createFilledTensor(rewriter, loc, rowShape, squareType, 0)},
-        sumMaps, iteratorsReducing(rank, last),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value x = centred(b, l, args[0]);
+    using Combine = RowAccumulator::Combine;
+    SmallVector<Value> sums = buildLastAxisReduction(
+        rewriter, loc, input, split, {{i32, 0, Combine::AddI}, {squareType, 0, Combine::AddI}},
+        [&](OpBuilder &b, Location l, Value code, ValueRange accs) -> SmallVector<Value> {
+          Value x = centred(b, l, code);
           Value wide = squaresFitI32 ? x : arith::ExtSIOp::create(b, l, i64, x).getResult();
-          linalg::YieldOp::create(
-              b, l,
-              ValueRange{arith::AddIOp::create(b, l, x, args[1]),
-                         arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, wide, wide),
-                                               args[2])});
+          return {arith::AddIOp::create(b, l, x, accs[0]),
+                  arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, wide, wide), accs[1])};
         });
-    Value rowSum = sums.getResult(0), rowSquares = sums.getResult(1);
+    Value rowSum = sums[0], rowSquares = sums[1];
 
     // Per row: W = D Q - S^2 (i64: D Q <= D^2 (2^bits - 1)^2 < 2^60), the
     // statistic P = D W or W, U = P 2^k + E < 2^62, the normalization t and
@@ -297,6 +284,6 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
 } // namespace
 
 void lowering::populateLayerNormPatterns(const TypeConverter &typeConverter,
-                                         RewritePatternSet &patterns) {
-  patterns.add<LayerNormOpLowering>(typeConverter, patterns.getContext());
+                                         RewritePatternSet &patterns, bool splitRowReductions) {
+  patterns.add<LayerNormOpLowering>(typeConverter, patterns.getContext(), splitRowReductions);
 }

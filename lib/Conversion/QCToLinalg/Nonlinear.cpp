@@ -73,6 +73,84 @@ Value c64(OpBuilder &b, Location loc, int64_t v) {
   return createIntConstant(b, loc, b.getI64Type(), v);
 }
 
+SmallVector<Value> buildLastAxisReduction(
+    OpBuilder &b, Location loc, Value input, bool split,
+    ArrayRef<RowAccumulator> accumulators,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank(), d = type.getDimSize(rank - 1);
+  SmallVector<int64_t> rowShape(type.getShape().drop_back());
+  int64_t lanes = 1;
+  for (int64_t l : {16, 8, 4, 2})
+    if (split && d % l == 0 && d >= 2 * l) {
+      lanes = l;
+      break;
+    }
+  // One generic over `loops` loops reducing `reduced`, writing every
+  // accumulator through the loops `outDims` into tensors of `outShape`.
+  auto reduce = [&](ValueRange inputs, ArrayRef<AffineMap> inputMaps, int64_t loops,
+                    int64_t reduced, ArrayRef<unsigned> outDims,
+                    ArrayRef<int64_t> outShape,
+                    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> fn) {
+    SmallVector<Value> inits;
+    SmallVector<Type> resultTypes;
+    SmallVector<AffineMap> maps(inputMaps);
+    SmallVector<AffineExpr> outExprs;
+    for (unsigned dim : outDims)
+      outExprs.push_back(b.getAffineDimExpr(dim));
+    for (const RowAccumulator &acc : accumulators) {
+      inits.push_back(createFilledTensor(b, loc, outShape, acc.type, acc.init));
+      resultTypes.push_back(RankedTensorType::get(outShape, acc.type));
+      maps.push_back(AffineMap::get(loops, 0, outExprs, b.getContext()));
+    }
+    auto generic = linalg::GenericOp::create(
+        b, loc, resultTypes, inputs, inits, maps, iteratorsReducing(loops, reduced),
+        [&](OpBuilder &nested, Location l, ValueRange args) {
+          linalg::YieldOp::create(nested, l, fn(nested, l, args));
+        });
+    return SmallVector<Value>(generic.getResults());
+  };
+  auto elementwise = [&](OpBuilder &nb, Location l, ValueRange args) {
+    return body(nb, l, args[0], args.drop_front());
+  };
+  SmallVector<unsigned> rows = dimsExcept(rank, rank - 1);
+  if (lanes == 1)
+    return reduce(input, {b.getMultiDimIdentityMap(rank)}, rank, rank - 1, rows, rowShape,
+                  elementwise);
+
+  // [rows..., D / L, L]: the loops (rows..., j, lane), j reduced.
+  SmallVector<int64_t> splitShape(rowShape);
+  splitShape.append({d / lanes, lanes});
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    reassociation.push_back({i});
+  reassociation.push_back({rank - 1, rank});
+  Value laned = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(splitShape, type.getElementType()), input, reassociation);
+  SmallVector<unsigned> partialDims(rows);
+  partialDims.push_back(static_cast<unsigned>(rank));
+  SmallVector<int64_t> partialShape(rowShape);
+  partialShape.push_back(lanes);
+  SmallVector<Value> partials = reduce(laned, {b.getMultiDimIdentityMap(rank + 1)}, rank + 1,
+                                       rank - 1, partialDims, partialShape, elementwise);
+
+  // The L partial results of each row combined.
+  SmallVector<AffineMap> partialMaps(partials.size(), b.getMultiDimIdentityMap(rank));
+  size_t n = accumulators.size();
+  return reduce(partials, partialMaps, rank, rank - 1, rows, rowShape,
+                [&](OpBuilder &nb, Location l, ValueRange args) {
+                  SmallVector<Value> combined;
+                  for (size_t i = 0; i < n; ++i) {
+                    Value partial = args[i], acc = args[n + i];
+                    if (accumulators[i].combine == RowAccumulator::Combine::AddI)
+                      combined.push_back(arith::AddIOp::create(nb, l, partial, acc));
+                    else
+                      combined.push_back(arith::MaxSIOp::create(nb, l, partial, acc));
+                  }
+                  return combined;
+                });
+}
+
 } // namespace mlir::qc::lowering
 
 namespace {
@@ -247,9 +325,10 @@ struct FloatIslandOpLowering final : OpConversionPattern<FloatIslandOp> {
 } // namespace
 
 void lowering::populateNonlinearPatterns(const TypeConverter &typeConverter,
-                                         RewritePatternSet &patterns) {
+                                         RewritePatternSet &patterns,
+                                         bool splitRowReductions) {
   patterns.add<TableOpLowering, BatchMatmulOpLowering, FloatIslandOpLowering>(
       typeConverter, patterns.getContext());
-  populateSoftmaxPatterns(typeConverter, patterns);
-  populateLayerNormPatterns(typeConverter, patterns);
+  populateSoftmaxPatterns(typeConverter, patterns, splitRowReductions);
+  populateLayerNormPatterns(typeConverter, patterns, splitRowReductions);
 }

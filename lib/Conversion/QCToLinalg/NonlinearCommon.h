@@ -12,9 +12,9 @@
 namespace mlir::qc::lowering {
 
 void populateSoftmaxPatterns(const TypeConverter &typeConverter,
-                             RewritePatternSet &patterns);
+                             RewritePatternSet &patterns, bool splitRowReductions);
 void populateLayerNormPatterns(const TypeConverter &typeConverter,
-                               RewritePatternSet &patterns);
+                               RewritePatternSet &patterns, bool splitRowReductions);
 
 /// Smallest value of the storage type (signed or unsigned) of `type`.
 int64_t storageMin(quant::QuantizedType type);
@@ -36,6 +36,33 @@ SmallVector<utils::IteratorType> iteratorsReducing(int64_t rank, int64_t reduced
 /// i32 and i64 constants.
 Value c32(OpBuilder &b, Location loc, int64_t v);
 Value c64(OpBuilder &b, Location loc, int64_t v);
+
+/// One accumulator of a reduction over the last axis: its integer type, its
+/// initial value and how two partial results combine.
+struct RowAccumulator {
+  enum class Combine { AddI, MaxSI };
+  IntegerType type;
+  int64_t init;
+  Combine combine;
+};
+
+/// Reductions over the last axis of `input` ([rows..., D]), one result
+/// [rows...] per accumulator: `body` returns the updated accumulators from
+/// one element and the current ones. With `split` and where D is a
+/// multiple of a lane count L (16, 8, 4 or 2, the largest with D >= 2L),
+/// the axis is split into
+/// [D / L, L]: L partial accumulators per row updated lane by lane (what
+/// the CPU vectorizer turns into one vector of L accumulators, where a
+/// plain reduction reduces every vector of L elements across its lanes, in
+/// order, one lane at a time), then combined per row. Integer addition
+/// (modulo 2^n) and max are associative and commutative: the results are
+/// those of the plain reduction, bit for bit. The GPU mapping needs the
+/// plain form (a parallel lane loop inside the reduction loop is not
+/// mapped).
+SmallVector<Value> buildLastAxisReduction(
+    OpBuilder &b, Location loc, Value input, bool split,
+    ArrayRef<RowAccumulator> accumulators,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)> body);
 
 } // namespace mlir::qc::lowering
 

@@ -28,7 +28,9 @@ using utils::IteratorType;
 //===----------------------------------------------------------------------===//
 
 struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
-  using OpConversionPattern::OpConversionPattern;
+  SoftmaxOpLowering(const TypeConverter &typeConverter, MLIRContext *context, bool split)
+      : OpConversionPattern(typeConverter, context), split(split) {}
+  bool split; // buildLastAxisReduction's lanes
   LogicalResult
   matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -38,7 +40,7 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     Location loc = op.getLoc();
     QuantizedType inType = getQuantizedElementType(op.getInput().getType());
     QuantizedType outType = getQuantizedElementType(type);
-    Type i32 = rewriter.getI32Type();
+    IntegerType i32 = rewriter.getI32Type();
     int64_t rank = type.getRank(), axis = op.getAxis();
     SmallVector<unsigned> all = dimsExcept(rank, -1), rows = dimsExcept(rank, axis);
     SmallVector<int64_t> rowShape = shapeExcept(type.getShape(), axis);
@@ -53,17 +55,30 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
           std::nearbyint(std::exp(-scale * static_cast<double>(d)) * 0x1p30)));
     Value table = createTable(rewriter, loc, exps, rewriter.getI32Type());
 
-    GenericBuilder maxima(rewriter, loc, rank);
-    unsigned in = maxima.addInput(input, all);
-    Value rowMax = maxima.build(
-        createFilledTensor(rewriter, loc, rowShape, i32, std::numeric_limits<int32_t>::min()),
-        rows, iteratorsReducing(rank, axis), [&](OpBuilder &b, Location l, ValueRange args) {
-          return arith::MaxSIOp::create(b, l, extendToI32(b, l, args[in], isSigned),
-                                        args.back());
-        });
+    // Reductions along the last axis split it into lanes
+    // (buildLastAxisReduction); along another axis they are one generic.
+    bool lastAxis = axis == rank - 1;
+    using Combine = RowAccumulator::Combine;
+    Value rowMax;
+    if (lastAxis) {
+      rowMax = buildLastAxisReduction(
+          rewriter, loc, input, split, {{i32, std::numeric_limits<int32_t>::min(), Combine::MaxSI}},
+          [&](OpBuilder &b, Location l, Value code, ValueRange accs) -> SmallVector<Value> {
+            return {arith::MaxSIOp::create(b, l, extendToI32(b, l, code, isSigned), accs[0])};
+          })[0];
+    } else {
+      GenericBuilder maxima(rewriter, loc, rank);
+      unsigned in = maxima.addInput(input, all);
+      rowMax = maxima.build(
+          createFilledTensor(rewriter, loc, rowShape, i32, std::numeric_limits<int32_t>::min()),
+          rows, iteratorsReducing(rank, axis), [&](OpBuilder &b, Location l, ValueRange args) {
+            return arith::MaxSIOp::create(b, l, extendToI32(b, l, args[in], isSigned),
+                                          args.back());
+          });
+    }
 
     GenericBuilder exponentials(rewriter, loc, rank);
-    in = exponentials.addInput(input, all);
+    unsigned in = exponentials.addInput(input, all);
     unsigned max = exponentials.addInput(rowMax, rows);
     Value e = exponentials.build(
         tensor::EmptyOp::create(rewriter, loc, type.getShape(), i32), all,
@@ -72,16 +87,24 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
           return lookup(b, l, table, arith::SubIOp::create(b, l, args[max], code));
         });
 
-    Type i64 = rewriter.getI64Type();
-    GenericBuilder sums(rewriter, loc, rank);
-    unsigned ex = sums.addInput(e, all);
-    Value rowSum = sums.build(createFilledTensor(rewriter, loc, rowShape, i64, 0), rows,
-                              iteratorsReducing(rank, axis),
-                              [&](OpBuilder &b, Location l, ValueRange args) {
-                                return arith::AddIOp::create(
-                                    b, l, arith::ExtSIOp::create(b, l, i64, args[ex]),
-                                    args.back());
-                              });
+    IntegerType i64 = rewriter.getI64Type();
+    Value rowSum;
+    if (lastAxis) {
+      rowSum = buildLastAxisReduction(
+          rewriter, loc, e, split, {{i64, 0, Combine::AddI}},
+          [&](OpBuilder &b, Location l, Value exp, ValueRange accs) -> SmallVector<Value> {
+            return {arith::AddIOp::create(b, l, arith::ExtSIOp::create(b, l, i64, exp), accs[0])};
+          })[0];
+    } else {
+      GenericBuilder sums(rewriter, loc, rank);
+      unsigned ex = sums.addInput(e, all);
+      rowSum = sums.build(createFilledTensor(rewriter, loc, rowShape, i64, 0), rows,
+                          iteratorsReducing(rank, axis),
+                          [&](OpBuilder &b, Location l, ValueRange args) {
+                            return arith::AddIOp::create(
+                                b, l, arith::ExtSIOp::create(b, l, i64, args[ex]), args.back());
+                          });
+    }
 
     // The magic number of the division by S per row (Division.cpp): S <=
     // D 2^30 (the table's entries are at most 2^30), and S >= 2^30 (the row's
@@ -108,7 +131,7 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     if (!stage)
       return rewriter.notifyMatchFailure(op, "requantization multiplier is not finite");
     GenericBuilder out(rewriter, loc, rank);
-    ex = out.addInput(e, all);
+    unsigned ex = out.addInput(e, all);
     unsigned sum = out.addInput(rowSum, rows);
     std::optional<unsigned> magicArg, log2Arg;
     if (magic) {
@@ -141,6 +164,6 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
 } // namespace
 
 void lowering::populateSoftmaxPatterns(const TypeConverter &typeConverter,
-                                       RewritePatternSet &patterns) {
-  patterns.add<SoftmaxOpLowering>(typeConverter, patterns.getContext());
+                                       RewritePatternSet &patterns, bool splitRowReductions) {
+  patterns.add<SoftmaxOpLowering>(typeConverter, patterns.getContext(), splitRowReductions);
 }
