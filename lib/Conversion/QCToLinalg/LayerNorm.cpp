@@ -4,9 +4,10 @@
 // states (python/qc/reference.py's layer_norm is the bit-exact statement).
 // Two passes over each row:
 //
-//   1. S = sum x_i and Q = sum x_i^2 together (one reduction generic with
-//      two results; Q in i32 where D (2^bits - 1)^2 < 2^31, which holds for
-//      every input of at most 8 bits, else in i64);
+//   1. S = sum x_i and Q = sum x_i^2 together (buildLastAxisReduction: one
+//      reduction with two results, in lanes on the CPU; Q in i32 where
+//      D (2^bits - 1)^2 < 2^31, which holds for every input of at most 8
+//      bits, else in i64);
 //   2. per element c_i = D x_i - S, divided by the row's root.
 //
 // Between them, per row: W = D Q - S^2 = sum_i c_i^2 / D exactly (i64), the
@@ -20,7 +21,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-
 
 #include <cmath>
 
