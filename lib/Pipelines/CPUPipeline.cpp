@@ -157,8 +157,12 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
   pm.addPass(createQCVerifyCPUInput());
   // First, while argument types still carry signedness and quantization.
   pm.addPass(createQCRecordEntryABI());
-  // qc ops (if any) become integer linalg; a no-op on linalg input.
-  pm.addPass(createQCLowerToLinalg());
+  // qc ops (if any) become integer linalg; a no-op on linalg input. Rows
+  // of layer norms and softmaxes reduce in lanes: one vector of partial
+  // results instead of a reduction across every vector's lanes.
+  QCLowerToLinalgOptions lowerOptions;
+  lowerOptions.splitRowReductions = true;
+  pm.addPass(createQCLowerToLinalg(lowerOptions));
   if (options.integerOnly)
     pm.addPass(createQCVerifyIntegerContract());
   // LLVM packs vector<N x i4> but addresses scalar i4 per byte: one layout.

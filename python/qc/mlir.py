@@ -44,8 +44,9 @@ def format_float(value):
     if math.isnan(value) or math.isinf(value):
         raise ValueError("non-finite float %r has no decimal literal" % value)
     text = repr(value)
-    if "e" not in text and "." not in text:
-        text += ".0"
+    if "." not in text:  # "1e-05" is no MLIR float literal: "1.0e-05"
+        mantissa, e, exponent = text.partition("e")
+        text = mantissa + ".0" + e + exponent
     return text
 
 

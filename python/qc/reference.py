@@ -345,8 +345,16 @@ def _ceil_log2(v):
     return e - 1 if f == 0.5 else e
 
 
-def layer_norm_params(gamma, beta, s_out, d):
-    """(M_j, B_j, R) of qc.layer_norm, computed in double as the op states."""
+def layer_norm_uses_v(d, in_bits):
+    """True when the statistic is V = D W = sum c^2 (as before 16-bit inputs):
+    when V < 2^61 for every input (V <= D^3 (2^bits - 1)^2 / 4): every input
+    of at most 8 bits, 16-bit inputs up to D = 1290. Otherwise W itself."""
+    return ((d ** 3 * ((1 << in_bits) - 1) ** 2 + 3) // 4).bit_length() <= 61
+
+
+def layer_norm_params(gamma, beta, s_out, d, in_bits=8):
+    """(M_j, B_j, R) of qc.layer_norm, computed in double as the op states.
+    M_j carries sqrt(D) where the statistic is V (layer_norm_uses_v)."""
     gamma = np.asarray(gamma, dtype=np.float64)
     beta = np.asarray(beta, dtype=np.float64)
     root = math.sqrt(d)
@@ -354,25 +362,37 @@ def layer_norm_params(gamma, beta, s_out, d):
     bm = float(np.max(np.abs(beta))) / float(s_out)
     r = min(54 - _ceil_log2(g), 61 - _ceil_log2(max(bm, 1.0)))
     r = max(1, min(62, r))
-    m = np.array([int(np.rint(gj * root / float(s_out) * 2.0 ** (r - 24))) for gj in gamma],
-                 dtype=np.int64)
+    if layer_norm_uses_v(d, in_bits):
+        m = [int(np.rint(gj * root / float(s_out) * 2.0 ** (r - 24))) for gj in gamma]
+    else:
+        m = [int(np.rint(gj / float(s_out) * 2.0 ** (r - 24))) for gj in gamma]
+    m = np.array(m, dtype=np.int64)
     limit = 1 << 61
     b = np.array([max(-limit, min(limit, int(np.rint(bj / float(s_out) * 2.0 ** r))))
                   for bj in beta], dtype=np.int64)
     return m, b, r
 
 
+def layer_norm_statistic_max(d, in_bits):
+    """The bound of the statistic P (V or W) over every input of D codes:
+    ceil(D^(2+a) (2^bits - 1)^2 / 4), a = 1 for V."""
+    a = 1 if layer_norm_uses_v(d, in_bits) else 0
+    return (d ** (2 + a) * ((1 << in_bits) - 1) ** 2 + 3) // 4
+
+
 def layer_norm_variance_shift(d, in_bits):
-    """k: the even left shift of V = sum c^2 that keeps V * 2^k < 2^61 for
-    every input (V <= D^3 (2^bits - 1)^2 / 4), so that epsilon keeps its
+    """k: the even left shift of the statistic P (V = sum c^2, or W = V / D)
+    that keeps P * 2^k < 2^61 for every input, so that epsilon keeps its
     precision next to small variances."""
-    v_max = (d ** 3 * ((1 << in_bits) - 1) ** 2 + 3) // 4
-    return max(0, 2 * ((61 - v_max.bit_length()) // 2))
+    p_max = layer_norm_statistic_max(d, in_bits)
+    return max(0, 2 * ((61 - p_max.bit_length()) // 2))
 
 
-def layer_norm_epsilon_term(eps, s_in, d, k):
-    """E = round_half_even(D^3 * eps / s_in^2 * 2^k), saturated to 2^61."""
-    v = float(d) ** 3 * float(eps) / (float(s_in) * float(s_in)) * 2.0 ** k
+def layer_norm_epsilon_term(eps, s_in, d, k, in_bits=8):
+    """E = round_half_even(D^(2+a) * eps / s_in^2 * 2^k), saturated to 2^61
+    (a = 1 where the statistic is V)."""
+    dd = float(d) ** 3 if layer_norm_uses_v(d, in_bits) else float(d) ** 2
+    v = dd * float(eps) / (float(s_in) * float(s_in)) * 2.0 ** k
     return int(min(np.rint(v), 2.0 ** 61))
 
 
@@ -398,21 +418,24 @@ def isqrt(u):
 
 
 def layer_norm(x, s_in, z_in, gamma, beta, eps, s_out, z_out, qmin, qmax, in_bits=8):
-    """qc.layer_norm over the last axis (docs/Numerics.md)."""
+    """qc.layer_norm over the last axis (docs/Numerics.md): one pass for the
+    sums S = sum x and Q = sum x^2, W = D Q - S^2 = sum c^2 / D exactly."""
     x = np.asarray(x, dtype=np.int64) - int(z_in)
     d = x.shape[-1]
     k = layer_norm_variance_shift(d, in_bits)
     total = np.sum(x, axis=-1, keepdims=True)
-    c = d * x - total
-    v = np.sum(c * c, axis=-1, keepdims=True)
-    u = (v << k) + layer_norm_epsilon_term(eps, s_in, d, k)
+    squares = np.sum(x * x, axis=-1, keepdims=True)
+    w = d * squares - total * total
+    p = d * w if layer_norm_uses_v(d, in_bits) else w
+    u = (p << k) + layer_norm_epsilon_term(eps, s_in, d, k, in_bits)
     t = np.maximum(0, (62 - bitlen(u)) // 2)
     r = isqrt(u << (2 * t))
+    c = d * x - total
     num = c << (24 + t + k // 2)
     rr = np.maximum(r, 1)
     half = rr // 2
     n = np.where(num >= 0, (num + half) // rr, -((-num + half) // rr))
-    m, b, shift = layer_norm_params(gamma, beta, s_out, d)
+    m, b, shift = layer_norm_params(gamma, beta, s_out, d, in_bits)
     y = (n * m + b + (np.int64(1) << (shift - 1))) >> shift
     return np.clip(y + int(z_out), qmin, qmax).astype(np.int64)
 

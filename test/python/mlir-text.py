@@ -9,6 +9,8 @@
 # CHECK: !quant.uniform<i8:f32, 0.05000000074505806:-3>
 # CHECK: !quant.uniform<u8<0:127>:f32, 0.25:7>
 # CHECK: !quant.uniform<i8<-127:127>:f32:1, {0.1:0, 0.2:0}>
+# CHECK: !quant.uniform<i16:f32, 2.0e-05:0>
+# CHECK: !quant.uniform<i8:f32:0, {1.0e-05:0, 3.0e-07:0}>
 import os
 import re
 import sys
@@ -51,7 +53,9 @@ for s in scales:
     assert np.float32(float(mlir.format_float(s))) == s
 types = [mlir.quant_type(np.float32(0.05), -3),
          mlir.quant_type(0.25, 7, signed=False, qmin=0, qmax=127),
-         mlir.quant_type([0.1, 0.2], [0, 0], qmin=-127, qmax=127, axis=1)]
+         mlir.quant_type([0.1, 0.2], [0, 0], qmin=-127, qmax=127, axis=1),
+         # repr(2e-05) has no ".", which MLIR's float literal needs.
+         mlir.quant_type(2e-05, 0, bits=16), mlir.quant_type([1e-05, 3e-07], [0, 0], axis=0)]
 text = "\n".join("func.func @t%d(%%x: tensor<2x2xf32>) -> tensor<2x2xf32> {\n"
                  "  %%y = qc.fake_quant %%x to %s : tensor<2x2xf32>\n  return %%y : tensor<2x2xf32>\n}" % (i, t)
                  for i, t in enumerate(types))

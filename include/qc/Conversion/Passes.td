@@ -45,6 +45,14 @@ def QCLowerToLinalg : Pass<"qc-lower-to-linalg", "ModuleOp"> {
            "K * z_a * z_w) of contractions with constant weights into one "
            "constant per output channel; when false they are computed at run "
            "time as for non-constant weights">,
+    Option<"splitRowReductions", "split-row-reductions", "bool",
+           /*default=*/"false",
+           "Reduce the rows of qc.layer_norm and of qc.softmax along the last "
+           "axis in lanes: the axis split into [D / L, L] (L = 16, 8, 4 or 2) "
+           "with L partial results per row, combined after, which the CPU "
+           "vectorizes as one vector of L accumulators (bit-identical: "
+           "integer sums and maxima). qc-cpu-pipeline sets it; the GPU "
+           "mapping wants the reduction innermost, which the plain form has">,
   ];
 }
 

@@ -27,7 +27,7 @@ void populateElementwisePatterns(const TypeConverter &typeConverter,
 void populatePoolingPatterns(const TypeConverter &typeConverter,
                              RewritePatternSet &patterns);
 void populateNonlinearPatterns(const TypeConverter &typeConverter,
-                               RewritePatternSet &patterns);
+                               RewritePatternSet &patterns, bool splitRowReductions);
 void populateShapePatterns(const TypeConverter &typeConverter,
                            RewritePatternSet &patterns);
 void populateHadamardPatterns(const TypeConverter &typeConverter,

@@ -55,7 +55,7 @@ void qc::populateQCToLinalgConversionPatterns(TypeConverter &typeConverter,
                                         options.foldConstantWeights);
   lowering::populateElementwisePatterns(typeConverter, patterns);
   lowering::populatePoolingPatterns(typeConverter, patterns);
-  lowering::populateNonlinearPatterns(typeConverter, patterns);
+  lowering::populateNonlinearPatterns(typeConverter, patterns, options.splitRowReductions);
   lowering::populateShapePatterns(typeConverter, patterns);
   lowering::populateHadamardPatterns(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
@@ -95,6 +95,7 @@ struct QCLowerToLinalgPass final
     RewritePatternSet patterns(context);
     QCToLinalgOptions options;
     options.foldConstantWeights = foldConstantWeights;
+    options.splitRowReductions = splitRowReductions;
     populateQCToLinalgConversionPatterns(typeConverter, patterns, options);
     // What importers emit for quantization has no integer lowering by
     // design; say which pass turns it into qc ops instead of "failed to

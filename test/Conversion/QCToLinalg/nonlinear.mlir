@@ -45,17 +45,29 @@ func.func @softmax(%x: tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x1
 
 // -----
 
-// Layer norm: the row sums, the i64 sums of squares of c = D x - S, the
-// per-row normalization and integer square root (and the magic number of
-// the division by the root), then the per-channel affine output, whose
-// division by the root is multiplications.
+// Layer norm: one pass for the row sums S and sums of squares Q (both i32
+// for 8-bit codes), per row W = D Q - S^2 in i64, times D (V, the
+// statistic of inputs up to 8 bits), the normalization and integer square
+// root (and the magic number of the division by the root), then the
+// per-channel affine output, whose division by the root is
+// multiplications.
 // CHECK-LABEL: func.func @layer_norm
-// CHECK:         %[[S:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<3xi32>)
-// CHECK:         %[[V:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[S]] : tensor<3x4xi8>, tensor<3xi32>) outs(%{{.*}} : tensor<3xi64>)
-// CHECK:         %[[R:.*]]:4 = linalg.generic {{.*}} ins(%[[V]] : tensor<3xi64>) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>)
+// CHECK:         %[[S:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<3x4xi8>) outs(%{{.*}}, %{{.*}} : tensor<3xi32>, tensor<3xi32>)
+// CHECK:           %[[X:.*]] = arith.subi %{{.*}}, %{{.*}} : i32
+// CHECK:           arith.addi %[[X]], %{{.*}} : i32
+// CHECK:           %[[XX:.*]] = arith.muli %[[X]], %[[X]] : i32
+// CHECK:           arith.addi %[[XX]], %{{.*}} : i32
+// CHECK-NOT:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:         %[[R:.*]]:4 = linalg.generic {{.*}} ins(%[[S]]#0, %[[S]]#1 : tensor<3xi32>, tensor<3xi32>) outs(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>)
+// CHECK:           %[[S64:.*]] = arith.extsi %{{.*}} : i32 to i64
+// CHECK:           %[[Q:.*]] = arith.extsi %{{.*}} : i32 to i64
+// CHECK:           %[[DQ:.*]] = arith.muli %[[Q]], %[[D:.*]] : i64
+// CHECK:           %[[SS:.*]] = arith.muli %[[S64]], %[[S64]] : i64
+// CHECK:           %[[W:.*]] = arith.subi %[[DQ]], %[[SS]] : i64
+// CHECK:           arith.muli %[[W]], %{{.*}} : i64
 // CHECK-COUNT-8:   arith.minsi %{{.*}} : i64
 // CHECK:           arith.divui %{{.*}} : i64
-// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]], %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3, %{{.*}}, %{{.*}} : tensor<3x4xi8>, tensor<3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<4xi64>, tensor<4xi64>)
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]]#0, %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3, %{{.*}}, %{{.*}} : tensor<3x4xi8>, tensor<3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<4xi64>, tensor<4xi64>)
 // CHECK-NOT:       arith.div
 // CHECK-COUNT-4:   arith.muli %{{.*}} : i64
 // CHECK-NOT:       arith.div
@@ -65,6 +77,24 @@ func.func @layer_norm(%x: tensor<3x4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<3
   %y = qc.layer_norm %x gamma [1.0, 0.5, 2.0, 1.0] beta [0.0, 0.25, -0.5, 0.0] epsilon 1.0e-05
       : tensor<3x4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<3x4x!quant.uniform<i8:f32, 0.05:-1>>
   return %y : tensor<3x4x!quant.uniform<i8:f32, 0.05:-1>>
+}
+
+// -----
+
+// 16-bit codes: the squares in i64 (one 16-bit square passes i32), the
+// result in i16.
+// CHECK-LABEL: func.func @layer_norm_i16
+// CHECK:         %[[S:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x3xi16>) outs(%{{.*}}, %{{.*}} : tensor<2xi32>, tensor<2xi64>)
+// CHECK:           %[[X:.*]] = arith.subi %{{.*}}, %{{.*}} : i32
+// CHECK:           %[[W:.*]] = arith.extsi %[[X]] : i32 to i64
+// CHECK:           arith.muli %[[W]], %[[W]] : i64
+// CHECK:         linalg.generic {{.*}} ins(%[[S]]#0, %[[S]]#1 : tensor<2xi32>, tensor<2xi64>)
+// CHECK:         linalg.generic
+// CHECK:           arith.trunci %{{.*}} : i64 to i16
+func.func @layer_norm_i16(%x: tensor<2x3x!quant.uniform<i16:f32, 0.001:-300>>) -> tensor<2x3x!quant.uniform<i16:f32, 0.0005:7>> {
+  %y = qc.layer_norm %x gamma [1.0, 0.5, 2.0] beta [0.0, 0.25, -0.5] epsilon 1.0e-05
+      : tensor<2x3x!quant.uniform<i16:f32, 0.001:-300>> -> tensor<2x3x!quant.uniform<i16:f32, 0.0005:7>>
+  return %y : tensor<2x3x!quant.uniform<i16:f32, 0.0005:7>>
 }
 
 // -----

@@ -42,9 +42,11 @@ func.func @f(%x: tensor<4x!quant.uniform<i2:f32, 0.1>>) -> tensor<4x!quant.unifo
 
 // -----
 
-func.func @f(%x: tensor<4x!quant.uniform<i16:f32, 0.1>>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> {
-  // expected-error@+1 {{operand storage must have at most 8 bits, got 16}}
-  %y = qc.softmax %x axis 0 : tensor<4x!quant.uniform<i16:f32, 0.1>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+// 16-bit input is accepted (nonlinear-16bit.mlir); wider storage is not (the
+// rule of every qc tensor): a table of 2^17 or more exponentials.
+func.func @f(%x: tensor<4x!quant.uniform<i17:f32, 0.1>>) -> tensor<4x!quant.uniform<i8:f32, 0.1>> {
+  // expected-error@+1 {{operand storage width must be in [2, 16], got 17}}
+  %y = qc.softmax %x axis 0 : tensor<4x!quant.uniform<i17:f32, 0.1>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
   return %y : tensor<4x!quant.uniform<i8:f32, 0.1>>
 }
 
@@ -86,6 +88,25 @@ func.func @f(%x: tensor<4x2x!quant.uniform<i8:f32, 0.1>>) -> tensor<4x2x!quant.u
   // expected-error@+1 {{epsilon must be finite and >= 0, got -1.000000e+00}}
   %y = qc.layer_norm %x gamma [1.0, 1.0] beta [0.0, 0.0] epsilon -1.0 : tensor<4x2x!quant.uniform<i8:f32, 0.1>> -> tensor<4x2x!quant.uniform<i8:f32, 0.1>>
   return %y : tensor<4x2x!quant.uniform<i8:f32, 0.1>>
+}
+
+// -----
+
+// Codes wider than 16 bits (the rule of every qc tensor): c_i = D x_i - S
+// would leave i32 and D sum x^2 i64.
+func.func @f(%x: tensor<4x8x!quant.uniform<i32:f32, 0.1>>) -> tensor<4x8x!quant.uniform<i16:f32, 0.1>> {
+  // expected-error@+1 {{operand storage width must be in [2, 16], got 32}}
+  %y = qc.layer_norm %x gamma [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0] beta [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0] epsilon 1.0e-5 : tensor<4x8x!quant.uniform<i32:f32, 0.1>> -> tensor<4x8x!quant.uniform<i16:f32, 0.1>>
+  return %y : tensor<4x8x!quant.uniform<i16:f32, 0.1>>
+}
+
+// -----
+
+// The row bound holds for 16-bit codes as for 8-bit ones.
+func.func @f(%x: tensor<2x16385x!quant.uniform<i16:f32, 0.1>>) -> tensor<2x16385x!quant.uniform<i16:f32, 0.1>> {
+  // expected-error@+1 {{the last axis must be static and at most 16384 long (so that D * (q - z) - sum fits in i32 and D * sum (q - z)^2 in i64)}}
+  %y = qc.layer_norm %x gamma [] beta [] epsilon 1.0e-5 : tensor<2x16385x!quant.uniform<i16:f32, 0.1>> -> tensor<2x16385x!quant.uniform<i16:f32, 0.1>>
+  return %y : tensor<2x16385x!quant.uniform<i16:f32, 0.1>>
 }
 
 // -----

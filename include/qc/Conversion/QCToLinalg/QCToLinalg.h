@@ -18,6 +18,9 @@ struct QCToLinalgOptions {
   /// Fold the weight-side zero-point terms of contractions with constant
   /// weights at compile time.
   bool foldConstantWeights = true;
+  /// Reduce layer-norm and softmax rows along the last axis in lanes
+  /// (--qc-lower-to-linalg's split-row-reductions).
+  bool splitRowReductions = false;
 };
 
 /// Patterns that lower every qc op and quant.scast to linalg/tensor/arith on

@@ -10,25 +10,24 @@ using namespace mlir::qc::detail;
 using quant::QuantizedType;
 
 /// The rules of every unary qc op: quantized per-tensor input and result of
-/// one shape and expressed type, input storage of at most `maxInputBits`.
+/// one shape and expressed type. Storage of at most 16 bits, which bounds
+/// the table of qc.table and qc.softmax (2^16 entries) and the integers of
+/// qc.layer_norm, is the rule of every quantized tensor of qc
+/// (verifyAllQuantizedTensors).
 static LogicalResult verifyUnary(Operation *op, RankedTensorType input,
-                                 RankedTensorType result, unsigned maxInputBits) {
+                                 RankedTensorType result) {
   if (failed(verifyAllQuantizedTensors(op)) || failed(verifyExpressedTypes(op)) ||
       failed(verifyPerTensor(op, input, "operand")) ||
       failed(verifyPerTensor(op, result, "result")))
     return failure();
   if (input.getShape() != result.getShape())
     return op->emitOpError("operand and result must have the same shape");
-  unsigned bits = getQuantizedElementType(input).getStorageTypeIntegralWidth();
-  if (bits > maxInputBits)
-    return op->emitOpError() << "operand storage must have at most " << maxInputBits
-                             << " bits, got " << bits;
   return success();
 }
 
 LogicalResult TableOp::verify() {
   RankedTensorType input = getInput().getType(), result = getResult().getType();
-  if (failed(verifyUnary(*this, input, result, 16)))
+  if (failed(verifyUnary(*this, input, result)))
     return failure();
   unsigned bits = getQuantizedElementType(input).getStorageTypeIntegralWidth();
   auto tableType = cast<ShapedType>(getTable().getType());
@@ -51,7 +50,9 @@ LogicalResult TableOp::verify() {
 
 LogicalResult SoftmaxOp::verify() {
   RankedTensorType input = getInput().getType(), result = getResult().getType();
-  if (failed(verifyUnary(*this, input, result, 8)))
+  // Up to 16-bit codes: a table of up to 65536 i32 exponentials; the i64 sum
+  // (at most 2^30 N) needs no bound below 2^32 elements.
+  if (failed(verifyUnary(*this, input, result)))
     return failure();
   int64_t axis = getAxis(), rank = input.getRank();
   if (axis < 0 || axis >= rank)
@@ -63,14 +64,19 @@ LogicalResult SoftmaxOp::verify() {
 
 LogicalResult LayerNormOp::verify() {
   RankedTensorType input = getInput().getType(), result = getResult().getType();
-  if (failed(verifyUnary(*this, input, result, 8)))
+  // At most 16-bit codes (the rule of every qc tensor) and 16384 per row
+  // keep every integer of the op in its type (QCNonlinearOps.td): |x| <=
+  // 2^16 - 1, so S and c_i = D x_i - S fit in i32 (D (2^16 - 1) < 2^30),
+  // D sum x^2 and S^2 in i64 (< 2^60), the statistic below 2^61.
+  if (failed(verifyUnary(*this, input, result)))
     return failure();
   if (input.getRank() < 1)
     return emitOpError("operand must have rank >= 1");
   int64_t size = input.getDimSize(input.getRank() - 1);
   if (ShapedType::isDynamic(size) || size > 16384)
     return emitOpError("the last axis must be static and at most 16384 long (so "
-                       "that D * (q - z) - sum fits in i32)");
+                       "that D * (q - z) - sum fits in i32 and D * sum (q - z)^2 "
+                       "in i64)");
   if (static_cast<int64_t>(getGamma().size()) != size ||
       static_cast<int64_t>(getBeta().size()) != size)
     return emitOpError() << "gamma and beta must have " << size

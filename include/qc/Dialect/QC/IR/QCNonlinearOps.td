@@ -53,7 +53,7 @@ def QC_TableOp : QC_Op<"table", [Pure]> {
 def QC_SoftmaxOp : QC_Op<"softmax", [Pure]> {
   let summary = "Integer softmax along one axis (exp table, integer internals)";
   let description = [{
-    For input codes `q` (per-tensor `s_in`, `z_in`, at most 8 bits) and an
+    For input codes `q` (per-tensor `s_in`, `z_in`, 2 to 16 bits) and an
     output type (`s_out`, `z_out`), along `axis` of size `N`:
 
     ```
@@ -69,13 +69,14 @@ def QC_SoftmaxOp : QC_Op<"softmax", [Pure]> {
 
     The input zero point cancels in `m - q_i`. This replaces I-BERT's
     second-order polynomial for `exp` (Kim et al. 2021) by a table of
-    `2^bits` entries, which an 8-bit input allows: every exponential is
+    `2^bits` entries (1 KiB for 8-bit inputs, 256 KiB for 16-bit ones,
+    where `r_i` in Q15 limits a 16-bit result to steps of `2^-15`): every exponential is
     within `2^-31` of exact, so long rows of small values (a 3000-long row
     with one spike) keep their sum. No floating point at run time.
 
     Verifier rules: per-tensor input and result of the same shape and
-    expressed type; input storage of at most 8 bits; `axis` inside the rank
-    and static.
+    expressed type; storage of at most 16 bits (the rule of every qc
+    tensor); `axis` inside the rank and static.
 
     ```mlir
     %y = qc.softmax %x axis 1 : tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>
@@ -95,53 +96,63 @@ def QC_SoftmaxOp : QC_Op<"softmax", [Pure]> {
 def QC_LayerNormOp : QC_Op<"layer_norm", [Pure]> {
   let summary = "Integer layer normalization over the last axis";
   let description = [{
-    For input codes `q` (per-tensor `s_in`, `z_in`, at most 8 bits) over the
+    For input codes `q` (per-tensor `s_in`, `z_in`, 2 to 16 bits) over the
     last axis of size `D`, real `gamma[j]`, `beta[j]` and `epsilon`, and an
-    output type (`s_out`, `z_out`):
+    output type (`s_out`, `z_out`, any storage):
 
     ```
     x_i = q_i - z_in;   S = sum_i x_i;   c_i = D * x_i - S        (i32)
-    V   = sum_i c_i^2                                             (i64)
-    U   = V * 2^k + E                                             (i64)
+    Q   = sum_i x_i^2                     (i32 if D (2^bits-1)^2 < 2^31, else i64)
+    W   = D * Q - S^2                     (= sum_i c_i^2 / D)     (i64)
+    P   = D * W  (a = 1)  or  W  (a = 0)                          (i64)
+    U   = P * 2^k + E                                             (i64)
     t   = max(0, (62 - bitlen(U)) / 2)    (U * 4^t < 2^62)
     r   = isqrt(U * 4^t)                  (floor; Newton, below)  (i64)
-    n_i = round_half_away(c_i * 2^(24 + t + k/2) / r)             (i64, |n_i| <= 2^24)
+    n_i = round_half_away(c_i * 2^(24 + t + k/2) / r)             (i64)
     y_i = sat(z_out + floor((n_i * M_j + B_j + 2^(R-1)) / 2^R))   (i64)
     ```
 
-    with the compile-time constants `k`, the even shift that keeps
-    `V * 2^k < 2^61` for every input (`V <= D^3 (2^bits - 1)^2 / 4`), so
-    that `epsilon` keeps its precision next to small variances:
+    `S` and `Q` come from one pass over the row. The statistic `P` is
+    `V = sum_i c_i^2 = D * W` (`a = 1`) when `V < 2^61` for every input,
+    `ceil(D^3 (2^bits - 1)^2 / 4) < 2^61`: every input of at most 8 bits
+    (`D <= 16384`) and 16-bit inputs up to `D = 1290`; otherwise (16-bit
+    rows of 1291 to 16384) `W` itself (`a = 0`, `W <= D^2 (2^bits - 1)^2 /
+    4 < 2^59`). The compile-time constants: `k`, the even shift that keeps
+    `P * 2^k < 2^61` for every input, so that `epsilon` keeps its precision
+    next to small variances, and `E`:
 
     ```
-    k = max(0, 2 * floor((61 - bitlen(ceil(D^3 (2^bits - 1)^2 / 4))) / 2))
-    E = min(round_half_even(D^3 * epsilon / s_in^2 * 2^k), 2^61)
+    k = max(0, 2 * floor((61 - bitlen(ceil(D^(2+a) (2^bits - 1)^2 / 4))) / 2))
+    E = min(round_half_even(D^(2+a) * epsilon / s_in^2 * 2^k), 2^61)
     ```
 
-    so that `n_i / 2^24 = (x_i - mean) / sqrt(D * (var + epsilon / s_in^2))`
-    and `y_i / s_out ~ gamma_j * n_i sqrt(D) / 2^24 + beta_j`. The per-channel
-    constants, computed at compile time in double:
+    so that `n_i / 2^24 = (x_i - mean) / sqrt(D^a * (var + epsilon /
+    s_in^2))` (`|n_i| <= 2^24` for `a = 1`, `<= 2^24 sqrt(D - 1) < 2^31` for
+    `a = 0`) and `y_i / s_out ~ gamma_j * n_i sqrt(D^a) / 2^24 + beta_j`.
+    The per-channel constants, computed at compile time in double:
 
     ```
     G   = max_j |gamma_j| * sqrt(D) / s_out,   Bm = max_j |beta_j| / s_out
     e(v) = ceil(log2(v)) for v > 0, e(0) = 0
     R   = clamp(min(54 - e(G), 61 - e(max(Bm, 1))), 1, 62)
-    M_j = round_half_even(gamma_j * sqrt(D) / s_out * 2^(R - 24))   (|M_j| < 2^31)
+    M_j = round_half_even(gamma_j * sqrt(D)^a / s_out * 2^(R - 24))   (|M_j| < 2^31)
     B_j = clamp(round_half_even(beta_j / s_out * 2^R), -2^61, 2^61)
     ```
 
-    `isqrt(U)`: `x = 2^ceil(bitlen(U) / 2)` (at least sqrt(U)), then 8
-    iterations of `x = min(x, (x + U / x) / 2)` (floor division), which
-    reaches `floor(sqrt(U))` from above and stays there. `bitlen` is a
-    branch-free binary search over shifts. All arithmetic is integer; the
-    mean is never rounded (I-BERT rounds it), and the single final rounding
-    keeps the error within half an output step of the exact layer norm plus
-    2^-24 relative (docs/Numerics.md).
+    (`|n_i M_j| <= G 2^R <= 2^54` either way.) `isqrt(U)`: `x =
+    2^ceil(bitlen(U) / 2)` (at least sqrt(U)), then 8 iterations of `x =
+    min(x, (x + U / x) / 2)` (floor division), which reaches
+    `floor(sqrt(U))` from above and stays there. `bitlen` is a branch-free
+    binary search over shifts. All arithmetic is integer; the mean is never
+    rounded (I-BERT rounds it), and the single final rounding keeps the
+    error within half an output step of the exact layer norm plus 2^-24
+    relative (docs/Numerics.md).
 
     Verifier rules: per-tensor input and result of the same shape and
-    expressed type; input storage of at most 8 bits; `gamma` and `beta` with
-    one finite entry per element of the last axis; `epsilon` finite and
-    `>= 0`; the last axis at most 16384 (so `c_i` fits in i32).
+    expressed type; storage of at most 16 bits (the rule of every qc
+    tensor); `gamma` and `beta` with one finite entry per element of the
+    last axis; `epsilon` finite and `>= 0`; the last axis at most 16384 (so
+    that `c_i` fits in i32 and `D * Q` in i64 for 16-bit codes).
 
     ```mlir
     %y = qc.layer_norm %x gamma [1.0, 0.5] beta [0.0, 0.1] epsilon 1.0e-05

@@ -1,0 +1,169 @@
+//===- Softmax.cpp - qc.softmax to linalg ----------------------------------===//
+//
+// The exponentials from a compile-time table of 2^bits entries, the sum in
+// i64, the per-row division by a magic number (Division.cpp); the
+// statement is QCNonlinearOps.td and python/qc/reference.py's softmax.
+//
+//===----------------------------------------------------------------------===//
+#include "NonlinearCommon.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::lowering;
+using quant::QuantizedType;
+
+namespace {
+
+using utils::IteratorType;
+
+//===----------------------------------------------------------------------===//
+// qc.softmax
+//===----------------------------------------------------------------------===//
+
+struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
+  SoftmaxOpLowering(const TypeConverter &typeConverter, MLIRContext *context, bool split)
+      : OpConversionPattern(typeConverter, context), split(split) {}
+  bool split; // buildLastAxisReduction's lanes
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    Location loc = op.getLoc();
+    QuantizedType inType = getQuantizedElementType(op.getInput().getType());
+    QuantizedType outType = getQuantizedElementType(type);
+    IntegerType i32 = rewriter.getI32Type();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    SmallVector<unsigned> all = dimsExcept(rank, -1), rows = dimsExcept(rank, axis);
+    SmallVector<int64_t> rowShape = shapeExcept(type.getShape(), axis);
+    bool isSigned = inType.isSigned();
+    Value input = adaptor.getInput();
+
+    // E[d] = round_half_even(exp(-s_in * d) * 2^30).
+    double scale = getScales(inType)[0];
+    SmallVector<int64_t> exps;
+    for (int64_t d = 0, e = int64_t{1} << inType.getStorageTypeIntegralWidth(); d < e; ++d)
+      exps.push_back(static_cast<int64_t>(
+          std::nearbyint(std::exp(-scale * static_cast<double>(d)) * 0x1p30)));
+    Value table = createTable(rewriter, loc, exps, rewriter.getI32Type());
+
+    // Reductions along the last axis split it into lanes
+    // (buildLastAxisReduction); along another axis they are one generic.
+    bool lastAxis = axis == rank - 1;
+    using Combine = RowAccumulator::Combine;
+    Value rowMax;
+    if (lastAxis) {
+      rowMax = buildLastAxisReduction(
+          rewriter, loc, input, split, {{i32, std::numeric_limits<int32_t>::min(), Combine::MaxSI}},
+          [&](OpBuilder &b, Location l, Value code, ValueRange accs) -> SmallVector<Value> {
+            return {arith::MaxSIOp::create(b, l, extendToI32(b, l, code, isSigned), accs[0])};
+          })[0];
+    } else {
+      GenericBuilder maxima(rewriter, loc, rank);
+      unsigned in = maxima.addInput(input, all);
+      rowMax = maxima.build(
+          createFilledTensor(rewriter, loc, rowShape, i32, std::numeric_limits<int32_t>::min()),
+          rows, iteratorsReducing(rank, axis), [&](OpBuilder &b, Location l, ValueRange args) {
+            return arith::MaxSIOp::create(b, l, extendToI32(b, l, args[in], isSigned),
+                                          args.back());
+          });
+    }
+
+    GenericBuilder exponentials(rewriter, loc, rank);
+    unsigned in = exponentials.addInput(input, all);
+    unsigned max = exponentials.addInput(rowMax, rows);
+    Value e = exponentials.build(
+        tensor::EmptyOp::create(rewriter, loc, type.getShape(), i32), all,
+        iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value code = extendToI32(b, l, args[in], isSigned);
+          return lookup(b, l, table, arith::SubIOp::create(b, l, args[max], code));
+        });
+
+    IntegerType i64 = rewriter.getI64Type();
+    Value rowSum;
+    if (lastAxis) {
+      rowSum = buildLastAxisReduction(
+          rewriter, loc, e, split, {{i64, 0, Combine::AddI}},
+          [&](OpBuilder &b, Location l, Value exp, ValueRange accs) -> SmallVector<Value> {
+            return {arith::AddIOp::create(b, l, arith::ExtSIOp::create(b, l, i64, exp), accs[0])};
+          })[0];
+    } else {
+      GenericBuilder sums(rewriter, loc, rank);
+      unsigned ex = sums.addInput(e, all);
+      rowSum = sums.build(createFilledTensor(rewriter, loc, rowShape, i64, 0), rows,
+                          iteratorsReducing(rank, axis),
+                          [&](OpBuilder &b, Location l, ValueRange args) {
+                            return arith::AddIOp::create(
+                                b, l, arith::ExtSIOp::create(b, l, i64, args[ex]), args.back());
+                          });
+    }
+
+    // The magic number of the division by S per row (Division.cpp): S <=
+    // D 2^30 (the table's entries are at most 2^30), and S >= 2^30 (the row's
+    // maximum contributes E[0] = 2^30).
+    int64_t divisorBits = 30 + llvm::Log2_64_Ceil(type.getDimSize(axis));
+    std::optional<linalg::GenericOp> magic;
+    if (divisorBits <= 62) {
+      auto rowTensor = RankedTensorType::get(rowShape, i64);
+      SmallVector<AffineMap> rowMaps(3, rewriter.getMultiDimIdentityMap(rank - 1));
+      magic = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{rowTensor, rowTensor}, ValueRange{rowSum},
+          ValueRange{tensor::EmptyOp::create(rewriter, loc, rowShape, i64),
+                     tensor::EmptyOp::create(rewriter, loc, rowShape, i64)},
+          rowMaps, SmallVector<utils::IteratorType>(rank - 1, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            DivisionMagic m = buildDivisionMagic(b, l, args[0], divisorBits);
+            linalg::YieldOp::create(b, l, ValueRange{m.multiplier, m.log2});
+          });
+    }
+
+    std::optional<OutputStage> stage = OutputStage::get(
+        outType, {std::ldexp(1.0, -15) / getScales(outType)[0]}, std::nullopt,
+        op.getProfile());
+    if (!stage)
+      return rewriter.notifyMatchFailure(op, "requantization multiplier is not finite");
+    GenericBuilder out(rewriter, loc, rank);
+    unsigned ex = out.addInput(e, all);
+    unsigned sum = out.addInput(rowSum, rows);
+    std::optional<unsigned> magicArg, log2Arg;
+    if (magic) {
+      magicArg = out.addInput(magic->getResult(0), rows);
+      log2Arg = out.addInput(magic->getResult(1), rows);
+    }
+    OutputStageParams params = addOutputStage(out, *stage, 0);
+    Value result = out.build(
+        tensor::EmptyOp::create(rewriter, loc, type.getShape(), stage->storageType), all,
+        iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
+          // r = (e * 2^15 + S / 2) / S in i64; r <= 2^15.
+          Value half = arith::ShRSIOp::create(b, l, args[sum], c64(b, l, 1));
+          Value numerator = arith::AddIOp::create(
+              b, l,
+              arith::ShLIOp::create(b, l, arith::ExtSIOp::create(b, l, i64, args[ex]),
+                                    c64(b, l, 15)),
+              half);
+          // numerator < 2^45 + S/2 < 2^63: exact by multiplication.
+          Value divided = magicArg ? buildMagicQuotient(b, l, numerator, args[*magicArg],
+                                                        args[*log2Arg])
+                                   : arith::DivSIOp::create(b, l, numerator, args[sum]);
+          Value quotient = arith::TruncIOp::create(b, l, b.getI32Type(), divided);
+          return buildOutputStage(b, l, args, params, quotient);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateSoftmaxPatterns(const TypeConverter &typeConverter,
+                                       RewritePatternSet &patterns, bool splitRowReductions) {
+  patterns.add<SoftmaxOpLowering>(typeConverter, patterns.getContext(), splitRowReductions);
+}
