@@ -325,8 +325,8 @@ def search(graph, samples, table, size_budget, max_evals=40, width=4, pairs=3, s
     keeps the best one found; at most max_evals model evaluations on the
     calibration samples (the start's included). A round measures, jointly
     with every other row at its current width, the next `width` rows'
-    steps up (largest isolated gain per byte first) and down (least isolated
-    cost per byte first); then combines each measured step up with steps down
+    steps up (largest isolated gain per byte and largest isolated gain, in
+    turn) and down (least isolated cost per byte first); then combines each measured step up with steps down
     (measured joint costs per byte, then isolated ones) until the budget is
     met, and measures the `pairs` combinations whose summed measured changes
     promise the least error. The best measured choice within the budget, if
@@ -359,7 +359,16 @@ def search(graph, samples, table, size_budget, max_evals=40, width=4, pairs=3, s
                     continue
                 moves[up].append((m[2] / abs(m[1]), row["name"], m))
             moves[up].sort()
-        ups = moves[True][skip:skip + width]
+        # Steps up: by isolated gain per byte and by isolated gain, in turn
+        # (a large layer back from 4 bits gains most but per byte little).
+        by_gain = sorted(moves[True], key=lambda t: (t[2][2], t[1]))
+        merged, seen = [], set()
+        for pair in zip(moves[True], by_gain):
+            for t in pair:
+                if t[1] not in seen:
+                    seen.add(t[1])
+                    merged.append(t)
+        ups = merged[skip:skip + width]
         downs = moves[False][skip:skip + width]
         if not ups and not downs:
             break
