@@ -17,6 +17,9 @@ wide), applied by layer name to the timed model:
   size budget F     mp.search(size_budget=F * int8 bytes, --joint-evals)
                     (--size-fraction, default 0.75: int4 weights packed two
                     per byte next to int8 and int16 ones)
+  the same, no 16-bit activation into a 4-bit layer
+                    that choice with each 16-bit activation read by a
+                    4-bit weight layer put back to 8 bits
   all 16-bit weights
 
 Each is folded integer-only, lowered, packed and compiled by qc.compile on
@@ -29,7 +32,7 @@ the median over rounds of its per-round minimum divided by the int8 model's
 in the same round. Prints the load average before and after.
 
   benchmarks/mixed_precision_latency.py --build build [--table t.json] [--size test]
-      [--batch 4] [--rounds 7] [--repeat 20] [--threads 1] [--joint-evals 100]
+      [--batch 4] [--rounds 7] [--repeat 20] [--threads 1] [--joint-evals 100] [--picks p.json]
 
 Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
 """
@@ -48,6 +51,17 @@ sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
 sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
 
+def without_a16_w4(table, bits):
+    """`bits` with each 16-bit activation that a 4-bit weight layer reads
+    put back to 8 (on the CPU an i16 x i4 contraction has no VNNI kernel)."""
+    out = dict(bits)
+    for row in table:
+        if row["kind"] == "activation" and bits[row["name"]] == 16 and any(
+                bits.get(reader) == 4 for reader in row.get("readers", [])):
+            out[row["name"]] = 8
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
@@ -60,6 +74,8 @@ def main():
     parser.add_argument("--error-budget", type=float, default=0.0001)
     parser.add_argument("--size-fraction", type=float, default=0.75)
     parser.add_argument("--joint-evals", type=int, default=100)
+    parser.add_argument("--picks", help="json file: the joint search's choice (read if it exists, "
+                                        "else written)")
     args = parser.parse_args()
     os.environ["QC_BUILD_DIR"] = args.build
     import onnx
@@ -91,14 +107,20 @@ def main():
             json.dump(table, open(args.table, "w"))
     all8 = {r["name"]: 8 for r in table}
     budget = int(args.size_fraction * mp.total_bytes(table, all8))
-    joint, steps = mp.search(gt, ct, table, budget, max_evals=args.joint_evals)
+    if args.picks and os.path.exists(args.picks):
+        joint = json.load(open(args.picks))
+    else:
+        joint, steps = mp.search(gt, ct, table, budget, max_evals=args.joint_evals)
+        print(mp.format_steps(steps, args.joint_evals), file=sys.stderr)
+        if args.picks:
+            json.dump(joint, open(args.picks, "w"))
     g, calib = (gt, ct) if (args.size, args.batch) == ("test", 4) else graph(args.size, args.batch)
     b = args.batch
     x = models.random_inputs(name, args.size, b, 3).numpy()
-    print(mp.format_steps(steps, args.joint_evals), file=sys.stderr)
     variants = [("all 8 bits", all8),
                 ("error budget %g" % args.error_budget, mp.select(table, error_budget=args.error_budget)),
                 ("size budget %d %% (joint)" % (100 * args.size_fraction), joint),
+                ("the same, no 16-bit activation into a 4-bit layer", without_a16_w4(table, joint)),
                 ("all 16-bit weights", dict(all8, **{r["name"]: 16 for r in table
                                                      if r["kind"] == "weight" and r["gain"] is not None}))]
     exes = []
