@@ -144,7 +144,7 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
     error4 / delta / error16 / gain as for weights; `readers`: the layers
     reading it); activations="all" adds the rows of activation_values (named
     `value:out`)."""
-    from .calibration import (calibrate, wide_weight_limit, _weight_axis, activation_point,
+    from .calibration import (wide_weight_limit, _weight_axis, activation_point,
                               contraction_readers, layer_activation_levels, _has_weight)
     found = layers(graph)
     if not found:
@@ -336,7 +336,6 @@ def search(graph, samples, table, size_budget, max_evals=40, width=4, pairs=3, s
     bytes, the changes accepted)."""
     if size_budget < sum(row["bytes4"] for row in table):
         select(table, size_budget=size_budget)  # the error it gives
-    rows = {row["name"]: row for row in table}
     ev = Evaluator(graph, samples, **calibrate_args)
     best = dict(start if start is not None else select(table, size_budget=size_budget))
     if total_bytes(table, best) > size_budget or _conflict(table, best):
