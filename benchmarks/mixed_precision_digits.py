@@ -53,6 +53,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
     parser.add_argument("--work", default="/tmp/qc-mixed-precision")
+    parser.add_argument("--joint-only", action="store_true",
+                        help="only the third table: greedy against joint search under size budgets")
+    parser.add_argument("--joint-evals", type=int, default=40)
     args = parser.parse_args()
     os.environ["QC_BUILD_DIR"] = args.build
     from qc import calibration as cal
@@ -63,6 +66,8 @@ def main():
     calib = np.load(os.path.join(ROOT, "examples", "digits_calib_x.npy"))
     x = np.load(os.path.join(ROOT, "examples", "digits_test_x.npy"))
     labels = np.load(os.path.join(ROOT, "examples", "digits_test_y.npy"))
+    if args.joint_only:
+        return joint_rows(args, calib, x, labels)
     print("| model | weights | layers at 4 bits | layers at 16 bits | weight bytes | accuracy | agreement with int8 |")
     print("|---|---|---|---|---|---|---|")
     for name in ("mlp", "cnn"):
@@ -102,6 +107,61 @@ def main():
                 100 * float(np.mean(pred == labels)), 100 * float(np.mean(pred == int8_pred))))
 
     activation_rows(args, calib, x, labels)
+    joint_rows(args, calib, x, labels)
+
+
+def joint_rows(args, calib, x, labels):
+    """The third table: under size budgets, select's greedy pick against
+    mp.search (at most --joint-evals model evaluations) over weights and
+    activations (activations="all": the graph input too), wide; the error
+    on the 64 calibration images, accuracy and agreement on the 256 test
+    images, CPU bit-exact with the interpreter."""
+    from qc import calibration as cal
+    from qc import interpreter
+    from qc import mixed_precision as mp
+    from qc.importers.onnx import import_model
+    print()
+    print("| model | size budget | search | 4 / 8 / 16-bit rows | weight + activation bytes | "
+          "evaluations | error (calibration) | accuracy | agreement with int8 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in ("mlp", "cnn"):
+        g = import_model(os.path.join(ROOT, "examples", "digits_%s_fp32.onnx" % name), batch=len(calib))
+        table = mp.sensitivity(g, [calib], wide=True, activations="all")
+        all8 = {r["name"]: 8 for r in table}
+        weights = [r for r in table if r["kind"] == "weight"]
+        acts = [r for r in table if r["kind"] == "activation"]
+        total8 = mp.total_bytes(table, all8)
+        chunks = [x[i:i + len(calib)] for i in range(0, len(x), len(calib))]
+        int8_pred = None
+        for frac in (None, 0.6, 0.75, 0.9, 1.1, 1.3):
+            if frac is None:
+                runs = [("all 8 bits", all8, 1, None)]
+                frac = 1.0
+            else:
+                budget = int(frac * total8)
+                runs = [("greedy", mp.select(table, size_budget=budget), 1, None)]
+                bits, steps = mp.search(g, [calib], table, budget, max_evals=args.joint_evals)
+                runs.append(("joint", bits, steps[-1]["evals"], steps))
+                print("%s, size budget %d %%:\n%s" % (name, 100 * frac, mp.format_steps(
+                    steps, args.joint_evals)), file=sys.stderr)
+            for label, bits, evals, steps in runs:
+                wbits, abits = mp.split(bits)
+                q = cal.calibrate(g, [calib], weight_bits=wbits, activation_bits=abits)
+                folded, exe, remarks = compile_mixed(q, args.build, args.work, "joint_%s_%d_%s" % (
+                    name, 100 * frac, label.replace(" ", "_")))
+                assert "0 op(s) stayed float" in remarks, (name, label, remarks)
+                y = np.concatenate([exe(c) for c in chunks])
+                want = np.concatenate([interpreter.run_file(folded, [c], args.build)[0][0] for c in chunks])
+                assert y.tobytes() == want.tobytes(), (name, label, "not bit-exact")
+                pred = np.argmax(y, axis=1)
+                if int8_pred is None:
+                    int8_pred = pred
+                err = steps[-1]["error"] if steps else mp.Evaluator(g, [calib])(bits)
+                print("| %s | %d %% of int8 | %s | %s | %d + %d | %d | %.5f | %.2f %% | %.2f %% |" % (
+                    name, 100 * frac, label, " / ".join(str(sum(b == w for b in bits.values()))
+                                                        for w in (4, 8, 16)),
+                    mp.total_bytes(weights, bits), mp.total_bytes(acts, bits), evals, err,
+                    100 * float(np.mean(pred == labels)), 100 * float(np.mean(pred == int8_pred))), flush=True)
 
 
 def activation_rows(args, calib, x, labels):

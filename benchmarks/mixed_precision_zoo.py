@@ -18,10 +18,13 @@ sensitivity table (json) between runs (it is the slow part: two
 calibrations and evaluations per layer). --activations: each layer's
 output activation gets a row too (4 / 8 / 16 bits, mixed_precision's
 `activations=True`), the choices then mix activation widths too and the
-byte counts add one sample's activation bytes (weight + activation).
+byte counts add one sample's activation bytes (weight + activation);
+--all-activations: the graph input's and the add and average pool outputs'
+too. --joint-evals N: after each size budget row, the joint search's
+choice (mp.search, at most N model evaluations on the calibration batches).
 
   benchmarks/mixed_precision_zoo.py --build build [--model bert_layer] [--vulkan] [--table t.json]
-      [--activations]
+      [--activations [--all-activations]] [--joint-evals N] [--rows size,error]
 
 Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
 """
@@ -46,6 +49,14 @@ def main():
     parser.add_argument("--vulkan", action="store_true")
     parser.add_argument("--activations", action="store_true",
                         help="choose the layers' output activation widths too")
+    parser.add_argument("--all-activations", action="store_true",
+                        help="with --activations: the graph input's and the add and average pool "
+                             "outputs' widths too (activations=\"all\")")
+    parser.add_argument("--joint-evals", type=int, default=0,
+                        help="add a row of mp.search (at most this many model evaluations) after "
+                             "each size budget row")
+    parser.add_argument("--rows", help="comma-separated: only the rows whose label contains one "
+                                       "of these (the all-8-bit row always)")
     parser.add_argument("--table", help="json file: read the sensitivity table from it if it exists, "
                                         "else write it there")
     args = parser.parse_args()
@@ -72,7 +83,8 @@ def main():
     if args.table and os.path.exists(args.table):
         table = json.load(open(args.table))
     else:
-        table = mp.sensitivity(g, [[x] for x in calib], wide=True, activations=args.activations)
+        table = mp.sensitivity(g, [[x] for x in calib], wide=True,
+                               activations="all" if args.all_activations else args.activations)
         if args.table:
             json.dump(table, open(args.table, "w"))
     all8 = {r["name"]: 8 for r in table}
@@ -84,6 +96,12 @@ def main():
     for frac in (2.0, 0.75):
         choices.append(("size budget %d %% of int8" % (100 * frac),
                         mp.select(table, size_budget=int(frac * b8))))
+        if args.joint_evals:
+            bits, steps = mp.search(g, [[x] for x in calib], table, int(frac * b8),
+                                    max_evals=args.joint_evals)
+            print(mp.format_steps(steps, args.joint_evals), file=sys.stderr, flush=True)
+            choices.append(("size budget %d %% of int8, joint (%d evaluations)" % (
+                100 * frac, steps[-1]["evals"]), bits))
     weights = [r for r in table if r.get("kind", "weight") == "weight"]
     acts = [r for r in table if r.get("kind") == "activation"]
     if acts:
@@ -94,6 +112,9 @@ def main():
         choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
     else:
         choices.append(("all 4 bits", {r["name"]: 4 for r in table}))
+    if args.rows:
+        keep = args.rows.split(",")
+        choices = [c for c in choices if c[0] == "all 8 bits" or any(k in c[0] for k in keep)]
     header = "| %s | 4 / 8 / 16-bit weights |%s %s | error vs float | argmax = float | " \
              "argmax = int8 |%s" % (name, " 4 / 8 / 16-bit activations |" if acts else "",
                                     "weight + activation bytes" if acts else "weight bytes",

@@ -332,9 +332,13 @@ def _weight_qparams(w, bits, axis, per_channel, act_bits, act_levels=None, layer
     return QParams(scale, np.zeros(scale.shape, dtype=np.int64), -q, q, 16, True, qaxis)
 
 
+ACTIVATION_OPS = ("add", "avg_pool")  # non-layer outputs activation_bits may name
+
+
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
               act_signed=True, act_symmetric=False, percentile=99.99, rotate="none",
-              rotate_block=0, rotate_seed=0, weight_bits=None, activation_bits=None):
+              rotate_block=0, rotate_seed=0, weight_bits=None, activation_bits=None,
+              observed=None):
     """A copy of `graph` with qc.fake_quant inserted (see module docs).
     `samples`: a list of input lists (or arrays, for one-input graphs).
     With rotate="hadamard" the copy is rotated first; its attribute
@@ -342,7 +346,10 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     {layer (the matmul/conv output name): 4, 8 or 16}, 8 for layers not named
     (qc.mixed_precision chooses it). `activation_bits`: {layer: 4, 8 or
     16}, the width of that layer's output activation (its quantization point:
-    `activation_point`), act_bits for the others. Any 16-bit activation
+    `activation_point`), act_bits for the others; a key may also be a graph
+    input or the output of an add or average pool (ACTIVATION_OPS).
+    `observed`: a dict that keeps the float values seen at the points between
+    calls on the same graph and samples (mixed_precision's searches). Any 16-bit activation
     (these, or all with act_bits=16) read by a contraction has its codes
     limited by the i32 accumulator (`wide_activation_levels`)."""
     if method not in METHODS:
@@ -396,11 +403,16 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
         points.append(n.output)
     # Collect the values at the points over all samples.
     seen = {p: [] for p in points}
+    if observed is not None and all(p in observed for p in points):
+        seen = {p: observed[p] for p in points}
+        samples = ()
     for s in samples:
         record = {}
         graph.evaluate(s if isinstance(s, (list, tuple, dict)) else [s], record=record)
         for p in points:
             seen[p].append(record[p])
+    if observed is not None and samples:
+        observed.update(seen)
     # A value that only feeds online rotations is quantized at 16 bits; the
     # other ops reading a value must see act_bits codes (16-bit codes would
     # widen those ops: a 3x3 convolution of i16 codes may overflow its i32
@@ -429,10 +441,12 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
             wide.add(v)
     # Per-layer activation widths (mixed precision): the layer's output point.
     layer_names = {n.output for n in graph.nodes if _has_weight(graph, n)}
+    layer_names |= {n.output for n in graph.nodes if n.op in ACTIVATION_OPS} | set(graph.inputs)
     point_bits_of = {}
     for layer, bits in activation_bits.items():
         if layer not in layer_names:
-            raise ValueError("activation bits for %s: no such layer with a constant weight" % layer)
+            raise ValueError("activation bits for %s: no such layer with a constant weight, graph "
+                             "input, add or average pool" % layer)
         p = activation_point(graph, layer, users)
         if p in wide or p in shared_inner or p not in point_set:
             raise ValueError("activation bits for %s: its output %s is quantized by the rotation "
@@ -536,10 +550,14 @@ def main(argv=None):
     ap.add_argument("--max-weight-bits", type=int, default=8, choices=(8, 16),
                     help="with --mixed-precision: 16 lets layers whose 8-bit weights cost too much "
                          "go to 16 bits")
-    ap.add_argument("--mixed-activations", action="store_true",
+    ap.add_argument("--mixed-activations", nargs="?", const="layers", choices=("layers", "all"),
                     help="with --mixed-precision: choose each layer's output activation width "
-                         "(4, 8 or 16 bits) too; a size budget then counts one sample's "
-                         "activation bytes too")
+                         "(4, 8 or 16 bits) too (=all: the graph inputs' and the add and average "
+                         "pool outputs' too); a size budget then counts one sample's activation "
+                         "bytes too")
+    ap.add_argument("--joint-evals", type=int, default=0,
+                    help="with --size-budget: improve the greedy pick by a joint search of at most "
+                         "this many model evaluations")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -560,15 +578,11 @@ def main(argv=None):
         bits = act_bits = None
         if args.mixed_precision:
             from . import mixed_precision as mp
-            table = mp.sensitivity(graph, samples, wide=args.max_weight_bits == 16,
-                                   activations=args.mixed_activations, **common)
-            chosen = mp.select(table, args.error_budget, args.size_budget)
-            print(mp.format_table(table, chosen), file=sys.stderr)
-            bits, act_bits = mp.split(chosen)
+            bits, act_bits = mp.choose(graph, samples, args, common)
         elif (args.error_budget is not None or args.size_budget is not None or
-              args.max_weight_bits != 8 or args.mixed_activations):
-            raise ValueError("--error-budget, --size-budget, --max-weight-bits and --mixed-activations "
-                             "go with --mixed-precision")
+              args.max_weight_bits != 8 or args.mixed_activations or args.joint_evals):
+            raise ValueError("--error-budget, --size-budget, --max-weight-bits, --mixed-activations "
+                             "and --joint-evals go with --mixed-precision")
         calibrated = calibrate(graph, samples, weight_bits=bits, activation_bits=act_bits, **common)
         for note in calibrated.rotation_notes:
             print("qc-calibrate: rotate: %s" % note, file=sys.stderr)

@@ -100,6 +100,40 @@ def split(bits):
     return weights, acts
 
 
+def activation_values(graph):
+    """The values other than layer outputs whose width activations="all"
+    chooses: the graph inputs and the outputs of adds (residuals) and
+    average pools (calibration.ACTIVATION_OPS), in graph order; layer norms,
+    softmax and the rest keep act_bits."""
+    from .calibration import ACTIVATION_OPS
+    quantized = {n.inputs[0] for n in graph.nodes if n.op == "fake_quant"}
+    return ([i for i in graph.inputs if i not in quantized] +
+            [n.output for n in graph.nodes if n.op in ACTIVATION_OPS])
+
+
+class Evaluator:
+    """The model error ||y - y_float|| / ||y_float|| of a choice {row: bits}
+    on the calibration samples: calibrated (the float values at the
+    quantization points observed once) and run in numpy; `count` the model
+    evaluations made, each distinct choice evaluated once."""
+
+    def __init__(self, graph, samples, **calibrate_args):
+        self.graph, self.samples, self.args = graph, samples, calibrate_args
+        self.want = _outputs(graph, samples)
+        self.observed, self.memo, self.count = {}, {}, 0
+
+    def __call__(self, bits):
+        from .calibration import calibrate
+        key = tuple(sorted((k, v) for k, v in bits.items() if v != 8))
+        if key not in self.memo:
+            wbits, abits = split(dict(key))
+            q = calibrate(self.graph, self.samples, weight_bits=wbits, activation_bits=abits,
+                          observed=self.observed, **self.args)
+            self.memo[key] = _rel(_outputs(q, self.samples), self.want)
+            self.count += 1
+        return self.memo[key]
+
+
 def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args):
     """One dict per layer: name, shape, bytes4/8/16, error4 (model error
     with that layer at 4 bits), delta (error4 - the all-8-bit error), base
@@ -108,17 +142,20 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
     With activations=True also one row per layer output activation
     (kind "activation", name `layer:out`, shape and bytes of one sample,
     error4 / delta / error16 / gain as for weights; `readers`: the layers
-    reading it)."""
-    from .calibration import (calibrate, wide_weight_limit, _weight_axis, activation_point,
+    reading it); activations="all" adds the rows of activation_values (named
+    `value:out`)."""
+    from .calibration import (wide_weight_limit, _weight_axis, activation_point,
                               contraction_readers, layer_activation_levels, _has_weight)
     found = layers(graph)
     if not found:
         raise GraphError("mixed precision: the model has no matmul or convolution with a constant weight")
-    want = _outputs(graph, samples)
-    base = _rel(_outputs(calibrate(graph, samples, **calibrate_args), samples), want)
+    ev = Evaluator(graph, samples, **calibrate_args)
+    base = ev({})
 
-    def error(**bits):
-        return _rel(_outputs(calibrate(graph, samples, **bits, **calibrate_args), samples), want)
+    def error(weight_bits=None, activation_bits=None):
+        bits = dict(weight_bits or {})
+        bits.update((k + ACT_SUFFIX, v) for k, v in (activation_bits or {}).items())
+        return ev(bits)
     table = []
     for name, shape in found:
         err = error(weight_bits={name: 4})
@@ -142,7 +179,10 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
     for n in graph.nodes:
         for i in n.inputs:
             users.setdefault(i, []).append(n)
-    for name, _ in found:
+    names = [name for name, _ in found]
+    if activations == "all":
+        names += activation_values(graph)
+    for name in names:
         point = activation_point(graph, name, users)
         shape = tuple(int(d) for d in graph.shapes[point])
         elements = int(np.prod(shape[1:])) if len(shape) > 1 else int(np.prod(shape))
@@ -253,3 +293,153 @@ def format_table(table, bits):
         lines.append("all 8 bits: error %.5f, %d bytes; chosen: %d bytes" % (
             table[0]["base"], sum(r["bytes8"] for r in table), total_bytes(table, bits)))
     return "\n".join(lines)
+
+
+_UP = {4: 8, 8: 16}
+_DOWN = {16: 8, 8: 4}
+
+
+def _conflict(table, bits):
+    """A 16-bit activation read by a layer with 16-bit weights (_resolve)."""
+    return any(bits.get(row["name"]) == 16 and bits.get(reader) == 16
+               for row in table for reader in row.get("readers", []))
+
+
+def _move(row, bits, up):
+    """(new bits, bytes added, error added by the table's isolated
+    measures) of one step of `row` up or down, or None where there is none."""
+    old = bits[row["name"]]
+    new = (_UP if up else _DOWN).get(old)
+    if new is None or (new == 16 and row.get("gain") is None):
+        return None
+    cost = {(8, 4): row["delta"], (16, 8): row.get("gain"), (4, 8): -row["delta"],
+            (8, 16): -(row.get("gain") or 0.0)}[(old, new)]
+    return new, row["bytes%d" % new] - row["bytes%d" % old], cost
+
+
+def search(graph, samples, table, size_budget, max_evals=40, width=4, pairs=3, start=None,
+           **calibrate_args):
+    """A joint search under a size budget (docs/MixedPrecision.md, "Joint
+    search"): from `start` (default: select's greedy pick, itself a
+    candidate) it measures the whole model's error of changed choices and
+    keeps the best one found; at most max_evals model evaluations on the
+    calibration samples (the start's included). A round measures, jointly
+    with every other row at its current width, the next `width` rows'
+    steps up (largest isolated gain per byte and largest isolated gain, in
+    turn) and down (least isolated cost per byte first); then combines each measured step up with steps down
+    (measured joint costs per byte, then isolated ones) until the budget is
+    met, and measures the `pairs` combinations whose summed measured changes
+    promise the least error. The best measured choice within the budget, if
+    better than the current one, becomes the current one; a round without
+    one moves on to the next `width` rows of each order. Returns (bits,
+    steps): steps one dict per round (round, evaluations so far, error,
+    bytes, the changes accepted)."""
+    if size_budget < sum(row["bytes4"] for row in table):
+        select(table, size_budget=size_budget)  # the error it gives
+    ev = Evaluator(graph, samples, **calibrate_args)
+    best = dict(start if start is not None else select(table, size_budget=size_budget))
+    if total_bytes(table, best) > size_budget or _conflict(table, best):
+        raise ValueError("mixed precision: the search's start does not fit the budget")
+    err = ev(best)
+    steps = [{"round": 0, "evals": ev.count, "error": err, "bytes": total_bytes(table, best),
+              "changes": "start (greedy pick)"}]
+    skip, rnd = 0, 0
+    while ev.count < max_evals:
+        rnd += 1
+        used = total_bytes(table, best)
+        moves = {True: [], False: []}
+        for up in (True, False):
+            for row in table:
+                m = _move(row, best, up)
+                if m is None or m[1] == 0:
+                    continue
+                trial = dict(best, **{row["name"]: m[0]})
+                if up and _conflict(table, trial):
+                    continue
+                moves[up].append((m[2] / abs(m[1]), row["name"], m))
+            moves[up].sort()
+        # Steps up: by isolated gain per byte and by isolated gain, in turn
+        # (a large layer back from 4 bits gains most but per byte little).
+        by_gain = sorted(moves[True], key=lambda t: (t[2][2], t[1]))
+        merged, seen = [], set()
+        for pair in zip(moves[True], by_gain):
+            for t in pair:
+                if t[1] not in seen:
+                    seen.add(t[1])
+                    merged.append(t)
+        ups = merged[skip:skip + width]
+        downs = moves[False][skip:skip + width]
+        if not ups and not downs:
+            break
+        measured = {}  # row -> (new bits, bytes added, error added jointly)
+        found = []  # (error, bits)
+        for _, name, (new, added, _) in ups + downs:
+            if ev.count >= max_evals:
+                break
+            trial = dict(best, **{name: new})
+            e = ev(trial)
+            measured[name] = (new, added, e - err)
+            if used + added <= size_budget:
+                found.append((e, sorted(trial.items()), trial))
+        # Each measured step up, with steps down until the budget is met.
+        order = sorted(((measured[n][2] if n in measured else m[2]) / -m[1], n, m)
+                       for _, n, m in moves[False])
+        combos = []
+        for _, name, (new, added, _) in ups:
+            if name not in measured or used + added <= size_budget:
+                continue
+            trial, total, guess = dict(best, **{name: new}), used + added, measured[name][2]
+            for _, dn, (dnew, dadded, dcost) in order:
+                if total <= size_budget:
+                    break
+                if dn == name:
+                    continue
+                trial[dn] = dnew
+                total += dadded
+                guess += measured[dn][2] if dn in measured else dcost
+            if total <= size_budget and not _conflict(table, trial):
+                combos.append((guess, sorted(trial.items()), trial))
+        for _, _, trial in sorted(combos)[:pairs]:
+            if ev.count >= max_evals:
+                break
+            found.append((ev(trial), sorted(trial.items()), trial))
+        found.sort(key=lambda f: (f[0], f[1]))
+        if found and found[0][0] < err:
+            changes = ["%s %d->%d" % (k, best[k], v) for k, v in sorted(found[0][2].items())
+                       if best[k] != v]
+            best, err, skip = found[0][2], found[0][0], 0
+            steps.append({"round": rnd, "evals": ev.count, "error": err,
+                          "bytes": total_bytes(table, best), "changes": ", ".join(changes)})
+        else:
+            skip += width
+            steps.append({"round": rnd, "evals": ev.count, "error": err,
+                          "bytes": total_bytes(table, best), "changes": "none better"})
+    return best, steps
+
+
+def format_steps(steps, max_evals):
+    lines = ["joint search (at most %d model evaluations):" % max_evals]
+    for s in steps:
+        lines.append("  round %d: %d evaluations, error %.5f, %d bytes: %s" % (
+            s["round"], s["evals"], s["error"], s["bytes"], s["changes"]))
+    return "\n".join(lines)
+
+
+def choose(graph, samples, args, common):
+    """qc.calibration's --mixed-precision: the table, the pick (and the joint
+    search) printed on stderr; (weight bits, activation bits)."""
+    import sys
+    table = sensitivity(graph, samples, wide=args.max_weight_bits == 16,
+                        activations={None: False, "layers": True}.get(args.mixed_activations, "all"),
+                        **common)
+    chosen = select(table, args.error_budget, args.size_budget)
+    steps = None
+    if args.joint_evals:
+        if args.size_budget is None:
+            raise ValueError("--joint-evals goes with --size-budget")
+        chosen, steps = search(graph, samples, table, args.size_budget, max_evals=args.joint_evals,
+                               **common)
+    print(format_table(table, chosen), file=sys.stderr)
+    if steps:
+        print(format_steps(steps, args.joint_evals), file=sys.stderr)
+    return split(chosen)

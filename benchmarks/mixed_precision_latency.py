@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""Whole-model CPU latency of mixed-precision ResNet-18 (python/qc/
+mixed_precision.py) against the all-int8 model, same run, same machine.
+
+The zoo's float ResNet-18 (examples/zoo, random weights; --size test: 32x32
+images, full: 224x224; batch --batch) calibrated on 2 batches of N(0, 1)
+images (seeds 1, 2), min-max, per-channel weights, as
+benchmarks/mixed_precision_zoo.py; the choices come from a sensitivity
+table that script wrote for the test size, batch 4 (--table, json; computed
+here and written there if missing, weights and layer-output activations,
+wide), applied by layer name to the timed model:
+
+  all 8 bits        every weight and activation int8 (the vpdpbusd kernels)
+  error budget E    mp.select(error_budget=E) (--error-budget, default
+                    0.0001: 16-bit weights and activations where 8 bits cost
+                    more than E: the vpdpwssd i8 x i16 / i16 x i8 kernels)
+  size budget F     mp.search(size_budget=F * int8 bytes, --joint-evals)
+                    (--size-fraction, default 0.75: int4 weights packed two
+                    per byte next to int8 and int16 ones)
+  the same, no 16-bit activation into a 4-bit layer
+                    that choice with each 16-bit activation read by a
+                    4-bit weight layer put back to 8 bits
+  all 16-bit weights
+
+Each is folded integer-only, lowered, packed and compiled by qc.compile on
+the CPU (--threads, default 1), checked bit for bit against the numpy
+interpreter on one batch; then timed in --rounds rounds, each running every
+variant --repeat times in turn (A/B/C/D alternating, so a change of load hits
+them alike): per variant the median over rounds of the per-round minimum
+(ms per call), the user + sys CPU seconds per call over all its calls, and
+the median over rounds of its per-round minimum divided by the int8 model's
+in the same round. Prints the load average before and after.
+
+  benchmarks/mixed_precision_latency.py --build build [--table t.json] [--size test]
+      [--batch 4] [--rounds 7] [--repeat 20] [--threads 1] [--joint-evals 100] [--picks p.json]
+
+Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+
+def without_a16_w4(table, bits):
+    """`bits` with each 16-bit activation that a 4-bit weight layer reads
+    put back to 8 (on the CPU an i16 x i4 contraction has no VNNI kernel)."""
+    out = dict(bits)
+    for row in table:
+        if row["kind"] == "activation" and bits[row["name"]] == 16 and any(
+                bits.get(reader) == 4 for reader in row.get("readers", [])):
+            out[row["name"]] = 8
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    parser.add_argument("--table", help="json sensitivity table (read if it exists, else written)")
+    parser.add_argument("--size", default="test", choices=("test", "full"))
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--error-budget", type=float, default=0.0001)
+    parser.add_argument("--size-fraction", type=float, default=0.75)
+    parser.add_argument("--joint-evals", type=int, default=100)
+    parser.add_argument("--picks", help="json file: the joint search's choice (read if it exists, "
+                                        "else written)")
+    args = parser.parse_args()
+    os.environ["QC_BUILD_DIR"] = args.build
+    import onnx
+    import torch
+    import export
+    import models
+    from mixed_precision_digits import compile_mixed
+    from qc import calibration as cal
+    from qc import interpreter
+    from qc import mixed_precision as mp
+    from qc.importers.onnx import import_model
+    import qc
+    torch.set_num_threads(1)
+    work = tempfile.mkdtemp(prefix="qc-mixed-latency-")
+    name = "resnet18"
+
+    def graph(size, b):
+        path = os.path.join(work, "%s_%s_%d.onnx" % (name, size, b))
+        onnx.save(export.to_onnx(models.float_model(name, size), name, size, batch=b), path)
+        return (import_model(path, batch=b),
+                [[models.random_inputs(name, size, b, s).numpy()] for s in (1, 2)])
+    # The choices: on the test size, batch 4 (the zoo benchmark's table).
+    gt, ct = graph("test", 4)
+    if args.table and os.path.exists(args.table):
+        table = json.load(open(args.table))
+    else:
+        table = mp.sensitivity(gt, ct, wide=True, activations=True)
+        if args.table:
+            json.dump(table, open(args.table, "w"))
+    all8 = {r["name"]: 8 for r in table}
+    budget = int(args.size_fraction * mp.total_bytes(table, all8))
+    if args.picks and os.path.exists(args.picks):
+        joint = json.load(open(args.picks))
+    else:
+        joint, steps = mp.search(gt, ct, table, budget, max_evals=args.joint_evals)
+        print(mp.format_steps(steps, args.joint_evals), file=sys.stderr)
+        if args.picks:
+            json.dump(joint, open(args.picks, "w"))
+    g, calib = (gt, ct) if (args.size, args.batch) == ("test", 4) else graph(args.size, args.batch)
+    b = args.batch
+    x = models.random_inputs(name, args.size, b, 3).numpy()
+    variants = [("all 8 bits", all8),
+                ("error budget %g" % args.error_budget, mp.select(table, error_budget=args.error_budget)),
+                ("size budget %d %% (joint)" % (100 * args.size_fraction), joint),
+                ("the same, no 16-bit activation into a 4-bit layer", without_a16_w4(table, joint)),
+                ("all 16-bit weights", dict(all8, **{r["name"]: 16 for r in table
+                                                     if r["kind"] == "weight" and r["gain"] is not None}))]
+    exes = []
+    for label, bits in variants:
+        wbits, abits = mp.split(bits)
+        q = cal.calibrate(g, calib, weight_bits=wbits, activation_bits=abits)
+        tag = label.replace(" ", "_").replace("%", "").replace("(", "").replace(")", "")
+        folded, _, remarks = compile_mixed(q, args.build, work, tag)
+        assert "0 op(s) stayed float" in remarks, (label, remarks)
+        import subprocess
+        lowered = subprocess.run([os.path.join(args.build, "bin", "qc-opt"), folded, "--qc-lower-to-linalg",
+                                  "--qc-pack-weights"], capture_output=True, text=True, check=True).stdout
+        exe = qc.compile(lowered, pipeline=None, threads=args.threads)
+        want = interpreter.run_file(folded, [x], args.build)[0][0]
+        assert exe(x).tobytes() == want.tobytes(), (label, "not bit-exact")
+        counts = " / ".join("%d" % sum(v == w for v in wbits.values()) for w in (4, 8, 16))
+        acounts = " / ".join("%d" % sum(v == w for v in abits.values()) for w in (4, 8, 16))
+        exes.append((label, exe, counts, acounts, mp.total_bytes([r for r in table if r["kind"] == "weight"],
+                                                                 bits)))
+        print("compiled %s" % label, file=sys.stderr, flush=True)
+    load0 = os.getloadavg()
+    mins = [[] for _ in exes]
+    cpu = [0.0 for _ in exes]
+    for _ in range(args.rounds):
+        for i, (_, exe, _, _, _) in enumerate(exes):
+            exe(x)
+            t0 = os.times()
+            best = float("inf")
+            for _ in range(args.repeat):
+                s = time.perf_counter()
+                exe(x)
+                best = min(best, time.perf_counter() - s)
+            t1 = os.times()
+            cpu[i] += (t1.user - t0.user) + (t1.system - t0.system)
+            mins[i].append(best)
+    load1 = os.getloadavg()
+    calls = args.rounds * args.repeat
+    print("resnet18 %s, batch %d, %d thread(s), %d rounds x %d calls; load average %.1f before, %.1f after"
+          % (args.size, b, args.threads, args.rounds, args.repeat, load0[0], load1[0]))
+    print("| resnet18 | 4 / 8 / 16-bit weights | 4 / 8 / 16-bit activations | weight bytes | "
+          "ms per call (median of round minima) | user + sys ms per call | time / int8 (median of rounds) |")
+    print("|---|---|---|---|---|---|---|")
+    for i, (label, _, counts, acounts, size) in enumerate(exes):
+        ratio = np.median([m / m8 for m, m8 in zip(mins[i], mins[0])])
+        print("| %s | %s | %s | %d | %.2f | %.2f | %.2f |" % (
+            label, counts, acounts, size, 1e3 * np.median(mins[i]), 1e3 * cpu[i] / calls, ratio), flush=True)
+
+
+if __name__ == "__main__":
+    main()
