@@ -167,6 +167,11 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
     pm.addPass(createQCVerifyIntegerContract());
   // LLVM packs vector<N x i4> but addresses scalar i4 per byte: one layout.
   pm.addPass(createQCWidenNarrowIntegers());
+  // Elementwise consumers read across reshapes (a transformer's residual
+  // add) so the int8 kernels fuse them: paid off once the epilogue's
+  // requantization ran on 32-bit lanes (docs/CPUKernels.md).
+  if (options.vectorize && options.int8Kernels)
+    pm.addNestedPass<func::FuncOp>(createQCCPUFoldReshapesIntoEpilogues());
   // Before tiling too, grouped as the int8 kernels fuse: the tiling and
   // vectorization passes then run on the kernels in parallel.
   // 4-bit activations two per byte, decided on the whole function (the

@@ -6,6 +6,9 @@
 // rewritten op by op on vectors of kLanes columns; their other inputs are
 // read at the vector's row and columns.
 //
+// The requantization's fixed-point multiplies are built on 32-bit lanes
+// (Int8KernelsRequant.cpp).
+//
 //===----------------------------------------------------------------------===//
 #include "Int8Kernels.h"
 
@@ -13,6 +16,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::qc::cpu;
@@ -181,8 +187,54 @@ Value EpilogueEmitter::emit(OpBuilder &b, Location loc, Value acc,
         mapped = vector::BroadcastOp::create(b, loc, vectorOf(mapped.getType()), mapped);
       return mapped;
     };
+    DenseMap<Operation *, FixedPointMul> fixedPointMuls = matchFixedPointMuls(body);
+    // Inputs that are constants without INT32_MIN (the multipliers of a
+    // requantization): their comparison with INT32_MIN, the overflow test
+    // of SaturatingRoundingDoublingHighMul, is false in every lane.
+    DenseSet<Value> neverMin;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      BlockArgument arg = op.getMatchingBlockArgument(input);
+      if (input->getOperandNumber() == chain || !arg.getType().isInteger(32))
+        continue;
+      DenseIntElementsAttr values = getConstantThroughReshapes(input->get());
+      if (values && llvm::none_of(values.getValues<APInt>(),
+                                  [](const APInt &v) { return v.isMinSignedValue(); }))
+        neverMin.insert(arg);
+    }
+    auto isNeverMin = [&](Value v) {
+      APInt value;
+      return neverMin.contains(v) ||
+             (matchPattern(v, m_ConstantInt(&value)) && !value.isMinSignedValue());
+    };
+    auto isMinTest = [&](Operation &inner) {
+      auto cmp = dyn_cast<arith::CmpIOp>(inner);
+      int64_t min = std::numeric_limits<int32_t>::min();
+      return cmp && cmp.getPredicate() == arith::CmpIPredicate::eq &&
+             ((isNeverMin(cmp.getLhs()) && isConstantInt(cmp.getRhs(), min)) ||
+              (isNeverMin(cmp.getRhs()) && isConstantInt(cmp.getLhs(), min)));
+    };
     for (Operation &inner : body->without_terminator()) {
       Type resultType = vectorOf(inner.getResult(0).getType());
+      // The ops only the fixed-point multiply used are left dead for the
+      // canonicalizer to erase.
+      if (auto it = fixedPointMuls.find(&inner); it != fixedPointMuls.end()) {
+        FixedPointMul mul = it->second;
+        // An overflow test one of whose comparisons is false needs no fix.
+        if (mul.overflow) {
+          auto both = mul.overflow.getDefiningOp<arith::AndIOp>();
+          if (isMinTest(*both.getLhs().getDefiningOp()) ||
+              isMinTest(*both.getRhs().getDefiningOp()))
+            mul.overflow = Value();
+        }
+        mapping.map(inner.getResult(0), buildFixedPointMul(b, loc, mul, lookup));
+        continue;
+      }
+      if (isMinTest(inner)) {
+        mapping.map(inner.getResult(0),
+                    arith::ConstantOp::create(
+                        b, loc, DenseElementsAttr::get(cast<ShapedType>(resultType), false)));
+        continue;
+      }
       if (auto constant = dyn_cast<arith::ConstantOp>(inner)) {
         mapping.map(constant.getResult(),
                     arith::ConstantOp::create(

@@ -1,0 +1,171 @@
+# The kernels' requantization on 32-bit lanes (docs/CPUKernels.md,
+# "Requantization on 32-bit lanes"): the fixed-point multiply of the fused
+# epilogue is computed from the products of the even and odd i32 lanes
+# instead of on i64 vectors. Bit-exact against python/qc/reference.py on
+# random and edge multipliers and shifts (m = 0, 1, 2^30, 2^31 - 1,
+# INT32_MIN; shifts -31 ... 30; and few-bit multipliers with small shifts,
+# whose results often fall on ties) and accumulators (INT32_MIN,
+# INT32_MAX, 0, -1, +-2^30), both profiles, per-channel and per-tensor, 8- and 16-bit
+# outputs with zero points != 0, the 16-bit-weight kernel: JIT with 1 and 2
+# threads, with and without VNNI.
+#
+# The cases are qc.matmul ops lowered by qc-lower-to-linalg whose
+# multiplier and shift constants are then replaced by the ones under test
+# (the compiler derives them from scales, which cannot reach the edges).
+#
+# RUN: rm -rf %t && mkdir -p %t && %python %s --work-dir %t | FileCheck %s
+# CHECK-NOT: MISMATCH
+# CHECK: all 10 cases bit-exact: jit threads=1, jit threads=2, jit portable
+import argparse
+import copy
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
+import lowering_cases as lc  # noqa: E402
+from lowering_cases import QType  # noqa: E402
+
+from qc import reference as ref  # noqa: E402
+
+INT32_MIN, INT32_MAX = ref.INT32_MIN, ref.INT32_MAX
+EDGE_MULTIPLIERS = [0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MIN]
+EDGE_ACCUMULATORS = [INT32_MIN, INT32_MAX, 0, -1, 1 << 30, -(1 << 30), INT32_MIN + 1]
+
+
+def dense(values):
+    return "dense<[%s]>" % ", ".join(str(int(v)) for v in values)
+
+
+def replace_once(text, old, new):
+    if text.count(old) != 1:
+        raise RuntimeError("expected one %r in the lowered IR, found %d" % (old, text.count(old)))
+    return text.replace(old, new)
+
+
+class RequantCase:
+    def __init__(self, name, rng, m, k, n, aq, bq, yq, profile, per_channel, with_min=True,
+                 ties=False):
+        self.name, self.profile = name, profile
+        # The same draws as matmul_case's, to choose biases that put
+        # accumulators on the edges.
+        probe = copy.deepcopy(rng)
+        a, b = aq.random(probe, (m, k)), bq.random(probe, (k, n))
+        products = ref.matmul(a, aq.zps[0], b, bq.zps)
+        bias = probe.integers(-(1 << 31), 1 << 31, size=n)
+        if ties:
+            bias = probe.integers(-5000, 5000, size=n)
+        for c in range(len(EDGE_ACCUMULATORS) if ties else n):
+            r, edge = c % m, EDGE_ACCUMULATORS[c % len(EDGE_ACCUMULATORS)]
+            bias[c] = ref._wrap32(edge - products[r, c])
+        self.case = lc.matmul_case(name, rng, m, k, n, aq, bq, yq, const_weights=True,
+                                   profile=profile, bias_values=bias)
+        self.acc = ref.matmul(a, aq.zps[0], b, bq.zps, bias)
+        real = aq.scales[0] * bq.scales / yq.scales[0]
+        pairs = [ref.quantize_multiplier(r) for r in real]
+        self.old = ([p[0] for p in pairs], [p[1] for p in pairs])
+        channels = n if per_channel else 1
+        mult = rng.integers(1 << 30, 1 << 31, size=channels)
+        shift = rng.integers(-31, 31, size=channels)
+        for c in range(min(channels, 40)):
+            if c % 3 == 0:
+                mult[c] = EDGE_MULTIPLIERS[(c // 3) % len(EDGE_MULTIPLIERS)]
+            if c % 4 == 1:
+                shift[c] = [-31, 30, 0, -1, 1, -30][(c // 4) % 6]
+        if ties:
+            # Multipliers with few bits and small right shifts: the results
+            # of both rounding steps land on ties (x.5) often, unsaturated.
+            mult = rng.choice([1 << 30, 3 << 29, (1 << 30) + (1 << 28), 1 << 29], size=channels)
+            shift = rng.integers(-4, 1, size=channels)
+        if not with_min:
+            # Constant multipliers without INT32_MIN: the overflow test of
+            # the high multiply is known false at compile time.
+            mult[mult == INT32_MIN] = INT32_MAX - 1
+        if not per_channel:
+            mult[0], shift[0] = (INT32_MAX, -31) if "edge" in name else (mult[0], shift[0])
+        self.mult, self.shift = mult, shift
+        self.yq = yq
+
+    def lowered(self, qc_opt, path):
+        text = subprocess.run([qc_opt, "--qc-lower-to-linalg", path], check=True,
+                              capture_output=True, text=True).stdout
+        (old_m, old_s) = self.old
+        if len(self.mult) == 1:
+            text = replace_once(text, "arith.constant %d : i32\n" % old_m[0],
+                                "arith.constant %d : i32\n" % self.mult[0])
+            text = replace_once(text, "%%c%d_i32 = arith.constant %d : i32\n" % (old_s[0], old_s[0]),
+                                "%%c%d_i32 = arith.constant %d : i32\n" % (old_s[0], self.shift[0]))
+        else:
+            text = replace_once(text, dense(old_m) + " : ", dense(self.mult) + " : ")
+            text = replace_once(text, dense(old_s) + " : ", dense(self.shift) + " : ")
+        return text
+
+    def expected(self):
+        mult = self.mult if len(self.mult) > 1 else self.mult[0]
+        shift = self.shift if len(self.shift) > 1 else self.shift[0]
+        r = ref.apply_multiplier(self.acc, mult, shift, self.profile)
+        return np.clip(r + self.yq.zps[0], self.yq.qmin, self.yq.qmax)
+
+
+def cases():
+    rng = np.random.default_rng(32)
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+
+    def pc(n, bits=8):
+        # Distinct scales: per-channel multipliers and shifts that are not
+        # splats (the lowered IR then prints them as lists).
+        return QType(rng.uniform(0.005, 0.05, n), rng.integers(-4, 5, n), bits=bits, axis=1)
+
+    out = []
+    for profile, tag in ((D, "d"), (S, "s")):
+        out.append(RequantCase("rq_%s_pc_13_20_37" % tag, rng, 13, 20, 37, QType(0.05, 2),
+                               pc(37), QType(0.5, -3), profile, True))
+        out.append(RequantCase("rq_%s_pc16_9_12_64" % tag, rng, 9, 12, 64, QType(0.05, -1),
+                               pc(64), QType(0.01, 1234, bits=16), profile, True,
+                               with_min=False))
+        out.append(RequantCase("rq_%s_pt_edge_7_8_21" % tag, rng, 7, 8, 21, QType(0.05, 0),
+                               QType(0.02, 0), QType(0.3, 5), profile, False))
+        out.append(RequantCase("rq_%s_ties_16_24_48" % tag, rng, 16, 24, 48, QType(0.05, 3),
+                               pc(48), QType(0.1, -5, bits=16), profile, True, ties=True))
+        out.append(RequantCase("rq_%s_w16_6_10_33" % tag, rng, 6, 10, 33, QType(0.05, 1),
+                               pc(33, bits=16), QType(0.8, -7, bits=16), profile, True))
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work-dir", required=True)
+    args = parser.parse_args()
+    runs = [("jit threads=1", ["--threads=1"]), ("jit threads=2", ["--threads=2"]),
+            ("jit portable", ["--threads=1", "--pipeline-options=x86-vnni=false"])]
+    all_cases = cases()
+    mismatches = 0
+    for rc in all_cases:
+        case = rc.case
+        base = os.path.join(args.work_dir, case.name)
+        with open(base + ".qc.mlir", "w") as f:
+            f.write(case.func_text() + "\n")
+        with open(base + ".mlir", "w") as f:
+            f.write(rc.lowered("qc-opt", base + ".qc.mlir"))
+        inputs = case.storage_inputs()
+        want = rc.expected().astype(case.storage_expected().dtype)
+        command = ["qc-run", "--target=cpu", base + ".mlir", "--entry", case.name]
+        for i, value in enumerate(inputs):
+            np.save("%s.in%d.npy" % (base, i), value)
+            command += ["--input", "%s.in%d.npy" % (base, i)]
+        for label, extra in runs:
+            subprocess.run(command + extra + ["--output", base + ".out.npy"], check=True)
+            got = np.load(base + ".out.npy")
+            if got.shape != want.shape or (got != want).any():
+                mismatches += 1
+                print("MISMATCH %s (%s): %d of %d outputs" % (
+                    case.name, label, int((got != want).sum()), want.size))
+    if not mismatches:
+        print("all %d cases bit-exact: %s" % (len(all_cases), ", ".join(l for l, _ in runs)))
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
