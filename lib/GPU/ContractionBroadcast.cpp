@@ -97,14 +97,23 @@ Value KernelEmitter::laneRowUnit(int64_t unitBytes) {
   return laneAWord;
 }
 
+Value KernelEmitter::fromLane(Value value, int64_t lane) {
+  Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
+                                       b.getI32IntegerAttr(lane));
+  // The same value either way (lane `lane` is active: the ballot check);
+  // lavapipe's broadcast searches the execution mask for an active lane in
+  // a loop per component, its shuffle with a constant lane is a permute.
+  if (cfg.shuffleRows)
+    return spirv::GroupNonUniformShuffleOp::create(
+        b, loc, value.getType(), spirv::Scope::Subgroup, value, id);
+  return spirv::GroupNonUniformBroadcastOp::create(
+      b, loc, value.getType(), spirv::Scope::Subgroup, value, id);
+}
+
 /// Tile row r's A word of the current step: lane l loads row l's word once
 /// per step and row r comes from lane r.
 Value KernelEmitter::broadcastRowWord(int64_t r) {
-  Value laneWord = laneRowUnit(4);
-  Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
-                                       b.getI32IntegerAttr(r));
-  Value word = spirv::GroupNonUniformBroadcastOp::create(
-      b, loc, b.getI32Type(), spirv::Scope::Subgroup, laneWord, id);
+  Value word = fromLane(laneRowUnit(4), r);
   if (!c.pad)
     return word;
   uint32_t byte = static_cast<uint8_t>(c.pad->value);

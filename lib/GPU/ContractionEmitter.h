@@ -65,6 +65,9 @@ private:
   /// The subgroup row broadcast (ContractionBroadcast.cpp): tile row r's A
   /// word of the current step from lane r.
   Value broadcastRowWord(int64_t r);
+  /// `value` of lane `lane` (a constant): OpGroupNonUniformShuffle where
+  /// cfg.shuffleRows, OpGroupNonUniformBroadcast otherwise.
+  Value fromLane(Value value, int64_t lane);
   /// Lane l's load of tile row l's A word or quad (`unitBytes` 4 or 16) of
   /// the current step, once per step (kept in laneAWord).
   Value laneRowUnit(int64_t unitBytes);

@@ -36,6 +36,7 @@ struct QCSPIRVContractionKernelsPass final
     limits.wideLoads = wideLoads;
     limits.int64Loads = int64Loads;
     limits.subgroupExtendedTypes = subgroupExtendedTypes;
+    limits.subgroupShuffle = subgroupShuffle;
     limits.testMarkBroadcast = testMarkBroadcast;
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> configs;

@@ -89,11 +89,7 @@ Value KernelEmitter::loadQuad(Operand &x, int64_t r, int64_t j) {
 }
 
 Value KernelEmitter::broadcastRowQuad(int64_t r) {
-  Value laneQuad = laneRowUnit(cfg.quadBytes);
-  Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
-                                       b.getI32IntegerAttr(r));
-  return spirv::GroupNonUniformBroadcastOp::create(
-      b, loc, laneQuad.getType(), spirv::Scope::Subgroup, laneQuad, id);
+  return fromLane(laneRowUnit(cfg.quadBytes), r);
 }
 
 /// Word `w` (0-7) of a vector<4xi64> unit: the low or high half of
@@ -122,10 +118,7 @@ Value KernelEmitter::fetchQuad(Operand &x, int64_t r, int64_t kk, int64_t j) {
           x.cache[std::make_tuple(int64_t(-5), int64_t(-5), -3 - kk / 4)];
       if (!laneWord)
         laneWord = unitWord(b, loc, laneRowUnit(32), kk / 4);
-      Value id = spirv::ConstantOp::create(b, loc, b.getI32Type(),
-                                           b.getI32IntegerAttr(r));
-      word = spirv::GroupNonUniformBroadcastOp::create(
-          b, loc, b.getI32Type(), spirv::Scope::Subgroup, laneWord, id);
+      word = fromLane(laneWord, r);
     } else {
       Value &quad = x.cache[std::make_tuple(rk, jk, int64_t(-2))];
       if (!quad)

@@ -38,6 +38,8 @@ std::string ContractionConfig::describe() const {
     out += llvm::formatv(", {0}-byte loads", quadBytes).str();
   if (broadcast64)
     out += ", 64-bit broadcast";
+  if (shuffleRows)
+    out += ", shuffle";
   if (subgroupSize)
     out += llvm::formatv(", subgroup {0}", subgroupSize).str();
   return out;
@@ -132,6 +134,7 @@ mlir::qc::chooseContractionConfig(const ContractionShape &shape,
   }
   c.broadcast64 = c.broadcastRows && c.quadBytes == 32 &&
                   limits.subgroupExtendedTypes;
+  c.shuffleRows = c.broadcastRows && limits.subgroupShuffle;
   c.testMarkBroadcast = c.broadcastRows && limits.testMarkBroadcast;
   return c;
 }

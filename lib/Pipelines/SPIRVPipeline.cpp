@@ -36,6 +36,8 @@ qc::SPIRVPipelineOptions::effectiveCapabilities() const {
     caps.append({"DotProduct", "DotProductInput4x8BitPacked"});
   if (subgroupBroadcast)
     caps.append({"GroupNonUniform", "GroupNonUniformBallot"});
+  if (subgroupBroadcast && subgroupShuffle)
+    caps.push_back("GroupNonUniformShuffle");
   return caps;
 }
 
@@ -85,6 +87,7 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
         options.wideLoads && options.int64Loads &&
         llvm::is_contained(options.effectiveCapabilities(), "Int64");
     kernels.subgroupExtendedTypes = options.subgroupExtendedTypes;
+    kernels.subgroupShuffle = options.subgroupShuffle;
     kernels.testMarkBroadcast = options.testMarkBroadcast;
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }

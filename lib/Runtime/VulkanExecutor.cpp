@@ -21,6 +21,10 @@ void mlir::qc::adaptToDevice(SPIRVPipelineOptions &options,
   // time that its subgroup shares the tile rows and loads them itself
   // otherwise (ContractionBroadcast.cpp).
   set(options.subgroupBroadcast, traits.subgroupBallot);
+  // A constant-lane shuffle gives the broadcast's value; lavapipe (Mesa
+  // 22.3) runs a broadcast as a loop over the lanes per component and the
+  // shuffle as one permute (docs/SPIRV.md).
+  set(options.subgroupShuffle, traits.subgroupShuffle);
   // One load instruction per lane whatever its width on CPU devices
   // (ContractionQuad.cpp); unmeasured on GPUs.
   set(options.wideLoads, traits.cpu);

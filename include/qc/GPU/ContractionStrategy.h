@@ -47,6 +47,12 @@ struct GPUDeviceLimits {
   /// integers, so the row broadcast of a 32-byte load hands out its
   /// vector<4xi64> whole instead of eight 32-bit words.
   bool subgroupExtendedTypes = false;
+  /// The device has the subgroup SHUFFLE operations: the row broadcast
+  /// hands rows out with OpGroupNonUniformShuffle from a constant lane
+  /// instead of OpGroupNonUniformBroadcast. Same values; on lavapipe (Mesa
+  /// 22.3) a broadcast runs a loop over the lanes per component to find an
+  /// active one, a shuffle with a constant lane is one vector permute.
+  bool subgroupShuffle = false;
   /// Testing only: the broadcast loops add 1 to every accumulator, so that
   /// an output shows whether a kernel's run-time check took them or the
   /// plain loads (test/Integration/Vulkan/broadcast-fallback.mlir).
@@ -104,6 +110,9 @@ struct ContractionConfig {
   /// With broadcastRows and 32-byte loads: the row's vector<4xi64> is
   /// broadcast whole (needs shaderSubgroupExtendedTypes), not as 32-bit words.
   bool broadcast64 = false;
+  /// With broadcastRows: OpGroupNonUniformShuffle instead of
+  /// OpGroupNonUniformBroadcast (GPUDeviceLimits::subgroupShuffle).
+  bool shuffleRows = false;
   /// GPUDeviceLimits::testMarkBroadcast (not in describe()).
   bool testMarkBroadcast = false;
   /// The device's subgroup size the workgroup was shaped for (recorded so a

@@ -111,6 +111,13 @@ def QCSPIRVContractionKernels
            "The device has shaderSubgroupExtendedTypes: the row broadcast "
            "of a 32-byte load hands out its 64-bit components instead of "
            "32-bit words">,
+    Option<"subgroupShuffle", "subgroup-shuffle", "bool",
+           /*default=*/"false",
+           "The device has the subgroup SHUFFLE operations: the row "
+           "broadcast hands rows out with OpGroupNonUniformShuffle from a "
+           "constant lane (GroupNonUniformShuffle) instead of "
+           "OpGroupNonUniformBroadcast, which lavapipe runs as a loop over "
+           "the lanes">,
     Option<"testMarkBroadcast", "test-mark-broadcast", "bool",
            /*default=*/"false",
            "Testing only: the row broadcast's loops add 1 to every "

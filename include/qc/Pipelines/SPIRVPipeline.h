@@ -98,6 +98,15 @@ struct SPIRVPipelineOptions
                      "hands out 64-bit components instead of 32-bit words; "
                      "qc-run and VulkanExecutor set it from the device"),
       llvm::cl::init(false)};
+  Option<bool> subgroupShuffle{
+      *this, "subgroup-shuffle",
+      llvm::cl::desc("The device has the subgroup SHUFFLE operations: with "
+                     "subgroup-broadcast, rows are handed out by "
+                     "OpGroupNonUniformShuffle from a constant lane "
+                     "(GroupNonUniformShuffle; lavapipe runs a broadcast as "
+                     "a loop over the lanes); qc-run and VulkanExecutor set "
+                     "it from the device"),
+      llvm::cl::init(false)};
   Option<bool> testMarkBroadcast{
       *this, "test-mark-broadcast",
       llvm::cl::desc("Testing only: the contractions' row broadcast loops "

@@ -199,6 +199,9 @@ Error Program::Impl::checkSupport() {
           {"GroupNonUniformBallot", on.subgroupBallot,
            "subgroup operations BALLOT in compute shaders (subgroupBallot)",
            noBroadcast},
+          {"GroupNonUniformShuffle", on.subgroupShuffle,
+           "subgroup operations SHUFFLE in compute shaders (subgroupShuffle)",
+           "'subgroup-shuffle=false'"},
       };
       for (auto &need : needs)
         if (cap == need.cap && !need.have)

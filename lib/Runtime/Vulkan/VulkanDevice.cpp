@@ -235,7 +235,7 @@ Error Runtime::Impl::init(const RuntimeOptions &options) {
     if (!is_contained({"shaderInt8", "shaderInt16", "shaderInt64",
                        "storageBuffer8BitAccess", "storageBuffer16BitAccess",
                        "shaderIntegerDotProduct", "shaderSubgroupExtendedTypes",
-                       "subgroupBallot"},
+                       "subgroupBallot", "subgroupShuffle"},
                       StringRef(name)))
       return error("cannot mask unknown feature '" + name + "'");
   std::string selector = options.device;
@@ -477,6 +477,11 @@ Error Runtime::Impl::createDevice() {
       (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT) != 0 &&
       !is_contained(masked, "subgroupBallot");
   traits.subgroupBallot = enabled.subgroupBallot && subgroup.subgroupSize > 0;
+  enabled.subgroupShuffle =
+      enabled.subgroupBasic &&
+      (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT) != 0 &&
+      !is_contained(masked, "subgroupShuffle");
+  traits.subgroupShuffle = enabled.subgroupShuffle;
   traits.subgroupExtendedTypes = enabled.subgroupExtendedTypes;
 
   float priority = 1.0f;

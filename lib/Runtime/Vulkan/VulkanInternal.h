@@ -131,6 +131,8 @@ struct FeatureSet {
   /// shaderSubgroupExtendedTypes: group operations on 8-, 16- and 64-bit
   /// integers (and vectors of them).
   bool subgroupExtendedTypes = false;
+  /// The SHUFFLE operations in compute shaders (a property, like BALLOT).
+  bool subgroupShuffle = false;
 };
 
 } // namespace detail

@@ -55,6 +55,9 @@ struct DeviceTraits {
   /// shaderSubgroupExtendedTypes is enabled: group operations may take 8-,
   /// 16- and 64-bit integers (the 32-byte loads' 64-bit row broadcast).
   bool subgroupExtendedTypes = false;
+  /// Compute shaders have the subgroup SHUFFLE operations: the row
+  /// broadcast by OpGroupNonUniformShuffle (subgroup-shuffle).
+  bool subgroupShuffle = false;
 };
 
 class Program;
