@@ -21,8 +21,16 @@ if [[ "${QC_CHECK_SANITIZE:-1}" != 0 ]]; then
   # the tests that run qc's C++ directly (dialect, passes, pipelines, tools,
   # C API, Vulkan runtime errors, fuzz regressions), not the Python and
   # execution suites; scripts/sanitize.sh with no filter runs them all.
+  # Of those, six cheap ones that reach qc's C++ where the rest does not:
+  # the random programs through qc.compile (CPU JIT, Vulkan runtime), the C
+  # API from threads and printing ops, and the linker paths (a shared
+  # library from qc.compile, qc-compile's split object); about 80 s of CPU
+  # under ASan + UBSan (docs/Testing.md, "Cost in CI").
   fuzz_build="${QC_FUZZ_BUILD_DIR:-$root/build-fuzz}"
   subset='^QC :: (Dialect|Conversion|Codegen|GPU|Pipelines|Target|Numerics|CAPI|Fuzz|Tools)/|^QC :: Integration/Vulkan/(runtime-errors|bundle-roundtrip)\.mlir$'
+  subset+='|^QC :: Integration/(CPU|Vulkan)/random-programs\.test$'
+  subset+='|^QC :: python/(compile-threads|nonlinear-models|packed-int4)\.py$'
+  subset+='|^QC :: Integration/CPU/single-lane-tail-store\.py$'
   echo "check: sanitized suite on the subset ${QC_CHECK_SANITIZE_FILTER:-$subset}"
   QC_FUZZ=ON QC_SANITIZE_BUILD_DIR="$fuzz_build" "$root/scripts/sanitize.sh" \
     --filter "${QC_CHECK_SANITIZE_FILTER:-$subset}" 2>&1 | tee -a "$log"

@@ -17,6 +17,23 @@ using namespace mlir::qc;
 
 namespace mlir::qc::lowrank {
 
+WeightMatrix WeightMatrix::get(std::vector<double> values, ShapedType type,
+                               const void *data, const void *qtype,
+                               bool channelsFirst) {
+  WeightMatrix w;
+  w.values = std::move(values);
+  w.key = {data, qtype, channelsFirst};
+  if (channelsFirst) {
+    w.rows = type.getDimSize(1);
+    w.cols = type.getDimSize(0);
+    w.values = transpose(w.values, w.cols, w.rows);
+  } else {
+    w.cols = type.getShape().back();
+    w.rows = type.getNumElements() / w.cols;
+  }
+  return w;
+}
+
 /// Values of a float constant in double.
 std::vector<double> floatValues(DenseElementsAttr attr) {
   std::vector<double> values;

@@ -50,45 +50,35 @@ LogicalResult LowRankRewriter::rewriteFloat(
 
   if (weightType.getNumElements() == 0)
     return success();
+  // W [M, K] * x: the matrix with the reduction as rows is W^T.
   bool lhsWeight = weightIndex == 0;
-  WeightMatrix w;
-  w.values = codes ? roundTo(elementType, dequantize(codes, weightQType))
-                   : floatValues(attr);
-  w.key = {codes ? codes.getAsOpaquePointer() : attr.getAsOpaquePointer(),
-           nullptr, lhsWeight};
-  if (lhsWeight) {
-    // W [M, K] * x: the matrix with the reduction as rows is W^T.
-    w.rows = weightType.getDimSize(1);
-    w.cols = weightType.getDimSize(0);
-    w.values = transpose(w.values, w.cols, w.rows);
-  } else {
-    w.cols = weightType.getShape().back();
-    w.rows = weightType.getNumElements() / w.cols;
-  }
-  FailureOr<std::optional<Plan>> planOr = decide(op, w);
-  if (failed(planOr))
-    return failure();
-  if (!*planOr)
-    return success();
-  Plan &plan = **planOr;
+  WeightMatrix w = WeightMatrix::get(
+      codes ? roundTo(elementType, dequantize(codes, weightQType))
+            : floatValues(attr),
+      weightType,
+      codes ? codes.getAsOpaquePointer() : attr.getAsOpaquePointer(), nullptr,
+      lhsWeight);
+  std::optional<Plan> plan;
+  if (LogicalResult decided = decide(op, w, plan); failed(decided) || !plan)
+    return decided;
 
   OpBuilder b(op);
   Location loc = op.getLoc();
-  std::vector<double> aRounded = roundTo(elementType, plan.a);
-  std::vector<double> bRounded = roundTo(elementType, plan.b);
+  std::vector<double> aRounded = roundTo(elementType, plan->a);
+  std::vector<double> bRounded = roundTo(elementType, plan->b);
   double error = lowrank::relativeError(w.values, aRounded, bRounded, w.rows,
-                                        w.cols, plan.rank);
+                                        w.cols, plan->rank);
   SmallVector<int64_t> firstShape, secondShape;
   int64_t channelAxis;
   if (lhsWeight) {
-    firstShape = {plan.rank, w.rows};
-    secondShape = {w.cols, plan.rank};
-    aRounded = transpose(aRounded, w.rows, plan.rank);
-    bRounded = transpose(bRounded, plan.rank, w.cols);
+    firstShape = {plan->rank, w.rows};
+    secondShape = {w.cols, plan->rank};
+    aRounded = transpose(aRounded, w.rows, plan->rank);
+    bRounded = transpose(bRounded, plan->rank, w.cols);
     channelAxis = 0;
   } else {
     std::tie(firstShape, secondShape) =
-        factorShapes(weightType.getShape(), plan.rank);
+        factorShapes(weightType.getShape(), plan->rank);
     channelAxis = initType.getRank() - 1;
   }
   Value aValue = createFloatConstant(
@@ -107,13 +97,13 @@ LogicalResult LowRankRewriter::rewriteFloat(
     factorMax = (int64_t{1} << (bits - 1)) - 1;
     if (fakeQuant)
       rounding = fakeQuant.getRoundingAttr();
-    std::vector<double> aMatrix = roundTo(elementType, plan.a);
-    std::vector<double> bMatrix = roundTo(elementType, plan.b);
-    aQuant = quantizeColumns(aMatrix, w.rows, plan.rank, factorMax);
-    QuantizedColumns bQuant = quantizeColumns(bMatrix, plan.rank, w.cols, factorMax);
+    std::vector<double> aMatrix = roundTo(elementType, plan->a);
+    std::vector<double> bMatrix = roundTo(elementType, plan->b);
+    aQuant = quantizeColumns(aMatrix, w.rows, plan->rank, factorMax);
+    QuantizedColumns bQuant = quantizeColumns(bMatrix, plan->rank, w.cols, factorMax);
     quantizedError = lowrank::relativeError(w.values, aQuant->dequantized,
                                             bQuant.dequantized, w.rows, w.cols,
-                                            plan.rank);
+                                            plan->rank);
     int64_t axisA = lhsWeight ? 0 : static_cast<int64_t>(firstShape.size()) - 1;
     int64_t axisB = lhsWeight ? 0 : static_cast<int64_t>(secondShape.size()) - 1;
     auto fq = [&](Value v, ArrayRef<double> scales, int64_t axis) -> Value {
@@ -129,7 +119,7 @@ LogicalResult LowRankRewriter::rewriteFloat(
   // The intermediate is the init with `rank` output channels; it accumulates
   // from zero and takes its dynamic sizes from the original init.
   SmallVector<int64_t> tShape(initType.getShape());
-  tShape[channelAxis] = plan.rank;
+  tShape[channelAxis] = plan->rank;
   SmallVector<Value> dynamicSizes;
   for (int64_t i = 0, e = initType.getRank(); i < e; ++i)
     if (i != channelAxis && initType.isDynamicDim(i))
@@ -144,8 +134,8 @@ LogicalResult LowRankRewriter::rewriteFloat(
   // so the new one is fake-quantized too, on the grid that
   // --qc-fold-fake-quant will turn into the quantized intermediate type.
   if (auto inputFq = input.getDefiningOp<FakeQuantOp>(); inputFq && weightQType) {
-    int64_t qmax = intermediateMax(plan.rank, factorMax);
-    double scale = intermediateScale(aQuant->dequantized, w.rows, plan.rank,
+    int64_t qmax = intermediateMax(plan->rank, factorMax);
+    double scale = intermediateScale(aQuant->dequantized, w.rows, plan->rank,
                                      maxAbsReal(inputFq.getQuantizedType()), qmax);
     auto qtype = intermediateType(elementType, intermediateBits, qmax, scale);
     t = FakeQuantOp::create(b, loc, t.getType(), t, TypeAttr::get(qtype), nullptr,
@@ -154,7 +144,7 @@ LogicalResult LowRankRewriter::rewriteFloat(
   }
   Value result = createSecond(b, loc, t, bValue, init);
 
-  remarkRewritten(op, plan, error, quantizedError, outerSize(initType, channelAxis),
+  remarkRewritten(op, *plan, error, quantizedError, outerSize(initType, channelAxis),
                   w);
   IRRewriter rewriter(op.getContext());
   rewriter.replaceOp(op, result);

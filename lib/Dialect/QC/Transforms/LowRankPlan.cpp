@@ -7,15 +7,15 @@ using namespace mlir;
 using namespace mlir::qc;
 using namespace mlir::qc::lowrank;
 
-FailureOr<std::optional<Plan>> LowRankRewriter::decide(Operation *op,
-                                                        const WeightMatrix &w) {
+LogicalResult LowRankRewriter::decide(Operation *op, const WeightMatrix &w,
+                                      std::optional<Plan> &result) {
   FailureOr<Settings> settingsOr = getOpSettings(op, global);
   if (failed(settingsOr))
     return failure();
   const Settings &settings = *settingsOr;
   // Without a pass-wide rule only ops that carry their own are rewritten.
   if (settings.disabled || !settings.criterion)
-    return std::optional<Plan>();
+    return success();
   ++summary.considered;
   for (double x : w.values)
     if (!std::isfinite(x))
@@ -29,7 +29,7 @@ FailureOr<std::optional<Plan>> LowRankRewriter::decide(Operation *op,
                            << " weight matrix";
   if (llvm::all_of(w.values, [](double x) { return x == 0.0; })) {
     op->emitRemark("qc-low-rank: unchanged: the weight is zero");
-    return std::optional<Plan>();
+    return success();
   }
   const lowrank::SVD &svd = getSVD(w);
   Plan plan;
@@ -46,10 +46,11 @@ FailureOr<std::optional<Plan>> LowRankRewriter::decide(Operation *op,
                      << formatDouble(plan.reduction, "%.2f")
                      << "x, below min-flop-reduction = "
                      << formatDouble(settings.minFlopReduction, "%g");
-    return std::optional<Plan>();
+    return success();
   }
   lowrank::buildFactors(svd, plan.rank, plan.a, plan.b);
-  return std::optional<Plan>(std::move(plan));
+  result = std::move(plan);
+  return success();
 }
 
 void LowRankRewriter::remarkRewritten(Operation *op, const Plan &plan,

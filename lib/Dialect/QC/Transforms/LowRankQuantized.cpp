@@ -38,42 +38,37 @@ LogicalResult LowRankRewriter::rewriteQuantized(
   auto resultType = llvm::cast<RankedTensorType>(op->getResult(0).getType());
   Type expressed = weightQType.getExpressedType();
 
-  WeightMatrix w;
-  w.values = dequantize(codes, weightQType);
-  w.key = {codes.getAsOpaquePointer(), weightQType.getAsOpaquePointer(), false};
-  w.cols = weightTensor.getShape().back();
-  w.rows = weightTensor.getNumElements() / w.cols;
-  FailureOr<std::optional<Plan>> planOr = decide(op, w);
-  if (failed(planOr))
-    return failure();
-  if (!*planOr)
-    return success();
-  Plan &plan = **planOr;
+  WeightMatrix w = WeightMatrix::get(
+      dequantize(codes, weightQType), weightTensor, codes.getAsOpaquePointer(),
+      weightQType.getAsOpaquePointer(), /*channelsFirst=*/false);
+  std::optional<Plan> plan;
+  if (LogicalResult decided = decide(op, w, plan); failed(decided) || !plan)
+    return decided;
 
   // Factors: the weight's storage width, signed, symmetric narrow range
   // ([-127, 127] for 8 bits), one scale per output channel of each factor.
   unsigned bits = weightQType.getStorageTypeIntegralWidth();
   int64_t factorMax = (int64_t{1} << (bits - 1)) - 1;
-  QuantizedColumns aQuant = quantizeColumns(plan.a, w.rows, plan.rank, factorMax);
-  QuantizedColumns bQuant = quantizeColumns(plan.b, plan.rank, w.cols, factorMax);
+  QuantizedColumns aQuant = quantizeColumns(plan->a, w.rows, plan->rank, factorMax);
+  QuantizedColumns bQuant = quantizeColumns(plan->b, plan->rank, w.cols, factorMax);
   double error =
-      lowrank::relativeError(w.values, plan.a, plan.b, w.rows, w.cols, plan.rank);
+      lowrank::relativeError(w.values, plan->a, plan->b, w.rows, w.cols, plan->rank);
   double quantizedError = lowrank::relativeError(
-      w.values, aQuant.dequantized, bQuant.dequantized, w.rows, w.cols, plan.rank);
+      w.values, aQuant.dequantized, bQuant.dequantized, w.rows, w.cols, plan->rank);
 
   // Intermediate: worst-case scale (never saturates), codes bounded so that
   // the second contraction's i32 accumulator cannot overflow.
-  int64_t qmax = intermediateMax(plan.rank, factorMax);
+  int64_t qmax = intermediateMax(plan->rank, factorMax);
   if (qmax < 1) {
-    op->emitRemark() << "qc-low-rank: unchanged: rank " << plan.rank
+    op->emitRemark() << "qc-low-rank: unchanged: rank " << plan->rank
                      << " leaves no intermediate range without i32 overflow";
     return success();
   }
-  double tScale = intermediateScale(aQuant.dequantized, w.rows, plan.rank,
+  double tScale = intermediateScale(aQuant.dequantized, w.rows, plan->rank,
                                     maxAbsReal(inputQType), qmax);
   auto tElement = intermediateType(expressed, intermediateBits, qmax, tScale);
   SmallVector<int64_t> tShape(resultType.getShape());
-  tShape.back() = plan.rank;
+  tShape.back() = plan->rank;
   auto tType = RankedTensorType::get(tShape, tElement);
 
   // The bias moves to the second contraction, whose bias scale is
@@ -108,7 +103,7 @@ LogicalResult LowRankRewriter::rewriteQuantized(
         b, loc, RankedTensorType::get({w.cols}, biasQType), newCodes);
   }
 
-  auto [firstShape, secondShape] = factorShapes(weightTensor.getShape(), plan.rank);
+  auto [firstShape, secondShape] = factorShapes(weightTensor.getShape(), plan->rank);
   auto aType = RankedTensorType::get(
       firstShape, perChannelType(expressed, bits, aQuant.scales, firstShape.size() - 1));
   auto bType = RankedTensorType::get(
@@ -118,7 +113,7 @@ LogicalResult LowRankRewriter::rewriteQuantized(
   Value t = createFirst(b, loc, tType, input, aValue);
   Value result = createSecond(b, loc, resultType, t, bValue, newBias);
 
-  remarkRewritten(op, plan, error, quantizedError,
+  remarkRewritten(op, *plan, error, quantizedError,
                   outerSize(resultType, resultType.getRank() - 1), w);
   IRRewriter rewriter(op->getContext());
   rewriter.replaceOp(op, result);

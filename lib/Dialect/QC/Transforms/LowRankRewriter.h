@@ -56,6 +56,15 @@ struct WeightMatrix {
   /// Identifies the matrix across ops: the (uniqued) constant, the quantized
   /// type it is read with, and whether it was transposed.
   std::tuple<const void *, const void *, bool> key;
+
+  /// The matrix of a constant weight of `type` whose `values` are in the
+  /// weight's row-major order: with the output channels innermost, the rows
+  /// are all the other dimensions; with `channelsFirst` (the [M, K] weight
+  /// of W * x) the matrix is its transpose, [K, M]. The key is (`data`,
+  /// `qtype`, `channelsFirst`).
+  static WeightMatrix get(std::vector<double> values, ShapedType type,
+                          const void *data, const void *qtype,
+                          bool channelsFirst);
 };
 
 /// The outcome of rank selection for one op.
@@ -180,9 +189,12 @@ public:
   const LowRankSummary &getSummary() const { return summary; }
 
 private:
-  /// Selects the rank and builds the factors, or returns std::nullopt after a
-  /// remark when the op stays as it is; failure after an error.
-  FailureOr<std::optional<Plan>> decide(Operation *op, const WeightMatrix &w);
+  /// Selects the rank and builds the factors into `plan`, or leaves it empty
+  /// when the op stays as it is (after a remark where there is something to
+  /// say); failure after an error. Callers return what it returns unless it
+  /// succeeds with a plan.
+  LogicalResult decide(Operation *op, const WeightMatrix &w,
+                       std::optional<Plan> &plan);
 
   /// The SVD of `w`, computed once per distinct weight: models and
   /// benchmarks share one constant between several layers or ranks, and the

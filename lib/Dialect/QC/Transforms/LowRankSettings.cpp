@@ -41,41 +41,37 @@ FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
   static constexpr StringLiteral kKeys[] = {"rank", "energy", "max_rel_error",
                                             "min_flop_reduction"};
   SmallVector<StringRef> keys(std::begin(kKeys), std::end(kKeys));
-  FailureOr<std::optional<OpOverride>> read = OpOverride::read(
-      op, "qc-low-rank", kOverrideAttr, keys, "{rank = 8}");
-  if (failed(read))
-    return failure();
-  Settings settings = global;
-  if (!*read)
-    return settings;
-  const OpOverride &override = **read;
-  settings.disabled = override.disabled();
-  bool criterionSet = false;
-  for (StringRef key : keys) {
-    FailureOr<std::optional<double>> value = override.getNumber(key);
-    if (failed(value))
-      return failure();
-    if (!*value)
-      continue;
-    std::string optionName = key.str();
-    std::replace(optionName.begin(), optionName.end(), '_', '-');
-    if (std::string msg = checkValue(optionName, **value); !msg.empty())
-      return override.emitOptionError(key) << msg;
-    if (key == "min_flop_reduction") {
-      settings.minFlopReduction = **value;
-      continue;
+  auto apply = [&](const OpOverride &override,
+                   Settings &settings) -> LogicalResult {
+    bool criterionSet = false;
+    for (StringRef key : keys) {
+      FailureOr<std::optional<double>> value = override.getNumber(key);
+      if (failed(value))
+        return failure();
+      if (!*value)
+        continue;
+      std::string optionName = key.str();
+      std::replace(optionName.begin(), optionName.end(), '_', '-');
+      if (std::string msg = checkValue(optionName, **value); !msg.empty())
+        return override.emitOptionError(key) << msg;
+      if (key == "min_flop_reduction") {
+        settings.minFlopReduction = **value;
+        continue;
+      }
+      if (criterionSet)
+        return op->emitError() << "qc-low-rank: '" << kOverrideAttr
+                               << "' sets more than one of rank, energy and "
+                                  "max_rel_error";
+      criterionSet = true;
+      settings.value = **value;
+      settings.criterion = key == "rank"     ? RankCriterion::Rank
+                           : key == "energy" ? RankCriterion::Energy
+                                             : RankCriterion::MaxRelError;
     }
-    if (criterionSet)
-      return op->emitError() << "qc-low-rank: '" << kOverrideAttr
-                             << "' sets more than one of rank, energy and "
-                                "max_rel_error";
-    criterionSet = true;
-    settings.value = **value;
-    settings.criterion = key == "rank"     ? RankCriterion::Rank
-                         : key == "energy" ? RankCriterion::Energy
-                                           : RankCriterion::MaxRelError;
-  }
-  return settings;
+    return success();
+  };
+  return OpOverride::readSettings(op, "qc-low-rank", kOverrideAttr, keys,
+                                  "{rank = 8}", global, apply);
 }
 
 /// The settings of `options`; an option counts as given when its flag in

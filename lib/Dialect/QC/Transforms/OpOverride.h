@@ -29,6 +29,30 @@ public:
   read(Operation *op, StringRef pass, StringRef attrName,
        ArrayRef<StringRef> keys, StringRef example);
 
+  /// The settings of `op` for `pass`, on top of the pass-wide `global` (a
+  /// settings struct with a `bool disabled`): `global` itself when the op has
+  /// no `attrName`; otherwise a copy of it with `disabled` from the
+  /// dictionary, then updated by `apply(const OpOverride &, SettingsT &)`,
+  /// which returns failure after emitting its error. Failure (error
+  /// emitted) as for read() or from `apply`.
+  template <typename SettingsT, typename ApplyFn>
+  static FailureOr<SettingsT>
+  readSettings(Operation *op, StringRef pass, StringRef attrName,
+               ArrayRef<StringRef> keys, StringRef example,
+               const SettingsT &global, ApplyFn &&apply) {
+    FailureOr<std::optional<OpOverride>> read =
+        OpOverride::read(op, pass, attrName, keys, example);
+    if (failed(read))
+      return failure();
+    SettingsT settings = global;
+    if (!*read)
+      return settings;
+    settings.disabled = (*read)->disabled();
+    if (failed(apply(static_cast<const OpOverride &>(**read), settings)))
+      return failure();
+    return settings;
+  }
+
   /// Whether the dictionary has `disable`.
   bool disabled() const { return bool(dict.get("disable")); }
   bool has(StringRef key) const { return bool(dict.get(key)); }

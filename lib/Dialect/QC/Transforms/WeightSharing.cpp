@@ -69,36 +69,33 @@ FailureOr<bool> parseGranularity(StringRef text,
 /// Reads the `qc.weight_sharing` override of `op` on top of the pass-wide
 /// settings.
 FailureOr<Settings> getOpSettings(Operation *op, const Settings &global) {
-  FailureOr<std::optional<OpOverride>> read =
-      OpOverride::read(op, "qc-weight-sharing", kOverrideAttr,
-                       {"clusters", "granularity"}, "{clusters = 8}");
-  if (failed(read))
-    return failure();
-  Settings settings = global;
-  if (!*read)
-    return settings;
-  const OpOverride &override = **read;
-  settings.disabled = override.disabled();
-  FailureOr<std::optional<int64_t>> clusters = override.getInteger("clusters");
-  if (failed(clusters))
-    return failure();
-  if (*clusters) {
-    settings.clusters = **clusters;
-    if (std::string msg = checkClusters(settings.clusters); !msg.empty())
-      return override.emitOptionError("clusters") << msg;
-  }
-  FailureOr<std::optional<StringRef>> granularity =
-      override.getString("granularity");
-  if (failed(granularity))
-    return failure();
-  if (*granularity) {
-    FailureOr<bool> perChannel =
-        parseGranularity(**granularity, [&] { return op->emitError(); });
-    if (failed(perChannel))
+  auto apply = [&](const OpOverride &override,
+                   Settings &settings) -> LogicalResult {
+    FailureOr<std::optional<int64_t>> clusters =
+        override.getInteger("clusters");
+    if (failed(clusters))
       return failure();
-    settings.perChannel = *perChannel;
-  }
-  return settings;
+    if (*clusters) {
+      settings.clusters = **clusters;
+      if (std::string msg = checkClusters(settings.clusters); !msg.empty())
+        return override.emitOptionError("clusters") << msg;
+    }
+    FailureOr<std::optional<StringRef>> granularity =
+        override.getString("granularity");
+    if (failed(granularity))
+      return failure();
+    if (*granularity) {
+      FailureOr<bool> perChannel =
+          parseGranularity(**granularity, [&] { return op->emitError(); });
+      if (failed(perChannel))
+        return failure();
+      settings.perChannel = *perChannel;
+    }
+    return success();
+  };
+  return OpOverride::readSettings(op, "qc-weight-sharing", kOverrideAttr,
+                                  {"clusters", "granularity"},
+                                  "{clusters = 8}", global, apply);
 }
 
 /// One weight to cluster, seen as [rows, cols] with the output channels in
