@@ -40,6 +40,21 @@
 
 using namespace mlir;
 
+/// Appends the object code of `module` to `object`, without optimization
+/// passes (the weights' data-only module, and every module after -O).
+static llvm::Error emitObjectCode(llvm::Module &module,
+                                  llvm::TargetMachine &machine,
+                                  llvm::SmallVectorImpl<char> &object) {
+  llvm::raw_svector_ostream stream(object);
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, stream, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError(
+        "the target machine cannot emit object files");
+  codegen.run(module);
+  return llvm::Error::success();
+}
+
 llvm::Error qc::optimizeAndEmit(llvm::Module &module,
                                 llvm::TargetMachine &machine,
                                 unsigned optLevel,
@@ -49,14 +64,7 @@ llvm::Error qc::optimizeAndEmit(llvm::Module &module,
               optLevel, /*sizeLevel=*/0, &machine))(&module))
     return llvm::createStringError("LLVM optimization failed: " +
                                    llvm::toString(std::move(err)));
-  llvm::raw_svector_ostream stream(object);
-  llvm::legacy::PassManager codegen;
-  if (machine.addPassesToEmitFile(codegen, stream, nullptr,
-                                  llvm::CodeGenFileType::ObjectFile))
-    return llvm::createStringError(
-        "the target machine cannot emit object files");
-  codegen.run(module);
-  return llvm::Error::success();
+  return emitObjectCode(module, machine, object);
 }
 
 std::string qc::findRelocatableLinker() {
@@ -157,19 +165,6 @@ static void moveConstantData(llvm::Module &part, llvm::Module &data,
   }
 }
 
-/// Appends the object code of `module` (no functions: constant data only)
-/// to `object`, without optimization passes.
-static llvm::Error emitData(llvm::Module &module, llvm::TargetMachine &machine,
-                            llvm::SmallVectorImpl<char> &object) {
-  llvm::raw_svector_ostream stream(object);
-  llvm::legacy::PassManager codegen;
-  if (machine.addPassesToEmitFile(codegen, stream, nullptr,
-                                  llvm::CodeGenFileType::ObjectFile))
-    return llvm::createStringError(
-        "the target machine cannot emit object files");
-  codegen.run(module);
-  return llvm::Error::success();
-}
 
 llvm::Error qc::emitSplitObject(
     llvm::Module &module, unsigned parts, llvm::StringRef prefix,
@@ -227,7 +222,7 @@ llvm::Error qc::emitSplitObject(
     // The calling thread writes the data object meanwhile: the original
     // module's context is no part's.
     if (dataMachine)
-      dataError = emitData(data, *dataMachine, dataObject);
+      dataError = emitObjectCode(data, *dataMachine, dataObject);
     pool.wait();
   }
   if (dataError)
