@@ -18,8 +18,10 @@
 //       acc[i][j] = vpdpwssd(acc[i][j], a[i], w[j])
 //
 // Every code is a signed 16-bit value as it is (i8 and u8 activations
-// widened, i16 ones read as they are; i16 weights, and 8-bit weights of a
-// 16-bit activation, widened at compile time), so there is no offset and no
+// widened, i16 ones read as they are; i16 weights, and 8- or 4-bit weights of
+// a 16-bit activation, widened at compile time: i4 / u4 codes one per byte,
+// u4 masked to w & 15, or --qc-pack-weights' nibbles and codebooks decoded by
+// matchPackedWeightContraction), so there is no offset and no
 // correction term, unlike vpdpbusd's u8 x s8. Zero points stay where the
 // lowering put them (the row and column sums in the requantizing consumer),
 // as for the int8 kernels. The 8-bit input is widened once per call into a
@@ -49,7 +51,17 @@ void KernelBuilder::prepareWide() {
       b, loc, c.filter,
       c.dilationW == 1 ? SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}
                        : SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-  filter = packFilterPairs(b, loc, filter3D, c.weightUnsigned);
+  if (c.weightBits == 4 && c.weightUnsigned) {
+    // u4 codes one per byte, which the body reads as `w & 15`: masked here,
+    // then widened as they are (0..15).
+    auto type = cast<RankedTensorType>(filter3D.getType());
+    SmallVector<APInt> codes;
+    codes.reserve(type.getNumElements());
+    for (const APInt &v : getConstantThroughReshapes(filter3D).getValues<APInt>())
+      codes.push_back(v & APInt(v.getBitWidth(), 15));
+    filter3D = arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(type, codes));
+  }
+  filter = packFilterPairs(b, loc, filter3D, c.weightUnsigned && c.weightBits != 4);
 
   // The last pair of a run may read one element past it (its weight is
   // zero); past the end of the tensor it needs padding.

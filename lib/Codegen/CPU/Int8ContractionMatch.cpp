@@ -149,8 +149,10 @@ AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims, MLIRContext *contex
 } // namespace
 
 FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bool wide) {
+  // --qc-pack-weights' generics (4-bit codes two per byte, codebooks): a
+  // 16-bit activation's only with the 16-bit kernels.
   if (FailureOr<Int8Contraction> packed = matchPackedWeightContraction(op); succeeded(packed))
-    return packed;
+    return packed->wide && !wide ? FailureOr<Int8Contraction>(failure()) : packed;
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       op->getNumResults() != 1)
@@ -161,7 +163,9 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bo
     return getElementTypeOrSelf(v.getType()).isSignlessInteger(width);
   };
   // The 16-bit kernel (Int16Kernels.cpp): one side 16-bit, the other 8- or
-  // 16-bit; constant weights; 16-bit codes signed (vpdpwssd reads s16).
+  // 16-bit; constant weights; 16-bit codes signed (vpdpwssd reads s16). A u4
+  // weight one code per byte (`extui(w & 15)`) behind a 16-bit activation
+  // is masked at compile time too (prepareWide).
   auto bits = [](Value v) { return getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth(); };
   bool wideCase = wide && elementIs(out, 32) && (elementIs(lhs, 8) || elementIs(lhs, 16)) &&
                   (elementIs(rhs, 8) || elementIs(rhs, 16)) && (bits(lhs) == 16 || bits(rhs) == 16);
@@ -169,7 +173,8 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bo
     return failure();
   std::optional<MultiplyAccumulate> signs = matchMultiplyAccumulate(op);
   if (wideCase && signs &&
-      (signs->weightMasked4 || signs->inputMasked4 || (bits(lhs) == 16 && !signs->inputSigned) ||
+      ((signs->weightMasked4 && bits(lhs) != 16) || signs->inputMasked4 ||
+       (bits(lhs) == 16 && !signs->inputSigned) ||
        (bits(rhs) == 16 && !signs->weightSigned) || !getConstantThroughReshapes(rhs)))
     return failure();
   // vpdpbusd multiplies unsigned by signed bytes; signed activations are
@@ -202,6 +207,10 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bo
     c.weightBits = bits(rhs);
     c.weightUnsigned = !signs->weightSigned;
     c.weightU8 = false;
+    // A u4 weight one code per byte, read as `w & 15`: 4 bits, masked when
+    // the kernel widens them (prepareWide).
+    if (signs->weightMasked4)
+      c.weightBits = 4;
   }
   Type inputElement = getElementTypeOrSelf(lhs.getType());
   Type filterElement = getElementTypeOrSelf(rhs.getType());

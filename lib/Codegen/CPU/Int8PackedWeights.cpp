@@ -329,7 +329,12 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
       (loops != 7 || generic.getNumDpsInputs() != 2))
     return failure();
   Value lhs = generic.getDpsInputs()[0], out = generic.getDpsInits()[0];
-  if (!getElementTypeOrSelf(lhs.getType()).isSignlessInteger(8) ||
+  // i16 activations: the 16-bit kernel (Int16Kernels.cpp) with the weight
+  // decoded here, widened to i16 at compile time (matchInt8Contraction
+  // takes it with int16-kernels only).
+  Type inputElement = getElementTypeOrSelf(lhs.getType());
+  bool wide = inputElement.isSignlessInteger(16);
+  if ((!inputElement.isSignlessInteger(8) && !wide) ||
       !getElementTypeOrSelf(out.getType()).isSignlessInteger(32))
     return failure();
   MLIRContext *context = op.getContext();
@@ -384,6 +389,9 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
     weight = mul.getLhs();
   else
     return failure();
+  // vpdpwssd reads s16: u16 activations keep the generic path.
+  if (wide && !c.inputSigned)
+    return failure();
   SmallVector<unsigned> weightDims = conv ? SmallVector<unsigned>{3, 4, 5, 6}
                                           : SmallVector<unsigned>{1, 2};
   WeightProgram program;
@@ -434,6 +442,26 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
     if (!program.run(at, conv ? 3 : 1, c.filters, row) ||
         !std::all_of(row, row + c.filters, [](int64_t w) { return w >= -128 && w <= 127; }))
       return failure();
+  }
+  if (wide) {
+    // The codes themselves as bytes (4-bit codes or a codebook's 8-bit
+    // ones), widened when the kernel packs them in pairs.
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    SmallVector<int8_t> codes(values.begin(), values.end());
+    c.wide = true;
+    c.inputBits = 16;
+    c.filter = arith::ConstantOp::create(
+        b, loc,
+        DenseIntElementsAttr::get(
+            RankedTensorType::get({c.kh, c.kw, c.channels, c.filters}, b.getI8Type()),
+            ArrayRef<int8_t>(codes)));
+    c.input = conv ? lhs
+                   : tensor::ExpandShapeOp::create(
+                         b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, inputElement),
+                         lhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}})
+                         .getResult();
+    return c;
   }
   auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   // The kernel's nibble layout pads each run of the reduction (a filter
