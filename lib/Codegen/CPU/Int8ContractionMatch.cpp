@@ -151,8 +151,9 @@ AffineMap dimsMap(unsigned numDims, ArrayRef<unsigned> dims, MLIRContext *contex
 FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bool wide) {
   // --qc-pack-weights' generics (4-bit codes two per byte, codebooks): a
   // 16-bit activation's only with the 16-bit kernels.
-  if (FailureOr<Int8Contraction> packed = matchPackedWeightContraction(op); succeeded(packed))
-    return packed->wide && !wide ? FailureOr<Int8Contraction>(failure()) : packed;
+  if (FailureOr<Int8Contraction> packed = matchPackedWeightContraction(op, wide);
+      succeeded(packed))
+    return packed;
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       op->getNumResults() != 1)

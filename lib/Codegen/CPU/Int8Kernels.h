@@ -85,8 +85,9 @@ FailureOr<Int8Contraction> matchInt8Contraction(linalg::LinalgOp op, bool wide =
 
 /// --qc-pack-weights' matmul or convolution generic (the weight computed in
 /// the body from packed nibbles or codebook indices), its weight evaluated
-/// at compile time (Int8PackedWeights.cpp).
-FailureOr<Int8Contraction> matchPackedWeightContraction(linalg::LinalgOp op);
+/// at compile time (Int8PackedWeights.cpp). A 16-bit activation's matches
+/// only with `int16Kernels`.
+FailureOr<Int8Contraction> matchPackedWeightContraction(linalg::LinalgOp op, bool int16Kernels);
 
 /// The codebook lookups of the kernels (vector.gather of 64 bytes from a
 /// constant table) as vpshufb (per tensor) or vpermb/vpermi2b (per

@@ -318,7 +318,25 @@ std::optional<int64_t> perChannelEntries(ArrayRef<int64_t> values, int64_t filte
 
 } // namespace
 
-FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgOp op) {
+/// The kernel's operands: the weight as bytes (`bytes`, filter layout
+/// kh x kw x channels x filters) and a matmul's input as a 1 x 1 x rows x
+/// channels image.
+static void setKernelOperands(Int8Contraction &c, linalg::LinalgOp op, bool conv, Value lhs,
+                              ArrayRef<int8_t> bytes) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto filterType = RankedTensorType::get({c.kh, c.kw, c.channels, c.filters}, b.getI8Type());
+  c.filter = arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(filterType, bytes));
+  Type inputElement = getElementTypeOrSelf(lhs.getType());
+  c.input = conv ? lhs
+                 : tensor::ExpandShapeOp::create(
+                       b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, inputElement),
+                       lhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}})
+                       .getResult();
+}
+
+FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgOp op,
+                                                                 bool int16Kernels) {
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic || generic.getNumDpsInits() != 1 || generic->getNumResults() != 1 ||
       !generic.hasPureTensorSemantics() || generic.hasDynamicShape())
@@ -329,12 +347,12 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
       (loops != 7 || generic.getNumDpsInputs() != 2))
     return failure();
   Value lhs = generic.getDpsInputs()[0], out = generic.getDpsInits()[0];
-  // i16 activations: the 16-bit kernel (Int16Kernels.cpp) with the weight
-  // decoded here, widened to i16 at compile time (matchInt8Contraction
-  // takes it with int16-kernels only).
+  // i16 activations: the 16-bit kernel (Int16Kernels.cpp, with
+  // int16-kernels only) with the weight decoded here, widened to i16 at
+  // compile time.
   Type inputElement = getElementTypeOrSelf(lhs.getType());
   bool wide = inputElement.isSignlessInteger(16);
-  if ((!inputElement.isSignlessInteger(8) && !wide) ||
+  if ((!inputElement.isSignlessInteger(8) && !(wide && int16Kernels)) ||
       !getElementTypeOrSelf(out.getType()).isSignlessInteger(32))
     return failure();
   MLIRContext *context = op.getContext();
@@ -446,21 +464,10 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
   if (wide) {
     // The codes themselves as bytes (4-bit codes or a codebook's 8-bit
     // ones), widened when the kernel packs them in pairs.
-    OpBuilder b(op);
-    Location loc = op.getLoc();
     SmallVector<int8_t> codes(values.begin(), values.end());
     c.wide = true;
     c.inputBits = 16;
-    c.filter = arith::ConstantOp::create(
-        b, loc,
-        DenseIntElementsAttr::get(
-            RankedTensorType::get({c.kh, c.kw, c.channels, c.filters}, b.getI8Type()),
-            ArrayRef<int8_t>(codes)));
-    c.input = conv ? lhs
-                   : tensor::ExpandShapeOp::create(
-                         b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, inputElement),
-                         lhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}})
-                         .getResult();
+    setKernelOperands(c, op, conv, lhs, codes);
     return c;
   }
   auto [lo, hi] = std::minmax_element(values.begin(), values.end());
@@ -524,16 +531,7 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
   }
   llvm::transform(values, bytes.begin(), [](int64_t v) { return int8_t(v); });
 
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  auto filterType = RankedTensorType::get({c.kh, c.kw, c.channels, c.filters}, b.getI8Type());
-  c.filter = arith::ConstantOp::create(
-      b, loc, DenseIntElementsAttr::get(filterType, ArrayRef<int8_t>(bytes)));
-  c.input = conv ? lhs
-                 : tensor::ExpandShapeOp::create(
-                       b, loc, RankedTensorType::get({1, 1, c.wp, c.channels}, b.getI8Type()),
-                       lhs, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}})
-                       .getResult();
+  setKernelOperands(c, op, conv, lhs, bytes);
   return c;
 }
 
