@@ -333,6 +333,41 @@ def _weight_qparams(w, bits, axis, per_channel, act_bits, act_levels=None, layer
 
 
 ACTIVATION_OPS = ("add", "avg_pool")  # non-layer outputs activation_bits may name
+NONLINEAR_OPS = ("layer_norm", "softmax")  # whose input points activation_bits may name
+
+
+def scale_chain(graph, point, users, producer):
+    """`point` and the points before it that reach it only through a
+    division or multiplication by a scalar constant (attention's Q K^T /
+    sqrt(d) before its softmax): an exact rescaling of 8-bit codes keeps
+    their step, so the width of a softmax input is that of the whole chain."""
+    chain = [point]
+    v = point
+    while v in producer and producer[v].op in ("div", "mul") and len(producer[v].inputs) == 2:
+        n = producer[v]
+        c = graph.consts.get(n.inputs[1])
+        if c is None or c.size != 1:
+            break
+        src = _source_point(graph, n.inputs[0], producer)
+        if src != n.inputs[0] or len(users.get(src, [])) != 1 or src in graph.outputs:
+            break
+        chain.append(src)
+        v = src
+    return chain
+
+
+def nonlinear_inputs(graph):
+    """The quantization points read by layer norms and softmax (through
+    transposes and reshapes), in graph order, each once: activation_bits
+    may name them (the lowering takes 4-, 8- and 16-bit inputs there)."""
+    producer = {n.output: n for n in graph.nodes}
+    found = []
+    for n in graph.nodes:
+        if n.op in NONLINEAR_OPS:
+            p = _source_point(graph, n.inputs[0], producer)
+            if p not in found:
+                found.append(p)
+    return found
 
 
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
@@ -347,7 +382,8 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     (qc.mixed_precision chooses it). `activation_bits`: {layer: 4, 8 or
     16}, the width of that layer's output activation (its quantization point:
     `activation_point`), act_bits for the others; a key may also be a graph
-    input or the output of an add or average pool (ACTIVATION_OPS).
+    input, the output of an add or average pool (ACTIVATION_OPS) or the
+    value a layer norm or softmax reads (nonlinear_inputs).
     `observed`: a dict that keeps the float values seen at the points between
     calls on the same graph and samples (mixed_precision's searches). Any 16-bit activation
     (these, or all with act_bits=16) read by a contraction has its codes
@@ -442,16 +478,21 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     # Per-layer activation widths (mixed precision): the layer's output point.
     layer_names = {n.output for n in graph.nodes if _has_weight(graph, n)}
     layer_names |= {n.output for n in graph.nodes if n.op in ACTIVATION_OPS} | set(graph.inputs)
+    nonlinear = set(nonlinear_inputs(graph))
+    layer_names |= nonlinear
     point_bits_of = {}
     for layer, bits in activation_bits.items():
         if layer not in layer_names:
             raise ValueError("activation bits for %s: no such layer with a constant weight, graph "
-                             "input, add or average pool" % layer)
+                             "input, add or average pool, nor a layer norm / softmax input" % layer)
         p = activation_point(graph, layer, users)
         if p in wide or p in shared_inner or p not in point_set:
             raise ValueError("activation bits for %s: its output %s is quantized by the rotation "
                              "(16 bits) or not at all" % (layer, p))
         point_bits_of[p] = bits
+        if layer in nonlinear:
+            for q in scale_chain(graph, p, users, producer)[1:]:
+                point_bits_of[q] = bits
 
     def point_bits(p):
         return ROTATED_INPUT_BITS if p in wide else point_bits_of.get(p, act_bits)
@@ -526,6 +567,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
 
 
 def main(argv=None):
+    from . import mixed_precision_cli as mp_cli
     ap = argparse.ArgumentParser(prog="qc-calibrate",
                                  description="Calibrate a float ONNX model and emit qc MLIR with qc.fake_quant.")
     ap.add_argument("model", help="float .onnx model")
@@ -540,24 +582,7 @@ def main(argv=None):
     ap.add_argument("--rotate-block", type=int, default=0,
                     help="Hadamard block (a power of two or m * 2^k with a Paley order m; 0: the largest dividing each layer)")
     ap.add_argument("--rotate-seed", type=int, default=0, help="seed of the random signs")
-    ap.add_argument("--mixed-precision", action="store_true",
-                    help="8- or 4-bit weights per layer by measured sensitivity (docs/MixedPrecision.md)")
-    ap.add_argument("--error-budget", type=float,
-                    help="with --mixed-precision: the largest output error increase a 4-bit layer may add")
-    ap.add_argument("--size-budget", type=int,
-                    help="with --mixed-precision: the weight bytes to fit in (plus one sample's "
-                         "activation bytes with --mixed-activations)")
-    ap.add_argument("--max-weight-bits", type=int, default=8, choices=(8, 16),
-                    help="with --mixed-precision: 16 lets layers whose 8-bit weights cost too much "
-                         "go to 16 bits")
-    ap.add_argument("--mixed-activations", nargs="?", const="layers", choices=("layers", "all"),
-                    help="with --mixed-precision: choose each layer's output activation width "
-                         "(4, 8 or 16 bits) too (=all: the graph inputs' and the add and average "
-                         "pool outputs' too); a size budget then counts one sample's activation "
-                         "bytes too")
-    ap.add_argument("--joint-evals", type=int, default=0,
-                    help="with --size-budget: improve the greedy pick by a joint search of at most "
-                         "this many model evaluations")
+    mp_cli.add_arguments(ap)
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     from .importers.common import ImportError_
@@ -577,12 +602,9 @@ def main(argv=None):
                       rotate_block=args.rotate_block, rotate_seed=args.rotate_seed)
         bits = act_bits = None
         if args.mixed_precision:
-            from . import mixed_precision as mp
-            bits, act_bits = mp.choose(graph, samples, args, common)
-        elif (args.error_budget is not None or args.size_budget is not None or
-              args.max_weight_bits != 8 or args.mixed_activations or args.joint_evals):
-            raise ValueError("--error-budget, --size-budget, --max-weight-bits, --mixed-activations "
-                             "and --joint-evals go with --mixed-precision")
+            bits, act_bits, samples = mp_cli.choose(graph, samples, args, common)
+        elif mp_cli.used(args):
+            raise ValueError("%s go with --mixed-precision" % mp_cli.OPTIONS)
         calibrated = calibrate(graph, samples, weight_bits=bits, activation_bits=act_bits, **common)
         for note in calibrated.rotation_notes:
             print("qc-calibrate: rotate: %s" % note, file=sys.stderr)

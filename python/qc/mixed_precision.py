@@ -102,39 +102,69 @@ def split(bits):
 
 def activation_values(graph):
     """The values other than layer outputs whose width activations="all"
-    chooses: the graph inputs and the outputs of adds (residuals) and
-    average pools (calibration.ACTIVATION_OPS), in graph order; layer norms,
-    softmax and the rest keep act_bits."""
-    from .calibration import ACTIVATION_OPS
+    chooses: the graph inputs, the outputs of adds (residuals) and average
+    pools (calibration.ACTIVATION_OPS) and the inputs of layer norms and
+    softmax (calibration.nonlinear_inputs: their quantization points, which
+    the lowering takes at 4, 8 or 16 bits), in graph order, each once; mul
+    and concat outputs keep act_bits."""
+    from .calibration import ACTIVATION_OPS, activation_point, nonlinear_inputs
     quantized = {n.inputs[0] for n in graph.nodes if n.op == "fake_quant"}
-    return ([i for i in graph.inputs if i not in quantized] +
-            [n.output for n in graph.nodes if n.op in ACTIVATION_OPS])
+    found = ([i for i in graph.inputs if i not in quantized] +
+             [n.output for n in graph.nodes if n.op in ACTIVATION_OPS])
+    users = {}
+    for n in graph.nodes:
+        for i in n.inputs:
+            users.setdefault(i, []).append(n)
+    taken = {activation_point(graph, v, users) for v in [n for n, _ in layers(graph)] + found}
+    for v in nonlinear_inputs(graph):
+        if v not in taken:
+            taken.add(v)
+            found.append(v)
+    return found
 
 
 class Evaluator:
     """The model error ||y - y_float|| / ||y_float|| of a choice {row: bits}
     on the calibration samples: calibrated (the float values at the
     quantization points observed once) and run in numpy; `count` the model
-    evaluations made, each distinct choice evaluated once."""
+    evaluations made, each distinct choice evaluated once. With
+    `validation` (held-out batches), held_out(bits) is the error of the same
+    calibrated model (ranges from `samples` only) on them."""
 
-    def __init__(self, graph, samples, **calibrate_args):
+    def __init__(self, graph, samples, validation=None, **calibrate_args):
         self.graph, self.samples, self.args = graph, samples, calibrate_args
         self.want = _outputs(graph, samples)
-        self.observed, self.memo, self.count = {}, {}, 0
+        self.validation = validation
+        self.want_held = _outputs(graph, validation) if validation else None
+        self.observed, self.memo, self.held, self.count = {}, {}, {}, 0
+
+    @staticmethod
+    def _key(bits):
+        return tuple(sorted((k, v) for k, v in bits.items() if v != 8))
+
+    def _calibrated(self, key):
+        from .calibration import calibrate
+        wbits, abits = split(dict(key))
+        return calibrate(self.graph, self.samples, weight_bits=wbits, activation_bits=abits,
+                         observed=self.observed, **self.args)
 
     def __call__(self, bits):
-        from .calibration import calibrate
-        key = tuple(sorted((k, v) for k, v in bits.items() if v != 8))
+        key = self._key(bits)
         if key not in self.memo:
-            wbits, abits = split(dict(key))
-            q = calibrate(self.graph, self.samples, weight_bits=wbits, activation_bits=abits,
-                          observed=self.observed, **self.args)
-            self.memo[key] = _rel(_outputs(q, self.samples), self.want)
+            self.memo[key] = _rel(_outputs(self._calibrated(key), self.samples), self.want)
             self.count += 1
         return self.memo[key]
 
+    def held_out(self, bits):
+        if self.validation is None:
+            return None
+        key = self._key(bits)
+        if key not in self.held:
+            self.held[key] = _rel(_outputs(self._calibrated(key), self.validation), self.want_held)
+        return self.held[key]
 
-def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args):
+
+def sensitivity(graph, samples, wide=False, activations=False, validation=None, **calibrate_args):
     """One dict per layer: name, shape, bytes4/8/16, error4 (model error
     with that layer at 4 bits), delta (error4 - the all-8-bit error), base
     (the all-8-bit error); with wide=True error16 and gain (base - error16),
@@ -143,19 +173,28 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
     (kind "activation", name `layer:out`, shape and bytes of one sample,
     error4 / delta / error16 / gain as for weights; `readers`: the layers
     reading it); activations="all" adds the rows of activation_values (named
-    `value:out`)."""
-    from .calibration import (wide_weight_limit, _weight_axis, activation_point,
-                              contraction_readers, layer_activation_levels, _has_weight)
+    `value:out`). With `validation` (held-out batches, split_samples) each
+    row also holds held4 / held16 and held_base: the same errors on them.
+    The table's rows measure the same calibrated models on both parts."""
+    from .calibration import (wide_weight_limit, _weight_axis, activation_point, NONLINEAR_OPS,
+                              contraction_readers, layer_activation_levels, _has_weight,
+                              _source_point)
     found = layers(graph)
     if not found:
         raise GraphError("mixed precision: the model has no matmul or convolution with a constant weight")
-    ev = Evaluator(graph, samples, **calibrate_args)
+    ev = Evaluator(graph, samples, validation=validation, **calibrate_args)
     base = ev({})
+    held_base = ev.held_out({})
 
     def error(weight_bits=None, activation_bits=None):
         bits = dict(weight_bits or {})
         bits.update((k + ACT_SUFFIX, v) for k, v in (activation_bits or {}).items())
         return ev(bits)
+
+    def held(weight_bits=None, activation_bits=None):
+        bits = dict(weight_bits or {})
+        bits.update((k + ACT_SUFFIX, v) for k, v in (activation_bits or {}).items())
+        return ev.held_out(bits)
     table = []
     for name, shape in found:
         err = error(weight_bits={name: 4})
@@ -166,9 +205,13 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
         limit = wide_weight_limit(graph.consts[node.inputs[1]], _weight_axis(node),
                                   calibrate_args.get("act_bits", 8))
         row["limit16"] = limit
+        if validation:
+            row.update(held_base=held_base, held4=held(weight_bits={name: 4}), held16=None)
         if wide and limit > 127:
             row["error16"] = error(weight_bits={name: 16})
             row["gain"] = base - row["error16"]
+            if validation:
+                row["held16"] = held(weight_bits={name: 16})
         table.append(row)
     if not activations:
         return table
@@ -179,6 +222,7 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
     for n in graph.nodes:
         for i in n.inputs:
             users.setdefault(i, []).append(n)
+    producer = {n.output: n for n in graph.nodes}
     names = [name for name, _ in found]
     if activations == "all":
         names += activation_values(graph)
@@ -192,12 +236,18 @@ def sensitivity(graph, samples, wide=False, activations=False, **calibrate_args)
         row = {"name": name + ACT_SUFFIX, "kind": "activation", "value": point, "shape": shape[1:],
                "bytes4": activation_bytes(elements, 4), "bytes8": activation_bytes(elements, 8),
                "bytes16": activation_bytes(elements, 16), "error4": err, "delta": err - base,
-               "base": base, "error16": None, "gain": None, "readers": readers}
+               "base": base, "error16": None, "gain": None, "readers": readers,
+               "feeds": sorted({n.op for n in graph.nodes if n.op in NONLINEAR_OPS and
+                                _source_point(graph, n.inputs[0], producer) == point})}
         levels = layer_activation_levels(graph, name)
         row["limit16"] = levels
+        if validation:
+            row.update(held_base=held_base, held4=held(activation_bits={name: 4}), held16=None)
         if levels > 255:
             row["error16"] = error(activation_bits={name: 16})
             row["gain"] = base - row["error16"]
+            if validation:
+                row["held16"] = held(activation_bits={name: 16})
         table.append(row)
     return table
 
@@ -224,11 +274,19 @@ def _resolve(table, bits):
     return bits
 
 
-def select(table, error_budget=None, size_budget=None):
+def select(table, error_budget=None, size_budget=None, latency=None, latency_budget=None):
     """{row name: bits} from the sensitivity table (see module docs);
-    `split` turns it into calibrate()'s weight_bits and activation_bits."""
-    if (error_budget is None) == (size_budget is None):
-        raise ValueError("mixed precision: give one of error_budget and size_budget")
+    `split` turns it into calibrate()'s weight_bits and activation_bits.
+    `latency`: a cost table (mixed_precision_budget.load_latency_table);
+    `latency_budget`: the latency to fit in, alone or with size_budget."""
+    from . import mixed_precision_budget as budgets
+    if latency_budget is not None and latency is None:
+        raise ValueError("--latency-budget needs --latency-table")
+    if latency is not None:
+        budgets.check_table(latency, table)
+    if (error_budget is None) == (size_budget is None and latency_budget is None):
+        raise ValueError("mixed precision: give one of error_budget and size_budget (and / or "
+                         "latency_budget)")
     bits = {row["name"]: 8 for row in table}
     if error_budget is not None:
         if error_budget < 0:
@@ -240,36 +298,83 @@ def select(table, error_budget=None, size_budget=None):
                 bits[row["name"]] = 16
         return _resolve(table, bits)
     smallest = sum(row["bytes4"] for row in table)
-    if size_budget < smallest:
+    if size_budget is not None and size_budget < smallest:
         raise ValueError("mixed precision: size budget %d bytes is below the all-4-bit size of the "
                          "%s (%d bytes)" % (size_budget, "weights" if all(
                              r.get("kind", "weight") == "weight" for r in table) else
                              "weights and activations", smallest))
+    if latency_budget is not None:
+        budgets.check_budget(latency, table, latency_budget)
     for row in table:
         if row.get("gain") is not None:
             bits[row["name"]] = 16
     _resolve(table, bits)
-    total = total_bytes(table, bits)
-    def per_byte(row):
-        added, saved = _steps_down(row, bits[row["name"]])
-        return added / max(saved, 1), row["name"]
+    costs = latency["rows"] if latency is not None else {}
 
-    while total > size_budget:
-        row = min((r for r in table if bits[r["name"]] > 4), key=per_byte)
-        total -= _steps_down(row, bits[row["name"]])[1]
-        bits[row["name"]] = {16: 8, 8: 4}[bits[row["name"]]]
-    return bits
+    def cost(name, b):
+        return costs[name][b] if name in costs else 0.0
+    total = total_bytes(table, bits)
+    time = budgets.latency_of(latency, bits) if latency is not None else 0.0
+    while True:
+        over_bytes = size_budget is not None and total > size_budget
+        over_time = latency_budget is not None and time > latency_budget + 1e-12
+        if not over_bytes and not over_time:
+            return bits
+        best = None
+        for row in table:
+            old = bits[row["name"]]
+            if old == 4:
+                continue
+            new = {16: 8, 8: 4}[old]
+            added, saved = _steps_down(row, old)
+            faster = cost(row["name"], old) - cost(row["name"], new)
+            # A step that breaks a budget that holds, or makes a violated
+            # one worse (a 4-bit weight slower than its 8-bit one), comes
+            # after every step that does not (each row goes down at most
+            # twice, so this ends).
+            breaks = ((not over_time and latency_budget is not None and
+                       time - faster > latency_budget + 1e-12) or (over_time and faster < 0))
+            if not over_time:
+                key = added / max(saved, 1)  # bytes alone: least error per byte saved
+            else:
+                # Each violated budget's share of its excess this step
+                # removes (a slower step counts against it).
+                relief = faster / (time - latency_budget)
+                if over_bytes:
+                    relief += saved / (total - size_budget)
+                if relief <= 0:
+                    continue
+                key = added / relief
+            if best is None or (breaks, key, row["name"]) < best[0]:
+                best = ((breaks, key, row["name"]), row, new, saved, faster)
+        if best is None:
+            raise ValueError("mixed precision: no choice of the offered widths meets %s: the "
+                             "greedy steps down stop at %d bytes, %g %s" % (
+                                 " and ".join(t for t in (
+                                     size_budget is not None and "--size-budget %d" % size_budget,
+                                     "--latency-budget %g" % latency_budget) if t),
+                                 total, time, latency["unit"]))
+        _, row, new, saved, faster = best
+        bits[row["name"]] = new
+        total -= saved
+        time -= faster
 
 
 def total_bytes(table, bits):
     return sum(row["bytes%d" % bits[row["name"]]] for row in table)
 
 
-def format_table(table, bits):
+def format_table(table, bits, summary=None):
+    """The table printed on stderr. With held-out errors in the rows
+    (sensitivity(validation=...)) two more columns; `summary`: lines added
+    at the end (the chosen configuration's errors and latency)."""
     wide = any(row.get("error16") is not None for row in table)
+    held = any(row.get("held4") is not None for row in table)
     weights = [r for r in table if r.get("kind", "weight") == "weight"]
     acts = [r for r in table if r.get("kind", "weight") == "activation"]
     tail = "  error at 16 bits  decrease" if wide else ""
+    if held:
+        tail += "  held-out at 4" + ("  held-out at 16" if wide else "")
     w = max([16] + [len(r["name"]) for r in table])
     lines = ["layer".ljust(w) + " weight shape     error at 4 bits  increase  bits  bytes" + tail]
 
@@ -280,166 +385,30 @@ def format_table(table, bits):
         if wide:
             text += ("  %16.5f %9.5f" % (row["error16"], row["gain"]) if row["error16"] is not None
                      else "  %16s %9s" % ("(accumulator)", "-"))
+        if held:
+            text += "  %13.5f" % row["held4"]
+            if wide:
+                text += ("  %14.5f" % row["held16"]) if row.get("held16") is not None else "  %14s" % "-"
+        if row.get("feeds"):
+            text += "  (%s input)" % " / ".join(row["feeds"])
         return text
     lines.extend(line(r) for r in weights)
     if acts:
         lines.append("output of layer".ljust(w) + " per sample       error at 4 bits  increase  bits  bytes" + tail)
         lines.extend(line(r) for r in acts)
+    base = "all 8 bits: error %.5f" % table[0]["base"]
+    if held:
+        base += " (held-out %.5f)" % table[0]["held_base"]
     if acts:
-        lines.append("all 8 bits: error %.5f, %d weight + %d activation bytes; chosen: %d + %d bytes" % (
-            table[0]["base"], sum(r["bytes8"] for r in weights), sum(r["bytes8"] for r in acts),
+        lines.append("%s, %d weight + %d activation bytes; chosen: %d + %d bytes" % (
+            base, sum(r["bytes8"] for r in weights), sum(r["bytes8"] for r in acts),
             total_bytes(weights, bits), total_bytes(acts, bits)))
     else:
-        lines.append("all 8 bits: error %.5f, %d bytes; chosen: %d bytes" % (
-            table[0]["base"], sum(r["bytes8"] for r in table), total_bytes(table, bits)))
-    return "\n".join(lines)
+        lines.append("%s, %d bytes; chosen: %d bytes" % (
+            base, sum(r["bytes8"] for r in table), total_bytes(table, bits)))
+    return "\n".join(lines + list(summary or []))
 
 
-_UP = {4: 8, 8: 16}
-_DOWN = {16: 8, 8: 4}
-
-
-def _conflict(table, bits):
-    """A 16-bit activation read by a layer with 16-bit weights (_resolve)."""
-    return any(bits.get(row["name"]) == 16 and bits.get(reader) == 16
-               for row in table for reader in row.get("readers", []))
-
-
-def _move(row, bits, up):
-    """(new bits, bytes added, error added by the table's isolated
-    measures) of one step of `row` up or down, or None where there is none."""
-    old = bits[row["name"]]
-    new = (_UP if up else _DOWN).get(old)
-    if new is None or (new == 16 and row.get("gain") is None):
-        return None
-    cost = {(8, 4): row["delta"], (16, 8): row.get("gain"), (4, 8): -row["delta"],
-            (8, 16): -(row.get("gain") or 0.0)}[(old, new)]
-    return new, row["bytes%d" % new] - row["bytes%d" % old], cost
-
-
-def search(graph, samples, table, size_budget, max_evals=40, width=4, pairs=3, start=None,
-           **calibrate_args):
-    """A joint search under a size budget (docs/MixedPrecision.md, "Joint
-    search"): from `start` (default: select's greedy pick, itself a
-    candidate) it measures the whole model's error of changed choices and
-    keeps the best one found; at most max_evals model evaluations on the
-    calibration samples (the start's included). A round measures, jointly
-    with every other row at its current width, the next `width` rows'
-    steps up (largest isolated gain per byte and largest isolated gain, in
-    turn) and down (least isolated cost per byte first); then combines each measured step up with steps down
-    (measured joint costs per byte, then isolated ones) until the budget is
-    met, and measures the `pairs` combinations whose summed measured changes
-    promise the least error. The best measured choice within the budget, if
-    better than the current one, becomes the current one; a round without
-    one moves on to the next `width` rows of each order. Returns (bits,
-    steps): steps one dict per round (round, evaluations so far, error,
-    bytes, the changes accepted)."""
-    if size_budget < sum(row["bytes4"] for row in table):
-        select(table, size_budget=size_budget)  # the error it gives
-    ev = Evaluator(graph, samples, **calibrate_args)
-    best = dict(start if start is not None else select(table, size_budget=size_budget))
-    if total_bytes(table, best) > size_budget or _conflict(table, best):
-        raise ValueError("mixed precision: the search's start does not fit the budget")
-    err = ev(best)
-    steps = [{"round": 0, "evals": ev.count, "error": err, "bytes": total_bytes(table, best),
-              "changes": "start (greedy pick)"}]
-    skip, rnd = 0, 0
-    while ev.count < max_evals:
-        rnd += 1
-        used = total_bytes(table, best)
-        moves = {True: [], False: []}
-        for up in (True, False):
-            for row in table:
-                m = _move(row, best, up)
-                if m is None or m[1] == 0:
-                    continue
-                trial = dict(best, **{row["name"]: m[0]})
-                if up and _conflict(table, trial):
-                    continue
-                moves[up].append((m[2] / abs(m[1]), row["name"], m))
-            moves[up].sort()
-        # Steps up: by isolated gain per byte and by isolated gain, in turn
-        # (a large layer back from 4 bits gains most but per byte little).
-        by_gain = sorted(moves[True], key=lambda t: (t[2][2], t[1]))
-        merged, seen = [], set()
-        for pair in zip(moves[True], by_gain):
-            for t in pair:
-                if t[1] not in seen:
-                    seen.add(t[1])
-                    merged.append(t)
-        ups = merged[skip:skip + width]
-        downs = moves[False][skip:skip + width]
-        if not ups and not downs:
-            break
-        measured = {}  # row -> (new bits, bytes added, error added jointly)
-        found = []  # (error, bits)
-        for _, name, (new, added, _) in ups + downs:
-            if ev.count >= max_evals:
-                break
-            trial = dict(best, **{name: new})
-            e = ev(trial)
-            measured[name] = (new, added, e - err)
-            if used + added <= size_budget:
-                found.append((e, sorted(trial.items()), trial))
-        # Each measured step up, with steps down until the budget is met.
-        order = sorted(((measured[n][2] if n in measured else m[2]) / -m[1], n, m)
-                       for _, n, m in moves[False])
-        combos = []
-        for _, name, (new, added, _) in ups:
-            if name not in measured or used + added <= size_budget:
-                continue
-            trial, total, guess = dict(best, **{name: new}), used + added, measured[name][2]
-            for _, dn, (dnew, dadded, dcost) in order:
-                if total <= size_budget:
-                    break
-                if dn == name:
-                    continue
-                trial[dn] = dnew
-                total += dadded
-                guess += measured[dn][2] if dn in measured else dcost
-            if total <= size_budget and not _conflict(table, trial):
-                combos.append((guess, sorted(trial.items()), trial))
-        for _, _, trial in sorted(combos)[:pairs]:
-            if ev.count >= max_evals:
-                break
-            found.append((ev(trial), sorted(trial.items()), trial))
-        found.sort(key=lambda f: (f[0], f[1]))
-        if found and found[0][0] < err:
-            changes = ["%s %d->%d" % (k, best[k], v) for k, v in sorted(found[0][2].items())
-                       if best[k] != v]
-            best, err, skip = found[0][2], found[0][0], 0
-            steps.append({"round": rnd, "evals": ev.count, "error": err,
-                          "bytes": total_bytes(table, best), "changes": ", ".join(changes)})
-        else:
-            skip += width
-            steps.append({"round": rnd, "evals": ev.count, "error": err,
-                          "bytes": total_bytes(table, best), "changes": "none better"})
-    return best, steps
-
-
-def format_steps(steps, max_evals):
-    lines = ["joint search (at most %d model evaluations):" % max_evals]
-    for s in steps:
-        lines.append("  round %d: %d evaluations, error %.5f, %d bytes: %s" % (
-            s["round"], s["evals"], s["error"], s["bytes"], s["changes"]))
-    return "\n".join(lines)
-
-
-def choose(graph, samples, args, common):
-    """qc.calibration's --mixed-precision: the table, the pick (and the joint
-    search) printed on stderr; (weight bits, activation bits)."""
-    import sys
-    table = sensitivity(graph, samples, wide=args.max_weight_bits == 16,
-                        activations={None: False, "layers": True}.get(args.mixed_activations, "all"),
-                        **common)
-    chosen = select(table, args.error_budget, args.size_budget)
-    steps = None
-    if args.joint_evals:
-        if args.size_budget is None:
-            raise ValueError("--joint-evals goes with --size-budget")
-        chosen, steps = search(graph, samples, table, args.size_budget, max_evals=args.joint_evals,
-                               **common)
-    print(format_table(table, chosen), file=sys.stderr)
-    if steps:
-        print(format_steps(steps, args.joint_evals), file=sys.stderr)
-    return split(chosen)
+from .mixed_precision_search import search, format_steps, pareto, _conflict  # noqa: E402,F401
+from .mixed_precision_budget import (split_samples, load_latency_table,  # noqa: E402,F401
+                                     latency_of)
