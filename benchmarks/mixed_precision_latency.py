@@ -33,12 +33,31 @@ in the same round. Prints the load average before and after.
 
   benchmarks/mixed_precision_latency.py --build build [--table t.json] [--size test]
       [--batch 4] [--rounds 7] [--repeat 20] [--threads 1] [--joint-evals 100] [--picks p.json]
+      [--model resnet18] [--cost-table c.json [--latency-fraction 1.2]]
+
+--table writes the *sensitivity* table (mp.sensitivity's rows, json), not
+latencies. --cost-table FILE (read if it exists, else measured and written)
+is the per-row latency table that `qc.calibration --latency-table` and
+mp.select / mp.search(latency=...) read (mixed_precision_budget.py):
+
+  {"unit": "ms", "base": <all-8-bit ms>, "model": ..., "rows":
+   {"<row>": {"4": <ms added>, "8": 0.0, "16": <ms added>}, ...}}
+
+each row's cost at 4 and 16 bits (16 only where offered) measured as the
+model with that row alone at that width, compiled as below, against the
+all-8-bit model in the same round (--rounds rounds of --repeat calls each,
+alternating): the median over rounds of the difference of the per-round
+minima (an additive model, like the sensitivity's; a difference within the
+noise may be negative). --latency-fraction F then adds a variant: the joint
+search under the size budget and a latency budget of F times the all-8-bit
+latency of the cost table, with its predicted latency printed.
 
 Not a test: it measures. docs/MixedPrecision.md holds a table it printed.
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +95,12 @@ def main():
     parser.add_argument("--joint-evals", type=int, default=100)
     parser.add_argument("--picks", help="json file: the joint search's choice (read if it exists, "
                                         "else written)")
+    parser.add_argument("--model", default="resnet18", help="zoo model (examples/zoo/models.py)")
+    parser.add_argument("--cost-table", help="json per-row latency table (read if it exists, else "
+                                             "measured and written)")
+    parser.add_argument("--latency-fraction", type=float,
+                        help="with --cost-table: add the joint search's choice under the size "
+                             "budget and this fraction of the all-8-bit latency")
     args = parser.parse_args()
     os.environ["QC_BUILD_DIR"] = args.build
     import onnx
@@ -90,7 +115,7 @@ def main():
     import qc
     torch.set_num_threads(1)
     work = tempfile.mkdtemp(prefix="qc-mixed-latency-")
-    name = "resnet18"
+    name = args.model
 
     def graph(size, b):
         path = os.path.join(work, "%s_%s_%d.onnx" % (name, size, b))
@@ -117,56 +142,94 @@ def main():
     g, calib = (gt, ct) if (args.size, args.batch) == ("test", 4) else graph(args.size, args.batch)
     b = args.batch
     x = models.random_inputs(name, args.size, b, 3).numpy()
+    def build(label, bits):
+        """The compiled CPU function of a choice, checked bit-exact."""
+        wbits, abits = mp.split(bits)
+        q = cal.calibrate(g, calib, weight_bits=wbits, activation_bits=abits)
+        tag = "".join(c if c.isalnum() else "_" for c in label)
+        folded, _, remarks = compile_mixed(q, args.build, work, tag)
+        assert "0 op(s) stayed float" in remarks, (label, remarks)
+        lowered = subprocess.run([os.path.join(args.build, "bin", "qc-opt"), folded, "--qc-lower-to-linalg",
+                                  "--qc-pack-weights"], capture_output=True, text=True, check=True).stdout
+        exe = qc.compile(lowered, pipeline=None, threads=args.threads)
+        want = interpreter.run_file(folded, [x], args.build)[0][0]
+        assert exe(x).tobytes() == want.tobytes(), (label, "not bit-exact")
+        return exe
+
+    def timed(exes):
+        """Per-round minima (s per call) and user + sys seconds per call of
+        each function, alternating within each round."""
+        mins = [[] for _ in exes]
+        cpu = [0.0 for _ in exes]
+        for _ in range(args.rounds):
+            for i, exe in enumerate(exes):
+                exe(x)
+                t0 = os.times()
+                best = float("inf")
+                for _ in range(args.repeat):
+                    s = time.perf_counter()
+                    exe(x)
+                    best = min(best, time.perf_counter() - s)
+                t1 = os.times()
+                cpu[i] += (t1.user - t0.user) + (t1.system - t0.system)
+                mins[i].append(best)
+        return mins, [c / (args.rounds * args.repeat) for c in cpu]
+
+    costs = None
+    if args.cost_table and os.path.exists(args.cost_table):
+        costs = mp.load_latency_table(args.cost_table)
+    elif args.cost_table:
+        base_exe = build("all 8 bits", all8)
+        rows = {}
+        load0 = os.getloadavg()
+        for row in table:
+            rows[row["name"]] = {"8": 0.0}
+            for w in (4, 16) if row.get("gain") is not None else (4,):
+                exe = build("%s at %d" % (row["name"], w), dict(all8, **{row["name"]: w}))
+                mins, _ = timed([base_exe, exe])
+                rows[row["name"]][str(w)] = 1e3 * float(np.median([m - m8 for m8, m in zip(*mins)]))
+                print("cost %s %d: %+.4f ms" % (row["name"], w, rows[row["name"]][str(w)]),
+                      file=sys.stderr, flush=True)
+        mins, _ = timed([base_exe])
+        out = {"unit": "ms", "base": 1e3 * float(np.median(mins[0])), "model": "%s %s batch %d, %d thread(s)" % (
+            name, args.size, b, args.threads), "load": [os.getloadavg()[0], load0[0]], "rows": rows}
+        with open(args.cost_table, "w") as f:
+            json.dump(out, f, indent=1)
+        costs = mp.load_latency_table(args.cost_table)
     variants = [("all 8 bits", all8),
                 ("error budget %g" % args.error_budget, mp.select(table, error_budget=args.error_budget)),
                 ("size budget %d %% (joint)" % (100 * args.size_fraction), joint),
                 ("the same, no 16-bit activation into a 4-bit layer", without_a16_w4(table, joint)),
                 ("all 16-bit weights", dict(all8, **{r["name"]: 16 for r in table
                                                      if r["kind"] == "weight" and r["gain"] is not None}))]
+    if costs is not None and args.latency_fraction:
+        limit = args.latency_fraction * mp.latency_of(costs, all8)
+        picked, steps = mp.search(gt, ct, table, budget, max_evals=args.joint_evals, latency=costs,
+                                  latency_budget=limit)
+        print(mp.format_steps(steps, args.joint_evals), file=sys.stderr)
+        variants.append(("size budget %d %% + latency budget %.2f ms (joint; predicted %.2f ms)" % (
+            100 * args.size_fraction, limit, mp.latency_of(costs, picked)), picked))
     exes = []
     for label, bits in variants:
         wbits, abits = mp.split(bits)
-        q = cal.calibrate(g, calib, weight_bits=wbits, activation_bits=abits)
-        tag = label.replace(" ", "_").replace("%", "").replace("(", "").replace(")", "")
-        folded, _, remarks = compile_mixed(q, args.build, work, tag)
-        assert "0 op(s) stayed float" in remarks, (label, remarks)
-        import subprocess
-        lowered = subprocess.run([os.path.join(args.build, "bin", "qc-opt"), folded, "--qc-lower-to-linalg",
-                                  "--qc-pack-weights"], capture_output=True, text=True, check=True).stdout
-        exe = qc.compile(lowered, pipeline=None, threads=args.threads)
-        want = interpreter.run_file(folded, [x], args.build)[0][0]
-        assert exe(x).tobytes() == want.tobytes(), (label, "not bit-exact")
+        exe = build(label, bits)
         counts = " / ".join("%d" % sum(v == w for v in wbits.values()) for w in (4, 8, 16))
         acounts = " / ".join("%d" % sum(v == w for v in abits.values()) for w in (4, 8, 16))
         exes.append((label, exe, counts, acounts, mp.total_bytes([r for r in table if r["kind"] == "weight"],
                                                                  bits)))
         print("compiled %s" % label, file=sys.stderr, flush=True)
     load0 = os.getloadavg()
-    mins = [[] for _ in exes]
-    cpu = [0.0 for _ in exes]
-    for _ in range(args.rounds):
-        for i, (_, exe, _, _, _) in enumerate(exes):
-            exe(x)
-            t0 = os.times()
-            best = float("inf")
-            for _ in range(args.repeat):
-                s = time.perf_counter()
-                exe(x)
-                best = min(best, time.perf_counter() - s)
-            t1 = os.times()
-            cpu[i] += (t1.user - t0.user) + (t1.system - t0.system)
-            mins[i].append(best)
+    mins, cpu = timed([e[1] for e in exes])
     load1 = os.getloadavg()
-    calls = args.rounds * args.repeat
-    print("resnet18 %s, batch %d, %d thread(s), %d rounds x %d calls; load average %.1f before, %.1f after"
-          % (args.size, b, args.threads, args.rounds, args.repeat, load0[0], load1[0]))
-    print("| resnet18 | 4 / 8 / 16-bit weights | 4 / 8 / 16-bit activations | weight bytes | "
-          "ms per call (median of round minima) | user + sys ms per call | time / int8 (median of rounds) |")
+    print("%s %s, batch %d, %d thread(s), %d rounds x %d calls; load average %.1f before, %.1f after"
+          % (name, args.size, b, args.threads, args.rounds, args.repeat, load0[0], load1[0]))
+    print("| %s | 4 / 8 / 16-bit weights | 4 / 8 / 16-bit activations | weight bytes | "
+          "ms per call (median of round minima) | user + sys ms per call | time / int8 (median of rounds) |" % name)
     print("|---|---|---|---|---|---|---|")
     for i, (label, _, counts, acounts, size) in enumerate(exes):
         ratio = np.median([m / m8 for m, m8 in zip(mins[i], mins[0])])
         print("| %s | %s | %s | %d | %.2f | %.2f | %.2f |" % (
-            label, counts, acounts, size, 1e3 * np.median(mins[i]), 1e3 * cpu[i] / calls, ratio), flush=True)
+            label, counts, acounts, size, 1e3 * np.median(mins[i]), 1e3 * cpu[i], ratio), flush=True)
 
 
 if __name__ == "__main__":

@@ -333,42 +333,6 @@ def _weight_qparams(w, bits, axis, per_channel, act_bits, act_levels=None, layer
 
 
 ACTIVATION_OPS = ("add", "avg_pool")  # non-layer outputs activation_bits may name
-NONLINEAR_OPS = ("layer_norm", "softmax")  # whose input points activation_bits may name
-
-
-def scale_chain(graph, point, users, producer):
-    """`point` and the points before it that reach it only through a
-    division or multiplication by a scalar constant (attention's Q K^T /
-    sqrt(d) before its softmax): an exact rescaling of 8-bit codes keeps
-    their step, so the width of a softmax input is that of the whole chain."""
-    chain = [point]
-    v = point
-    while v in producer and producer[v].op in ("div", "mul") and len(producer[v].inputs) == 2:
-        n = producer[v]
-        c = graph.consts.get(n.inputs[1])
-        if c is None or c.size != 1:
-            break
-        src = _source_point(graph, n.inputs[0], producer)
-        if src != n.inputs[0] or len(users.get(src, [])) != 1 or src in graph.outputs:
-            break
-        chain.append(src)
-        v = src
-    return chain
-
-
-def nonlinear_inputs(graph):
-    """The quantization points read by layer norms and softmax (through
-    transposes and reshapes), in graph order, each once: activation_bits
-    may name them (the lowering takes 4-, 8- and 16-bit inputs there)."""
-    producer = {n.output: n for n in graph.nodes}
-    found = []
-    for n in graph.nodes:
-        if n.op in NONLINEAR_OPS:
-            p = _source_point(graph, n.inputs[0], producer)
-            if p not in found:
-                found.append(p)
-    return found
-
 
 def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bits=8,
               act_signed=True, act_symmetric=False, percentile=99.99, rotate="none",
@@ -383,7 +347,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     16}, the width of that layer's output activation (its quantization point:
     `activation_point`), act_bits for the others; a key may also be a graph
     input, the output of an add or average pool (ACTIVATION_OPS) or the
-    value a layer norm or softmax reads (nonlinear_inputs).
+    value a layer norm or softmax reads (calibration_points.nonlinear_inputs).
     `observed`: a dict that keeps the float values seen at the points between
     calls on the same graph and samples (mixed_precision's searches). Any 16-bit activation
     (these, or all with act_bits=16) read by a contraction has its codes
@@ -478,6 +442,7 @@ def calibrate(graph, samples, method="minmax", per_channel_weights=True, act_bit
     # Per-layer activation widths (mixed precision): the layer's output point.
     layer_names = {n.output for n in graph.nodes if _has_weight(graph, n)}
     layer_names |= {n.output for n in graph.nodes if n.op in ACTIVATION_OPS} | set(graph.inputs)
+    from .calibration_points import nonlinear_inputs, scale_chain
     nonlinear = set(nonlinear_inputs(graph))
     layer_names |= nonlinear
     point_bits_of = {}

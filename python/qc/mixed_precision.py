@@ -104,10 +104,11 @@ def activation_values(graph):
     """The values other than layer outputs whose width activations="all"
     chooses: the graph inputs, the outputs of adds (residuals) and average
     pools (calibration.ACTIVATION_OPS) and the inputs of layer norms and
-    softmax (calibration.nonlinear_inputs: their quantization points, which
+    softmax (calibration_points.nonlinear_inputs: their quantization points, which
     the lowering takes at 4, 8 or 16 bits), in graph order, each once; mul
     and concat outputs keep act_bits."""
-    from .calibration import ACTIVATION_OPS, activation_point, nonlinear_inputs
+    from .calibration import ACTIVATION_OPS, activation_point
+    from .calibration_points import nonlinear_inputs
     quantized = {n.inputs[0] for n in graph.nodes if n.op == "fake_quant"}
     found = ([i for i in graph.inputs if i not in quantized] +
              [n.output for n in graph.nodes if n.op in ACTIVATION_OPS])
@@ -176,7 +177,8 @@ def sensitivity(graph, samples, wide=False, activations=False, validation=None, 
     `value:out`). With `validation` (held-out batches, split_samples) each
     row also holds held4 / held16 and held_base: the same errors on them.
     The table's rows measure the same calibrated models on both parts."""
-    from .calibration import (wide_weight_limit, _weight_axis, activation_point, NONLINEAR_OPS,
+    from .calibration_points import NONLINEAR_OPS
+    from .calibration import (wide_weight_limit, _weight_axis, activation_point,
                               contraction_readers, layer_activation_levels, _has_weight,
                               _source_point)
     found = layers(graph)

@@ -20,7 +20,7 @@
 #     the CPU bit-exact with the numpy interpreter: the digits pick under
 #     both budgets, and a BERT-style block (attention with an outlier token,
 #     residual add, layer norm) whose softmax input gets 16 bits under an
-#     error budget (its Q K^T / 4 chain: calibration.scale_chain).
+#     error budget (its Q K^T / 4 chain: calibration_points.scale_chain).
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t 2>&1 | FileCheck %s
 # CHECK: split: 4 -> [3], 8 -> [3, 7], 2 -> [1], 5 -> [2, 4] (0.4); errors ok
