@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Whole-model CPU latency of mixed-precision ResNet-18 (python/qc/
-mixed_precision.py) against the all-int8 model, same run, same machine.
+"""Whole-model CPU latency of a mixed-precision zoo model (--model,
+default ResNet-18; python/qc/mixed_precision.py) against the all-int8
+model, same run, same machine.
 
 The zoo's float ResNet-18 (examples/zoo, random weights; --size test: 32x32
 images, full: 224x224; batch --batch) calibrated on 2 batches of N(0, 1)
@@ -72,7 +73,8 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
 def without_a16_w4(table, bits):
     """`bits` with each 16-bit activation that a 4-bit weight layer reads
-    put back to 8 (on the CPU an i16 x i4 contraction has no VNNI kernel)."""
+    put back to 8 (before 2026-12-07 an i16 x i4 contraction had no VNNI
+    kernel on the CPU; docs/MixedPrecision.md has both measurements)."""
     out = dict(bits)
     for row in table:
         if row["kind"] == "activation" and bits[row["name"]] == 16 and any(

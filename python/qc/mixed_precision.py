@@ -9,8 +9,9 @@ layer's measured sensitivity (docs/MixedPrecision.md).
     print(mp.format_table(table, bits))
 
 or `python3 -m qc.calibration model.onnx --samples x.npy --mixed-precision
---error-budget 0.01` (or `--size-budget BYTES`; `--max-weight-bits 16`
-lets layers go to 16 bits too).
+--error-budget 0.01` (or `--size-budget BYTES`, `--latency-table FILE
+--latency-budget MS`; `--max-weight-bits 16` lets layers go to 16 bits
+too; `--validation-fraction F` holds out batches).
 
 Sensitivity of a layer (a matmul or convolution with a constant weight): the
 calibrated model is run on the calibration samples with that layer alone at
@@ -55,6 +56,16 @@ that leaves no more than 8 bits, 16 is not offered. A layer whose input
 activation is 16 bits keeps weights of at most 8 bits (the i32 accumulator
 holds K * 65535 * 32767 for no K): where both rows would get 16 bits, the
 one with the smaller gain gets 8.
+
+Held-out data, a latency budget (mixed_precision_budget.py): sensitivity
+and search take `validation=` (held-out batches, split_samples): the table
+gets held-out errors and the search returns the Pareto point of least
+held-out error; select and search take `latency=` (a per-row cost table)
+and `latency_budget=`, alone or with size_budget: the greedy steps down
+then relieve whichever budget is exceeded (error per share of the excess
+removed; a step that breaks a met budget or slows an exceeded latency
+comes last). The joint search is in mixed_precision_search.py, the
+command line in mixed_precision_cli.py.
 """
 import numpy as np
 
