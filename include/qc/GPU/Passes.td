@@ -202,9 +202,20 @@ def QCFoldParallelDims : Pass<"qc-fold-parallel-dims"> {
     ends a shader invocation's loops after 65535 iterations in all
     (docs/SPIRV.md, Known gaps).
 
-    Loops of at most three dimensions with no unit dimension are unchanged;
-    the first two non-unit dimensions (the tiled x and y) keep their order.
+    A first (x) dimension shorter than the workgroup tile's x size is merged
+    with the next one (and so on until the tile is filled), and likewise the
+    second (y): a gather over 230x112x7x3 with an 8x8 tile ran 64 invocations
+    for every 7x3 elements (a third of them busy); as (21, 112, 230) the
+    tiles are full but for the edges. The loop bounds must be constant.
+
+    Loops of at most three dimensions with no unit dimension and x and y at
+    least as long as the tile are unchanged; the dimensions keep their order.
   }];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "The workgroup tile (x, y) that qc-spirv-map-to-gpu tiles the "
+               "loops with (empty: no merging of short dimensions)">,
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
