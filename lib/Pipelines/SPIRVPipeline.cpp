@@ -92,6 +92,9 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();
+  // A padded buffer nothing fused (the stem conv's input, read by its
+  // filter-row gather) is read with bound checks: no fill, copy, transpose.
+  func.addPass(qc::createQCFusePaddedBufferReads());
   // Ops on rank-0 buffers have no parallel dim to put on the grid.
   func.addPass(qc::createQCExpandRankZeroLinalg());
   func.addPass(createConvertLinalgToParallelLoopsPass());

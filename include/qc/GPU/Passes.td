@@ -388,6 +388,49 @@ def QCFusePoolingPadding : Pass<"qc-fuse-pooling-padding"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def QCFusePaddedBufferReads : Pass<"qc-fuse-padded-buffer-reads"> {
+  let summary = "A linalg.generic on buffers reading a padded buffer (filled "
+                "with a constant, its source copied into the interior) reads "
+                "the source with bound checks instead";
+  let description = [{
+    A `tensor.pad` that nothing fused bufferizes to a buffer larger than its
+    source, a fill with the padding value and a `linalg.copy` of the source
+    into an interior subview: two kernels and a buffer before the op that
+    reads it (on resnet18-224, the stem convolution's input, read by the
+    filter-row gather of `qc-spirv-contraction-kernels`). This pass rewrites
+    a `linalg.generic` on buffers with an input that is such a buffer (a
+    `memref.alloc` with a static identity layout, directly or through one
+    `memref.collapse_shape`/`memref.expand_shape`), whose other users are
+    one `linalg.fill` (or input-less `linalg.map`) of a constant, one
+    `linalg.copy` into a unit-stride subview with constant offsets, deallocs
+    and unused reshapes, in that order before the reader, with the source
+    not written in between.
+
+    The operand's indexing map must be a linear function of the loop
+    indices (sums of dims times constants); its linear index into the
+    buffer is split into one index per buffer dim, which succeeds where
+    every part stays inside its dim over the loop ranges (so the split is
+    the only one). The body then reads
+
+    ```
+    inside = for every dim whose index can leave the interior:
+             (idx_d - offset_d) <u size_d
+    element = inside ? source[idx - offset] : padding value
+    ```
+
+    with the read index clamped to 0 outside. Where the source is the
+    output of a `linalg.transpose` that nothing else reads, the transpose's
+    input is read through the permutation instead and the transpose goes
+    too. The values read are the ones the padded buffer held: the results
+    are the same bits. The fill, the copy, the buffer (and the transpose)
+    are erased.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleOp"> {
   let summary = "Declare the target env's SPIR-V version on a spirv.module";
   let description = [{
