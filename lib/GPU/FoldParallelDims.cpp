@@ -34,34 +34,57 @@ static bool isUnitDim(scf::ParallelOp op, unsigned i) {
   return lb && ub && step && *step > 0 && *ub > *lb && *ub - *lb <= *step;
 }
 
-/// The dimension groups of `op` for collapseParallelLoops, or none if `op`
-/// maps to the grid as it is (at most three dimensions, none of them unit).
-/// Each group is a non-unit dimension with the unit dimensions before it (the
-/// last group also takes those after the last non-unit dimension); the groups
-/// from the third on are merged, so the tiled x and y keep their dimension.
-static std::optional<SmallVector<std::vector<unsigned>>>
-foldedGroups(scf::ParallelOp op) {
-  unsigned n = op.getNumLoops();
-  bool anyUnit = false;
-  for (unsigned i = 0; i < n; ++i)
-    anyUnit |= isUnitDim(op, i);
-  if (n <= 3 && !anyUnit)
+/// The number of iterations of dimension `i` of `op`, if constant.
+static std::optional<int64_t> tripCount(scf::ParallelOp op, unsigned i) {
+  std::optional<int64_t> lb = getConstantIntValue(op.getLowerBound()[i]);
+  std::optional<int64_t> ub = getConstantIntValue(op.getUpperBound()[i]);
+  std::optional<int64_t> step = getConstantIntValue(op.getStep()[i]);
+  if (!lb || !ub || !step || *step <= 0)
     return std::nullopt;
+  return *ub > *lb ? llvm::divideCeil(*ub - *lb, *step) : 0;
+}
+
+/// The dimension groups of `op` for collapseParallelLoops, or none if `op`
+/// maps to the grid as it is (at most three dimensions, none of them unit,
+/// the first two at least as long as `tileSizes`). Each group is a non-unit
+/// dimension with the unit dimensions before it (the last group also takes
+/// those after the last non-unit dimension); a first or second group shorter
+/// than its tile size takes the next group in, and the groups from the third
+/// on are merged, so that the tiled x and y are as long as their tile.
+static std::optional<SmallVector<std::vector<unsigned>>>
+foldedGroups(scf::ParallelOp op, ArrayRef<int64_t> tileSizes) {
+  unsigned n = op.getNumLoops();
   SmallVector<std::vector<unsigned>> groups;
+  SmallVector<std::optional<int64_t>> counts;
   std::vector<unsigned> pending;
   for (unsigned i = 0; i < n; ++i) {
     pending.push_back(i);
     if (isUnitDim(op, i))
       continue;
-    if (groups.size() < 3)
-      groups.push_back(pending);
-    else
-      groups.back().insert(groups.back().end(), pending.begin(), pending.end());
+    groups.push_back(pending);
+    counts.push_back(tripCount(op, i));
     pending.clear();
   }
-  if (groups.empty())
+  if (groups.empty()) {
     groups.push_back({});
+    counts.push_back(1);
+  }
   groups.back().insert(groups.back().end(), pending.begin(), pending.end());
+  // Merge group g + 1 into g while g is shorter than its tile.
+  for (unsigned g = 0; g < 2 && g < tileSizes.size(); ++g) {
+    while (g + 1 < groups.size() && counts[g] && counts[g + 1] &&
+           *counts[g] < tileSizes[g]) {
+      groups[g].insert(groups[g].end(), groups[g + 1].begin(),
+                       groups[g + 1].end());
+      counts[g] = *counts[g] * *counts[g + 1];
+      groups.erase(groups.begin() + g + 1);
+      counts.erase(counts.begin() + g + 1);
+    }
+  }
+  while (groups.size() > 3) {
+    groups[2].insert(groups[2].end(), groups[3].begin(), groups[3].end());
+    groups.erase(groups.begin() + 3);
+  }
   if (groups.size() == n)
     return std::nullopt;
   return groups;
@@ -78,10 +101,11 @@ struct QCFoldParallelDimsPass final
         return;
       loops.push_back(op);
     });
+    SmallVector<int64_t> sizes(tileSizes.begin(), tileSizes.end());
     IRRewriter rewriter(&getContext());
     bool changed = false;
     for (scf::ParallelOp op : loops)
-      if (auto groups = foldedGroups(op)) {
+      if (auto groups = foldedGroups(op, sizes)) {
         collapseParallelLoops(rewriter, op, *groups);
         changed = true;
       }

@@ -167,6 +167,9 @@ void qc::buildQCCPUPipeline(OpPassManager &pm,
     pm.addPass(createQCVerifyIntegerContract());
   // LLVM packs vector<N x i4> but addresses scalar i4 per byte: one layout.
   pm.addPass(createQCWidenNarrowIntegers());
+  // Elementwise arith on tensors (rank 0 too) would stay unbufferizable;
+  // as linalg.generic it is tiled and bufferized like the lowering's ops.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   // Elementwise consumers read across reshapes (a transformer's residual
   // add) so the int8 kernels fuse them: paid off once the epilogue's
   // requantization ran on 32-bit lanes (docs/CPUKernels.md).

@@ -92,6 +92,9 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
     pm.addPass(qc::createQCSPIRVContractionKernels(kernels));
   }
   OpPassManager &func = pm.nest<func::FuncOp>();
+  // A padded buffer nothing fused (the stem conv's input, read by its
+  // filter-row gather) is read with bound checks: no fill, copy, transpose.
+  func.addPass(qc::createQCFusePaddedBufferReads());
   // Ops on rank-0 buffers have no parallel dim to put on the grid.
   func.addPass(qc::createQCExpandRankZeroLinalg());
   func.addPass(createConvertLinalgToParallelLoopsPass());
@@ -99,7 +102,12 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
   // llvmpipe's loop limiter (docs/SPIRV.md): long reductions in two stages.
   func.addPass(qc::createQCSplitLongReductions());
   func.addPass(qc::createQCReverseParallelDims());
-  func.addPass(qc::createQCFoldParallelDims());
+  // Dims shorter than the tile are merged with the next ones so that the
+  // workgroups are full.
+  QCFoldParallelDimsOptions fold;
+  fold.tileSizes = SmallVector<int64_t>(options.tileSizes.begin(),
+                                        options.tileSizes.end());
+  func.addPass(qc::createQCFoldParallelDims(fold));
   // no-min-max-bounds: with min/max bounds, shapes the tile does not divide
   // produce dynamic inner bounds that convert-parallel-loops-to-gpu skips
   // (no kernel, no error); a guard inside a fixed-size tile maps instead.

@@ -27,6 +27,10 @@ void populateStridedCopiesToLinalgPatterns(RewritePatternSet &patterns);
 /// A linalg pooling op reading a tensor.pad as one linalg.generic reading the
 /// pad's source with bound checks (qc-fuse-pooling-padding).
 void populateFusePoolingPaddingPatterns(RewritePatternSet &patterns);
+/// A linalg.generic on buffers reading a padded buffer (a fill, then a copy
+/// into its interior) reads the copy's source with bound checks instead
+/// (qc-fuse-padded-buffer-reads).
+void populateFusePaddedBufferReadsPatterns(RewritePatternSet &patterns);
 /// A linalg op on buffers without parallel dims (rank-0 outputs) with a unit
 /// parallel dim over memref<1xT> views (qc-expand-rank-zero-linalg).
 void populateExpandRankZeroLinalgPatterns(RewritePatternSet &patterns);

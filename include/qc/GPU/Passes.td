@@ -202,9 +202,20 @@ def QCFoldParallelDims : Pass<"qc-fold-parallel-dims"> {
     ends a shader invocation's loops after 65535 iterations in all
     (docs/SPIRV.md, Known gaps).
 
-    Loops of at most three dimensions with no unit dimension are unchanged;
-    the first two non-unit dimensions (the tiled x and y) keep their order.
+    A first (x) dimension shorter than the workgroup tile's x size is merged
+    with the next one (and so on until the tile is filled), and likewise the
+    second (y): a gather over 230x112x7x3 with an 8x8 tile ran 64 invocations
+    for every 7x3 elements (a third of them busy); as (21, 112, 230) the
+    tiles are full but for the edges. The loop bounds must be constant.
+
+    Loops of at most three dimensions with no unit dimension and x and y at
+    least as long as the tile are unchanged; the dimensions keep their order.
   }];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "The workgroup tile (x, y) that qc-spirv-map-to-gpu tiles the "
+               "loops with (empty: no merging of short dimensions)">,
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
@@ -375,6 +386,49 @@ def QCFusePoolingPadding : Pass<"qc-fuse-pooling-padding"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect"];
+}
+
+def QCFusePaddedBufferReads : Pass<"qc-fuse-padded-buffer-reads"> {
+  let summary = "A linalg.generic on buffers reading a padded buffer (filled "
+                "with a constant, its source copied into the interior) reads "
+                "the source with bound checks instead";
+  let description = [{
+    A `tensor.pad` that nothing fused bufferizes to a buffer larger than its
+    source, a fill with the padding value and a `linalg.copy` of the source
+    into an interior subview: two kernels and a buffer before the op that
+    reads it (on resnet18-224, the stem convolution's input, read by the
+    filter-row gather of `qc-spirv-contraction-kernels`). This pass rewrites
+    a `linalg.generic` on buffers with an input that is such a buffer (a
+    `memref.alloc` with a static identity layout, directly or through one
+    `memref.collapse_shape`/`memref.expand_shape`), whose other users are
+    one `linalg.fill` (or input-less `linalg.map`) of a constant, one
+    `linalg.copy` into a unit-stride subview with constant offsets, deallocs
+    and unused reshapes, in that order before the reader, with the source
+    not written in between.
+
+    The operand's indexing map must be a linear function of the loop
+    indices (sums of dims times constants); its linear index into the
+    buffer is split into one index per buffer dim, which succeeds where
+    every part stays inside its dim over the loop ranges (so the split is
+    the only one). The body then reads
+
+    ```
+    inside = for every dim whose index can leave the interior:
+             (idx_d - offset_d) <u size_d
+    element = inside ? source[idx - offset] : padding value
+    ```
+
+    with the read index clamped to 0 outside. Where the source is the
+    output of a `linalg.transpose` that nothing else reads, the transpose's
+    input is read through the permutation instead and the transpose goes
+    too. The values read are the ones the padded buffer held: the results
+    are the same bits. The fill, the copy, the buffer (and the transpose)
+    are erased.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect"];
 }
 
 def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleOp"> {

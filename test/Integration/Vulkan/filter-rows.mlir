@@ -32,12 +32,13 @@
 
 // RUN: qc-vulkan-bundle %s -o %t/bundle --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true" --print-manifest | FileCheck %s --check-prefix=MANIFEST
 // RUN: qc-vulkan-bundle %s -o %t/bundle16 --options="portable shared-memory-tiles=false subgroup-size=8 wide-loads=true" --print-manifest | FileCheck %s --check-prefix=PORTABLE
-// Two dispatches per padded input (fill, copy), one filter-row copy and one
-// contraction per conv.
+// One filter-row copy and one contraction per conv: the copies read the
+// padded inputs' sources with bound checks (qc-fuse-padded-buffer-reads; a
+// fill and a copy per padded input before it).
 // MANIFEST: "config": "tile 8x4, workgroup 2x4, k-step 32, 32-byte loads, subgroup 8, filter rows"
 // MANIFEST: "config": "tile 8x4, workgroup 8x8, k-step 32, rows broadcast, 32-byte loads, subgroup 8, filter rows"
 // MANIFEST: "config": "tile 8x4, workgroup 2x8, k-step 32, 32-byte loads, subgroup 8, filter rows"
-// MANIFEST-COUNT-10: "op": "dispatch"
+// MANIFEST-COUNT-6: "op": "dispatch"
 // MANIFEST-NOT: "op": "dispatch"
 // PORTABLE: "config": "tile 8x4, workgroup 2x4, k-step 16, 16-byte loads, subgroup 8, filter rows"
 // RUN: qc-vulkan-bundle %s -o %t/bundle64 --options="shared-memory-tiles=false subgroup-size=8 subgroup-broadcast=true wide-loads=true int64-loads=true subgroup-extended-types=true" --print-manifest | FileCheck %s --check-prefix=EXT

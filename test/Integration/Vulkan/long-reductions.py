@@ -11,49 +11,17 @@ against numpy (python/qc/reference.py) and qc's CPU target, on Vulkan with
 the device's options, in portable mode and under the validation layer.
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 from qc import reference as ref
 
-work = sys.argv[1]
-os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(20261207)
-bad = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from vulkan_cases import Cases  # noqa: E402
 
-RUNNERS = {
-    "vulkan": ["qc-run", "--target=vulkan"],
-    "portable": ["qc-run", "--target=vulkan", "--pipeline-options=portable"],
-    "validation": ["qc-vulkan-run", "--validation"],
-    "cpu": ["qc-run", "--target=cpu"],
-}
-
-
-def run(name, src, inputs, want, runners=("vulkan", "portable", "validation", "cpu")):
-    global bad
-    path = os.path.join(work, name + ".mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    args = []
-    for i, x in enumerate(inputs):
-        p = os.path.join(work, "%s_in%d.npy" % (name, i))
-        np.save(p, x)
-        args += ["--input", p]
-    for runner in runners:
-        out = os.path.join(work, "%s_%s.npy" % (name, runner))
-        subprocess.run(RUNNERS[runner] + [path] + args + ["--output", out],
-                       check=True)
-        got = np.load(out)
-        ok = got.shape == want.shape and got.dtype == want.dtype
-        wrong = np.flatnonzero(got.ravel() != want.ravel()) if ok else [0]
-        if not ok or len(wrong):
-            print("FAIL %s %s: %s %s, %d wrong elements, first %s" % (
-                name, runner, got.shape, got.dtype, len(wrong), wrong[:3]))
-            bad += 1
-        else:
-            print("ok %s %s %s" % (name, runner, want.shape))
+cases = Cases(sys.argv[1])
+rng = cases.rng
 
 
 def wrap32(x):
@@ -71,7 +39,7 @@ x[0, :, :, 4] = 127          # the largest sum, 127 * 90000
 x[0, :150, :, 3] = -128      # a tie: mean -0.5 exactly, away from zero
 x[0, 150:, :, 3] = 127
 qa = "!quant.uniform<i8:f32, 0.1:3>"
-run("global_avg_pool", f"""func.func @main(%x: tensor<1x300x300x5x{qa}>) -> tensor<1x1x1x5x{qa}> {{
+cases.run("global_avg_pool", f"""func.func @main(%x: tensor<1x300x300x5x{qa}>) -> tensor<1x1x1x5x{qa}> {{
   %y = qc.avg_pool2d %x {{kernel = array<i64: 300, 300>}} : tensor<1x300x300x5x{qa}> -> tensor<1x1x1x5x{qa}>
   return %y : tensor<1x1x1x5x{qa}>
 }}
@@ -85,7 +53,7 @@ zp = -7
 qm = f"!quant.uniform<i8:f32, 0.05:{zp}>"
 x = rng.integers(-128, 128, (1, 1, 100000, 3)).astype(np.int8)
 x[0, 0, :, 2] = np.tile(np.array([-10, -9], dtype=np.int8), 50000)  # mean -9.5
-run("mean_100000", f"""func.func @main(%x: tensor<1x1x100000x3x{qm}>) -> tensor<1x1x1x3x{qm}> {{
+cases.run("mean_100000", f"""func.func @main(%x: tensor<1x1x100000x3x{qm}>) -> tensor<1x1x1x3x{qm}> {{
   %y = qc.avg_pool2d %x rounding <half_even> {{kernel = array<i64: 1, 100000>}} : tensor<1x1x100000x3x{qm}> -> tensor<1x1x1x3x{qm}>
   return %y : tensor<1x1x1x3x{qm}>
 }}
@@ -97,7 +65,7 @@ run("mean_100000", f"""func.func @main(%x: tensor<1x1x100000x3x{qm}>) -> tensor<
 # CHECK: ok sum_wrap vulkan (3, 2)
 # CHECK: ok sum_wrap cpu
 x = rng.integers(-2**31, 2**31, (3, 100000, 2)).astype(np.int32)
-run("sum_wrap", """#in = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+cases.run("sum_wrap", """#in = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
 #out = affine_map<(d0, d1, d2) -> (d0, d1)>
 func.func @main(%x: tensor<3x100000x2xi32>) -> tensor<3x2xi32> {
   %e = tensor.empty() : tensor<3x2xi32>
@@ -120,7 +88,7 @@ func.func @main(%x: tensor<3x100000x2xi32>) -> tensor<3x2xi32> {
 x = rng.integers(-128, 5, (3, 200000)).astype(np.int8)
 x[1, 199999 - 17] = 9
 x[2, 0] = 100
-run("max_200000", """#in = affine_map<(d0, d1) -> (d0, d1)>
+cases.run("max_200000", """#in = affine_map<(d0, d1) -> (d0, d1)>
 #out = affine_map<(d0, d1) -> (d0)>
 func.func @main(%x: tensor<3x200000xi8>) -> tensor<3xi8> {
   %e = tensor.empty() : tensor<3xi8>
@@ -141,7 +109,7 @@ func.func @main(%x: tensor<3x200000xi8>) -> tensor<3xi8> {
 # CHECK: ok nested_70000 validation
 # CHECK: ok nested_70000 cpu
 x = rng.integers(-2**15, 2**15, (3, 2, 70000)).astype(np.int16)
-run("nested_70000", """#in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+cases.run("nested_70000", """#in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #out = affine_map<(d0, d1, d2) -> (d0)>
 func.func @main(%x: tensor<3x2x70000xi16>) -> tensor<3xi32> {
   %e = tensor.empty() : tensor<3xi32>
@@ -159,4 +127,4 @@ func.func @main(%x: tensor<3x2x70000xi16>) -> tensor<3xi32> {
     runners=("vulkan", "validation", "cpu"))
 
 # CHECK-NOT: FAIL
-sys.exit(1 if bad else 0)
+cases.finish("long reductions")

@@ -11,79 +11,18 @@ and under the validation layer; each bundle's kernels pass spirv-val
 (default and portable), and the bundle has no padded buffer's fill and copy
 kernels: one kernel for the max pool's init fill and one for the pool.
 """
-import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 from qc import reference as ref
 
-work = sys.argv[1]
-os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(20261207)
-bad = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from vulkan_cases import Cases  # noqa: E402
 
-RUNNERS = {
-    "vulkan": ["qc-run", "--target=vulkan"],
-    "portable": ["qc-run", "--target=vulkan", "--pipeline-options=portable"],
-    "validation": ["qc-vulkan-run", "--validation"],
-    "cpu": ["qc-run", "--target=cpu"],
-}
-
-
-def fail(message):
-    global bad
-    print("FAIL " + message)
-    bad += 1
-
-
-def bundle_kernels(name, path, options):
-    """Kernel names of the bundle of `path`, after spirv-val on each."""
-    out = os.path.join(work, "%s_bundle_%s" % (name, options or "default"))
-    subprocess.run(["qc-vulkan-bundle", path, "-o", out] +
-                   (["--options=" + options] if options else []), check=True)
-    with open(os.path.join(out, "manifest.json")) as f:
-        kernels = json.load(f)["kernels"]
-    for kernel in kernels:
-        spv = os.path.join(out, kernel["spirv"])
-        for env in ("vulkan1.2", "vulkan1.3"):
-            proc = subprocess.run(["spirv-val", "--target-env", env, spv],
-                                  capture_output=True, text=True)
-            if proc.returncode:
-                fail("%s spirv-val %s %s: %s%s" % (name, env, spv, proc.stdout,
-                                                   proc.stderr))
-    return [k["name"] for k in kernels]
-
-
-def run(name, src, x, want, kernels):
-    path = os.path.join(work, name + ".mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    for options in ("", "portable"):
-        got = bundle_kernels(name, path, options)
-        if len(got) != kernels:
-            fail("%s %s: %d kernels, want %d: %s" % (name, options or "default",
-                                                     len(got), kernels, got))
-    inp = os.path.join(work, name + "_in.npy")
-    np.save(inp, x)
-    for runner, command in RUNNERS.items():
-        out = os.path.join(work, "%s_%s.npy" % (name, runner))
-        subprocess.run(command + [path, "--input", inp, "--output", out],
-                       check=True)
-        got = np.load(out)
-        if runner == "validation" and got.dtype == np.int8 and want.dtype == np.uint8:
-            # qc-vulkan-run writes the kernels' signless i8 as int8: the same
-            # bits, reinterpreted.
-            got = got.view(np.uint8)
-        ok = got.shape == want.shape and got.dtype == want.dtype
-        wrong = np.flatnonzero(got.ravel() != want.ravel()) if ok else [0]
-        if not ok or len(wrong):
-            fail("%s %s: %s %s, %d wrong elements, first %s" % (
-                name, runner, got.shape, got.dtype, len(wrong), wrong[:3]))
-        else:
-            print("ok %s %s %s" % (name, runner, want.shape))
+cases = Cases(sys.argv[1])
+rng = cases.rng
 
 
 def out_size(size, k, s, lo, hi):
@@ -124,7 +63,8 @@ def pool(name, op, x, storage, zp, kernel, strides, padding, extra="",
         # The init fill, the pool's sums and the rounded mean; an unsigned
         # input is widened to i32 first.
         kernels = 3 if storage == "i8" else 4
-    run(name, src, x, want.astype(dtype), kernels)
+    cases.run(name, src, [x], want.astype(dtype), kernels=kernels,
+              envs=("vulkan1.2", "vulkan1.3"))
 
 
 def codes(storage, shape):
@@ -176,5 +116,4 @@ pool("avg_u8_incl_s2_p2", "avg_pool2d", codes("u8", (1, 11, 5, 5)), "u8", 100,
      (5, 3), (2, 2), (2, 2, 1, 1), include_pad=True)
 
 # CHECK: padded pooling: 0 failures
-print("padded pooling: %d failures" % bad)
-sys.exit(1 if bad else 0)
+cases.finish("padded pooling")

@@ -9,68 +9,16 @@ and qc's CPU target, on Vulkan with the device's options, in portable mode
 and under the validation layer, and each bundle's kernels pass spirv-val
 (default and portable).
 """
-import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-work = sys.argv[1]
-os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(20261207)
-bad = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from vulkan_cases import Cases  # noqa: E402
 
-RUNNERS = {
-    "vulkan": ["qc-run", "--target=vulkan"],
-    "portable": ["qc-run", "--target=vulkan", "--pipeline-options=portable"],
-    "validation": ["qc-vulkan-run", "--validation"],
-    "cpu": ["qc-run", "--target=cpu"],
-}
-
-
-def fail(message):
-    global bad
-    print("FAIL " + message)
-    bad += 1
-
-
-def validate(name, path):
-    for options in ("", "portable"):
-        out = os.path.join(work, "%s_bundle_%s" % (name, options or "default"))
-        subprocess.run(["qc-vulkan-bundle", path, "-o", out] +
-                       (["--options=" + options] if options else []), check=True)
-        with open(os.path.join(out, "manifest.json")) as f:
-            kernels = json.load(f)["kernels"]
-        if not kernels:
-            fail("%s %s: no kernels" % (name, options))
-        for kernel in kernels:
-            spv = os.path.join(out, kernel["spirv"])
-            proc = subprocess.run(["spirv-val", "--target-env", "vulkan1.2", spv],
-                                  capture_output=True, text=True)
-            if proc.returncode:
-                fail("%s spirv-val %s: %s%s" % (name, spv, proc.stdout, proc.stderr))
-
-
-def run(name, src, inputs, want):
-    path = os.path.join(work, name + ".mlir")
-    with open(path, "w") as f:
-        f.write(src)
-    validate(name, path)
-    args = []
-    for i, x in enumerate(inputs):
-        p = os.path.join(work, "%s_in%d.npy" % (name, i))
-        np.save(p, x)
-        args += ["--input", p]
-    for runner, command in RUNNERS.items():
-        out = os.path.join(work, "%s_%s.npy" % (name, runner))
-        subprocess.run(command + [path] + args + ["--output", out], check=True)
-        got = np.load(out)
-        if got.shape != want.shape or got.dtype != want.dtype or (got != want).any():
-            fail("%s %s: got %s %s %s, want %s" % (name, runner, got.shape,
-                                                   got.dtype, got, want))
-        else:
-            print("ok %s %s %s %s" % (name, runner, got.shape, got))
+cases = Cases(sys.argv[1], validate=True)
+rng = cases.rng
 
 
 def wrap32(x):
@@ -97,7 +45,7 @@ def reduce_src(in_type, maps, iterators, body, out_elem="i32", init="0"):
 # CHECK: ok sum37 validation ()
 # CHECK: ok sum37 cpu ()
 x = rng.integers(-2**31, 2**31, 37).astype(np.int32)
-run("sum37", reduce_src("tensor<37xi32>",
+cases.run("sum37", reduce_src("tensor<37xi32>",
                         "affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>",
                         '"reduction"',
                         "    %s = arith.addi %acc, %a : i32\n    linalg.yield %s : i32"),
@@ -108,7 +56,7 @@ run("sum37", reduce_src("tensor<37xi32>",
 # CHECK: ok sum5x7 cpu ()
 x = rng.integers(-128, 128, (5, 7)).astype(np.int8)
 x[0, :] = -128
-run("sum5x7", reduce_src("tensor<5x7xi8>",
+cases.run("sum5x7", reduce_src("tensor<5x7xi8>",
                          "affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>",
                          '"reduction", "reduction"',
                          "    %w = arith.extsi %a : i8 to i32\n"
@@ -121,7 +69,7 @@ run("sum5x7", reduce_src("tensor<5x7xi8>",
 # CHECK: ok index_weighted cpu ()
 x = rng.integers(0, 256, 999).astype(np.uint8)
 x[-1] = 255
-run("index_weighted", reduce_src("tensor<999xi8>",
+cases.run("index_weighted", reduce_src("tensor<999xi8>",
                                  "affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>",
                                  '"reduction"',
                                  "    %i = linalg.index 0 : index\n"
@@ -140,7 +88,7 @@ run("index_weighted", reduce_src("tensor<999xi8>",
 # CHECK: ok max200000 cpu ()
 x = rng.integers(-128, 5, 200000).astype(np.int8)
 x[199990] = 9
-run("max200000", reduce_src("tensor<200000xi8>",
+cases.run("max200000", reduce_src("tensor<200000xi8>",
                             "affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>",
                             '"reduction"',
                             "    %s = arith.maxsi %acc, %a : i8\n    linalg.yield %s : i8",
@@ -154,7 +102,7 @@ a = rng.integers(-128, 128, 50).astype(np.int8)
 b = rng.integers(-128, 128, 50).astype(np.int8)
 a[:3] = -128
 b[:3] = -128
-run("dot", """func.func @main(%a: tensor<50xi8>, %b: tensor<50xi8>) -> tensor<i32> {
+cases.run("dot", """func.func @main(%a: tensor<50xi8>, %b: tensor<50xi8>) -> tensor<i32> {
   %e = tensor.empty() : tensor<i32>
   %z = arith.constant 0 : i32
   %f = linalg.fill ins(%z : i32) outs(%e : tensor<i32>) -> tensor<i32>
@@ -168,7 +116,7 @@ run("dot", """func.func @main(%a: tensor<50xi8>, %b: tensor<50xi8>) -> tensor<i3
 # the CPU pipeline does not bufferize it.)
 # CHECK: ok add0 vulkan ()
 # CHECK: ok add0 cpu ()
-run("add0", """#s = affine_map<() -> ()>
+cases.run("add0", """#s = affine_map<() -> ()>
 func.func @main(%a: tensor<i8>, %b: tensor<i8>) -> tensor<i8> {
   %e = tensor.empty() : tensor<i8>
   %r = linalg.generic {indexing_maps = [#s, #s, #s], iterator_types = []} ins(%a, %b : tensor<i8>, tensor<i8>) outs(%e : tensor<i8>) {
@@ -182,5 +130,4 @@ func.func @main(%a: tensor<i8>, %b: tensor<i8>) -> tensor<i8> {
     np.asarray(-57, dtype=np.int8))
 
 # CHECK: rank zero: 0 failures
-print("rank zero: %d failures" % bad)
-sys.exit(1 if bad else 0)
+cases.finish("rank zero")
