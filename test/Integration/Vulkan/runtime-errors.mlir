@@ -91,7 +91,7 @@ func.func @with_call(%a: tensor<5x7xi8>) -> tensor<5x7xi8> {
 // MASK: error: Vulkan: cannot mask unknown feature 'int8'
 
 // Device limits are queried, not assumed: workgroups no Vulkan device allows.
-// RUN: not qc-vulkan-run %s --entry main --options="contraction-kernels=false tile-sizes=128,128" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
-// INVOCATIONS: error: Vulkan: kernel 'main_kernel': 16384 invocations per workgroup exceed maxComputeWorkGroupInvocations {{[0-9]+}} of '{{.*}}'
+// RUN: not qc-vulkan-run %s --entry main --options="contraction-kernels=false tile-sizes=2,1024" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=INVOCATIONS
+// INVOCATIONS: error: Vulkan: kernel 'main_kernel': 2048 invocations per workgroup exceed maxComputeWorkGroupInvocations {{[0-9]+}} of '{{.*}}'
 // RUN: not qc-vulkan-run %s --entry main --options="contraction-kernels=false tile-sizes=65536,1" --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=WGSIZE
 // WGSIZE: error: Vulkan: kernel 'main_kernel': workgroup size 65536 in dimension 0 exceeds maxComputeWorkGroupSize {{[0-9]+}} of '{{.*}}'
