@@ -137,29 +137,21 @@ LayerNormParams getLayerNormParams(LayerNormOp op) {
   return p;
 }
 
-struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
-  LayerNormOpLowering(const TypeConverter &typeConverter, MLIRContext *context, bool split)
-      : OpConversionPattern(typeConverter, context), split(split) {}
-  bool split; // buildLastAxisReduction's lanes
-  LogicalResult
-  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
-    Location loc = op.getLoc();
-    QuantizedType inType = getQuantizedElementType(op.getInput().getType());
-    QuantizedType outType = getQuantizedElementType(type);
+struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
+  using UnaryOpLowering::UnaryOpLowering;
+  LogicalResult rewrite(LayerNormOp op, const UnaryOpInfo &info,
+                        ConversionPatternRewriter &rewriter) const override {
+    Location loc = info.loc;
+    RankedTensorType type = info.type;
     IntegerType i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
-    int64_t rank = type.getRank(), last = rank - 1, d = type.getDimSize(last);
-    SmallVector<unsigned> all = dimsExcept(rank, -1), rows = dimsExcept(rank, last);
+    int64_t rank = info.rank, last = rank - 1, d = type.getDimSize(last);
+    SmallVector<unsigned> rows = dimsExcept(rank, last);
     SmallVector<int64_t> rowShape = shapeExcept(type.getShape(), last);
-    bool isSigned = inType.isSigned();
-    int64_t zIn = getZeroPoints(inType)[0], zOut = getZeroPoints(outType)[0];
-    std::pair<int64_t, int64_t> range = getStorageRange(outType);
+    bool isSigned = info.inType.isSigned();
+    int64_t zIn = getZeroPoints(info.inType)[0], zOut = getZeroPoints(info.outType)[0];
+    std::pair<int64_t, int64_t> range = getStorageRange(info.outType);
     int64_t qmin = range.first, qmax = range.second;
     LayerNormParams p = getLayerNormParams(op);
-    Value input = adaptor.getInput();
     // x_i = q_i - z_in, |x_i| <= 2^bits - 1 (the zero point is a code).
     auto centred = [&](OpBuilder &b, Location l, Value code) {
       return arith::SubIOp::create(b, l, extendToI32(b, l, code, isSigned), c32(b, l, zIn));
@@ -167,13 +159,13 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
 
     // Pass 1: S = sum x_i (i32: |S| <= D (2^bits - 1) < 2^31) and Q = sum
     // x_i^2, in i32 where D (2^bits - 1)^2 < 2^31, else in i64.
-    uint64_t codeRange = (uint64_t{1} << inType.getStorageTypeIntegralWidth()) - 1;
+    uint64_t codeRange = (uint64_t{1} << info.inType.getStorageTypeIntegralWidth()) - 1;
     bool squaresFitI32 =
         static_cast<uint64_t>(d) * codeRange * codeRange < (uint64_t{1} << 31);
     IntegerType squareType = squaresFitI32 ? i32 : i64;
     using Combine = RowAccumulator::Combine;
     SmallVector<Value> sums = buildLastAxisReduction(
-        rewriter, loc, input, split, {{i32, 0, Combine::AddI}, {squareType, 0, Combine::AddI}},
+        rewriter, loc, info.input, split, {{i32, 0, Combine::AddI}, {squareType, 0, Combine::AddI}},
         [&](OpBuilder &b, Location l, Value code, ValueRange accs) -> SmallVector<Value> {
           Value x = centred(b, l, code);
           Value wide = squaresFitI32 ? x : arith::ExtSIOp::create(b, l, i64, x).getResult();
@@ -225,7 +217,7 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
     // Pass 2: c_i = D x_i - S (i32: |c_i| <= (D - 1)(2^bits - 1) < 2^31),
     // divided by the root, times M_j, plus B_j, rounded.
     GenericBuilder out(rewriter, loc, rank);
-    unsigned in = out.addInput(input, all);
+    unsigned in = out.addInput(info.input, info.all);
     unsigned sum = out.addInput(rowSum, rows);
     unsigned root = out.addInput(perRow.getResult(0), rows);
     unsigned shiftArg = out.addInput(perRow.getResult(1), rows);
@@ -241,9 +233,9 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
       mArg = out.addInput(vector64(p.multipliers), {static_cast<unsigned>(last)});
     if (!llvm::all_equal(p.offsets))
       bArg = out.addInput(vector64(p.offsets), {static_cast<unsigned>(last)});
-    IntegerType storage = getStorageType(outType);
+    IntegerType storage = getStorageType(info.outType);
     Value result = out.build(
-        tensor::EmptyOp::create(rewriter, loc, type.getShape(), storage), all,
+        tensor::EmptyOp::create(rewriter, loc, type.getShape(), storage), info.all,
         iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
           Value c = arith::ExtSIOp::create(
               b, l, i64,

@@ -27,30 +27,21 @@ using utils::IteratorType;
 // qc.softmax
 //===----------------------------------------------------------------------===//
 
-struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
-  SoftmaxOpLowering(const TypeConverter &typeConverter, MLIRContext *context, bool split)
-      : OpConversionPattern(typeConverter, context), split(split) {}
-  bool split; // buildLastAxisReduction's lanes
-  LogicalResult
-  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
-    Location loc = op.getLoc();
-    QuantizedType inType = getQuantizedElementType(op.getInput().getType());
-    QuantizedType outType = getQuantizedElementType(type);
+struct SoftmaxOpLowering final : UnaryOpLowering<SoftmaxOp> {
+  using UnaryOpLowering::UnaryOpLowering;
+  LogicalResult rewrite(SoftmaxOp op, const UnaryOpInfo &info,
+                        ConversionPatternRewriter &rewriter) const override {
+    Location loc = info.loc;
     IntegerType i32 = rewriter.getI32Type();
-    int64_t rank = type.getRank(), axis = op.getAxis();
-    SmallVector<unsigned> all = dimsExcept(rank, -1), rows = dimsExcept(rank, axis);
-    SmallVector<int64_t> rowShape = shapeExcept(type.getShape(), axis);
-    bool isSigned = inType.isSigned();
-    Value input = adaptor.getInput();
+    int64_t rank = info.rank, axis = op.getAxis();
+    SmallVector<unsigned> rows = dimsExcept(rank, axis);
+    SmallVector<int64_t> rowShape = shapeExcept(info.type.getShape(), axis);
+    bool isSigned = info.inType.isSigned();
 
     // E[d] = round_half_even(exp(-s_in * d) * 2^30).
-    double scale = getScales(inType)[0];
+    double scale = getScales(info.inType)[0];
     SmallVector<int64_t> exps;
-    for (int64_t d = 0, e = int64_t{1} << inType.getStorageTypeIntegralWidth(); d < e; ++d)
+    for (int64_t d = 0, e = int64_t{1} << info.inType.getStorageTypeIntegralWidth(); d < e; ++d)
       exps.push_back(static_cast<int64_t>(
           std::nearbyint(std::exp(-scale * static_cast<double>(d)) * 0x1p30)));
     Value table = createTable(rewriter, loc, exps, rewriter.getI32Type());
@@ -62,13 +53,13 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     Value rowMax;
     if (lastAxis) {
       rowMax = buildLastAxisReduction(
-          rewriter, loc, input, split, {{i32, std::numeric_limits<int32_t>::min(), Combine::MaxSI}},
+          rewriter, loc, info.input, split, {{i32, std::numeric_limits<int32_t>::min(), Combine::MaxSI}},
           [&](OpBuilder &b, Location l, Value code, ValueRange accs) -> SmallVector<Value> {
             return {arith::MaxSIOp::create(b, l, extendToI32(b, l, code, isSigned), accs[0])};
           })[0];
     } else {
       GenericBuilder maxima(rewriter, loc, rank);
-      unsigned in = maxima.addInput(input, all);
+      unsigned in = maxima.addInput(info.input, info.all);
       rowMax = maxima.build(
           createFilledTensor(rewriter, loc, rowShape, i32, std::numeric_limits<int32_t>::min()),
           rows, iteratorsReducing(rank, axis), [&](OpBuilder &b, Location l, ValueRange args) {
@@ -78,10 +69,10 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     }
 
     GenericBuilder exponentials(rewriter, loc, rank);
-    unsigned in = exponentials.addInput(input, all);
+    unsigned in = exponentials.addInput(info.input, info.all);
     unsigned max = exponentials.addInput(rowMax, rows);
     Value e = exponentials.build(
-        tensor::EmptyOp::create(rewriter, loc, type.getShape(), i32), all,
+        tensor::EmptyOp::create(rewriter, loc, info.type.getShape(), i32), info.all,
         iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
           Value code = extendToI32(b, l, args[in], isSigned);
           return lookup(b, l, table, arith::SubIOp::create(b, l, args[max], code));
@@ -97,7 +88,7 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
           })[0];
     } else {
       GenericBuilder sums(rewriter, loc, rank);
-      unsigned ex = sums.addInput(e, all);
+      unsigned ex = sums.addInput(e, info.all);
       rowSum = sums.build(createFilledTensor(rewriter, loc, rowShape, i64, 0), rows,
                           iteratorsReducing(rank, axis),
                           [&](OpBuilder &b, Location l, ValueRange args) {
@@ -109,7 +100,7 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     // The magic number of the division by S per row (Division.cpp): S <=
     // D 2^30 (the table's entries are at most 2^30), and S >= 2^30 (the row's
     // maximum contributes E[0] = 2^30).
-    int64_t divisorBits = 30 + llvm::Log2_64_Ceil(type.getDimSize(axis));
+    int64_t divisorBits = 30 + llvm::Log2_64_Ceil(info.type.getDimSize(axis));
     std::optional<linalg::GenericOp> magic;
     if (divisorBits <= 62) {
       auto rowTensor = RankedTensorType::get(rowShape, i64);
@@ -126,12 +117,12 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     }
 
     std::optional<OutputStage> stage = OutputStage::get(
-        outType, {std::ldexp(1.0, -15) / getScales(outType)[0]}, std::nullopt,
+        info.outType, {std::ldexp(1.0, -15) / getScales(info.outType)[0]}, std::nullopt,
         op.getProfile());
     if (!stage)
       return rewriter.notifyMatchFailure(op, "requantization multiplier is not finite");
     GenericBuilder out(rewriter, loc, rank);
-    unsigned ex = out.addInput(e, all);
+    unsigned ex = out.addInput(e, info.all);
     unsigned sum = out.addInput(rowSum, rows);
     std::optional<unsigned> magicArg, log2Arg;
     if (magic) {
@@ -140,7 +131,7 @@ struct SoftmaxOpLowering final : OpConversionPattern<SoftmaxOp> {
     }
     OutputStageParams params = addOutputStage(out, *stage, 0);
     Value result = out.build(
-        tensor::EmptyOp::create(rewriter, loc, type.getShape(), stage->storageType), all,
+        tensor::EmptyOp::create(rewriter, loc, info.type.getShape(), stage->storageType), info.all,
         iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
           // r = (e * 2^15 + S / 2) / S in i64; r <= 2^15.
           Value half = arith::ShRSIOp::create(b, l, args[sum], c64(b, l, 1));
