@@ -1,0 +1,172 @@
+# The exact division by a per-row magic number of qc.softmax and
+# qc.layer_norm (lib/Conversion/QCToLinalg/Division.cpp), at its edges:
+#  * the arithmetic itself, step for step as Division.cpp builds it (i64
+#    ops wrapping modulo 2^64), against Python's exact n // d: divisors 1,
+#    2, every power of two up to 2^62 and its neighbours, every bit length
+#    with random divisors, the largest divisor (2^62); dividends 0, 1,
+#    multiples of d and their neighbours, the largest (2^63 - 1) and random
+#    ones;
+#  * through the compiler, bit-exact against python/qc/reference.py on
+#    the CPU at one and two threads, without the x86 extensions
+#    (x86-vnni=false x86-vbmi=false) and scalar (vectorize=false), and on
+#    Vulkan (lavapipe; not portable mode, whose i64 emulation has no
+#    division for the per-row magic numbers and the integer root,
+#    docs/SPIRV.md): softmax rows of equal values of D = 1, 2, 3, 4, 5, 128, 4096
+#    and 65536 (the divisor S = D 2^30: powers of two, S = 2^30 for D = 1,
+#    the largest S of the cases 2^46, and the largest dividend 2^45 + S / 2),
+#    one-hot rows (S just above 2^30), 8- and 16-bit codes; layer norm of 8-
+#    and 16-bit codes with the statistic V (D = 768) and W (D = 2048), rows
+#    of the two extreme codes (the largest |c_i|: the largest dividends,
+#    positive and negative), one extreme code among equal ones, rows of
+#    equal values (every dividend 0) and random rows.
+#
+# RUN: %python %s | FileCheck %s
+# CHECK: magic division: {{[0-9]+}} (n, d) pairs equal n // d
+# CHECK: softmax: 13 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
+# CHECK: layer_norm: 10 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
+import numpy as np
+
+import qc
+from qc import reference as ref
+from qc.graph import Graph, QParams
+
+rng = np.random.default_rng(1515)
+F32 = np.float32
+MASK = (1 << 64) - 1
+
+
+# -- the arithmetic of Division.cpp ----------------------------------------------------
+def magic(d, max_divisor_bits):
+    """buildDivisionMagic: (m, l), m = ceil(2^(63 + l) / d) < 2^64."""
+    l = 0
+    for s in (32, 16, 8, 4, 2, 1):
+        if ((d - 1) & MASK) >> (l + s - 1) != 0:
+            l += s
+    top = 1 << 63
+    q, rem = top // d, top % d
+    left = l
+    steps = (max_divisor_bits + (64 - max_divisor_bits) - 1) // (64 - max_divisor_bits)
+    for _ in range(steps):
+        k = min(left, 64 - l)
+        shifted = (rem << k) & MASK
+        assert shifted == rem << k, "bits lost bringing down the remainder"
+        digit = shifted // d
+        rem = (shifted - digit * d) & MASK
+        q = ((q << k) + digit) & MASK
+        left -= k
+    assert left == 0, "too few steps"
+    return (q + (rem != 0)) & MASK, l
+
+
+def quotient(n, m, l):
+    """buildMagicQuotient: the high word of n m from four 32 x 32 products."""
+    lo = lambda v: v & 0xFFFFFFFF
+    hi = lambda v: v >> 32
+    nl, nh, ml, mh = lo(n), hi(n), lo(m), hi(m)
+    ll, lh, hl, hh = nl * ml, nl * mh, nh * ml, nh * mh
+    mid = hi(ll) + lo(lh) + lo(hl)
+    high = hh + hi(lh) + hi(hl) + hi(mid)
+    assert mid <= MASK and high <= MASK, "a partial sum passes 64 bits"
+    return n if l == 0 else high >> (l - 1)
+
+
+divisors = {1, 2, 3, (1 << 62), (1 << 62) - 1}
+for b in range(1, 63):
+    divisors |= {1 << b, (1 << b) - 1, (1 << b) + 1}
+    divisors |= {int(v) for v in rng.integers(1 << (b - 1), 1 << b, 4, dtype=np.int64)}
+divisors = sorted(d for d in divisors if 1 <= d <= 1 << 62)
+pairs = 0
+for d in divisors:
+    # maxDivisorBits: the least that admits d (the fewest steps) and 62.
+    m, l = magic(d, max(1, (d - 1).bit_length()))
+    assert (m, l) == magic(d, 62), d
+    assert m == -(-(1 << (63 + l)) // d) and m < 1 << 64, d
+    dividends = {0, 1, d - 1, d, d + 1, (1 << 63) - 1, (1 << 63) - 2}
+    for k in (2, 3, 1 << 20):
+        dividends |= {k * d - 1, k * d, k * d + 1}
+    dividends |= {int(v) for v in rng.integers(0, 1 << 63, 8, dtype=np.int64)}
+    for n in sorted(v for v in dividends if 0 <= v < 1 << 63):
+        if quotient(n, m, l) != n // d:
+            raise AssertionError("n=%d d=%d: %d != %d" % (n, d, quotient(n, m, l), n // d))
+        pairs += 1
+print("magic division: %d (n, d) pairs equal n // d" % pairs)
+
+
+# -- through the compiler ----------------------------------------------------------------
+TARGETS = [("cpu", {"threads": 1}), ("cpu", {"threads": 2}),
+           ("cpu", {"pipeline_options": "x86-vnni=false x86-vbmi=false"}),
+           ("cpu", {"pipeline_options": "vectorize=false"}),
+           ("vulkan", {})]
+TARGET_NAMES = "cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan"
+
+
+def quant_graph(shape, qin, build, qout):
+    g = Graph()
+    xq = g.add("fake_quant", [g.add_input("x", shape)], {"qparams": qin})
+    g.outputs = [g.add("fake_quant", [build(g, xq)], {"qparams": qout})]
+    return g
+
+
+def check(g, x, qin, want, qout, what):
+    xin = (np.asarray(x, np.int64) - qin.zero_point[0]).astype(F32) * F32(qin.scale[0])
+    for target, options in TARGETS:
+        y = np.asarray(qc.compile(g, target=target, integer_only=True, **options)(xin),
+                       np.float64)
+        got = np.rint(y / float(F32(qout.scale[0]))).astype(np.int64) + qout.zero_point[0]
+        if not np.array_equal(got, want):
+            raise AssertionError("%s on %s %s: %d codes differ"
+                                 % (what, target, options, int(np.sum(got != want))))
+
+
+I8 = QParams(0.05, 3, -128, 127)
+I16 = QParams(0.0004, -11, -32768, 32767, bits=16)
+softmax = [("equal D=%d" % d, I8, np.full((2, d), 7)) for d in (1, 2, 3, 4, 5, 128, 4096)]
+softmax.append(("equal D=65536", I8, np.full((1, 65536), -128)))
+onehot = np.full((3, 128), -128)
+onehot[np.arange(3), [0, 64, 127]] = 127
+softmax.append(("one-hot", I8, onehot))
+onehot16 = np.full((2, 768), -32768)
+onehot16[:, 5] = 32767
+softmax.append(("one-hot 16-bit", I16, onehot16))
+softmax.append(("random 16-bit", I16, rng.integers(-32768, 32768, (2, 3, 128))))
+softmax.append(("random", I8, rng.integers(-128, 128, (2, 4, 128))))
+softmax.append(("equal 16-bit D=4096", I16, np.full((1, 4096), 32767)))
+for name, qin, x in softmax:
+    qout = QParams(1 / 256, -128, -128, 127)
+    want = ref.softmax(x, -1, qin.scale[0], qin.bits, qout.scale[0], -128, -128, 127)
+    g = quant_graph(x.shape, qin, lambda g, v: g.add("softmax", [v], {"axis": -1}), qout)
+    check(g, x, qin, want, qout, "softmax " + name)
+print("softmax: %d cases bit-exact on %s" % (len(softmax), TARGET_NAMES))
+
+
+def extremes(rows, d, lo, hi):
+    x = np.where(rng.integers(0, 2, (rows, d)) == 1, hi, lo)
+    x[:, 0], x[:, 1] = lo, hi
+    return x
+
+
+def one_out(rows, d, base, code):
+    x = np.full((rows, d), base)
+    x[:, d // 3] = code
+    return x
+
+
+layer_norm = []
+for qin, lo, hi in ((I8, -128, 127), (I16, -32768, 32767)):
+    tag = "16-bit" if qin.bits == 16 else "8-bit"
+    for d in (768, 2048):
+        layer_norm.append(("extremes %s D=%d" % (tag, d), qin, extremes(2, d, lo, hi)))
+    layer_norm.append(("one out low %s" % tag, qin, one_out(2, 768, hi, lo)))
+    layer_norm.append(("equal %s" % tag, qin, np.full((2, 768), lo)))
+    layer_norm.append(("random %s" % tag, qin, rng.integers(lo, hi + 1, (2, 3, 768))))
+for name, qin, x in layer_norm:
+    d = x.shape[-1]
+    gamma = rng.normal(1.0, 0.3, d).astype(F32)
+    beta = rng.normal(0.0, 0.2, d).astype(F32)
+    qout = QParams(4.0 / 127, 2, -128, 127)
+    want = ref.layer_norm(x, qin.scale[0], qin.zero_point[0], gamma, beta, float(F32(1e-5)),
+                          qout.scale[0], 2, -128, 127, in_bits=qin.bits)
+    g = quant_graph(x.shape, qin, lambda g, v: g.add(
+        "layer_norm", [v, g.add_const(gamma), g.add_const(beta)], {"eps": 1e-5}), qout)
+    check(g, x, qin, want, qout, "layer_norm " + name)
+print("layer_norm: %d cases bit-exact on %s" % (len(layer_norm), TARGET_NAMES))
