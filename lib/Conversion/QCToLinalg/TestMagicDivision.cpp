@@ -1,0 +1,57 @@
+//===- TestMagicDivision.cpp - qc-test-magic-division --------------------===//
+//
+// A test of Division.cpp alone: marked i64 arith.divui ops become the
+// magic-number division of the softmax and layer norm lowerings, so that
+// the arithmetic can be checked on any (dividend, divisor), not only on
+// those a softmax or layer norm row produces.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_QCTESTMAGICDIVISION
+#include "qc/Conversion/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+constexpr llvm::StringLiteral kMaxDivisorBits = "qc.test_max_divisor_bits";
+
+struct QCTestMagicDivisionPass final
+    : qc::impl::QCTestMagicDivisionBase<QCTestMagicDivisionPass> {
+  void runOnOperation() override {
+    SmallVector<arith::DivUIOp> marked;
+    getOperation().walk([&](arith::DivUIOp op) {
+      if (op->hasAttr(kMaxDivisorBits))
+        marked.push_back(op);
+    });
+    bool failed = false;
+    for (arith::DivUIOp op : marked) {
+      auto bits = op->getAttrOfType<IntegerAttr>(kMaxDivisorBits);
+      if (!op.getType().isInteger(64) || !bits || bits.getInt() < 1 || bits.getInt() > 62) {
+        op.emitError() << "'" << kMaxDivisorBits
+                       << "' needs an i64 division and an integer attribute in [1, 62]";
+        failed = true;
+        continue;
+      }
+      OpBuilder b(op);
+      lowering::DivisionMagic magic =
+          lowering::buildDivisionMagic(b, op.getLoc(), op.getRhs(), bits.getInt());
+      Value quotient = lowering::buildMagicQuotient(b, op.getLoc(), op.getLhs(),
+                                                    magic.multiplier, magic.log2);
+      op.replaceAllUsesWith(quotient);
+      op.erase();
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+
+} // namespace
