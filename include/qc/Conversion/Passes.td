@@ -57,8 +57,8 @@ def QCLowerToLinalg : Pass<"qc-lower-to-linalg", "ModuleOp"> {
 }
 
 def QCTestMagicDivision : Pass<"qc-test-magic-division", "ModuleOp"> {
-  let summary = "Test only: rewrite marked i64 arith.divui into the per-row "
-                "magic-number division of qc.softmax and qc.layer_norm";
+  let summary = "Test only: rewrite marked i64 arith.divui into the "
+                "divisions by multiplication of qc.softmax and qc.layer_norm";
   let description = [{
     Every `arith.divui` on i64 that carries the integer attribute
     `qc.test_max_divisor_bits = B` (1 <= B <= 62) becomes the division that
@@ -69,8 +69,12 @@ def QCTestMagicDivision : Pass<"qc-test-magic-division", "ModuleOp"> {
     a dividend 0 <= n < 2^63 and a divisor 1 <= d <= 2^B. With constant
     operands `--canonicalize` folds the result to a constant, so a test can
     compare it with n // d for any (n, d), including those no softmax or
-    layer norm reaches (test/Conversion/QCToLinalg/magic-division.py). A
-    marked op of another type is reported.
+    layer norm reaches (test/Conversion/QCToLinalg/magic-division.py).
+    With `qc.test_short_bounds = array<i64: N, d_min>` instead, it becomes
+    the short quotient (`buildShortReciprocal`, `buildShortQuotient`), exact
+    for 0 <= n < N and d_min <= d <= 2^61 where `getShortQuotientShift`
+    admits the bounds. A marked op of another type, or bounds the short
+    quotient does not admit, is reported.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

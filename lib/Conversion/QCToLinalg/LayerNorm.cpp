@@ -174,10 +174,20 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
         });
     Value rowSum = sums[0], rowSquares = sums[1];
 
+    // The division by the root: U 4^t is in [2^60, 2^62) unless U = 0, so r
+    // is in [2^30, 2^31), or r = 0 and every c_i is 0 (U = 0 needs P = 0:
+    // sum c_i^2 = 0). With V the dividends |num| + r/2 are below 2^57
+    // (below): the short quotient of Division.cpp (a = 25; r = 0 divides
+    // by 1 dividends that are all 0: n' = 0, q0 = 0, remainder 0 < 1). With
+    // W they reach 2^62 + 2^31: the magic number.
+    std::optional<int64_t> shortShift;
+    if (p.usesV)
+      shortShift = getShortQuotientShift(uint64_t{1} << 57, uint64_t{1} << 30);
+
     // Per row: W = D Q - S^2 (i64: D Q <= D^2 (2^bits - 1)^2 < 2^60), the
     // statistic P = D W or W, U = P 2^k + E < 2^62, the normalization t and
-    // r = isqrt(U * 4^t) (r < 2^31), and the magic number of the division
-    // by max(r, 1) (Division.cpp).
+    // r = isqrt(U * 4^t) (r < 2^31), and the reciprocal or magic number of
+    // the division by max(r, 1) (Division.cpp).
     auto rowTensor = RankedTensorType::get(rowShape, i64);
     SmallVector<AffineMap> rowMaps(6, rewriter.getMultiDimIdentityMap(rank - 1));
     auto emptyRow = [&] { return tensor::EmptyOp::create(rewriter, loc, rowShape, i64); };
@@ -204,14 +214,20 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
           Value scaled = arith::ShLIOp::create(
               b, l, u, arith::ShLIOp::create(b, l, t, c64(b, l, 1)));
           Value r = buildIntegerSqrt(b, l, scaled);
-          DivisionMagic magic =
-              buildDivisionMagic(b, l, arith::MaxSIOp::create(b, l, r, c64(b, l, 1)), 32);
+          Value divisor = arith::MaxSIOp::create(b, l, r, c64(b, l, 1));
           // n_i = c_i 2^(24 + t + k/2) / r: the shift per row.
-          linalg::YieldOp::create(
-              b, l,
-              ValueRange{r,
-                         arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2)),
-                         magic.multiplier, magic.log2});
+          Value shift = arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2));
+          if (shortShift) {
+            // The reciprocal and the divisor (< 2^31: the mask is exact and
+            // lets the correction's product be one vpmuludq).
+            linalg::YieldOp::create(
+                b, l,
+                ValueRange{r, shift, buildShortReciprocal(b, l, divisor),
+                           arith::AndIOp::create(b, l, divisor, c64(b, l, 0xffffffffLL))});
+            return;
+          }
+          DivisionMagic magic = buildDivisionMagic(b, l, divisor, 32);
+          linalg::YieldOp::create(b, l, ValueRange{r, shift, magic.multiplier, magic.log2});
         });
 
     // Pass 2: c_i = D x_i - S (i32: |c_i| <= (D - 1)(2^bits - 1) < 2^31),
@@ -222,7 +238,7 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
     unsigned root = out.addInput(perRow.getResult(0), rows);
     unsigned shiftArg = out.addInput(perRow.getResult(1), rows);
     unsigned magicArg = out.addInput(perRow.getResult(2), rows);
-    unsigned log2Arg = out.addInput(perRow.getResult(3), rows);
+    unsigned log2Arg = out.addInput(perRow.getResult(3), rows); // or the divisor
     std::optional<unsigned> mArg, bArg;
     auto vector64 = [&](ArrayRef<int64_t> values) {
       auto vt = RankedTensorType::get({d}, i64);
@@ -253,8 +269,11 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
           // |c_i| 2^(t + k/2) <= sqrt(P 2^k 4^t) * sqrt((D - 1) / D) (V) or
           // * sqrt(D - 1) (W), so |num| + r/2 < 2^57 (V) or 2^63 (W, D <=
           // 16384): divided exactly by multiplication.
-          Value q = buildMagicQuotient(b, l, arith::AddIOp::create(b, l, magnitude, half),
-                                       args[magicArg], args[log2Arg]);
+          Value dividend = arith::AddIOp::create(b, l, magnitude, half);
+          Value q = shortShift ? buildShortQuotient(b, l, dividend, args[log2Arg],
+                                                    args[magicArg], *shortShift)
+                               : buildMagicQuotient(b, l, dividend, args[magicArg],
+                                                    args[log2Arg]);
           Value n = arith::SelectOp::create(
               b, l, negative, arith::SubIOp::create(b, l, c64(b, l, 0), q), q);
           Value m = mArg ? args[*mArg] : c64(b, l, p.multipliers.front());

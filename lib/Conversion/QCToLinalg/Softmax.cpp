@@ -97,20 +97,36 @@ struct SoftmaxOpLowering final : UnaryOpLowering<SoftmaxOp> {
                           });
     }
 
-    // The magic number of the division by S per row (Division.cpp): S <=
-    // D 2^30 (the table's entries are at most 2^30), and S >= 2^30 (the row's
-    // maximum contributes E[0] = 2^30).
-    int64_t divisorBits = 30 + llvm::Log2_64_Ceil(info.type.getDimSize(axis));
+    // The division by S per row without a division per element
+    // (Division.cpp). S >= 2^30 (the row's maximum contributes E[0] = 2^30)
+    // and S <= D 2^30 (the table's entries are at most 2^30), so the
+    // dividends e_i 2^15 + S/2 are below N = 2^45 + D 2^29 + 1: the short
+    // quotient (one 32 x 32-bit product and a correction) where N <= 2^60 and
+    // the proof's condition holds (D <= 2^30), else the magic number (D <=
+    // 2^32), else arith.divsi.
+    int64_t rowLength = info.type.getDimSize(axis);
+    int64_t divisorBits = 30 + llvm::Log2_64_Ceil(rowLength);
+    std::optional<int64_t> shortShift;
+    if (rowLength <= (int64_t{1} << 30))
+      shortShift = getShortQuotientShift(
+          (uint64_t{1} << 45) + (static_cast<uint64_t>(rowLength) << 29) + 1, uint64_t{1} << 30);
     std::optional<linalg::GenericOp> magic;
-    if (divisorBits <= 62) {
+    if (shortShift || divisorBits <= 62) {
+      // Per row: the reciprocal, or the magic number and its shift.
+      size_t results = shortShift ? 1 : 2;
       auto rowTensor = RankedTensorType::get(rowShape, i64);
-      SmallVector<AffineMap> rowMaps(3, rewriter.getMultiDimIdentityMap(rank - 1));
+      SmallVector<AffineMap> rowMaps(1 + results, rewriter.getMultiDimIdentityMap(rank - 1));
+      SmallVector<Value> inits;
+      for (size_t i = 0; i < results; ++i)
+        inits.push_back(tensor::EmptyOp::create(rewriter, loc, rowShape, i64));
       magic = linalg::GenericOp::create(
-          rewriter, loc, TypeRange{rowTensor, rowTensor}, ValueRange{rowSum},
-          ValueRange{tensor::EmptyOp::create(rewriter, loc, rowShape, i64),
-                     tensor::EmptyOp::create(rewriter, loc, rowShape, i64)},
+          rewriter, loc, SmallVector<Type>(results, rowTensor), ValueRange{rowSum}, inits,
           rowMaps, SmallVector<utils::IteratorType>(rank - 1, utils::IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange args) {
+            if (shortShift) {
+              linalg::YieldOp::create(b, l, buildShortReciprocal(b, l, args[0]));
+              return;
+            }
             DivisionMagic m = buildDivisionMagic(b, l, args[0], divisorBits);
             linalg::YieldOp::create(b, l, ValueRange{m.multiplier, m.log2});
           });
@@ -127,7 +143,8 @@ struct SoftmaxOpLowering final : UnaryOpLowering<SoftmaxOp> {
     std::optional<unsigned> magicArg, log2Arg;
     if (magic) {
       magicArg = out.addInput(magic->getResult(0), rows);
-      log2Arg = out.addInput(magic->getResult(1), rows);
+      if (!shortShift)
+        log2Arg = out.addInput(magic->getResult(1), rows);
     }
     OutputStageParams params = addOutputStage(out, *stage, 0);
     Value result = out.build(
@@ -141,9 +158,11 @@ struct SoftmaxOpLowering final : UnaryOpLowering<SoftmaxOp> {
                                     c64(b, l, 15)),
               half);
           // numerator < 2^45 + S/2 < 2^63: exact by multiplication.
-          Value divided = magicArg ? buildMagicQuotient(b, l, numerator, args[*magicArg],
-                                                        args[*log2Arg])
-                                   : arith::DivSIOp::create(b, l, numerator, args[sum]);
+          Value divided =
+              shortShift ? buildShortQuotient(b, l, numerator, args[sum], args[*magicArg],
+                                              *shortShift)
+              : magicArg ? buildMagicQuotient(b, l, numerator, args[*magicArg], args[*log2Arg])
+                         : arith::DivSIOp::create(b, l, numerator, args[sum]).getResult();
           Value quotient = arith::TruncIOp::create(b, l, b.getI32Type(), divided);
           return buildOutputStage(b, l, args, params, quotient);
         });
