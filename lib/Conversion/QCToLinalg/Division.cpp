@@ -14,8 +14,9 @@
 // m < 2^64 (d > 2^(l-1) unless d is a power of two, where m = 2^(63 - l) *
 // 2^l), so it is an unsigned 64-bit value in an i64. The quotient is the high
 // word of the 128-bit product shifted right by l - 1, with the product built
-// from four 32 x 32 -> 64 bit multiplications (vpmuludq on x86, one per 8
-// lanes), so the element loop vectorizes. d = 1 (l = 0) is the dividend.
+// from four 32 x 32 -> 64 bit multiplications (i64 multiplications of
+// 32-bit halves: vpmullq on znver4, 8 lanes each; the halves of m come from
+// memory, so LLVM does not use vpmuludq), so the element loop vectorizes. d = 1 (l = 0) is the dividend.
 // Only integer ops: the integer-only contracts of both backends hold.
 // The quotient is exactly the one of the division it replaces: the results
 // are bit-identical, not approximations.
@@ -37,9 +38,11 @@
 //
 // so q0 is q or q - 1. The remainder n - q0 d (0 <= q0 d <= n) is then in
 // [0, d) or [d, 2d): q = q0 + (n - q0 d >= d). Per element: a shift, a
-// mask, a vpmuludq, a shift, a multiply, a subtraction, a compare and an
-// add, against four vpmuludq and a dozen shifts, masks and adds for the
-// 128-bit high word. Per divisor: one i64 division of a constant.
+// mask, two i64 multiplications (vpmullq on znver4: the reciprocal comes
+// from memory, so LLVM does not see that it is below 2^32), a shift, a
+// subtraction, a compare and an add, against four multiplications and a
+// dozen shifts, masks and adds for the 128-bit high word. Per divisor: one
+// i64 division of a constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -139,9 +142,9 @@ std::optional<int64_t> getShortQuotientShift(uint64_t dividendBound,
 
 Value buildShortReciprocal(OpBuilder &b, Location loc, Value d) {
   Value m = arith::DivUIOp::create(b, loc, constant64(b, loc, int64_t{1} << 61), d);
-  // m < 2^32 for d > 2^29; the mask states it (the multiplication is then
-  // one vpmuludq), and a smaller d only comes with n' = 0 (layer norm's
-  // constant rows), where the product is 0 either way.
+  // m < 2^32 for d > 2^29 (the mask changes nothing there); a smaller d
+  // only comes with n' = 0 (layer norm's constant rows), where the product
+  // is 0 either way.
   return arith::AndIOp::create(b, loc, m, constant64(b, loc, 0xffffffffLL));
 }
 

@@ -218,8 +218,7 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
           // n_i = c_i 2^(24 + t + k/2) / r: the shift per row.
           Value shift = arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2));
           if (shortShift) {
-            // The reciprocal and the divisor (< 2^31: the mask is exact and
-            // lets the correction's product be one vpmuludq).
+            // The reciprocal and the divisor (< 2^31: the mask is exact).
             linalg::YieldOp::create(
                 b, l,
                 ValueRange{r, shift, buildShortReciprocal(b, l, divisor),
