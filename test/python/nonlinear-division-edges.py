@@ -24,11 +24,17 @@
 # CHECK: magic division: {{[0-9]+}} (n, d) pairs equal n // d
 # CHECK: softmax: 13 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
 # CHECK: layer_norm: 10 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
+import os
+import sys
+
 import numpy as np
 
 import qc
 from qc import reference as ref
-from qc.graph import Graph, QParams
+from qc.graph import QParams
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from qc_test_util import quant_graph  # noqa: E402
 
 rng = np.random.default_rng(1515)
 F32 = np.float32
@@ -98,13 +104,6 @@ TARGETS = [("cpu", {"threads": 1}), ("cpu", {"threads": 2}),
            ("cpu", {"pipeline_options": "vectorize=false"}),
            ("vulkan", {})]
 TARGET_NAMES = "cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan"
-
-
-def quant_graph(shape, qin, build, qout):
-    g = Graph()
-    xq = g.add("fake_quant", [g.add_input("x", shape)], {"qparams": qin})
-    g.outputs = [g.add("fake_quant", [build(g, xq)], {"qparams": qout})]
-    return g
 
 
 def check(g, x, qin, want, qout, what):
