@@ -1,27 +1,23 @@
-# The exact division by a per-row magic number of qc.softmax and
-# qc.layer_norm (lib/Conversion/QCToLinalg/Division.cpp), at its edges:
-#  * the arithmetic itself, step for step as Division.cpp builds it (i64
-#    ops wrapping modulo 2^64), against Python's exact n // d: divisors 1,
-#    2, every power of two up to 2^62 and its neighbours, every bit length
-#    with random divisors, the largest divisor (2^62); dividends 0, 1,
-#    multiples of d and their neighbours, the largest (2^63 - 1) and random
-#    ones;
-#  * through the compiler, bit-exact against python/qc/reference.py on
-#    the CPU at one and two threads, without the x86 extensions
-#    (x86-vnni=false x86-vbmi=false) and scalar (vectorize=false), and on
-#    Vulkan (lavapipe; not portable mode, whose i64 emulation has no
-#    division for the per-row magic numbers and the integer root,
-#    docs/SPIRV.md): softmax rows of equal values of D = 1, 2, 3, 4, 5, 128, 4096
+# The division of qc.softmax and qc.layer_norm by the row's divisor
+# (lib/Conversion/QCToLinalg/Division.cpp: the short quotient, or the
+# magic number for layer norm's W statistic) at its edges, through the
+# compiler (the arithmetic alone on any (n, d):
+# test/Conversion/QCToLinalg/magic-division.py):
+# bit-exact against python/qc/reference.py on the CPU at one and two
+# threads, without the x86 extensions (x86-vnni=false x86-vbmi=false) and
+# scalar (vectorize=false), and on Vulkan (lavapipe; not portable mode,
+# whose i64 emulation has no division for the per-row reciprocal and the
+# integer root, docs/SPIRV.md):
+#  * softmax rows of equal values of D = 1, 2, 3, 4, 5, 128, 4096
 #    and 65536 (the divisor S = D 2^30: powers of two, S = 2^30 for D = 1,
 #    the largest S of the cases 2^46, and the largest dividend 2^45 + S / 2),
-#    one-hot rows (S just above 2^30), 8- and 16-bit codes; layer norm of 8-
-#    and 16-bit codes with the statistic V (D = 768) and W (D = 2048), rows
+#    one-hot rows (S just above 2^30), 8- and 16-bit codes;
+#  * layer norm of 8- and 16-bit codes with the statistic V (D = 768) and W (D = 2048), rows
 #    of the two extreme codes (the largest |c_i|: the largest dividends,
 #    positive and negative), one extreme code among equal ones, rows of
 #    equal values (every dividend 0) and random rows.
 #
 # RUN: %python %s | FileCheck %s
-# CHECK: magic division: {{[0-9]+}} (n, d) pairs equal n // d
 # CHECK: softmax: 13 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
 # CHECK: layer_norm: 10 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
 import os
@@ -38,67 +34,8 @@ from qc_test_util import quant_graph  # noqa: E402
 
 rng = np.random.default_rng(1515)
 F32 = np.float32
-MASK = (1 << 64) - 1
 
 
-# -- the arithmetic of Division.cpp ----------------------------------------------------
-def magic(d, max_divisor_bits):
-    """buildDivisionMagic: (m, l), m = ceil(2^(63 + l) / d) < 2^64."""
-    l = 0
-    for s in (32, 16, 8, 4, 2, 1):
-        if ((d - 1) & MASK) >> (l + s - 1) != 0:
-            l += s
-    top = 1 << 63
-    q, rem = top // d, top % d
-    left = l
-    steps = (max_divisor_bits + (64 - max_divisor_bits) - 1) // (64 - max_divisor_bits)
-    for _ in range(steps):
-        k = min(left, 64 - l)
-        shifted = (rem << k) & MASK
-        assert shifted == rem << k, "bits lost bringing down the remainder"
-        digit = shifted // d
-        rem = (shifted - digit * d) & MASK
-        q = ((q << k) + digit) & MASK
-        left -= k
-    assert left == 0, "too few steps"
-    return (q + (rem != 0)) & MASK, l
-
-
-def quotient(n, m, l):
-    """buildMagicQuotient: the high word of n m from four 32 x 32 products."""
-    lo = lambda v: v & 0xFFFFFFFF
-    hi = lambda v: v >> 32
-    nl, nh, ml, mh = lo(n), hi(n), lo(m), hi(m)
-    ll, lh, hl, hh = nl * ml, nl * mh, nh * ml, nh * mh
-    mid = hi(ll) + lo(lh) + lo(hl)
-    high = hh + hi(lh) + hi(hl) + hi(mid)
-    assert mid <= MASK and high <= MASK, "a partial sum passes 64 bits"
-    return n if l == 0 else high >> (l - 1)
-
-
-divisors = {1, 2, 3, (1 << 62), (1 << 62) - 1}
-for b in range(1, 63):
-    divisors |= {1 << b, (1 << b) - 1, (1 << b) + 1}
-    divisors |= {int(v) for v in rng.integers(1 << (b - 1), 1 << b, 4, dtype=np.int64)}
-divisors = sorted(d for d in divisors if 1 <= d <= 1 << 62)
-pairs = 0
-for d in divisors:
-    # maxDivisorBits: the least that admits d (the fewest steps) and 62.
-    m, l = magic(d, max(1, (d - 1).bit_length()))
-    assert (m, l) == magic(d, 62), d
-    assert m == -(-(1 << (63 + l)) // d) and m < 1 << 64, d
-    dividends = {0, 1, d - 1, d, d + 1, (1 << 63) - 1, (1 << 63) - 2}
-    for k in (2, 3, 1 << 20):
-        dividends |= {k * d - 1, k * d, k * d + 1}
-    dividends |= {int(v) for v in rng.integers(0, 1 << 63, 8, dtype=np.int64)}
-    for n in sorted(v for v in dividends if 0 <= v < 1 << 63):
-        if quotient(n, m, l) != n // d:
-            raise AssertionError("n=%d d=%d: %d != %d" % (n, d, quotient(n, m, l), n // d))
-        pairs += 1
-print("magic division: %d (n, d) pairs equal n // d" % pairs)
-
-
-# -- through the compiler ----------------------------------------------------------------
 TARGETS = [("cpu", {"threads": 1}), ("cpu", {"threads": 2}),
            ("cpu", {"pipeline_options": "x86-vnni=false x86-vbmi=false"}),
            ("cpu", {"pipeline_options": "vectorize=false"}),
