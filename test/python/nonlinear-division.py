@@ -14,21 +14,20 @@
 # RUN: %python %s | FileCheck %s
 # CHECK: softmax division: 5 cases bit-exact on cpu and vulkan
 # CHECK: layer_norm division: 4 cases bit-exact on cpu and vulkan
+import os
+import sys
+
 import numpy as np
 
 import qc
 from qc import reference as ref
-from qc.graph import Graph, QParams
+from qc.graph import QParams
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from qc_test_util import quant_graph  # noqa: E402
 
 rng = np.random.default_rng(15)
 F32 = np.float32
-
-
-def quant_graph(shape, qin, build, qout):
-    g = Graph()
-    xq = g.add("fake_quant", [g.add_input("x", shape)], {"qparams": qin})
-    g.outputs = [g.add("fake_quant", [build(g, xq)], {"qparams": qout})]
-    return g
 
 
 def check(g, x, qin, want, qout, what):

@@ -56,6 +56,29 @@ def QCLowerToLinalg : Pass<"qc-lower-to-linalg", "ModuleOp"> {
   ];
 }
 
+def QCTestMagicDivision : Pass<"qc-test-magic-division", "ModuleOp"> {
+  let summary = "Test only: rewrite marked i64 arith.divui into the "
+                "divisions by multiplication of qc.softmax and qc.layer_norm";
+  let description = [{
+    Every `arith.divui` on i64 that carries the integer attribute
+    `qc.test_max_divisor_bits = B` (1 <= B <= 62) becomes the division that
+    `--qc-lower-to-linalg` builds for qc.softmax and qc.layer_norm
+    (lib/Conversion/QCToLinalg/Division.cpp): the magic number of the
+    divisor (`buildDivisionMagic` with the divisor bound 2^B) and the
+    quotient by multiplications (`buildMagicQuotient`). Both are exact for
+    a dividend 0 <= n < 2^63 and a divisor 1 <= d <= 2^B. With constant
+    operands `--canonicalize` folds the result to a constant, so a test can
+    compare it with n // d for any (n, d), including those no softmax or
+    layer norm reaches (test/Conversion/QCToLinalg/magic-division.py).
+    With `qc.test_short_bounds = array<i64: N, d_min>` instead, it becomes
+    the short quotient (`buildShortReciprocal`, `buildShortQuotient`), exact
+    for 0 <= n < N and d_min <= d <= 2^61 where `getShortQuotientShift`
+    admits the bounds. A marked op of another type, or bounds the short
+    quotient does not admit, is reported.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def QCVerifyIntegerContract : Pass<"qc-verify-integer-contract", "ModuleOp"> {
   let summary = "Check that lowered code computes with integers only";
   let description = [{

@@ -14,17 +14,42 @@
 // m < 2^64 (d > 2^(l-1) unless d is a power of two, where m = 2^(63 - l) *
 // 2^l), so it is an unsigned 64-bit value in an i64. The quotient is the high
 // word of the 128-bit product shifted right by l - 1, with the product built
-// from four 32 x 32 -> 64 bit multiplications (vpmuludq on x86, one per 8
-// lanes), so the element loop vectorizes. d = 1 (l = 0) is the dividend.
+// from four 32 x 32 -> 64 bit multiplications (i64 multiplications of
+// 32-bit halves: vpmullq on znver4, 8 lanes each; the halves of m come from
+// memory, so LLVM does not use vpmuludq), so the element loop vectorizes. d = 1 (l = 0) is the dividend.
 // Only integer ops: the integer-only contracts of both backends hold.
 // The quotient is exactly the one of the division it replaces: the results
 // are bit-identical, not approximations.
+//
+// Shorter, where the ranges allow it (getShortQuotientShift; softmax, and
+// layer norm with the statistic V): an estimate from one 32 x 32 -> 64-bit
+// product and one correction step. For 0 <= n < N, 2^29 < d_min <= d <= 2^61, a
+// shift a >= 0 with N <= 2^(32 + a) and e = N / 2^61 + 2^a / d_min < 1:
+//
+//   m = floor(2^61 / d) <= 2^61 / d_min < 2^32,  n' = floor(n / 2^a) < 2^32,
+//   q0 = floor(n' m / 2^(61 - a)).
+//
+// Upper: n' <= n / 2^a and m <= 2^61 / d, so n' m / 2^(61 - a) <= n / d
+// and q0 <= q = floor(n / d). Lower: n' > n / 2^a - 1 and m > 2^61 / d - 1
+// >= 0, so n' m > (n / 2^a - 1)(2^61 / d - 1) whenever
+// n / 2^a >= 1 (else n / d < 2^a / d_min < 1 and q0 = q = 0), and
+//
+//   n' m / 2^(61 - a) > n / d - n / 2^61 - 2^a / d >= n / d - e > q - 1,
+//
+// so q0 is q or q - 1. The remainder n - q0 d (0 <= q0 d <= n) is then in
+// [0, d) or [d, 2d): q = q0 + (n - q0 d >= d). Per element: a shift, a
+// mask, two i64 multiplications (vpmullq on znver4: the reciprocal comes
+// from memory, so LLVM does not see that it is below 2^32), a shift, a
+// subtraction, a compare and an add, against four multiplications and a
+// dozen shifts, masks and adds for the 128-bit high word. Per divisor: one
+// i64 division of a constant.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/bit.h"
 
 #include <algorithm>
 #include <limits>
@@ -96,6 +121,44 @@ Value buildMagicQuotient(OpBuilder &b, Location loc, Value n, Value m, Value l) 
   Value byOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l,
                                       constant64(b, loc, 0));
   return arith::SelectOp::create(b, loc, byOne, n, quotient);
+}
+
+std::optional<int64_t> getShortQuotientShift(uint64_t dividendBound,
+                                             uint64_t minDivisor) {
+  if (dividendBound == 0 || minDivisor <= (uint64_t{1} << 29) ||
+      minDivisor >= (uint64_t{1} << 62))
+    return std::nullopt;
+  int64_t bits = 64 - llvm::countl_zero(dividendBound - 1); // n < 2^bits
+  int64_t shift = std::max<int64_t>(0, bits - 32);
+  if (shift > 29)
+    return std::nullopt;
+  // e < 1: N d_min + 2^(a + 61) < 2^61 d_min, in 128 bits.
+  using U128 = unsigned __int128;
+  U128 lhs = U128{dividendBound} * minDivisor + (U128{1} << (shift + 61));
+  if (lhs >= (U128{minDivisor} << 61))
+    return std::nullopt;
+  return shift;
+}
+
+Value buildShortReciprocal(OpBuilder &b, Location loc, Value d) {
+  Value m = arith::DivUIOp::create(b, loc, constant64(b, loc, int64_t{1} << 61), d);
+  // m < 2^32 for d > 2^29 (the mask changes nothing there); a smaller d
+  // only comes with n' = 0 (layer norm's constant rows), where the product
+  // is 0 either way.
+  return arith::AndIOp::create(b, loc, m, constant64(b, loc, 0xffffffffLL));
+}
+
+Value buildShortQuotient(OpBuilder &b, Location loc, Value n, Value d, Value m,
+                         int64_t shift) {
+  Value top = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, n, constant64(b, loc, shift)),
+      constant64(b, loc, 0xffffffffLL));
+  Value estimate = arith::ShRUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, top, m), constant64(b, loc, 61 - shift));
+  Value rem = arith::SubIOp::create(b, loc, n, arith::MulIOp::create(b, loc, estimate, d));
+  Value low = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rem, d);
+  return arith::AddIOp::create(b, loc, estimate,
+                               arith::ExtUIOp::create(b, loc, b.getI64Type(), low));
 }
 
 } // namespace mlir::qc::lowering

@@ -137,29 +137,21 @@ LayerNormParams getLayerNormParams(LayerNormOp op) {
   return p;
 }
 
-struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
-  LayerNormOpLowering(const TypeConverter &typeConverter, MLIRContext *context, bool split)
-      : OpConversionPattern(typeConverter, context), split(split) {}
-  bool split; // buildLastAxisReduction's lanes
-  LogicalResult
-  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
-    Location loc = op.getLoc();
-    QuantizedType inType = getQuantizedElementType(op.getInput().getType());
-    QuantizedType outType = getQuantizedElementType(type);
+struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
+  using UnaryOpLowering::UnaryOpLowering;
+  LogicalResult rewrite(LayerNormOp op, const UnaryOpInfo &info,
+                        ConversionPatternRewriter &rewriter) const override {
+    Location loc = info.loc;
+    RankedTensorType type = info.type;
     IntegerType i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
-    int64_t rank = type.getRank(), last = rank - 1, d = type.getDimSize(last);
-    SmallVector<unsigned> all = dimsExcept(rank, -1), rows = dimsExcept(rank, last);
+    int64_t rank = info.rank, last = rank - 1, d = type.getDimSize(last);
+    SmallVector<unsigned> rows = dimsExcept(rank, last);
     SmallVector<int64_t> rowShape = shapeExcept(type.getShape(), last);
-    bool isSigned = inType.isSigned();
-    int64_t zIn = getZeroPoints(inType)[0], zOut = getZeroPoints(outType)[0];
-    std::pair<int64_t, int64_t> range = getStorageRange(outType);
+    bool isSigned = info.inType.isSigned();
+    int64_t zIn = getZeroPoints(info.inType)[0], zOut = getZeroPoints(info.outType)[0];
+    std::pair<int64_t, int64_t> range = getStorageRange(info.outType);
     int64_t qmin = range.first, qmax = range.second;
     LayerNormParams p = getLayerNormParams(op);
-    Value input = adaptor.getInput();
     // x_i = q_i - z_in, |x_i| <= 2^bits - 1 (the zero point is a code).
     auto centred = [&](OpBuilder &b, Location l, Value code) {
       return arith::SubIOp::create(b, l, extendToI32(b, l, code, isSigned), c32(b, l, zIn));
@@ -167,13 +159,13 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
 
     // Pass 1: S = sum x_i (i32: |S| <= D (2^bits - 1) < 2^31) and Q = sum
     // x_i^2, in i32 where D (2^bits - 1)^2 < 2^31, else in i64.
-    uint64_t codeRange = (uint64_t{1} << inType.getStorageTypeIntegralWidth()) - 1;
+    uint64_t codeRange = (uint64_t{1} << info.inType.getStorageTypeIntegralWidth()) - 1;
     bool squaresFitI32 =
         static_cast<uint64_t>(d) * codeRange * codeRange < (uint64_t{1} << 31);
     IntegerType squareType = squaresFitI32 ? i32 : i64;
     using Combine = RowAccumulator::Combine;
     SmallVector<Value> sums = buildLastAxisReduction(
-        rewriter, loc, input, split, {{i32, 0, Combine::AddI}, {squareType, 0, Combine::AddI}},
+        rewriter, loc, info.input, split, {{i32, 0, Combine::AddI}, {squareType, 0, Combine::AddI}},
         [&](OpBuilder &b, Location l, Value code, ValueRange accs) -> SmallVector<Value> {
           Value x = centred(b, l, code);
           Value wide = squaresFitI32 ? x : arith::ExtSIOp::create(b, l, i64, x).getResult();
@@ -182,10 +174,20 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
         });
     Value rowSum = sums[0], rowSquares = sums[1];
 
+    // The division by the root: U 4^t is in [2^60, 2^62) unless U = 0, so r
+    // is in [2^30, 2^31), or r = 0 and every c_i is 0 (U = 0 needs P = 0:
+    // sum c_i^2 = 0). With V the dividends |num| + r/2 are below 2^57
+    // (below): the short quotient of Division.cpp (a = 25; r = 0 divides
+    // by 1 dividends that are all 0: n' = 0, q0 = 0, remainder 0 < 1). With
+    // W they reach 2^62 + 2^31: the magic number.
+    std::optional<int64_t> shortShift;
+    if (p.usesV)
+      shortShift = getShortQuotientShift(uint64_t{1} << 57, uint64_t{1} << 30);
+
     // Per row: W = D Q - S^2 (i64: D Q <= D^2 (2^bits - 1)^2 < 2^60), the
     // statistic P = D W or W, U = P 2^k + E < 2^62, the normalization t and
-    // r = isqrt(U * 4^t) (r < 2^31), and the magic number of the division
-    // by max(r, 1) (Division.cpp).
+    // r = isqrt(U * 4^t) (r < 2^31), and the reciprocal or magic number of
+    // the division by max(r, 1) (Division.cpp).
     auto rowTensor = RankedTensorType::get(rowShape, i64);
     SmallVector<AffineMap> rowMaps(6, rewriter.getMultiDimIdentityMap(rank - 1));
     auto emptyRow = [&] { return tensor::EmptyOp::create(rewriter, loc, rowShape, i64); };
@@ -212,25 +214,30 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
           Value scaled = arith::ShLIOp::create(
               b, l, u, arith::ShLIOp::create(b, l, t, c64(b, l, 1)));
           Value r = buildIntegerSqrt(b, l, scaled);
-          DivisionMagic magic =
-              buildDivisionMagic(b, l, arith::MaxSIOp::create(b, l, r, c64(b, l, 1)), 32);
+          Value divisor = arith::MaxSIOp::create(b, l, r, c64(b, l, 1));
           // n_i = c_i 2^(24 + t + k/2) / r: the shift per row.
-          linalg::YieldOp::create(
-              b, l,
-              ValueRange{r,
-                         arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2)),
-                         magic.multiplier, magic.log2});
+          Value shift = arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2));
+          if (shortShift) {
+            // The reciprocal and the divisor (< 2^31: the mask is exact).
+            linalg::YieldOp::create(
+                b, l,
+                ValueRange{r, shift, buildShortReciprocal(b, l, divisor),
+                           arith::AndIOp::create(b, l, divisor, c64(b, l, 0xffffffffLL))});
+            return;
+          }
+          DivisionMagic magic = buildDivisionMagic(b, l, divisor, 32);
+          linalg::YieldOp::create(b, l, ValueRange{r, shift, magic.multiplier, magic.log2});
         });
 
     // Pass 2: c_i = D x_i - S (i32: |c_i| <= (D - 1)(2^bits - 1) < 2^31),
     // divided by the root, times M_j, plus B_j, rounded.
     GenericBuilder out(rewriter, loc, rank);
-    unsigned in = out.addInput(input, all);
+    unsigned in = out.addInput(info.input, info.all);
     unsigned sum = out.addInput(rowSum, rows);
     unsigned root = out.addInput(perRow.getResult(0), rows);
     unsigned shiftArg = out.addInput(perRow.getResult(1), rows);
     unsigned magicArg = out.addInput(perRow.getResult(2), rows);
-    unsigned log2Arg = out.addInput(perRow.getResult(3), rows);
+    unsigned log2Arg = out.addInput(perRow.getResult(3), rows); // or the divisor
     std::optional<unsigned> mArg, bArg;
     auto vector64 = [&](ArrayRef<int64_t> values) {
       auto vt = RankedTensorType::get({d}, i64);
@@ -241,9 +248,9 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
       mArg = out.addInput(vector64(p.multipliers), {static_cast<unsigned>(last)});
     if (!llvm::all_equal(p.offsets))
       bArg = out.addInput(vector64(p.offsets), {static_cast<unsigned>(last)});
-    IntegerType storage = getStorageType(outType);
+    IntegerType storage = getStorageType(info.outType);
     Value result = out.build(
-        tensor::EmptyOp::create(rewriter, loc, type.getShape(), storage), all,
+        tensor::EmptyOp::create(rewriter, loc, type.getShape(), storage), info.all,
         iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
           Value c = arith::ExtSIOp::create(
               b, l, i64,
@@ -261,8 +268,11 @@ struct LayerNormOpLowering final : OpConversionPattern<LayerNormOp> {
           // |c_i| 2^(t + k/2) <= sqrt(P 2^k 4^t) * sqrt((D - 1) / D) (V) or
           // * sqrt(D - 1) (W), so |num| + r/2 < 2^57 (V) or 2^63 (W, D <=
           // 16384): divided exactly by multiplication.
-          Value q = buildMagicQuotient(b, l, arith::AddIOp::create(b, l, magnitude, half),
-                                       args[magicArg], args[log2Arg]);
+          Value dividend = arith::AddIOp::create(b, l, magnitude, half);
+          Value q = shortShift ? buildShortQuotient(b, l, dividend, args[log2Arg],
+                                                    args[magicArg], *shortShift)
+                               : buildMagicQuotient(b, l, dividend, args[magicArg],
+                                                    args[log2Arg]);
           Value n = arith::SelectOp::create(
               b, l, negative, arith::SubIOp::create(b, l, c64(b, l, 0), q), q);
           Value m = mArg ? args[*mArg] : c64(b, l, p.multipliers.front());

@@ -94,6 +94,20 @@ DivisionMagic buildDivisionMagic(OpBuilder &b, Location loc, Value d,
 /// vectorize; i64 division does not).
 Value buildMagicQuotient(OpBuilder &b, Location loc, Value n, Value m, Value l);
 
+/// The shorter exact division where the ranges allow it (Division.cpp):
+/// the shift a of buildShortQuotient for dividends 0 <= n < dividendBound
+/// and divisors minDivisor <= d <= 2^61, or nullopt where its proof does not
+/// hold (then buildMagicQuotient).
+std::optional<int64_t> getShortQuotientShift(uint64_t dividendBound,
+                                             uint64_t minDivisor);
+/// floor(2^61 / d) (< 2^32 for d > 2^29), once per divisor.
+Value buildShortReciprocal(OpBuilder &b, Location loc, Value d);
+/// floor(n / d) from m = buildShortReciprocal(d) and a =
+/// getShortQuotientShift(...): one 32 x 32 -> 64-bit product estimates
+/// it, one product and a compare correct it.
+Value buildShortQuotient(OpBuilder &b, Location loc, Value n, Value d, Value m,
+                         int64_t shift);
+
 /// Collects the inputs of one linalg.generic and builds it.
 class GenericBuilder {
 public:

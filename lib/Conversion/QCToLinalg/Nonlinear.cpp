@@ -161,30 +161,23 @@ using utils::IteratorType;
 // qc.table
 //===----------------------------------------------------------------------===//
 
-struct TableOpLowering final : OpConversionPattern<TableOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(TableOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = op.getResult().getType();
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shape");
-    Location loc = op.getLoc();
-    QuantizedType inType = getQuantizedElementType(op.getInput().getType());
-    IntegerType outStorage = getStorageType(getQuantizedElementType(type));
+struct TableOpLowering final : UnaryOpLowering<TableOp> {
+  using UnaryOpLowering::UnaryOpLowering;
+  LogicalResult rewrite(TableOp op, const UnaryOpInfo &info,
+                        ConversionPatternRewriter &rewriter) const override {
+    Location loc = info.loc;
+    IntegerType outStorage = getStorageType(info.outType);
     SmallVector<int64_t> entries;
     for (const APInt &v : op.getTable().getValues<APInt>())
       entries.push_back(v.getSExtValue());
     Value table = createTable(rewriter, loc, entries, outStorage);
-    int64_t rank = type.getRank();
-    GenericBuilder generic(rewriter, loc, rank);
-    SmallVector<unsigned> all = dimsExcept(rank, -1);
-    unsigned in = generic.addInput(adaptor.getInput(), all);
-    int64_t offset = storageMin(inType);
+    GenericBuilder generic(rewriter, loc, info.rank);
+    unsigned in = generic.addInput(info.input, info.all);
+    int64_t offset = storageMin(info.inType);
     Value result = generic.build(
-        tensor::EmptyOp::create(rewriter, loc, type.getShape(), outStorage), all,
-        iteratorsReducing(rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
-          Value code = extendToI32(b, l, args[in], inType.isSigned());
+        tensor::EmptyOp::create(rewriter, loc, info.type.getShape(), outStorage), info.all,
+        iteratorsReducing(info.rank, -1), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value code = extendToI32(b, l, args[in], info.inType.isSigned());
           return lookup(b, l, table, arith::SubIOp::create(b, l, code, c32(b, l, offset)));
         });
     rewriter.replaceOp(op, result);

@@ -33,6 +33,53 @@ SmallVector<int64_t> shapeExcept(ArrayRef<int64_t> shape, int64_t skip);
 /// All loops parallel but `reduced` (none for reduced < 0).
 SmallVector<utils::IteratorType> iteratorsReducing(int64_t rank, int64_t reduced);
 
+/// What the lowerings of the unary nonlinear ops (qc.table, qc.softmax,
+/// qc.layer_norm) read before they build anything.
+struct UnaryOpInfo {
+  RankedTensorType type; // the result's, static
+  Location loc;
+  quant::QuantizedType inType, outType;
+  int64_t rank;
+  /// Every loop of the result (the identity map's dims).
+  SmallVector<unsigned> all;
+  /// The converted input (storage codes).
+  Value input;
+};
+
+/// The pattern of a unary nonlinear op: refuses a dynamic result shape
+/// (the match fails, the op stays), collects UnaryOpInfo and hands it to
+/// rewrite(). `split` is buildLastAxisReduction's lanes (softmax and layer
+/// norm; qc.table has no reduction).
+template <typename OpTy>
+struct UnaryOpLowering : OpConversionPattern<OpTy> {
+  UnaryOpLowering(const TypeConverter &typeConverter, MLIRContext *context,
+                  bool split = false)
+      : OpConversionPattern<OpTy>(typeConverter, context), split(split) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const final {
+    RankedTensorType type = op.getResult().getType();
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
+    int64_t rank = type.getRank();
+    UnaryOpInfo info{type,
+                     op.getLoc(),
+                     getQuantizedElementType(op.getInput().getType()),
+                     getQuantizedElementType(type),
+                     rank,
+                     dimsExcept(rank, -1),
+                     adaptor.getInput()};
+    return rewrite(op, info, rewriter);
+  }
+
+  /// Replaces `op` (its result type has a static shape).
+  virtual LogicalResult rewrite(OpTy op, const UnaryOpInfo &info,
+                                ConversionPatternRewriter &rewriter) const = 0;
+
+  bool split;
+};
+
 /// i32 and i64 constants.
 Value c32(OpBuilder &b, Location loc, int64_t v);
 Value c64(OpBuilder &b, Location loc, int64_t v);

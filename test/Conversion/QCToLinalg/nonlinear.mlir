@@ -19,9 +19,11 @@ func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.u
 // -----
 
 // Softmax: row maxima, the exponential table at (max - code), an i64 sum,
-// the magic number of each row's division by its sum (one unsigned i64
-// division per row), then the Q15 quotient by multiplications (no division
-// per element) and the output stage.
+// the reciprocal floor(2^61 / S) of each row's sum (one unsigned i64
+// division per row), then the Q15 quotient by Division.cpp's short
+// quotient (no division per element: the top 32 bits of the dividend (n >>
+// 14 for rows of 16) times the reciprocal, >> 47, and one correction by the
+// remainder) and the output stage.
 // CHECK-LABEL: func.func @softmax
 // CHECK-DAG:     %[[E:.*]] = arith.constant dense<"0x00000040{{.*}}"> : tensor<256xi32>
 // CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
@@ -29,12 +31,23 @@ func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.u
 // CHECK:         %[[EXP:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[MAX]] : tensor<2x16xi8>, tensor<2xi32>)
 // CHECK:           tensor.extract %[[E]]
 // CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<2x16xi32>) outs(%{{.*}} : tensor<2xi64>)
-// CHECK:         %[[MAGIC:.*]]:2 = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2xi64>) outs(%{{.*}}, %{{.*}} : tensor<2xi64>, tensor<2xi64>)
-// CHECK:           arith.divui %{{.*}} : i64
-// CHECK:           arith.remui %{{.*}} : i64
-// CHECK:         linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]], %[[MAGIC]]#0, %[[MAGIC]]#1 : tensor<2x16xi32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>)
+// CHECK:         %[[RECIP:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2xi64>) outs(%{{.*}} : tensor<2xi64>)
+// CHECK:           %[[TOP:.*]] = arith.constant 2305843009213693952 : i64
+// CHECK:           %[[M:.*]] = arith.divui %[[TOP]], %{{.*}} : i64
+// CHECK:           arith.andi %[[M]], %{{.*}} : i64
+// CHECK:         linalg.generic {{.*}} ins(%[[EXP]], %[[SUM]], %[[RECIP]] : tensor<2x16xi32>, tensor<2xi64>, tensor<2xi64>)
+// CHECK-NEXT:      ^bb0(%{{.*}}: i32, %[[S:.*]]: i64, %[[R:.*]]: i64, %{{.*}}: i8):
 // CHECK-NOT:       arith.div
-// CHECK-COUNT-4:   arith.muli %{{.*}} : i64
+// CHECK:           %[[N:.*]] = arith.addi
+// CHECK:           %[[HI:.*]] = arith.shrui %[[N]], %c14_i64 : i64
+// CHECK:           %[[HI32:.*]] = arith.andi %[[HI]], %{{.*}} : i64
+// CHECK:           %[[P:.*]] = arith.muli %[[HI32]], %[[R]] : i64
+// CHECK:           %[[Q0:.*]] = arith.shrui %[[P]], %c47_i64 : i64
+// CHECK:           %[[Q0S:.*]] = arith.muli %[[Q0]], %[[S]] : i64
+// CHECK:           %[[REM:.*]] = arith.subi %[[N]], %[[Q0S]] : i64
+// CHECK:           %[[LOW:.*]] = arith.cmpi uge, %[[REM]], %[[S]] : i64
+// CHECK:           %[[ONE:.*]] = arith.extui %[[LOW]] : i1 to i64
+// CHECK:           arith.addi %[[Q0]], %[[ONE]] : i64
 // CHECK-NOT:       arith.div
 // CHECK:           arith.trunci %{{.*}} : i64 to i32
 // CHECK:           arith.trunci %{{.*}} : i32 to i8
@@ -48,9 +61,10 @@ func.func @softmax(%x: tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x1
 // Layer norm: one pass for the row sums S and sums of squares Q (both i32
 // for 8-bit codes), per row W = D Q - S^2 in i64, times D (V, the
 // statistic of inputs up to 8 bits), the normalization and integer square
-// root (and the magic number of the division by the root), then the
-// per-channel affine output, whose division by the root is
-// multiplications.
+// root (and the reciprocal floor(2^61 / r) and the divisor r < 2^31 of the
+// division by the root), then the per-channel affine output, whose division
+// by the root is Division.cpp's short quotient (n >> 25 times the
+// reciprocal, >> 36, one correction).
 // CHECK-LABEL: func.func @layer_norm
 // CHECK:         %[[S:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<3x4xi8>) outs(%{{.*}}, %{{.*}} : tensor<3xi32>, tensor<3xi32>)
 // CHECK:           %[[X:.*]] = arith.subi %{{.*}}, %{{.*}} : i32
@@ -66,10 +80,13 @@ func.func @softmax(%x: tensor<2x16x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<2x1
 // CHECK:           %[[W:.*]] = arith.subi %[[DQ]], %[[SS]] : i64
 // CHECK:           arith.muli %[[W]], %{{.*}} : i64
 // CHECK-COUNT-8:   arith.minsi %{{.*}} : i64
-// CHECK:           arith.divui %{{.*}} : i64
+// CHECK:           %[[ROOT:.*]] = arith.maxsi %{{.*}}, %{{.*}} : i64
+// CHECK:           arith.divui %{{.*}}, %[[ROOT]] : i64
 // CHECK:         linalg.generic {{.*}} ins(%{{.*}}, %[[S]]#0, %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3, %{{.*}}, %{{.*}} : tensor<3x4xi8>, tensor<3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<4xi64>, tensor<4xi64>)
 // CHECK-NOT:       arith.div
-// CHECK-COUNT-4:   arith.muli %{{.*}} : i64
+// CHECK:           arith.shrui %{{.*}}, %c25_i64 : i64
+// CHECK:           arith.shrui %{{.*}}, %c36_i64 : i64
+// CHECK:           arith.cmpi uge
 // CHECK-NOT:       arith.div
 // CHECK:           arith.shrsi %{{.*}} : i64
 // CHECK:           arith.trunci %{{.*}} : i64 to i8

@@ -72,3 +72,13 @@ def run_qc(model, inputs, base, fold_flags="", check=None, targets=("cpu",), pip
                        (["--pipeline-options", options] if options else []), check=True)
         results[target] = [np.load(o) for o in files]
     return results[targets[0]] if len(targets) == 1 else results
+
+
+def quant_graph(shape, qin, build, qout):
+    """A qc.graph Graph: input x of `shape`, fake-quantized by `qin`,
+    build(g, xq) (one op on it), fake-quantized by `qout` as the output."""
+    from qc.graph import Graph
+    g = Graph()
+    xq = g.add("fake_quant", [g.add_input("x", shape)], {"qparams": qin})
+    g.outputs = [g.add("fake_quant", [build(g, xq)], {"qparams": qout})]
+    return g
