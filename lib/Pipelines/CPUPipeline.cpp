@@ -58,6 +58,7 @@ void qc::buildQCCPUVectorizePipeline(OpPassManager &pm,
   // leave it with more than one op, which does not verify.
   funcPM.addPass(vector::createLowerVectorMaskPass());
   funcPM.addPass(createCPUCanonicalizer());
+  funcPM.addPass(createQCCPURequantizeOnLanes());
   funcPM.addPass(createCSEPass());
 }
 

@@ -7,7 +7,7 @@
 // read at the vector's row and columns.
 //
 // The requantization's fixed-point multiplies are built on 32-bit lanes
-// (Int8KernelsRequant.cpp).
+// (FixedPointLanes.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "Int8Kernels.h"
@@ -226,7 +226,7 @@ Value EpilogueEmitter::emit(OpBuilder &b, Location loc, Value acc,
               isMinTest(*both.getRhs().getDefiningOp()))
             mul.overflow = Value();
         }
-        mapping.map(inner.getResult(0), buildFixedPointMul(b, loc, mul, lookup));
+        mapping.map(inner.getResult(0), buildFixedPointMul(b, loc, mul, kLanes, lookup));
         continue;
       }
       if (isMinTest(inner)) {

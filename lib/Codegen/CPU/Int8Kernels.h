@@ -8,6 +8,8 @@
 #ifndef QC_LIB_CODEGEN_CPU_INT8KERNELS_H
 #define QC_LIB_CODEGEN_CPU_INT8KERNELS_H
 
+#include "FixedPointLanes.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -151,50 +153,6 @@ private:
   Epilogue &epilogue;
   DenseMap<std::pair<Operation *, unsigned>, Value> columnCache;
 };
-
-/// A factor of an i64 product that is an i32 value sign-extended: the
-/// scalar of the body, or the constant it folded to.
-struct Factor {
-  Value value;
-  int64_t constant = 0;
-};
-
-/// A fixed-point multiply on i64 in a scalar body whose result is the i32
-/// of its `trunci`.
-struct FixedPointMul {
-  enum Kind {
-    /// trunci((s + (s < 0 ? 2^31 - 1 : 0)) >> 31), s = p + (p >= 0 ? 2^30 :
-    /// 1 - 2^30): gemmlowp's SaturatingRoundingDoublingHighMul before its
-    /// overflow select, which stays as it is.
-    HighMul,
-    /// trunci(min(max((p + half) >> shift, INT32_MIN), INT32_MAX)): TOSA's
-    /// apply_scale_32 (`half` and `shift` i64 values of the body).
-    ShiftRound,
-    /// RoundingDivideByPOT(x, exponent) of a HighMul's result x, directly
-    /// or through its overflow select (`overflow`, the select's condition).
-    HighMulDivide,
-  } kind;
-  Factor a, c;
-  Value half, shift;
-  Value exponent, overflow;
-};
-
-/// The fixed-point multiplies of a stage's scalar `body`, by the op whose
-/// result they give: a HighMul's or ShiftRound's `trunci`, a
-/// HighMulDivide's final addi (Int8KernelsRequant.cpp).
-DenseMap<Operation *, FixedPointMul> matchFixedPointMuls(Block *body);
-
-/// Builds `mul` on kLanes i32 lanes: the products of the even and of the
-/// odd lanes as two vectors of kLanes / 2 i64 lanes (LLVM's X86 back end
-/// selects vpmuldq for a product of sign-extended halves), the rounding on
-/// those, and the i32 results put back in place by one shuffle. `lookup`
-/// gives the vector of a scalar of the body. A HighMulDivide whose
-/// `overflow` is null gets no overflow fix.
-Value buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMul &mul,
-                         function_ref<Value(Value)> lookup);
-
-/// Whether `v` is an integer constant equal to `expected`.
-bool isConstantInt(Value v, int64_t expected);
 
 /// The constant behind `value` and any reshapes of it, shaped like `value`
 /// (reshapes keep the row-major order of the data).

@@ -1,21 +1,26 @@
-# The kernels' requantization on 32-bit lanes (docs/CPUKernels.md,
-# "Requantization on 32-bit lanes"): the fixed-point multiply of the fused
-# epilogue is computed from the products of the even and odd i32 lanes
-# instead of on i64 vectors. Bit-exact against python/qc/reference.py on
-# random and edge multipliers and shifts (m = 0, 1, 2^30, 2^31 - 1,
-# INT32_MIN; shifts -31 ... 30; and few-bit multipliers with small shifts,
-# whose results often fall on ties) and accumulators (INT32_MIN,
-# INT32_MAX, 0, -1, +-2^30), both profiles, per-channel and per-tensor, 8- and 16-bit
-# outputs with zero points != 0, the 16-bit-weight kernel: JIT with 1 and 2
-# threads, with and without VNNI.
+# The requantization on 32-bit lanes (docs/CPUKernels.md, "Requantization on
+# 32-bit lanes"): the fixed-point multiply is computed from the products of
+# the even and odd i32 lanes instead of on i64 vectors, both in the kernels'
+# fused epilogues (qc.matmul cases) and on the generic tiling path
+# (qc-cpu-requantize-on-lanes: qc.requantize, qc.add, qc.mul). Bit-exact
+# against python/qc/reference.py on random and edge multipliers and shifts
+# (m = 0, 1, 2^30, 2^31 - 1, INT32_MIN; shifts -31 ... 30; and few-bit
+# multipliers with small shifts, whose results often fall on ties) and
+# accumulators or i32 inputs (INT32_MIN, INT32_MAX, 0, -1, +-2^30), both
+# profiles, per-channel and per-tensor, 8- and 16-bit outputs with zero
+# points != 0, the 16-bit-weight kernel, vectors of 16 lanes, of fewer and
+# of an odd number (left in i64): JIT with 1 and 2 threads, with and
+# without VNNI, and without the int8 kernels (the qc.matmul cases' output
+# stage, accumulators at INT32_MIN and INT32_MAX, then on the generic path).
 #
-# The cases are qc.matmul ops lowered by qc-lower-to-linalg whose
-# multiplier and shift constants are then replaced by the ones under test
-# (the compiler derives them from scales, which cannot reach the edges).
+# The requantization cases are qc.matmul and qc.requantize ops lowered by
+# qc-lower-to-linalg whose multiplier and shift constants are then replaced
+# by the ones under test (the compiler derives them from scales, which
+# cannot reach the edges).
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s --work-dir %t | FileCheck %s
 # CHECK-NOT: MISMATCH
-# CHECK: all 10 cases bit-exact: jit threads=1, jit threads=2, jit portable
+# CHECK: all 42 cases bit-exact: jit threads=1, jit threads=2, jit portable, jit generic
 import argparse
 import copy
 import os
@@ -45,6 +50,23 @@ def replace_once(text, old, new):
     return text.replace(old, new)
 
 
+def edge_multipliers(rng, channels, ties):
+    """Random multipliers and shifts with the edges among the first 40."""
+    mult = rng.integers(1 << 30, 1 << 31, size=channels)
+    shift = rng.integers(-31, 31, size=channels)
+    for c in range(min(channels, 40)):
+        if c % 3 == 0:
+            mult[c] = EDGE_MULTIPLIERS[(c // 3) % len(EDGE_MULTIPLIERS)]
+        if c % 4 == 1:
+            shift[c] = [-31, 30, 0, -1, 1, -30][(c // 4) % 6]
+    if ties:
+        # Multipliers with few bits and small right shifts: the results of
+        # both rounding steps land on ties (x.5) often, unsaturated.
+        mult = rng.choice([1 << 30, 3 << 29, (1 << 30) + (1 << 28), 1 << 29], size=channels)
+        shift = rng.integers(-4, 1, size=channels)
+    return mult, shift
+
+
 class RequantCase:
     def __init__(self, name, rng, m, k, n, aq, bq, yq, profile, per_channel, with_min=True,
                  ties=False):
@@ -67,18 +89,7 @@ class RequantCase:
         pairs = [ref.quantize_multiplier(r) for r in real]
         self.old = ([p[0] for p in pairs], [p[1] for p in pairs])
         channels = n if per_channel else 1
-        mult = rng.integers(1 << 30, 1 << 31, size=channels)
-        shift = rng.integers(-31, 31, size=channels)
-        for c in range(min(channels, 40)):
-            if c % 3 == 0:
-                mult[c] = EDGE_MULTIPLIERS[(c // 3) % len(EDGE_MULTIPLIERS)]
-            if c % 4 == 1:
-                shift[c] = [-31, 30, 0, -1, 1, -30][(c // 4) % 6]
-        if ties:
-            # Multipliers with few bits and small right shifts: the results
-            # of both rounding steps land on ties (x.5) often, unsaturated.
-            mult = rng.choice([1 << 30, 3 << 29, (1 << 30) + (1 << 28), 1 << 29], size=channels)
-            shift = rng.integers(-4, 1, size=channels)
+        mult, shift = edge_multipliers(rng, channels, ties)
         if not with_min:
             # Constant multipliers without INT32_MIN: the overflow test of
             # the high multiply is known false at compile time.
@@ -107,6 +118,99 @@ class RequantCase:
         shift = self.shift if len(self.shift) > 1 else self.shift[0]
         r = ref.apply_multiplier(self.acc, mult, shift, self.profile)
         return np.clip(r + self.yq.zps[0], self.yq.qmin, self.yq.qmax)
+
+
+class RequantizeEdgeCase(RequantCase):
+    """qc.requantize of 16-bit inputs with their limits among them (shifted
+    left by up to 30 bits, they reach INT32_MIN and INT32_MAX - 65535) to
+    8- or 16-bit outputs, with the multipliers and shifts under test put
+    into the lowered IR."""
+
+    def __init__(self, name, rng, shape, yq, profile, axis=None, ties=False, pt=None):
+        self.name, self.profile, self.yq = name, profile, yq
+        channels = shape[axis] if axis is not None else 1
+        scales = rng.uniform(0.5, 50.0, channels) * yq.scales[0]
+        # Zero point -7: no other i32 constant of the lowered IR (the old
+        # shifts are 0 ... 6) is printed like it.
+        xq = QType(scales if axis is not None else scales[0], -7, bits=16, axis=axis)
+        self.case = lc.requantize_case(name, rng, shape, xq, yq, profile=profile)
+        x = xq.random(rng, shape)
+        if ties:
+            x = rng.integers(-200, 200, size=shape, dtype=np.int64)
+        flat = x.reshape(-1)
+        flat[::5] = np.resize([xq.qmin, xq.qmax, -7, -8, -6, xq.qmin + 1], flat[::5].shape)
+        self.case.args[0] = (x, xq)
+        self.acc = x + 7
+        pairs = [ref.quantize_multiplier(r) for r in xq.scales / yq.scales[0]]
+        self.old = ([p[0] for p in pairs], [p[1] for p in pairs])
+        self.mult, self.shift = edge_multipliers(rng, channels, ties)
+        if pt is not None:
+            self.mult[0], self.shift[0] = pt
+        self.bshape = [1] * len(shape)
+        if axis is not None:
+            self.bshape[axis] = -1
+
+    def expected(self):
+        mult, shift = self.mult.reshape(self.bshape), self.shift.reshape(self.bshape)
+        r = ref.apply_multiplier(self.acc, mult, shift, self.profile)
+        return np.clip(r + self.yq.zps[0], self.yq.qmin, self.yq.qmax)
+
+
+class PlainCase:
+    """A qc op case of lowering_cases with the compiler's own multipliers,
+    run as it is (qc-run lowers it)."""
+
+    def __init__(self, case):
+        self.case = case
+
+    def lowered(self, qc_opt, path):
+        with open(path) as f:
+            return f.read()
+
+    def expected(self):
+        return self.case.expected
+
+
+def elementwise_cases(rng):
+    D, S = ref.DOUBLE_ROUND, ref.SINGLE_ROUND
+    out = []
+    for profile, tag in ((D, "d"), (S, "s")):
+        for i, pt in enumerate([(INT32_MAX, -31), (INT32_MIN, 0), (1 << 30, -1), (1, 30),
+                                (INT32_MAX, 0)]):
+            out.append(RequantizeEdgeCase("rqe_%s_pt%d_4_64" % (tag, i), rng, (4, 64),
+                                          QType(0.5, -3), profile, pt=pt))
+        out.append(RequantizeEdgeCase("rqe_%s_pc_last_3_48" % tag, rng, (3, 48),
+                                      QType(0.01, 1234, bits=16), profile, axis=1))
+        out.append(RequantizeEdgeCase("rqe_%s_pc_rows_40_32" % tag, rng, (40, 32),
+                                      QType(0.3, 7), profile, axis=0))
+        out.append(RequantizeEdgeCase("rqe_%s_ties_5_64" % tag, rng, (5, 64),
+                                      QType(0.1, -5, bits=16), profile, axis=1, ties=True))
+        # 8 lanes per vector, and 7 (odd: left on i64).
+        out.append(RequantizeEdgeCase("rqe_%s_pc_6_8" % tag, rng, (6, 8), QType(0.2, 2),
+                                      profile, axis=1))
+        out.append(RequantizeEdgeCase("rqe_%s_pt_odd_3_7" % tag, rng, (3, 7), QType(0.2, -2),
+                                      profile, pt=(3 << 29, -2)))
+        # Operands at the storage limits: the add's shifted operands at the
+        # top of their range; zero points != 0.
+        out.append(PlainCase(lc.add_case("add_%s_8_2_56_64" % tag, rng, (2, 56, 64),
+                                         QType(0.05, 2), QType(0.03, -1), QType(0.07, 3),
+                                         profile=profile)))
+        out.append(PlainCase(lc.add_case("add_%s_16_8_96" % tag, rng, (8, 96),
+                                         QType(0.0004, 0, bits=16), QType(0.0011, 0, bits=16),
+                                         QType(0.0009, 17, bits=16), profile=profile)))
+        out.append(PlainCase(lc.add_case("add_%s_u8_equal_3_80" % tag, rng, (3, 80),
+                                         QType(0.02, 128, signed=False),
+                                         QType(0.02, 120, signed=False),
+                                         QType(0.04, 125, signed=False), profile=profile)))
+        out.append(PlainCase(lc.mul_case("mul_%s_4_48" % tag, rng, (4, 48), QType(0.05, 3),
+                                         QType(0.02, -4), QType(0.09, 1), profile=profile)))
+        out.append(PlainCase(lc.mul_case("mul_%s_16_3_64" % tag, rng, (3, 64),
+                                         QType(0.001, 5, bits=16), QType(0.002, -7, bits=16),
+                                         QType(0.0005, 11, bits=16), profile=profile)))
+        out.append(PlainCase(lc.requantize_case("rq_%s_u8_i8_9_32" % tag, rng, (9, 32),
+                                                QType(0.03, 130, signed=False),
+                                                QType(0.05, -6), profile=profile)))
+    return out
 
 
 def cases():
@@ -139,8 +243,9 @@ def main():
     parser.add_argument("--work-dir", required=True)
     args = parser.parse_args()
     runs = [("jit threads=1", ["--threads=1"]), ("jit threads=2", ["--threads=2"]),
-            ("jit portable", ["--threads=1", "--pipeline-options=x86-vnni=false"])]
-    all_cases = cases()
+            ("jit portable", ["--threads=1", "--pipeline-options=x86-vnni=false"]),
+            ("jit generic", ["--threads=1", "--pipeline-options=int8-kernels=false"])]
+    all_cases = cases() + elementwise_cases(np.random.default_rng(33))
     mismatches = 0
     for rc in all_cases:
         case = rc.case

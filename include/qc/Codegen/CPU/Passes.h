@@ -60,6 +60,9 @@ LogicalResult serializeSmallForalls(Operation *op, int64_t minWork = 200000,
 /// tiles), then everything else down to 1-D vectors.
 void populateLowerVectorContractionsPatterns(RewritePatternSet &patterns);
 void populateLowerVectorsTo1DPatterns(RewritePatternSet &patterns);
+/// --qc-cpu-requantize-on-lanes: the i64 fixed-point multiplies of
+/// vectorized requantizations rebuilt on i32 lanes.
+void populateRequantizeOnLanesPatterns(RewritePatternSet &patterns);
 /// --qc-cpu-contract-to-x86-vnni: u8 x s8 -> i32 contractions (and dots) to
 /// llvm.x86.avx512.vpdpbusd.512.
 void populateContractToX86VNNIPatterns(RewritePatternSet &patterns);

@@ -191,6 +191,27 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
   ];
 }
 
+def QCCPURequantizeOnLanes
+    : Pass<"qc-cpu-requantize-on-lanes", "func::FuncOp"> {
+  let summary = "Vectorized requantizations on i32 lanes instead of i64 vectors";
+  let description = [{
+    Runs after tiling and vectorization. The fixed-point multiplies that
+    `qc-lower-to-linalg` writes for a requantization (RequantizeBuilder.cpp:
+    sign-extend to i64, multiply, gemmlowp's rounding or TOSA's
+    `apply_scale_32`, shift, `trunci` to i32), once vectorized, compute on
+    vectors of i64: two registers of 8 lanes per 16 outputs. This pass
+    matches that sequence on vectors and rebuilds it on the i32 lanes the
+    kernel epilogues use (docs/CPUKernels.md, "Requantization on 32-bit
+    lanes"): the products of the even and of the odd lanes, both roundings
+    of `double_round` in one add and shift per half, one shuffle back.
+    Bit-exact; plain arith and vector ops (LLVM selects `vpmuldq`). Vectors
+    of an odd number of lanes are left as they are.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def QCCPUHoistVectorTransfers
     : Pass<"qc-cpu-hoist-vector-transfers", "func::FuncOp"> {
   let summary = "Keep loop-carried vectors in registers across loops";

@@ -1,20 +1,21 @@
-//===- Int8KernelsRequant.cpp - the requantization on 32-bit lanes --------===//
+//===- FixedPointLanes.cpp - the requantization on 32-bit lanes -----------===//
 //
 // The fixed-point multiplies of the requantization (RequantizeBuilder.cpp:
 // a product of two sign-extended i32 values computed in i64, then rounded,
-// shifted and narrowed back to i32), recognized in an epilogue stage's
-// scalar body and built on the i32 lanes of an accumulator vector instead
-// of on two vectors of i64 lanes: the products of the even and of the odd
-// lanes (vpmuldq each), the rounding and shift on those, and one blend or
-// permute back to kLanes i32 lanes (docs/CPUKernels.md, "Requantization on
-// 32-bit lanes").
+// shifted and narrowed back to i32), recognized on scalars (a kernel
+// epilogue's body) or on vectors (the generic tiling path) and built on
+// the i32 lanes of a vector instead of on two vectors of i64 lanes: the
+// products of the even and of the odd lanes (vpmuldq each), the rounding
+// and shift on those, and one blend or permute back to i32 lanes
+// (docs/CPUKernels.md, "Requantization on 32-bit lanes").
 //
 //===----------------------------------------------------------------------===//
-#include "Int8Kernels.h"
+#include "FixedPointLanes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <limits>
 
@@ -32,9 +33,13 @@ template <typename OpTy> OpTy defining(Value v) {
   return v ? v.getDefiningOp<OpTy>() : OpTy();
 }
 
+/// Whether `v` is an integer of `width` bits or a vector of them.
+bool isInt(Value v, unsigned width) { return getElementTypeOrSelf(v).isInteger(width); }
+
 std::optional<Factor> matchFactor(Value v) {
+  // The canonicalizer folds extsi(extsi(x)) of a narrower x into one.
   if (auto ext = defining<arith::ExtSIOp>(v))
-    if (ext.getIn().getType().isInteger(32))
+    if (getElementTypeOrSelf(ext.getIn()).getIntOrFloatBitWidth() <= 32)
       return Factor{ext.getIn()};
   APInt value;
   if (matchPattern(v, m_ConstantInt(&value)) && value.isSignedIntN(32))
@@ -45,7 +50,7 @@ std::optional<Factor> matchFactor(Value v) {
 /// `v` = muli(a, c) of two sign-extended i32 factors.
 bool matchProduct(Value v, FixedPointMul &mul) {
   auto product = defining<arith::MulIOp>(v);
-  if (!product || !product.getType().isInteger(64))
+  if (!product || !isInt(product, 64))
     return false;
   std::optional<Factor> a = matchFactor(product.getLhs());
   std::optional<Factor> c = matchFactor(product.getRhs());
@@ -125,7 +130,7 @@ std::optional<FixedPointMul> matchShiftRound(arith::TruncIOp trunc) {
 /// `v` = zext(i1 `cond`) (arith.extui).
 Value matchExtUI(Value v) {
   auto ext = defining<arith::ExtUIOp>(v);
-  return ext && ext.getIn().getType().isInteger(1) ? ext.getIn() : Value();
+  return ext && isInt(ext.getIn(), 1) ? ext.getIn() : Value();
 }
 
 /// `mask` = (1 << n) - 1, built or folded (i32, wrapping).
@@ -169,12 +174,16 @@ std::optional<std::pair<Value, Value>> matchRoundingDivide(arith::AddIOp root) {
                  : remainder.getRhs() == x ? remainder.getLhs() : Value();
     if (!mask || !isMaskOf(mask, n))
       continue;
-    auto threshold = matchAdd(gt.getRhs(), [&](Value half, Value negative) {
+    auto isNegativeOfX = [&](Value negative) {
       auto cmp = defining<arith::CmpIOp>(matchExtUI(negative));
-      return isHalfOf(half, mask) && cmp && cmp.getPredicate() == arith::CmpIPredicate::slt &&
-             cmp.getLhs() == x && isConstantInt(cmp.getRhs(), 0);
+      return cmp && cmp.getPredicate() == arith::CmpIPredicate::slt && cmp.getLhs() == x &&
+             isConstantInt(cmp.getRhs(), 0);
+    };
+    auto threshold = matchAdd(gt.getRhs(), [&](Value half, Value negative) {
+      return isHalfOf(half, mask) && isNegativeOfX(negative);
     });
-    if (threshold)
+    // For n = 1 the folder drops the half (0) from the threshold.
+    if (threshold || (isConstantInt(mask, 1) && isNegativeOfX(gt.getRhs())))
       return std::make_pair(x, n);
   }
   return std::nullopt;
@@ -194,61 +203,72 @@ bool isOverflowTest(Value cond, const FixedPointMul &mul) {
          (isMinTestOf(both.getLhs(), mul.c.value) && isMinTestOf(both.getRhs(), mul.a.value));
 }
 
-/// The fixed-point multiplies of `body`, by the op whose result they give:
-/// a HighMul's or ShiftRound's `trunci`, a HighMulDivide's final addi.
 } // namespace
+
+std::optional<FixedPointMul> qc::cpu::matchFixedPointMul(Operation *root) {
+  if (auto trunc = dyn_cast<arith::TruncIOp>(root)) {
+    if (!isInt(trunc, 32) || !isInt(trunc.getIn(), 64))
+      return std::nullopt;
+    if (std::optional<FixedPointMul> mul = matchHighMul(trunc))
+      return mul;
+    return matchShiftRound(trunc);
+  }
+  auto add = dyn_cast<arith::AddIOp>(root);
+  if (!add || !isInt(add, 32))
+    return std::nullopt;
+  std::optional<std::pair<Value, Value>> divide = matchRoundingDivide(add);
+  if (!divide)
+    return std::nullopt;
+  auto [x, n] = *divide;
+  // x = select(overflow, INT32_MAX, trunc) or the trunc itself.
+  Value overflow;
+  if (auto select = defining<arith::SelectOp>(x)) {
+    if (!isConstantInt(select.getTrueValue(), std::numeric_limits<int32_t>::max()))
+      return std::nullopt;
+    overflow = select.getCondition();
+    x = select.getFalseValue();
+  }
+  auto trunc = defining<arith::TruncIOp>(x);
+  std::optional<FixedPointMul> mul = trunc ? matchFixedPointMul(trunc) : std::nullopt;
+  if (!mul || mul->kind != FixedPointMul::HighMul)
+    return std::nullopt;
+  if (overflow && !isOverflowTest(overflow, *mul))
+    return std::nullopt;
+  mul->kind = FixedPointMul::HighMulDivide;
+  mul->exponent = n;
+  mul->overflow = overflow;
+  return mul;
+}
 
 DenseMap<Operation *, FixedPointMul> qc::cpu::matchFixedPointMuls(Block *body) {
   DenseMap<Operation *, FixedPointMul> muls;
-  for (Operation &op : body->without_terminator()) {
-    auto trunc = dyn_cast<arith::TruncIOp>(op);
-    if (!trunc || !trunc.getType().isInteger(32) || !trunc.getIn().getType().isInteger(64))
-      continue;
-    if (std::optional<FixedPointMul> mul = matchHighMul(trunc))
-      muls.try_emplace(trunc, *mul);
-    else if (std::optional<FixedPointMul> mul = matchShiftRound(trunc))
-      muls.try_emplace(trunc, *mul);
-  }
-  for (Operation &op : body->without_terminator()) {
-    auto add = dyn_cast<arith::AddIOp>(op);
-    if (!add || !add.getType().isInteger(32))
-      continue;
-    std::optional<std::pair<Value, Value>> divide = matchRoundingDivide(add);
-    if (!divide)
-      continue;
-    auto [x, n] = *divide;
-    // x = select(overflow, INT32_MAX, trunc) or the trunc itself.
-    Value overflow;
-    if (auto select = defining<arith::SelectOp>(x)) {
-      if (!isConstantInt(select.getTrueValue(), std::numeric_limits<int32_t>::max()))
-        continue;
-      overflow = select.getCondition();
-      x = select.getFalseValue();
-    }
-    auto it = x.getDefiningOp() ? muls.find(x.getDefiningOp()) : muls.end();
-    if (it == muls.end() || it->second.kind != FixedPointMul::HighMul)
-      continue;
-    FixedPointMul mul = it->second;
-    if (overflow && !isOverflowTest(overflow, mul))
-      continue;
-    mul.kind = FixedPointMul::HighMulDivide;
-    mul.exponent = n;
-    mul.overflow = overflow;
-    muls.try_emplace(add, mul);
-  }
+  for (Operation &op : body->without_terminator())
+    if (std::optional<FixedPointMul> mul = matchFixedPointMul(&op))
+      muls.try_emplace(&op, *mul);
   return muls;
 }
 
-/// Builds `mul` on kLanes i32 lanes: the products of the even and of the
-/// odd lanes as two vectors of kLanes / 2 i64 lanes (LLVM's X86 back end
-/// selects vpmuldq for a product of sign-extended halves), the rounding on
-/// those, and the i32 results put back in place by one shuffle. `lookup`
-/// gives the vector of a scalar of the body.
+bool qc::cpu::feedsHighMulDivide(Operation *trunc) {
+  SmallVector<Value> xs = {trunc->getResult(0)};
+  for (Operation *user : trunc->getUsers())
+    if (isa<arith::SelectOp>(user))
+      xs.push_back(user->getResult(0));
+  for (Value x : xs)
+    for (Operation *user : x.getUsers())
+      if (auto shift = dyn_cast<arith::ShRSIOp>(user); shift && shift.getLhs() == x)
+        for (Operation *sum : shift->getUsers())
+          if (std::optional<FixedPointMul> mul = matchFixedPointMul(sum);
+              mul && mul->kind == FixedPointMul::HighMulDivide)
+            return true;
+  return false;
+}
+
 Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMul &mul,
-                                  function_ref<Value(Value)> lookup) {
+                                  int64_t lanes, function_ref<Value(Value)> lookup) {
+  assert(lanes % 2 == 0 && "the lanes pair up as even and odd");
   Type i64 = b.getI64Type();
-  auto wideType = VectorType::get({kLanes / 2}, i64);
-  auto narrowType = VectorType::get({kLanes}, b.getI32Type());
+  auto wideType = VectorType::get({lanes / 2}, i64);
+  auto narrowType = VectorType::get({lanes}, b.getI32Type());
   auto splat = [&](int64_t value) -> Value {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(wideType, APInt(64, value, /*isSigned=*/true)));
@@ -258,7 +278,10 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
   auto halves = [&](const Factor &f) -> std::pair<Value, Value> {
     if (!f.value)
       return {splat(f.constant), splat(f.constant)};
-    Value wide = vector::BitCastOp::create(b, loc, wideType, lookup(f.value));
+    Value value = lookup(f.value);
+    if (value.getType() != narrowType)
+      value = arith::ExtSIOp::create(b, loc, narrowType, value);
+    Value wide = vector::BitCastOp::create(b, loc, wideType, value);
     Value even = arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, wide, c32), c32);
     return {even, arith::ShRSIOp::create(b, loc, wide, c32)};
   };
@@ -268,11 +291,11 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
                        arith::MulIOp::create(b, loc, aOdd, cOdd)};
   SmallVector<int64_t> blend;
   auto interleaveLow = [&](Value even, Value odd) -> Value {
-    SmallVector<int64_t> lanes;
-    for (int64_t i = 0; i < kLanes; ++i)
-      lanes.push_back(i % 2 ? kLanes + i - 1 : i);
+    SmallVector<int64_t> order;
+    for (int64_t i = 0; i < lanes; ++i)
+      order.push_back(i % 2 ? lanes + i - 1 : i);
     return vector::ShuffleOp::create(b, loc, vector::BitCastOp::create(b, loc, narrowType, even),
-                                     vector::BitCastOp::create(b, loc, narrowType, odd), lanes);
+                                     vector::BitCastOp::create(b, loc, narrowType, odd), order);
   };
   if (mul.kind == FixedPointMul::HighMulDivide) {
     // RoundingDivideByPOT(floor(s / 2^31), n), s = p + 2^30, in one step:
@@ -325,8 +348,8 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
         b, loc, arith::AddIOp::create(b, loc, products[0], nudge), splat(31));
     Value odd = arith::ShLIOp::create(
         b, loc, arith::AddIOp::create(b, loc, products[1], nudge), splat(1));
-    for (int64_t i = 0; i < kLanes; ++i)
-      blend.push_back(i % 2 ? kLanes + i : i);
+    for (int64_t i = 0; i < lanes; ++i)
+      blend.push_back(i % 2 ? lanes + i : i);
     return vector::ShuffleOp::create(b, loc, vector::BitCastOp::create(b, loc, narrowType, even),
                                      vector::BitCastOp::create(b, loc, narrowType, odd),
                                      blend);
@@ -334,10 +357,10 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
   // The i64 rounding and clamp on each half as the body computes them on
   // all lanes; then the low words of both, interleaved.
   auto pick = [&](Value v, int64_t first) -> Value {
-    SmallVector<int64_t> lanes;
-    for (int64_t i = 0; i < kLanes / 2; ++i)
-      lanes.push_back(2 * i + first);
-    return vector::ShuffleOp::create(b, loc, v, v, lanes);
+    SmallVector<int64_t> order;
+    for (int64_t i = 0; i < lanes / 2; ++i)
+      order.push_back(2 * i + first);
+    return vector::ShuffleOp::create(b, loc, v, v, order);
   };
   Value half = lookup(mul.half), shift = lookup(mul.shift);
   Value results[2];
@@ -350,7 +373,7 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
         splat(std::numeric_limits<int32_t>::max()));
     results[odd] = vector::BitCastOp::create(b, loc, narrowType, clamped);
   }
-  for (int64_t i = 0; i < kLanes; ++i)
-    blend.push_back(i % 2 ? kLanes + i - 1 : i);
+  for (int64_t i = 0; i < lanes; ++i)
+    blend.push_back(i % 2 ? lanes + i - 1 : i);
   return vector::ShuffleOp::create(b, loc, results[0], results[1], blend);
 }
