@@ -22,7 +22,11 @@
 // a 16-bit activation, widened at compile time: i4 / u4 codes one per byte,
 // u4 masked to w & 15, or --qc-pack-weights' nibbles and codebooks decoded by
 // matchPackedWeightContraction), so there is no offset and no
-// correction term, unlike vpdpbusd's u8 x s8. Zero points stay where the
+// correction term, unlike vpdpbusd's u8 x s8 — except u16 activations,
+// read as x ^ 0x8000 = x - 32768 with 32768 * sum_k w[k, n] in the start
+// values (buildWideColumnInit), the u8 trick the other way round. 16-bit
+// depthwise convolutions run the depthwise kernel (Int8Reduction.cpp) on
+// 16-bit lanes; they form no pairs. Zero points stay where the
 // lowering put them (the row and column sums in the requantizing consumer),
 // as for the int8 kernels. The 8-bit input is widened once per call into a
 // 1-D i16 buffer (the padded image where the int8 path would write bytes),

@@ -52,8 +52,10 @@ struct Int8Contraction {
   /// index b of the input) are multiplied by filter b. 1: one filter.
   int64_t filterBatch = 1;
   /// The 16-bit kernel (Int16Kernels.cpp): 8-bit activations (i8, u8) by
-  /// constant 16-bit weights, or 16-bit activations (i16) by constant 8- or
-  /// 16-bit weights, both sides read as signed 16-bit pairs by vpdpwssd.
+  /// constant 16-bit weights, or 16-bit activations (i16, u16 offset by
+  /// 32768) by constant 8- or 16-bit weights, both sides read as signed
+  /// 16-bit pairs by vpdpwssd; with `depthwise`, the depthwise kernel on
+  /// 16-bit lanes.
   /// `inputBits` is the activations' width (8 or 16), `weightBits` the
   /// weights' (8 or 16; 8 with `wide` means the i16 x i8 case).
   bool wide = false;
