@@ -26,9 +26,7 @@ against numpy. Note the load average with the figures.
 Layers: mm:MxKxN, conv:HxWxCxF (3x3, stride 1, the input pre-padded).
 Not a test: it measures.
 """
-import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,8 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from int16_weights import conv_reference  # noqa: E402
+from int16_bench_common import (conv_reference, layers, parse_args, print_header,  # noqa: E402
+                                time_variants)
 
 DEFAULT_LAYERS = "mm:128x768x768,conv:56x56x64x64"
 
@@ -74,23 +73,12 @@ def module(kind, d, act, w):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--layers", default=DEFAULT_LAYERS)
-    ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="runs of qc-run per variant, alternating")
-    args = ap.parse_args()
-    runner = os.path.join(args.build, "bin", "qc-run")
+    args = parse_args(DEFAULT_LAYERS, 10)
     opt = os.path.join(args.build, "bin", "qc-opt")
     rng = np.random.default_rng(0)
-    print("| layer | variant | min us | median us | i16 generic / this | this / i8 kernel |")
-    print("|---|---|---|---|---|---|")
+    print_header()
     with tempfile.TemporaryDirectory() as tmp:
-        for layer in args.layers.split(","):
-            kind, dims = layer.split(":")
-            d = [int(v) for v in dims.split("x")]
+        for layer, kind, d in layers(args.layers):
             if kind == "mm":
                 shape = (d[0], d[1])
                 wshape = (d[1], d[2])
@@ -100,9 +88,6 @@ def main():
             w = rng.integers(-8, 8, wshape)
             x16 = rng.integers(-32768, 32768, shape).astype(np.int16)
             x8 = rng.integers(-128, 128, shape).astype(np.int8)
-            variants = [("i16 x i4 kernel", 16, x16, ""),
-                        ("i16 x i4 generic", 16, x16, "int8-kernels=false"),
-                        ("i8 x i4 kernel", 8, x8, "")]
             packed = {}
             for act in (8, 16):
                 src = os.path.join(tmp, "a%d.mlir" % act)
@@ -111,33 +96,11 @@ def main():
                 packed[act] = os.path.join(tmp, "a%d.packed.mlir" % act)
                 subprocess.run([opt, src, "--qc-pack-weights", "-o", packed[act]], check=True,
                                capture_output=True)
-            times = {v[0]: [] for v in variants}
-            for _ in range(args.rounds):
-                for name, act, x, options in variants:
-                    xpath = os.path.join(tmp, "x%d.npy" % act)
-                    np.save(xpath, x)
-                    out = os.path.join(tmp, "y.npy")
-                    cmd = [runner, packed[act], "--target=cpu", "--threads", str(args.threads),
-                           "--input", xpath, "--output", out, "--repeat", str(args.repeat)]
-                    if options:
-                        cmd.append("--pipeline-options=" + options)
-                    r = subprocess.run(cmd, capture_output=True, text=True)
-                    if r.returncode:
-                        sys.exit(r.stderr)
-                    text = r.stdout + r.stderr
-                    times[name].append((float(re.search(r"min ([0-9.]+) ms", text).group(1)),
-                                        float(re.search(r"median ([0-9.]+) ms", text).group(1))))
-                    expected = (x.astype(np.int64) @ w if kind == "mm"
-                                else conv_reference(x, w))
-                    if not np.array_equal(np.load(out), expected):
-                        sys.exit("%s %s: output differs from numpy" % (layer, name))
-            best = {name: min(t[0] for t in ts) for name, ts in times.items()}
-            for name, _, _, _ in variants:
-                median = sorted(t[1] for t in times[name])[len(times[name]) // 2]
-                print("| %s | %s | %.1f | %.1f | %.2fx | %.2fx |" % (
-                    layer, name, best[name] * 1e3, median * 1e3, best["i16 x i4 generic"] / best[name],
-                    best[name] / best["i8 x i4 kernel"]))
-            sys.stdout.flush()
+            expected = lambda x: x.astype(np.int64) @ w if kind == "mm" else conv_reference(x, w)
+            variants = [("i16 x i4 kernel", packed[16], x16, "", expected(x16)),
+                        ("i16 x i4 generic", packed[16], x16, "int8-kernels=false", expected(x16)),
+                        ("i8 x i4 kernel", packed[8], x8, "", expected(x8))]
+            time_variants(args, layer, variants, "i16 x i4 generic", "i8 x i4 kernel", tmp)
 
 
 if __name__ == "__main__":

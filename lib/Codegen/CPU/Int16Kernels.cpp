@@ -22,7 +22,11 @@
 // a 16-bit activation, widened at compile time: i4 / u4 codes one per byte,
 // u4 masked to w & 15, or --qc-pack-weights' nibbles and codebooks decoded by
 // matchPackedWeightContraction), so there is no offset and no
-// correction term, unlike vpdpbusd's u8 x s8. Zero points stay where the
+// correction term, unlike vpdpbusd's u8 x s8 — except u16 activations,
+// read as x ^ 0x8000 = x - 32768 with 32768 * sum_k w[k, n] in the start
+// values (buildWideColumnInit), the u8 trick the other way round. 16-bit
+// depthwise convolutions run the depthwise kernel (Int8Reduction.cpp) on
+// 16-bit lanes; they form no pairs. Zero points stay where the
 // lowering put them (the row and column sums in the requantizing consumer),
 // as for the int8 kernels. The 8-bit input is widened once per call into a
 // 1-D i16 buffer (the padded image where the int8 path would write bytes),
@@ -73,11 +77,13 @@ void KernelBuilder::prepareWide() {
                   : ((lastSegment / c.kw) * c.dilationH * c.wp +
                      (lastSegment % c.kw) * c.dilationW) * c.channels;
   lastRead += quads * kPair;
-  // 8-bit inputs: the padded bytes in one parallel pass where the int8
-  // kernels would write them too.
-  if (c.inputBits == 8)
-    if (Value bytes = buildInputBytes(b, loc, c.input, /*flip=*/false, lastRead))
-      input = bytes;
+  // The padded input in one parallel pass where the int8 kernels would
+  // write it too (bytes, or 16-bit elements); u16 activations offset by
+  // 32768 in the same pass (`x ^ 0x8000`, the s16 value x - 32768), which
+  // is always written.
+  if (Value elements = buildInputBytes(b, loc, c.input,
+                                       /*flip=*/c.inputBits == 16 && !c.inputSigned, lastRead))
+    input = elements;
   auto type = cast<RankedTensorType>(input.getType());
   Type element = type.getElementType();
   int64_t size = type.getDimSize(0);
@@ -158,6 +164,32 @@ SmallVector<Value> KernelBuilder::wideReduction(ArrayRef<Value> bases, Value f0,
         scf::YieldOp::create(b, loc, pairLoop.getResults());
       });
   return segmentLoop.getResults();
+}
+
+Value qc::cpu::buildWideColumnInit(OpBuilder &b, Location loc, const Int8Contraction &c,
+                                   int64_t init) {
+  if (!c.wide || c.depthwise || c.inputBits != 16 || c.inputSigned)
+    return {};
+  // sum_k x[k] w[k] = sum_k (x[k] - 32768) w[k] + 32768 sum_k w[k]: the
+  // kernel multiplies x ^ 0x8000, the second sum starts the accumulator.
+  // i32 wrapping, like the accumulator itself.
+  DenseIntElementsAttr weights = getConstantThroughReshapes(c.filter);
+  if (!weights)
+    return {};
+  int64_t padded = llvm::alignTo(c.filters, kLanes);
+  SmallVector<int32_t> start(padded, int32_t(init));
+  int64_t i = 0;
+  for (const APInt &w : weights.getValues<APInt>()) {
+    // The code the kernel multiplies (packFilterPairs, prepareWide).
+    int64_t code = c.weightBits == 4 && c.weightUnsigned ? int64_t(w.getZExtValue() & 15)
+                   : c.weightUnsigned                   ? int64_t(w.getZExtValue())
+                                                        : w.getSExtValue();
+    start[i++ % c.filters] += uint32_t(32768) * uint32_t(code);
+  }
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseIntElementsAttr::get(RankedTensorType::get({padded}, b.getI32Type()),
+                                ArrayRef<int32_t>(start)));
 }
 
 Value qc::cpu::packFilterPairs(OpBuilder &b, Location loc, Value filter3D,

@@ -164,9 +164,11 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bo
     return getElementTypeOrSelf(v.getType()).isSignlessInteger(width);
   };
   // The 16-bit kernel (Int16Kernels.cpp): one side 16-bit, the other 8- or
-  // 16-bit; constant weights; 16-bit codes signed (vpdpwssd reads s16). A u4
-  // weight one code per byte (`extui(w & 15)`) behind a 16-bit activation
-  // is masked at compile time too (prepareWide).
+  // 16-bit; constant weights; 16-bit weights signed (vpdpwssd reads s16),
+  // u16 activations offset by 32768 with the weights' column sums in the
+  // start value (buildWideColumnInit). A u4 weight one code per byte
+  // (`extui(w & 15)`) behind a 16-bit activation is masked at compile time
+  // too (prepareWide).
   auto bits = [](Value v) { return getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth(); };
   bool wideCase = wide && elementIs(out, 32) && (elementIs(lhs, 8) || elementIs(lhs, 16)) &&
                   (elementIs(rhs, 8) || elementIs(rhs, 16)) && (bits(lhs) == 16 || bits(rhs) == 16);
@@ -175,7 +177,6 @@ FailureOr<Int8Contraction> qc::cpu::matchInt8Contraction(linalg::LinalgOp op, bo
   std::optional<MultiplyAccumulate> signs = matchMultiplyAccumulate(op);
   if (wideCase && signs &&
       ((signs->weightMasked4 && bits(lhs) != 16) || signs->inputMasked4 ||
-       (bits(lhs) == 16 && !signs->inputSigned) ||
        (bits(rhs) == 16 && !signs->weightSigned) || !getConstantThroughReshapes(rhs)))
     return failure();
   // vpdpbusd multiplies unsigned by signed bytes; signed activations are

@@ -28,8 +28,8 @@ namespace {
 /// Bytes one iteration of an unpadded input's loop offsets, at most.
 constexpr int64_t kUnpaddedChunkBytes = 16384;
 
-/// `value ^ 0x80` for every byte of `source` into `dest` (both 1-D i8), or a
-/// plain copy.
+/// `value ^ sign bit` (0x80, or 0x8000 for 16-bit elements) for every
+/// element of `source` into `dest` (both 1-D, i8 or i16), or a plain copy.
 Value copyBytes(OpBuilder &b, Location loc, Value source, Value dest, bool flip) {
   if (!flip)
     return linalg::CopyOp::create(b, loc, source, dest).getResult(0);
@@ -39,7 +39,10 @@ Value copyBytes(OpBuilder &b, Location loc, Value source, Value dest, bool flip)
              ArrayRef<AffineMap>{id, id},
              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
              [](OpBuilder &nb, Location l, ValueRange args) {
-               Value bit = arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(-128));
+               Type element = args[0].getType();
+               Value bit = arith::ConstantOp::create(
+                   nb, l,
+                   nb.getIntegerAttr(element, APInt::getSignMask(element.getIntOrFloatBitWidth())));
                linalg::YieldOp::create(nb, l,
                                        ValueRange{arith::XOrIOp::create(nb, l, args[0], bit)});
              })
@@ -83,7 +86,11 @@ Value qc::cpu::buildInputBytes(OpBuilder &b, Location loc, Value input, bool fli
   auto type = dyn_cast<RankedTensorType>(input.getType());
   if (!type || !type.hasStaticShape() || type.getRank() != 4)
     return {};
-  Type i8 = b.getI8Type();
+  // Bytes, or the 16-bit kernels' 16-bit elements (the same layout in
+  // elements; `flip` then offsets by 32768).
+  Type element = type.getElementType();
+  if (!element.isSignlessInteger(8) && !element.isSignlessInteger(16))
+    return {};
   Value source, padValue;
   RowShape shape;
   auto pad = input.getDefiningOp<tensor::PadOp>();
@@ -121,7 +128,10 @@ Value qc::cpu::buildInputBytes(OpBuilder &b, Location loc, Value input, bool fli
              src[2] * c, high[2] * c, type.getDimSize(1), low[1], src[1]};
     if (flip)
       padValue = arith::XOrIOp::create(
-          b, loc, padValue, arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(-128)));
+          b, loc, padValue,
+          arith::ConstantOp::create(
+              b, loc,
+              b.getIntegerAttr(element, APInt::getSignMask(element.getIntOrFloatBitWidth()))));
   } else {
     // Nothing to pad: only a signed input's offset is worth a pass.
     if (!flip)
@@ -141,12 +151,12 @@ Value qc::cpu::buildInputBytes(OpBuilder &b, Location loc, Value input, bool fli
   int64_t total = std::max(bytes, minBytes);
   Value flat = tensor::CollapseShapeOp::create(b, loc, source,
                                                ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
-  Value out = tensor::EmptyOp::create(b, loc, {total}, i8);
+  Value out = tensor::EmptyOp::create(b, loc, {total}, element);
   // The last quad of a run may read past the image (its weights are zero):
   // those bytes are zeros.
   if (total > bytes)
     out = fillRange(b, loc, out, bytes, total - bytes,
-                    arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0)));
+                    arith::ConstantOp::create(b, loc, b.getIntegerAttr(element, 0)));
 
   auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(shape.rows)},
                                       ValueRange{out}, std::nullopt);

@@ -338,11 +338,9 @@ FailureOr<qc::cpu::Int8Kernel>
 qc::cpu::matchInt8Kernel(linalg::LinalgOp op, bool fuseEpilogue, bool wide) {
   FailureOr<Int8Contraction> contraction = matchInt8Contraction(op, wide);
   // The depthwise kernel reads weight bytes as they are: u8 bytes would
-  // need the offset.
-  // The 16-bit kernel is dense (Int16Kernels.cpp): 16-bit depthwise
-  // convolutions keep the generic path.
+  // need the offset. (A 16-bit depthwise convolution runs it on 16-bit
+  // elements, depthwiseReduction.)
   if (failed(contraction) || (contraction->depthwise && contraction->weightU8) ||
-      (contraction->wide && contraction->depthwise) ||
       (!contraction->depthwise && contraction->rows() < kMinRowsToPackAtRunTime &&
        !getConstantThroughReshapes(contraction->filter)))
     return failure();

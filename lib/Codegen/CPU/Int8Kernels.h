@@ -54,8 +54,10 @@ struct Int8Contraction {
   /// index b of the input) are multiplied by filter b. 1: one filter.
   int64_t filterBatch = 1;
   /// The 16-bit kernel (Int16Kernels.cpp): 8-bit activations (i8, u8) by
-  /// constant 16-bit weights, or 16-bit activations (i16) by constant 8- or
-  /// 16-bit weights, both sides read as signed 16-bit pairs by vpdpwssd.
+  /// constant 16-bit weights, or 16-bit activations (i16, u16 offset by
+  /// 32768) by constant 8- or 16-bit weights, both sides read as signed
+  /// 16-bit pairs by vpdpwssd; with `depthwise`, the depthwise kernel on
+  /// 16-bit lanes.
   /// `inputBits` is the activations' width (8 or 16), `weightBits` the
   /// weights' (8 or 16; 8 with `wide` means the i16 x i8 case).
   bool wide = false;
@@ -185,7 +187,10 @@ Value packDepthwiseNibbles(OpBuilder &b, Location loc, Value filter1D, int64_t c
 /// 1-D tensor of at least `minBytes` (zeros past the image), written by an
 /// scf.forall over rows: a tensor.pad's fill and copy in one pass, each
 /// byte offset by 128 (`x ^ 0x80`) when `flip`. Null when there is nothing
-/// to gain (no constant static H/W padding, and no flip).
+/// to gain (no constant static H/W padding, and no flip). An i16 input (the
+/// 16-bit kernels) the same way in elements, `flip` offsetting by 32768
+/// (`x ^ 0x8000`: u16 codes as the s16 values x - 32768); `minBytes` then
+/// counts elements.
 Value buildInputBytes(OpBuilder &b, Location loc, Value input, bool flip, int64_t minBytes);
 
 /// One region of a kernel's [rows, cols] result: `rowTiles` tiles of
@@ -243,6 +248,12 @@ inline constexpr int64_t kPair = 2;
 /// [ceil(F/16), S, ceil(R/2), 16, 2] flattened to 1-D, weight 0 past the
 /// ends: one 64-byte load is vpdpwssd's operand of 16 channels.
 Value packFilterPairs(OpBuilder &b, Location loc, Value filter3D, bool unsignedCodes);
+/// The 16-bit kernel's start values per column when its activations are
+/// u16 (read as x - 32768, `x ^ 0x8000`): `init` + 32768 * sum_k w[k, n]
+/// (i32, wrapping), the sums of the constant weights as the kernel
+/// multiplies them, taken at compile time; [16 * ceil(F/16)] i32. Null for
+/// any other contraction.
+Value buildWideColumnInit(OpBuilder &b, Location loc, const Int8Contraction &c, int64_t init);
 /// The 16-bit kernel's dot product (16 x 2 products of i16 pairs added to
 /// i32 lanes) as one vpdpwssd, after bufferization.
 void populateWideDotX86Patterns(RewritePatternSet &patterns);

@@ -321,12 +321,19 @@ std::optional<int64_t> perChannelEntries(ArrayRef<int64_t> values, int64_t filte
 /// The kernel's operands: the weight as bytes (`bytes`, filter layout
 /// kh x kw x channels x filters) and a matmul's input as a 1 x 1 x rows x
 /// channels image.
+/// The 16-bit kernel's weights may be 16-bit codes (`words`, when `bytes`
+/// is empty).
 static void setKernelOperands(Int8Contraction &c, linalg::LinalgOp op, bool conv, Value lhs,
-                              ArrayRef<int8_t> bytes) {
+                              ArrayRef<int8_t> bytes, ArrayRef<int16_t> words = {}) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  auto filterType = RankedTensorType::get({c.kh, c.kw, c.channels, c.filters}, b.getI8Type());
-  c.filter = arith::ConstantOp::create(b, loc, DenseIntElementsAttr::get(filterType, bytes));
+  SmallVector<int64_t> filterShape = {c.kh, c.kw, c.channels, c.filters};
+  c.filter = arith::ConstantOp::create(
+      b, loc,
+      words.empty()
+          ? DenseIntElementsAttr::get(RankedTensorType::get(filterShape, b.getI8Type()), bytes)
+          : DenseIntElementsAttr::get(RankedTensorType::get(filterShape, b.getI16Type()),
+                                      words));
   Type inputElement = getElementTypeOrSelf(lhs.getType());
   c.input = conv ? lhs
                  : tensor::ExpandShapeOp::create(
@@ -347,7 +354,7 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
       (loops != 7 || generic.getNumDpsInputs() != 2))
     return failure();
   Value lhs = generic.getDpsInputs()[0], out = generic.getDpsInits()[0];
-  // i16 activations: the 16-bit kernel (Int16Kernels.cpp, with
+  // i16 / u16 activations: the 16-bit kernel (Int16Kernels.cpp, with
   // int16-kernels only) with the weight decoded here, widened to i16 at
   // compile time.
   Type inputElement = getElementTypeOrSelf(lhs.getType());
@@ -407,9 +414,6 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
     weight = mul.getLhs();
   else
     return failure();
-  // vpdpwssd reads s16: u16 activations keep the generic path.
-  if (wide && !c.inputSigned)
-    return failure();
   SmallVector<unsigned> weightDims = conv ? SmallVector<unsigned>{3, 4, 5, 6}
                                           : SmallVector<unsigned>{1, 2};
   WeightProgram program;
@@ -444,7 +448,8 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
   c.init = initValue.getValue().getSExtValue();
 
   // The weight [KH, KW, C, F], evaluated; the kernel multiplies signed
-  // bytes.
+  // bytes (the 16-bit kernel signed 16-bit values).
+  int64_t limit = wide ? 32768 : 128;
   int64_t depth = c.kh * c.kw * c.channels;
   std::vector<int64_t> values(depth * c.filters);
   SmallVector<int64_t> at(loops, 0);
@@ -458,16 +463,25 @@ FailureOr<Int8Contraction> qc::cpu::matchPackedWeightContraction(linalg::LinalgO
     }
     int64_t *row = values.data() + r * c.filters;
     if (!program.run(at, conv ? 3 : 1, c.filters, row) ||
-        !std::all_of(row, row + c.filters, [](int64_t w) { return w >= -128 && w <= 127; }))
+        !std::all_of(row, row + c.filters,
+                     [&](int64_t w) { return w >= -limit && w < limit; }))
       return failure();
   }
   if (wide) {
     // The codes themselves as bytes (4-bit codes or a codebook's 8-bit
-    // ones), widened when the kernel packs them in pairs.
-    SmallVector<int8_t> codes(values.begin(), values.end());
+    // ones, signed), widened when the kernel packs them in pairs; codes
+    // past a signed byte (a codebook of u8 codes) as i16.
     c.wide = true;
     c.inputBits = 16;
-    setKernelOperands(c, op, conv, lhs, codes);
+    auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    if (*lo >= -128 && *hi <= 127) {
+      SmallVector<int8_t> codes(values.begin(), values.end());
+      setKernelOperands(c, op, conv, lhs, codes);
+    } else {
+      SmallVector<int16_t> codes(values.begin(), values.end());
+      c.weightBits = 16;
+      setKernelOperands(c, op, conv, lhs, {}, codes);
+    }
     return c;
   }
   auto [lo, hi] = std::minmax_element(values.begin(), values.end());

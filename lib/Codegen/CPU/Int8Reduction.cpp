@@ -133,8 +133,11 @@ void KernelBuilder::prepareDepthwise() {
 /// Null when it is a splat. Run-time weights take the sums off in the
 /// kernel instead (`correctInKernel`).
 Value KernelBuilder::buildColumnInit() {
-  // The 16-bit kernel reads signed inputs as they are: no offset.
-  if (c.depthwise || !c.inputSigned || c.wide)
+  // The 16-bit kernel reads signed inputs as they are: no offset; u16
+  // ones offset by 32768 (Int16Kernels.cpp).
+  if (c.wide)
+    return buildWideColumnInit(b, loc, c, init);
+  if (c.depthwise || !c.inputSigned)
     return {};
   DenseIntElementsAttr weights = getConstantThroughReshapes(c.filter);
   if (!weights) {
@@ -355,6 +358,16 @@ SmallVector<Value> KernelBuilder::depthwiseReduction(ArrayRef<Value> bases, Valu
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   int64_t rows = bases.size();
   Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  // The 16-bit kernels' depthwise convolutions (`c.wide`) are this loop on
+  // 16-bit elements: i16 / u16 activations, or i16 weights, extended to i32
+  // like bytes (no pairs to form: one product per lane and tap).
+  Type inputElement = getElementTypeOrSelf(input.getType());
+  Type filterElement = getElementTypeOrSelf(filter.getType());
+  Value zeroInput = arith::ConstantOp::create(b, loc, b.getIntegerAttr(inputElement, 0));
+  Value zeroWeight = arith::ConstantOp::create(b, loc, b.getIntegerAttr(filterElement, 0));
+  // u8 weights of the 16-bit kernel are zero-extended (the 8-bit kernels
+  // leave u8 depthwise weights to the generic path).
+  bool unsignedWeights = c.wide && c.weightUnsigned && c.weightBits != 4;
   auto tapLoop = scf::ForOp::create(
       b, loc, index(0), index(segments), index(1), accs,
       [&](OpBuilder &, Location, Value t, ValueRange iter) {
@@ -384,17 +397,19 @@ SmallVector<Value> KernelBuilder::depthwiseReduction(ArrayRef<Value> bases, Valu
           // of the tensor is it masked.
           bool full = (j + 1) * kLanes <= validCols;
           Value bytes = vector::TransferReadOp::create(
-              b, loc, lanes(i8), filter, ValueRange{add(wOffset, index(j * kLanes))},
-              zeroByte, ArrayRef<bool>{full});
-          w.push_back(arith::ExtSIOp::create(b, loc, lanes(i32), bytes));
+              b, loc, lanes(filterElement), filter, ValueRange{add(wOffset, index(j * kLanes))},
+              zeroWeight, ArrayRef<bool>{full});
+          w.push_back(unsignedWeights
+                          ? arith::ExtUIOp::create(b, loc, lanes(i32), bytes).getResult()
+                          : arith::ExtSIOp::create(b, loc, lanes(i32), bytes).getResult());
         }
         for (int64_t i = 0; i < rows; ++i) {
           Value run = add(bases[i], offset);
           for (int64_t j = 0; j < vectors; ++j) {
             bool full = (j + 1) * kLanes <= validCols;
             Value bytes = vector::TransferReadOp::create(
-                b, loc, lanes(i8), input, ValueRange{add(run, index(j * kLanes))},
-                zeroByte, ArrayRef<bool>{full});
+                b, loc, lanes(inputElement), input, ValueRange{add(run, index(j * kLanes))},
+                zeroInput, ArrayRef<bool>{full});
             Value x = c.inputSigned
                           ? arith::ExtSIOp::create(b, loc, lanes(i32), bytes).getResult()
                           : arith::ExtUIOp::create(b, loc, lanes(i32), bytes).getResult();

@@ -131,8 +131,8 @@ func.func @conv_i8_by_i16(%x: tensor<1x6x6x5xi8>) -> tensor<1x4x4x18xi32> {
 
 // -----
 
-// Left alone: run-time i16 weights, u16 activations, i16 x i16 batched
-// products of run-time operands.
+// Left alone: run-time i16 weights, i16 x i16 batched products of run-time
+// operands.
 func.func @runtime_i16_weights(%a: tensor<20x8xi8>, %b: tensor<8x16xi16>) -> tensor<20x16xi32> {
   %zero = arith.constant 0 : i32
   %e = tensor.empty() : tensor<20x16xi32>
@@ -147,6 +147,10 @@ func.func @runtime_i16_weights(%a: tensor<20x8xi8>, %b: tensor<8x16xi16>) -> ten
 
 // -----
 
+// u16 activations by constant i8 weights: the input offset by 32768 in one
+// parallel pass (x ^ 0x8000, the s16 value x - 32768), the weights' column
+// sums times 32768 in the start values (32768 * 8 * 3 = 786432), then the
+// pair reduction of the i16 x i8 kernel.
 func.func @u16_activations(%a: tensor<20x8xi16>) -> tensor<20x16xi32> {
   %b = arith.constant dense<3> : tensor<8x16xi8>
   %zero = arith.constant 0 : i32
@@ -157,8 +161,16 @@ func.func @u16_activations(%a: tensor<20x8xi16>) -> tensor<20x16xi32> {
 }
 
 // CHECK-LABEL: func.func @u16_activations
-// CHECK:       linalg.matmul
-// CHECK-NOT:   scf.forall
+// CHECK-DAG:   %[[START:.*]] = arith.constant dense<786432> : tensor<16xi32>
+// CHECK-DAG:   %[[SIGN:.*]] = arith.constant -32768 : i16
+// CHECK:       scf.forall
+// CHECK:         arith.xori %{{.*}}, %[[SIGN]] : i16
+// CHECK:       scf.forall
+// CHECK:         vector.transfer_read %[[START]]
+// CHECK:         vector.multi_reduction <add>, {{.*}} : vector<16x2xi32> to vector<16xi32>
+// CHECK-NOT:   linalg.matmul
+// OFF-LABEL:   func.func @u16_activations
+// OFF:         linalg.matmul
 
 // -----
 
@@ -176,8 +188,8 @@ func.func @batched_i16(%a: tensor<2x20x8xi8>, %b: tensor<2x8x16xi16>) -> tensor<
 
 // -----
 
-// A depthwise convolution with i16 weights: the 16-bit kernel is dense, so
-// it keeps the generic path.
+// A depthwise convolution with i16 weights: the depthwise kernel on 16-bit
+// weight lanes (one product per lane and tap, no pairs), i8 input lanes.
 func.func @depthwise_i16(%x: tensor<1x6x6x16xi8>) -> tensor<1x4x4x16x1xi32> {
   %w = arith.constant dense<1000> : tensor<3x3x16x1xi16>
   %zero = arith.constant 0 : i32
@@ -188,5 +200,43 @@ func.func @depthwise_i16(%x: tensor<1x6x6x16xi8>) -> tensor<1x4x4x16x1xi32> {
 }
 
 // CHECK-LABEL: func.func @depthwise_i16
-// CHECK:       linalg.depthwise_conv_2d_nhwc_hwcm
-// CHECK-NOT:   scf.forall
+// CHECK:       scf.forall
+// CHECK:         scf.for
+// CHECK:           vector.transfer_read {{.*}} : tensor<144xi16>, vector<16xi16>
+// CHECK:           arith.extsi {{.*}} : vector<16xi16> to vector<16xi32>
+// CHECK:           vector.transfer_read {{.*}} : tensor<576xi8>, vector<16xi8>
+// CHECK:           arith.muli {{.*}} : vector<16xi32>
+// CHECK-NOT:   linalg.depthwise_conv_2d_nhwc_hwcm
+// OFF-LABEL:   func.func @depthwise_i16
+// OFF:         linalg.depthwise_conv_2d_nhwc_hwcm
+
+// -----
+
+// A depthwise convolution of u16 activations by u8 weights: 16 u16 lanes
+// per load, both zero-extended (no offset: one i32 product per lane).
+func.func @depthwise_u16_u8(%x: tensor<1x6x6x20xi16>) -> tensor<1x4x4x20x1xi32> {
+  %w = arith.constant dense<200> : tensor<3x3x20x1xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x20x1xi32>
+  %z = linalg.fill ins(%zero : i32) outs(%e : tensor<1x4x4x20x1xi32>) -> tensor<1x4x4x20x1xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, h, w, c, m, kh, kw) -> (n, h + kh, w + kw, c)>, affine_map<(n, h, w, c, m, kh, kw) -> (kh, kw, c, m)>, affine_map<(n, h, w, c, m, kh, kw) -> (n, h, w, c, m)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %w : tensor<1x6x6x20xi16>, tensor<3x3x20x1xi8>) outs(%z : tensor<1x4x4x20x1xi32>) {
+  ^bb0(%in: i16, %wt: i8, %acc: i32):
+    %xe = arith.extui %in : i16 to i32
+    %we = arith.extui %wt : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<1x4x4x20x1xi32>
+  return %r : tensor<1x4x4x20x1xi32>
+}
+
+// CHECK-LABEL: func.func @depthwise_u16_u8
+// CHECK:       scf.forall
+// CHECK:         scf.for
+// CHECK:           vector.transfer_read {{.*}} : tensor<180xi8>, vector<16xi8>
+// CHECK:           arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK:           vector.transfer_read {{.*}} : tensor<720xi16>, vector<16xi16>
+// CHECK:           arith.extui {{.*}} : vector<16xi16> to vector<16xi32>
+// CHECK-NOT:   linalg.generic
+// OFF-LABEL:   func.func @depthwise_u16_u8
+// OFF:         linalg.generic

@@ -10,8 +10,8 @@
 # against the numpy reference (python/qc/reference.py) on the generic path
 # (x86-vnni=false: no int16-kernels), with the host's VNNI on one thread and
 # on two threads (every loop parallel), dense and packed. u16 activations
-# are not covered: vpdpwssd reads s16 and the matcher leaves them to the
-# generic path (the lowering's u16 x u4 generic keeps `extui`).
+# (offset by 32768 on the same kernel) are covered by
+# int16-u16-depthwise-kernels.py.
 #
 # RUN: rm -rf %t && %python %s --qc-opt qc-opt --qc-run qc-run --work-dir %t | FileCheck %s
 # CHECK-NOT: MISMATCH
