@@ -3,6 +3,7 @@
 #include "qc/Runtime/Heap.h"
 #include "qc/Support/StderrCapture.h"
 #include "qc/Target/LLVMIR/LLVMWorkarounds.h"
+#include "qc/Target/LLVMIR/ObjectEmission.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -322,6 +323,7 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
     runtimeLibraries.push_back(openmp);
   }
   engineOptions.sharedLibPaths = runtimeLibraries;
+  mlir::qc::adoptLoopAnnotations(module);
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions);
   if (!engine)

@@ -3,6 +3,7 @@
 
 #include "SplitEmission.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -47,6 +48,24 @@ static std::string symbolPrefix(llvm::Module &module) {
   return "qc";
 }
 
+void qc::adoptLoopAnnotations(ModuleOp module) {
+  constexpr llvm::StringLiteral name = "llvm.loop_annotation";
+  module.walk([&](Operation *op) {
+    auto annotation = op->getDiscardableAttr(name);
+    if (!annotation)
+      return;
+    auto loop = dyn_cast<LLVM::LoopAnnotationAttr>(annotation);
+    if (auto br = dyn_cast<LLVM::BrOp>(op); br && loop && !br.getLoopAnnotationAttr())
+      br.setLoopAnnotationAttr(loop);
+    else if (auto condBr = dyn_cast<LLVM::CondBrOp>(op);
+             condBr && loop && !condBr.getLoopAnnotationAttr())
+      condBr.setLoopAnnotationAttr(loop);
+    else
+      return;
+    op->removeDiscardableAttr(name);
+  });
+}
+
 LogicalResult
 qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
                    llvm::raw_ostream &os,
@@ -87,6 +106,7 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
     return emitError(module.getLoc())
            << "cannot create a target machine for '" << triple.str() << "'";
 
+  adoptLoopAnnotations(module);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext);
@@ -183,6 +203,23 @@ void qc::registerToObjectFileTranslation() {
       llvm::cl::desc("--mlir-to-obj: threads that optimize and generate code "
                      "(0: the host's cores; 1: one module, no split)"),
       llvm::cl::init(0));
+  TranslateFromMLIRRegistration llvmIR(
+      "qc-mlir-to-llvmir",
+      "Translate an LLVM dialect module to LLVM IR as --mlir-to-obj and the "
+      "JIT hand it to LLVM's optimizer (loop annotations adopted)",
+      [](ModuleOp module, llvm::raw_ostream &os) {
+        adoptLoopAnnotations(module);
+        llvm::LLVMContext llvmContext;
+        std::unique_ptr<llvm::Module> llvmModule =
+            translateModuleToLLVMIR(module, llvmContext);
+        if (!llvmModule)
+          return failure();
+        llvmModule->print(os, nullptr);
+        return success();
+      },
+      [](DialectRegistry &registry) {
+        registerAllToLLVMIRTranslations(registry);
+      });
   TranslateFromMLIRRegistration registration(
       "mlir-to-obj",
       "Translate an LLVM dialect module to an optimized object file",

@@ -82,6 +82,10 @@ func.func @matmul_const_weights_epilogue(%a: tensor<3x8xi8>) -> tensor<3x17xi8> 
 // CHECK:           %[[V:.*]] = arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
 // CHECK:           %[[W:.*]] = vector.transfer_write %[[V]], %[[T]][%[[I]], %{{.*}}] {in_bounds = [true]} : vector<16xi8>, tensor<3x17xi8>
 // CHECK:           scf.yield %[[W]], %[[A1]], %[[A2]], %[[A0]]
+// LLVM is asked not to unroll it (it would copy the body once per row;
+// the alias is #llvm.loop_annotation<unroll = <disable = true>>, see
+// Tools/qc-translate/loop-annotations.mlir for the LLVM IR).
+// CHECK:         } {llvm.loop_annotation = #loop_annotation}
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[COL0]]#0, %{{.*}} = %[[SUMS]]#1, %{{.*}} = %[[SUMS]]#3, %{{.*}} = %[[SUMS]]#5)
 // CHECK:           vector.transfer_write {{.*}}[%{{.*}}, %{{.*}}] : vector<16xi8>, tensor<3x17xi8>
 // CHECK-NOT:     arith.trunci

@@ -123,7 +123,10 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
     - The accumulators stay in registers for the whole reduction; then the
       chain of elementwise consumers (requantization, and whatever follows
       it elementwise) runs on them, op by op on vectors, and only the
-      narrowed result is stored.
+      narrowed result is stored. A tile of several rows runs it as one loop
+      over its rows per accumulator column, marked
+      `llvm.loop_annotation<unroll = <disable = true>>` so that LLVM keeps
+      it rolled.
     - Depthwise convolutions accumulate 16 channels per vector over the
       taps with widening multiplies.
 
@@ -161,7 +164,8 @@ def QCCPUInt8Kernels : Pass<"qc-cpu-int8-kernels", "func::FuncOp"> {
   let dependentDialects = [
     "::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
-    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
   ];

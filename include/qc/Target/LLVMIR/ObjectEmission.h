@@ -41,6 +41,13 @@ LogicalResult emitObjectFile(
     ModuleOp module, const ObjectTarget &target, llvm::raw_ostream &os,
     llvm::function_ref<LogicalResult(llvm::Module &)> adjust = {});
 
+/// Gives every `llvm.br` / `llvm.cond_br` that carries a discardable
+/// `llvm.loop_annotation` (what scf-to-cf and cf-to-llvm leave on a loop's
+/// back edge from an annotated `scf.for`) that annotation as its own
+/// `loop_annotation`, the one the translation to LLVM IR writes as
+/// `!llvm.loop` metadata; upstream drops the discardable one.
+void adoptLoopAnnotations(ModuleOp module);
+
 /// Registers the `--mlir-to-obj` translation (with `--target-triple`,
 /// `--target-cpu`, `--target-features`, `--obj-opt-level` options).
 void registerToObjectFileTranslation();
