@@ -2,6 +2,7 @@
 #include "qc-c/Pipeline.h"
 
 #include "Errors.h"
+#include "qc/Pipelines/Pipelines.h"
 #include "qc/Support/ParserCrash.h"
 
 #include "qc/Support/StderrCapture.h"
@@ -118,7 +119,7 @@ std::optional<ErrorImpl> runPipeline(ModuleOp op, llvm::StringRef pipeline) {
   // The reproducer starts from the IR as it was. A clone shares the
   // (uniqued) constants, so it is cheaper than printing on every run.
   OwningOpRef<ModuleOp> before = op.clone();
-  if (succeeded(pm.run(op)))
+  if (succeeded(mlir::qc::runVerifyingAtEnd(pm, op)))
     return std::nullopt;
 
   std::string textual;

@@ -1,5 +1,6 @@
 //===- CPUExecutor.cpp - JIT execution on the host CPU --------------------===//
 #include "qc/Runtime/CPUExecutor.h"
+#include "qc/Pipelines/Pipelines.h"
 #include "qc/Runtime/Heap.h"
 #include "qc/Support/StderrCapture.h"
 #include "qc/Target/LLVMIR/LLVMWorkarounds.h"
@@ -249,7 +250,7 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
             parseErrors))
       return stringError("bad pipeline options '" + pipelineOptions +
                          "': " + parseErrors);
-    if (failed(pm.run(module)))
+    if (failed(mlir::qc::runVerifyingAtEnd(pm, module)))
       return llvm::make_error<PipelineError>(
           "qc-cpu-pipeline failed",
           cpuPipelineReproducer(pipelineOptions, options.sourcePath));

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/InitAll.h"
+#include "qc/Pipelines/Pipelines.h"
 #include "qc/Runtime/Executor.h"
 #include "qc/Support/ToolInput.h"
 #include "qc/Target/Artifact.h"
@@ -102,7 +103,7 @@ int main(int argc, char **argv) {
     return fail("--pass-pipeline must be anchored: 'builtin.module(...)'");
   if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
     return fail("invalid --pass-pipeline: " + parseErrors);
-  if (failed(pm.run(*module)))
+  if (failed(mlir::qc::runVerifyingAtEnd(pm, *module)))
     return fail("--pass-pipeline '" + passPipeline + "' failed");
 
   mlir::qc::ArtifactOptions options;

@@ -56,24 +56,49 @@ struct FoldConstantPack final : OpRewritePattern<linalg::PackOp> {
     SmallVector<int64_t> srcStrides(rank, 1);
     for (int64_t d = rank - 2; d >= 0; --d)
       srcStrides[d] = srcStrides[d + 1] * srcShape[d + 1];
-    std::vector<int8_t> packed(destType.getNumElements());
-    SmallVector<int64_t> index(destShape.size(), 0), src(rank);
-    for (int8_t &element : packed) {
+    // Destination dimension i moves one source dimension, srcDim[i], by
+    // step[i]: an outer dimension by its tile (or 1 when not tiled), an
+    // inner tile dimension by 1. The source index and byte offset then
+    // follow the destination index by additions, and only a tiled source
+    // dimension can run past its end (padding). An index computed from
+    // scratch per byte was about an eighth of qc-cpu-pipeline on resnet18
+    // (11M weights).
+    int64_t destRank = destShape.size();
+    SmallVector<int64_t> srcDim(destRank), step(destRank, 1);
+    for (int64_t i = 0; i < rank; ++i)
+      srcDim[i] = perm[i];
+    for (auto [t, d] : llvm::enumerate(innerPos)) {
+      srcDim[rank + t] = d;
       for (int64_t i = 0; i < rank; ++i)
-        src[perm[i]] = index[i];
-      for (auto [t, d] : llvm::enumerate(innerPos))
-        src[d] = src[d] * tiles[t] + index[rank + t];
-      int64_t offset = 0;
+        if (perm[i] == d)
+          step[i] = tiles[t];
+    }
+    SmallVector<int64_t> stride(destRank);
+    for (int64_t i = 0; i < destRank; ++i)
+      stride[i] = step[i] * srcStrides[srcDim[i]];
+    std::vector<int8_t> packed(destType.getNumElements());
+    SmallVector<int64_t> index(destRank, 0), src(rank, 0);
+    int64_t offset = 0;
+    // The innermost destination dimension a row at a time.
+    int64_t last = destRank - 1, rowLength = destShape[last];
+    int64_t lastDim = srcDim[last], lastStep = step[last], lastStride = stride[last];
+    for (int64_t start = 0, e = packed.size(); start < e; start += rowLength) {
       bool inside = true;
-      for (int64_t d = 0; d < rank; ++d) {
+      for (int64_t d : innerPos)
         inside &= src[d] < srcShape[d];
-        offset += src[d] * srcStrides[d];
+      for (int64_t j = 0; j < rowLength; ++j) {
+        bool in = inside && src[lastDim] + j * lastStep < srcShape[lastDim];
+        packed[start + j] = in ? int8_t(data[splat ? 0 : offset + j * lastStride]) : pad;
       }
-      element = inside ? int8_t(data[splat ? 0 : offset]) : pad;
-      // The next destination index, last dimension fastest.
-      for (int64_t d = index.size() - 1; d >= 0; --d) {
-        if (++index[d] < destShape[d])
+      // The next row: the outer destination index, last dimension fastest.
+      for (int64_t d = last - 1; d >= 0; --d) {
+        if (++index[d] < destShape[d]) {
+          src[srcDim[d]] += step[d];
+          offset += stride[d];
           break;
+        }
+        src[srcDim[d]] -= (destShape[d] - 1) * step[d];
+        offset -= (destShape[d] - 1) * stride[d];
         index[d] = 0;
       }
     }

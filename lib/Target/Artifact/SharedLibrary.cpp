@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "qc/Target/Artifact.h"
 
+#include "qc/Pipelines/Pipelines.h"
 #include "qc/Runtime/CPUExecutor.h"
 #include "qc/Runtime/ModelManifest.h"
 #include "qc/Support/Version.h"
@@ -442,7 +443,7 @@ llvm::Error mlir::qc::compileToSharedLibrary(ModuleOp module, StringRef path,
   if (failed(parsePassPipeline(pipeline, pm, parseErrorStream)))
     return stringError("bad pipeline options '" + pipelineOptions +
                        "': " + parseErrors);
-  if (failed(pm.run(*lowered)))
+  if (failed(mlir::qc::runVerifyingAtEnd(pm, *lowered)))
     return llvm::make_error<::qc::runtime::PipelineError>(
         "qc-cpu-pipeline failed",
         ::qc::runtime::cpuPipelineReproducer(pipelineOptions,
