@@ -413,12 +413,14 @@ static void testErrors(MlirContext context) {
   printError("dynamic shape", error);
   mlirModuleDestroy(module);
 
-  /* A function the target's pipeline cannot compile: tensor arithmetic
-     outside linalg on the CPU, a host-side call on Vulkan. */
+  /* A function the target's pipeline cannot compile: a float
+     linalg.softmax (no qc lowering) on the CPU, a host-side call on Vulkan. */
   const char *uncompilable =
       strcmp(target, "cpu") == 0
           ? "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
-            "  %0 = arith.addf %a, %a : tensor<4xf32>\n"
+            "  %e = tensor.empty() : tensor<4xf32>\n"
+            "  %0 = linalg.softmax dimension(0) ins(%a : tensor<4xf32>) "
+            "outs(%e : tensor<4xf32>) -> tensor<4xf32>\n"
             "  return %0 : tensor<4xf32>\n}\n"
           : "func.func private @host(tensor<4xf32>) -> tensor<4xf32>\n"
             "func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"

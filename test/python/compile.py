@@ -40,7 +40,7 @@
 # CHECK-NEXT: module {
 # CHECK-NEXT: func.func @f(%arg0: f32) -> f32 {
 # CHECK: reproducer: exit 1, same diagnostic
-# CHECK: target pipeline failure: <python>:2:8: error: op was not bufferized
+# CHECK: target pipeline failure: <python>:{{[0-9]+}}:{{[0-9]+}}: error: {{.*}} is not in the LLVM dialect after the CPU lowering
 # CHECK: compiling @f for cpu failed: qc-cpu-pipeline failed
 # CHECK: reproducer: exit 1, same diagnostic
 # CHECK: parse error: <bad>:1:14: error: expected non-function type
@@ -214,8 +214,13 @@ error = expect("pipeline failure", qc.CompileError,
 check_reproducer(error)
 tensor_add = ("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
               "  %0 = arith.addf %a, %a : tensor<4xf32>\n  return %0 : tensor<4xf32>\n}\n")
+# A float linalg.softmax has no lowering in qc's CPU pipeline.
+float_softmax = ("func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> {\n"
+                 "  %e = tensor.empty() : tensor<4xf32>\n"
+                 "  %0 = linalg.softmax dimension(0) ins(%a : tensor<4xf32>) outs(%e : tensor<4xf32>) -> tensor<4xf32>\n"
+                 "  return %0 : tensor<4xf32>\n}\n")
 error = expect("target pipeline failure", qc.CompileError,
-               lambda: qc.compile(tensor_add, pipeline=None, target="cpu"))
+               lambda: qc.compile(float_softmax, pipeline=None, target="cpu"))
 check_reproducer(error)
 expect("parse error", qc.CompileError, lambda: qc.Module.parse("func.func @f( {", "<bad>"))
 # Upstream's linalg.transpose parser crashes after this error (docs/Robustness.md).
