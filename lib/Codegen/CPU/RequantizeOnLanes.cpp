@@ -77,13 +77,18 @@ template <typename OpTy> struct FixedPointMulOnLanes final : OpRewritePattern<Op
     Location loc = op.getLoc();
     int64_t total = type.getNumElements();
     int64_t chunk = total % kZmmLanes == 0 ? kZmmLanes : total;
-    // Every value the multiply reads has the shape of its result.
+    // Every value the multiply reads has the shape of its result; each is
+    // flattened once, whatever the number of chunks that read it.
+    llvm::DenseMap<Value, Value> flattened;
     auto flat = [&](Value v) -> Value {
       auto vectorType = cast<VectorType>(v.getType());
       if (vectorType.getRank() == 1)
         return v;
-      return vector::ShapeCastOp::create(
-          rewriter, loc, VectorType::get({total}, vectorType.getElementType()), v);
+      Value &slot = flattened[v];
+      if (!slot)
+        slot = vector::ShapeCastOp::create(
+            rewriter, loc, VectorType::get({total}, vectorType.getElementType()), v);
+      return slot;
     };
     auto flatType = VectorType::get({total}, rewriter.getI32Type());
     Value result = chunk == total ? Value()
