@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "qc/GPU/Passes.h"
 
+#include "PaddedReads.h"
+
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -85,8 +87,7 @@ struct FusePaddedPooling final : OpInterfaceRewritePattern<linalg::LinalgOp> {
           // Indices into the padded tensor, then into its source.
           SmallVector<Value> padded =
               *affine::expandAffineMap(b, l, inputMap, loops);
-          Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value inside;
+          qc::PaddingGuard guard(b, l);
           SmallVector<Value> indices;
           for (auto [dim, index] : llvm::enumerate(padded)) {
             if (isZeroInteger(low[dim]) && isZeroInteger(high[dim])) {
@@ -99,26 +100,12 @@ struct FusePaddedPooling final : OpInterfaceRewritePattern<linalg::LinalgOp> {
             if (!isZeroInteger(low[dim]))
               shifted = arith::SubIOp::create(
                   b, l, index, getValueOrCreateConstantIndexOp(b, l, low[dim]));
-            // Below the start wraps to a large unsigned value: one compare.
-            Value in = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
-                                             shifted, size);
-            inside = inside ? arith::AndIOp::create(b, l, inside, in) : in;
-            // Outside the source the read still stays in bounds.
-            indices.push_back(arith::SelectOp::create(b, l, in, shifted, zero));
+            indices.push_back(guard.inBounds(shifted, size));
           }
-          Value element = tensor::ExtractOp::create(b, l, source, indices);
-          if (inside)
-            element = arith::SelectOp::create(b, l, inside, element, padValue);
-          IRMapping mapping;
-          mapping.map(body.getArgument(0), element);
-          mapping.map(body.getArgument(1), args[0]);
-          mapping.map(body.getArgument(2), args[1]);
-          for (Operation &inner : body.without_terminator())
-            b.clone(inner, mapping);
-          SmallVector<Value> yielded;
-          for (Value v : body.getTerminator()->getOperands())
-            yielded.push_back(mapping.lookupOrDefault(v));
-          linalg::YieldOp::create(b, l, yielded);
+          Value element = guard.selectPadding(
+              tensor::ExtractOp::create(b, l, source, indices), padValue);
+          qc::cloneBodyReplacingArgument(b, l, body, /*replaced=*/0, element,
+                                         args);
         });
     rewriter.replaceOp(op, generic->getResults());
     if (pad->use_empty())
