@@ -16,6 +16,8 @@
 //===----------------------------------------------------------------------===//
 #include "qc/GPU/Passes.h"
 
+#include "PaddedReads.h"
+
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -243,6 +245,172 @@ static std::optional<PaddedBuffer> matchPadded(memref::AllocOp alloc,
   return padded;
 }
 
+/// The reshape between a generic's operand `read` and the buffer it views,
+/// or null if `read` is no reshape's result; `buffer` is set to that buffer
+/// (to `read` itself without a reshape).
+static Operation *peelReshape(Value read, Value &buffer) {
+  buffer = read;
+  if (auto reshape = read.getDefiningOp<memref::CollapseShapeOp>()) {
+    buffer = reshape.getSrc();
+    return reshape;
+  }
+  if (auto reshape = read.getDefiningOp<memref::ExpandShapeOp>()) {
+    buffer = reshape.getSrc();
+    return reshape;
+  }
+  return nullptr;
+}
+
+/// The per-dim indices into a buffer of static shape `bufferShape` that the
+/// indexing map `map` reads through a row-major view `readType` of it, if
+/// they are linear in the loop indices (see splitLinear).
+static std::optional<SmallVector<LinearForm>>
+bufferIndexForms(AffineMap map, MemRefType readType,
+                 ArrayRef<int64_t> bufferShape, ArrayRef<int64_t> ranges) {
+  LinearForm linear;
+  linear.coeffs.assign(map.getNumDims(), 0);
+  int64_t stride = 1;
+  for (int j = int(map.getNumResults()) - 1; j >= 0; --j) {
+    if (!addLinear(map.getResult(j), stride, linear))
+      return std::nullopt;
+    stride *= readType.getDimSize(j);
+  }
+  return splitLinear(linear, bufferShape, ranges);
+}
+
+/// What FusePaddedRead rewrites: the generic's input `input` reads the
+/// padded buffer `padded` (through the reshape `readView` where not null)
+/// at the per-dim indices `forms`. The rebuilt generic loads from `source`:
+/// the padded buffer's source, or, where `transpose` (not null) wrote that
+/// source from a buffer and nothing else reads it, the transpose's input at
+/// the indices permuted by `permutation`.
+struct PaddedRead {
+  OpOperand *input = nullptr;
+  Operation *readView = nullptr;
+  PaddedBuffer padded;
+  SmallVector<LinearForm> forms;
+  Value source;
+  linalg::TransposeOp transpose;
+  SmallVector<int64_t> permutation;
+};
+
+/// Sets `read.source` (and, where the padded buffer's source is a transpose
+/// into a buffer of its own, `read.transpose` and `read.permutation`).
+static void matchTransposedSource(linalg::GenericOp op, PaddedRead &read) {
+  Value source = read.padded.source;
+  read.source = source;
+  linalg::TransposeOp transpose;
+  for (Operation *user : source.getUsers()) {
+    auto t = dyn_cast<linalg::TransposeOp>(user);
+    if (t && t.getInit() == source)
+      transpose = t;
+  }
+  auto sourceAlloc = source.getDefiningOp<memref::AllocOp>();
+  if (!transpose || !sourceAlloc || transpose->getBlock() != op->getBlock() ||
+      !transpose->isBeforeInBlock(read.padded.copy) ||
+      !llvm::all_of(source.getUsers(),
+                    [&](Operation *u) {
+                      return u == transpose || u == read.padded.copy ||
+                             isa<memref::DeallocOp>(u);
+                    }) ||
+      writtenBetween(transpose.getInput(), transpose, op))
+    return;
+  read.transpose = transpose;
+  read.permutation = llvm::to_vector(transpose.getPermutation());
+  read.source = transpose.getInput();
+}
+
+/// Matches `input` of `op` (static loop ranges `ranges`) as a read of a
+/// padded buffer that nothing else reads.
+static std::optional<PaddedRead> matchPaddedRead(linalg::GenericOp op,
+                                                 OpOperand *input,
+                                                 ArrayRef<int64_t> ranges) {
+  PaddedRead read;
+  read.input = input;
+  Value operand = input->get();
+  Value buffer;
+  read.readView = peelReshape(operand, buffer);
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  auto readType = dyn_cast<MemRefType>(operand.getType());
+  if (!alloc || !readType || !readType.getLayout().isIdentity() ||
+      (read.readView && !read.readView->hasOneUse()))
+    return std::nullopt;
+  // The generic must read it through this operand only.
+  if (llvm::count_if(op->getOperands(),
+                     [&](Value v) { return v == operand; }) != 1)
+    return std::nullopt;
+  std::optional<PaddedBuffer> padded = matchPadded(
+      alloc, read.readView ? read.readView : op.getOperation(), op);
+  if (!padded)
+    return std::nullopt;
+  read.padded = std::move(*padded);
+  std::optional<SmallVector<LinearForm>> forms =
+      bufferIndexForms(op.getMatchingIndexingMap(input), readType,
+                       alloc.getType().getShape(), ranges);
+  if (!forms)
+    return std::nullopt;
+  read.forms = std::move(*forms);
+  matchTransposedSource(op, read);
+  return read;
+}
+
+/// In the body of the generic replacing `op`, with `loops` its loop indices:
+/// the element `read` reads, from `read.source` where the index lies in the
+/// padded buffer's interior, the padding value elsewhere.
+static Value loadPaddedElement(OpBuilder &b, Location l, linalg::GenericOp op,
+                               const PaddedRead &read, ValueRange loops) {
+  MLIRContext *ctx = op.getContext();
+  auto sourceType = cast<MemRefType>(read.padded.source.getType());
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  qc::PaddingGuard guard(b, l);
+  SmallVector<Value> indices;
+  for (auto [k, form] : llvm::enumerate(read.forms)) {
+    int64_t offset = read.padded.offsets[k];
+    AffineExpr expr = getAffineConstantExpr(form.constant - offset, ctx);
+    for (auto [d, c] : llvm::enumerate(form.coeffs))
+      if (c != 0)
+        expr = expr + getAffineDimExpr(d, ctx) * c;
+    Value index = affine::expandAffineExpr(b, l, expr, loops, {});
+    int64_t size = sourceType.getDimSize(k);
+    auto [lo, hi] = valueRange(form, ranges);
+    // Checked only where the loops reach outside the interior.
+    if (lo - offset < 0 || hi - offset >= size)
+      index = guard.inBounds(index, arith::ConstantIndexOp::create(b, l, size));
+    indices.push_back(index);
+  }
+  if (!read.permutation.empty()) {
+    SmallVector<Value> permuted(indices.size());
+    for (auto [i, p] : llvm::enumerate(read.permutation))
+      permuted[p] = indices[i];
+    indices = permuted;
+  }
+  Value element = memref::LoadOp::create(b, l, read.source, indices);
+  return guard.selectPadding(element, read.padded.value);
+}
+
+/// Erases what `read` made dead once its generic is replaced: the reshape,
+/// the padded buffer with its fill and copy, and the bypassed transpose with
+/// its buffer.
+static void eraseBypassedOps(const PaddedRead &read,
+                             PatternRewriter &rewriter) {
+  if (read.readView && read.readView->use_empty())
+    rewriter.eraseOp(read.readView);
+  for (Operation *dead : read.padded.erase)
+    rewriter.eraseOp(dead);
+  if (read.padded.alloc->use_empty())
+    rewriter.eraseOp(read.padded.alloc);
+  linalg::TransposeOp transpose = read.transpose;
+  if (!transpose)
+    return;
+  Value sourceBuffer = transpose.getInit();
+  rewriter.eraseOp(transpose);
+  for (Operation *user : llvm::make_early_inc_range(sourceBuffer.getUsers()))
+    if (isa<memref::DeallocOp>(user))
+      rewriter.eraseOp(user);
+  if (sourceBuffer.use_empty())
+    rewriter.eraseOp(sourceBuffer.getDefiningOp());
+}
+
 /// A linalg.generic on buffers with an input that is a padded buffer (or a
 /// reshape of one) reads the buffer's source with bound checks instead.
 struct FusePaddedRead final : OpRewritePattern<linalg::GenericOp> {
@@ -256,90 +424,22 @@ struct FusePaddedRead final : OpRewritePattern<linalg::GenericOp> {
     if (ShapedType::isDynamicShape(ranges))
       return rewriter.notifyMatchFailure(op, "dynamic loop ranges");
     for (OpOperand *input : op.getDpsInputOperands()) {
-      Value read = input->get();
-      // The padded buffer, possibly through one reshape of it.
-      Operation *readView = nullptr;
-      Value buffer = read;
-      if (auto reshape = read.getDefiningOp<memref::CollapseShapeOp>()) {
-        readView = reshape;
-        buffer = reshape.getSrc();
-      } else if (auto reshape = read.getDefiningOp<memref::ExpandShapeOp>()) {
-        readView = reshape;
-        buffer = reshape.getSrc();
+      if (std::optional<PaddedRead> read = matchPaddedRead(op, input, ranges)) {
+        rewriteRead(op, *read, rewriter);
+        return success();
       }
-      auto alloc = buffer.getDefiningOp<memref::AllocOp>();
-      auto readType = dyn_cast<MemRefType>(read.getType());
-      if (!alloc || !readType || !readType.getLayout().isIdentity() ||
-          (readView && !readView->hasOneUse()))
-        continue;
-      // The generic must read it through this operand only.
-      if (llvm::count_if(op->getOperands(),
-                         [&](Value v) { return v == read; }) != 1)
-        continue;
-      std::optional<PaddedBuffer> padded =
-          matchPadded(alloc, readView ? readView : op.getOperation(), op);
-      if (!padded)
-        continue;
-      // The linear index the operand's map reads, split by the padded
-      // buffer's dims.
-      AffineMap map = op.getMatchingIndexingMap(input);
-      LinearForm linear;
-      linear.coeffs.assign(map.getNumDims(), 0);
-      int64_t stride = 1;
-      bool ok = true;
-      for (int j = int(map.getNumResults()) - 1; j >= 0 && ok; --j) {
-        ok = addLinear(map.getResult(j), stride, linear);
-        stride *= readType.getDimSize(j);
-      }
-      if (!ok)
-        continue;
-      std::optional<SmallVector<LinearForm>> forms =
-          splitLinear(linear, alloc.getType().getShape(), ranges);
-      if (!forms)
-        continue;
-      rewrite(op, input, *padded, *forms, readView, rewriter);
-      return success();
     }
     return rewriter.notifyMatchFailure(op, "no padded buffer read");
   }
 
-  void rewrite(linalg::GenericOp op, OpOperand *input,
-               const PaddedBuffer &padded, ArrayRef<LinearForm> forms,
-               Operation *readView, PatternRewriter &rewriter) const {
-    MLIRContext *ctx = op.getContext();
-    Location loc = op.getLoc();
-    unsigned numDims = op.getNumLoops();
-    // Through a transpose into a buffer nothing else uses: read its input.
-    Value source = padded.source;
-    SmallVector<int64_t> permutation;
-    linalg::TransposeOp transpose;
-    for (Operation *user : source.getUsers()) {
-      auto t = dyn_cast<linalg::TransposeOp>(user);
-      if (t && t.getInit() == source)
-        transpose = t;
-    }
-    auto sourceAlloc = source.getDefiningOp<memref::AllocOp>();
-    if (transpose && sourceAlloc &&
-        transpose->getBlock() == op->getBlock() &&
-        transpose->isBeforeInBlock(padded.copy) &&
-        llvm::all_of(source.getUsers(),
-                     [&](Operation *u) {
-                       return u == transpose || u == padded.copy ||
-                              isa<memref::DeallocOp>(u);
-                     }) &&
-        !writtenBetween(transpose.getInput(), transpose, op)) {
-      permutation = llvm::to_vector(transpose.getPermutation());
-      source = transpose.getInput();
-    } else {
-      transpose = nullptr;
-    }
-    auto sourceType = cast<MemRefType>(padded.source.getType());
-    Value value = padded.value;
-
+  /// Replaces `op` by the same generic without the input `read.input`, its
+  /// body loading that input's element through loadPaddedElement.
+  static void rewriteRead(linalg::GenericOp op, const PaddedRead &read,
+                          PatternRewriter &rewriter) {
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
     for (OpOperand *other : op.getDpsInputOperands()) {
-      if (other == input)
+      if (other == read.input)
         continue;
       inputs.push_back(other->get());
       maps.push_back(op.getMatchingIndexingMap(other));
@@ -347,82 +447,23 @@ struct FusePaddedRead final : OpRewritePattern<linalg::GenericOp> {
     for (OpOperand &init : op.getDpsInitsMutable())
       maps.push_back(op.getMatchingIndexingMap(&init));
     Block &body = op.getRegion().front();
-    unsigned inputArg = input->getOperandNumber();
+    unsigned numLoops = op.getNumLoops();
 
     rewriter.setInsertionPoint(op);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{}, inputs, op.getDpsInits(), maps,
+    linalg::GenericOp::create(
+        rewriter, op.getLoc(), TypeRange{}, inputs, op.getDpsInits(), maps,
         op.getIteratorTypesArray(),
         [&](OpBuilder &b, Location l, ValueRange args) {
           SmallVector<Value> loops;
-          for (unsigned d = 0; d < numDims; ++d)
+          for (unsigned d = 0; d < numLoops; ++d)
             loops.push_back(linalg::IndexOp::create(b, l, d));
-          Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value inside;
-          SmallVector<Value> indices;
-          for (auto [k, form] : llvm::enumerate(forms)) {
-            AffineExpr expr = getAffineConstantExpr(
-                form.constant - padded.offsets[k], ctx);
-            for (auto [d, c] : llvm::enumerate(form.coeffs))
-              if (c != 0)
-                expr = expr + getAffineDimExpr(d, ctx) * c;
-            Value index = affine::expandAffineExpr(b, l, expr, loops, {});
-            int64_t size = sourceType.getDimSize(k);
-            auto [lo, hi] = valueRange(form, op.getStaticLoopRanges());
-            lo -= padded.offsets[k];
-            hi -= padded.offsets[k];
-            if (lo < 0 || hi >= size) {
-              // Below the start wraps to a large unsigned value: one compare.
-              Value in = arith::CmpIOp::create(
-                  b, l, arith::CmpIPredicate::ult, index,
-                  arith::ConstantIndexOp::create(b, l, size));
-              inside = inside ? arith::AndIOp::create(b, l, inside, in) : in;
-              // Outside the source the read still stays in bounds.
-              index = arith::SelectOp::create(b, l, in, index, zero);
-            }
-            indices.push_back(index);
-          }
-          if (!permutation.empty()) {
-            SmallVector<Value> permuted(indices.size());
-            for (auto [i, p] : llvm::enumerate(permutation))
-              permuted[p] = indices[i];
-            indices = permuted;
-          }
-          Value element = memref::LoadOp::create(b, l, source, indices);
-          if (inside)
-            element = arith::SelectOp::create(b, l, inside, element, value);
-          IRMapping mapping;
-          unsigned next = 0;
-          for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
-            if (i == inputArg)
-              mapping.map(arg, element);
-            else
-              mapping.map(arg, args[next++]);
-          }
-          for (Operation &inner : body.without_terminator())
-            b.clone(inner, mapping);
-          SmallVector<Value> yielded;
-          for (Value v : body.getTerminator()->getOperands())
-            yielded.push_back(mapping.lookupOrDefault(v));
-          linalg::YieldOp::create(b, l, yielded);
+          Value element = loadPaddedElement(b, l, op, read, loops);
+          qc::cloneBodyReplacingArgument(b, l, body,
+                                         read.input->getOperandNumber(),
+                                         element, args);
         });
-    (void)generic;
     rewriter.eraseOp(op);
-    if (readView && readView->use_empty())
-      rewriter.eraseOp(readView);
-    for (Operation *dead : padded.erase)
-      rewriter.eraseOp(dead);
-    if (padded.alloc->use_empty())
-      rewriter.eraseOp(padded.alloc);
-    if (transpose) {
-      Value sourceBuffer = transpose.getInit();
-      rewriter.eraseOp(transpose);
-      for (Operation *user : llvm::make_early_inc_range(sourceBuffer.getUsers()))
-        if (isa<memref::DeallocOp>(user))
-          rewriter.eraseOp(user);
-      if (sourceBuffer.use_empty())
-        rewriter.eraseOp(sourceBuffer.getDefiningOp());
-    }
+    eraseBypassedOps(read, rewriter);
   }
 };
 
