@@ -16,38 +16,30 @@ Not a test: it measures. docs/Hadamard.md holds a table it printed.
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, os.path.join(ROOT, "python"))
-sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
+import zoo_float
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    zoo_float.add_build_arg(parser)
     parser.add_argument("--models", nargs="*", default=["bert_layer", "resnet18", "mobilenet_v2"])
     args = parser.parse_args()
-    os.environ["QC_BUILD_DIR"] = args.build
-    import onnx
+    zoo_float.use_build(args.build)
     import torch
-    import export
     import models
     import qc
     from qc import calibration as cal
     from qc import interpreter
-    from qc.importers.onnx import import_model
     torch.set_num_threads(1)
     work = tempfile.mkdtemp(prefix="qc-hadamard-zoo-")
     print("| model | inputs | layers rotated | numpy plain | numpy rotated | gain | compiled plain | compiled rotated | gain |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.models:
-        path = os.path.join(work, name + ".onnx")
-        onnx.save(export.to_onnx(models.float_model(name, "test"), name, "test", batch=4), path)
-        g = import_model(path, batch=4)
+        g = zoo_float.import_float_model(name, "test", 4, work)
         xs = models.random_inputs(name, "test", 4, 1).numpy()
         variants = [("N(0, 1)", xs)]
         if name == "bert_layer":

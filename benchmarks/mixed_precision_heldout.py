@@ -31,22 +31,20 @@ import tempfile
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, os.path.join(ROOT, "python"))
-sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import zoo_float
+from zoo_float import ROOT
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    zoo_float.add_build_arg(parser)
     parser.add_argument("--model", default="digits_cnn")
     parser.add_argument("--joint-evals", type=int, default=40)
     parser.add_argument("--validation-fraction", type=float, default=0.25)
     parser.add_argument("--budgets", default="0.6,0.75,0.9,1.1",
                         help="size budgets, fractions of the all-8-bit bytes")
     args = parser.parse_args()
-    os.environ["QC_BUILD_DIR"] = args.build
+    zoo_float.use_build(args.build)
     from qc import calibration as cal
     from qc import interpreter
     from qc import mixed_precision as mp
@@ -62,14 +60,8 @@ def main():
         batches = [[calib[i:i + b]] for i in range(0, len(calib), b)]
         fresh = [[x[i:i + b]] for i in range(0, len(x), b)]
     else:
-        import onnx
-        import torch
-        import export
         import models
-        torch.set_num_threads(1)
-        path = os.path.join(work, args.model + ".onnx")
-        onnx.save(export.to_onnx(models.float_model(args.model, "test"), args.model, "test", batch=4), path)
-        g = import_model(path, batch=4)
+        g = zoo_float.import_float_model(args.model, "test", 4, work)
         batches = [[models.random_inputs(args.model, "test", 4, s).numpy()] for s in (1, 2, 3, 4)]
         fresh = [[models.random_inputs(args.model, "test", 4, s).numpy()] for s in (5, 6, 7, 8)]
     search, held = mp.split_samples(batches, args.validation_fraction)

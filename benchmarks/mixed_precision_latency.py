@@ -65,10 +65,7 @@ import time
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, os.path.join(ROOT, "python"))
-sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import zoo_float
 
 
 def without_a16_w4(table, bits):
@@ -85,7 +82,7 @@ def without_a16_w4(table, bits):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    zoo_float.add_build_arg(parser)
     parser.add_argument("--table", help="json sensitivity table (read if it exists, else written)")
     parser.add_argument("--size", default="test", choices=("test", "full"))
     parser.add_argument("--batch", type=int, default=4)
@@ -104,25 +101,21 @@ def main():
                         help="with --cost-table: add the joint search's choice under the size "
                              "budget and this fraction of the all-8-bit latency")
     args = parser.parse_args()
-    os.environ["QC_BUILD_DIR"] = args.build
-    import onnx
+    zoo_float.use_build(args.build)
     import torch
-    import export
     import models
     from mixed_precision_digits import compile_mixed
     from qc import calibration as cal
     from qc import interpreter
     from qc import mixed_precision as mp
-    from qc.importers.onnx import import_model
     import qc
     torch.set_num_threads(1)
     work = tempfile.mkdtemp(prefix="qc-mixed-latency-")
     name = args.model
 
     def graph(size, b):
-        path = os.path.join(work, "%s_%s_%d.onnx" % (name, size, b))
-        onnx.save(export.to_onnx(models.float_model(name, size), name, size, batch=b), path)
-        return (import_model(path, batch=b),
+        return (zoo_float.import_float_model(name, size, b, work,
+                                             stem="%s_%s_%d" % (name, size, b)),
                 [[models.random_inputs(name, size, b, s).numpy()] for s in (1, 2)])
     # The choices: on the test size, batch 4 (the zoo benchmark's table).
     gt, ct = graph("test", 4)

@@ -36,15 +36,12 @@ import tempfile
 
 import numpy as np
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, os.path.join(ROOT, "python"))
-sys.path.insert(0, os.path.join(ROOT, "examples", "zoo"))
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+import zoo_float
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.environ.get("QC_BUILD_DIR", "build"))
+    zoo_float.add_build_arg(parser)
     parser.add_argument("--model", default="bert_layer")
     parser.add_argument("--vulkan", action="store_true")
     parser.add_argument("--activations", action="store_true",
@@ -60,23 +57,16 @@ def main():
     parser.add_argument("--table", help="json file: read the sensitivity table from it if it exists, "
                                         "else write it there")
     args = parser.parse_args()
-    os.environ["QC_BUILD_DIR"] = args.build
-    import onnx
-    import torch
-    import export
+    zoo_float.use_build(args.build)
     import models
     import qc
     from mixed_precision_digits import compile_mixed
     from qc import calibration as cal
     from qc import interpreter
     from qc import mixed_precision as mp
-    from qc.importers.onnx import import_model
-    torch.set_num_threads(1)
     work = tempfile.mkdtemp(prefix="qc-mixed-zoo-")
     name = args.model
-    path = os.path.join(work, name + ".onnx")
-    onnx.save(export.to_onnx(models.float_model(name, "test"), name, "test", batch=4), path)
-    g = import_model(path, batch=4)
+    g = zoo_float.import_float_model(name, "test", 4, work)
     calib = [models.random_inputs(name, "test", 4, s).numpy() for s in (1, 2)]
     evals = [models.random_inputs(name, "test", 4, s).numpy() for s in (3, 4, 5, 6)]
     y = np.concatenate([g.evaluate([x])[0] for x in evals]).astype(np.float64)
