@@ -36,16 +36,14 @@
 # LLVM: llvm.call_intrinsic "llvm.x86.avx512.vpdpwssd.512"
 # RUN: qc-opt %t/a16w4_mm_19x37x21.packed.mlir --qc-cpu-pipeline="x86-vnni=false" | FileCheck %s --check-prefix=OFF
 # OFF-NOT: vpdpwssd
-import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 from lowering_cases import QType, conv2d_case, matmul_case, spread_scale  # noqa: E402
-from packed_check import signless  # noqa: E402
+import int16_kernel_check  # noqa: E402
 
 
 def cases(seed=0):
@@ -85,56 +83,12 @@ def cases(seed=0):
     ]
 
 
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr[-3000:]))
-    return r
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--qc-opt", required=True)
-    ap.add_argument("--qc-run", required=True)
-    ap.add_argument("--work-dir", required=True)
-    args = ap.parse_args()
-    os.makedirs(args.work_dir, exist_ok=True)
-    runs = ("x86-vnni=false", "threads=1", "threads=2 parallel-min-work=0")
-    failures, all_cases = 0, cases()
-    for case in all_cases:
-        base = os.path.join(args.work_dir, case.name)
-        with open(base + ".mlir", "w") as f:
-            f.write(case.func_text() + "\n")
-        run([args.qc_opt, base + ".mlir", "--qc-lower-to-linalg", "-o", base + ".dense.mlir"])
-        run([args.qc_opt, base + ".dense.mlir", "--qc-pack-weights", "-o", base + ".packed.mlir"])
-        inputs = []
-        for i, values in enumerate(case.storage_inputs()):
-            path = "%s.in%d.npy" % (base, i)
-            np.save(path, signless(values))
-            inputs += ["--input", path]
-        expected = signless(case.storage_expected())
-        for form in ("dense", "packed"):
-            mlir = "%s.%s.mlir" % (base, form)
-            # The kernel (each case has one contraction): a pair reduction,
-            # no contraction left.
-            ir = run([args.qc_opt, mlir, "--qc-cpu-pipeline=x86-vnni=true",
-                      "--mlir-print-ir-after=qc-cpu-int8-kernels", "-o", os.devnull]).stderr
-            kernel = ("vector<16x2xi32> to vector<16xi32>" in ir and "linalg.matmul" not in ir
-                      and "linalg.conv_2d" not in ir and "linalg.index" not in ir)
-            print("%s %s: %s" % (case.name, form, "vpdpwssd kernel" if kernel else "GENERIC"))
-            for options in runs:
-                out = "%s.%s.%s.out.npy" % (base, form, options.split()[0])
-                run([args.qc_run, mlir, "--target=cpu", "--entry", case.name, *inputs,
-                     "--output", out, "--pipeline-options=" + options])
-                got = np.load(out)
-                if got.shape != expected.shape or not np.array_equal(got, expected):
-                    failures += 1
-                    print("MISMATCH %s %s %s: %s" % (case.name, form, options,
-                                                     np.argwhere(got != expected)[:5].tolist()))
-    if failures:
-        sys.exit("%d runs differ" % failures)
-    print("all %d cases bit-exact (dense and packed; generic, 1 and 2 threads)" % len(all_cases))
+def kernel_kind(case, ir):
+    """One i16 pair reduction per step, no contraction left."""
+    kernel = ("vector<16x2xi32> to vector<16xi32>" in ir and "linalg.matmul" not in ir
+              and "linalg.conv_2d" not in ir and "linalg.index" not in ir)
+    return "vpdpwssd kernel" if kernel else "GENERIC"
 
 
 if __name__ == "__main__":
-    main()
+    int16_kernel_check.main(cases(), kernel_kind, "dense and packed; generic, 1 and 2 threads")

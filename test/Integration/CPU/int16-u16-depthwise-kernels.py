@@ -60,17 +60,15 @@
 # RUN: qc-opt %t/dw_i16_3x3_pad_c20.dense.mlir --qc-cpu-pipeline="x86-vnni=false" --mlir-print-ir-after=qc-cpu-int8-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=DWOFF
 # DWOFF: {{linalg.depthwise_conv_2d_nhwc_hwcm|"reduction"}}
 # DWOFF-NOT: scf.forall
-import argparse
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 from lowering_cases import QType, conv2d_case, matmul_case, spread_scale  # noqa: E402
-from packed_check import signless  # noqa: E402
+import int16_kernel_check  # noqa: E402
 
 
 class HighQType(QType):
@@ -157,13 +155,6 @@ def depthwise_cases(rng):
     ]
 
 
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr[-3000:]))
-    return r
-
-
 def contractions_left(ir):
     """The contractions (reduction generics or named ops that multiply) in
     the IR; a weight zero point's row sums (a reduction without a product)
@@ -188,63 +179,25 @@ def kernel_kind(ir, depthwise, u16):
     return "vpdpwssd kernel"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--qc-opt", required=True)
-    ap.add_argument("--qc-run", required=True)
-    ap.add_argument("--work-dir", required=True)
-    args = ap.parse_args()
-    os.makedirs(args.work_dir, exist_ok=True)
-    runs = ("x86-vnni=false", "threads=1", "threads=2 parallel-min-work=0")
-    rng = np.random.default_rng(16016)
-    all_cases = [(case, False) for case in dense_cases(rng)]
-    all_cases += [(case, True) for case in depthwise_cases(rng)]
-    failures = 0
-    for case, depthwise in all_cases:
-        base = os.path.join(args.work_dir, case.name)
-        with open(base + ".mlir", "w") as f:
-            f.write(case.func_text() + "\n")
-        run([args.qc_opt, base + ".mlir", "--qc-lower-to-linalg", "-o", base + ".dense.mlir"])
-        forms = ("dense",) if depthwise else ("dense", "packed")
-        if not depthwise:
-            run([args.qc_opt, base + ".dense.mlir", "--qc-pack-weights", "-o",
-                 base + ".packed.mlir"])
-        inputs = []
-        for i, values in enumerate(case.storage_inputs()):
-            path = "%s.in%d.npy" % (base, i)
-            np.save(path, signless(values))
-            inputs += ["--input", path]
-        expected = signless(case.storage_expected())
-        for form in forms:
-            mlir = "%s.%s.mlir" % (base, form)
-            ir = run([args.qc_opt, mlir, "--qc-cpu-pipeline=x86-vnni=true",
-                      "--mlir-print-ir-after=qc-cpu-int8-kernels", "-o", os.devnull]).stderr
-            kind = kernel_kind(ir, depthwise, case.name.startswith("u16"))
-            print("%s %s: %s" % (case.name, form, kind))
-            # A case the kernels leave to the generic path fails the test
-            # (no silent fallback).
-            failures += kind.startswith("GENERIC")
-            outs = []
-            for options in runs:
-                out = "%s.%s.%s.out.npy" % (base, form, options.split()[0])
-                run([args.qc_run, mlir, "--target=cpu", "--entry", case.name, *inputs,
-                     "--output", out, "--pipeline-options=" + options])
-                got = np.load(out)
-                outs.append(got)
-                if got.shape != expected.shape or not np.array_equal(got, expected):
-                    failures += 1
-                    print("MISMATCH %s %s %s: %s" % (case.name, form, options,
-                                                     np.argwhere(got != expected)[:5].tolist()))
-        # The saturating cases reach both ends of the output range.
-        if "_sat_" in case.name:
-            yq = case.result[0]
-            if not (expected.min() == yq.qmin and expected.max() == yq.qmax):
-                failures += 1
-                print("NOT SATURATED %s: %d..%d" % (case.name, expected.min(), expected.max()))
-    if failures:
-        sys.exit("%d runs differ" % failures)
-    print("all %d cases bit-exact (generic, 1 and 2 threads)" % len(all_cases))
+def check_saturation(case, expected):
+    """The saturating cases reach both ends of the output range."""
+    if "_sat_" not in case.name:
+        return None
+    yq = case.result[0]
+    if expected.min() == yq.qmin and expected.max() == yq.qmax:
+        return None
+    return "NOT SATURATED %s: %d..%d" % (case.name, expected.min(), expected.max())
 
 
 if __name__ == "__main__":
-    main()
+    rng = np.random.default_rng(16016)
+    dense, depthwise = dense_cases(rng), depthwise_cases(rng)
+    depthwise_names = {case.name for case in depthwise}
+    # The depthwise cases run dense only (see above).
+    int16_kernel_check.main(
+        dense + depthwise,
+        lambda case, ir: kernel_kind(ir, case.name in depthwise_names,
+                                     case.name.startswith("u16")),
+        "generic, 1 and 2 threads",
+        packed=lambda case: case.name not in depthwise_names,
+        check_expected=check_saturation)

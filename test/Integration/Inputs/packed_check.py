@@ -18,6 +18,17 @@ def signless(values):
     return values
 
 
+def save_inputs(case, base):
+    """Saves `case`'s storage inputs (signless) as `base`.inN.npy; returns
+    the runner's --input arguments for them."""
+    inputs = []
+    for i, values in enumerate(case.storage_inputs()):
+        path = "%s.in%d.npy" % (base, i)
+        np.save(path, signless(values))
+        inputs += ["--input", path]
+    return inputs
+
+
 def main(cases, label, runner_args, packed_only=(), kernel_pass=None, packed_runs=((),)):
     """`packed_only`: cases whose dense form the runner cannot take (named in
     the output, never skipped silently). `kernel_pass`: a qc-opt pass after
@@ -45,11 +56,7 @@ def main(cases, label, runner_args, packed_only=(), kernel_pass=None, packed_run
             kernels = run([args.qc_opt, base + ".packed.mlir", kernel_pass])
             if "linalg.index" in kernels.stdout:
                 scalar.append(case.name)
-        inputs = []
-        for i, values in enumerate(case.storage_inputs()):
-            path = "%s.in%d.npy" % (base, i)
-            np.save(path, signless(values))
-            inputs += ["--input", path]
+        inputs = save_inputs(case, base)
         expected = signless(case.storage_expected())
         kinds = ("packed",) if case.name in packed_only else ("dense", "packed")
         if case.name in packed_only:
