@@ -11,7 +11,6 @@ python/qc/reference.py bit for bit.
 """
 import argparse
 import os
-import shlex
 import subprocess
 import sys
 
@@ -20,6 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lowering_cases as lc  # noqa: E402
 from qc import reference as ref  # noqa: E402
+from qc_run_case import run_case  # noqa: E402
 
 
 def weight_type(rng, kind, n, axis):
@@ -224,23 +224,15 @@ def main():
             with open(source) as f:
                 packs = f.read().count("qc.pack_nibbles")
             print("%s: %d activations packed" % (case.name, packs))
-        cmd = [args.qc_run, "--target=cpu", source, "--entry", case.name,
-               "--output", base + ".out.npy"]
         # The packed activations are opt-in: on unless the options say.
         options = args.pipeline_options or ""
         if "pack-int4-activations" not in options:
             options = ("pack-int4-activations=true " + options).strip()
-        cmd.append("--pipeline-options=" + options)
-        for i, values in enumerate(case.storage_inputs()):
-            path = "%s.in%d.npy" % (base, i)
-            np.save(path, np.ascontiguousarray(values))
-            cmd += ["--input", path]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        if result.returncode != 0:
-            failures.append("%s: qc-run failed:\n  %s\n%s" % (
-                case.name, " ".join(shlex.quote(c) for c in cmd), result.stderr[-2000:]))
+        got, error = run_case(args.qc_run, "cpu", source, case, base, options)
+        if error:
+            failures.append(error)
             continue
-        got, want = np.load(base + ".out.npy"), case.storage_expected()
+        want = case.storage_expected()
         if got.dtype != want.dtype or got.tobytes() != np.ascontiguousarray(want).tobytes():
             bad = np.argwhere(got != want)[:5].tolist() if got.shape == want.shape else "shape"
             failures.append("%s: output differs from the reference at %s" % (case.name, bad))

@@ -11,8 +11,6 @@ layout.mlir) and Vulkan refused i4/i12 constants.
 """
 import argparse
 import os
-import shlex
-import subprocess
 import sys
 
 import numpy as np
@@ -20,6 +18,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lowering_cases import Case, QType, conv2d_case, matmul_case  # noqa: E402
 from qc import reference as ref  # noqa: E402
+from qc_run_case import run_case  # noqa: E402
 
 
 def requantized(x, xq, yq):
@@ -98,20 +97,12 @@ def main():
         base = os.path.join(args.work_dir, case.name)
         with open(base + ".mlir", "w") as f:
             f.write(case.func_text() + "\n")
-        cmd = [args.qc_run, "--target=" + args.target, base + ".mlir", "--entry", case.name,
-               "--output", base + ".out.npy"]
-        if args.pipeline_options:
-            cmd.append("--pipeline-options=" + args.pipeline_options)
-        for i, values in enumerate(case.storage_inputs()):
-            path = "%s.in%d.npy" % (base, i)
-            np.save(path, np.ascontiguousarray(values))
-            cmd += ["--input", path]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        if result.returncode != 0:
-            failures.append("%s: qc-run failed:\n  %s\n%s" % (
-                case.name, " ".join(shlex.quote(c) for c in cmd), result.stderr[-2000:]))
+        got, error = run_case(args.qc_run, args.target, base + ".mlir", case, base,
+                              args.pipeline_options)
+        if error:
+            failures.append(error)
             continue
-        got, want = np.load(base + ".out.npy"), case.storage_expected()
+        want = case.storage_expected()
         if got.dtype != want.dtype or got.tobytes() != np.ascontiguousarray(want).tobytes():
             failures.append("%s: output differs from the reference\n  got  %s\n  want %s" % (
                 case.name, got.ravel()[:16], want.ravel()[:16]))

@@ -7,14 +7,13 @@ test/Integration/Vulkan call this driver with --target). Cases qc-run cannot
 take are listed in RUN_SKIPPED with the reason, and reported."""
 import argparse
 import os
-import shlex
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lowering_cases  # noqa: E402
+from qc_run_case import run_case  # noqa: E402
 
 # Cases qc-run cannot take, with the reason (both targets); they still run on
 # the CPU through mlir-runner in Integration/CPU/lower-to-linalg.py. i4/u4
@@ -53,21 +52,13 @@ def main():
         base = os.path.join(args.work_dir, case.name)
         with open(base + ".mlir", "w") as f:
             f.write(case.func_text() + "\n")
-        cmd = [args.qc_run, "--target=" + args.target, base + ".mlir", "--entry", case.name,
-               "--output", base + ".out.npy"]
-        if args.pipeline_options:
-            cmd.append("--pipeline-options=" + args.pipeline_options)
-        for i, values in enumerate(case.storage_inputs()):
-            path = "%s.in%d.npy" % (base, i)
-            np.save(path, np.ascontiguousarray(values))
-            cmd += ["--input", path]
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        got, error = run_case(args.qc_run, args.target, base + ".mlir", case, base,
+                              args.pipeline_options)
         ran += 1
-        if result.returncode != 0:
-            failures.append("%s: qc-run failed:\n  %s\n%s" % (
-                case.name, " ".join(shlex.quote(c) for c in cmd), result.stderr[-2000:]))
+        if error:
+            failures.append(error)
             continue
-        got, want = np.load(base + ".out.npy"), case.storage_expected()
+        want = case.storage_expected()
         # Compare bit patterns (float results too) and dtypes.
         if got.dtype != want.dtype or got.shape != want.shape or \
                 got.tobytes() != np.ascontiguousarray(want).tobytes():
