@@ -47,17 +47,16 @@ import sys
 
 import numpy as np
 
-import qc
 from qc import calibration as cal
-from qc import interpreter
 from qc import mixed_precision as mp
 from qc import mixed_precision_budget as budgets
 from qc.graph import Graph
 from qc.importers.onnx import import_model
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from qc_test_util import compile_integer_only  # noqa: E402
+
 work = sys.argv[1]
-build = os.environ["QC_BUILD_DIR"]
-qc_opt = os.path.join(build, "bin", "qc-opt")
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 calib = np.load(os.path.join(root, "examples", "digits_calib_x.npy"))
 x = np.load(os.path.join(root, "examples", "digits_test_x.npy"))
@@ -70,24 +69,6 @@ def expect_error(fn, text):
         assert text in str(e), (text, str(e))
         return
     raise AssertionError("accepted: " + text)
-
-
-def compile_cpu(qgraph, name, inputs):
-    """Fold (integer only), lower, pack; the fold's summary; the CPU output
-    checked bit for bit against the interpreter of the folded model."""
-    src = os.path.join(work, name + ".mlir")
-    with open(src, "w") as f:
-        f.write(qgraph.to_mlir())
-    folded = src + ".folded.mlir"
-    fold = subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false report=true", "-o", folded],
-                          capture_output=True, text=True, check=True)
-    summary = [l.split("qc-fold-fake-quant: ")[1] for l in fold.stderr.splitlines() if "stayed float" in l]
-    packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
-                            capture_output=True, text=True, check=True)
-    want = interpreter.run_file(folded, inputs, build)[0][0]
-    got = qc.compile(packed.stdout, pipeline=None, target="cpu")(*inputs)
-    assert got.tobytes() == want.tobytes(), name
-    return "; ".join(summary)
 
 
 # 1. The split.
@@ -246,7 +227,8 @@ print("cli: errors ok, output untouched")
 
 # 5. Compiled: the digits pick under both budgets, and a BERT-style block.
 wbits, abits = mp.split(both_pick)
-summary = compile_cpu(cal.calibrate(g, search, weight_bits=wbits, activation_bits=abits), "both", [x[:B]])
+summary = compile_integer_only(cal.calibrate(g, search, weight_bits=wbits, activation_bits=abits),
+                               os.path.join(work, "both"), [x[:B]])
 print("compiled: digits cnn under both budgets: %s; cpu == interpreter" % summary)
 
 rng = np.random.default_rng(7)
@@ -296,4 +278,4 @@ chain = [n.inputs[0] for n in qb.nodes if n.op == "fake_quant" and n.attrs["qpar
          and n.inputs[0] in (scores, logits)]
 assert sorted(chain) == sorted([scores, logits]), chain
 print("bert: softmax input 16 bits (gain %.4f), chain of %d points at 16 bits" % (soft["gain"], len(chain)))
-print("bert: %s; cpu == interpreter" % compile_cpu(qb, "bert", [btest]))
+print("bert: %s; cpu == interpreter" % compile_integer_only(qb, os.path.join(work, "bert"), [btest]))

@@ -34,38 +34,19 @@ import sys
 
 import numpy as np
 
-import qc
 from qc import calibration as cal
-from qc import interpreter
 from qc import mixed_precision as mp
 from qc.graph import Graph
 from qc.importers.onnx import import_model
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs"))
+from qc_test_util import compile_integer_only  # noqa: E402
+
 work = sys.argv[1]
-build = os.environ["QC_BUILD_DIR"]
-qc_opt = os.path.join(build, "bin", "qc-opt")
+BOTH_TARGETS = ("cpu", "vulkan")
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 calib = np.load(os.path.join(root, "examples", "digits_calib_x.npy"))
 x = np.load(os.path.join(root, "examples", "digits_test_x.npy"))
-
-
-def compile_both(qgraph, name, inputs):
-    """Fold (integer only), lower, pack; the fold's summary; CPU and Vulkan
-    outputs checked bit for bit against the interpreter."""
-    src = os.path.join(work, name + ".mlir")
-    with open(src, "w") as f:
-        f.write(qgraph.to_mlir())
-    folded = src + ".folded.mlir"
-    fold = subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false report=true", "-o", folded],
-                          capture_output=True, text=True, check=True)
-    summary = [l.split("qc-fold-fake-quant: ")[1] for l in fold.stderr.splitlines() if "stayed float" in l]
-    packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
-                            capture_output=True, text=True, check=True)
-    want = interpreter.run_file(folded, inputs, build)[0][0]
-    for target in ("cpu", "vulkan"):
-        got = qc.compile(packed.stdout, pipeline=None, target=target)(*inputs)
-        assert got.tobytes() == want.tobytes(), (name, target)
-    return "; ".join(summary)
 
 
 # 1. The joint search on the digits CNN.
@@ -96,8 +77,8 @@ print("search bound 1: greedy pick, 1 evaluation")
 
 # 2. The chosen model, compiled.
 wbits, abits = mp.split(found[90])
-summary = compile_both(cal.calibrate(g, [calib], weight_bits=wbits, activation_bits=abits), "joint90",
-                       [x[:len(calib)]])
+summary = compile_integer_only(cal.calibrate(g, [calib], weight_bits=wbits, activation_bits=abits),
+                               os.path.join(work, "joint90"), [x[:len(calib)]], BOTH_TARGETS)
 print("search: %s; cpu and vulkan == interpreter" % summary)
 
 # 3. The command line.
@@ -155,7 +136,8 @@ for pattern in ((16, 4, 8), (4, 16, 16), (8, 16, 4)):
     q = cal.calibrate(gr, samples, activation_bits=dict(zip(values, pattern)))
     types = {n.attrs["qparams"].bits for n in q.nodes if n.op == "fake_quant"}
     assert types == {4, 8, 16}, types
-    summary = compile_both(q, "all_%s" % "_".join(map(str, pattern)), [test])
+    summary = compile_integer_only(q, os.path.join(work, "all_%s" % "_".join(map(str, pattern))), [test],
+                                   BOTH_TARGETS)
     print("all: x add pool %s: %s; cpu and vulkan == interpreter" % (" ".join(map(str, pattern)), summary))
 try:
     cal.calibrate(gr, samples, activation_bits={"clamp_5": 4})

@@ -82,3 +82,30 @@ def quant_graph(shape, qin, build, qout):
     xq = g.add("fake_quant", [g.add_input("x", shape)], {"qparams": qin})
     g.outputs = [g.add("fake_quant", [build(g, xq)], {"qparams": qout})]
     return g
+
+
+def compile_integer_only(qgraph, base, inputs, targets=("cpu",)):
+    """Folds `qgraph` integer-only (qc-opt --qc-fold-fake-quant=allow-float=false
+    report=true: `base`.mlir into `base`.mlir.folded.mlir), lowers and packs it
+    (--qc-pack-weights) and compiles it for each of `targets`; each output on
+    `inputs` is checked bit for bit against the numpy interpreter of the
+    folded model. Returns the fold's summary ("N integer op(s), M op(s)
+    stayed float"). Tools from $QC_BUILD_DIR/bin."""
+    import qc
+    from qc import interpreter
+    build = os.environ["QC_BUILD_DIR"]
+    qc_opt = os.path.join(build, "bin", "qc-opt")
+    src = base + ".mlir"
+    with open(src, "w") as f:
+        f.write(qgraph.to_mlir())
+    folded = src + ".folded.mlir"
+    fold = subprocess.run([qc_opt, src, "--qc-fold-fake-quant=allow-float=false report=true", "-o", folded],
+                          capture_output=True, text=True, check=True)
+    summary = [l.split("qc-fold-fake-quant: ")[1] for l in fold.stderr.splitlines() if "stayed float" in l]
+    packed = subprocess.run([qc_opt, folded, "--qc-lower-to-linalg", "--qc-pack-weights"],
+                            capture_output=True, text=True, check=True)
+    want = interpreter.run_file(folded, inputs, build)[0][0]
+    for target in targets:
+        got = qc.compile(packed.stdout, pipeline=None, target=target)(*inputs)
+        assert got.tobytes() == want.tobytes(), (base, target)
+    return "; ".join(summary)
