@@ -77,22 +77,35 @@ static bool isCompatibleTensorResult(TypeRange inferred, TypeRange actual) {
          succeeded(verifyCompatibleShape(lhs.getShape(), rhs.getShape()));
 }
 
-LogicalResult MaxPool2DOp::verify() {
-  if (failed(verifyAllQuantizedTensors(*this)) ||
-      failed(inferPoolType([&] { return emitOpError(); }, getInput().getType(),
-                           getKernel(), getStrides(), getPadding())))
+/// The rules max and average pooling share: quantized tensors, a window
+/// that fits the padded input, one quantization for input and result.
+template <typename PoolOp>
+static LogicalResult verifyPool(PoolOp op) {
+  if (failed(verifyAllQuantizedTensors(op)) ||
+      failed(inferPoolType([&] { return op.emitOpError(); }, op.getInput().getType(),
+                           op.getKernel(), op.getStrides(), op.getPadding())))
     return failure();
-  return verifyPerTensor(*this, getInput().getType(), "operand");
+  return verifyPerTensor(op, op.getInput().getType(), "operand");
 }
+
+template <typename PoolAdaptor>
+static LogicalResult inferPoolReturnTypes(MLIRContext *context,
+                                          std::optional<Location> location,
+                                          PoolAdaptor adaptor,
+                                          SmallVectorImpl<Type> &inferredReturnTypes) {
+  return addInferred(inferPoolType(inferenceErrors(context, location),
+                                   adaptor.getInput().getType(), adaptor.getKernel(),
+                                   adaptor.getStrides(), adaptor.getPadding()),
+                     inferredReturnTypes);
+}
+
+LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
 
 LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> location,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferredReturnTypes) {
-  return addInferred(inferPoolType(inferenceErrors(context, location),
-                                   adaptor.getInput().getType(), adaptor.getKernel(),
-                                   adaptor.getStrides(), adaptor.getPadding()),
-                     inferredReturnTypes);
+  return inferPoolReturnTypes(context, location, adaptor, inferredReturnTypes);
 }
 
 bool MaxPool2DOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
@@ -103,21 +116,14 @@ LogicalResult AvgPool2DOp::verify() {
   if (getRounding() == RoundingMode::HalfUp)
     return emitOpError("rounding must be half_away (TFLite) or half_even (ONNX Runtime), "
                        "got half_up");
-  if (failed(verifyAllQuantizedTensors(*this)) ||
-      failed(inferPoolType([&] { return emitOpError(); }, getInput().getType(),
-                           getKernel(), getStrides(), getPadding())))
-    return failure();
-  return verifyPerTensor(*this, getInput().getType(), "operand");
+  return verifyPool(*this);
 }
 
 LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> location,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferredReturnTypes) {
-  return addInferred(inferPoolType(inferenceErrors(context, location),
-                                   adaptor.getInput().getType(), adaptor.getKernel(),
-                                   adaptor.getStrides(), adaptor.getPadding()),
-                     inferredReturnTypes);
+  return inferPoolReturnTypes(context, location, adaptor, inferredReturnTypes);
 }
 
 bool AvgPool2DOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
