@@ -185,18 +185,22 @@ std::string misfit(const WeightSite &site) {
   return "";
 }
 
+/// The rows and columns of one unit of a site: an element (unstructured), a
+/// block, or a whole column (channel).
+std::pair<int64_t, int64_t> unitShape(const WeightSite &site) {
+  const PruneSpec &spec = site.spec;
+  if (spec.kind == PruneSpec::Kind::Block)
+    return {spec.rows, spec.cols};
+  if (spec.kind == PruneSpec::Kind::Channel)
+    return {site.rows, 1};
+  return {1, 1};
+}
+
 /// Appends the units of a site (unstructured, block or channel) with their
 /// mean magnitude, summed in increasing element order.
 void collectUnits(const WeightSite &site, unsigned siteIndex,
                   std::vector<Unit> &units) {
-  const PruneSpec &spec = site.spec;
-  int64_t unitRows = 1, unitCols = 1;
-  if (spec.kind == PruneSpec::Kind::Block) {
-    unitRows = spec.rows;
-    unitCols = spec.cols;
-  } else if (spec.kind == PruneSpec::Kind::Channel) {
-    unitRows = site.rows;
-  }
+  auto [unitRows, unitCols] = unitShape(site);
   int64_t gridCols = site.cols / unitCols;
   int64_t gridRows = site.rows / unitRows;
   int64_t size = unitRows * unitCols;
@@ -212,14 +216,7 @@ void collectUnits(const WeightSite &site, unsigned siteIndex,
 
 /// Marks every element of a unit as pruned.
 void pruneUnit(WeightSite &site, int64_t index) {
-  const PruneSpec &spec = site.spec;
-  int64_t unitRows = 1, unitCols = 1;
-  if (spec.kind == PruneSpec::Kind::Block) {
-    unitRows = spec.rows;
-    unitCols = spec.cols;
-  } else if (spec.kind == PruneSpec::Kind::Channel) {
-    unitRows = site.rows;
-  }
+  auto [unitRows, unitCols] = unitShape(site);
   int64_t gridCols = site.cols / unitCols;
   int64_t br = index / gridCols, bc = index % gridCols;
   for (int64_t r = br * unitRows; r < (br + 1) * unitRows; ++r)
