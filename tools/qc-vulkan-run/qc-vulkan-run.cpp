@@ -121,10 +121,12 @@ int main(int argc, char **argv) {
                                                  "order)"));
   cl::list<std::string> outputs("output", cl::desc(".npy output (in result "
                                                    "order)"));
-  cl::opt<unsigned> repeat("repeat", cl::desc("run N times, print the device time (submit to "
-                                     "fence), the host time of a run and the "
-                                     "process's CPU time per run"),
-                           cl::init(1));
+  cl::opt<unsigned> repeat(
+      "repeat",
+      cl::desc("run N times, print the device time (submit to "
+               "fence), the host time of a run and the "
+               "process's CPU time per run"),
+      cl::init(1));
   cl::opt<std::string> options("options",
                                cl::desc("qc-spirv-pipeline options"),
                                cl::init(""));
@@ -275,9 +277,9 @@ int main(int argc, char **argv) {
       cpuBefore = processCpuSeconds();
     auto start = std::chrono::steady_clock::now();
     auto ran = (*executor)->run(args);
-    hostTimes.push_back(std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - start)
-                            .count());
+    hostTimes.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!ran)
       return die(llvm::toString(ran.takeError()));
     results = std::move(*ran);
