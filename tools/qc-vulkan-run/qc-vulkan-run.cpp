@@ -21,6 +21,7 @@
 #include "qc/Support/ParserCrash.h"
 #include "qc/Support/ToolInput.h"
 #include "qc/Target/SPIRV/VulkanBundle.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -30,6 +31,9 @@
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
+#include <chrono>
+
+#include <sys/resource.h>
 
 using namespace mlir;
 using ::qc::runtime::ElementKind;
@@ -44,9 +48,21 @@ static bool hasNarrowCodes(const ::qc::runtime::EntrySignature &signature) {
          llvm::any_of(signature.results, narrow);
 }
 
+/// User + system CPU seconds of the whole process, every thread included (a
+/// CPU device such as lavapipe runs the kernels on its own threads).
+static double processCpuSeconds() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval &t) { return t.tv_sec + t.tv_usec * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 /// Steps by device time, largest first, with the share of the total.
+/// `outside`: per run, the submit-to-fence time minus the steps' timestamps
+/// (the submit, the first timestamp and the fence's wake-up).
 static void printProfile(const ::qc::vulkan::Bundle &bundle,
-                         llvm::ArrayRef<double> seconds) {
+                         llvm::ArrayRef<double> seconds,
+                         llvm::ArrayRef<double> outside) {
   std::vector<size_t> order(seconds.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
@@ -57,6 +73,11 @@ static void printProfile(const ::qc::vulkan::Bundle &bundle,
     total += s;
   llvm::outs() << llvm::formatv("profile: {0} steps, {1:f3} ms\n",
                                 seconds.size(), total * 1e3);
+  if (!outside.empty())
+    llvm::outs() << llvm::formatv(
+        "outside the steps: {0:f3} ms min per run (submit to fence, less the "
+        "steps)\n",
+        *std::min_element(outside.begin(), outside.end()) * 1e3);
   ::qc::vulkan::MemoryPlan plan = ::qc::vulkan::planMemory(bundle);
   llvm::outs() << llvm::formatv(
       "memory: {0} buffers in {1} device buffers, {2} bytes ({3} without "
@@ -70,10 +91,12 @@ static void printProfile(const ::qc::vulkan::Bundle &bundle,
       what = llvm::formatv("copy {0} bytes", step.bytes).str();
     } else {
       const ::qc::vulkan::KernelDesc &kernel = bundle.kernels[step.kernel];
-      what = llvm::formatv("{0} grid {1}x{2}x{3} wg {4}x{5}x{6}", kernel.name,
-                           step.grid[0], step.grid[1], step.grid[2],
-                           kernel.workgroupSize[0], kernel.workgroupSize[1],
-                           kernel.workgroupSize[2])
+      what = llvm::formatv("{0} grid {1}x{2}x{3} wg {4}x{5}x{6} ({7} "
+                           "workgroups)",
+                           kernel.name, step.grid[0], step.grid[1],
+                           step.grid[2], kernel.workgroupSize[0],
+                           kernel.workgroupSize[1], kernel.workgroupSize[2],
+                           uint64_t(step.grid[0]) * step.grid[1] * step.grid[2])
                  .str();
     }
     llvm::outs() << llvm::formatv("  step {0,4}: {1,9:f3} ms {2,5:f1}%  {3}\n",
@@ -98,8 +121,12 @@ int main(int argc, char **argv) {
                                                  "order)"));
   cl::list<std::string> outputs("output", cl::desc(".npy output (in result "
                                                    "order)"));
-  cl::opt<unsigned> repeat("repeat", cl::desc("run N times, print timing"),
-                           cl::init(1));
+  cl::opt<unsigned> repeat(
+      "repeat",
+      cl::desc("run N times, print the device time (submit to "
+               "fence), the host time of a run and the "
+               "process's CPU time per run"),
+      cl::init(1));
   cl::opt<std::string> options("options",
                                cl::desc("qc-spirv-pipeline options"),
                                cl::init(""));
@@ -240,10 +267,19 @@ int main(int argc, char **argv) {
       mlir::qc::VulkanExecutor::fromBundle(std::move(bundle), std::move(*runtime));
   if (!executor)
     return die(llvm::toString(executor.takeError()));
-  std::vector<double> times, stepTimes;
+  std::vector<double> times, stepTimes, hostTimes, outside;
   std::vector<HostTensor> results;
+  // CPU time from the second run on: the first may compile the driver's
+  // shader variants (lavapipe does at the first dispatch of a pipeline).
+  double cpuBefore = 0;
   for (unsigned i = 0; i < repeat; ++i) {
+    if (i == 1)
+      cpuBefore = processCpuSeconds();
+    auto start = std::chrono::steady_clock::now();
     auto ran = (*executor)->run(args);
+    hostTimes.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!ran)
       return die(llvm::toString(ran.takeError()));
     results = std::move(*ran);
@@ -257,9 +293,17 @@ int main(int argc, char **argv) {
       stepTimes.assign(steps.begin(), steps.end());
     for (auto [best, now] : llvm::zip(stepTimes, steps))
       best = std::min(best, now);
+    if (!steps.empty()) {
+      double sum = 0;
+      for (double s : steps)
+        sum += s;
+      outside.push_back(times.back() - sum);
+    }
   }
+  double cpuPerRun =
+      repeat > 1 ? (processCpuSeconds() - cpuBefore) / (repeat - 1) : 0;
   if (profile)
-    printProfile((*executor)->getBundle(), stepTimes);
+    printProfile((*executor)->getBundle(), stepTimes, outside);
   std::vector<std::pair<std::string, const HostTensor *>> writes;
   for (auto [path, tensor] : llvm::zip(outputs, results))
     writes.emplace_back(path, &tensor);
@@ -271,6 +315,19 @@ int main(int argc, char **argv) {
         "device: {0}\nruns: {1}  min: {2:f3} ms  median: {3:f3} ms\n",
         (*executor)->deviceDescription(), repeat, times.front() * 1e3,
         times[times.size() / 2] * 1e3);
+    // The whole run() call (input copies, submit, wait, output reads), and
+    // the process's CPU time over the runs after the first: on a CPU device,
+    // how many cores the kernels kept busy (the driver's threads included).
+    double hostTotal = 0;
+    for (double t : llvm::drop_begin(hostTimes))
+      hostTotal += t;
+    std::sort(hostTimes.begin(), hostTimes.end());
+    llvm::outs() << llvm::formatv(
+        "host: {0:f3} ms min, {1:f3} ms median per run; cpu: {2:f3} ms "
+        "user+sys per run, {3:f2} cores busy\n",
+        hostTimes.front() * 1e3, hostTimes[hostTimes.size() / 2] * 1e3,
+        cpuPerRun * 1e3,
+        hostTotal > 0 ? cpuPerRun * (repeat - 1) / hostTotal : 0.0);
   }
   return 0;
 }
