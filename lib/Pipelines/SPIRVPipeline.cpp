@@ -63,6 +63,8 @@ void qc::buildQCSPIRVBufferizePipeline(OpPassManager &pm) {
   // A padded pool reads its input with bound checks: no padded buffer, no
   // fill and copy kernels for it.
   pm.addNestedPass<func::FuncOp>(qc::createQCFusePoolingPadding());
+  // A u8 average pool widens the codes it reads: no widening kernel.
+  pm.addNestedPass<func::FuncOp>(qc::createQCFusePoolingWidening());
   // Elementwise arith on tensors (e.g. a bias add left by the lowering) would
   // stay unbufferizable; as linalg.generic it becomes a kernel like the rest.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
@@ -99,6 +101,8 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
   func.addPass(qc::createQCExpandRankZeroLinalg());
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(qc::createQCPromoteLoopAccumulators());
+  // A pool starts from its init value, not from a filled buffer.
+  func.addPass(qc::createQCFoldInitFills());
   // llvmpipe's loop limiter (docs/SPIRV.md): long reductions in two stages.
   func.addPass(qc::createQCSplitLongReductions());
   func.addPass(qc::createQCReverseParallelDims());

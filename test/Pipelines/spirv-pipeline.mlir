@@ -18,20 +18,22 @@
 
 // 37x29 is not a multiple of the 8x8 tile: a guarded kernel still exists, with
 // a 4x5 grid (x runs along the 29 contiguous columns), and the accumulator is
-// carried by the k loop (no load or store of the output inside it).
+// carried by the k loop (no load or store of the output inside it), starting
+// from the fill value: no fill kernel (qc-fold-init-fills).
 // GPU-LABEL: func.func @main
 // GPU-SAME:    %[[A:.*]]: memref<37x53xi8>, %[[B:.*]]: memref<53x29xi8>, %[[C:.*]]: memref<37x29xi32>
 // GPU-DAG:     %[[C5:.*]] = arith.constant 5 : index
 // GPU-DAG:     %[[C4:.*]] = arith.constant 4 : index
 // GPU-DAG:     %[[C8:.*]] = arith.constant 8 : index
-// GPU:         gpu.launch_func @main_kernel::@main_kernel blocks in (%[[C4]], %[[C5]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[C]] : memref<37x29xi32>)
-// GPU:         gpu.launch_func @main_kernel_0::@main_kernel blocks in (%[[C4]], %[[C5]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[C]] : memref<37x29xi32>, %[[A]] : memref<37x53xi8>, %[[B]] : memref<53x29xi8>)
-// GPU:       gpu.module @main_kernel_0
+// GPU:         gpu.launch_func @main_kernel::@main_kernel blocks in (%[[C4]], %[[C5]], %{{.*}}) threads in (%[[C8]], %[[C8]], %{{.*}}) args(%[[A]] : memref<37x53xi8>, %[[B]] : memref<53x29xi8>, %[[C]] : memref<37x29xi32>)
+// GPU-NOT:     gpu.launch_func
+// GPU:       gpu.module @main_kernel
+// GPU:         %[[ZERO:.*]] = arith.constant 0 : i32
 // GPU:         %[[TX:.*]] = gpu.thread_id x
 // GPU:         %[[COL:.*]] = arith.addi %[[TX]]
 // GPU:         scf.if
-// GPU:           %[[INIT:.*]] = memref.load %{{.*}}[%{{.*}}, %[[COL]]] : memref<37x29xi32>
-// GPU:           %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (i32)
+// GPU-NOT:       memref.load %{{.*}} : memref<37x29xi32>
+// GPU:           %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (i32)
 // GPU-NOT:         memref.store
 // GPU:             scf.yield
 // GPU:           memref.store %[[SUM]]
@@ -39,17 +41,16 @@
 // One spirv.module per kernel, with the launch's workgroup size and the
 // default target env (8-bit storage, Int8).
 // CHECK-LABEL: func.func @main
-// CHECK-COUNT-2: gpu.launch_func
-// CHECK: spirv.module @__spv__main_kernel Logical GLSL450
+// CHECK-COUNT-1: gpu.launch_func
+// CHECK-NOT: gpu.launch_func
+// CHECK: spirv.module @__spv__main_kernel Logical GLSL450 requires #spirv.vce<v1.3, [StorageBuffer8BitAccess, Shader, Int8, Matrix]
+// CHECK:   spirv.GlobalVariable @main_kernel_arg_0 bind(0, 0) : !spirv.ptr<!spirv.struct<(!spirv.array<1961 x i8, stride=1> [0])>, StorageBuffer>
 // CHECK:   spirv.ExecutionMode @main_kernel "LocalSize", 8, 8, 1
 // CHECK: gpu.module @main_kernel attributes {spirv.target_env = #spirv.target_env<#spirv.vce<v1.3, [Shader, Int8, Int16, Int64, StorageBuffer8BitAccess, StorageBuffer16BitAccess]
-// CHECK: spirv.module @__spv__main_kernel_0 Logical GLSL450 requires #spirv.vce<v1.3, [Shader, StorageBuffer8BitAccess, Int8, Matrix]
-// CHECK:   spirv.GlobalVariable @main_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<1961 x i8, stride=1> [0])>, StorageBuffer>
-// CHECK:   spirv.ExecutionMode @main_kernel "LocalSize", 8, 8, 1
 
 // Portable: no 8-bit SPIR-V types; i8 buffers are arrays of i32 words.
-// PORTABLE: spirv.module @__spv__main_kernel_0 Logical GLSL450 requires #spirv.vce<v1.3, [Shader, Matrix]
-// PORTABLE:   spirv.GlobalVariable @main_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<491 x i32, stride=4> [0])>, StorageBuffer>
+// PORTABLE: spirv.module @__spv__main_kernel Logical GLSL450 requires #spirv.vce<v1.3, [Shader, Matrix]
+// PORTABLE:   spirv.GlobalVariable @main_kernel_arg_0 bind(0, 0) : !spirv.ptr<!spirv.struct<(!spirv.array<491 x i32, stride=4> [0])>, StorageBuffer>
 // PORTABLE-NOT: x i8,
 
 func.func @main(%a: tensor<37x53xi8>, %b: tensor<53x29xi8>) -> tensor<37x29xi32> {

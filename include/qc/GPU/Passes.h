@@ -27,6 +27,9 @@ void populateStridedCopiesToLinalgPatterns(RewritePatternSet &patterns);
 /// A linalg pooling op reading a tensor.pad as one linalg.generic reading the
 /// pad's source with bound checks (qc-fuse-pooling-padding).
 void populateFusePoolingPaddingPatterns(RewritePatternSet &patterns);
+/// A pool reading a widening cast of its input reads the narrow input and
+/// widens in its body (qc-fuse-pooling-widening).
+void populateFusePoolingWideningPatterns(RewritePatternSet &patterns);
 /// A linalg.generic on buffers reading a padded buffer (a fill, then a copy
 /// into its interior) reads the copy's source with bound checks instead
 /// (qc-fuse-padded-buffer-reads).

@@ -39,6 +39,78 @@ def QCPromoteLoopAccumulators : Pass<"qc-promote-loop-accumulators"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def QCFusePoolingWidening : Pass<"qc-fuse-pooling-widening"> {
+  let summary = "A pool reading a widening cast of its input reads the "
+                "narrow input and widens each element in its body";
+  let description = [{
+    `linalg.pooling_nhwc_sum` sign-extends its input, so a u8 average pool
+    is lowered as a `linalg.generic` widening the codes to i32 (`arith.extui`)
+    and a sum pool over the i32 tensor. Bufferized for the Vulkan target the
+    cast is a kernel of its own writing four bytes per element, which the
+    pool reads back. This pass (on tensors, after `qc-fuse-pooling-padding`)
+    rewrites
+
+    - a linalg pooling op whose input is such a cast into a `linalg.generic`
+      with the pool's operands, maps, iterators and body reading the cast's
+      input, the casts cloned at the start of the body;
+    - a `tensor.extract` inside a `linalg.generic` body (a padded pool after
+      `qc-fuse-pooling-padding`) from such a cast into an extract from the
+      cast's input and the casts.
+
+    The cast must be a `linalg.generic` on tensors with one input and one
+    init, identity maps, parallel iterators, only `arith.extui`, `extsi` and
+    `trunci` of the input element in its body, and no other user; it is
+    erased. Each element read is the same value as before, so the results
+    are the same bits.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def QCFoldInitFills : Pass<"qc-fold-init-fills"> {
+  let summary = "Start a reduction loop from its output's fill value instead "
+                "of a filled buffer: the fill kernel goes";
+  let description = [{
+    A pool (or a contraction on the generic loop path) lowered to loops is
+    two kernels: a `linalg.fill` of the output with the reduction's identity,
+    then the reduction, which loads each output element once, reduces into
+    it in a register (`qc-promote-loop-accumulators`) and stores it:
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c56, %c64) step (%c1, %c1) {
+      memref.store %c0_i8, %out[%i, %j] : memref<56x64xi8>
+    }
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c56, %c64) step (%c1, %c1) {
+      %init = memref.load %out[%i, %j] : memref<56x64xi8>
+      %r = scf.for ... iter_args(%acc = %init) -> (i8) { ... }
+      memref.store %r, %out[%i, %j] : memref<56x64xi8>
+    }
+    ```
+
+    The load then always returns the fill value: it is replaced by that
+    value and the fill loop is erased (one dispatch and one pass over the
+    output fewer). The same values are combined in the same order, so the
+    results are the same bits.
+
+    Rules (the pair is left alone otherwise):
+    - the fill is a top-level `scf.parallel` whose body is one `memref.store`
+      of a value defined outside it; the reader is the next op of the same
+      block that uses the buffer, also a top-level `scf.parallel`;
+    - each of the two stores every element of the (static) buffer exactly
+      once: each index is a distinct induction variable running `0..size`
+      step 1, or 0 in a unit dim;
+    - the buffer is a `memref.alloc` with no use (no view) before the reader
+      but the fill, or a function argument, and then no op between the
+      fill and the reader writes memory (arguments may alias);
+    - in the reader the buffer has one store and at most one load, both
+      directly in the loop body, the load first and at the same indices.
+      Without a load the fill is simply dead and erased.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def QCSPIRVContractionKernels
     : Pass<"qc-spirv-contraction-kernels", "mlir::ModuleOp"> {
   let summary = "Rewrite integer contractions on buffers into register-tiled "

@@ -5,6 +5,10 @@
 // RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/oddp -- qc-vulkan-run %s --entry odd --options=portable | FileCheck %s --check-prefix=ODD
 // RUN: %python %S/Inputs/vulkan_check.py matmul_5x7x3 %t/small -- qc-vulkan-run %s --entry small | FileCheck %s --check-prefix=SMALL
 // RUN: %python %S/Inputs/vulkan_check.py matmul_64x64x64 %t/even -- qc-vulkan-run %s --entry even --options="tile-sizes=16,16" | FileCheck %s --check-prefix=EVEN
+// The generic loop path: the accumulator starts from the fill value in
+// registers (qc-fold-init-fills), no fill kernel.
+// RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/gen -- qc-vulkan-run %s --entry odd --options="contraction-kernels=false" | FileCheck %s --check-prefix=ODD
+// RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/genp -- qc-vulkan-run %s --entry odd --options="portable contraction-kernels=false" | FileCheck %s --check-prefix=ODD
 // RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/qv -- qc-run --target=vulkan --entry odd %s | FileCheck %s --check-prefix=ODD
 // RUN: %python %S/Inputs/vulkan_check.py matmul_37x53x29 %t/qc -- qc-run --target=cpu --entry odd %s | FileCheck %s --check-prefix=ODD
 // ODD: PASS matmul_37x53x29

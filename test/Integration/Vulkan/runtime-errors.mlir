@@ -30,7 +30,9 @@
 // RUN: not qc-vulkan-run --bundle %t/nobinding --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=BINDING
 // BINDING: error: Vulkan: kernel 'main_contraction_0': the shader uses descriptor set 0 binding 2, the manifest declares 2 bindings in set 0
 // Kernel names and files must be plain file names, the names unique.
-// RUN: qc-vulkan-bundle %s --entry main -o %t/dupkernel --options=contraction-kernels=false
+// (The tiled bundle: its padding copies and the contraction are several
+// kernels; the generic one is a single kernel since qc-fold-init-fills.)
+// RUN: qc-vulkan-bundle %s --entry main -o %t/dupkernel
 // RUN: %python %S/Inputs/make_bad_bundle.py %t/dupkernel duplicate-kernel
 // RUN: not qc-vulkan-run --bundle %t/dupkernel --input %t/a.npy --input %t/b.npy 2>&1 | FileCheck %s --check-prefix=DUPKERNEL
 // DUPKERNEL: manifest.json: kernels[1]: duplicate kernel name '{{main_kernel[_0-9]*}}'

@@ -15,7 +15,7 @@
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv.mlir -o %t/conv-p --options=portable
 // RUN: %python %S/Inputs/validate_bundle.py %t/conv-p spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/conv.mlir -o %t/conv-g --options="portable contraction-kernels=false"
-// RUN: %python %S/Inputs/validate_bundle.py %t/conv-g spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TWO
+// RUN: %python %S/Inputs/validate_bundle.py %t/conv-g spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=ONE
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/matmul-constant-weights.mlir -o %t/const
 // RUN: %python %S/Inputs/validate_bundle.py %t/const spirv-val vulkan1.2 vulkan1.3 | FileCheck %s --check-prefix=TILED
 // RUN: qc-vulkan-bundle %S/../../Integration/Vulkan/add-i8.mlir -o %t/add-p --options=portable
@@ -44,9 +44,11 @@
 // the copies that pad a reduction that is not a multiple of 4 (K = 53, C = 3,
 // K = 6).
 // TILED: validated {{[1-4]}} kernels: {{(main_kernel[_0-9]* )*}}main_contraction_0{{$}}
-// REQUANT: validated 3 kernels: main_kernel main_kernel_0 main_kernel_1
-// TWO: validated 2 kernels: main_kernel main_kernel_0
-// ONE: validated 1 kernels: main_kernel
+// Generic path: the matmul (its fill folded in, qc-fold-init-fills) and the
+// requantization.
+// REQUANT: validated 2 kernels: main_kernel main_kernel_0{{$}}
+// Generic conv (its fill folded in) and single elementwise kernels.
+// ONE: validated 1 kernels: main_kernel{{$}}
 // THREE: validated 3 kernels: main_contraction_0 main_contraction_1 main_contraction_2{{$}}
 // BCAST: validated 2 kernels: main_contraction_0 main_contraction_1{{$}}
 // ROWS: validated {{[0-9]+}} kernels: {{.*}}main_contraction_1
