@@ -300,6 +300,26 @@ static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
   return consumer;
 }
 
+/// Whether the value a stage reads from the previous one can be handed on in
+/// a register: a value narrower than 32 bits only through `arith.extsi` /
+/// `arith.extui`. In portable mode (no Int8) an i8 is an i32 in the shader,
+/// and arith-to-spirv leaves a `trunci` result zero-extended but constants
+/// and loads sign-extended, so an op on the i8 itself (a `minui` with 250 =
+/// -6) would see another value than after the store and load it replaces;
+/// the extensions convert exactly from either form.
+static bool handsOnExactly(Contraction::ChainedStage stage) {
+  BlockArgument arg =
+      stage.op.getRegion().front().getArgument(stage.input);
+  if (!arg.getType().isIntOrFloat())
+    return false;
+  if (arg.getType().getIntOrFloatBitWidth() >= 32)
+    return true;
+  return arg.getType().isInteger() &&
+         llvm::all_of(arg.getUsers(), [](Operation *user) {
+           return isa<arith::ExtSIOp, arith::ExtUIOp>(user);
+         });
+}
+
 /// Appends to `c.chained` the elementwise ops that read the last fused
 /// stage's result where nothing else does (a residual add with its
 /// requantization and clamp after the requantization): the kernel computes
@@ -325,7 +345,7 @@ static void chainEpilogue(Contraction &c) {
     Contraction::ChainedStage next;
     next.op = findElementwiseReader(root, {last.getOperation()}, last,
                                     next.input);
-    if (!next.op)
+    if (!next.op || !handsOnExactly(next))
       return;
     stages.push_back(next);
     // The final result is written while the kernel still reads its other

@@ -70,21 +70,24 @@ func.func @residual(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %scale: memref<8xi
 // -----
 
 // The add's operands swapped (the requantized value is input 1), read
-// through a reshaped view, and a separate ReLU after it: all three stages
-// go into the kernel.
+// through a reshaped view, and a third stage that widens the sum to i32:
+// all three go into the kernel (each reads the i8 it is handed through an
+// extension).
 // CHECK-LABEL: func.func @chain_of_three
 // CHECK-NOT:     memref.alloc
 // CHECK-NOT:     linalg.
 // CHECK:         gpu.launch
 // CHECK:           memref.load %{{.*}} : memref<2x3x8xi8>
-// CHECK:           arith.maxsi
-// CHECK:           memref.store %{{.*}} : memref<2x3x8xi8>
+// CHECK:           arith.addi {{.*}} : i32
+// CHECK:           arith.trunci {{.*}} : i32 to i8
+// CHECK:           arith.extsi {{.*}} : i8 to i32
+// CHECK:           arith.muli {{.*}} : i32
+// CHECK:           memref.store %{{.*}} : memref<2x3x8xi32>
 // CHECK-NOT:     linalg.
 // CHECK:         return
 #id = affine_map<(d0, d1) -> (d0, d1)>
-#ch = affine_map<(d0, d1) -> (d1)>
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-func.func @chain_of_three(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %skip: memref<2x3x8xi8>, %out: memref<2x3x8xi8>) {
+func.func @chain_of_three(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %skip: memref<2x3x8xi8>, %out: memref<2x3x8xi32>) {
   %c0 = arith.constant 0 : i32
   %acc = memref.alloc() : memref<6x8xi32>
   linalg.fill ins(%c0 : i32) outs(%acc : memref<6x8xi32>)
@@ -101,14 +104,64 @@ func.func @chain_of_three(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %skip: memre
   linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
       ins(%skip, %q3 : memref<2x3x8xi8>, memref<2x3x8xi8>) outs(%sum : memref<2x3x8xi8>) {
   ^bb0(%y: i8, %x: i8, %o: i8):
-    %s = arith.addi %x, %y : i8
-    linalg.yield %s : i8
+    %x32 = arith.extsi %x : i8 to i32
+    %y32 = arith.extsi %y : i8 to i32
+    %s = arith.addi %x32, %y32 : i32
+    %t = arith.trunci %s : i32 to i8
+    linalg.yield %t : i8
   }
   linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%sum : memref<2x3x8xi8>) outs(%out : memref<2x3x8xi8>) {
+      ins(%sum : memref<2x3x8xi8>) outs(%out : memref<2x3x8xi32>) {
+  ^bb0(%x: i8, %o: i32):
+    %w = arith.extsi %x : i8 to i32
+    %c2 = arith.constant 2 : i32
+    %r = arith.muli %w, %c2 : i32
+    linalg.yield %r : i32
+  }
+  return
+}
+
+// -----
+
+// NOTE: the clamp after the add works on the i8 itself (arith.minui with
+// 250, which is -6 as an i8): in portable mode an i8 handed on in a register
+// after arith.trunci is zero-extended in its i32 while a loaded one is
+// sign-extended, so only stages that read the i8 through extsi/extui are
+// fused. The add goes into the kernel; the clamp stays a generic.
+// CHECK-LABEL: func.func @narrow_use
+// CHECK:         gpu.launch
+// CHECK:           memref.load %{{.*}} : memref<6x8xi8>
+// CHECK:           memref.store %{{.*}} : memref<6x8xi8>
+// CHECK:         linalg.generic
+// CHECK:           arith.minui
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @narrow_use(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %skip: memref<6x8xi8>, %out: memref<6x8xi8>) {
+  %c0 = arith.constant 0 : i32
+  %acc = memref.alloc() : memref<6x8xi32>
+  linalg.fill ins(%c0 : i32) outs(%acc : memref<6x8xi32>)
+  linalg.matmul ins(%a, %b : memref<6x16xi8>, memref<16x8xi8>) outs(%acc : memref<6x8xi32>)
+  %q = memref.alloc() : memref<6x8xi8>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<6x8xi32>) outs(%q : memref<6x8xi8>) {
+  ^bb0(%x: i32, %o: i8):
+    %t = arith.trunci %x : i32 to i8
+    linalg.yield %t : i8
+  }
+  %sum = memref.alloc() : memref<6x8xi8>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%q, %skip : memref<6x8xi8>, memref<6x8xi8>) outs(%sum : memref<6x8xi8>) {
+  ^bb0(%x: i8, %y: i8, %o: i8):
+    %x32 = arith.extui %x : i8 to i32
+    %y32 = arith.extui %y : i8 to i32
+    %s = arith.addi %x32, %y32 : i32
+    %t = arith.trunci %s : i32 to i8
+    linalg.yield %t : i8
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%sum : memref<6x8xi8>) outs(%out : memref<6x8xi8>) {
   ^bb0(%x: i8, %o: i8):
-    %z = arith.constant 0 : i8
-    %r = arith.maxsi %x, %z : i8
+    %hi = arith.constant 250 : i8
+    %r = arith.minui %x, %hi : i8
     linalg.yield %r : i8
   }
   return
@@ -140,7 +193,10 @@ func.func @second_reader(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %skip: memref
   linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%q, %skip : memref<6x8xi8>, memref<6x8xi8>) outs(%out : memref<6x8xi8>) {
   ^bb0(%x: i8, %y: i8, %o: i8):
-    %s = arith.addi %x, %y : i8
+    %x32 = arith.extsi %x : i8 to i32
+    %y32 = arith.extsi %y : i8 to i32
+    %s32 = arith.addi %x32, %y32 : i32
+    %s = arith.trunci %s32 : i32 to i8
     linalg.yield %s : i8
   }
   memref.copy %q, %raw : memref<6x8xi8> to memref<6x8xi8>
@@ -176,7 +232,10 @@ func.func @scale_written_before_add(%a: memref<6x16xi8>, %b: memref<16x8xi8>, %s
   linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%q, %skip : memref<6x8xi8>, memref<6x8xi8>) outs(%out : memref<6x8xi8>) {
   ^bb0(%x: i8, %y: i8, %o: i8):
-    %s = arith.addi %x, %y : i8
+    %x32 = arith.extsi %x : i8 to i32
+    %y32 = arith.extsi %y : i8 to i32
+    %s32 = arith.addi %x32, %y32 : i32
+    %s = arith.trunci %s32 : i32 to i8
     linalg.yield %s : i8
   }
   return
@@ -208,7 +267,10 @@ func.func @writes_input(%a: memref<6x8xi8>, %b: memref<8x8xi8>, %skip: memref<6x
   linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%q, %skip : memref<6x8xi8>, memref<6x8xi8>) outs(%a : memref<6x8xi8>) {
   ^bb0(%x: i8, %y: i8, %o: i8):
-    %s = arith.addi %x, %y : i8
+    %x32 = arith.extsi %x : i8 to i32
+    %y32 = arith.extsi %y : i8 to i32
+    %s32 = arith.addi %x32, %y32 : i32
+    %s = arith.trunci %s32 : i32 to i8
     linalg.yield %s : i8
   }
   return
