@@ -198,10 +198,15 @@ static bool mayWrite(Operation *op, ArrayRef<Value> roots) {
   return true;
 }
 
-/// The elementwise consumer of the accumulator, if the accumulator buffer
-/// has no other reader and fusing it keeps the program's meaning.
-static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
-  Value root = viewRoot(c.out);
+/// The only reader of buffer `root` (an alloc) besides `writers`, views and
+/// deallocs: an elementwise linalg.generic in `anchor`'s block after it that
+/// reads all of `root` once, as input `input`, through a dense identity-layout
+/// view with a permutation map (its elements map one to one to the buffer's),
+/// and writes another buffer. Null otherwise.
+static linalg::GenericOp findElementwiseReader(Value root,
+                                               ArrayRef<Operation *> writers,
+                                               Operation *anchor,
+                                               unsigned &input) {
   if (!root || !root.getDefiningOp<memref::AllocOp>())
     return {};
   linalg::GenericOp consumer;
@@ -214,8 +219,7 @@ static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
         worklist.push_back(user->getResult(0));
         continue;
       }
-      if (user == c.op.getOperation() || user == c.fill.getOperation() ||
-          isa<memref::DeallocOp>(user))
+      if (llvm::is_contained(writers, user) || isa<memref::DeallocOp>(user))
         continue;
       auto generic = dyn_cast<linalg::GenericOp>(user);
       if (!generic || (consumer && consumer != generic) ||
@@ -225,20 +229,18 @@ static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
       input = use.getOperandNumber();
     }
   }
-  if (!consumer || consumer->getBlock() != c.op->getBlock() ||
-      !c.op->isBeforeInBlock(consumer) || consumer.getNumDpsInits() != 1 ||
+  if (!consumer || consumer->getBlock() != anchor->getBlock() ||
+      !anchor->isBeforeInBlock(consumer) || consumer.getNumDpsInits() != 1 ||
       consumer.getNumReductionLoops() != 0 ||
       !consumer.hasPureBufferSemantics())
     return {};
-  // Exactly one read of the accumulator, through a dense view of all of it
-  // with a permutation map: its elements map one to one to the kernel's.
   for (OpOperand *operand : consumer.getDpsInputOperands())
     if (operand->getOperandNumber() != input &&
         viewRoot(operand->get()) == root)
       return {};
-  auto accType = cast<MemRefType>(consumer->getOperand(input).getType());
-  if (!accType.getLayout().isIdentity() ||
-      accType.getNumElements() !=
+  auto viewType = cast<MemRefType>(consumer->getOperand(input).getType());
+  if (!viewType.getLayout().isIdentity() ||
+      viewType.getNumElements() !=
           cast<MemRefType>(root.getType()).getNumElements() ||
       !consumer.getMatchingIndexingMap(consumer.getDpsInputOperand(input))
            .isPermutation() ||
@@ -247,14 +249,118 @@ static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
   for (Operation &op : consumer.getRegion().front().without_terminator())
     if (!isMemoryEffectFree(&op) || op.getNumRegions() != 0)
       return {};
+  return consumer;
+}
+
+Operation *Contraction::kernelPosition() const {
+  if (!chained.empty())
+    return chained.back().op;
+  if (epilogue)
+    return epilogue;
+  return op;
+}
+
+Value Contraction::result() const {
+  if (!chained.empty())
+    return linalg::GenericOp(chained.back().op).getDpsInits()[0];
+  if (epilogue)
+    return linalg::GenericOp(epilogue).getDpsInits()[0];
+  return out;
+}
+
+/// Whether nothing between the contraction and `end` writes a buffer the
+/// kernel, emitted at `end`, reads: A, B and the inputs of the fused stages
+/// `stages` but their chained operands (the registers' value), whose reads
+/// move to `end`.
+static bool readsStay(const Contraction &c,
+                      ArrayRef<Contraction::ChainedStage> stages,
+                      Operation *end) {
+  SmallVector<Value> roots = {c.a.root, c.b.root};
+  for (Contraction::ChainedStage stage : stages)
+    for (OpOperand *input : stage.op.getDpsInputOperands())
+      if (input->getOperandNumber() != stage.input)
+        roots.push_back(viewRoot(input->get()));
+  for (Operation *op = c.op->getNextNode(); op != end; op = op->getNextNode())
+    if (mayWrite(op, roots))
+      return false;
+  return true;
+}
+
+/// The elementwise consumer of the accumulator, if the accumulator buffer
+/// has no other reader and fusing it keeps the program's meaning.
+static linalg::GenericOp findEpilogue(Contraction &c, unsigned &input) {
+  linalg::GenericOp consumer =
+      findElementwiseReader(viewRoot(c.out),
+                            {c.op.getOperation(), c.fill.getOperation()},
+                            c.op, input);
   // The kernel reads A and B where the consumer was: nothing in between may
   // write them.
-  Value roots[] = {c.a.root, c.b.root};
-  for (Operation *op = c.op->getNextNode(); op != consumer;
-       op = op->getNextNode())
-    if (mayWrite(op, roots))
-      return {};
+  if (!consumer || !readsStay(c, {}, consumer))
+    return {};
   return consumer;
+}
+
+/// Whether the value a stage reads from the previous one can be handed on in
+/// a register: a value narrower than 32 bits only through `arith.extsi` /
+/// `arith.extui`. In portable mode (no Int8) an i8 is an i32 in the shader,
+/// and arith-to-spirv leaves a `trunci` result zero-extended but constants
+/// and loads sign-extended, so an op on the i8 itself (a `minui` with 250 =
+/// -6) would see another value than after the store and load it replaces;
+/// the extensions convert exactly from either form.
+static bool handsOnExactly(Contraction::ChainedStage stage) {
+  BlockArgument arg =
+      stage.op.getRegion().front().getArgument(stage.input);
+  if (!arg.getType().isIntOrFloat())
+    return false;
+  if (arg.getType().getIntOrFloatBitWidth() >= 32)
+    return true;
+  return arg.getType().isInteger() &&
+         llvm::all_of(arg.getUsers(), [](Operation *user) {
+           return isa<arith::ExtSIOp, arith::ExtUIOp>(user);
+         });
+}
+
+/// Appends to `c.chained` the elementwise ops that read the last fused
+/// stage's result where nothing else does (a residual add with its
+/// requantization and clamp after the requantization): the kernel computes
+/// them on the registers too, and the intermediate buffers disappear.
+static void chainEpilogue(Contraction &c) {
+  SmallVector<Contraction::ChainedStage> stages = {
+      {c.epilogue, c.epilogueInput}};
+  while (true) {
+    linalg::GenericOp last = stages.back().op;
+    OpOperand *init = last.getDpsInitOperand(0);
+    Value root = viewRoot(init->get());
+    auto initType = cast<MemRefType>(init->get().getType());
+    // The intermediate is all written, and only from the register value.
+    if (!root || !initType.getLayout().isIdentity() ||
+        initType.getNumElements() !=
+            cast<MemRefType>(root.getType()).getNumElements() ||
+        !last.getMatchingIndexingMap(init).isPermutation() ||
+        !last.getRegion()
+             .front()
+             .getArgument(init->getOperandNumber())
+             .use_empty())
+      return;
+    Contraction::ChainedStage next;
+    next.op = findElementwiseReader(root, {last.getOperation()}, last,
+                                    next.input);
+    if (!next.op || !handsOnExactly(next))
+      return;
+    stages.push_back(next);
+    // The final result is written while the kernel still reads its other
+    // buffers: it may not be one of them.
+    Value result = viewRoot(next.op.getDpsInits()[0]);
+    if (!result || result == c.a.root || result == c.b.root)
+      return;
+    for (Contraction::ChainedStage stage : stages)
+      for (Value in : stage.op.getDpsInputs())
+        if (viewRoot(in) == result)
+          return;
+    if (!readsStay(c, stages, next.op))
+      return;
+    c.chained.push_back(next);
+  }
 }
 
 FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
@@ -345,6 +451,8 @@ FailureOr<Contraction> mlir::qc::analyzeContraction(linalg::LinalgOp op) {
   if (!c.fill)
     return failure();
   c.epilogue = findEpilogue(c, c.epilogueInput);
+  if (c.epilogue)
+    chainEpilogue(c);
   return c;
 }
 
@@ -455,7 +563,9 @@ bool mlir::qc::fusePaddedInput(Contraction &c) {
     return false;
   // The kernel reads the source where the contraction (or its fused
   // consumer) was: nothing after the copy may write it.
-  Operation *end = c.epilogue ? c.epilogue.getOperation() : c.op.getOperation();
+  Operation *end = c.kernelPosition();
+  if (viewRoot(c.result()) == sourceRoot)
+    return false;
   for (Operation *op = copy->getNextNode(); op != end; op = op->getNextNode())
     if (mayWrite(op, {sourceRoot}))
       return false;

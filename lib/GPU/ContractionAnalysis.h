@@ -83,6 +83,14 @@ struct Contraction {
   /// fused into the kernel when set; the accumulator buffer is then dead.
   linalg::GenericOp epilogue;
   unsigned epilogueInput = 0;
+  /// Elementwise ops fused after `epilogue`, each reading the previous
+  /// stage's result as input `input` (a buffer nothing else reads, dead
+  /// once fused): a residual add with its requantization and clamp.
+  struct ChainedStage {
+    linalg::GenericOp op;
+    unsigned input = 0;
+  };
+  SmallVector<ChainedStage> chained;
   /// Set when A reads a padded copy's source directly (fusePaddedInput).
   std::optional<PaddedInput> pad;
   /// Both operands can be read in aligned units of this many bytes, 16 or
@@ -93,6 +101,10 @@ struct Contraction {
   bool bDependsOnRows() const;
   int64_t cols() const { return sizes[colDim]; }
   ContractionShape shape() const;
+  /// Where the kernel goes: the last fused op.
+  Operation *kernelPosition() const;
+  /// The buffer the kernel stores: the last fused stage's output.
+  Value result() const;
 };
 
 /// Recognizes `op` as a contraction the tiled kernels handle, with its fill

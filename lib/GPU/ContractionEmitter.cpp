@@ -352,24 +352,48 @@ void KernelEmitter::emitEpilogue(Value acc, int64_t r, int64_t j) {
     memref::StoreOp::create(b, loc, acc, c.out, indices);
     return;
   }
-  // The element's position in the accumulator buffer, then in the
-  // consumer's (dense, identity-layout) view of it, then the consumer's
-  // loop indices through its permutation map.
-  linalg::GenericOp consumer = c.epilogue;
-  AffineMap outMap = c.outMap;
+  // The element's position in the accumulator buffer; each fused stage
+  // finds its loop indices from its (dense, identity-layout) view of the
+  // buffer it chains from, computes on the register value, and hands its
+  // result to the next stage by its position in its own output buffer.
   SmallVector<Value> outIndices;
-  for (AffineExpr e : outMap.getResults())
+  for (AffineExpr e : c.outMap.getResults())
     outIndices.push_back(dimIndex(cast<AffineDimExpr>(e).getPosition()));
-  auto outType = cast<MemRefType>(c.out.getType());
+  Value flat = flatPosition(cast<MemRefType>(c.out.getType()), outIndices);
+  SmallVector<Contraction::ChainedStage> stages = {
+      {c.epilogue, c.epilogueInput}};
+  stages.append(c.chained.begin(), c.chained.end());
+  Value value = acc;
+  for (auto [i, stage] : llvm::enumerate(stages)) {
+    bool last = i + 1 == stages.size();
+    SmallVector<Value> indices;
+    value = emitStage(stage.op, stage.input, flat, value, indices);
+    OpOperand *init = stage.op.getDpsInitOperand(0);
+    if (last)
+      memref::StoreOp::create(b, loc, value, init->get(), indices);
+    else
+      flat = flatPosition(cast<MemRefType>(init->get().getType()), indices);
+  }
+}
+
+Value KernelEmitter::flatPosition(MemRefType type, ValueRange indices) {
   SmallVector<int64_t> strides;
   int64_t offset;
-  (void)outType.getStridesAndOffset(strides, offset);
+  (void)type.getStridesAndOffset(strides, offset);
   Value flat = index(offset);
-  for (auto [v, s] : llvm::zip(outIndices, strides))
+  for (auto [v, s] : llvm::zip(indices, strides))
     flat = add(flat, mul(v, s));
-  OpOperand *accOperand = &consumer->getOpOperand(c.epilogueInput);
+  return flat;
+}
+
+Value KernelEmitter::emitStage(linalg::GenericOp consumer, unsigned input,
+                               Value flat, Value value,
+                               SmallVector<Value> &initIndices) {
+  // The position `flat` in the consumer's view of the buffer, then the
+  // consumer's loop indices through its permutation map.
+  OpOperand *chained = &consumer->getOpOperand(input);
   ArrayRef<int64_t> viewShape =
-      cast<MemRefType>(accOperand->get().getType()).getShape();
+      cast<MemRefType>(chained->get().getType()).getShape();
   SmallVector<Value> viewIndices(viewShape.size());
   int64_t inner = 1;
   for (int64_t i = viewShape.size() - 1; i >= 0; --i) {
@@ -380,9 +404,9 @@ void KernelEmitter::emitEpilogue(Value acc, int64_t r, int64_t j) {
                                                      index(viewShape[i]));
     inner *= viewShape[i];
   }
-  AffineMap accMap = consumer.getMatchingIndexingMap(accOperand);
+  AffineMap chainedMap = consumer.getMatchingIndexingMap(chained);
   SmallVector<Value> loops(consumer.getNumLoops());
-  for (auto [e, v] : llvm::zip(accMap.getResults(), viewIndices))
+  for (auto [e, v] : llvm::zip(chainedMap.getResults(), viewIndices))
     loops[cast<AffineDimExpr>(e).getPosition()] = v;
   auto indicesOf = [&](AffineMap map) {
     SmallVector<Value> indices;
@@ -395,12 +419,14 @@ void KernelEmitter::emitEpilogue(Value acc, int64_t r, int64_t j) {
     }
     return indices;
   };
+  // The other operands (a bias, per-channel multipliers, the skip input of a
+  // residual add) are read per element.
   Block &body = consumer.getRegion().front();
   IRMapping mapping;
   for (OpOperand &operand : consumer->getOpOperands()) {
     BlockArgument arg = body.getArgument(operand.getOperandNumber());
-    if (&operand == accOperand) {
-      mapping.map(arg, acc);
+    if (&operand == chained) {
+      mapping.map(arg, value);
       continue;
     }
     if (arg.use_empty())
@@ -411,10 +437,9 @@ void KernelEmitter::emitEpilogue(Value acc, int64_t r, int64_t j) {
   }
   for (Operation &op : body.without_terminator())
     b.clone(op, mapping);
-  OpOperand *init = consumer.getDpsInitOperand(0);
-  Value result = mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
-  memref::StoreOp::create(b, loc, result, init->get(),
-                          indicesOf(consumer.getMatchingIndexingMap(init)));
+  initIndices = indicesOf(
+      consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)));
+  return mapping.lookupOrDefault(body.getTerminator()->getOperand(0));
 }
 
 void KernelEmitter::emitStores(ValueRange accs) {

@@ -120,6 +120,14 @@ private:
                                ValueRange accs, int64_t count);
   void emitStores(ValueRange accs);
   void emitEpilogue(Value acc, int64_t r, int64_t j);
+  /// The element's offset in a buffer of `type` (strides and offset).
+  Value flatPosition(MemRefType type, ValueRange indices);
+  /// One fused elementwise stage on the register `value`, which it reads as
+  /// input `input` at offset `flat` of that input's buffer: its other inputs
+  /// loaded, its body cloned; returns its result and sets `initIndices` to
+  /// where it stores it.
+  Value emitStage(linalg::GenericOp consumer, unsigned input, Value flat,
+                  Value value, SmallVector<Value> &initIndices);
 
   OpBuilder &b;
   Location loc;

@@ -3,7 +3,8 @@
 // Applies the tiling that qc/GPU/ContractionStrategy.h chose to the
 // contractions ContractionAnalysis.h recognized: one gpu.launch each, with
 // the accumulator tile in registers, word loads, optional workgroup-memory
-// stages and the fill and elementwise consumer fused.
+// stages and the fill and elementwise consumers fused (the requantization,
+// then e.g. a residual add reading the skip input per output element).
 //
 //===----------------------------------------------------------------------===//
 #include "ContractionEmitter.h"
@@ -97,6 +98,8 @@ struct QCSPIRVContractionKernelsPass final
           erased.insert(c->pad->producers.begin(), c->pad->producers.end());
         if (c->epilogue)
           erased.insert(c->epilogue);
+        for (const Contraction::ChainedStage &stage : c->chained)
+          erased.insert(stage.op);
         emit(*c, *cfg, name);
         configs.push_back(NamedAttribute(
             StringAttr::get(&getContext(), name),
@@ -129,12 +132,20 @@ struct QCSPIRVContractionKernelsPass final
 
   void emit(Contraction &c, const ContractionConfig &cfg,
             StringRef name) {
-    Operation *at = c.epilogue ? c.epilogue.getOperation() : c.op.getOperation();
-    OpBuilder b(at);
+    OpBuilder b(c.kernelPosition());
     KernelEmitter emitter(b, c.op.getLoc(), c, cfg);
     emitter.createViews();
     emitter.createLaunch(name);
     Value accRoot = viewRoot(c.out);
+    // The results of all fused stages but the last are dead too.
+    SmallVector<Value> intermediates;
+    if (!c.chained.empty()) {
+      intermediates.push_back(viewRoot(c.epilogue.getDpsInits()[0]));
+      for (Contraction::ChainedStage stage : llvm::drop_end(c.chained))
+        intermediates.push_back(viewRoot(stage.op.getDpsInits()[0]));
+    }
+    for (const Contraction::ChainedStage &stage : llvm::reverse(c.chained))
+      stage.op->erase();
     if (c.epilogue)
       c.epilogue->erase();
     c.op->erase();
@@ -146,6 +157,8 @@ struct QCSPIRVContractionKernelsPass final
     }
     if (c.epilogue)
       eraseDeadBuffer(accRoot);
+    for (Value root : intermediates)
+      eraseDeadBuffer(root);
   }
 
   /// Erases a buffer whose only users left are views and deallocs.
