@@ -38,6 +38,9 @@ qc::SPIRVPipelineOptions::effectiveCapabilities() const {
     caps.append({"GroupNonUniform", "GroupNonUniformBallot"});
   if (subgroupBroadcast && subgroupShuffle)
     caps.push_back("GroupNonUniformShuffle");
+  // Uniform texel buffers (qc-spirv-texel-buffers).
+  if (texelBuffers && contractionKernels)
+    caps.push_back("SampledBuffer");
   return caps;
 }
 
@@ -149,8 +152,14 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
-  spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
-  spirvModule.addPass(qc::createQCSPIRVTargetVersion());
+  if (options.texelBuffers && options.contractionKernels) {
+    QCSPIRVTexelBuffersOptions texels;
+    texels.maxTexelBufferElements = options.maxTexelBufferElements;
+    pm.addPass(qc::createQCSPIRVTexelBuffers(texels));
+  }
+  OpPassManager &spirvModuleLate = pm.nest<spirv::ModuleOp>();
+  spirvModuleLate.addPass(spirv::createSPIRVUpdateVCEPass());
+  spirvModuleLate.addPass(qc::createQCSPIRVTargetVersion());
   QCVerifySPIRVContractOptions contract;
   contract.allowFloat = options.allowFloat;
   pm.addPass(qc::createQCVerifySPIRVContract(contract));

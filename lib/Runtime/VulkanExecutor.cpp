@@ -34,6 +34,11 @@ void mlir::qc::adaptToDevice(SPIRVPipelineOptions &options,
   // which needs shaderSubgroupExtendedTypes: without it, 16-byte loads.
   set(options.subgroupExtendedTypes, traits.subgroupExtendedTypes);
   set(options.int64Loads, traits.cpu && traits.subgroupExtendedTypes);
+  // A texel fetch is a gather on lavapipe, a storage-buffer load a loop over
+  // the lanes (784x576x64 matmul: 0.75x the instructions, docs/SPIRV.md);
+  // unmeasured on GPUs.
+  set(options.texelBuffers, traits.cpu);
+  set(options.maxTexelBufferElements, traits.maxTexelBufferElements);
 }
 
 /// Compiles for the device of an existing runtime and loads the result.

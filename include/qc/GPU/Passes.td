@@ -516,6 +516,35 @@ def QCSPIRVTargetVersion : Pass<"qc-spirv-target-version", "mlir::spirv::ModuleO
   }];
 }
 
+def QCSPIRVTexelBuffers : Pass<"qc-spirv-texel-buffers", "mlir::ModuleOp"> {
+  let summary = "Read the contraction kernels' read-only operands through "
+                "uniform texel buffers";
+  let description = [{
+    In every `spirv.module` of a tiled contraction kernel (the modules that
+    `qc-spirv-contraction-kernels` recorded in `qc.kernel_configs`), a
+    `StorageBuffer` variable that is only loaded from, one array element at a
+    time, with elements of `i32`, `vector<2xi32>`, `vector<4xi32>`,
+    `vector<2xi64>` or `vector<4xi64>`, becomes a `UniformConstant` image of
+    dimension Buffer (a uniform texel buffer of 32-bit unsigned texels, one
+    to four words each) at the same binding; each load becomes one or two
+    `spirv.ImageFetch`es (a 32-byte element is two 16-byte texels,
+    bit-cast to 64-bit components). On lavapipe a storage-buffer load is a
+    loop over the lanes and a fetch a branch-free gather (docs/SPIRV.md).
+    Arrays of more than `max-texel-buffer-elements` texels stay storage
+    buffers. The module gets `qc.texel_buffers`, binding -> format
+    (`r32_uint`, `r32g32_uint`, `r32g32b32a32_uint`), which the Vulkan
+    bundle writes into the manifest. Runs after
+    `spirv-lower-abi-attributes`, before `spirv-update-vce` (which adds the
+    SampledBuffer capability).
+  }];
+  let options = [
+    Option<"maxTexelBufferElements", "max-texel-buffer-elements", "int64_t",
+           /*default=*/"65536",
+           "maxTexelBufferElements of the device (65536 is Vulkan's minimum)">,
+  ];
+  let dependentDialects = ["mlir::spirv::SPIRVDialect"];
+}
+
 def QCVerifySPIRVContract : Pass<"qc-verify-spirv-contract", "mlir::ModuleOp"> {
   let summary = "Check the output of qc-spirv-pipeline against what the Vulkan "
                 "runtime executes";

@@ -107,6 +107,21 @@ struct SPIRVPipelineOptions
                      "a loop over the lanes); qc-run and VulkanExecutor set "
                      "it from the device"),
       llvm::cl::init(false)};
+  Option<bool> texelBuffers{
+      *this, "texel-buffers",
+      llvm::cl::desc("Tiled contraction kernels read their read-only operands "
+                     "(words, quads, 32-byte loads) through uniform texel "
+                     "buffers (capability SampledBuffer; manifest "
+                     "texel_buffers); lavapipe runs a storage-buffer load as "
+                     "a loop over the lanes and a texel fetch as a gather; "
+                     "qc-run and VulkanExecutor turn it on for CPU devices"),
+      llvm::cl::init(false)};
+  Option<int64_t> maxTexelBufferElements{
+      *this, "max-texel-buffer-elements",
+      llvm::cl::desc("maxTexelBufferElements: with texel-buffers, a larger "
+                     "operand stays a storage buffer (qc-run and "
+                     "VulkanExecutor take it from the device)"),
+      llvm::cl::init(65536)};
   Option<bool> testMarkBroadcast{
       *this, "test-mark-broadcast",
       llvm::cl::desc("Testing only: the contractions' row broadcast loops "

@@ -2,6 +2,7 @@
 #include "qc/Runtime/Vulkan/Bundle.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -11,7 +12,26 @@ using namespace llvm;
 
 namespace qc::vulkan {
 
-static constexpr int kManifestVersion = 1;
+/// Version 1: every binding a storage buffer. Version 2 adds a kernel's
+/// optional `texel_buffers`; a bundle is written as version 2 only when a
+/// kernel has one, so that an older runtime refuses it instead of binding
+/// storage buffers there, and bundles without them stay version 1.
+static constexpr int kManifestVersion = 1, kTexelManifestVersion = 2;
+
+uint32_t texelFormatBytes(StringRef format) {
+  return StringSwitch<uint32_t>(format)
+      .Case("r32_uint", 4)
+      .Case("r32g32_uint", 8)
+      .Case("r32g32b32a32_uint", 16)
+      .Default(0);
+}
+
+const TexelBinding *KernelDesc::texelBinding(uint32_t binding) const {
+  for (const TexelBinding &texel : texelBuffers)
+    if (texel.binding == binding)
+      return &texel;
+  return nullptr;
+}
 
 const char *roleName(BufferRole role) {
   switch (role) {
@@ -59,6 +79,13 @@ json::Value manifestToJSON(const Bundle &bundle) {
                      {"capabilities", json::Array(kernel.capabilities)}};
     if (!kernel.config.empty())
       obj["config"] = kernel.config;
+    if (!kernel.texelBuffers.empty()) {
+      json::Array texels;
+      for (const TexelBinding &texel : kernel.texelBuffers)
+        texels.push_back(json::Object{{"binding", texel.binding},
+                                      {"format", texel.format}});
+      obj["texel_buffers"] = std::move(texels);
+    }
     kernels.push_back(std::move(obj));
   }
   json::Array steps;
@@ -76,7 +103,12 @@ json::Value manifestToJSON(const Bundle &bundle) {
   }
   return json::Object{
       {"format", "qc-vulkan-bundle"},
-      {"version", kManifestVersion},
+      {"version", llvm::any_of(bundle.kernels,
+                               [](const KernelDesc &kernel) {
+                                 return !kernel.texelBuffers.empty();
+                               })
+                      ? kTexelManifestVersion
+                      : kManifestVersion},
       {"entry", bundle.entry},
       {"target_env",
        json::Object{{"spirv_version", bundle.targetEnv.version},
@@ -223,9 +255,11 @@ Expected<Bundle> readBundle(StringRef dir, BundleFileReader readFile) {
     return std::move(err);
   if (Error err = r.get(*root, "version", version, "manifest"))
     return std::move(err);
-  if (format != "qc-vulkan-bundle" || version != kManifestVersion)
+  if (format != "qc-vulkan-bundle" ||
+      (version != kManifestVersion && version != kTexelManifestVersion))
     return r.error("not a qc-vulkan-bundle manifest of version " +
-                   Twine(kManifestVersion));
+                   Twine(kManifestVersion) + " or " +
+                   Twine(kTexelManifestVersion));
   if (Error err = r.get(*root, "entry", bundle.entry, "manifest"))
     return std::move(err);
 
@@ -334,6 +368,36 @@ Expected<Bundle> readBundle(StringRef dir, BundleFileReader readFile) {
     if (obj->get("config"))
       if (Error err = r.get(*obj, "config", kernel.config, where))
         return std::move(err);
+    // Optional (version 2): bindings read as uniform texel buffers.
+    if (obj->get("texel_buffers")) {
+      if (version < kTexelManifestVersion)
+        return r.error(where + ": 'texel_buffers' needs manifest version " +
+                       Twine(kTexelManifestVersion));
+      const json::Array *texels = obj->getArray("texel_buffers");
+      if (!texels)
+        return r.error(where + ": field 'texel_buffers' has the wrong type");
+      for (auto [t, texelValue] : llvm::enumerate(*texels)) {
+        std::string at = where + ".texel_buffers[" + std::to_string(t) + "]";
+        const json::Object *texelObj = texelValue.getAsObject();
+        if (!texelObj)
+          return r.error(at + " is not an object");
+        TexelBinding texel;
+        if (Error err = r.get(*texelObj, "binding", texel.binding, at))
+          return std::move(err);
+        if (Error err = r.get(*texelObj, "format", texel.format, at))
+          return std::move(err);
+        if (texel.binding >= kernel.numBindings)
+          return r.error(at + ": binding " + Twine(texel.binding) +
+                         " out of range (" + Twine(kernel.numBindings) +
+                         " bindings)");
+        if (!kernel.texelBuffers.empty() &&
+            kernel.texelBuffers.back().binding >= texel.binding)
+          return r.error(at + ": bindings must be increasing");
+        if (!texelFormatBytes(texel.format))
+          return r.error(at + ": unknown texel format '" + texel.format + "'");
+        kernel.texelBuffers.push_back(std::move(texel));
+      }
+    }
     Expected<std::vector<char>> words = readFile(join(file));
     if (!words)
       return words.takeError();

@@ -49,7 +49,8 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
   constexpr uint32_t kOpTypeBool = 20, kOpTypeInt = 21, kOpTypeFloat = 22,
                      kOpTypeVector = 23, kOpTypeArray = 28,
                      kOpTypeStruct = 30, kOpTypePointer = 32,
-                     kOpConstant = 43, kOpVariable = 59;
+                     kOpConstant = 43, kOpVariable = 59, kOpTypeImage = 25;
+  constexpr uint32_t kStorageUniformConstant = 0, kDimBuffer = 5;
   constexpr uint32_t kDecorationBinding = 33, kDecorationDescriptorSet = 34,
                      kDecorationBuiltIn = 11, kBuiltInNumWorkgroups = 24;
   constexpr uint32_t kExecutionModeLocalSize = 17, kStorageWorkgroup = 4;
@@ -57,6 +58,10 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
   // Sizes of the types and values of the integer constants seen so far
   // (SPIR-V declares both before their uses).
   llvm::DenseMap<uint32_t, uint64_t> typeBytes, constants, pointee;
+  // Uniform texel buffer types (an image of dimension Buffer, sampled), the
+  // UniformConstant pointers to them, and the variables of those pointers:
+  // the bindings the shader reads as uniform texel buffers.
+  llvm::DenseSet<uint32_t> texelImages, texelPointers, texelVariables;
   // Integer types (and vectors of them) whose components are not 32 bits.
   llvm::DenseSet<uint32_t> extendedTypes;
   // OpGroupNonUniformElect .. OpGroupNonUniformQuadSwap; each has the
@@ -105,14 +110,22 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
       for (uint32_t member : ops.drop_front())
         bytes += typeBytes.lookup(member);
       typeBytes[ops[0]] = bytes;
+    } else if (opcode == kOpTypeImage && ops.size() >= 7) {
+      if (ops[2] == kDimBuffer && ops[6] == 1)
+        texelImages.insert(ops[0]);
     } else if (opcode == kOpTypePointer && ops.size() >= 3) {
       if (ops[1] == kStorageWorkgroup)
         pointee[ops[0]] = ops[2];
+      if (ops[1] == kStorageUniformConstant && texelImages.contains(ops[2]))
+        texelPointers.insert(ops[0]);
     } else if (opcode == kOpConstant && ops.size() >= 3) {
       constants[ops[1]] = ops[2];
     } else if (opcode == kOpVariable && ops.size() >= 3 &&
                ops[2] == kStorageWorkgroup) {
       facts.workgroupBytes += typeBytes.lookup(pointee.lookup(ops[0]));
+    } else if (opcode == kOpVariable && ops.size() >= 3 &&
+               texelPointers.contains(ops[0])) {
+      texelVariables.insert(ops[1]);
     } else if (opcode >= kFirstGroupNonUniformOp &&
                opcode <= kLastGroupNonUniformOp && !ops.empty() &&
                extendedTypes.contains(ops[0])) {
@@ -132,6 +145,16 @@ static Expected<ShaderFacts> checkSPIRVInterface(const KernelDesc &kernel) {
                            kernel.name,
                            it == set.end() ? 0u : it->second, index,
                            kernel.numBindings));
+    // A descriptor of the wrong type is undefined behaviour as well.
+    bool shaderTexel = texelVariables.contains(id);
+    if (shaderTexel != (kernel.texelBinding(index) != nullptr))
+      return error(formatv("kernel '{0}': binding {1} is a {2} in the shader "
+                           "but a {3} in the manifest",
+                           kernel.name, index,
+                           shaderTexel ? "uniform texel buffer"
+                                       : "storage buffer",
+                           shaderTexel ? "storage buffer"
+                                       : "uniform texel buffer"));
   }
   return facts;
 }
@@ -224,10 +247,11 @@ Error Program::Impl::checkSupport() {
                            "maxComputeWorkGroupInvocations {2} of '{3}'",
                            kernel.name, invocations,
                            limits.maxComputeWorkGroupInvocations, device));
-    if (kernel.numBindings > limits.maxPerStageDescriptorStorageBuffers)
+    uint32_t storageBindings = kernel.numBindings - kernel.texelBuffers.size();
+    if (storageBindings > limits.maxPerStageDescriptorStorageBuffers)
       return error(formatv("kernel '{0}': {1} storage buffers exceed "
                            "maxPerStageDescriptorStorageBuffers {2}",
-                           kernel.name, kernel.numBindings,
+                           kernel.name, storageBindings,
                            limits.maxPerStageDescriptorStorageBuffers));
   }
   // A grid over maxComputeWorkGroupCount is recorded as several

@@ -483,6 +483,7 @@ Error Runtime::Impl::createDevice() {
       !is_contained(masked, "subgroupShuffle");
   traits.subgroupShuffle = enabled.subgroupShuffle;
   traits.subgroupExtendedTypes = enabled.subgroupExtendedTypes;
+  traits.maxTexelBufferElements = properties.limits.maxTexelBufferElements;
 
   float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};

@@ -47,6 +47,8 @@ namespace detail {
   X(vkGetDeviceQueue)                                                          \
   X(vkCreateBuffer)                                                            \
   X(vkDestroyBuffer)                                                           \
+  X(vkCreateBufferView)                                                        \
+  X(vkDestroyBufferView)                                                       \
   X(vkGetBufferMemoryRequirements)                                             \
   X(vkAllocateMemory)                                                          \
   X(vkFreeMemory)                                                              \
@@ -135,6 +137,12 @@ struct FeatureSet {
   bool subgroupShuffle = false;
 };
 
+/// Per manifest buffer: whether some dispatch binds it as a uniform texel
+/// buffer (its device buffer needs UNIFORM_TEXEL_BUFFER usage).
+std::vector<bool> texelBoundBuffers(const Bundle &bundle);
+/// The descriptor type of a kernel's binding (storage or uniform texel).
+VkDescriptorType descriptorType(const KernelDesc &kernel, uint32_t binding);
+
 } // namespace detail
 
 struct Runtime::Impl {
@@ -186,6 +194,14 @@ struct Program::Impl {
     VkPipeline pipeline = VK_NULL_HANDLE;
   };
   std::vector<Kernel> kernels;
+  /// Buffer views of the bindings read as uniform texel buffers
+  /// (VulkanTexels.cpp), one per manifest buffer and format, owned.
+  struct TexelView {
+    uint32_t buffer;
+    std::string format;
+    VkBufferView view;
+  };
+  std::vector<TexelView> texelViews;
   VkDescriptorPool pool = VK_NULL_HANDLE;
   VkCommandPool commandPool = VK_NULL_HANDLE;
   VkCommandBuffer commands = VK_NULL_HANDLE;
@@ -202,6 +218,11 @@ struct Program::Impl {
   llvm::Error createBuffers();
   llvm::Error createKernels();
   llvm::Error record();
+  /// Uniform texel buffers (VulkanTexels.cpp).
+  llvm::Error checkTexelLimits();
+  llvm::Expected<VkBufferView> texelView(uint32_t buffer,
+                                         const TexelBinding &texel);
+  void destroyTexelViews();
   llvm::Error validationResult();
 };
 

@@ -10,6 +10,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #include <chrono>
@@ -32,6 +33,7 @@ Program::Impl::~Impl() {
     vk.vkDestroyCommandPool(device, commandPool, nullptr);
   if (pool)
     vk.vkDestroyDescriptorPool(device, pool, nullptr);
+  destroyTexelViews();
   for (Kernel &k : kernels) {
     if (k.pipeline)
       vk.vkDestroyPipeline(device, k.pipeline, nullptr);
@@ -55,6 +57,11 @@ Program::Impl::~Impl() {
 Error Program::Impl::createBuffers() {
   Dispatch &vk = rt.vk;
   MemoryPlan plan = planMemory(bundle);
+  std::vector<bool> texelBound = texelBoundBuffers(bundle);
+  std::vector<bool> texelBlock(plan.blockBytes.size(), false);
+  for (auto [id, block] : llvm::enumerate(plan.blockOf))
+    if (texelBound[id])
+      texelBlock[block] = true;
   // A block's first buffer names it in messages.
   std::vector<const BufferDesc *> firstOf(plan.blockBytes.size(), nullptr);
   for (auto [id, block] : llvm::enumerate(plan.blockOf))
@@ -64,12 +71,17 @@ Error Program::Impl::createBuffers() {
     const BufferDesc &desc = *firstOf[block];
     DeviceBuffer b;
     b.size = bytes;
+    // A texel view covers whole texels (VulkanTexels.cpp): up to 16 bytes.
+    if (texelBlock[block])
+      b.size = alignTo(b.size, 16);
     VkBufferCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
     info.size = b.size;
     info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
                  VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                  VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    if (texelBlock[block])
+      info.usage |= VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT;
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     VK_CHECK(vkCreateBuffer, rt.device, &info, nullptr, &b.buffer);
     blocks.push_back(b);
@@ -112,11 +124,13 @@ Error Program::Impl::createBuffers() {
 
 Error Program::Impl::createKernels() {
   Dispatch &vk = rt.vk;
-  uint32_t dispatches = 0, descriptors = 0;
+  uint32_t dispatches = 0, descriptors = 0, texelDescriptors = 0;
   for (const StepDesc &step : bundle.steps)
     if (step.kind == StepDesc::Kind::Dispatch) {
       ++dispatches;
-      descriptors += step.bindings.size();
+      uint32_t texels = bundle.kernels[step.kernel].texelBuffers.size();
+      descriptors += step.bindings.size() - texels;
+      texelDescriptors += texels;
     }
   for (const KernelDesc &desc : bundle.kernels) {
     kernels.emplace_back();
@@ -130,7 +144,7 @@ Error Program::Impl::createKernels() {
     for (uint32_t i = 0; i < desc.numBindings; ++i) {
       bindings[i] = {};
       bindings[i].binding = i;
-      bindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      bindings[i].descriptorType = descriptorType(desc, i);
       bindings[i].descriptorCount = 1;
       bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
     }
@@ -159,13 +173,14 @@ Error Program::Impl::createKernels() {
     VK_CHECK(vkCreateComputePipelines, rt.device, VK_NULL_HANDLE, 1, &pipeline,
              nullptr, &k.pipeline);
   }
-  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                            std::max<uint32_t>(descriptors, 1)};
+  VkDescriptorPoolSize sizes[] = {
+      {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max<uint32_t>(descriptors, 1)},
+      {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, texelDescriptors}};
   VkDescriptorPoolCreateInfo poolInfo{};
   poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
   poolInfo.maxSets = std::max<uint32_t>(dispatches, 1);
-  poolInfo.poolSizeCount = 1;
-  poolInfo.pPoolSizes = &size;
+  poolInfo.poolSizeCount = texelDescriptors ? 2 : 1;
+  poolInfo.pPoolSizes = sizes;
   VK_CHECK(vkCreateDescriptorPool, rt.device, &poolInfo, nullptr, &pool);
   return Error::success();
 }
@@ -241,15 +256,25 @@ Error Program::Impl::record() {
     VkDescriptorSet set;
     VK_CHECK(vkAllocateDescriptorSets, rt.device, &setAlloc, &set);
     std::vector<VkDescriptorBufferInfo> infos(step.bindings.size());
+    std::vector<VkBufferView> views(step.bindings.size(), VK_NULL_HANDLE);
     std::vector<VkWriteDescriptorSet> writes(step.bindings.size());
+    const KernelDesc &kernelDesc = bundle.kernels[step.kernel];
     for (auto [i, id] : llvm::enumerate(step.bindings)) {
-      infos[i] = {buffers[id].buffer, 0, VK_WHOLE_SIZE};
       writes[i] = {};
       writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
       writes[i].dstSet = set;
       writes[i].dstBinding = i;
       writes[i].descriptorCount = 1;
-      writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      writes[i].descriptorType = descriptorType(kernelDesc, i);
+      if (const TexelBinding *texel = kernelDesc.texelBinding(i)) {
+        Expected<VkBufferView> view = texelView(id, *texel);
+        if (!view)
+          return view.takeError();
+        views[i] = *view;
+        writes[i].pTexelBufferView = &views[i];
+        continue;
+      }
+      infos[i] = {buffers[id].buffer, 0, VK_WHOLE_SIZE};
       writes[i].pBufferInfo = &infos[i];
     }
     vk.vkUpdateDescriptorSets(rt.device, writes.size(), writes.data(), 0,
@@ -296,6 +321,8 @@ Expected<std::unique_ptr<Program>> Runtime::load(const Bundle &bundle) {
   auto impl = std::make_unique<Program::Impl>(*this->impl);
   impl->bundle = bundle;
   if (Error err = impl->checkSupport())
+    return std::move(err);
+  if (Error err = impl->checkTexelLimits())
     return std::move(err);
   if (Error err = impl->createBuffers())
     return std::move(err);

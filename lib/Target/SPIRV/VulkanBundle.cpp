@@ -211,6 +211,24 @@ FailureOr<uint32_t> HostInterpreter::kernelFor(gpu::LaunchFuncOp op) {
   if (auto configs = module->getAttrOfType<DictionaryAttr>("qc.kernel_configs"))
     if (auto config = configs.getAs<StringAttr>(moduleName))
       kernel.config = config.str();
+  // qc-spirv-texel-buffers: bindings read as uniform texel buffers.
+  if (auto texels =
+          spirvModule->getAttrOfType<DictionaryAttr>("qc.texel_buffers")) {
+    for (NamedAttribute entry : texels) {
+      unsigned binding = 0;
+      auto format = dyn_cast<StringAttr>(entry.getValue());
+      if (entry.getName().getValue().getAsInteger(10, binding) || !format ||
+          binding >= kernel.numBindings ||
+          !::qc::vulkan::texelFormatBytes(format.getValue()))
+        return spirvModule.emitError("Vulkan bundle: bad qc.texel_buffers "
+                                     "entry ")
+               << entry.getName() << " = " << entry.getValue();
+      kernel.texelBuffers.push_back({binding, format.str()});
+    }
+    llvm::sort(kernel.texelBuffers, [](const auto &a, const auto &b) {
+      return a.binding < b.binding;
+    });
+  }
   if (std::optional<spirv::VerCapExtAttr> vce = spirvModule.getVceTriple())
     for (spirv::Capability cap : vce->getCapabilities())
       kernel.capabilities.push_back(spirv::stringifyCapability(cap).str());

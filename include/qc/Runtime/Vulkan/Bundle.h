@@ -38,6 +38,18 @@ struct BufferDesc {
   std::string origin;
 };
 
+/// A binding the kernel reads through a uniform texel buffer (an
+/// `OpTypeImage` of dimension Buffer fetched with `OpImageFetch`) instead of
+/// a storage buffer: the runtime binds a buffer view of `format` there.
+struct TexelBinding {
+  uint32_t binding = 0;
+  /// r32_uint, r32g32_uint or r32g32b32a32_uint (texelFormatBytes).
+  std::string format;
+};
+
+/// Bytes per texel of a texel-buffer format name; 0 for an unknown name.
+uint32_t texelFormatBytes(llvm::StringRef format);
+
 struct KernelDesc {
   /// Unique kernel name (the outlined gpu.module's name).
   std::string name;
@@ -52,6 +64,11 @@ struct KernelDesc {
   /// How the compiler tiled the kernel (qc-spirv-contraction-kernels), for
   /// people reading the manifest; empty for the generic lowering.
   std::string config;
+  /// Bindings read as uniform texel buffers (sorted by binding); every other
+  /// binding is a storage buffer.
+  std::vector<TexelBinding> texelBuffers;
+  /// The texel binding at `binding`, or null for a storage buffer.
+  const TexelBinding *texelBinding(uint32_t binding) const;
 };
 
 struct StepDesc {

@@ -58,6 +58,8 @@ struct DeviceTraits {
   /// Compute shaders have the subgroup SHUFFLE operations: the row
   /// broadcast by OpGroupNonUniformShuffle (subgroup-shuffle).
   bool subgroupShuffle = false;
+  /// maxTexelBufferElements (texel-buffers; 65536 is Vulkan's minimum).
+  int64_t maxTexelBufferElements = 65536;
 };
 
 class Program;
