@@ -8,7 +8,7 @@
 # multipliers with small shifts, whose results often fall on ties) and
 # accumulators or i32 inputs (INT32_MIN, INT32_MAX, 0, -1, +-2^30), both
 # profiles, per-channel and per-tensor (INT32_MIN with shift 0: the divide
-# by 2^0 after the overflow), 8- and 16-bit outputs with zero
+# by 2^0 after the overflow; with shift -3), 8- and 16-bit outputs with zero
 # points != 0, the 16-bit-weight kernel, vectors of 16 lanes, of fewer and
 # of an odd number (left in i64): JIT with 1 and 2 threads, with and
 # without VNNI, and without the int8 kernels (the qc.matmul cases' output
@@ -21,7 +21,7 @@
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s --work-dir %t | FileCheck %s
 # CHECK-NOT: MISMATCH
-# CHECK: all 44 cases bit-exact: jit threads=1, jit threads=2, jit portable, jit generic
+# CHECK: all 46 cases bit-exact: jit threads=1, jit threads=2, jit portable, jit generic
 import argparse
 import copy
 import os
@@ -243,6 +243,11 @@ def cases():
         out.append(RequantCase("rq_%s_pt_min0_7_8_32" % tag, rng, 7, 8, 32, QType(0.05, 0),
                                QType(0.02, 0), QType(0.3, 5), profile, False,
                                pt=(INT32_MIN, 0)))
+        # (INT32_MIN, -3): the overflow test the constant multiplier leaves
+        # (acc == INT32_MIN alone) before a divide by 2^3.
+        out.append(RequantCase("rq_%s_pt_min3_7_8_32" % tag, rng, 7, 8, 32, QType(0.05, 0),
+                               QType(0.02, 0), QType(0.3, 5), profile, False,
+                               pt=(INT32_MIN, -3)))
     return out
 
 
