@@ -154,10 +154,30 @@ bool isHalfOf(Value t, Value mask) {
          tv == m.ashr(1);
 }
 
+/// `cond` = zext(i1) < 0 (or 0 > zext(i1)) on i32: false in every lane.
+bool isNegativeZExtTest(Value cond) {
+  auto cmp = defining<arith::CmpIOp>(cond);
+  if (!cmp)
+    return false;
+  if (cmp.getPredicate() == arith::CmpIPredicate::slt)
+    return matchExtUI(cmp.getLhs()) && isConstantInt(cmp.getRhs(), 0);
+  return cmp.getPredicate() == arith::CmpIPredicate::sgt && isConstantInt(cmp.getLhs(), 0) &&
+         matchExtUI(cmp.getRhs());
+}
+
 /// `root` = RoundingDivideByPOT(x, n) as RequantizeBuilder.cpp builds it:
 /// (x >> n) + zext(((x & mask) > ((mask >> 1) + zext(x < 0)))), mask =
-/// (1 << n) - 1. Returns {x, n}.
+/// (1 << n) - 1. Returns {x, n}; n is null for a constant n = 0.
 std::optional<std::pair<Value, Value>> matchRoundingDivide(arith::AddIOp root) {
+  // For n = 0 the canonicalizer folds x >> 0 to x, the mask, the remainder
+  // and the half to 0, and 0 > zext(x < 0) to zext(x < 0) < 0, which it
+  // keeps: x + zext(zext(x < 0) < 0), a sum that is x in every lane. The
+  // i1 it extends is not looked at (it is x < 0, or a fold of it).
+  for (int swap = 0; swap < 2; ++swap) {
+    Value roundUp = matchExtUI(swap ? root.getLhs() : root.getRhs());
+    if (roundUp && isNegativeZExtTest(roundUp))
+      return std::make_pair(swap ? root.getRhs() : root.getLhs(), Value());
+  }
   for (int swap = 0; swap < 2; ++swap) {
     auto shifted = defining<arith::ShRSIOp>(swap ? root.getRhs() : root.getLhs());
     Value roundUp = matchExtUI(swap ? root.getLhs() : root.getRhs());
@@ -191,14 +211,21 @@ std::optional<std::pair<Value, Value>> matchRoundingDivide(arith::AddIOp root) {
 
 /// `cond` = (a == INT32_MIN) & (c == INT32_MIN) for the factors of `mul`.
 bool isOverflowTest(Value cond, const FixedPointMul &mul) {
-  auto both = defining<arith::AndIOp>(cond);
-  if (!both || !mul.a.value || !mul.c.value)
-    return false;
+  constexpr int64_t min = std::numeric_limits<int32_t>::min();
   auto isMinTestOf = [](Value test, Value x) {
     auto cmp = defining<arith::CmpIOp>(test);
     return cmp && cmp.getPredicate() == arith::CmpIPredicate::eq && cmp.getLhs() == x &&
-           isConstantInt(cmp.getRhs(), std::numeric_limits<int32_t>::min());
+           isConstantInt(cmp.getRhs(), min);
   };
+  // A constant INT32_MIN factor: the canonicalizer folded its test (true)
+  // and the and with it, the other factor's test is left.
+  if (!mul.c.value && mul.c.constant == min && mul.a.value)
+    return isMinTestOf(cond, mul.a.value);
+  if (!mul.a.value && mul.a.constant == min && mul.c.value)
+    return isMinTestOf(cond, mul.c.value);
+  auto both = defining<arith::AndIOp>(cond);
+  if (!both || !mul.a.value || !mul.c.value)
+    return false;
   return (isMinTestOf(both.getLhs(), mul.a.value) && isMinTestOf(both.getRhs(), mul.c.value)) ||
          (isMinTestOf(both.getLhs(), mul.c.value) && isMinTestOf(both.getRhs(), mul.a.value));
 }
@@ -253,13 +280,19 @@ bool qc::cpu::feedsHighMulDivide(Operation *trunc) {
   for (Operation *user : trunc->getUsers())
     if (isa<arith::SelectOp>(user))
       xs.push_back(user->getResult(0));
+  auto isDivide = [](Operation *sum) {
+    std::optional<FixedPointMul> mul = matchFixedPointMul(sum);
+    return mul && mul->kind == FixedPointMul::HighMulDivide;
+  };
   for (Value x : xs)
-    for (Operation *user : x.getUsers())
+    for (Operation *user : x.getUsers()) {
+      // n = 0: x itself is an operand of the final sum.
+      if (isa<arith::AddIOp>(user) && isDivide(user))
+        return true;
       if (auto shift = dyn_cast<arith::ShRSIOp>(user); shift && shift.getLhs() == x)
-        for (Operation *sum : shift->getUsers())
-          if (std::optional<FixedPointMul> mul = matchFixedPointMul(sum);
-              mul && mul->kind == FixedPointMul::HighMulDivide)
-            return true;
+        if (llvm::any_of(shift->getUsers(), isDivide))
+          return true;
+    }
   return false;
 }
 
@@ -297,7 +330,20 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
     return vector::ShuffleOp::create(b, loc, vector::BitCastOp::create(b, loc, narrowType, even),
                                      vector::BitCastOp::create(b, loc, narrowType, odd), order);
   };
-  if (mul.kind == FixedPointMul::HighMulDivide) {
+  // Only the overflow's 2^31 reads as INT32_MIN in a HighMul's or
+  // HighMulDivide's y (every other y is above -2^31): the select's
+  // INT32_MAX for it.
+  auto fixOverflow = [&](Value y) -> Value {
+    if (!mul.overflow)
+      return y;
+    Value min = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(narrowType, APInt::getSignedMinValue(32)));
+    Value max = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(narrowType, APInt::getSignedMaxValue(32)));
+    Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, min);
+    return arith::SelectOp::create(b, loc, isMin, max, y);
+  };
+  if (mul.kind == FixedPointMul::HighMulDivide && mul.exponent) {
     // RoundingDivideByPOT(floor(s / 2^31), n), s = p + 2^30, in one step:
     // ties away from zero is floor((q + 2^(n-1) - [q < 0]) / 2^n) for n >
     // 0, q for n = 0, and floor(floor(s / 2^31) + B) / 2^n) = floor((s +
@@ -325,24 +371,15 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
       sum = arith::SelectOp::create(b, loc, negative, arith::SubIOp::create(b, loc, sum, d), sum);
       results[odd] = arith::ShRSIOp::create(b, loc, sum, arith::AddIOp::create(b, loc, e, splat(31)));
     }
-    Value y = interleaveLow(results[0], results[1]);
-    if (!mul.overflow)
-      return y;
-    // Only the overflow's 2^31 reads as INT32_MIN here (every other y is
-    // above -2^31): the select's INT32_MAX for it.
-    Value min = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(narrowType, APInt::getSignedMinValue(32)));
-    Value max = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(narrowType, APInt::getSignedMaxValue(32)));
-    Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, min);
-    return arith::SelectOp::create(b, loc, isMin, max, y);
+    return fixOverflow(interleaveLow(results[0], results[1]));
   }
-  if (mul.kind == FixedPointMul::HighMul) {
+  if (mul.kind != FixedPointMul::ShiftRound) {
     // round(p / 2^31) with ties up is (p + 2^30) >> 31 for every p (the
     // truncating division of RequantizeBuilder.cpp on the biased sum is
     // this floor); no i64 sum can overflow, |p| <= 2^62. Bits 31..62: the
     // low word of the even lanes shifted right by 31, the high word of the
-    // odd lanes shifted left by 1, one blend.
+    // odd lanes shifted left by 1, one blend. A HighMulDivide by 2^0 is
+    // this and its overflow fix (for a = c = INT32_MIN, p = 2^62: 2^31).
     Value nudge = splat(1LL << 30);
     Value even = arith::ShRUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, products[0], nudge), splat(31));
@@ -350,9 +387,9 @@ Value qc::cpu::buildFixedPointMul(OpBuilder &b, Location loc, const FixedPointMu
         b, loc, arith::AddIOp::create(b, loc, products[1], nudge), splat(1));
     for (int64_t i = 0; i < lanes; ++i)
       blend.push_back(i % 2 ? lanes + i : i);
-    return vector::ShuffleOp::create(b, loc, vector::BitCastOp::create(b, loc, narrowType, even),
-                                     vector::BitCastOp::create(b, loc, narrowType, odd),
-                                     blend);
+    return fixOverflow(vector::ShuffleOp::create(
+        b, loc, vector::BitCastOp::create(b, loc, narrowType, even),
+        vector::BitCastOp::create(b, loc, narrowType, odd), blend));
   }
   // The i64 rounding and clamp on each half as the body computes them on
   // all lanes; then the low words of both, interleaved.

@@ -40,7 +40,11 @@ struct FixedPointMul {
     /// apply_scale_32 (`half` and `shift` i64 values).
     ShiftRound,
     /// RoundingDivideByPOT(x, exponent) of a HighMul's result x, directly
-    /// or through its overflow select (`overflow`, the select's condition).
+    /// or through its overflow select (`overflow`, the select's condition:
+    /// a == INT32_MIN & c == INT32_MIN, or one of them where the other
+    /// factor is the constant INT32_MIN).
+    /// `exponent` is null for a divide by 2^0 the canonicalizer folded
+    /// (x + zext(zext(x < 0) < 0)): x itself.
     HighMulDivide,
   } kind;
   Factor a, c;

@@ -219,11 +219,14 @@ Value EpilogueEmitter::emit(OpBuilder &b, Location loc, Value acc,
       // canonicalizer to erase.
       if (auto it = fixedPointMuls.find(&inner); it != fixedPointMuls.end()) {
         FixedPointMul mul = it->second;
-        // An overflow test one of whose comparisons is false needs no fix.
+        // An overflow test one of whose comparisons is false needs no fix
+        // (a single comparison: the other factor is the constant INT32_MIN).
         if (mul.overflow) {
-          auto both = mul.overflow.getDefiningOp<arith::AndIOp>();
-          if (isMinTest(*both.getLhs().getDefiningOp()) ||
-              isMinTest(*both.getRhs().getDefiningOp()))
+          Operation *test = mul.overflow.getDefiningOp();
+          auto both = dyn_cast<arith::AndIOp>(test);
+          if (both ? isMinTest(*both.getLhs().getDefiningOp()) ||
+                         isMinTest(*both.getRhs().getDefiningOp())
+                   : isMinTest(*test))
             mul.overflow = Value();
         }
         mapping.map(inner.getResult(0), buildFixedPointMul(b, loc, mul, kLanes, lookup));

@@ -38,8 +38,9 @@
 //
 // so q0 is q or q - 1. The remainder n - q0 d (0 <= q0 d <= n) is then in
 // [0, d) or [d, 2d): q = q0 + (n - q0 d >= d). Per element: a shift, a
-// mask, two i64 multiplications (vpmullq on znver4: the reciprocal comes
-// from memory, so LLVM does not see that it is below 2^32), a shift, a
+// mask, two i64 multiplications (n' m of two zero-extended i32 values, so
+// that LLVM selects vpmuludq on x86 although m comes from memory; q0 d a
+// vpmullq), a shift, a
 // subtraction, a compare and an add, against four multiplications and a
 // dozen shifts, masks and adds for the 128-bit high word. Per divisor: one
 // i64 division of a constant.
@@ -150,11 +151,17 @@ Value buildShortReciprocal(OpBuilder &b, Location loc, Value d) {
 
 Value buildShortQuotient(OpBuilder &b, Location loc, Value n, Value d, Value m,
                          int64_t shift) {
-  Value top = arith::AndIOp::create(
-      b, loc, arith::ShRUIOp::create(b, loc, n, constant64(b, loc, shift)),
-      constant64(b, loc, 0xffffffffLL));
+  // n' m as the product of two zero-extended i32 values: m < 2^32 comes
+  // from memory (a per-row value), where LLVM does not see its high word is
+  // zero; extended from i32 it does, and selects vpmuludq (32 x 32 -> 64)
+  // instead of vpmullq. The mask of n' is the truncation.
+  auto low32 = [&](Value v) -> Value {
+    return arith::ExtUIOp::create(b, loc, b.getI64Type(),
+                                  arith::TruncIOp::create(b, loc, b.getI32Type(), v));
+  };
+  Value top = low32(arith::ShRUIOp::create(b, loc, n, constant64(b, loc, shift)));
   Value estimate = arith::ShRUIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, top, m), constant64(b, loc, 61 - shift));
+      b, loc, arith::MulIOp::create(b, loc, top, low32(m)), constant64(b, loc, 61 - shift));
   Value rem = arith::SubIOp::create(b, loc, n, arith::MulIOp::create(b, loc, estimate, d));
   Value low = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, rem, d);
   return arith::AddIOp::create(b, loc, estimate,

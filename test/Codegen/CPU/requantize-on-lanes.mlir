@@ -10,6 +10,11 @@
 // RUN: qc-opt %s --qc-lower-to-linalg --qc-widen-narrow-integers \
 // RUN:   --qc-cpu-tile-and-vectorize=vector-width=32 --lower-vector-mask \
 // RUN:   --canonicalize --qc-cpu-requantize-on-lanes | FileCheck %s --check-prefix=W32
+// The divide by 2^0 that the canonicalizer folded to x + zext(zext(x < 0) <
+// 0) is matched with its high multiply: nothing of it is left on i32.
+// RUN: qc-opt %s --qc-lower-to-linalg --qc-widen-narrow-integers \
+// RUN:   --qc-cpu-tile-and-vectorize --lower-vector-mask --canonicalize \
+// RUN:   --qc-cpu-requantize-on-lanes --canonicalize | FileCheck %s --check-prefix=FOLD
 // The pass is in qc-cpu-pipeline's vectorization stage.
 // RUN: qc-opt %s --qc-lower-to-linalg --qc-widen-narrow-integers \
 // RUN:   --qc-cpu-vectorize | FileCheck %s --check-prefix=STAGE
@@ -49,6 +54,10 @@
 // STAGE: arith.muli {{.*}} : vector<8xi64>
 // STAGE-NOT: vector<1x16xi64>
 // STAGE: return
+// FOLD-LABEL: func.func @add
+// FOLD-NOT: arith.extui
+// FOLD-NOT: arith.cmpi {{.*}} vector<1x16xi32>
+// FOLD: return
 func.func @add(%arg0: tensor<2x32x!a>, %arg1: tensor<2x32x!b>) -> tensor<2x32x!y> {
   %r = qc.add %arg0, %arg1 : tensor<2x32x!a>, tensor<2x32x!b> -> tensor<2x32x!y>
   return %r : tensor<2x32x!y>

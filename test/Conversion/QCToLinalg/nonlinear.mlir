@@ -23,7 +23,8 @@ func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.u
 // division per row), then the Q15 quotient by Division.cpp's short
 // quotient (no division per element: the top 32 bits of the dividend (n >>
 // 14 for rows of 16) times the reciprocal, >> 47, and one correction by the
-// remainder) and the output stage.
+// remainder; both factors zero-extended from i32, so that LLVM selects a 32 x
+// 32 -> 64-bit multiply) and the output stage.
 // CHECK-LABEL: func.func @softmax
 // CHECK-DAG:     %[[E:.*]] = arith.constant dense<"0x00000040{{.*}}"> : tensor<256xi32>
 // CHECK:         %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
@@ -40,8 +41,11 @@ func.func @table(%x: tensor<5x!quant.uniform<i2:f32, 0.5>>) -> tensor<5x!quant.u
 // CHECK-NOT:       arith.div
 // CHECK:           %[[N:.*]] = arith.addi
 // CHECK:           %[[HI:.*]] = arith.shrui %[[N]], %c14_i64 : i64
-// CHECK:           %[[HI32:.*]] = arith.andi %[[HI]], %{{.*}} : i64
-// CHECK:           %[[P:.*]] = arith.muli %[[HI32]], %[[R]] : i64
+// CHECK:           %[[HI32:.*]] = arith.trunci %[[HI]] : i64 to i32
+// CHECK:           %[[HIW:.*]] = arith.extui %[[HI32]] : i32 to i64
+// CHECK:           %[[R32:.*]] = arith.trunci %[[R]] : i64 to i32
+// CHECK:           %[[RW:.*]] = arith.extui %[[R32]] : i32 to i64
+// CHECK:           %[[P:.*]] = arith.muli %[[HIW]], %[[RW]] : i64
 // CHECK:           %[[Q0:.*]] = arith.shrui %[[P]], %c47_i64 : i64
 // CHECK:           %[[Q0S:.*]] = arith.muli %[[Q0]], %[[S]] : i64
 // CHECK:           %[[REM:.*]] = arith.subi %[[N]], %[[Q0S]] : i64

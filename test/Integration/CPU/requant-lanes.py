@@ -7,7 +7,8 @@
 # (m = 0, 1, 2^30, 2^31 - 1, INT32_MIN; shifts -31 ... 30; and few-bit
 # multipliers with small shifts, whose results often fall on ties) and
 # accumulators or i32 inputs (INT32_MIN, INT32_MAX, 0, -1, +-2^30), both
-# profiles, per-channel and per-tensor, 8- and 16-bit outputs with zero
+# profiles, per-channel and per-tensor (INT32_MIN with shift 0: the divide
+# by 2^0 after the overflow; with shift -3), 8- and 16-bit outputs with zero
 # points != 0, the 16-bit-weight kernel, vectors of 16 lanes, of fewer and
 # of an odd number (left in i64): JIT with 1 and 2 threads, with and
 # without VNNI, and without the int8 kernels (the qc.matmul cases' output
@@ -20,7 +21,7 @@
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s --work-dir %t | FileCheck %s
 # CHECK-NOT: MISMATCH
-# CHECK: all 42 cases bit-exact: jit threads=1, jit threads=2, jit portable, jit generic
+# CHECK: all 46 cases bit-exact: jit threads=1, jit threads=2, jit portable, jit generic
 import argparse
 import copy
 import os
@@ -69,7 +70,7 @@ def edge_multipliers(rng, channels, ties):
 
 class RequantCase:
     def __init__(self, name, rng, m, k, n, aq, bq, yq, profile, per_channel, with_min=True,
-                 ties=False):
+                 ties=False, pt=None):
         self.name, self.profile = name, profile
         # The same draws as matmul_case's, to choose biases that put
         # accumulators on the edges.
@@ -96,6 +97,8 @@ class RequantCase:
             mult[mult == INT32_MIN] = INT32_MAX - 1
         if not per_channel:
             mult[0], shift[0] = (INT32_MAX, -31) if "edge" in name else (mult[0], shift[0])
+        if pt is not None:
+            mult[0], shift[0] = pt
         self.mult, self.shift = mult, shift
         self.yq = yq
 
@@ -235,6 +238,16 @@ def cases():
                                pc(48), QType(0.1, -5, bits=16), profile, True, ties=True))
         out.append(RequantCase("rq_%s_w16_6_10_33" % tag, rng, 6, 10, 33, QType(0.05, 1),
                                pc(33, bits=16), QType(0.8, -7, bits=16), profile, True))
+        # (INT32_MIN, 0) per tensor: the divide by 2^0 that the canonicalizer
+        # folds, after the high multiply's overflow (accumulators at INT32_MIN).
+        out.append(RequantCase("rq_%s_pt_min0_7_8_32" % tag, rng, 7, 8, 32, QType(0.05, 0),
+                               QType(0.02, 0), QType(0.3, 5), profile, False,
+                               pt=(INT32_MIN, 0)))
+        # (INT32_MIN, -3): the overflow test the constant multiplier leaves
+        # (acc == INT32_MIN alone) before a divide by 2^3.
+        out.append(RequantCase("rq_%s_pt_min3_7_8_32" % tag, rng, 7, 8, 32, QType(0.05, 0),
+                               QType(0.02, 0), QType(0.3, 5), profile, False,
+                               pt=(INT32_MIN, -3)))
     return out
 
 
