@@ -6,9 +6,11 @@
 // CHECK-LABEL: func.func @rows
 // CHECK: %[[SUM:.*]] = memref.alloc() : memref<4x2xi32>
 // CHECK: %[[C:.*]] = memref.get_global @__constant_3xi64 : memref<3x2xi32>
-// CHECK: %[[LO:.*]] = memref.load %[[C]][%{{.*}}, %[[C0:.*]]] : memref<3x2xi32>
-// CHECK: %[[HI:.*]] = memref.load %[[C]][%{{.*}}, %[[C1:.*]]] : memref<3x2xi32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[LO:.*]] = memref.load %[[C]][%{{.*}}, %[[C0]]] : memref<3x2xi32>
 // CHECK: %[[L64:.*]] = arith.extui %[[LO]] : i32 to i64
+// CHECK: %[[HI:.*]] = memref.load %[[C]][%{{.*}}, %[[C1]]] : memref<3x2xi32>
 // CHECK: %[[H64:.*]] = arith.extui %[[HI]] : i32 to i64
 // CHECK: %[[SH:.*]] = arith.shli %[[H64]], %{{.*}} : i64
 // CHECK: %[[V:.*]] = arith.ori %[[L64]], %[[SH]] : i64

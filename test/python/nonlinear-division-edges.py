@@ -5,9 +5,11 @@
 # test/Conversion/QCToLinalg/magic-division.py):
 # bit-exact against python/qc/reference.py on the CPU at one and two
 # threads, without the x86 extensions (x86-vnni=false x86-vbmi=false) and
-# scalar (vectorize=false), and on Vulkan (lavapipe; not portable mode,
-# whose i64 emulation has no division for the per-row reciprocal and the
-# integer root, docs/SPIRV.md):
+# scalar (vectorize=false), and on Vulkan (lavapipe), and with --portable on
+# Vulkan in portable mode with the 8/16/64-bit features masked off, under
+# the validation layer (i64 emulated in i32 pairs, no i64 division: the
+# per-row reciprocal, magic number and integer root by restoring long
+# division, the i64 row buffers as i32 word pairs; docs/SPIRV.md):
 #  * softmax rows of equal values of D = 1, 2, 3, 4, 5, 128, 4096
 #    and 65536 (the divisor S = D 2^30: powers of two, S = 2^30 for D = 1,
 #    the largest S of the cases 2^46, and the largest dividend 2^45 + S / 2),
@@ -20,6 +22,9 @@
 # RUN: %python %s | FileCheck %s
 # CHECK: softmax: 13 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
 # CHECK: layer_norm: 10 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
+# RUN: env QC_VULKAN_VALIDATION=1 QC_VULKAN_MASK_FEATURES=shaderInt8,shaderInt16,shaderInt64,storageBuffer8BitAccess,storageBuffer16BitAccess %python %s --portable | FileCheck %s --check-prefix=PORTABLE
+# PORTABLE: softmax: 13 cases bit-exact on vulkan portable (features masked, validation)
+# PORTABLE: layer_norm: 10 cases bit-exact on vulkan portable (features masked, validation)
 import os
 import sys
 
@@ -41,6 +46,9 @@ TARGETS = [("cpu", {"threads": 1}), ("cpu", {"threads": 2}),
            ("cpu", {"pipeline_options": "vectorize=false"}),
            ("vulkan", {})]
 TARGET_NAMES = "cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan"
+if "--portable" in sys.argv:
+    TARGETS = [("vulkan", {"pipeline_options": "portable"})]
+    TARGET_NAMES = "vulkan portable (features masked, validation)"
 
 
 def check(g, x, qin, want, qout, what):

@@ -78,21 +78,21 @@ def short_cases():
     yield 0, 1, (1 << 57, 1 << 30, (1 << 31) - 1)  # layer norm's r = 0: every dividend 0
 
 
-PORTABLE = "--portable" in sys.argv
+NO_WIDE = "--portable" in sys.argv
 
 
 def attribute(how):
     if isinstance(how, tuple):
-        bounds = how if PORTABLE else how[:2]
+        bounds = how if NO_WIDE else how[:2]
         text = "qc.test_short_bounds = array<i64: %s>" % ", ".join(str(v) for v in bounds)
     else:
         text = "qc.test_max_divisor_bits = %d : i64" % how
-    return text + (", qc.test_no_wide_division" if PORTABLE else "")
+    return text + (", qc.test_no_wide_division" if NO_WIDE else "")
 
 
 def all_pairs():
     pairs = list(cases()) + list(short_cases())
-    if not PORTABLE:
+    if not NO_WIDE:
         return pairs
     # Per (d, form): d - 1, d and the three largest dividends.
     groups = {}
