@@ -6,7 +6,9 @@
 // function (alloc, alloca, global) gets a trailing dim of 2 in i32, the low
 // word first: the bytes of the little-endian i64, so sizes and constants do
 // not change. Loads read both words and rebuild the value, stores write
-// both halves; the arithmetic between them stays i64 for the emulation.
+// both halves; an scf.for carrying i64 values (promoted accumulators, split
+// reductions' partials) carries word pairs. The arithmetic between them
+// stays i64 for the emulation.
 //
 //===----------------------------------------------------------------------===//
 #include "qc/GPU/Passes.h"
@@ -127,6 +129,81 @@ void rewriteUses(Value old, Value split) {
   }
 }
 
+Value high32(OpBuilder &b, Location loc, Value v) {
+  return arith::TruncIOp::create(
+      b, loc, b.getI32Type(),
+      arith::ShRUIOp::create(b, loc, v, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(32))));
+}
+Value join64(OpBuilder &b, Location loc, Value lo, Value hi) {
+  IntegerType i64 = b.getI64Type();
+  return arith::OrIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i64, lo),
+      arith::ShLIOp::create(b, loc, arith::ExtUIOp::create(b, loc, i64, hi),
+                            arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(32))));
+}
+
+/// An scf.for carrying i64 values (a promoted accumulator, a split
+/// reduction's partial) carries each as two i32 words instead; the body
+/// and the users of the results see the rebuilt i64.
+void splitLoop(scf::ForOp loop) {
+  Location loc = loop.getLoc();
+  OpBuilder b(loop);
+  SmallVector<Value> inits;
+  for (Value init : loop.getInitArgs()) {
+    if (!init.getType().isInteger(64)) {
+      inits.push_back(init);
+      continue;
+    }
+    inits.push_back(arith::TruncIOp::create(b, loc, b.getI32Type(), init));
+    inits.push_back(high32(b, loc, init));
+  }
+  auto split = scf::ForOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(),
+                                  loop.getStep(), inits);
+  Block *body = split.getBody();
+  if (!body->empty()) // a default terminator
+    body->getTerminator()->erase();
+  OpBuilder in = OpBuilder::atBlockBegin(body);
+  SmallVector<Value> args{split.getInductionVar()};
+  unsigned next = 0;
+  for (Value init : loop.getInitArgs()) {
+    ValueRange iter = split.getRegionIterArgs();
+    if (init.getType().isInteger(64)) {
+      args.push_back(join64(in, loc, iter[next], iter[next + 1]));
+      next += 2;
+    } else {
+      args.push_back(iter[next++]);
+    }
+  }
+  Block *old = loop.getBody();
+  body->getOperations().splice(body->end(), old->getOperations());
+  for (auto [from, to] : llvm::zip(old->getArguments(), args))
+    from.replaceAllUsesWith(to);
+  auto yield = cast<scf::YieldOp>(body->getTerminator());
+  OpBuilder y(yield);
+  SmallVector<Value> yielded;
+  for (Value v : yield.getOperands()) {
+    if (!v.getType().isInteger(64)) {
+      yielded.push_back(v);
+      continue;
+    }
+    yielded.push_back(arith::TruncIOp::create(y, loc, y.getI32Type(), v));
+    yielded.push_back(high32(y, loc, v));
+  }
+  scf::YieldOp::create(y, loc, yielded);
+  yield.erase();
+  b.setInsertionPointAfter(split);
+  next = 0;
+  for (Value result : loop.getResults()) {
+    if (result.getType().isInteger(64)) {
+      result.replaceAllUsesWith(join64(b, loc, split.getResult(next), split.getResult(next + 1)));
+      next += 2;
+    } else {
+      result.replaceAllUsesWith(split.getResult(next++));
+    }
+  }
+  loop.erase();
+}
+
 /// The initial value of a split global: (low, high) i32 per element.
 FailureOr<Attribute> splitInitialValue(memref::GlobalOp global, MemRefType type) {
   std::optional<Attribute> init = global.getInitialValue();
@@ -200,6 +277,13 @@ struct QCSplitWideBuffersPass final
         get->erase();
       }
     }
+    SmallVector<scf::ForOp> loops;
+    module.walk([&](scf::ForOp loop) {
+      if (llvm::any_of(loop.getInitArgs().getTypes(), [](Type t) { return t.isInteger(64); }))
+        loops.push_back(loop);
+    });
+    for (scf::ForOp loop : loops)
+      splitLoop(loop);
   }
 };
 

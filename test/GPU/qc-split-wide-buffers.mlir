@@ -64,3 +64,24 @@ func.func @dynamic(%n: index) {
   %a = memref.alloc(%n) : memref<?xi64>
   return
 }
+
+// -----
+
+// A promoted i64 accumulator: the loop carries two i32 words.
+// CHECK-LABEL: func.func @carried
+// CHECK: %[[R:.*]]:3 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[LO:.*]] = %{{.*}}, %[[HI:.*]] = %{{.*}}, %[[N:.*]] = %{{.*}}) -> (i32, i32, i32)
+// CHECK: arith.extui %[[LO]] : i32 to i64
+// CHECK: arith.extui %[[HI]] : i32 to i64
+// CHECK: scf.yield %{{.*}}, %{{.*}}, %{{.*}} : i32, i32, i32
+// CHECK: arith.extui %[[R]]#0 : i32 to i64
+// CHECK: arith.extui %[[R]]#1 : i32 to i64
+func.func @carried(%init: i64, %x: i64, %n: i32) -> (i64, i32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %r:2 = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %init, %m = %n) -> (i64, i32) {
+    %s = arith.addi %acc, %x : i64
+    scf.yield %s, %m : i64, i32
+  }
+  return %r#0, %r#1 : i64, i32
+}
