@@ -1,7 +1,8 @@
 """Runs the model zoo through qc and compares it with ONNX Runtime.
 
   python3 examples/zoo/run_zoo.py --build build [--zoo build/zoo] [--models ...]
-      [--forms ...] [--targets cpu vulkan] [--json out.json] [--markdown out.md]
+      [--forms ...] [--targets cpu vulkan] [--vulkan-options portable]
+      [--json out.json] [--markdown out.md]
 
 Per model and form (generate.py writes the models, cached):
   1. qc.importers.onnx              ONNX -> float func + qc.fake_quant
@@ -145,7 +146,8 @@ class _Clock:
         self.last = now
 
 
-def run_one(row, onnx_path, x, build, work, targets, threads=1, profile="double_round", reference=True):
+def run_one(row, onnx_path, x, build, work, targets, threads=1, profile="double_round", reference=True,
+            vulkan_options=""):
     """Fills `row` step by step (what was reached stays when a step fails)."""
     import onnx
     from qc import interpreter
@@ -177,7 +179,8 @@ def run_one(row, onnx_path, x, build, work, targets, threads=1, profile="double_
     # Both backends' integer contracts: the CPU pipeline's integer-only check
     # (no float op from the fold on) and the SPIR-V pipeline's scan of the
     # kernels it emits (allow-float=false: no float type in any kernel).
-    for pipeline in ("--qc-cpu-pipeline=integer-only=true", "--qc-spirv-pipeline=allow-float=false"):
+    spirv = ("allow-float=false " + vulkan_options).strip()
+    for pipeline in ("--qc-cpu-pipeline=integer-only=true", "--qc-spirv-pipeline=" + spirv):
         if io.returncode == 0:
             io = subprocess.run([os.path.join(build, "bin", "qc-opt"), core_folded, pipeline, "-o", os.devnull],
                                 capture_output=True, text=True)
@@ -191,8 +194,9 @@ def run_one(row, onnx_path, x, build, work, targets, threads=1, profile="double_
     outs = {}
     for target in targets:
         ypath = os.path.join(work, "%s_%s_%s.npy" % (model, form, target))
+        options = ["--pipeline-options=" + vulkan_options] if target == "vulkan" and vulkan_options else []
         _run([os.path.join(build, "bin", "qc-run"), "--target=" + target, folded, "--input", xpath,
-              "--output", ypath], "qc-run --target=" + target)
+              "--output", ypath] + options, "qc-run --target=" + target)
         outs[target] = np.load(ypath)
         clock.lap("qc-run " + target)
     if "cpu" in outs and "vulkan" in outs:
@@ -250,6 +254,9 @@ def main():
                     choices=MODELS, help="default: all, or $QC_ZOO_MODELS")
     ap.add_argument("--forms", nargs="+", default=FORMS, choices=FORMS)
     ap.add_argument("--targets", nargs="+", default=["cpu", "vulkan"])
+    ap.add_argument("--vulkan-options", default="",
+                    help="qc-spirv-pipeline options for the Vulkan run and its integer-only check, e.g. "
+                         "'portable' (no 8/16/64-bit types: docs/SPIRV.md)")
     ap.add_argument("--batch", type=int, default=None, help="inputs per model (at most 4; default 4, 2 with --suite)")
     ap.add_argument("--suite", action="store_true",
                     help="the check's selection: one form per model (SUITE), restricted by --models")
@@ -278,7 +285,7 @@ def main():
         row = {"model": model, "form": form}
         try:
             run_one(row, paths[(model, form)], x, args.build, work, args.targets, profile=args.profile,
-                    reference=not args.no_reference)
+                    reference=not args.no_reference, vulkan_options=args.vulkan_options)
         except Exception as e:  # report every model, then fail
             row["error"] = "%s: %s" % (type(e).__name__, e)
         expected = EXPECTED_FAILURES.get(model)

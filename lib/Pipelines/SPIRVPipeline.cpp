@@ -108,23 +108,30 @@ void qc::buildQCSPIRVMapToGPUPipeline(OpPassManager &pm,
   func.addPass(qc::createQCFoldInitFills());
   // llvmpipe's loop limiter (docs/SPIRV.md): long reductions in two stages.
   func.addPass(qc::createQCSplitLongReductions());
-  func.addPass(qc::createQCReverseParallelDims());
+  // Portable mode: i64 buffers and loop-carried i64 values as i32 word
+  // pairs (the emulation of i64 arithmetic leaves memory and loops alone).
+  OpPassManager *loops = &func;
+  if (options.portable) {
+    pm.addPass(qc::createQCSplitWideBuffers());
+    loops = &pm.nest<func::FuncOp>();
+  }
+  loops->addPass(qc::createQCReverseParallelDims());
   // Dims shorter than the tile are merged with the next ones so that the
   // workgroups are full.
   QCFoldParallelDimsOptions fold;
   fold.tileSizes = SmallVector<int64_t>(options.tileSizes.begin(),
                                         options.tileSizes.end());
-  func.addPass(qc::createQCFoldParallelDims(fold));
+  loops->addPass(qc::createQCFoldParallelDims(fold));
   // no-min-max-bounds: with min/max bounds, shapes the tile does not divide
   // produce dynamic inner bounds that convert-parallel-loops-to-gpu skips
   // (no kernel, no error); a guard inside a fixed-size tile maps instead.
-  func.addPass(createParallelLoopTilingPass(
+  loops->addPass(createParallelLoopTilingPass(
       SmallVector<int64_t>(options.tileSizes.begin(), options.tileSizes.end()),
       /*noMinMaxBounds=*/true));
-  func.addPass(createGpuMapParallelLoopsPass());
-  func.addPass(createConvertParallelLoopToGpuPass());
-  func.addPass(createLowerAffinePass());
-  func.addPass(createCanonicalizerPass());
+  loops->addPass(createGpuMapParallelLoopsPass());
+  loops->addPass(createConvertParallelLoopToGpuPass());
+  loops->addPass(createLowerAffinePass());
+  loops->addPass(createCanonicalizerPass());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCanonicalizerPass());
@@ -168,7 +175,11 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
 void qc::buildQCSPIRVPipeline(OpPassManager &pm,
                               const SPIRVPipelineOptions &options) {
   // qc ops (if any) become integer linalg; a no-op on linalg input.
-  pm.addPass(createQCLowerToLinalg());
+  // Portable mode's i64 emulation has no division: the per-row divisions of
+  // qc.softmax and qc.layer_norm become restoring long divisions.
+  QCLowerToLinalgOptions lowerOptions;
+  lowerOptions.wideDivision = !options.portable;
+  pm.addPass(createQCLowerToLinalg(lowerOptions));
   // SPIR-V has no i4/i12: they are stored and computed in i8/i16.
   pm.addPass(createQCWidenNarrowIntegers());
   buildQCSPIRVBufferizePipeline(pm);

@@ -11,9 +11,16 @@
 #    dividend 0, the root from epsilon alone) and rows one code apart (the
 #    smallest nonzero variance).
 #
+# With --portable: the same cases on Vulkan in portable mode, the 8/16/64-bit
+# features masked off, under the validation layer (the restoring divisions
+# of wide-division=false, the i64 buffers as i32 word pairs).
+#
 # RUN: %python %s | FileCheck %s
 # CHECK: softmax division: 5 cases bit-exact on cpu and vulkan
 # CHECK: layer_norm division: 4 cases bit-exact on cpu and vulkan
+# RUN: env QC_VULKAN_VALIDATION=1 QC_VULKAN_MASK_FEATURES=shaderInt8,shaderInt16,shaderInt64,storageBuffer8BitAccess,storageBuffer16BitAccess %python %s --portable | FileCheck %s --check-prefix=PORTABLE
+# PORTABLE: softmax division: 5 cases bit-exact on vulkan portable
+# PORTABLE: layer_norm division: 4 cases bit-exact on vulkan portable
 import os
 import sys
 
@@ -30,10 +37,15 @@ rng = np.random.default_rng(15)
 F32 = np.float32
 
 
+PORTABLE = "--portable" in sys.argv
+TARGETS = [("vulkan", "portable")] if PORTABLE else [("cpu", ""), ("vulkan", "")]
+TARGET_NAMES = "vulkan portable" if PORTABLE else "cpu and vulkan"
+
+
 def check(g, x, qin, want, qout, what):
     xin = ((np.asarray(x, np.int64) - qin.zero_point[0]).astype(F32) * F32(qin.scale[0]))
-    for target in ("cpu", "vulkan"):
-        y = np.asarray(qc.compile(g, target=target)(xin), np.float64)
+    for target, options in TARGETS:
+        y = np.asarray(qc.compile(g, target=target, pipeline_options=options)(xin), np.float64)
         got = np.rint(y / float(F32(qout.scale[0]))).astype(np.int64) + qout.zero_point[0]
         if not np.array_equal(got, want):
             raise AssertionError("%s on %s: %d codes differ" % (what, target, int(np.sum(got != want))))
@@ -52,7 +64,7 @@ for name, qin, x in softmax:
     want = ref.softmax(x, 2, qin.scale[0], 8, qout.scale[0], -128, -128, 127)
     g = quant_graph(x.shape, qin, lambda g, v: g.add("softmax", [v], {"axis": -1}), qout)
     check(g, x, qin, want, qout, "softmax " + name)
-print("softmax division: %d cases bit-exact on cpu and vulkan" % len(softmax))
+print("softmax division: %d cases bit-exact on %s" % (len(softmax), TARGET_NAMES))
 
 near = np.full((1, 2, 5), 100)
 near[0, :, 2] = 101
@@ -72,4 +84,4 @@ for name, qin, x, s_out in layer_norm:
     g = quant_graph(x.shape, qin, lambda g, v: g.add(
         "layer_norm", [v, g.add_const(gamma), g.add_const(beta)], {"eps": 1e-5}), qout)
     check(g, x, qin, want, qout, "layer_norm " + name)
-print("layer_norm division: %d cases bit-exact on cpu and vulkan" % len(layer_norm))
+print("layer_norm division: %d cases bit-exact on %s" % (len(layer_norm), TARGET_NAMES))

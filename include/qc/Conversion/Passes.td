@@ -53,6 +53,12 @@ def QCLowerToLinalg : Pass<"qc-lower-to-linalg", "ModuleOp"> {
            "vectorizes as one vector of L accumulators (bit-identical: "
            "integer sums and maxima). qc-cpu-pipeline sets it; the GPU "
            "mapping wants the reduction innermost, which the plain form has">,
+    Option<"wideDivision", "wide-division", "bool", /*default=*/"true",
+           "The target divides i64. When false (qc-spirv-pipeline's portable "
+           "mode: i64 emulated in pairs of i32, no division) the per-row "
+           "divisions of qc.softmax and qc.layer_norm (reciprocal, magic "
+           "number, integer root) are restoring long divisions (shift, "
+           "compare, subtract), bit-identical">,
   ];
 }
 
@@ -73,8 +79,13 @@ def QCTestMagicDivision : Pass<"qc-test-magic-division", "ModuleOp"> {
     With `qc.test_short_bounds = array<i64: N, d_min>` instead, it becomes
     the short quotient (`buildShortReciprocal`, `buildShortQuotient`), exact
     for 0 <= n < N and d_min <= d <= 2^61 where `getShortQuotientShift`
-    admits the bounds. A marked op of another type, or bounds the short
-    quotient does not admit, is reported.
+    admits the bounds (`array<i64: N, d_min, d_max>`: the divisor bound
+    d_max too, which picks the i32 form of the portable reciprocal). With
+    the unit attribute `qc.test_no_wide_division` as well, the forms
+    without i64 division of `wide-division=false` (SPIR-V portable mode:
+    restoring long division for the reciprocal and the magic number). A
+    marked op of another type, or bounds the short quotient does not admit,
+    is reported.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

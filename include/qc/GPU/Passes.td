@@ -4,6 +4,38 @@
 
 include "mlir/Pass/PassBase.td"
 
+def QCSplitWideBuffers : Pass<"qc-split-wide-buffers", "ModuleOp"> {
+  let summary = "Store i64 buffers as pairs of i32 words (SPIR-V portable mode)";
+  let description = [{
+    Portable mode has no Int64 capability: `arith-emulate-wide-int` turns
+    i64 arithmetic in the kernels into pairs of i32, but not i64 memory (a
+    kernel storing an i64 into a `memref<...xi64>` fails to legalize, and
+    SPIR-V would narrow such a buffer to i32 words). qc.softmax and
+    qc.layer_norm keep per-row i64 values (row sums, reciprocals, magic
+    numbers) and i64 constants (layer norm's multipliers) in buffers.
+
+    This pass, on the loops from `convert-linalg-to-parallel-loops` (after
+    `qc-split-long-reductions`, before they become kernels), gives every i64 `memref.alloc` / `memref.alloca`
+    and every i64 `memref.global` (through its `memref.get_global`s) of a
+    static shape and identity layout a trailing dim of 2 in i32 (the low
+    word, then the high word: the bytes of the little-endian i64, so the
+    buffer sizes and a constant's bytes do not change); `memref.load` reads
+    both words and rebuilds the i64 (`extui`, `shli`, `ori`),
+    `memref.store` writes `trunci` of the value and of its high half;
+    `memref.expand_shape` / `collapse_shape` keep the extra dim apart and
+    `memref.dealloc` follows. An `scf.for` whose iter_args include i64
+    values (`qc-promote-loop-accumulators`' accumulators,
+    `qc-split-long-reductions`' partials; the emulation does not convert
+    loops) carries each as two i32 words, rebuilt at the top of the body and
+    after the loop. Any other use of such a buffer (a copy, a
+    call, a function argument or result in i64) is reported as an error, as
+    is a dynamic shape. The arithmetic on the loaded values stays i64 for
+    `arith-emulate-wide-int`.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def QCPromoteLoopAccumulators : Pass<"qc-promote-loop-accumulators"> {
   let summary = "Keep a reduction loop's accumulator in a register (scf.for "
                 "iter_arg) instead of a load/store of memory per iteration";

@@ -45,6 +45,32 @@
 // dozen shifts, masks and adds for the 128-bit high word. Per divisor: one
 // i64 division of a constant.
 //
+// Without i64 division (SPIR-V portable mode: arith-emulate-wide-int makes
+// i64 pairs of i32 and has no division; QCToLinalgOptions::wideDivision =
+// false) the per-row divisions above (the reciprocal, the magic number) and
+// layer norm's integer root are restoring long divisions
+// (buildRestoringDivision): k steps of shift, compare, subtract, in i32
+// where the divisor is at most 2^31 (native), else in i64 (emulated). For
+// r_0 < d <= 2^(w-1) (w the width) and 0 <= low < 2^k, step i (k - 1 down
+// to 0) keeps r < d: r' = 2 r + bit_i(low) <= 2 d - 1 < 2^w (no
+// wrap), r' < 2 d, so one conditional subtraction brings it below d, and the
+// quotient bit is r' >= d. After k steps q = floor((r_0 2^k + low) / d) <
+// 2^k (r_0 < d) and r is the remainder: the definition of the quotient, the
+// same bits as the division it replaces. Uses:
+//
+//   reciprocal floor(2^61 / d), 2^29 < d <= 2^61: r_0 = 2^29, low = 0,
+//     k = 32 (i32 where d_max <= 2^31: layer norm's root);
+//   magic number: with B = maxDivisorBits, l = ceil(log2 d), d' = d
+//     2^(B - l) is in (2^(B-1), 2^B] and floor(2^(63+l) / d) =
+//     floor(2^(63+B) / d') (both scaled by 2^(B - l)), exact with a zero
+//     remainder exactly when d divides 2^(63+l): r_0 = 2^(B-1) < d', low =
+//     0, k = 64 (two i32 runs of 32 for B <= 31, else i64);
+//   the root's Newton steps floor(u / x), u < 2^62, 1 <= x <= 2^31 (x_0 =
+//     2^ceil(bitlen(u) / 2) <= 2^31 and x never grows) and x >= s =
+//     isqrt(u) (Newton from above), so u / x <= (s^2 + 2 s) / s = s + 2
+//     < 2^32 (u = 0: 0): r_0 = floor(u / 2^32) < x, low = u mod 2^32,
+//     k = 32, all in i32 (LayerNorm.cpp).
+//
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"
@@ -54,6 +80,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 
 using namespace mlir;
 
@@ -65,8 +92,70 @@ Value constant64(OpBuilder &b, Location loc, int64_t v) {
 }
 } // namespace
 
+std::pair<Value, Value> buildRestoringDivision(OpBuilder &b, Location loc, Value r,
+                                               Value low, Value d, int64_t k) {
+  Type type = d.getType();
+  [[maybe_unused]] unsigned width = type.getIntOrFloatBitWidth();
+  assert(k >= 1 && k <= static_cast<int64_t>(width) && "too many quotient bits");
+  auto c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v)).getResult();
+  };
+  Value one = c(1);
+  Value q = c(0);
+  for (int64_t i = k - 1; i >= 0; --i) {
+    r = arith::ShLIOp::create(b, loc, r, one);
+    if (low)
+      r = arith::OrIOp::create(
+          b, loc, r, arith::AndIOp::create(b, loc, arith::ShRUIOp::create(b, loc, low, c(i)), one));
+    Value ge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, r, d);
+    r = arith::SelectOp::create(b, loc, ge, arith::SubIOp::create(b, loc, r, d), r);
+    q = arith::OrIOp::create(b, loc, arith::ShLIOp::create(b, loc, q, one),
+                             arith::ExtUIOp::create(b, loc, type, ge));
+  }
+  return {q, r};
+}
+
+namespace {
+Value constant32(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+}
+Value toI32(OpBuilder &b, Location loc, Value v) {
+  return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
+}
+Value toI64(OpBuilder &b, Location loc, Value v) {
+  return arith::ExtUIOp::create(b, loc, b.getI64Type(), v);
+}
+
+/// ceil(2^(63 + l) / d) for 1 <= d <= 2^bits without a division: the
+/// restoring division of 2^(63 + bits) by d' = d 2^(bits - l) (Division.cpp's
+/// header), rounded up where its remainder is not 0.
+Value buildRestoringMagic(OpBuilder &b, Location loc, Value d, Value l, int64_t bits) {
+  Value scaled = arith::ShLIOp::create(
+      b, loc, d, arith::SubIOp::create(b, loc, constant64(b, loc, bits), l));
+  Value q, rem;
+  if (bits <= 31) {
+    // d' <= 2^31: both halves of the 64-bit quotient in i32.
+    Value narrow = toI32(b, loc, scaled);
+    auto [high, r] =
+        buildRestoringDivision(b, loc, constant32(b, loc, int64_t{1} << (bits - 1)), {}, narrow, 32);
+    auto [lowWord, r2] = buildRestoringDivision(b, loc, r, {}, narrow, 32);
+    q = arith::OrIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, toI64(b, loc, high), constant64(b, loc, 32)),
+        toI64(b, loc, lowWord));
+    rem = toI64(b, loc, r2);
+  } else {
+    std::tie(q, rem) = buildRestoringDivision(
+        b, loc, constant64(b, loc, int64_t{1} << (bits - 1)), {}, scaled, 64);
+  }
+  Value inexact = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem,
+                                        constant64(b, loc, 0));
+  return arith::AddIOp::create(b, loc, q,
+                               arith::ExtUIOp::create(b, loc, b.getI64Type(), inexact));
+}
+} // namespace
+
 DivisionMagic buildDivisionMagic(OpBuilder &b, Location loc, Value d,
-                                 int64_t maxDivisorBits) {
+                                 int64_t maxDivisorBits, bool wideDivision) {
   assert(maxDivisorBits >= 1 && maxDivisorBits <= 62 && "divisor out of range");
   // l = ceil(log2 d) = bit length of d - 1, by a binary search over shifts.
   Value dm1 = arith::SubIOp::create(b, loc, d, constant64(b, loc, 1));
@@ -79,6 +168,8 @@ DivisionMagic buildDivisionMagic(OpBuilder &b, Location loc, Value d,
                                           constant64(b, loc, 0));
     l = arith::SelectOp::create(b, loc, nonZero, candidate, l);
   }
+  if (!wideDivision)
+    return {buildRestoringMagic(b, loc, d, l, maxDivisorBits), l};
   // floor(2^63 / d) and its remainder (unsigned: 2^63 is the i64 minimum),
   // then l more zero bits brought down, at most 64 - l at a time so that
   // rem << k < d 2^k <= 2^64.
@@ -141,7 +232,19 @@ std::optional<int64_t> getShortQuotientShift(uint64_t dividendBound,
   return shift;
 }
 
-Value buildShortReciprocal(OpBuilder &b, Location loc, Value d) {
+Value buildShortReciprocal(OpBuilder &b, Location loc, Value d, uint64_t maxDivisor,
+                           bool wideDivision) {
+  if (!wideDivision) {
+    // floor(2^61 / d) by 32 restoring steps from r_0 = 2^29 (the header);
+    // for d <= 2^29 (layer norm's r = 0 only) some value below 2^32, which
+    // multiplies n' = 0.
+    if (maxDivisor <= (uint64_t{1} << 31))
+      return toI64(b, loc,
+                   buildRestoringDivision(b, loc, constant32(b, loc, int64_t{1} << 29), {},
+                                          toI32(b, loc, d), 32)
+                       .first);
+    return buildRestoringDivision(b, loc, constant64(b, loc, int64_t{1} << 29), {}, d, 32).first;
+  }
   Value m = arith::DivUIOp::create(b, loc, constant64(b, loc, int64_t{1} << 61), d);
   // m < 2^32 for d > 2^29 (the mask changes nothing there); a smaller d
   // only comes with n' = 0 (layer norm's constant rows), where the product

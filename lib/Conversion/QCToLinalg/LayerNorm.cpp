@@ -53,8 +53,9 @@ Value buildBitLength(OpBuilder &b, Location loc, Value u) {
 }
 
 /// floor(sqrt(u)) for 0 <= u < 2^62: Newton from 2^ceil(bitlen / 2), never
-/// increasing (QCNonlinearOps.td).
-Value buildIntegerSqrt(OpBuilder &b, Location loc, Value u) {
+/// increasing (QCNonlinearOps.td). wideDivision = false: each u / x as 32
+/// restoring steps in i32 (x <= 2^31, u / x < 2^32: Division.cpp).
+Value buildIntegerSqrt(OpBuilder &b, Location loc, Value u, bool wideDivision) {
   constexpr int kIterations = 8; // reference.ISQRT_ITERATIONS
   Value half = arith::ShRSIOp::create(
       b, loc, arith::AddIOp::create(b, loc, buildBitLength(b, loc, u), c64(b, loc, 1)),
@@ -62,9 +63,20 @@ Value buildIntegerSqrt(OpBuilder &b, Location loc, Value u) {
   Value x = arith::ShLIOp::create(b, loc, c64(b, loc, 1), half);
   for (int i = 0; i < kIterations; ++i) {
     Value divisor = arith::MaxSIOp::create(b, loc, x, c64(b, loc, 1));
-    Value next = arith::ShRSIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, x, arith::DivSIOp::create(b, loc, u, divisor)),
-        c64(b, loc, 1));
+    Value quotient;
+    if (wideDivision) {
+      quotient = arith::DivSIOp::create(b, loc, u, divisor);
+    } else {
+      IntegerType i32 = b.getI32Type();
+      Value top = arith::TruncIOp::create(
+          b, loc, i32, arith::ShRUIOp::create(b, loc, u, c64(b, loc, 32)));
+      Value narrow = buildRestoringDivision(b, loc, top, arith::TruncIOp::create(b, loc, i32, u),
+                                            arith::TruncIOp::create(b, loc, i32, divisor), 32)
+                         .first;
+      quotient = arith::ExtUIOp::create(b, loc, b.getI64Type(), narrow);
+    }
+    Value next = arith::ShRSIOp::create(b, loc, arith::AddIOp::create(b, loc, x, quotient),
+                                        c64(b, loc, 1));
     x = arith::MinSIOp::create(b, loc, x, next);
   }
   return x;
@@ -206,14 +218,16 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
           Value u = arith::AddIOp::create(
               b, l, arith::ShLIOp::create(b, l, stat, c64(b, l, p.varianceShift)),
               c64(b, l, p.epsilonTerm));
+          // (62 - bitlen(u)) / 2: a shift where the target has no i64
+          // division (62 - bitlen(u) >= 0: u < 2^62).
+          Value excess = arith::SubIOp::create(b, l, c64(b, l, 62), buildBitLength(b, l, u));
           Value t = arith::MaxSIOp::create(
               b, l, c64(b, l, 0),
-              arith::DivSIOp::create(
-                  b, l, arith::SubIOp::create(b, l, c64(b, l, 62), buildBitLength(b, l, u)),
-                  c64(b, l, 2)));
+              wideDivision ? arith::DivSIOp::create(b, l, excess, c64(b, l, 2)).getResult()
+                           : arith::ShRSIOp::create(b, l, excess, c64(b, l, 1)).getResult());
           Value scaled = arith::ShLIOp::create(
               b, l, u, arith::ShLIOp::create(b, l, t, c64(b, l, 1)));
-          Value r = buildIntegerSqrt(b, l, scaled);
+          Value r = buildIntegerSqrt(b, l, scaled, wideDivision);
           Value divisor = arith::MaxSIOp::create(b, l, r, c64(b, l, 1));
           // n_i = c_i 2^(24 + t + k/2) / r: the shift per row.
           Value shift = arith::AddIOp::create(b, l, t, c64(b, l, 24 + p.varianceShift / 2));
@@ -221,11 +235,16 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
             // The reciprocal and the divisor (< 2^31: the mask is exact).
             linalg::YieldOp::create(
                 b, l,
-                ValueRange{r, shift, buildShortReciprocal(b, l, divisor),
+                ValueRange{r, shift,
+                           buildShortReciprocal(b, l, divisor, (uint64_t{1} << 31) - 1,
+                                                wideDivision),
                            arith::AndIOp::create(b, l, divisor, c64(b, l, 0xffffffffLL))});
             return;
           }
-          DivisionMagic magic = buildDivisionMagic(b, l, divisor, 32);
+          // r < 2^31: the bound 2^31 lets the restoring form run in i32
+          // (wide: 2^32 as before, the same m).
+          DivisionMagic magic = wideDivision ? buildDivisionMagic(b, l, divisor, 32)
+                                             : buildDivisionMagic(b, l, divisor, 31, false);
           linalg::YieldOp::create(b, l, ValueRange{r, shift, magic.multiplier, magic.log2});
         });
 
@@ -294,6 +313,8 @@ struct LayerNormOpLowering final : UnaryOpLowering<LayerNormOp> {
 } // namespace
 
 void lowering::populateLayerNormPatterns(const TypeConverter &typeConverter,
-                                         RewritePatternSet &patterns, bool splitRowReductions) {
-  patterns.add<LayerNormOpLowering>(typeConverter, patterns.getContext(), splitRowReductions);
+                                         RewritePatternSet &patterns, bool splitRowReductions,
+                                         bool wideDivision) {
+  patterns.add<LayerNormOpLowering>(typeConverter, patterns.getContext(), splitRowReductions,
+                                    wideDivision);
 }

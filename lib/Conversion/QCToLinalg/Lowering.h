@@ -27,7 +27,8 @@ void populateElementwisePatterns(const TypeConverter &typeConverter,
 void populatePoolingPatterns(const TypeConverter &typeConverter,
                              RewritePatternSet &patterns);
 void populateNonlinearPatterns(const TypeConverter &typeConverter,
-                               RewritePatternSet &patterns, bool splitRowReductions);
+                               RewritePatternSet &patterns, bool splitRowReductions,
+                               bool wideDivision = true);
 void populateShapePatterns(const TypeConverter &typeConverter,
                            RewritePatternSet &patterns);
 void populateHadamardPatterns(const TypeConverter &typeConverter,
@@ -87,12 +88,21 @@ struct ParamRef {
 struct DivisionMagic {
   Value multiplier, log2;
 };
+/// With wideDivision = false (no i64 division: SPIR-V portable mode) the
+/// same m by restoring long division (buildRestoringDivision).
 DivisionMagic buildDivisionMagic(OpBuilder &b, Location loc, Value d,
-                                 int64_t maxDivisorBits);
+                                 int64_t maxDivisorBits, bool wideDivision = true);
 /// floor(n / d) for 0 <= n < 2^63 from d's magic (m, l): exactly the
 /// quotient of arith.divsi / divui, with multiplications only (they
 /// vectorize; i64 division does not).
 Value buildMagicQuotient(OpBuilder &b, Location loc, Value n, Value m, Value l);
+
+/// floor((r 2^k + low) / d) and the remainder, by k steps of restoring
+/// long division (shift, compare, subtract) in the operands' integer type
+/// of width w: no division op. Needs r < d <= 2^(w - 1), 0 <= low < 2^k
+/// (unsigned; a null `low` is 0) and 1 <= k <= w (Division.cpp).
+std::pair<Value, Value> buildRestoringDivision(OpBuilder &b, Location loc, Value r,
+                                               Value low, Value d, int64_t k);
 
 /// The shorter exact division where the ranges allow it (Division.cpp):
 /// the shift a of buildShortQuotient for dividends 0 <= n < dividendBound
@@ -100,8 +110,11 @@ Value buildMagicQuotient(OpBuilder &b, Location loc, Value n, Value m, Value l);
 /// hold (then buildMagicQuotient).
 std::optional<int64_t> getShortQuotientShift(uint64_t dividendBound,
                                              uint64_t minDivisor);
-/// floor(2^61 / d) (< 2^32 for d > 2^29), once per divisor.
-Value buildShortReciprocal(OpBuilder &b, Location loc, Value d);
+/// floor(2^61 / d) (< 2^32 for d > 2^29), once per divisor; d <=
+/// maxDivisor. wideDivision = false: by restoring long division (in i32
+/// where maxDivisor <= 2^31).
+Value buildShortReciprocal(OpBuilder &b, Location loc, Value d,
+                           uint64_t maxDivisor = uint64_t{1} << 61, bool wideDivision = true);
 /// floor(n / d) from m = buildShortReciprocal(d) and a =
 /// getShortQuotientShift(...): one 32 x 32 -> 64-bit product estimates
 /// it, one product and a compare correct it.

@@ -319,9 +319,9 @@ struct FloatIslandOpLowering final : OpConversionPattern<FloatIslandOp> {
 
 void lowering::populateNonlinearPatterns(const TypeConverter &typeConverter,
                                          RewritePatternSet &patterns,
-                                         bool splitRowReductions) {
+                                         bool splitRowReductions, bool wideDivision) {
   patterns.add<TableOpLowering, BatchMatmulOpLowering, FloatIslandOpLowering>(
       typeConverter, patterns.getContext());
-  populateSoftmaxPatterns(typeConverter, patterns, splitRowReductions);
-  populateLayerNormPatterns(typeConverter, patterns, splitRowReductions);
+  populateSoftmaxPatterns(typeConverter, patterns, splitRowReductions, wideDivision);
+  populateLayerNormPatterns(typeConverter, patterns, splitRowReductions, wideDivision);
 }

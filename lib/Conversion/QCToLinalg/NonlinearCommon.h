@@ -12,9 +12,11 @@
 namespace mlir::qc::lowering {
 
 void populateSoftmaxPatterns(const TypeConverter &typeConverter,
-                             RewritePatternSet &patterns, bool splitRowReductions);
+                             RewritePatternSet &patterns, bool splitRowReductions,
+                             bool wideDivision = true);
 void populateLayerNormPatterns(const TypeConverter &typeConverter,
-                               RewritePatternSet &patterns, bool splitRowReductions);
+                               RewritePatternSet &patterns, bool splitRowReductions,
+                               bool wideDivision = true);
 
 /// Smallest value of the storage type (signed or unsigned) of `type`.
 int64_t storageMin(quant::QuantizedType type);
@@ -53,8 +55,9 @@ struct UnaryOpInfo {
 template <typename OpTy>
 struct UnaryOpLowering : OpConversionPattern<OpTy> {
   UnaryOpLowering(const TypeConverter &typeConverter, MLIRContext *context,
-                  bool split = false)
-      : OpConversionPattern<OpTy>(typeConverter, context), split(split) {}
+                  bool split = false, bool wideDivision = true)
+      : OpConversionPattern<OpTy>(typeConverter, context), split(split),
+        wideDivision(wideDivision) {}
 
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
@@ -78,6 +81,9 @@ struct UnaryOpLowering : OpConversionPattern<OpTy> {
                                 ConversionPatternRewriter &rewriter) const = 0;
 
   bool split;
+  /// The target divides i64 (false: SPIR-V portable mode, whose i64
+  /// emulation has no division; Division.cpp's restoring forms).
+  bool wideDivision;
 };
 
 /// i32 and i64 constants.

@@ -55,7 +55,8 @@ void qc::populateQCToLinalgConversionPatterns(TypeConverter &typeConverter,
                                         options.foldConstantWeights);
   lowering::populateElementwisePatterns(typeConverter, patterns);
   lowering::populatePoolingPatterns(typeConverter, patterns);
-  lowering::populateNonlinearPatterns(typeConverter, patterns, options.splitRowReductions);
+  lowering::populateNonlinearPatterns(typeConverter, patterns, options.splitRowReductions,
+                                     options.wideDivision);
   lowering::populateShapePatterns(typeConverter, patterns);
   lowering::populateHadamardPatterns(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
@@ -96,6 +97,7 @@ struct QCLowerToLinalgPass final
     QCToLinalgOptions options;
     options.foldConstantWeights = foldConstantWeights;
     options.splitRowReductions = splitRowReductions;
+    options.wideDivision = wideDivision;
     populateQCToLinalgConversionPatterns(typeConverter, patterns, options);
     // What importers emit for quantization has no integer lowering by
     // design; say which pass turns it into qc ops instead of "failed to

@@ -124,10 +124,13 @@ struct SoftmaxOpLowering final : UnaryOpLowering<SoftmaxOp> {
           rowMaps, SmallVector<utils::IteratorType>(rank - 1, utils::IteratorType::parallel),
           [&](OpBuilder &b, Location l, ValueRange args) {
             if (shortShift) {
-              linalg::YieldOp::create(b, l, buildShortReciprocal(b, l, args[0]));
+              linalg::YieldOp::create(
+                  b, l,
+                  buildShortReciprocal(b, l, args[0], static_cast<uint64_t>(rowLength) << 30,
+                                       wideDivision));
               return;
             }
-            DivisionMagic m = buildDivisionMagic(b, l, args[0], divisorBits);
+            DivisionMagic m = buildDivisionMagic(b, l, args[0], divisorBits, wideDivision);
             linalg::YieldOp::create(b, l, ValueRange{m.multiplier, m.log2});
           });
     }
@@ -174,6 +177,8 @@ struct SoftmaxOpLowering final : UnaryOpLowering<SoftmaxOp> {
 } // namespace
 
 void lowering::populateSoftmaxPatterns(const TypeConverter &typeConverter,
-                                       RewritePatternSet &patterns, bool splitRowReductions) {
-  patterns.add<SoftmaxOpLowering>(typeConverter, patterns.getContext(), splitRowReductions);
+                                       RewritePatternSet &patterns, bool splitRowReductions,
+                                       bool wideDivision) {
+  patterns.add<SoftmaxOpLowering>(typeConverter, patterns.getContext(), splitRowReductions,
+                                  wideDivision);
 }

@@ -25,20 +25,25 @@ namespace {
 
 constexpr llvm::StringLiteral kMaxDivisorBits = "qc.test_max_divisor_bits";
 constexpr llvm::StringLiteral kShortBounds = "qc.test_short_bounds";
+/// The forms without i64 division (SPIR-V portable mode).
+constexpr llvm::StringLiteral kNoWideDivision = "qc.test_no_wide_division";
 
-/// [N, d_min] -> buildShortQuotient, or failure (reported).
+/// [N, d_min] or [N, d_min, d_max] -> buildShortQuotient, or failure
+/// (reported).
 LogicalResult rewriteShort(arith::DivUIOp op) {
   auto bounds = op->getAttrOfType<DenseI64ArrayAttr>(kShortBounds);
   std::optional<int64_t> shift;
-  if (op.getType().isInteger(64) && bounds && bounds.size() == 2 && bounds[0] > 0 &&
-      bounds[1] > 0)
+  if (op.getType().isInteger(64) && bounds && (bounds.size() == 2 || bounds.size() == 3) &&
+      bounds[0] > 0 && bounds[1] > 0 && (bounds.size() == 2 || bounds[2] >= bounds[1]))
     shift = lowering::getShortQuotientShift(bounds[0], bounds[1]);
   if (!shift)
     return op.emitError() << "'" << kShortBounds
-                          << "' needs an i64 division and bounds [N, d_min] that admit "
-                             "the short quotient";
+                          << "' needs an i64 division and bounds [N, d_min] or [N, d_min, "
+                             "d_max] that admit the short quotient";
   OpBuilder b(op);
-  Value m = lowering::buildShortReciprocal(b, op.getLoc(), op.getRhs());
+  uint64_t maxDivisor = bounds.size() == 3 ? bounds[2] : uint64_t{1} << 61;
+  Value m = lowering::buildShortReciprocal(b, op.getLoc(), op.getRhs(), maxDivisor,
+                                           !op->hasAttr(kNoWideDivision));
   op.replaceAllUsesWith(
       lowering::buildShortQuotient(b, op.getLoc(), op.getLhs(), op.getRhs(), m, *shift));
   op.erase();
@@ -68,7 +73,8 @@ struct QCTestMagicDivisionPass final
       }
       OpBuilder b(op);
       lowering::DivisionMagic magic =
-          lowering::buildDivisionMagic(b, op.getLoc(), op.getRhs(), bits.getInt());
+          lowering::buildDivisionMagic(b, op.getLoc(), op.getRhs(), bits.getInt(),
+                                       !op->hasAttr(kNoWideDivision));
       Value quotient = lowering::buildMagicQuotient(b, op.getLoc(), op.getLhs(),
                                                     magic.multiplier, magic.log2);
       op.replaceAllUsesWith(quotient);

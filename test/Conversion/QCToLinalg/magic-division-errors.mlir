@@ -20,7 +20,7 @@ func.func @too_wide(%n: i64, %d: i64) -> i64 {
 // N = 2^62 with d_min = 2^30: N / 2^61 >= 1, the estimate may be off by
 // more than one.
 func.func @short_out_of_range(%n: i64, %d: i64) -> i64 {
-  // expected-error @below {{'qc.test_short_bounds' needs an i64 division and bounds [N, d_min] that admit the short quotient}}
+  // expected-error @below {{'qc.test_short_bounds' needs an i64 division and bounds [N, d_min] or [N, d_min, d_max] that admit the short quotient}}
   %q = arith.divui %n, %d {qc.test_short_bounds = array<i64: 4611686018427387904, 1073741824>} : i64
   return %q : i64
 }

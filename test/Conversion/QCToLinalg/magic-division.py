@@ -14,9 +14,24 @@
 # its proof: divisors at both ends, powers of two, random; dividends 0, 1,
 # multiples +- 1, the largest (N - 1) and random ones.
 #
+#
+# --portable: the same with qc.test_no_wide_division, the forms of SPIR-V
+# portable mode (wide-division=false: the reciprocal and the magic number by
+# restoring long division, in i32 where the divisor bound allows it), on
+# every divisor and bound above with its dividends d - 1, d and the three
+# largest (the quotient does not change: only m does); before folding they
+# contain no division (NODIV).
+#
 # RUN: %python %s --emit > %t.mlir
 # RUN: qc-opt %t.mlir --qc-test-magic-division --canonicalize | %python %s --check | FileCheck %s
 # CHECK: {{[0-9]+}} quotients equal n // d, none left unfolded
+# RUN: %python %s --emit --portable > %t-portable.mlir
+# RUN: qc-opt %t-portable.mlir --qc-test-magic-division | FileCheck %s --check-prefix=NODIV
+# NODIV: func.func @quotients
+# NODIV-NOT: arith.div
+# NODIV-NOT: arith.rem
+# RUN: qc-opt %t-portable.mlir --qc-test-magic-division --canonicalize | %python %s --check --portable | FileCheck %s --check-prefix=PORTABLE
+# PORTABLE: {{[0-9]+}} quotients equal n // d, none left unfolded
 import random
 import re
 import sys
@@ -59,18 +74,39 @@ def short_cases():
                 dividends |= {k * d - 1, k * d, k * d + 1}
             dividends |= {rng.randrange(0, big_n) for _ in range(6)}
             for n in sorted(v for v in dividends if 0 <= v < big_n):
-                yield n, d, (big_n, d_min)
-    yield 0, 1, (1 << 57, 1 << 30)  # layer norm's r = 0: every dividend 0
+                yield n, d, (big_n, d_min, d_max)
+    yield 0, 1, (1 << 57, 1 << 30, (1 << 31) - 1)  # layer norm's r = 0: every dividend 0
+
+
+NO_WIDE = "--portable" in sys.argv
 
 
 def attribute(how):
     if isinstance(how, tuple):
-        return "qc.test_short_bounds = array<i64: %d, %d>" % how
-    return "qc.test_max_divisor_bits = %d : i64" % how
+        bounds = how if NO_WIDE else how[:2]
+        text = "qc.test_short_bounds = array<i64: %s>" % ", ".join(str(v) for v in bounds)
+    else:
+        text = "qc.test_max_divisor_bits = %d : i64" % how
+    return text + (", qc.test_no_wide_division" if NO_WIDE else "")
+
+
+def all_pairs():
+    pairs = list(cases()) + list(short_cases())
+    if not NO_WIDE:
+        return pairs
+    # Per (d, form): d - 1, d and the three largest dividends.
+    groups = {}
+    for n, d, how in pairs:
+        groups.setdefault((d, how), []).append(n)
+    keep = {}
+    for key, ns in groups.items():
+        d = key[0]
+        keep[key] = set(sorted(ns)[-3:]) | ({d - 1, d} & set(ns))
+    return [(n, d, how) for n, d, how in pairs if n in keep[(d, how)]]
 
 
 if sys.argv[1] == "--emit":
-    pairs = list(cases()) + list(short_cases())
+    pairs = all_pairs()
     print("func.func @quotients() -> (%s) {" % ", ".join(["i64"] * len(pairs)))
     for i, (n, d, how) in enumerate(pairs):
         print("  %%n%d = arith.constant %d : i64" % (i, n))
@@ -86,7 +122,7 @@ constants = {m.group(1): int(m.group(2))
              for m in re.finditer(r"(%[\w]+) = arith.constant (-?\d+) : i64", text)}
 ret = re.search(r"return (.*) : ", text)
 operands = [v.strip() for v in ret.group(1).split(",")]
-pairs = list(cases()) + list(short_cases())
+pairs = all_pairs()
 assert len(operands) == len(pairs), (len(operands), len(pairs))
 assert "arith.divui" not in text and "arith.muli" not in text, "not folded"
 for (n, d, how), name in zip(pairs, operands):

@@ -21,6 +21,9 @@ struct QCToLinalgOptions {
   /// Reduce layer-norm and softmax rows along the last axis in lanes
   /// (--qc-lower-to-linalg's split-row-reductions).
   bool splitRowReductions = false;
+  /// The target has i64 division (--qc-lower-to-linalg's wide-division);
+  /// false for SPIR-V's portable mode.
+  bool wideDivision = true;
 };
 
 /// Patterns that lower every qc op and quant.scast to linalg/tensor/arith on
