@@ -2,7 +2,6 @@
 #include "qc/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
-#include "mlir/IR/OperationSupport.h"
 
 namespace mlir::qc {
 #define GEN_PASS_DEF_QCCPUHOISTVECTORTRANSFERS
@@ -20,14 +19,8 @@ struct HoistVectorTransfersPass final
     // verifyNonZeroTrip: a hoisted read before a loop that runs zero times
     // would be harmless, but the hoisted write after it would store a value
     // the loop never computed.
-    // The utility does not say whether it hoisted anything: a fingerprint
-    // of the function (a hash of every op, attribute and operand, a fraction
-    // of what verifying it costs) does.
-    OperationFingerPrint before(getOperation());
     linalg::hoistRedundantVectorTransfers(getOperation(),
                                           /*verifyNonZeroTrip=*/true);
-    if (OperationFingerPrint(getOperation()) == before)
-      markAllAnalysesPreserved();
   }
 };
 } // namespace
