@@ -96,6 +96,8 @@ struct QCVerifyIntegerContractPass final
     });
     if (violated)
       return signalPassFailure();
+    // A check: the pass manager need not verify the module again.
+    markAllAnalysesPreserved();
   }
 };
 

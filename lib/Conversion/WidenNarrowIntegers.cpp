@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "qc/Conversion/WidenNarrowIntegers.h"
 #include "qc/Conversion/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
@@ -373,9 +374,16 @@ struct QCWidenNarrowIntegersPass final
     RewritePatternSet patterns(context);
     qc::populateWidenNarrowIntegersPatterns(converter, patterns);
     scf::populateSCFStructuralTypeConversions(converter, patterns);
+    // Most models have no narrow integer: the conversion then changes
+    // nothing, which the listener tells.
+    qc::ChangeListener listener;
+    ConversionConfig config;
+    config.listener = &listener;
     if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+                                      std::move(patterns), config)))
       return signalPassFailure();
+    if (named.empty() && !listener.changed())
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

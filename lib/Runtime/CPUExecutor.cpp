@@ -324,7 +324,8 @@ createCPUExecutor(ModuleOp module, const EntrySignature &signature,
     runtimeLibraries.push_back(openmp);
   }
   engineOptions.sharedLibPaths = runtimeLibraries;
-  mlir::qc::adoptLoopAnnotations(module);
+  // The translation every qc path takes (loop annotations adopted).
+  engineOptions.llvmModuleBuilder = mlir::qc::translateToLLVMIR;
   llvm::Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions);
   if (!engine)

@@ -2,6 +2,7 @@
 #include "Int8Kernels.h"
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
@@ -250,9 +251,13 @@ struct ContractToX86VNNIPass final
     qc::cpu::populateCodebookLookupX86Patterns(patterns, /*vbmi=*/false);
     // The 16-bit kernels' pairs: vpdpwssd.
     qc::cpu::populateWideDotX86Patterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     qc::cpuPatternConfig())))
+    bool changed = false;
+    if (failed(qc::applyPatternsTrackingChanges(
+            getOperation(), std::move(patterns), qc::cpuPatternConfig(),
+            changed)))
       return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 

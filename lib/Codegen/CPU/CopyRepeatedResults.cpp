@@ -41,6 +41,8 @@ struct CopyRepeatedResultsPass final
       }
     });
     mlir::qc::addStatistic(*this, numCopied, "copied-results", copied);
+    if (copied == 0)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

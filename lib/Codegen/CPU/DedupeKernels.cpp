@@ -129,9 +129,12 @@ struct DedupeKernelsPass final
       if (!otherUses.contains(kernel.getSymNameAttr()))
         buckets[hashKernel(kernel)].push_back(kernel);
 
+    // Only buckets of two or more kernels are rewritten.
+    bool changed = false;
     for (auto &[hash, bucket] : buckets) {
       if (bucket.size() < 2)
         continue;
+      changed = true;
       for (func::FuncOp kernel : bucket)
         lift(kernel, calls[kernel.getSymNameAttr()]);
       // Almost always one class per bucket; a hash collision makes more.
@@ -151,6 +154,8 @@ struct DedupeKernelsPass final
         ++numMerged;
       }
     }
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 
   /// Makes each liftable constant of `kernel` a trailing argument, passed

@@ -17,9 +17,16 @@ struct EmitCInterfacePass final
 
   void runOnOperation() override {
     UnitAttr unit = UnitAttr::get(&getContext());
-    for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func.isPublic() && !func.isExternal())
-        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), unit);
+    StringRef name = LLVM::LLVMDialect::getEmitCWrapperAttrName();
+    bool changed = false;
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!func.isPublic() || func.isExternal() || func->getAttr(name) == unit)
+        continue;
+      func->setAttr(name, unit);
+      changed = true;
+    }
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -86,8 +87,12 @@ struct FoldReshapesIntoEpiloguesPass final
     RewritePatternSet patterns(context);
     patterns.add<ComposeEpilogueReshapes>(context);
     linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, isEpilogueReshape);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    bool changed = false;
+    if (failed(qc::applyPatternsTrackingChanges(
+            getOperation(), std::move(patterns), GreedyRewriteConfig(), changed)))
       return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 

@@ -46,7 +46,7 @@ struct ForwardOutParamsPass final
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal())
-      return;
+      return markAllAnalysesPreserved();
     SmallVector<memref::CopyOp> copies;
     for (Operation &op : func.getBody().front())
       if (auto copy = dyn_cast<memref::CopyOp>(op))
@@ -63,6 +63,8 @@ struct ForwardOutParamsPass final
       ++forwarded;
     }
     qc::addStatistic(*this, numForwarded, "forwarded-out-params", forwarded);
+    if (forwarded == 0)
+      markAllAnalysesPreserved();
   }
 };
 

@@ -113,7 +113,7 @@ bool KernelBuilder::rollEpilogue(int64_t tileRows) const {
 
 /// Asks LLVM not to unroll `loop` (`llvm.loop.unroll.disable` on its back
 /// edge: scf-to-cf and cf-to-llvm carry the attribute to the branch, and
-/// qc::adoptLoopAnnotations hands it to the translation). LLVM's full
+/// qc::translateToLLVMIR hands it to the translation). LLVM's full
 /// unrolling copied a tile's row loop once per row (7 or 8 copies of ~100
 /// instructions), undoing the rolled epilogue at LLVM's end: on
 /// resnet18-224 it was ~40 % of the module's code after -O3 and ~0.65 of

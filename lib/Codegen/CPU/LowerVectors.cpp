@@ -1,6 +1,7 @@
 //===- LowerVectors.cpp - n-D vector ops to 1-D ops for LLVM --------------===//
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -58,14 +59,20 @@ struct LowerVectorsPass final
   using QCCPULowerVectorsBase::QCCPULowerVectorsBase;
 
   void runOnOperation() override {
+    bool anyChanged = false;
     for (auto populate : {qc::populateLowerVectorContractionsPatterns,
                           qc::populateLowerVectorsTo1DPatterns}) {
       RewritePatternSet patterns(&getContext());
       populate(patterns);
-      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                       qc::cpuPatternConfig())))
+      bool changed = false;
+      if (failed(qc::applyPatternsTrackingChanges(
+              getOperation(), std::move(patterns), qc::cpuPatternConfig(),
+              changed)))
         return signalPassFailure();
+      anyChanged |= changed;
     }
+    if (!anyChanged)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

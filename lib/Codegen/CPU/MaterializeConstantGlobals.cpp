@@ -50,9 +50,11 @@ struct MaterializeConstantGlobalsPass final
     });
     if (result.wasInterrupted())
       return signalPassFailure();
-    mlir::qc::addStatistic(
-        *this, numGlobals, "globals",
-        llvm::range_size(module.getOps<memref::GlobalOp>()) - before);
+    unsigned made = llvm::range_size(module.getOps<memref::GlobalOp>()) - before;
+    mlir::qc::addStatistic(*this, numGlobals, "globals", made);
+    // Only new globals change the module (the constants stay as they are).
+    if (made == 0)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

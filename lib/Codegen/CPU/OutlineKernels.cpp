@@ -128,15 +128,20 @@ struct OutlineKernelsPass
       if (!func.isExternal() && func.getBody().hasOneBlock() &&
           !func->hasAttr(kKernelAttr))
         funcs.push_back(func);
+    bool changed = false;
     for (func::FuncOp func : funcs) {
-      outline(func, symbols);
+      changed |= outline(func, symbols);
       cloneable.clear();
     }
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 
   static constexpr StringLiteral kKernelAttr = "qc.kernel";
 
-  void outline(func::FuncOp func, SymbolTable &symbols) {
+  /// Whether `func` changed: the matchers' reshapes, made and erased again,
+  /// leave it as it was.
+  bool outline(func::FuncOp func, SymbolTable &symbols) {
     Block &body = func.getBody().front();
     // Consumers first: each kernel takes the producers whose every user is
     // in it (an empty tensor, a fill, a chain of elementwise ops).
@@ -218,11 +223,15 @@ struct OutlineKernelsPass
     // Outline in block order so that function names follow the model.
     for (auto &group : llvm::reverse(groups))
       outlineGroup(func, group, symbols, index);
+    bool changed = !groups.empty();
     // Cloned chains no kernel left in the entry.
     if (beforeTiling)
       for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-        if (op.use_empty() && !isConstant(&op) && isCloneable(&op))
+        if (op.use_empty() && !isConstant(&op) && isCloneable(&op)) {
           op.erase();
+          changed = true;
+        }
+    return changed;
   }
 
   /// Before tiling: for the last op of each int8 kernel, the contraction

@@ -24,6 +24,7 @@ struct RecordEntryABIPass final
 
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    bool changed = false;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       // Keep a record made earlier: it describes the signature before some
       // pass already rewrote it.
@@ -34,7 +35,10 @@ struct RecordEntryABIPass final
                     typeArray(context, func.getArgumentTypes()));
       func->setAttr(qc::kABIResultsAttrName,
                     typeArray(context, func.getResultTypes()));
+      changed = true;
     }
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

@@ -122,9 +122,12 @@ struct RequantizeOnLanesPass final
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     qc::populateRequantizeOnLanesPatterns(patterns);
+    bool changed = false;
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     qc::cpuPatternConfig())))
+                                     qc::cpuPatternConfig(), &changed)))
       return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 

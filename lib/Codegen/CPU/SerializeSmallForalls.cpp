@@ -170,6 +170,9 @@ struct SerializeSmallForallsPass final
     qc::addStatistic(*this, numSerializedLoops, "serialized-loops", stats.serializedLoops);
     qc::addStatistic(*this, parallelWork, "parallel-work", stats.parallelWork);
     qc::addStatistic(*this, serialWork, "serial-work", stats.serialWork);
+    // Serialized loops are the only change.
+    if (stats.serializedLoops == 0)
+      markAllAnalysesPreserved();
   }
 };
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -105,12 +106,16 @@ struct SplitStridedCopiesPass final
     if (!getOperation()
              ->walk([](memref::CopyOp) { return WalkResult::interrupt(); })
              .wasInterrupted())
-      return;
+      return markAllAnalysesPreserved();
     RewritePatternSet patterns(&getContext());
     qc::populateSplitStridedCopiesPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     qc::cpuPatternConfig())))
+    bool changed = false;
+    if (failed(qc::applyPatternsTrackingChanges(
+            getOperation(), std::move(patterns), qc::cpuPatternConfig(),
+            changed)))
       return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 

@@ -13,6 +13,7 @@
 #include "Int8Kernels.h"
 #include "PatternConfig.h"
 #include "qc/Codegen/CPU/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -153,14 +154,18 @@ struct TableLookupX86VBMIPass final
     if (!getOperation()
              ->walk([](vector::GatherOp) { return WalkResult::interrupt(); })
              .wasInterrupted())
-      return;
+      return markAllAnalysesPreserved();
     RewritePatternSet patterns(&getContext());
     qc::populateTableLookupX86VBMIPatterns(patterns);
     // The int8 kernels' per-channel codebook lookups (vpermb, vpermi2b).
     qc::cpu::populateCodebookLookupX86Patterns(patterns, /*vbmi=*/true);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     qc::cpuPatternConfig())))
+    bool changed = false;
+    if (failed(qc::applyPatternsTrackingChanges(
+            getOperation(), std::move(patterns), qc::cpuPatternConfig(),
+            changed)))
       return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 

@@ -306,7 +306,10 @@ void rewriteGatherKernel(RewriterBase &rewriter, linalg::GenericOp op,
 
 LogicalResult
 qc::vectorizeGathers(func::FuncOp func,
-                     const QCCPUVectorizeGathersOptions &options) {
+                     const QCCPUVectorizeGathersOptions &options,
+                     bool *changed) {
+  if (changed)
+    *changed = false;
   if (options.minRows < 1 || options.blockRows < 16 ||
       options.blockRows % 16 != 0) {
     func.emitError()
@@ -325,6 +328,8 @@ qc::vectorizeGathers(func::FuncOp func,
   IRRewriter rewriter(func.getContext());
   for (auto &[op, kernel] : kernels)
     rewriteGatherKernel(rewriter, op, kernel, options.blockRows);
+  if (changed)
+    *changed = !kernels.empty();
   return success();
 }
 
@@ -334,8 +339,12 @@ struct VectorizeGathersPass final
   using QCCPUVectorizeGathersBase::QCCPUVectorizeGathersBase;
 
   void runOnOperation() override {
-    if (failed(qc::vectorizeGathers(getOperation(), {minRows, blockRows})))
-      signalPassFailure();
+    bool changed = false;
+    if (failed(qc::vectorizeGathers(getOperation(), {minRows, blockRows},
+                                    &changed)))
+      return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 

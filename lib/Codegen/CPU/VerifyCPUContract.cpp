@@ -59,6 +59,8 @@ struct VerifyCPUContractPass final
     });
     if (result.wasInterrupted())
       return signalPassFailure();
+    // A check: the pass manager need not verify the module again.
+    markAllAnalysesPreserved();
   }
 };
 } // namespace

@@ -38,7 +38,9 @@ struct VerifyCPUInputPass final : qc::impl::QCVerifyCPUInputBase<VerifyCPUInputP
                         result.getType());
     });
     if (failed)
-      signalPassFailure();
+      return signalPassFailure();
+    // A check: the pass manager need not verify the module again.
+    markAllAnalysesPreserved();
   }
 };
 } // namespace

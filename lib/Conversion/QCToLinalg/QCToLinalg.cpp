@@ -2,6 +2,7 @@
 #include "qc/Conversion/QCToLinalg/QCToLinalg.h"
 #include "Lowering.h"
 #include "qc/Conversion/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -114,14 +115,25 @@ struct QCLowerToLinalgPass final
       return signalPassFailure();
     // Full conversion: a quantized type left anywhere would reach the
     // bufferization and LLVM lowerings, which cannot handle it.
-    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+    // On linalg input (no qc op) the conversion changes nothing, which the
+    // listener tells.
+    qc::ChangeListener listener;
+    ConversionConfig config;
+    config.listener = &listener;
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns),
+                                   config)))
       return signalPassFailure();
     // A zero pad that a qc.hadamard's lowering read through (Hadamard.cpp)
     // is dead now: erase it, or bufferization would still fill and copy it.
-    getOperation()->walk([](tensor::PadOp pad) {
-      if (pad->use_empty())
+    bool erasedPads = false;
+    getOperation()->walk([&](tensor::PadOp pad) {
+      if (pad->use_empty()) {
         pad->erase();
+        erasedPads = true;
+      }
     });
+    if (!listener.changed() && !erasedPads)
+      markAllAnalysesPreserved();
   }
 };
 } // namespace

@@ -48,9 +48,11 @@ static std::string symbolPrefix(llvm::Module &module) {
   return "qc";
 }
 
-void qc::adoptLoopAnnotations(ModuleOp module) {
+/// The discardable `llvm.loop_annotation` of each branch becomes its own
+/// (translateToLLVMIR).
+static void adoptLoopAnnotations(Operation *module) {
   constexpr llvm::StringLiteral name = "llvm.loop_annotation";
-  module.walk([&](Operation *op) {
+  module->walk([&](Operation *op) {
     auto annotation = op->getDiscardableAttr(name);
     if (!annotation)
       return;
@@ -64,6 +66,12 @@ void qc::adoptLoopAnnotations(ModuleOp module) {
       return;
     op->removeDiscardableAttr(name);
   });
+}
+
+std::unique_ptr<llvm::Module>
+qc::translateToLLVMIR(Operation *module, llvm::LLVMContext &context) {
+  adoptLoopAnnotations(module);
+  return translateModuleToLLVMIR(module, context);
 }
 
 LogicalResult
@@ -106,10 +114,9 @@ qc::emitObjectFile(ModuleOp module, const ObjectTarget &target,
     return emitError(module.getLoc())
            << "cannot create a target machine for '" << triple.str() << "'";
 
-  adoptLoopAnnotations(module);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmContext);
+      translateToLLVMIR(module, llvmContext);
   if (!llvmModule)
     return failure(); // The translation emitted its diagnostic.
   // Code generation aborts the process on an intrinsic the target cannot
@@ -208,10 +215,9 @@ void qc::registerToObjectFileTranslation() {
       "Translate an LLVM dialect module to LLVM IR as --mlir-to-obj and the "
       "JIT hand it to LLVM's optimizer (loop annotations adopted)",
       [](ModuleOp module, llvm::raw_ostream &os) {
-        adoptLoopAnnotations(module);
         llvm::LLVMContext llvmContext;
         std::unique_ptr<llvm::Module> llvmModule =
-            translateModuleToLLVMIR(module, llvmContext);
+            translateToLLVMIR(module, llvmContext);
         if (!llvmModule)
           return failure();
         llvmModule->print(os, nullptr);

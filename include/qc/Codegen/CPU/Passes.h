@@ -34,9 +34,10 @@ inline constexpr llvm::StringLiteral kABIResultsAttrName = "qc.abi.results";
 LogicalResult tileAndVectorize(func::FuncOp func,
                                const QCCPUTileAndVectorizeOptions &options);
 /// --qc-cpu-vectorize-gathers on `func`. Fails after an error for invalid
-/// options.
+/// options. Sets `changed` (if given) to whether it rewrote a gather.
 LogicalResult vectorizeGathers(func::FuncOp func,
-                               const QCCPUVectorizeGathersOptions &options);
+                               const QCCPUVectorizeGathersOptions &options,
+                               bool *changed = nullptr);
 /// --qc-cpu-int8-kernels on `func`: register-tile kernels for int8
 /// contractions, then the folding of constant weight packs.
 LogicalResult buildInt8Kernels(func::FuncOp func,

@@ -6,9 +6,11 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <memory>
 #include <string>
 
 namespace llvm {
+class LLVMContext;
 class Module;
 } // namespace llvm
 
@@ -41,12 +43,18 @@ LogicalResult emitObjectFile(
     ModuleOp module, const ObjectTarget &target, llvm::raw_ostream &os,
     llvm::function_ref<LogicalResult(llvm::Module &)> adjust = {});
 
-/// Gives every `llvm.br` / `llvm.cond_br` that carries a discardable
+/// Translates `module` (LLVM dialect) to LLVM IR: the one step every qc
+/// path to LLVM takes (emitObjectFile, `qc-translate --qc-mlir-to-llvmir`,
+/// the CPU JIT as its ExecutionEngine's `llvmModuleBuilder`). First every
+/// `llvm.br` / `llvm.cond_br` that carries a discardable
 /// `llvm.loop_annotation` (what scf-to-cf and cf-to-llvm leave on a loop's
-/// back edge from an annotated `scf.for`) that annotation as its own
-/// `loop_annotation`, the one the translation to LLVM IR writes as
-/// `!llvm.loop` metadata; upstream drops the discardable one.
-void adoptLoopAnnotations(ModuleOp module);
+/// back edge from an annotated `scf.for`, e.g. the int8 kernels'
+/// `llvm.loop.unroll.disable`) takes that annotation as its own
+/// `loop_annotation`, the one upstream's translation writes as `!llvm.loop`
+/// metadata (it drops the discardable one); a branch's own annotation wins.
+/// Returns null after the translation's diagnostic.
+std::unique_ptr<llvm::Module> translateToLLVMIR(Operation *module,
+                                                llvm::LLVMContext &context);
 
 /// Registers the `--mlir-to-obj` translation (with `--target-triple`,
 /// `--target-cpu`, `--target-features`, `--obj-opt-level` options).

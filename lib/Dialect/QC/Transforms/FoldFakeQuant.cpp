@@ -3,6 +3,7 @@
 #include "qc/Dialect/QC/IR/Requantization.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Numerics/FixedPoint.h"
+#include "qc/Support/ChangeTracking.h"
 #include "qc/Support/PassStatistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -350,13 +351,15 @@ struct QCFoldFakeQuantPass final
     func::FuncOp func = getOperation();
     // Step 1 walks once without folding: the upstream folder of quant.dcast
     // would otherwise erase dcast(qcast(x)) before it becomes a boundary.
+    qc::ChangeListener boundaryChanges;
     {
       RewritePatternSet boundaries(&getContext());
       populateFakeQuantBoundaryPatterns(boundaries);
-      walkAndApplyPatterns(func, std::move(boundaries));
+      walkAndApplyPatterns(func, std::move(boundaries), &boundaryChanges);
     }
     // One canonical float form before matching (docs/Design.md).
-    if (failed(applyNormalizeFloatPatterns(func)))
+    bool normalized = false;
+    if (failed(applyNormalizeFloatPatterns(func, &normalized)))
       func.emitWarning("qc-normalize-float did not converge");
     // What step 1 could not convert is named, not silently lost: the
     // greedy driver below folds quant.dcast(quant.qcast(x)) to x.
@@ -382,7 +385,9 @@ struct QCFoldFakeQuantPass final
     config.setListener(&listener);
     // Every rewrite leaves valid IR, so a driver that stops early (its
     // iteration limit) only leaves more ops in float: warn, do not fail.
-    if (failed(applyPatternsGreedily(func, std::move(patterns), config)))
+    bool folded = false;
+    if (failed(qc::applyPatternsTrackingChanges(func, std::move(patterns),
+                                                config, folded)))
       func.emitWarning("qc-fold-fake-quant did not converge; some ops may stay in "
                        "float");
     unsigned integerOpsAfter = countIntegerOps(func);
@@ -392,6 +397,10 @@ struct QCFoldFakeQuantPass final
                                : 0);
     if (failed(checkAndReport(func, *ctx.floatReasons)))
       return signalPassFailure();
+    // A model folded already (or with no fake quantization) is left as it
+    // was.
+    if (!boundaryChanges.changed() && !normalized && !folded)
+      markAllAnalysesPreserved();
   }
 
   static unsigned countIntegerOps(func::FuncOp func) {

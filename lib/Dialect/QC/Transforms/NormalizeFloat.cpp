@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "FoldFakeQuantPatterns.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/ChangeTracking.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -249,8 +250,11 @@ struct QCNormalizeFloatPass final
     : qc::impl::QCNormalizeFloatBase<QCNormalizeFloatPass> {
   using QCNormalizeFloatBase::QCNormalizeFloatBase;
   void runOnOperation() override {
-    if (failed(applyNormalizeFloatPatterns(getOperation())))
+    bool changed = false;
+    if (failed(applyNormalizeFloatPatterns(getOperation(), &changed)))
       return signalPassFailure();
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 
@@ -330,12 +334,17 @@ void qc::populateNormalizeFloatPatterns(RewritePatternSet &patterns) {
   patterns.add<CollapseOfExpandOrEmpty>(patterns.getContext());
 }
 
-LogicalResult qc::applyNormalizeFloatPatterns(Operation *op) {
+LogicalResult qc::applyNormalizeFloatPatterns(Operation *op, bool *changed) {
   RewritePatternSet patterns(op->getContext());
   populateNormalizeFloatPatterns(patterns);
   // No folding: upstream folds quant.dcast(quant.qcast(x)) to x, which would
   // erase the activation boundaries of a QDQ graph.
   GreedyRewriteConfig config;
   config.enableFolding(false);
-  return applyPatternsGreedily(op, std::move(patterns), config);
+  bool anyChange = false;
+  LogicalResult result =
+      applyPatternsTrackingChanges(op, std::move(patterns), config, anyChange);
+  if (changed)
+    *changed = anyChange;
+  return result;
 }

@@ -32,8 +32,10 @@ void populateFoldFakeQuantPatterns(RewritePatternSet &patterns,
 /// average-pool divisor and the fusion of elementwise chains of one
 /// quantized value.
 void populateNormalizeFloatPatterns(RewritePatternSet &patterns);
-/// Applies them greedily to `op` without folding (QDQ pairs survive).
-LogicalResult applyNormalizeFloatPatterns(Operation *op);
+/// Applies them greedily to `op` without folding (QDQ pairs survive); sets
+/// `changed` (if given) to whether the IR changed.
+LogicalResult applyNormalizeFloatPatterns(Operation *op,
+                                          bool *changed = nullptr);
 
 //===----------------------------------------------------------------------===//
 // The compression passes as functions, for compilers that embed qc: each
