@@ -150,6 +150,7 @@ void qc::buildQCSPIRVConvertPipeline(OpPassManager &pm,
   if (options.portable) {
     arith::ArithEmulateWideIntOptions wide;
     wide.widestIntSupported = 32;
+    pm.nest<gpu::GPUModuleOp>().addPass(qc::createQCGuardWideShifts());
     pm.nest<gpu::GPUModuleOp>().addPass(arith::createArithEmulateWideInt(wide));
   }
   // The float qc.quantize boundary rounds with math ops SPIR-V lacks.

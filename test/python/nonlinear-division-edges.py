@@ -24,7 +24,7 @@
 # CHECK: layer_norm: 10 cases bit-exact on cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan
 # RUN: env QC_VULKAN_VALIDATION=1 QC_VULKAN_MASK_FEATURES=shaderInt8,shaderInt16,shaderInt64,storageBuffer8BitAccess,storageBuffer16BitAccess %python %s --portable | FileCheck %s --check-prefix=PORTABLE
 # PORTABLE: softmax: 13 cases bit-exact on vulkan portable (features masked, validation)
-# PORTABLE: layer_norm: 7 cases bit-exact on vulkan portable (features masked, validation), 3 known wrong
+# PORTABLE: layer_norm: 10 cases bit-exact on vulkan portable (features masked, validation)
 import os
 import sys
 
@@ -46,16 +46,9 @@ TARGETS = [("cpu", {"threads": 1}), ("cpu", {"threads": 2}),
            ("cpu", {"pipeline_options": "vectorize=false"}),
            ("vulkan", {})]
 TARGET_NAMES = "cpu (threads 1, 2, x86-vnni=false x86-vbmi=false, vectorize=false) and vulkan"
-# Portable mode's known wrong results (docs/SPIRV.md "Portable mode"):
-# layer norm with the statistic V on rows of the two extreme codes (the
-# largest dividends, n near 2^57) differs from the reference; the default
-# mode and the CPU are exact there. Each is checked to still differ.
-KNOWN_WRONG = set()
 if "--portable" in sys.argv:
     TARGETS = [("vulkan", {"pipeline_options": "portable"})]
     TARGET_NAMES = "vulkan portable (features masked, validation)"
-    KNOWN_WRONG = {"layer_norm extremes 8-bit D=768", "layer_norm extremes 8-bit D=2048",
-                   "layer_norm extremes 16-bit D=768"}
 
 
 def check(g, x, qin, want, qout, what):
@@ -64,12 +57,6 @@ def check(g, x, qin, want, qout, what):
         y = np.asarray(qc.compile(g, target=target, integer_only=True, **options)(xin),
                        np.float64)
         got = np.rint(y / float(F32(qout.scale[0]))).astype(np.int64) + qout.zero_point[0]
-        if what in KNOWN_WRONG:
-            # Still wrong (a fix makes this fail: then drop it from KNOWN_WRONG).
-            if np.array_equal(got, want):
-                raise AssertionError("%s unexpectedly bit-exact on %s: remove it from KNOWN_WRONG"
-                                     % (what, target))
-            continue
         if not np.array_equal(got, want):
             raise AssertionError("%s on %s %s: %d codes differ"
                                  % (what, target, options, int(np.sum(got != want))))
@@ -126,6 +113,4 @@ for name, qin, x in layer_norm:
     g = quant_graph(x.shape, qin, lambda g, v: g.add(
         "layer_norm", [v, g.add_const(gamma), g.add_const(beta)], {"eps": 1e-5}), qout)
     check(g, x, qin, want, qout, "layer_norm " + name)
-known = sum(1 for name, _, _ in layer_norm if "layer_norm " + name in KNOWN_WRONG)
-print("layer_norm: %d cases bit-exact on %s%s" % (
-    len(layer_norm) - known, TARGET_NAMES, ", %d known wrong" % known if known else ""))
+print("layer_norm: %d cases bit-exact on %s" % (len(layer_norm), TARGET_NAMES))

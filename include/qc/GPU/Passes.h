@@ -37,6 +37,10 @@ void populateFusePaddedBufferReadsPatterns(RewritePatternSet &patterns);
 /// A linalg op on buffers without parallel dims (rank-0 outputs) with a unit
 /// parallel dim over memref<1xT> views (qc-expand-rank-zero-linalg).
 void populateExpandRankZeroLinalgPatterns(RewritePatternSet &patterns);
+/// Replaces the uses of `shift` (an arith.shrui / arith.shli of integers
+/// wider than 32 bits) by `amount == 0 ? value : shift`, inserted after it
+/// (qc-guard-wide-shifts).
+void guardWideShiftByZero(OpBuilder &b, Operation *shift);
 
 #define GEN_PASS_REGISTRATION
 #include "qc/GPU/Passes.h.inc"

@@ -36,6 +36,27 @@ def QCSplitWideBuffers : Pass<"qc-split-wide-buffers", "ModuleOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def QCGuardWideShifts : Pass<"qc-guard-wide-shifts"> {
+  let summary = "Select the unshifted value for wide logical shifts by zero "
+                "(before arith-emulate-wide-int)";
+  let description = [{
+    `arith-emulate-wide-int` (MLIR 22) builds an i64 `arith.shrui` by a
+    run-time amount `s` from the i32 halves as `(lo >> s) | (hi << (32 - s))`
+    (`arith.shli` alike, mirrored), with other forms selected only for
+    `s >= 32`. For `s = 0` the second term shifts an i32 by 32, which is
+    poison in `arith` and in SPIR-V a value that drivers define by masking
+    the amount (lavapipe: `hi << 0`), so the emulated shift ORs the other
+    half into the result. Its `arith.shrsi` checks `s = 0` itself.
+
+    This pass, run in portable mode right before the emulation, replaces the
+    uses of every `arith.shrui` / `arith.shli` of integers wider than 32 bits
+    (scalars or vectors) whose amount is not a non-zero constant by
+    `arith.select(s == 0, x, shift)`. The shift itself stays, so the
+    emulation still sees it; for `s = 0` its result is not used.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def QCPromoteLoopAccumulators : Pass<"qc-promote-loop-accumulators"> {
   let summary = "Keep a reduction loop's accumulator in a register (scf.for "
                 "iter_arg) instead of a load/store of memory per iteration";
