@@ -142,6 +142,17 @@ Value join64(OpBuilder &b, Location loc, Value lo, Value hi) {
                             arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(32))));
 }
 
+/// Appends `v` to `out`: an i64 as its two i32 words (low, high), anything
+/// else as it is.
+void appendWords(OpBuilder &b, Location loc, Value v, SmallVectorImpl<Value> &out) {
+  if (!v.getType().isInteger(64)) {
+    out.push_back(v);
+    return;
+  }
+  out.push_back(arith::TruncIOp::create(b, loc, b.getI32Type(), v));
+  out.push_back(high32(b, loc, v));
+}
+
 /// An scf.for carrying i64 values (a promoted accumulator, a split
 /// reduction's partial) carries each as two i32 words instead; the body
 /// and the users of the results see the rebuilt i64.
@@ -149,14 +160,8 @@ void splitLoop(scf::ForOp loop) {
   Location loc = loop.getLoc();
   OpBuilder b(loop);
   SmallVector<Value> inits;
-  for (Value init : loop.getInitArgs()) {
-    if (!init.getType().isInteger(64)) {
-      inits.push_back(init);
-      continue;
-    }
-    inits.push_back(arith::TruncIOp::create(b, loc, b.getI32Type(), init));
-    inits.push_back(high32(b, loc, init));
-  }
+  for (Value init : loop.getInitArgs())
+    appendWords(b, loc, init, inits);
   auto split = scf::ForOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(),
                                   loop.getStep(), inits);
   Block *body = split.getBody();
@@ -181,14 +186,8 @@ void splitLoop(scf::ForOp loop) {
   auto yield = cast<scf::YieldOp>(body->getTerminator());
   OpBuilder y(yield);
   SmallVector<Value> yielded;
-  for (Value v : yield.getOperands()) {
-    if (!v.getType().isInteger(64)) {
-      yielded.push_back(v);
-      continue;
-    }
-    yielded.push_back(arith::TruncIOp::create(y, loc, y.getI32Type(), v));
-    yielded.push_back(high32(y, loc, v));
-  }
+  for (Value v : yield.getOperands())
+    appendWords(y, loc, v, yielded);
   scf::YieldOp::create(y, loc, yielded);
   yield.erase();
   b.setInsertionPointAfter(split);
